@@ -1,0 +1,105 @@
+package flopcast.analytic;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code measure} executes and keeps, summed over the tensor tables
+ * ({@link ParameterTensor}, {@link KeptActivation}, {@link WorkspaceBuffer}) and the FLOP
+ * formulas ({@link MatmulFlops}, {@link ElementwiseFlops}, {@link AdamWFlops}):
+ * <pre>
+ *   parameters P      2*V*d + L*(4d^2 + 3*d*d_ff + 2d) + d
+ *   memory            16*P + 4*(kept floats) + 8*B*T (int32 ids, targets) + 4*(workspace floats)
+ *   forward FLOPs     L*2*B*T*(4d^2 + 2*T*d + 3*d*d_ff) + 2*B*T*d*V
+ *   backward FLOPs    2 * forward
+ *   elementwise       sum of ElementwiseFlops over every component instance
+ *   optimizer         14*P + 8
+ * </pre>
+ * Source: DESIGN.md "complete"; PaLM Appendix B (model FLOPs). Pinned by
+ * {@code CompleteAccountingTest}, and by {@code measure}'s counting tests once the model runs.
+ */
+public final class CompleteAccounting {
+
+    private CompleteAccounting() {
+    }
+
+    public static Prediction predict(Shape shape) {
+        List<ComponentRow> rows = components(shape);
+        long parameters = ParameterTensor.total(shape);
+        long parameterBytes = Math.multiplyExact(parameters, DataType.FLOAT32.bytes());
+        long activationBytes = bytes(KeptActivation.values(), shape);
+        long workspaceBytes = bytes(WorkspaceBuffer.values(), shape);
+        MemoryBreakdown memory = new MemoryBreakdown(parameterBytes, parameterBytes,
+                Math.multiplyExact(2, parameterBytes), activationBytes, workspaceBytes, polynomial(shape, parameters));
+
+        BigInteger forward = BigInteger.ZERO;
+        BigInteger elementwise = BigInteger.ZERO;
+        for (ComponentRow row : rows) {
+            BigInteger count = BigInteger.valueOf(row.count());
+            forward = forward.add(row.forwardFlops().multiply(count));
+            elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
+        }
+        FlopTotals flops = new FlopTotals(forward, forward.multiply(BigInteger.TWO), elementwise,
+                AdamWFlops.step(parameters));
+        return new Prediction(Accounting.COMPLETE, shape, parameters, memory, flops, rows);
+    }
+
+    /** One row per component, in {@link Component} order, from the tensor tables. */
+    static List<ComponentRow> components(Shape shape) {
+        Map<Component, Long> parameters = new EnumMap<>(Component.class);
+        for (ParameterTensor tensor : ParameterTensor.values()) {
+            parameters.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
+        }
+        Map<Component, Long> activationFloats = new EnumMap<>(Component.class);
+        Map<Component, List<String>> activationShapes = new EnumMap<>(Component.class);
+        for (KeptActivation tensor : KeptActivation.values()) {
+            if (tensor.dataType() == DataType.FLOAT32) {
+                activationFloats.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
+                activationShapes.computeIfAbsent(tensor.component(), c -> new ArrayList<>())
+                        .add(tensor.shapeText());
+            }
+        }
+        List<ComponentRow> rows = new ArrayList<>();
+        for (Component component : Component.values()) {
+            long count = component.scope().instances(shape);
+            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / count,
+                    activationFloats.getOrDefault(component, 0L) / count,
+                    MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
+                    String.join(" + ", activationShapes.getOrDefault(component, List.of("0"))),
+                    MatmulFlops.formula(component)));
+        }
+        return rows;
+    }
+
+    /** Fixed part: model state and the tensors without a B axis; per batch element: the rest at B = 1. */
+    static MemoryPolynomial polynomial(Shape shape, long parameters) {
+        Shape single = shape.withBatchSize(1);
+        long fixed = MemoryBreakdown.modelStateBytes(parameters);
+        long perBatchElement = 0;
+        for (TensorSpec tensor : activationAndWorkspace()) {
+            if (tensor.perBatchElement()) {
+                perBatchElement = Math.addExact(perBatchElement, tensor.totalBytes(single));
+            } else {
+                fixed = Math.addExact(fixed, tensor.totalBytes(single));
+            }
+        }
+        return new MemoryPolynomial(fixed, perBatchElement);
+    }
+
+    private static List<TensorSpec> activationAndWorkspace() {
+        List<TensorSpec> tensors = new ArrayList<>(List.of(KeptActivation.values()));
+        tensors.addAll(List.of(WorkspaceBuffer.values()));
+        return tensors;
+    }
+
+    private static long bytes(TensorSpec[] tensors, Shape shape) {
+        long sum = 0;
+        for (TensorSpec tensor : tensors) {
+            sum = Math.addExact(sum, tensor.totalBytes(shape));
+        }
+        return sum;
+    }
+}

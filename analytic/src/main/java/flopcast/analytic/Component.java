@@ -1,0 +1,50 @@
+package flopcast.analytic;
+
+/**
+ * The components of the seed's model, in the seed's order, plus the token embedding the seed
+ * leaves out. Names are stable: JSON, CSV and {@code diff} rows use {@link #jsonName()}.
+ */
+public enum Component {
+    TOKEN_EMBEDDING("token_embedding", "Token embedding", Scope.ONCE),
+    RMSNORM("rmsnorm", "RMSNorm (x2)", Scope.TWICE_PER_LAYER),
+    QKV_PROJECTION("qkv_projection", "QKV projections", Scope.PER_LAYER),
+    ATTENTION_SCORES("attention_scores", "Q K^T matmul", Scope.PER_LAYER),
+    ATTENTION_SOFTMAX("attention_softmax", "Softmax", Scope.PER_LAYER),
+    ATTENTION_WEIGHTED_SUM("attention_weighted_sum", "Weighted sum of V", Scope.PER_LAYER),
+    OUTPUT_PROJECTION("output_projection", "Output projection", Scope.PER_LAYER),
+    FFN_W1("ffn_w1", "FFN W1", Scope.PER_LAYER),
+    FFN_W3("ffn_w3", "FFN W3", Scope.PER_LAYER),
+    FFN_SILU("ffn_silu", "FFN SiLU", Scope.PER_LAYER),
+    FFN_W2("ffn_w2", "FFN W2", Scope.PER_LAYER),
+    FINAL_RMSNORM("final_rmsnorm", "Final RMSNorm", Scope.ONCE),
+    OUTPUT_EMBEDDING("output_embedding", "Output embedding (LM head)", Scope.ONCE),
+    CROSS_ENTROPY("cross_entropy", "Cross-entropy", Scope.ONCE);
+
+    private final String jsonName;
+    private final String label;
+    private final Scope scope;
+
+    Component(String jsonName, String label, Scope scope) {
+        this.jsonName = jsonName;
+        this.label = label;
+        this.scope = scope;
+    }
+
+    public String jsonName() {
+        return jsonName;
+    }
+
+    /** The seed's heading for the component. */
+    public String label() {
+        return label;
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+
+    /** True for the components inside a transformer block. */
+    public boolean inBlock() {
+        return scope != Scope.ONCE;
+    }
+}

@@ -1,0 +1,23 @@
+package flopcast.analytic;
+
+/** Element type of a stored tensor. */
+public enum DataType {
+    FLOAT32("float32", 4),
+    INT32("int32", 4);
+
+    private final String label;
+    private final int bytes;
+
+    DataType(String label, int bytes) {
+        this.label = label;
+        this.bytes = bytes;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public int bytes() {
+        return bytes;
+    }
+}

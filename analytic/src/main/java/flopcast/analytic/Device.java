@@ -1,0 +1,87 @@
+package flopcast.analytic;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The device catalog: dense peaks (no sparsity) per precision, memory and bandwidth, each row
+ * with its source. Hardware numbers live here and nowhere else.
+ * <p>Source: REFERENCES.md "Device peaks", which cites the NVIDIA datasheets. Memory is the
+ * datasheet's decimal GB, as the seed's "80GB" (80e9 bytes). Pinned by {@code DeviceTest}.
+ */
+public enum Device {
+    A100_40GB("a100-40gb", "NVIDIA A100 SXM4 40GB", 19.5, 156, 312, 40, 1555,
+            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-40gb.json"),
+    A100_80GB("a100-80gb", "NVIDIA A100 SXM4 80GB", 19.5, 156, 312, 80, 2039,
+            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-80gb.json"),
+    H100_SXM("h100-sxm", "NVIDIA H100 SXM5 80GB", 67, 494.5, 989, 80, 3350,
+            "NVIDIA H100 datasheet; stas00/ml-engineering compute/accelerator/README.md"),
+    H200("h200", "NVIDIA H200 SXM 141GB", 67, 494.5, 989, 141, 4800,
+            "NVIDIA H200 datasheet (same compute as H100)");
+
+    private final String cliName;
+    private final String description;
+    private final double fp32Teraflops;
+    private final double tf32Teraflops;
+    private final double bf16Teraflops;
+    private final double memoryGigabytes;
+    private final double bandwidthGigabytesPerSecond;
+    private final String source;
+
+    Device(String cliName, String description, double fp32Teraflops, double tf32Teraflops, double bf16Teraflops,
+            double memoryGigabytes, double bandwidthGigabytesPerSecond, String source) {
+        this.cliName = cliName;
+        this.description = description;
+        this.fp32Teraflops = fp32Teraflops;
+        this.tf32Teraflops = tf32Teraflops;
+        this.bf16Teraflops = bf16Teraflops;
+        this.memoryGigabytes = memoryGigabytes;
+        this.bandwidthGigabytesPerSecond = bandwidthGigabytesPerSecond;
+        this.source = source;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** Dense peak in FLOP/s at {@code precision}. */
+    public double peakFlopsPerSecond(Precision precision) {
+        double teraflops = switch (precision) {
+            case FP32 -> fp32Teraflops;
+            case TF32 -> tf32Teraflops;
+            case BF16 -> bf16Teraflops;
+        };
+        return teraflops * 1e12;
+    }
+
+    public Capacity memory() {
+        return Capacity.of(memoryGigabytes, Capacity.Unit.GB, "device memory");
+    }
+
+    public double bandwidthBytesPerSecond() {
+        return bandwidthGigabytesPerSecond * 1e9;
+    }
+
+    public static Device byName(String name) {
+        String wanted = name.toLowerCase(Locale.ROOT);
+        for (Device device : values()) {
+            if (device.cliName.equals(wanted)) {
+                return device;
+            }
+        }
+        throw new InvalidInputException("unknown device '" + name + "': allowed are " + names());
+    }
+
+    public static String names() {
+        return Arrays.stream(values()).map(Device::cliName).collect(Collectors.joining(", "));
+    }
+}

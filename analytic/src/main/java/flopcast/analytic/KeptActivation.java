@@ -1,0 +1,127 @@
+package flopcast.analytic;
+
+import static flopcast.analytic.Dim.B;
+import static flopcast.analytic.Dim.D;
+import static flopcast.analytic.Dim.D_FF;
+import static flopcast.analytic.Dim.H;
+import static flopcast.analytic.Dim.T;
+import static flopcast.analytic.Dim.V;
+
+import java.util.List;
+
+/**
+ * Every tensor the forward pass keeps because the backward pass reads it, one row each, with the
+ * component that writes it and the backward step that reads it. Float total:
+ * <pre>
+ *   L*(8*B*T*d + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
+ * </pre>
+ * plus 2*B*T int32 token ids and targets.
+ * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
+ * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
+ * projection's output plus residual. Attention scores are softmaxed in place, so only the softmax
+ * output is kept; the logits are softmaxed in place the same way.
+ * <p>Source: DESIGN.md "complete"; the seed's "Activation" lines for comparison.
+ * Pinned by {@code CompleteAccountingTest}.
+ */
+public enum KeptActivation implements TensorSpec {
+    TOKEN_IDS("token_ids", Component.TOKEN_EMBEDDING, Scope.ONCE, DataType.INT32, List.of(B, T),
+            "token embedding backward (scatter-add into the embedding gradient)"),
+    EMBEDDING_OUTPUT("embedding.output", Component.TOKEN_EMBEDDING, Scope.ONCE, DataType.FLOAT32, List.of(B, T, D),
+            "RMSNorm-1 backward of block 0"),
+    ATTENTION_NORM_RMS("attention_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T), "RMSNorm-1 backward"),
+    ATTENTION_NORM_OUTPUT("attention_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, D), "Q, K, V weight gradients"),
+    QUERY("attention.query", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+            "attention backward: dK = dS^T Q"),
+    KEY("attention.key", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+            "attention backward: dQ = dS K"),
+    VALUE("attention.value", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+            "attention backward: dP = dO V^T"),
+    ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
+            DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO"),
+    ATTENTION_OUTPUT("attention.output", Component.ATTENTION_WEIGHTED_SUM, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, D), "output projection weight gradient"),
+    ATTENTION_RESIDUAL("attention.residual", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, D), "RMSNorm-2 backward"),
+    FFN_NORM_RMS("ffn_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),
+            "RMSNorm-2 backward"),
+    FFN_NORM_OUTPUT("ffn_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+            "W1 and W3 weight gradients"),
+    W1_OUTPUT("ffn.w1.output", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+            "SiLU backward"),
+    W3_OUTPUT("ffn.w3.output", Component.FFN_W3, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+            "product backward: d SiLU = dG * W3x"),
+    SILU_OUTPUT("ffn.silu.output", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+            "product backward: d W3x = dG * SiLU"),
+    GATED_PRODUCT("ffn.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+            "W2 weight gradient"),
+    FFN_RESIDUAL("ffn.residual", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+            "RMSNorm-1 backward of the next block, or the final RMSNorm backward"),
+    FINAL_NORM_RMS("final_norm.reciprocal_rms", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
+            List.of(B, T), "final RMSNorm backward"),
+    FINAL_NORM_OUTPUT("final_norm.output", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
+            List.of(B, T, D), "LM head weight gradient"),
+    LOGIT_PROBABILITIES("lm_head.probabilities", Component.OUTPUT_EMBEDDING, Scope.ONCE, DataType.FLOAT32,
+            List.of(B, T, V), "cross-entropy backward (the logits, softmaxed in place)"),
+    TARGETS("targets", Component.CROSS_ENTROPY, Scope.ONCE, DataType.INT32, List.of(B, T),
+            "cross-entropy backward");
+
+    private final String tensorName;
+    private final Component component;
+    private final Scope scope;
+    private final DataType dataType;
+    private final List<Dim> dims;
+    private final String reader;
+
+    KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
+            String reader) {
+        this.tensorName = tensorName;
+        this.component = component;
+        this.scope = scope;
+        this.dataType = dataType;
+        this.dims = dims;
+        this.reader = reader;
+    }
+
+    @Override
+    public String tensorName() {
+        return tensorName;
+    }
+
+    /** The component the tensor belongs to (for activations: the one that writes it). */
+    public Component component() {
+        return component;
+    }
+
+    @Override
+    public Scope scope() {
+        return scope;
+    }
+
+    @Override
+    public DataType dataType() {
+        return dataType;
+    }
+
+    @Override
+    public List<Dim> dims() {
+        return dims;
+    }
+
+    @Override
+    public String reader() {
+        return reader;
+    }
+
+    /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */
+    public static long totalFloats(Shape shape) {
+        long sum = 0;
+        for (KeptActivation tensor : values()) {
+            if (tensor.dataType == DataType.FLOAT32) {
+                sum = Math.addExact(sum, tensor.totalElements(shape));
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,62 @@
+package flopcast.analytic;
+
+import java.math.BigInteger;
+
+/**
+ * Forward matmul FLOPs of one instance of each component.
+ * <pre>
+ *   QKV projections        2*B*T*d*3d        three d x d projections
+ *   Q K^T                  2*B*T*d*T         h heads of (T x d_k)(d_k x T)
+ *   weighted sum of V      2*B*T*d*T         h heads of (T x T)(T x d_k)
+ *   output projection      2*B*T*d*d
+ *   W1, W3 (each)          2*B*T*d*d_ff
+ *   W2                     2*B*T*d_ff*d
+ *   LM head                2*B*T*d*V
+ * </pre>
+ * Convention: a multiply-add is 2 FLOPs; attention is the full T x T square, masked afterwards,
+ * as {@code measure} executes it. The backward pass of each is exactly twice (dX = dY W^T and
+ * dW = X^T dY each cost what Y = X W cost). Norms, softmax, SiLU and the loss have no matmul.
+ * <p>Source: the seed, "Computing FLOPs of one step of AdamW" (its formula
+ * 2*B*T*d*(4d + 2T + 3*d_ff) is the sum of the block rows, taken once); Kaplan et al. 2020,
+ * Table 1; PaLM Appendix B. Pinned by {@code MatmulFlopsTest}.
+ */
+public final class MatmulFlops {
+    private static final BigInteger TWO = BigInteger.TWO;
+
+    private MatmulFlops() {
+    }
+
+    /** Forward matmul FLOPs of one instance of {@code component}. */
+    public static BigInteger forward(Component component, Shape shape) {
+        long d = shape.dModel();
+        return switch (component) {
+            case QKV_PROJECTION -> product(shape, d, d).multiply(BigInteger.valueOf(3));
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> product(shape, d, shape.contextLength());
+            case OUTPUT_PROJECTION -> product(shape, d, d);
+            case FFN_W1, FFN_W3, FFN_W2 -> product(shape, d, shape.dFf());
+            case OUTPUT_EMBEDDING -> product(shape, d, shape.vocabSize());
+            case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY ->
+                    BigInteger.ZERO;
+        };
+    }
+
+    /** The formula of {@link #forward} as text, for tables. */
+    public static String formula(Component component) {
+        return switch (component) {
+            case QKV_PROJECTION -> "2*B*T*d*3d";
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*d*T";
+            case OUTPUT_PROJECTION -> "2*B*T*d*d";
+            case FFN_W1, FFN_W3, FFN_W2 -> "2*B*T*d*d_ff";
+            case OUTPUT_EMBEDDING -> "2*B*T*d*V";
+            case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY -> "0";
+        };
+    }
+
+    /** 2 * B * T * a * b. */
+    private static BigInteger product(Shape shape, long a, long b) {
+        return TWO.multiply(BigInteger.valueOf(shape.batchSize()))
+                .multiply(BigInteger.valueOf(shape.contextLength()))
+                .multiply(BigInteger.valueOf(a))
+                .multiply(BigInteger.valueOf(b));
+    }
+}

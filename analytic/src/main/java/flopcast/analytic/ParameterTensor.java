@@ -1,0 +1,83 @@
+package flopcast.analytic;
+
+import static flopcast.analytic.Dim.D;
+import static flopcast.analytic.Dim.D_FF;
+import static flopcast.analytic.Dim.V;
+
+import java.util.List;
+
+/**
+ * Every trained tensor of the complete model, one row each. Gradients, AdamW's m and v each have
+ * one tensor of the same shape per row. Total:
+ * <pre>
+ *   P = 2*V*d + L*(4*d^2 + 3*d*d_ff + 2*d) + d
+ * </pre>
+ * Convention: no biases (the seed lists none), the LM head is not tied to the embedding.
+ * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
+ * Pinned by {@code CompleteAccountingTest}.
+ */
+public enum ParameterTensor implements TensorSpec {
+    TOKEN_EMBEDDING_WEIGHT("token_embedding.weight", Component.TOKEN_EMBEDDING, Scope.ONCE, List.of(V, D)),
+    ATTENTION_NORM_GAIN("attention_norm.gain", Component.RMSNORM, Scope.PER_LAYER, List.of(D)),
+    QUERY_WEIGHT("attention.query.weight", Component.QKV_PROJECTION, Scope.PER_LAYER, List.of(D, D)),
+    KEY_WEIGHT("attention.key.weight", Component.QKV_PROJECTION, Scope.PER_LAYER, List.of(D, D)),
+    VALUE_WEIGHT("attention.value.weight", Component.QKV_PROJECTION, Scope.PER_LAYER, List.of(D, D)),
+    OUTPUT_WEIGHT("attention.output.weight", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, List.of(D, D)),
+    FFN_NORM_GAIN("ffn_norm.gain", Component.RMSNORM, Scope.PER_LAYER, List.of(D)),
+    W1_WEIGHT("ffn.w1.weight", Component.FFN_W1, Scope.PER_LAYER, List.of(D, D_FF)),
+    W3_WEIGHT("ffn.w3.weight", Component.FFN_W3, Scope.PER_LAYER, List.of(D, D_FF)),
+    W2_WEIGHT("ffn.w2.weight", Component.FFN_W2, Scope.PER_LAYER, List.of(D_FF, D)),
+    FINAL_NORM_GAIN("final_norm.gain", Component.FINAL_RMSNORM, Scope.ONCE, List.of(D)),
+    LM_HEAD_WEIGHT("lm_head.weight", Component.OUTPUT_EMBEDDING, Scope.ONCE, List.of(D, V));
+
+    private final String tensorName;
+    private final Component component;
+    private final Scope scope;
+    private final List<Dim> dims;
+
+    ParameterTensor(String tensorName, Component component, Scope scope, List<Dim> dims) {
+        this.tensorName = tensorName;
+        this.component = component;
+        this.scope = scope;
+        this.dims = dims;
+    }
+
+    @Override
+    public String tensorName() {
+        return tensorName;
+    }
+
+    /** The component the tensor belongs to (for activations: the one that writes it). */
+    public Component component() {
+        return component;
+    }
+
+    @Override
+    public Scope scope() {
+        return scope;
+    }
+
+    @Override
+    public DataType dataType() {
+        return DataType.FLOAT32;
+    }
+
+    @Override
+    public List<Dim> dims() {
+        return dims;
+    }
+
+    @Override
+    public String reader() {
+        return "forward, and backward's input gradient; AdamW updates it";
+    }
+
+    /** P: every parameter of the model. */
+    public static long total(Shape shape) {
+        long sum = 0;
+        for (ParameterTensor tensor : values()) {
+            sum = Math.addExact(sum, tensor.totalElements(shape));
+        }
+        return sum;
+    }
+}

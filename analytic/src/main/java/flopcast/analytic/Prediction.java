@@ -1,0 +1,26 @@
+package flopcast.analytic;
+
+import java.util.List;
+
+/**
+ * What one accounting says about one shape.
+ *
+ * @param accounting which accounting
+ * @param shape      the model and batch
+ * @param parameters trained parameters
+ * @param memory     bytes by kind, and the memory polynomial
+ * @param flops      FLOPs of one step
+ * @param components one row per component, per instance
+ */
+public record Prediction(Accounting accounting, Shape shape, long parameters, MemoryBreakdown memory,
+        FlopTotals flops, List<ComponentRow> components) {
+
+    public Prediction {
+        components = List.copyOf(components);
+    }
+
+    /** The largest batch that fits {@code capacity} (an error when the fixed part does not). */
+    public MemoryPolynomial.BatchFit fit(Capacity capacity) {
+        return memory.polynomial().fit(capacity, accounting.fixedPartDescription());
+    }
+}

@@ -1,0 +1,52 @@
+package flopcast.analytic;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One row of a tensor table: a stored tensor, its shape as symbols, how many instances the model
+ * holds, and who reads it. {@code measure} allocates its buffers from these rows, so the predicted
+ * bytes are the bytes it holds.
+ */
+public interface TensorSpec {
+
+    /** snake_case name, stable: JSON and the measure module use it. */
+    String tensorName();
+
+    Scope scope();
+
+    DataType dataType();
+
+    List<Dim> dims();
+
+    /** The step that reads the tensor (for kept activations: the backward step). */
+    String reader();
+
+    /** Elements of one instance at this shape. */
+    default long elements(Shape shape) {
+        long product = 1;
+        for (Dim dim : dims()) {
+            product = Math.multiplyExact(product, dim.size(shape));
+        }
+        return product;
+    }
+
+    /** Elements of all instances at this shape. */
+    default long totalElements(Shape shape) {
+        return Math.multiplyExact(elements(shape), scope().instances(shape));
+    }
+
+    default long totalBytes(Shape shape) {
+        return Math.multiplyExact(totalElements(shape), dataType().bytes());
+    }
+
+    /** True when the tensor grows with the batch (it has a B axis). */
+    default boolean perBatchElement() {
+        return dims().contains(Dim.B);
+    }
+
+    /** The shape as written, for example {@code [B, h, T, T]}. */
+    default String shapeText() {
+        return dims().stream().map(Dim::symbol).collect(Collectors.joining(", ", "[", "]"));
+    }
+}

@@ -1,0 +1,77 @@
+package flopcast.analytic;
+
+import static flopcast.analytic.Dim.B;
+import static flopcast.analytic.Dim.D;
+import static flopcast.analytic.Dim.D_FF;
+import static flopcast.analytic.Dim.D_K;
+import static flopcast.analytic.Dim.T;
+
+import java.util.List;
+
+/**
+ * Buffers the step writes besides kept activations and parameter gradients: gradients of
+ * activations and per-head scratch. Allocated once and reused by every block, so none is per
+ * layer. Total floats:
+ * <pre>
+ *   6*B*T*d + 2*B*T*d_ff + 7*T*d_k + T^2
+ * </pre>
+ * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
+ * weight gradients accumulate straight into the gradient tensors (no scratch).
+ * Source: DESIGN.md "complete" (workspace). Pinned by {@code CompleteAccountingTest}.
+ */
+public enum WorkspaceBuffer implements TensorSpec {
+    RESIDUAL_GRADIENT("grad.residual", List.of(B, T, D), "every backward step: the gradient along the residual stream"),
+    NORM_OUTPUT_GRADIENT("grad.norm_output", List.of(B, T, D), "RMSNorm backward: gradient of its output"),
+    ATTENTION_OUTPUT_GRADIENT("grad.attention_output", List.of(B, T, D),
+            "attention backward: gradient of the output before the projection"),
+    QUERY_GRADIENT("grad.query", List.of(B, T, D), "Q projection backward"),
+    KEY_GRADIENT("grad.key", List.of(B, T, D), "K projection backward"),
+    VALUE_GRADIENT("grad.value", List.of(B, T, D), "V projection backward"),
+    PRODUCT_GRADIENT("grad.ffn_product", List.of(B, T, D_FF),
+            "FFN backward: dG, then d SiLU, then d W1x, in place"),
+    W3_OUTPUT_GRADIENT("grad.ffn_w3_output", List.of(B, T, D_FF), "W3 backward: d W3x"),
+    HEAD_QUERY("head.query", List.of(T, D_K), "attention forward and backward: one head's Q"),
+    HEAD_KEY("head.key", List.of(T, D_K), "attention forward and backward: one head's K"),
+    HEAD_VALUE("head.value", List.of(T, D_K), "attention forward and backward: one head's V"),
+    HEAD_OUTPUT("head.output", List.of(T, D_K), "attention forward: one head's output; backward: its gradient"),
+    HEAD_QUERY_GRADIENT("head.grad_query", List.of(T, D_K), "attention backward: one head's dQ"),
+    HEAD_KEY_GRADIENT("head.grad_key", List.of(T, D_K), "attention backward: one head's dK"),
+    HEAD_VALUE_GRADIENT("head.grad_value", List.of(T, D_K), "attention backward: one head's dV"),
+    HEAD_PROBABILITY_GRADIENT("head.grad_probabilities", List.of(T, T),
+            "attention backward: one head's dP, then dS in place");
+
+    private final String tensorName;
+    private final List<Dim> dims;
+    private final String reader;
+
+    WorkspaceBuffer(String tensorName, List<Dim> dims, String reader) {
+        this.tensorName = tensorName;
+        this.dims = dims;
+        this.reader = reader;
+    }
+
+    @Override
+    public String tensorName() {
+        return tensorName;
+    }
+
+    @Override
+    public Scope scope() {
+        return Scope.ONCE;
+    }
+
+    @Override
+    public DataType dataType() {
+        return DataType.FLOAT32;
+    }
+
+    @Override
+    public List<Dim> dims() {
+        return dims;
+    }
+
+    @Override
+    public String reader() {
+        return reader;
+    }
+}
