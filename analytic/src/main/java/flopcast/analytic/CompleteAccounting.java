@@ -3,6 +3,7 @@ package flopcast.analytic;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -54,12 +55,12 @@ public final class CompleteAccounting {
             parameters.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
         }
         Map<Component, Long> activationFloats = new EnumMap<>(Component.class);
-        Map<Component, List<String>> activationShapes = new EnumMap<>(Component.class);
+        Map<Component, Map<String, Long>> activationTerms = new EnumMap<>(Component.class);
         for (KeptActivation tensor : KeptActivation.values()) {
             if (tensor.dataType() == DataType.FLOAT32) {
                 activationFloats.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
-                activationShapes.computeIfAbsent(tensor.component(), c -> new ArrayList<>())
-                        .add(tensor.shapeText());
+                activationTerms.computeIfAbsent(tensor.component(), c -> new LinkedHashMap<>())
+                        .merge(tensor.productText(), tensor.scope().instances(shape), Math::addExact);
             }
         }
         List<ComponentRow> rows = new ArrayList<>();
@@ -68,10 +69,23 @@ public final class CompleteAccounting {
             rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / count,
                     activationFloats.getOrDefault(component, 0L) / count,
                     MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
-                    String.join(" + ", activationShapes.getOrDefault(component, List.of("0"))),
+                    activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
                     MatmulFlops.formula(component)));
         }
         return rows;
+    }
+
+    /** Kept floats of one instance as a sum of products: {@code 3*B*T*d} for Q, K and V. */
+    private static String activationFormula(Map<String, Long> instancesByProduct, long componentInstances) {
+        if (instancesByProduct.isEmpty()) {
+            return "0";
+        }
+        List<String> terms = new ArrayList<>();
+        instancesByProduct.forEach((product, instances) -> {
+            long multiplicity = instances / componentInstances;
+            terms.add(multiplicity == 1 ? product : multiplicity + "*" + product);
+        });
+        return String.join(" + ", terms);
     }
 
     /** Fixed part: model state and the tensors without a B axis; per batch element: the rest at B = 1. */

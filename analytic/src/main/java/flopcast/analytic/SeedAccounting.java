@@ -76,8 +76,8 @@ public final class SeedAccounting {
         List<ComponentRow> rows = new ArrayList<>();
         rows.add(row(shape, Component.RMSNORM, d, btd, "B*T*d"));
         rows.add(row(shape, Component.QKV_PROJECTION, product(3, d, d), btd, "B*h*T*d_k = B*T*d"));
-        rows.add(row(shape, Component.ATTENTION_SCORES, 0, bhtt, "B*h*T^2"));
-        rows.add(row(shape, Component.ATTENTION_SOFTMAX, 0, bhtt, "B*h*T^2"));
+        rows.add(row(shape, Component.ATTENTION_SCORES, 0, bhtt, "B*h*T*T"));
+        rows.add(row(shape, Component.ATTENTION_SOFTMAX, 0, bhtt, "B*h*T*T"));
         rows.add(row(shape, Component.ATTENTION_WEIGHTED_SUM, 0, btd, "B*h*T*d_v = B*T*d"));
         rows.add(row(shape, Component.OUTPUT_PROJECTION, product(d, d), btd, "B*T*d"));
         rows.add(row(shape, Component.FFN_W1, product(d, dFf), btdFf, "B*T*d_ff"));

@@ -45,6 +45,11 @@ public interface TensorSpec {
         return dims().contains(Dim.B);
     }
 
+    /** The element count as a product of symbols, for example {@code B*h*T*T}. */
+    default String productText() {
+        return dims().stream().map(Dim::symbol).collect(Collectors.joining("*"));
+    }
+
     /** The shape as written, for example {@code [B, h, T, T]}. */
     default String shapeText() {
         return dims().stream().map(Dim::symbol).collect(Collectors.joining(", ", "[", "]"));

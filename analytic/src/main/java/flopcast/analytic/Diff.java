@@ -1,0 +1,158 @@
+package flopcast.analytic;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Every quantity on which the seed's accounting and the complete one disagree at one shape, with
+ * both values and why. Quantities that agree are left out. The first term is the seed's main
+ * error: its "FLOPs of one step" is one block's matmuls.
+ * <p>Pinned by {@code DiffTest}.
+ */
+public final class Diff {
+
+    private Diff() {
+    }
+
+    /**
+     * @param capacity the capacity for the largest-batch terms; null for none
+     * @param plan     the training plan for the training-time terms; null for none
+     */
+    public static List<DiffTerm> between(Shape shape, Capacity capacity, TrainingPlan plan) {
+        Prediction seed = Accounting.SEED.predict(shape);
+        Prediction complete = Accounting.COMPLETE.predict(shape);
+        List<DiffTerm> terms = new ArrayList<>();
+        flopTerms(shape, seed, complete, terms);
+        add(terms, "parameters", "parameters", seed.parameters(), complete.parameters(),
+                "the seed has no token embedding (V*d = " + grouped(Math.multiplyExact(shape.vocabSize(),
+                        shape.dModel())) + " parameters)");
+        memoryTerms(seed, complete, terms);
+        componentTerms(seed, complete, terms);
+        if (capacity != null) {
+            MemoryPolynomial.BatchFit seedFit = seed.fit(capacity);
+            MemoryPolynomial.BatchFit completeFit = complete.fit(capacity);
+            String note = "follows from the memory polynomial on " + capacity.describe();
+            add(terms, "max_batch.batch_size", "sequences", seedFit.batchSize(), completeFit.batchSize(), note);
+            add(terms, "max_batch.fractional", "sequences", seedFit.fractional(), completeFit.fractional(), note);
+        }
+        if (plan != null) {
+            TrainingTime seedTime = plan.timeFor(seed.flops().step());
+            TrainingTime completeTime = plan.timeFor(complete.flops().step());
+            String note = "follows from flops.step over " + plan.steps() + " steps";
+            add(terms, "training.seconds", "seconds", seedTime.seconds(), completeTime.seconds(), note);
+            add(terms, "training.days", "days", seedTime.days(), completeTime.days(), note);
+        }
+        return terms;
+    }
+
+    private static void flopTerms(Shape shape, Prediction seed, Prediction complete, List<DiffTerm> terms) {
+        long otherBlocks = shape.layers() - 1;
+        BigInteger oneBlock = seed.flops().forward();
+        BigInteger lmHead = MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape);
+        String missing = otherBlocks == 0
+                ? "the LM head 2*B*T*d*V (" + grouped(lmHead) + ")"
+                : "the other " + otherBlocks + " blocks (" + grouped(oneBlock.multiply(BigInteger.valueOf(otherBlocks)))
+                        + ") and the LM head 2*B*T*d*V (" + grouped(lmHead) + ")";
+        add(terms, "flops.forward", "flops", seed.flops().forward(), complete.flops().forward(),
+                "the seed's 2*B*T*d*(4d + 2T + 3*d_ff) is one block's matmuls: it leaves out " + missing);
+        add(terms, "flops.backward", "flops", seed.flops().backward(), complete.flops().backward(),
+                "2 x forward under both; the gap is the forward's");
+        add(terms, "flops.step", "flops", seed.flops().step(), complete.flops().step(),
+                "model FLOPs of a step (forward + backward matmuls): the seed's \"x3\" of one block");
+        add(terms, "flops.elementwise", "flops", seed.flops().elementwise(), complete.flops().elementwise(),
+                "the seed counts no elementwise FLOPs (norms, softmax, SiLU and product, residual adds, cross-entropy)");
+        add(terms, "flops.optimizer", "flops", seed.flops().optimizer(), complete.flops().optimizer(),
+                "the seed counts no AdamW FLOPs (\"AdamW does not use any matmuls\"): 14 per parameter + 8 per step");
+    }
+
+    private static void memoryTerms(Prediction seed, Prediction complete, List<DiffTerm> terms) {
+        MemoryBreakdown s = seed.memory();
+        MemoryBreakdown c = complete.memory();
+        String embedding = "the seed has no token embedding";
+        add(terms, "memory_bytes.parameters", "bytes", s.parametersBytes(), c.parametersBytes(), embedding);
+        add(terms, "memory_bytes.gradients", "bytes", s.gradientsBytes(), c.gradientsBytes(), embedding);
+        add(terms, "memory_bytes.optimizer_state", "bytes", s.optimizerStateBytes(), c.optimizerStateBytes(),
+                embedding);
+        add(terms, "memory_bytes.activations", "bytes", s.activationsBytes(), c.activationsBytes(),
+                "kept tensors differ (see components.*.activation_floats); complete adds 2*B*T int32 token ids and targets");
+        add(terms, "memory_bytes.workspace", "bytes", s.workspaceBytes(), c.workspaceBytes(),
+                "the seed counts no backward workspace (activation gradients, per-head scratch)");
+        add(terms, "memory_bytes.total", "bytes", s.totalBytes(), c.totalBytes(), "sum of the above");
+        add(terms, "memory_bytes.fixed", "bytes", s.polynomial().fixedBytes(), c.polynomial().fixedBytes(),
+                "model state (16 bytes per parameter); complete adds the per-head scratch");
+        add(terms, "memory_bytes.per_batch_element", "bytes", s.polynomial().perBatchElementBytes(),
+                c.polynomial().perBatchElementBytes(), "activations and workspace of one sequence");
+    }
+
+    private static void componentTerms(Prediction seed, Prediction complete, List<DiffTerm> terms) {
+        Map<Component, ComponentRow> seedRows = byComponent(seed);
+        Map<Component, ComponentRow> completeRows = byComponent(complete);
+        for (Component component : Component.values()) {
+            ComponentRow s = seedRows.get(component);
+            ComponentRow c = completeRows.get(component);
+            String prefix = "components." + component.jsonName() + ".";
+            BigInteger seedFlops = s == null ? BigInteger.ZERO : s.forwardFlops();
+            add(terms, prefix + "forward_flops", "flops", seedFlops, c.totalForwardFlops(),
+                    forwardNote(component, c.count()));
+            add(terms, prefix + "parameters", "parameters", s == null ? 0 : s.totalParameters(), c.totalParameters(),
+                    "the seed has no token embedding");
+            add(terms, prefix + "activation_floats", "floats", s == null ? 0 : s.totalActivationFloats(),
+                    c.totalActivationFloats(), activationNote(component));
+        }
+    }
+
+    private static String forwardNote(Component component, long count) {
+        if (component == Component.OUTPUT_EMBEDDING) {
+            return "the LM head 2*B*T*d*V is not in the seed's formula";
+        }
+        return String.format(Locale.ROOT, "the seed's formula takes one instance; the model runs %d", count);
+    }
+
+    private static String activationNote(Component component) {
+        return switch (component) {
+            case TOKEN_EMBEDDING -> "the seed has no embedding; its output is block 0's input, read by RMSNorm-1 backward";
+            case RMSNORM, FINAL_RMSNORM -> "each RMSNorm also keeps its reciprocal RMS (B*T) for its backward";
+            case QKV_PROJECTION -> "Q, K and V are three B*T*d tensors; the seed counts one";
+            case ATTENTION_SCORES -> "scores are softmaxed in place: only the softmax output is kept";
+            case FFN_SILU -> "SwiGLU keeps SiLU(W1 x) and the product SiLU(W1 x) * W3 x; the seed counts one";
+            default -> "kept tensors differ";
+        };
+    }
+
+    private static Map<Component, ComponentRow> byComponent(Prediction prediction) {
+        Map<Component, ComponentRow> rows = new EnumMap<>(Component.class);
+        for (ComponentRow row : prediction.components()) {
+            rows.put(row.component(), row);
+        }
+        return rows;
+    }
+
+    private static void add(List<DiffTerm> terms, String term, String unit, Number seed, Number complete, String note) {
+        Number s = normalize(seed);
+        Number c = normalize(complete);
+        if (!Objects.equals(s, c)) {
+            terms.add(new DiffTerm(term, unit, s, c, note));
+        }
+    }
+
+    /** Whole counts as BigInteger so that equal counts compare equal whatever their boxed type. */
+    private static Number normalize(Number value) {
+        if (value instanceof Long || value instanceof Integer) {
+            return BigInteger.valueOf(value.longValue());
+        }
+        return value;
+    }
+
+    private static String grouped(long value) {
+        return String.format(Locale.ROOT, "%,d", value);
+    }
+
+    private static String grouped(BigInteger value) {
+        return String.format(Locale.ROOT, "%,d", value);
+    }
+}

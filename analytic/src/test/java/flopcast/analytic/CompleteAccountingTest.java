@@ -1,0 +1,130 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The complete accounting against literals derived by hand, not by the code under test. */
+class CompleteAccountingTest {
+
+    /**
+     * P = 2*V*d + L*(4d^2 + 3*d*d_ff + 2d) + d, worked by hand:
+     * (7,3,2,6,3,10): 84 + 2*(144 + 180 + 12) + 6 = 762;
+     * (101,5,1,4,2,9): 808 + (64 + 108 + 8) + 4 = 992;
+     * (13,1,3,10,5,8): 260 + 3*(400 + 240 + 20) + 10 = 2250;
+     * gpt2-small: 77,194,752 + 12*9,438,720 + 768 = 190,460,160;
+     * gpt2-xl: the issue's 2,127,057,600.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "7, 3, 2, 6, 3, 10, 762",
+        "101, 5, 1, 4, 2, 9, 992",
+        "13, 1, 3, 10, 5, 8, 2250",
+        "50257, 1024, 12, 768, 12, 3072, 190460160",
+        "50257, 1024, 48, 1600, 25, 6400, 2127057600"})
+    void parametersMatchHandDerivedLiterals(long v, long t, long l, long d, long h, long dFf, long expected) {
+        assertEquals(expected, CompleteAccounting.predict(new Shape(v, t, l, d, h, dFf, 1)).parameters());
+    }
+
+    /** L*(8BTd + 4BT*d_ff + BhT^2 + 2BT) + 2BTd + BT + BTV at B = 2, by hand. */
+    @ParameterizedTest
+    @CsvSource({"7, 3, 2, 6, 3, 10, 1308", "101, 5, 1, 4, 2, 9, 1900", "13, 1, 3, 10, 5, 8, 782"})
+    void keptActivationFloatsMatchHandDerivedLiterals(long v, long t, long l, long d, long h, long dFf,
+            long expected) {
+        assertEquals(expected, KeptActivation.totalFloats(new Shape(v, t, l, d, h, dFf, 2)));
+    }
+
+    /** 6BTd + 2BT*d_ff + 7*T*d_k + T^2 at B = 2, by hand; workspace is all float32. */
+    @ParameterizedTest
+    @CsvSource({"7, 3, 2, 6, 3, 10, 387", "101, 5, 1, 4, 2, 9, 515", "13, 1, 3, 10, 5, 8, 167"})
+    void workspaceFloatsMatchHandDerivedLiterals(long v, long t, long l, long d, long h, long dFf, long expected) {
+        Shape shape = new Shape(v, t, l, d, h, dFf, 2);
+        assertEquals(expected * 4, CompleteAccounting.predict(shape).memory().workspaceBytes());
+    }
+
+    @Test
+    void gpt2XlForwardFlopsPerSequenceAre4_5133365248e12() {
+        assertEquals(new BigInteger("4513336524800"),
+                CompleteAccounting.predict(Preset.GPT2_XL.shape(1)).flops().forward());
+    }
+
+    @Test
+    void backwardIsTwiceForwardAndStepIsTheirSum() {
+        FlopTotals flops = CompleteAccounting.predict(new Shape(13, 7, 3, 10, 5, 8, 3)).flops();
+        assertEquals(flops.forward().multiply(BigInteger.TWO), flops.backward());
+        assertEquals(flops.forward().multiply(BigInteger.valueOf(3)), flops.step());
+    }
+
+    @Test
+    void forwardFlopsAreLBlocksPlusTheLmHead() {
+        // V=13 T=7 L=3 d=10 h=5 d_ff=8 B=3: per block 2*B*T*(4d^2 + 2*T*d + 3*d*d_ff) = 42*(400 + 140 + 240)
+        // = 32,760; LM head 2*B*T*d*V = 42*130 = 5,460; total 3*32,760 + 5,460 = 103,740
+        assertEquals(BigInteger.valueOf(103_740),
+                CompleteAccounting.predict(new Shape(13, 7, 3, 10, 5, 8, 3)).flops().forward());
+    }
+
+    @Test
+    void memoryIsModelStateActivationsAndWorkspace() {
+        Shape shape = new Shape(7, 3, 2, 6, 3, 10, 2);
+        MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
+        assertEquals(762 * 4, memory.parametersBytes());
+        assertEquals(762 * 4, memory.gradientsBytes());
+        assertEquals(762 * 8, memory.optimizerStateBytes());
+        // 1308 floats + 2*B*T int32 = 12 words
+        assertEquals((1308 + 12) * 4, memory.activationsBytes());
+        assertEquals(387 * 4, memory.workspaceBytes());
+        assertEquals((762 * 4 + 1308 + 12 + 387) * 4, memory.totalBytes());
+    }
+
+    @Test
+    void polynomialAgreesWithTheTotalAtEveryBatch() {
+        for (long batch = 1; batch <= 5; batch++) {
+            Prediction prediction = CompleteAccounting.predict(new Shape(101, 5, 1, 4, 2, 9, batch));
+            assertEquals(prediction.memory().totalBytes(), prediction.memory().polynomial().bytesAt(batch));
+        }
+        // fixed part at (7,3,2,6,3,10): 16*762 model state + 4*(7*T*d_k + T^2) = 12,192 + 4*(42 + 9)
+        assertEquals(12_396, CompleteAccounting.predict(new Shape(7, 3, 2, 6, 3, 10, 1)).memory().polynomial()
+                .fixedBytes());
+    }
+
+    @Test
+    void componentRowsSumToTheTotals() {
+        Prediction prediction = CompleteAccounting.predict(Preset.GPT2_MEDIUM.shape(2));
+        long parameters = 0;
+        long activationFloats = 0;
+        BigInteger forward = BigInteger.ZERO;
+        for (ComponentRow row : prediction.components()) {
+            parameters += row.totalParameters();
+            activationFloats += row.totalActivationFloats();
+            forward = forward.add(row.totalForwardFlops());
+        }
+        assertEquals(prediction.parameters(), parameters);
+        assertEquals(KeptActivation.totalFloats(prediction.shape()), activationFloats);
+        assertEquals(prediction.flops().forward(), forward);
+    }
+
+    @Test
+    void optimizerFlopsAre14PerParameterPlus8() {
+        assertEquals(BigInteger.valueOf(14 * 762 + 8),
+                CompleteAccounting.predict(new Shape(7, 3, 2, 6, 3, 10, 1)).flops().optimizer());
+    }
+
+    @Test
+    void qkvRowKeepsThreeTensorsAndRmsnormItsReciprocalRms() {
+        Prediction prediction = CompleteAccounting.predict(new Shape(7, 3, 2, 6, 3, 10, 2));
+        ComponentRow qkv = row(prediction, Component.QKV_PROJECTION);
+        assertEquals(3 * 2 * 3 * 6, qkv.activationFloats());
+        assertEquals("3*B*T*d", qkv.activationFormula());
+        ComponentRow norm = row(prediction, Component.RMSNORM);
+        assertEquals(4, norm.count());
+        assertEquals(2 * 3 + 2 * 3 * 6, norm.activationFloats());
+        assertEquals(6, norm.parameters());
+    }
+
+    private static ComponentRow row(Prediction prediction, Component component) {
+        return prediction.components().stream().filter(r -> r.component() == component).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,77 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+
+class DiffTest {
+    private static final Shape XL = Preset.GPT2_XL.shape(1024);
+
+    @Test
+    void firstTermIsTheSeedsMainErrorOneBlockWithoutTheLmHead() {
+        DiffTerm forward = Diff.between(XL, null, null).get(0);
+        assertEquals("flops.forward", forward.term());
+        assertEquals(new BigInteger("92771293593600"), forward.seed());
+        assertEquals(new BigInteger("4621656601395200"), forward.complete());
+        assertTrue(forward.note().contains("the other 47 blocks"), forward.note());
+        assertTrue(forward.note().contains("LM head"), forward.note());
+        // 4,621,656,601,395,200 / 92,771,293,593,600 = 49.8177...
+        assertEquals(4_621_656_601_395_200.0 / 92_771_293_593_600.0, forward.ratio(), 1e-12);
+    }
+
+    @Test
+    void onlyTermsThatDifferAreListed() {
+        List<DiffTerm> terms = Diff.between(XL, null, null);
+        for (DiffTerm term : terms) {
+            assertTrue(!Objects.equals(term.seed(), term.complete()), term.term());
+        }
+        List<String> names = terms.stream().map(DiffTerm::term).toList();
+        // the softmax output is kept by both; the W1 output too
+        assertTrue(!names.contains("components.attention_softmax.activation_floats"));
+        assertTrue(!names.contains("components.ffn_w1.activation_floats"));
+        assertTrue(names.contains("components.qkv_projection.activation_floats"));
+    }
+
+    @Test
+    void parameterGapIsTheTokenEmbedding() {
+        DiffTerm parameters = term(Diff.between(XL, null, null), "parameters");
+        assertEquals(BigInteger.valueOf(50257L * 1600), ((BigInteger) parameters.complete())
+                .subtract((BigInteger) parameters.seed()));
+    }
+
+    @Test
+    void uncountedKindsHaveNoSeedValueAndNoRatio() {
+        DiffTerm elementwise = term(Diff.between(XL, null, null), "flops.elementwise");
+        assertNull(elementwise.seed());
+        assertNull(elementwise.ratio());
+    }
+
+    @Test
+    void capacityAndPlanAddBatchAndTrainingTerms() {
+        TrainingPlan plan = new TrainingPlan(400_000, Device.A100_80GB, Precision.FP32, 19.5e12, 0.5);
+        List<DiffTerm> terms = Diff.between(XL, Device.A100_80GB.memory(), plan);
+        DiffTerm batch = term(terms, "max_batch.batch_size");
+        assertEquals(BigInteger.TWO, batch.seed());
+        DiffTerm days = term(terms, "training.days");
+        assertEquals("132.15", String.format(java.util.Locale.ROOT, "%.2f", days.seed().doubleValue()));
+        assertEquals("6583.56", String.format(java.util.Locale.ROOT, "%.2f", days.complete().doubleValue()));
+    }
+
+    @Test
+    void oneLayerModelLeavesOutOnlyTheLmHead() {
+        DiffTerm forward = Diff.between(new Shape(7, 3, 1, 6, 3, 10, 1), null, null).get(0);
+        assertTrue(forward.note().contains("leaves out the LM head"), forward.note());
+        // one block's matmuls equal, the gap is 2*B*T*d*V = 2*3*6*7 = 252
+        assertEquals(BigInteger.valueOf(252),
+                ((BigInteger) forward.complete()).subtract((BigInteger) forward.seed()));
+    }
+
+    private static DiffTerm term(List<DiffTerm> terms, String name) {
+        return terms.stream().filter(t -> t.term().equals(name)).findFirst().orElseThrow();
+    }
+}

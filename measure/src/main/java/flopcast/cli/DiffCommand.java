@@ -1,0 +1,48 @@
+package flopcast.cli;
+
+import flopcast.analytic.Diff;
+import flopcast.analytic.DiffTerm;
+import flopcast.analytic.Shape;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code diff}: every term on which the seed and complete accountings disagree. */
+@Command(name = "diff", mixinStandardHelpOptions = true,
+        description = {"Every quantity on which the seed's accounting and the complete one disagree at one shape:"
+                + " both values, their ratio and why. Terms that agree are not listed.",
+                "Example: diff --preset gpt2-xl --batch 1024 --device a100-80gb --steps 400000"})
+final class DiffCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ShapeOptions shapeOptions;
+
+    @Mixin
+    private TargetOptions targetOptions;
+
+    @Option(names = "--format", paramLabel = "F", defaultValue = "table",
+            description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+    private String format;
+
+    @Override
+    public Integer call() {
+        OutputFormat output = OutputFormat.byName(format);
+        TargetOptions.Target target = targetOptions.resolve();
+        Shape shape = shapeOptions.shape();
+        List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());
+        String text = switch (output) {
+            case TABLE -> DiffReport.table(shape, terms);
+            case JSON -> Json.write(DiffReport.json(shape, target.capacity(), target.plan(), terms));
+            case CSV -> DiffReport.csv(terms);
+        };
+        spec.commandLine().getOut().print(text);
+        return 0;
+    }
+}

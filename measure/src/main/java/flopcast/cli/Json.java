@@ -1,0 +1,41 @@
+package flopcast.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.Shape;
+import java.io.UncheckedIOException;
+
+/** The one JSON configuration: pretty, integers exact and plain. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Json() {
+    }
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    static String write(Object tree) {
+        try {
+            return MAPPER.writeValueAsString(tree) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The {@code shape} object every command writes. */
+    static ObjectNode shape(Shape shape) {
+        ObjectNode node = object();
+        node.put("vocab_size", shape.vocabSize());
+        node.put("context_length", shape.contextLength());
+        node.put("num_layers", shape.layers());
+        node.put("d_model", shape.dModel());
+        node.put("num_heads", shape.heads());
+        node.put("d_ff", shape.dFf());
+        node.put("batch_size", shape.batchSize());
+        return node;
+    }
+}

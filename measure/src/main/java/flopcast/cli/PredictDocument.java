@@ -1,0 +1,145 @@
+package flopcast.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.Accounting;
+import flopcast.analytic.ComponentRow;
+import flopcast.analytic.FlopTotals;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.MemoryBreakdown;
+import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.TensorSpec;
+import flopcast.analytic.TrainingPlan;
+import flopcast.analytic.TrainingTime;
+import flopcast.analytic.WorkspaceBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code predict}'s JSON (keys as DESIGN.md names them) and its CSV, which is the same tree
+ * flattened to one row per value.
+ */
+final class PredictDocument {
+    static final List<CsvColumn> CSV_SCHEMA = List.of(
+            new CsvColumn("accounting", "-", "seed or complete"),
+            new CsvColumn("quantity", "-", "the JSON path of the value, array items named by their name"),
+            new CsvColumn("value", "as the quantity", "the value: integers exact, others as Java prints a double"));
+
+    private PredictDocument() {
+    }
+
+    static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan) {
+        ObjectNode root = Json.object();
+        root.put("accounting", prediction.accounting().cliName());
+        root.set("shape", Json.shape(prediction.shape()));
+        root.put("parameters", prediction.parameters());
+
+        MemoryBreakdown memory = prediction.memory();
+        ObjectNode bytes = root.putObject("memory_bytes");
+        bytes.put("parameters", memory.parametersBytes());
+        bytes.put("gradients", memory.gradientsBytes());
+        bytes.put("optimizer_state", memory.optimizerStateBytes());
+        bytes.put("activations", memory.activationsBytes());
+        bytes.put("workspace", memory.workspaceBytes());
+        bytes.put("total", memory.totalBytes());
+        bytes.put("fixed", memory.polynomial().fixedBytes());
+        bytes.put("per_batch_element", memory.polynomial().perBatchElementBytes());
+
+        FlopTotals flops = prediction.flops();
+        ObjectNode flopNode = root.putObject("flops");
+        flopNode.put("forward", flops.forward());
+        flopNode.put("backward", flops.backward());
+        flopNode.put("elementwise", flops.elementwise());
+        flopNode.put("optimizer", flops.optimizer());
+        flopNode.put("step", flops.step());
+
+        if (fit != null) {
+            ObjectNode batch = root.putObject("max_batch");
+            batch.put("capacity_bytes", fit.capacity().bytes());
+            batch.put("capacity", fit.capacity().amount());
+            batch.put("capacity_unit", fit.capacity().unit().symbol());
+            batch.put("batch_size", fit.batchSize());
+            batch.put("fractional", fit.fractional());
+        }
+        if (plan != null) {
+            TrainingTime time = plan.timeFor(flops.step());
+            ObjectNode training = root.putObject("training");
+            training.put("steps", plan.steps());
+            training.put("device", plan.device() == null ? null : plan.device().cliName());
+            training.put("precision", plan.precision().cliName());
+            training.put("peak_flops_per_second", plan.peakFlopsPerSecond());
+            training.put("mfu", plan.mfu());
+            training.put("total_flops", time.totalFlops());
+            training.put("seconds", time.seconds());
+            training.put("days", time.days());
+        }
+
+        ArrayNode components = root.putArray("components");
+        for (ComponentRow row : prediction.components()) {
+            ObjectNode item = components.addObject();
+            item.put("name", row.component().jsonName());
+            item.put("count", row.count());
+            item.put("parameters", row.parameters());
+            item.put("activation_floats", row.activationFloats());
+            item.put("forward_flops", row.forwardFlops());
+            item.put("elementwise_flops", row.elementwiseFlops());
+        }
+        if (prediction.accounting() == Accounting.COMPLETE) {
+            ArrayNode tensors = root.putArray("tensors");
+            for (KeptActivation tensor : KeptActivation.values()) {
+                tensor(tensors, "activation", tensor.component().jsonName(), tensor, prediction);
+            }
+            for (WorkspaceBuffer tensor : WorkspaceBuffer.values()) {
+                tensor(tensors, "workspace", null, tensor, prediction);
+            }
+        }
+        return root;
+    }
+
+    private static void tensor(ArrayNode tensors, String kind, String component, TensorSpec tensor,
+            Prediction prediction) {
+        ObjectNode item = tensors.addObject();
+        item.put("name", tensor.tensorName());
+        item.put("kind", kind);
+        item.put("component", component);
+        item.put("dtype", tensor.dataType().label());
+        item.put("shape", tensor.shapeText());
+        item.put("count", tensor.scope().instances(prediction.shape()));
+        item.put("elements", tensor.elements(prediction.shape()));
+        item.put("bytes", tensor.totalBytes(prediction.shape()));
+        item.put("read_by", tensor.reader());
+    }
+
+    /** The JSON tree as rows of (accounting, quantity, value). */
+    static String csv(ObjectNode json) {
+        List<List<Object>> rows = new ArrayList<>();
+        String accounting = json.get("accounting").asText();
+        flatten("", json, accounting, rows);
+        return CsvText.write(CSV_SCHEMA, rows);
+    }
+
+    private static void flatten(String path, JsonNode node, String accounting, List<List<Object>> rows) {
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                if (!path.isEmpty() || !field.getKey().equals("accounting")) {
+                    flatten(path.isEmpty() ? field.getKey() : path + "." + field.getKey(), field.getValue(),
+                            accounting, rows);
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode item : node) {
+                String name = item.get("name").asText();
+                for (Map.Entry<String, JsonNode> field : item.properties()) {
+                    if (!field.getKey().equals("name")) {
+                        flatten(path + "." + name + "." + field.getKey(), field.getValue(), accounting, rows);
+                    }
+                }
+            }
+        } else {
+            rows.add(List.of(accounting, path, node.isNull() ? "" : node.asText()));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package flopcast.cli;
+
+import static flopcast.cli.NumberText.grouped;
+import static flopcast.cli.NumberText.groupedOrDash;
+import static flopcast.cli.NumberText.seed;
+
+import flopcast.analytic.Accounting;
+import flopcast.analytic.Component;
+import flopcast.analytic.ComponentRow;
+import flopcast.analytic.FlopTotals;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.MemoryBreakdown;
+import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import flopcast.analytic.TensorSpec;
+import flopcast.analytic.TrainingPlan;
+import flopcast.analytic.TrainingTime;
+import flopcast.analytic.WorkspaceBuffer;
+import java.math.BigInteger;
+import java.util.Locale;
+
+/**
+ * {@code predict}'s table: the component rows, then memory, largest batch, FLOPs and training
+ * time, each in the seed's notation (9 significant digits) beside the exact integer.
+ */
+final class PredictTable {
+
+    private PredictTable() {
+    }
+
+    static String render(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan) {
+        Shape shape = prediction.shape();
+        boolean seedAccounting = prediction.accounting() == Accounting.SEED;
+        StringBuilder text = new StringBuilder();
+        text.append("flopcast predict: ").append(prediction.accounting().cliName()).append(" accounting, ")
+                .append(seedAccounting ? "the seed's tables as written" : "what measure executes and keeps")
+                .append('\n');
+        text.append("shape: ").append(shape.describe()).append("\n\n");
+        text.append(components(prediction)).append('\n');
+
+        MemoryBreakdown memory = prediction.memory();
+        MemoryPolynomial polynomial = memory.polynomial();
+        String words = seedAccounting ? "floats" : "4-byte values (float32; int32 token ids and targets)";
+        text.append("parameters         ").append(grouped(prediction.parameters())).append('\n');
+        text.append("memory             ").append(grouped(polynomial.perBatchElementBytes() / 4)).append(" x B + ")
+                .append(grouped(polynomial.fixedBytes() / 4)).append(' ').append(words).append('\n');
+        text.append("                   = ").append(seed(BigInteger.valueOf(polynomial.fixedBytes()))).append(" + ")
+                .append(seed(BigInteger.valueOf(polynomial.perBatchElementBytes()))).append(" x B bytes\n");
+        text.append(String.format(Locale.ROOT, "%-19s", "at B = " + shape.batchSize())).append("parameters ")
+                .append(grouped(memory.parametersBytes())).append(", gradients ").append(grouped(memory.gradientsBytes()))
+                .append(", AdamW m and v ").append(grouped(memory.optimizerStateBytes())).append(", activations ")
+                .append(grouped(memory.activationsBytes())).append(", workspace ")
+                .append(memory.workspaceBytes() == null ? "not counted" : grouped(memory.workspaceBytes()))
+                .append(": total ").append(grouped(memory.totalBytes())).append(" bytes\n");
+        if (fit != null) {
+            text.append("largest batch      on ").append(fit.capacity().describe()).append(": ")
+                    .append(fit.batchSize()).append(" (").append(String.format(Locale.ROOT, "%.3f",
+                            fit.fractional())).append(" before rounding down)");
+            if (fit.batchSize() == 0) {
+                text.append("; one sequence needs ").append(grouped(polynomial.perBatchElementBytes()))
+                        .append(" bytes, ").append(grouped(polynomial.perBatchElementBytes() - fit.spareBytes()))
+                        .append(" more than the ").append(grouped(fit.spareBytes())).append(" left after the fixed part");
+            }
+            text.append('\n');
+        }
+        text.append(flops(prediction, seedAccounting));
+        if (plan != null) {
+            text.append(training(prediction.flops(), plan));
+        }
+        if (!seedAccounting) {
+            text.append('\n').append(tensors(shape));
+        }
+        return text.toString();
+    }
+
+    private static String components(Prediction prediction) {
+        boolean seedAccounting = prediction.accounting() == Accounting.SEED;
+        Shape shape = prediction.shape();
+        TextTable table = new TextTable("component", ">count", ">parameters", ">activation floats",
+                ">forward FLOPs", ">elementwise FLOPs", "activation", "forward FLOP formula");
+        long blockParameters = 0;
+        long blockActivations = 0;
+        BigInteger blockFlops = BigInteger.ZERO;
+        BigInteger blockElementwise = seedAccounting ? null : BigInteger.ZERO;
+        for (ComponentRow row : prediction.components()) {
+            if (row.component().inBlock()) {
+                long perBlock = row.count() / shape.layers();
+                blockParameters = Math.addExact(blockParameters, Math.multiplyExact(perBlock, row.parameters()));
+                blockActivations = Math.addExact(blockActivations,
+                        Math.multiplyExact(perBlock, row.activationFloats()));
+                blockFlops = blockFlops.add(row.forwardFlops().multiply(BigInteger.valueOf(perBlock)));
+                if (blockElementwise != null) {
+                    blockElementwise = blockElementwise.add(
+                            row.elementwiseFlops().multiply(BigInteger.valueOf(perBlock)));
+                }
+            }
+        }
+        for (ComponentRow row : prediction.components()) {
+            if (row.component() == Component.FINAL_RMSNORM) {
+                table.row("block total (per block)", grouped(shape.layers()), grouped(blockParameters),
+                        grouped(blockActivations), grouped(blockFlops), groupedOrDash(blockElementwise), "", "");
+            }
+            table.row(row.component().jsonName(), grouped(row.count()), grouped(row.parameters()),
+                    grouped(row.activationFloats()), grouped(row.forwardFlops()), groupedOrDash(row.elementwiseFlops()),
+                    row.activationFormula(), row.forwardFlopsFormula());
+        }
+        FlopTotals flops = prediction.flops();
+        table.row("total", "", grouped(prediction.parameters()), grouped(totalActivationFloats(prediction)),
+                grouped(flops.forward()), groupedOrDash(flops.elementwise()), "",
+                seedAccounting ? "2*B*T*d*(4d + 2T + 3*d_ff): one block, no L factor, no LM head"
+                        : "L*(block) + LM head");
+        return "per instance; 'count' instances in the model\n" + table.render();
+    }
+
+    private static long totalActivationFloats(Prediction prediction) {
+        long sum = 0;
+        for (ComponentRow row : prediction.components()) {
+            sum = Math.addExact(sum, row.totalActivationFloats());
+        }
+        return sum;
+    }
+
+    private static String flops(Prediction prediction, boolean seedAccounting) {
+        FlopTotals flops = prediction.flops();
+        long batch = prediction.shape().batchSize();
+        BigInteger perSequence = flops.forward().divide(BigInteger.valueOf(batch));
+        StringBuilder text = new StringBuilder();
+        text.append("forward FLOPs      ").append(seed(perSequence)).append(" x B = ").append(seed(flops.forward()))
+                .append(" at B = ").append(batch).append(" (").append(grouped(flops.forward())).append(")\n");
+        text.append("forward + backward ").append(seed(flops.step())).append(" (").append(grouped(flops.step()))
+                .append("; backward = 2 x forward")
+                .append(seedAccounting ? ", the seed's \"x3\")\n" : "; model FLOPs, what MFU divides by)\n");
+        text.append("elementwise FLOPs  ").append(flops.elementwise() == null ? "not counted by the seed"
+                : grouped(flops.elementwise())).append('\n');
+        text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
+                : grouped(flops.optimizer()) + " (14 per parameter + 8)").append('\n');
+        return text.toString();
+    }
+
+    private static String training(FlopTotals flops, TrainingPlan plan) {
+        TrainingTime time = plan.timeFor(flops.step());
+        String peakSource = plan.device() == null ? "given peak" : plan.device().cliName();
+        return "training           " + grouped(plan.steps()) + " steps x " + seed(flops.step()) + " = "
+                + seed(time.totalFlops()) + " FLOPs / (" + NumberText.percent(plan.mfu()) + " of "
+                + NumberText.plain(plan.peakFlopsPerSecond() / 1e12) + " TFLOP/s, " + plan.precision().cliName() + ", " + peakSource
+                + ") = " + grouped(time.seconds(), 2) + " s = " + grouped(time.days(), 2) + " days\n";
+    }
+
+    private static String tensors(Shape shape) {
+        TextTable table = new TextTable("kept tensor / workspace", "component", "dtype", "shape", ">count",
+                ">elements", ">bytes (all)", "read by");
+        for (KeptActivation tensor : KeptActivation.values()) {
+            tensorRow(table, tensor, tensor.component().jsonName(), shape);
+        }
+        for (WorkspaceBuffer tensor : WorkspaceBuffer.values()) {
+            tensorRow(table, tensor, "(workspace)", shape);
+        }
+        return table.render();
+    }
+
+    private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape) {
+        table.row(tensor.tensorName(), component, tensor.dataType().label(), tensor.shapeText(),
+                grouped(tensor.scope().instances(shape)), grouped(tensor.elements(shape)),
+                grouped(tensor.totalBytes(shape)), tensor.reader());
+    }
+}

@@ -1,0 +1,85 @@
+package flopcast.cli;
+
+import flopcast.analytic.Capacity;
+import flopcast.analytic.Device;
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Precision;
+import flopcast.analytic.TrainingPlan;
+import flopcast.analytic.TrainingTime;
+import picocli.CommandLine.Option;
+
+/** The device, capacity and training plan a prediction is asked about. */
+final class TargetOptions {
+
+    @Option(names = "--device", paramLabel = "NAME",
+            description = "Catalog device (flopcast devices): a100-40gb, a100-80gb, h100-sxm, h200.")
+    String device;
+
+    @Option(names = "--memory-gb", paramLabel = "GB",
+            description = "Capacity in GB (10^9 bytes); overrides the device's memory.")
+    Double memoryGb;
+
+    @Option(names = "--memory-gib", paramLabel = "GiB",
+            description = "Capacity in GiB (2^30 bytes); overrides the device's memory.")
+    Double memoryGib;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "fp32, tf32 or bf16: which device peak the time divides by (memory stays float32;"
+                    + " default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--peak-tflops", paramLabel = "TFLOP/s",
+            description = "Peak in TFLOP/s; overrides the device's peak.")
+    Double peakTflops;
+
+    @Option(names = "--mfu", paramLabel = "FRACTION", defaultValue = "0.5",
+            description = "Model FLOPs utilization in (0, 1] (default: ${DEFAULT-VALUE}, the seed's).")
+    double mfu;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Training steps for the time estimate; needs --device or --peak-tflops.")
+    Long steps;
+
+    /** Everything resolved, or a one-line error. */
+    Target resolve() {
+        Device catalogDevice = device == null ? null : Device.byName(device);
+        Precision resolvedPrecision = Precision.byName(precision);
+        TrainingTime.requireMfu(mfu);
+        if (memoryGb != null && memoryGib != null) {
+            throw new InvalidInputException("give --memory-gb or --memory-gib, not both");
+        }
+        Capacity capacity = null;
+        if (memoryGb != null) {
+            capacity = Capacity.of(memoryGb, Capacity.Unit.GB, "--memory-gb");
+        } else if (memoryGib != null) {
+            capacity = Capacity.of(memoryGib, Capacity.Unit.GIB, "--memory-gib");
+        } else if (catalogDevice != null) {
+            capacity = catalogDevice.memory();
+        }
+        if (peakTflops != null && !(peakTflops > 0 && Double.isFinite(peakTflops))) {
+            throw new InvalidInputException("--peak-tflops must be a positive number, got " + peakTflops);
+        }
+        TrainingPlan plan = null;
+        if (steps != null) {
+            if (steps < 1) {
+                throw new InvalidInputException("--steps must be at least 1, got " + steps);
+            }
+            if (catalogDevice == null && peakTflops == null) {
+                throw new InvalidInputException("--steps " + steps
+                        + " needs a peak to divide by: give --device or --peak-tflops");
+            }
+            double peak = peakTflops != null ? peakTflops * 1e12 : catalogDevice.peakFlopsPerSecond(resolvedPrecision);
+            plan = new TrainingPlan(steps, catalogDevice, resolvedPrecision, peak, mfu);
+        }
+        return new Target(catalogDevice, resolvedPrecision, capacity, plan);
+    }
+
+    /**
+     * @param device    catalog device, or null
+     * @param precision precision of the peak
+     * @param capacity  memory to fit, or null when none was given
+     * @param plan      training plan, or null without {@code --steps}
+     */
+    record Target(Device device, Precision precision, Capacity capacity, TrainingPlan plan) {
+    }
+}
