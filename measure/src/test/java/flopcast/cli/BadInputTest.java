@@ -1,0 +1,87 @@
+package flopcast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every bad input: exit 2, one line on stderr naming the value, nothing on stdout. */
+class BadInputTest {
+    private static final String[] DIMS = {"--vocab", "11", "--context", "4", "--layers", "2", "--d-model", "8",
+        "--heads", "2", "--d-ff", "12"};
+
+    static Stream<Arguments> badInputs() {
+        return Stream.of(
+                bad("missing --d-ff", "predict", "--vocab", "11", "--context", "4", "--layers", "2", "--d-model", "8",
+                        "--heads", "2"),
+                bad("missing --vocab, --context, --layers, --d-model, --heads, --d-ff", "predict"),
+                bad("'abc'", "predict", "--preset", "gpt2-xl", "--batch", "abc"),
+                bad("--vocab must be a positive integer, got 0", dims("--vocab", "0")),
+                bad("--layers must be a positive integer, got -3", "predict", "--preset", "gpt2-xl", "--layers=-3"),
+                bad("--batch must be a positive integer, got 0", "predict", "--preset", "gpt2-xl", "--batch", "0"),
+                bad("d_model 8 is not divisible by num_heads 3", dims("--heads", "3")),
+                bad("mfu must be a number in (0, 1], got 0.0", "predict", "--preset", "gpt2-xl", "--mfu", "0"),
+                bad("mfu must be a number in (0, 1], got 1.5", "predict", "--preset", "gpt2-xl", "--mfu", "1.5"),
+                bad("mfu must be a number in (0, 1], got NaN", "predict", "--preset", "gpt2-xl", "--mfu", "NaN"),
+                bad("'half'", "predict", "--preset", "gpt2-xl", "--mfu", "half"),
+                bad("unknown preset 'gpt5'", "predict", "--preset", "gpt5"),
+                bad("unknown device 'v100'", "predict", "--preset", "gpt2-xl", "--device", "v100"),
+                bad("unknown precision 'fp8'", "predict", "--preset", "gpt2-xl", "--precision", "fp8"),
+                bad("unknown accounting 'naive'", "predict", "--preset", "gpt2-xl", "--accounting", "naive"),
+                bad("unknown format 'xml'", "predict", "--preset", "gpt2-xl", "--format", "xml"),
+                bad("unknown command 'estimate'", "estimate", "--preset", "gpt2-xl"),
+                bad("missing command", new String[0]),
+                bad("--bogus", "predict", "--preset", "gpt2-xl", "--bogus"),
+                bad("--memory-gb must be a non-negative number of GB, got -1.0", "predict", "--preset", "gpt2-xl",
+                        "--memory-gb=-1"),
+                bad("--memory-gb or --memory-gib, not both", "predict", "--preset", "gpt2-xl", "--memory-gb", "80",
+                        "--memory-gib", "80"),
+                bad("--layers 12 contradicts --preset gpt2-xl, which has 48", "predict", "--preset", "gpt2-xl",
+                        "--layers", "12"),
+                bad("--steps must be at least 1, got 0", "predict", "--preset", "gpt2-xl", "--device", "a100-80gb",
+                        "--steps", "0"),
+                bad("--steps 10 needs a peak to divide by: give --device or --peak-tflops", "predict", "--preset",
+                        "gpt2-xl", "--steps", "10"),
+                bad("--peak-tflops must be a positive number, got 0.0", "predict", "--preset", "gpt2-xl",
+                        "--peak-tflops", "0", "--steps", "5"),
+                bad("is below the 32,746,342,400 bytes (32.746 GB, 30.497 GiB) that the model state (parameters,"
+                        + " gradients, AdamW m and v) alone needs", "predict", "--preset", "gpt2-xl", "--accounting",
+                        "seed", "--memory-gb", "10"),
+                bad("the shape is too large", "predict", "--vocab", "9000000000000000000", "--context", "4",
+                        "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff", "12"),
+                bad("mfu must be a number in (0, 1], got 2.0", "diff", "--preset", "gpt2-xl", "--mfu", "2"),
+                bad("--heads 7 contradicts --preset gpt2-small", "diff", "--preset", "gpt2-small", "--heads", "7"),
+                bad("unknown format 'yaml'", "devices", "--format", "yaml"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInputs")
+    void refusedWithOneLineAndExitTwo(String expected, String[] args) {
+        CliRun run = CliRun.of(args);
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("", run.out(), "nothing on stdout");
+        assertTrue(run.err().endsWith("\n") && run.err().indexOf('\n') == run.err().length() - 1,
+                "exactly one line: " + run.err());
+        assertTrue(run.err().startsWith("flopcast: "), run.err());
+        assertTrue(run.err().contains(expected), "expected '" + expected + "' in: " + run.err());
+    }
+
+    private static Arguments bad(String expected, String... args) {
+        return Arguments.of(expected, args);
+    }
+
+    private static String[] dims(String option, String value) {
+        String[] args = new String[DIMS.length + 1];
+        args[0] = "predict";
+        System.arraycopy(DIMS, 0, args, 1, DIMS.length);
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals(option)) {
+                args[i + 1] = value;
+            }
+        }
+        return args;
+    }
+}

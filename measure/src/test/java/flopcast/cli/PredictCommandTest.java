@@ -1,0 +1,163 @@
+package flopcast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+class PredictCommandTest {
+    private static final String[] SEED_SCENARIO = {"predict", "--preset", "gpt2-xl", "--accounting", "seed",
+        "--batch", "1024", "--device", "a100-80gb", "--steps", "400000"};
+    /** Seconds and days are one double division away from exact integers: 1e-12 relative is ample. */
+    private static final double RELATIVE = 1e-12;
+
+    @Test
+    void jsonKeysAreDesignMdsInItsOrder() throws Exception {
+        JsonNode json = json("predict", "--preset", "gpt2-small", "--device", "a100-40gb", "--steps", "10",
+                "--format", "json");
+        assertEquals(List.of("accounting", "shape", "parameters", "memory_bytes", "flops", "max_batch", "training",
+                "components", "tensors"), keys(json));
+        assertEquals(List.of("vocab_size", "context_length", "num_layers", "d_model", "num_heads", "d_ff",
+                "batch_size"), keys(json.get("shape")));
+        assertEquals(List.of("parameters", "gradients", "optimizer_state", "activations", "workspace", "total",
+                "fixed", "per_batch_element"), keys(json.get("memory_bytes")));
+        assertEquals(List.of("forward", "backward", "elementwise", "optimizer", "step"), keys(json.get("flops")));
+        assertEquals(List.of("capacity_bytes", "capacity", "capacity_unit", "batch_size", "fractional"),
+                keys(json.get("max_batch")));
+        assertEquals(List.of("steps", "device", "precision", "peak_flops_per_second", "mfu", "total_flops",
+                "seconds", "days"), keys(json.get("training")));
+        assertEquals(List.of("name", "count", "parameters", "activation_floats", "forward_flops",
+                "elementwise_flops"), keys(json.get("components").get(0)));
+        assertEquals(List.of("name", "kind", "component", "dtype", "shape", "count", "elements", "bytes", "read_by"),
+                keys(json.get("tensors").get(0)));
+    }
+
+    @Test
+    void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
+        JsonNode json = json("predict", "--preset", "gpt2-small", "--format", "json");
+        assertEquals(List.of("accounting", "shape", "parameters", "memory_bytes", "flops", "components", "tensors"),
+                keys(json));
+    }
+
+    @Test
+    void seedJsonCarriesTheSeedsNumbersAtFullPrecision() throws Exception {
+        JsonNode json = json(withFormat(SEED_SCENARIO, "json"));
+        assertEquals("seed", json.get("accounting").asText());
+        assertEquals("32746342400", json.at("/memory_bytes/fixed").asText());
+        assertEquals("15941046272", json.at("/memory_bytes/per_batch_element").asText());
+        assertTrue(json.at("/memory_bytes/workspace").isNull());
+        assertEquals("92771293593600", json.at("/flops/forward").asText());
+        assertEquals("278313880780800", json.at("/flops/step").asText());
+        assertTrue(json.at("/flops/elementwise").isNull());
+        assertTrue(json.at("/flops/optimizer").isNull());
+        assertEquals(80_000_000_000L, json.at("/max_batch/capacity_bytes").asLong());
+        assertEquals(2, json.at("/max_batch/batch_size").asLong());
+        assertEquals(47_253_657_600.0 / 15_941_046_272.0, json.at("/max_batch/fractional").asDouble(), 0.0);
+        assertEquals("111325552312320000000", json.at("/training/total_flops").asText());
+        double seconds = 111_325_552_312_320_000_000.0 / 9.75e12;
+        assertEquals(seconds, json.at("/training/seconds").asDouble(), seconds * RELATIVE);
+        assertEquals(seconds / 86_400, json.at("/training/days").asDouble(), seconds / 86_400 * RELATIVE);
+        assertEquals(19.5e12, json.at("/training/peak_flops_per_second").asDouble(), 0.0);
+    }
+
+    @Test
+    void seedTableShowsTheNumbersAsTheSeedPrintsThem() {
+        CliRun run = CliRun.of(SEED_SCENARIO);
+        assertEquals(0, run.exitCode(), run.err());
+        for (String printed : List.of("3,985,261,568 x B + 8,186,585,600 floats",
+                "3.27463424e10 + 1.59410463e10 x B bytes", ": 2 (2.964 before rounding down)",
+                "9.05969664e10 x B = 9.27712936e13 at B = 1024", "forward + backward 2.78313881e14",
+                "= 1.11325552e20 FLOPs", "11,418,005.37 s", "132.15 days", "block total", "cross_entropy")) {
+            assertTrue(run.out().contains(printed), "missing '" + printed + "' in\n" + run.out());
+        }
+    }
+
+    @Test
+    void completeTableShowsParametersForwardFlopsAndDays() {
+        CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
+                "--steps", "400000");
+        assertEquals(0, run.exitCode(), run.err());
+        for (String printed : List.of("parameters         2,127,057,600", "4.51333652e12 x B", "6,583.56 days",
+                "attention.probabilities", "grad.residual")) {
+            assertTrue(run.out().contains(printed), "missing '" + printed + "' in\n" + run.out());
+        }
+    }
+
+    @Test
+    void csvIsTheJsonFlattenedUnderOneHeader() {
+        CliRun run = CliRun.of(withFormat(SEED_SCENARIO, "csv"));
+        String[] lines = run.out().split("\n");
+        assertEquals("accounting,quantity,value", lines[0]);
+        List<String> rows = List.of(lines);
+        assertTrue(rows.contains("seed,flops.forward,92771293593600"));
+        assertTrue(rows.contains("seed,memory_bytes.fixed,32746342400"));
+        assertTrue(rows.contains("seed,components.qkv_projection.parameters,7680000"));
+        assertTrue(rows.contains("seed,flops.elementwise,"));
+    }
+
+    @Test
+    void fixedPartFitsButOneSequenceDoesNotIsBatchZeroAndSaysWhatIsMissing() throws Exception {
+        // complete gpt2-xl: fixed 34,038,950,912 bytes, one sequence 12,894,027,776
+        JsonNode json = json("predict", "--preset", "gpt2-xl", "--memory-gb", "40", "--format", "json");
+        assertEquals(0, json.at("/max_batch/batch_size").asLong());
+        CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--memory-gb", "40");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("one sequence needs 12,894,027,776 bytes, 6,932,978,688 more than the"
+                + " 5,961,049,088 left"), run.out());
+    }
+
+    @Test
+    void gibibytesAreTwoToTheThirtieth() throws Exception {
+        JsonNode json = json("predict", "--preset", "gpt2-xl", "--accounting", "seed", "--memory-gib", "80",
+                "--format", "json");
+        assertEquals(85_899_345_920L, json.at("/max_batch/capacity_bytes").asLong());
+        assertEquals("GiB", json.at("/max_batch/capacity_unit").asText());
+        assertEquals(3, json.at("/max_batch/batch_size").asLong());
+    }
+
+    @Test
+    void outputDoesNotDependOnTheDefaultLocale() {
+        Locale before = Locale.getDefault();
+        String root = CliRun.of(SEED_SCENARIO).out();
+        try {
+            Locale.setDefault(Locale.GERMANY);
+            assertEquals(root, CliRun.of(SEED_SCENARIO).out());
+            assertEquals(CliRun.of(withFormat(SEED_SCENARIO, "csv")).out(), csvUnder(Locale.ROOT));
+        } finally {
+            Locale.setDefault(before);
+        }
+    }
+
+    private static String csvUnder(Locale locale) {
+        Locale before = Locale.getDefault();
+        try {
+            Locale.setDefault(locale);
+            return CliRun.of(withFormat(SEED_SCENARIO, "csv")).out();
+        } finally {
+            Locale.setDefault(before);
+        }
+    }
+
+    static JsonNode json(String... args) throws Exception {
+        CliRun run = CliRun.of(args);
+        assertEquals(0, run.exitCode(), run.err());
+        return Json.MAPPER.readTree(run.out());
+    }
+
+    static List<String> keys(JsonNode node) {
+        List<String> keys = new ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    private static String[] withFormat(String[] args, String format) {
+        String[] result = java.util.Arrays.copyOf(args, args.length + 2);
+        result[args.length] = "--format";
+        result[args.length + 1] = format;
+        return result;
+    }
+}
