@@ -38,7 +38,11 @@ public final class SeedAccounting {
             parameters = Math.addExact(parameters, row.totalParameters());
             activationFloats = Math.addExact(activationFloats, row.totalActivationFloats());
         }
-        long perBatchElementFloats = activationFloats / shape.batchSize();
+        // every seed activation row has a B factor: one sequence's share is the rows at B = 1
+        long perBatchElementFloats = 0;
+        for (ComponentRow row : components(shape.withBatchSize(1))) {
+            perBatchElementFloats = Math.addExact(perBatchElementFloats, row.totalActivationFloats());
+        }
         long floatBytes = DataType.FLOAT32.bytes();
         long parameterBytes = Math.multiplyExact(parameters, floatBytes);
         MemoryPolynomial polynomial = new MemoryPolynomial(MemoryBreakdown.modelStateBytes(parameters),

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code devices}: the catalog, a source per row. */
@@ -30,13 +30,12 @@ final class DevicesCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--format", paramLabel = "F", defaultValue = "table",
-            description = "table, csv or json (default: ${DEFAULT-VALUE}).")
-    private String format;
+    @Mixin
+    private FormatOption format;
 
     @Override
     public Integer call() {
-        String text = switch (OutputFormat.byName(format)) {
+        String text = switch (format.resolve()) {
             case TABLE -> table();
             case CSV -> csv();
             case JSON -> json();

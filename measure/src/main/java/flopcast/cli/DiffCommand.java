@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code diff}: every term on which the seed and complete accountings disagree. */
@@ -27,13 +26,12 @@ final class DiffCommand implements Callable<Integer> {
     @Mixin
     private TargetOptions targetOptions;
 
-    @Option(names = "--format", paramLabel = "F", defaultValue = "table",
-            description = "table, csv or json (default: ${DEFAULT-VALUE}).")
-    private String format;
+    @Mixin
+    private FormatOption format;
 
     @Override
     public Integer call() {
-        OutputFormat output = OutputFormat.byName(format);
+        OutputFormat output = format.resolve();
         TargetOptions.Target target = targetOptions.resolve();
         Shape shape = shapeOptions.shape();
         List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());

@@ -31,14 +31,13 @@ final class PredictCommand implements Callable<Integer> {
             description = "seed (the seed's tables as written) or complete (default: ${DEFAULT-VALUE}).")
     private String accounting;
 
-    @Option(names = "--format", paramLabel = "F", defaultValue = "table",
-            description = "table, csv or json (default: ${DEFAULT-VALUE}).")
-    private String format;
+    @Mixin
+    private FormatOption format;
 
     @Override
     public Integer call() {
         Accounting chosen = Accounting.byName(accounting);
-        OutputFormat output = OutputFormat.byName(format);
+        OutputFormat output = format.resolve();
         TargetOptions.Target target = targetOptions.resolve();
         Prediction prediction = chosen.predict(shapeOptions.shape());
         MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());

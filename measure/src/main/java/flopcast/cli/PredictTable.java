@@ -6,6 +6,7 @@ import static flopcast.cli.NumberText.seed;
 
 import flopcast.analytic.Accounting;
 import flopcast.analytic.Component;
+import flopcast.analytic.DataType;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.KeptActivation;
@@ -43,8 +44,9 @@ final class PredictTable {
         MemoryPolynomial polynomial = memory.polynomial();
         String words = seedAccounting ? "floats" : "4-byte values (float32; int32 token ids and targets)";
         text.append("parameters         ").append(grouped(prediction.parameters())).append('\n');
-        text.append("memory             ").append(grouped(polynomial.perBatchElementBytes() / 4)).append(" x B + ")
-                .append(grouped(polynomial.fixedBytes() / 4)).append(' ').append(words).append('\n');
+        long word = DataType.FLOAT32.bytes();
+        text.append("memory             ").append(grouped(polynomial.perBatchElementBytes() / word)).append(" x B + ")
+                .append(grouped(polynomial.fixedBytes() / word)).append(' ').append(words).append('\n');
         text.append("                   = ").append(seed(BigInteger.valueOf(polynomial.fixedBytes()))).append(" + ")
                 .append(seed(BigInteger.valueOf(polynomial.perBatchElementBytes()))).append(" x B bytes\n");
         text.append(String.format(Locale.ROOT, "%-19s", "at B = " + shape.batchSize())).append("parameters ")
