@@ -1,0 +1,68 @@
+package flopcast.measure;
+
+import flopcast.analytic.Component;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.CommonOps_FDRM;
+
+/**
+ * The one door to EJML: the same method names as the {@link CommonOps_FDRM} calls it wraps, each
+ * recording its FLOPs into the counter from the matrices' actual dimensions (2*m*n*k for a
+ * matmul), never from a formula. Kernels written as plain loops report what their loops executed
+ * through {@link #elementwise}.
+ */
+public final class CountingOps {
+    private final FlopCounter counter;
+
+    public CountingOps(FlopCounter counter) {
+        this.counter = counter;
+    }
+
+    public FlopCounter counter() {
+        return counter;
+    }
+
+    /** c = a * b. */
+    public void mult(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        CommonOps_FDRM.mult(a, b, c);
+        counter.matmul(component, matmulFlops(a.numRows, b.numCols, a.numCols));
+    }
+
+    /** c = a^T * b. */
+    public void multTransA(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        CommonOps_FDRM.multTransA(a, b, c);
+        counter.matmul(component, matmulFlops(a.numCols, b.numCols, a.numRows));
+    }
+
+    /** c = a * b^T. */
+    public void multTransB(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        CommonOps_FDRM.multTransB(a, b, c);
+        counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
+    }
+
+    /** c += a^T * b. */
+    public void multAddTransA(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        CommonOps_FDRM.multAddTransA(a, b, c);
+        counter.matmul(component, matmulFlops(a.numCols, b.numCols, a.numRows));
+    }
+
+    /** c += a * b^T. */
+    public void multAddTransB(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        CommonOps_FDRM.multAddTransB(a, b, c);
+        counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
+    }
+
+    /** a += b, one FLOP per element. */
+    public void addEquals(Component component, FMatrixRMaj a, FMatrixRMaj b) {
+        CommonOps_FDRM.addEquals(a, b);
+        counter.elementwise(component, a.getNumElements());
+    }
+
+    /** What a plain-loop kernel of {@code component} executed, summed from its loop bounds. */
+    public void elementwise(Component component, long flops) {
+        counter.elementwise(component, flops);
+    }
+
+    private static long matmulFlops(long m, long n, long k) {
+        return Math.multiplyExact(Math.multiplyExact(2L, m), Math.multiplyExact(n, k));
+    }
+}

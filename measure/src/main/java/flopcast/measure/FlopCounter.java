@@ -1,0 +1,99 @@
+package flopcast.measure;
+
+import flopcast.analytic.Component;
+
+/**
+ * What one run executed, by pass and by component: matmul FLOPs of the forward and backward
+ * passes, elementwise FLOPs, AdamW FLOPs, and the kept floats the backward pass read. It is
+ * passed to whatever counts, never global. Recording allocates nothing.
+ */
+public final class FlopCounter {
+
+    /** Which pass the matmuls being recorded belong to. */
+    public enum Pass { FORWARD, BACKWARD }
+
+    private static final int COMPONENTS = Component.values().length;
+
+    private Pass pass = Pass.FORWARD;
+    private final long[] forwardMatmul = new long[COMPONENTS];
+    private final long[] backwardMatmul = new long[COMPONENTS];
+    private final long[] elementwise = new long[COMPONENTS];
+    private final long[] keptFloatsRead = new long[COMPONENTS];
+    private long optimizer;
+
+    public void pass(Pass current) {
+        pass = current;
+    }
+
+    /** A matmul of {@code component}, 2*m*n*k FLOPs, in the current pass. */
+    public void matmul(Component component, long flops) {
+        long[] target = pass == Pass.FORWARD ? forwardMatmul : backwardMatmul;
+        target[component.ordinal()] = Math.addExact(target[component.ordinal()], flops);
+    }
+
+    public void elementwise(Component component, long flops) {
+        elementwise[component.ordinal()] = Math.addExact(elementwise[component.ordinal()], flops);
+    }
+
+    public void optimizer(long flops) {
+        optimizer = Math.addExact(optimizer, flops);
+    }
+
+    /** The backward pass read a kept tensor written by {@code component}. */
+    public void keptRead(Component component, long floats) {
+        keptFloatsRead[component.ordinal()] = Math.addExact(keptFloatsRead[component.ordinal()], floats);
+    }
+
+    public void reset() {
+        java.util.Arrays.fill(forwardMatmul, 0);
+        java.util.Arrays.fill(backwardMatmul, 0);
+        java.util.Arrays.fill(elementwise, 0);
+        java.util.Arrays.fill(keptFloatsRead, 0);
+        optimizer = 0;
+        pass = Pass.FORWARD;
+    }
+
+    public long forwardMatmulFlops(Component component) {
+        return forwardMatmul[component.ordinal()];
+    }
+
+    public long backwardMatmulFlops(Component component) {
+        return backwardMatmul[component.ordinal()];
+    }
+
+    public long elementwiseFlops(Component component) {
+        return elementwise[component.ordinal()];
+    }
+
+    public long keptFloatsRead(Component component) {
+        return keptFloatsRead[component.ordinal()];
+    }
+
+    public long forwardMatmulFlops() {
+        return sum(forwardMatmul);
+    }
+
+    public long backwardMatmulFlops() {
+        return sum(backwardMatmul);
+    }
+
+    public long elementwiseFlops() {
+        return sum(elementwise);
+    }
+
+    public long keptFloatsRead() {
+        return sum(keptFloatsRead);
+    }
+
+    public long optimizerFlops() {
+        return optimizer;
+    }
+
+    private static long sum(long[] values) {
+        long total = 0;
+        for (long value : values) {
+            total = Math.addExact(total, value);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,90 @@
+package flopcast.measure;
+
+import flopcast.analytic.DataType;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Scope;
+import flopcast.analytic.Shape;
+import flopcast.analytic.TensorSpec;
+import flopcast.analytic.WorkspaceBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * Every buffer the model holds, allocated once from the analytic tables: one {@link Parameter}
+ * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance, one
+ * matrix per workspace row. Adding a row to a table adds its buffer here.
+ */
+final class ModelBuffers {
+    private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
+    private final Map<KeptActivation, KeptTensor[]> kept = new EnumMap<>(KeptActivation.class);
+    private final Map<WorkspaceBuffer, FMatrixRMaj> workspace = new EnumMap<>(WorkspaceBuffer.class);
+    private final List<Parameter> allParameters = new ArrayList<>();
+    private final List<KeptTensor> allKept = new ArrayList<>();
+
+    ModelBuffers(Shape shape) {
+        for (ParameterTensor row : ParameterTensor.values()) {
+            Parameter[] instances = new Parameter[instances(row.scope(), shape)];
+            for (int layer = 0; layer < instances.length; layer++) {
+                instances[layer] = new Parameter(row, layer, one(row, shape), one(row, shape), one(row, shape),
+                        one(row, shape));
+                allParameters.add(instances[layer]);
+            }
+            parameters.put(row, instances);
+        }
+        for (KeptActivation row : KeptActivation.values()) {
+            KeptTensor[] instances = new KeptTensor[instances(row.scope(), shape)];
+            for (int layer = 0; layer < instances.length; layer++) {
+                instances[layer] = row.dataType() == DataType.INT32
+                        ? new KeptTensor(row, new FMatrixRMaj[0], TensorAllocation.ints(row, shape))
+                        : new KeptTensor(row, TensorAllocation.matrices(row, shape), null);
+                allKept.add(instances[layer]);
+            }
+            kept.put(row, instances);
+        }
+        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+            workspace.put(row, one(row, shape));
+        }
+    }
+
+    private static FMatrixRMaj one(TensorSpec row, Shape shape) {
+        return TensorAllocation.matrices(row, shape)[0];
+    }
+
+    private static int instances(Scope scope, Shape shape) {
+        return Math.toIntExact(scope.instances(shape));
+    }
+
+    Parameter parameter(ParameterTensor row, int layer) {
+        return parameters.get(row)[layer];
+    }
+
+    Parameter parameter(ParameterTensor row) {
+        return parameter(row, 0);
+    }
+
+    KeptTensor kept(KeptActivation row, int layer) {
+        return kept.get(row)[layer];
+    }
+
+    KeptTensor kept(KeptActivation row) {
+        return kept(row, 0);
+    }
+
+    FMatrixRMaj workspace(WorkspaceBuffer row) {
+        return workspace.get(row);
+    }
+
+    List<Parameter> parameters() {
+        return allParameters;
+    }
+
+    void startStep() {
+        for (int i = 0; i < allKept.size(); i++) {
+            allKept.get(i).startStep();
+        }
+    }
+}

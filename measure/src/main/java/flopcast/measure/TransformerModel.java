@@ -1,0 +1,170 @@
+package flopcast.measure;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * The seed's model, trained for real in float32: token embedding, L pre-norm blocks (causal
+ * multi-head attention, SwiGLU FFN), final RMSNorm, LM head, mean cross-entropy over next tokens,
+ * AdamW. Every buffer comes from the analytic tables ({@link ModelBuffers}); nothing is allocated
+ * per step. FLOPs and kept reads are recorded in the counter given.
+ */
+public final class TransformerModel {
+    /** Standard deviation of the initial weights (GPT-2's). */
+    static final double INIT_STD = 0.02;
+
+    private final Shape shape;
+    private final FlopCounter counter;
+    private final ModelBuffers buffers;
+    private final Block[] blocks;
+    private final Embedding embedding;
+    private final RmsNorm finalNorm;
+    private final Linear lmHead;
+    private final CrossEntropy crossEntropy;
+    private final AdamW optimizer;
+
+    private final Parameter embeddingTable;
+    private final Parameter finalGain;
+    private final Parameter lmHeadWeight;
+    private final KeptTensor tokenIds;
+    private final KeptTensor targets;
+    private final KeptTensor embeddingOut;
+    private final KeptTensor finalRms;
+    private final KeptTensor finalOut;
+    private final KeptTensor logitProbabilities;
+    private final FMatrixRMaj residualGradient;
+    private final FMatrixRMaj normGradient;
+
+    /** The model at {@code shape}, initialized from {@code seed}, attention over every earlier position. */
+    public TransformerModel(Shape shape, long seed, FlopCounter counter) {
+        this(shape, seed, counter, AdamW.Hyperparameters.defaults(), Math.toIntExact(shape.contextLength()));
+    }
+
+    TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
+            int attentionSpan) {
+        this.shape = shape;
+        this.counter = counter;
+        this.buffers = new ModelBuffers(shape);
+        CountingOps ops = new CountingOps(counter);
+        this.embedding = new Embedding(ops);
+        this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
+        this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);
+        this.crossEntropy = new CrossEntropy(ops);
+        this.optimizer = new AdamW(counter, hyperparameters);
+        Block.Ops shared = new Block.Ops(new RmsNorm(ops, Component.RMSNORM),
+                new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
+                new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
+                new CausalAttention(ops, shape, attentionSpan, buffers), new Linear(ops, Component.FFN_W1),
+                new Linear(ops, Component.FFN_W3), new SwiGlu(ops), new Linear(ops, Component.FFN_W2));
+
+        embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
+        finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);
+        lmHeadWeight = buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
+        tokenIds = buffers.kept(KeptActivation.TOKEN_IDS);
+        targets = buffers.kept(KeptActivation.TARGETS);
+        embeddingOut = buffers.kept(KeptActivation.EMBEDDING_OUTPUT);
+        finalRms = buffers.kept(KeptActivation.FINAL_NORM_RMS);
+        finalOut = buffers.kept(KeptActivation.FINAL_NORM_OUTPUT);
+        logitProbabilities = buffers.kept(KeptActivation.LOGIT_PROBABILITIES);
+        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
+        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
+
+        blocks = new Block[Math.toIntExact(shape.layers())];
+        KeptTensor input = embeddingOut;
+        for (int layer = 0; layer < blocks.length; layer++) {
+            blocks[layer] = new Block(layer, input, buffers, ops, shared);
+            input = blocks[layer].output();
+        }
+        initialize(seed);
+    }
+
+    /** Weights N(0, 0.02), gains 1, moments 0. */
+    private void initialize(long seed) {
+        Random random = new Random(seed);
+        for (Parameter parameter : buffers.parameters()) {
+            float[] values = parameter.value.data;
+            boolean gain = parameter.row().dims().size() == 1;
+            for (int i = 0; i < values.length; i++) {
+                values[i] = gain ? 1f : (float) (random.nextGaussian() * INIT_STD);
+            }
+        }
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    /** One training step: forward, backward, AdamW. Returns the loss before the update. */
+    public float step(int[] tokens, int[] nextTokens) {
+        float loss = forward(tokens, nextTokens);
+        backward();
+        optimizerStep();
+        return loss;
+    }
+
+    /** Forward pass over B*T tokens (row b*T + t is token t of sequence b); returns the mean loss. */
+    public float forward(int[] tokens, int[] nextTokens) {
+        int n = Math.toIntExact(shape.tokens());
+        if (tokens.length != n || nextTokens.length != n) {
+            throw new IllegalArgumentException("expected " + n + " tokens and targets, got " + tokens.length + " and "
+                    + nextTokens.length);
+        }
+        counter.pass(FlopCounter.Pass.FORWARD);
+        buffers.startStep();
+        System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
+        System.arraycopy(nextTokens, 0, targets.ints(), 0, n);
+        embedding.forward(tokenIds.ints(), embeddingTable.value, embeddingOut.matrix());
+        for (Block block : blocks) {
+            block.forward();
+        }
+        KeptTensor last = blocks[blocks.length - 1].output();
+        finalNorm.forward(last.matrix(), finalGain.value, finalOut.matrix(), finalRms.matrix());
+        lmHead.forward(finalOut.matrix(), lmHeadWeight.value, logitProbabilities.matrix());
+        return crossEntropy.forward(logitProbabilities.matrix(), targets.ints());
+    }
+
+    /** Backward pass: every parameter's gradient of the last forward's loss. */
+    public void backward() {
+        counter.pass(FlopCounter.Pass.BACKWARD);
+        for (Parameter parameter : buffers.parameters()) {
+            Arrays.fill(parameter.grad.data, 0f);
+        }
+        FMatrixRMaj dLogits = logitProbabilities.read(counter);
+        crossEntropy.backward(dLogits, targets.ints());
+        lmHead.backwardInput(dLogits, lmHeadWeight.value, normGradient, false);
+        lmHead.backwardWeight(finalOut.read(counter), dLogits, lmHeadWeight.grad);
+        Arrays.fill(residualGradient.data, 0f);
+        KeptTensor last = blocks[blocks.length - 1].output();
+        finalNorm.backward(normGradient, last.read(counter), finalGain.value, finalRms.read(counter),
+                residualGradient, finalGain.grad);
+        for (int layer = blocks.length - 1; layer >= 0; layer--) {
+            blocks[layer].backward();
+        }
+        embedding.backward(tokenIds.ints(), residualGradient, embeddingTable.grad);
+    }
+
+    public void optimizerStep() {
+        optimizer.step(buffers.parameters());
+    }
+
+    /** Every parameter instance, in table order. */
+    public List<Parameter> parameters() {
+        return buffers.parameters();
+    }
+
+    /** Parameters as allocated: the sum of the parameter arrays' lengths. */
+    public long parameterCount() {
+        long count = 0;
+        for (Parameter parameter : buffers.parameters()) {
+            count += parameter.size();
+        }
+        return count;
+    }
+}

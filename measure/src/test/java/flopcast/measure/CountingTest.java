@@ -1,0 +1,158 @@
+package flopcast.measure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import flopcast.analytic.AdamWFlops;
+import flopcast.analytic.Component;
+import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.ComponentRow;
+import flopcast.analytic.DataType;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import java.math.BigInteger;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What the model executes, counted at each call, equals the complete accounting exactly, on a
+ * sweep of unlike shapes; and the comparison bites: leave out any kept row or any op and it fails.
+ */
+class CountingTest {
+
+    /** The sweep: d_ff != 4d, h not a power of two, V prime, B = 1, T = 1, L = 1 all appear. */
+    static Stream<Shape> sweep() {
+        return Stream.of(
+                new Shape(13, 5, 2, 12, 3, 20, 2),   // h = 3, V prime, d_ff = 20 != 48
+                new Shape(7, 1, 1, 4, 2, 8, 1),      // T = 1, L = 1, B = 1
+                new Shape(31, 6, 3, 10, 5, 7, 3),    // h = 5, d_ff = 7, V prime
+                new Shape(16, 4, 1, 8, 1, 32, 1),    // one head, d_ff = 4d
+                new Shape(11, 9, 2, 6, 6, 9, 2));    // d_k = 1
+    }
+
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void countedEqualsPredictedExactly(Shape shape) {
+        Counted counted = Counted.oneStep(shape, Math.toIntExact(shape.contextLength()));
+        Prediction predicted = CompleteAccounting.predict(shape);
+        assertEquals(predicted.flops().forward(), big(counted.counter.forwardMatmulFlops()), "forward matmul");
+        assertEquals(predicted.flops().backward(), big(counted.counter.backwardMatmulFlops()), "backward matmul");
+        assertEquals(predicted.flops().elementwise(), big(counted.counter.elementwiseFlops()), "elementwise");
+        assertEquals(predicted.flops().optimizer(), big(counted.counter.optimizerFlops()), "optimizer");
+        assertEquals(predicted.parameters(), counted.model.parameterCount(), "parameters");
+        assertEquals(KeptActivation.totalFloats(shape), counted.counter.keptFloatsRead(), "kept activation floats");
+    }
+
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void everyComponentMatchesItsOwnRow(Shape shape) {
+        Counted counted = Counted.oneStep(shape, Math.toIntExact(shape.contextLength()));
+        int checked = 0;
+        for (ComponentRow row : CompleteAccounting.predict(shape).components()) {
+            Component component = row.component();
+            BigInteger count = BigInteger.valueOf(row.count());
+            assertEquals(row.forwardFlops().multiply(count), big(counted.counter.forwardMatmulFlops(component)),
+                    component + " forward");
+            assertEquals(row.forwardFlops().multiply(count).multiply(BigInteger.TWO),
+                    big(counted.counter.backwardMatmulFlops(component)), component + " backward");
+            assertEquals(row.elementwiseFlops().multiply(count), big(counted.counter.elementwiseFlops(component)),
+                    component + " elementwise");
+            assertEquals(row.totalActivationFloats(), counted.counter.keptFloatsRead(component), component + " kept");
+            checked++;
+        }
+        assertEquals(Component.values().length, checked);
+    }
+
+    @Test
+    void countsAreTheSameEveryStep() {
+        Shape shape = new Shape(13, 5, 2, 12, 3, 20, 2);
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, 1, counter);
+        int[][] batch = Counted.batch(shape, new Random(3));
+        model.step(batch[0], batch[1]);
+        long first = counter.elementwiseFlops() + counter.forwardMatmulFlops() + counter.keptFloatsRead();
+        counter.reset();
+        model.step(batch[0], batch[1]);
+        assertEquals(first, counter.elementwiseFlops() + counter.forwardMatmulFlops() + counter.keptFloatsRead());
+        assertEquals(AdamWFlops.step(model.parameterCount()), big(counter.optimizerFlops()));
+    }
+
+    /** Mutation: a prediction missing any one kept row no longer equals what the backward pass read. */
+    @Test
+    void droppingAnyKeptRowBreaksEquality() {
+        Shape shape = new Shape(13, 5, 2, 12, 3, 20, 2);
+        long read = Counted.oneStep(shape, 5).counter.keptFloatsRead();
+        int mutants = 0;
+        for (KeptActivation dropped : KeptActivation.values()) {
+            if (dropped.dataType() != DataType.FLOAT32) {
+                continue;
+            }
+            long predictedWithout = KeptActivation.totalFloats(shape) - dropped.totalElements(shape);
+            assertNotEquals(predictedWithout, read, "dropping " + dropped + " went unnoticed");
+            mutants++;
+        }
+        assertEquals(19, mutants);
+    }
+
+    /** Mutation: skipping any op's work (its counted FLOPs gone) no longer equals the prediction. */
+    @Test
+    void skippingAnyOpBreaksEquality() {
+        Shape shape = new Shape(13, 5, 2, 12, 3, 20, 2);
+        FlopCounter counter = Counted.oneStep(shape, 5).counter;
+        Prediction predicted = CompleteAccounting.predict(shape);
+        BigInteger total = predicted.flops().step().add(predicted.flops().elementwise());
+        int mutants = 0;
+        for (Component component : Component.values()) {
+            long skipped = counter.forwardMatmulFlops(component) + counter.backwardMatmulFlops(component)
+                    + counter.elementwiseFlops(component);
+            if (skipped == 0) {
+                continue;
+            }
+            long countedWithout = counter.forwardMatmulFlops() + counter.backwardMatmulFlops()
+                    + counter.elementwiseFlops() - skipped;
+            assertNotEquals(total, big(countedWithout), "skipping " + component + " went unnoticed");
+            mutants++;
+        }
+        assertEquals(Component.values().length, mutants, "every component executes FLOPs");
+    }
+
+    /** A really mutated execution: attention over fewer positions runs fewer softmax FLOPs. */
+    @Test
+    void aModelThatAttendsToFewerPositionsIsCaught() {
+        Shape shape = new Shape(13, 5, 2, 12, 3, 20, 2);
+        Counted narrowed = Counted.oneStep(shape, 2);
+        assertNotEquals(CompleteAccounting.predict(shape).flops().elementwise(),
+                big(narrowed.counter.elementwiseFlops()));
+    }
+
+    private static BigInteger big(long value) {
+        return BigInteger.valueOf(value);
+    }
+
+    /** One step of a model at a shape, with its counter. */
+    record Counted(TransformerModel model, FlopCounter counter) {
+        static Counted oneStep(Shape shape, int attentionSpan) {
+            FlopCounter counter = new FlopCounter();
+            TransformerModel model = new TransformerModel(shape, 7, counter, AdamW.Hyperparameters.defaults(),
+                    attentionSpan);
+            int[][] batch = batch(shape, new Random(11));
+            model.step(batch[0], batch[1]);
+            return new Counted(model, counter);
+        }
+
+        static int[][] batch(Shape shape, Random random) {
+            int n = Math.toIntExact(shape.tokens());
+            int[] tokens = new int[n];
+            int[] targets = new int[n];
+            for (int i = 0; i < n; i++) {
+                tokens[i] = random.nextInt(Math.toIntExact(shape.vocabSize()));
+                targets[i] = random.nextInt(Math.toIntExact(shape.vocabSize()));
+            }
+            return new int[][] {tokens, targets};
+        }
+    }
+}
