@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "flopcast", mixinStandardHelpOptions = true, versionProvider = FlopcastCli.Version.class,
         description = "Memory, FLOPs and training time of a transformer trained with AdamW: the seed's"
                 + " derivation, a complete accounting beside it, and the device catalog.",
-        subcommands = {PredictCommand.class, DiffCommand.class, DevicesCommand.class})
+        subcommands = {PredictCommand.class, DiffCommand.class, DevicesCommand.class, TrainCommand.class,
+            HostCommand.class})
 public final class FlopcastCli implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
 

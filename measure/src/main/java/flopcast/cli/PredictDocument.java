@@ -1,6 +1,5 @@
 package flopcast.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;
@@ -16,7 +15,6 @@ import flopcast.analytic.TrainingTime;
 import flopcast.analytic.WorkspaceBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code predict}'s JSON (keys as DESIGN.md names them) and its CSV, which is the same tree
@@ -115,31 +113,13 @@ final class PredictDocument {
 
     /** The JSON tree as rows of (accounting, quantity, value). */
     static String csv(ObjectNode json) {
-        List<List<Object>> rows = new ArrayList<>();
         String accounting = json.get("accounting").asText();
-        flatten("", json, accounting, rows);
-        return CsvText.write(CSV_SCHEMA, rows);
-    }
-
-    private static void flatten(String path, JsonNode node, String accounting, List<List<Object>> rows) {
-        if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                if (!path.isEmpty() || !field.getKey().equals("accounting")) {
-                    flatten(path.isEmpty() ? field.getKey() : path + "." + field.getKey(), field.getValue(),
-                            accounting, rows);
-                }
+        List<List<Object>> rows = new ArrayList<>();
+        for (List<Object> row : JsonRows.flatten(json)) {
+            if (!row.get(0).equals("accounting")) {
+                rows.add(List.of(accounting, row.get(0), row.get(1)));
             }
-        } else if (node.isArray()) {
-            for (JsonNode item : node) {
-                String name = item.get("name").asText();
-                for (Map.Entry<String, JsonNode> field : item.properties()) {
-                    if (!field.getKey().equals("name")) {
-                        flatten(path + "." + name + "." + field.getKey(), field.getValue(), accounting, rows);
-                    }
-                }
-            }
-        } else {
-            rows.add(List.of(accounting, path, node.isNull() ? "" : node.asText()));
         }
+        return CsvText.write(CSV_SCHEMA, rows);
     }
 }

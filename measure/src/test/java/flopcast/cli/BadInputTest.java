@@ -54,7 +54,14 @@ class BadInputTest {
                         "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff", "12"),
                 bad("mfu must be a number in (0, 1], got 2.0", "diff", "--preset", "gpt2-xl", "--mfu", "2"),
                 bad("--heads 7 contradicts --preset gpt2-small", "diff", "--preset", "gpt2-small", "--heads", "7"),
-                bad("unknown format 'yaml'", "devices", "--format", "yaml"));
+                bad("unknown format 'yaml'", "devices", "--format", "yaml"),
+                bad("--steps must be an integer from 1 to 2147483647, got 0", "train", "--preset", "gpt2-small",
+                        "--steps", "0"),
+                bad("but this JVM may use", "train", "--preset", "gpt2-xl", "--batch", "1024"),
+                bad("d_model 8 is not divisible by num_heads 3", "train", "--vocab", "11", "--context", "4",
+                        "--layers", "2", "--d-model", "8", "--heads", "3", "--d-ff", "12"),
+                bad("--preset gpt2-small", "train", "--preset", "gpt2-small", "--d-ff", "100"),
+                bad("unknown format 'xml'", "host", "--format", "xml"));
     }
 
     @ParameterizedTest(name = "{0}")

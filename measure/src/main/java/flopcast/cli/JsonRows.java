@@ -1,0 +1,38 @@
+package flopcast.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A JSON tree as (path, value) rows: objects joined with '.', array items named by their "name". */
+final class JsonRows {
+
+    private JsonRows() {
+    }
+
+    static List<List<Object>> flatten(JsonNode root) {
+        List<List<Object>> rows = new ArrayList<>();
+        flatten("", root, rows);
+        return rows;
+    }
+
+    private static void flatten(String path, JsonNode node, List<List<Object>> rows) {
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                flatten(path.isEmpty() ? field.getKey() : path + "." + field.getKey(), field.getValue(), rows);
+            }
+        } else if (node.isArray()) {
+            for (JsonNode item : node) {
+                String name = item.get("name").asText();
+                for (Map.Entry<String, JsonNode> field : item.properties()) {
+                    if (!field.getKey().equals("name")) {
+                        flatten(path + "." + name + "." + field.getKey(), field.getValue(), rows);
+                    }
+                }
+            }
+        } else {
+            rows.add(List.of(path, node.isNull() ? "" : node.asText()));
+        }
+    }
+}

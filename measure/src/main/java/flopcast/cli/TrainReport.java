@@ -1,0 +1,79 @@
+package flopcast.cli;
+
+import static flopcast.cli.NumberText.grouped;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.measure.TrainRun;
+import java.math.BigInteger;
+import java.util.Locale;
+
+/** {@code train}'s table and JSON (keys as DESIGN.md names them). */
+final class TrainReport {
+
+    private TrainReport() {
+    }
+
+    static ObjectNode json(TrainRun.Report report, long seed) {
+        ObjectNode root = Json.object();
+        root.set("shape", Json.shape(report.shape()));
+        root.put("steps", report.steps());
+        root.put("seed", seed);
+        ObjectNode loss = root.putObject("loss");
+        loss.put("first", report.firstLoss());
+        loss.put("last", report.lastLoss());
+        root.set("counted", counts(report.counted()));
+        root.set("predicted", counts(report.predicted()));
+        root.put("counted_equals_predicted", report.countsEqual());
+        ObjectNode heap = root.putObject("heap_bytes");
+        heap.put("predicted", report.predictedHeapBytes());
+        heap.put("measured_live", report.measuredLiveBytes());
+        heap.put("ratio", report.heapRatio());
+        root.put("allocated_bytes_per_step", report.allocatedBytesPerStep());
+        root.put("seconds_per_step", report.secondsPerStep());
+        return root;
+    }
+
+    private static ObjectNode counts(TrainRun.Counts counts) {
+        ObjectNode node = Json.object();
+        node.put("forward_matmul_flops", counts.forwardMatmulFlops());
+        node.put("backward_matmul_flops", counts.backwardMatmulFlops());
+        node.put("elementwise_flops", counts.elementwiseFlops());
+        node.put("optimizer_flops", counts.optimizerFlops());
+        node.put("parameters", counts.parameters());
+        node.put("activation_floats", counts.activationFloats());
+        return node;
+    }
+
+    static String table(TrainRun.Report report, long seed) {
+        StringBuilder text = new StringBuilder();
+        text.append("flopcast train: ").append(report.steps()).append(" steps of the complete model, float32 on EJML,"
+                + " one thread, seed ").append(seed).append('\n');
+        text.append("shape: ").append(report.shape().describe()).append("\n\n");
+        TrainRun.Counts c = report.counted();
+        TrainRun.Counts p = report.predicted();
+        TextTable table = new TextTable("per step", ">counted", ">predicted", "");
+        row(table, "forward matmul FLOPs", c.forwardMatmulFlops(), p.forwardMatmulFlops());
+        row(table, "backward matmul FLOPs", c.backwardMatmulFlops(), p.backwardMatmulFlops());
+        row(table, "elementwise FLOPs", c.elementwiseFlops(), p.elementwiseFlops());
+        row(table, "AdamW FLOPs", c.optimizerFlops(), p.optimizerFlops());
+        row(table, "parameters", BigInteger.valueOf(c.parameters()), BigInteger.valueOf(p.parameters()));
+        row(table, "kept activation floats", BigInteger.valueOf(c.activationFloats()),
+                BigInteger.valueOf(p.activationFloats()));
+        text.append(table.render()).append('\n');
+        text.append(String.format(Locale.ROOT, "heap               %s bytes live (GC.class_histogram, float[] and int[])"
+                + " vs %s predicted: ratio %.4f%n", grouped(report.measuredLiveBytes()),
+                grouped(report.predictedHeapBytes()), report.heapRatio()));
+        text.append(String.format(Locale.ROOT, "allocated per step %s bytes (%.4f%% of predicted)%n",
+                grouped(report.allocatedBytesPerStep()),
+                100.0 * report.allocatedBytesPerStep() / report.predictedHeapBytes()));
+        text.append(String.format(Locale.ROOT, "seconds per step   %.4f (median%s)%n", report.secondsPerStep(),
+                report.steps() > 1 ? " of steps 2.." + report.steps() : " of the only step"));
+        text.append(String.format(Locale.ROOT, "loss               %.4f first, %.4f last (ln V = %.4f)%n",
+                report.firstLoss(), report.lastLoss(), Math.log(report.shape().vocabSize())));
+        return text.toString();
+    }
+
+    private static void row(TextTable table, String name, BigInteger counted, BigInteger predicted) {
+        table.row(name, grouped(counted), grouped(predicted), counted.equals(predicted) ? "equal" : "DIFFERENT");
+    }
+}

@@ -1,0 +1,106 @@
+package flopcast.measure;
+
+import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import java.lang.ref.Reference;
+import java.math.BigInteger;
+import java.util.Arrays;
+
+/**
+ * Trains the model for a number of steps and reports what it counted beside what the complete
+ * accounting predicts, the live bytes its buffers hold beside the predicted bytes, the bytes a
+ * step allocates, and the seconds a step takes.
+ */
+public final class TrainRun {
+
+    private TrainRun() {
+    }
+
+    /**
+     * @param forwardMatmulFlops  forward matmul FLOPs of one step
+     * @param backwardMatmulFlops backward matmul FLOPs of one step
+     * @param elementwiseFlops    elementwise FLOPs of one step
+     * @param optimizerFlops      AdamW FLOPs of one step
+     * @param parameters          parameters
+     * @param activationFloats    kept float32 activations
+     */
+    public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops, BigInteger elementwiseFlops,
+            BigInteger optimizerFlops, long parameters, long activationFloats) {
+    }
+
+    /**
+     * @param shape                  what ran
+     * @param steps                  steps executed
+     * @param firstLoss              loss of the first step
+     * @param lastLoss               loss of the last step
+     * @param counted                what the last step executed, counted at each call
+     * @param predicted              what the complete accounting predicts
+     * @param predictedHeapBytes     parameters, gradients, m, v, activations and workspace, predicted
+     * @param measuredLiveBytes      live float[] and int[] bytes the model added to the heap
+     * @param allocatedBytesPerStep  bytes allocated by a step after the first (the first if only one)
+     * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
+     */
+    public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
+            long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep) {
+
+        public double heapRatio() {
+            return (double) measuredLiveBytes / predictedHeapBytes;
+        }
+
+        public boolean countsEqual() {
+            return counted.equals(predicted);
+        }
+    }
+
+    public static Report run(Shape shape, int steps, long seed) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+        }
+        Prediction prediction = CompleteAccounting.predict(shape);
+        long before = HeapMeter.liveArrayBytes();
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, seed, counter);
+        SubsetSequences data = new SubsetSequences(shape, SubsetSequences.defaultSubsetSize(shape), seed);
+        int n = Math.toIntExact(shape.tokens());
+        int[] tokens = new int[n];
+        int[] targets = new int[n];
+        long[] nanos = new long[steps];
+        long[] allocated = new long[steps];
+        float firstLoss = 0;
+        float lastLoss = 0;
+        long measuredLive = 0;
+        for (int step = 0; step < steps; step++) {
+            data.fill(tokens, targets);
+            counter.reset();
+            long allocatedBefore = AllocationMeter.allocatedBytes();
+            long start = System.nanoTime();
+            lastLoss = model.step(tokens, targets);
+            nanos[step] = System.nanoTime() - start;
+            allocated[step] = AllocationMeter.allocatedBytes() - allocatedBefore;
+            if (step == 0) {
+                firstLoss = lastLoss;
+                measuredLive = HeapMeter.liveArrayBytes() - before;
+            }
+        }
+        Reference.reachabilityFence(model);
+        Counts counted = new Counts(BigInteger.valueOf(counter.forwardMatmulFlops()),
+                BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.elementwiseFlops()),
+                BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), counter.keptFloatsRead());
+        Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
+                prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
+                KeptActivation.totalFloats(shape));
+        int warm = steps > 1 ? 1 : 0;
+        long allocatedPerStep = Arrays.stream(allocated, warm, steps).sum() / (steps - warm);
+        return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, prediction.memory().totalBytes(),
+                measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9);
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
+    }
+}

@@ -1,0 +1,50 @@
+package flopcast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrainCommandTest {
+    private static final String[] TINY = {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model",
+        "12", "--heads", "3", "--d-ff", "20", "--batch", "2", "--steps", "3"};
+
+    @Test
+    void jsonKeysAreDesignMdsAndCountsEqualThePrediction() throws Exception {
+        JsonNode json = PredictCommandTest.json(concat(TINY, "--format", "json"));
+        assertEquals(List.of("shape", "steps", "seed", "loss", "counted", "predicted", "counted_equals_predicted",
+                "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"), PredictCommandTest.keys(json));
+        assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
+        List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "elementwise_flops",
+                "optimizer_flops", "parameters", "activation_floats");
+        assertEquals(counts, PredictCommandTest.keys(json.get("counted")));
+        assertEquals(counts, PredictCommandTest.keys(json.get("predicted")));
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        assertEquals(List.of("predicted", "measured_live", "ratio"), PredictCommandTest.keys(json.get("heap_bytes")));
+        assertEquals(3, json.get("steps").asInt());
+    }
+
+    @Test
+    void tableSaysEqualOnEveryRow() {
+        CliRun run = CliRun.of(TINY);
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(6, run.out().split("  equal\n", -1).length - 1, run.out());
+        assertTrue(run.out().contains("heap "), run.out());
+    }
+
+    @Test
+    void csvIsTheJsonFlattened() {
+        CliRun run = CliRun.of(concat(TINY, "--format", "csv"));
+        assertTrue(run.out().startsWith("quantity,value\n"), run.out());
+        assertTrue(run.out().contains("\ncounted.parameters,"), run.out());
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+}

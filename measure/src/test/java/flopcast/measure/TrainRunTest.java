@@ -1,0 +1,36 @@
+package flopcast.measure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.Shape;
+import org.junit.jupiter.api.Test;
+
+class TrainRunTest {
+    /** V=8192, T=16, one block of d=512: about 200 MB predicted, mostly model state; a step is quick. */
+    private static final Shape LARGE = new Shape(8192, 16, 1, 512, 8, 2048, 2);
+    /** The bound: measured live bytes within 5% of predicted when the prediction is 64 MB or more. */
+    private static final double HEAP_TOLERANCE = 0.05;
+    /** After warm-up, a step allocates less than 1% of the predicted bytes. */
+    private static final double ALLOCATION_BOUND = 0.01;
+
+    @Test
+    void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing() {
+        TrainRun.Report report = TrainRun.run(LARGE, 3, 1);
+        assertTrue(report.predictedHeapBytes() >= 64_000_000L, "shape too small: " + report.predictedHeapBytes());
+        assertEquals(report.predicted(), report.counted());
+        assertEquals(1.0, report.heapRatio(), HEAP_TOLERANCE,
+                "measured " + report.measuredLiveBytes() + " vs predicted " + report.predictedHeapBytes());
+        assertTrue(report.allocatedBytesPerStep() < ALLOCATION_BOUND * report.predictedHeapBytes(),
+                "a step allocated " + report.allocatedBytesPerStep());
+        assertTrue(report.secondsPerStep() > 0);
+    }
+
+    @Test
+    void firstAndLastLossAreReported() {
+        TrainRun.Report report = TrainRun.run(new Shape(13, 5, 2, 12, 3, 20, 2), 4, 2);
+        assertEquals(4, report.steps());
+        assertTrue(report.firstLoss() > 0 && report.lastLoss() > 0);
+        assertTrue(report.countsEqual());
+    }
+}
