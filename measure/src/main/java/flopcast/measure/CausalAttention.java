@@ -56,9 +56,7 @@ final class CausalAttention {
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 FMatrixRMaj p = probabilities[b * heads + h];
-                gather(query, b, h, headQuery);
-                gather(key, b, h, headKey);
-                gather(value, b, h, headValue);
+                gatherHead(query, key, value, b, h);
                 ops.multTransB(Component.ATTENTION_SCORES, headQuery, headKey, p);
                 softmaxForward(p);
                 ops.mult(Component.ATTENTION_WEIGHTED_SUM, p, headValue, headOutput);
@@ -76,9 +74,7 @@ final class CausalAttention {
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 FMatrixRMaj p = probabilities[b * heads + h];
-                gather(query, b, h, headQuery);
-                gather(key, b, h, headKey);
-                gather(value, b, h, headValue);
+                gatherHead(query, key, value, b, h);
                 gather(dOut, b, h, headOutput);
                 ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, headOutput, headValue, headProbabilityGradient);
                 ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, p, headOutput, headValueGradient);
@@ -149,6 +145,13 @@ final class CausalAttention {
         for (int j = last + 1; j < context; j++) {
             values[row + j] = 0f;
         }
+    }
+
+    /** Sequence b, head h of Q, K and V into the head scratch. */
+    private void gatherHead(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, int b, int h) {
+        gather(query, b, h, headQuery);
+        gather(key, b, h, headKey);
+        gather(value, b, h, headValue);
     }
 
     /** Copies sequence b, head h of a (B*T) x d matrix into a T x d_k one. */

@@ -13,7 +13,7 @@ class DiffCommandTest {
 
     @Test
     void jsonKeysAndTheMainErrorFirst() throws Exception {
-        JsonNode json = PredictCommandTest.json(concat(XL, "--format", "json"));
+        JsonNode json = PredictCommandTest.json(CliRun.concat(XL, "--format", "json"));
         assertEquals(List.of("shape", "capacity_bytes", "steps", "peak_flops_per_second", "mfu", "terms"),
                 PredictCommandTest.keys(json));
         JsonNode first = json.get("terms").get(0);
@@ -26,7 +26,7 @@ class DiffCommandTest {
 
     @Test
     void csvHeaderAndAnEmptySeedWhereTheSeedCountsNothing() {
-        CliRun run = CliRun.of(concat(XL, "--format", "csv"));
+        CliRun run = CliRun.of(CliRun.concat(XL, "--format", "csv"));
         assertEquals(0, run.exitCode(), run.err());
         String[] lines = run.out().split("\n");
         assertEquals("term,unit,seed,complete,ratio,note", lines[0]);
@@ -43,11 +43,5 @@ class DiffCommandTest {
         assertTrue(run.out().contains("49.82x the seed's"), run.out());
         assertTrue(run.out().contains("132.15"), run.out());
         assertTrue(run.out().contains("6,583.56"), run.out());
-    }
-
-    private static String[] concat(String[] head, String... tail) {
-        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
-        System.arraycopy(tail, 0, all, head.length, tail.length);
-        return all;
     }
 }

@@ -155,9 +155,6 @@ class PredictCommandTest {
     }
 
     private static String[] withFormat(String[] args, String format) {
-        String[] result = java.util.Arrays.copyOf(args, args.length + 2);
-        result[args.length] = "--format";
-        result[args.length + 1] = format;
-        return result;
+        return CliRun.concat(args, "--format", format);
     }
 }

@@ -13,7 +13,7 @@ class TrainCommandTest {
 
     @Test
     void jsonKeysAreDesignMdsAndCountsEqualThePrediction() throws Exception {
-        JsonNode json = PredictCommandTest.json(concat(TINY, "--format", "json"));
+        JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--format", "json"));
         assertEquals(List.of("shape", "steps", "seed", "loss", "counted", "predicted", "counted_equals_predicted",
                 "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"), PredictCommandTest.keys(json));
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
@@ -37,14 +37,8 @@ class TrainCommandTest {
 
     @Test
     void csvIsTheJsonFlattened() {
-        CliRun run = CliRun.of(concat(TINY, "--format", "csv"));
+        CliRun run = CliRun.of(CliRun.concat(TINY, "--format", "csv"));
         assertTrue(run.out().startsWith("quantity,value\n"), run.out());
         assertTrue(run.out().contains("\ncounted.parameters,"), run.out());
-    }
-
-    private static String[] concat(String[] head, String... tail) {
-        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
-        System.arraycopy(tail, 0, all, head.length, tail.length);
-        return all;
     }
 }
