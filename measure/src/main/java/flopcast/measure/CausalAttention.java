@@ -8,11 +8,8 @@ import org.ejml.data.FMatrixRMaj;
 /**
  * Causal multi-head attention over Q, K, V of shape (B*T) x d: per sequence b and head h,
  * P = softmax(Q_bh K_bh^T / sqrt(d_k)) with the upper triangle masked, O_bh = P V_bh. The scores
- * are the full T x T square (counted so); the softmax touches only the unmasked entries
- * (6 FLOPs each and 1 per row forward, 5 each backward).
- *
- * <p>{@code span} is how many positions a query sees, itself included: T for the model; a smaller
- * span exists only so that a test can break attention and watch learning fail.
+ * are the full T x T square (counted so); the softmax is {@link CausalSoftmax}, over
+ * {@code span} positions.
  */
 final class CausalAttention {
     private final CountingOps ops;
@@ -20,8 +17,7 @@ final class CausalAttention {
     private final int context;
     private final int heads;
     private final int headDim;
-    private final int span;
-    private final float scale;
+    private final CausalSoftmax softmax;
     // one head's slices (T x d_k) and its probability gradient (T x T): workspace rows
     private final FMatrixRMaj headQuery;
     private final FMatrixRMaj headKey;
@@ -38,8 +34,7 @@ final class CausalAttention {
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
         this.headDim = Math.toIntExact(shape.headDim());
-        this.span = span;
-        this.scale = (float) (1.0 / Math.sqrt(headDim));
+        this.softmax = new CausalSoftmax(ops, span, headDim);
         this.headQuery = buffers.workspace(WorkspaceBuffer.HEAD_QUERY);
         this.headKey = buffers.workspace(WorkspaceBuffer.HEAD_KEY);
         this.headValue = buffers.workspace(WorkspaceBuffer.HEAD_VALUE);
@@ -58,7 +53,7 @@ final class CausalAttention {
                 FMatrixRMaj p = probabilities[b * heads + h];
                 gatherHead(query, key, value, b, h);
                 ops.multTransB(Component.ATTENTION_SCORES, headQuery, headKey, p);
-                softmaxForward(p);
+                softmax.forward(p);
                 ops.mult(Component.ATTENTION_WEIGHTED_SUM, p, headValue, headOutput);
                 scatter(headOutput, b, h, out);
             }
@@ -78,72 +73,13 @@ final class CausalAttention {
                 gather(dOut, b, h, headOutput);
                 ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, headOutput, headValue, headProbabilityGradient);
                 ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, p, headOutput, headValueGradient);
-                softmaxBackward(p, headProbabilityGradient);
+                softmax.backward(p, headProbabilityGradient);
                 ops.mult(Component.ATTENTION_SCORES, headProbabilityGradient, headKey, headQueryGradient);
                 ops.multTransA(Component.ATTENTION_SCORES, headProbabilityGradient, headQuery, headKeyGradient);
                 scatter(headQueryGradient, b, h, dQuery);
                 scatter(headKeyGradient, b, h, dKey);
                 scatter(headValueGradient, b, h, dValue);
             }
-        }
-    }
-
-    /** Scales, masks and softmaxes each row of the scores in place. */
-    private void softmaxForward(FMatrixRMaj scores) {
-        float[] p = scores.data;
-        long flops = 0;
-        for (int i = 0; i < context; i++) {
-            int row = i * context;
-            int first = Math.max(0, i - span + 1);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = first; j <= i; j++) {
-                float s = p[row + j] * scale;                  // 1
-                p[row + j] = s;
-                max = Math.max(max, s);                        // 1
-            }
-            float sum = 0;
-            for (int j = first; j <= i; j++) {
-                float e = (float) Math.exp(p[row + j] - max);  // 2
-                p[row + j] = e;
-                sum += e;                                      // 1
-            }
-            float inverse = 1f / sum;                          // 1
-            for (int j = first; j <= i; j++) {
-                p[row + j] *= inverse;                         // 1
-            }
-            mask(p, row, first, i);
-            flops += 6L * (i - first + 1) + 1;
-        }
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
-    }
-
-    /** dP becomes dS = P (dP - rowsum(P dP)) * scale in place; masked entries 0. */
-    private void softmaxBackward(FMatrixRMaj probabilities, FMatrixRMaj gradient) {
-        float[] p = probabilities.data;
-        float[] d = gradient.data;
-        long flops = 0;
-        for (int i = 0; i < context; i++) {
-            int row = i * context;
-            int first = Math.max(0, i - span + 1);
-            float dot = 0;
-            for (int j = first; j <= i; j++) {
-                dot += p[row + j] * d[row + j];                // 2
-            }
-            for (int j = first; j <= i; j++) {
-                d[row + j] = p[row + j] * (d[row + j] - dot) * scale; // 3
-            }
-            mask(d, row, first, i);
-            flops += 5L * (i - first + 1);
-        }
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
-    }
-
-    private void mask(float[] values, int row, int first, int last) {
-        for (int j = 0; j < first; j++) {
-            values[row + j] = 0f;
-        }
-        for (int j = last + 1; j < context; j++) {
-            values[row + j] = 0f;
         }
     }
 

@@ -1,0 +1,114 @@
+package flopcast.analytic;
+
+import java.math.BigInteger;
+
+/**
+ * Bytes an op must at least move: each input read once, each output written once, float32
+ * (int32 token ids and targets: 4 bytes too). N = B*T; for a projection X (N x in) W (in x out):
+ * <pre>
+ *   projection forward    4*(N*in + in*out + N*out)              X, W in; Y out
+ *   projection backward   4*(N*out + 2*N*in + 2*in*out)          dY, X, W in; dX, dW out
+ *   scores forward        4*(2*N*d + B*h*T^2)                    Q, K in; S out
+ *   scores backward       4*(B*h*T^2 + 4*N*d)                    dS, Q, K in; dQ, dK out
+ *   weighted sum forward  4*(B*h*T^2 + 2*N*d)                    P, V in; O out
+ *   weighted sum backward 4*(2*B*h*T^2 + 3*N*d)                  dO, P, V in; dP, dV out
+ *   RMSNorm forward       4*(2*N*d + d + N)                      x, g in; y, 1/rms out
+ *   RMSNorm backward      4*(3*N*d + 2*d + N)                    dy, x, g, 1/rms in; dx, dg out
+ *   softmax forward       8*B*h*T^2                              S in; P out
+ *   softmax backward      12*B*h*T^2                             P, dP in; dS out
+ *   SiLU and product fwd  16*N*d_ff                              W1x, W3x in; SiLU, product out
+ *   SiLU and product bwd  24*N*d_ff                              dG, W1x, W3x, SiLU in; dW1x, dW3x out
+ *   cross-entropy fwd     4*(2*N*V + N)                          logits, targets in; probabilities out
+ *   cross-entropy bwd     4*(2*N*V + N)                          probabilities, targets in; dlogits out
+ *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
+ * </pre>
+ * QKV counts its three projections (in = d, out = 3d as one); W1, W3 and W2 are projections with
+ * in, out = d, d_ff (W2: d_ff, d); the LM head d, V. Convention: a lower bound on memory traffic,
+ * for bytes-per-second efficiency of memory-bound ops; caches can only make the real traffic larger.
+ * Source: REFERENCES.md (AdamW: 28 bytes per fp32 parameter); roofline analysis (Williams et al.
+ * 2009). Pinned by {@code MinimumTrafficTest}.
+ */
+public final class MinimumTraffic {
+    private static final BigInteger FOUR = BigInteger.valueOf(4);
+
+    private MinimumTraffic() {
+    }
+
+    /** Bytes one instance of {@code component} moves in its forward pass. */
+    public static BigInteger forward(Component component, Shape shape) {
+        Terms t = new Terms(shape);
+        return switch (component) {
+            case QKV_PROJECTION -> t.projectionForward(t.d, t.d.multiply(BigInteger.valueOf(3)));
+            case OUTPUT_PROJECTION -> t.projectionForward(t.d, t.d);
+            case FFN_W1, FFN_W3 -> t.projectionForward(t.d, t.dFf);
+            case FFN_W2 -> t.projectionForward(t.dFf, t.d);
+            case OUTPUT_EMBEDDING -> t.projectionForward(t.d, t.v);
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.bhtt));
+            case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
+            case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
+            case FFN_SILU -> BigInteger.valueOf(16).multiply(t.n).multiply(t.dFf);
+            case CROSS_ENTROPY -> t.crossEntropy();
+            case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)));
+        };
+    }
+
+    /** Bytes one instance of {@code component} moves in its backward pass. */
+    public static BigInteger backward(Component component, Shape shape) {
+        Terms t = new Terms(shape);
+        return switch (component) {
+            case QKV_PROJECTION -> t.projectionBackward(t.d, t.d.multiply(BigInteger.valueOf(3)));
+            case OUTPUT_PROJECTION -> t.projectionBackward(t.d, t.d);
+            case FFN_W1, FFN_W3 -> t.projectionBackward(t.d, t.dFf);
+            case FFN_W2 -> t.projectionBackward(t.dFf, t.d);
+            case OUTPUT_EMBEDDING -> t.projectionBackward(t.d, t.v);
+            case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(t.nd.multiply(FOUR)));
+            case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO)
+                    .add(t.nd.multiply(BigInteger.valueOf(3))));
+            case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3))
+                    .add(t.d.multiply(BigInteger.TWO)).add(t.n));
+            case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
+            case FFN_SILU -> BigInteger.valueOf(24).multiply(t.n).multiply(t.dFf);
+            case CROSS_ENTROPY -> t.crossEntropy();
+            case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)));
+        };
+    }
+
+    /** Bytes of one AdamW step over {@code parameters}: 28 per parameter. */
+    public static BigInteger adamW(long parameters) {
+        return BigInteger.valueOf(28).multiply(BigInteger.valueOf(parameters));
+    }
+
+    /** Shape terms as BigInteger. */
+    private static final class Terms {
+        final BigInteger n;
+        final BigInteger d;
+        final BigInteger dFf;
+        final BigInteger v;
+        final BigInteger nd;
+        final BigInteger bhtt;
+
+        Terms(Shape shape) {
+            n = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.contextLength()));
+            d = BigInteger.valueOf(shape.dModel());
+            dFf = BigInteger.valueOf(shape.dFf());
+            v = BigInteger.valueOf(shape.vocabSize());
+            nd = n.multiply(d);
+            BigInteger t = BigInteger.valueOf(shape.contextLength());
+            bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
+                    .multiply(t);
+        }
+
+        BigInteger projectionForward(BigInteger in, BigInteger out) {
+            return FOUR.multiply(n.multiply(in).add(in.multiply(out)).add(n.multiply(out)));
+        }
+
+        BigInteger projectionBackward(BigInteger in, BigInteger out) {
+            return FOUR.multiply(n.multiply(out).add(BigInteger.TWO.multiply(n.multiply(in)))
+                    .add(BigInteger.TWO.multiply(in.multiply(out))));
+        }
+
+        BigInteger crossEntropy() {
+            return FOUR.multiply(BigInteger.TWO.multiply(n.multiply(v)).add(n));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package flopcast.measure;
+
+import flopcast.analytic.Component;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * The attention softmax of one head, in place on a T x T matrix: scale by 1/sqrt(d_k), mask the
+ * positions a query may not see, softmax each row over the rest. Only unmasked entries are
+ * computed: 6 FLOPs each and 1 per row forward, 5 each backward.
+ *
+ * <p>{@code span} is how many positions a query sees, itself included: T for the model; a smaller
+ * span exists only so that a test can break attention and watch learning fail.
+ */
+final class CausalSoftmax {
+    private final CountingOps ops;
+    private final int span;
+    private final float scale;
+
+    CausalSoftmax(CountingOps ops, int span, long headDim) {
+        this.ops = ops;
+        this.span = span;
+        this.scale = (float) (1.0 / Math.sqrt(headDim));
+    }
+
+    /** Scores in, probabilities out, in place; masked entries 0. */
+    void forward(FMatrixRMaj scores) {
+        int context = scores.numRows;
+        float[] p = scores.data;
+        long flops = 0;
+        for (int i = 0; i < context; i++) {
+            int row = i * context;
+            int first = Math.max(0, i - span + 1);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = first; j <= i; j++) {
+                float s = p[row + j] * scale;                  // 1
+                p[row + j] = s;
+                max = Math.max(max, s);                        // 1
+            }
+            float sum = 0;
+            for (int j = first; j <= i; j++) {
+                float e = (float) Math.exp(p[row + j] - max);  // 2
+                p[row + j] = e;
+                sum += e;                                      // 1
+            }
+            float inverse = 1f / sum;                          // 1
+            for (int j = first; j <= i; j++) {
+                p[row + j] *= inverse;                         // 1
+            }
+            mask(p, row, context, first, i);
+            flops += 6L * (i - first + 1) + 1;
+        }
+        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    /** Differentiates {@link #forward}: dP becomes dS = P (dP - rowsum(P dP)) * scale in place. */
+    void backward(FMatrixRMaj probabilities, FMatrixRMaj gradient) {
+        int context = probabilities.numRows;
+        float[] p = probabilities.data;
+        float[] d = gradient.data;
+        long flops = 0;
+        for (int i = 0; i < context; i++) {
+            int row = i * context;
+            int first = Math.max(0, i - span + 1);
+            float dot = 0;
+            for (int j = first; j <= i; j++) {
+                dot += p[row + j] * d[row + j];                // 2
+            }
+            for (int j = first; j <= i; j++) {
+                d[row + j] = p[row + j] * (d[row + j] - dot) * scale; // 3
+            }
+            mask(d, row, context, first, i);
+            flops += 5L * (i - first + 1);
+        }
+        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    private static void mask(float[] values, int row, int context, int first, int last) {
+        for (int j = 0; j < first; j++) {
+            values[row + j] = 0f;
+        }
+        for (int j = last + 1; j < context; j++) {
+            values[row + j] = 0f;
+        }
+    }
+}
