@@ -43,6 +43,16 @@ public enum Component {
         return scope;
     }
 
+    /** The component whose {@link #jsonName()} is {@code name}. */
+    public static Component byJsonName(String name) {
+        for (Component component : values()) {
+            if (component.jsonName.equals(name)) {
+                return component;
+            }
+        }
+        throw new InvalidInputException("unknown component '" + name + "'");
+    }
+
     /** True for the components inside a transformer block. */
     public boolean inBlock() {
         return scope != Scope.ONCE;

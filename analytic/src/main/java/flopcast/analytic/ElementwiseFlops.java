@@ -78,24 +78,42 @@ public final class ElementwiseFlops {
 
     /** Forward plus backward elementwise FLOPs of one instance of {@code component}. */
     public static BigInteger perInstance(Component component, Shape shape) {
+        return forward(component, shape).add(backward(component, shape));
+    }
+
+    /** Forward elementwise FLOPs of one instance of {@code component}. */
+    public static BigInteger forward(Component component, Shape shape) {
+        long rows = shape.tokens();
+        long d = shape.dModel();
+        return switch (component) {
+            case RMSNORM, FINAL_RMSNORM -> rmsnormForward(rows, d);
+            case ATTENTION_SOFTMAX -> heads(shape).multiply(causalSoftmaxForward(shape.contextLength()));
+            case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
+            case FFN_SILU -> swigluForward(Math.multiplyExact(rows, shape.dFf()));
+            case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
+            case TOKEN_EMBEDDING, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
+                    OUTPUT_EMBEDDING -> BigInteger.ZERO;
+        };
+    }
+
+    /** Backward elementwise FLOPs of one instance of {@code component}. */
+    public static BigInteger backward(Component component, Shape shape) {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {
             case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d));
-            case RMSNORM, FINAL_RMSNORM -> rmsnormForward(rows, d).add(rmsnormBackward(rows, d));
-            case ATTENTION_SOFTMAX -> big(shape.batchSize()).multiply(big(shape.heads()))
-                    .multiply(causalSoftmaxForward(shape.contextLength())
-                            .add(causalSoftmaxBackward(shape.contextLength())));
-            case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
-            case FFN_SILU -> {
-                long elements = Math.multiplyExact(rows, shape.dFf());
-                yield swigluForward(elements).add(swigluBackward(elements));
-            }
-            case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize())
-                    .add(crossEntropyBackward(rows, shape.vocabSize()));
-            case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3, OUTPUT_EMBEDDING ->
-                    BigInteger.ZERO;
+            case RMSNORM, FINAL_RMSNORM -> rmsnormBackward(rows, d);
+            case ATTENTION_SOFTMAX -> heads(shape).multiply(causalSoftmaxBackward(shape.contextLength()));
+            case FFN_SILU -> swigluBackward(Math.multiplyExact(rows, shape.dFf()));
+            case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
+            case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
+                    OUTPUT_EMBEDDING -> BigInteger.ZERO;
         };
+    }
+
+    /** B*h: one softmax per sequence and head. */
+    private static BigInteger heads(Shape shape) {
+        return big(shape.batchSize()).multiply(big(shape.heads()));
     }
 
     /** The formula of {@link #perInstance} as text, for tables. */

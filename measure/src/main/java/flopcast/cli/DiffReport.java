@@ -1,5 +1,7 @@
 package flopcast.cli;
 
+import flopcast.measure.csv.CsvColumn;
+import flopcast.measure.csv.CsvText;
 import static flopcast.cli.NumberText.seed;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package flopcast.cli;
 
+import flopcast.measure.csv.CsvColumn;
+import flopcast.measure.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.measure.HostInfo;
 import flopcast.measure.HostProbe;
@@ -72,6 +74,7 @@ final class HostCommand implements Callable<Integer> {
         add(rows, host, "memory_bytes", host.memoryBytes().isPresent() ? host.memoryBytes().getAsLong() : null);
         add(rows, host, "os", host.operatingSystem().orElse(null));
         add(rows, host, "jvm", host.jvm());
+        add(rows, host, "instruction_sets", String.join(" ", new java.util.TreeSet<>(host.instructionSets())));
         return rows;
     }
 

@@ -1,5 +1,7 @@
 package flopcast.cli;
 
+import flopcast.measure.csv.CsvColumn;
+import flopcast.measure.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;

@@ -12,8 +12,8 @@ class HostCommandTest {
     void jsonHasEveryFieldAndItsSource() throws Exception {
         JsonNode json = PredictCommandTest.json("host", "--format", "json");
         assertEquals(List.of("cpu_name", "physical_cores", "logical_cores", "max_frequency_hz", "memory_bytes", "os",
-                "jvm", "sources"), PredictCommandTest.keys(json));
-        assertEquals(7, json.get("sources").size());
+                "jvm", "instruction_sets", "sources"), PredictCommandTest.keys(json));
+        assertEquals(8, json.get("sources").size());
         assertFalse(json.get("jvm").asText().isBlank());
     }
 

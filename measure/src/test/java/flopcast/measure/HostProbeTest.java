@@ -25,6 +25,6 @@ class HostProbeTest {
     @Test
     void everyFieldNamesItsSource() {
         assertEquals(Set.of("cpu_name", "physical_cores", "logical_cores", "max_frequency_hz", "memory_bytes", "os",
-                "jvm"), HostProbe.probe().sources().keySet());
+                "jvm", "instruction_sets"), HostProbe.probe().sources().keySet());
     }
 }

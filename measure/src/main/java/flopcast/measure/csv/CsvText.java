@@ -1,4 +1,4 @@
-package flopcast.cli;
+package flopcast.measure.csv;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -8,12 +8,12 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /** CSV per RFC 4180 with the header from a schema; values are written with {@code toString()}, locale-free. */
-final class CsvText {
+public final class CsvText {
 
     private CsvText() {
     }
 
-    static String write(List<CsvColumn> schema, List<List<Object>> rows) {
+    public static String write(List<CsvColumn> schema, List<List<Object>> rows) {
         String[] header = schema.stream().map(CsvColumn::name).toArray(String[]::new);
         CSVFormat format = CSVFormat.RFC4180.builder().setHeader(header).setRecordSeparator("\n").get();
         StringWriter text = new StringWriter();

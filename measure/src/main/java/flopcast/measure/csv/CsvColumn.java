@@ -1,4 +1,4 @@
-package flopcast.cli;
+package flopcast.measure.csv;
 
 /**
  * One column of a CSV file: the single declaration its header is written from and its
@@ -8,5 +8,5 @@ package flopcast.cli;
  * @param unit    unit of the values, or "-" for text
  * @param meaning what the column holds
  */
-record CsvColumn(String name, String unit, String meaning) {
+public record CsvColumn(String name, String unit, String meaning) {
 }

@@ -1,0 +1,174 @@
+package dev.flopcast.jmh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.artifact.DependencyResolutionRequiredException;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.plugins.annotations.ResolutionScope;
+import org.apache.maven.project.MavenProject;
+
+/**
+ * {@code mvn jmh:run}: forks {@code org.openjdk.jmh.Main} on the benchmarks module's runtime
+ * classpath (JMH needs its generated BenchmarkList on a real classpath, which Maven's own class
+ * loader is not), with {@code java.io.tmpdir} under {@code benchmarks/target} (JMH's lock file in
+ * /tmp collides with other JMH runs), writing JMH's JSON into {@code results/raw/}; then forks the
+ * benchmarks module's {@code Derive}, which writes {@code results/measurements.csv} and prints the
+ * summary. Results go to the repository root's {@code results/} (quick runs: {@code results/quick/})
+ * whether Maven starts at the root or in {@code benchmarks/}.
+ */
+@Mojo(name = "run", aggregator = true, requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
+public class RunMojo extends AbstractMojo {
+    private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    @Parameter(defaultValue = "${reactorProjects}", readonly = true, required = true)
+    private List<MavenProject> reactorProjects;
+
+    /** Under two minutes on 2 cores: the tiny shape, one short warm-up, two short iterations; writes results/quick/. */
+    @Parameter(property = "flopcast.quick", defaultValue = "false")
+    private boolean quick;
+
+    /** JMH's benchmark regex (JMH: the positional argument). */
+    @Parameter(property = "jmh.include", defaultValue = "flopcast\\.benchmarks\\.")
+    private String include;
+
+    /** JMH -e. */
+    @Parameter(property = "jmh.exclude")
+    private String exclude;
+
+    /** JMH -f. */
+    @Parameter(property = "jmh.forks")
+    private String forks;
+
+    /** JMH -wi. */
+    @Parameter(property = "jmh.warmupIterations")
+    private String warmupIterations;
+
+    /** JMH -i. */
+    @Parameter(property = "jmh.iterations")
+    private String iterations;
+
+    /** JMH -w, for example 500ms. */
+    @Parameter(property = "jmh.warmupTime")
+    private String warmupTime;
+
+    /** JMH -r, for example 1s. */
+    @Parameter(property = "jmh.time")
+    private String time;
+
+    /** JMH -p, several separated by ';', for example shape=tiny;pass=forward. */
+    @Parameter(property = "jmh.params")
+    private String params;
+
+    /** JMH -prof; "gc" by default (allocation per op); "none" for no profiler. */
+    @Parameter(property = "jmh.prof", defaultValue = "gc")
+    private String prof;
+
+    /** The module whose benchmarks run. */
+    @Parameter(property = "flopcast.benchmarksArtifactId", defaultValue = "flopcast-benchmarks")
+    private String benchmarksArtifactId;
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        MavenProject benchmarks = reactorProjects.stream()
+                .filter(p -> p.getArtifactId().equals(benchmarksArtifactId)).findFirst()
+                .orElseThrow(() -> new MojoFailureException("mvn jmh:run: no " + benchmarksArtifactId
+                        + " module here; run it from the repository root or from benchmarks/"));
+        Path benchmarkClasses = Path.of(benchmarks.getBuild().getOutputDirectory());
+        if (!Files.isRegularFile(benchmarkClasses.resolve("META-INF/BenchmarkList"))) {
+            throw new MojoFailureException("mvn jmh:run: the benchmarks are not built (no " + benchmarkClasses
+                    + "/META-INF/BenchmarkList); run mvn install first");
+        }
+        Path root = repositoryRoot(benchmarks);
+        Path results = quick ? root.resolve("results").resolve("quick") : root.resolve("results");
+        Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String runId = RUN_ID.format(started);
+        Path raw = results.resolve("raw").resolve(runId + ".json");
+        Path temporary = Path.of(benchmarks.getBuild().getDirectory()).resolve("jmh-tmp");
+        String classpath;
+        try {
+            Files.createDirectories(raw.getParent());
+            Files.createDirectories(temporary);
+            classpath = String.join(java.io.File.pathSeparator, benchmarks.getRuntimeClasspathElements());
+        } catch (IOException | DependencyResolutionRequiredException e) {
+            throw new MojoExecutionException("mvn jmh:run: " + e.getMessage(), e);
+        }
+        getLog().info("flopcast: running " + (quick ? "the quick benchmark set" : "the benchmarks")
+                + "; JMH prints each benchmark, its parameters and the run's progress and ETA");
+        List<String> jmh = jmhArguments(raw);
+        getLog().info("flopcast: JMH " + String.join(" ", jmh));
+        fork(classpath, temporary, "org.openjdk.jmh.Main", jmh, "JMH");
+        fork(classpath, temporary, "flopcast.benchmarks.results.Derive", List.of("--raw", raw.toString(), "--out",
+                results.toString(), "--run-id", runId, "--started", started.toString(), "--repository",
+                root.toString()), "deriving measurements.csv");
+    }
+
+    /** JMH's command line: the include regex, JSON into raw/, the profiler, quick or user settings. */
+    List<String> jmhArguments(Path raw) {
+        List<String> args = new ArrayList<>(List.of(include, "-rf", "json", "-rff", raw.toString()));
+        if (exclude != null && !exclude.isBlank()) {
+            args.addAll(List.of("-e", exclude));
+        }
+        if (prof != null && !prof.isBlank() && !prof.equals("none")) {
+            args.addAll(List.of("-prof", prof));
+        }
+        option(args, "-f", forks, quick ? "1" : null);
+        option(args, "-wi", warmupIterations, quick ? "1" : null);
+        option(args, "-i", iterations, quick ? "2" : null);
+        option(args, "-w", warmupTime, quick ? "100ms" : null);
+        option(args, "-r", time, quick ? "100ms" : null);
+        String parameters = params != null && !params.isBlank() ? params : quick ? "shape=tiny" : null;
+        if (parameters != null) {
+            for (String parameter : parameters.split(";")) {
+                args.addAll(List.of("-p", parameter.strip()));
+            }
+        }
+        return args;
+    }
+
+    private static void option(List<String> args, String flag, String given, String quickDefault) {
+        String value = given != null && !given.isBlank() ? given : quickDefault;
+        if (value != null) {
+            args.addAll(List.of(flag, value));
+        }
+    }
+
+    private void fork(String classpath, Path temporary, String mainClass, List<String> arguments, String what)
+            throws MojoExecutionException, MojoFailureException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Djava.io.tmpdir=" + temporary, "-cp", classpath, mainClass));
+        command.addAll(arguments);
+        int code;
+        try {
+            code = new ProcessBuilder(command).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            throw new MojoExecutionException("mvn jmh:run: cannot start " + what + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MojoExecutionException("mvn jmh:run: interrupted while " + what, e);
+        }
+        if (code != 0) {
+            throw new MojoFailureException("mvn jmh:run: " + what + " failed (exit code " + code + ")");
+        }
+    }
+
+    /** The top-most parent project's directory: the repository root. */
+    private static Path repositoryRoot(MavenProject project) {
+        MavenProject top = project;
+        while (top.getParent() != null && top.getParent().getBasedir() != null) {
+            top = top.getParent();
+        }
+        return top.getBasedir().toPath();
+    }
+}

@@ -1,0 +1,79 @@
+package flopcast.benchmarks;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * What float32 FLOP/s can this JVM reach at all? Twelve independent fused multiply-add chains on
+ * the widest vectors the Vector API offers, so that neither latency nor memory limits them: the
+ * peak that MFU is measured against, on one thread and on all. Scalar loops reach a small fraction
+ * of this; only vector FMAs approach the hardware's peak.
+ *
+ * <p>A broken result looks like one thread as fast as all of them on a multi-core host, or a
+ * figure far below cores x frequency x FLOPs per cycle. Run alone:
+ * {@code mvn jmh:run -Djmh.include=PeakFlops}.
+ */
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class PeakFlopsProbe extends BenchmarkSettings {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int CHAINS = 12;
+    private static final int ROUNDS = 1 << 16;
+    /** 2 FLOPs per lane per FMA. */
+    private static final Work.PerOp PER_OP = new Work.PerOp(2L * SPECIES.length() * CHAINS * ROUNDS, 0, 0, 0);
+
+    private float multiplier = 0.999_999f;
+    private float addend = 1e-7f;
+
+    @Benchmark
+    @Threads(1)
+    public float oneThread(Work work) {
+        return chains(work);
+    }
+
+    @Benchmark
+    @Threads(Threads.MAX)
+    public float allThreads(Work work) {
+        return chains(work);
+    }
+
+    private float chains(Work work) {
+        FloatVector b = FloatVector.broadcast(SPECIES, multiplier);
+        FloatVector c = FloatVector.broadcast(SPECIES, addend);
+        FloatVector a0 = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector a1 = FloatVector.broadcast(SPECIES, 2f);
+        FloatVector a2 = FloatVector.broadcast(SPECIES, 3f);
+        FloatVector a3 = FloatVector.broadcast(SPECIES, 4f);
+        FloatVector a4 = FloatVector.broadcast(SPECIES, 5f);
+        FloatVector a5 = FloatVector.broadcast(SPECIES, 6f);
+        FloatVector a6 = FloatVector.broadcast(SPECIES, 7f);
+        FloatVector a7 = FloatVector.broadcast(SPECIES, 8f);
+        FloatVector a8 = FloatVector.broadcast(SPECIES, 9f);
+        FloatVector a9 = FloatVector.broadcast(SPECIES, 10f);
+        FloatVector a10 = FloatVector.broadcast(SPECIES, 11f);
+        FloatVector a11 = FloatVector.broadcast(SPECIES, 12f);
+        for (int i = 0; i < ROUNDS; i++) {
+            a0 = a0.fma(b, c);
+            a1 = a1.fma(b, c);
+            a2 = a2.fma(b, c);
+            a3 = a3.fma(b, c);
+            a4 = a4.fma(b, c);
+            a5 = a5.fma(b, c);
+            a6 = a6.fma(b, c);
+            a7 = a7.fma(b, c);
+            a8 = a8.fma(b, c);
+            a9 = a9.fma(b, c);
+            a10 = a10.fma(b, c);
+            a11 = a11.fma(b, c);
+        }
+        work.add(PER_OP);
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+}
