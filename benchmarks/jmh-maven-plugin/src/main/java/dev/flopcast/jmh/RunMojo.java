@@ -37,43 +37,43 @@ public class RunMojo extends AbstractMojo {
 
     /** Under two minutes on 2 cores: the tiny shape, one short warm-up, two short iterations; writes results/quick/. */
     @Parameter(property = "flopcast.quick", defaultValue = "false")
-    private boolean quick;
+    boolean quick;
 
     /** JMH's benchmark regex (JMH: the positional argument). */
     @Parameter(property = "jmh.include", defaultValue = "flopcast\\.benchmarks\\.")
-    private String include;
+    String include;
 
     /** JMH -e. */
     @Parameter(property = "jmh.exclude")
-    private String exclude;
+    String exclude;
 
     /** JMH -f. */
     @Parameter(property = "jmh.forks")
-    private String forks;
+    String forks;
 
     /** JMH -wi. */
     @Parameter(property = "jmh.warmupIterations")
-    private String warmupIterations;
+    String warmupIterations;
 
     /** JMH -i. */
     @Parameter(property = "jmh.iterations")
-    private String iterations;
+    String iterations;
 
     /** JMH -w, for example 500ms. */
     @Parameter(property = "jmh.warmupTime")
-    private String warmupTime;
+    String warmupTime;
 
     /** JMH -r, for example 1s. */
     @Parameter(property = "jmh.time")
-    private String time;
+    String time;
 
     /** JMH -p, several separated by ';', for example shape=tiny;pass=forward. */
     @Parameter(property = "jmh.params")
-    private String params;
+    String params;
 
     /** JMH -prof; "gc" by default (allocation per op); "none" for no profiler. */
     @Parameter(property = "jmh.prof", defaultValue = "gc")
-    private String prof;
+    String prof;
 
     /** The module whose benchmarks run. */
     @Parameter(property = "flopcast.benchmarksArtifactId", defaultValue = "flopcast-benchmarks")

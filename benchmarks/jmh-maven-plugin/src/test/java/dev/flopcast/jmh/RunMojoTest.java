@@ -1,0 +1,49 @@
+package dev.flopcast.jmh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RunMojoTest {
+    private static final Path RAW = Path.of("results", "raw", "run.json");
+
+    private static RunMojo mojo() {
+        RunMojo mojo = new RunMojo();
+        mojo.include = "flopcast\\.benchmarks\\.";
+        mojo.prof = "gc";
+        return mojo;
+    }
+
+    @Test
+    void defaultRunKeepsTheAnnotationsSettings() {
+        assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-prof", "gc"),
+                mojo().jmhArguments(RAW));
+    }
+
+    @Test
+    void quickRunIsShortAndTiny() {
+        RunMojo mojo = mojo();
+        mojo.quick = true;
+        assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-prof", "gc",
+                "-f", "1", "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p", "shape=tiny"),
+                mojo.jmhArguments(RAW));
+    }
+
+    @Test
+    void jmhPropertiesOverrideQuickDefaults() {
+        RunMojo mojo = mojo();
+        mojo.quick = true;
+        mojo.include = "Matmul";
+        mojo.iterations = "7";
+        mojo.params = "shape=small; pass=forward";
+        mojo.prof = "none";
+        List<String> args = mojo.jmhArguments(RAW);
+        assertEquals("Matmul", args.get(0));
+        assertEquals("7", args.get(args.indexOf("-i") + 1));
+        assertEquals(List.of("-p", "shape=small", "-p", "pass=forward"), args.subList(args.size() - 4, args.size()));
+        assertFalse(args.contains("-prof"));
+    }
+}
