@@ -33,6 +33,7 @@ public abstract class ComponentBenchmark extends BenchmarkSettings {
 
     @Setup(Level.Trial)
     public void buildKernel() {
+        ModelProfileWarmup.run();
         Shape at = NamedShape.byName(shape).shape();
         Component component = component();
         forward = switch (pass) {

@@ -42,6 +42,7 @@ public class StepBenchmark extends BenchmarkSettings {
 
     @Setup(Level.Trial)
     public void buildModel() {
+        ModelProfileWarmup.run();
         Shape at = NamedShape.byName(shape).shape();
         model = new TransformerModel(at, 1, new FlopCounter());
         int n = Math.toIntExact(at.tokens());
