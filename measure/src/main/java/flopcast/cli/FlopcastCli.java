@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         description = "Memory, FLOPs and training time of a transformer trained with AdamW: the seed's"
                 + " derivation, a complete accounting beside it, and the device catalog.",
         subcommands = {PredictCommand.class, DiffCommand.class, DevicesCommand.class, TrainCommand.class,
-            HostCommand.class})
+            HostCommand.class, CalibrateCommand.class})
 public final class FlopcastCli implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
 

@@ -226,13 +226,16 @@ public final class ComponentKernel {
         // the model adds the residual to the output projection's and W2's output
         boolean residual = component == Component.OUTPUT_PROJECTION || component == Component.FFN_W2;
         FMatrixRMaj stream = b.random(rows, out);
+        // the model adds W3's input gradient to W1's (dX += dY W^T): EJML runs that as multAddTransB,
+        // measurably slower than the multTransB every other projection's backward uses
+        boolean accumulate = component == Component.FFN_W3;
         return new ComponentKernel(counter, () -> {
             linear.forward(x, w, y);
             if (residual) {
                 ops.addEquals(component, y, stream);
             }
         }, () -> {
-            linear.backwardInput(dy, w, dx, false);
+            linear.backwardInput(dy, w, dx, accumulate);
             linear.backwardWeight(x, dy, dw);
         }, () -> { });
     }

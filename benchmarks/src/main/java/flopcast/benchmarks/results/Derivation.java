@@ -1,5 +1,6 @@
 package flopcast.benchmarks.results;
 
+import flopcast.measure.results.MeasurementsSchema;
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.Shape;
 import flopcast.benchmarks.NamedShape;

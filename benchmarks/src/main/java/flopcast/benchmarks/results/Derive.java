@@ -1,5 +1,7 @@
 package flopcast.benchmarks.results;
 
+import flopcast.measure.results.MeasurementsSchema;
+import flopcast.measure.results.MeasurementsCsv;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.measure.ComponentKernel;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.InvalidInputException;
+import flopcast.measure.results.MeasurementsCsv;
+import flopcast.measure.results.MeasurementsSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -24,11 +24,14 @@ import org.apache.maven.project.MavenProject;
  * loader is not), with {@code java.io.tmpdir} under {@code benchmarks/target} (JMH's lock file in
  * /tmp collides with other JMH runs), writing JMH's JSON into {@code results/raw/}; then forks the
  * benchmarks module's {@code Derive}, which writes {@code results/measurements.csv} and prints the
- * summary. Results go to the repository root's {@code results/} (quick runs: {@code results/quick/})
+ * summary; then {@code flopcast calibrate}, which writes {@code calibration.csv}, {@code report.md}
+ * and the charts beside it (a partial run, {@code -Djmh.include=...}, may lack what calibration needs:
+ * then it is skipped with a warning). Results go to the repository root's {@code results/} (quick runs: {@code results/quick/})
  * whether Maven starts at the root or in {@code benchmarks/}.
  */
 @Mojo(name = "run", aggregator = true, requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
 public class RunMojo extends AbstractMojo {
+    static final String DEFAULT_INCLUDE = "flopcast\\.benchmarks\\.";
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -40,7 +43,7 @@ public class RunMojo extends AbstractMojo {
     boolean quick;
 
     /** JMH's benchmark regex (JMH: the positional argument). */
-    @Parameter(property = "jmh.include", defaultValue = "flopcast\\.benchmarks\\.")
+    @Parameter(property = "jmh.include", defaultValue = DEFAULT_INCLUDE)
     String include;
 
     /** JMH -e. */
@@ -112,6 +115,16 @@ public class RunMojo extends AbstractMojo {
         fork(classpath, temporary, "flopcast.benchmarks.results.Derive", List.of("--raw", raw.toString(), "--out",
                 results.toString(), "--run-id", runId, "--started", started.toString(), "--repository",
                 root.toString()), "deriving measurements.csv");
+        try {
+            fork(classpath, temporary, "flopcast.cli.FlopcastCli", List.of("calibrate", "--results",
+                    results.resolve("measurements.csv").toString()), "calibrating");
+        } catch (MojoFailureException e) {
+            if (include.equals(DEFAULT_INCLUDE)) {
+                throw e;
+            }
+            getLog().warn("flopcast: no calibration for a partial run (-Djmh.include=" + include + "); the line above"
+                    + " says what it lacked");
+        }
     }
 
     /** JMH's command line: the include regex, JSON into raw/, the profiler, quick or user settings. */

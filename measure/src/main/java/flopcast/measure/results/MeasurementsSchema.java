@@ -1,9 +1,12 @@
-package flopcast.benchmarks.results;
+package flopcast.measure.results;
 
 import flopcast.measure.csv.CsvColumn;
 import java.util.List;
 
-/** The one declaration of {@code measurements.csv}'s columns; {@code results/README.md} documents each. */
+/**
+ * The one declaration of {@code measurements.csv}'s columns (written by the benchmarks module's
+ * derivation, read by calibration); {@code results/README.md} documents each.
+ */
 public final class MeasurementsSchema {
     public static final String FILE_NAME = "measurements.csv";
 

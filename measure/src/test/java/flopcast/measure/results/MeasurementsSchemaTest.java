@@ -1,4 +1,4 @@
-package flopcast.benchmarks.results;
+package flopcast.measure.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

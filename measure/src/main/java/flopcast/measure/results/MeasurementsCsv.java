@@ -1,4 +1,4 @@
-package flopcast.benchmarks.results;
+package flopcast.measure.results;
 
 import flopcast.analytic.InvalidInputException;
 import flopcast.measure.csv.CsvText;

@@ -1,0 +1,110 @@
+package flopcast.measure.calibration;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.MatmulFlops;
+import flopcast.analytic.MinimumTraffic;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
+import flopcast.measure.results.MeasurementsSchema;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * measurements.csv rows with known answers: every op class runs at a fixed efficiency of a fixed
+ * peak and bandwidth, and each step takes exactly the sum of its component instances' times.
+ */
+final class SyntheticMeasurements {
+    static final double PEAK = 100e9;
+    static final double BANDWIDTH = 10e9;
+    static final double MATMUL_FORWARD = 0.5;
+    static final double MATMUL_BACKWARD = 0.25;
+    static final double MEMORY = 0.8;
+    static final Shape SMALL = new Shape(64, 8, 2, 16, 2, 32, 2);
+    static final Shape LARGE = new Shape(128, 16, 2, 32, 4, 64, 4);
+
+    private SyntheticMeasurements() {
+    }
+
+    static double efficiency(OpClass op) {
+        return op == OpClass.MATMUL_FORWARD ? MATMUL_FORWARD : op == OpClass.MATMUL_BACKWARD ? MATMUL_BACKWARD : MEMORY;
+    }
+
+    /** Rows for the two shapes; {@code slowdown} multiplies the component times of {@code slowShape}. */
+    static List<Map<String, Object>> rows(String host, Shape slowShape, double slowdown) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(row(host, "peak_flops", "probe", null, null, 1, 1_000_000_000L, 0, 1e9 / PEAK));
+        rows.add(row(host, "bandwidth_triad", "probe", null, null, 1, 0, 1_000_000_000L, 1e9 / BANDWIDTH));
+        for (Shape shape : List.of(SMALL, LARGE)) {
+            double factor = shape.equals(slowShape) ? slowdown : 1;
+            double stepSeconds = 0;
+            for (Component component : Component.values()) {
+                for (boolean forward : new boolean[] {true, false}) {
+                    Optional<OpClass> op = OpClass.of(component, forward);
+                    if (op.isEmpty()) {
+                        continue;
+                    }
+                    long flops = MatmulFlops.forward(component, shape).multiply(BigInteger.valueOf(forward ? 1 : 2))
+                            .longValueExact();
+                    long bytes = (forward ? MinimumTraffic.forward(component, shape)
+                            : MinimumTraffic.backward(component, shape)).longValueExact();
+                    double seconds = op.get().computeBound() ? flops / (PEAK * efficiency(op.get()))
+                            : bytes / (BANDWIDTH * MEMORY);
+                    stepSeconds += component.scope().instances(shape) * seconds;
+                    if (component != Component.FINAL_RMSNORM) {
+                        rows.add(row(host, component.jsonName(), forward ? "forward" : "backward", shape, null, 1,
+                                flops, bytes, seconds * factor));
+                    }
+                }
+            }
+            long adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).longValueExact();
+            stepSeconds += adamBytes / (BANDWIDTH * MEMORY);
+            Map<String, Object> step = row(host, "step", "step", shape, null, 1, 1_000_000L, 0, stepSeconds);
+            step.put("predicted_heap_bytes", 1000L);
+            step.put("measured_heap_bytes", 1001L);
+            rows.add(step);
+        }
+        for (int parameters : new int[] {1000, 100_000}) {
+            long bytes = 28L * parameters;
+            rows.add(row(host, "adamw", "optimizer", null, parameters, 1, 0, bytes, bytes / (BANDWIDTH * MEMORY)));
+        }
+        return rows;
+    }
+
+    private static Map<String, Object> row(String host, String component, String pass, Shape shape, Integer parameters,
+            int threads, long flops, long bytes, double seconds) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (String column : MeasurementsSchema.names()) {
+            row.put(column, null);
+        }
+        row.put("run_id", "synthetic");
+        row.put("benchmark", "Synthetic." + component);
+        row.put("component", component);
+        row.put("pass", pass);
+        row.put("backend", pass.equals("probe") ? "probe" : "ejml");
+        if (shape != null) {
+            row.put("vocab_size", shape.vocabSize());
+            row.put("context_length", shape.contextLength());
+            row.put("num_layers", shape.layers());
+            row.put("d_model", shape.dModel());
+            row.put("num_heads", shape.heads());
+            row.put("d_ff", shape.dFf());
+            row.put("batch_size", shape.batchSize());
+        }
+        row.put("parameters", parameters);
+        row.put("threads", threads);
+        row.put("predicted_flops", flops);
+        row.put("elementwise_flops", 0L);
+        row.put("optimizer_flops", 0L);
+        row.put("predicted_bytes", bytes);
+        row.put("score_seconds_per_op", seconds);
+        row.put("host_cpu", host);
+        row.put("host_cores", 2);
+        row.put("jvm", "TestVM");
+        row.put("utc_time", "2026-11-29T00:00:00Z");
+        return row;
+    }
+}
