@@ -6,7 +6,7 @@ package flopcast.analytic;
  * Source: REFERENCES.md "Published MFU on A100", which cites each. Pinned by {@code PublishedMfuTest}.
  */
 public enum PublishedMfu {
-    NANOGPT_124M("GPT-2 124M on 1 A100, nanoGPT (measured)", 0.37,
+    NANOGPT_124M("GPT-2 124M on 1 A100, nanoGPT", 0.37,
             "karpathy/nanoGPT transformer_sizing.ipynb"),
     MEGATRON_22B("Megatron-LM GPT 22B on A100 80GB", 0.415, "NVIDIA/Megatron-LM README (A100 table)"),
     MEGATRON_175B("Megatron-LM GPT 175B on A100 80GB", 0.514, "NVIDIA/Megatron-LM README (A100 table)"),

@@ -151,6 +151,9 @@ public final class CalibrationReport {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.2f | %s |%n", row.label(),
                     row.precision().cliName(), percent(row.mfu()), row.days(), row.source()));
         }
+        md.append("\nThe two step-time rows split the target batch into accumulation steps of the largest micro-batch"
+                + " that fits (below) and run AdamW once per step; memory-bound ops run at most at the device's"
+                + " bandwidth (the host measured some above its triad bandwidth, from cache).\n");
         md.append("\nSensitivity, complete accounting on the ").append(extrapolation.precision().cliName())
                 .append(" peak:\n\n| MFU | days |\n|---|---|\n");
         for (Extrapolation.Row row : extrapolation.sensitivity()) {
