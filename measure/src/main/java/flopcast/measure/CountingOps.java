@@ -5,16 +5,27 @@ import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
 
 /**
- * The one door to EJML: the same method names as the {@link CommonOps_FDRM} calls it wraps, each
- * recording its FLOPs into the counter from the matrices' actual dimensions (2*m*n*k for a
- * matmul), never from a formula. Kernels written as plain loops report what their loops executed
+ * The one door to the matmuls: the same method names as the {@link CommonOps_FDRM} calls it wraps,
+ * run by the chosen {@link MatmulBackend}, each recording its FLOPs into the counter from the
+ * matrices' actual dimensions (2*m*n*k for a matmul), never from a formula, whichever backend runs. Kernels written as plain loops report what their loops executed
  * through {@link #elementwise}.
  */
 public final class CountingOps {
     private final FlopCounter counter;
+    private final MatmulBackend backend;
 
+    /** EJML on one thread. */
     public CountingOps(FlopCounter counter) {
+        this(counter, MatmulBackend.ejml());
+    }
+
+    public CountingOps(FlopCounter counter, MatmulBackend backend) {
         this.counter = counter;
+        this.backend = backend;
+    }
+
+    public MatmulBackend backend() {
+        return backend;
     }
 
     public FlopCounter counter() {
@@ -23,31 +34,31 @@ public final class CountingOps {
 
     /** c = a * b. */
     public void mult(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-        CommonOps_FDRM.mult(a, b, c);
+        backend.mult(a, b, c);
         counter.matmul(component, matmulFlops(a.numRows, b.numCols, a.numCols));
     }
 
     /** c = a^T * b. */
     public void multTransA(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-        CommonOps_FDRM.multTransA(a, b, c);
+        backend.multTransA(a, b, c);
         counter.matmul(component, matmulFlops(a.numCols, b.numCols, a.numRows));
     }
 
     /** c = a * b^T. */
     public void multTransB(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-        CommonOps_FDRM.multTransB(a, b, c);
+        backend.multTransB(a, b, c);
         counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
     }
 
     /** c += a^T * b. */
     public void multAddTransA(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-        CommonOps_FDRM.multAddTransA(a, b, c);
+        backend.multAddTransA(a, b, c);
         counter.matmul(component, matmulFlops(a.numCols, b.numCols, a.numRows));
     }
 
     /** c += a * b^T. */
     public void multAddTransB(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-        CommonOps_FDRM.multAddTransB(a, b, c);
+        backend.multAddTransB(a, b, c);
         counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
     }
 

@@ -1,0 +1,139 @@
+package flopcast.measure;
+
+import flopcast.analytic.InvalidInputException;
+import java.util.Locale;
+import org.ejml.concurrency.EjmlConcurrency;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.CommonOps_FDRM;
+import org.ejml.dense.row.CommonOps_MT_FDRM;
+
+/**
+ * Who multiplies: EJML (the reference backend the project was specified with; its concurrent ops
+ * on more than one thread) or the Vector API GEMM. Every backend computes the same products; the
+ * counting facade counts the same FLOPs whichever runs.
+ */
+public interface MatmulBackend {
+
+    /** ejml or vector. */
+    String name();
+
+    /** Threads a matmul may use. */
+    int threads();
+
+    /** c = a b. */
+    void mult(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+
+    /** c = a^T b. */
+    void multTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+
+    /** c = a b^T. */
+    void multTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+
+    /** c += a^T b. */
+    void multAddTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+
+    /** c += a b^T. */
+    void multAddTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+
+    /** The names {@code --backend} accepts. */
+    String NAMES = "ejml, vector";
+
+    /** EJML on one thread: the reference. */
+    static MatmulBackend ejml() {
+        return Ejml.SINGLE;
+    }
+
+    /**
+     * The backend called {@code name} on {@code threads} threads. The vector backend needs the
+     * {@code jdk.incubator.vector} module; asking for it without the module is an error, never a
+     * silent fall back to EJML.
+     */
+    static MatmulBackend of(String name, int threads) {
+        if (threads < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + threads);
+        }
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "ejml" -> threads == 1 ? Ejml.SINGLE : new Ejml(threads);
+            case "vector" -> {
+                if (!vectorModuleLoaded()) {
+                    throw new InvalidInputException("the vector backend needs the jdk.incubator.vector module: run"
+                            + " java with --add-modules jdk.incubator.vector");
+                }
+                yield VectorBackendLoader.load(threads);
+            }
+            default -> throw new InvalidInputException("unknown backend '" + name + "': allowed are " + NAMES);
+        };
+    }
+
+    static boolean vectorModuleLoaded() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** EJML: CommonOps_FDRM on one thread, CommonOps_MT_FDRM (its concurrent ops) on more. */
+    final class Ejml implements MatmulBackend {
+        static final Ejml SINGLE = new Ejml(1);
+        private final int threads;
+
+        Ejml(int threads) {
+            this.threads = threads;
+            if (threads > 1) {
+                EjmlConcurrency.setMaxThreads(threads);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "ejml";
+        }
+
+        @Override
+        public int threads() {
+            return threads;
+        }
+
+        @Override
+        public void mult(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+            if (threads == 1) {
+                CommonOps_FDRM.mult(a, b, c);
+            } else {
+                CommonOps_MT_FDRM.mult(a, b, c);
+            }
+        }
+
+        @Override
+        public void multTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+            if (threads == 1) {
+                CommonOps_FDRM.multTransA(a, b, c);
+            } else {
+                CommonOps_MT_FDRM.multTransA(a, b, c);
+            }
+        }
+
+        @Override
+        public void multTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+            if (threads == 1) {
+                CommonOps_FDRM.multTransB(a, b, c);
+            } else {
+                CommonOps_MT_FDRM.multTransB(a, b, c);
+            }
+        }
+
+        @Override
+        public void multAddTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+            if (threads == 1) {
+                CommonOps_FDRM.multAddTransA(a, b, c);
+            } else {
+                CommonOps_MT_FDRM.multAddTransA(a, b, c);
+            }
+        }
+
+        @Override
+        public void multAddTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+            if (threads == 1) {
+                CommonOps_FDRM.multAddTransB(a, b, c);
+            } else {
+                CommonOps_MT_FDRM.multAddTransB(a, b, c);
+            }
+        }
+    }
+}

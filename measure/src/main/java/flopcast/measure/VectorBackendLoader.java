@@ -1,0 +1,20 @@
+package flopcast.measure;
+
+/**
+ * Loads the vector backend by name, so that no class of {@code jdk.incubator.vector} is linked
+ * unless it is asked for (the module may be absent).
+ */
+final class VectorBackendLoader {
+
+    private VectorBackendLoader() {
+    }
+
+    static MatmulBackend load(int threads) {
+        try {
+            return (MatmulBackend) Class.forName("flopcast.measure.vector.VectorBackend")
+                    .getConstructor(int.class).newInstance(threads);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the vector backend could not be loaded", e);
+        }
+    }
+}
