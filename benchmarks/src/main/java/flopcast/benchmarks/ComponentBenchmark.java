@@ -18,9 +18,6 @@ import org.openjdk.jmh.annotations.State;
  */
 @State(Scope.Thread)
 public abstract class ComponentBenchmark extends BenchmarkSettings {
-    @Param({"tiny", "small"})
-    public String shape;
-
     @Param({"forward", "backward"})
     public String pass;
 
@@ -31,17 +28,25 @@ public abstract class ComponentBenchmark extends BenchmarkSettings {
     /** The component this trial measures. */
     protected abstract Component component();
 
+    /** The named shape this trial runs at. */
+    protected abstract String shape();
+
+    /** The backend this trial's matmuls run on ({@link Backends}). */
+    protected abstract String backend();
+
     @Setup(Level.Trial)
     public void buildKernel() {
-        ModelProfileWarmup.run();
-        Shape at = NamedShape.byName(shape).shape();
+        if (!shape().equals("tiny") && backend().startsWith("ejml")) {
+            ModelProfileWarmup.run();
+        }
+        Shape at = NamedShape.byName(shape()).shape();
         Component component = component();
         forward = switch (pass) {
             case "forward" -> true;
             case "backward" -> false;
             default -> throw new IllegalArgumentException("pass must be forward or backward, got " + pass);
         };
-        kernel = ComponentKernel.of(component, at, 1);
+        kernel = ComponentKernel.of(component, at, 1, Backends.of(backend()));
         long matmul = MatmulFlops.forward(component, at).multiply(java.math.BigInteger.valueOf(forward ? 1 : 2))
                 .longValueExact();
         long elementwise = (forward ? ElementwiseFlops.forward(component, at) : ElementwiseFlops.backward(component, at))

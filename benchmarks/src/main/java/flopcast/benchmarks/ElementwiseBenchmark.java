@@ -20,6 +20,20 @@ public class ElementwiseBenchmark extends ComponentBenchmark {
     @Param({"rmsnorm", "attention_softmax", "ffn_silu", "cross_entropy"})
     public String component;
 
+    @Param({"tiny", "small"})
+    public String shape;
+
+    @Override
+    protected String shape() {
+        return shape;
+    }
+
+    /** EJML on one thread: the reference backend. */
+    @Override
+    protected String backend() {
+        return "ejml";
+    }
+
     @Override
     protected Component component() {
         return Component.byJsonName(component);

@@ -19,6 +19,20 @@ public class MatmulBenchmark extends ComponentBenchmark {
         "ffn_w2", "output_embedding"})
     public String component;
 
+    @Param({"tiny", "small"})
+    public String shape;
+
+    @Override
+    protected String shape() {
+        return shape;
+    }
+
+    /** EJML on one thread: the reference backend. */
+    @Override
+    protected String backend() {
+        return "ejml";
+    }
+
     @Override
     protected Component component() {
         return Component.byJsonName(component);

@@ -11,6 +11,7 @@ import flopcast.measure.TransformerModel;
 import java.math.BigInteger;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
@@ -29,11 +30,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code mvn jmh:run -Djmh.include=Step}.
  */
 @State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 15, time = 1, timeUnit = TimeUnit.SECONDS)
 public class StepBenchmark extends BenchmarkSettings {
     @Param({"tiny", "small"})
     public String shape;
+
+    /** See {@link Backends}: EJML on one thread, the vector GEMM on every processor. */
+    @Param({"ejml", "vector-all"})
+    public String backend;
 
     private TransformerModel model;
     private int[] tokens;
@@ -42,9 +48,11 @@ public class StepBenchmark extends BenchmarkSettings {
 
     @Setup(Level.Trial)
     public void buildModel() {
-        ModelProfileWarmup.run();
+        if (!shape.equals("tiny") && backend.startsWith("ejml")) {
+            ModelProfileWarmup.run();
+        }
         Shape at = NamedShape.byName(shape).shape();
-        model = new TransformerModel(at, 1, new FlopCounter());
+        model = new TransformerModel(at, 1, new FlopCounter(), Backends.of(backend));
         int n = Math.toIntExact(at.tokens());
         tokens = new int[n];
         targets = new int[n];

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
+import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +46,16 @@ final class TrainCommand implements Callable<Integer> {
             description = "Seed of the initial weights and the data (default: ${DEFAULT-VALUE}).")
     private long seed;
 
+    @Option(names = "--backend", paramLabel = "B", defaultValue = "ejml",
+            description = "Matmul backend: ejml (the reference; its concurrent ops above one thread) or vector (the"
+                    + " Vector API GEMM; the CLI adds --add-modules jdk.incubator.vector itself) (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private String backend;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads a matmul may use (default: every processor the JVM sees).")
+    private Integer threads;
+
     @Override
     public Integer call() {
         OutputFormat output = format.resolve();
@@ -53,6 +64,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "
                     + steps);
         }
+        MatmulBackend matmuls = MatmulBackend.of(backend,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors());
         long needed = CompleteAccounting.predict(shape).memory().totalBytes();
         long available = Runtime.getRuntime().maxMemory();
         if (needed > available) {
@@ -62,16 +75,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainRun.Report report;
         try {
-            report = TrainRun.run(shape, (int) steps, seed);
+            report = TrainRun.run(shape, (int) steps, seed, matmuls);
         } catch (OutOfMemoryError e) {
             throw new InvalidInputException(String.format(Locale.ROOT, "ran out of heap: the buffers need %,d bytes"
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));
         }
         String text = switch (output) {
-            case TABLE -> TrainReport.table(report, seed);
-            case JSON -> Json.write(TrainReport.json(report, seed));
+            case TABLE -> TrainReport.table(report, seed, matmuls);
+            case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
             case CSV -> {
-                ObjectNode json = TrainReport.json(report, seed);
+                ObjectNode json = TrainReport.json(report, seed, matmuls);
                 yield CsvText.write(CSV_SCHEMA, JsonRows.flatten(json));
             }
         };

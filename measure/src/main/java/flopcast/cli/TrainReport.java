@@ -3,6 +3,7 @@ package flopcast.cli;
 import static flopcast.cli.NumberText.grouped;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
 import java.math.BigInteger;
 import java.util.Locale;
@@ -13,11 +14,13 @@ final class TrainReport {
     private TrainReport() {
     }
 
-    static ObjectNode json(TrainRun.Report report, long seed) {
+    static ObjectNode json(TrainRun.Report report, long seed, MatmulBackend backend) {
         ObjectNode root = Json.object();
         root.set("shape", Json.shape(report.shape()));
         root.put("steps", report.steps());
         root.put("seed", seed);
+        root.put("backend", backend.name());
+        root.put("threads", backend.threads());
         ObjectNode loss = root.putObject("loss");
         loss.put("first", report.firstLoss());
         loss.put("last", report.lastLoss());
@@ -44,10 +47,11 @@ final class TrainReport {
         return node;
     }
 
-    static String table(TrainRun.Report report, long seed) {
+    static String table(TrainRun.Report report, long seed, MatmulBackend backend) {
         StringBuilder text = new StringBuilder();
-        text.append("flopcast train: ").append(report.steps()).append(" steps of the complete model, float32 on EJML,"
-                + " one thread, seed ").append(seed).append('\n');
+        text.append("flopcast train: ").append(report.steps()).append(" steps of the complete model, float32, matmuls on ")
+                .append(backend.name()).append(", ").append(backend.threads()).append(backend.threads() == 1
+                        ? " thread" : " threads").append(", seed ").append(seed).append('\n');
         text.append("shape: ").append(report.shape().describe()).append("\n\n");
         TrainRun.Counts c = report.counted();
         TrainRun.Counts p = report.predicted();

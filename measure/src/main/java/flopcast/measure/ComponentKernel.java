@@ -42,11 +42,16 @@ public final class ComponentKernel {
         return counter;
     }
 
-    /** The kernel of one instance of {@code component} at {@code shape}. */
+    /** The kernel of one instance of {@code component} at {@code shape}, matmuls on EJML. */
     public static ComponentKernel of(Component component, Shape shape, long seed) {
+        return of(component, shape, seed, MatmulBackend.ejml());
+    }
+
+    /** The kernel of one instance of {@code component} at {@code shape}, matmuls on {@code backend}. */
+    public static ComponentKernel of(Component component, Shape shape, long seed, MatmulBackend backend) {
         Buffers b = new Buffers(new Random(seed));
         FlopCounter counter = new FlopCounter();
-        CountingOps ops = new CountingOps(counter);
+        CountingOps ops = new CountingOps(counter, backend);
         int n = Math.toIntExact(shape.tokens());
         int d = Math.toIntExact(shape.dModel());
         int dFf = Math.toIntExact(shape.dFf());

@@ -55,13 +55,17 @@ public final class TrainRun {
     }
 
     public static Report run(Shape shape, int steps, long seed) {
+        return run(shape, steps, seed, MatmulBackend.ejml());
+    }
+
+    public static Report run(Shape shape, int steps, long seed, MatmulBackend backend) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps);
         }
         Prediction prediction = CompleteAccounting.predict(shape);
         long before = HeapMeter.liveArrayBytes();
         FlopCounter counter = new FlopCounter();
-        TransformerModel model = new TransformerModel(shape, seed, counter);
+        TransformerModel model = new TransformerModel(shape, seed, counter, backend);
         SubsetSequences data = new SubsetSequences(shape, SubsetSequences.defaultSubsetSize(shape), seed);
         int n = Math.toIntExact(shape.tokens());
         int[] tokens = new int[n];

@@ -42,17 +42,27 @@ public final class TransformerModel {
     private final FMatrixRMaj residualGradient;
     private final FMatrixRMaj normGradient;
 
-    /** The model at {@code shape}, initialized from {@code seed}, attention over every earlier position. */
+    /** The model at {@code shape} on EJML, one thread, initialized from {@code seed}. */
     public TransformerModel(Shape shape, long seed, FlopCounter counter) {
-        this(shape, seed, counter, AdamW.Hyperparameters.defaults(), Math.toIntExact(shape.contextLength()));
+        this(shape, seed, counter, MatmulBackend.ejml());
+    }
+
+    /** The model at {@code shape}, its matmuls on {@code backend}, initialized from {@code seed}. */
+    public TransformerModel(Shape shape, long seed, FlopCounter counter, MatmulBackend backend) {
+        this(shape, seed, counter, AdamW.Hyperparameters.defaults(), Math.toIntExact(shape.contextLength()), backend);
     }
 
     TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
             int attentionSpan) {
+        this(shape, seed, counter, hyperparameters, attentionSpan, MatmulBackend.ejml());
+    }
+
+    TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
+            int attentionSpan, MatmulBackend backend) {
         this.shape = shape;
         this.counter = counter;
         this.buffers = new ModelBuffers(shape);
-        CountingOps ops = new CountingOps(counter);
+        CountingOps ops = new CountingOps(counter, backend);
         this.embedding = new Embedding(ops);
         this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
         this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);

@@ -61,7 +61,11 @@ class BadInputTest {
                 bad("d_model 8 is not divisible by num_heads 3", "train", "--vocab", "11", "--context", "4",
                         "--layers", "2", "--d-model", "8", "--heads", "3", "--d-ff", "12"),
                 bad("--preset gpt2-small", "train", "--preset", "gpt2-small", "--d-ff", "100"),
-                bad("unknown format 'xml'", "host", "--format", "xml"));
+                bad("unknown format 'xml'", "host", "--format", "xml"),
+                bad("unknown backend 'cuda': allowed are ejml, vector", "train", "--preset", "gpt2-small", "--backend",
+                        "cuda"),
+                bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
+                        "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,8 +14,9 @@ class TrainCommandTest {
     @Test
     void jsonKeysAreDesignMdsAndCountsEqualThePrediction() throws Exception {
         JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--format", "json"));
-        assertEquals(List.of("shape", "steps", "seed", "loss", "counted", "predicted", "counted_equals_predicted",
-                "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"), PredictCommandTest.keys(json));
+        assertEquals(List.of("shape", "steps", "seed", "backend", "threads", "loss", "counted", "predicted",
+                "counted_equals_predicted", "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"),
+                PredictCommandTest.keys(json));
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
         List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "elementwise_flops",
                 "optimizer_flops", "parameters", "activation_floats");
@@ -25,6 +26,15 @@ class TrainCommandTest {
         assertTrue(json.get("counted_equals_predicted").asBoolean());
         assertEquals(List.of("predicted", "measured_live", "ratio"), PredictCommandTest.keys(json.get("heap_bytes")));
         assertEquals(3, json.get("steps").asInt());
+    }
+
+    @Test
+    void vectorBackendCountsTheSameAsThePrediction() throws Exception {
+        JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--backend", "vector", "--threads", "2", "--format",
+                "json"));
+        assertEquals("vector", json.get("backend").asText());
+        assertEquals(2, json.get("threads").asInt());
+        assertEquals(json.get("predicted"), json.get("counted"));
     }
 
     @Test

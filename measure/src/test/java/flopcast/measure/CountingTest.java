@@ -47,6 +47,21 @@ class CountingTest {
         assertEquals(KeptActivation.totalFloats(shape), counted.counter.keptFloatsRead(), "kept activation floats");
     }
 
+    /** The vector backend runs other matmul code; the facade counts the same FLOPs from the same calls. */
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void vectorBackendCountsExactlyTheSame(Shape shape) {
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, 7, counter, MatmulBackend.of("vector", 2));
+        int[][] batch = Counted.batch(shape, new Random(11));
+        model.step(batch[0], batch[1]);
+        Prediction predicted = CompleteAccounting.predict(shape);
+        assertEquals(predicted.flops().forward(), big(counter.forwardMatmulFlops()), "forward matmul");
+        assertEquals(predicted.flops().backward(), big(counter.backwardMatmulFlops()), "backward matmul");
+        assertEquals(predicted.flops().elementwise(), big(counter.elementwiseFlops()), "elementwise");
+        assertEquals(KeptActivation.totalFloats(shape), counter.keptFloatsRead(), "kept activation floats");
+    }
+
     @ParameterizedTest
     @MethodSource("sweep")
     void everyComponentMatchesItsOwnRow(Shape shape) {

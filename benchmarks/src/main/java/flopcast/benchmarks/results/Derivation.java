@@ -26,7 +26,8 @@ public final class Derivation {
 
     /** Live bytes measured for a step's model or an optimizer's state, outside JMH's timing. */
     public interface HeapMeasurements {
-        long step(Shape shape);
+        /** The model's live bytes on {@code backend} (a benchmark's backend parameter). */
+        long step(Shape shape, String backend);
 
         long adamW(int parameters);
     }
@@ -44,7 +45,7 @@ public final class Derivation {
                 bandwidthByThreads.put(result.threads(), rate(result, result.perOp("bytes")));
             }
         }
-        Map<Shape, Long> stepHeap = new HashMap<>();
+        Map<String, Long> stepHeap = new HashMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (RawResult result : raw) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -54,7 +55,8 @@ public final class Derivation {
             row.put("run_id", provenance.runId());
             row.put("benchmark", result.shortName());
             describe(result, row);
-            String shapeName = result.params().get("shape");
+            String shapeName = result.shortName().startsWith("BackendComparisonBenchmark.") ? "wide"
+                    : result.params().get("shape");
             Shape shape = shapeName == null ? null : NamedShape.byName(shapeName).shape();
             if (shape != null) {
                 row.put("vocab_size", shape.vocabSize());
@@ -65,7 +67,8 @@ public final class Derivation {
                 row.put("d_ff", shape.dFf());
                 row.put("batch_size", shape.batchSize());
             }
-            row.put("threads", result.threads());
+            int threads = kernelThreads(result);
+            row.put("threads", threads);
             long matmul = result.perOp("matmulFlops");
             long elementwise = result.perOp("elementwiseFlops");
             long optimizer = result.perOp("optimizerFlops");
@@ -80,16 +83,18 @@ public final class Derivation {
             Double achieved = flops > 0 ? rate(result, flops) : null;
             row.put("achieved_flops_per_second", achieved);
             row.put("achieved_bytes_per_second", bytes > 0 ? rate(result, bytes) : null);
-            OptionalDouble nominal = NominalPeak.flopsPerSecond(provenance.host(), result.threads());
+            OptionalDouble nominal = NominalPeak.flopsPerSecond(provenance.host(), threads);
             row.put("peak_flops_per_second_nominal", nominal.isPresent() ? nominal.getAsDouble() : null);
-            Double peak = peakByThreads.get(result.threads());
+            Double peak = peakByThreads.get(threads);
             row.put("peak_flops_per_second_measured", peak);
-            row.put("bandwidth_bytes_per_second_measured", bandwidthByThreads.get(result.threads()));
+            row.put("bandwidth_bytes_per_second_measured", bandwidthByThreads.get(threads));
             boolean probe = "probe".equals(row.get("pass"));
             row.put("mfu", matmul > 0 && !probe && peak != null ? achieved / peak : null);
-            if ("step".equals(row.get("pass"))) {
+            if (result.shortName().equals("StepBenchmark.step")) {
+                String backend = result.params().getOrDefault("backend", "ejml");
                 row.put("predicted_heap_bytes", CompleteAccounting.predict(shape).memory().totalBytes());
-                row.put("measured_heap_bytes", stepHeap.computeIfAbsent(shape, heap::step));
+                row.put("measured_heap_bytes", stepHeap.computeIfAbsent(backend + " " + shape.describe(),
+                        key -> heap.step(shape, backend)));
             } else if ("optimizer".equals(row.get("pass"))) {
                 int parameters = Integer.parseInt(result.params().get("parameters"));
                 row.put("parameters", parameters);
@@ -113,16 +118,27 @@ public final class Derivation {
     private static void describe(RawResult result, Map<String, Object> row) {
         String name = result.shortName();
         String className = name.substring(0, name.indexOf('.'));
+        String backend = result.params().getOrDefault("backend", "ejml").replace("-all", "");
         switch (className) {
-            case "MatmulBenchmark", "ElementwiseBenchmark" -> set(row, result.params().get("component"),
-                    result.params().get("pass"), "ejml");
-            case "StepBenchmark" -> set(row, "step", "step", "ejml");
+            case "MatmulBenchmark", "ElementwiseBenchmark", "VectorMatmulBenchmark" -> set(row,
+                    result.params().get("component"), result.params().get("pass"), backend);
+            case "StepBenchmark", "BackendComparisonBenchmark" -> set(row, "step", "step", backend);
             case "AdamWBenchmark" -> set(row, "adamw", "optimizer", "ejml");
             case "PeakFlopsProbe" -> set(row, "peak_flops", "probe", "probe");
             case "BandwidthProbe" -> set(row, name.endsWith(".copy") ? "bandwidth_copy" : "bandwidth_triad", "probe",
                     "probe");
-            default -> set(row, name, "other", "ejml");
+            default -> set(row, name, "other", backend);
         }
+    }
+
+    /**
+     * Threads the measured kernel used: a backend parameter ending in {@code -all} ran its matmuls on
+     * every processor (this host's count, the derivation runs on it too); otherwise JMH's threads.
+     */
+    static int kernelThreads(RawResult result) {
+        String backend = result.params().get("backend");
+        return backend != null && backend.endsWith("-all") ? Runtime.getRuntime().availableProcessors()
+                : result.threads();
     }
 
     private static void set(Map<String, Object> row, String component, String pass, String backend) {

@@ -7,6 +7,7 @@ import flopcast.analytic.Shape;
 import flopcast.measure.ComponentKernel;
 import flopcast.measure.HeapMeter;
 import flopcast.measure.HostProbe;
+import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
@@ -66,8 +67,10 @@ public final class Derive {
     /** Heap by class histogram, as {@code train} measures it. */
     static final class LiveHeap implements Derivation.HeapMeasurements {
         @Override
-        public long step(Shape shape) {
-            return TrainRun.run(shape, 1, 1).measuredLiveBytes();
+        public long step(Shape shape, String backend) {
+            int threads = backend.endsWith("-all") ? Runtime.getRuntime().availableProcessors() : 1;
+            return TrainRun.run(shape, 1, 1, MatmulBackend.of(backend.replace("-all", ""), threads))
+                    .measuredLiveBytes();
         }
 
         @Override

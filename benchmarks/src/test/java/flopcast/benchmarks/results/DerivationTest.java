@@ -67,7 +67,7 @@ class DerivationTest {
 
     static final Derivation.HeapMeasurements HEAP = new Derivation.HeapMeasurements() {
         @Override
-        public long step(Shape shape) {
+        public long step(Shape shape, String backend) {
             return 1_000_000;
         }
 

@@ -13,9 +13,13 @@ import java.util.function.Predicate;
 
 /**
  * A calibrated cost model of one host: its measured one-thread peak and bandwidth, and an
- * efficiency fit per op class from the single-thread component rows. Step rows are never inputs.
+ * efficiency fit per op class from the single-thread component rows of the reference backend
+ * (EJML). Step rows are never inputs.
  */
 public final class Calibration implements StepTimeModel.Efficiency {
+    /** The backend whose single-thread rows the fits use (the project's reference). */
+    public static final String REFERENCE_BACKEND = "ejml";
+
     private final double peakFlopsPerSecond;
     private final double bandwidthBytesPerSecond;
     private final Map<OpClass, EfficiencyFit> fits;
@@ -33,7 +37,8 @@ public final class Calibration implements StepTimeModel.Efficiency {
         Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);
         for (Measurement row : rows) {
             Optional<OpClass> opClass = OpClass.of(row);
-            if (opClass.isEmpty() || row.threads() != 1 || !include.test(row)) {
+            if (opClass.isEmpty() || row.threads() != 1 || !row.backend().equals(REFERENCE_BACKEND)
+                    || !include.test(row)) {
                 continue;
             }
             OpClass op = opClass.get();

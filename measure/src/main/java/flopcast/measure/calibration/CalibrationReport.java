@@ -51,6 +51,13 @@ public final class CalibrationReport {
             rows.add(row("host_mfu", item, "mfu", check.hostMfu(), "1",
                     "model FLOPs / (measured step time x measured one-thread peak)", host, target));
         }
+        for (HeldOut.BackendStep step : HeldOut.byBackend(result.measurements())) {
+            if (!Double.isNaN(step.mfu())) {
+                rows.add(row("host_mfu", step.backend() + " " + step.threads() + " thread(s) " + shapeLabel(step.shape()),
+                        "mfu", step.mfu(), "1", "every measured step, against the peak at its thread count", host,
+                        target));
+            }
+        }
         rows.add(row("held_out", "all steps", "worst_error", HeldOut.worst(result.checks()), "1",
                 "largest |error| of either kind; target " + percent(TARGET_ERROR), host, target));
         for (Measurement m : result.measurements()) {
@@ -135,6 +142,15 @@ public final class CalibrationReport {
                 percent(worst), percent(TARGET_ERROR), worst <= TARGET_ERROR ? "met" : "not met"));
         md.append("Host MFU = model FLOPs (forward and backward matmuls) / (measured step time x measured one-thread"
                 + " peak).\n\n");
+        md.append("## MFU of every measured step, by backend\n\nThe fits above use the reference backend (EJML, one thread);"
+                + " here every measured step, each against the measured peak at its own thread count.\n\n"
+                + "| backend | threads | step | seconds | model GFLOP/s | MFU |\n|---|---|---|---|---|---|\n");
+        for (HeldOut.BackendStep step : HeldOut.byBackend(result.measurements())) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f | %.1f | %s |%n", step.backend(), step.threads(),
+                    shapeLabel(step.shape()), step.seconds(), step.modelFlops() / step.seconds() / 1e9,
+                    Double.isNaN(step.mfu()) ? "(no probe at this thread count)" : percent(step.mfu())));
+        }
+        md.append('\n');
 
         md.append("## Heap: predicted and measured\n\n| what | predicted bytes | measured live bytes | ratio |\n|---|---|---|---|\n");
         for (Measurement m : result.measurements()) {

@@ -102,14 +102,18 @@ public final class Charts {
 
     private static CategoryChart mfu(CalibrationResult result) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Host MFU of the training step by shape").xAxisTitle("shape").yAxisTitle("MFU, %").build();
-        List<String> shapes = new ArrayList<>();
-        List<Double> mfu = new ArrayList<>();
-        for (HeldOut.StepCheck check : result.checks()) {
-            shapes.add(CalibrationReport.shapeLabel(check.shape()));
-            mfu.add(100 * check.hostMfu());
+                .title("Host MFU of the training step by shape and backend").xAxisTitle("shape").yAxisTitle("MFU, %")
+                .build();
+        List<HeldOut.BackendStep> steps = HeldOut.byBackend(result.measurements()).stream()
+                .filter(s -> !Double.isNaN(s.mfu())).toList();
+        List<String> shapes = steps.stream().map(s -> CalibrationReport.shapeLabel(s.shape())).distinct().toList();
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        for (HeldOut.BackendStep step : steps) {
+            String name = step.backend() + ", " + step.threads() + (step.threads() == 1 ? " thread" : " threads");
+            series.computeIfAbsent(name, k -> new ArrayList<>(java.util.Collections.nCopies(shapes.size(), 0.0)))
+                    .set(shapes.indexOf(CalibrationReport.shapeLabel(step.shape())), 100 * step.mfu());
         }
-        chart.addSeries("model FLOPs / (step time x measured peak)", shapes, mfu);
+        series.forEach((name, values) -> chart.addSeries(name, shapes, values));
         return chart;
     }
 

@@ -38,7 +38,8 @@ public final class HeldOut {
     public static List<StepCheck> check(List<Measurement> rows, Calibration all) {
         List<StepCheck> checks = new ArrayList<>();
         for (Measurement step : rows) {
-            if (!step.pass().equals("step") || step.threads() != 1) {
+            if (!step.pass().equals("step") || step.threads() != 1
+                    || !step.backend().equals(Calibration.REFERENCE_BACKEND)) {
                 continue;
             }
             Shape shape = step.shape();
@@ -57,6 +58,34 @@ public final class HeldOut {
         } catch (InvalidInputException e) {
             return Double.NaN;
         }
+    }
+
+    /**
+     * Every measured step of every backend and thread count, with its MFU against the measured peak
+     * at the same thread count (empty when no probe ran at that count).
+     *
+     * @param backend    ejml or vector
+     * @param threads    threads the step's matmuls used
+     * @param shape      the step's shape
+     * @param seconds    JMH's time per step
+     * @param modelFlops forward plus backward matmul FLOPs
+     * @param mfu        model FLOPs / (seconds x measured peak at {@code threads}); NaN without that probe
+     */
+    public record BackendStep(String backend, int threads, Shape shape, double seconds, long modelFlops, double mfu) {
+    }
+
+    public static List<BackendStep> byBackend(List<Measurement> rows) {
+        List<BackendStep> steps = new ArrayList<>();
+        for (Measurement row : rows) {
+            if (!row.pass().equals("step")) {
+                continue;
+            }
+            double peak = rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == row.threads())
+                    .mapToDouble(Measurement::flopsPerSecond).findFirst().orElse(Double.NaN);
+            steps.add(new BackendStep(row.backend(), row.threads(), row.shape(), row.secondsPerOp(), row.matmulFlops(),
+                    row.matmulFlops() / (row.secondsPerOp() * peak)));
+        }
+        return steps;
     }
 
     /** The largest absolute error, of either kind (leave-one-out where it could be computed). */

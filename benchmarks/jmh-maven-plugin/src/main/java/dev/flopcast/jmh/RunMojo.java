@@ -132,6 +132,9 @@ public class RunMojo extends AbstractMojo {
         List<String> args = new ArrayList<>(List.of(include, "-rf", "json", "-rff", raw.toString()));
         if (exclude != null && !exclude.isBlank()) {
             args.addAll(List.of("-e", exclude));
+        } else if (quick) {
+            // EJML takes seconds per step at the comparison's wide shape: not for a two-minute run
+            args.addAll(List.of("-e", "BackendComparison"));
         }
         if (prof != null && !prof.isBlank() && !prof.equals("none")) {
             args.addAll(List.of("-prof", prof));
@@ -159,8 +162,10 @@ public class RunMojo extends AbstractMojo {
 
     private void fork(String classpath, Path temporary, String mainClass, List<String> arguments, String what)
             throws MojoExecutionException, MojoFailureException {
+        // the vector backend (deriving its heap, calibrating) needs the incubating Vector API module
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Djava.io.tmpdir=" + temporary, "-cp", classpath, mainClass));
+                .toString(), "--add-modules", "jdk.incubator.vector", "-Djava.io.tmpdir=" + temporary, "-cp",
+                classpath, mainClass));
         command.addAll(arguments);
         int code;
         try {

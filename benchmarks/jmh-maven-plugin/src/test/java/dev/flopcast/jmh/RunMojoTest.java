@@ -27,9 +27,9 @@ class RunMojoTest {
     void quickRunIsShortAndTiny() {
         RunMojo mojo = mojo();
         mojo.quick = true;
-        assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-prof", "gc",
-                "-f", "1", "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p", "shape=tiny"),
-                mojo.jmhArguments(RAW));
+        assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-e",
+                "BackendComparison", "-prof", "gc", "-f", "1", "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p",
+                "shape=tiny"), mojo.jmhArguments(RAW));
     }
 
     @Test

@@ -1,0 +1,60 @@
+package flopcast.benchmarks;
+
+import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import flopcast.measure.FlopCounter;
+import flopcast.measure.SubsetSequences;
+import flopcast.measure.TransformerModel;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How much faster is the vector backend's whole training step than EJML's concurrent ops, on every
+ * processor, at the wide shape (V=4096 T=256 L=4 d=512 h=8 d_ff=2048 B=4)? EJML takes seconds per
+ * step here, so few iterations; the quick run leaves this class out. A broken result looks like
+ * the two within a small factor of each other. Run alone:
+ * {@code mvn jmh:run -Djmh.include=BackendComparison}.
+ */
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
+public class BackendComparisonBenchmark extends BenchmarkSettings {
+    @Param({"ejml-all", "vector-all"})
+    public String backend;
+
+    private TransformerModel model;
+    private int[] tokens;
+    private int[] targets;
+    private Work.PerOp perOp;
+
+    @Setup(Level.Trial)
+    public void buildModel() {
+        Shape at = NamedShape.WIDE.shape();
+        model = new TransformerModel(at, 1, new FlopCounter(), Backends.of(backend));
+        int n = Math.toIntExact(at.tokens());
+        tokens = new int[n];
+        targets = new int[n];
+        new SubsetSequences(at, SubsetSequences.defaultSubsetSize(at), 1).fill(tokens, targets);
+        Prediction prediction = CompleteAccounting.predict(at);
+        perOp = new Work.PerOp(prediction.flops().step().longValueExact(),
+                prediction.flops().elementwise().longValueExact(), prediction.flops().optimizer().longValueExact(),
+                StepBenchmark.stepBytes(prediction).longValueExact());
+    }
+
+    @Benchmark
+    public float step(Work work) {
+        float loss = model.step(tokens, targets);
+        work.add(perOp);
+        return loss;
+    }
+}
