@@ -19,19 +19,23 @@ public final class Summary {
         for (Map<String, String> row : rows) {
             if (row.get("pass").equals("step")) {
                 double error = number(row, "score_error_seconds") / number(row, "score_seconds_per_op");
-                text.append(String.format(Locale.ROOT, "  step %-10s %.4f s/op +- %s, %s model FLOP/s, MFU %s,"
-                        + " heap %s of predicted%n", shapeLabel(row), number(row, "score_seconds_per_op"),
+                text.append(String.format(Locale.ROOT, "  step %-22s %-9s %s thread(s) %.4f s/op +- %s, %s model FLOP/s,"
+                        + " MFU %s, heap %s of predicted%n", shapeLabel(row), row.get("backend"), row.get("threads"),
+                        number(row, "score_seconds_per_op"),
                         Double.isNaN(error) ? "(too few iterations)" : String.format(Locale.ROOT, "%.1f%%", 100 * error),
                         giga(row, "achieved_flops_per_second"), percent(row, "mfu"),
                         ratio(row, "measured_heap_bytes", "predicted_heap_bytes")));
             }
         }
-        rows.stream().filter(r -> r.get("backend").equals("ejml") && number(r, "predicted_flops") > 0
-                && !r.get("pass").equals("step"))
-                .max(Comparator.comparingDouble(r -> number(r, "predicted_flops")))
-                .ifPresent(r -> text.append(String.format(Locale.ROOT, "  largest matmul  %s %s at %s: %s FLOP/s,"
-                        + " MFU %s%n", r.get("component"), r.get("pass"), shapeLabel(r),
-                        giga(r, "achieved_flops_per_second"), percent(r, "mfu"))));
+        for (String backend : List.of("ejml", "vector")) {
+            rows.stream().filter(r -> r.get("backend").equals(backend) && number(r, "predicted_flops") > 0
+                    && !r.get("pass").equals("step"))
+                    .max(Comparator.comparingDouble((Map<String, String> r) -> number(r, "predicted_flops"))
+                            .thenComparingDouble(r -> number(r, "threads")))
+                    .ifPresent(r -> text.append(String.format(Locale.ROOT, "  largest matmul  %s, %s thread(s): %s %s"
+                            + " at %s: %s FLOP/s, MFU %s%n", backend, r.get("threads"), r.get("component"),
+                            r.get("pass"), shapeLabel(r), giga(r, "achieved_flops_per_second"), percent(r, "mfu"))));
+        }
         List<String> peaks = new ArrayList<>();
         List<String> bandwidths = new ArrayList<>();
         for (Map<String, String> row : rows) {

@@ -107,6 +107,7 @@ public final class VectorGemm {
     private void rows(int rowFrom, int rowTo, int n, int k, float[] a, int lda, boolean transA, float[] b, int ldb,
             boolean transB, float[] c, boolean accumulate) {
         Workspace w = workspace.get();
+        w.fit(n);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -260,10 +261,21 @@ public final class VectorGemm {
         }
     }
 
-    /** One thread's packing buffers and edge tile. */
+    /**
+     * One thread's packing buffers and tile, B's sized to the widest product seen so far (at most
+     * KC x NC): a small model does not pay for 2 MB of panels per thread. They grow only while the
+     * first products of a run arrive; after that a matmul allocates nothing.
+     */
     private static final class Workspace {
         final float[] packedA = new float[MC * KC];
-        final float[] packedB = new float[KC * ((NC + NR - 1) / NR) * NR];
+        float[] packedB = new float[0];
         final float[] tile = new float[MR * NR];
+
+        void fit(int n) {
+            int needed = KC * ((Math.min(NC, n) + NR - 1) / NR) * NR;
+            if (packedB.length < needed) {
+                packedB = new float[needed];
+            }
+        }
     }
 }
