@@ -20,11 +20,12 @@ public final class Summary {
             if (row.get("pass").equals("step")) {
                 double error = number(row, "score_error_seconds") / number(row, "score_seconds_per_op");
                 text.append(String.format(Locale.ROOT, "  step %-22s %-9s %s thread(s) %.4f s/op +- %s, %s model FLOP/s,"
-                        + " MFU %s, heap %s of predicted%n", shapeLabel(row), row.get("backend"), row.get("threads"),
+                        + " MFU %s%s%n", shapeLabel(row), row.get("backend"), row.get("threads"),
                         number(row, "score_seconds_per_op"),
                         Double.isNaN(error) ? "(too few iterations)" : String.format(Locale.ROOT, "%.1f%%", 100 * error),
                         giga(row, "achieved_flops_per_second"), percent(row, "mfu"),
-                        ratio(row, "measured_heap_bytes", "predicted_heap_bytes")));
+                        row.get("measured_heap_bytes").isEmpty() ? "" : ", heap " + ratio(row, "measured_heap_bytes",
+                                "predicted_heap_bytes") + " of predicted"));
             }
         }
         for (String backend : List.of("ejml", "vector")) {

@@ -16,7 +16,8 @@ public final class MeasurementsSchema {
             new CsvColumn("component", "-", "model component (predict's names), step, adamw, peak_flops, "
                     + "bandwidth_copy or bandwidth_triad"),
             new CsvColumn("pass", "-", "forward, backward, step, optimizer or probe"),
-            new CsvColumn("backend", "-", "ejml: the model's own code (matmuls on EJML); probe: a hardware probe"),
+            new CsvColumn("backend", "-", "ejml: the model's own code with its matmuls on EJML (its concurrent ops above"
+                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe"),
             new CsvColumn("vocab_size", "tokens", "V; empty where the row has no model shape"),
             new CsvColumn("context_length", "tokens", "T"),
             new CsvColumn("num_layers", "blocks", "L"),
@@ -48,7 +49,8 @@ public final class MeasurementsSchema {
             new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; "
                     + "adamw rows: 16 bytes per parameter"),
             new CsvColumn("measured_heap_bytes", "B", "the live float[] and int[] bytes the same model (or "
-                    + "optimizer state) adds to the heap, by GC.class_histogram"),
+                    + "optimizer state) adds to the heap, by GC.class_histogram; on the vector backend this includes "
+                    + "the GEMM's packing buffers (up to about 2.2 MB per thread), which the tables do not hold"),
             new CsvColumn("allocated_bytes_per_op", "B/op", "JMH -prof gc gc.alloc.rate.norm"),
             new CsvColumn("host_cpu", "-", "processor name (OSHI)"),
             new CsvColumn("host_cores", "cores", "physical cores (OSHI)"),
