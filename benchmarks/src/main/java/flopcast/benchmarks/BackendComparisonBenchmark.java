@@ -1,11 +1,5 @@
 package flopcast.benchmarks;
 
-import flopcast.analytic.CompleteAccounting;
-import flopcast.analytic.Prediction;
-import flopcast.analytic.Shape;
-import flopcast.measure.FlopCounter;
-import flopcast.measure.SubsetSequences;
-import flopcast.measure.TransformerModel;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,29 +26,15 @@ public class BackendComparisonBenchmark extends BenchmarkSettings {
     @Param({"ejml-all", "vector-all"})
     public String backend;
 
-    private TransformerModel model;
-    private int[] tokens;
-    private int[] targets;
-    private Work.PerOp perOp;
+    private StepFixture fixture;
 
     @Setup(Level.Trial)
     public void buildModel() {
-        Shape at = NamedShape.WIDE.shape();
-        model = new TransformerModel(at, 1, new FlopCounter(), Backends.of(backend));
-        int n = Math.toIntExact(at.tokens());
-        tokens = new int[n];
-        targets = new int[n];
-        new SubsetSequences(at, SubsetSequences.defaultSubsetSize(at), 1).fill(tokens, targets);
-        Prediction prediction = CompleteAccounting.predict(at);
-        perOp = new Work.PerOp(prediction.flops().step().longValueExact(),
-                prediction.flops().elementwise().longValueExact(), prediction.flops().optimizer().longValueExact(),
-                StepBenchmark.stepBytes(prediction).longValueExact());
+        fixture = new StepFixture(NamedShape.WIDE.shape(), backend);
     }
 
     @Benchmark
     public float step(Work work) {
-        float loss = model.step(tokens, targets);
-        work.add(perOp);
-        return loss;
+        return fixture.step(work);
     }
 }

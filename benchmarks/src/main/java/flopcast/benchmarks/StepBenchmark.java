@@ -1,14 +1,5 @@
 package flopcast.benchmarks;
 
-import flopcast.analytic.Component;
-import flopcast.analytic.CompleteAccounting;
-import flopcast.analytic.MinimumTraffic;
-import flopcast.analytic.Prediction;
-import flopcast.analytic.Shape;
-import flopcast.measure.FlopCounter;
-import flopcast.measure.SubsetSequences;
-import flopcast.measure.TransformerModel;
-import java.math.BigInteger;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,44 +32,18 @@ public class StepBenchmark extends BenchmarkSettings {
     @Param({"ejml", "vector-all"})
     public String backend;
 
-    private TransformerModel model;
-    private int[] tokens;
-    private int[] targets;
-    private Work.PerOp perOp;
+    private StepFixture fixture;
 
     @Setup(Level.Trial)
     public void buildModel() {
         if (!shape.equals("tiny") && backend.startsWith("ejml")) {
             ModelProfileWarmup.run();
         }
-        Shape at = NamedShape.byName(shape).shape();
-        model = new TransformerModel(at, 1, new FlopCounter(), Backends.of(backend));
-        int n = Math.toIntExact(at.tokens());
-        tokens = new int[n];
-        targets = new int[n];
-        new SubsetSequences(at, SubsetSequences.defaultSubsetSize(at), 1).fill(tokens, targets);
-        Prediction prediction = CompleteAccounting.predict(at);
-        perOp = new Work.PerOp(prediction.flops().step().longValueExact(),
-                prediction.flops().elementwise().longValueExact(), prediction.flops().optimizer().longValueExact(),
-                stepBytes(prediction).longValueExact());
-    }
-
-    /** Every component instance's forward and backward traffic, plus AdamW's. */
-    static BigInteger stepBytes(Prediction prediction) {
-        Shape at = prediction.shape();
-        BigInteger bytes = MinimumTraffic.adamW(prediction.parameters());
-        for (Component component : Component.values()) {
-            BigInteger count = BigInteger.valueOf(component.scope().instances(at));
-            bytes = bytes.add(MinimumTraffic.forward(component, at).add(MinimumTraffic.backward(component, at))
-                    .multiply(count));
-        }
-        return bytes;
+        fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
     }
 
     @Benchmark
     public float step(Work work) {
-        float loss = model.step(tokens, targets);
-        work.add(perOp);
-        return loss;
+        return fixture.step(work);
     }
 }

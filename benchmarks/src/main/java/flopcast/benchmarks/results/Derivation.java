@@ -59,13 +59,7 @@ public final class Derivation {
                     : result.params().get("shape");
             Shape shape = shapeName == null ? null : NamedShape.byName(shapeName).shape();
             if (shape != null) {
-                row.put("vocab_size", shape.vocabSize());
-                row.put("context_length", shape.contextLength());
-                row.put("num_layers", shape.layers());
-                row.put("d_model", shape.dModel());
-                row.put("num_heads", shape.heads());
-                row.put("d_ff", shape.dFf());
-                row.put("batch_size", shape.batchSize());
+                MeasurementsSchema.putShape(row, shape);
             }
             int threads = kernelThreads(result);
             row.put("threads", threads);

@@ -1,7 +1,9 @@
 package flopcast.measure.results;
 
+import flopcast.analytic.Shape;
 import flopcast.measure.csv.CsvColumn;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one declaration of {@code measurements.csv}'s columns (written by the benchmarks module's
@@ -63,5 +65,16 @@ public final class MeasurementsSchema {
 
     public static List<String> names() {
         return COLUMNS.stream().map(CsvColumn::name).toList();
+    }
+
+    /** Writes a row's shape columns (the JSON shape keys). */
+    public static void putShape(Map<String, Object> row, Shape shape) {
+        row.put("vocab_size", shape.vocabSize());
+        row.put("context_length", shape.contextLength());
+        row.put("num_layers", shape.layers());
+        row.put("d_model", shape.dModel());
+        row.put("num_heads", shape.heads());
+        row.put("d_ff", shape.dFf());
+        row.put("batch_size", shape.batchSize());
     }
 }

@@ -86,13 +86,7 @@ final class SyntheticMeasurements {
         row.put("pass", pass);
         row.put("backend", pass.equals("probe") ? "probe" : "ejml");
         if (shape != null) {
-            row.put("vocab_size", shape.vocabSize());
-            row.put("context_length", shape.contextLength());
-            row.put("num_layers", shape.layers());
-            row.put("d_model", shape.dModel());
-            row.put("num_heads", shape.heads());
-            row.put("d_ff", shape.dFf());
-            row.put("batch_size", shape.batchSize());
+            MeasurementsSchema.putShape(row, shape);
         }
         row.put("parameters", parameters);
         row.put("threads", threads);

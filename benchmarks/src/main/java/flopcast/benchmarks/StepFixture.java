@@ -1,0 +1,50 @@
+package flopcast.benchmarks;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.MinimumTraffic;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import flopcast.measure.FlopCounter;
+import flopcast.measure.SubsetSequences;
+import flopcast.measure.TransformerModel;
+import java.math.BigInteger;
+
+/** A model, one fixed batch, and the step's work per op: what the step benchmarks time. */
+final class StepFixture {
+    private final TransformerModel model;
+    private final int[] tokens;
+    private final int[] targets;
+    private final Work.PerOp perOp;
+
+    StepFixture(Shape shape, String backend) {
+        model = new TransformerModel(shape, 1, new FlopCounter(), Backends.of(backend));
+        int n = Math.toIntExact(shape.tokens());
+        tokens = new int[n];
+        targets = new int[n];
+        new SubsetSequences(shape, SubsetSequences.defaultSubsetSize(shape), 1).fill(tokens, targets);
+        Prediction prediction = CompleteAccounting.predict(shape);
+        perOp = new Work.PerOp(prediction.flops().step().longValueExact(),
+                prediction.flops().elementwise().longValueExact(), prediction.flops().optimizer().longValueExact(),
+                stepBytes(prediction).longValueExact());
+    }
+
+    /** One training step, recorded. */
+    float step(Work work) {
+        float loss = model.step(tokens, targets);
+        work.add(perOp);
+        return loss;
+    }
+
+    /** Every component instance's forward and backward traffic, plus AdamW's. */
+    static BigInteger stepBytes(Prediction prediction) {
+        Shape at = prediction.shape();
+        BigInteger bytes = MinimumTraffic.adamW(prediction.parameters());
+        for (Component component : Component.values()) {
+            BigInteger count = BigInteger.valueOf(component.scope().instances(at));
+            bytes = bytes.add(MinimumTraffic.forward(component, at).add(MinimumTraffic.backward(component, at))
+                    .multiply(count));
+        }
+        return bytes;
+    }
+}
