@@ -2,7 +2,6 @@ package flopcast.measure.vector;
 
 import flopcast.measure.MatmulBackend;
 import org.ejml.data.FMatrixRMaj;
-import org.ejml.dense.row.CommonOps_FDRM;
 
 /** The Vector API GEMM behind the matmul facade. */
 public final class VectorBackend implements MatmulBackend {
@@ -57,9 +56,6 @@ public final class VectorBackend implements MatmulBackend {
         if (inner1 != inner2 || c.numRows != rows || c.numCols != cols) {
             throw new IllegalArgumentException("matmul dimensions do not agree: inner " + inner1 + " vs " + inner2
                     + ", C " + c.numRows + "x" + c.numCols + " for a " + rows + "x" + cols + " product");
-        }
-        if (c.data.length < rows * cols) {
-            CommonOps_FDRM.fill(c, 0);
         }
     }
 }
