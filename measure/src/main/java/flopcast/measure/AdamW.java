@@ -8,7 +8,9 @@ package flopcast.measure;
  * ({@link flopcast.analytic.AdamWFlops}).
  */
 final class AdamW {
-    private final FlopCounter counter;
+    /** Parameters below which a part is not worth a thread. */
+    private static final int GRAIN = 1 << 15;
+    private final CountingOps ops;
     private final Hyperparameters hyperparameters;
     private final float oneMinusBeta1;
     private final float oneMinusBeta2;
@@ -29,8 +31,9 @@ final class AdamW {
         }
     }
 
-    AdamW(FlopCounter counter, Hyperparameters hyperparameters) {
-        this.counter = counter;
+    /** Counts into {@code ops}' counter; each tensor's values are split across its backend's threads. */
+    AdamW(CountingOps ops, Hyperparameters hyperparameters) {
+        this.ops = ops;
         this.hyperparameters = hyperparameters;
         this.oneMinusBeta1 = 1f - hyperparameters.beta1();
         this.oneMinusBeta2 = 1f - hyperparameters.beta2();
@@ -45,23 +48,18 @@ final class AdamW {
         float stepSize = hp.learningRate() / biasCorrection1;              // 1
         float sqrtBiasCorrection2 = (float) Math.sqrt(biasCorrection2);    // 1
         float decay = 1f - hp.learningRate() * hp.weightDecay();           // 2
+        ElementwiseKernels.AdamWStep constants = new ElementwiseKernels.AdamWStep(decay, hp.beta1(), oneMinusBeta1,
+                hp.beta2(), oneMinusBeta2, sqrtBiasCorrection2, hp.epsilon(), stepSize);
+        ElementwiseKernels kernels = ops.kernels();
         long flops = 8;
         for (int t = 0; t < parameters.size(); t++) {
             Parameter parameter = parameters.get(t);
-            float[] p = parameter.value.data;
-            float[] g = parameter.grad.data;
-            float[] m = parameter.m.data;
-            float[] v = parameter.v.data;
-            int n = p.length;
-            for (int i = 0; i < n; i++) {
-                p[i] *= decay;                                                 // 1
-                m[i] = hp.beta1() * m[i] + oneMinusBeta1 * g[i];               // 3
-                v[i] = hp.beta2() * v[i] + oneMinusBeta2 * g[i] * g[i];        // 4
-                float denominator = (float) Math.sqrt(v[i]) / sqrtBiasCorrection2 + hp.epsilon(); // 3
-                p[i] -= stepSize * m[i] / denominator;                         // 3
-            }
-            flops += 14L * n;
+            flops += ops.workers().split(parameter.value.data.length, GRAIN, 1, (part, from, to) -> {
+                kernels.adamW(parameter.value.data, parameter.grad.data, parameter.m.data, parameter.v.data, from,
+                        to, constants);
+                return 14L * (to - from);
+            });
         }
-        counter.optimizer(flops);
+        ops.counter().optimizer(flops);
     }
 }

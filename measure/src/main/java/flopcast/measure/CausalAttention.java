@@ -17,16 +17,42 @@ final class CausalAttention {
     private final int context;
     private final int heads;
     private final int headDim;
-    private final CausalSoftmax softmax;
-    // one head's slices (T x d_k) and its probability gradient (T x T): workspace rows
-    private final FMatrixRMaj headQuery;
-    private final FMatrixRMaj headKey;
-    private final FMatrixRMaj headValue;
-    private final FMatrixRMaj headOutput;
-    private final FMatrixRMaj headQueryGradient;
-    private final FMatrixRMaj headKeyGradient;
-    private final FMatrixRMaj headValueGradient;
-    private final FMatrixRMaj headProbabilityGradient;
+    /** One per thread: the heads are split across the backend's threads. */
+    private final HeadScratch[] scratch;
+
+    /**
+     * One thread's head slices (T x d_k) and probability gradient (T x T), with its own counter (merged
+     * into the model's after each pass) and softmax. The first thread's buffers are the workspace
+     * table's rows; every further thread's are its own copy, thread scratch outside the table (as the
+     * vector GEMM's packing buffers are).
+     */
+    private static final class HeadScratch {
+        final FlopCounter counter = new FlopCounter();
+        final CountingOps ops;
+        final CausalSoftmax softmax;
+        final FMatrixRMaj query;
+        final FMatrixRMaj key;
+        final FMatrixRMaj value;
+        final FMatrixRMaj output;
+        final FMatrixRMaj queryGradient;
+        final FMatrixRMaj keyGradient;
+        final FMatrixRMaj valueGradient;
+        final FMatrixRMaj probabilityGradient;
+
+        HeadScratch(MatmulBackend backend, int span, int headDim, java.util.function.Function<WorkspaceBuffer,
+                FMatrixRMaj> buffer) {
+            this.ops = new CountingOps(counter, backend);
+            this.softmax = new CausalSoftmax(ops, span, headDim);
+            this.query = buffer.apply(WorkspaceBuffer.HEAD_QUERY);
+            this.key = buffer.apply(WorkspaceBuffer.HEAD_KEY);
+            this.value = buffer.apply(WorkspaceBuffer.HEAD_VALUE);
+            this.output = buffer.apply(WorkspaceBuffer.HEAD_OUTPUT);
+            this.queryGradient = buffer.apply(WorkspaceBuffer.HEAD_QUERY_GRADIENT);
+            this.keyGradient = buffer.apply(WorkspaceBuffer.HEAD_KEY_GRADIENT);
+            this.valueGradient = buffer.apply(WorkspaceBuffer.HEAD_VALUE_GRADIENT);
+            this.probabilityGradient = buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
+        }
+    }
 
     CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
         this.ops = ops;
@@ -34,30 +60,24 @@ final class CausalAttention {
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
         this.headDim = Math.toIntExact(shape.headDim());
-        this.softmax = new CausalSoftmax(ops, span, headDim);
-        this.headQuery = buffers.workspace(WorkspaceBuffer.HEAD_QUERY);
-        this.headKey = buffers.workspace(WorkspaceBuffer.HEAD_KEY);
-        this.headValue = buffers.workspace(WorkspaceBuffer.HEAD_VALUE);
-        this.headOutput = buffers.workspace(WorkspaceBuffer.HEAD_OUTPUT);
-        this.headQueryGradient = buffers.workspace(WorkspaceBuffer.HEAD_QUERY_GRADIENT);
-        this.headKeyGradient = buffers.workspace(WorkspaceBuffer.HEAD_KEY_GRADIENT);
-        this.headValueGradient = buffers.workspace(WorkspaceBuffer.HEAD_VALUE_GRADIENT);
-        this.headProbabilityGradient = buffers.workspace(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
+        this.scratch = new HeadScratch[ops.workers().parts(batch * heads, 1)];
+        for (int part = 0; part < scratch.length; part++) {
+            scratch[part] = new HeadScratch(ops.backend(), span, headDim, part == 0 ? buffers::workspace
+                    : row -> TensorAllocation.matrices(row, shape)[0]);
+        }
     }
 
     /** probabilities[b*h + head] = softmax of the masked scores; out = P V per head. */
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
             FMatrixRMaj out) {
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                FMatrixRMaj p = probabilities[b * heads + h];
-                gatherHead(query, key, value, b, h);
-                ops.multTransB(Component.ATTENTION_SCORES, headQuery, headKey, p);
-                softmax.forward(p);
-                ops.mult(Component.ATTENTION_WEIGHTED_SUM, p, headValue, headOutput);
-                scatter(headOutput, b, h, out);
-            }
-        }
+        eachHead((s, b, h) -> {
+            FMatrixRMaj p = probabilities[b * heads + h];
+            gatherHead(s, query, key, value, b, h);
+            s.ops.multTransB(Component.ATTENTION_SCORES, s.query, s.key, p);
+            s.softmax.forward(p);
+            s.ops.mult(Component.ATTENTION_WEIGHTED_SUM, p, s.value, s.output);
+            scatter(s.output, b, h, out);
+        });
     }
 
     /**
@@ -66,28 +86,50 @@ final class CausalAttention {
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
             FMatrixRMaj[] probabilities, FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue) {
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                FMatrixRMaj p = probabilities[b * heads + h];
-                gatherHead(query, key, value, b, h);
-                gather(dOut, b, h, headOutput);
-                ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, headOutput, headValue, headProbabilityGradient);
-                ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, p, headOutput, headValueGradient);
-                softmax.backward(p, headProbabilityGradient);
-                ops.mult(Component.ATTENTION_SCORES, headProbabilityGradient, headKey, headQueryGradient);
-                ops.multTransA(Component.ATTENTION_SCORES, headProbabilityGradient, headQuery, headKeyGradient);
-                scatter(headQueryGradient, b, h, dQuery);
-                scatter(headKeyGradient, b, h, dKey);
-                scatter(headValueGradient, b, h, dValue);
+        eachHead((s, b, h) -> {
+            FMatrixRMaj p = probabilities[b * heads + h];
+            gatherHead(s, query, key, value, b, h);
+            gather(dOut, b, h, s.output);
+            s.ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, s.output, s.value, s.probabilityGradient);
+            s.ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, p, s.output, s.valueGradient);
+            s.softmax.backward(p, s.probabilityGradient);
+            s.ops.mult(Component.ATTENTION_SCORES, s.probabilityGradient, s.key, s.queryGradient);
+            s.ops.multTransA(Component.ATTENTION_SCORES, s.probabilityGradient, s.query, s.keyGradient);
+            scatter(s.queryGradient, b, h, dQuery);
+            scatter(s.keyGradient, b, h, dKey);
+            scatter(s.valueGradient, b, h, dValue);
+        });
+    }
+
+    private interface HeadWork {
+        void run(HeadScratch scratch, int sequence, int head);
+    }
+
+    /**
+     * Runs {@code work} for every (sequence, head), the pairs split across the backend's threads, each
+     * part on its own scratch and counter; the counters are then added to the model's.
+     */
+    private void eachHead(HeadWork work) {
+        FlopCounter.Pass pass = ops.counter().pass();
+        ops.workers().split(batch * heads, 1, 1, (part, from, to) -> {
+            HeadScratch s = scratch[part];
+            s.counter.pass(pass);
+            for (int bh = from; bh < to; bh++) {
+                work.run(s, bh / heads, bh % heads);
             }
+            return 0;
+        });
+        for (HeadScratch s : scratch) {
+            ops.counter().add(s.counter);
+            s.counter.reset();
         }
     }
 
     /** Sequence b, head h of Q, K and V into the head scratch. */
-    private void gatherHead(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, int b, int h) {
-        gather(query, b, h, headQuery);
-        gather(key, b, h, headKey);
-        gather(value, b, h, headValue);
+    private void gatherHead(HeadScratch s, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, int b, int h) {
+        gather(query, b, h, s.query);
+        gather(key, b, h, s.key);
+        gather(value, b, h, s.value);
     }
 
     /** Copies sequence b, head h of a (B*T) x d matrix into a T x d_k one. */

@@ -24,28 +24,16 @@ final class CausalSoftmax {
 
     /** Scores in, probabilities out, in place; masked entries 0. */
     void forward(FMatrixRMaj scores) {
+        ElementwiseKernels kernels = ops.kernels();
         int context = scores.numRows;
         float[] p = scores.data;
         long flops = 0;
         for (int i = 0; i < context; i++) {
             int row = i * context;
             int first = Math.max(0, i - span + 1);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = first; j <= i; j++) {
-                float s = p[row + j] * scale;                  // 1
-                p[row + j] = s;
-                max = Math.max(max, s);                        // 1
-            }
-            float sum = 0;
-            for (int j = first; j <= i; j++) {
-                float e = (float) Math.exp(p[row + j] - max);  // 2
-                p[row + j] = e;
-                sum += e;                                      // 1
-            }
-            float inverse = 1f / sum;                          // 1
-            for (int j = first; j <= i; j++) {
-                p[row + j] *= inverse;                         // 1
-            }
+            float max = kernels.scaleMax(p, row + first, row + i + 1, scale);     // 2 per entry
+            float sum = kernels.expSum(p, row + first, row + i + 1, max);         // 3 per entry
+            kernels.scale(p, row + first, row + i + 1, 1f / sum);               // 1 per row, 1 per entry
             mask(p, row, context, first, i);
             flops += 6L * (i - first + 1) + 1;
         }
@@ -54,6 +42,7 @@ final class CausalSoftmax {
 
     /** Differentiates {@link #forward}: dP becomes dS = P (dP - rowsum(P dP)) * scale in place. */
     void backward(FMatrixRMaj probabilities, FMatrixRMaj gradient) {
+        ElementwiseKernels kernels = ops.kernels();
         int context = probabilities.numRows;
         float[] p = probabilities.data;
         float[] d = gradient.data;
@@ -61,13 +50,8 @@ final class CausalSoftmax {
         for (int i = 0; i < context; i++) {
             int row = i * context;
             int first = Math.max(0, i - span + 1);
-            float dot = 0;
-            for (int j = first; j <= i; j++) {
-                dot += p[row + j] * d[row + j];                // 2
-            }
-            for (int j = first; j <= i; j++) {
-                d[row + j] = p[row + j] * (d[row + j] - dot) * scale; // 3
-            }
+            float dot = kernels.dot(p, d, row + first, row + i + 1);                   // 2 per entry
+            kernels.softmaxGradient(p, d, row + first, row + i + 1, dot, scale);     // 3 per entry
             mask(d, row, context, first, i);
             flops += 5L * (i - first + 1);
         }

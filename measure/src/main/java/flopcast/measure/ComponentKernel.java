@@ -179,7 +179,7 @@ public final class ComponentKernel {
                         () -> swiGlu.backward(work, a, gate, silu, dGate), () -> work.setTo(dProduct));
             }
             case CROSS_ENTROPY -> {
-                CrossEntropy loss = new CrossEntropy(ops);
+                CrossEntropy loss = new CrossEntropy(ops, b.zero(n, 1));
                 FMatrixRMaj logits = b.random(n, vocab);
                 int[] targets = b.ints(n, vocab);
                 FMatrixRMaj work = b.zero(n, vocab);
@@ -210,7 +210,7 @@ public final class ComponentKernel {
     public static ComponentKernel adamW(int parameters, long seed) {
         Buffers b = new Buffers(new Random(seed));
         FlopCounter counter = new FlopCounter();
-        AdamW optimizer = new AdamW(counter, AdamW.Hyperparameters.defaults());
+        AdamW optimizer = new AdamW(new CountingOps(counter), AdamW.Hyperparameters.defaults());
         Parameter parameter = new Parameter(null, 0, b.random(1, parameters), b.random(1, parameters),
                 b.zero(1, parameters), b.zero(1, parameters));
         java.util.List<Parameter> all = java.util.List.of(parameter);

@@ -28,6 +28,25 @@ public final class CountingOps {
         return backend;
     }
 
+    /** The backend's inner loops for the model's own kernels. */
+    public ElementwiseKernels kernels() {
+        return backend.kernels();
+    }
+
+    /** The backend's threads. */
+    public Workers workers() {
+        return backend.workers();
+    }
+
+    /**
+     * Runs a plain-loop kernel of {@code component} over items {@code [0, count)} split across the
+     * backend's threads (parts of at least {@code grain} items) and records the FLOPs its parts
+     * return, summed from their loop bounds.
+     */
+    public void split(Component component, int count, int grain, Workers.Part part) {
+        counter.elementwise(component, workers().split(count, grain, 1, part));
+    }
+
     public FlopCounter counter() {
         return counter;
     }

@@ -5,7 +5,8 @@ import flopcast.analytic.Component;
 /**
  * What one run executed, by pass and by component: matmul FLOPs of the forward and backward
  * passes, elementwise FLOPs, AdamW FLOPs, and the kept floats the backward pass read. It is
- * passed to whatever counts, never global. Recording allocates nothing.
+ * passed to whatever counts, never global. Recording allocates nothing. One thread records into a
+ * counter; work split across threads counts into one counter per part and {@link #add}s them.
  */
 public final class FlopCounter {
 
@@ -23,6 +24,21 @@ public final class FlopCounter {
 
     public void pass(Pass current) {
         pass = current;
+    }
+
+    public Pass pass() {
+        return pass;
+    }
+
+    /** Adds everything {@code other} recorded to this counter (parts of a loop counted apart). */
+    public void add(FlopCounter other) {
+        for (int i = 0; i < COMPONENTS; i++) {
+            forwardMatmul[i] = Math.addExact(forwardMatmul[i], other.forwardMatmul[i]);
+            backwardMatmul[i] = Math.addExact(backwardMatmul[i], other.backwardMatmul[i]);
+            elementwise[i] = Math.addExact(elementwise[i], other.elementwise[i]);
+            keptFloatsRead[i] = Math.addExact(keptFloatsRead[i], other.keptFloatsRead[i]);
+        }
+        optimizer = Math.addExact(optimizer, other.optimizer);
     }
 
     /** A matmul of {@code component}, 2*m*n*k FLOPs, in the current pass. */

@@ -17,8 +17,16 @@ public interface MatmulBackend {
     /** ejml or vector. */
     String name();
 
+    /** The threads its matmuls, and the model's own loops, run on. */
+    Workers workers();
+
+    /** The inner loops of the model's own kernels on this backend. */
+    ElementwiseKernels kernels();
+
     /** Threads a matmul may use. */
-    int threads();
+    default int threads() {
+        return workers().threads();
+    }
 
     /** c = a b. */
     void mult(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
@@ -73,9 +81,11 @@ public interface MatmulBackend {
     final class Ejml implements MatmulBackend {
         static final Ejml SINGLE = new Ejml(1);
         private final int threads;
+        private final Workers workers;
 
         Ejml(int threads) {
             this.threads = threads;
+            this.workers = new Workers(threads);
             if (threads > 1) {
                 EjmlConcurrency.setMaxThreads(threads);
             }
@@ -87,8 +97,13 @@ public interface MatmulBackend {
         }
 
         @Override
-        public int threads() {
-            return threads;
+        public Workers workers() {
+            return workers;
+        }
+
+        @Override
+        public ElementwiseKernels kernels() {
+            return ScalarKernels.INSTANCE;
         }
 
         @Override

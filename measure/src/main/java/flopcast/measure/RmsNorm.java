@@ -9,6 +9,8 @@ import org.ejml.data.FMatrixRMaj;
  */
 final class RmsNorm {
     static final float EPSILON = 1e-5f;
+    /** Rows (or gain columns) below which a part is not worth a thread. */
+    private static final int GRAIN = 16;
     private final CountingOps ops;
     private final Component component;
 
@@ -17,33 +19,30 @@ final class RmsNorm {
         this.component = component;
     }
 
-    /** out = x * r * gain per row; r is kept for the backward pass. */
+    /** out = x * r * gain per row; r is kept for the backward pass. Rows split across threads. */
     void forward(FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj out, FMatrixRMaj reciprocalRms) {
-        int rows = x.numRows;
+        ElementwiseKernels kernels = ops.kernels();
         int width = x.numCols;
         float[] xs = x.data;
         float[] g = gain.data;
         float[] y = out.data;
-        long flops = 0;
-        for (int row = 0; row < rows; row++) {
-            int base = row * width;
-            float sumOfSquares = 0;
-            for (int j = 0; j < width; j++) {
-                sumOfSquares += xs[base + j] * xs[base + j];            // 2
+        ops.split(component, x.numRows, GRAIN, (part, from, to) -> {
+            for (int row = from; row < to; row++) {
+                int base = row * width;
+                float sumOfSquares = kernels.dot(xs, xs, base, base + width);  // 2 per element
+                float r = 1f / (float) Math.sqrt(sumOfSquares / width + EPSILON); // 4: /, +, sqrt, 1/x
+                reciprocalRms.data[row] = r;
+                for (int j = 0; j < width; j++) {
+                    y[base + j] = xs[base + j] * r * g[j];                  // 2
+                }
             }
-            float r = 1f / (float) Math.sqrt(sumOfSquares / width + EPSILON); // 4: /, +, sqrt, 1/x
-            reciprocalRms.data[row] = r;
-            for (int j = 0; j < width; j++) {
-                y[base + j] = xs[base + j] * r * g[j];                  // 2
-            }
-            flops += 4L * width + 4;
-        }
-        ops.elementwise(component, flops);
+            return (4L * width + 4) * (to - from);
+        });
     }
 
     /**
-     * Differentiates {@link #forward}: dx += r*(dy*g) - (r^3/d) * sum(dy*g*x) * x and
-     * dgain += dy * x * r, accumulated.
+     * Differentiates {@link #forward}: dx += r*(dy*g) - (r^3/d) * sum(dy*g*x) * x, rows split across
+     * threads, then dgain += dy * x * r, accumulated, its columns split across threads.
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj reciprocalRms, FMatrixRMaj dX,
             FMatrixRMaj dGain) {
@@ -52,25 +51,31 @@ final class RmsNorm {
         float[] dy = dOut.data;
         float[] xs = x.data;
         float[] g = gain.data;
+        float[] r = reciprocalRms.data;
         float[] dx = dX.data;
         float[] dg = dGain.data;
-        long flops = 0;
-        for (int row = 0; row < rows; row++) {
-            int base = row * width;
-            float r = reciprocalRms.data[row];
-            float dot = 0;
-            for (int j = 0; j < width; j++) {
-                float normalized = xs[base + j] * r;                   // 1
-                dg[j] += dy[base + j] * normalized;                    // 2
-                float scaled = dy[base + j] * g[j];                    // 1
-                dot += scaled * xs[base + j];                          // 2
+        ops.split(component, rows, GRAIN, (part, from, to) -> {
+            for (int row = from; row < to; row++) {
+                int base = row * width;
+                float dot = 0;
+                for (int j = 0; j < width; j++) {
+                    dot += dy[base + j] * g[j] * xs[base + j];                    // 3
+                }
+                float c = dot * r[row] * r[row] * r[row] / width;                  // 4
+                for (int j = 0; j < width; j++) {
+                    dx[base + j] += r[row] * (dy[base + j] * g[j]) - c * xs[base + j]; // 5
+                }
             }
-            float c = dot * r * r * r / width;                         // 4
-            for (int j = 0; j < width; j++) {
-                dx[base + j] += r * (dy[base + j] * g[j]) - c * xs[base + j]; // 5
+            return (8L * width + 4) * (to - from);
+        });
+        ops.split(component, width, GRAIN, (part, from, to) -> {
+            for (int row = 0; row < rows; row++) {
+                int base = row * width;
+                for (int j = from; j < to; j++) {
+                    dg[j] += dy[base + j] * (xs[base + j] * r[row]);               // 3
+                }
             }
-            flops += 11L * width + 4;
-        }
-        ops.elementwise(component, flops);
+            return 3L * rows * (to - from);
+        });
     }
 }

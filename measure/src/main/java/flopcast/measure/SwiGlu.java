@@ -5,9 +5,11 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * The SwiGLU gate: s = SiLU(a) = a / (1 + exp(-a)), g = s * b, with a = W1 x and b = W3 x.
- * 5 FLOPs per element forward, 11 backward.
+ * 5 FLOPs per element forward, 11 backward; the elements are split across the backend's threads.
  */
 final class SwiGlu {
+    /** Elements below which a part is not worth a thread. */
+    private static final int GRAIN = 1 << 14;
     private final CountingOps ops;
 
     SwiGlu(CountingOps ops) {
@@ -15,16 +17,11 @@ final class SwiGlu {
     }
 
     void forward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj silu, FMatrixRMaj product) {
-        float[] as = a.data;
-        float[] bs = b.data;
-        float[] s = silu.data;
-        float[] g = product.data;
-        int n = a.getNumElements();
-        for (int i = 0; i < n; i++) {
-            s[i] = as[i] / (1f + (float) Math.exp(-as[i]));    // 4: -, exp, +, /
-            g[i] = s[i] * bs[i];                               // 1
-        }
-        ops.elementwise(Component.FFN_SILU, 5L * n);
+        ElementwiseKernels kernels = ops.kernels();
+        ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
+            kernels.siluForward(a.data, b.data, silu.data, product.data, from, to);
+            return 5L * (to - from);
+        });
     }
 
     /**
@@ -32,20 +29,10 @@ final class SwiGlu {
      * SiLU'(a) = sigmoid(a) * (1 + a * (1 - sigmoid(a))). dA is written over dG.
      */
     void backward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj silu, FMatrixRMaj dB) {
-        float[] d = dProductThenDA.data;
-        float[] as = a.data;
-        float[] bs = b.data;
-        float[] s = silu.data;
-        float[] db = dB.data;
-        int n = a.getNumElements();
-        for (int i = 0; i < n; i++) {
-            float dg = d[i];
-            db[i] = dg * s[i];                                          // 1
-            float ds = dg * bs[i];                                      // 1
-            float sigmoid = 1f / (1f + (float) Math.exp(-as[i]));       // 4
-            float derivative = sigmoid * (1f + as[i] * (1f - sigmoid)); // 4
-            d[i] = ds * derivative;                                     // 1
-        }
-        ops.elementwise(Component.FFN_SILU, 11L * n);
+        ElementwiseKernels kernels = ops.kernels();
+        ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
+            kernels.siluBackward(dProductThenDA.data, a.data, b.data, silu.data, dB.data, from, to);
+            return 11L * (to - from);
+        });
     }
 }

@@ -66,8 +66,8 @@ public final class TransformerModel {
         this.embedding = new Embedding(ops);
         this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
         this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);
-        this.crossEntropy = new CrossEntropy(ops);
-        this.optimizer = new AdamW(counter, hyperparameters);
+        this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT));
+        this.optimizer = new AdamW(ops, hyperparameters);
         Block.Ops shared = new Block.Ops(new RmsNorm(ops, Component.RMSNORM),
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),

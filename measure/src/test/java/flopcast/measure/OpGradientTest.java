@@ -78,7 +78,7 @@ class OpGradientTest {
 
     @Test
     void crossEntropyLogits() {
-        CrossEntropy loss = new CrossEntropy(ops);
+        CrossEntropy loss = new CrossEntropy(ops, new FMatrixRMaj(5, 1));
         FMatrixRMaj logits = gaussian(5, 7, 2);
         int[] targets = {0, 6, 3, 3, 1};
         FMatrixRMaj probabilities = logits.copy();

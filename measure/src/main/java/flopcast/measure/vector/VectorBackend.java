@@ -1,14 +1,19 @@
 package flopcast.measure.vector;
 
+import flopcast.measure.ElementwiseKernels;
 import flopcast.measure.MatmulBackend;
+import flopcast.measure.Workers;
 import org.ejml.data.FMatrixRMaj;
 
-/** The Vector API GEMM behind the matmul facade. */
+/** The Vector API GEMM behind the matmul facade, and Vector API loops for the model's own kernels. */
 public final class VectorBackend implements MatmulBackend {
+    private final Workers workers;
     private final VectorGemm gemm;
+    private final VectorKernels kernels = new VectorKernels();
 
     public VectorBackend(int threads) {
-        this.gemm = new VectorGemm(threads);
+        this.workers = new Workers(threads);
+        this.gemm = new VectorGemm(workers);
     }
 
     @Override
@@ -17,8 +22,13 @@ public final class VectorBackend implements MatmulBackend {
     }
 
     @Override
-    public int threads() {
-        return gemm.threads();
+    public Workers workers() {
+        return workers;
+    }
+
+    @Override
+    public ElementwiseKernels kernels() {
+        return kernels;
     }
 
     @Override

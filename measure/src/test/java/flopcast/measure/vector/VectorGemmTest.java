@@ -29,7 +29,7 @@ class VectorGemmTest {
         Random random = new Random(1);
         int checked = 0;
         for (int threads : new int[] {1, 2}) {
-            VectorGemm gemm = new VectorGemm(threads);
+            VectorGemm gemm = new VectorGemm(new flopcast.measure.Workers(threads));
             for (int[] shape : SHAPES) {
                 for (boolean transA : new boolean[] {false, true}) {
                     for (boolean transB : new boolean[] {false, true}) {
@@ -55,8 +55,8 @@ class VectorGemmTest {
         float[] b = random(k * n, random);
         float[] one = new float[m * n];
         float[] two = new float[m * n];
-        new VectorGemm(1).gemm(m, n, k, a, false, b, false, one, false);
-        new VectorGemm(2).gemm(m, n, k, a, false, b, false, two, false);
+        new VectorGemm(new flopcast.measure.Workers(1)).gemm(m, n, k, a, false, b, false, one, false);
+        new VectorGemm(new flopcast.measure.Workers(2)).gemm(m, n, k, a, false, b, false, two, false);
         for (int i = 0; i < one.length; i++) {
             assertEquals(one[i], two[i], 0f);
         }
