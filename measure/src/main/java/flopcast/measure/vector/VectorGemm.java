@@ -30,6 +30,8 @@ public final class VectorGemm {
      * product (4.2M) ran at 100 GFLOP/s on one thread and 60 split over two.
      */
     static final long PARALLEL_THRESHOLD = 8_000_000L;
+    /** What a tile that overwrites C starts from: one row of zeros, read with stride 0. */
+    private static final float[] ZEROS = new float[NR];
 
     private final Workers workers;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
@@ -88,8 +90,15 @@ public final class VectorGemm {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            kernel(kp, w.packedA, ir * kp, w.packedB, jr * kp, w.tile);
-                            update(w.tile, c, (ic + ir) * n + jc + jr, n, mr, nr, add);
+                            int cOffset = (ic + ir) * n + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                // a whole tile starts from C (or zeros) and ends in C
+                                kernel(kp, w.packedA, ir * kp, w.packedB, jr * kp, add ? c : ZEROS,
+                                        add ? cOffset : 0, add ? n : 0, c, cOffset, n);
+                            } else {
+                                kernel(kp, w.packedA, ir * kp, w.packedB, jr * kp, ZEROS, 0, 0, w.tile, 0, NR);
+                                update(w.tile, c, cOffset, n, mr, nr, add);
+                            }
                         }
                     }
                 }
@@ -163,23 +172,24 @@ public final class VectorGemm {
      * work is halved). 8 x 2 vectors: 16 accumulators, the two B vectors and a broadcast fit the 32
      * vector registers.
      */
-    private static void kernel(int kp, float[] pa, int aOffset, float[] pb, int bOffset, float[] tile) {
-        FloatVector c00 = FloatVector.zero(SPECIES);
-        FloatVector c01 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES);
-        FloatVector c11 = FloatVector.zero(SPECIES);
-        FloatVector c20 = FloatVector.zero(SPECIES);
-        FloatVector c21 = FloatVector.zero(SPECIES);
-        FloatVector c30 = FloatVector.zero(SPECIES);
-        FloatVector c31 = FloatVector.zero(SPECIES);
-        FloatVector c40 = FloatVector.zero(SPECIES);
-        FloatVector c41 = FloatVector.zero(SPECIES);
-        FloatVector c50 = FloatVector.zero(SPECIES);
-        FloatVector c51 = FloatVector.zero(SPECIES);
-        FloatVector c60 = FloatVector.zero(SPECIES);
-        FloatVector c61 = FloatVector.zero(SPECIES);
-        FloatVector c70 = FloatVector.zero(SPECIES);
-        FloatVector c71 = FloatVector.zero(SPECIES);
+    private static void kernel(int kp, float[] pa, int aOffset, float[] pb, int bOffset, float[] in, int inOffset,
+            int inStride, float[] out, int outOffset, int outStride) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, in, inOffset);
+        FloatVector c01 = FloatVector.fromArray(SPECIES, in, inOffset + LANES);
+        FloatVector c10 = FloatVector.fromArray(SPECIES, in, inOffset + inStride);
+        FloatVector c11 = FloatVector.fromArray(SPECIES, in, inOffset + inStride + LANES);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, in, inOffset + 2 * inStride);
+        FloatVector c21 = FloatVector.fromArray(SPECIES, in, inOffset + 2 * inStride + LANES);
+        FloatVector c30 = FloatVector.fromArray(SPECIES, in, inOffset + 3 * inStride);
+        FloatVector c31 = FloatVector.fromArray(SPECIES, in, inOffset + 3 * inStride + LANES);
+        FloatVector c40 = FloatVector.fromArray(SPECIES, in, inOffset + 4 * inStride);
+        FloatVector c41 = FloatVector.fromArray(SPECIES, in, inOffset + 4 * inStride + LANES);
+        FloatVector c50 = FloatVector.fromArray(SPECIES, in, inOffset + 5 * inStride);
+        FloatVector c51 = FloatVector.fromArray(SPECIES, in, inOffset + 5 * inStride + LANES);
+        FloatVector c60 = FloatVector.fromArray(SPECIES, in, inOffset + 6 * inStride);
+        FloatVector c61 = FloatVector.fromArray(SPECIES, in, inOffset + 6 * inStride + LANES);
+        FloatVector c70 = FloatVector.fromArray(SPECIES, in, inOffset + 7 * inStride);
+        FloatVector c71 = FloatVector.fromArray(SPECIES, in, inOffset + 7 * inStride + LANES);
         // indices derived from p alone: C2 then hoists the range checks out of the loop (separately
         // stepped indices kept them in, and the kernel ran at 37 GFLOP/s instead of 140)
         for (int p = 0; p < kp; p += 2) {
@@ -240,25 +250,25 @@ public final class VectorGemm {
             c70 = a17.fma(b10, c70);
             c71 = a17.fma(b11, c71);
         }
-        // the accumulators leave through straight-line stores into the tile buffer: storing them into C
-        // behind branches (full or edge tile, overwrite or add) made C2 box them, and the kernel ran at
-        // 40 GFLOP/s instead of 160
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, LANES);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + LANES);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + LANES);
+        // the accumulators come in and go out through straight-line loads and stores whose arrays and
+        // offsets the caller chose: choosing between vectors behind branches (full or edge tile,
+        // overwrite or add) made C2 box them, and the kernel ran at 40 GFLOP/s instead of 160
+        c00.intoArray(out, outOffset);
+        c01.intoArray(out, outOffset + LANES);
+        c10.intoArray(out, outOffset + outStride);
+        c11.intoArray(out, outOffset + outStride + LANES);
+        c20.intoArray(out, outOffset + 2 * outStride);
+        c21.intoArray(out, outOffset + 2 * outStride + LANES);
+        c30.intoArray(out, outOffset + 3 * outStride);
+        c31.intoArray(out, outOffset + 3 * outStride + LANES);
+        c40.intoArray(out, outOffset + 4 * outStride);
+        c41.intoArray(out, outOffset + 4 * outStride + LANES);
+        c50.intoArray(out, outOffset + 5 * outStride);
+        c51.intoArray(out, outOffset + 5 * outStride + LANES);
+        c60.intoArray(out, outOffset + 6 * outStride);
+        c61.intoArray(out, outOffset + 6 * outStride + LANES);
+        c70.intoArray(out, outOffset + 7 * outStride);
+        c71.intoArray(out, outOffset + 7 * outStride + LANES);
     }
 
     /** C[tile] (+)= the tile buffer, for the tile's mr x nr valid part. */
