@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the model executes, counted at each call, equals the complete accounting exactly, on a
@@ -51,15 +52,37 @@ class CountingTest {
     @ParameterizedTest
     @MethodSource("sweep")
     void vectorBackendCountsExactlyTheSame(Shape shape) {
+        assertCountsEqualPrediction(shape, MatmulBackend.of("vector", 2));
+    }
+
+    /**
+     * At this shape every loop the backends split across two threads is split: SwiGLU's 128 x 512
+     * elements and the 65,536-value embedding table are two grains each, cross-entropy's and RMSNorm's
+     * 128 rows and 128 gain columns many, and 2 x 4 attention heads. The parts' counts, summed, are
+     * still exact on both backends.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void countsStayExactWhenEveryLoopIsSplit(String backend) {
+        assertCountsEqualPrediction(new Shape(512, 64, 2, 128, 4, 512, 2), MatmulBackend.of(backend, 2));
+    }
+
+    private static void assertCountsEqualPrediction(Shape shape, MatmulBackend backend) {
         FlopCounter counter = new FlopCounter();
-        TransformerModel model = new TransformerModel(shape, 7, counter, MatmulBackend.of("vector", 2));
+        TransformerModel model = new TransformerModel(shape, 7, counter, backend);
         int[][] batch = Counted.batch(shape, new Random(11));
         model.step(batch[0], batch[1]);
         Prediction predicted = CompleteAccounting.predict(shape);
         assertEquals(predicted.flops().forward(), big(counter.forwardMatmulFlops()), "forward matmul");
         assertEquals(predicted.flops().backward(), big(counter.backwardMatmulFlops()), "backward matmul");
         assertEquals(predicted.flops().elementwise(), big(counter.elementwiseFlops()), "elementwise");
+        assertEquals(predicted.flops().optimizer(), big(counter.optimizerFlops()), "optimizer");
         assertEquals(KeptActivation.totalFloats(shape), counter.keptFloatsRead(), "kept activation floats");
+        for (ComponentRow row : predicted.components()) {
+            BigInteger count = BigInteger.valueOf(row.count());
+            assertEquals(row.elementwiseFlops().multiply(count), big(counter.elementwiseFlops(row.component())),
+                    row.component() + " elementwise");
+        }
     }
 
     @ParameterizedTest

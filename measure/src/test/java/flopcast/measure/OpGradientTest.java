@@ -13,7 +13,12 @@ import org.junit.jupiter.api.Test;
 /** Every op's backward against central finite differences of its forward (tolerance in FiniteDifference). */
 class OpGradientTest {
     private final Random random = new Random(42);
-    private final CountingOps ops = new CountingOps(new FlopCounter());
+    private final CountingOps ops = new CountingOps(new FlopCounter(), backend());
+
+    /** The backend whose kernels are checked: EJML's here, the vector one in {@link VectorOpGradientTest}. */
+    MatmulBackend backend() {
+        return MatmulBackend.ejml();
+    }
 
     private FMatrixRMaj gaussian(int rows, int cols, double std) {
         FMatrixRMaj matrix = new FMatrixRMaj(rows, cols);
