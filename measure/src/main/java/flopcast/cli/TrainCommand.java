@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code train}: the complete model trained for real, its counts and heap beside the prediction. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Trains the complete model for real (float32, EJML, one thread) on sequences whose next token"
-                + " only the context predicts, counting every FLOP it executes and every kept float its backward"
+        description = {"Trains the complete model for real (float32, on the chosen backend and threads) on"
+                + " sequences whose next token only the context predicts, counting every FLOP it executes and every kept float its backward"
                 + " pass reads, and measuring the live bytes its buffers hold; prints them beside the complete"
                 + " accounting's prediction.",
                 "Example: train --vocab 4096 --context 128 --layers 2 --d-model 256 --heads 4 --d-ff 1024 --batch 4"})
@@ -47,13 +47,14 @@ final class TrainCommand implements Callable<Integer> {
     private long seed;
 
     @Option(names = "--backend", paramLabel = "B", defaultValue = "ejml",
-            description = "Matmul backend: ejml (the reference; its concurrent ops above one thread) or vector (the"
-                    + " Vector API GEMM; the CLI adds --add-modules jdk.incubator.vector itself) (default:"
-                    + " ${DEFAULT-VALUE}).")
+            description = "Backend: ejml (the reference: EJML's matmuls, its concurrent ops above one thread, and plain"
+                    + " Java loops) or vector (the Vector API GEMM and Vector API loops; the CLI adds --add-modules"
+                    + " jdk.incubator.vector itself) (default: ${DEFAULT-VALUE}).")
     private String backend;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Threads a matmul may use (default: every processor the JVM sees).")
+            description = "Threads the matmuls, the model's own loops and its attention heads are split across"
+                    + " (default: every processor the JVM sees).")
     private Integer threads;
 
     @Override

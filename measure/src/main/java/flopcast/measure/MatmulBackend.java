@@ -8,9 +8,11 @@ import org.ejml.dense.row.CommonOps_FDRM;
 import org.ejml.dense.row.CommonOps_MT_FDRM;
 
 /**
- * Who multiplies: EJML (the reference backend the project was specified with; its concurrent ops
- * on more than one thread) or the Vector API GEMM. Every backend computes the same products; the
- * counting facade counts the same FLOPs whichever runs.
+ * Who multiplies, and whose loops run the model's own kernels: EJML (the reference backend the
+ * project was specified with; its concurrent ops on more than one thread) with plain Java loops, or
+ * the Vector API GEMM with Vector API loops. Both split the model's loops and attention heads across
+ * their {@link Workers}. Every backend computes the same products; the counting facade counts the
+ * same FLOPs whichever runs.
  */
 public interface MatmulBackend {
 
@@ -23,7 +25,7 @@ public interface MatmulBackend {
     /** The inner loops of the model's own kernels on this backend. */
     ElementwiseKernels kernels();
 
-    /** Threads a matmul may use. */
+    /** Threads a matmul, a split loop or the attention heads may use. */
     default int threads() {
         return workers().threads();
     }

@@ -9,13 +9,15 @@ import jdk.incubator.vector.VectorSpecies;
  * or the transpose. BLIS loop order: for each KC-deep slice of the shared dimension and NC-wide
  * slice of B, pack that slice of B into NR-column panels; for each MC-tall slice of A, pack it into
  * MR-row panels; then an MR x NR register tile (8 rows x 2 vectors: 16 accumulators, A broadcast,
- * B loaded) runs over every panel pair. Packing reads A and B with their strides, so the
- * transposed forms cost the same after packing; panels are zero-padded, and edge tiles go through
- * a small buffer, so any shape works, 1 x 1 x 1 included.
+ * B loaded, two steps of the shared dimension per loop pass) runs over every panel pair. Packing
+ * reads A and B with their strides, so the transposed forms cost the same after packing; panels
+ * are zero-padded (in depth to an even count too), whole tiles start from and end in C, and edge
+ * tiles go through a small buffer, so any shape works, 1 x 1 x 1 included.
  *
- * <p>Threads split C's rows into contiguous ranges, each with its own packing buffers; a product
- * below {@link #PARALLEL_THRESHOLD} multiply-adds runs on the calling thread alone (handing half
- * of a small product to another thread costs more than it saves).
+ * <p>Threads ({@link Workers}) split C's rows into contiguous ranges, each with its own packing
+ * buffers; a product below {@link #PARALLEL_THRESHOLD} multiply-adds runs on the calling thread
+ * alone (handing half of a small product to another thread costs more than it saves), as does one
+ * called from a thread already running a split part (an attention head).
  */
 public final class VectorGemm {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
