@@ -2,7 +2,10 @@ package flopcast.measure;
 
 import java.lang.management.ManagementFactory;
 
-/** Bytes the current thread has allocated, from the JVM's per-thread counter (exact, cumulative). */
+/**
+ * Bytes the JVM's live threads have allocated, summed from its per-thread counters (exact,
+ * cumulative): the calling thread and the pool threads a split loop or a matmul runs on.
+ */
 public final class AllocationMeter {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -11,6 +14,12 @@ public final class AllocationMeter {
     }
 
     public static long allocatedBytes() {
-        return THREADS.getCurrentThreadAllocatedBytes();
+        long total = 0;
+        for (long bytes : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) {
+            if (bytes > 0) {
+                total += bytes;
+            }
+        }
+        return total;
     }
 }

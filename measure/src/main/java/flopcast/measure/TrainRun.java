@@ -39,7 +39,8 @@ public final class TrainRun {
      * @param predicted              what the complete accounting predicts
      * @param predictedHeapBytes     parameters, gradients, m, v, activations and workspace, predicted
      * @param measuredLiveBytes      live float[] and int[] bytes the model added to the heap
-     * @param allocatedBytesPerStep  bytes allocated by a step after the first (the first if only one)
+     * @param allocatedBytesPerStep  median bytes allocated by the steps after the first, on every thread (the
+     *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
      */
     public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
@@ -96,7 +97,9 @@ public final class TrainRun {
                 prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
                 KeptActivation.totalFloats(shape));
         int warm = steps > 1 ? 1 : 0;
-        long allocatedPerStep = Arrays.stream(allocated, warm, steps).sum() / (steps - warm);
+        // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
+        // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
+        long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
         return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, prediction.memory().totalBytes(),
                 measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9);
     }
