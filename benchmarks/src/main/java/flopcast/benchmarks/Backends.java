@@ -3,9 +3,10 @@ package flopcast.benchmarks;
 import flopcast.measure.MatmulBackend;
 
 /**
- * The matmul backends benchmarks run on, by {@code @Param} value: {@code ejml} (one thread, the
- * reference), {@code ejml-all} (EJML's concurrent ops on every processor), {@code vector} (the
- * Vector API GEMM on one thread), {@code vector-all} (on every processor).
+ * The backends benchmarks run on, by {@code @Param} value: {@code ejml} (one thread, the
+ * reference: EJML's matmuls, plain Java loops), {@code ejml-all} (EJML's concurrent ops, loops and
+ * heads split, on every processor), {@code vector} (the Vector API GEMM and loops on one thread),
+ * {@code vector-all} (on every processor).
  */
 final class Backends {
 
