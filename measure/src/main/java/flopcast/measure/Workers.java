@@ -10,6 +10,8 @@ import java.util.concurrent.Future;
  * {@link #split} cuts a loop over {@code [0, count)} into contiguous parts, runs the first on the
  * calling thread and the others on the pool, waits for all, and returns the sum of what the parts
  * return (the FLOPs their loops executed, so that counting stays exact however the loop is cut).
+ * One thread splits at a time (the thread running the model); a part may split again, and that
+ * split runs whole on the part's thread.
  */
 public final class Workers {
     private final int threads;
