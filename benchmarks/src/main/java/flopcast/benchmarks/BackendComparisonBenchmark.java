@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * step here, so few iterations; the vector backend's first steps run the Vector API's Java
  * fallbacks until C2 has compiled every kernel (about three seconds of steps here), so the warm-up
  * is 2 x 3 s. Five measured iterations: JMH's error is a 99.9% interval, and with three its t
- * factor (31.6) made a 0.6% spread a 12% error. The quick run leaves this class out. A broken result looks like the two within a
- * small factor of each other. Run alone:
+ * factor (31.6) made a 0.6% spread a 12% error. The quick run leaves this class out. A broken
+ * result looks like the two within a small factor of each other. Run alone:
  * {@code mvn jmh:run -Djmh.include=BackendComparison}.
  */
 @State(Scope.Thread)
