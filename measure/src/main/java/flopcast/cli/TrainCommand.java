@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
 /** {@code train}: the complete model trained for real, its counts and heap beside the prediction. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Trains the complete model for real (float32, on the chosen backend and threads) on"
-                + " sequences whose next token only the context predicts, counting every FLOP it executes and every kept float its backward"
-                + " pass reads, and measuring the live bytes its buffers hold; prints them beside the complete"
-                + " accounting's prediction.",
+                + " sequences whose next token only the context predicts, counting every FLOP it executes and"
+                + " every kept float its backward pass reads, and measuring the live bytes its buffers hold;"
+                + " prints them beside the complete accounting's prediction.",
                 "Example: train --vocab 4096 --context 128 --layers 2 --d-model 256 --heads 4 --d-ff 1024 --batch 4"})
 final class TrainCommand implements Callable<Integer> {
     static final List<CsvColumn> CSV_SCHEMA = List.of(

@@ -70,7 +70,8 @@ final class TrainReport {
         String which = report.steps() > 1 ? " of steps 2.." + report.steps() : " of the only step";
         text.append(String.format(Locale.ROOT,
                 "allocated per step %s bytes, every thread (%.4f%% of predicted; median%s)%n",
-                grouped(report.allocatedBytesPerStep()), 100.0 * report.allocatedBytesPerStep() / report.predictedHeapBytes(), which));
+                grouped(report.allocatedBytesPerStep()),
+                100.0 * report.allocatedBytesPerStep() / report.predictedHeapBytes(), which));
         text.append(String.format(Locale.ROOT, "seconds per step   %.4f (median%s)%n", report.secondsPerStep(), which));
         text.append(String.format(Locale.ROOT, "loss               %.4f first, %.4f last (ln V = %.4f)%n",
                 report.firstLoss(), report.lastLoss(), Math.log(report.shape().vocabSize())));
