@@ -40,7 +40,7 @@ final class CrossEntropy {
                 float target = z[base + targets[row]];
                 float max = kernels.max(z, base, base + vocab);                  // 1 per logit
                 float sum = kernels.expSum(z, base, base + vocab, max);          // 3 per logit
-                kernels.scale(z, base, base + vocab, 1f / sum);                  // 1
+                kernels.scale(z, base, base + vocab, 1f / sum);                  // 1 per row, 1 per logit
                 losses[row] = (float) (Math.log(sum) + max - target);            // 3: log, +, -
             }
             return (5L * vocab + 4) * (to - from);

@@ -82,11 +82,9 @@ public interface MatmulBackend {
     /** EJML: CommonOps_FDRM on one thread, CommonOps_MT_FDRM (its concurrent ops) on more. */
     final class Ejml implements MatmulBackend {
         static final Ejml SINGLE = new Ejml(1);
-        private final int threads;
         private final Workers workers;
 
         Ejml(int threads) {
-            this.threads = threads;
             this.workers = new Workers(threads);
             if (threads > 1) {
                 EjmlConcurrency.setMaxThreads(threads);
@@ -110,7 +108,7 @@ public interface MatmulBackend {
 
         @Override
         public void mult(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-            if (threads == 1) {
+            if (threads() == 1) {
                 CommonOps_FDRM.mult(a, b, c);
             } else {
                 CommonOps_MT_FDRM.mult(a, b, c);
@@ -119,7 +117,7 @@ public interface MatmulBackend {
 
         @Override
         public void multTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-            if (threads == 1) {
+            if (threads() == 1) {
                 CommonOps_FDRM.multTransA(a, b, c);
             } else {
                 CommonOps_MT_FDRM.multTransA(a, b, c);
@@ -128,7 +126,7 @@ public interface MatmulBackend {
 
         @Override
         public void multTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-            if (threads == 1) {
+            if (threads() == 1) {
                 CommonOps_FDRM.multTransB(a, b, c);
             } else {
                 CommonOps_MT_FDRM.multTransB(a, b, c);
@@ -137,7 +135,7 @@ public interface MatmulBackend {
 
         @Override
         public void multAddTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-            if (threads == 1) {
+            if (threads() == 1) {
                 CommonOps_FDRM.multAddTransA(a, b, c);
             } else {
                 CommonOps_MT_FDRM.multAddTransA(a, b, c);
@@ -146,7 +144,7 @@ public interface MatmulBackend {
 
         @Override
         public void multAddTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
-            if (threads == 1) {
+            if (threads() == 1) {
                 CommonOps_FDRM.multAddTransB(a, b, c);
             } else {
                 CommonOps_MT_FDRM.multAddTransB(a, b, c);

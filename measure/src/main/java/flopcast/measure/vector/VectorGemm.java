@@ -43,10 +43,6 @@ public final class VectorGemm {
         this.workers = workers;
     }
 
-    public int threads() {
-        return workers.threads();
-    }
-
     /**
      * @param transA     A is stored k x m (use its transpose)
      * @param transB     B is stored n x k

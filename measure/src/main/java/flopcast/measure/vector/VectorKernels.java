@@ -1,6 +1,7 @@
 package flopcast.measure.vector;
 
 import flopcast.measure.ElementwiseKernels;
+import flopcast.measure.ScalarKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,7 +16,7 @@ public final class VectorKernels implements ElementwiseKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
-    private static final ElementwiseKernels TAIL = flopcast.measure.ScalarKernels.INSTANCE;
+    private static final ElementwiseKernels TAIL = ScalarKernels.INSTANCE;
 
     @Override
     public float scaleMax(float[] x, int from, int to, float factor) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import flopcast.measure.MatmulBackend;
+import flopcast.measure.Workers;
 import java.util.Random;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class VectorGemmTest {
         Random random = new Random(1);
         int checked = 0;
         for (int threads : new int[] {1, 2}) {
-            VectorGemm gemm = new VectorGemm(new flopcast.measure.Workers(threads));
+            VectorGemm gemm = new VectorGemm(new Workers(threads));
             for (int[] shape : SHAPES) {
                 for (boolean transA : new boolean[] {false, true}) {
                     for (boolean transB : new boolean[] {false, true}) {
@@ -55,8 +56,8 @@ class VectorGemmTest {
         float[] b = random(k * n, random);
         float[] one = new float[m * n];
         float[] two = new float[m * n];
-        new VectorGemm(new flopcast.measure.Workers(1)).gemm(m, n, k, a, false, b, false, one, false);
-        new VectorGemm(new flopcast.measure.Workers(2)).gemm(m, n, k, a, false, b, false, two, false);
+        new VectorGemm(new Workers(1)).gemm(m, n, k, a, false, b, false, one, false);
+        new VectorGemm(new Workers(2)).gemm(m, n, k, a, false, b, false, two, false);
         for (int i = 0; i < one.length; i++) {
             assertEquals(one[i], two[i], 0f);
         }
