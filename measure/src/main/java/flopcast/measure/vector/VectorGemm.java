@@ -8,21 +8,26 @@ import jdk.incubator.vector.VectorSpecies;
  * C (m x n) = op(A) op(B), or C += op(A) op(B), for row-major float arrays, op being the identity
  * or the transpose. BLIS loop order: for each KC-deep slice of the shared dimension and NC-wide
  * slice of B, pack that slice of B into NR-column panels; for each MC-tall slice of A, pack it into
- * MR-row panels; then an MR x NR register tile (8 rows x 2 vectors: 16 accumulators, A broadcast,
- * B loaded, two steps of the shared dimension per loop pass) runs over every panel pair. Packing
+ * MR-row panels; then an MR x NR register tile ({@link RegisterTile}: 6 or 8 rows by 2 vectors, as
+ * the machine's vector registers allow; {@link MicroKernels}) runs over every panel pair. Packing
  * reads A and B with their strides, so the transposed forms cost the same after packing; panels
  * are zero-padded (in depth to an even count too), whole tiles start from and end in C, and edge
  * tiles go through a small buffer, so any shape works, 1 x 1 x 1 included.
  *
- * <p>Threads ({@link Workers}) split C's rows into contiguous ranges, each with its own packing
- * buffers; a product below {@link #PARALLEL_THRESHOLD} multiply-adds runs on the calling thread
- * alone (handing half of a small product to another thread costs more than it saves), as does one
- * called from a thread already running a split part (an attention head).
+ * <p>Threads ({@link Workers}) split C into contiguous ranges of whole tiles, each thread with its
+ * own packing buffers: ranges of rows when C is at least as tall as it is wide, ranges of columns
+ * when it is wider. Each thread packs all of the operand on the side it does not split and its own
+ * share of the other, so splitting the side whose operand is larger packs the fewest floats per
+ * thread (the LM head's forward, 512 x 4096 from a 256-deep product, would otherwise have every
+ * thread pack all 1M floats of its weight). Tiles sit at the same columns and rows however C is
+ * split, so the result is bit-identical to one thread's. A product below the parallel threshold
+ * ({@link #PARALLEL_THRESHOLD} multiply-adds) runs on the calling thread alone (handing half of a
+ * small product to another thread costs more than it saves), as does one called from a thread
+ * already running a split part (an attention head).
  */
 public final class VectorGemm {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
-    static final int MR = 8;
     static final int NR = 2 * LANES;
     static final int KC = 256;
     static final int MC = 96;
@@ -36,11 +41,26 @@ public final class VectorGemm {
     private static final float[] ZEROS = new float[NR];
 
     private final Workers workers;
+    private final RegisterTile tile;
+    /** Rows of C per register tile. */
+    private final int mr;
+    private final long parallelThreshold;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
 
-    /** A GEMM on {@code workers}' threads. */
+    /** A GEMM on {@code workers}' threads, with the register tile this machine's vectors call for. */
     public VectorGemm(Workers workers) {
+        this(workers, RegisterTile.preferred(), PARALLEL_THRESHOLD);
+    }
+
+    /**
+     * A GEMM with the given tile, splitting products of {@code parallelThreshold} multiply-adds or
+     * more (tests run both tiles on any machine, and split small products).
+     */
+    VectorGemm(Workers workers, RegisterTile tile, long parallelThreshold) {
         this.workers = workers;
+        this.tile = tile;
+        this.mr = tile.rows;
+        this.parallelThreshold = parallelThreshold;
     }
 
     /**
@@ -61,21 +81,28 @@ public final class VectorGemm {
         }
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
-        // one thread below the threshold; above it, parts of whole MR-row tiles, at most one per thread
-        int grain = (long) m * n * k < PARALLEL_THRESHOLD ? Integer.MAX_VALUE : MR;
-        workers.split(m, grain, MR, (part, from, to) -> {
-            rows(from, to, n, k, a, lda, transA, b, ldb, transB, c, accumulate);
-            return 0;
-        });
+        // one thread below the threshold; above it, parts of whole tiles, at most one per thread
+        boolean alone = (long) m * n * k < parallelThreshold;
+        if (n > m) {
+            workers.split(n, alone ? Integer.MAX_VALUE : NR, NR, (part, from, to) -> {
+                block(0, m, from, to, n, k, a, lda, transA, b, ldb, transB, c, accumulate);
+                return 0;
+            });
+        } else {
+            workers.split(m, alone ? Integer.MAX_VALUE : mr, mr, (part, from, to) -> {
+                block(from, to, 0, n, n, k, a, lda, transA, b, ldb, transB, c, accumulate);
+                return 0;
+            });
+        }
     }
 
-    /** C rows [rowFrom, rowTo), on the calling thread. */
-    private void rows(int rowFrom, int rowTo, int n, int k, float[] a, int lda, boolean transA, float[] b, int ldb,
-            boolean transB, float[] c, boolean accumulate) {
+    /** C rows [rowFrom, rowTo) x columns [colFrom, colTo) of C's n, on the calling thread. */
+    private void block(int rowFrom, int rowTo, int colFrom, int colTo, int n, int k, float[] a, int lda,
+            boolean transA, float[] b, int ldb, boolean transB, float[] c, boolean accumulate) {
         Workspace w = workspace.get();
-        w.fit(n);
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
+        w.fit(colTo - colFrom);
+        for (int jc = colFrom; jc < colTo; jc += NC) {
+            int nc = Math.min(NC, colTo - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 int kp = (kc + 1) & ~1;
@@ -83,19 +110,19 @@ public final class VectorGemm {
                 packB(b, ldb, transB, pc, kc, kp, jc, nc, w.packedB);
                 for (int ic = rowFrom; ic < rowTo; ic += MC) {
                     int mc = Math.min(MC, rowTo - ic);
-                    packA(a, lda, transA, ic, mc, pc, kc, kp, w.packedA);
+                    packA(a, lda, transA, ic, mc, pc, kc, kp, mr, w.packedA);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            int rows = Math.min(mr, mc - ir);
                             int cOffset = (ic + ir) * n + jc + jr;
-                            if (mr == MR && nr == NR) {
+                            if (rows == mr && nr == NR) {
                                 // a whole tile starts from C (or zeros) and ends in C
-                                kernel(kp, w.packedA, ir * kp, w.packedB, jr * kp, add ? c : ZEROS,
+                                tile.multiply(kp, w.packedA, ir * kp, w.packedB, jr * kp, add ? c : ZEROS,
                                         add ? cOffset : 0, add ? n : 0, c, cOffset, n);
                             } else {
-                                kernel(kp, w.packedA, ir * kp, w.packedB, jr * kp, ZEROS, 0, 0, w.tile, 0, NR);
-                                update(w.tile, c, cOffset, n, mr, nr, add);
+                                tile.multiply(kp, w.packedA, ir * kp, w.packedB, jr * kp, ZEROS, 0, 0, w.tile, 0, NR);
+                                update(w.tile, c, cOffset, n, rows, nr, add);
                             }
                         }
                     }
@@ -135,138 +162,34 @@ public final class VectorGemm {
     }
 
     /**
-     * A rows [ic, ic+mc) x columns [pc, pc+kc) into MR-tall panels: panel holds kp (kc rounded up to
-     * even) columns of MR values, zero-padded. Reads run along A's storage order either way.
+     * A rows [ic, ic+mc) x columns [pc, pc+kc) into MR-tall panels (MR = {@code tileRows}): panel
+     * holds kp (kc rounded up to even) columns of MR values, zero-padded. Reads run along A's storage
+     * order either way.
      */
     private static void packA(float[] a, int lda, boolean transA, int ic, int mc, int pc, int kc, int kp,
-            float[] packed) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
+            int tileRows, float[] packed) {
+        for (int ir = 0; ir < mc; ir += tileRows) {
+            int mr = Math.min(tileRows, mc - ir);
             int base = ir * kp;
             if (!transA) {
                 for (int i = 0; i < mr; i++) {
                     int source = (ic + ir + i) * lda + pc;
                     for (int p = 0; p < kc; p++) {
-                        packed[base + p * MR + i] = a[source + p];
+                        packed[base + p * tileRows + i] = a[source + p];
                     }
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
-                    System.arraycopy(a, (pc + p) * lda + ic + ir, packed, base + p * MR, mr);
+                    System.arraycopy(a, (pc + p) * lda + ic + ir, packed, base + p * tileRows, mr);
                 }
             }
-            if (mr < MR) {
+            if (mr < tileRows) {
                 for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(packed, base + p * MR + mr, base + (p + 1) * MR, 0f);
+                    java.util.Arrays.fill(packed, base + p * tileRows + mr, base + (p + 1) * tileRows, 0f);
                 }
             }
-            java.util.Arrays.fill(packed, base + kc * MR, base + kp * MR, 0f);
+            java.util.Arrays.fill(packed, base + kc * tileRows, base + kp * tileRows, 0f);
         }
-    }
-
-    /**
-     * The MR x NR register tile: tile = A panel x B panel over kp, an even depth, two steps of p per
-     * pass (unrolled by two, the kernel ran at 210 GFLOP/s instead of 170 on one core: the loop's own
-     * work is halved). 8 x 2 vectors: 16 accumulators, the two B vectors and a broadcast fit the 32
-     * vector registers.
-     */
-    private static void kernel(int kp, float[] pa, int aOffset, float[] pb, int bOffset, float[] in, int inOffset,
-            int inStride, float[] out, int outOffset, int outStride) {
-        FloatVector c00 = FloatVector.fromArray(SPECIES, in, inOffset);
-        FloatVector c01 = FloatVector.fromArray(SPECIES, in, inOffset + LANES);
-        FloatVector c10 = FloatVector.fromArray(SPECIES, in, inOffset + inStride);
-        FloatVector c11 = FloatVector.fromArray(SPECIES, in, inOffset + inStride + LANES);
-        FloatVector c20 = FloatVector.fromArray(SPECIES, in, inOffset + 2 * inStride);
-        FloatVector c21 = FloatVector.fromArray(SPECIES, in, inOffset + 2 * inStride + LANES);
-        FloatVector c30 = FloatVector.fromArray(SPECIES, in, inOffset + 3 * inStride);
-        FloatVector c31 = FloatVector.fromArray(SPECIES, in, inOffset + 3 * inStride + LANES);
-        FloatVector c40 = FloatVector.fromArray(SPECIES, in, inOffset + 4 * inStride);
-        FloatVector c41 = FloatVector.fromArray(SPECIES, in, inOffset + 4 * inStride + LANES);
-        FloatVector c50 = FloatVector.fromArray(SPECIES, in, inOffset + 5 * inStride);
-        FloatVector c51 = FloatVector.fromArray(SPECIES, in, inOffset + 5 * inStride + LANES);
-        FloatVector c60 = FloatVector.fromArray(SPECIES, in, inOffset + 6 * inStride);
-        FloatVector c61 = FloatVector.fromArray(SPECIES, in, inOffset + 6 * inStride + LANES);
-        FloatVector c70 = FloatVector.fromArray(SPECIES, in, inOffset + 7 * inStride);
-        FloatVector c71 = FloatVector.fromArray(SPECIES, in, inOffset + 7 * inStride + LANES);
-        // indices derived from p alone: C2 then hoists the range checks out of the loop (separately
-        // stepped indices kept them in, and the kernel ran at 37 GFLOP/s instead of 140)
-        for (int p = 0; p < kp; p += 2) {
-            int ai0 = aOffset + (p + 0) * MR;
-            int bi0 = bOffset + (p + 0) * NR;
-            FloatVector b00 = FloatVector.fromArray(SPECIES, pb, bi0);
-            FloatVector b01 = FloatVector.fromArray(SPECIES, pb, bi0 + LANES);
-            FloatVector a00 = FloatVector.broadcast(SPECIES, pa[ai0 + 0]);
-            c00 = a00.fma(b00, c00);
-            c01 = a00.fma(b01, c01);
-            FloatVector a01 = FloatVector.broadcast(SPECIES, pa[ai0 + 1]);
-            c10 = a01.fma(b00, c10);
-            c11 = a01.fma(b01, c11);
-            FloatVector a02 = FloatVector.broadcast(SPECIES, pa[ai0 + 2]);
-            c20 = a02.fma(b00, c20);
-            c21 = a02.fma(b01, c21);
-            FloatVector a03 = FloatVector.broadcast(SPECIES, pa[ai0 + 3]);
-            c30 = a03.fma(b00, c30);
-            c31 = a03.fma(b01, c31);
-            FloatVector a04 = FloatVector.broadcast(SPECIES, pa[ai0 + 4]);
-            c40 = a04.fma(b00, c40);
-            c41 = a04.fma(b01, c41);
-            FloatVector a05 = FloatVector.broadcast(SPECIES, pa[ai0 + 5]);
-            c50 = a05.fma(b00, c50);
-            c51 = a05.fma(b01, c51);
-            FloatVector a06 = FloatVector.broadcast(SPECIES, pa[ai0 + 6]);
-            c60 = a06.fma(b00, c60);
-            c61 = a06.fma(b01, c61);
-            FloatVector a07 = FloatVector.broadcast(SPECIES, pa[ai0 + 7]);
-            c70 = a07.fma(b00, c70);
-            c71 = a07.fma(b01, c71);
-            int ai1 = aOffset + (p + 1) * MR;
-            int bi1 = bOffset + (p + 1) * NR;
-            FloatVector b10 = FloatVector.fromArray(SPECIES, pb, bi1);
-            FloatVector b11 = FloatVector.fromArray(SPECIES, pb, bi1 + LANES);
-            FloatVector a10 = FloatVector.broadcast(SPECIES, pa[ai1 + 0]);
-            c00 = a10.fma(b10, c00);
-            c01 = a10.fma(b11, c01);
-            FloatVector a11 = FloatVector.broadcast(SPECIES, pa[ai1 + 1]);
-            c10 = a11.fma(b10, c10);
-            c11 = a11.fma(b11, c11);
-            FloatVector a12 = FloatVector.broadcast(SPECIES, pa[ai1 + 2]);
-            c20 = a12.fma(b10, c20);
-            c21 = a12.fma(b11, c21);
-            FloatVector a13 = FloatVector.broadcast(SPECIES, pa[ai1 + 3]);
-            c30 = a13.fma(b10, c30);
-            c31 = a13.fma(b11, c31);
-            FloatVector a14 = FloatVector.broadcast(SPECIES, pa[ai1 + 4]);
-            c40 = a14.fma(b10, c40);
-            c41 = a14.fma(b11, c41);
-            FloatVector a15 = FloatVector.broadcast(SPECIES, pa[ai1 + 5]);
-            c50 = a15.fma(b10, c50);
-            c51 = a15.fma(b11, c51);
-            FloatVector a16 = FloatVector.broadcast(SPECIES, pa[ai1 + 6]);
-            c60 = a16.fma(b10, c60);
-            c61 = a16.fma(b11, c61);
-            FloatVector a17 = FloatVector.broadcast(SPECIES, pa[ai1 + 7]);
-            c70 = a17.fma(b10, c70);
-            c71 = a17.fma(b11, c71);
-        }
-        // the accumulators come in and go out through straight-line loads and stores whose arrays and
-        // offsets the caller chose: choosing between vectors behind branches (full or edge tile,
-        // overwrite or add) made C2 box them, and the kernel ran at 40 GFLOP/s instead of 160
-        c00.intoArray(out, outOffset);
-        c01.intoArray(out, outOffset + LANES);
-        c10.intoArray(out, outOffset + outStride);
-        c11.intoArray(out, outOffset + outStride + LANES);
-        c20.intoArray(out, outOffset + 2 * outStride);
-        c21.intoArray(out, outOffset + 2 * outStride + LANES);
-        c30.intoArray(out, outOffset + 3 * outStride);
-        c31.intoArray(out, outOffset + 3 * outStride + LANES);
-        c40.intoArray(out, outOffset + 4 * outStride);
-        c41.intoArray(out, outOffset + 4 * outStride + LANES);
-        c50.intoArray(out, outOffset + 5 * outStride);
-        c51.intoArray(out, outOffset + 5 * outStride + LANES);
-        c60.intoArray(out, outOffset + 6 * outStride);
-        c61.intoArray(out, outOffset + 6 * outStride + LANES);
-        c70.intoArray(out, outOffset + 7 * outStride);
-        c71.intoArray(out, outOffset + 7 * outStride + LANES);
     }
 
     /** C[tile] (+)= the tile buffer, for the tile's mr x nr valid part. */
@@ -295,7 +218,8 @@ public final class VectorGemm {
     private static final class Workspace {
         final float[] packedA = new float[MC * KC];
         float[] packedB = new float[0];
-        final float[] tile = new float[MR * NR];
+        /** An edge tile, of at most the tallest tile's rows. */
+        final float[] tile = new float[RegisterTile.EIGHT_ROWS.rows * NR];
 
         void fit(int n) {
             int needed = KC * ((Math.min(NC, n) + NR - 1) / NR) * NR;

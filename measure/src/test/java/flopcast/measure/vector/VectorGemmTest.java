@@ -1,10 +1,14 @@
 package flopcast.measure.vector;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.Workers;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;
@@ -25,12 +29,35 @@ class VectorGemmTest {
         {1, 1, 1}, {1, 17, 1}, {5, 1, 3}, {7, 13, 11}, {6, 32, 1}, {13, 33, 17}, {31, 29, 37}, {97, 101, 103},
         {64, 64, 64}, {100, 257, 300}, {259, 31, 513}, {300, 2050, 7}};
 
+    /**
+     * Each register tile (whichever this machine's vectors call for: the other is slower here, not
+     * wrong) on one thread, on two at the production threshold, and on two splitting every product.
+     */
+    private static List<VectorGemm> gemms() {
+        List<VectorGemm> gemms = new ArrayList<>();
+        for (RegisterTile tile : RegisterTile.values()) {
+            gemms.add(new VectorGemm(new Workers(1), tile, VectorGemm.PARALLEL_THRESHOLD));
+            gemms.add(new VectorGemm(new Workers(2), tile, VectorGemm.PARALLEL_THRESHOLD));
+            gemms.add(new VectorGemm(new Workers(2), tile, 0));
+        }
+        return gemms;
+    }
+
+    @Test
+    void everyTileFitsThePackedRowBlockAndTheEdgeBuffer() {
+        // row blocks of MC rows hold whole tiles (tile positions stay put however C is split), and the
+        // edge-tile buffer is sized by the tallest tile
+        for (RegisterTile tile : RegisterTile.values()) {
+            assertEquals(0, VectorGemm.MC % tile.rows, tile + " in MC = " + VectorGemm.MC);
+            assertTrue(tile.rows <= RegisterTile.EIGHT_ROWS.rows, tile.toString());
+        }
+    }
+
     @Test
     void everyFormMatchesTheReferenceOnRaggedShapes() {
         Random random = new Random(1);
         int checked = 0;
-        for (int threads : new int[] {1, 2}) {
-            VectorGemm gemm = new VectorGemm(new Workers(threads));
+        for (VectorGemm gemm : gemms()) {
             for (int[] shape : SHAPES) {
                 for (boolean transA : new boolean[] {false, true}) {
                     for (boolean transB : new boolean[] {false, true}) {
@@ -42,25 +69,56 @@ class VectorGemmTest {
                 }
             }
         }
-        assertEquals(2 * SHAPES.length * 8, checked, "every shape, form, mode and thread count");
+        assertEquals(RegisterTile.values().length * 3 * SHAPES.length * 8, checked,
+                "every tile, threading, shape, form and mode");
     }
 
     @Test
-    void largeProductOnTwoThreadsEqualsOneThreadExactly() {
-        // rows are split between threads, never a dot product: results are bit-identical
+    void splitProductsEqualOneThreadExactly() {
+        // C is cut between whole tiles, never inside a dot product: results are bit-identical, whether
+        // rows are split (tall C), columns (wide C), at the production threshold or at every size
         Random random = new Random(2);
-        int m = 300;
-        int n = 200;
-        int k = 400;
-        float[] a = random(m * k, random);
-        float[] b = random(k * n, random);
-        float[] one = new float[m * n];
-        float[] two = new float[m * n];
-        new VectorGemm(new Workers(1)).gemm(m, n, k, a, false, b, false, one, false);
-        new VectorGemm(new Workers(2)).gemm(m, n, k, a, false, b, false, two, false);
-        for (int i = 0; i < one.length; i++) {
-            assertEquals(one[i], two[i], 0f);
+        int[][] shapes = {{300, 200, 400}, {200, 300, 400}, {512, 4096, 64}, {97, 101, 103}, {259, 31, 513},
+            {31, 259, 513}, {13, 2050, 7}};
+        int compared = 0;
+        for (RegisterTile tile : RegisterTile.values()) {
+            compared += compareSplits(tile, shapes, random);
         }
+        assertEquals(RegisterTile.values().length * shapes.length * 8 * 2, compared,
+                "every tile, shape, form, mode and split");
+    }
+
+    /** One tile's split products against its one-thread products; returns how many it compared. */
+    private static int compareSplits(RegisterTile tile, int[][] shapes, Random random) {
+        VectorGemm one = new VectorGemm(new Workers(1), tile, VectorGemm.PARALLEL_THRESHOLD);
+        VectorGemm[] split = {new VectorGemm(new Workers(2), tile, VectorGemm.PARALLEL_THRESHOLD),
+            new VectorGemm(new Workers(2), tile, 0)};
+        int compared = 0;
+        for (int[] shape : shapes) {
+            int m = shape[0];
+            int n = shape[1];
+            int k = shape[2];
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    float[] a = random(m * k, random);
+                    float[] b = random(k * n, random);
+                    float[] start = random(m * n, random);
+                    for (boolean accumulate : new boolean[] {false, true}) {
+                        float[] expected = start.clone();
+                        one.gemm(m, n, k, a, transA, b, transB, expected, accumulate);
+                        for (VectorGemm gemm : split) {
+                            float[] actual = start.clone();
+                            gemm.gemm(m, n, k, a, transA, b, transB, actual, accumulate);
+                            assertArrayEquals(expected, actual, String.format(
+                                    "%s %dx%dx%d transA=%b transB=%b add=%b", tile, m, n, k, transA, transB,
+                                    accumulate));
+                            compared++;
+                        }
+                    }
+                }
+            }
+        }
+        return compared;
     }
 
     @Test
