@@ -55,7 +55,8 @@ public final class Derivation {
             row.put("run_id", provenance.runId());
             row.put("benchmark", result.shortName());
             describe(result, row);
-            String shapeName = result.shortName().startsWith("BackendComparisonBenchmark.") ? "wide"
+            // the backend comparisons run at the wide shape only, so it is no parameter of theirs
+            String shapeName = result.shortName().startsWith("BackendComparison") ? "wide"
                     : result.params().get("shape");
             Shape shape = shapeName == null ? null : NamedShape.byName(shapeName).shape();
             if (shape != null) {
@@ -116,7 +117,8 @@ public final class Derivation {
         switch (className) {
             case "MatmulBenchmark", "ElementwiseBenchmark", "VectorMatmulBenchmark" -> set(row,
                     result.params().get("component"), result.params().get("pass"), backend);
-            case "StepBenchmark", "BackendComparisonBenchmark" -> set(row, "step", "step", backend);
+            case "StepBenchmark", "BackendComparisonBenchmark", "BackendComparisonEjmlBenchmark" -> set(row, "step",
+                    "step", backend);
             case "AdamWBenchmark" -> set(row, "adamw", "optimizer", "ejml");
             case "PeakFlopsProbe" -> set(row, "peak_flops", "probe", "probe");
             case "BandwidthProbe" -> set(row, name.endsWith(".copy") ? "bandwidth_copy" : "bandwidth_triad", "probe",
