@@ -3,6 +3,8 @@ package flopcast.benchmarks;
 import flopcast.measure.FlopCounter;
 import flopcast.measure.SubsetSequences;
 import flopcast.measure.TransformerModel;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Compiles the model's kernels the way a training run does before any benchmark times one alone.
@@ -13,20 +15,29 @@ import flopcast.measure.TransformerModel;
  * 0.73 s against 0.49 s) than the same call after a few steps of a model, which makes many short
  * calls first; a step timed after the isolated kernels was slower by as much (2.65 s against 2.18 s).
  * Ten steps of the tiny model (about a second) give every fork the training run's compiled code.
+ * They run on the backend the fork times: EJML's concurrent ops are other code than its
+ * single-thread ones (the wide EJML step after ten single-thread tiny steps still ran its first
+ * step 8% slower than its third).
  */
 final class ModelProfileWarmup {
     static final int STEPS = 10;
-    private static boolean done;
+    private static final Set<String> DONE = new HashSet<>();
 
     private ModelProfileWarmup() {
     }
 
-    static synchronized void run() {
-        if (done) {
+    /** Warms EJML on one thread, as the component benchmarks run it. */
+    static void run() {
+        run("ejml");
+    }
+
+    /** Warms {@code backend} (a {@link Backends} parameter), once per fork. */
+    static synchronized void run(String backend) {
+        if (!DONE.add(backend)) {
             return;
         }
         var shape = NamedShape.TINY.shape();
-        TransformerModel model = new TransformerModel(shape, 2, new FlopCounter());
+        TransformerModel model = new TransformerModel(shape, 2, new FlopCounter(), Backends.of(backend));
         int n = Math.toIntExact(shape.tokens());
         int[] tokens = new int[n];
         int[] targets = new int[n];
@@ -34,6 +45,5 @@ final class ModelProfileWarmup {
         for (int step = 0; step < STEPS; step++) {
             model.step(tokens, targets);
         }
-        done = true;
     }
 }

@@ -22,6 +22,9 @@ public abstract class WideStep extends BenchmarkSettings {
 
     @Setup(Level.Trial)
     public void buildModel() {
+        if (backend().startsWith("ejml")) {
+            ModelProfileWarmup.run(backend());
+        }
         fixture = new StepFixture(NamedShape.WIDE.shape(), backend());
     }
 
