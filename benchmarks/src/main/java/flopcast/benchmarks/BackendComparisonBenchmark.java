@@ -12,9 +12,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * every kernel (about three seconds of steps on the AVX-512 host, five on the AVX2 one), so one
  * 6 s warm-up iteration. Ten measured iterations: JMH's error is a 99.9% interval, whose t factor
  * falls from 8.6 at five to 4.8 at ten, and on the noisier AVX2 host five gave 29%. The quick run
- * leaves this class out. A
- * broken result looks like a step within a small factor of EJML's. Run alone, with EJML's:
- * {@code mvn jmh:run -Djmh.include=BackendComparison}.
+ * leaves this class out. A broken result looks like a step within a small factor of EJML's. Run
+ * alone, with EJML's: {@code mvn jmh:run -Djmh.include=BackendComparison}.
  */
 @Warmup(iterations = 1, time = 6, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 10, time = 2, timeUnit = TimeUnit.SECONDS)
