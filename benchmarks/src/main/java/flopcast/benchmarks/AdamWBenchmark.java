@@ -4,6 +4,7 @@ import flopcast.analytic.AdamWFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.measure.ComponentKernel;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -19,18 +20,27 @@ import org.openjdk.jmh.annotations.State;
  * {@code mvn jmh:run -Djmh.include=AdamW}.
  */
 @State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AdamWBenchmark extends BenchmarkSettings {
     @Param({"65536", "1048576", "16777216"})
     public int parameters;
+
+    /** See {@link Backends}: the reference's plain loop, or Vector API loops on one thread or split across all. */
+    @Param({"ejml", "vector", "vector-all"})
+    public String backend;
 
     private ComponentKernel kernel;
     private Work.PerOp perOp;
 
     @Setup(Level.Trial)
     public void buildOptimizer() {
-        kernel = ComponentKernel.adamW(parameters, 1);
+        kernel = ComponentKernel.adamW(parameters, 1, Backends.of(backend));
         perOp = new Work.PerOp(0, 0, AdamWFlops.step(parameters).longValueExact(),
                 MinimumTraffic.adamW(parameters).longValueExact());
+        SteadyState.warm(() -> {
+            kernel.forward();
+            return kernel;
+        });
     }
 
     @Benchmark

@@ -1,29 +1,51 @@
 package flopcast.benchmarks;
 
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * EJML's side of {@link BackendComparisonBenchmark}: the same wide step on EJML's concurrent ops,
- * its loops and heads split, on every processor. One step takes 12 s on the AVX-512 host and 24 s
- * on the AVX2 one, so each iteration is one step, and the warm-up is ten steps of the tiny model on
- * the same backend before the trial ({@link ModelProfileWarmup}, two seconds) instead of a 24 s
- * warm-up iteration. Three measured steps, few enough for the default run's time limit: JMH's
- * 99.9% error is then wide (t factor 31.6), but this row is only the reference the vector step is
- * compared with. The quick run leaves this class out. A broken result looks like a step within a
- * small factor of the vector backend's.
+ * How much faster is the vector backend than EJML's concurrent ops? The wide step (V=4096 T=256
+ * L=4 d=512 h=8 d_ff=2048 B=4) on EJML, its loops and heads split, on every processor: the vector
+ * side is {@link VectorStepBenchmark}'s {@code wide} row. One step takes 12 s on the AVX-512 host
+ * and 24 s on the AVX2 one, so each iteration is one step, and the warm-up is the tiny model's
+ * steps on the same backend before the trial ({@link ModelProfileWarmup}, compiled and settled by
+ * {@link SteadyState}) instead of a settling of this step itself, which would take a minute. Three
+ * measured steps, few enough for the default run's time limit: JMH's 99.9% error is then wide
+ * (t factor 31.6), but this row is only the reference the vector step is compared with. The quick
+ * run leaves this class out. A broken result looks like a step within a small factor of the vector
+ * backend's.
  */
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 0)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
-public class BackendComparisonEjmlBenchmark extends WideStep {
+public class BackendComparisonEjmlBenchmark extends BenchmarkSettings {
+    /** One value: a parameter, so that results name their shape like every other step's. */
+    @Param({"wide"})
+    public String shape;
+
     /** One value: a parameter, so that results name their backend like every other step's. */
     @Param({"ejml-all"})
     public String backend;
 
-    @Override
-    protected String backend() {
-        return backend;
+    private StepFixture fixture;
+
+    @Setup(Level.Trial)
+    public void buildModel() {
+        ModelProfileWarmup.run(backend);
+        fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
+    }
+
+    @Benchmark
+    public float step(Work work) {
+        return fixture.step(work);
     }
 }

@@ -35,14 +35,17 @@ public class BandwidthProbe extends BenchmarkSettings {
             b[i] = i;
             c[i] = LENGTH - i;
         }
+        SteadyState.warm(() -> {
+            copyOnce();
+            triadOnce();
+            return a;
+        });
     }
 
     @Benchmark
     @Threads(1)
     public float[] copy(Work work) {
-        for (int i = 0; i < LENGTH; i++) {
-            a[i] = b[i];
-        }
+        copyOnce();
         work.add(COPY);
         return a;
     }
@@ -61,6 +64,12 @@ public class BandwidthProbe extends BenchmarkSettings {
         triadOnce();
         work.add(TRIAD);
         return a;
+    }
+
+    private void copyOnce() {
+        for (int i = 0; i < LENGTH; i++) {
+            a[i] = b[i];
+        }
     }
 
     private void triadOnce() {

@@ -54,16 +54,25 @@ public abstract class ComponentBenchmark extends BenchmarkSettings {
         long bytes = (forward ? MinimumTraffic.forward(component, at) : MinimumTraffic.backward(component, at))
                 .longValueExact();
         perOp = new Work.PerOp(matmul, elementwise, 0, bytes);
+        SteadyState.warm(() -> {
+            kernel.prepare();
+            return pass();
+        });
     }
 
     /** Runs the pass once and records it. */
     protected ComponentKernel runOnce(Work work) {
+        pass();
+        work.add(perOp);
+        return kernel;
+    }
+
+    private ComponentKernel pass() {
         if (forward) {
             kernel.forward();
         } else {
             kernel.backward();
         }
-        work.add(perOp);
         return kernel;
     }
 }

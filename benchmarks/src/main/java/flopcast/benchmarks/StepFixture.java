@@ -31,9 +31,14 @@ final class StepFixture {
 
     /** One training step, recorded. */
     float step(Work work) {
-        float loss = model.step(tokens, targets);
+        float loss = step();
         work.add(perOp);
         return loss;
+    }
+
+    /** One training step, not recorded (warm-up). */
+    float step() {
+        return model.step(tokens, targets);
     }
 
     /** Every component instance's forward and backward traffic, plus AdamW's. */

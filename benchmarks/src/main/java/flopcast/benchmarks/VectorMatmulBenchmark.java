@@ -2,30 +2,25 @@ package flopcast.benchmarks;
 
 import flopcast.analytic.Component;
 import flopcast.measure.ComponentKernel;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * How fast is each matmul of a layer on the Vector API GEMM, on one thread and on all? Same ops as
- * {@link MatmulBenchmark} (which times EJML), at the small shape, whose projections have every
- * dimension 256 or more. A broken result looks like one thread far below half the measured
- * one-thread peak at those sizes, or all threads no faster than one. Shorter iterations than the
- * shared settings: these ops take milliseconds and vary little. Run alone:
+ * {@link MatmulBenchmark} (which times EJML), at three shapes: the matmul rows the vector backend's
+ * calibration fits (each thread count against the peak at that count). A broken result looks like
+ * one thread far below half the measured one-thread peak at the small and wide shapes, whose
+ * projections have every dimension 256 or more, or all threads no faster than one. Run alone:
  * {@code mvn jmh:run -Djmh.include=VectorMatmul}.
  */
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Warmup(iterations = 2, time = 300, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 4, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class VectorMatmulBenchmark extends ComponentBenchmark {
     @Param({"qkv_projection", "attention_scores", "attention_weighted_sum", "output_projection", "ffn_w1", "ffn_w3",
         "ffn_w2", "output_embedding"})
     public String component;
 
-    @Param({"small"})
+    @Param({"tiny", "small", "wide"})
     public String shape;
 
     /** See {@link Backends}. */

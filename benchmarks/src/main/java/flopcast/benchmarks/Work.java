@@ -25,6 +25,8 @@ public class Work {
     public long optimizerFlops;
     /** Bytes each input read once and each output written once. */
     public long bytes;
+    /** Ops timed after a warm-up that did not settle ({@link SteadyState}): the row is marked invalid. */
+    public long unsettled;
 
     @Setup(Level.Iteration)
     public void reset() {
@@ -33,6 +35,7 @@ public class Work {
         elementwiseFlops = 0;
         optimizerFlops = 0;
         bytes = 0;
+        unsettled = 0;
     }
 
     /** Records one op. */
@@ -42,6 +45,9 @@ public class Work {
         elementwiseFlops += perOp.elementwiseFlops();
         optimizerFlops += perOp.optimizerFlops();
         bytes += perOp.bytes();
+        if (!SteadyState.settled()) {
+            unsettled++;
+        }
     }
 
     /** One op's work. */

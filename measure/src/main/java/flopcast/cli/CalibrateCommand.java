@@ -6,6 +6,7 @@ import flopcast.analytic.Device;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Precision;
 import flopcast.analytic.Preset;
+import flopcast.measure.calibration.Calibration;
 import flopcast.measure.calibration.CalibrationReport;
 import flopcast.measure.calibration.CalibrationResult;
 import flopcast.measure.calibration.CalibrationSchema;
@@ -116,22 +117,37 @@ final class CalibrateCommand implements Callable<Integer> {
 
     private static String table(CalibrationResult result, Path directory) {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s; peak %.1f GFLOP/s, bandwidth %.1f GB/s"
-                + " (one thread, measured)%n%n", result.hostCpu(), result.calibration().peakFlopsPerSecond() / 1e9,
-                result.calibration().bandwidthBytesPerSecond() / 1e9));
-        TextTable held = new TextTable("held-out step", ">measured s", ">predicted s", ">error", ">shape left out s",
-                ">error", ">host MFU");
+        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s; %d rows, %d marked invalid (left out)%n",
+                result.hostCpu(), result.measurements().size(),
+                result.measurements().stream().filter(m -> !m.valid()).count()));
+        for (Calibration calibration : result.calibrations()) {
+            text.append(String.format(Locale.ROOT, "fit %-18s peak %.1f GFLOP/s, bandwidth %.1f GB/s (measured)%s%n",
+                    calibration.label(), calibration.peakFlopsPerSecond() / 1e9,
+                    calibration.bandwidthBytesPerSecond() / 1e9, calibration == result.calibration()
+                            ? "; the extrapolation's" : ""));
+        }
+        result.unfitted().forEach(reason -> text.append("not fitted: ").append(reason).append('\n'));
+        text.append('\n');
+        TextTable held = new TextTable("backend", "held-out step", ">measured s", ">predicted s", ">error",
+                ">held out s", ">error", ">host MFU");
         for (HeldOut.StepCheck check : result.checks()) {
             boolean loso = !Double.isNaN(check.leaveOutSeconds());
-            held.row(shape(check), String.format(Locale.ROOT, "%.4f", check.measuredSeconds()),
+            held.row(check.label(), CalibrationReport.shapeLabel(check.shape()),
+                    String.format(Locale.ROOT, "%.4f", check.measuredSeconds()),
                     String.format(Locale.ROOT, "%.4f", check.predictedSeconds()), signed(check.error()),
                     loso ? String.format(Locale.ROOT, "%.4f", check.leaveOutSeconds()) : "n/a",
                     loso ? signed(check.leaveOutError()) : "n/a", String.format(Locale.ROOT, "%.2f%%",
                             100 * check.hostMfu()));
         }
         text.append(held.render());
-        text.append(String.format(Locale.ROOT, "worst held-out error %.1f%% (target %.0f%%)%n%n",
-                100 * HeldOut.worst(result.checks()), 100 * CalibrationReport.TARGET_ERROR));
+        for (String backend : HeldOut.backends(result.checks())) {
+            List<HeldOut.StepCheck> checks = HeldOut.of(result.checks(), backend);
+            text.append(String.format(Locale.ROOT, "%s: worst held-out error %.1f%% (target %.0f%%), median %.1f%%"
+                    + " (target %.0f%%), %d steps%n", backend, 100 * HeldOut.worst(checks),
+                    100 * CalibrationReport.TARGET_ERROR, 100 * HeldOut.median(checks),
+                    100 * CalibrationReport.TARGET_MEDIAN_ERROR, checks.size()));
+        }
+        text.append('\n');
         Extrapolation e = result.extrapolation();
         TextTable days = new TextTable("assumption", "peak", ">MFU", ">days", "source");
         for (Extrapolation.Row row : e.rows()) {
@@ -155,21 +171,29 @@ final class CalibrateCommand implements Callable<Integer> {
     private static ObjectNode json(CalibrationResult result, Path directory) {
         ObjectNode root = Json.object();
         root.put("host_cpu", result.hostCpu());
-        root.put("peak_flops_per_second", result.calibration().peakFlopsPerSecond());
-        root.put("bandwidth_bytes_per_second", result.calibration().bandwidthBytesPerSecond());
-        ArrayNode fits = root.putArray("fits");
-        for (EfficiencyFit fit : result.calibration().fits().values()) {
-            ObjectNode item = fits.addObject();
-            item.put("op_class", fit.opClass().label());
-            item.put("points", fit.points());
-            item.put("intercept", fit.intercept());
-            item.put("slope", fit.slope());
-            item.put("efficiency_min", fit.efficiencyMin());
-            item.put("efficiency_max", fit.efficiencyMax());
+        ArrayNode calibrations = root.putArray("calibrations");
+        for (Calibration calibration : result.calibrations()) {
+            ObjectNode one = calibrations.addObject();
+            one.put("backend", calibration.backend());
+            one.put("threads", calibration.threads());
+            one.put("peak_flops_per_second", calibration.peakFlopsPerSecond());
+            one.put("bandwidth_bytes_per_second", calibration.bandwidthBytesPerSecond());
+            ArrayNode fits = one.putArray("fits");
+            for (EfficiencyFit fit : calibration.fits().values()) {
+                ObjectNode item = fits.addObject();
+                item.put("op_class", fit.opClass().label());
+                item.put("points", fit.points());
+                item.put("intercept", fit.intercept());
+                item.put("slope", fit.slope());
+                item.put("efficiency_min", fit.efficiencyMin());
+                item.put("efficiency_max", fit.efficiencyMax());
+            }
         }
         ArrayNode held = root.putArray("held_out");
         for (HeldOut.StepCheck check : result.checks()) {
             ObjectNode item = held.addObject();
+            item.put("backend", check.backend());
+            item.put("threads", check.threads());
             item.set("shape", Json.shape(check.shape()));
             item.put("measured_seconds", check.measuredSeconds());
             item.put("predicted_seconds", check.predictedSeconds());
@@ -180,7 +204,13 @@ final class CalibrateCommand implements Callable<Integer> {
             }
             item.put("host_mfu", check.hostMfu());
         }
-        root.put("worst_error", HeldOut.worst(result.checks()));
+        ObjectNode errors = root.putObject("held_out_errors");
+        for (String backend : HeldOut.backends(result.checks())) {
+            List<HeldOut.StepCheck> checks = HeldOut.of(result.checks(), backend);
+            ObjectNode item = errors.putObject(backend);
+            item.put("worst", HeldOut.worst(checks));
+            item.put("median", HeldOut.median(checks));
+        }
         ArrayNode extrapolation = root.putArray("extrapolation");
         for (Extrapolation.Row row : result.extrapolation().rows()) {
             ObjectNode item = extrapolation.addObject();
@@ -192,10 +222,6 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         root.put("report", directory.resolve("report.md").toString());
         return root;
-    }
-
-    private static String shape(HeldOut.StepCheck check) {
-        return "d=" + check.shape().dModel() + " T=" + check.shape().contextLength() + " B=" + check.shape().batchSize();
     }
 
     private static String signed(double fraction) {

@@ -206,11 +206,16 @@ public final class ComponentKernel {
         };
     }
 
-    /** AdamW alone over one tensor of {@code parameters} values: {@link #forward()} is one step. */
+    /** AdamW alone over one tensor of {@code parameters} values, on EJML: {@link #forward()} is one step. */
     public static ComponentKernel adamW(int parameters, long seed) {
+        return adamW(parameters, seed, MatmulBackend.ejml());
+    }
+
+    /** AdamW alone over one tensor of {@code parameters} values on {@code backend}'s loops and threads. */
+    public static ComponentKernel adamW(int parameters, long seed, MatmulBackend backend) {
         Buffers b = new Buffers(new Random(seed));
         FlopCounter counter = new FlopCounter();
-        AdamW optimizer = new AdamW(new CountingOps(counter), AdamW.Hyperparameters.defaults());
+        AdamW optimizer = new AdamW(new CountingOps(counter, backend), AdamW.Hyperparameters.defaults());
         Parameter parameter = new Parameter(null, 0, b.random(1, parameters), b.random(1, parameters),
                 b.zero(1, parameters), b.zero(1, parameters));
         java.util.List<Parameter> all = java.util.List.of(parameter);

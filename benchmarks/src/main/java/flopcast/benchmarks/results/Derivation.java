@@ -1,15 +1,18 @@
 package flopcast.benchmarks.results;
 
 import flopcast.measure.results.MeasurementsSchema;
+import flopcast.measure.results.RowMark;
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.Shape;
 import flopcast.benchmarks.NamedShape;
+import flopcast.benchmarks.SteadyState;
 import flopcast.measure.HostInfo;
 import flopcast.measure.NominalPeak;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 
@@ -47,6 +50,7 @@ public final class Derivation {
         }
         Map<String, Long> stepHeap = new HashMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
+        Marks marks = new Marks();
         for (RawResult result : raw) {
             Map<String, Object> row = new LinkedHashMap<>();
             for (String column : MeasurementsSchema.names()) {
@@ -55,9 +59,7 @@ public final class Derivation {
             row.put("run_id", provenance.runId());
             row.put("benchmark", result.shortName());
             describe(result, row);
-            // the backend comparisons run at the wide shape only, so it is no parameter of theirs
-            String shapeName = result.shortName().startsWith("BackendComparison") ? "wide"
-                    : result.params().get("shape");
+            String shapeName = result.params().get("shape");
             Shape shape = shapeName == null ? null : NamedShape.byName(shapeName).shape();
             if (shape != null) {
                 MeasurementsSchema.putShape(row, shape);
@@ -85,7 +87,7 @@ public final class Derivation {
             row.put("bandwidth_bytes_per_second_measured", bandwidthByThreads.get(threads));
             boolean probe = "probe".equals(row.get("pass"));
             row.put("mfu", matmul > 0 && !probe && peak != null ? achieved / peak : null);
-            if (result.shortName().equals("StepBenchmark.step")) {
+            if (measuresHeap(result)) {
                 String backend = result.params().getOrDefault("backend", "ejml");
                 row.put("predicted_heap_bytes", CompleteAccounting.predict(shape).memory().totalBytes());
                 row.put("measured_heap_bytes", stepHeap.computeIfAbsent(backend + " " + shape.describe(),
@@ -95,6 +97,12 @@ public final class Derivation {
                 row.put("parameters", parameters);
                 row.put("predicted_heap_bytes", 16L * parameters);
                 row.put("measured_heap_bytes", heap.adamW(parameters));
+            }
+            row.put("valid", true);
+            row.put("status", RowMark.OK);
+            if (result.perOp("unsettled") > 0) {
+                marks.add(row, RowMark.UNSETTLED_WARMUP, String.format(Locale.ROOT, "no settled time within the %.0f s"
+                        + " warm-up bound: JIT still compiling or times still moving", SteadyState.MAX_SECONDS));
             }
             Double allocated = result.secondary().get("gc.alloc.rate.norm");
             row.put("allocated_bytes_per_op", allocated);
@@ -106,7 +114,93 @@ public final class Derivation {
             row.put("utc_time", provenance.utcTime());
             rows.add(row);
         }
+        markProbesAndRates(rows, marks);
         return rows;
+    }
+
+    /** Heap is measured for the steps of the model at one or all threads, not for EJML's minute-long wide step. */
+    private static boolean measuresHeap(RawResult result) {
+        String name = result.shortName();
+        return name.equals("StepBenchmark.step") || name.equals("VectorStepBenchmark.step");
+    }
+
+    /**
+     * Marks what no single row shows: a peak probe below half its nominal peak or with one thread
+     * above all threads (and every MFU that divides by it), an MFU outside (0, 1], and a memory-bound
+     * row faster than the measured bandwidth at its thread count (cache-resident).
+     */
+    static void markProbesAndRates(List<Map<String, Object>> rows, Marks marks) {
+        Map<Integer, String> failedPeak = new HashMap<>();
+        Map<Integer, Map<String, Object>> peaks = new HashMap<>();
+        for (Map<String, Object> row : rows) {
+            if ("peak_flops".equals(row.get("component"))) {
+                peaks.put((Integer) row.get("threads"), row);
+            }
+        }
+        for (Map<String, Object> peak : peaks.values()) {
+            double measured = (Double) peak.get("achieved_flops_per_second");
+            Double nominal = (Double) peak.get("peak_flops_per_second_nominal");
+            if (nominal != null && measured < 0.5 * nominal) {
+                failedPeak.put((Integer) peak.get("threads"), String.format(Locale.ROOT, "%.1f GFLOP/s measured, below"
+                        + " half the nominal %.1f", measured / 1e9, nominal / 1e9));
+            }
+        }
+        Map<String, Object> one = peaks.get(1);
+        int most = peaks.keySet().stream().mapToInt(Integer::intValue).max().orElse(1);
+        if (one != null && most > 1 && (Double) one.get("achieved_flops_per_second")
+                > (Double) peaks.get(most).get("achieved_flops_per_second")) {
+            String detail = String.format(Locale.ROOT, "one-thread peak %.1f GFLOP/s above the %d-thread %.1f",
+                    (Double) one.get("achieved_flops_per_second") / 1e9, most,
+                    (Double) peaks.get(most).get("achieved_flops_per_second") / 1e9);
+            failedPeak.merge(1, detail, (a, b) -> a + ", " + b);
+            failedPeak.merge(most, detail, (a, b) -> a + ", " + b);
+        }
+        for (Map<String, Object> row : rows) {
+            int threads = (Integer) row.get("threads");
+            if ("peak_flops".equals(row.get("component")) && failedPeak.containsKey(threads)) {
+                marks.add(row, RowMark.PEAK_PROBE_FAILED, failedPeak.get(threads));
+            }
+            Double mfu = (Double) row.get("mfu");
+            if (mfu == null) {
+                continue;
+            }
+            if (failedPeak.containsKey(threads)) {
+                marks.add(row, RowMark.PEAK_PROBE_FAILED, "the " + threads + "-thread probe this MFU divides by failed");
+            }
+            if (!(mfu > 0 && mfu <= 1)) {
+                marks.add(row, RowMark.MFU_OUT_OF_RANGE, String.format(Locale.ROOT, "MFU %.3f outside (0, 1]", mfu));
+            }
+        }
+        for (Map<String, Object> row : rows) {
+            Double bandwidth = (Double) row.get("bandwidth_bytes_per_second_measured");
+            Double achieved = (Double) row.get("achieved_bytes_per_second");
+            boolean memoryBound = ((Long) row.get("predicted_flops")) == 0 && !"probe".equals(row.get("pass"))
+                    && !"step".equals(row.get("pass"));
+            if (memoryBound && bandwidth != null && achieved != null && achieved > bandwidth) {
+                marks.add(row, RowMark.CACHE_RESIDENT, String.format(Locale.ROOT, "%.1f GB/s, above the measured"
+                        + " %d-thread bandwidth %.1f", achieved / 1e9, threads(row), bandwidth / 1e9));
+            }
+        }
+    }
+
+    private static int threads(Map<String, Object> row) {
+        return (Integer) row.get("threads");
+    }
+
+    /** Adds marks to rows' valid and status columns. */
+    static final class Marks {
+        void add(Map<String, Object> row, RowMark mark, String detail) {
+            String status = (String) row.get("status");
+            List<String> described = new ArrayList<>();
+            if (!RowMark.OK.equals(status)) {
+                described.add(status);
+            }
+            described.add(mark.describe(detail));
+            row.put("status", RowMark.status(described));
+            if (mark.invalidates()) {
+                row.put("valid", false);
+            }
+        }
     }
 
     /** Component, pass and backend from the benchmark's class and parameters. */
@@ -115,11 +209,11 @@ public final class Derivation {
         String className = name.substring(0, name.indexOf('.'));
         String backend = result.params().getOrDefault("backend", "ejml").replace("-all", "");
         switch (className) {
-            case "MatmulBenchmark", "ElementwiseBenchmark", "VectorMatmulBenchmark" -> set(row,
-                    result.params().get("component"), result.params().get("pass"), backend);
-            case "StepBenchmark", "BackendComparisonBenchmark", "BackendComparisonEjmlBenchmark" -> set(row, "step",
-                    "step", backend);
-            case "AdamWBenchmark" -> set(row, "adamw", "optimizer", "ejml");
+            case "MatmulBenchmark", "ElementwiseBenchmark", "VectorMatmulBenchmark", "VectorElementwiseBenchmark" -> set(
+                    row, result.params().get("component"), result.params().get("pass"), backend);
+            case "StepBenchmark", "VectorStepBenchmark", "BackendComparisonEjmlBenchmark" -> set(row, "step", "step",
+                    backend);
+            case "AdamWBenchmark" -> set(row, "adamw", "optimizer", backend);
             case "PeakFlopsProbe" -> set(row, "peak_flops", "probe", "probe");
             case "BandwidthProbe" -> set(row, name.endsWith(".copy") ? "bandwidth_copy" : "bandwidth_triad", "probe",
                     "probe");

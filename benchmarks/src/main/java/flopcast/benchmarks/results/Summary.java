@@ -1,5 +1,6 @@
 package flopcast.benchmarks.results;
 
+import flopcast.measure.results.RowMark;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -48,11 +49,30 @@ public final class Summary {
                         + " thread(s) " + giga(row, "achieved_bytes_per_second").replace("G", "GB/s"));
             }
         }
+        text.append(marks(rows));
         if (!peaks.isEmpty()) {
             text.append("  peak FLOP/s     ").append(String.join("; ", peaks)).append('\n');
         }
         if (!bandwidths.isEmpty()) {
             text.append("  bandwidth       ").append(String.join("; ", bandwidths)).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** How many rows are invalid or cache-resident, by mark, with one example of each. */
+    static String marks(List<Map<String, String>> rows) {
+        long invalid = rows.stream().filter(r -> r.get("valid").equals("false")).count();
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "  rows            %d valid, %d marked invalid"
+                + " (calibration leaves them out)%n", rows.size() - invalid, invalid));
+        for (RowMark mark : RowMark.values()) {
+            List<Map<String, String>> marked = rows.stream().filter(r -> RowMark.of(r.get("status")).contains(mark))
+                    .toList();
+            if (!marked.isEmpty()) {
+                Map<String, String> first = marked.get(0);
+                text.append(String.format(Locale.ROOT, "    %-17s %d row(s)%s, e.g. %s %s %s: %s%n", mark.key(),
+                        marked.size(), mark.invalidates() ? "" : " (valid)", first.get("benchmark"),
+                        first.get("component"), first.get("backend"), first.get("status")));
+            }
         }
         return text.toString();
     }

@@ -41,61 +41,56 @@ public final class Charts {
         return written;
     }
 
+    /** Each step's held-out prediction against its measured time, one series per backend and thread count. */
     private static XYChart stepTime(CalibrationResult result) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Step time: predicted against measured").xAxisTitle("measured seconds per step")
-                .yAxisTitle("predicted seconds per step").build();
+                .title("Step time: held-out prediction against measured").xAxisTitle("measured seconds per step")
+                .yAxisTitle("predicted seconds per step, from the other shapes' component rows").build();
         chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
-        List<Double> measured = new ArrayList<>();
-        List<Double> predicted = new ArrayList<>();
-        List<Double> leaveOutMeasured = new ArrayList<>();
-        List<Double> leaveOut = new ArrayList<>();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        double low = result.checks().stream().mapToDouble(HeldOut.StepCheck::measuredSeconds).min().orElse(1) / 2;
+        double high = 2 * result.checks().stream().mapToDouble(HeldOut.StepCheck::measuredSeconds).max().orElse(1);
+        XYSeries line = chart.addSeries("y = x", List.of(low, high), List.of(low, high));
+        line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        line.setMarker(SeriesMarkers.NONE);
+        Map<String, List<Double>> measured = new LinkedHashMap<>();
+        Map<String, List<Double>> predicted = new LinkedHashMap<>();
         for (HeldOut.StepCheck check : result.checks()) {
-            measured.add(check.measuredSeconds());
-            predicted.add(check.predictedSeconds());
             if (!Double.isNaN(check.leaveOutSeconds())) {
-                leaveOutMeasured.add(check.measuredSeconds());
-                leaveOut.add(check.leaveOutSeconds());
+                measured.computeIfAbsent(check.label(), k -> new ArrayList<>()).add(check.measuredSeconds());
+                predicted.computeIfAbsent(check.label(), k -> new ArrayList<>()).add(check.leaveOutSeconds());
             }
         }
-        double low = 0.5 * measured.stream().mapToDouble(Double::doubleValue).min().orElse(1);
-        double high = 2 * measured.stream().mapToDouble(Double::doubleValue).max().orElse(1);
-        XYSeries line = chart.addSeries("y = x", List.of(low, high), List.of(low, high));
-        line.setMarker(SeriesMarkers.NONE);
-        chart.addSeries("fitted on every component row", measured, predicted).setXYSeriesRenderStyle(
-                XYSeries.XYSeriesRenderStyle.Scatter);
-        if (!leaveOut.isEmpty()) {
-            chart.addSeries("this shape's components left out", leaveOutMeasured, leaveOut).setXYSeriesRenderStyle(
-                    XYSeries.XYSeriesRenderStyle.Scatter);
-        }
+        measured.forEach((label, x) -> chart.addSeries(label, x, predicted.get(label)));
         return chart;
     }
 
+    /** Efficiency against size: matmuls one series per backend, thread count and pass; memory-bound ops one per backend and thread count. */
     private static XYChart efficiency(CalibrationResult result, boolean matmul) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(matmul ? "Matmul efficiency (achieved / measured peak)"
-                        : "Memory-bound efficiency (achieved bytes/s / measured bandwidth)")
+                .title(matmul ? "Matmul efficiency (achieved / measured peak at the row's thread count)"
+                        : "Memory-bound efficiency (achieved bytes/s / measured bandwidth at the row's thread count)")
                 .xAxisTitle(matmul ? "arithmetic intensity, FLOPs per byte" : "bytes per op")
                 .yAxisTitle("efficiency").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        Calibration calibration = result.calibration();
-        for (OpClass op : OpClass.values()) {
-            if (op.computeBound() != matmul) {
-                continue;
-            }
-            List<Double> sizes = new ArrayList<>();
-            List<Double> efficiencies = new ArrayList<>();
+        for (Calibration calibration : result.calibrations()) {
+            Map<String, List<Double>> sizes = new LinkedHashMap<>();
+            Map<String, List<Double>> efficiencies = new LinkedHashMap<>();
             for (Measurement m : result.measurements()) {
-                if (m.threads() == 1 && OpClass.of(m).filter(op::equals).isPresent()) {
-                    sizes.add(op.size(m.matmulFlops(), m.bytes()));
-                    efficiencies.add(op.computeBound() ? m.flopsPerSecond() / calibration.peakFlopsPerSecond()
-                            : m.bytesPerSecond() / calibration.bandwidthBytesPerSecond());
+                var opClass = OpClass.of(m);
+                if (opClass.isEmpty() || opClass.get().computeBound() != matmul || !calibration.describes(m)
+                        || !m.valid()) {
+                    continue;
                 }
+                OpClass op = opClass.get();
+                String series = calibration.label() + (matmul ? ", " + op.label().replace("matmul ", "") : "");
+                sizes.computeIfAbsent(series, k -> new ArrayList<>()).add(op.size(m.matmulFlops(), m.bytes()));
+                efficiencies.computeIfAbsent(series, k -> new ArrayList<>()).add(op.computeBound()
+                        ? m.flopsPerSecond() / calibration.peakFlopsPerSecond()
+                        : m.bytesPerSecond() / calibration.bandwidthBytesPerSecond());
             }
-            if (!sizes.isEmpty()) {
-                chart.addSeries(op.label(), sizes, efficiencies);
-            }
+            sizes.forEach((series, x) -> chart.addSeries(series, x, efficiencies.get(series)));
         }
         return chart;
     }

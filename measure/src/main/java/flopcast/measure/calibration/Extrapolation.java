@@ -49,16 +49,16 @@ public final class Extrapolation {
     private final Device device;
     private final Precision precision;
     private final long steps;
-    private final Calibration host;
+    private final List<Calibration> host;
 
     /**
      * @param target    the model at the target batch
      * @param device    where it would train
      * @param precision the peak the model-based rows divide by
      * @param steps     optimizer steps
-     * @param host      the calibration measured here
+     * @param host      the calibrations measured here, the primary (the vector backend's, where measured) first
      */
-    public Extrapolation(Shape target, Device device, Precision precision, long steps, Calibration host) {
+    public Extrapolation(Shape target, Device device, Precision precision, long steps, List<Calibration> host) {
         this.target = target;
         this.device = device;
         this.precision = precision;
@@ -81,12 +81,18 @@ public final class Extrapolation {
                     figure.precision(), figure.mfu(), days(complete.flops().step(), bf16, figure.mfu()),
                     figure.source()));
         }
-        rows.add(modelRow("step-time model, host-calibrated efficiencies (this host's kernels) on the device's "
-                + precision.cliName() + " peak and bandwidth", onDevice(host::of), "this run's calibration"));
+        for (Calibration calibration : host) {
+            rows.add(modelRow("step-time model, host-calibrated efficiencies (" + calibration.label() + ") on the device's "
+                    + precision.cliName() + " peak and bandwidth: transfers each op class's efficiency against arithmetic"
+                    + " intensity or bytes per op, not the device's own kernels", onDevice(calibration::of),
+                    "this run's calibration"));
+        }
+        Calibration primary = host.get(0);
         double mamf = AchievableMatmul.bf16Fraction(device);
         rows.add(modelRow(String.format(Locale.ROOT, "step-time model, cited matmul efficiency %.1f%% (measured in bf16)"
-                + " on the %s peak; memory-bound ops host-calibrated", 100 * mamf, precision.cliName()),
-                onDevice((op, size) -> op.computeBound() ? mamf : host.of(op, size)), AchievableMatmul.SOURCE));
+                + " on the %s peak; memory-bound ops host-calibrated (%s)", 100 * mamf, precision.cliName(),
+                primary.label()), onDevice((op, size) -> op.computeBound() ? mamf : primary.of(op, size)),
+                AchievableMatmul.SOURCE));
         return rows;
     }
 

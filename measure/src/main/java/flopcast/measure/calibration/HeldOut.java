@@ -3,25 +3,30 @@ package flopcast.measure.calibration;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The calibrated model checked on what it was not fitted on: every measured step, predicted from
- * all component rows; and each shape's step again, predicted from the other shapes' component rows
- * only (leave one shape out).
+ * The calibrated model checked on what it was not fitted on: every valid measured step of a
+ * backend and thread count that has a calibration, predicted from all of that calibration's
+ * component rows, and again from the component rows of the other shapes only (held out). A step
+ * whose shape has no component rows is held out either way.
  */
 public final class HeldOut {
 
     /**
+     * @param backend          the step's backend
+     * @param threads          threads its kernels used
      * @param shape            the step's shape
      * @param measuredSeconds  JMH's time per step
-     * @param predictedSeconds the model fitted on every component row
-     * @param leaveOutSeconds  the model fitted without this shape's component rows
+     * @param predictedSeconds the model fitted on every component row of its backend and thread count
+     * @param leaveOutSeconds  the model fitted without this shape's component rows; NaN when no other shape was measured
      * @param modelFlops       forward plus backward matmul FLOPs of the step
-     * @param hostMfu          model FLOPs / (measured time x measured one-thread peak)
+     * @param hostMfu          model FLOPs / (measured time x measured peak at the step's thread count)
      */
-    public record StepCheck(Shape shape, double measuredSeconds, double predictedSeconds, double leaveOutSeconds,
-            long modelFlops, double hostMfu) {
+    public record StepCheck(String backend, int threads, Shape shape, double measuredSeconds, double predictedSeconds,
+            double leaveOutSeconds, long modelFlops, double hostMfu) {
 
         public double error() {
             return predictedSeconds / measuredSeconds - 1;
@@ -30,31 +35,40 @@ public final class HeldOut {
         public double leaveOutError() {
             return leaveOutSeconds / measuredSeconds - 1;
         }
+
+        public String label() {
+            return Calibration.label(backend, threads);
+        }
     }
 
     private HeldOut() {
     }
 
-    public static List<StepCheck> check(List<Measurement> rows, Calibration all) {
+    /** Every valid step that one of {@code calibrations} describes, checked against it. */
+    public static List<StepCheck> check(List<Measurement> rows, List<Calibration> calibrations) {
         List<StepCheck> checks = new ArrayList<>();
         for (Measurement step : rows) {
-            if (!step.pass().equals("step") || step.threads() != 1
-                    || !step.backend().equals(Calibration.REFERENCE_BACKEND)) {
+            if (!step.pass().equals("step") || !step.valid()) {
                 continue;
             }
+            Optional<Calibration> fitted = calibrations.stream().filter(c -> c.describes(step)).findFirst();
+            if (fitted.isEmpty()) {
+                continue;
+            }
+            Calibration all = fitted.get();
             Shape shape = step.shape();
-            checks.add(new StepCheck(shape, step.secondsPerOp(), all.predictStep(shape).seconds(),
-                    leaveShapeOut(rows, shape), step.matmulFlops(),
+            checks.add(new StepCheck(step.backend(), step.threads(), shape, step.secondsPerOp(),
+                    all.predictStep(shape).seconds(), leaveShapeOut(rows, all, shape), step.matmulFlops(),
                     step.matmulFlops() / (step.secondsPerOp() * all.peakFlopsPerSecond())));
         }
         return checks;
     }
 
     /** The step predicted without its shape's component rows; NaN when no other shape was measured. */
-    private static double leaveShapeOut(List<Measurement> rows, Shape shape) {
+    private static double leaveShapeOut(List<Measurement> rows, Calibration all, Shape shape) {
         try {
-            return Calibration.fit(rows, r -> r.shape() == null || !r.shape().equals(shape)).predictStep(shape)
-                    .seconds();
+            return Calibration.fit(rows, all.backend(), all.threads(), r -> r.shape() == null || !r.shape().equals(shape))
+                    .predictStep(shape).seconds();
         } catch (InvalidInputException e) {
             return Double.NaN;
         }
@@ -77,7 +91,7 @@ public final class HeldOut {
     public static List<BackendStep> byBackend(List<Measurement> rows) {
         List<BackendStep> steps = new ArrayList<>();
         for (Measurement row : rows) {
-            if (!row.pass().equals("step")) {
+            if (!row.pass().equals("step") || !row.valid()) {
                 continue;
             }
             double peak = rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == row.threads())
@@ -88,15 +102,35 @@ public final class HeldOut {
         return steps;
     }
 
-    /** The largest absolute error, of either kind (leave-one-out where it could be computed). */
+    /** The held-out errors: each check's prediction from the other shapes, where one could be made. */
+    private static double[] heldOutErrors(List<StepCheck> checks) {
+        return checks.stream().filter(c -> !Double.isNaN(c.leaveOutSeconds()))
+                .mapToDouble(c -> Math.abs(c.leaveOutError())).sorted().toArray();
+    }
+
+    /** The largest absolute held-out error; NaN when no step could be held out. */
     public static double worst(List<StepCheck> checks) {
-        double worst = 0;
-        for (StepCheck check : checks) {
-            worst = Math.max(worst, Math.abs(check.error()));
-            if (!Double.isNaN(check.leaveOutSeconds())) {
-                worst = Math.max(worst, Math.abs(check.leaveOutError()));
-            }
+        double[] errors = heldOutErrors(checks);
+        return errors.length == 0 ? Double.NaN : errors[errors.length - 1];
+    }
+
+    /** The median absolute held-out error; NaN when no step could be held out. */
+    public static double median(List<StepCheck> checks) {
+        double[] errors = heldOutErrors(checks);
+        if (errors.length == 0) {
+            return Double.NaN;
         }
-        return worst;
+        int middle = errors.length / 2;
+        return errors.length % 2 == 1 ? errors[middle] : (errors[middle - 1] + errors[middle]) / 2;
+    }
+
+    /** The checks of one backend (all its thread counts). */
+    public static List<StepCheck> of(List<StepCheck> checks, String backend) {
+        return checks.stream().filter(c -> c.backend().equals(backend)).toList();
+    }
+
+    /** The distinct backends among {@code checks}, in order. */
+    public static List<String> backends(List<StepCheck> checks) {
+        return Arrays.asList(checks.stream().map(StepCheck::backend).distinct().toArray(String[]::new));
     }
 }

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param hostCpu     the host it ran on
  * @param predictedHeapBytes step and AdamW rows: predicted bytes
  * @param measuredHeapBytes  step and AdamW rows: measured live bytes
+ * @param valid       false when the derivation marked the row invalid (calibration never fits it)
+ * @param status      ok, or the row's marks
  */
 public record Measurement(String component, String pass, String backend, Shape shape, Long parameters, int threads,
         long matmulFlops, long bytes, double secondsPerOp, String hostCpu, Long predictedHeapBytes,
-        Long measuredHeapBytes) {
+        Long measuredHeapBytes, boolean valid, String status) {
 
     /** Parses a row read by {@code MeasurementsCsv}; a value that does not parse is refused with one line. */
     public static Measurement of(Map<String, String> row, int line) {
@@ -37,10 +39,19 @@ public record Measurement(String component, String pass, String backend, Shape s
             return new Measurement(row.get("component"), row.get("pass"), row.get("backend"), shape,
                     optionalLong(row, "parameters"), Integer.parseInt(row.get("threads")), longOf(row, "predicted_flops"),
                     longOf(row, "predicted_bytes"), seconds, row.get("host_cpu"),
-                    optionalLong(row, "predicted_heap_bytes"), optionalLong(row, "measured_heap_bytes"));
+                    optionalLong(row, "predicted_heap_bytes"), optionalLong(row, "measured_heap_bytes"),
+                    booleanOf(row, "valid"), row.get("status"));
         } catch (NumberFormatException | InvalidInputException e) {
             throw new InvalidInputException("measurements row " + line + " is malformed: " + e.getMessage());
         }
+    }
+
+    private static boolean booleanOf(Map<String, String> row, String column) {
+        return switch (row.get(column)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new NumberFormatException(column + " '" + row.get(column) + "' is neither true nor false");
+        };
     }
 
     private static long longOf(Map<String, String> row, String column) {

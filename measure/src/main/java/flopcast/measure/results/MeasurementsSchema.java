@@ -48,6 +48,11 @@ public final class MeasurementsSchema {
                     + "in this run; empty where it did not run at that count"),
             new CsvColumn("mfu", "1", "achieved_flops_per_second / peak_flops_per_second_measured, on rows with "
                     + "matmul FLOPs (not the probe itself)"),
+            new CsvColumn("valid", "-", "true, or false when a mark in status invalidates the row (physically "
+                    + "impossible, or timed before its code settled); calibration fits valid rows only"),
+            new CsvColumn("status", "-", "ok, or the row's marks separated by '; ', each 'key (detail)': "
+                    + "mfu_out_of_range, peak_probe_failed, unsettled_warmup (each invalidates the row), "
+                    + "cache_resident (valid: a memory-bound op above the measured bandwidth, its data in cache)"),
             new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; "
                     + "adamw rows: 16 bytes per parameter"),
             new CsvColumn("measured_heap_bytes", "B", "the live float[] and int[] bytes the same model (or "

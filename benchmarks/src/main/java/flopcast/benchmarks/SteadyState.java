@@ -1,0 +1,127 @@
+package flopcast.benchmarks;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+
+/**
+ * Runs a benchmark's op before JMH times it, until the JIT has compiled it: a warm-up that follows
+ * compilation, not a clock. The op runs in rounds of at least {@link #ROUND_NANOS} (and at least
+ * one call). A round is quiet when the JIT finished no compilation during it (HotSpot's total
+ * compilation time did not move) and the threads Java cannot see (the JIT's compiler threads, and
+ * the collector's) used under {@link #HIDDEN_CPU} of its wall time: the process's CPU time less
+ * that of every Java thread. Warm-up ends after {@link #QUIET_ROUNDS} quiet rounds in a row whose
+ * times per op agree within {@link #AGREEMENT}, or after {@link #MAX_SECONDS} without that: the
+ * trial is then marked unsettled ({@link Work#unsettled}), and the derivation marks its row invalid.
+ *
+ * <p>Why: the Vector API's operations run as Java fallbacks, some hundred times slower, until C2
+ * compiles the method that calls them. A fixed warm-up of 100 ms (the quick run's) timed those
+ * fallbacks: the vector GEMM at 0.1 to 0.8 GFLOP/s where the compiled code reaches 60 to 160, and
+ * the FMA probe at a quarter of its compiled peak. How long compilation takes depends on the host
+ * and on what else runs on it, so no clock fits every host. Compilation time alone is not enough:
+ * HotSpot adds a compilation's time when it completes, so a round during a long C2 compilation looks
+ * quiet; the compiler thread's CPU time shows it (seen: the tiny output projection's forward passed
+ * a compilation-time-only check at 43 ms a call, then ran at 0.1 ms once compiled).
+ */
+public final class SteadyState {
+    /** A round is at least this long, so that one round's time per op is not one call's noise. */
+    static final long ROUND_NANOS = 80_000_000L;
+    /** Successive quiet rounds agree when their times per op differ by at most this fraction. */
+    static final double AGREEMENT = 0.10;
+    /** Quiet rounds in a row that end the warm-up. */
+    static final int QUIET_ROUNDS = 3;
+    /** CPU time of threads invisible to Java, as a fraction of a round's wall time, below which the JIT is idle. */
+    static final double HIDDEN_CPU = 0.05;
+    /** The bound on one trial's warm-up: the wide vector step settles in three to five seconds. */
+    public static final double MAX_SECONDS = 8;
+    /** Whether every warm-up in this JVM settled (one trial per fork, so: this trial's). */
+    private static volatile boolean settled = true;
+
+    private SteadyState() {
+    }
+
+    /** An op to warm: returns something so that the JIT cannot drop it. */
+    @FunctionalInterface
+    interface Op {
+        Object run();
+    }
+
+    /** Warms {@code op} until it is compiled and steady (see the class comment). Returns the rounds it took. */
+    static int warm(Op op) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean canSeeJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long deadline = System.nanoTime() + (long) (MAX_SECONDS * 1e9);
+        double[] perOp = new double[QUIET_ROUNDS];
+        int quiet = 0;
+        int rounds = 0;
+        Object sink = null;
+        while (true) {
+            long compiledBefore = canSeeJit ? jit.getTotalCompilationTime() : 0;
+            long hiddenBefore = hiddenCpuNanos();
+            long start = System.nanoTime();
+            long calls = 0;
+            long elapsed;
+            do {
+                sink = op.run();
+                calls++;
+                elapsed = System.nanoTime() - start;
+            } while (elapsed < ROUND_NANOS);
+            rounds++;
+            boolean jitIdle = (!canSeeJit || jit.getTotalCompilationTime() == compiledBefore)
+                    && hiddenCpuNanos() - hiddenBefore < HIDDEN_CPU * elapsed;
+            quiet = jitIdle ? quiet + 1 : 0;
+            if (quiet > 0) {
+                perOp[(quiet - 1) % QUIET_ROUNDS] = (double) elapsed / calls;
+            }
+            if (quiet >= QUIET_ROUNDS && agree(perOp)) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                settled = false;
+                break;
+            }
+        }
+        blackhole(sink);
+        return rounds;
+    }
+
+    private static boolean agree(double[] times) {
+        double low = Double.POSITIVE_INFINITY;
+        double high = 0;
+        for (double time : times) {
+            low = Math.min(low, time);
+            high = Math.max(high, time);
+        }
+        return high <= (1 + AGREEMENT) * low;
+    }
+
+    /**
+     * The process's CPU time less that of every live Java thread: the JIT's compiler threads and the
+     * collector's, which Java does not list. 0 where the JVM cannot measure either.
+     */
+    private static long hiddenCpuNanos() {
+        if (!(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)) {
+            return 0;
+        }
+        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
+                || !threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+            return 0;
+        }
+        long visible = 0;
+        for (long cpu : threads.getThreadCpuTime(threads.getAllThreadIds())) {
+            visible += Math.max(0, cpu);
+        }
+        return os.getProcessCpuTime() - visible;
+    }
+
+    /** Whether every warm-up so far in this JVM settled. */
+    static boolean settled() {
+        return settled;
+    }
+
+    /** Keeps the warm-up's last result observable (a volatile write of its hash). */
+    private static volatile int observed;
+
+    private static void blackhole(Object value) {
+        observed = System.identityHashCode(value);
+    }
+}

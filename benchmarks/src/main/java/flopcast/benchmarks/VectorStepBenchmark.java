@@ -1,0 +1,49 @@
+package flopcast.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How long does one whole training step take on the vector backend on every processor, at shapes
+ * unlike each other (d from 128 to 768, T from 32 to 512, B from 2 to 32, L from 1 to 8, V from 512
+ * to 16384, d_ff/d from 2.7 to 8, h = 3 and 5, T above d)? These are the step-time model's held-out
+ * set: calibration predicts each from the component rows of the other shapes only. The
+ * {@code wide} row is the vector side of {@link BackendComparisonEjmlBenchmark}. Timed after
+ * {@link SteadyState} has seen the step settle (C2 compiles the Vector API kernels in seconds).
+ *
+ * <p>A broken result looks like a step faster than the sum of its parts, or an MFU far from its
+ * neighbours' at a similar size. Run alone: {@code mvn jmh:run -Djmh.include=VectorStep}.
+ */
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 1, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 6, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+public class VectorStepBenchmark extends BenchmarkSettings {
+    @Param({"tiny", "small", "wide", "long", "deep", "vocab", "ffn", "narrow", "batch", "broad"})
+    public String shape;
+
+    /** One value: a parameter, so that results name their backend like every other step's. */
+    @Param({"vector-all"})
+    public String backend;
+
+    private StepFixture fixture;
+
+    @Setup(Level.Trial)
+    public void buildModel() {
+        fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
+        SteadyState.warm(fixture::step);
+    }
+
+    @Benchmark
+    public float step(Work work) {
+        return fixture.step(work);
+    }
+}
