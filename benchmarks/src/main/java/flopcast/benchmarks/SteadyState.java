@@ -6,10 +6,12 @@ import java.lang.management.ManagementFactory;
 /**
  * Runs a benchmark's op before JMH times it, until the JIT has compiled it: a warm-up that follows
  * compilation, not a clock. The op runs in rounds of at least {@link #ROUND_NANOS} (and at least
- * one call). A round is quiet when the JIT finished no compilation during it (HotSpot's total
- * compilation time did not move) and the threads Java cannot see (the JIT's compiler threads, and
- * the collector's) used under {@link #HIDDEN_CPU} of its wall time: the process's CPU time less
- * that of every Java thread. Warm-up ends after {@link #QUIET_ROUNDS} quiet rounds in a row whose
+ * one call). A round is quiet when the compilations HotSpot finished during it took under
+ * {@link #COMPILING} of its wall time (small methods keep compiling for a while: a millisecond now
+ * and then) and the threads Java cannot see (the JIT's compiler threads, and the collector's) used
+ * under {@link #HIDDEN_CPU} of it: the process's CPU time less that of every Java thread, which the
+ * OS counts in 10 ms ticks (so a tenth of a round is noise; a busy compiler thread shows as a third
+ * to two thirds). Warm-up ends after {@link #QUIET_ROUNDS} quiet rounds in a row whose
  * times per op agree within {@link #AGREEMENT}, or after {@link #MAX_SECONDS} without that: the
  * trial is then marked unsettled ({@link Work#unsettled}), and the derivation marks its row invalid.
  *
@@ -24,13 +26,15 @@ import java.lang.management.ManagementFactory;
  */
 public final class SteadyState {
     /** A round is at least this long, so that one round's time per op is not one call's noise. */
-    static final long ROUND_NANOS = 80_000_000L;
+    static final long ROUND_NANOS = 100_000_000L;
     /** Successive quiet rounds agree when their times per op differ by at most this fraction. */
     static final double AGREEMENT = 0.10;
     /** Quiet rounds in a row that end the warm-up. */
     static final int QUIET_ROUNDS = 3;
+    /** Compilation time finished in a round, as a fraction of its wall time, below which the JIT is idle. */
+    static final double COMPILING = 0.05;
     /** CPU time of threads invisible to Java, as a fraction of a round's wall time, below which the JIT is idle. */
-    static final double HIDDEN_CPU = 0.05;
+    static final double HIDDEN_CPU = 0.25;
     /** The bound on one trial's warm-up: the wide vector step settles in three to five seconds. */
     public static final double MAX_SECONDS = 8;
     /** Whether every warm-up in this JVM settled (one trial per fork, so: this trial's). */
@@ -66,7 +70,8 @@ public final class SteadyState {
                 elapsed = System.nanoTime() - start;
             } while (elapsed < ROUND_NANOS);
             rounds++;
-            boolean jitIdle = (!canSeeJit || jit.getTotalCompilationTime() == compiledBefore)
+            long compiledMillis = canSeeJit ? jit.getTotalCompilationTime() - compiledBefore : 0;
+            boolean jitIdle = compiledMillis * 1e6 < COMPILING * elapsed
                     && hiddenCpuNanos() - hiddenBefore < HIDDEN_CPU * elapsed;
             quiet = jitIdle ? quiet + 1 : 0;
             if (quiet > 0) {

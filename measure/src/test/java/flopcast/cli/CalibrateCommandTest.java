@@ -67,11 +67,19 @@ class CalibrateCommandTest {
         List<Map<String, Object>> broken = SyntheticRows.twoShapes("Test CPU");
         broken.get(3).put("score_seconds_per_op", "fast");
         Path malformed = results(Files.createDirectory(directory.resolve("malformed")), broken);
+        List<Map<String, Object>> failed = SyntheticRows.twoShapes("Test CPU");
+        Map<String, Object> allThreads = new java.util.LinkedHashMap<>(failed.get(0));
+        allThreads.put("threads", 2);
+        allThreads.put("valid", false);
+        allThreads.put("status", "peak_probe_failed (one-thread peak 100.0 GFLOP/s above the 2-thread 90.0)");
+        failed.add(allThreads);
+        Path failedProbe = results(Files.createDirectory(directory.resolve("failed")), failed);
         String[][] cases = {
             {"no measurements file", "--results", directory.resolve("absent.csv").toString()},
             {"is empty", "--results", empty.toString()},
             {"is not a flopcast measurements.csv", "--results", foreign.toString()},
-            {"has no single-thread step rows", "--results", stepless.toString()},
+            {"has no valid step rows", "--results", stepless.toString()},
+            {"the 2-thread peak probe failed", "--results", failedProbe.toString()},
             {"row 5 is malformed", "--results", malformed.toString()},
             {"--host 'nowhere' is not in", "--results", stepless.toString(), "--host",
                 "nowhere"},

@@ -2,6 +2,7 @@ package flopcast.benchmarks.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.Shape;
@@ -137,5 +138,118 @@ class DerivationTest {
         // no matmul: achieved FLOP/s counts the optimizer's, 14,008 / 1e-5 s
         assertEquals(1.4008e9, (double) adamW.get("achieved_flops_per_second"), 1.4008e9 * RELATIVE);
         assertNull(adamW.get("mfu"));
+    }
+
+    /** One JMH result: {@code perOp} counters are per op (the derivation divides by ops = 10). */
+    private static String entry(String benchmark, int threads, String params, double score, long matmulFlops,
+            long bytes, long unsettled) {
+        return String.format(java.util.Locale.ROOT, """
+                {"benchmark": "flopcast.benchmarks.%s", "mode": "avgt", "threads": %d, "jdkVersion": "17",
+                 "vmName": "TestVM", "params": {%s},
+                 "primaryMetric": {"score": %s, "scoreError": 0.00001, "scoreUnit": "s/op"},
+                 "secondaryMetrics": {"ops": {"score": 10}, "matmulFlops": {"score": %d},
+                   "elementwiseFlops": {"score": 0}, "optimizerFlops": {"score": 0}, "bytes": {"score": %d},
+                   "unsettled": {"score": %d}}}""", benchmark, threads, params, Double.toString(score),
+                10 * matmulFlops, 10 * bytes, 10 * unsettled);
+    }
+
+    /**
+     * Probes (the host's nominal peak is 64 GFLOP/s on one core, 128 on two), a one-thread matmul
+     * row, a memory-bound row and a second matmul row whose warm-up did not settle.
+     *
+     * @param oneThreadPeak   the one-thread probe's FLOP/s
+     * @param allThreadPeak   the two-thread probe's FLOP/s (JMH's two threads each do half)
+     * @param matmulSeconds   the one-thread matmul's time for 1e9 FLOPs
+     */
+    private static Map<String, Map<String, Object>> marked(Path directory, double oneThreadPeak, double allThreadPeak,
+            double matmulSeconds) throws Exception {
+        String raw = "[" + String.join(",",
+                entry("PeakFlopsProbe.oneThread", 1, "", 1e9 / oneThreadPeak, 1_000_000_000L, 0, 0),
+                entry("PeakFlopsProbe.allThreads", 2, "", 2e9 / allThreadPeak, 1_000_000_000L, 0, 0),
+                entry("BandwidthProbe.triad", 1, "", 0.01, 0, 200_000_000L, 0),
+                entry("MatmulBenchmark.run", 1, "\"component\": \"ffn_w1\", \"pass\": \"forward\", \"shape\": \"tiny\"",
+                        matmulSeconds, 1_000_000_000L, 1000, 0),
+                // 2e9 bytes in 0.01 s: 200 GB/s against the triad's 20 GB/s
+                entry("ElementwiseBenchmark.run", 1, "\"component\": \"rmsnorm\", \"pass\": \"forward\", \"shape\": \"tiny\"",
+                        0.01, 0, 2_000_000_000L, 0),
+                entry("MatmulBenchmark.run", 1, "\"component\": \"ffn_w2\", \"pass\": \"forward\", \"shape\": \"tiny\"",
+                        0.1, 1_000_000_000L, 1000, 1)) + "]";
+        Path file = directory.resolve("marked.json");
+        Files.writeString(file, raw);
+        Map<String, Map<String, Object>> byName = new java.util.HashMap<>();
+        for (Map<String, Object> row : Derivation.rows(RawResult.read(file),
+                new Derivation.Provenance("run-1", host(), "abc123", "2026-11-29T00:00:00Z"), HEAP)) {
+            byName.put(row.get("benchmark") + " " + row.get("component"), row);
+        }
+        return byName;
+    }
+
+    @Test
+    void plausibleRowsAreValidAndOk(@TempDir Path directory) throws Exception {
+        Map<String, Map<String, Object>> rows = marked(directory, 60e9, 110e9, 0.1);
+        Map<String, Object> matmul = rows.get("MatmulBenchmark.run ffn_w1");
+        assertEquals(true, matmul.get("valid"));
+        assertEquals("ok", matmul.get("status"));
+        assertEquals(true, rows.get("PeakFlopsProbe.allThreads peak_flops").get("valid"));
+    }
+
+    @Test
+    void mfuAboveOneIsMarkedInvalid(@TempDir Path directory) throws Exception {
+        // 1e9 FLOPs in 10 ms: 100 GFLOP/s on a probe that measured 60
+        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.01).get("MatmulBenchmark.run ffn_w1");
+        assertEquals(false, row.get("valid"));
+        assertEquals("mfu_out_of_range (MFU 1.667 outside (0, 1])", row.get("status"));
+    }
+
+    @Test
+    void peakProbeBelowHalfItsNominalFailsAndEveryMfuOnItIsMarked(@TempDir Path directory) throws Exception {
+        // 20 GFLOP/s measured where the nominal one-thread peak is 64
+        Map<String, Map<String, Object>> rows = marked(directory, 20e9, 110e9, 0.1);
+        Map<String, Object> probe = rows.get("PeakFlopsProbe.oneThread peak_flops");
+        assertEquals(false, probe.get("valid"));
+        assertEquals("peak_probe_failed (20.0 GFLOP/s measured, below half the nominal 64.0)", probe.get("status"));
+        Map<String, Object> matmul = rows.get("MatmulBenchmark.run ffn_w1");
+        assertEquals(false, matmul.get("valid"));
+        assertEquals("peak_probe_failed (the 1-thread probe this MFU divides by failed)", matmul.get("status"));
+        assertEquals(true, rows.get("PeakFlopsProbe.allThreads peak_flops").get("valid"), "the 2-thread probe is fine");
+    }
+
+    @Test
+    void oneThreadPeakAboveAllThreadsFailsBothProbes(@TempDir Path directory) throws Exception {
+        // both above half their nominal peaks (64 and 128 GFLOP/s), but one thread faster than two
+        Map<String, Map<String, Object>> rows = marked(directory, 70e9, 65e9, 0.1);
+        for (String probe : List.of("PeakFlopsProbe.oneThread peak_flops", "PeakFlopsProbe.allThreads peak_flops")) {
+            assertEquals(false, rows.get(probe).get("valid"), probe);
+            assertEquals("peak_probe_failed (one-thread peak 70.0 GFLOP/s above the 2-thread 65.0)",
+                    rows.get(probe).get("status"), probe);
+        }
+    }
+
+    @Test
+    void memoryRowAboveTheBandwidthIsCacheResidentAndStaysValid(@TempDir Path directory) throws Exception {
+        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("ElementwiseBenchmark.run rmsnorm");
+        assertEquals(true, row.get("valid"));
+        assertEquals("cache_resident (200.0 GB/s, above the measured 1-thread bandwidth 20.0)", row.get("status"));
+    }
+
+    @Test
+    void anUnsettledWarmupMarksItsRowInvalid(@TempDir Path directory) throws Exception {
+        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("MatmulBenchmark.run ffn_w2");
+        assertEquals(false, row.get("valid"));
+        assertEquals("unsettled_warmup (no settled time within the 8 s warm-up bound: JIT still compiling or times"
+                + " still moving)", row.get("status"));
+    }
+
+    @Test
+    void theSummarySaysHowManyRowsAreMarkedAndWhy(@TempDir Path directory) throws Exception {
+        Path csv = directory.resolve("measurements.csv");
+        flopcast.measure.results.MeasurementsCsv.write(csv, List.copyOf(marked(directory, 70e9, 65e9, 0.01).values()));
+        String text = Summary.marks(flopcast.measure.results.MeasurementsCsv.read(csv));
+        assertTrue(text.contains("2 valid, 4 marked invalid"), text);
+        // the two probes and both matmuls, whose MFU divides by the one-thread probe
+        assertTrue(text.contains("peak_probe_failed 4 row(s)"), text);
+        assertTrue(text.contains("mfu_out_of_range  1 row(s)"), text);
+        assertTrue(text.contains("unsettled_warmup  1 row(s)"), text);
+        assertTrue(text.contains("cache_resident    1 row(s) (valid)"), text);
     }
 }

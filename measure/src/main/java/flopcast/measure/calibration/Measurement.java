@@ -16,6 +16,9 @@ import java.util.Map;
  * @param matmulFlops matmul FLOPs per op (step rows: model FLOPs)
  * @param bytes       minimum bytes per op
  * @param secondsPerOp JMH score
+ * @param flopsPerSecond achieved FLOP/s as the derivation wrote it (the row's matmul FLOPs, or its
+ *                     elementwise and optimizer FLOPs where it has none); NaN where empty
+ * @param bytesPerSecond achieved bytes/s as the derivation wrote it; NaN where empty
  * @param hostCpu     the host it ran on
  * @param predictedHeapBytes step and AdamW rows: predicted bytes
  * @param measuredHeapBytes  step and AdamW rows: measured live bytes
@@ -23,7 +26,7 @@ import java.util.Map;
  * @param status      ok, or the row's marks
  */
 public record Measurement(String component, String pass, String backend, Shape shape, Long parameters, int threads,
-        long matmulFlops, long bytes, double secondsPerOp, String hostCpu, Long predictedHeapBytes,
+        long matmulFlops, long bytes, double secondsPerOp, double flopsPerSecond, double bytesPerSecond, String hostCpu, Long predictedHeapBytes,
         Long measuredHeapBytes, boolean valid, String status) {
 
     /** Parses a row read by {@code MeasurementsCsv}; a value that does not parse is refused with one line. */
@@ -38,7 +41,8 @@ public record Measurement(String component, String pass, String backend, Shape s
             }
             return new Measurement(row.get("component"), row.get("pass"), row.get("backend"), shape,
                     optionalLong(row, "parameters"), Integer.parseInt(row.get("threads")), longOf(row, "predicted_flops"),
-                    longOf(row, "predicted_bytes"), seconds, row.get("host_cpu"),
+                    longOf(row, "predicted_bytes"), seconds, optionalDouble(row, "achieved_flops_per_second"),
+                    optionalDouble(row, "achieved_bytes_per_second"), row.get("host_cpu"),
                     optionalLong(row, "predicted_heap_bytes"), optionalLong(row, "measured_heap_bytes"),
                     booleanOf(row, "valid"), row.get("status"));
         } catch (NumberFormatException | InvalidInputException e) {
@@ -63,12 +67,8 @@ public record Measurement(String component, String pass, String backend, Shape s
         return value.isEmpty() ? null : Long.parseLong(value);
     }
 
-    /** Achieved FLOP/s of the row's matmul FLOPs: threads x FLOPs / score. */
-    public double flopsPerSecond() {
-        return threads * (double) matmulFlops / secondsPerOp;
-    }
-
-    public double bytesPerSecond() {
-        return threads * (double) bytes / secondsPerOp;
+    private static double optionalDouble(Map<String, String> row, String column) {
+        String value = row.get(column);
+        return value.isEmpty() ? Double.NaN : Double.parseDouble(value);
     }
 }

@@ -20,7 +20,7 @@ class ExtrapolationTest {
 
     private static Extrapolation seedScenario(Path directory, Device device) {
         List<Measurement> rows = CalibrationTest.measurements(SyntheticMeasurements.rows("host", null, 1), directory);
-        return new Extrapolation(XL, device, Precision.FP32, 400_000, Calibration.fit(rows, r -> true));
+        return new Extrapolation(XL, device, Precision.FP32, 400_000, List.of(Calibration.fit(rows, r -> true)));
     }
 
     @Test

@@ -33,11 +33,33 @@ final class SyntheticMeasurements {
         return op == OpClass.MATMUL_FORWARD ? MATMUL_FORWARD : op == OpClass.MATMUL_BACKWARD ? MATMUL_BACKWARD : MEMORY;
     }
 
-    /** Rows for the two shapes; {@code slowdown} multiplies the component times of {@code slowShape}. */
+    /** Rows for the two shapes on EJML, one thread; {@code slowdown} multiplies the component times of {@code slowShape}. */
     static List<Map<String, Object>> rows(String host, Shape slowShape, double slowdown) {
+        List<Map<String, Object>> rows = probes(host, 1, PEAK, BANDWIDTH);
+        rows.addAll(rows(host, slowShape, slowdown, "ejml", 1, 1));
+        return rows;
+    }
+
+    /** The peak and triad probe rows at {@code threads}, reaching {@code peak} and {@code bandwidth} in all. */
+    static List<Map<String, Object>> probes(String host, int threads, double peak, double bandwidth) {
+        // JMH's score is per thread: each of the threads does a 1/threads share of the rate
+        return new ArrayList<>(List.of(
+                row(host, "peak_flops", "probe", "probe", null, null, threads, 1_000_000_000L, 0,
+                        threads * 1e9 / peak, threads),
+                row(host, "bandwidth_triad", "probe", "probe", null, null, threads, 0, 1_000_000_000L,
+                        threads * 1e9 / bandwidth, threads)));
+    }
+
+    /**
+     * Component, step and AdamW rows of {@code backend} at {@code threads}, every op class at
+     * {@code speed} x its fixed efficiency of the probes' {@code threads} x PEAK and BANDWIDTH (no
+     * probe rows: see {@link #probes}).
+     */
+    static List<Map<String, Object>> rows(String host, Shape slowShape, double slowdown, String backend, int threads,
+            double speed) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        rows.add(row(host, "peak_flops", "probe", null, null, 1, 1_000_000_000L, 0, 1e9 / PEAK));
-        rows.add(row(host, "bandwidth_triad", "probe", null, null, 1, 0, 1_000_000_000L, 1e9 / BANDWIDTH));
+        double peak = threads * PEAK;
+        double bandwidth = threads * BANDWIDTH;
         for (Shape shape : List.of(SMALL, LARGE)) {
             double factor = shape.equals(slowShape) ? slowdown : 1;
             double stepSeconds = 0;
@@ -51,31 +73,33 @@ final class SyntheticMeasurements {
                             .longValueExact();
                     long bytes = (forward ? MinimumTraffic.forward(component, shape)
                             : MinimumTraffic.backward(component, shape)).longValueExact();
-                    double seconds = op.get().computeBound() ? flops / (PEAK * efficiency(op.get()))
-                            : bytes / (BANDWIDTH * MEMORY);
+                    double seconds = op.get().computeBound() ? flops / (peak * speed * efficiency(op.get()))
+                            : bytes / (bandwidth * speed * MEMORY);
                     stepSeconds += component.scope().instances(shape) * seconds;
                     if (component != Component.FINAL_RMSNORM) {
-                        rows.add(row(host, component.jsonName(), forward ? "forward" : "backward", shape, null, 1,
-                                flops, bytes, seconds * factor));
+                        rows.add(row(host, component.jsonName(), forward ? "forward" : "backward", backend, shape,
+                                null, threads, flops, bytes, seconds * factor, 1));
                     }
                 }
             }
             long adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).longValueExact();
-            stepSeconds += adamBytes / (BANDWIDTH * MEMORY);
-            Map<String, Object> step = row(host, "step", "step", shape, null, 1, 1_000_000L, 0, stepSeconds);
+            stepSeconds += adamBytes / (bandwidth * speed * MEMORY);
+            Map<String, Object> step = row(host, "step", "step", backend, shape, null, threads, 1_000_000L, 0,
+                    stepSeconds, 1);
             step.put("predicted_heap_bytes", 1000L);
             step.put("measured_heap_bytes", 1001L);
             rows.add(step);
         }
         for (int parameters : new int[] {1000, 100_000}) {
             long bytes = 28L * parameters;
-            rows.add(row(host, "adamw", "optimizer", null, parameters, 1, 0, bytes, bytes / (BANDWIDTH * MEMORY)));
+            rows.add(row(host, "adamw", "optimizer", backend, null, parameters, threads, 0, bytes,
+                    bytes / (bandwidth * speed * MEMORY), 1));
         }
         return rows;
     }
 
-    private static Map<String, Object> row(String host, String component, String pass, Shape shape, Integer parameters,
-            int threads, long flops, long bytes, double seconds) {
+    private static Map<String, Object> row(String host, String component, String pass, String backend, Shape shape,
+            Integer parameters, int threads, long flops, long bytes, double seconds, int jmhThreads) {
         Map<String, Object> row = new LinkedHashMap<>();
         for (String column : MeasurementsSchema.names()) {
             row.put(column, null);
@@ -84,7 +108,7 @@ final class SyntheticMeasurements {
         row.put("benchmark", "Synthetic." + component);
         row.put("component", component);
         row.put("pass", pass);
-        row.put("backend", pass.equals("probe") ? "probe" : "ejml");
+        row.put("backend", backend);
         if (shape != null) {
             MeasurementsSchema.putShape(row, shape);
         }
@@ -95,6 +119,11 @@ final class SyntheticMeasurements {
         row.put("optimizer_flops", 0L);
         row.put("predicted_bytes", bytes);
         row.put("score_seconds_per_op", seconds);
+        // as the derivation writes them: JMH's threads (not the kernel's) x per-op quantity / score
+        row.put("achieved_flops_per_second", flops > 0 ? jmhThreads * flops / seconds : null);
+        row.put("achieved_bytes_per_second", bytes > 0 ? jmhThreads * bytes / seconds : null);
+        row.put("valid", true);
+        row.put("status", "ok");
         row.put("host_cpu", host);
         row.put("host_cores", 2);
         row.put("jvm", "TestVM");

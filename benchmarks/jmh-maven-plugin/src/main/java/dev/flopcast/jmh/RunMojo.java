@@ -33,6 +33,12 @@ import org.apache.maven.project.MavenProject;
 public class RunMojo extends AbstractMojo {
     static final String DEFAULT_INCLUDE = "flopcast\\.benchmarks\\.";
     static final String QUICK_PARAMS = "shape=tiny;parameters=65536,1048576";
+    /**
+     * Left out of the quick run, each trial costing a fork and a settled warm-up: EJML's wide step
+     * (seconds per step) and EJML's component rows (its step stays; the vector backend's components,
+     * which calibration fits, stay).
+     */
+    static final String QUICK_EXCLUDE = "BackendComparison|\\.MatmulBenchmark|\\.ElementwiseBenchmark";
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -134,8 +140,7 @@ public class RunMojo extends AbstractMojo {
         if (exclude != null && !exclude.isBlank()) {
             args.addAll(List.of("-e", exclude));
         } else if (quick) {
-            // EJML takes seconds per step at the comparison's wide shape: not for a two-minute run
-            args.addAll(List.of("-e", "BackendComparison"));
+            args.addAll(List.of("-e", QUICK_EXCLUDE));
         }
         if (prof != null && !prof.isBlank() && !prof.equals("none")) {
             args.addAll(List.of("-prof", prof));

@@ -28,7 +28,7 @@ class RunMojoTest {
         RunMojo mojo = mojo();
         mojo.quick = true;
         assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-e",
-                "BackendComparison", "-prof", "gc", "-f", "1", "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p",
+                RunMojo.QUICK_EXCLUDE, "-prof", "gc", "-f", "1", "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p",
                 "shape=tiny", "-p", "parameters=65536,1048576"), mojo.jmhArguments(RAW));
     }
 
