@@ -85,43 +85,39 @@ public final class ComponentKernel {
             case FFN_W2 -> projection(counter, ops, component, b, n, dFf, d);
             case OUTPUT_EMBEDDING -> projection(counter, ops, component, b, n, d, vocab);
             case ATTENTION_SCORES -> {
+                Heads heads = new Heads(ops, headCount);
                 FMatrixRMaj[] q = b.randoms(headCount, context, headDim);
                 FMatrixRMaj[] k = b.randoms(headCount, context, headDim);
                 FMatrixRMaj[] s = b.zeros(headCount, context, context);
                 FMatrixRMaj[] ds = b.randoms(headCount, context, context);
-                FMatrixRMaj dq = b.zero(context, headDim);
-                FMatrixRMaj dk = b.zero(context, headDim);
-                yield new ComponentKernel(counter, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        ops.multTransB(component, q[i], k[i], s[i]);
-                    }
-                }, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        ops.mult(component, ds[i], k[i], dq);
-                        ops.multTransA(component, ds[i], q[i], dk);
-                    }
-                }, nothing);
+                FMatrixRMaj[] dq = b.zeros(heads.parts(), context, headDim);
+                FMatrixRMaj[] dk = b.zeros(heads.parts(), context, headDim);
+                yield new ComponentKernel(counter, () -> heads.each((part, partOps, i) ->
+                        partOps.multTransB(component, q[i], k[i], s[i])), () -> heads.each((part, partOps, i) -> {
+                            partOps.mult(component, ds[i], k[i], dq[part]);
+                            partOps.multTransA(component, ds[i], q[i], dk[part]);
+                        }), nothing);
             }
             case ATTENTION_WEIGHTED_SUM -> {
+                Heads heads = new Heads(ops, headCount);
                 FMatrixRMaj[] p = b.randoms(headCount, context, context);
                 FMatrixRMaj[] v = b.randoms(headCount, context, headDim);
                 FMatrixRMaj[] dOut = b.randoms(headCount, context, headDim);
-                FMatrixRMaj out = b.zero(context, headDim);
-                FMatrixRMaj dp = b.zero(context, context);
-                FMatrixRMaj dv = b.zero(context, headDim);
-                yield new ComponentKernel(counter, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        ops.mult(component, p[i], v[i], out);
-                    }
-                }, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        ops.multTransB(component, dOut[i], v[i], dp);
-                        ops.multTransA(component, p[i], dOut[i], dv);
-                    }
-                }, nothing);
+                FMatrixRMaj[] out = b.zeros(heads.parts(), context, headDim);
+                FMatrixRMaj[] dp = b.zeros(heads.parts(), context, context);
+                FMatrixRMaj[] dv = b.zeros(heads.parts(), context, headDim);
+                yield new ComponentKernel(counter, () -> heads.each((part, partOps, i) ->
+                        partOps.mult(component, p[i], v[i], out[part])), () -> heads.each((part, partOps, i) -> {
+                            partOps.multTransB(component, dOut[i], v[i], dp[part]);
+                            partOps.multTransA(component, p[i], dOut[i], dv[part]);
+                        }), nothing);
             }
             case ATTENTION_SOFTMAX -> {
-                CausalSoftmax softmax = new CausalSoftmax(ops, context, headDim);
+                Heads heads = new Heads(ops, headCount);
+                CausalSoftmax[] softmax = new CausalSoftmax[heads.parts()];
+                for (int part = 0; part < softmax.length; part++) {
+                    softmax[part] = new CausalSoftmax(heads.ops(part), context, headDim);
+                }
                 FMatrixRMaj[] scores = b.randoms(headCount, context, context);
                 FMatrixRMaj[] work = b.zeros(headCount, context, context);
                 FMatrixRMaj[] probabilities = b.zeros(headCount, context, context);
@@ -129,23 +125,17 @@ public final class ComponentKernel {
                 FMatrixRMaj[] dWork = b.zeros(headCount, context, context);
                 for (int i = 0; i < headCount; i++) {
                     probabilities[i].setTo(scores[i]);
-                    softmax.forward(probabilities[i]);
                 }
+                heads.each((part, partOps, i) -> softmax[part].forward(probabilities[i]));
                 counter.reset();
-                yield new ComponentKernel(counter, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        softmax.forward(work[i]);
-                    }
-                }, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        softmax.backward(probabilities[i], dWork[i]);
-                    }
-                }, () -> {
-                    for (int i = 0; i < headCount; i++) {
-                        work[i].setTo(scores[i]);
-                        dWork[i].setTo(gradient[i]);
-                    }
-                });
+                yield new ComponentKernel(counter, () -> heads.each((part, partOps, i) -> softmax[part].forward(work[i])),
+                        () -> heads.each((part, partOps, i) -> softmax[part].backward(probabilities[i], dWork[i])),
+                        () -> {
+                            for (int i = 0; i < headCount; i++) {
+                                work[i].setTo(scores[i]);
+                                dWork[i].setTo(gradient[i]);
+                            }
+                        });
             }
             case RMSNORM, FINAL_RMSNORM -> {
                 RmsNorm norm = new RmsNorm(ops, component);
@@ -248,6 +238,58 @@ public final class ComponentKernel {
             linear.backwardInput(dy, w, dx, accumulate);
             linear.backwardWeight(x, dy, dw);
         }, () -> { });
+    }
+
+    /**
+     * The B*h (sequence, head) pairs split across the backend's threads as the model's attention
+     * splits them ({@link CausalAttention}), each part counting into its own counter, added to the
+     * kernel's after each pass, and writing its own scratch.
+     */
+    private static final class Heads {
+        private final CountingOps ops;
+        private final int count;
+        private final FlopCounter[] counters;
+        private final CountingOps[] partOps;
+
+        /** What one head does on its part's ops. */
+        interface Work {
+            void run(int part, CountingOps partOps, int head);
+        }
+
+        Heads(CountingOps ops, int count) {
+            this.ops = ops;
+            this.count = count;
+            int parts = ops.workers().parts(count, 1);
+            this.counters = new FlopCounter[parts];
+            this.partOps = new CountingOps[parts];
+            for (int part = 0; part < parts; part++) {
+                counters[part] = new FlopCounter();
+                partOps[part] = new CountingOps(counters[part], ops.backend());
+            }
+        }
+
+        int parts() {
+            return partOps.length;
+        }
+
+        CountingOps ops(int part) {
+            return partOps[part];
+        }
+
+        void each(Work work) {
+            FlopCounter.Pass pass = ops.counter().pass();
+            ops.workers().split(count, 1, 1, (part, from, to) -> {
+                counters[part].pass(pass);
+                for (int head = from; head < to; head++) {
+                    work.run(part, partOps[part], head);
+                }
+                return 0;
+            });
+            for (FlopCounter part : counters) {
+                ops.counter().add(part);
+                part.reset();
+            }
+        }
     }
 
     /** Random and zero buffers from one seeded source. */
