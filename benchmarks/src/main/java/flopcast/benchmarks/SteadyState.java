@@ -49,11 +49,27 @@ public final class SteadyState {
         Object run();
     }
 
-    /** Warms {@code op} until it is compiled and steady (see the class comment). Returns the rounds it took. */
-    static int warm(Op op) {
+    /** Warms {@code op} until it is compiled and steady (see the class comment); marks this JVM's trial unsettled if it is not. */
+    static void warm(Op op) {
+        if (!settle(op, (long) (MAX_SECONDS * 1e9)).settled()) {
+            settled = false;
+        }
+    }
+
+    /**
+     * How one warm-up went.
+     *
+     * @param rounds  rounds run
+     * @param settled whether it ended quiet and steady rather than at its bound
+     */
+    record Outcome(int rounds, boolean settled) {
+    }
+
+    /** Runs {@code op} in rounds until {@link #QUIET_ROUNDS} quiet rounds agree, or for at most {@code maxNanos}. */
+    static Outcome settle(Op op, long maxNanos) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean canSeeJit = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long deadline = System.nanoTime() + (long) (MAX_SECONDS * 1e9);
+        long deadline = System.nanoTime() + maxNanos;
         double[] perOp = new double[QUIET_ROUNDS];
         int quiet = 0;
         int rounds = 0;
@@ -78,15 +94,14 @@ public final class SteadyState {
                 perOp[(quiet - 1) % QUIET_ROUNDS] = (double) elapsed / calls;
             }
             if (quiet >= QUIET_ROUNDS && agree(perOp)) {
-                break;
+                blackhole(sink);
+                return new Outcome(rounds, true);
             }
             if (System.nanoTime() > deadline) {
-                settled = false;
-                break;
+                blackhole(sink);
+                return new Outcome(rounds, false);
             }
         }
-        blackhole(sink);
-        return rounds;
     }
 
     private static boolean agree(double[] times) {

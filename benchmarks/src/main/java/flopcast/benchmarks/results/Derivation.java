@@ -50,7 +50,6 @@ public final class Derivation {
         }
         Map<String, Long> stepHeap = new HashMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
-        Marks marks = new Marks();
         for (RawResult result : raw) {
             Map<String, Object> row = new LinkedHashMap<>();
             for (String column : MeasurementsSchema.names()) {
@@ -101,7 +100,7 @@ public final class Derivation {
             row.put("valid", true);
             row.put("status", RowMark.OK);
             if (result.perOp("unsettled") > 0) {
-                marks.add(row, RowMark.UNSETTLED_WARMUP, String.format(Locale.ROOT, "no settled time within the %.0f s"
+                mark(row, RowMark.UNSETTLED_WARMUP, String.format(Locale.ROOT, "no settled time within the %.0f s"
                         + " warm-up bound: JIT still compiling or times still moving", SteadyState.MAX_SECONDS));
             }
             Double allocated = result.secondary().get("gc.alloc.rate.norm");
@@ -114,7 +113,7 @@ public final class Derivation {
             row.put("utc_time", provenance.utcTime());
             rows.add(row);
         }
-        markProbesAndRates(rows, marks);
+        markProbesAndRates(rows);
         return rows;
     }
 
@@ -129,7 +128,7 @@ public final class Derivation {
      * above all threads (and every MFU that divides by it), an MFU outside (0, 1], and a memory-bound
      * row faster than the measured bandwidth at its thread count (cache-resident).
      */
-    static void markProbesAndRates(List<Map<String, Object>> rows, Marks marks) {
+    private static void markProbesAndRates(List<Map<String, Object>> rows) {
         Map<Integer, String> failedPeak = new HashMap<>();
         Map<Integer, Map<String, Object>> peaks = new HashMap<>();
         for (Map<String, Object> row : rows) {
@@ -158,17 +157,17 @@ public final class Derivation {
         for (Map<String, Object> row : rows) {
             int threads = (Integer) row.get("threads");
             if ("peak_flops".equals(row.get("component")) && failedPeak.containsKey(threads)) {
-                marks.add(row, RowMark.PEAK_PROBE_FAILED, failedPeak.get(threads));
+                mark(row, RowMark.PEAK_PROBE_FAILED, failedPeak.get(threads));
             }
             Double mfu = (Double) row.get("mfu");
             if (mfu == null) {
                 continue;
             }
             if (failedPeak.containsKey(threads)) {
-                marks.add(row, RowMark.PEAK_PROBE_FAILED, "the " + threads + "-thread probe this MFU divides by failed");
+                mark(row, RowMark.PEAK_PROBE_FAILED, "the " + threads + "-thread probe this MFU divides by failed");
             }
             if (!(mfu > 0 && mfu <= 1)) {
-                marks.add(row, RowMark.MFU_OUT_OF_RANGE, String.format(Locale.ROOT, "MFU %.3f outside (0, 1]", mfu));
+                mark(row, RowMark.MFU_OUT_OF_RANGE, String.format(Locale.ROOT, "MFU %.3f outside (0, 1]", mfu));
             }
         }
         for (Map<String, Object> row : rows) {
@@ -177,7 +176,7 @@ public final class Derivation {
             boolean memoryBound = ((Long) row.get("predicted_flops")) == 0 && !"probe".equals(row.get("pass"))
                     && !"step".equals(row.get("pass"));
             if (memoryBound && bandwidth != null && achieved != null && achieved > bandwidth) {
-                marks.add(row, RowMark.CACHE_RESIDENT, String.format(Locale.ROOT, "%.1f GB/s, above the measured"
+                mark(row, RowMark.CACHE_RESIDENT, String.format(Locale.ROOT, "%.1f GB/s, above the measured"
                         + " %d-thread bandwidth %.1f", achieved / 1e9, threads(row), bandwidth / 1e9));
             }
         }
@@ -187,19 +186,17 @@ public final class Derivation {
         return (Integer) row.get("threads");
     }
 
-    /** Adds marks to rows' valid and status columns. */
-    static final class Marks {
-        void add(Map<String, Object> row, RowMark mark, String detail) {
-            String status = (String) row.get("status");
-            List<String> described = new ArrayList<>();
-            if (!RowMark.OK.equals(status)) {
-                described.add(status);
-            }
-            described.add(mark.describe(detail));
-            row.put("status", RowMark.status(described));
-            if (mark.invalidates()) {
-                row.put("valid", false);
-            }
+    /** Adds {@code mark} to the row's status, and makes the row invalid where the mark does. */
+    private static void mark(Map<String, Object> row, RowMark mark, String detail) {
+        String status = (String) row.get("status");
+        List<String> described = new ArrayList<>();
+        if (!RowMark.OK.equals(status)) {
+            described.add(status);
+        }
+        described.add(mark.describe(detail));
+        row.put("status", RowMark.status(described));
+        if (mark.invalidates()) {
+            row.put("valid", false);
         }
     }
 

@@ -1,0 +1,52 @@
+package flopcast.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-up's stopping rule on ops whose behaviour is known: one slow until a switch (as the
+ * Vector API's fallbacks are until C2 compiles), one whose time never settles. Sleeps stand in for
+ * work; what is checked is when the warm-up stops, not how fast anything runs.
+ */
+class SteadyStateTest {
+    /** Long enough for any op below to settle many times over on a loaded machine. */
+    private static final long BOUND_NANOS = 5_000_000_000L;
+
+    private static Object sleep(long micros) {
+        long until = System.nanoTime() + micros * 1000;
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        return micros;
+    }
+
+    @Test
+    void aSlowStartIsWaitedOutBeforeTheOpCountsAsSettled() {
+        // 40 ms a call for the first 300 ms, then 1 ms a call: a round of the slow phase never agrees
+        // with the fast phase, so the warm-up may only stop once three rounds ran fast
+        long start = System.nanoTime();
+        AtomicLong fastCalls = new AtomicLong();
+        SteadyState.Outcome outcome = SteadyState.settle(() -> {
+            if (System.nanoTime() - start < 300_000_000L) {
+                return sleep(40_000);
+            }
+            fastCalls.incrementAndGet();
+            return sleep(1_000);
+        }, BOUND_NANOS);
+        assertTrue(outcome.settled(), "settled: " + outcome);
+        // three rounds of at least 100 ms at 1 ms a call
+        assertTrue(fastCalls.get() >= 3 * 100 - 3, "it stopped after " + fastCalls.get() + " fast calls");
+    }
+
+    @Test
+    void anOpThatNeverSettlesHitsTheBoundUnsettled() {
+        // each call 10% slower than the last: successive rounds differ by 10% or more, three by 21%
+        AtomicLong micros = new AtomicLong(200);
+        SteadyState.Outcome outcome = SteadyState.settle(() -> sleep(micros.getAndUpdate(m -> m + m / 10 + 1)),
+                1_000_000_000L);
+        assertFalse(outcome.settled(), "settled: " + outcome);
+    }
+}
