@@ -23,12 +23,12 @@ import org.openjdk.jmh.annotations.Threads;
  * figure far below cores x frequency x FLOPs per cycle. Run alone:
  * {@code mvn jmh:run -Djmh.include=PeakFlops}.
  *
- * <p>Ten measured iterations where the others have five: every MFU divides by this peak, and on
+ * <p>Eight measured iterations where the others have three: every MFU divides by this peak, and on
  * the noisier AVX2 host five gave the two-thread peak a 73% error.
  */
 @State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Measurement(iterations = 10, time = 300, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 8, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class PeakFlopsProbe extends BenchmarkSettings {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int CHAINS = 12;

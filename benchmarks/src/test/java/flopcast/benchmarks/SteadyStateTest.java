@@ -25,27 +25,28 @@ class SteadyStateTest {
 
     @Test
     void aSlowStartIsWaitedOutBeforeTheOpCountsAsSettled() {
-        // 40 ms a call for the first 300 ms, then 1 ms a call: a round of the slow phase never agrees
-        // with the fast phase, so the warm-up may only stop once three rounds ran fast
+        // 40 ms a call for the first 200 ms (two and a half rounds), then 1 ms a call: a round of the slow
+        // phase never agrees with the fast phase, so the warm-up may only stop once three rounds ran fast
         long start = System.nanoTime();
         AtomicLong fastCalls = new AtomicLong();
         SteadyState.Outcome outcome = SteadyState.settle(() -> {
-            if (System.nanoTime() - start < 300_000_000L) {
+            if (System.nanoTime() - start < 200_000_000L) {
                 return sleep(40_000);
             }
             fastCalls.incrementAndGet();
             return sleep(1_000);
         }, BOUND_NANOS);
         assertTrue(outcome.settled(), "settled: " + outcome);
-        // three rounds of at least 100 ms at 1 ms a call
-        assertTrue(fastCalls.get() >= 3 * 100 - 3, "it stopped after " + fastCalls.get() + " fast calls");
+        // three rounds of at least 80 ms at 1 ms a call
+        long perRound = SteadyState.ROUND_NANOS / 1_000_000;
+        assertTrue(fastCalls.get() >= SteadyState.QUIET_ROUNDS * perRound - SteadyState.QUIET_ROUNDS, "it stopped after " + fastCalls.get() + " fast calls");
     }
 
     @Test
     void anOpThatNeverSettlesHitsTheBoundUnsettled() {
-        // each call 10% slower than the last: successive rounds differ by 10% or more, three by 21%
+        // each call 20% slower than the last: successive rounds differ by 20% or more, three by 44%
         AtomicLong micros = new AtomicLong(200);
-        SteadyState.Outcome outcome = SteadyState.settle(() -> sleep(micros.getAndUpdate(m -> m + m / 10 + 1)),
+        SteadyState.Outcome outcome = SteadyState.settle(() -> sleep(micros.getAndUpdate(m -> m + m / 5 + 1)),
                 1_000_000_000L);
         assertFalse(outcome.settled(), "settled: " + outcome);
     }
