@@ -41,6 +41,11 @@ public final class SteadyState {
     static final double HIDDEN_CPU = 0.25;
     /** The bound on one trial's warm-up: the wide vector step settles in three to five seconds. */
     public static final double MAX_SECONDS = 8;
+    /**
+     * Seconds before a whole step's rounds may count as quiet: the tiny vector step's time fell from
+     * 4.9 to 2.9 ms between 1.3 and 3.5 s into its warm-up (AMD EPYC, 2 cores).
+     */
+    public static final double STEP_MIN_SECONDS = 4;
     /** Whether every warm-up in this JVM settled (one trial per fork, so: this trial's). */
     private static volatile boolean settled = true;
 
@@ -55,7 +60,17 @@ public final class SteadyState {
 
     /** Warms {@code op} until it is compiled and steady (see the class comment); marks this JVM's trial unsettled if it is not. */
     static void warm(Op op) {
-        if (!settle(op, (long) (MAX_SECONDS * 1e9)).settled()) {
+        warm(op, 0);
+    }
+
+    /**
+     * As {@link #warm(Op)}, counting no round as quiet before {@code minSeconds} have passed: for ops
+     * that call many methods a few times each (a whole step), whose compilation trickles on for
+     * seconds after their rounds first agree (seen: the tiny vector step agreed at 4.9 ms after 1.3
+     * s and reached 2.9 ms only after 3.5 s, with C2 still compiling and recompiling in between).
+     */
+    static void warm(Op op, double minSeconds) {
+        if (!settle(op, (long) (minSeconds * 1e9), (long) ((minSeconds + MAX_SECONDS) * 1e9)).settled()) {
             settled = false;
         }
     }
@@ -71,9 +86,18 @@ public final class SteadyState {
 
     /** Runs {@code op} in rounds until {@link #QUIET_ROUNDS} quiet rounds agree, or for at most {@code maxNanos}. */
     static Outcome settle(Op op, long maxNanos) {
+        return settle(op, 0, maxNanos);
+    }
+
+    /**
+     * Runs {@code op} in rounds until {@link #QUIET_ROUNDS} quiet rounds agree, no round counting as
+     * quiet before {@code minNanos}, or for at most {@code maxNanos}.
+     */
+    static Outcome settle(Op op, long minNanos, long maxNanos) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean canSeeJit = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long deadline = System.nanoTime() + maxNanos;
+        long begin = System.nanoTime();
+        long deadline = begin + maxNanos;
         double[] perOp = new double[QUIET_ROUNDS];
         int quiet = 0;
         int rounds = 0;
@@ -91,7 +115,7 @@ public final class SteadyState {
             } while (elapsed < ROUND_NANOS);
             rounds++;
             long compiledMillis = canSeeJit ? jit.getTotalCompilationTime() - compiledBefore : 0;
-            boolean jitIdle = compiledMillis * 1e6 < COMPILING * elapsed
+            boolean jitIdle = start - begin >= minNanos && compiledMillis * 1e6 < COMPILING * elapsed
                     && hiddenCpuNanos() - hiddenBefore < HIDDEN_CPU * elapsed;
             quiet = jitIdle ? quiet + 1 : 0;
             if (quiet > 0) {

@@ -41,7 +41,7 @@ public class StepBenchmark extends BenchmarkSettings {
             ModelProfileWarmup.run(backend);
         }
         fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
-        SteadyState.warm(fixture::step);
+        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
     }
 
     @Benchmark

@@ -39,7 +39,7 @@ public class VectorStepBenchmark extends BenchmarkSettings {
     @Setup(Level.Trial)
     public void buildModel() {
         fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
-        SteadyState.warm(fixture::step);
+        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
     }
 
     @Benchmark

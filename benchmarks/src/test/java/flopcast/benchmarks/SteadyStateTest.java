@@ -50,4 +50,16 @@ class SteadyStateTest {
                 1_000_000_000L);
         assertFalse(outcome.settled(), "settled: " + outcome);
     }
+
+    @Test
+    void noRoundBeforeTheMinimumCountsAsQuiet() {
+        // a steady op settles in three rounds; with a 400 ms minimum it runs at least five rounds more
+        long start = System.nanoTime();
+        SteadyState.Outcome outcome = SteadyState.settle(() -> sleep(1_000), 400_000_000L, BOUND_NANOS);
+        long ran = System.nanoTime() - start;
+        assertTrue(outcome.settled(), "settled: " + outcome);
+        assertTrue(ran >= 400_000_000L + SteadyState.QUIET_ROUNDS * SteadyState.ROUND_NANOS,
+                "stopped after " + ran / 1_000_000 + " ms");
+        assertTrue(outcome.rounds() >= 400 / 80 + SteadyState.QUIET_ROUNDS, "rounds: " + outcome);
+    }
 }
