@@ -226,6 +226,18 @@ class DerivationTest {
     }
 
     @Test
+    void allThreadsBarelyFasterThanOneOnTwoCoresFailsTheAllThreadProbe(@TempDir Path directory) throws Exception {
+        // 66 GFLOP/s on two threads against 60 on one: 1.1x, where two cores give nearly 2x
+        Map<String, Map<String, Object>> rows = marked(directory, 60e9, 66e9, 0.1);
+        Map<String, Object> probe = rows.get("PeakFlopsProbe.allThreads peak_flops");
+        assertEquals(false, probe.get("valid"));
+        assertEquals("peak_probe_failed (2-thread peak 66.0 GFLOP/s under 1.2x the one-thread 60.0 on 2 cores: the"
+                + " threads shared a core)", probe.get("status"));
+        assertEquals(true, rows.get("PeakFlopsProbe.oneThread peak_flops").get("valid"), "the one-thread probe is fine");
+        assertEquals(true, rows.get("MatmulBenchmark.run ffn_w1").get("valid"), "one-thread rows keep their probe");
+    }
+
+    @Test
     void memoryRowAboveTheBandwidthIsCacheResidentAndStaysValid(@TempDir Path directory) throws Exception {
         Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("ElementwiseBenchmark.run rmsnorm");
         assertEquals(true, row.get("valid"));

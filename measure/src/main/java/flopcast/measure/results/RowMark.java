@@ -13,8 +13,8 @@ public enum RowMark {
     /** MFU at or below 0 or above 1: the op cannot have run faster than the peak it divides by. */
     MFU_OUT_OF_RANGE("mfu_out_of_range", true),
     /**
-     * The FMA probe measured below half the nominal peak, or its one-thread peak above its
-     * all-thread one: every MFU and compute efficiency at that thread count divides by it.
+     * The FMA probe measured below half the nominal peak, its one-thread peak above its all-thread
+     * one, or (on two cores or more) its all-thread peak under 1.2x the one-thread one: every MFU and compute efficiency at that thread count divides by it.
      */
     PEAK_PROBE_FAILED("peak_probe_failed", true),
     /** The op's warm-up did not settle within its bound: it may have been timed before C2 compiled it. */
