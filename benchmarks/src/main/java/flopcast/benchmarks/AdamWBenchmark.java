@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * How fast is AdamW alone, from cache-sized to memory-sized parameter counts? p, g, m and v of
@@ -26,18 +27,36 @@ public class AdamWBenchmark extends BenchmarkSettings {
     @Param({"1048576", "16777216"})
     public int parameters;
 
-    /** See {@link Backends}: the reference's plain loop, or Vector API loops on one thread or split across all. */
-    @Param({"ejml", "vector", "vector-all"})
+    /** One value: AdamW is its own component. */
+    @Param({"adamw"})
+    public String component;
+
+    /** One value: the optimizer's step. */
+    @Param({"optimizer"})
+    public String pass;
+
+    /** The reference's plain loop, or Vector API loops. */
+    @Param({"ejml", "vector"})
     public String backend;
+
+    /** One thread, or the loop split across every processor ({@link Identity}). */
+    @Param({"1", "all"})
+    public String threads;
+
+    /** Parameter, gradient, m and v: four float32s per parameter, the heap the derivation measures. */
+    static final long PARAMETER_AND_STATE_BYTES = 4L * Float.BYTES;
 
     private ComponentKernel kernel;
     private Work.PerOp perOp;
 
     @Setup(Level.Trial)
-    public void buildOptimizer() {
-        kernel = ComponentKernel.adamW(parameters, 1, Backends.of(backend));
+    public void buildOptimizer(BenchmarkParams params) {
+        Identity identity = Identity.of(params);
+        identity.expect("adamw", "optimizer");
+        kernel = ComponentKernel.adamW(parameters, 1, identity.matmulBackend());
         perOp = new Work.PerOp(0, 0, AdamWFlops.step(parameters).longValueExact(),
-                MinimumTraffic.adamW(parameters).longValueExact());
+                MinimumTraffic.adamW(parameters).longValueExact(), identity.threads(),
+                PARAMETER_AND_STATE_BYTES * parameters);
         SteadyState.warm(() -> {
             kernel.forward();
             return kernel;

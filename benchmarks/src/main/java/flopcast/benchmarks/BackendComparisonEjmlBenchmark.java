@@ -1,14 +1,9 @@
 package flopcast.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -23,29 +18,27 @@ import org.openjdk.jmh.annotations.Warmup;
  * run leaves this class out. A broken result looks like a step within a small factor of the vector
  * backend's.
  */
-@State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 0)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
-public class BackendComparisonEjmlBenchmark extends BenchmarkSettings {
-    /** One value: a parameter, so that results name their shape like every other step's. */
+public class BackendComparisonEjmlBenchmark extends WholeStepBenchmark {
     @Param({"wide"})
     public String shape;
 
-    /** One value: a parameter, so that results name their backend like every other step's. */
-    @Param({"ejml-all"})
+    /** EJML's concurrent ops, loops and heads split on every processor. */
+    @Param({"ejml"})
     public String backend;
 
-    private StepFixture fixture;
+    @Param({"all"})
+    public String threads;
 
-    @Setup(Level.Trial)
-    public void buildModel() {
-        ModelProfileWarmup.run(backend);
-        fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
+    @Override
+    boolean measuresHeap() {
+        return false;
     }
 
-    @Benchmark
-    public float step(Work work) {
-        return fixture.step(work);
+    @Override
+    void warm(Identity identity, StepFixture fixture) {
+        ModelProfileWarmup.run(identity.backend(), identity.threads());
     }
 }

@@ -6,15 +6,20 @@ import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Shape;
 import flopcast.measure.ComponentKernel;
+import flopcast.measure.NamedShape;
+import java.math.BigInteger;
+import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * What the component benchmarks share: a named shape, a pass, one instance's kernel from the
- * model's own op classes, and its FLOPs and bytes per op from the analytic module.
+ * What the component benchmarks share: one instance's kernel from the model's own op classes at a
+ * named shape, a pass, and its FLOPs and bytes per op from the analytic module. Subclasses declare
+ * which components, shapes, backends and threads they run as {@code @Param}s ({@link Identity}).
  */
 @State(Scope.Thread)
 public abstract class ComponentBenchmark extends BenchmarkSettings {
@@ -22,38 +27,30 @@ public abstract class ComponentBenchmark extends BenchmarkSettings {
     public String pass;
 
     protected ComponentKernel kernel;
-    protected Work.PerOp perOp;
-    protected boolean forward;
-
-    /** The component this trial measures. */
-    protected abstract Component component();
-
-    /** The named shape this trial runs at. */
-    protected abstract String shape();
-
-    /** The backend this trial's matmuls run on ({@link Backends}). */
-    protected abstract String backend();
+    private Work.PerOp perOp;
+    private boolean forward;
 
     @Setup(Level.Trial)
-    public void buildKernel() {
-        if (!shape().equals("tiny") && backend().startsWith("ejml")) {
-            ModelProfileWarmup.run();
+    public void buildKernel(BenchmarkParams params) {
+        Identity identity = Identity.of(params);
+        if (!identity.shapeName().equals(NamedShape.TINY.paramName()) && identity.backend().equals("ejml")) {
+            ModelProfileWarmup.run(identity.backend(), identity.threads());
         }
-        Shape at = NamedShape.byName(shape()).shape();
-        Component component = component();
+        Shape at = identity.shape();
+        Component component = Component.byJsonName(identity.component());
         forward = switch (pass) {
             case "forward" -> true;
             case "backward" -> false;
             default -> throw new IllegalArgumentException("pass must be forward or backward, got " + pass);
         };
-        kernel = ComponentKernel.of(component, at, 1, Backends.of(backend()));
-        long matmul = MatmulFlops.forward(component, at).multiply(java.math.BigInteger.valueOf(forward ? 1 : 2))
+        kernel = ComponentKernel.of(component, at, 1, identity.matmulBackend());
+        long matmul = MatmulFlops.forward(component, at).multiply(BigInteger.valueOf(forward ? 1 : 2))
                 .longValueExact();
         long elementwise = (forward ? ElementwiseFlops.forward(component, at) : ElementwiseFlops.backward(component, at))
                 .longValueExact();
         long bytes = (forward ? MinimumTraffic.forward(component, at) : MinimumTraffic.backward(component, at))
                 .longValueExact();
-        perOp = new Work.PerOp(matmul, elementwise, 0, bytes);
+        perOp = new Work.PerOp(matmul, elementwise, 0, bytes).onThreads(identity.threads());
         SteadyState.warm(() -> {
             kernel.prepare();
             return pass();
@@ -61,7 +58,8 @@ public abstract class ComponentBenchmark extends BenchmarkSettings {
     }
 
     /** Runs the pass once and records it. */
-    protected ComponentKernel runOnce(Work work) {
+    @Benchmark
+    public ComponentKernel run(Work work) {
         pass();
         work.add(perOp);
         return kernel;

@@ -1,8 +1,5 @@
 package flopcast.benchmarks;
 
-import flopcast.analytic.Component;
-import flopcast.measure.ComponentKernel;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -24,29 +21,15 @@ public class ElementwiseBenchmark extends ComponentBenchmark {
     @Param({"small"})
     public String shape;
 
-    @Override
-    protected String shape() {
-        return shape;
-    }
+    /** The reference backend's plain loops on one thread. */
+    @Param({"ejml"})
+    public String backend;
 
-    /** EJML on one thread: the reference backend. */
-    @Override
-    protected String backend() {
-        return "ejml";
-    }
-
-    @Override
-    protected Component component() {
-        return Component.byJsonName(component);
-    }
+    @Param({"1"})
+    public String threads;
 
     @Setup(Level.Invocation)
     public void restoreInputs() {
         kernel.prepare();
-    }
-
-    @Benchmark
-    public ComponentKernel run(Work work) {
-        return runOnce(work);
     }
 }

@@ -1,8 +1,5 @@
 package flopcast.benchmarks;
 
-import flopcast.analytic.Component;
-import flopcast.measure.ComponentKernel;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 
 /**
@@ -15,32 +12,17 @@ import org.openjdk.jmh.annotations.Param;
  * backward that is not about twice its forward. Run alone: {@code mvn jmh:run -Djmh.include=Matmul}.
  */
 public class MatmulBenchmark extends ComponentBenchmark {
-    @Param({"qkv_projection", "attention_scores", "attention_weighted_sum", "output_projection", "ffn_w1", "ffn_w3",
-        "ffn_w2", "output_embedding"})
+    @Param({"qkv_projection", "attention_scores", "attention_weighted_sum", "output_projection", "ffn_w1", "ffn_w3", "ffn_w2", "output_embedding"})
     public String component;
 
     /** The reference backend at one shape, for the default run's time limit (the quick run leaves these out). */
     @Param({"small"})
     public String shape;
 
-    @Override
-    protected String shape() {
-        return shape;
-    }
-
     /** EJML on one thread: the reference backend. */
-    @Override
-    protected String backend() {
-        return "ejml";
-    }
+    @Param({"ejml"})
+    public String backend;
 
-    @Override
-    protected Component component() {
-        return Component.byJsonName(component);
-    }
-
-    @Benchmark
-    public ComponentKernel run(Work work) {
-        return runOnce(work);
-    }
+    @Param({"1"})
+    public String threads;
 }

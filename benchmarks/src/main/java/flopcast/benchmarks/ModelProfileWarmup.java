@@ -1,5 +1,7 @@
 package flopcast.benchmarks;
 
+import flopcast.measure.MatmulBackend;
+import flopcast.measure.NamedShape;
 import flopcast.measure.FlopCounter;
 import flopcast.measure.SubsetSequences;
 import flopcast.measure.TransformerModel;
@@ -26,18 +28,13 @@ final class ModelProfileWarmup {
     private ModelProfileWarmup() {
     }
 
-    /** Warms EJML on one thread, as the component benchmarks run it. */
-    static void run() {
-        run("ejml");
-    }
-
-    /** Warms {@code backend} (a {@link Backends} parameter), once per fork. */
-    static synchronized void run(String backend) {
-        if (!DONE.add(backend)) {
+    /** Warms {@code backend} on {@code threads}, once per fork. */
+    static synchronized void run(String backend, int threads) {
+        if (!DONE.add(backend + " " + threads)) {
             return;
         }
         var shape = NamedShape.TINY.shape();
-        TransformerModel model = new TransformerModel(shape, 2, new FlopCounter(), Backends.of(backend));
+        TransformerModel model = new TransformerModel(shape, 2, new FlopCounter(), MatmulBackend.of(backend, threads));
         int n = Math.toIntExact(shape.tokens());
         int[] tokens = new int[n];
         int[] targets = new int[n];

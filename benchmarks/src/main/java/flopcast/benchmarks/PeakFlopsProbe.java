@@ -8,9 +8,8 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
@@ -26,10 +25,13 @@ import org.openjdk.jmh.annotations.Threads;
  * <p>Eight measured iterations where the others have three: every MFU divides by this peak, and on
  * the noisier AVX2 host five gave the two-thread peak a 73% error.
  */
-@State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Measurement(iterations = 8, time = 300, timeUnit = TimeUnit.MILLISECONDS)
-public class PeakFlopsProbe extends BenchmarkSettings {
+public class PeakFlopsProbe extends ProbeBenchmark {
+    /** One value: the FMA peak. */
+    @Param({"peak_flops"})
+    public String component;
+
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int CHAINS = 12;
     private static final int ROUNDS = 1 << 16;

@@ -1,14 +1,10 @@
 package flopcast.benchmarks;
 
+import flopcast.measure.NamedShape;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -21,31 +17,30 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>A broken result looks like a step faster than the sum of its parts. Run alone:
  * {@code mvn jmh:run -Djmh.include=StepBenchmark}.
  */
-@State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
-public class StepBenchmark extends BenchmarkSettings {
+public class StepBenchmark extends WholeStepBenchmark {
     @Param({"tiny", "small"})
     public String shape;
 
-    /** One value: a parameter, so that results name their backend like every other step's. */
+    /** The reference backend on one thread. */
     @Param({"ejml"})
     public String backend;
 
-    private StepFixture fixture;
+    @Param({"1"})
+    public String threads;
 
-    @Setup(Level.Trial)
-    public void buildModel() {
-        if (!shape.equals("tiny")) {
-            ModelProfileWarmup.run(backend);
-        }
-        fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
-        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
+    @Override
+    boolean measuresHeap() {
+        return true;
     }
 
-    @Benchmark
-    public float step(Work work) {
-        return fixture.step(work);
+    @Override
+    void warm(Identity identity, StepFixture fixture) {
+        if (!identity.shapeName().equals(NamedShape.TINY.paramName())) {
+            ModelProfileWarmup.run(identity.backend(), identity.threads());
+        }
+        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
     }
 }

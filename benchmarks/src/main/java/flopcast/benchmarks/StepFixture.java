@@ -17,8 +17,9 @@ final class StepFixture {
     private final int[] targets;
     private final Work.PerOp perOp;
 
-    StepFixture(Shape shape, String backend) {
-        model = new TransformerModel(shape, 1, new FlopCounter(), Backends.of(backend));
+    StepFixture(Identity identity, boolean measuresHeap) {
+        Shape shape = identity.shape();
+        model = new TransformerModel(shape, 1, new FlopCounter(), identity.matmulBackend());
         int n = Math.toIntExact(shape.tokens());
         tokens = new int[n];
         targets = new int[n];
@@ -26,7 +27,8 @@ final class StepFixture {
         Prediction prediction = CompleteAccounting.predict(shape);
         perOp = new Work.PerOp(prediction.flops().step().longValueExact(),
                 prediction.flops().elementwise().longValueExact(), prediction.flops().optimizer().longValueExact(),
-                stepBytes(prediction).longValueExact());
+                stepBytes(prediction).longValueExact(), identity.threads(),
+                measuresHeap ? prediction.memory().totalBytes() : 0);
     }
 
     /** One training step, recorded. */

@@ -1,8 +1,5 @@
 package flopcast.benchmarks;
 
-import flopcast.analytic.Component;
-import flopcast.measure.ComponentKernel;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -27,32 +24,15 @@ public class VectorElementwiseBenchmark extends ComponentBenchmark {
     @Param({"small", "wide"})
     public String shape;
 
-    /** See {@link Backends}. */
-    @Param({"vector", "vector-all"})
+    @Param({"vector"})
     public String backend;
 
-    @Override
-    protected String shape() {
-        return shape;
-    }
-
-    @Override
-    protected String backend() {
-        return backend;
-    }
-
-    @Override
-    protected Component component() {
-        return Component.byJsonName(component);
-    }
+    /** One thread, or split across every processor ({@link Identity}). */
+    @Param({"1", "all"})
+    public String threads;
 
     @Setup(Level.Invocation)
     public void restoreInputs() {
         kernel.prepare();
-    }
-
-    @Benchmark
-    public ComponentKernel run(Work work) {
-        return runOnce(work);
     }
 }

@@ -1,8 +1,5 @@
 package flopcast.benchmarks;
 
-import flopcast.analytic.Component;
-import flopcast.measure.ComponentKernel;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Param;
 
@@ -16,34 +13,16 @@ import org.openjdk.jmh.annotations.Param;
  */
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class VectorMatmulBenchmark extends ComponentBenchmark {
-    @Param({"qkv_projection", "attention_scores", "attention_weighted_sum", "output_projection", "ffn_w1", "ffn_w3",
-        "ffn_w2", "output_embedding"})
+    @Param({"qkv_projection", "attention_scores", "attention_weighted_sum", "output_projection", "ffn_w1", "ffn_w3", "ffn_w2", "output_embedding"})
     public String component;
 
     @Param({"tiny", "small", "wide"})
     public String shape;
 
-    /** See {@link Backends}. */
-    @Param({"vector", "vector-all"})
+    @Param({"vector"})
     public String backend;
 
-    @Override
-    protected String shape() {
-        return shape;
-    }
-
-    @Override
-    protected String backend() {
-        return backend;
-    }
-
-    @Override
-    protected Component component() {
-        return Component.byJsonName(component);
-    }
-
-    @Benchmark
-    public ComponentKernel run(Work work) {
-        return runOnce(work);
-    }
+    /** One thread, or split across every processor ({@link Identity}). */
+    @Param({"1", "all"})
+    public String threads;
 }

@@ -1,14 +1,9 @@
 package flopcast.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -22,28 +17,27 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>A broken result looks like a step faster than the sum of its parts, or an MFU far from its
  * neighbours' at a similar size. Run alone: {@code mvn jmh:run -Djmh.include=VectorStep}.
  */
-@State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 200, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 4, time = 400, timeUnit = TimeUnit.MILLISECONDS)
-public class VectorStepBenchmark extends BenchmarkSettings {
+public class VectorStepBenchmark extends WholeStepBenchmark {
     @Param({"tiny", "small", "wide", "long", "deep", "vocab", "ffn", "narrow", "batch", "broad"})
     public String shape;
 
-    /** One value: a parameter, so that results name their backend like every other step's. */
-    @Param({"vector-all"})
+    @Param({"vector"})
     public String backend;
 
-    private StepFixture fixture;
+    /** Every processor: the held-out steps are what the calibration extrapolates. */
+    @Param({"all"})
+    public String threads;
 
-    @Setup(Level.Trial)
-    public void buildModel() {
-        fixture = new StepFixture(NamedShape.byName(shape).shape(), backend);
-        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
+    @Override
+    boolean measuresHeap() {
+        return true;
     }
 
-    @Benchmark
-    public float step(Work work) {
-        return fixture.step(work);
+    @Override
+    void warm(Identity identity, StepFixture fixture) {
+        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
     }
 }

@@ -27,6 +27,10 @@ public class Work {
     public long bytes;
     /** Ops timed after a warm-up that did not settle ({@link SteadyState}): the row is marked invalid. */
     public long unsettled;
+    /** Threads each op's kernel ran on: per op, the row's threads (times JMH's threads). */
+    public long kernelThreads;
+    /** The heap the analytic module predicts for what the op runs, where the derivation measures it; else 0. */
+    public long predictedHeapBytes;
 
     @Setup(Level.Iteration)
     public void reset() {
@@ -36,6 +40,8 @@ public class Work {
         optimizerFlops = 0;
         bytes = 0;
         unsettled = 0;
+        kernelThreads = 0;
+        predictedHeapBytes = 0;
     }
 
     /** Records one op. */
@@ -45,12 +51,36 @@ public class Work {
         elementwiseFlops += perOp.elementwiseFlops();
         optimizerFlops += perOp.optimizerFlops();
         bytes += perOp.bytes();
+        kernelThreads += perOp.kernelThreads();
+        predictedHeapBytes += perOp.predictedHeapBytes();
         if (!SteadyState.settled()) {
             unsettled++;
         }
     }
 
-    /** One op's work. */
-    public record PerOp(long matmulFlops, long elementwiseFlops, long optimizerFlops, long bytes) {
+    /**
+     * One op's work, and what the row needs to know of the kernel that did it: its threads and, where
+     * the derivation measures the live heap, the predicted heap.
+     */
+    public record PerOp(long matmulFlops, long elementwiseFlops, long optimizerFlops, long bytes, int kernelThreads,
+            long predictedHeapBytes) {
+        public PerOp {
+            if (kernelThreads < 1) {
+                throw new IllegalArgumentException("kernel threads must be 1 or more, got " + kernelThreads);
+            }
+        }
+
+        /** On one thread, heap not measured. */
+        public PerOp(long matmulFlops, long elementwiseFlops, long optimizerFlops, long bytes) {
+            this(matmulFlops, elementwiseFlops, optimizerFlops, bytes, 1, 0);
+        }
+
+        public PerOp onThreads(int threads) {
+            return new PerOp(matmulFlops, elementwiseFlops, optimizerFlops, bytes, threads, predictedHeapBytes);
+        }
+
+        public PerOp withPredictedHeap(long heapBytes) {
+            return new PerOp(matmulFlops, elementwiseFlops, optimizerFlops, bytes, kernelThreads, heapBytes);
+        }
     }
 }

@@ -3,9 +3,9 @@ package flopcast.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flopcast.measure.calibration.CalibrationSchema;
-import flopcast.measure.calibration.Charts;
-import flopcast.measure.calibration.SyntheticRows;
+import flopcast.measure.results.CalibrationSchema;
+import flopcast.measure.results.Charts;
+import flopcast.measure.results.SyntheticRows;
 import flopcast.measure.results.MeasurementsCsv;
 import flopcast.measure.results.MeasurementsSchema;
 import java.nio.file.Files;

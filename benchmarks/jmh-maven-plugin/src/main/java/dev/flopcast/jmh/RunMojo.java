@@ -23,22 +23,15 @@ import org.apache.maven.project.MavenProject;
  * classpath (JMH needs its generated BenchmarkList on a real classpath, which Maven's own class
  * loader is not), with {@code java.io.tmpdir} under {@code benchmarks/target} (JMH's lock file in
  * /tmp collides with other JMH runs), writing JMH's JSON into {@code results/raw/}; then forks the
- * benchmarks module's {@code Derive}, which writes {@code results/measurements.csv} and prints the
- * summary; then {@code flopcast calibrate}, which writes {@code calibration.csv}, {@code report.md}
- * and the charts beside it (a partial run, {@code -Djmh.include=...}, may lack what calibration needs:
+ * configured {@code deriveMainClass}, which writes {@code results/measurements.csv} and prints the
+ * summary; then the configured {@code calibrateMainClass} with {@code calibrate}, which writes
+ * {@code calibration.csv}, {@code report.md} and the charts beside it (a partial run, {@code -Djmh.include=...}, may lack what calibration needs:
  * then it is skipped with a warning). Results go to the repository root's {@code results/} (quick runs: {@code results/quick/})
- * whether Maven starts at the root or in {@code benchmarks/}.
+ * whether Maven starts at the root or in {@code benchmarks/}. The mojo names no benchmark: the quick
+ * run's exclusion and parameters and the two main classes are its configuration in the root pom.
  */
 @Mojo(name = "run", aggregator = true, requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
 public class RunMojo extends AbstractMojo {
-    static final String DEFAULT_INCLUDE = "flopcast\\.benchmarks\\.";
-    static final String QUICK_PARAMS = "shape=tiny;parameters=65536,1048576";
-    /**
-     * Left out of the quick run, each trial costing a fork and a settled warm-up: EJML's wide step
-     * (seconds per step) and EJML's component rows (its step stays; the vector backend's components,
-     * which calibration fits, stay).
-     */
-    static final String QUICK_EXCLUDE = "BackendComparison|\\.MatmulBenchmark|\\.ElementwiseBenchmark";
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -49,9 +42,27 @@ public class RunMojo extends AbstractMojo {
     @Parameter(property = "flopcast.quick", defaultValue = "false")
     boolean quick;
 
-    /** JMH's benchmark regex (JMH: the positional argument). */
-    @Parameter(property = "jmh.include", defaultValue = DEFAULT_INCLUDE)
+    /** JMH's benchmark regex (JMH: the positional argument); every benchmark of the module where not given. */
+    @Parameter(property = "jmh.include")
     String include;
+
+    /**
+     * The JMH -e regex of what the quick run leaves out, and its -p parameters separated by ';': set
+     * where the benchmarks are configured (the root pom), not here, so the mojo names no benchmark.
+     */
+    @Parameter
+    String quickExclude;
+
+    @Parameter
+    String quickParams;
+
+    /** The main class that turns JMH's JSON into measurements.csv (arguments as its javadoc says). */
+    @Parameter(required = true)
+    String deriveMainClass;
+
+    /** The main class whose {@code calibrate --results FILE} writes the calibration beside the measurements. */
+    @Parameter(required = true)
+    String calibrateMainClass;
 
     /** JMH -e. */
     @Parameter(property = "jmh.exclude")
@@ -119,10 +130,10 @@ public class RunMojo extends AbstractMojo {
         List<String> jmh = jmhArguments(raw);
         getLog().info("flopcast: JMH " + String.join(" ", jmh));
         fork(classpath, temporary, "org.openjdk.jmh.Main", jmh, "JMH", false);
-        fork(classpath, temporary, "flopcast.benchmarks.results.Derive", List.of("--raw", raw.toString(), "--out",
+        fork(classpath, temporary, deriveMainClass, List.of("--raw", raw.toString(), "--out",
                 results.toString(), "--run-id", runId, "--started", started.toString(), "--repository",
                 root.toString()), "deriving measurements.csv", false);
-        int calibrated = fork(classpath, temporary, "flopcast.cli.FlopcastCli", List.of("calibrate", "--results",
+        int calibrated = fork(classpath, temporary, calibrateMainClass, List.of("calibrate", "--results",
                 results.resolve("measurements.csv").toString()), "calibrating", true);
         if (calibrated == REFUSED) {
             // a refusal is an answer (a failed peak probe, a partial run): the measurements stand, marked
@@ -136,11 +147,14 @@ public class RunMojo extends AbstractMojo {
 
     /** JMH's command line: the include regex, JSON into raw/, the profiler, quick or user settings. */
     List<String> jmhArguments(Path raw) {
-        List<String> args = new ArrayList<>(List.of(include, "-rf", "json", "-rff", raw.toString()));
-        if (exclude != null && !exclude.isBlank()) {
-            args.addAll(List.of("-e", exclude));
-        } else if (quick) {
-            args.addAll(List.of("-e", QUICK_EXCLUDE));
+        List<String> args = new ArrayList<>();
+        if (include != null && !include.isBlank()) {
+            args.add(include);
+        }
+        args.addAll(List.of("-rf", "json", "-rff", raw.toString()));
+        String excluded = exclude != null && !exclude.isBlank() ? exclude : quick ? quickExclude : null;
+        if (excluded != null && !excluded.isBlank()) {
+            args.addAll(List.of("-e", excluded));
         }
         if (prof != null && !prof.isBlank() && !prof.equals("none")) {
             args.addAll(List.of("-prof", prof));
@@ -150,9 +164,8 @@ public class RunMojo extends AbstractMojo {
         option(args, "-i", iterations, quick ? "2" : null);
         option(args, "-w", warmupTime, quick ? "100ms" : null);
         option(args, "-r", time, quick ? "100ms" : null);
-        // quick: the tiny shape, and AdamW at its two smaller sizes (each trial costs a fork and a settled warm-up)
-        String parameters = params != null && !params.isBlank() ? params : quick ? QUICK_PARAMS : null;
-        if (parameters != null) {
+        String parameters = params != null && !params.isBlank() ? params : quick ? quickParams : null;
+        if (parameters != null && !parameters.isBlank()) {
             for (String parameter : parameters.split(";")) {
                 args.addAll(List.of("-p", parameter.strip()));
             }

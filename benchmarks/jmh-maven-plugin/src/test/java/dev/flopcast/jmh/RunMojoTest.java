@@ -12,24 +12,24 @@ class RunMojoTest {
 
     private static RunMojo mojo() {
         RunMojo mojo = new RunMojo();
-        mojo.include = "flopcast\\.benchmarks\\.";
         mojo.prof = "gc";
+        mojo.quickExclude = "Slow|Other";
+        mojo.quickParams = "shape=tiny;parameters=65536";
         return mojo;
     }
 
     @Test
     void defaultRunKeepsTheAnnotationsSettings() {
-        assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-prof", "gc"),
-                mojo().jmhArguments(RAW));
+        assertEquals(List.of("-rf", "json", "-rff", RAW.toString(), "-prof", "gc"), mojo().jmhArguments(RAW));
     }
 
     @Test
     void quickRunIsShortAndTiny() {
         RunMojo mojo = mojo();
         mojo.quick = true;
-        assertEquals(List.of("flopcast\\.benchmarks\\.", "-rf", "json", "-rff", RAW.toString(), "-e",
-                RunMojo.QUICK_EXCLUDE, "-prof", "gc", "-f", "1", "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p",
-                "shape=tiny", "-p", "parameters=65536,1048576"), mojo.jmhArguments(RAW));
+        assertEquals(List.of("-rf", "json", "-rff", RAW.toString(), "-e", "Slow|Other", "-prof", "gc", "-f", "1",
+                "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p", "shape=tiny", "-p", "parameters=65536"),
+                mojo.jmhArguments(RAW));
     }
 
     @Test
@@ -39,11 +39,13 @@ class RunMojoTest {
         mojo.include = "Matmul";
         mojo.iterations = "7";
         mojo.params = "shape=small; pass=forward";
+        mojo.exclude = "Nothing";
         mojo.prof = "none";
         List<String> args = mojo.jmhArguments(RAW);
         assertEquals("Matmul", args.get(0));
         assertEquals("7", args.get(args.indexOf("-i") + 1));
         assertEquals(List.of("-p", "shape=small", "-p", "pass=forward"), args.subList(args.size() - 4, args.size()));
         assertFalse(args.contains("-prof"));
+        assertEquals("Nothing", args.get(args.indexOf("-e") + 1), "-Djmh.exclude replaces the quick exclusion");
     }
 }

@@ -1,0 +1,88 @@
+package flopcast.benchmarks;
+
+import flopcast.measure.results.Derivation;
+import flopcast.measure.results.GitCommit;
+import flopcast.measure.results.MeasurementsSchema;
+import flopcast.measure.results.RawResult;
+import flopcast.measure.results.Summary;
+import flopcast.measure.results.MeasurementsCsv;
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Shape;
+import flopcast.measure.ComponentKernel;
+import flopcast.measure.HeapMeter;
+import flopcast.measure.HostProbe;
+import flopcast.measure.MatmulBackend;
+import flopcast.measure.TrainRun;
+import java.lang.ref.Reference;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The step after JMH in {@code mvn jmh:run}: reads the run's raw JSON, writes
+ * {@code measurements.csv} (whole or not at all), reads it back and prints the summary.
+ * Arguments: {@code --raw FILE --out DIR --run-id ID --started ISO-UTC --repository DIR}.
+ * Bad input: one line on stderr, exit 2.
+ */
+public final class Derive {
+
+    private Derive() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            run(options(args));
+        } catch (InvalidInputException e) {
+            System.err.println("flopcast: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static void run(Map<String, String> options) {
+        Path raw = Path.of(require(options, "--raw"));
+        Path out = Path.of(require(options, "--out"));
+        List<RawResult> results = RawResult.read(raw);
+        Derivation.Provenance provenance = new Derivation.Provenance(require(options, "--run-id"), HostProbe.probe(),
+                GitCommit.of(Path.of(require(options, "--repository"))).orElse(null), require(options, "--started"));
+        List<Map<String, Object>> rows = Derivation.rows(results, provenance, new LiveHeap());
+        Path measurements = out.resolve(MeasurementsSchema.FILE_NAME);
+        MeasurementsCsv.write(measurements, rows);
+        System.out.print(Summary.render(MeasurementsCsv.read(measurements), raw.toString(), measurements.toString()));
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        return options;
+    }
+
+    private static String require(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new InvalidInputException("missing " + name + " (usage: --raw FILE --out DIR --run-id ID"
+                    + " --started ISO-UTC --repository DIR)");
+        }
+        return value;
+    }
+
+    /** Heap by class histogram, as {@code train} measures it. */
+    static final class LiveHeap implements Derivation.HeapMeasurements {
+        @Override
+        public long step(Shape shape, String backend, int threads) {
+            return TrainRun.run(shape, 1, 1, MatmulBackend.of(backend, threads)).measuredLiveBytes();
+        }
+
+        @Override
+        public long adamW(int parameters) {
+            long before = HeapMeter.liveArrayBytes();
+            ComponentKernel kernel = ComponentKernel.adamW(parameters, 1);
+            kernel.forward();
+            long after = HeapMeter.liveArrayBytes();
+            Reference.reachabilityFence(kernel);
+            return after - before;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package flopcast.benchmarks;
+
+import flopcast.analytic.Shape;
+import flopcast.measure.MatmulBackend;
+import flopcast.measure.NamedShape;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * Who a trial is, read from its own {@code @Param}s: the component and pass it measures, the shape
+ * (where it has one), the backend and the kernel's threads. The same parameters reach JMH's JSON,
+ * which is all the derivation reads of a row's identity: nothing is inferred from a class name.
+ *
+ * <p>{@code threads} is {@code 1} or {@code all} (every processor of the JVM the trial runs in); it is
+ * turned into a count here only, and the count rides along as the {@code kernelThreads} counter.
+ */
+record Identity(String component, String pass, String shapeName, String backend, int threads) {
+
+    static Identity of(BenchmarkParams params) {
+        return new Identity(require(params, "component"), require(params, "pass"), params.getParam("shape"),
+                require(params, "backend"), threads(require(params, "threads")));
+    }
+
+    /** The named shape; refused where the benchmark has none. */
+    Shape shape() {
+        if (shapeName == null) {
+            throw new IllegalStateException("this benchmark has no shape parameter");
+        }
+        return NamedShape.byName(shapeName).shape();
+    }
+
+    /** The kernel's thread count for a {@code threads} parameter. */
+    static int threads(String param) {
+        return switch (param) {
+            case "1" -> 1;
+            case "all" -> Runtime.getRuntime().availableProcessors();
+            default -> throw new IllegalArgumentException("threads must be 1 or all, got " + param);
+        };
+    }
+
+    MatmulBackend matmulBackend() {
+        return MatmulBackend.of(backend, threads);
+    }
+
+    /** Refuses a parameter overridden to something this benchmark does not measure. */
+    void expect(String component, String pass) {
+        if (!this.component.equals(component) || !this.pass.equals(pass)) {
+            throw new IllegalArgumentException("this benchmark measures component " + component + ", pass " + pass
+                    + "; got " + this.component + ", " + this.pass);
+        }
+    }
+
+    private static String require(BenchmarkParams params, String name) {
+        String value = params.getParam(name);
+        if (value == null) {
+            throw new IllegalStateException(params.getBenchmark() + " has no @Param " + name
+                    + ": every flopcast benchmark names its component, pass, backend and threads");
+        }
+        return value;
+    }
+}

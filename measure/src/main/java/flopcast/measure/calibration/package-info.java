@@ -1,7 +1,0 @@
-/**
- * From measured rows to a cost model a person can defend: per op class, achieved efficiency fitted
- * against size; a step-time model summing the analytic module's FLOPs and bytes over those
- * efficiencies; held-out checks against measured steps; and the extrapolation of the seed's
- * scenario to a device.
- */
-package flopcast.measure.calibration;
