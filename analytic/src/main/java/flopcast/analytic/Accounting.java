@@ -1,8 +1,5 @@
 package flopcast.analytic;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** The two ways flopcast counts: the seed's tables as written, and what really runs. */
 public enum Accounting {
@@ -35,16 +32,10 @@ public enum Accounting {
     }
 
     public static Accounting byName(String name) {
-        String wanted = name.toLowerCase(Locale.ROOT);
-        for (Accounting accounting : values()) {
-            if (accounting.cliName.equals(wanted)) {
-                return accounting;
-            }
-        }
-        throw new InvalidInputException("unknown accounting '" + name + "': allowed are " + names());
+        return Names.byName(values(), Accounting::cliName, "accounting", name);
     }
 
     public static String names() {
-        return Arrays.stream(values()).map(Accounting::cliName).collect(Collectors.joining(", "));
+        return Names.list(values(), Accounting::cliName);
     }
 }

@@ -45,12 +45,7 @@ public enum Component {
 
     /** The component whose {@link #jsonName()} is {@code name}. */
     public static Component byJsonName(String name) {
-        for (Component component : values()) {
-            if (component.jsonName.equals(name)) {
-                return component;
-            }
-        }
-        throw new InvalidInputException("unknown component '" + name + "'");
+        return Names.byName(values(), Component::jsonName, "component", name);
     }
 
     /** True for the components inside a transformer block. */

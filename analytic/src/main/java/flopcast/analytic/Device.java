@@ -1,8 +1,5 @@
 package flopcast.analytic;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The device catalog: dense peaks (no sparsity) per precision, memory and bandwidth, each row
@@ -72,16 +69,10 @@ public enum Device {
     }
 
     public static Device byName(String name) {
-        String wanted = name.toLowerCase(Locale.ROOT);
-        for (Device device : values()) {
-            if (device.cliName.equals(wanted)) {
-                return device;
-            }
-        }
-        throw new InvalidInputException("unknown device '" + name + "': allowed are " + names());
+        return Names.byName(values(), Device::cliName, "device", name);
     }
 
     public static String names() {
-        return Arrays.stream(values()).map(Device::cliName).collect(Collectors.joining(", "));
+        return Names.list(values(), Device::cliName);
     }
 }

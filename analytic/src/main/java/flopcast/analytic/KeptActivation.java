@@ -67,58 +67,28 @@ public enum KeptActivation implements TensorSpec {
     TARGETS("targets", Component.CROSS_ENTROPY, Scope.ONCE, DataType.INT32, List.of(B, T),
             "cross-entropy backward");
 
-    private final String tensorName;
-    private final Component component;
-    private final Scope scope;
-    private final DataType dataType;
-    private final List<Dim> dims;
-    private final String reader;
+    private final Row row;
 
     KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
             String reader) {
-        this.tensorName = tensorName;
-        this.component = component;
-        this.scope = scope;
-        this.dataType = dataType;
-        this.dims = dims;
-        this.reader = reader;
+        row = new Row(tensorName, component, scope, dataType, dims, reader);
     }
 
     @Override
-    public String tensorName() {
-        return tensorName;
+    public Row row() {
+        return row;
     }
 
-    /** The component the tensor belongs to (for activations: the one that writes it). */
+    /** The component that writes the tensor. */
     public Component component() {
-        return component;
-    }
-
-    @Override
-    public Scope scope() {
-        return scope;
-    }
-
-    @Override
-    public DataType dataType() {
-        return dataType;
-    }
-
-    @Override
-    public List<Dim> dims() {
-        return dims;
-    }
-
-    @Override
-    public String reader() {
-        return reader;
+        return row.component();
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */
     public static long totalFloats(Shape shape) {
         long sum = 0;
         for (KeptActivation tensor : values()) {
-            if (tensor.dataType == DataType.FLOAT32) {
+            if (tensor.dataType() == DataType.FLOAT32) {
                 sum = Math.addExact(sum, tensor.totalElements(shape));
             }
         }

@@ -30,46 +30,21 @@ public enum ParameterTensor implements TensorSpec {
     FINAL_NORM_GAIN("final_norm.gain", Component.FINAL_RMSNORM, Scope.ONCE, List.of(D)),
     LM_HEAD_WEIGHT("lm_head.weight", Component.OUTPUT_EMBEDDING, Scope.ONCE, List.of(D, V));
 
-    private final String tensorName;
-    private final Component component;
-    private final Scope scope;
-    private final List<Dim> dims;
+    private final Row row;
 
     ParameterTensor(String tensorName, Component component, Scope scope, List<Dim> dims) {
-        this.tensorName = tensorName;
-        this.component = component;
-        this.scope = scope;
-        this.dims = dims;
+        row = new Row(tensorName, component, scope, DataType.FLOAT32, dims,
+                "forward, and backward's input gradient; AdamW updates it");
     }
 
     @Override
-    public String tensorName() {
-        return tensorName;
+    public Row row() {
+        return row;
     }
 
-    /** The component the tensor belongs to (for activations: the one that writes it). */
+    /** The component the tensor belongs to. */
     public Component component() {
-        return component;
-    }
-
-    @Override
-    public Scope scope() {
-        return scope;
-    }
-
-    @Override
-    public DataType dataType() {
-        return DataType.FLOAT32;
-    }
-
-    @Override
-    public List<Dim> dims() {
-        return dims;
-    }
-
-    @Override
-    public String reader() {
-        return "forward, and backward's input gradient; AdamW updates it";
+        return row.component();
     }
 
     /** P: every parameter of the model. */

@@ -1,8 +1,5 @@
 package flopcast.analytic;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The arithmetic a device peak is quoted for. Memory is float32 throughout: the precision only
@@ -24,16 +21,10 @@ public enum Precision {
     }
 
     public static Precision byName(String name) {
-        String wanted = name.toLowerCase(Locale.ROOT);
-        for (Precision precision : values()) {
-            if (precision.cliName.equals(wanted)) {
-                return precision;
-            }
-        }
-        throw new InvalidInputException("unknown precision '" + name + "': allowed are " + names());
+        return Names.byName(values(), Precision::cliName, "precision", name);
     }
 
     public static String names() {
-        return Arrays.stream(values()).map(Precision::cliName).collect(Collectors.joining(", "));
+        return Names.list(values(), Precision::cliName);
     }
 }

@@ -1,8 +1,5 @@
 package flopcast.analytic;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The GPT-2 family shapes, with V = 50257, T = 1024 and d_ff = 4d.
@@ -57,16 +54,10 @@ public enum Preset {
 
     /** The preset called {@code name} on the command line, or a one-line error listing the names. */
     public static Preset byName(String name) {
-        String wanted = name.toLowerCase(Locale.ROOT);
-        for (Preset preset : values()) {
-            if (preset.cliName.equals(wanted)) {
-                return preset;
-            }
-        }
-        throw new InvalidInputException("unknown preset '" + name + "': allowed are " + names());
+        return Names.byName(values(), Preset::cliName, "preset", name);
     }
 
     public static String names() {
-        return Arrays.stream(values()).map(Preset::cliName).collect(Collectors.joining(", "));
+        return Names.list(values(), Preset::cliName);
     }
 }

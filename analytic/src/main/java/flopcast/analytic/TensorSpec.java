@@ -10,17 +10,45 @@ import java.util.stream.Collectors;
  */
 public interface TensorSpec {
 
+    /**
+     * What every tensor table declares of a row.
+     *
+     * @param tensorName snake_case name, stable: JSON and the measure module use it
+     * @param component  the component the tensor belongs to (for activations: the one that writes it);
+     *                   null for workspace, which every component shares
+     * @param reader     the step that reads the tensor (for kept activations: the backward step)
+     */
+    record Row(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
+            String reader) {
+        public Row {
+            dims = List.copyOf(dims);
+        }
+    }
+
+    /** The row as its table declares it. */
+    Row row();
+
     /** snake_case name, stable: JSON and the measure module use it. */
-    String tensorName();
+    default String tensorName() {
+        return row().tensorName();
+    }
 
-    Scope scope();
+    default Scope scope() {
+        return row().scope();
+    }
 
-    DataType dataType();
+    default DataType dataType() {
+        return row().dataType();
+    }
 
-    List<Dim> dims();
+    default List<Dim> dims() {
+        return row().dims();
+    }
 
     /** The step that reads the tensor (for kept activations: the backward step). */
-    String reader();
+    default String reader() {
+        return row().reader();
+    }
 
     /** Elements of one instance at this shape. */
     default long elements(Shape shape) {

@@ -40,38 +40,14 @@ public enum WorkspaceBuffer implements TensorSpec {
     HEAD_PROBABILITY_GRADIENT("head.grad_probabilities", List.of(T, T),
             "attention backward: one head's dP, then dS in place");
 
-    private final String tensorName;
-    private final List<Dim> dims;
-    private final String reader;
+    private final Row row;
 
     WorkspaceBuffer(String tensorName, List<Dim> dims, String reader) {
-        this.tensorName = tensorName;
-        this.dims = dims;
-        this.reader = reader;
+        row = new Row(tensorName, null, Scope.ONCE, DataType.FLOAT32, dims, reader);
     }
 
     @Override
-    public String tensorName() {
-        return tensorName;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.ONCE;
-    }
-
-    @Override
-    public DataType dataType() {
-        return DataType.FLOAT32;
-    }
-
-    @Override
-    public List<Dim> dims() {
-        return dims;
-    }
-
-    @Override
-    public String reader() {
-        return reader;
+    public Row row() {
+        return row;
     }
 }

@@ -1,6 +1,6 @@
 package flopcast.cli;
 
-import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Names;
 import java.util.Locale;
 
 /** What {@code --format} accepts: an aligned table for people, CSV and JSON for scripts. */
@@ -8,10 +8,10 @@ enum OutputFormat {
     TABLE, CSV, JSON;
 
     static OutputFormat byName(String name) {
-        try {
-            return valueOf(name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("unknown format '" + name + "': allowed are table, csv, json");
-        }
+        return Names.byName(values(), OutputFormat::cliName, "format", name);
+    }
+
+    String cliName() {
+        return name().toLowerCase(Locale.ROOT);
     }
 }
