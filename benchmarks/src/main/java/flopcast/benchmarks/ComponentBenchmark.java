@@ -5,7 +5,6 @@ import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Shape;
-import flopcast.measure.ComponentKernel;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;

@@ -1,7 +1,6 @@
 package flopcast.benchmarks;
 
 import flopcast.analytic.Component;
-import flopcast.measure.ComponentKernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
