@@ -2,7 +2,6 @@ package flopcast.benchmarks;
 
 import flopcast.analytic.AdamWFlops;
 import flopcast.analytic.MinimumTraffic;
-import flopcast.measure.ComponentKernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;

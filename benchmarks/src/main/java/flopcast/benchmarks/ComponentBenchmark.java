@@ -5,7 +5,6 @@ import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Shape;
-import flopcast.measure.ComponentKernel;
 import flopcast.measure.NamedShape;
 import java.math.BigInteger;
 import org.openjdk.jmh.annotations.Benchmark;

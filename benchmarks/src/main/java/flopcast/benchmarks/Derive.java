@@ -8,7 +8,7 @@ import flopcast.measure.results.Summary;
 import flopcast.measure.results.MeasurementsCsv;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
-import flopcast.measure.ComponentKernel;
+import flopcast.benchmarks.ComponentKernel;
 import flopcast.measure.HeapMeter;
 import flopcast.measure.HostProbe;
 import flopcast.measure.MatmulBackend;

@@ -7,7 +7,7 @@ package flopcast.measure;
  * parameter, as torch does for the parameters it is given. 14 FLOPs per parameter and 8 per step
  * ({@link flopcast.analytic.AdamWFlops}).
  */
-final class AdamW {
+public final class AdamW {
     /** Parameters below which a part is not worth a thread. */
     private static final int GRAIN = 1 << 15;
     private final CountingOps ops;
@@ -24,22 +24,22 @@ final class AdamW {
      * @param epsilon      added to the denominator
      * @param weightDecay  decoupled decay wd
      */
-    record Hyperparameters(float learningRate, float beta1, float beta2, float epsilon, float weightDecay) {
+    public record Hyperparameters(float learningRate, float beta1, float beta2, float epsilon, float weightDecay) {
         /** torch.optim.AdamW's defaults but a learning rate fit for the small models measured here. */
-        static Hyperparameters defaults() {
+        public static Hyperparameters defaults() {
             return new Hyperparameters(3e-3f, 0.9f, 0.999f, 1e-8f, 0.01f);
         }
     }
 
     /** Counts into {@code ops}' counter; each tensor's values are split across its backend's threads. */
-    AdamW(CountingOps ops, Hyperparameters hyperparameters) {
+    public AdamW(CountingOps ops, Hyperparameters hyperparameters) {
         this.ops = ops;
         this.hyperparameters = hyperparameters;
         this.oneMinusBeta1 = 1f - hyperparameters.beta1();
         this.oneMinusBeta2 = 1f - hyperparameters.beta2();
     }
 
-    void step(java.util.List<Parameter> parameters) {
+    public void step(java.util.List<Parameter> parameters) {
         Hyperparameters hp = hyperparameters;
         beta1Power *= hp.beta1();                                          // 1
         beta2Power *= hp.beta2();                                          // 1

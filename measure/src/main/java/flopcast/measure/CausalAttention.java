@@ -1,35 +1,34 @@
 package flopcast.measure;
 
-import flopcast.analytic.Component;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import org.ejml.data.FMatrixRMaj;
 
 /**
  * Causal multi-head attention over Q, K, V of shape (B*T) x d: per sequence b and head h,
- * P = softmax(Q_bh K_bh^T / sqrt(d_k)) with the upper triangle masked, O_bh = P V_bh. The scores
- * are the full T x T square (counted so); the softmax is {@link CausalSoftmax}, over
- * {@code span} positions.
+ * P = softmax(Q_bh K_bh^T / sqrt(d_k)) with the upper triangle masked, O_bh = P V_bh, each pair's
+ * slices gathered into head scratch and run by the three op classes {@link AttentionScores} (the
+ * full T x T square, counted so), {@link CausalSoftmax} (over {@code span} positions) and
+ * {@link AttentionWeightedSum}.
  */
 final class CausalAttention {
-    private final CountingOps ops;
-    private final int batch;
     private final int context;
     private final int heads;
     private final int headDim;
-    /** One per thread: the heads are split across the backend's threads. */
+    /** The B*h pairs split across the backend's threads, one scratch per part. */
+    private final HeadParts parts;
     private final HeadScratch[] scratch;
 
     /**
-     * One thread's head slices (T x d_k) and probability gradient (T x T), with its own counter (merged
-     * into the model's after each pass) and softmax. The first thread's buffers are the workspace
-     * table's rows; every further thread's are its own copy, thread scratch outside the table (as the
-     * vector GEMM's packing buffers are).
+     * One thread's op classes, on its part's ops, and its head slices (T x d_k) and probability
+     * gradient (T x T). The first thread's buffers are the workspace table's rows; every further
+     * thread's are its own copy, thread scratch outside the table (as the vector GEMM's packing
+     * buffers are).
      */
     private static final class HeadScratch {
-        final FlopCounter counter = new FlopCounter();
-        final CountingOps ops;
+        final AttentionScores scores;
         final CausalSoftmax softmax;
+        final AttentionWeightedSum weightedSum;
         final FMatrixRMaj query;
         final FMatrixRMaj key;
         final FMatrixRMaj value;
@@ -39,10 +38,11 @@ final class CausalAttention {
         final FMatrixRMaj valueGradient;
         final FMatrixRMaj probabilityGradient;
 
-        HeadScratch(MatmulBackend backend, int span, int headDim, java.util.function.Function<WorkspaceBuffer,
+        HeadScratch(CountingOps ops, int span, int headDim, java.util.function.Function<WorkspaceBuffer,
                 FMatrixRMaj> buffer) {
-            this.ops = new CountingOps(counter, backend);
+            this.scores = new AttentionScores(ops);
             this.softmax = new CausalSoftmax(ops, span, headDim);
+            this.weightedSum = new AttentionWeightedSum(ops);
             this.query = buffer.apply(WorkspaceBuffer.HEAD_QUERY);
             this.key = buffer.apply(WorkspaceBuffer.HEAD_KEY);
             this.value = buffer.apply(WorkspaceBuffer.HEAD_VALUE);
@@ -55,15 +55,14 @@ final class CausalAttention {
     }
 
     CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
-        this.ops = ops;
-        this.batch = Math.toIntExact(shape.batchSize());
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
         this.headDim = Math.toIntExact(shape.headDim());
-        this.scratch = new HeadScratch[ops.workers().parts(batch * heads, 1)];
+        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.heads())));
+        this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
-            scratch[part] = new HeadScratch(ops.backend(), span, headDim, part == 0 ? buffers::workspace
-                    : row -> TensorAllocation.matrices(row, shape)[0]);
+            scratch[part] = new HeadScratch(parts.ops(part), span, headDim, part == 0 ? buffers::workspace
+                    : row -> TensorAllocation.matrix(row, shape));
         }
     }
 
@@ -73,9 +72,9 @@ final class CausalAttention {
         eachHead((s, b, h) -> {
             FMatrixRMaj p = probabilities[b * heads + h];
             gatherHead(s, query, key, value, b, h);
-            s.ops.multTransB(Component.ATTENTION_SCORES, s.query, s.key, p);
+            s.scores.forward(s.query, s.key, p);
             s.softmax.forward(p);
-            s.ops.mult(Component.ATTENTION_WEIGHTED_SUM, p, s.value, s.output);
+            s.weightedSum.forward(p, s.value, s.output);
             scatter(s.output, b, h, out);
         });
     }
@@ -90,11 +89,9 @@ final class CausalAttention {
             FMatrixRMaj p = probabilities[b * heads + h];
             gatherHead(s, query, key, value, b, h);
             gather(dOut, b, h, s.output);
-            s.ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, s.output, s.value, s.probabilityGradient);
-            s.ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, p, s.output, s.valueGradient);
+            s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient);
             s.softmax.backward(p, s.probabilityGradient);
-            s.ops.mult(Component.ATTENTION_SCORES, s.probabilityGradient, s.key, s.queryGradient);
-            s.ops.multTransA(Component.ATTENTION_SCORES, s.probabilityGradient, s.query, s.keyGradient);
+            s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient);
             scatter(s.queryGradient, b, h, dQuery);
             scatter(s.keyGradient, b, h, dKey);
             scatter(s.valueGradient, b, h, dValue);
@@ -105,24 +102,9 @@ final class CausalAttention {
         void run(HeadScratch scratch, int sequence, int head);
     }
 
-    /**
-     * Runs {@code work} for every (sequence, head), the pairs split across the backend's threads, each
-     * part on its own scratch and counter; the counters are then added to the model's.
-     */
+    /** Runs {@code work} for every (sequence, head), each part on its own scratch ({@link HeadParts}). */
     private void eachHead(HeadWork work) {
-        FlopCounter.Pass pass = ops.counter().pass();
-        ops.workers().split(batch * heads, 1, 1, (part, from, to) -> {
-            HeadScratch s = scratch[part];
-            s.counter.pass(pass);
-            for (int bh = from; bh < to; bh++) {
-                work.run(s, bh / heads, bh % heads);
-            }
-            return 0;
-        });
-        for (HeadScratch s : scratch) {
-            ops.counter().add(s.counter);
-            s.counter.reset();
-        }
+        parts.each((part, pair) -> work.run(scratch[part], pair / heads, pair % heads));
     }
 
     /** Sequence b, head h of Q, K and V into the head scratch. */

@@ -11,19 +11,19 @@ import org.ejml.data.FMatrixRMaj;
  * <p>{@code span} is how many positions a query sees, itself included: T for the model; a smaller
  * span exists only so that a test can break attention and watch learning fail.
  */
-final class CausalSoftmax {
+public final class CausalSoftmax {
     private final CountingOps ops;
     private final int span;
     private final float scale;
 
-    CausalSoftmax(CountingOps ops, int span, long headDim) {
+    public CausalSoftmax(CountingOps ops, int span, long headDim) {
         this.ops = ops;
         this.span = span;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
     }
 
     /** Scores in, probabilities out, in place; masked entries 0. */
-    void forward(FMatrixRMaj scores) {
+    public void forward(FMatrixRMaj scores) {
         ElementwiseKernels kernels = ops.kernels();
         int context = scores.numRows;
         float[] p = scores.data;
@@ -41,7 +41,7 @@ final class CausalSoftmax {
     }
 
     /** Differentiates {@link #forward}: dP becomes dS = P (dP - rowsum(P dP)) * scale in place. */
-    void backward(FMatrixRMaj probabilities, FMatrixRMaj gradient) {
+    public void backward(FMatrixRMaj probabilities, FMatrixRMaj gradient) {
         ElementwiseKernels kernels = ops.kernels();
         int context = probabilities.numRows;
         float[] p = probabilities.data;

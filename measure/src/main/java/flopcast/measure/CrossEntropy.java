@@ -8,7 +8,7 @@ import org.ejml.data.FMatrixRMaj;
  * and the backward pass writes their gradient over the probabilities.
  * Forward N*(5V + 5) + 1 FLOPs, backward N*(V + 1) + 1.
  */
-final class CrossEntropy {
+public final class CrossEntropy {
     /** Rows below which a part is not worth a thread. */
     private static final int GRAIN = 4;
     private final CountingOps ops;
@@ -19,13 +19,13 @@ final class CrossEntropy {
      *                  rows' losses, computed in parallel, are summed from it in row order (the
      *                  model lends the first N floats of its norm-output gradient)
      */
-    CrossEntropy(CountingOps ops, FMatrixRMaj rowLosses) {
+    public CrossEntropy(CountingOps ops, FMatrixRMaj rowLosses) {
         this.ops = ops;
         this.rowLosses = rowLosses;
     }
 
     /** Softmaxes each row of {@code logits} in place and returns the mean loss. */
-    float forward(FMatrixRMaj logits, int[] targets) {
+    public float forward(FMatrixRMaj logits, int[] targets) {
         ElementwiseKernels kernels = ops.kernels();
         int rows = logits.numRows;
         int vocab = logits.numCols;
@@ -55,7 +55,7 @@ final class CrossEntropy {
     }
 
     /** Differentiates the mean loss: (p - onehot(target)) / N, written over the probabilities. */
-    void backward(FMatrixRMaj probabilities, int[] targets) {
+    public void backward(FMatrixRMaj probabilities, int[] targets) {
         ElementwiseKernels kernels = ops.kernels();
         int rows = probabilities.numRows;
         int vocab = probabilities.numCols;

@@ -4,15 +4,15 @@ import flopcast.analytic.Component;
 import org.ejml.data.FMatrixRMaj;
 
 /** Token embedding: a row lookup forward (0 FLOPs), a scatter-add backward. */
-final class Embedding {
+public final class Embedding {
     private final CountingOps ops;
 
-    Embedding(CountingOps ops) {
+    public Embedding(CountingOps ops) {
         this.ops = ops;
     }
 
     /** out[row] = table[ids[row]]. */
-    void forward(int[] ids, FMatrixRMaj table, FMatrixRMaj out) {
+    public void forward(int[] ids, FMatrixRMaj table, FMatrixRMaj out) {
         int width = table.numCols;
         for (int row = 0; row < ids.length; row++) {
             System.arraycopy(table.data, ids[row] * width, out.data, row * width, width);
@@ -20,7 +20,7 @@ final class Embedding {
     }
 
     /** Differentiates {@link #forward}: tableGrad[ids[row]] += dOut[row], one add per element. */
-    void backward(int[] ids, FMatrixRMaj dOut, FMatrixRMaj tableGrad) {
+    public void backward(int[] ids, FMatrixRMaj dOut, FMatrixRMaj tableGrad) {
         int width = tableGrad.numCols;
         float[] grad = tableGrad.data;
         float[] d = dOut.data;

@@ -51,7 +51,7 @@ final class ModelBuffers {
     }
 
     private static FMatrixRMaj one(TensorSpec row, Shape shape) {
-        return TensorAllocation.matrices(row, shape)[0];
+        return TensorAllocation.matrix(row, shape);
     }
 
     private static int instances(Scope scope, Shape shape) {

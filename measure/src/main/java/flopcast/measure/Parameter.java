@@ -15,7 +15,8 @@ public final class Parameter {
     final FMatrixRMaj m;
     final FMatrixRMaj v;
 
-    Parameter(ParameterTensor row, int layer, FMatrixRMaj value, FMatrixRMaj grad, FMatrixRMaj m, FMatrixRMaj v) {
+    /** {@code row} is null for a tensor outside the model (a benchmark's AdamW alone). */
+    public Parameter(ParameterTensor row, int layer, FMatrixRMaj value, FMatrixRMaj grad, FMatrixRMaj m, FMatrixRMaj v) {
         this.row = row;
         this.layer = layer;
         this.value = value;

@@ -7,20 +7,20 @@ import org.ejml.data.FMatrixRMaj;
  * RMSNorm over each row: y = x * r * g with r = 1 / sqrt(mean(x^2) + eps). FLOP counts follow
  * {@link flopcast.analytic.ElementwiseFlops}: forward 4d + 4 per row, backward 11d + 4.
  */
-final class RmsNorm {
+public final class RmsNorm {
     static final float EPSILON = 1e-5f;
     /** Rows (or gain columns) below which a part is not worth a thread. */
     private static final int GRAIN = 16;
     private final CountingOps ops;
     private final Component component;
 
-    RmsNorm(CountingOps ops, Component component) {
+    public RmsNorm(CountingOps ops, Component component) {
         this.ops = ops;
         this.component = component;
     }
 
     /** out = x * r * gain per row; r is kept for the backward pass. Rows split across threads. */
-    void forward(FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj out, FMatrixRMaj reciprocalRms) {
+    public void forward(FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj out, FMatrixRMaj reciprocalRms) {
         ElementwiseKernels kernels = ops.kernels();
         int width = x.numCols;
         float[] xs = x.data;
@@ -44,7 +44,7 @@ final class RmsNorm {
      * Differentiates {@link #forward}: dx += r*(dy*g) - (r^3/d) * sum(dy*g*x) * x, rows split across
      * threads, then dgain += dy * x * r, accumulated, its columns split across threads.
      */
-    void backward(FMatrixRMaj dOut, FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj reciprocalRms, FMatrixRMaj dX,
+    public void backward(FMatrixRMaj dOut, FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj reciprocalRms, FMatrixRMaj dX,
             FMatrixRMaj dGain) {
         int rows = x.numRows;
         int width = x.numCols;

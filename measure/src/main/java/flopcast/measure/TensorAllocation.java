@@ -12,12 +12,13 @@ import org.ejml.data.FMatrixRMaj;
  * one matrix whose columns are its last axis and whose rows are the product of the others ([d] is
  * 1 x d, [B, T, d] is (B*T) x d). Element counts are exactly the row's.
  */
-final class TensorAllocation {
+public final class TensorAllocation {
 
     private TensorAllocation() {
     }
 
-    static FMatrixRMaj[] matrices(TensorSpec spec, Shape shape) {
+    /** Every matrix of one instance of {@code spec} at {@code shape}, zeroed. */
+    public static FMatrixRMaj[] matrices(TensorSpec spec, Shape shape) {
         List<Long> sizes = spec.dims().stream().map(dim -> dim.size(shape)).toList();
         requireArray(spec, shape);
         if (sizes.size() == 4) {
@@ -33,7 +34,17 @@ final class TensorAllocation {
         return new FMatrixRMaj[] {new FMatrixRMaj(toInt(spec, rows), toInt(spec, columns))};
     }
 
-    static int[] ints(TensorSpec spec, Shape shape) {
+    /** The one matrix of one instance of a tensor of fewer than 4 axes, zeroed. */
+    public static FMatrixRMaj matrix(TensorSpec spec, Shape shape) {
+        if (spec.dims().size() == 4) {
+            throw new IllegalArgumentException("tensor " + spec.tensorName() + " " + spec.shapeText()
+                    + " is one matrix per sequence and head, not one matrix");
+        }
+        return matrices(spec, shape)[0];
+    }
+
+    /** One instance of an int32 tensor, zeroed. */
+    public static int[] ints(TensorSpec spec, Shape shape) {
         requireArray(spec, shape);
         return new int[toInt(spec, spec.elements(shape))];
     }

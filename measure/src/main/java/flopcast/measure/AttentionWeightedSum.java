@@ -1,0 +1,25 @@
+package flopcast.measure;
+
+import flopcast.analytic.Component;
+import org.ejml.data.FMatrixRMaj;
+
+/** The output of one (sequence, head) pair: O = P V, T x T by T x d_k. */
+public final class AttentionWeightedSum {
+    private final CountingOps ops;
+
+    public AttentionWeightedSum(CountingOps ops) {
+        this.ops = ops;
+    }
+
+    /** out = p v. */
+    public void forward(FMatrixRMaj probabilities, FMatrixRMaj value, FMatrixRMaj out) {
+        ops.mult(Component.ATTENTION_WEIGHTED_SUM, probabilities, value, out);
+    }
+
+    /** Differentiates {@link #forward}: dP = dO V^T, dV = P^T dO. */
+    public void backward(FMatrixRMaj dOut, FMatrixRMaj probabilities, FMatrixRMaj value, FMatrixRMaj dProbabilities,
+            FMatrixRMaj dValue) {
+        ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, dOut, value, dProbabilities);
+        ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, probabilities, dOut, dValue);
+    }
+}
