@@ -3,7 +3,6 @@ package flopcast.benchmarks;
 import flopcast.analytic.AdamWFlops;
 import flopcast.analytic.MinimumTraffic;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -21,7 +20,6 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code mvn jmh:run -Djmh.include=AdamW}.
  */
 @State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AdamWBenchmark extends BenchmarkSettings {
     @Param({"1048576", "16777216"})
     public int parameters;

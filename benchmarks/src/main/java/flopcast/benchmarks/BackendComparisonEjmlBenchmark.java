@@ -1,7 +1,6 @@
 package flopcast.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
@@ -18,7 +17,6 @@ import org.openjdk.jmh.annotations.Warmup;
  * run leaves this class out. A broken result looks like a step within a small factor of the vector
  * backend's.
  */
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 0)
 @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 public class BackendComparisonEjmlBenchmark extends WholeStepBenchmark {

@@ -9,7 +9,8 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Settings every benchmark shares: average time per op in seconds, one fork, one warm-up iteration
+ * Settings every benchmark shares: average time per op in seconds, one fork (with the Vector API
+ * module: the vector backend and the FMA probe need it), one warm-up iteration
  * of 100 ms and three measured iterations of 150 ms. The JIT's warm-up is not JMH's: every
  * benchmark's trial setup runs its op until compilation has settled ({@link SteadyState}), so JMH's
  * warm-up iteration only lets JMH's own loop compile around it. Short iterations keep the default
@@ -18,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 100, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 3, time = 150, timeUnit = TimeUnit.MILLISECONDS)
 public abstract class BenchmarkSettings {

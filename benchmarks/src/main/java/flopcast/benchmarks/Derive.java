@@ -13,6 +13,7 @@ import flopcast.measure.HeapMeter;
 import flopcast.measure.HostProbe;
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
+import flopcast.measure.VectorModule;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -31,6 +32,10 @@ public final class Derive {
     }
 
     public static void main(String[] args) {
+        if (!VectorModule.loaded()) {
+            // the vector backend's heap is measured here
+            System.exit(VectorModule.restart(Derive.class, args));
+        }
         try {
             run(options(args));
         } catch (InvalidInputException e) {

@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
@@ -25,7 +24,6 @@ import org.openjdk.jmh.annotations.Threads;
  * <p>Eight measured iterations where the others have three: every MFU divides by this peak, and on
  * the noisier AVX2 host five gave the two-thread peak a 73% error.
  */
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Measurement(iterations = 8, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class PeakFlopsProbe extends ProbeBenchmark {
     /** One value: the FMA peak. */

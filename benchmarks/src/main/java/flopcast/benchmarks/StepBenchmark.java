@@ -2,7 +2,6 @@ package flopcast.benchmarks;
 
 import flopcast.measure.NamedShape;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
@@ -17,7 +16,6 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>A broken result looks like a step faster than the sum of its parts. Run alone:
  * {@code mvn jmh:run -Djmh.include=StepBenchmark}.
  */
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class StepBenchmark extends WholeStepBenchmark {

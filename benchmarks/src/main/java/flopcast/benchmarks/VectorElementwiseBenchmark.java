@@ -1,6 +1,5 @@
 package flopcast.benchmarks;
 
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -16,7 +15,6 @@ import org.openjdk.jmh.annotations.Setup;
  * second above the measured bandwidth at a size that does not fit in cache. Run alone:
  * {@code mvn jmh:run -Djmh.include=VectorElementwise}.
  */
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class VectorElementwiseBenchmark extends ComponentBenchmark {
     @Param({"rmsnorm", "attention_softmax", "ffn_silu", "cross_entropy"})
     public String component;

@@ -1,6 +1,5 @@
 package flopcast.benchmarks;
 
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Param;
 
 /**
@@ -11,7 +10,6 @@ import org.openjdk.jmh.annotations.Param;
  * projections have every dimension 256 or more, or all threads no faster than one. Run alone:
  * {@code mvn jmh:run -Djmh.include=VectorMatmul}.
  */
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class VectorMatmulBenchmark extends ComponentBenchmark {
     @Param({"qkv_projection", "attention_scores", "attention_weighted_sum", "output_projection", "ffn_w1", "ffn_w3", "ffn_w2", "output_embedding"})
     public String component;

@@ -1,7 +1,6 @@
 package flopcast.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
@@ -17,7 +16,6 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>A broken result looks like a step faster than the sum of its parts, or an MFU far from its
  * neighbours' at a similar size. Run alone: {@code mvn jmh:run -Djmh.include=VectorStep}.
  */
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 200, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 4, time = 400, timeUnit = TimeUnit.MILLISECONDS)
 public class VectorStepBenchmark extends WholeStepBenchmark {

@@ -14,6 +14,7 @@ import flopcast.measure.results.Charts;
 import flopcast.measure.results.EfficiencyFit;
 import flopcast.measure.results.Extrapolation;
 import flopcast.measure.results.HeldOut;
+import flopcast.measure.results.WholeFile;
 import flopcast.measure.csv.CsvText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,14 +93,9 @@ final class CalibrateCommand implements Callable<Integer> {
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
         List<List<Object>> rows = CalibrationReport.csvRows(result);
         String csv = CsvText.write(CalibrationSchema.COLUMNS, rows);
-        try {
-            Files.createDirectories(directory);
-            Map<String, String> charts = Charts.write(result, directory);
-            writeWhole(directory.resolve(CalibrationSchema.FILE_NAME), csv);
-            writeWhole(directory.resolve("report.md"), CalibrationReport.markdown(result, charts));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Map<String, String> charts = Charts.write(result, directory);
+        WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
+        WholeFile.write(directory.resolve("report.md"), CalibrationReport.markdown(result, charts));
         String text = switch (output) {
             case CSV -> csv;
             case JSON -> Json.write(json(result, directory));
@@ -107,12 +103,6 @@ final class CalibrateCommand implements Callable<Integer> {
         };
         spec.commandLine().getOut().print(text);
         return 0;
-    }
-
-    private static void writeWhole(Path target, String text) throws IOException {
-        Path temporary = Files.createTempFile(target.getParent(), ".calibration", ".tmp");
-        Files.writeString(temporary, text);
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static String table(CalibrationResult result, Path directory) {

@@ -1,12 +1,8 @@
 package flopcast.cli;
 
 import flopcast.analytic.InvalidInputException;
-import flopcast.measure.MatmulBackend;
-import java.io.IOException;
+import flopcast.measure.VectorModule;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,8 +25,8 @@ public final class FlopcastCli implements Runnable {
     private CommandSpec spec;
 
     public static void main(String[] args) {
-        if (wantsVectorBackend(args) && !MatmulBackend.vectorModuleLoaded()) {
-            System.exit(restartWithVectorModule(args));
+        if (wantsVectorBackend(args) && !VectorModule.loaded()) {
+            System.exit(VectorModule.restart(FlopcastCli.class, args));
         }
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
@@ -44,26 +40,6 @@ public final class FlopcastCli implements Runnable {
             }
         }
         return false;
-    }
-
-    /**
-     * Runs the same command line again in a JVM with {@code --add-modules jdk.incubator.vector}, so
-     * that {@code java -jar flopcast.jar train --backend vector} works as written.
-     */
-    private static int restartWithVectorModule(String[] args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                FlopcastCli.class.getName()));
-        command.addAll(List.of(args));
-        try {
-            return new ProcessBuilder(command).inheritIO().start().waitFor();
-        } catch (IOException e) {
-            System.err.println("flopcast: cannot restart java with --add-modules jdk.incubator.vector: " + e.getMessage());
-            return EXIT_BAD_INPUT;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return EXIT_BAD_INPUT;
-        }
     }
 
     /** Runs one command line; what it prints goes to {@code out} and {@code err}. */

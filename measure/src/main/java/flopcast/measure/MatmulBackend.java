@@ -65,7 +65,7 @@ public interface MatmulBackend {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "ejml" -> threads == 1 ? Ejml.SINGLE : new Ejml(threads);
             case "vector" -> {
-                if (!vectorModuleLoaded()) {
+                if (!VectorModule.loaded()) {
                     throw new InvalidInputException("the vector backend needs the jdk.incubator.vector module: run"
                             + " java with --add-modules jdk.incubator.vector");
                 }
@@ -73,10 +73,6 @@ public interface MatmulBackend {
             }
             default -> throw new InvalidInputException("unknown backend '" + name + "': allowed are " + NAMES);
         };
-    }
-
-    static boolean vectorModuleLoaded() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
     /** EJML: CommonOps_FDRM on one thread, CommonOps_MT_FDRM (its concurrent ops) on more. */

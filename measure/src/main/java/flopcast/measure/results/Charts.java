@@ -113,14 +113,8 @@ public final class Charts {
     }
 
     private static void save(Chart<?, ?> chart, Path directory, String name, Map<String, String> written) {
-        try {
-            Path temporary = Files.createTempFile(directory, ".chart", ".png");
-            BitmapEncoder.saveBitmap(chart, temporary.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(temporary, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            written.put(name, chart.getTitle());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        WholeFile.write(directory.resolve(name), temporary -> BitmapEncoder.saveBitmap(chart, temporary.toString(),
+                BitmapEncoder.BitmapFormat.PNG));
+        written.put(name, chart.getTitle());
     }
 }

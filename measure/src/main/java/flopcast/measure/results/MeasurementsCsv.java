@@ -22,7 +22,7 @@ public final class MeasurementsCsv {
     private MeasurementsCsv() {
     }
 
-    /** Writes to a temporary file beside {@code target}, then moves it into place in one step. */
+    /** Writes the rows whole or not at all ({@link WholeFile}). */
     public static void write(Path target, List<Map<String, Object>> rows) {
         List<List<Object>> values = new ArrayList<>();
         for (Map<String, Object> row : rows) {
@@ -32,14 +32,7 @@ public final class MeasurementsCsv {
             values.add(new ArrayList<>(row.values()));
         }
         String text = CsvText.write(MeasurementsSchema.COLUMNS, values);
-        try {
-            Files.createDirectories(target.toAbsolutePath().getParent());
-            Path temporary = Files.createTempFile(target.toAbsolutePath().getParent(), ".measurements", ".tmp");
-            Files.writeString(temporary, text);
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        WholeFile.write(target, text);
     }
 
     /** The rows of a measurements file, columns by name; a missing, empty, malformed or foreign file is refused. */

@@ -15,6 +15,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MeasurementsCsvTest {
+    /** The derivation test's rows as written: header, column order, number and empty-cell format. */
+    static final Path GOLDEN = Path.of("src", "test", "resources", "golden", "measurements.csv");
+
+    /**
+     * The written bytes of known rows equal a file committed beside the tests: any change to the
+     * format (a column, its order, how a number or an empty cell is written) shows in review as a
+     * change to that file. Regenerate it with {@code -Dflopcast.golden.write=true} after a deliberate change.
+     */
+    @Test
+    void theFormatIsSealedByAGoldenFile(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("measurements.csv");
+        MeasurementsCsv.write(file, DerivationTest.derive(directory));
+        if (Boolean.getBoolean("flopcast.golden.write")) {
+            Files.copy(file, GOLDEN, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertEquals(Files.readString(GOLDEN), Files.readString(file));
+    }
+
     @Test
     void writtenRowsReadBackColumnByName(@TempDir Path directory) throws Exception {
         Path file = directory.resolve("measurements.csv");

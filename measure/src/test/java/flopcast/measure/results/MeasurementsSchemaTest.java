@@ -1,25 +1,31 @@
 package flopcast.measure.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.measure.csv.CsvColumn;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
 
 class MeasurementsSchemaTest {
     @Test
-    void everyColumnIsDocumentedInResultsReadme() throws Exception {
-        String readme = Files.readString(Path.of("..", "results", "README.md"));
-        int checked = 0;
-        for (CsvColumn column : MeasurementsSchema.COLUMNS) {
-            assertTrue(readme.contains("| `" + column.name() + "` |"), column.name() + " is not documented");
-            checked++;
+    void everyColumnIsDocumentedInResultsReadmeWithItsUnitAndAMeaning() throws Exception {
+        DocumentedColumns.assertDocumented("## measurements.csv", MeasurementsSchema.COLUMNS);
+    }
+
+    @Test
+    void anEmptyMeaningAWrongUnitOrAMissingColumnFails() {
+        List<CsvColumn> schema = List.of(new CsvColumn("a", "s", "the time"), new CsvColumn("b", "-", "a label"));
+        String readme = "## x\n\n| column | unit | meaning |\n|---|---|---|\n| `a` | s | the time |\n| `b` | - | a label |\n";
+        DocumentedColumns.assertDocumented(readme, "## x", schema);
+        for (String broken : List.of(readme.replace("the time", " "), readme.replace("| s |", "| B |"),
+                readme.replace("| `b` | - | a label |\n", ""), readme + "| `c` | - | extra |\n")) {
+            assertThrows(AssertionFailedError.class, () -> DocumentedColumns.assertDocumented(broken, "## x", schema),
+                    broken);
         }
-        assertEquals(MeasurementsSchema.COLUMNS.size(), checked);
     }
 
     @Test

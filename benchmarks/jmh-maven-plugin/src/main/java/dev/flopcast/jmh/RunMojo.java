@@ -183,10 +183,9 @@ public class RunMojo extends AbstractMojo {
     /** Runs {@code mainClass}; returns its exit code, which must be 0, or {@link #REFUSED} where {@code mayRefuse}. */
     private int fork(String classpath, Path temporary, String mainClass, List<String> arguments, String what,
             boolean mayRefuse) throws MojoExecutionException, MojoFailureException {
-        // the vector backend (deriving its heap, calibrating) needs the incubating Vector API module
+        // a main class that needs the Vector API module restarts itself with it (flopcast's VectorModule)
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--add-modules", "jdk.incubator.vector", "-Djava.io.tmpdir=" + temporary, "-cp",
-                classpath, mainClass));
+                .toString(), "-Djava.io.tmpdir=" + temporary, "-cp", classpath, mainClass));
         command.addAll(arguments);
         int code;
         try {
