@@ -10,17 +10,12 @@ import flopcast.measure.results.Calibration;
 import flopcast.measure.results.CalibrationReport;
 import flopcast.measure.results.CalibrationResult;
 import flopcast.measure.results.CalibrationSchema;
+import flopcast.measure.results.CalibrationTable;
 import flopcast.measure.results.Charts;
-import flopcast.measure.results.EfficiencyFit;
-import flopcast.measure.results.Extrapolation;
-import flopcast.measure.results.HeldOut;
 import flopcast.measure.results.WholeFile;
 import flopcast.measure.csv.CsvText;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,66 +86,61 @@ final class CalibrateCommand implements Callable<Integer> {
                 Preset.byName(preset).shape(batch), Device.byName(device), Precision.byName(precision), steps);
         CalibrationResult result = CalibrationResult.of(results, host, target);
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
-        List<List<Object>> rows = CalibrationReport.csvRows(result);
-        String csv = CsvText.write(CalibrationSchema.COLUMNS, rows);
+        CalibrationTable table = CalibrationTable.of(result);
+        String csv = CsvText.write(CalibrationSchema.COLUMNS, table.csvRows());
         Map<String, String> charts = Charts.write(result, directory);
         WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
         WholeFile.write(directory.resolve("report.md"), CalibrationReport.markdown(result, charts));
         String text = switch (output) {
             case CSV -> csv;
-            case JSON -> Json.write(json(result, directory));
-            case TABLE -> table(result, directory);
+            case JSON -> Json.write(json(table, directory));
+            case TABLE -> text(table, result, directory);
         };
         spec.commandLine().getOut().print(text);
         return 0;
     }
 
-    private static String table(CalibrationResult result, Path directory) {
+    /** The table for people: the fits' probes, the held-out steps, the extrapolation, what was written. */
+    private static String text(CalibrationTable table, CalibrationResult result, Path directory) {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s; %d rows, %d marked invalid (left out)%n",
-                result.hostCpu(), result.measurements().size(),
-                result.measurements().stream().filter(m -> !m.valid()).count()));
+        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s; %s rows, %s marked invalid (left out)%n",
+                table.hostCpu(), table.get("measurements", "rows", "rows").text(),
+                table.get("measurements", "rows", "marked_invalid").text()));
         for (Calibration calibration : result.calibrations()) {
-            text.append(String.format(Locale.ROOT, "fit %-18s peak %.1f GFLOP/s, bandwidth %.1f GB/s (measured)%s%n",
-                    calibration.label(), calibration.peakFlopsPerSecond() / 1e9,
-                    calibration.bandwidthBytesPerSecond() / 1e9, calibration == result.calibration()
-                            ? "; the extrapolation's" : ""));
+            String label = calibration.label();
+            text.append(String.format(Locale.ROOT, "fit %-18s peak %s, bandwidth %s (measured)%s%n", label,
+                    table.get("fit", label + " peak", "flops_per_second").text(),
+                    table.get("fit", label + " bandwidth", "bytes_per_second").text(),
+                    calibration == result.calibration() ? "; the extrapolation's" : ""));
         }
         result.unfitted().forEach(reason -> text.append("not fitted: ").append(reason).append('\n'));
         text.append('\n');
-        TextTable held = new TextTable("backend", "held-out step", ">measured s", ">predicted s", ">error",
-                ">held out s", ">error", ">host MFU");
-        for (HeldOut.StepCheck check : result.checks()) {
-            boolean loso = !Double.isNaN(check.leaveOutSeconds());
-            held.row(check.label(), CalibrationReport.shapeLabel(check.shape()),
-                    String.format(Locale.ROOT, "%.4f", check.measuredSeconds()),
-                    String.format(Locale.ROOT, "%.4f", check.predictedSeconds()), signed(check.error()),
-                    loso ? String.format(Locale.ROOT, "%.4f", check.leaveOutSeconds()) : "n/a",
-                    loso ? signed(check.leaveOutError()) : "n/a", String.format(Locale.ROOT, "%.2f%%",
-                            100 * check.hostMfu()));
-        }
-        text.append(held.render());
-        for (String backend : HeldOut.backends(result.checks())) {
-            List<HeldOut.StepCheck> checks = HeldOut.of(result.checks(), backend);
-            text.append(String.format(Locale.ROOT, "%s: worst held-out error %.1f%% (target %.0f%%), median %.1f%%"
-                    + " (target %.0f%%), %d steps%n", backend, 100 * HeldOut.worst(checks),
-                    100 * CalibrationReport.TARGET_ERROR, 100 * HeldOut.median(checks),
-                    100 * CalibrationReport.TARGET_MEDIAN_ERROR, checks.size()));
-        }
-        text.append('\n');
-        Extrapolation e = result.extrapolation();
+        text.append(render(new TextTable("held-out step", ">measured", ">predicted", ">error", ">held out", ">error",
+                ">host MFU"), table.grid("held_out", List.of("measured_seconds"), List.of("measured_seconds",
+                        "predicted_seconds", "error", "leave_shape_out_seconds", "leave_shape_out_error",
+                        "host_mfu/mfu"))));
+        table.items("held_out").forEach((item, summary) -> {
+            if (summary.containsKey("worst_error")) {
+                text.append(String.format(Locale.ROOT, "%s: worst held-out error %s (target %s), median %s (target %s),"
+                        + " %s steps%n", item.substring(0, item.length() - " steps".length()),
+                        summary.get("worst_error").text(), CalibrationTable.percent(CalibrationTable.TARGET_ERROR),
+                        summary.get("median_error").text(), CalibrationTable.percent(CalibrationTable.TARGET_MEDIAN_ERROR),
+                        summary.get("steps").text()));
+            }
+        });
+        text.append('\n').append("extrapolation: ").append(table.target()).append('\n');
         TextTable days = new TextTable("assumption", "peak", ">MFU", ">days", "source");
-        for (Extrapolation.Row row : e.rows()) {
-            days.row(row.label(), row.precision().cliName(), String.format(Locale.ROOT, "%.2f%%", 100 * row.mfu()),
-                    NumberText.grouped(row.days(), 2), row.source());
-        }
-        text.append("extrapolation: ").append(e.target().describe()).append(", ").append(e.steps())
-                .append(" steps, ").append(e.device().cliName()).append('\n').append(days.render());
-        Extrapolation.MemoryPlan plan = e.memoryPlan();
-        text.append(plan.microBatch() > 0
-                ? String.format(Locale.ROOT, "memory: micro-batch %d fits, %d accumulation steps for batch %d%n",
-                        plan.microBatch(), plan.accumulationSteps(), e.target().batchSize())
-                : String.format(Locale.ROOT, "memory: nothing fits, %,d bytes short%n", plan.shortfallBytes()));
+        table.items("extrapolation").forEach((item, row) -> days.row(item, row.get("mfu").note(), row.get("mfu").text(),
+                row.get("days").text(), row.get("days").note()));
+        text.append(days.render());
+        Map<String, Map<String, CalibrationTable.Entry>> memory = table.items("memory");
+        text.append(((Number) memory.get("largest micro-batch").get("sequences").value()).longValue() > 0
+                ? String.format(Locale.ROOT, "memory: micro-batch %s fits, %s accumulation steps for batch %s%n",
+                        memory.get("largest micro-batch").get("sequences").text(),
+                        memory.get("gradient accumulation").get("steps").text(),
+                        memory.get("target batch").get("sequences").text())
+                : String.format(Locale.ROOT, "memory: nothing fits, %s bytes short%n",
+                        memory.get("shortfall").get("bytes").text()));
         text.append("written: ").append(directory.resolve("report.md")).append(", ")
                 .append(directory.resolve(CalibrationSchema.FILE_NAME)).append(", ").append(Charts.STEP_TIME)
                 .append(", ").append(Charts.EFFICIENCY_MATMUL).append(", ").append(Charts.EFFICIENCY_MEMORY)
@@ -158,63 +148,27 @@ final class CalibrateCommand implements Callable<Integer> {
         return text.toString();
     }
 
-    private static ObjectNode json(CalibrationResult result, Path directory) {
+    private static String render(TextTable table, List<List<String>> rows) {
+        rows.forEach(row -> table.row(row.toArray(String[]::new)));
+        return table.render();
+    }
+
+    /** The same entries as calibration.csv, and where the report went. */
+    private static ObjectNode json(CalibrationTable table, Path directory) {
         ObjectNode root = Json.object();
-        root.put("host_cpu", result.hostCpu());
-        ArrayNode calibrations = root.putArray("calibrations");
-        for (Calibration calibration : result.calibrations()) {
-            ObjectNode one = calibrations.addObject();
-            one.put("backend", calibration.backend());
-            one.put("threads", calibration.threads());
-            one.put("peak_flops_per_second", calibration.peakFlopsPerSecond());
-            one.put("bandwidth_bytes_per_second", calibration.bandwidthBytesPerSecond());
-            ArrayNode fits = one.putArray("fits");
-            for (EfficiencyFit fit : calibration.fits().values()) {
-                ObjectNode item = fits.addObject();
-                item.put("op_class", fit.opClass().label());
-                item.put("points", fit.points());
-                item.put("intercept", fit.intercept());
-                item.put("slope", fit.slope());
-                item.put("efficiency_min", fit.efficiencyMin());
-                item.put("efficiency_max", fit.efficiencyMax());
-            }
-        }
-        ArrayNode held = root.putArray("held_out");
-        for (HeldOut.StepCheck check : result.checks()) {
-            ObjectNode item = held.addObject();
-            item.put("backend", check.backend());
-            item.put("threads", check.threads());
-            item.set("shape", Json.shape(check.shape()));
-            item.put("measured_seconds", check.measuredSeconds());
-            item.put("predicted_seconds", check.predictedSeconds());
-            item.put("error", check.error());
-            if (!Double.isNaN(check.leaveOutSeconds())) {
-                item.put("leave_shape_out_seconds", check.leaveOutSeconds());
-                item.put("leave_shape_out_error", check.leaveOutError());
-            }
-            item.put("host_mfu", check.hostMfu());
-        }
-        ObjectNode errors = root.putObject("held_out_errors");
-        for (String backend : HeldOut.backends(result.checks())) {
-            List<HeldOut.StepCheck> checks = HeldOut.of(result.checks(), backend);
-            ObjectNode item = errors.putObject(backend);
-            item.put("worst", HeldOut.worst(checks));
-            item.put("median", HeldOut.median(checks));
-        }
-        ArrayNode extrapolation = root.putArray("extrapolation");
-        for (Extrapolation.Row row : result.extrapolation().rows()) {
-            ObjectNode item = extrapolation.addObject();
-            item.put("assumption", row.label());
-            item.put("precision", row.precision().cliName());
-            item.put("mfu", row.mfu());
-            item.put("days", row.days());
-            item.put("source", row.source());
+        root.put("host_cpu", table.hostCpu());
+        root.put("target", table.target());
+        ArrayNode entries = root.putArray("entries");
+        for (CalibrationTable.Entry e : table.entries()) {
+            ObjectNode item = entries.addObject();
+            item.put("section", e.section());
+            item.put("item", e.item());
+            item.put("quantity", e.quantity());
+            item.putPOJO("value", e.value());
+            item.put("unit", e.unit());
+            item.put("note", e.note());
         }
         root.put("report", directory.resolve("report.md").toString());
         return root;
-    }
-
-    private static String signed(double fraction) {
-        return String.format(Locale.ROOT, "%+.1f%%", 100 * fraction);
     }
 }

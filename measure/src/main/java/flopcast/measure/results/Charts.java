@@ -101,12 +101,12 @@ public final class Charts {
                 .build();
         List<HeldOut.BackendStep> steps = HeldOut.byBackend(result.measurements()).stream()
                 .filter(s -> !Double.isNaN(s.mfu())).toList();
-        List<String> shapes = steps.stream().map(s -> CalibrationReport.shapeLabel(s.shape())).distinct().toList();
+        List<String> shapes = steps.stream().map(s -> s.shape().describe()).distinct().toList();
         Map<String, List<Double>> series = new LinkedHashMap<>();
         for (HeldOut.BackendStep step : steps) {
             String name = step.backend() + ", " + step.threads() + (step.threads() == 1 ? " thread" : " threads");
             series.computeIfAbsent(name, k -> new ArrayList<>(java.util.Collections.nCopies(shapes.size(), 0.0)))
-                    .set(shapes.indexOf(CalibrationReport.shapeLabel(step.shape())), 100 * step.mfu());
+                    .set(shapes.indexOf(step.shape().describe()), 100 * step.mfu());
         }
         series.forEach((name, values) -> chart.addSeries(name, shapes, values));
         return chart;
