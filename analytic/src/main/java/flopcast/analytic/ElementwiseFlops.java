@@ -17,63 +17,108 @@ import java.math.BigInteger;
  *   SiLU and product bwd     11 per element           dG*SiLU, dG*W3x: 2; sigmoid 4;
  *                                             sigmoid*(1 + a*(1 - sigmoid)): 4; times dSiLU: 1
  *   residual add             N*d each, two per block in the forward pass
- *   cross-entropy forward    N*(5V + 5) + 1   max, subtract, exp, sum, normalize: 5V; 1/sum, log,
- *                                             loss = log(sum) + max - z_t: 2, accumulate 1; mean 1
+ *   cross-entropy forward    N*(5V + 5) + 1   max, subtract, exp, sum, normalize: 5V; 1/sum 1;
+ *                                             loss = log(sum) + max - z_t: 3; summed 1; mean 1
  *   cross-entropy backward   N*(V + 1) + 1    1/N once; p_t - 1; times 1/N over V
  *   embedding backward       N*d              scatter-add of the residual gradient
  * </pre>
  * Masked attention entries are set, not computed (0 FLOPs). Matmul FLOPs are apart
  * ({@link MatmulFlops}); AdamW's are in {@link AdamWFlops}.
+ * The per-element and per-row costs are the constants below, declared once: {@code measure}'s
+ * loops record their element counts times them, and {@code measure}'s {@code ArithmeticCountTest}
+ * runs those loops on arithmetic that tallies every operation as it executes, so a changed loop
+ * body fails a test.
  * <p>Source: DESIGN.md unit costs; the kernels in {@code measure}. Pinned by
- * {@code ElementwiseFlopsTest} and, once counted, by {@code measure}'s counting tests.
+ * {@code ElementwiseFlopsTest}, {@code CountingTest} (counted = predicted) and
+ * {@code ArithmeticCountTest} (executed = declared).
  */
 public final class ElementwiseFlops {
+
+    // The cost of one pass of each loop body, or of each scalar step, the kernels in measure run:
+    // declared once, here. The formulas below are built from them; measure's loops record their
+    // element counts times them; measure's ArithmeticCountTest runs the loops on arithmetic that
+    // tallies every operation and holds the tally to these.
+
+    /** An add into an accumulator: the residual add, the embedding's scatter-add, a loss summed. */
+    public static final long ADD = 1;
+    /** RMSNorm forward, per element: x*x summed 2; y = x*r*g 2. */
+    public static final long RMSNORM_FORWARD_PER_ELEMENT = 4;
+    /** RMSNorm forward, per row: r = 1/sqrt(sum/d + eps): /, +, sqrt, 1/x. */
+    public static final long RMSNORM_FORWARD_PER_ROW = 4;
+    /** RMSNorm backward over a row, per element: dot += dy*g*x 3; dx += r*(dy*g) - c*x 5. */
+    public static final long RMSNORM_BACKWARD_ROW_PER_ELEMENT = 8;
+    /** RMSNorm backward, per row: c = dot*r*r*r/d. */
+    public static final long RMSNORM_BACKWARD_PER_ROW = 4;
+    /** RMSNorm backward over the gain's columns, per element: dgain += dy*(x*r). */
+    public static final long RMSNORM_GAIN_GRADIENT_PER_ELEMENT = 3;
+    /** Causal softmax forward, per unmasked entry: scale and max 2; subtract, exp, sum 3; normalize 1. */
+    public static final long SOFTMAX_FORWARD_PER_ENTRY = 6;
+    /** A softmax row's 1/sum, attention's and cross-entropy's. */
+    public static final long SOFTMAX_PER_ROW = 1;
+    /** Causal softmax backward, per unmasked entry: dot(P, dP) 2; (dP - dot)*P*scale 3. */
+    public static final long SOFTMAX_BACKWARD_PER_ENTRY = 5;
+    /** SiLU and product forward, per element: -a, exp, 1+, a/(.) 4; times W3x 1. */
+    public static final long SWIGLU_FORWARD_PER_ELEMENT = 5;
+    /** SiLU and product backward, per element: dG*SiLU, dG*W3x 2; sigmoid 4; its derivative 4; times 1. */
+    public static final long SWIGLU_BACKWARD_PER_ELEMENT = 11;
+    /** Cross-entropy forward, per logit: max 1; subtract, exp, sum 3; normalize 1. */
+    public static final long CROSS_ENTROPY_FORWARD_PER_LOGIT = 5;
+    /** Cross-entropy forward, per row besides the 1/sum and the loss summed: log(sum) + max - z_t. */
+    public static final long CROSS_ENTROPY_ROW_LOSS = 3;
+    /** Cross-entropy's mean over the rows, forward, and its 1/N, backward: once a step each. */
+    public static final long CROSS_ENTROPY_PER_STEP = 1;
+    /** Cross-entropy backward, per row: p_t - 1. */
+    public static final long CROSS_ENTROPY_TARGET_PER_ROW = 1;
+    /** Cross-entropy backward, per logit: times 1/N. */
+    public static final long CROSS_ENTROPY_BACKWARD_PER_LOGIT = 1;
 
     private ElementwiseFlops() {
     }
 
     public static BigInteger rmsnormForward(long rows, long width) {
-        return big(rows).multiply(big(width).multiply(big(4)).add(big(4)));
+        return perRow(rows, width, RMSNORM_FORWARD_PER_ELEMENT, RMSNORM_FORWARD_PER_ROW);
     }
 
     public static BigInteger rmsnormBackward(long rows, long width) {
-        return big(rows).multiply(big(width).multiply(big(11)).add(big(4)));
+        return perRow(rows, width, RMSNORM_BACKWARD_ROW_PER_ELEMENT + RMSNORM_GAIN_GRADIENT_PER_ELEMENT,
+                RMSNORM_BACKWARD_PER_ROW);
     }
 
-    /** One head's T x T causal softmax, forward. */
+    /** One head's T x T causal softmax, forward: row i has i + 1 unmasked entries. */
     public static BigInteger causalSoftmaxForward(long context) {
-        BigInteger t = big(context);
-        return big(3).multiply(t).multiply(t.add(BigInteger.ONE)).add(t);
+        return big(SOFTMAX_FORWARD_PER_ENTRY).multiply(causalEntries(context))
+                .add(big(SOFTMAX_PER_ROW).multiply(big(context)));
     }
 
     /** One head's T x T causal softmax, backward. */
     public static BigInteger causalSoftmaxBackward(long context) {
-        BigInteger t = big(context);
-        return big(5).multiply(t).multiply(t.add(BigInteger.ONE)).divide(BigInteger.TWO);
+        return big(SOFTMAX_BACKWARD_PER_ENTRY).multiply(causalEntries(context));
     }
 
     public static BigInteger swigluForward(long elements) {
-        return big(5).multiply(big(elements));
+        return big(SWIGLU_FORWARD_PER_ELEMENT).multiply(big(elements));
     }
 
     public static BigInteger swigluBackward(long elements) {
-        return big(11).multiply(big(elements));
+        return big(SWIGLU_BACKWARD_PER_ELEMENT).multiply(big(elements));
     }
 
     public static BigInteger residualAdd(long elements) {
-        return big(elements);
+        return big(ADD).multiply(big(elements));
     }
 
     public static BigInteger crossEntropyForward(long rows, long vocab) {
-        return big(rows).multiply(big(vocab).multiply(big(5)).add(big(5))).add(BigInteger.ONE);
+        return perRow(rows, vocab, CROSS_ENTROPY_FORWARD_PER_LOGIT, SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS + ADD)
+                .add(big(CROSS_ENTROPY_PER_STEP));
     }
 
     public static BigInteger crossEntropyBackward(long rows, long vocab) {
-        return big(rows).multiply(big(vocab).add(BigInteger.ONE)).add(BigInteger.ONE);
+        return perRow(rows, vocab, CROSS_ENTROPY_BACKWARD_PER_LOGIT, CROSS_ENTROPY_TARGET_PER_ROW)
+                .add(big(CROSS_ENTROPY_PER_STEP));
     }
 
     public static BigInteger embeddingBackward(long elements) {
-        return big(elements);
+        return big(ADD).multiply(big(elements));
     }
 
     /** Forward plus backward elementwise FLOPs of one instance of {@code component}. */
@@ -116,17 +161,15 @@ public final class ElementwiseFlops {
         return big(shape.batchSize()).multiply(big(shape.heads()));
     }
 
-    /** The formula of {@link #perInstance} as text, for tables. */
-    public static String formula(Component component) {
-        return switch (component) {
-            case TOKEN_EMBEDDING -> "B*T*d";
-            case RMSNORM, FINAL_RMSNORM -> "B*T*(15d + 8)";
-            case ATTENTION_SOFTMAX -> "B*h*(11*T*(T+1)/2 + T)";
-            case OUTPUT_PROJECTION, FFN_W2 -> "B*T*d";
-            case FFN_SILU -> "16*B*T*d_ff";
-            case CROSS_ENTROPY -> "B*T*(6V + 6) + 2";
-            case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3, OUTPUT_EMBEDDING -> "0";
-        };
+    /** rows * (width * perElement + perRow). */
+    private static BigInteger perRow(long rows, long width, long perElement, long perRow) {
+        return big(rows).multiply(big(width).multiply(big(perElement)).add(big(perRow)));
+    }
+
+    /** sum over rows i < T of (i + 1) = T*(T+1)/2: a causal T x T matrix's unmasked entries. */
+    private static BigInteger causalEntries(long context) {
+        BigInteger t = big(context);
+        return t.multiply(t.add(BigInteger.ONE)).divide(BigInteger.TWO);
     }
 
     private static BigInteger big(long value) {

@@ -1,11 +1,13 @@
 package flopcast.measure;
 
+import flopcast.analytic.AdamWFlops;
+
 /**
  * AdamW as torch.optim.AdamW defines it: decoupled weight decay p *= 1 - lr*wd, moments
  * m = beta1*m + (1 - beta1)*g and v = beta2*v + (1 - beta2)*g^2, bias corrections, and
  * p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps). Weight decay applies to every
- * parameter, as torch does for the parameters it is given. 14 FLOPs per parameter and 8 per step
- * ({@link flopcast.analytic.AdamWFlops}).
+ * parameter, as torch does for the parameters it is given. Counted at the costs per parameter and
+ * per step {@link AdamWFlops} declares.
  */
 public final class AdamW {
     /** Parameters below which a part is not worth a thread. */
@@ -41,23 +43,24 @@ public final class AdamW {
 
     public void step(java.util.List<Parameter> parameters) {
         Hyperparameters hp = hyperparameters;
-        beta1Power *= hp.beta1();                                          // 1
-        beta2Power *= hp.beta2();                                          // 1
-        float biasCorrection1 = (float) (1 - beta1Power);                  // 1
-        float biasCorrection2 = (float) (1 - beta2Power);                  // 1
-        float stepSize = hp.learningRate() / biasCorrection1;              // 1
-        float sqrtBiasCorrection2 = (float) Math.sqrt(biasCorrection2);    // 1
-        float decay = 1f - hp.learningRate() * hp.weightDecay();           // 2
+        ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
+        beta1Power = f.mul(beta1Power, hp.beta1());
+        beta2Power = f.mul(beta2Power, hp.beta2());
+        float biasCorrection1 = (float) f.sub(1, beta1Power);
+        float biasCorrection2 = (float) f.sub(1, beta2Power);
+        float stepSize = f.div(hp.learningRate(), biasCorrection1);
+        float sqrtBiasCorrection2 = f.sqrt(biasCorrection2);
+        float decay = f.sub(1f, f.mul(hp.learningRate(), hp.weightDecay()));
         ElementwiseKernels.AdamWStep constants = new ElementwiseKernels.AdamWStep(decay, hp.beta1(), oneMinusBeta1,
                 hp.beta2(), oneMinusBeta2, sqrtBiasCorrection2, hp.epsilon(), stepSize);
-        ElementwiseKernels kernels = ops.kernels();
-        long flops = 8;
+        long flops = AdamWFlops.PER_STEP;
         for (int t = 0; t < parameters.size(); t++) {
             Parameter parameter = parameters.get(t);
             flops += ops.workers().split(parameter.value.data.length, GRAIN, 1, (part, from, to) -> {
                 kernels.adamW(parameter.value.data, parameter.grad.data, parameter.m.data, parameter.v.data, from,
                         to, constants);
-                return 14L * (to - from);
+                return AdamWFlops.PER_PARAMETER * (to - from);
             });
         }
         ops.counter().optimizer(flops);

@@ -1,12 +1,16 @@
 package flopcast.measure;
 
+import static flopcast.analytic.ElementwiseFlops.SOFTMAX_BACKWARD_PER_ENTRY;
+import static flopcast.analytic.ElementwiseFlops.SOFTMAX_FORWARD_PER_ENTRY;
+import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
+
 import flopcast.analytic.Component;
 import org.ejml.data.FMatrixRMaj;
 
 /**
  * The attention softmax of one head, in place on a T x T matrix: scale by 1/sqrt(d_k), mask the
  * positions a query may not see, softmax each row over the rest. Only unmasked entries are
- * computed: 6 FLOPs each and 1 per row forward, 5 each backward.
+ * computed, and counted at their costs declared in {@link flopcast.analytic.ElementwiseFlops}.
  *
  * <p>{@code span} is how many positions a query sees, itself included: T for the model; a smaller
  * span exists only so that a test can break attention and watch learning fail.
@@ -25,17 +29,18 @@ public final class CausalSoftmax {
     /** Scores in, probabilities out, in place; masked entries 0. */
     public void forward(FMatrixRMaj scores) {
         ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
         int context = scores.numRows;
         float[] p = scores.data;
         long flops = 0;
         for (int i = 0; i < context; i++) {
             int row = i * context;
             int first = Math.max(0, i - span + 1);
-            float max = kernels.scaleMax(p, row + first, row + i + 1, scale);     // 2 per entry
-            float sum = kernels.expSum(p, row + first, row + i + 1, max);         // 3 per entry
-            kernels.scale(p, row + first, row + i + 1, 1f / sum);               // 1 per row, 1 per entry
+            float max = kernels.scaleMax(p, row + first, row + i + 1, scale);
+            float sum = kernels.expSum(p, row + first, row + i + 1, max);
+            kernels.scale(p, row + first, row + i + 1, f.div(1f, sum));
             mask(p, row, context, first, i);
-            flops += 6L * (i - first + 1) + 1;
+            flops += SOFTMAX_FORWARD_PER_ENTRY * (i - first + 1) + SOFTMAX_PER_ROW;
         }
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }
@@ -50,10 +55,10 @@ public final class CausalSoftmax {
         for (int i = 0; i < context; i++) {
             int row = i * context;
             int first = Math.max(0, i - span + 1);
-            float dot = kernels.dot(p, d, row + first, row + i + 1);                   // 2 per entry
-            kernels.softmaxGradient(p, d, row + first, row + i + 1, dot, scale);     // 3 per entry
+            float dot = kernels.dot(p, d, row + first, row + i + 1);
+            kernels.softmaxGradient(p, d, row + first, row + i + 1, dot, scale);
             mask(d, row, context, first, i);
-            flops += 5L * (i - first + 1);
+            flops += SOFTMAX_BACKWARD_PER_ENTRY * (i - first + 1);
         }
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }

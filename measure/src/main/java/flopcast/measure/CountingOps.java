@@ -1,11 +1,11 @@
 package flopcast.measure;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.ElementwiseFlops;
 import org.ejml.data.FMatrixRMaj;
-import org.ejml.dense.row.CommonOps_FDRM;
 
 /**
- * The one door to the matmuls: the same method names as the {@link CommonOps_FDRM} calls it wraps,
+ * The one door to the matmuls: the same method names as the {@code CommonOps_FDRM} calls it wraps,
  * run by the chosen {@link MatmulBackend}, each recording its FLOPs into the counter from the
  * matrices' actual dimensions (2*m*n*k for a matmul), never from a formula, whichever backend runs. Kernels written as plain loops report what their loops executed
  * through {@link #elementwise}.
@@ -81,10 +81,14 @@ public final class CountingOps {
         counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
     }
 
-    /** a += b, one FLOP per element. */
+    /** a += b, on the backend's kernels, at the declared cost of an add per element. */
     public void addEquals(Component component, FMatrixRMaj a, FMatrixRMaj b) {
-        CommonOps_FDRM.addEquals(a, b);
-        counter.elementwise(component, a.getNumElements());
+        if (a.numRows != b.numRows || a.numCols != b.numCols) {
+            throw new IllegalArgumentException("a is " + a.numRows + " x " + a.numCols + ", b is " + b.numRows + " x "
+                    + b.numCols + ": an elementwise add needs one shape");
+        }
+        kernels().accumulate(a.data, 0, b.data, 0, a.getNumElements());
+        counter.elementwise(component, ElementwiseFlops.ADD * a.getNumElements());
     }
 
     /** What a plain-loop kernel of {@code component} executed, summed from its loop bounds. */

@@ -1,12 +1,20 @@
 package flopcast.measure;
 
+import static flopcast.analytic.ElementwiseFlops.ADD;
+import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_BACKWARD_PER_LOGIT;
+import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_FORWARD_PER_LOGIT;
+import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_PER_STEP;
+import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_ROW_LOSS;
+import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_TARGET_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
+
 import flopcast.analytic.Component;
 import org.ejml.data.FMatrixRMaj;
 
 /**
  * Mean cross-entropy of the logits against the next tokens. The logits are softmaxed in place,
- * and the backward pass writes their gradient over the probabilities.
- * Forward N*(5V + 5) + 1 FLOPs, backward N*(V + 1) + 1.
+ * and the backward pass writes their gradient over the probabilities. Each loop records its
+ * element count times its cost declared in {@link flopcast.analytic.ElementwiseFlops}.
  */
 public final class CrossEntropy {
     /** Rows below which a part is not worth a thread. */
@@ -27,6 +35,7 @@ public final class CrossEntropy {
     /** Softmaxes each row of {@code logits} in place and returns the mean loss. */
     public float forward(FMatrixRMaj logits, int[] targets) {
         ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
         int rows = logits.numRows;
         int vocab = logits.numCols;
         float[] z = logits.data;
@@ -38,37 +47,38 @@ public final class CrossEntropy {
             for (int row = from; row < to; row++) {
                 int base = row * vocab;
                 float target = z[base + targets[row]];
-                float max = kernels.max(z, base, base + vocab);                  // 1 per logit
-                float sum = kernels.expSum(z, base, base + vocab, max);          // 3 per logit
-                kernels.scale(z, base, base + vocab, 1f / sum);                  // 1 per row, 1 per logit
-                losses[row] = (float) (Math.log(sum) + max - target);            // 3: log, +, -
+                float max = kernels.max(z, base, base + vocab);
+                float sum = kernels.expSum(z, base, base + vocab, max);
+                kernels.scale(z, base, base + vocab, f.div(1f, sum));
+                losses[row] = (float) f.sub(f.add(f.log(sum), max), target);
             }
-            return (5L * vocab + 4) * (to - from);
+            return (CROSS_ENTROPY_FORWARD_PER_LOGIT * vocab + SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS) * (to - from);
         });
         double total = 0;
         for (int row = 0; row < rows; row++) {
-            total += losses[row];                                                // 1 per row
+            total = f.add(total, losses[row]);
         }
-        float mean = (float) (total / rows);                                     // 1
-        ops.elementwise(Component.CROSS_ENTROPY, rows + 1L);
+        float mean = (float) f.div(total, rows);
+        ops.elementwise(Component.CROSS_ENTROPY, ADD * rows + CROSS_ENTROPY_PER_STEP);
         return mean;
     }
 
     /** Differentiates the mean loss: (p - onehot(target)) / N, written over the probabilities. */
     public void backward(FMatrixRMaj probabilities, int[] targets) {
         ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
         int rows = probabilities.numRows;
         int vocab = probabilities.numCols;
         float[] p = probabilities.data;
-        float scale = 1f / rows;                                 // 1
-        ops.elementwise(Component.CROSS_ENTROPY, 1);
+        float scale = f.div(1f, rows);
+        ops.elementwise(Component.CROSS_ENTROPY, CROSS_ENTROPY_PER_STEP);
         ops.split(Component.CROSS_ENTROPY, rows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * vocab;
-                p[base + targets[row]] -= 1f;                    // 1
-                kernels.scale(p, base, base + vocab, scale);     // 1 per logit
+                p[base + targets[row]] = f.sub(p[base + targets[row]], 1f);
+                kernels.scale(p, base, base + vocab, scale);
             }
-            return (vocab + 1L) * (to - from);
+            return (CROSS_ENTROPY_BACKWARD_PER_LOGIT * vocab + CROSS_ENTROPY_TARGET_PER_ROW) * (to - from);
         });
     }
 }

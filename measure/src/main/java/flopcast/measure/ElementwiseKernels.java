@@ -4,10 +4,18 @@ package flopcast.measure;
  * The inner loops of the model's own (non-matmul) kernels, over index ranges of float arrays,
  * chosen by the backend: {@link ScalarKernels} (plain Java, the reference; EJML's backend) or the
  * Vector API ones of the vector backend. Every implementation executes the same operations per
- * element, so the callers count FLOPs from their loop bounds whichever runs; the comment on each
- * method gives its count per element (exp, sqrt and a division count one each).
+ * element, so the callers record FLOPs as their element counts times the costs declared in
+ * {@link flopcast.analytic.ElementwiseFlops} whichever runs; the comment on each method gives its
+ * count per element (exp, sqrt and a division count one each), which {@code ArithmeticCountTest}
+ * proves by running {@link ScalarKernels} on counting arithmetic.
  */
 public interface ElementwiseKernels {
+
+    /** The arithmetic the callers' own scalar steps (a row's 1/sum, say) run on with these kernels. */
+    Arithmetic arithmetic();
+
+    /** into[intoFrom + i] += from[fromFrom + i] for i below length. 1 per element. */
+    void accumulate(float[] into, int intoFrom, float[] from, int fromFrom, int length);
 
     /** x[i] *= factor; returns the largest result. 2 per element. */
     float scaleMax(float[] x, int from, int to, float factor);

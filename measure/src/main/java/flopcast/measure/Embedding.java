@@ -1,6 +1,7 @@
 package flopcast.measure;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.ElementwiseFlops;
 import org.ejml.data.FMatrixRMaj;
 
 /** Token embedding: a row lookup forward (0 FLOPs), a scatter-add backward. */
@@ -22,16 +23,11 @@ public final class Embedding {
     /** Differentiates {@link #forward}: tableGrad[ids[row]] += dOut[row], one add per element. */
     public void backward(int[] ids, FMatrixRMaj dOut, FMatrixRMaj tableGrad) {
         int width = tableGrad.numCols;
-        float[] grad = tableGrad.data;
-        float[] d = dOut.data;
+        ElementwiseKernels kernels = ops.kernels();
         long flops = 0;
         for (int row = 0; row < ids.length; row++) {
-            int target = ids[row] * width;
-            int source = row * width;
-            for (int j = 0; j < width; j++) {
-                grad[target + j] += d[source + j];
-            }
-            flops += width;
+            kernels.accumulate(tableGrad.data, ids[row] * width, dOut.data, row * width, width);
+            flops += ElementwiseFlops.ADD * width;
         }
         ops.elementwise(Component.TOKEN_EMBEDDING, flops);
     }

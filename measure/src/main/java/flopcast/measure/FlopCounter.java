@@ -1,6 +1,7 @@
 package flopcast.measure;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.KeptActivation;
 
 /**
  * What one run executed, by pass and by component: matmul FLOPs of the forward and backward
@@ -14,12 +15,14 @@ public final class FlopCounter {
     public enum Pass { FORWARD, BACKWARD }
 
     private static final int COMPONENTS = Component.values().length;
+    private static final int KEPT_ROWS = KeptActivation.values().length;
 
     private Pass pass = Pass.FORWARD;
     private final long[] forwardMatmul = new long[COMPONENTS];
     private final long[] backwardMatmul = new long[COMPONENTS];
     private final long[] elementwise = new long[COMPONENTS];
     private final long[] keptFloatsRead = new long[COMPONENTS];
+    private final long[] keptFloatsReadByRow = new long[KEPT_ROWS];
     private long optimizer;
 
     public void pass(Pass current) {
@@ -38,6 +41,9 @@ public final class FlopCounter {
             elementwise[i] = Math.addExact(elementwise[i], other.elementwise[i]);
             keptFloatsRead[i] = Math.addExact(keptFloatsRead[i], other.keptFloatsRead[i]);
         }
+        for (int i = 0; i < KEPT_ROWS; i++) {
+            keptFloatsReadByRow[i] = Math.addExact(keptFloatsReadByRow[i], other.keptFloatsReadByRow[i]);
+        }
         optimizer = Math.addExact(optimizer, other.optimizer);
     }
 
@@ -55,9 +61,11 @@ public final class FlopCounter {
         optimizer = Math.addExact(optimizer, flops);
     }
 
-    /** The backward pass read a kept tensor written by {@code component}. */
-    public void keptRead(Component component, long floats) {
-        keptFloatsRead[component.ordinal()] = Math.addExact(keptFloatsRead[component.ordinal()], floats);
+    /** The backward pass read an instance of the kept tensor {@code row}, written by its component. */
+    public void keptRead(KeptActivation row, long floats) {
+        int component = row.component().ordinal();
+        keptFloatsRead[component] = Math.addExact(keptFloatsRead[component], floats);
+        keptFloatsReadByRow[row.ordinal()] = Math.addExact(keptFloatsReadByRow[row.ordinal()], floats);
     }
 
     public void reset() {
@@ -65,6 +73,7 @@ public final class FlopCounter {
         java.util.Arrays.fill(backwardMatmul, 0);
         java.util.Arrays.fill(elementwise, 0);
         java.util.Arrays.fill(keptFloatsRead, 0);
+        java.util.Arrays.fill(keptFloatsReadByRow, 0);
         optimizer = 0;
         pass = Pass.FORWARD;
     }
@@ -83,6 +92,11 @@ public final class FlopCounter {
 
     public long keptFloatsRead(Component component) {
         return keptFloatsRead[component.ordinal()];
+    }
+
+    /** The floats of every instance of {@code row} the backward pass read. */
+    public long keptFloatsRead(KeptActivation row) {
+        return keptFloatsReadByRow[row.ordinal()];
     }
 
     public long forwardMatmulFlops() {

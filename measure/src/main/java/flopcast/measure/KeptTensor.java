@@ -64,7 +64,7 @@ public final class KeptTensor {
 
     private void record(FlopCounter counter) {
         if (!readThisStep && row.dataType() == DataType.FLOAT32) {
-            counter.keptRead(row.component(), floats);
+            counter.keptRead(row, floats);
         }
         readThisStep = true;
     }

@@ -79,8 +79,15 @@ public interface MatmulBackend {
     final class Ejml implements MatmulBackend {
         static final Ejml SINGLE = new Ejml(1);
         private final Workers workers;
+        private final ElementwiseKernels kernels;
 
         Ejml(int threads) {
+            this(threads, ScalarKernels.INSTANCE);
+        }
+
+        /** On other kernels: a test's, which tally the arithmetic they execute. */
+        Ejml(int threads, ElementwiseKernels kernels) {
+            this.kernels = kernels;
             this.workers = new Workers(threads);
             if (threads > 1) {
                 EjmlConcurrency.setMaxThreads(threads);
@@ -99,7 +106,7 @@ public interface MatmulBackend {
 
         @Override
         public ElementwiseKernels kernels() {
-            return ScalarKernels.INSTANCE;
+            return kernels;
         }
 
         @Override

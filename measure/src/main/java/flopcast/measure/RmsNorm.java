@@ -1,11 +1,17 @@
 package flopcast.measure;
 
+import static flopcast.analytic.ElementwiseFlops.RMSNORM_BACKWARD_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.RMSNORM_BACKWARD_ROW_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.RMSNORM_FORWARD_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.RMSNORM_FORWARD_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.RMSNORM_GAIN_GRADIENT_PER_ELEMENT;
+
 import flopcast.analytic.Component;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * RMSNorm over each row: y = x * r * g with r = 1 / sqrt(mean(x^2) + eps). FLOP counts follow
- * {@link flopcast.analytic.ElementwiseFlops}: forward 4d + 4 per row, backward 11d + 4.
+ * RMSNorm over each row: y = x * r * g with r = 1 / sqrt(mean(x^2) + eps). Each loop records its
+ * element count times its cost declared in {@link flopcast.analytic.ElementwiseFlops}.
  */
 public final class RmsNorm {
     static final float EPSILON = 1e-5f;
@@ -22,6 +28,7 @@ public final class RmsNorm {
     /** out = x * r * gain per row; r is kept for the backward pass. Rows split across threads. */
     public void forward(FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj out, FMatrixRMaj reciprocalRms) {
         ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
         int width = x.numCols;
         float[] xs = x.data;
         float[] g = gain.data;
@@ -29,14 +36,14 @@ public final class RmsNorm {
         ops.split(component, x.numRows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * width;
-                float sumOfSquares = kernels.dot(xs, xs, base, base + width);  // 2 per element
-                float r = 1f / (float) Math.sqrt(sumOfSquares / width + EPSILON); // 4: /, +, sqrt, 1/x
+                float sumOfSquares = kernels.dot(xs, xs, base, base + width);
+                float r = f.div(1f, f.sqrt(f.add(f.div(sumOfSquares, width), EPSILON)));
                 reciprocalRms.data[row] = r;
                 for (int j = 0; j < width; j++) {
-                    y[base + j] = xs[base + j] * r * g[j];                  // 2
+                    y[base + j] = f.mul(f.mul(xs[base + j], r), g[j]);
                 }
             }
-            return (4L * width + 4) * (to - from);
+            return (RMSNORM_FORWARD_PER_ELEMENT * width + RMSNORM_FORWARD_PER_ROW) * (to - from);
         });
     }
 
@@ -46,6 +53,7 @@ public final class RmsNorm {
      */
     public void backward(FMatrixRMaj dOut, FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj reciprocalRms, FMatrixRMaj dX,
             FMatrixRMaj dGain) {
+        Arithmetic f = ops.kernels().arithmetic();
         int rows = x.numRows;
         int width = x.numCols;
         float[] dy = dOut.data;
@@ -59,23 +67,24 @@ public final class RmsNorm {
                 int base = row * width;
                 float dot = 0;
                 for (int j = 0; j < width; j++) {
-                    dot += dy[base + j] * g[j] * xs[base + j];                    // 3
+                    dot = f.add(dot, f.mul(f.mul(dy[base + j], g[j]), xs[base + j]));
                 }
-                float c = dot * r[row] * r[row] * r[row] / width;                  // 4
+                float c = f.div(f.mul(f.mul(f.mul(dot, r[row]), r[row]), r[row]), width);
                 for (int j = 0; j < width; j++) {
-                    dx[base + j] += r[row] * (dy[base + j] * g[j]) - c * xs[base + j]; // 5
+                    dx[base + j] = f.add(dx[base + j],
+                            f.sub(f.mul(r[row], f.mul(dy[base + j], g[j])), f.mul(c, xs[base + j])));
                 }
             }
-            return (8L * width + 4) * (to - from);
+            return (RMSNORM_BACKWARD_ROW_PER_ELEMENT * width + RMSNORM_BACKWARD_PER_ROW) * (to - from);
         });
         ops.split(component, width, GRAIN, (part, from, to) -> {
             for (int row = 0; row < rows; row++) {
                 int base = row * width;
                 for (int j = from; j < to; j++) {
-                    dg[j] += dy[base + j] * (xs[base + j] * r[row]);               // 3
+                    dg[j] = f.add(dg[j], f.mul(dy[base + j], f.mul(xs[base + j], r[row])));
                 }
             }
-            return 3L * rows * (to - from);
+            return RMSNORM_GAIN_GRADIENT_PER_ELEMENT * rows * (to - from);
         });
     }
 }

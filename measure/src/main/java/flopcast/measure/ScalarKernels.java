@@ -1,18 +1,30 @@
 package flopcast.measure;
 
-/** {@link ElementwiseKernels} as plain Java loops: the reference the vector ones are checked against. */
+/**
+ * {@link ElementwiseKernels} as plain Java loops: the reference the vector ones are checked against.
+ * Every operation goes through an {@link Arithmetic}, so the loops a test runs on counting arithmetic
+ * are these very loops.
+ */
 public final class ScalarKernels implements ElementwiseKernels {
-    public static final ScalarKernels INSTANCE = new ScalarKernels();
+    public static final ScalarKernels INSTANCE = new ScalarKernels(Arithmetic.FLOAT);
+    private final Arithmetic f;
 
-    private ScalarKernels() {
+    /** The loops on {@code arithmetic}; the model runs {@link #INSTANCE}, on {@link Arithmetic#FLOAT}. */
+    ScalarKernels(Arithmetic arithmetic) {
+        this.f = arithmetic;
+    }
+
+    @Override
+    public Arithmetic arithmetic() {
+        return f;
     }
 
     @Override
     public float scaleMax(float[] x, int from, int to, float factor) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = from; i < to; i++) {
-            x[i] *= factor;
-            max = Math.max(max, x[i]);
+            x[i] = f.mul(x[i], factor);
+            max = f.max(max, x[i]);
         }
         return max;
     }
@@ -21,7 +33,7 @@ public final class ScalarKernels implements ElementwiseKernels {
     public float max(float[] x, int from, int to) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = from; i < to; i++) {
-            max = Math.max(max, x[i]);
+            max = f.max(max, x[i]);
         }
         return max;
     }
@@ -30,8 +42,8 @@ public final class ScalarKernels implements ElementwiseKernels {
     public float expSum(float[] x, int from, int to, float shift) {
         float sum = 0;
         for (int i = from; i < to; i++) {
-            x[i] = (float) Math.exp(x[i] - shift);
-            sum += x[i];
+            x[i] = f.exp(f.sub(x[i], shift));
+            sum = f.add(sum, x[i]);
         }
         return sum;
     }
@@ -39,7 +51,7 @@ public final class ScalarKernels implements ElementwiseKernels {
     @Override
     public void scale(float[] x, int from, int to, float factor) {
         for (int i = from; i < to; i++) {
-            x[i] *= factor;
+            x[i] = f.mul(x[i], factor);
         }
     }
 
@@ -47,7 +59,7 @@ public final class ScalarKernels implements ElementwiseKernels {
     public float dot(float[] x, float[] y, int from, int to) {
         float sum = 0;
         for (int i = from; i < to; i++) {
-            sum += x[i] * y[i];
+            sum = f.add(sum, f.mul(x[i], y[i]));
         }
         return sum;
     }
@@ -55,15 +67,15 @@ public final class ScalarKernels implements ElementwiseKernels {
     @Override
     public void softmaxGradient(float[] p, float[] d, int from, int to, float shift, float factor) {
         for (int i = from; i < to; i++) {
-            d[i] = p[i] * (d[i] - shift) * factor;
+            d[i] = f.mul(f.mul(p[i], f.sub(d[i], shift)), factor);
         }
     }
 
     @Override
     public void siluForward(float[] a, float[] b, float[] s, float[] g, int from, int to) {
         for (int i = from; i < to; i++) {
-            s[i] = a[i] / (1f + (float) Math.exp(-a[i]));
-            g[i] = s[i] * b[i];
+            s[i] = f.div(a[i], f.add(1f, f.exp(f.neg(a[i]))));
+            g[i] = f.mul(s[i], b[i]);
         }
     }
 
@@ -71,11 +83,11 @@ public final class ScalarKernels implements ElementwiseKernels {
     public void siluBackward(float[] d, float[] a, float[] b, float[] s, float[] db, int from, int to) {
         for (int i = from; i < to; i++) {
             float dg = d[i];
-            db[i] = dg * s[i];
-            float ds = dg * b[i];
-            float sigmoid = 1f / (1f + (float) Math.exp(-a[i]));
-            float derivative = sigmoid * (1f + a[i] * (1f - sigmoid));
-            d[i] = ds * derivative;
+            db[i] = f.mul(dg, s[i]);
+            float ds = f.mul(dg, b[i]);
+            float sigmoid = f.div(1f, f.add(1f, f.exp(f.neg(a[i]))));
+            float derivative = f.mul(sigmoid, f.add(1f, f.mul(a[i], f.sub(1f, sigmoid))));
+            d[i] = f.mul(ds, derivative);
         }
     }
 
@@ -90,11 +102,18 @@ public final class ScalarKernels implements ElementwiseKernels {
         float epsilon = step.epsilon();
         float stepSize = step.stepSize();
         for (int i = from; i < to; i++) {
-            p[i] *= decay;
-            m[i] = beta1 * m[i] + oneMinusBeta1 * g[i];
-            v[i] = beta2 * v[i] + oneMinusBeta2 * g[i] * g[i];
-            float denominator = (float) Math.sqrt(v[i]) / sqrtBiasCorrection2 + epsilon;
-            p[i] -= stepSize * m[i] / denominator;
+            p[i] = f.mul(p[i], decay);
+            m[i] = f.add(f.mul(beta1, m[i]), f.mul(oneMinusBeta1, g[i]));
+            v[i] = f.add(f.mul(beta2, v[i]), f.mul(f.mul(oneMinusBeta2, g[i]), g[i]));
+            float denominator = f.add(f.div(f.sqrt(v[i]), sqrtBiasCorrection2), epsilon);
+            p[i] = f.sub(p[i], f.div(f.mul(stepSize, m[i]), denominator));
+        }
+    }
+
+    @Override
+    public void accumulate(float[] into, int intoFrom, float[] from, int fromFrom, int length) {
+        for (int i = 0; i < length; i++) {
+            into[intoFrom + i] = f.add(into[intoFrom + i], from[fromFrom + i]);
         }
     }
 }

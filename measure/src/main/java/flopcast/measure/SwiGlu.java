@@ -1,11 +1,15 @@
 package flopcast.measure;
 
+import static flopcast.analytic.ElementwiseFlops.SWIGLU_BACKWARD_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.SWIGLU_FORWARD_PER_ELEMENT;
+
 import flopcast.analytic.Component;
 import org.ejml.data.FMatrixRMaj;
 
 /**
  * The SwiGLU gate: s = SiLU(a) = a / (1 + exp(-a)), g = s * b, with a = W1 x and b = W3 x.
- * 5 FLOPs per element forward, 11 backward; the elements are split across the backend's threads.
+ * The elements are split across the backend's threads, and counted at their costs declared in
+ * {@link flopcast.analytic.ElementwiseFlops}.
  */
 public final class SwiGlu {
     /** Elements below which a part is not worth a thread. */
@@ -20,7 +24,7 @@ public final class SwiGlu {
         ElementwiseKernels kernels = ops.kernels();
         ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
             kernels.siluForward(a.data, b.data, silu.data, product.data, from, to);
-            return 5L * (to - from);
+            return SWIGLU_FORWARD_PER_ELEMENT * (to - from);
         });
     }
 
@@ -32,7 +36,7 @@ public final class SwiGlu {
         ElementwiseKernels kernels = ops.kernels();
         ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
             kernels.siluBackward(dProductThenDA.data, a.data, b.data, silu.data, dB.data, from, to);
-            return 11L * (to - from);
+            return SWIGLU_BACKWARD_PER_ELEMENT * (to - from);
         });
     }
 }

@@ -3,12 +3,27 @@ package flopcast.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 class HelpTest {
+    /** The commands the CLI declares, read from it, so a new command cannot be left out. */
+    static Stream<String> commands() {
+        return new CommandLine(new FlopcastCli()).getSubcommands().keySet().stream().filter(name -> !name.equals("help"));
+    }
+
+    @Test
+    void theCommandsAreTheDocumentedOnes() {
+        assertEquals(Set.of("predict", "diff", "devices", "train", "host", "calibrate"), Set.copyOf(commands().toList()));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"predict", "diff", "devices", "train", "host"})
+    @MethodSource("commands")
     void everyCommandHasHelp(String command) {
         CliRun run = CliRun.of(command, "--help");
         assertEquals(0, run.exitCode());
@@ -18,9 +33,9 @@ class HelpTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"--help", "-h"})
-    void topLevelHelpListsTheCommands(String flag) {
+    void topLevelHelpListsEveryCommand(String flag) {
         CliRun run = CliRun.of(flag);
         assertEquals(0, run.exitCode());
-        assertTrue(run.out().contains("predict") && run.out().contains("diff") && run.out().contains("devices"));
+        commands().forEach(command -> assertTrue(run.out().contains(command), command + " missing from " + run.out()));
     }
 }

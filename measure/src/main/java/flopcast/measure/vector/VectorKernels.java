@@ -1,5 +1,6 @@
 package flopcast.measure.vector;
 
+import flopcast.measure.Arithmetic;
 import flopcast.measure.ElementwiseKernels;
 import flopcast.measure.ScalarKernels;
 import jdk.incubator.vector.FloatVector;
@@ -17,6 +18,22 @@ public final class VectorKernels implements ElementwiseKernels {
     private static final int LANES = SPECIES.length();
     private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
     private static final ElementwiseKernels TAIL = ScalarKernels.INSTANCE;
+
+    /** The callers' scalar steps run on plain float arithmetic, as with the scalar kernels. */
+    @Override
+    public Arithmetic arithmetic() {
+        return Arithmetic.FLOAT;
+    }
+
+    @Override
+    public void accumulate(float[] into, int intoFrom, float[] from, int fromFrom, int length) {
+        int i = 0;
+        for (; i + LANES <= length; i += LANES) {
+            FloatVector.fromArray(SPECIES, into, intoFrom + i).add(FloatVector.fromArray(SPECIES, from, fromFrom + i))
+                    .intoArray(into, intoFrom + i);
+        }
+        TAIL.accumulate(into, intoFrom + i, from, fromFrom + i, length - i);
+    }
 
     @Override
     public float scaleMax(float[] x, int from, int to, float factor) {
