@@ -2,18 +2,22 @@ package flopcast.analytic;
 
 import java.util.function.ToLongFunction;
 
-/** One axis of a tensor, named by its symbol (package documentation). */
+/** One axis of a tensor, named by its symbol (package documentation): a {@link ShapeKey}'s, or d_k = d / h. */
 public enum Dim {
-    B("B", Shape::batchSize),
-    T("T", Shape::contextLength),
-    D("d", Shape::dModel),
-    H("h", Shape::heads),
+    B(ShapeKey.BATCH_SIZE),
+    T(ShapeKey.CONTEXT_LENGTH),
+    D(ShapeKey.D_MODEL),
+    H(ShapeKey.NUM_HEADS),
     D_K("d_k", Shape::headDim),
-    D_FF("d_ff", Shape::dFf),
-    V("V", Shape::vocabSize);
+    D_FF(ShapeKey.D_FF),
+    V(ShapeKey.VOCAB_SIZE);
 
     private final String symbol;
     private final ToLongFunction<Shape> size;
+
+    Dim(ShapeKey key) {
+        this(key.symbol(), key::of);
+    }
 
     Dim(String symbol, ToLongFunction<Shape> size) {
         this.symbol = symbol;

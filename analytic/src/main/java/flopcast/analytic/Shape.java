@@ -14,23 +14,22 @@ package flopcast.analytic;
 public record Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf,
         long batchSize) {
 
-    public Shape {
-        requirePositive("vocab_size", vocabSize);
-        requirePositive("context_length", contextLength);
-        requirePositive("num_layers", layers);
-        requirePositive("d_model", dModel);
-        requirePositive("num_heads", heads);
-        requirePositive("d_ff", dFf);
-        requirePositive("batch_size", batchSize);
-        if (dModel % heads != 0) {
-            throw new InvalidInputException("d_model " + dModel + " is not divisible by num_heads " + heads
-                    + ": heads must divide the model width (d_k = d_model / num_heads)");
+    /** Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d. */
+    public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize) {
+        this.vocabSize = vocabSize;
+        this.contextLength = contextLength;
+        this.layers = layers;
+        this.dModel = dModel;
+        this.heads = heads;
+        this.dFf = dFf;
+        this.batchSize = batchSize;
+        for (ShapeKey key : ShapeKey.values()) {
+            key.requirePositive(key.of(this), key.key());
         }
-    }
-
-    private static void requirePositive(String name, long value) {
-        if (value < 1) {
-            throw new InvalidInputException(name + " must be a positive integer, got " + value);
+        if (dModel % heads != 0) {
+            throw new InvalidInputException(ShapeKey.D_MODEL.key() + " " + dModel + " is not divisible by "
+                    + ShapeKey.NUM_HEADS.key() + " " + heads + ": heads must divide the model width (d_k = "
+                    + ShapeKey.D_MODEL.key() + " / " + ShapeKey.NUM_HEADS.key() + ")");
         }
     }
 
@@ -49,9 +48,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize);
     }
 
-    /** One line, symbols as in the package documentation. */
+    /** One line, symbols as in the package documentation, in {@link ShapeKey}'s order; {@link ShapeKey#parse} reads it. */
     public String describe() {
-        return "V=" + vocabSize + " T=" + contextLength + " L=" + layers + " d=" + dModel + " h=" + heads
-                + " d_ff=" + dFf + " B=" + batchSize;
+        StringBuilder text = new StringBuilder();
+        for (ShapeKey key : ShapeKey.values()) {
+            text.append(text.length() == 0 ? "" : " ").append(key.symbol()).append('=').append(key.of(this));
+        }
+        return text.toString();
     }
+
 }

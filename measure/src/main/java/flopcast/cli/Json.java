@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import java.io.UncheckedIOException;
 
 /** The one JSON configuration: pretty, integers exact and plain. */
@@ -29,13 +30,9 @@ final class Json {
     /** The {@code shape} object every command writes. */
     static ObjectNode shape(Shape shape) {
         ObjectNode node = object();
-        node.put("vocab_size", shape.vocabSize());
-        node.put("context_length", shape.contextLength());
-        node.put("num_layers", shape.layers());
-        node.put("d_model", shape.dModel());
-        node.put("num_heads", shape.heads());
-        node.put("d_ff", shape.dFf());
-        node.put("batch_size", shape.batchSize());
+        for (ShapeKey key : ShapeKey.values()) {
+            node.put(key.key(), key.of(shape));
+        }
         return node;
     }
 }

@@ -11,6 +11,7 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.MemoryBreakdown;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.TrainingPlan;
 import flopcast.analytic.TrainingTime;
@@ -61,7 +62,7 @@ final class PredictDocument {
             batch.put("capacity_bytes", fit.capacity().bytes());
             batch.put("capacity", fit.capacity().amount());
             batch.put("capacity_unit", fit.capacity().unit().symbol());
-            batch.put("batch_size", fit.batchSize());
+            batch.put(ShapeKey.BATCH_SIZE.key(), fit.batchSize());
             batch.put("fractional", fit.fractional());
         }
         if (plan != null) {

@@ -3,83 +3,85 @@ package flopcast.cli;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Shape;
-import java.util.ArrayList;
+import flopcast.analytic.ShapeKey;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** The model and batch, from {@code --preset} or every dimension. */
+/**
+ * The model and batch, from {@code --preset} or every dimension. Each dimension's option is named by
+ * {@link ShapeKey} and lands in one map by its key; positivity is {@link ShapeKey}'s rule, named by
+ * the option.
+ */
 final class ShapeOptions {
+    private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
     @Option(names = "--preset", paramLabel = "NAME",
             description = "gpt2-small, gpt2-medium, gpt2-large or gpt2-xl (V=50257, T=1024, d_ff=4d).")
     String preset;
 
-    @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size.")
-    Long vocab;
+    @Option(names = ShapeKey.Cli.VOCAB, paramLabel = "V", description = "Vocabulary size.")
+    void vocab(long value) {
+        given.put(ShapeKey.VOCAB_SIZE, value);
+    }
 
-    @Option(names = "--context", paramLabel = "T", description = "Context length in tokens.")
-    Long context;
+    @Option(names = ShapeKey.Cli.CONTEXT, paramLabel = "T", description = "Context length in tokens.")
+    void context(long value) {
+        given.put(ShapeKey.CONTEXT_LENGTH, value);
+    }
 
-    @Option(names = "--layers", paramLabel = "L", description = "Transformer blocks.")
-    Long layers;
+    @Option(names = ShapeKey.Cli.LAYERS, paramLabel = "L", description = "Transformer blocks.")
+    void layers(long value) {
+        given.put(ShapeKey.NUM_LAYERS, value);
+    }
 
-    @Option(names = "--d-model", paramLabel = "d", description = "Model width.")
-    Long dModel;
+    @Option(names = ShapeKey.Cli.D_MODEL, paramLabel = "d", description = "Model width.")
+    void dModel(long value) {
+        given.put(ShapeKey.D_MODEL, value);
+    }
 
-    @Option(names = "--heads", paramLabel = "h", description = "Attention heads; must divide d.")
-    Long heads;
+    @Option(names = ShapeKey.Cli.HEADS, paramLabel = "h", description = "Attention heads; must divide d.")
+    void heads(long value) {
+        given.put(ShapeKey.NUM_HEADS, value);
+    }
 
-    @Option(names = "--d-ff", paramLabel = "d_ff", description = "FFN width.")
-    Long dFf;
+    @Option(names = ShapeKey.Cli.D_FF, paramLabel = "d_ff", description = "FFN width.")
+    void dFf(long value) {
+        given.put(ShapeKey.D_FF, value);
+    }
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "1",
+    @Option(names = ShapeKey.Cli.BATCH, paramLabel = "B", defaultValue = "1",
             description = "Sequences per step (default: ${DEFAULT-VALUE}).")
-    long batch;
+    void batch(long value) {
+        given.put(ShapeKey.BATCH_SIZE, value);
+    }
 
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
-        List<Dimension> dimensions = List.of(
-                new Dimension("--vocab", vocab), new Dimension("--context", context),
-                new Dimension("--layers", layers), new Dimension("--d-model", dModel),
-                new Dimension("--heads", heads), new Dimension("--d-ff", dFf));
-        for (Dimension dimension : dimensions) {
-            if (dimension.value != null) {
-                requirePositive(dimension.option, dimension.value);
-            }
-        }
-        requirePositive("--batch", batch);
+        given.forEach((key, value) -> key.requirePositive(value, key.option()));
         if (preset == null) {
-            List<String> missing = new ArrayList<>();
-            for (Dimension dimension : dimensions) {
-                if (dimension.value == null) {
-                    missing.add(dimension.option);
-                }
-            }
+            List<String> missing = model().stream().filter(key -> !given.containsKey(key)).map(ShapeKey::option)
+                    .toList();
             if (!missing.isEmpty()) {
                 throw new InvalidInputException("missing " + String.join(", ", missing)
                         + ": give every dimension, or --preset (" + Preset.names() + ")");
             }
-            return new Shape(vocab, context, layers, dModel, heads, dFf, batch);
+            return ShapeKey.shape(given::get);
         }
-        Shape fromPreset = Preset.byName(preset).shape(batch);
-        long[] presetValues = {fromPreset.vocabSize(), fromPreset.contextLength(), fromPreset.layers(),
-                fromPreset.dModel(), fromPreset.heads(), fromPreset.dFf()};
-        for (int i = 0; i < dimensions.size(); i++) {
-            Dimension dimension = dimensions.get(i);
-            if (dimension.value != null && dimension.value != presetValues[i]) {
-                throw new InvalidInputException(dimension.option + " " + dimension.value + " contradicts --preset "
-                        + preset + ", which has " + presetValues[i] + "; drop one of them");
+        Shape fromPreset = Preset.byName(preset).shape(given.get(ShapeKey.BATCH_SIZE));
+        for (ShapeKey key : model()) {
+            Long value = given.get(key);
+            if (value != null && value != key.of(fromPreset)) {
+                throw new InvalidInputException(key.option() + " " + value + " contradicts --preset " + preset
+                        + ", which has " + key.of(fromPreset) + "; drop one of them");
             }
         }
         return fromPreset;
     }
 
-    private static void requirePositive(String option, long value) {
-        if (value < 1) {
-            throw new InvalidInputException(option + " must be a positive integer, got " + value);
-        }
-    }
-
-    private record Dimension(String option, Long value) {
+    /** The dimensions a preset fixes: all but the batch. */
+    private static List<ShapeKey> model() {
+        return List.of(ShapeKey.values()).stream().filter(key -> key != ShapeKey.BATCH_SIZE).toList();
     }
 }

@@ -1,6 +1,7 @@
 package flopcast.measure;
 
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import java.util.Locale;
 
 /**
@@ -8,27 +9,28 @@ import java.util.Locale;
  * {@code tiny} is what the quick run measures; {@code small} is the 100 MB shape {@code train}
  * is shown on in the README; {@code wide} is where the vector backend is compared with EJML; the
  * others are the vector backend's held-out step shapes ({@link VectorStepBenchmark}), each unlike
- * the component shapes in one way at least.
+ * the component shapes in one way at least. Each is written as {@link Shape#describe()} prints it,
+ * every symbol named, so no two numbers can trade places unseen.
  */
 public enum NamedShape {
-    TINY(new Shape(512, 64, 2, 128, 4, 512, 2)),
-    SMALL(new Shape(4096, 128, 2, 256, 4, 1024, 4)),
+    TINY(ShapeKey.parse("V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2")),
+    SMALL(ShapeKey.parse("V=4096 T=128 L=2 d=256 h=4 d_ff=1024 B=4")),
     /** The fast path's target shape: the vector backend against EJML's concurrent ops. */
-    WIDE(new Shape(4096, 256, 4, 512, 8, 2048, 4)),
+    WIDE(ShapeKey.parse("V=4096 T=256 L=4 d=512 h=8 d_ff=2048 B=4")),
     /** T above d, three heads: attention's T x T work dominates. */
-    LONG(new Shape(2048, 512, 2, 192, 3, 768, 2)),
+    LONG(ShapeKey.parse("V=2048 T=512 L=2 d=192 h=3 d_ff=768 B=2")),
     /** Eight blocks of short sequences. */
-    DEEP(new Shape(1024, 64, 8, 256, 4, 1024, 8)),
+    DEEP(ShapeKey.parse("V=1024 T=64 L=8 d=256 h=4 d_ff=1024 B=8")),
     /** One block under a large vocabulary: the LM head dominates. */
-    VOCAB(new Shape(16384, 128, 1, 256, 4, 1024, 4)),
+    VOCAB(ShapeKey.parse("V=16384 T=128 L=1 d=256 h=4 d_ff=1024 B=4")),
     /** d_ff = 8d, five heads. */
-    FFN(new Shape(2048, 128, 2, 320, 5, 2560, 4)),
+    FFN(ShapeKey.parse("V=2048 T=128 L=2 d=320 h=5 d_ff=2560 B=4")),
     /** d_ff = 2.67d (Llama's ratio), six heads. */
-    NARROW(new Shape(4096, 256, 2, 384, 6, 1024, 2)),
+    NARROW(ShapeKey.parse("V=4096 T=256 L=2 d=384 h=6 d_ff=1024 B=2")),
     /** Many short sequences. */
-    BATCH(new Shape(1024, 32, 2, 256, 4, 1024, 32)),
+    BATCH(ShapeKey.parse("V=1024 T=32 L=2 d=256 h=4 d_ff=1024 B=32")),
     /** The widest model: d = 768, twelve heads. */
-    BROAD(new Shape(8192, 128, 2, 768, 12, 3072, 2));
+    BROAD(ShapeKey.parse("V=8192 T=128 L=2 d=768 h=12 d_ff=3072 B=2"));
 
     private final Shape shape;
 

@@ -2,6 +2,7 @@ package flopcast.measure.results;
 
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import java.util.Map;
 
 /**
@@ -32,9 +33,7 @@ public record Measurement(String component, String pass, String backend, Shape s
     /** Parses a row read by {@code MeasurementsCsv}; a value that does not parse is refused with one line. */
     public static Measurement of(Map<String, String> row, int line) {
         try {
-            Shape shape = row.get("vocab_size").isEmpty() ? null : new Shape(longOf(row, "vocab_size"),
-                    longOf(row, "context_length"), longOf(row, "num_layers"), longOf(row, "d_model"),
-                    longOf(row, "num_heads"), longOf(row, "d_ff"), longOf(row, "batch_size"));
+            Shape shape = Measurement.shape(row);
             double seconds = Double.parseDouble(row.get("score_seconds_per_op"));
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new NumberFormatException("score_seconds_per_op " + seconds + " is not a positive time");
@@ -48,6 +47,14 @@ public record Measurement(String component, String pass, String backend, Shape s
         } catch (NumberFormatException | InvalidInputException e) {
             throw new InvalidInputException("measurements row " + line + " is malformed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The row's shape, from its {@link ShapeKey} columns; null where they are empty (a probe's row).
+     * A number that does not parse throws {@link NumberFormatException}.
+     */
+    public static Shape shape(Map<String, String> row) {
+        return row.get(ShapeKey.VOCAB_SIZE.key()).isEmpty() ? null : ShapeKey.shape(key -> longOf(row, key.key()));
     }
 
     private static boolean booleanOf(Map<String, String> row, String column) {

@@ -1,7 +1,9 @@
 package flopcast.measure.results;
 
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import flopcast.measure.csv.CsvColumn;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -12,21 +14,14 @@ import java.util.Map;
 public final class MeasurementsSchema {
     public static final String FILE_NAME = "measurements.csv";
 
-    public static final List<CsvColumn> COLUMNS = List.of(
+    public static final List<CsvColumn> COLUMNS = columns(List.of(
             new CsvColumn("run_id", "-", "the run that wrote the row; its raw JMH output is raw/<run_id>.json"),
             new CsvColumn("benchmark", "-", "JMH benchmark, Class.method"),
             new CsvColumn("component", "-", "model component (predict's names), step, adamw, peak_flops, "
                     + "bandwidth_copy or bandwidth_triad"),
             new CsvColumn("pass", "-", "forward, backward, step, optimizer or probe"),
             new CsvColumn("backend", "-", "ejml: the model's own code with its matmuls on EJML (its concurrent ops above"
-                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe"),
-            new CsvColumn("vocab_size", "tokens", "V; empty where the row has no model shape"),
-            new CsvColumn("context_length", "tokens", "T"),
-            new CsvColumn("num_layers", "blocks", "L"),
-            new CsvColumn("d_model", "1", "d"),
-            new CsvColumn("num_heads", "1", "h"),
-            new CsvColumn("d_ff", "1", "d_ff"),
-            new CsvColumn("batch_size", "sequences", "B"),
+                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe")), List.of(
             new CsvColumn("parameters", "parameters", "AdamW rows: parameters updated per op"),
             new CsvColumn("threads", "threads", "threads the measured kernel used"),
             new CsvColumn("predicted_flops", "FLOP/op", "matmul FLOPs per op (step rows: model FLOPs, forward and "
@@ -63,7 +58,7 @@ public final class MeasurementsSchema {
             new CsvColumn("host_cores", "cores", "physical cores (OSHI)"),
             new CsvColumn("jvm", "-", "the forked benchmark JVM: name and version (JMH)"),
             new CsvColumn("git_commit", "-", "commit of the working tree that ran, read from .git; empty outside git"),
-            new CsvColumn("utc_time", "-", "when the run started, ISO-8601 UTC"));
+            new CsvColumn("utc_time", "-", "when the run started, ISO-8601 UTC")));
 
     private MeasurementsSchema() {
     }
@@ -74,12 +69,19 @@ public final class MeasurementsSchema {
 
     /** Writes a row's shape columns (the JSON shape keys). */
     public static void putShape(Map<String, Object> row, Shape shape) {
-        row.put("vocab_size", shape.vocabSize());
-        row.put("context_length", shape.contextLength());
-        row.put("num_layers", shape.layers());
-        row.put("d_model", shape.dModel());
-        row.put("num_heads", shape.heads());
-        row.put("d_ff", shape.dFf());
-        row.put("batch_size", shape.batchSize());
+        for (ShapeKey key : ShapeKey.values()) {
+            row.put(key.key(), key.of(shape));
+        }
+    }
+
+    /** The shape's columns, one per {@link ShapeKey}, between the identity columns and the rest. */
+    private static List<CsvColumn> columns(List<CsvColumn> identity, List<CsvColumn> rest) {
+        List<CsvColumn> all = new ArrayList<>(identity);
+        for (ShapeKey key : ShapeKey.values()) {
+            all.add(new CsvColumn(key.key(), key.unit(), key.ordinal() == 0
+                    ? key.symbol() + "; empty where the row has no model shape" : key.symbol()));
+        }
+        all.addAll(rest);
+        return List.copyOf(all);
     }
 }

@@ -1,5 +1,6 @@
 package flopcast.measure.results;
 
+import flopcast.analytic.Shape;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,7 +20,7 @@ public final class Summary {
         for (Map<String, String> row : rows) {
             if (row.get("pass").equals("step")) {
                 double error = number(row, "score_error_seconds") / number(row, "score_seconds_per_op");
-                text.append(String.format(Locale.ROOT, "  step %-22s %-9s %s thread(s) %.4f s/op +- %s, %s model FLOP/s,"
+                text.append(String.format(Locale.ROOT, "  step %s %-9s %s thread(s) %.4f s/op +- %s, %s model FLOP/s,"
                         + " MFU %s%s%n", shapeLabel(row), row.get("backend"), row.get("threads"),
                         number(row, "score_seconds_per_op"),
                         Double.isNaN(error) ? "(too few iterations)" : String.format(Locale.ROOT, "%.1f%%", 100 * error),
@@ -77,8 +78,8 @@ public final class Summary {
     }
 
     private static String shapeLabel(Map<String, String> row) {
-        return row.get("vocab_size").isEmpty() ? "-" : "d=" + row.get("d_model") + ",T=" + row.get("context_length")
-                + ",B=" + row.get("batch_size");
+        Shape shape = Measurement.shape(row);
+        return shape == null ? "-" : shape.describe();
     }
 
     private static double number(Map<String, String> row, String column) {

@@ -1,0 +1,134 @@
+package flopcast.analytic;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+
+/**
+ * The seven numbers of a {@link Shape}, declared once: each one's JSON and CSV key, its CLI option,
+ * its symbol (package documentation), what it counts, and its accessor. The CLI's options, the
+ * JSON {@code shape} object, the measurements CSV's shape columns, {@link Shape#describe()} and
+ * the named shapes all read this table, in this order.
+ */
+public enum ShapeKey {
+    VOCAB_SIZE("vocab_size", Cli.VOCAB, "V", "tokens", Shape::vocabSize),
+    CONTEXT_LENGTH("context_length", Cli.CONTEXT, "T", "tokens", Shape::contextLength),
+    NUM_LAYERS("num_layers", Cli.LAYERS, "L", "blocks", Shape::layers),
+    D_MODEL("d_model", Cli.D_MODEL, "d", "1", Shape::dModel),
+    NUM_HEADS("num_heads", Cli.HEADS, "h", "1", Shape::heads),
+    D_FF("d_ff", Cli.D_FF, "d_ff", "1", Shape::dFf),
+    BATCH_SIZE("batch_size", Cli.BATCH, "B", "sequences", Shape::batchSize);
+
+    /** The CLI option names, as constants an annotation can name. */
+    public static final class Cli {
+        public static final String VOCAB = "--vocab";
+        public static final String CONTEXT = "--context";
+        public static final String LAYERS = "--layers";
+        public static final String D_MODEL = "--d-model";
+        public static final String HEADS = "--heads";
+        public static final String D_FF = "--d-ff";
+        public static final String BATCH = "--batch";
+
+        private Cli() {
+        }
+    }
+
+    private final String key;
+    private final String option;
+    private final String symbol;
+    private final String unit;
+    private final ToLongFunction<Shape> accessor;
+
+    ShapeKey(String key, String option, String symbol, String unit, ToLongFunction<Shape> accessor) {
+        this.key = key;
+        this.option = option;
+        this.symbol = symbol;
+        this.unit = unit;
+        this.accessor = accessor;
+    }
+
+    /** The JSON key and CSV column. */
+    public String key() {
+        return key;
+    }
+
+    public String option() {
+        return option;
+    }
+
+    public String symbol() {
+        return symbol;
+    }
+
+    /** What it counts, as a CSV unit: tokens, blocks, sequences, or 1. */
+    public String unit() {
+        return unit;
+    }
+
+    public long of(Shape shape) {
+        return accessor.applyAsLong(shape);
+    }
+
+    /** {@code value}, or a one-line error naming it as {@code name} (its key, or its CLI option). */
+    public long requirePositive(long value, String name) {
+        if (value < 1) {
+            throw new InvalidInputException(name + " must be a positive integer, got " + value);
+        }
+        return value;
+    }
+
+    /** The shape whose every number {@code values} gives by key. */
+    public static Shape shape(ToLongFunction<ShapeKey> values) {
+        return new Shape(values.applyAsLong(VOCAB_SIZE), values.applyAsLong(CONTEXT_LENGTH),
+                values.applyAsLong(NUM_LAYERS), values.applyAsLong(D_MODEL), values.applyAsLong(NUM_HEADS),
+                values.applyAsLong(D_FF), values.applyAsLong(BATCH_SIZE));
+    }
+
+    /**
+     * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
+     * every symbol once, in any order, nothing else.
+     */
+    public static Shape parse(String text) {
+        Map<ShapeKey, Long> values = new HashMap<>();
+        for (String part : text.trim().split("\\s+")) {
+            int equals = part.indexOf('=');
+            ShapeKey key = equals < 0 ? null : bySymbol(part.substring(0, equals));
+            if (key == null) {
+                throw new InvalidInputException("'" + part + "' in shape '" + text + "' is not SYMBOL=VALUE with a "
+                        + "symbol of " + symbols());
+            }
+            long value;
+            try {
+                value = Long.parseLong(part.substring(equals + 1));
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException("'" + part + "' in shape '" + text + "' has no integer value");
+            }
+            if (values.put(key, value) != null) {
+                throw new InvalidInputException(key.symbol + " appears twice in shape '" + text + "'");
+            }
+        }
+        for (ShapeKey key : values()) {
+            if (!values.containsKey(key)) {
+                throw new InvalidInputException("shape '" + text + "' lacks " + key.symbol + " (" + key.key + ")");
+            }
+        }
+        return shape(values::get);
+    }
+
+    private static ShapeKey bySymbol(String symbol) {
+        for (ShapeKey key : values()) {
+            if (key.symbol.equals(symbol)) {
+                return key;
+            }
+        }
+        return null;
+    }
+
+    private static String symbols() {
+        StringBuilder text = new StringBuilder();
+        for (ShapeKey key : values()) {
+            text.append(text.length() == 0 ? "" : " ").append(key.symbol);
+        }
+        return text.toString();
+    }
+}
