@@ -15,6 +15,10 @@ import java.util.Map;
  *   parameters P      2*V*d + L*(4d^2 + 3*d*d_ff + 2d) + d
  *   memory            16*P + 4*(kept floats) + 8*B*T (int32 ids, targets) + 4*(workspace floats)
  *   forward FLOPs     L*2*B*T*(4d^2 + 2*T*d + 3*d*d_ff) + 2*B*T*d*V
+ * </pre>
+ * at h_kv = h and an untied head; under grouped-query attention each 4d^2 is 2d^2 + 2*d*h_kv*d_k,
+ * and a tied head takes V*d off P (the tables' rows say how):
+ * <pre>
  *   backward FLOPs    2 * forward
  *   elementwise       sum of ElementwiseFlops over every component instance
  *   optimizer         14*P + 8
@@ -60,7 +64,7 @@ public final class CompleteAccounting {
             if (tensor.dataType() == DataType.FLOAT32) {
                 activationFloats.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
                 activationTerms.computeIfAbsent(tensor.component(), c -> new LinkedHashMap<>())
-                        .merge(tensor.productText(), tensor.scope().instances(shape), Math::addExact);
+                        .merge(tensor.productText(shape), tensor.scope().instances(shape), Math::addExact);
             }
         }
         List<ComponentRow> rows = new ArrayList<>();
@@ -70,7 +74,7 @@ public final class CompleteAccounting {
                     activationFloats.getOrDefault(component, 0L) / count,
                     MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
-                    MatmulFlops.formula(component)));
+                    MatmulFlops.formula(component, shape)));
         }
         return rows;
     }

@@ -2,13 +2,15 @@ package flopcast.analytic;
 
 import java.util.function.ToLongFunction;
 
-/** One axis of a tensor, named by its symbol (package documentation): a {@link ShapeKey}'s, or d_k = d / h. */
+/** One axis of a tensor, named by its symbol (package documentation): a {@link ShapeKey}'s, or d_k = d / h, or h_kv*d_k. */
 public enum Dim {
     B(ShapeKey.BATCH_SIZE),
     T(ShapeKey.CONTEXT_LENGTH),
     D(ShapeKey.D_MODEL),
     H(ShapeKey.NUM_HEADS),
     D_K("d_k", Shape::headDim),
+    /** The width of K and V: d under multi-head attention, fewer under grouped-query attention. */
+    D_KV("h_kv*d_k", Shape::kvWidth),
     D_FF(ShapeKey.D_FF),
     V(ShapeKey.VOCAB_SIZE);
 
@@ -26,6 +28,11 @@ public enum Dim {
 
     public String symbol() {
         return symbol;
+    }
+
+    /** The symbol as {@code shape}'s tables write it: K and V's width is d where h_kv = h. */
+    public String symbol(Shape shape) {
+        return this == D_KV && shape.kvHeads() == shape.heads() ? D.symbol : symbol;
     }
 
     public long size(Shape shape) {

@@ -3,6 +3,7 @@ package flopcast.analytic;
 import static flopcast.analytic.Dim.B;
 import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
+import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.H;
 import static flopcast.analytic.Dim.T;
 import static flopcast.analytic.Dim.V;
@@ -13,8 +14,9 @@ import java.util.List;
  * Every tensor the forward pass keeps because the backward pass reads it, one row each, with the
  * component that writes it and the backward step that reads it. Float total:
  * <pre>
- *   L*(8*B*T*d + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
+ *   L*(6*B*T*d + 2*B*T*h_kv*d_k + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
  * </pre>
+ * (8*B*T*d per block where h_kv = h).
  * plus 2*B*T int32 token ids and targets.
  * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
  * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
@@ -34,9 +36,9 @@ public enum KeptActivation implements TensorSpec {
             List.of(B, T, D), "Q, K, V weight gradients"),
     QUERY("attention.query", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
             "attention backward: dK = dS^T Q"),
-    KEY("attention.key", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+    KEY("attention.key", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_KV),
             "attention backward: dQ = dS K"),
-    VALUE("attention.value", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+    VALUE("attention.value", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_KV),
             "attention backward: dP = dO V^T"),
     ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
             DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO"),

@@ -5,7 +5,8 @@ import java.math.BigInteger;
 /**
  * Forward matmul FLOPs of one instance of each component.
  * <pre>
- *   QKV projections        2*B*T*d*3d        three d x d projections
+ *   QKV projections        2*B*T*d*3d        three d x d projections; under grouped-query
+ *                          2*B*T*d*(d + 2*h_kv*d_k)   attention K and V are d x (h_kv*d_k)
  *   Q K^T                  2*B*T*d*T         h heads of (T x d_k)(d_k x T)
  *   weighted sum of V      2*B*T*d*T         h heads of (T x T)(T x d_k)
  *   output projection      2*B*T*d*d
@@ -30,7 +31,7 @@ public final class MatmulFlops {
     public static BigInteger forward(Component component, Shape shape) {
         long d = shape.dModel();
         return switch (component) {
-            case QKV_PROJECTION -> product(shape, d, d).multiply(BigInteger.valueOf(3));
+            case QKV_PROJECTION -> product(shape, d, Math.addExact(d, Math.multiplyExact(2, shape.kvWidth())));
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> product(shape, d, shape.contextLength());
             case OUTPUT_PROJECTION -> product(shape, d, d);
             case FFN_W1, FFN_W3, FFN_W2 -> product(shape, d, shape.dFf());
@@ -40,10 +41,10 @@ public final class MatmulFlops {
         };
     }
 
-    /** The formula of {@link #forward} as text, for tables. */
-    public static String formula(Component component) {
+    /** The formula of {@link #forward} at {@code shape}'s attention as text, for tables. */
+    public static String formula(Component component, Shape shape) {
         return switch (component) {
-            case QKV_PROJECTION -> "2*B*T*d*3d";
+            case QKV_PROJECTION -> shape.kvHeads() == shape.heads() ? "2*B*T*d*3d" : "2*B*T*d*(d + 2*h_kv*d_k)";
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*d*T";
             case OUTPUT_PROJECTION -> "2*B*T*d*d";
             case FFN_W1, FFN_W3, FFN_W2 -> "2*B*T*d*d_ff";

@@ -22,7 +22,9 @@ import java.math.BigInteger;
  *   cross-entropy bwd     4*(2*N*V + N)                          probabilities, targets in; dlogits out
  *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
  * </pre>
- * QKV counts its three projections (in = d, out = 3d as one); W1, W3 and W2 are projections with
+ * Under grouped-query attention K and V are N x (h_kv*d_k), each read once: the N*d of K or V
+ * above becomes N*h_kv*d_k. QKV counts its three projections (in = d, out = d + 2*h_kv*d_k, 3d
+ * under multi-head attention, as one); W1, W3 and W2 are projections with
  * in, out = d, d_ff (W2: d_ff, d); the LM head d, V. Convention: a lower bound on memory traffic,
  * for bytes-per-second efficiency of memory-bound ops; caches can only make the real traffic larger.
  * Source: REFERENCES.md (AdamW: 28 bytes per fp32 parameter); roofline analysis (Williams et al.
@@ -38,12 +40,12 @@ public final class MinimumTraffic {
     public static BigInteger forward(Component component, Shape shape) {
         Terms t = new Terms(shape);
         return switch (component) {
-            case QKV_PROJECTION -> t.projectionForward(t.d, t.d.multiply(BigInteger.valueOf(3)));
+            case QKV_PROJECTION -> t.projectionForward(t.d, t.qkvWidth);
             case OUTPUT_PROJECTION -> t.projectionForward(t.d, t.d);
             case FFN_W1, FFN_W3 -> t.projectionForward(t.d, t.dFf);
             case FFN_W2 -> t.projectionForward(t.dFf, t.d);
             case OUTPUT_EMBEDDING -> t.projectionForward(t.d, t.v);
-            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.bhtt));
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nd.add(t.nkv).add(t.bhtt));
             case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(16).multiply(t.n).multiply(t.dFf);
@@ -56,14 +58,14 @@ public final class MinimumTraffic {
     public static BigInteger backward(Component component, Shape shape) {
         Terms t = new Terms(shape);
         return switch (component) {
-            case QKV_PROJECTION -> t.projectionBackward(t.d, t.d.multiply(BigInteger.valueOf(3)));
+            case QKV_PROJECTION -> t.projectionBackward(t.d, t.qkvWidth);
             case OUTPUT_PROJECTION -> t.projectionBackward(t.d, t.d);
             case FFN_W1, FFN_W3 -> t.projectionBackward(t.d, t.dFf);
             case FFN_W2 -> t.projectionBackward(t.dFf, t.d);
             case OUTPUT_EMBEDDING -> t.projectionBackward(t.d, t.v);
-            case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(t.nd.multiply(FOUR)));
-            case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO)
-                    .add(t.nd.multiply(BigInteger.valueOf(3))));
+            case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(BigInteger.TWO.multiply(t.nd.add(t.nkv))));
+            case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO).add(t.nd)
+                    .add(BigInteger.TWO.multiply(t.nkv)));
             case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3))
                     .add(t.d.multiply(BigInteger.TWO)).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
@@ -85,6 +87,10 @@ public final class MinimumTraffic {
         final BigInteger dFf;
         final BigInteger v;
         final BigInteger nd;
+        /** N*h_kv*d_k: one of K, V (N*d where h_kv = h). */
+        final BigInteger nkv;
+        /** d + 2*h_kv*d_k: Q, K and V's output width (3d where h_kv = h). */
+        final BigInteger qkvWidth;
         final BigInteger bhtt;
 
         Terms(Shape shape) {
@@ -93,6 +99,9 @@ public final class MinimumTraffic {
             dFf = BigInteger.valueOf(shape.dFf());
             v = BigInteger.valueOf(shape.vocabSize());
             nd = n.multiply(d);
+            BigInteger kvWidth = BigInteger.valueOf(shape.kvWidth());
+            nkv = n.multiply(kvWidth);
+            qkvWidth = d.add(BigInteger.TWO.multiply(kvWidth));
             BigInteger t = BigInteger.valueOf(shape.contextLength());
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);

@@ -22,6 +22,10 @@ import java.util.List;
  * </pre>
  * It has no L factor and no LM head: it is one block's matmuls. Elementwise and optimizer FLOPs
  * are not counted (null).
+ * <p>The seed knows one attention and one head: h_kv = h, the LM head its own V x d parameter. On a
+ * shape with grouped-query attention or a tied head it is applied as written, to the shape's
+ * numbers with h_kv = h and an untied head ({@link Shape#seedArchitecture()}); {@link Diff} shows
+ * what that misses.
  * <p>Source: the seed, every section. Pinned by {@code SeedAccountingTest} to every digit the seed
  * prints for GPT-2 XL.
  */
@@ -68,7 +72,8 @@ public final class SeedAccounting {
     }
 
     /** The seed's component rows; block rows carry their term of the seed's FLOP formula. */
-    static List<ComponentRow> components(Shape shape) {
+    static List<ComponentRow> components(Shape given) {
+        Shape shape = given.withArchitecture(given.heads(), false);
         long b = shape.batchSize();
         long t = shape.contextLength();
         long d = shape.dModel();
@@ -99,7 +104,7 @@ public final class SeedAccounting {
     private static ComponentRow row(Shape shape, Component component, long parameters, long activationFloats,
             String activationFormula) {
         return new ComponentRow(component, component.scope().instances(shape), parameters, activationFloats,
-                MatmulFlops.forward(component, shape), null, activationFormula, MatmulFlops.formula(component));
+                MatmulFlops.forward(component, shape), null, activationFormula, MatmulFlops.formula(component, shape));
     }
 
     private static long product(long... factors) {

@@ -10,12 +10,24 @@ package flopcast.analytic;
  * @param heads         h, which must divide d
  * @param dFf           d_ff
  * @param batchSize     B
+ * @param kvHeads       h_kv, the key and value heads (grouped-query attention), which must divide h;
+ *                      h for multi-head attention
+ * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
  */
 public record Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf,
-        long batchSize) {
+        long batchSize, long kvHeads, boolean tiedEmbeddings) {
 
-    /** Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d. */
-    public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize) {
+    /** The JSON key of {@link #kvHeads()} in a {@code settings} object, and the HF config's name for it. */
+    public static final String KV_HEADS_KEY = "kv_heads";
+    /** The JSON key of {@link #tiedEmbeddings()} in a {@code settings} object. */
+    public static final String TIE_EMBEDDINGS_KEY = "tie_embeddings";
+
+    /**
+     * Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d; h_kv
+     * divides h.
+     */
+    public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
+            long kvHeads, boolean tiedEmbeddings) {
         this.vocabSize = vocabSize;
         this.contextLength = contextLength;
         this.layers = layers;
@@ -23,6 +35,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         this.heads = heads;
         this.dFf = dFf;
         this.batchSize = batchSize;
+        this.kvHeads = kvHeads;
+        this.tiedEmbeddings = tiedEmbeddings;
         for (ShapeKey key : ShapeKey.values()) {
             key.requirePositive(key.of(this), key.key());
         }
@@ -31,11 +45,49 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + ShapeKey.NUM_HEADS.key() + " " + heads + ": heads must divide the model width (d_k = "
                     + ShapeKey.D_MODEL.key() + " / " + ShapeKey.NUM_HEADS.key() + ")");
         }
+        requireKvHeads(kvHeads, heads, KV_HEADS_KEY, ShapeKey.NUM_HEADS.key());
+    }
+
+    /** Multi-head attention (h_kv = h), the LM head its own parameter: the seed's model. */
+    public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize) {
+        this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, heads, false);
+    }
+
+    /**
+     * {@code kvHeads}, or a one-line error naming it as {@code name} (and h as {@code headsName}):
+     * between 1 and h, and a divisor of h, so that every key and value head serves h / h_kv query heads.
+     */
+    public static long requireKvHeads(long kvHeads, long heads, String name, String headsName) {
+        if (kvHeads < 1 || kvHeads > heads || heads % kvHeads != 0) {
+            throw new InvalidInputException(name + " " + kvHeads + " must divide " + headsName + " " + heads
+                    + " (1 <= h_kv <= h, h a multiple of h_kv): each key and value head serves h / h_kv query heads");
+        }
+        return kvHeads;
     }
 
     /** d_k = d / h. */
     public long headDim() {
         return dModel / heads;
+    }
+
+    /** h_kv * d_k: the width of K and V. */
+    public long kvWidth() {
+        return Math.multiplyExact(kvHeads, headDim());
+    }
+
+    /** h / h_kv: the query heads that share one key and value head. */
+    public long queriesPerKvHead() {
+        return heads / kvHeads;
+    }
+
+    /** True for the seed's attention and head: h_kv = h and an untied LM head. */
+    public boolean seedArchitecture() {
+        return kvHeads == heads && !tiedEmbeddings;
+    }
+
+    /** The same model with {@code newKvHeads} key and value heads and the LM head tied or not. */
+    public Shape withArchitecture(long newKvHeads, boolean tied) {
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newKvHeads, tied);
     }
 
     /** N = B * T. */
@@ -45,14 +97,25 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** The same model with another batch size. */
     public Shape withBatchSize(long newBatchSize) {
-        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize);
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize, kvHeads,
+                tiedEmbeddings);
     }
 
-    /** One line, symbols as in the package documentation, in {@link ShapeKey}'s order; {@link ShapeKey#parse} reads it. */
+    /**
+     * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
+     * {@code h_kv=} where it is not h and {@code tied} where the head is tied; {@link ShapeKey#parse}
+     * reads it.
+     */
     public String describe() {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
             text.append(text.length() == 0 ? "" : " ").append(key.symbol()).append('=').append(key.of(this));
+        }
+        if (kvHeads != heads) {
+            text.append(' ').append(ShapeKey.KV_HEADS_SYMBOL).append('=').append(kvHeads);
+        }
+        if (tiedEmbeddings) {
+            text.append(' ').append(ShapeKey.TIED_WORD);
         }
         return text.toString();
     }

@@ -33,6 +33,11 @@ public enum ShapeKey {
         }
     }
 
+    /** {@link Shape#describe()}'s symbol for h_kv, written only where it is not h. */
+    public static final String KV_HEADS_SYMBOL = "h_kv";
+    /** {@link Shape#describe()}'s word for a tied LM head, written only where it is tied. */
+    public static final String TIED_WORD = "tied";
+
     private final String key;
     private final String option;
     private final String symbol;
@@ -86,24 +91,28 @@ public enum ShapeKey {
 
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
-     * every symbol once, in any order, nothing else.
+     * every symbol once, in any order, then optionally {@code h_kv=N} and {@code tied}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
+        Long kvHeads = null;
+        boolean tied = false;
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
+            if (part.equals(TIED_WORD) && !tied) {
+                tied = true;
+                continue;
+            }
+            if (equals > 0 && part.substring(0, equals).equals(KV_HEADS_SYMBOL) && kvHeads == null) {
+                kvHeads = integer(part, text);
+                continue;
+            }
             ShapeKey key = equals < 0 ? null : bySymbol(part.substring(0, equals));
             if (key == null) {
                 throw new InvalidInputException("'" + part + "' in shape '" + text + "' is not SYMBOL=VALUE with a "
                         + "symbol of " + symbols());
             }
-            long value;
-            try {
-                value = Long.parseLong(part.substring(equals + 1));
-            } catch (NumberFormatException e) {
-                throw new InvalidInputException("'" + part + "' in shape '" + text + "' has no integer value");
-            }
-            if (values.put(key, value) != null) {
+            if (values.put(key, integer(part, text)) != null) {
                 throw new InvalidInputException(key.symbol + " appears twice in shape '" + text + "'");
             }
         }
@@ -112,7 +121,16 @@ public enum ShapeKey {
                 throw new InvalidInputException("shape '" + text + "' lacks " + key.symbol + " (" + key.key + ")");
             }
         }
-        return shape(values::get);
+        Shape shape = shape(values::get);
+        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied);
+    }
+
+    private static long integer(String part, String text) {
+        try {
+            return Long.parseLong(part.substring(part.indexOf('=') + 1));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("'" + part + "' in shape '" + text + "' has no integer value");
+        }
     }
 
     private static ShapeKey bySymbol(String symbol) {

@@ -73,12 +73,17 @@ public interface TensorSpec {
         return dims().contains(Dim.B);
     }
 
-    /** The element count as a product of symbols, for example {@code B*h*T*T}. */
-    default String productText() {
-        return dims().stream().map(Dim::symbol).collect(Collectors.joining("*"));
+    /** The element count as a product of symbols at {@code shape}'s attention, for example {@code B*h*T*T}. */
+    default String productText(Shape shape) {
+        return dims().stream().map(dim -> dim.symbol(shape)).collect(Collectors.joining("*"));
     }
 
-    /** The shape as written, for example {@code [B, h, T, T]}. */
+    /** The shape as written at {@code shape}'s attention, for example {@code [B, h, T, T]}. */
+    default String shapeText(Shape shape) {
+        return dims().stream().map(dim -> dim.symbol(shape)).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** The shape with every symbol as declared, {@code h_kv*d_k} included, for messages. */
     default String shapeText() {
         return dims().stream().map(Dim::symbol).collect(Collectors.joining(", ", "[", "]"));
     }

@@ -4,6 +4,7 @@ import static flopcast.analytic.Dim.B;
 import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_K;
+import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.T;
 
 import java.util.List;
@@ -13,8 +14,10 @@ import java.util.List;
  * activations and per-head scratch. Allocated once and reused by every block, so none is per
  * layer. Total floats:
  * <pre>
- *   6*B*T*d + 2*B*T*d_ff + 7*T*d_k + T^2
+ *   4*B*T*d + 2*B*T*h_kv*d_k + 2*B*T*d_ff + 7*T*d_k + T^2      (6*B*T*d + ... where h_kv = h)
  * </pre>
+ * Under grouped-query attention the head scratch holds one key and value head at a time and its
+ * dK and dV accumulate over the h / h_kv query heads that share it.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
  * weight gradients accumulate straight into the gradient tensors (no scratch).
  * Source: DESIGN.md "complete" (workspace). Pinned by {@code CompleteAccountingTest}.
@@ -25,8 +28,8 @@ public enum WorkspaceBuffer implements TensorSpec {
     ATTENTION_OUTPUT_GRADIENT("grad.attention_output", List.of(B, T, D),
             "attention backward: gradient of the output before the projection"),
     QUERY_GRADIENT("grad.query", List.of(B, T, D), "Q projection backward"),
-    KEY_GRADIENT("grad.key", List.of(B, T, D), "K projection backward"),
-    VALUE_GRADIENT("grad.value", List.of(B, T, D), "V projection backward"),
+    KEY_GRADIENT("grad.key", List.of(B, T, D_KV), "K projection backward"),
+    VALUE_GRADIENT("grad.value", List.of(B, T, D_KV), "V projection backward"),
     PRODUCT_GRADIENT("grad.ffn_product", List.of(B, T, D_FF),
             "FFN backward: dG, then d SiLU, then d W1x, in place"),
     W3_OUTPUT_GRADIENT("grad.ffn_w3_output", List.of(B, T, D_FF), "W3 backward: d W3x"),

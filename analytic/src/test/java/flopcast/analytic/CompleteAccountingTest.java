@@ -124,6 +124,50 @@ class CompleteAccountingTest {
         assertEquals(6, norm.parameters());
     }
 
+    /**
+     * The Llama presets' parameter counts are the ones Meta publishes (SOURCES.md "Llama 3"),
+     * which no GPT-2-only formula reproduces: grouped-query K and V (d x 1024, d x 1024 and d x 512
+     * at 8 heads of 128 and 64) and, for 3.2, the tied head.
+     */
+    @ParameterizedTest
+    @CsvSource({"llama3-8b, 8030261248", "llama3-70b, 70553706496", "llama3.2-1b, 1235814400",
+            "llama3.2-3b, 3212749824"})
+    void llamaPresetsHaveTheirPublishedParameterCounts(String preset, long expected) {
+        assertEquals(expected, CompleteAccounting.predict(Preset.byName(preset).shape(1)).parameters());
+    }
+
+    /**
+     * (V, T, L, d, h, d_ff) = (7, 3, 2, 8, 4, 6), d_k = 2, by hand:
+     * h_kv = 4: 2*56 + 2*(4*64 + 3*48 + 16) + 8 = 112 + 832 + 8 = 952;
+     * h_kv = 2: K, V are 8 x 4, so each block has 2*64 + 2*32 + 144 + 16 = 352: 112 + 704 + 8 = 824;
+     * h_kv = 1: K, V are 8 x 2: 112 + 2*(128 + 32 + 144 + 16) + 8 = 760;
+     * tied: one V x d fewer, 952 - 56 = 896 and 760 - 56 = 704.
+     */
+    @ParameterizedTest
+    @CsvSource({"4, false, 952", "2, false, 824", "1, false, 760", "4, true, 896", "1, true, 704"})
+    void groupedQueryAttentionAndTyingChangeParametersByHand(long kvHeads, boolean tied, long expected) {
+        Shape shape = new Shape(7, 3, 2, 8, 4, 6, 1).withArchitecture(kvHeads, tied);
+        Prediction prediction = CompleteAccounting.predict(shape);
+        assertEquals(expected, prediction.parameters());
+        assertEquals(expected, ParameterTensor.total(shape));
+        assertEquals(tied ? 0 : 7 * 8, row(prediction, Component.OUTPUT_EMBEDDING).parameters());
+    }
+
+    /** K and V kept, and their gradients in the workspace, are B*T*h_kv*d_k; Q stays B*T*d. */
+    @Test
+    void groupedQueryAttentionKeepsNarrowKeysAndValues() {
+        Shape mha = new Shape(7, 3, 2, 8, 4, 6, 2);
+        Shape gqa = mha.withArchitecture(1, false);
+        ComponentRow qkv = row(CompleteAccounting.predict(gqa), Component.QKV_PROJECTION);
+        assertEquals(2 * 3 * 8 + 2 * (2 * 3 * 2), qkv.activationFloats());
+        assertEquals("B*T*d + 2*B*T*h_kv*d_k", qkv.activationFormula());
+        long perTensor = 2L * 3 * (8 - 2); // B*T*(d - h_kv*d_k) floats fewer in each of K, V
+        assertEquals(KeptActivation.totalFloats(mha) - 2 * 2 * perTensor, KeptActivation.totalFloats(gqa), "L = 2");
+        long workspaceBytes = CompleteAccounting.predict(mha).memory().workspaceBytes()
+                - CompleteAccounting.predict(gqa).memory().workspaceBytes();
+        assertEquals(4 * 2 * perTensor, workspaceBytes, "grad.key and grad.value, once each");
+    }
+
     private static ComponentRow row(Prediction prediction, Component component) {
         return prediction.components().stream().filter(r -> r.component() == component).findFirst().orElseThrow();
     }

@@ -22,11 +22,29 @@ class MatmulFlopsTest {
     }
 
     @Test
+    void groupedQueryAttentionNarrowsKeyAndValueOnly() {
+        // d = 64, h = 8, d_k = 8, h_kv = 2: K and V are 64 x 16, so QKV is 2*N*64*(64 + 32)
+        Shape mha = new Shape(100, 16, 2, 64, 8, 256, 3);
+        Shape gqa = mha.withArchitecture(2, false);
+        long n = 3 * 16;
+        assertEquals(BigInteger.valueOf(2 * n * 64 * (64 + 2 * 16)), MatmulFlops.forward(Component.QKV_PROJECTION, gqa));
+        assertEquals(BigInteger.valueOf(2 * n * 64 * 3 * 64), MatmulFlops.forward(Component.QKV_PROJECTION, mha));
+        assertEquals("2*B*T*d*(d + 2*h_kv*d_k)", MatmulFlops.formula(Component.QKV_PROJECTION, gqa));
+        assertEquals("2*B*T*d*3d", MatmulFlops.formula(Component.QKV_PROJECTION, mha));
+        for (Component component : Component.values()) {
+            if (component != Component.QKV_PROJECTION) {
+                assertEquals(MatmulFlops.forward(component, mha), MatmulFlops.forward(component, gqa),
+                        component.name());
+            }
+        }
+    }
+
+    @Test
     void componentsWithoutMatmulsHaveNone() {
         for (Component component : new Component[] {Component.TOKEN_EMBEDDING, Component.RMSNORM,
                 Component.ATTENTION_SOFTMAX, Component.FFN_SILU, Component.FINAL_RMSNORM, Component.CROSS_ENTROPY}) {
             assertEquals(BigInteger.ZERO, MatmulFlops.forward(component, SHAPE), component.name());
-            assertEquals("0", MatmulFlops.formula(component));
+            assertEquals("0", MatmulFlops.formula(component, SHAPE));
         }
     }
 

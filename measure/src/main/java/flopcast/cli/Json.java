@@ -28,6 +28,17 @@ final class Json {
     }
 
     /** The {@code shape} object every command writes. */
+    /**
+     * The {@code settings} object: every training setting the numbers are for, echoed (the
+     * architecture's grouped-query heads and head tying today).
+     */
+    static ObjectNode settings(Shape shape) {
+        ObjectNode node = object();
+        node.put(Shape.KV_HEADS_KEY, shape.kvHeads());
+        node.put(Shape.TIE_EMBEDDINGS_KEY, shape.tiedEmbeddings());
+        return node;
+    }
+
     static ObjectNode shape(Shape shape) {
         ObjectNode node = object();
         for (ShapeKey key : ShapeKey.values()) {

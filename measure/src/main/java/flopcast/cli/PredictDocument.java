@@ -36,6 +36,7 @@ final class PredictDocument {
         ObjectNode root = Json.object();
         root.put("accounting", prediction.accounting().cliName());
         root.set("shape", Json.shape(prediction.shape()));
+        root.set("settings", Json.settings(prediction.shape()));
         root.put("parameters", prediction.parameters());
 
         MemoryBreakdown memory = prediction.memory();
@@ -107,7 +108,7 @@ final class PredictDocument {
         item.put("kind", kind);
         item.put("component", component);
         item.put("dtype", tensor.dataType().label());
-        item.put("shape", tensor.shapeText());
+        item.put("shape", tensor.shapeText(prediction.shape()));
         item.put("count", tensor.scope().instances(prediction.shape()));
         item.put("elements", tensor.elements(prediction.shape()));
         item.put("bytes", tensor.totalBytes(prediction.shape()));

@@ -162,7 +162,7 @@ final class PredictTable {
     }
 
     private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape) {
-        table.row(tensor.tensorName(), component, tensor.dataType().label(), tensor.shapeText(),
+        table.row(tensor.tensorName(), component, tensor.dataType().label(), tensor.shapeText(shape),
                 grouped(tensor.scope().instances(shape)), grouped(tensor.elements(shape)),
                 grouped(tensor.totalBytes(shape)), tensor.reader());
     }

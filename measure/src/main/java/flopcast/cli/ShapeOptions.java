@@ -4,23 +4,41 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
+import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The model and batch, from {@code --preset} or every dimension. Each dimension's option is named by
- * {@link ShapeKey} and lands in one map by its key; positivity is {@link ShapeKey}'s rule, named by
- * the option.
+ * The model and batch, from {@code --preset}, {@code --hf-config} or every dimension. Each
+ * dimension's option is named by {@link ShapeKey} and lands in one map by its key; positivity is
+ * {@link ShapeKey}'s rule, named by the option. With a preset or a config, a dimension given again
+ * must agree with it, except the context (a training choice: {@code --context} overrides the
+ * published one) and the batch.
  */
 final class ShapeOptions {
+    static final String KV_HEADS = "--kv-heads";
+    static final String TIE = "--tie-embeddings";
+    static final String HF_CONFIG = "--hf-config";
+
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
     @Option(names = "--preset", paramLabel = "NAME",
-            description = "gpt2-small, gpt2-medium, gpt2-large or gpt2-xl (V=50257, T=1024, d_ff=4d).")
+            description = "gpt2-small, gpt2-medium, gpt2-large, gpt2-xl (V=50257, T=1024, d_ff=4d), llama3-8b, "
+                    + "llama3-70b, llama3.2-1b or llama3.2-3b (as published).")
     String preset;
 
+    @Option(names = HF_CONFIG, paramLabel = "PATH",
+            description = "A Hugging Face config.json of a Llama-style model; a key flopcast does not model is refused.")
+    Path hfConfig;
+
+    @Option(names = KV_HEADS, paramLabel = "H_kv",
+            description = "Key and value heads (grouped-query attention); must divide h (default: h).")
+    Long kvHeads;
+
+    @Option(names = TIE, description = "Tie the LM head to the token embedding (one V x d parameter).")
+    boolean tie;
     @Option(names = ShapeKey.Cli.VOCAB, paramLabel = "V", description = "Vocabulary size.")
     void vocab(long value) {
         given.put(ShapeKey.VOCAB_SIZE, value);
@@ -60,24 +78,45 @@ final class ShapeOptions {
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
         given.forEach((key, value) -> key.requirePositive(value, key.option()));
-        if (preset == null) {
+        if (kvHeads != null) {
+            ShapeKey.NUM_HEADS.requirePositive(kvHeads, KV_HEADS);
+        }
+        if (preset != null && hfConfig != null) {
+            throw new InvalidInputException("--preset " + preset + " and " + HF_CONFIG + " " + hfConfig
+                    + " both name the model; give one of them");
+        }
+        if (preset == null && hfConfig == null) {
             List<String> missing = model().stream().filter(key -> !given.containsKey(key)).map(ShapeKey::option)
                     .toList();
             if (!missing.isEmpty()) {
                 throw new InvalidInputException("missing " + String.join(", ", missing)
-                        + ": give every dimension, or --preset (" + Preset.names() + ")");
+                        + ": give every dimension, or --preset (" + Preset.names() + "), or " + HF_CONFIG);
             }
-            return ShapeKey.shape(given::get);
+            Shape mha = ShapeKey.shape(given::get);
+            long kv = kvHeads == null ? mha.heads() : Shape.requireKvHeads(kvHeads, mha.heads(), KV_HEADS,
+                    ShapeKey.Cli.HEADS);
+            return mha.withArchitecture(kv, tie);
         }
-        Shape fromPreset = Preset.byName(preset).shape(given.get(ShapeKey.BATCH_SIZE));
+        String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
+        Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
         for (ShapeKey key : model()) {
             Long value = given.get(key);
-            if (value != null && value != key.of(fromPreset)) {
-                throw new InvalidInputException(key.option() + " " + value + " contradicts --preset " + preset
-                        + ", which has " + key.of(fromPreset) + "; drop one of them");
+            if (value != null && key != ShapeKey.CONTEXT_LENGTH && value != key.of(named)) {
+                throw new InvalidInputException(key.option() + " " + value + " contradicts " + source
+                        + ", which has " + key.of(named) + "; drop one of them");
             }
         }
-        return fromPreset;
+        if (kvHeads != null && kvHeads != named.kvHeads()) {
+            throw new InvalidInputException(KV_HEADS + " " + kvHeads + " contradicts " + source + ", which has "
+                    + named.kvHeads() + "; drop one of them");
+        }
+        if (tie && !named.tiedEmbeddings()) {
+            throw new InvalidInputException(TIE + " contradicts " + source
+                    + ", whose LM head is untied; drop one of them");
+        }
+        long context = given.getOrDefault(ShapeKey.CONTEXT_LENGTH, named.contextLength());
+        return new Shape(named.vocabSize(), context, named.layers(), named.dModel(), named.heads(), named.dFf(),
+                given.get(ShapeKey.BATCH_SIZE), named.kvHeads(), named.tiedEmbeddings());
     }
 
     /** The dimensions a preset fixes: all but the batch. */

@@ -17,6 +17,7 @@ final class TrainReport {
     static ObjectNode json(TrainRun.Report report, long seed, MatmulBackend backend) {
         ObjectNode root = Json.object();
         root.set("shape", Json.shape(report.shape()));
+        root.set("settings", Json.settings(report.shape()));
         root.put("steps", report.steps());
         root.put("seed", seed);
         root.put("backend", backend.name());

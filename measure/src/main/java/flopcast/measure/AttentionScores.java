@@ -22,7 +22,17 @@ public final class AttentionScores {
     /** Differentiates {@link #forward}: dQ = dS K, dK = dS^T Q. */
     public void backward(FMatrixRMaj dScores, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj dQuery,
             FMatrixRMaj dKey) {
+        backward(dScores, query, key, dQuery, dKey, false);
+    }
+
+    /** {@link #backward}, with dK += dS^T Q where {@code accumulateKey} (a key head shared by several queries). */
+    public void backward(FMatrixRMaj dScores, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj dQuery,
+            FMatrixRMaj dKey, boolean accumulateKey) {
         ops.mult(Component.ATTENTION_SCORES, dScores, key, dQuery);
-        ops.multTransA(Component.ATTENTION_SCORES, dScores, query, dKey);
+        if (accumulateKey) {
+            ops.multAddTransA(Component.ATTENTION_SCORES, dScores, query, dKey);
+        } else {
+            ops.multTransA(Component.ATTENTION_SCORES, dScores, query, dKey);
+        }
     }
 }

@@ -19,7 +19,17 @@ public final class AttentionWeightedSum {
     /** Differentiates {@link #forward}: dP = dO V^T, dV = P^T dO. */
     public void backward(FMatrixRMaj dOut, FMatrixRMaj probabilities, FMatrixRMaj value, FMatrixRMaj dProbabilities,
             FMatrixRMaj dValue) {
+        backward(dOut, probabilities, value, dProbabilities, dValue, false);
+    }
+
+    /** {@link #backward}, with dV += P^T dO where {@code accumulateValue} (a value head shared by several queries). */
+    public void backward(FMatrixRMaj dOut, FMatrixRMaj probabilities, FMatrixRMaj value, FMatrixRMaj dProbabilities,
+            FMatrixRMaj dValue, boolean accumulateValue) {
         ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, dOut, value, dProbabilities);
-        ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, probabilities, dOut, dValue);
+        if (accumulateValue) {
+            ops.multAddTransA(Component.ATTENTION_WEIGHTED_SUM, probabilities, dOut, dValue);
+        } else {
+            ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, probabilities, dOut, dValue);
+        }
     }
 }

@@ -5,15 +5,22 @@ import flopcast.analytic.WorkspaceBuffer;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * Causal multi-head attention over Q, K, V of shape (B*T) x d: per sequence b and head h,
+ * Causal multi-head or grouped-query attention over Q of shape (B*T) x d and K, V of shape
+ * (B*T) x (h_kv*d_k): query head h reads key and value head h / (h / h_kv). Per sequence b and head h,
  * P = softmax(Q_bh K_bh^T / sqrt(d_k)) with the upper triangle masked, O_bh = P V_bh, each pair's
  * slices gathered into head scratch and run by the three op classes {@link AttentionScores} (the
  * full T x T square, counted so), {@link CausalSoftmax} (over {@code span} positions) and
- * {@link AttentionWeightedSum}.
+ * {@link AttentionWeightedSum}. The work is split by (sequence, key and value head) group: one
+ * part gathers the group's K and V once, runs its h / h_kv query heads in turn and accumulates
+ * their dK and dV in the head scratch (the GEMM's add, no elementwise pass), so no two threads
+ * write one K or V slice. With h_kv = h every group is one head and the loop is today's.
  */
 final class CausalAttention {
     private final int context;
     private final int heads;
+    private final int kvHeads;
+    /** h / h_kv: the query heads of one group. */
+    private final int group;
     private final int headDim;
     /** The B*h pairs split across the backend's threads, one scratch per part. */
     private final HeadParts parts;
@@ -57,8 +64,10 @@ final class CausalAttention {
     CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
+        this.kvHeads = Math.toIntExact(shape.kvHeads());
+        this.group = Math.toIntExact(shape.queriesPerKvHead());
         this.headDim = Math.toIntExact(shape.headDim());
-        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.heads())));
+        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
             scratch[part] = new HeadScratch(parts.ops(part), span, headDim, part == 0 ? buffers::workspace
@@ -69,52 +78,54 @@ final class CausalAttention {
     /** probabilities[b*h + head] = softmax of the masked scores; out = P V per head. */
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
             FMatrixRMaj out) {
-        eachHead((s, b, h) -> {
-            FMatrixRMaj p = probabilities[b * heads + h];
-            gatherHead(s, query, key, value, b, h);
-            s.scores.forward(s.query, s.key, p);
-            s.softmax.forward(p);
-            s.weightedSum.forward(p, s.value, s.output);
-            scatter(s.output, b, h, out);
+        eachGroup((s, b, g) -> {
+            gather(key, b, g, s.key);
+            gather(value, b, g, s.value);
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                FMatrixRMaj p = probabilities[b * heads + h];
+                gather(query, b, h, s.query);
+                s.scores.forward(s.query, s.key, p);
+                s.softmax.forward(p);
+                s.weightedSum.forward(p, s.value, s.output);
+                scatter(s.output, b, h, out);
+            }
         });
     }
 
     /**
      * Differentiates {@link #forward}: dP = dO V^T, dV = P^T dO, dS = P (dP - rowsum(P dP)) / sqrt(d_k),
-     * dQ = dS K, dK = dS^T Q.
+     * dQ = dS K, dK = dS^T Q; a group's dK and dV are the sums over its query heads.
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
             FMatrixRMaj[] probabilities, FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue) {
-        eachHead((s, b, h) -> {
-            FMatrixRMaj p = probabilities[b * heads + h];
-            gatherHead(s, query, key, value, b, h);
-            gather(dOut, b, h, s.output);
-            s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient);
-            s.softmax.backward(p, s.probabilityGradient);
-            s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient);
-            scatter(s.queryGradient, b, h, dQuery);
-            scatter(s.keyGradient, b, h, dKey);
-            scatter(s.valueGradient, b, h, dValue);
+        eachGroup((s, b, g) -> {
+            gather(key, b, g, s.key);
+            gather(value, b, g, s.value);
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                FMatrixRMaj p = probabilities[b * heads + h];
+                boolean accumulate = h > g * group;
+                gather(query, b, h, s.query);
+                gather(dOut, b, h, s.output);
+                s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
+                s.softmax.backward(p, s.probabilityGradient);
+                s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient, accumulate);
+                scatter(s.queryGradient, b, h, dQuery);
+            }
+            scatter(s.keyGradient, b, g, dKey);
+            scatter(s.valueGradient, b, g, dValue);
         });
     }
 
-    private interface HeadWork {
-        void run(HeadScratch scratch, int sequence, int head);
+    private interface GroupWork {
+        void run(HeadScratch scratch, int sequence, int kvHead);
     }
 
-    /** Runs {@code work} for every (sequence, head), each part on its own scratch ({@link HeadParts}). */
-    private void eachHead(HeadWork work) {
-        parts.each((part, pair) -> work.run(scratch[part], pair / heads, pair % heads));
+    /** Runs {@code work} for every (sequence, key and value head), each part on its own scratch ({@link HeadParts}). */
+    private void eachGroup(GroupWork work) {
+        parts.each((part, pair) -> work.run(scratch[part], pair / kvHeads, pair % kvHeads));
     }
 
-    /** Sequence b, head h of Q, K and V into the head scratch. */
-    private void gatherHead(HeadScratch s, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, int b, int h) {
-        gather(query, b, h, s.query);
-        gather(key, b, h, s.key);
-        gather(value, b, h, s.value);
-    }
-
-    /** Copies sequence b, head h of a (B*T) x d matrix into a T x d_k one. */
+    /** Copies sequence b, head h of a (B*T) x (heads*d_k) matrix into a T x d_k one. */
     private void gather(FMatrixRMaj source, int b, int h, FMatrixRMaj head) {
         int width = source.numCols;
         for (int t = 0; t < context; t++) {
@@ -122,7 +133,7 @@ final class CausalAttention {
         }
     }
 
-    /** Copies a T x d_k matrix into sequence b, head h of a (B*T) x d one. */
+    /** Copies a T x d_k matrix into sequence b, head h of a (B*T) x (heads*d_k) one. */
     private void scatter(FMatrixRMaj head, int b, int h, FMatrixRMaj target) {
         int width = target.numCols;
         for (int t = 0; t < context; t++) {

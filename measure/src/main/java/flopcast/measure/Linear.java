@@ -3,7 +3,10 @@ package flopcast.measure;
 import flopcast.analytic.Component;
 import org.ejml.data.FMatrixRMaj;
 
-/** y = x W for every projection of the model (Q, K, V, output, W1, W3, W2, LM head). */
+/**
+ * y = x W for every projection of the model (Q, K, V, output, W1, W3, W2, LM head), and y = x E^T
+ * for a weight stored transposed: the LM head tied to the V x d token embedding E.
+ */
 public final class Linear {
     private final CountingOps ops;
     private final Component component;
@@ -29,5 +32,20 @@ public final class Linear {
     /** Differentiates {@link #forward} for the weight: dW += x^T dy. */
     public void backwardWeight(FMatrixRMaj x, FMatrixRMaj dy, FMatrixRMaj dWeight) {
         ops.multAddTransA(component, x, dy, dWeight);
+    }
+
+    /** y = x E^T, E the weight's transpose as stored (out x in): what {@link #forward} costs. */
+    public void forwardTransposed(FMatrixRMaj x, FMatrixRMaj transposedWeight, FMatrixRMaj y) {
+        ops.multTransB(component, x, transposedWeight, y);
+    }
+
+    /** Differentiates {@link #forwardTransposed} for the input: dx = dy E. */
+    public void backwardInputTransposed(FMatrixRMaj dy, FMatrixRMaj transposedWeight, FMatrixRMaj dx) {
+        ops.mult(component, dy, transposedWeight, dx);
+    }
+
+    /** Differentiates {@link #forwardTransposed} for the weight: dE += dy^T x, into E's gradient. */
+    public void backwardWeightTransposed(FMatrixRMaj x, FMatrixRMaj dy, FMatrixRMaj dTransposedWeight) {
+        ops.multAddTransA(component, dy, x, dTransposedWeight);
     }
 }

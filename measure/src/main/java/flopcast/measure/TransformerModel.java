@@ -12,7 +12,8 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * The seed's model, trained for real in float32: token embedding, L pre-norm blocks (causal
- * multi-head attention, SwiGLU FFN), final RMSNorm, LM head, mean cross-entropy over next tokens,
+ * multi-head or grouped-query attention, SwiGLU FFN), final RMSNorm, LM head (its own weight, or
+ * the token embedding's transpose where the shape ties them), mean cross-entropy over next tokens,
  * AdamW. Every buffer comes from the analytic tables ({@link ModelBuffers}); nothing is allocated
  * per step. FLOPs and kept reads are recorded in the counter given.
  */
@@ -32,6 +33,7 @@ public final class TransformerModel {
 
     private final Parameter embeddingTable;
     private final Parameter finalGain;
+    /** The LM head's own d x V weight; null where it is tied to the embedding table. */
     private final Parameter lmHeadWeight;
     private final KeptTensor tokenIds;
     private final KeptTensor targets;
@@ -76,7 +78,7 @@ public final class TransformerModel {
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
         finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);
-        lmHeadWeight = buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
+        lmHeadWeight = shape.tiedEmbeddings() ? null : buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
         tokenIds = buffers.kept(KeptActivation.TOKEN_IDS);
         targets = buffers.kept(KeptActivation.TARGETS);
         embeddingOut = buffers.kept(KeptActivation.EMBEDDING_OUTPUT);
@@ -136,7 +138,11 @@ public final class TransformerModel {
         }
         KeptTensor last = blocks[blocks.length - 1].output();
         finalNorm.forward(last.matrix(), finalGain.value, finalOut.matrix(), finalRms.matrix());
-        lmHead.forward(finalOut.matrix(), lmHeadWeight.value, logitProbabilities.matrix());
+        if (lmHeadWeight == null) {
+            lmHead.forwardTransposed(finalOut.matrix(), embeddingTable.value, logitProbabilities.matrix());
+        } else {
+            lmHead.forward(finalOut.matrix(), lmHeadWeight.value, logitProbabilities.matrix());
+        }
         return crossEntropy.forward(logitProbabilities.matrix(), targets.ints());
     }
 
@@ -148,8 +154,14 @@ public final class TransformerModel {
         }
         FMatrixRMaj dLogits = logitProbabilities.read(counter);
         crossEntropy.backward(dLogits, targets.ints());
-        lmHead.backwardInput(dLogits, lmHeadWeight.value, normGradient, false);
-        lmHead.backwardWeight(finalOut.read(counter), dLogits, lmHeadWeight.grad);
+        if (lmHeadWeight == null) {
+            // tied: the head's gradient goes into the embedding's, where the scatter-add joins it
+            lmHead.backwardInputTransposed(dLogits, embeddingTable.value, normGradient);
+            lmHead.backwardWeightTransposed(finalOut.read(counter), dLogits, embeddingTable.grad);
+        } else {
+            lmHead.backwardInput(dLogits, lmHeadWeight.value, normGradient, false);
+            lmHead.backwardWeight(finalOut.read(counter), dLogits, lmHeadWeight.grad);
+        }
         Arrays.fill(residualGradient.data, 0f);
         KeptTensor last = blocks[blocks.length - 1].output();
         finalNorm.backward(normGradient, last.read(counter), finalGain.value, finalRms.read(counter),

@@ -64,6 +64,18 @@ class BadInputTest {
                 bad("unknown format 'xml'", "host", "--format", "xml"),
                 bad("unknown backend 'cuda': allowed are ejml, vector", "train", "--preset", "gpt2-small", "--backend",
                         "cuda"),
+                bad("--kv-heads 3 must divide --heads 2", dims("--heads", "2", "--kv-heads", "3")),
+                bad("--kv-heads 4 must divide --heads 2", dims("--heads", "2", "--kv-heads", "4")),
+                bad("--kv-heads must be a positive integer, got 0", dims("--heads", "2", "--kv-heads", "0")),
+                bad("--kv-heads 3 must divide --heads 2", "train", "--vocab", "11", "--context", "4", "--layers", "1",
+                        "--d-model", "8", "--heads", "2", "--d-ff", "12", "--kv-heads", "3"),
+                bad("--kv-heads 4 contradicts --preset llama3-8b, which has 8", "predict", "--preset", "llama3-8b",
+                        "--kv-heads", "4"),
+                bad("--tie-embeddings contradicts --preset gpt2-xl, whose LM head is untied", "diff", "--preset",
+                        "gpt2-xl", "--tie-embeddings"),
+                bad("--preset llama3-8b and --hf-config", "predict", "--preset", "llama3-8b", "--hf-config",
+                        "config.json"),
+                bad("--hf-config no/such/config.json: no such file", "predict", "--hf-config", "no/such/config.json"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }
@@ -71,6 +83,11 @@ class BadInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badInputs")
     void refusedWithOneLineAndExitTwo(String expected, String[] args) {
+        assertRefused(expected, args);
+    }
+
+    /** Exit 2, nothing on stdout, one line on stderr that contains {@code expected}. */
+    static void assertRefused(String expected, String... args) {
         CliRun run = CliRun.of(args);
         assertEquals(2, run.exitCode(), run.err());
         assertEquals("", run.out(), "nothing on stdout");
@@ -84,11 +101,13 @@ class BadInputTest {
         return Arguments.of(expected, args);
     }
 
-    private static String[] dims(String option, String value) {
-        String[] args = new String[DIMS.length + 1];
+    /** predict on DIMS with {@code option} set to {@code value}, and the extra options after. */
+    private static String[] dims(String option, String value, String... extra) {
+        String[] args = new String[DIMS.length + 1 + extra.length];
         args[0] = "predict";
         System.arraycopy(DIMS, 0, args, 1, DIMS.length);
-        for (int i = 1; i < args.length; i++) {
+        System.arraycopy(extra, 0, args, DIMS.length + 1, extra.length);
+        for (int i = 1; i < DIMS.length + 1; i++) {
             if (args[i].equals(option)) {
                 args[i + 1] = value;
             }

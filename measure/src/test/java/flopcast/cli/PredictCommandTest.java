@@ -19,8 +19,11 @@ class PredictCommandTest {
     void jsonKeysAreDesignMdsInItsOrder() throws Exception {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
-        assertEquals(List.of("accounting", "shape", "parameters", "memory_bytes", "flops", "max_batch", "training",
-                "components", "tensors"), keys(json));
+        assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "max_batch",
+                "training", "components", "tensors"), keys(json));
+        assertEquals(List.of("kv_heads", "tie_embeddings"), keys(json.get("settings")));
+        assertEquals(12, json.get("settings").get("kv_heads").asLong());
+        assertEquals(false, json.get("settings").get("tie_embeddings").asBoolean());
         assertEquals(List.of("vocab_size", "context_length", "num_layers", "d_model", "num_heads", "d_ff",
                 "batch_size"), keys(json.get("shape")));
         assertEquals(List.of("parameters", "gradients", "optimizer_state", "activations", "workspace", "total",
@@ -39,8 +42,8 @@ class PredictCommandTest {
     @Test
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--format", "json");
-        assertEquals(List.of("accounting", "shape", "parameters", "memory_bytes", "flops", "components", "tensors"),
-                keys(json));
+        assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "components",
+                "tensors"), keys(json));
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TrainCommandTest {
     private static final String[] TINY = {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model",
@@ -14,7 +16,7 @@ class TrainCommandTest {
     @Test
     void jsonKeysAreDesignMdsAndCountsEqualThePrediction() throws Exception {
         JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--format", "json"));
-        assertEquals(List.of("shape", "steps", "seed", "backend", "threads", "loss", "counted", "predicted",
+        assertEquals(List.of("shape", "settings", "steps", "seed", "backend", "threads", "loss", "counted", "predicted",
                 "counted_equals_predicted", "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"),
                 PredictCommandTest.keys(json));
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
@@ -35,6 +37,21 @@ class TrainCommandTest {
         assertEquals("vector", json.get("backend").asText());
         assertEquals(2, json.get("threads").asInt());
         assertEquals(json.get("predicted"), json.get("counted"));
+    }
+
+    /** Grouped-query attention and a tied head, on both backends: the settings echoed, every count equal. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void groupedQueryAndTiedCountAsPredicted(String backend) throws Exception {
+        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
+                "--d-model", "12", "--heads", "6", "--kv-heads", "2", "--tie-embeddings", "--d-ff", "20", "--batch",
+                "2", "--steps", "2", "--backend", backend, "--threads", "2", "--format", "json");
+        assertEquals(2, json.get("settings").get("kv_heads").asInt());
+        assertTrue(json.get("settings").get("tie_embeddings").asBoolean());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        // P = V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d = 156 + 2*(288 + 96 + 720 + 24) + 12
+        assertEquals(156 + 2 * (288 + 96 + 720 + 24) + 12, json.get("counted").get("parameters").asLong());
     }
 
     @Test

@@ -33,7 +33,11 @@ class CountingTest {
                 new Shape(7, 1, 1, 4, 2, 8, 1),      // T = 1, L = 1, B = 1
                 new Shape(31, 6, 3, 10, 5, 7, 3),    // h = 5, d_ff = 7, V prime
                 new Shape(16, 4, 1, 8, 1, 32, 1),    // one head, d_ff = 4d
-                new Shape(11, 9, 2, 6, 6, 9, 2));    // d_k = 1
+                new Shape(11, 9, 2, 6, 6, 9, 2),     // d_k = 1
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(2, false),   // GQA: 3 query heads per K, V head
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(1, false),   // one K, V head for all (MQA)
+                new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(5, true),     // tied LM head
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true));   // GQA and tied
     }
 
     @ParameterizedTest

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import java.util.EnumSet;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TransformerModelTest {
     /** The learning shape: V=32, T=16, one block of d=32 with 2 heads, d_ff=64, 16 sequences a step. */
@@ -27,7 +29,23 @@ class TransformerModelTest {
     @ParameterizedTest
     @CsvSource({"ejml, 1", "ejml, 2", "vector, 1", "vector, 2"})
     void wholeModelGradientMatchesFiniteDifferences(String backend, int threads) {
-        Shape shape = new Shape(7, 3, 2, 4, 2, 6, 2);
+        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 4, 2, 6, 2), backend, threads);
+    }
+
+    /**
+     * Grouped-query attention (two query heads per key and value head, and one for all four) and a
+     * tied head, alone and together: every gradient, the shared K, V heads' sums over their queries
+     * and the embedding's sum of its two uses included, against finite differences.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, 2, false", "ejml, 2, 1, false", "ejml, 1, 4, true", "ejml, 2, 2, true",
+            "vector, 1, 2, true", "vector, 2, 1, false", "vector, 2, 4, true"})
+    void groupedQueryAndTiedGradientsMatchFiniteDifferences(String backend, int threads, int kvHeads, boolean tied) {
+        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(kvHeads, tied), backend,
+                threads);
+    }
+
+    private static void assertGradientsMatchFiniteDifferences(Shape shape, String backend, int threads) {
         TransformerModel model = new TransformerModel(shape, 3, new FlopCounter(), MatmulBackend.of(backend, threads));
         Random random = new Random(5);
         for (Parameter parameter : model.parameters()) {
@@ -45,7 +63,11 @@ class TransformerModelTest {
                     parameter.value().data, gradient, () -> model.forward(batch[0], batch[1]), 4, random);
             seen.add(parameter.row());
         }
-        assertEquals(EnumSet.allOf(ParameterTensor.class), seen, "every parameter tensor checked");
+        Set<ParameterTensor> expected = EnumSet.allOf(ParameterTensor.class);
+        if (shape.tiedEmbeddings()) {
+            expected.remove(ParameterTensor.LM_HEAD_WEIGHT);
+        }
+        assertEquals(expected, seen, "every parameter tensor checked");
         assertEquals(4 * model.parameters().size(), checked);
     }
 
@@ -92,9 +114,10 @@ class TransformerModelTest {
      * it (measured: 1.2e-6 at most); a kernel 1% wrong in one term of SiLU's derivative moved an
      * embedding gradient by 3e-4 of the largest, three times the tolerance.
      */
-    @Test
-    void vectorBackendComputesEjmlsGradients() {
-        Shape shape = new Shape(61, 32, 2, 48, 3, 80, 3);
+    @ParameterizedTest
+    @ValueSource(strings = {"V=61 T=32 L=2 d=48 h=3 d_ff=80 B=3", "V=61 T=32 L=2 d=48 h=4 d_ff=80 B=3 h_kv=2 tied"})
+    void vectorBackendComputesEjmlsGradients(String described) {
+        Shape shape = ShapeKey.parse(described);
         TransformerModel[] models = {new TransformerModel(shape, 4, new FlopCounter()),
                 new TransformerModel(shape, 4, new FlopCounter(), MatmulBackend.of("vector", 2))};
         int[][] batch = CountingTest.Counted.batch(shape, new Random(8));
