@@ -14,6 +14,8 @@ import java.util.Map;
  * <pre>
  *   parameters P      2*V*d + L*(4d^2 + 3*d*d_ff + 2d) + d
  *   memory            16*P + 4*(kept floats) + 8*B*T (int32 ids, targets) + 4*(workspace floats)
+ *                     (fp32; under another policy its bytes per parameter, and 2 per float where
+ *                     it computes in bf16: {@link PrecisionPolicy})
  *   forward FLOPs     L*2*B*T*(4d^2 + 2*T*d + 3*d*d_ff) + 2*B*T*d*V
  * </pre>
  * at h_kv = h and an untied head; under grouped-query attention each 4d^2 is 2d^2 + 2*d*h_kv*d_k,
@@ -34,11 +36,14 @@ public final class CompleteAccounting {
     public static Prediction predict(Shape shape) {
         List<ComponentRow> rows = components(shape);
         long parameters = ParameterTensor.total(shape);
-        long parameterBytes = Math.multiplyExact(parameters, DataType.FLOAT32.bytes());
+        PrecisionPolicy policy = shape.policy();
         long activationBytes = bytes(KeptActivation.values(), shape);
         long workspaceBytes = bytes(WorkspaceBuffer.values(), shape);
-        MemoryBreakdown memory = new MemoryBreakdown(parameterBytes, parameterBytes,
-                Math.multiplyExact(2, parameterBytes), activationBytes, workspaceBytes, polynomial(shape, parameters));
+        MemoryBreakdown memory = new MemoryBreakdown(Math.multiplyExact(parameters, policy.weightBytes()),
+                Math.multiplyExact(parameters, policy.gradientBytes()),
+                Math.multiplyExact(parameters, policy.masterWeightBytes()),
+                Math.multiplyExact(parameters, policy.optimizerStateBytes()), activationBytes, workspaceBytes,
+                polynomial(shape, parameters));
 
         BigInteger forward = BigInteger.ZERO;
         BigInteger elementwise = BigInteger.ZERO;
@@ -95,7 +100,7 @@ public final class CompleteAccounting {
     /** Fixed part: model state and the tensors without a B axis; per batch element: the rest at B = 1. */
     static MemoryPolynomial polynomial(Shape shape, long parameters) {
         Shape single = shape.withBatchSize(1);
-        long fixed = MemoryBreakdown.modelStateBytes(parameters);
+        long fixed = MemoryBreakdown.modelStateBytes(parameters, shape.policy());
         long perBatchElement = 0;
         for (TensorSpec tensor : activationAndWorkspace()) {
             if (tensor.perBatchElement()) {

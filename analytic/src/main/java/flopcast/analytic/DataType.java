@@ -3,6 +3,8 @@ package flopcast.analytic;
 /** Element type of a stored tensor. */
 public enum DataType {
     FLOAT32("float32", 4),
+    /** bfloat16: float32's sign and 8-bit exponent, 7 stored mantissa bits. */
+    BFLOAT16("bfloat16", 2),
     INT32("int32", 4);
 
     private final String label;

@@ -76,6 +76,11 @@ public final class Diff {
         String embedding = "the seed has no token embedding";
         add(terms, "memory_bytes.parameters", "bytes", s.parametersBytes(), c.parametersBytes(), embedding);
         add(terms, "memory_bytes.gradients", "bytes", s.gradientsBytes(), c.gradientsBytes(), embedding);
+        if (c.masterWeightsBytes() != 0) {
+            add(terms, "memory_bytes.master_weights", "bytes", s.masterWeightsBytes(), c.masterWeightsBytes(),
+                    "the seed stores float32 and keeps no master copy; " + complete.shape().policy().cliName()
+                            + " keeps one in float32");
+        }
         add(terms, "memory_bytes.optimizer_state", "bytes", s.optimizerStateBytes(), c.optimizerStateBytes(),
                 embedding);
         add(terms, "memory_bytes.activations", "bytes", s.activationsBytes(), c.activationsBytes(),

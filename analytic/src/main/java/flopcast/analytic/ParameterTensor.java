@@ -45,6 +45,12 @@ public enum ParameterTensor implements TensorSpec {
         return row;
     }
 
+    /** The weights' type under {@code shape}'s policy (their gradients, master copy and moments: {@link PrecisionPolicy}). */
+    @Override
+    public DataType dataType(Shape shape) {
+        return shape.policy().weightType();
+    }
+
     /** The component the tensor belongs to. */
     public Component component() {
         return row.component();

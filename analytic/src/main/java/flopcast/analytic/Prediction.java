@@ -21,6 +21,10 @@ public record Prediction(Accounting accounting, Shape shape, long parameters, Me
 
     /** The largest batch that fits {@code capacity} (an error when the fixed part does not). */
     public MemoryPolynomial.BatchFit fit(Capacity capacity) {
-        return memory.polynomial().fit(capacity, accounting.fixedPartDescription());
+        String description = accounting.fixedPartDescription();
+        if (memory.masterWeightsBytes() != 0) {
+            description = description.replace("gradients,", "gradients, master weights,");
+        }
+        return memory.polynomial().fit(capacity, description);
     }
 }

@@ -22,6 +22,7 @@ import java.util.List;
  * </pre>
  * It has no L factor and no LM head: it is one block's matmuls. Elementwise and optimizer FLOPs
  * are not counted (null).
+ * <p>The seed stores everything in float32, whatever the shape's precision policy.
  * <p>The seed knows one attention and one head: h_kv = h, the LM head its own V x d parameter. On a
  * shape with grouped-query attention or a tied head it is applied as written, to the shape's
  * numbers with h_kv = h and an untied head ({@link Shape#seedArchitecture()}); {@link Diff} shows
@@ -51,7 +52,7 @@ public final class SeedAccounting {
         long parameterBytes = Math.multiplyExact(parameters, floatBytes);
         MemoryPolynomial polynomial = new MemoryPolynomial(MemoryBreakdown.modelStateBytes(parameters),
                 Math.multiplyExact(perBatchElementFloats, floatBytes));
-        MemoryBreakdown memory = new MemoryBreakdown(parameterBytes, parameterBytes,
+        MemoryBreakdown memory = new MemoryBreakdown(parameterBytes, parameterBytes, 0,
                 Math.multiplyExact(2, parameterBytes), Math.multiplyExact(activationFloats, floatBytes), null,
                 polynomial);
         BigInteger forward = forwardFlops(shape);

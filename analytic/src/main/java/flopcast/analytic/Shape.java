@@ -13,21 +13,24 @@ package flopcast.analytic;
  * @param kvHeads       h_kv, the key and value heads (grouped-query attention), which must divide h;
  *                      h for multi-head attention
  * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
+ * @param policy        how each kind of tensor is stored ({@link PrecisionPolicy}); fp32 for the seed's
  */
 public record Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf,
-        long batchSize, long kvHeads, boolean tiedEmbeddings) {
+        long batchSize, long kvHeads, boolean tiedEmbeddings, PrecisionPolicy policy) {
 
     /** The JSON key of {@link #kvHeads()} in a {@code settings} object, and the HF config's name for it. */
     public static final String KV_HEADS_KEY = "kv_heads";
     /** The JSON key of {@link #tiedEmbeddings()} in a {@code settings} object. */
     public static final String TIE_EMBEDDINGS_KEY = "tie_embeddings";
+    /** The JSON key of {@link #policy()} in a {@code settings} object. */
+    public static final String PRECISION_POLICY_KEY = "precision_policy";
 
     /**
      * Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d; h_kv
      * divides h.
      */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
-            long kvHeads, boolean tiedEmbeddings) {
+            long kvHeads, boolean tiedEmbeddings, PrecisionPolicy policy) {
         this.vocabSize = vocabSize;
         this.contextLength = contextLength;
         this.layers = layers;
@@ -37,6 +40,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         this.batchSize = batchSize;
         this.kvHeads = kvHeads;
         this.tiedEmbeddings = tiedEmbeddings;
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
         for (ShapeKey key : ShapeKey.values()) {
             key.requirePositive(key.of(this), key.key());
         }
@@ -51,6 +55,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /** Multi-head attention (h_kv = h), the LM head its own parameter: the seed's model. */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize) {
         this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, heads, false);
+    }
+
+    /** fp32 storage, the seed's. */
+    public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
+            long kvHeads, boolean tiedEmbeddings) {
+        this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads, tiedEmbeddings,
+                PrecisionPolicy.FP32);
     }
 
     /**
@@ -87,7 +98,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** The same model with {@code newKvHeads} key and value heads and the LM head tied or not. */
     public Shape withArchitecture(long newKvHeads, boolean tied) {
-        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newKvHeads, tied);
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newKvHeads, tied, policy);
+    }
+
+    /** The same model stored under {@code newPolicy}. */
+    public Shape withPolicy(PrecisionPolicy newPolicy) {
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads, tiedEmbeddings,
+                newPolicy);
     }
 
     /** N = B * T. */
@@ -98,13 +115,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /** The same model with another batch size. */
     public Shape withBatchSize(long newBatchSize) {
         return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize, kvHeads,
-                tiedEmbeddings);
+                tiedEmbeddings, policy);
     }
 
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
-     * {@code h_kv=} where it is not h and {@code tied} where the head is tied; {@link ShapeKey#parse}
-     * reads it.
+     * {@code h_kv=} where it is not h, {@code tied} where the head is tied and the precision policy
+     * where it is not fp32; {@link ShapeKey#parse} reads it.
      */
     public String describe() {
         StringBuilder text = new StringBuilder();
@@ -116,6 +133,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (tiedEmbeddings) {
             text.append(' ').append(ShapeKey.TIED_WORD);
+        }
+        if (policy != PrecisionPolicy.FP32) {
+            text.append(' ').append(policy.cliName());
         }
         return text.toString();
     }

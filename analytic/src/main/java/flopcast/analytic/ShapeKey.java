@@ -91,14 +91,20 @@ public enum ShapeKey {
 
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
-     * every symbol once, in any order, then optionally {@code h_kv=N} and {@code tied}; nothing else.
+     * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied} and a precision
+     * policy's name; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
         Long kvHeads = null;
         boolean tied = false;
+        PrecisionPolicy policy = PrecisionPolicy.FP32;
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
+            if (equals < 0 && !part.equals(TIED_WORD) && isPolicy(part) && policy == PrecisionPolicy.FP32) {
+                policy = PrecisionPolicy.byName(part);
+                continue;
+            }
             if (part.equals(TIED_WORD) && !tied) {
                 tied = true;
                 continue;
@@ -122,7 +128,16 @@ public enum ShapeKey {
             }
         }
         Shape shape = shape(values::get);
-        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied);
+        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied).withPolicy(policy);
+    }
+
+    private static boolean isPolicy(String word) {
+        for (PrecisionPolicy policy : PrecisionPolicy.values()) {
+            if (policy.cliName().equals(word)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long integer(String part, String text) {

@@ -64,8 +64,16 @@ public interface TensorSpec {
         return Math.multiplyExact(elements(shape), scope().instances(shape));
     }
 
+    /**
+     * The type the row is stored in under {@code shape}'s precision policy: a float row in the
+     * policy's activation type (bfloat16 under a bf16 policy), an int32 row as declared.
+     */
+    default DataType dataType(Shape shape) {
+        return dataType() == DataType.FLOAT32 ? shape.policy().activationType() : dataType();
+    }
+
     default long totalBytes(Shape shape) {
-        return Math.multiplyExact(totalElements(shape), dataType().bytes());
+        return Math.multiplyExact(totalElements(shape), dataType(shape).bytes());
     }
 
     /** True when the tensor grows with the batch (it has a B axis). */

@@ -32,8 +32,8 @@ final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OutputFormat output = format.resolve();
-        TargetOptions.Target target = targetOptions.resolve();
         Shape shape = shapeOptions.shape();
+        TargetOptions.Target target = targetOptions.resolve(shape);
         List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());
         String text = switch (output) {
             case TABLE -> DiffReport.table(shape, terms);

@@ -30,12 +30,13 @@ final class Json {
     /** The {@code shape} object every command writes. */
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads and head tying today).
+     * architecture's grouped-query heads and head tying, and the precision policy).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
         node.put(Shape.KV_HEADS_KEY, shape.kvHeads());
         node.put(Shape.TIE_EMBEDDINGS_KEY, shape.tiedEmbeddings());
+        node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         return node;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,8 +39,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         Accounting chosen = Accounting.byName(accounting);
         OutputFormat output = format.resolve();
-        TargetOptions.Target target = targetOptions.resolve();
-        Prediction prediction = chosen.predict(shapeOptions.shape());
+        Shape shape = shapeOptions.shape();
+        TargetOptions.Target target = targetOptions.resolve(shape);
+        Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());
         String text = switch (output) {
             case TABLE -> PredictTable.render(prediction, fit, target.plan());

@@ -43,6 +43,7 @@ final class PredictDocument {
         ObjectNode bytes = root.putObject("memory_bytes");
         bytes.put("parameters", memory.parametersBytes());
         bytes.put("gradients", memory.gradientsBytes());
+        bytes.put("master_weights", memory.masterWeightsBytes());
         bytes.put("optimizer_state", memory.optimizerStateBytes());
         bytes.put("activations", memory.activationsBytes());
         bytes.put("workspace", memory.workspaceBytes());
@@ -107,7 +108,7 @@ final class PredictDocument {
         item.put("name", tensor.tensorName());
         item.put("kind", kind);
         item.put("component", component);
-        item.put("dtype", tensor.dataType().label());
+        item.put("dtype", tensor.dataType(prediction.shape()).label());
         item.put("shape", tensor.shapeText(prediction.shape()));
         item.put("count", tensor.scope().instances(prediction.shape()));
         item.put("elements", tensor.elements(prediction.shape()));

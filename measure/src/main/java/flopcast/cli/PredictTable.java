@@ -13,6 +13,7 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.MemoryBreakdown;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.TrainingPlan;
@@ -45,12 +46,25 @@ final class PredictTable {
         String words = seedAccounting ? "floats" : "4-byte values (float32; int32 token ids and targets)";
         text.append("parameters         ").append(grouped(prediction.parameters())).append('\n');
         long word = DataType.FLOAT32.bytes();
-        text.append("memory             ").append(grouped(polynomial.perBatchElementBytes() / word)).append(" x B + ")
-                .append(grouped(polynomial.fixedBytes() / word)).append(' ').append(words).append('\n');
+        PrecisionPolicy policy = shape.policy();
+        if (seedAccounting || policy == PrecisionPolicy.FP32) {
+            text.append("memory             ").append(grouped(polynomial.perBatchElementBytes() / word))
+                    .append(" x B + ").append(grouped(polynomial.fixedBytes() / word)).append(' ').append(words)
+                    .append('\n');
+        } else {
+            text.append("memory             ").append(grouped(polynomial.perBatchElementBytes())).append(" x B + ")
+                    .append(grouped(polynomial.fixedBytes())).append(" bytes (").append(policy.cliName())
+                    .append(": weights ").append(policy.weightBytes()).append(" + gradients ")
+                    .append(policy.gradientBytes()).append(" + master ").append(policy.masterWeightBytes())
+                    .append(" + AdamW m, v ").append(policy.optimizerStateBytes()).append(" = ")
+                    .append(policy.bytesPerParameter()).append(" bytes per parameter; activations and workspace "
+                            + policy.activationType().label() + ")\n");
+        }
         text.append("                   = ").append(seed(BigInteger.valueOf(polynomial.fixedBytes()))).append(" + ")
                 .append(seed(BigInteger.valueOf(polynomial.perBatchElementBytes()))).append(" x B bytes\n");
         text.append(String.format(Locale.ROOT, "%-19s", "at B = " + shape.batchSize())).append("parameters ")
                 .append(grouped(memory.parametersBytes())).append(", gradients ").append(grouped(memory.gradientsBytes()))
+                .append(memory.masterWeightsBytes() == 0 ? "" : ", master weights " + grouped(memory.masterWeightsBytes()))
                 .append(", AdamW m and v ").append(grouped(memory.optimizerStateBytes())).append(", activations ")
                 .append(grouped(memory.activationsBytes())).append(", workspace ")
                 .append(memory.workspaceBytes() == null ? "not counted" : grouped(memory.workspaceBytes()))
@@ -162,7 +176,7 @@ final class PredictTable {
     }
 
     private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape) {
-        table.row(tensor.tensorName(), component, tensor.dataType().label(), tensor.shapeText(shape),
+        table.row(tensor.tensorName(), component, tensor.dataType(shape).label(), tensor.shapeText(shape),
                 grouped(tensor.scope().instances(shape)), grouped(tensor.elements(shape)),
                 grouped(tensor.totalBytes(shape)), tensor.reader());
     }

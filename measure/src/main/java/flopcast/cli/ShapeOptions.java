@@ -1,6 +1,7 @@
 package flopcast.cli;
 
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -21,6 +22,7 @@ final class ShapeOptions {
     static final String KV_HEADS = "--kv-heads";
     static final String TIE = "--tie-embeddings";
     static final String HF_CONFIG = "--hf-config";
+    static final String POLICY = "--precision-policy";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -36,6 +38,11 @@ final class ShapeOptions {
     @Option(names = KV_HEADS, paramLabel = "H_kv",
             description = "Key and value heads (grouped-query attention); must divide h (default: h).")
     Long kvHeads;
+
+    @Option(names = POLICY, paramLabel = "POLICY", defaultValue = "fp32",
+            description = "fp32, bf16-mixed, bf16-mixed-fp32-grads or bf16: bytes per parameter 16, 16, 18 or 8,"
+                    + " activations in the compute type (default: ${DEFAULT-VALUE}; train executes fp32 only).")
+    String policy;
 
     @Option(names = TIE, description = "Tie the LM head to the token embedding (one V x d parameter).")
     boolean tie;
@@ -77,6 +84,10 @@ final class ShapeOptions {
 
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
+        return model().withPolicy(PrecisionPolicy.byName(policy));
+    }
+
+    private Shape model() {
         given.forEach((key, value) -> key.requirePositive(value, key.option()));
         if (kvHeads != null) {
             ShapeKey.NUM_HEADS.requirePositive(kvHeads, KV_HEADS);
@@ -86,7 +97,7 @@ final class ShapeOptions {
                     + " both name the model; give one of them");
         }
         if (preset == null && hfConfig == null) {
-            List<String> missing = model().stream().filter(key -> !given.containsKey(key)).map(ShapeKey::option)
+            List<String> missing = modelKeys().stream().filter(key -> !given.containsKey(key)).map(ShapeKey::option)
                     .toList();
             if (!missing.isEmpty()) {
                 throw new InvalidInputException("missing " + String.join(", ", missing)
@@ -99,7 +110,7 @@ final class ShapeOptions {
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
-        for (ShapeKey key : model()) {
+        for (ShapeKey key : modelKeys()) {
             Long value = given.get(key);
             if (value != null && key != ShapeKey.CONTEXT_LENGTH && value != key.of(named)) {
                 throw new InvalidInputException(key.option() + " " + value + " contradicts " + source
@@ -120,7 +131,7 @@ final class ShapeOptions {
     }
 
     /** The dimensions a preset fixes: all but the batch. */
-    private static List<ShapeKey> model() {
+    private static List<ShapeKey> modelKeys() {
         return List.of(ShapeKey.values()).stream().filter(key -> key != ShapeKey.BATCH_SIZE).toList();
     }
 }

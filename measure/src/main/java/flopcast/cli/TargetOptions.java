@@ -4,6 +4,7 @@ import flopcast.analytic.Capacity;
 import flopcast.analytic.Device;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Precision;
+import flopcast.analytic.Shape;
 import flopcast.analytic.TrainingPlan;
 import flopcast.analytic.TrainingTime;
 import picocli.CommandLine.Option;
@@ -23,9 +24,9 @@ final class TargetOptions {
             description = "Capacity in GiB (2^30 bytes); overrides the device's memory.")
     Double memoryGib;
 
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
-            description = "fp32, tf32 or bf16: which device peak the time divides by (memory stays float32;"
-                    + " default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", paramLabel = "P",
+            description = "fp32, tf32 or bf16: which device peak the time divides by (default: the precision"
+                    + " policy's compute type, fp32 under fp32; memory follows --precision-policy).")
     String precision;
 
     @Option(names = "--peak-tflops", paramLabel = "TFLOP/s",
@@ -40,10 +41,10 @@ final class TargetOptions {
             description = "Training steps for the time estimate; needs --device or --peak-tflops.")
     Long steps;
 
-    /** Everything resolved, or a one-line error. */
-    Target resolve() {
+    /** Everything resolved for {@code shape} (its policy's compute type is the default peak), or a one-line error. */
+    Target resolve(Shape shape) {
         Device catalogDevice = device == null ? null : Device.byName(device);
-        Precision resolvedPrecision = Precision.byName(precision);
+        Precision resolvedPrecision = precision == null ? shape.policy().compute() : Precision.byName(precision);
         TrainingTime.requireMfu(mfu);
         if (memoryGb != null && memoryGib != null) {
             throw new InvalidInputException("give --memory-gb or --memory-gib, not both");

@@ -76,6 +76,13 @@ class BadInputTest {
                 bad("--preset llama3-8b and --hf-config", "predict", "--preset", "llama3-8b", "--hf-config",
                         "config.json"),
                 bad("--hf-config no/such/config.json: no such file", "predict", "--hf-config", "no/such/config.json"),
+                bad("unknown precision policy 'fp16': allowed are fp32, bf16-mixed, bf16-mixed-fp32-grads, bf16",
+                        "predict", "--preset", "gpt2-xl", "--precision-policy", "fp16"),
+                bad("--precision-policy bf16-mixed is predicted (predict, diff) but not executed yet", "train",
+                        "--vocab", "11", "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2",
+                        "--d-ff", "12", "--precision-policy", "bf16-mixed"),
+                bad("the model state (parameters, gradients, master weights, AdamW m and v) with the per-head scratch",
+                        "predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device", "h100-sxm"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }

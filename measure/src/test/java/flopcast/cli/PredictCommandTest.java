@@ -21,12 +21,14 @@ class PredictCommandTest {
                 "--format", "json");
         assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "max_batch",
                 "training", "components", "tensors"), keys(json));
-        assertEquals(List.of("kv_heads", "tie_embeddings"), keys(json.get("settings")));
+        assertEquals(List.of("kv_heads", "tie_embeddings", "precision_policy"), keys(json.get("settings")));
+        assertEquals("fp32", json.get("settings").get("precision_policy").asText());
+        assertEquals(0, json.get("memory_bytes").get("master_weights").asLong());
         assertEquals(12, json.get("settings").get("kv_heads").asLong());
         assertEquals(false, json.get("settings").get("tie_embeddings").asBoolean());
         assertEquals(List.of("vocab_size", "context_length", "num_layers", "d_model", "num_heads", "d_ff",
                 "batch_size"), keys(json.get("shape")));
-        assertEquals(List.of("parameters", "gradients", "optimizer_state", "activations", "workspace", "total",
+        assertEquals(List.of("parameters", "gradients", "master_weights", "optimizer_state", "activations", "workspace", "total",
                 "fixed", "per_batch_element"), keys(json.get("memory_bytes")));
         assertEquals(List.of("forward", "backward", "elementwise", "optimizer", "step"), keys(json.get("flops")));
         assertEquals(List.of("capacity_bytes", "capacity", "capacity_unit", "batch_size", "fractional"),
@@ -37,6 +39,34 @@ class PredictCommandTest {
                 "elementwise_flops"), keys(json.get("components").get(0)));
         assertEquals(List.of("name", "kind", "component", "dtype", "shape", "count", "elements", "bytes", "read_by"),
                 keys(json.get("tensors").get(0)));
+    }
+
+    /**
+     * bf16-mixed on Llama 3 8B: 2 + 2 + 4 + 4 + 4 bytes per parameter, activations in bfloat16, and
+     * the time divides by the device's bf16 peak unless --precision names another.
+     */
+    @Test
+    void precisionPolicySetsBytesAndThePeak() throws Exception {
+        JsonNode json = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--peak-tflops",
+                "989", "--steps", "10", "--format", "json");
+        long p = 8_030_261_248L;
+        assertEquals("bf16-mixed", json.get("settings").get("precision_policy").asText());
+        JsonNode bytes = json.get("memory_bytes");
+        assertEquals(2 * p, bytes.get("parameters").asLong());
+        assertEquals(2 * p, bytes.get("gradients").asLong());
+        assertEquals(4 * p, bytes.get("master_weights").asLong());
+        assertEquals(8 * p, bytes.get("optimizer_state").asLong());
+        assertEquals("bfloat16", json.get("tensors").get(1).get("dtype").asText());
+        assertEquals("int32", json.get("tensors").get(0).get("dtype").asText());
+        assertEquals("bf16", json.get("training").get("precision").asText());
+
+        JsonNode onDevice = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device",
+                "h100-sxm", "--memory-gb", "200", "--steps", "10", "--format", "json");
+        assertEquals(989e12, onDevice.get("training").get("peak_flops_per_second").asDouble(), 1e3);
+        JsonNode overridden = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed",
+                "--device", "h100-sxm", "--memory-gb", "200", "--precision", "fp32", "--steps", "10", "--format",
+                "json");
+        assertEquals("fp32", overridden.get("training").get("precision").asText());
     }
 
     @Test
