@@ -25,7 +25,11 @@ import java.util.Map;
  *   elementwise       sum of ElementwiseFlops over every component instance
  *   optimizer         14*P + 8
  * </pre>
- * Source: DESIGN.md "complete"; PaLM Appendix B (model FLOPs). Pinned by
+ * Under flash attention or recomputation the matmul FLOPs executed again are {@code flops.recompute}
+ * (hardware = model + recompute); their elementwise FLOPs are not counted (null) until
+ * {@code measure} executes those kernels.
+ * Source: DESIGN.md "complete"; PaLM Appendix B (model FLOPs); Korthikanti (recomputation);
+ * FlashAttention. Pinned by
  * {@code CompleteAccountingTest}, and by {@code measure}'s counting tests once the model runs.
  */
 public final class CompleteAccounting {
@@ -38,7 +42,7 @@ public final class CompleteAccounting {
         long parameters = ParameterTensor.total(shape);
         PrecisionPolicy policy = shape.policy();
         long activationBytes = bytes(KeptActivation.values(), shape);
-        long workspaceBytes = bytes(WorkspaceBuffer.values(), shape);
+        long workspaceBytes = Math.addExact(bytes(WorkspaceBuffer.values(), shape), recomputeBytes(shape));
         MemoryBreakdown memory = new MemoryBreakdown(Math.multiplyExact(parameters, policy.weightBytes()),
                 Math.multiplyExact(parameters, policy.gradientBytes()),
                 Math.multiplyExact(parameters, policy.masterWeightBytes()),
@@ -46,14 +50,16 @@ public final class CompleteAccounting {
                 polynomial(shape, parameters));
 
         BigInteger forward = BigInteger.ZERO;
-        BigInteger elementwise = BigInteger.ZERO;
+        BigInteger elementwise = shape.settings().elementwiseCounted() ? BigInteger.ZERO : null;
         for (ComponentRow row : rows) {
             BigInteger count = BigInteger.valueOf(row.count());
             forward = forward.add(row.forwardFlops().multiply(count));
-            elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
+            if (elementwise != null) {
+                elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
+            }
         }
         FlopTotals flops = new FlopTotals(forward, forward.multiply(BigInteger.TWO), elementwise,
-                AdamWFlops.step(parameters));
+                AdamWFlops.step(parameters), recomputeFlops(shape));
         return new Prediction(Accounting.COMPLETE, shape, parameters, memory, flops, rows);
     }
 
@@ -66,10 +72,10 @@ public final class CompleteAccounting {
         Map<Component, Long> activationFloats = new EnumMap<>(Component.class);
         Map<Component, Map<String, Long>> activationTerms = new EnumMap<>(Component.class);
         for (KeptActivation tensor : KeptActivation.values()) {
-            if (tensor.dataType() == DataType.FLOAT32) {
+            if (tensor.dataType() == DataType.FLOAT32 && tensor.instances(shape) > 0) {
                 activationFloats.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
                 activationTerms.computeIfAbsent(tensor.component(), c -> new LinkedHashMap<>())
-                        .merge(tensor.productText(shape), tensor.scope().instances(shape), Math::addExact);
+                        .merge(tensor.productText(shape), tensor.instances(shape), Math::addExact);
             }
         }
         List<ComponentRow> rows = new ArrayList<>();
@@ -77,7 +83,8 @@ public final class CompleteAccounting {
             long count = component.scope().instances(shape);
             rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / count,
                     activationFloats.getOrDefault(component, 0L) / count,
-                    MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
+                    MatmulFlops.forward(component, shape),
+                    shape.settings().elementwiseCounted() ? ElementwiseFlops.perInstance(component, shape) : null,
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
                     MatmulFlops.formula(component, shape)));
         }
@@ -109,7 +116,55 @@ public final class CompleteAccounting {
                 fixed = Math.addExact(fixed, tensor.totalBytes(single));
             }
         }
+        for (KeptActivation tensor : KeptActivation.values()) {
+            if (tensor.perBatchElement()) {
+                perBatchElement = Math.addExact(perBatchElement, recomputeBytes(tensor, single));
+            } else {
+                fixed = Math.addExact(fixed, recomputeBytes(tensor, single));
+            }
+        }
         return new MemoryPolynomial(fixed, perBatchElement);
+    }
+
+    /** Bytes of {@code tensor}'s recomputation buffers (full recomputation's one block). */
+    public static long recomputeBytes(KeptActivation tensor, Shape shape) {
+        return Math.multiplyExact(Math.multiplyExact(tensor.elements(shape), tensor.recomputeInstances(shape)),
+                tensor.dataType(shape).bytes());
+    }
+
+    private static long recomputeBytes(Shape shape) {
+        long sum = 0;
+        for (KeptActivation tensor : KeptActivation.values()) {
+            sum = Math.addExact(sum, recomputeBytes(tensor, shape));
+        }
+        return sum;
+    }
+
+    /**
+     * Matmul FLOPs executed again, per layer times L: flash's backward recomputes the scores (one
+     * Q K^T); selective recomputation recomputes the attention core (one more Q K^T: eager's
+     * probabilities, or flash's log-sum-exp pass); full recomputation reruns the block's forward.
+     */
+    static BigInteger recomputeFlops(Shape shape) {
+        BigInteger scores = MatmulFlops.forward(Component.ATTENTION_SCORES, shape);
+        BigInteger perLayer = shape.attention() == AttentionKernel.FLASH ? scores : BigInteger.ZERO;
+        perLayer = perLayer.add(switch (shape.recompute()) {
+            case NONE -> BigInteger.ZERO;
+            case SELECTIVE -> scores;
+            case FULL -> blockForward(shape);
+        });
+        return perLayer.multiply(BigInteger.valueOf(shape.layers()));
+    }
+
+    /** Forward matmul FLOPs of one block. */
+    private static BigInteger blockForward(Shape shape) {
+        BigInteger sum = BigInteger.ZERO;
+        for (Component component : Component.values()) {
+            if (component.scope() == Scope.PER_LAYER) {
+                sum = sum.add(MatmulFlops.forward(component, shape));
+            }
+        }
+        return sum;
     }
 
     private static List<TensorSpec> activationAndWorkspace() {

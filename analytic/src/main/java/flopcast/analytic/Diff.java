@@ -64,6 +64,12 @@ public final class Diff {
                 "2 x forward under both; the gap is the forward's");
         add(terms, "flops.step", "flops", seed.flops().step(), complete.flops().step(),
                 "model FLOPs of a step (forward + backward matmuls): the seed's \"x3\" of one block");
+        if (complete.flops().recompute().signum() > 0) {
+            add(terms, "flops.recompute", "flops", seed.flops().recompute(), complete.flops().recompute(),
+                    "the seed models no recomputation; these matmuls run again in backward (hardware, not model FLOPs)");
+            add(terms, "flops.hardware", "flops", seed.flops().hardware(), complete.flops().hardware(),
+                    "model + recompute FLOPs, what HFU divides by");
+        }
         add(terms, "flops.elementwise", "flops", seed.flops().elementwise(), complete.flops().elementwise(),
                 "the seed counts no elementwise FLOPs (norms, softmax, SiLU and product, residual adds, cross-entropy)");
         add(terms, "flops.optimizer", "flops", seed.flops().optimizer(), complete.flops().optimizer(),

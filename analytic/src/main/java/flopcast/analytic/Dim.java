@@ -11,8 +11,13 @@ public enum Dim {
     D_K("d_k", Shape::headDim),
     /** The width of K and V: d under multi-head attention, fewer under grouped-query attention. */
     D_KV("h_kv*d_k", Shape::kvWidth),
+    /** A flash attention tile's side: min(T, 64) query or key positions. */
+    TILE("t_b", shape -> Math.min(shape.contextLength(), Dim.FLASH_TILE)),
     D_FF(ShapeKey.D_FF),
     V(ShapeKey.VOCAB_SIZE);
+
+    /** The side of a flash attention tile where T is longer. */
+    public static final long FLASH_TILE = 64;
 
     private final String symbol;
     private final ToLongFunction<Shape> size;

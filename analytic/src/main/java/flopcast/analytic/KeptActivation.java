@@ -42,6 +42,9 @@ public enum KeptActivation implements TensorSpec {
             "attention backward: dP = dO V^T"),
     ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
             DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO"),
+    /** Flash attention's one float per row in place of the probabilities. */
+    ATTENTION_LOGSUMEXP("attention.logsumexp", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, H, T), "flash backward: P = exp(S / sqrt(d_k) - lse), tile by tile"),
     ATTENTION_OUTPUT("attention.output", Component.ATTENTION_WEIGHTED_SUM, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, T, D), "output projection weight gradient"),
     ATTENTION_RESIDUAL("attention.residual", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32,
@@ -84,6 +87,42 @@ public enum KeptActivation implements TensorSpec {
     /** The component that writes the tensor. */
     public Component component() {
         return row.component();
+    }
+
+    /**
+     * Instances kept from forward to backward under {@code shape}'s settings: eager keeps the
+     * probabilities, flash the log-sum-exp; selective recomputation keeps neither; full keeps of
+     * each block only its output (the next block's input).
+     */
+    @Override
+    public long instances(Shape shape) {
+        if (!heldBy(shape)) {
+            return 0;
+        }
+        boolean core = this == ATTENTION_PROBABILITIES || this == ATTENTION_LOGSUMEXP;
+        return switch (shape.recompute()) {
+            case NONE -> scope().instances(shape);
+            case SELECTIVE -> core ? 0 : scope().instances(shape);
+            case FULL -> scope() == Scope.ONCE || this == FFN_RESIDUAL ? scope().instances(shape) : 0;
+        };
+    }
+
+    /**
+     * Instances held as recomputation buffers, rewritten block by block in backward: under full
+     * recomputation, one block's worth of every row a block keeps but its output.
+     */
+    public long recomputeInstances(Shape shape) {
+        return shape.recompute() == Recompute.FULL && heldBy(shape) && scope() != Scope.ONCE && this != FFN_RESIDUAL
+                ? 1 : 0;
+    }
+
+    /** The attention kernel's own row: probabilities under eager, log-sum-exp under flash. */
+    private boolean heldBy(Shape shape) {
+        return switch (this) {
+            case ATTENTION_PROBABILITIES -> shape.attention() == AttentionKernel.EAGER;
+            case ATTENTION_LOGSUMEXP -> shape.attention() == AttentionKernel.FLASH;
+            default -> true;
+        };
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */

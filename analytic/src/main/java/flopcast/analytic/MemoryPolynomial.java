@@ -20,28 +20,41 @@ public record MemoryPolynomial(long fixedBytes, long perBatchElementBytes) {
     }
 
     /**
-     * The largest batch that fits {@code capacity}. A capacity below the fixed part is an error
-     * that says how much the fixed part needs; one that holds the fixed part but not one sequence
-     * answers batch size 0.
+     * The largest batch that fits {@code capacity}: an answer either way. One that holds the fixed
+     * part but not one sequence answers batch size 0; one below the fixed part answers batch size 0
+     * too, with a negative {@link BatchFit#spareBytes()} that says how much more the fixed part
+     * ({@code fixedPartName}) needs (Llama 3 8B's model state on one 80 GB device, for example).
      */
     public BatchFit fit(Capacity capacity, String fixedPartName) {
         long spare = capacity.bytes() - fixedBytes;
         if (spare < 0) {
-            throw new InvalidInputException(String.format(Locale.ROOT,
-                    "capacity %s is below the %,d bytes (%s) that %s alone needs", capacity.describe(),
-                    fixedBytes, Capacity.humanBytes(fixedBytes), fixedPartName));
+            return new BatchFit(capacity, 0, 0.0, spare, fixedPartName);
         }
         long batch = spare / perBatchElementBytes;
         double fractional = (double) spare / (double) perBatchElementBytes;
-        return new BatchFit(capacity, batch, fractional, spare);
+        return new BatchFit(capacity, batch, fractional, spare, fixedPartName);
     }
 
     /**
      * @param capacity   what was asked about
      * @param batchSize  the largest whole batch that fits; 0 when not even one sequence does
      * @param fractional the batch before rounding down
-     * @param spareBytes capacity minus the fixed part
+     * @param spareBytes capacity minus the fixed part; negative where the fixed part alone does not fit
+     * @param fixedPartName what the fixed part is, for the answer's words
      */
-    public record BatchFit(Capacity capacity, long batchSize, double fractional, long spareBytes) {
+    public record BatchFit(Capacity capacity, long batchSize, double fractional, long spareBytes,
+            String fixedPartName) {
+
+        /** False where the fixed part (the model state) alone does not fit. */
+        public boolean fixedPartFits() {
+            return spareBytes >= 0;
+        }
+
+        /** Where the fixed part does not fit, for example "the model state ... alone needs 128,498,909,184 bytes (...), 48,498,909,184 more than 80 GB". */
+        public String shortfall() {
+            return String.format(Locale.ROOT, "%s alone needs %,d bytes (%s), %,d more than %s", fixedPartName,
+                    capacity.bytes() - spareBytes, Capacity.humanBytes(capacity.bytes() - spareBytes), -spareBytes,
+                    capacity.describe());
+        }
     }
 }

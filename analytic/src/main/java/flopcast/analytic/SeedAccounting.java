@@ -56,7 +56,7 @@ public final class SeedAccounting {
                 Math.multiplyExact(2, parameterBytes), Math.multiplyExact(activationFloats, floatBytes), null,
                 polynomial);
         BigInteger forward = forwardFlops(shape);
-        FlopTotals flops = new FlopTotals(forward, forward.multiply(BigInteger.TWO), null, null);
+        FlopTotals flops = new FlopTotals(forward, forward.multiply(BigInteger.TWO), null, null, null);
         return new Prediction(Accounting.SEED, shape, parameters, memory, flops, rows);
     }
 

@@ -13,10 +13,10 @@ package flopcast.analytic;
  * @param kvHeads       h_kv, the key and value heads (grouped-query attention), which must divide h;
  *                      h for multi-head attention
  * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
- * @param policy        how each kind of tensor is stored ({@link PrecisionPolicy}); fp32 for the seed's
+ * @param settings      precision policy, attention kernel and recomputation ({@link Settings#DEFAULT}: the seed's)
  */
 public record Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf,
-        long batchSize, long kvHeads, boolean tiedEmbeddings, PrecisionPolicy policy) {
+        long batchSize, long kvHeads, boolean tiedEmbeddings, Settings settings) {
 
     /** The JSON key of {@link #kvHeads()} in a {@code settings} object, and the HF config's name for it. */
     public static final String KV_HEADS_KEY = "kv_heads";
@@ -24,13 +24,17 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     public static final String TIE_EMBEDDINGS_KEY = "tie_embeddings";
     /** The JSON key of {@link #policy()} in a {@code settings} object. */
     public static final String PRECISION_POLICY_KEY = "precision_policy";
+    /** The JSON key of the attention kernel in a {@code settings} object. */
+    public static final String ATTENTION_KEY = "attention";
+    /** The JSON key of the recomputation mode in a {@code settings} object. */
+    public static final String RECOMPUTE_KEY = "recompute";
 
     /**
      * Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d; h_kv
      * divides h.
      */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
-            long kvHeads, boolean tiedEmbeddings, PrecisionPolicy policy) {
+            long kvHeads, boolean tiedEmbeddings, Settings settings) {
         this.vocabSize = vocabSize;
         this.contextLength = contextLength;
         this.layers = layers;
@@ -40,7 +44,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         this.batchSize = batchSize;
         this.kvHeads = kvHeads;
         this.tiedEmbeddings = tiedEmbeddings;
-        this.policy = java.util.Objects.requireNonNull(policy, "policy");
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
         for (ShapeKey key : ShapeKey.values()) {
             key.requirePositive(key.of(this), key.key());
         }
@@ -57,11 +61,11 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, heads, false);
     }
 
-    /** fp32 storage, the seed's. */
+    /** The seed's settings: fp32, eager attention, nothing recomputed. */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
             long kvHeads, boolean tiedEmbeddings) {
         this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads, tiedEmbeddings,
-                PrecisionPolicy.FP32);
+                Settings.DEFAULT);
     }
 
     /**
@@ -98,13 +102,30 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** The same model with {@code newKvHeads} key and value heads and the LM head tied or not. */
     public Shape withArchitecture(long newKvHeads, boolean tied) {
-        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newKvHeads, tied, policy);
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newKvHeads, tied, settings);
     }
 
-    /** The same model stored under {@code newPolicy}. */
-    public Shape withPolicy(PrecisionPolicy newPolicy) {
+    /** The same model trained under {@code newSettings}. */
+    public Shape withSettings(Settings newSettings) {
         return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads, tiedEmbeddings,
-                newPolicy);
+                newSettings);
+    }
+
+    /** The same model stored under {@code newPolicy}, the other settings kept. */
+    public Shape withPolicy(PrecisionPolicy newPolicy) {
+        return withSettings(settings.withPolicy(newPolicy));
+    }
+
+    public PrecisionPolicy policy() {
+        return settings.policy();
+    }
+
+    public AttentionKernel attention() {
+        return settings.attention();
+    }
+
+    public Recompute recompute() {
+        return settings.recompute();
     }
 
     /** N = B * T. */
@@ -115,13 +136,14 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /** The same model with another batch size. */
     public Shape withBatchSize(long newBatchSize) {
         return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize, kvHeads,
-                tiedEmbeddings, policy);
+                tiedEmbeddings, settings);
     }
 
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
-     * {@code h_kv=} where it is not h, {@code tied} where the head is tied and the precision policy
-     * where it is not fp32; {@link ShapeKey#parse} reads it.
+     * {@code h_kv=} where it is not h, {@code tied} where the head is tied, and the settings that are
+     * not the default (a policy's name, {@code flash}, {@code recompute=MODE}); {@link ShapeKey#parse}
+     * reads it.
      */
     public String describe() {
         StringBuilder text = new StringBuilder();
@@ -134,8 +156,14 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         if (tiedEmbeddings) {
             text.append(' ').append(ShapeKey.TIED_WORD);
         }
-        if (policy != PrecisionPolicy.FP32) {
-            text.append(' ').append(policy.cliName());
+        if (policy() != PrecisionPolicy.FP32) {
+            text.append(' ').append(policy().cliName());
+        }
+        if (attention() != AttentionKernel.EAGER) {
+            text.append(' ').append(attention().cliName());
+        }
+        if (recompute() != Recompute.NONE) {
+            text.append(' ').append(ShapeKey.RECOMPUTE_SYMBOL).append('=').append(recompute().cliName());
         }
         return text.toString();
     }

@@ -37,6 +37,8 @@ public enum ShapeKey {
     public static final String KV_HEADS_SYMBOL = "h_kv";
     /** {@link Shape#describe()}'s word for a tied LM head, written only where it is tied. */
     public static final String TIED_WORD = "tied";
+    /** {@link Shape#describe()}'s symbol for the recomputation mode, written only where it is not none. */
+    public static final String RECOMPUTE_SYMBOL = "recompute";
 
     private final String key;
     private final String option;
@@ -91,18 +93,28 @@ public enum ShapeKey {
 
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
-     * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied} and a precision
-     * policy's name; nothing else.
+     * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, a precision
+     * policy's name, {@code flash} and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
         Long kvHeads = null;
         boolean tied = false;
         PrecisionPolicy policy = PrecisionPolicy.FP32;
+        AttentionKernel attention = AttentionKernel.EAGER;
+        Recompute recompute = Recompute.NONE;
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
-            if (equals < 0 && !part.equals(TIED_WORD) && isPolicy(part) && policy == PrecisionPolicy.FP32) {
+            if (equals < 0 && isPolicy(part) && policy == PrecisionPolicy.FP32) {
                 policy = PrecisionPolicy.byName(part);
+                continue;
+            }
+            if (part.equals(AttentionKernel.FLASH.cliName()) && attention == AttentionKernel.EAGER) {
+                attention = AttentionKernel.FLASH;
+                continue;
+            }
+            if (part.startsWith(RECOMPUTE_SYMBOL + "=") && recompute == Recompute.NONE) {
+                recompute = Recompute.byName(part.substring(equals + 1));
                 continue;
             }
             if (part.equals(TIED_WORD) && !tied) {
@@ -128,7 +140,8 @@ public enum ShapeKey {
             }
         }
         Shape shape = shape(values::get);
-        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied).withPolicy(policy);
+        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied)
+                .withSettings(new Settings(policy, attention, recompute));
     }
 
     private static boolean isPolicy(String word) {

@@ -59,9 +59,17 @@ public interface TensorSpec {
         return product;
     }
 
+    /**
+     * Instances at this shape and its settings: the scope's count, or 0 where the settings do not
+     * hold the row (flash keeps no probabilities, eager no log-sum-exp, recomputation drops rows).
+     */
+    default long instances(Shape shape) {
+        return scope().instances(shape);
+    }
+
     /** Elements of all instances at this shape. */
     default long totalElements(Shape shape) {
-        return Math.multiplyExact(elements(shape), scope().instances(shape));
+        return Math.multiplyExact(elements(shape), instances(shape));
     }
 
     /**

@@ -6,6 +6,7 @@ import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_K;
 import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.T;
+import static flopcast.analytic.Dim.TILE;
 
 import java.util.List;
 
@@ -18,6 +19,10 @@ import java.util.List;
  * </pre>
  * Under grouped-query attention the head scratch holds one key and value head at a time and its
  * dK and dV accumulate over the h / h_kv query heads that share it.
+ * Under flash attention the T x T rows give way to one tile's scores and gradient (t_b = min(T, 64)
+ * on a side) and two T-float row statistics; selective recomputation under eager adds one head's
+ * recomputed probabilities. Full recomputation's one-block buffers are
+ * {@link KeptActivation#recomputeInstances}.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
  * weight gradients accumulate straight into the gradient tensors (no scratch).
  * Source: DESIGN.md "complete" (workspace). Pinned by {@code CompleteAccountingTest}.
@@ -41,9 +46,29 @@ public enum WorkspaceBuffer implements TensorSpec {
     HEAD_KEY_GRADIENT("head.grad_key", List.of(T, D_K), "attention backward: one head's dK"),
     HEAD_VALUE_GRADIENT("head.grad_value", List.of(T, D_K), "attention backward: one head's dV"),
     HEAD_PROBABILITY_GRADIENT("head.grad_probabilities", List.of(T, T),
-            "attention backward: one head's dP, then dS in place");
+            "attention backward: one head's dP, then dS in place"),
+    HEAD_PROBABILITIES("head.probabilities", List.of(T, T),
+            "selective recomputation, eager: one head's recomputed probabilities"),
+    TILE_SCORES("flash.tile_scores", List.of(TILE, TILE),
+            "flash forward and backward: one tile's scores, then probabilities"),
+    TILE_GRADIENT("flash.tile_grad", List.of(TILE, TILE), "flash backward: one tile's dP, then dS"),
+    ROW_MAX("flash.row_max", List.of(T), "flash forward: one head's running row maximum"),
+    ROW_SUM("flash.row_sum", List.of(T),
+            "flash forward: one head's running row sum; backward: D = rowsum(dO * O)");
 
     private final Row row;
+
+    /** Held under {@code shape}'s settings: dP's T x T under eager, the tiles and row statistics under flash. */
+    @Override
+    public long instances(Shape shape) {
+        boolean flash = shape.attention() == AttentionKernel.FLASH;
+        return switch (this) {
+            case HEAD_PROBABILITY_GRADIENT -> flash ? 0 : 1;
+            case HEAD_PROBABILITIES -> !flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
+            case TILE_SCORES, TILE_GRADIENT, ROW_MAX, ROW_SUM -> flash ? 1 : 0;
+            default -> 1;
+        };
+    }
 
     WorkspaceBuffer(String tensorName, List<Dim> dims, String reader) {
         row = new Row(tensorName, null, Scope.ONCE, DataType.FLOAT32, dims, reader);

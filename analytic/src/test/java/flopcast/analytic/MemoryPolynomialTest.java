@@ -1,6 +1,7 @@
 package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,9 +26,12 @@ class MemoryPolynomialTest {
 
     @Test
     void capacityBelowTheFixedPartSaysWhatTheModelStateNeeds() {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> POLYNOMIAL.fit(Capacity.of(0.5, Capacity.Unit.GB, "--memory-gb"), "the model state"));
-        assertTrue(e.getMessage().contains("1,000,000,000 bytes"), e.getMessage());
-        assertTrue(e.getMessage().contains("the model state alone needs"), e.getMessage());
+        MemoryPolynomial.BatchFit fit = POLYNOMIAL.fit(Capacity.of(0.5, Capacity.Unit.GB, "--memory-gb"),
+                "the model state");
+        assertEquals(0, fit.batchSize());
+        assertEquals(-500_000_000L, fit.spareBytes());
+        assertFalse(fit.fixedPartFits());
+        assertEquals("the model state alone needs 1,000,000,000 bytes (1.000 GB, 0.931 GiB), 500,000,000 more than"
+                + " 0.5 GB (500,000,000 bytes)", fit.shortfall());
     }
 }

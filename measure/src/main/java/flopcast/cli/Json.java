@@ -30,13 +30,16 @@ final class Json {
     /** The {@code shape} object every command writes. */
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads and head tying, and the precision policy).
+     * architecture's grouped-query heads and head tying, the precision policy, attention kernel and
+     * recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
         node.put(Shape.KV_HEADS_KEY, shape.kvHeads());
         node.put(Shape.TIE_EMBEDDINGS_KEY, shape.tiedEmbeddings());
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
+        node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
+        node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());
         return node;
     }
 

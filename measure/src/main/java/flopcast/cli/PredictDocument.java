@@ -11,6 +11,7 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.MemoryBreakdown;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.TrainingPlan;
@@ -58,6 +59,8 @@ final class PredictDocument {
         flopNode.put("elementwise", flops.elementwise());
         flopNode.put("optimizer", flops.optimizer());
         flopNode.put("step", flops.step());
+        flopNode.put("recompute", flops.recompute());
+        flopNode.put("hardware", flops.hardware());
 
         if (fit != null) {
             ObjectNode batch = root.putObject("max_batch");
@@ -66,6 +69,7 @@ final class PredictDocument {
             batch.put("capacity_unit", fit.capacity().unit().symbol());
             batch.put(ShapeKey.BATCH_SIZE.key(), fit.batchSize());
             batch.put("fractional", fit.fractional());
+            batch.put("spare_bytes", fit.spareBytes());
         }
         if (plan != null) {
             TrainingTime time = plan.timeFor(flops.step());
@@ -92,27 +96,37 @@ final class PredictDocument {
         }
         if (prediction.accounting() == Accounting.COMPLETE) {
             ArrayNode tensors = root.putArray("tensors");
+            Shape shape = prediction.shape();
             for (KeptActivation tensor : KeptActivation.values()) {
-                tensor(tensors, "activation", tensor.component().jsonName(), tensor, prediction);
+                tensor(tensors, "activation", tensor.component().jsonName(), tensor, shape, tensor.instances(shape));
             }
             for (WorkspaceBuffer tensor : WorkspaceBuffer.values()) {
-                tensor(tensors, "workspace", null, tensor, prediction);
+                tensor(tensors, "workspace", null, tensor, shape, tensor.instances(shape));
+            }
+            for (KeptActivation tensor : KeptActivation.values()) {
+                tensor(tensors, "recompute", tensor.component().jsonName(), tensor, shape,
+                        tensor.recomputeInstances(shape));
             }
         }
         return root;
     }
 
-    private static void tensor(ArrayNode tensors, String kind, String component, TensorSpec tensor,
-            Prediction prediction) {
+    /** One tensor row where the settings hold {@code count} instances of it; none where they hold none. */
+    private static void tensor(ArrayNode tensors, String kind, String component, TensorSpec tensor, Shape shape,
+            long count) {
+        if (count == 0) {
+            return;
+        }
         ObjectNode item = tensors.addObject();
         item.put("name", tensor.tensorName());
         item.put("kind", kind);
         item.put("component", component);
-        item.put("dtype", tensor.dataType(prediction.shape()).label());
-        item.put("shape", tensor.shapeText(prediction.shape()));
-        item.put("count", tensor.scope().instances(prediction.shape()));
-        item.put("elements", tensor.elements(prediction.shape()));
-        item.put("bytes", tensor.totalBytes(prediction.shape()));
+        item.put("dtype", tensor.dataType(shape).label());
+        item.put("shape", tensor.shapeText(shape));
+        item.put("count", count);
+        item.put("elements", tensor.elements(shape));
+        item.put("bytes", Math.multiplyExact(Math.multiplyExact(tensor.elements(shape), count),
+                tensor.dataType(shape).bytes()));
         item.put("read_by", tensor.reader());
     }
 

@@ -5,6 +5,7 @@ import static flopcast.cli.NumberText.groupedOrDash;
 import static flopcast.cli.NumberText.seed;
 
 import flopcast.analytic.Accounting;
+import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.Component;
 import flopcast.analytic.DataType;
 import flopcast.analytic.ComponentRow;
@@ -69,7 +70,10 @@ final class PredictTable {
                 .append(grouped(memory.activationsBytes())).append(", workspace ")
                 .append(memory.workspaceBytes() == null ? "not counted" : grouped(memory.workspaceBytes()))
                 .append(": total ").append(grouped(memory.totalBytes())).append(" bytes\n");
-        if (fit != null) {
+        if (fit != null && !fit.fixedPartFits()) {
+            text.append("largest batch      on ").append(fit.capacity().describe()).append(": 0, does not fit: ")
+                    .append(fit.shortfall()).append('\n');
+        } else if (fit != null) {
             text.append("largest batch      on ").append(fit.capacity().describe()).append(": ")
                     .append(fit.batchSize()).append(" (").append(String.format(Locale.ROOT, "%.3f",
                             fit.fractional())).append(" before rounding down)");
@@ -98,7 +102,7 @@ final class PredictTable {
         long blockParameters = 0;
         long blockActivations = 0;
         BigInteger blockFlops = BigInteger.ZERO;
-        BigInteger blockElementwise = seedAccounting ? null : BigInteger.ZERO;
+        BigInteger blockElementwise = prediction.flops().elementwise() == null ? null : BigInteger.ZERO;
         for (ComponentRow row : prediction.components()) {
             if (row.component().inBlock()) {
                 long perBlock = row.count() / shape.layers();
@@ -147,11 +151,33 @@ final class PredictTable {
         text.append("forward + backward ").append(seed(flops.step())).append(" (").append(grouped(flops.step()))
                 .append("; backward = 2 x forward")
                 .append(seedAccounting ? ", the seed's \"x3\")\n" : "; model FLOPs, what MFU divides by)\n");
-        text.append("elementwise FLOPs  ").append(flops.elementwise() == null ? "not counted by the seed"
-                : grouped(flops.elementwise())).append('\n');
+        if (flops.recompute() != null && flops.recompute().signum() > 0) {
+            text.append("recompute FLOPs    ").append(seed(flops.recompute())).append(" (")
+                    .append(grouped(flops.recompute())).append("; matmuls executed again: ")
+                    .append(recomputeWhat(prediction.shape())).append(")\n");
+            text.append("hardware FLOPs     ").append(seed(flops.hardware())).append(" (")
+                    .append(grouped(flops.hardware())).append("; model + recompute, what HFU divides by: HFU = ")
+                    .append(String.format(Locale.ROOT, "%.4f", new java.math.BigDecimal(flops.hardware())
+                            .divide(new java.math.BigDecimal(flops.step()), java.math.MathContext.DECIMAL64)))
+                    .append(" x MFU)\n");
+        }
+        text.append("elementwise FLOPs  ").append(flops.elementwise() != null ? grouped(flops.elementwise())
+                : seedAccounting ? "not counted by the seed"
+                : "not counted: flash attention and recomputation are predicted, not yet executed by measure")
+                .append('\n');
         text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
                 : grouped(flops.optimizer()) + " (14 per parameter + 8)").append('\n');
         return text.toString();
+    }
+
+    private static String recomputeWhat(Shape shape) {
+        String flash = shape.attention() == AttentionKernel.FLASH ? "flash's backward Q K^T" : "";
+        String mode = switch (shape.recompute()) {
+            case NONE -> "";
+            case SELECTIVE -> "the attention core's Q K^T (selective)";
+            case FULL -> "each block's forward (full)";
+        };
+        return flash.isEmpty() ? mode : mode.isEmpty() ? flash : flash + " and " + mode;
     }
 
     private static String training(FlopTotals flops, TrainingPlan plan) {
@@ -167,17 +193,27 @@ final class PredictTable {
         TextTable table = new TextTable("kept tensor / workspace", "component", "dtype", "shape", ">count",
                 ">elements", ">bytes (all)", "read by");
         for (KeptActivation tensor : KeptActivation.values()) {
-            tensorRow(table, tensor, tensor.component().jsonName(), shape);
+            if (tensor.instances(shape) > 0) {
+                tensorRow(table, tensor, tensor.component().jsonName(), shape, tensor.instances(shape));
+            }
         }
         for (WorkspaceBuffer tensor : WorkspaceBuffer.values()) {
-            tensorRow(table, tensor, "(workspace)", shape);
+            if (tensor.instances(shape) > 0) {
+                tensorRow(table, tensor, "(workspace)", shape, tensor.instances(shape));
+            }
+        }
+        for (KeptActivation tensor : KeptActivation.values()) {
+            if (tensor.recomputeInstances(shape) > 0) {
+                tensorRow(table, tensor, "(recompute)", shape, tensor.recomputeInstances(shape));
+            }
         }
         return table.render();
     }
 
-    private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape) {
+    private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape, long count) {
         table.row(tensor.tensorName(), component, tensor.dataType(shape).label(), tensor.shapeText(shape),
-                grouped(tensor.scope().instances(shape)), grouped(tensor.elements(shape)),
-                grouped(tensor.totalBytes(shape)), tensor.reader());
+                grouped(count), grouped(tensor.elements(shape)),
+                grouped(Math.multiplyExact(Math.multiplyExact(tensor.elements(shape), count),
+                        tensor.dataType(shape).bytes())), tensor.reader());
     }
 }

@@ -1,8 +1,11 @@
 package flopcast.cli;
 
+import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Preset;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.nio.file.Path;
@@ -23,6 +26,8 @@ final class ShapeOptions {
     static final String TIE = "--tie-embeddings";
     static final String HF_CONFIG = "--hf-config";
     static final String POLICY = "--precision-policy";
+    static final String ATTENTION = "--attention";
+    static final String RECOMPUTE = "--recompute";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -43,6 +48,16 @@ final class ShapeOptions {
             description = "fp32, bf16-mixed, bf16-mixed-fp32-grads or bf16: bytes per parameter 16, 16, 18 or 8,"
                     + " activations in the compute type (default: ${DEFAULT-VALUE}; train executes fp32 only).")
     String policy;
+
+    @Option(names = ATTENTION, paramLabel = "KERNEL", defaultValue = "eager",
+            description = "eager (keeps B*h*T*T probabilities) or flash (keeps B*h*T log-sum-exp, recomputes the"
+                    + " scores in backward) (default: ${DEFAULT-VALUE}; train executes eager only).")
+    String attention;
+
+    @Option(names = RECOMPUTE, paramLabel = "MODE", defaultValue = "none",
+            description = "none, selective (recompute the attention core) or full (keep each block's input,"
+                    + " rerun its forward) (default: ${DEFAULT-VALUE}; train executes none only).")
+    String recompute;
 
     @Option(names = TIE, description = "Tie the LM head to the token embedding (one V x d parameter).")
     boolean tie;
@@ -84,7 +99,8 @@ final class ShapeOptions {
 
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
-        return model().withPolicy(PrecisionPolicy.byName(policy));
+        return model().withSettings(new Settings(PrecisionPolicy.byName(policy), AttentionKernel.byName(attention),
+                Recompute.byName(recompute)));
     }
 
     private Shape model() {

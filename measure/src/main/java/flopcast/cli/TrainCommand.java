@@ -4,8 +4,10 @@ import flopcast.measure.csv.CsvColumn;
 import flopcast.measure.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
@@ -65,6 +67,14 @@ final class TrainCommand implements Callable<Integer> {
         if (shape.policy() != PrecisionPolicy.FP32) {
             throw new InvalidInputException(ShapeOptions.POLICY + " " + shape.policy().cliName() + " is predicted"
                     + " (predict, diff) but not executed yet: train stores float32 only (allowed: fp32)");
+        }
+        if (shape.attention() != AttentionKernel.EAGER) {
+            throw new InvalidInputException(ShapeOptions.ATTENTION + " " + shape.attention().cliName() + " is predicted"
+                    + " (predict, diff) but not executed yet (allowed: eager)");
+        }
+        if (shape.recompute() != Recompute.NONE) {
+            throw new InvalidInputException(ShapeOptions.RECOMPUTE + " " + shape.recompute().cliName() + " is predicted"
+                    + " (predict, diff) but not executed yet (allowed: none)");
         }
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "

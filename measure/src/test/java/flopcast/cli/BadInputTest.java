@@ -47,9 +47,6 @@ class BadInputTest {
                         "gpt2-xl", "--steps", "10"),
                 bad("--peak-tflops must be a positive number, got 0.0", "predict", "--preset", "gpt2-xl",
                         "--peak-tflops", "0", "--steps", "5"),
-                bad("is below the 32,746,342,400 bytes (32.746 GB, 30.497 GiB) that the model state (parameters,"
-                        + " gradients, AdamW m and v) alone needs", "predict", "--preset", "gpt2-xl", "--accounting",
-                        "seed", "--memory-gb", "10"),
                 bad("the shape is too large", "predict", "--vocab", "9000000000000000000", "--context", "4",
                         "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff", "12"),
                 bad("mfu must be a number in (0, 1], got 2.0", "diff", "--preset", "gpt2-xl", "--mfu", "2"),
@@ -81,8 +78,16 @@ class BadInputTest {
                 bad("--precision-policy bf16-mixed is predicted (predict, diff) but not executed yet", "train",
                         "--vocab", "11", "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2",
                         "--d-ff", "12", "--precision-policy", "bf16-mixed"),
-                bad("the model state (parameters, gradients, master weights, AdamW m and v) with the per-head scratch",
-                        "predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device", "h100-sxm"),
+                bad("unknown attention kernel 'paged': allowed are eager, flash", "predict", "--preset", "gpt2-xl",
+                        "--attention", "paged"),
+                bad("unknown recompute mode 'some': allowed are none, selective, full", "predict", "--preset",
+                        "gpt2-xl", "--recompute", "some"),
+                bad("--attention flash is predicted (predict, diff) but not executed yet (allowed: eager)", "train",
+                        "--vocab", "11", "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2",
+                        "--d-ff", "12", "--attention", "flash"),
+                bad("--recompute full is predicted (predict, diff) but not executed yet (allowed: none)", "train",
+                        "--vocab", "11", "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2",
+                        "--d-ff", "12", "--recompute", "full"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }

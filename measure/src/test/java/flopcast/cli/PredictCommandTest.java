@@ -21,7 +21,8 @@ class PredictCommandTest {
                 "--format", "json");
         assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "max_batch",
                 "training", "components", "tensors"), keys(json));
-        assertEquals(List.of("kv_heads", "tie_embeddings", "precision_policy"), keys(json.get("settings")));
+        assertEquals(List.of("kv_heads", "tie_embeddings", "precision_policy", "attention", "recompute"),
+                keys(json.get("settings")));
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
         assertEquals(0, json.get("memory_bytes").get("master_weights").asLong());
         assertEquals(12, json.get("settings").get("kv_heads").asLong());
@@ -30,8 +31,9 @@ class PredictCommandTest {
                 "batch_size"), keys(json.get("shape")));
         assertEquals(List.of("parameters", "gradients", "master_weights", "optimizer_state", "activations", "workspace", "total",
                 "fixed", "per_batch_element"), keys(json.get("memory_bytes")));
-        assertEquals(List.of("forward", "backward", "elementwise", "optimizer", "step"), keys(json.get("flops")));
-        assertEquals(List.of("capacity_bytes", "capacity", "capacity_unit", "batch_size", "fractional"),
+        assertEquals(List.of("forward", "backward", "elementwise", "optimizer", "step", "recompute", "hardware"),
+                keys(json.get("flops")));
+        assertEquals(List.of("capacity_bytes", "capacity", "capacity_unit", "batch_size", "fractional", "spare_bytes"),
                 keys(json.get("max_batch")));
         assertEquals(List.of("steps", "device", "precision", "peak_flops_per_second", "mfu", "total_flops",
                 "seconds", "days"), keys(json.get("training")));
@@ -67,6 +69,28 @@ class PredictCommandTest {
                 "--device", "h100-sxm", "--memory-gb", "200", "--precision", "fp32", "--steps", "10", "--format",
                 "json");
         assertEquals("fp32", overridden.get("training").get("precision").asText());
+    }
+
+    /** A capacity below the model state alone is an answer (batch 0, how many bytes are missing), not an error. */
+    @Test
+    void aModelStateLargerThanTheCapacityIsAnAnswer() throws Exception {
+        CliRun seed = CliRun.of("predict", "--preset", "gpt2-xl", "--accounting", "seed", "--memory-gb", "10");
+        assertEquals(0, seed.exitCode(), seed.err());
+        assertTrue(seed.out().contains("largest batch      on 10 GB (10,000,000,000 bytes): 0, does not fit: the model"
+                + " state (parameters, gradients, AdamW m and v) alone needs 32,746,342,400 bytes (32.746 GB, 30.497"
+                + " GiB), 22,746,342,400 more than 10 GB (10,000,000,000 bytes)"), seed.out());
+        JsonNode llama = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device",
+                "h100-sxm", "--format", "json");
+        long modelState = 16 * 8_030_261_248L;
+        JsonNode fit = llama.get("max_batch");
+        assertEquals(0, fit.get("batch_size").asLong());
+        long fixed = llama.get("memory_bytes").get("fixed").asLong();
+        assertTrue(fixed > modelState, "the fixed part is the model state and the per-head scratch");
+        assertEquals(fixed - 80_000_000_000L, -fit.get("spare_bytes").asLong());
+        CliRun text = CliRun.of("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device",
+                "h100-sxm");
+        assertTrue(text.out().contains("the model state (parameters, gradients, master weights, AdamW m and v)"
+                + " with the per-head scratch alone needs"), text.out());
     }
 
     @Test
