@@ -2,6 +2,7 @@ package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -56,5 +57,19 @@ class ShapeKeyTest {
     void aNonPositiveNumberIsNamedByItsKey() {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> new Shape(11, 13, 0, 38, 19, 23, 29));
         assertEquals("num_layers must be a positive integer, got 0", e.getMessage());
+    }
+
+    /** The architecture and the settings that are not the default are written after the seven numbers and read back. */
+    @Test
+    void architectureAndSettingsRoundTrip() {
+        Shape shape = new Shape(11, 13, 2, 38, 19, 23, 29).withArchitecture(1, true)
+                .withSettings(new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.FLASH, Recompute.SELECTIVE));
+        assertEquals("V=11 T=13 L=2 d=38 h=19 d_ff=23 B=29 h_kv=1 tied bf16-mixed flash recompute=selective",
+                shape.describe());
+        assertEquals(shape, ShapeKey.parse(shape.describe()));
+        assertEquals("V=11 T=13 L=2 d=38 h=19 d_ff=23 B=29", new Shape(11, 13, 2, 38, 19, 23, 29).describe());
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> ShapeKey.parse("V=11 T=13 L=2 d=38 h=19 d_ff=23 B=29 h_kv=2"));
+        assertTrue(e.getMessage().contains("kv_heads 2 must divide num_heads 19"), e.getMessage());
     }
 }
