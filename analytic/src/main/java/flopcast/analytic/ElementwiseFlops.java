@@ -121,9 +121,19 @@ public final class ElementwiseFlops {
         return big(ADD).multiply(big(elements));
     }
 
-    /** Forward plus backward elementwise FLOPs of one instance of {@code component}. */
+    /**
+     * Forward plus backward elementwise FLOPs of one instance of {@code component}, plus what the
+     * backward pass runs again: under selective recomputation (eager) the causal softmax of every head.
+     */
     public static BigInteger perInstance(Component component, Shape shape) {
-        return forward(component, shape).add(backward(component, shape));
+        return forward(component, shape).add(backward(component, shape)).add(recomputed(component, shape));
+    }
+
+    /** Elementwise FLOPs one instance of {@code component} runs again in backward. */
+    public static BigInteger recomputed(Component component, Shape shape) {
+        boolean core = component == Component.ATTENTION_SOFTMAX && shape.attention() == AttentionKernel.EAGER
+                && shape.recompute() == Recompute.SELECTIVE;
+        return core ? forward(component, shape) : BigInteger.ZERO;
     }
 
     /** Forward elementwise FLOPs of one instance of {@code component}. */

@@ -19,13 +19,8 @@ public record Settings(PrecisionPolicy policy, AttentionKernel attention, Recomp
         return new Settings(newPolicy, attention, recompute);
     }
 
-    /** True where {@code measure} executes the settings: fp32, eager attention, no recomputation. */
-    public boolean executed() {
-        return equals(DEFAULT);
-    }
-
-    /** True where the elementwise FLOPs are counted: eager attention, no recomputation (the executed kernels). */
+    /** True where the elementwise FLOPs are counted: eager attention, no or selective recomputation (the executed kernels). */
     public boolean elementwiseCounted() {
-        return attention == AttentionKernel.EAGER && recompute == Recompute.NONE;
+        return attention == AttentionKernel.EAGER && recompute != Recompute.FULL;
     }
 }

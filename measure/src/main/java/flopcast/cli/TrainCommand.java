@@ -72,9 +72,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException(ShapeOptions.ATTENTION + " " + shape.attention().cliName() + " is predicted"
                     + " (predict, diff) but not executed yet (allowed: eager)");
         }
-        if (shape.recompute() != Recompute.NONE) {
+        if (shape.recompute() == Recompute.FULL) {
             throw new InvalidInputException(ShapeOptions.RECOMPUTE + " " + shape.recompute().cliName() + " is predicted"
-                    + " (predict, diff) but not executed yet (allowed: none)");
+                    + " (predict, diff) but not executed yet (allowed: none, selective)");
         }
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "

@@ -41,6 +41,8 @@ final class TrainReport {
         ObjectNode node = Json.object();
         node.put("forward_matmul_flops", counts.forwardMatmulFlops());
         node.put("backward_matmul_flops", counts.backwardMatmulFlops());
+        node.put("recompute_matmul_flops", counts.recomputeMatmulFlops());
+        node.put("hardware_flops", counts.hardwareFlops());
         node.put("elementwise_flops", counts.elementwiseFlops());
         node.put("optimizer_flops", counts.optimizerFlops());
         node.put("parameters", counts.parameters());
@@ -59,6 +61,10 @@ final class TrainReport {
         TextTable table = new TextTable("per step", ">counted", ">predicted", "");
         row(table, "forward matmul FLOPs", c.forwardMatmulFlops(), p.forwardMatmulFlops());
         row(table, "backward matmul FLOPs", c.backwardMatmulFlops(), p.backwardMatmulFlops());
+        if (p.recomputeMatmulFlops().signum() > 0 || c.recomputeMatmulFlops().signum() > 0) {
+            row(table, "recompute matmul FLOPs", c.recomputeMatmulFlops(), p.recomputeMatmulFlops());
+            row(table, "hardware FLOPs (HFU)", c.hardwareFlops(), p.hardwareFlops());
+        }
         row(table, "elementwise FLOPs", c.elementwiseFlops(), p.elementwiseFlops());
         row(table, "AdamW FLOPs", c.optimizerFlops(), p.optimizerFlops());
         row(table, "parameters", BigInteger.valueOf(c.parameters()), BigInteger.valueOf(p.parameters()));

@@ -91,7 +91,7 @@ final class Block {
         queries = buffers.kept(QUERY, layer);
         keys = buffers.kept(KEY, layer);
         values = buffers.kept(VALUE, layer);
-        probabilities = buffers.kept(ATTENTION_PROBABILITIES, layer);
+        probabilities = buffers.keeps(ATTENTION_PROBABILITIES) ? buffers.kept(ATTENTION_PROBABILITIES, layer) : null;
         attentionOut = buffers.kept(ATTENTION_OUTPUT, layer);
         middle = buffers.kept(ATTENTION_RESIDUAL, layer);
         ffnRms = buffers.kept(FFN_NORM_RMS, layer);
@@ -124,8 +124,8 @@ final class Block {
         shared.query().forward(h1, query.value, queries.matrix());
         shared.key().forward(h1, key.value, keys.matrix());
         shared.value().forward(h1, value.value, values.matrix());
-        shared.attention().forward(queries.matrix(), keys.matrix(), values.matrix(), probabilities.matrices(),
-                attentionOut.matrix());
+        shared.attention().forward(queries.matrix(), keys.matrix(), values.matrix(),
+                probabilities == null ? null : probabilities.matrices(), attentionOut.matrix());
         shared.output().forward(attentionOut.matrix(), output.value, middle.matrix());
         ops.addEquals(Component.OUTPUT_PROJECTION, middle.matrix(), x);
 
@@ -159,7 +159,8 @@ final class Block {
         shared.output().backwardInput(dx, output.value, attentionOutGradient, false);
         shared.output().backwardWeight(attentionOut.read(counter), dx, output.grad);
         shared.attention().backward(attentionOutGradient, queries.read(counter), keys.read(counter),
-                values.read(counter), probabilities.readAll(counter), queryGradient, keyGradient, valueGradient);
+                values.read(counter), probabilities == null ? null : probabilities.readAll(counter), queryGradient,
+                keyGradient, valueGradient);
         FMatrixRMaj h1 = attentionNormOut.read(counter);
         shared.query().backwardInput(queryGradient, query.value, normGradient, false);
         shared.query().backwardWeight(h1, queryGradient, query.grad);

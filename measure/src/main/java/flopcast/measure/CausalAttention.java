@@ -1,5 +1,6 @@
 package flopcast.measure;
 
+import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import org.ejml.data.FMatrixRMaj;
@@ -44,8 +45,12 @@ final class CausalAttention {
         final FMatrixRMaj keyGradient;
         final FMatrixRMaj valueGradient;
         final FMatrixRMaj probabilityGradient;
+        /** One head's probabilities where they are not kept (selective recomputation); else null. */
+        final FMatrixRMaj probabilities;
+        /** The part's counter, switched to the recompute pass while the core reruns. */
+        final FlopCounter counter;
 
-        HeadScratch(CountingOps ops, int span, int headDim, java.util.function.Function<WorkspaceBuffer,
+        HeadScratch(CountingOps ops, int span, int headDim, boolean recomputes, java.util.function.Function<WorkspaceBuffer,
                 FMatrixRMaj> buffer) {
             this.scores = new AttentionScores(ops);
             this.softmax = new CausalSoftmax(ops, span, headDim);
@@ -58,6 +63,8 @@ final class CausalAttention {
             this.keyGradient = buffer.apply(WorkspaceBuffer.HEAD_KEY_GRADIENT);
             this.valueGradient = buffer.apply(WorkspaceBuffer.HEAD_VALUE_GRADIENT);
             this.probabilityGradient = buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
+            this.probabilities = recomputes ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
+            this.counter = ops.counter();
         }
     }
 
@@ -70,19 +77,23 @@ final class CausalAttention {
         this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
-            scratch[part] = new HeadScratch(parts.ops(part), span, headDim, part == 0 ? buffers::workspace
-                    : row -> TensorAllocation.matrix(row, shape));
+            scratch[part] = new HeadScratch(parts.ops(part), span, headDim, shape.recompute() == Recompute.SELECTIVE,
+                    part == 0 ? buffers::workspace : row -> TensorAllocation.matrix(row, shape));
         }
     }
 
-    /** probabilities[b*h + head] = softmax of the masked scores; out = P V per head. */
+    /**
+     * probabilities[b*h + head] = softmax of the masked scores; out = P V per head. Where
+     * {@code probabilities} is null (selective recomputation) each head's go to the head scratch and
+     * are not kept.
+     */
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
             FMatrixRMaj out) {
         eachGroup((s, b, g) -> {
             gather(key, b, g, s.key);
             gather(value, b, g, s.value);
             for (int h = g * group; h < (g + 1) * group; h++) {
-                FMatrixRMaj p = probabilities[b * heads + h];
+                FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
                 gather(query, b, h, s.query);
                 s.scores.forward(s.query, s.key, p);
                 s.softmax.forward(p);
@@ -94,7 +105,9 @@ final class CausalAttention {
 
     /**
      * Differentiates {@link #forward}: dP = dO V^T, dV = P^T dO, dS = P (dP - rowsum(P dP)) / sqrt(d_k),
-     * dQ = dS K, dK = dS^T Q; a group's dK and dV are the sums over its query heads.
+     * dQ = dS K, dK = dS^T Q; a group's dK and dV are the sums over its query heads. Where
+     * {@code probabilities} is null each head's are recomputed first, exactly as {@link #forward}
+     * made them, so the gradients are bit for bit those of keeping them.
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
             FMatrixRMaj[] probabilities, FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue) {
@@ -102,9 +115,19 @@ final class CausalAttention {
             gather(key, b, g, s.key);
             gather(value, b, g, s.value);
             for (int h = g * group; h < (g + 1) * group; h++) {
-                FMatrixRMaj p = probabilities[b * heads + h];
                 boolean accumulate = h > g * group;
                 gather(query, b, h, s.query);
+                FMatrixRMaj p;
+                if (probabilities == null) {
+                    // selective recomputation: the attention core again, its matmul counted as recompute
+                    p = s.probabilities;
+                    s.counter.pass(FlopCounter.Pass.RECOMPUTE);
+                    s.scores.forward(s.query, s.key, p);
+                    s.softmax.forward(p);
+                    s.counter.pass(FlopCounter.Pass.BACKWARD);
+                } else {
+                    p = probabilities[b * heads + h];
+                }
                 gather(dOut, b, h, s.output);
                 s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
                 s.softmax.backward(p, s.probabilityGradient);

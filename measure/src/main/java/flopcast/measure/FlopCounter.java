@@ -11,8 +11,8 @@ import flopcast.analytic.KeptActivation;
  */
 public final class FlopCounter {
 
-    /** Which pass the matmuls being recorded belong to. */
-    public enum Pass { FORWARD, BACKWARD }
+    /** Which pass the matmuls being recorded belong to; RECOMPUTE: forward work the backward pass runs again. */
+    public enum Pass { FORWARD, BACKWARD, RECOMPUTE }
 
     private static final int COMPONENTS = Component.values().length;
     private static final int KEPT_ROWS = KeptActivation.values().length;
@@ -20,6 +20,7 @@ public final class FlopCounter {
     private Pass pass = Pass.FORWARD;
     private final long[] forwardMatmul = new long[COMPONENTS];
     private final long[] backwardMatmul = new long[COMPONENTS];
+    private final long[] recomputeMatmul = new long[COMPONENTS];
     private final long[] elementwise = new long[COMPONENTS];
     private final long[] keptFloatsRead = new long[COMPONENTS];
     private final long[] keptFloatsReadByRow = new long[KEPT_ROWS];
@@ -38,6 +39,7 @@ public final class FlopCounter {
         for (int i = 0; i < COMPONENTS; i++) {
             forwardMatmul[i] = Math.addExact(forwardMatmul[i], other.forwardMatmul[i]);
             backwardMatmul[i] = Math.addExact(backwardMatmul[i], other.backwardMatmul[i]);
+            recomputeMatmul[i] = Math.addExact(recomputeMatmul[i], other.recomputeMatmul[i]);
             elementwise[i] = Math.addExact(elementwise[i], other.elementwise[i]);
             keptFloatsRead[i] = Math.addExact(keptFloatsRead[i], other.keptFloatsRead[i]);
         }
@@ -49,7 +51,11 @@ public final class FlopCounter {
 
     /** A matmul of {@code component}, 2*m*n*k FLOPs, in the current pass. */
     public void matmul(Component component, long flops) {
-        long[] target = pass == Pass.FORWARD ? forwardMatmul : backwardMatmul;
+        long[] target = switch (pass) {
+            case FORWARD -> forwardMatmul;
+            case BACKWARD -> backwardMatmul;
+            case RECOMPUTE -> recomputeMatmul;
+        };
         target[component.ordinal()] = Math.addExact(target[component.ordinal()], flops);
     }
 
@@ -71,6 +77,7 @@ public final class FlopCounter {
     public void reset() {
         java.util.Arrays.fill(forwardMatmul, 0);
         java.util.Arrays.fill(backwardMatmul, 0);
+        java.util.Arrays.fill(recomputeMatmul, 0);
         java.util.Arrays.fill(elementwise, 0);
         java.util.Arrays.fill(keptFloatsRead, 0);
         java.util.Arrays.fill(keptFloatsReadByRow, 0);
@@ -84,6 +91,10 @@ public final class FlopCounter {
 
     public long backwardMatmulFlops(Component component) {
         return backwardMatmul[component.ordinal()];
+    }
+
+    public long recomputeMatmulFlops(Component component) {
+        return recomputeMatmul[component.ordinal()];
     }
 
     public long elementwiseFlops(Component component) {
@@ -109,6 +120,11 @@ public final class FlopCounter {
 
     public long elementwiseFlops() {
         return sum(elementwise);
+    }
+
+    /** Matmul FLOPs run again in backward (hardware FLOPs beyond the model's). */
+    public long recomputeMatmulFlops() {
+        return sum(recomputeMatmul);
     }
 
     public long keptFloatsRead() {

@@ -15,8 +15,9 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * Every buffer the model holds, allocated once from the analytic tables: one {@link Parameter}
- * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance, one
- * matrix per workspace row. Adding a row to a table adds its buffer here.
+ * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance the
+ * shape's settings hold, one matrix per workspace row they hold. Adding a row to a table adds its
+ * buffer here.
  */
 final class ModelBuffers {
     private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
@@ -36,7 +37,7 @@ final class ModelBuffers {
             parameters.put(row, instances);
         }
         for (KeptActivation row : KeptActivation.values()) {
-            KeptTensor[] instances = new KeptTensor[instances(row.scope(), shape)];
+            KeptTensor[] instances = new KeptTensor[Math.toIntExact(row.instances(shape))];
             for (int layer = 0; layer < instances.length; layer++) {
                 instances[layer] = row.dataType() == DataType.INT32
                         ? new KeptTensor(row, new FMatrixRMaj[0], TensorAllocation.ints(row, shape))
@@ -46,7 +47,9 @@ final class ModelBuffers {
             kept.put(row, instances);
         }
         for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
-            workspace.put(row, one(row, shape));
+            if (row.instances(shape) > 0) {
+                workspace.put(row, one(row, shape));
+            }
         }
     }
 
@@ -70,11 +73,26 @@ final class ModelBuffers {
         return kept.get(row)[layer];
     }
 
+    /** True where the shape's settings keep {@code row} (eager's probabilities are dropped under selective recomputation). */
+    boolean keeps(KeptActivation row) {
+        return kept.get(row).length > 0;
+    }
+
     KeptTensor kept(KeptActivation row) {
         return kept(row, 0);
     }
 
+    /** The buffer of {@code row}; an error where the shape's settings hold none. */
     FMatrixRMaj workspace(WorkspaceBuffer row) {
+        FMatrixRMaj buffer = workspace.get(row);
+        if (buffer == null) {
+            throw new IllegalStateException("workspace row " + row.tensorName() + " is not held under these settings");
+        }
+        return buffer;
+    }
+
+    /** The buffer of {@code row}, or null where the shape's settings hold none. */
+    FMatrixRMaj workspaceIfHeld(WorkspaceBuffer row) {
         return workspace.get(row);
     }
 

@@ -21,13 +21,25 @@ public final class TrainRun {
     /**
      * @param forwardMatmulFlops  forward matmul FLOPs of one step
      * @param backwardMatmulFlops backward matmul FLOPs of one step
+     * @param recomputeMatmulFlops matmul FLOPs one step runs again in backward (hardware, not model FLOPs)
      * @param elementwiseFlops    elementwise FLOPs of one step
      * @param optimizerFlops      AdamW FLOPs of one step
      * @param parameters          parameters
      * @param activationFloats    kept float32 activations
      */
-    public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops, BigInteger elementwiseFlops,
-            BigInteger optimizerFlops, long parameters, long activationFloats) {
+    public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops,
+            BigInteger recomputeMatmulFlops, BigInteger elementwiseFlops, BigInteger optimizerFlops, long parameters,
+            long activationFloats) {
+
+        /** Model FLOPs: forward plus backward matmuls (MFU). */
+        public BigInteger modelFlops() {
+            return forwardMatmulFlops.add(backwardMatmulFlops);
+        }
+
+        /** Hardware FLOPs: model plus recomputed matmuls (HFU). */
+        public BigInteger hardwareFlops() {
+            return modelFlops().add(recomputeMatmulFlops);
+        }
     }
 
     /**
@@ -91,10 +103,11 @@ public final class TrainRun {
         }
         Reference.reachabilityFence(model);
         Counts counted = new Counts(BigInteger.valueOf(counter.forwardMatmulFlops()),
-                BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.elementwiseFlops()),
+                BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.recomputeMatmulFlops()),
+                BigInteger.valueOf(counter.elementwiseFlops()),
                 BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), counter.keptFloatsRead());
         Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
-                prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
+                prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
                 KeptActivation.totalFloats(shape));
         int warm = steps > 1 ? 1 : 0;
         // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,

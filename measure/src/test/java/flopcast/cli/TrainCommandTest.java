@@ -20,7 +20,8 @@ class TrainCommandTest {
                 "counted_equals_predicted", "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"),
                 PredictCommandTest.keys(json));
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
-        List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "elementwise_flops",
+        List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "recompute_matmul_flops",
+                "hardware_flops", "elementwise_flops",
                 "optimizer_flops", "parameters", "activation_floats");
         assertEquals(counts, PredictCommandTest.keys(json.get("counted")));
         assertEquals(counts, PredictCommandTest.keys(json.get("predicted")));

@@ -10,6 +10,10 @@ import flopcast.analytic.ComponentRow;
 import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import java.math.BigInteger;
 import java.util.Random;
@@ -37,7 +41,14 @@ class CountingTest {
                 new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(2, false),   // GQA: 3 query heads per K, V head
                 new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(1, false),   // one K, V head for all (MQA)
                 new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(5, true),     // tied LM head
-                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true));   // GQA and tied
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true),    // GQA and tied
+                selective(new Shape(13, 5, 2, 12, 3, 20, 2)),                    // the core recomputed
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)));
+    }
+
+    /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */
+    static Shape selective(Shape shape) {
+        return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.EAGER, Recompute.SELECTIVE));
     }
 
     @ParameterizedTest
@@ -80,6 +91,7 @@ class CountingTest {
         Prediction predicted = CompleteAccounting.predict(shape);
         assertEquals(predicted.flops().forward(), big(counter.forwardMatmulFlops()), "forward matmul");
         assertEquals(predicted.flops().backward(), big(counter.backwardMatmulFlops()), "backward matmul");
+        assertEquals(predicted.flops().recompute(), big(counter.recomputeMatmulFlops()), "recomputed matmul");
         assertEquals(predicted.flops().elementwise(), big(counter.elementwiseFlops()), "elementwise");
         assertEquals(predicted.flops().optimizer(), big(counter.optimizerFlops()), "optimizer");
         assertEquals(KeptActivation.totalFloats(shape), counter.keptFloatsRead(), "kept activation floats");
