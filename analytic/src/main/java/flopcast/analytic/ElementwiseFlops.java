@@ -123,17 +123,23 @@ public final class ElementwiseFlops {
 
     /**
      * Forward plus backward elementwise FLOPs of one instance of {@code component}, plus what the
-     * backward pass runs again: under selective recomputation (eager) the causal softmax of every head.
+     * backward pass runs again ({@link #recomputed}).
      */
     public static BigInteger perInstance(Component component, Shape shape) {
         return forward(component, shape).add(backward(component, shape)).add(recomputed(component, shape));
     }
 
-    /** Elementwise FLOPs one instance of {@code component} runs again in backward. */
+    /**
+     * Elementwise FLOPs one instance of {@code component} runs again in backward: under selective
+     * recomputation (eager) the softmax, under full every block component's forward.
+     */
     public static BigInteger recomputed(Component component, Shape shape) {
-        boolean core = component == Component.ATTENTION_SOFTMAX && shape.attention() == AttentionKernel.EAGER
-                && shape.recompute() == Recompute.SELECTIVE;
-        return core ? forward(component, shape) : BigInteger.ZERO;
+        boolean again = switch (shape.recompute()) {
+            case NONE -> false;
+            case SELECTIVE -> component == Component.ATTENTION_SOFTMAX && shape.attention() == AttentionKernel.EAGER;
+            case FULL -> component.inBlock();
+        };
+        return again ? forward(component, shape) : BigInteger.ZERO;
     }
 
     /** Forward elementwise FLOPs of one instance of {@code component}. */

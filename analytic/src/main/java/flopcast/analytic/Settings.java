@@ -19,8 +19,8 @@ public record Settings(PrecisionPolicy policy, AttentionKernel attention, Recomp
         return new Settings(newPolicy, attention, recompute);
     }
 
-    /** True where the elementwise FLOPs are counted: eager attention, no or selective recomputation (the executed kernels). */
+    /** True where the elementwise FLOPs are counted: eager attention (the executed kernels), any recomputation. */
     public boolean elementwiseCounted() {
-        return attention == AttentionKernel.EAGER && recompute != Recompute.FULL;
+        return attention == AttentionKernel.EAGER;
     }
 }

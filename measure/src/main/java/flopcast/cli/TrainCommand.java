@@ -7,7 +7,6 @@ import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.PrecisionPolicy;
-import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
@@ -71,10 +70,6 @@ final class TrainCommand implements Callable<Integer> {
         if (shape.attention() != AttentionKernel.EAGER) {
             throw new InvalidInputException(ShapeOptions.ATTENTION + " " + shape.attention().cliName() + " is predicted"
                     + " (predict, diff) but not executed yet (allowed: eager)");
-        }
-        if (shape.recompute() == Recompute.FULL) {
-            throw new InvalidInputException(ShapeOptions.RECOMPUTE + " " + shape.recompute().cliName() + " is predicted"
-                    + " (predict, diff) but not executed yet (allowed: none, selective)");
         }
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "

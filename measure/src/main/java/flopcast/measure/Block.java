@@ -57,6 +57,9 @@ final class Block {
     private final KeptTensor product;
     private final KeptTensor out;
 
+    /** True under full recomputation: only the input is kept, the rest rerun in backward. */
+    private final boolean recomputes;
+
     private final FMatrixRMaj residualGradient;
     private final FMatrixRMaj normGradient;
     private final FMatrixRMaj attentionOutGradient;
@@ -86,22 +89,23 @@ final class Block {
         w2 = buffers.parameter(ParameterTensor.W2_WEIGHT, layer);
 
         this.input = input;
-        attentionRms = buffers.kept(ATTENTION_NORM_RMS, layer);
-        attentionNormOut = buffers.kept(ATTENTION_NORM_OUTPUT, layer);
-        queries = buffers.kept(QUERY, layer);
-        keys = buffers.kept(KEY, layer);
-        values = buffers.kept(VALUE, layer);
-        probabilities = buffers.keeps(ATTENTION_PROBABILITIES) ? buffers.kept(ATTENTION_PROBABILITIES, layer) : null;
-        attentionOut = buffers.kept(ATTENTION_OUTPUT, layer);
-        middle = buffers.kept(ATTENTION_RESIDUAL, layer);
-        ffnRms = buffers.kept(FFN_NORM_RMS, layer);
-        ffnNormOut = buffers.kept(FFN_NORM_OUTPUT, layer);
-        w1Out = buffers.kept(W1_OUTPUT, layer);
-        w3Out = buffers.kept(W3_OUTPUT, layer);
-        silu = buffers.kept(SILU_OUTPUT, layer);
-        product = buffers.kept(GATED_PRODUCT, layer);
+        attentionRms = buffers.keptOrRecomputed(ATTENTION_NORM_RMS, layer);
+        attentionNormOut = buffers.keptOrRecomputed(ATTENTION_NORM_OUTPUT, layer);
+        queries = buffers.keptOrRecomputed(QUERY, layer);
+        keys = buffers.keptOrRecomputed(KEY, layer);
+        values = buffers.keptOrRecomputed(VALUE, layer);
+        probabilities = buffers.keptOrRecomputed(ATTENTION_PROBABILITIES, layer);
+        attentionOut = buffers.keptOrRecomputed(ATTENTION_OUTPUT, layer);
+        middle = buffers.keptOrRecomputed(ATTENTION_RESIDUAL, layer);
+        ffnRms = buffers.keptOrRecomputed(FFN_NORM_RMS, layer);
+        ffnNormOut = buffers.keptOrRecomputed(FFN_NORM_OUTPUT, layer);
+        w1Out = buffers.keptOrRecomputed(W1_OUTPUT, layer);
+        w3Out = buffers.keptOrRecomputed(W3_OUTPUT, layer);
+        silu = buffers.keptOrRecomputed(SILU_OUTPUT, layer);
+        product = buffers.keptOrRecomputed(GATED_PRODUCT, layer);
         out = buffers.kept(FFN_RESIDUAL, layer);
 
+        recomputes = !buffers.keeps(ATTENTION_NORM_OUTPUT);
         residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
         normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
         attentionOutGradient = buffers.workspace(WorkspaceBuffer.ATTENTION_OUTPUT_GRADIENT);
@@ -139,8 +143,16 @@ final class Block {
         ops.addEquals(Component.FFN_W2, out.matrix(), xMid);
     }
 
-    /** residualGradient holds d(x_out) on entry and d(x) on return. */
+    /**
+     * residualGradient holds d(x_out) on entry and d(x) on return. Under full recomputation the
+     * block first reruns its forward pass from its kept input, counted as recompute.
+     */
     void backward() {
+        if (recomputes) {
+            counter.pass(FlopCounter.Pass.RECOMPUTE);
+            forward();
+            counter.pass(FlopCounter.Pass.BACKWARD);
+        }
         FMatrixRMaj dx = residualGradient;
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
         shared.w2().backwardInput(dx, w2.value, productGradient, false);

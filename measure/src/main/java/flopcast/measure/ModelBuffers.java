@@ -23,6 +23,8 @@ final class ModelBuffers {
     private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
     private final Map<KeptActivation, KeptTensor[]> kept = new EnumMap<>(KeptActivation.class);
     private final Map<WorkspaceBuffer, FMatrixRMaj> workspace = new EnumMap<>(WorkspaceBuffer.class);
+    /** Full recomputation's one block of buffers, shared by every block. */
+    private final Map<KeptActivation, KeptTensor> recomputed = new EnumMap<>(KeptActivation.class);
     private final List<Parameter> allParameters = new ArrayList<>();
     private final List<KeptTensor> allKept = new ArrayList<>();
 
@@ -45,6 +47,9 @@ final class ModelBuffers {
                 allKept.add(instances[layer]);
             }
             kept.put(row, instances);
+            if (row.recomputeInstances(shape) > 0) {
+                recomputed.put(row, new KeptTensor(row, TensorAllocation.matrices(row, shape), null, true));
+            }
         }
         for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
             if (row.instances(shape) > 0) {
@@ -76,6 +81,17 @@ final class ModelBuffers {
     /** True where the shape's settings keep {@code row} (eager's probabilities are dropped under selective recomputation). */
     boolean keeps(KeptActivation row) {
         return kept.get(row).length > 0;
+    }
+
+    /**
+     * Block {@code layer}'s instance of {@code row}: its kept one, or under full recomputation the
+     * one block's buffer every block shares; null where the settings hold neither.
+     */
+    KeptTensor keptOrRecomputed(KeptActivation row, int layer) {
+        if (keeps(row)) {
+            return kept(row, layer);
+        }
+        return recomputed.get(row);
     }
 
     KeptTensor kept(KeptActivation row) {

@@ -85,9 +85,6 @@ class BadInputTest {
                 bad("--attention flash is predicted (predict, diff) but not executed yet (allowed: eager)", "train",
                         "--vocab", "11", "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2",
                         "--d-ff", "12", "--attention", "flash"),
-                bad("--recompute full is predicted (predict, diff) but not executed yet (allowed: none, selective)", "train",
-                        "--vocab", "11", "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2",
-                        "--d-ff", "12", "--recompute", "full"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }

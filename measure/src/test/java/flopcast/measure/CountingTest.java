@@ -43,12 +43,19 @@ class CountingTest {
                 new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(5, true),     // tied LM head
                 new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true),    // GQA and tied
                 selective(new Shape(13, 5, 2, 12, 3, 20, 2)),                    // the core recomputed
-                selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)));
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)),
+                recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL),  // each block rerun
+                recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */
     static Shape selective(Shape shape) {
-        return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.EAGER, Recompute.SELECTIVE));
+        return recomputed(shape, Recompute.SELECTIVE);
+    }
+
+    /** {@code shape} under eager attention and recomputation {@code mode}. */
+    static Shape recomputed(Shape shape, Recompute mode) {
+        return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.EAGER, mode));
     }
 
     @ParameterizedTest

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.util.EnumSet;
@@ -46,15 +47,17 @@ class TransformerModelTest {
     }
 
     /**
-     * Selective recomputation reruns the attention core from the same Q and K with the same kernels,
-     * so every gradient and the loss are bit for bit those of keeping the probabilities; the
-     * recomputed model also passes the finite-difference check, grouped-query and tied included.
+     * Recomputation reruns the attention core (selective) or each block's forward (full) from the same
+     * inputs with the same kernels, so every gradient and the loss are bit for bit those of keeping
+     * the tensors; the recomputed model also passes the finite-difference check, grouped-query and
+     * tied included.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, 1", "ejml, 2", "vector, 1", "vector, 2"})
-    void selectiveRecomputationGivesBitIdenticalGradients(String backend, int threads) {
+    @CsvSource({"ejml, 1, selective", "ejml, 2, selective", "vector, 1, selective", "vector, 2, selective",
+            "ejml, 1, full", "ejml, 2, full", "vector, 2, full"})
+    void recomputationGivesBitIdenticalGradients(String backend, int threads, String mode) {
         Shape kept = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true);
-        Shape recomputed = CountingTest.selective(kept);
+        Shape recomputed = CountingTest.recomputed(kept, Recompute.byName(mode));
         TransformerModel[] models = {new TransformerModel(kept, 9, new FlopCounter(), MatmulBackend.of(backend, threads)),
                 new TransformerModel(recomputed, 9, new FlopCounter(), MatmulBackend.of(backend, threads))};
         int[][] batch = CountingTest.Counted.batch(kept, new Random(4));
