@@ -30,7 +30,7 @@ public final class Diff {
         flopTerms(shape, seed, complete, terms);
         add(terms, "parameters", "parameters", seed.parameters(), complete.parameters(),
                 "the seed has no token embedding (V*d = " + grouped(Math.multiplyExact(shape.vocabSize(),
-                        shape.dModel())) + " parameters)");
+                        shape.dModel())) + " parameters)" + architectureNote(shape));
         memoryTerms(seed, complete, terms);
         componentTerms(seed, complete, terms);
         if (capacity != null) {
@@ -79,7 +79,8 @@ public final class Diff {
     private static void memoryTerms(Prediction seed, Prediction complete, List<DiffTerm> terms) {
         MemoryBreakdown s = seed.memory();
         MemoryBreakdown c = complete.memory();
-        String embedding = "the seed has no token embedding";
+        String embedding = "the seed has no token embedding" + architectureNote(complete.shape())
+                + policyNote(complete.shape());
         add(terms, "memory_bytes.parameters", "bytes", s.parametersBytes(), c.parametersBytes(), embedding);
         add(terms, "memory_bytes.gradients", "bytes", s.gradientsBytes(), c.gradientsBytes(), embedding);
         if (c.masterWeightsBytes() != 0) {
@@ -95,7 +96,8 @@ public final class Diff {
                 "the seed counts no backward workspace (activation gradients, per-head scratch)");
         add(terms, "memory_bytes.total", "bytes", s.totalBytes(), c.totalBytes(), "sum of the above");
         add(terms, "memory_bytes.fixed", "bytes", s.polynomial().fixedBytes(), c.polynomial().fixedBytes(),
-                "model state (16 bytes per parameter); complete adds the per-head scratch");
+                "model state (16 bytes per parameter); complete adds the per-head scratch"
+                        + policyNote(complete.shape()));
         add(terms, "memory_bytes.per_batch_element", "bytes", s.polynomial().perBatchElementBytes(),
                 c.polynomial().perBatchElementBytes(), "activations and workspace of one sequence");
     }
@@ -111,10 +113,29 @@ public final class Diff {
             add(terms, prefix + "forward_flops", "flops", seedFlops, c.totalForwardFlops(),
                     forwardNote(component, c.count()));
             add(terms, prefix + "parameters", "parameters", s == null ? 0 : s.totalParameters(), c.totalParameters(),
-                    "the seed has no token embedding");
+                    "the seed has no token embedding" + architectureNote(complete.shape()));
             add(terms, prefix + "activation_floats", "floats", s == null ? 0 : s.totalActivationFloats(),
-                    c.totalActivationFloats(), activationNote(component));
+                    c.totalActivationFloats(), activationNote(component, complete.shape()));
         }
+    }
+
+    /** Where the shape is not the seed's architecture: what the seed assumes instead; else empty. */
+    private static String architectureNote(Shape shape) {
+        if (shape.seedArchitecture()) {
+            return "";
+        }
+        return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + shape.kvHeads()
+                + (shape.tiedEmbeddings() ? " and a tied head" : "");
+    }
+
+    /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */
+    private static String policyNote(Shape shape) {
+        PrecisionPolicy policy = shape.policy();
+        if (policy == PrecisionPolicy.FP32) {
+            return "";
+        }
+        return "; " + policy.cliName() + " stores " + policy.bytesPerParameter() + " bytes per parameter and "
+                + policy.activationType().label() + " activations, the seed float32 throughout";
     }
 
     private static String forwardNote(Component component, long count) {
@@ -124,7 +145,14 @@ public final class Diff {
         return String.format(Locale.ROOT, "the seed's formula takes one instance; the model runs %d", count);
     }
 
-    private static String activationNote(Component component) {
+    private static String activationNote(Component component, Shape shape) {
+        if (component == Component.QKV_PROJECTION && shape.kvHeads() != shape.heads()) {
+            return "Q is B*T*d, K and V are B*T*h_kv*d_k each (grouped-query); the seed counts one B*T*d";
+        }
+        if (!shape.settings().equals(Settings.DEFAULT) && component.inBlock()) {
+            return "kept tensors differ; under " + shape.attention().cliName() + " attention and recompute "
+                    + shape.recompute().cliName() + " (see the tensors table)";
+        }
         return switch (component) {
             case TOKEN_EMBEDDING -> "the seed has no embedding; its output is block 0's input, read by RMSNorm-1 backward";
             case RMSNORM, FINAL_RMSNORM -> "each RMSNorm also keeps its reciprocal RMS (B*T) for its backward";

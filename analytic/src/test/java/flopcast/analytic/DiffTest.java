@@ -71,6 +71,35 @@ class DiffTest {
                 ((BigInteger) forward.complete()).subtract((BigInteger) forward.seed()));
     }
 
+    /**
+     * diff stays seed against complete under every setting: the seed's numbers do not move (it knows
+     * no kernel, mode, policy, grouped-query heads or tying), the complete ones do, and the notes say
+     * what the seed assumes instead.
+     */
+    @Test
+    void seedStaysTheSeedUnderEverySetting() {
+        Shape base = new Shape(7, 3, 2, 8, 4, 10, 2);
+        Capacity capacity = Capacity.of(0.0001, Capacity.Unit.GB, "--memory-gb");
+        List<DiffTerm> reference = Diff.between(base, capacity, null);
+        for (PrecisionPolicy policy : PrecisionPolicy.values()) {
+            for (AttentionKernel attention : AttentionKernel.values()) {
+                for (Recompute recompute : Recompute.values()) {
+                    Shape shape = base.withArchitecture(2, true).withSettings(new Settings(policy, attention, recompute));
+                    List<DiffTerm> terms = Diff.between(shape, capacity, null);
+                    assertEquals(term(reference, "flops.step").seed(), term(terms, "flops.step").seed());
+                    assertEquals(term(reference, "memory_bytes.total").seed(), term(terms, "memory_bytes.total").seed());
+                    assertEquals(CompleteAccounting.predict(shape).memory().totalBytes(),
+                            ((BigInteger) term(terms, "memory_bytes.total").complete()).longValue(), shape.describe());
+                    assertTrue(term(terms, "parameters").note().contains("this shape has h_kv = 2 and a tied head"));
+                    if (recompute != Recompute.NONE || attention == AttentionKernel.FLASH) {
+                        assertEquals(CompleteAccounting.predict(shape).flops().recompute(),
+                                term(terms, "flops.recompute").complete());
+                    }
+                }
+            }
+        }
+    }
+
     private static DiffTerm term(List<DiffTerm> terms, String name) {
         return terms.stream().filter(t -> t.term().equals(name)).findFirst().orElseThrow();
     }
