@@ -128,8 +128,7 @@ public final class CompleteAccounting {
 
     /** Bytes of {@code tensor}'s recomputation buffers (full recomputation's one block). */
     public static long recomputeBytes(KeptActivation tensor, Shape shape) {
-        return Math.multiplyExact(Math.multiplyExact(tensor.elements(shape), tensor.recomputeInstances(shape)),
-                tensor.dataType(shape).bytes());
+        return tensor.bytes(shape, tensor.recomputeInstances(shape));
     }
 
     private static long recomputeBytes(Shape shape) {

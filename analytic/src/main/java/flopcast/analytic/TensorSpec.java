@@ -81,7 +81,12 @@ public interface TensorSpec {
     }
 
     default long totalBytes(Shape shape) {
-        return Math.multiplyExact(totalElements(shape), dataType(shape).bytes());
+        return bytes(shape, instances(shape));
+    }
+
+    /** Bytes of {@code count} instances at this shape, in the type its settings store the row in. */
+    default long bytes(Shape shape, long count) {
+        return Math.multiplyExact(Math.multiplyExact(elements(shape), count), dataType(shape).bytes());
     }
 
     /** True when the tensor grows with the batch (it has a B axis). */

@@ -125,8 +125,7 @@ final class PredictDocument {
         item.put("shape", tensor.shapeText(shape));
         item.put("count", count);
         item.put("elements", tensor.elements(shape));
-        item.put("bytes", Math.multiplyExact(Math.multiplyExact(tensor.elements(shape), count),
-                tensor.dataType(shape).bytes()));
+        item.put("bytes", tensor.bytes(shape, count));
         item.put("read_by", tensor.reader());
     }
 

@@ -213,7 +213,6 @@ final class PredictTable {
     private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape, long count) {
         table.row(tensor.tensorName(), component, tensor.dataType(shape).label(), tensor.shapeText(shape),
                 grouped(count), grouped(tensor.elements(shape)),
-                grouped(Math.multiplyExact(Math.multiplyExact(tensor.elements(shape), count),
-                        tensor.dataType(shape).bytes())), tensor.reader());
+                grouped(tensor.bytes(shape, count)), tensor.reader());
     }
 }
