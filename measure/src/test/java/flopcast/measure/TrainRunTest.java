@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TrainRunTest {
     /** V=8192, T=16, one block of d=512: about 200 MB predicted, mostly model state; a step is quick. */
@@ -14,9 +17,17 @@ class TrainRunTest {
     /** After warm-up, a step allocates less than 1% of the predicted bytes. */
     private static final double ALLOCATION_BOUND = 0.01;
 
-    @Test
-    void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing() {
-        TrainRun.Report report = TrainRun.run(LARGE, 3, 1);
+    /**
+     * The seed's settings, and grouped-query attention with a tied head under selective and under full
+     * recomputation (their buffers from the same tables: no probabilities kept, one block of
+     * recomputation buffers), each about 100 MB or more.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied recompute=selective",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=4 recompute=full"})
+    void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
+        Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
+        TrainRun.Report report = TrainRun.run(shape, 3, 1);
         assertTrue(report.predictedHeapBytes() >= 64_000_000L, "shape too small: " + report.predictedHeapBytes());
         assertEquals(report.predicted(), report.counted());
         assertEquals(1.0, report.heapRatio(), HEAP_TOLERANCE,
