@@ -71,6 +71,16 @@ public final class ElementwiseFlops {
     public static final long CROSS_ENTROPY_TARGET_PER_ROW = 1;
     /** Cross-entropy backward, per logit: times 1/N. */
     public static final long CROSS_ENTROPY_BACKWARD_PER_LOGIT = 1;
+    /** Flash forward, per unmasked entry: scale, max (the running max starts at m) 2; exp(s - max), summed 3. */
+    public static final long FLASH_FORWARD_PER_ENTRY = 5;
+    /** Flash forward, per row and key tile: alpha = exp(m - m') 2; l = l*alpha + sum 2. */
+    public static final long FLASH_FORWARD_PER_ROW_TILE = 4;
+    /** Flash forward, per row at the end: 1/l, lse = m + log(l). */
+    public static final long FLASH_FORWARD_PER_ROW = 3;
+    /** Flash backward, per unmasked entry: p = exp(s*scale - lse) 3; dS = p*(dP - D)*scale 3. */
+    public static final long FLASH_BACKWARD_PER_ENTRY = 6;
+    /** Flash backward, per element of a head's output: D = rowsum(dO * O). */
+    public static final long FLASH_BACKWARD_D_PER_ELEMENT = 2;
 
     private ElementwiseFlops() {
     }
@@ -88,6 +98,37 @@ public final class ElementwiseFlops {
     public static BigInteger causalSoftmaxForward(long context) {
         return big(SOFTMAX_FORWARD_PER_ENTRY).multiply(causalEntries(context))
                 .add(big(SOFTMAX_PER_ROW).multiply(big(context)));
+    }
+
+    /**
+     * One head's flash attention forward, elementwise, n_t = ceil(T / t_b) key tiles: per unmasked
+     * entry {@link #FLASH_FORWARD_PER_ENTRY}; per row and key tile {@link #FLASH_FORWARD_PER_ROW_TILE},
+     * the output row rescaled (d_k) and the tile's P V added (d_k); per row at the end
+     * {@link #FLASH_FORWARD_PER_ROW} and the output divided (d_k):
+     * 5*T*(T+1)/2 + T*n_t*(4 + 2*d_k) + T*(3 + d_k).
+     */
+    public static BigInteger flashForward(long context, long headDim, long tile) {
+        BigInteger rowTiles = big(context).multiply(big(tiles(context, tile)));
+        return big(FLASH_FORWARD_PER_ENTRY).multiply(causalEntries(context))
+                .add(rowTiles.multiply(big(FLASH_FORWARD_PER_ROW_TILE + 2 * headDim * ADD)))
+                .add(big(context).multiply(big(FLASH_FORWARD_PER_ROW + headDim)));
+    }
+
+    /**
+     * One head's flash attention backward, elementwise: D per row 2*d_k; per unmasked entry
+     * {@link #FLASH_BACKWARD_PER_ENTRY}; per tile pair the tile's dV, dQ and dK added into the head's
+     * (t_j + t_i + t_j)*d_k: 2*T*d_k + 6*T*(T+1)/2 + 3*T*n_t*d_k.
+     */
+    public static BigInteger flashBackward(long context, long headDim, long tile) {
+        BigInteger rowTiles = big(context).multiply(big(tiles(context, tile)));
+        return big(FLASH_BACKWARD_D_PER_ELEMENT).multiply(big(context)).multiply(big(headDim))
+                .add(big(FLASH_BACKWARD_PER_ENTRY).multiply(causalEntries(context)))
+                .add(rowTiles.multiply(big(3 * headDim * ADD)));
+    }
+
+    /** ceil(T / t_b): the key (and query) tiles of a head. */
+    private static long tiles(long context, long tile) {
+        return (context + tile - 1) / tile;
     }
 
     /** One head's T x T causal softmax, backward. */
@@ -148,7 +189,9 @@ public final class ElementwiseFlops {
         long d = shape.dModel();
         return switch (component) {
             case RMSNORM, FINAL_RMSNORM -> rmsnormForward(rows, d);
-            case ATTENTION_SOFTMAX -> heads(shape).multiply(causalSoftmaxForward(shape.contextLength()));
+            case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention() == AttentionKernel.FLASH
+                    ? flashForward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape))
+                    : causalSoftmaxForward(shape.contextLength()));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> swigluForward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
@@ -164,7 +207,9 @@ public final class ElementwiseFlops {
         return switch (component) {
             case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d));
             case RMSNORM, FINAL_RMSNORM -> rmsnormBackward(rows, d);
-            case ATTENTION_SOFTMAX -> heads(shape).multiply(causalSoftmaxBackward(shape.contextLength()));
+            case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention() == AttentionKernel.FLASH
+                    ? flashBackward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape))
+                    : causalSoftmaxBackward(shape.contextLength()));
             case FFN_SILU -> swigluBackward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,

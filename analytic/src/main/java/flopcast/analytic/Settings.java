@@ -19,8 +19,11 @@ public record Settings(PrecisionPolicy policy, AttentionKernel attention, Recomp
         return new Settings(newPolicy, attention, recompute);
     }
 
-    /** True where the elementwise FLOPs are counted: eager attention (the executed kernels), any recomputation. */
+    /**
+     * True where the elementwise FLOPs are counted: every combination {@code measure} executes;
+     * all but flash with selective recomputation (its log-sum-exp pass is not executed yet).
+     */
     public boolean elementwiseCounted() {
-        return attention == AttentionKernel.EAGER;
+        return !(attention == AttentionKernel.FLASH && recompute == Recompute.SELECTIVE);
     }
 }

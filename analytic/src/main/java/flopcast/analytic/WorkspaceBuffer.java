@@ -19,8 +19,8 @@ import java.util.List;
  * </pre>
  * Under grouped-query attention the head scratch holds one key and value head at a time and its
  * dK and dV accumulate over the h / h_kv query heads that share it.
- * Under flash attention the T x T rows give way to one tile's scores and gradient (t_b = min(T, 64)
- * on a side) and two T-float row statistics; selective recomputation under eager adds one head's
+ * Under flash attention the T x T rows give way to one tile's Q, K, V, dO and product (t_b x d_k,
+ * t_b = min(T, 64)), its scores and their gradient (t_b x t_b) and two T-float row statistics; selective recomputation under eager adds one head's
  * recomputed probabilities. Full recomputation's one-block buffers are
  * {@link KeptActivation#recomputeInstances}.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
@@ -49,6 +49,12 @@ public enum WorkspaceBuffer implements TensorSpec {
             "attention backward: one head's dP, then dS in place"),
     HEAD_PROBABILITIES("head.probabilities", List.of(T, T),
             "selective recomputation, eager: one head's recomputed probabilities"),
+    TILE_QUERY("flash.tile_query", List.of(TILE, D_K), "flash forward and backward: one query tile of a head's Q"),
+    TILE_KEY("flash.tile_key", List.of(TILE, D_K), "flash forward and backward: one key tile of a head's K"),
+    TILE_VALUE("flash.tile_value", List.of(TILE, D_K), "flash forward and backward: one key tile of a head's V"),
+    TILE_OUTPUT_GRADIENT("flash.tile_grad_output", List.of(TILE, D_K), "flash backward: one query tile of dO"),
+    TILE_PRODUCT("flash.tile_product", List.of(TILE, D_K),
+            "flash forward: P V of one tile; backward: its dV, dQ and dK, each added into the head's"),
     TILE_SCORES("flash.tile_scores", List.of(TILE, TILE),
             "flash forward and backward: one tile's scores, then probabilities"),
     TILE_GRADIENT("flash.tile_grad", List.of(TILE, TILE), "flash backward: one tile's dP, then dS"),
@@ -65,7 +71,8 @@ public enum WorkspaceBuffer implements TensorSpec {
         return switch (this) {
             case HEAD_PROBABILITY_GRADIENT -> flash ? 0 : 1;
             case HEAD_PROBABILITIES -> !flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
-            case TILE_SCORES, TILE_GRADIENT, ROW_MAX, ROW_SUM -> flash ? 1 : 0;
+            case TILE_QUERY, TILE_KEY, TILE_VALUE, TILE_OUTPUT_GRADIENT, TILE_PRODUCT, TILE_SCORES, TILE_GRADIENT,
+                    ROW_MAX, ROW_SUM -> flash ? 1 : 0;
             default -> 1;
         };
     }

@@ -54,4 +54,18 @@ class ElementwiseFlopsTest {
         assertEquals(BigInteger.valueOf(122), ElementwiseFlops.perInstance(Component.CROSS_ENTROPY, shape));
         assertEquals(BigInteger.ZERO, ElementwiseFlops.perInstance(Component.QKV_PROJECTION, shape));
     }
+
+    /**
+     * Flash attention of one head, by hand. T = 5, d_k = 2, one tile: forward 5*15 + 5*1*(4 + 4) +
+     * 5*(3 + 2) = 140, backward 2*5*2 + 6*15 + 3*5*1*2 = 140. T = 67, two tiles (64 and 3):
+     * 67*68/2 = 2278 unmasked entries; forward 5*2278 + 67*2*8 + 67*5 = 12797, backward
+     * 2*67*2 + 6*2278 + 3*67*2*2 = 14740.
+     */
+    @org.junit.jupiter.api.Test
+    void flashAttentionByHand() {
+        assertEquals(java.math.BigInteger.valueOf(140), ElementwiseFlops.flashForward(5, 2, 64));
+        assertEquals(java.math.BigInteger.valueOf(140), ElementwiseFlops.flashBackward(5, 2, 64));
+        assertEquals(java.math.BigInteger.valueOf(12797), ElementwiseFlops.flashForward(67, 2, 64));
+        assertEquals(java.math.BigInteger.valueOf(14740), ElementwiseFlops.flashBackward(67, 2, 64));
+    }
 }

@@ -163,7 +163,7 @@ final class PredictTable {
         }
         text.append("elementwise FLOPs  ").append(flops.elementwise() != null ? grouped(flops.elementwise())
                 : seedAccounting ? "not counted by the seed"
-                : "not counted: flash attention is predicted, not yet executed by measure")
+                : "not counted: flash attention with selective recomputation is predicted, not yet executed by measure")
                 .append('\n');
         text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
                 : grouped(flops.optimizer()) + " (14 per parameter + 8)").append('\n');

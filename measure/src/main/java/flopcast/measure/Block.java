@@ -1,5 +1,6 @@
 package flopcast.measure;
 
+import static flopcast.analytic.KeptActivation.ATTENTION_LOGSUMEXP;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_OUTPUT;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_RMS;
 import static flopcast.analytic.KeptActivation.ATTENTION_OUTPUT;
@@ -47,6 +48,8 @@ final class Block {
     private final KeptTensor keys;
     private final KeptTensor values;
     private final KeptTensor probabilities;
+    /** Flash attention's kept log-sum-exp; null under eager. */
+    private final KeptTensor logSumExp;
     private final KeptTensor attentionOut;
     private final KeptTensor middle;
     private final KeptTensor ffnRms;
@@ -95,6 +98,7 @@ final class Block {
         keys = buffers.keptOrRecomputed(KEY, layer);
         values = buffers.keptOrRecomputed(VALUE, layer);
         probabilities = buffers.keptOrRecomputed(ATTENTION_PROBABILITIES, layer);
+        logSumExp = buffers.keptOrRecomputed(ATTENTION_LOGSUMEXP, layer);
         attentionOut = buffers.keptOrRecomputed(ATTENTION_OUTPUT, layer);
         middle = buffers.keptOrRecomputed(ATTENTION_RESIDUAL, layer);
         ffnRms = buffers.keptOrRecomputed(FFN_NORM_RMS, layer);
@@ -129,7 +133,8 @@ final class Block {
         shared.key().forward(h1, key.value, keys.matrix());
         shared.value().forward(h1, value.value, values.matrix());
         shared.attention().forward(queries.matrix(), keys.matrix(), values.matrix(),
-                probabilities == null ? null : probabilities.matrices(), attentionOut.matrix());
+                probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
+                attentionOut.matrix());
         shared.output().forward(attentionOut.matrix(), output.value, middle.matrix());
         ops.addEquals(Component.OUTPUT_PROJECTION, middle.matrix(), x);
 
@@ -171,7 +176,8 @@ final class Block {
         shared.output().backwardInput(dx, output.value, attentionOutGradient, false);
         shared.output().backwardWeight(attentionOut.read(counter), dx, output.grad);
         shared.attention().backward(attentionOutGradient, queries.read(counter), keys.read(counter),
-                values.read(counter), probabilities == null ? null : probabilities.readAll(counter), queryGradient,
+                values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
+                logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient,
                 keyGradient, valueGradient);
         FMatrixRMaj h1 = attentionNormOut.read(counter);
         shared.query().backwardInput(queryGradient, query.value, normGradient, false);

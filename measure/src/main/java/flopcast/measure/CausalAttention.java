@@ -1,5 +1,6 @@
 package flopcast.measure;
 
+import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
@@ -49,9 +50,12 @@ final class CausalAttention {
         final FMatrixRMaj probabilities;
         /** The part's counter, switched to the recompute pass while the core reruns. */
         final FlopCounter counter;
+        /** The flash kernel and its tiles under flash attention; else null. */
+        final FlashHead flash;
 
-        HeadScratch(CountingOps ops, int span, int headDim, boolean recomputes, java.util.function.Function<WorkspaceBuffer,
-                FMatrixRMaj> buffer) {
+        HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes,
+                java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
+            boolean flashing = shape.attention() == AttentionKernel.FLASH;
             this.scores = new AttentionScores(ops);
             this.softmax = new CausalSoftmax(ops, span, headDim);
             this.weightedSum = new AttentionWeightedSum(ops);
@@ -62,9 +66,10 @@ final class CausalAttention {
             this.queryGradient = buffer.apply(WorkspaceBuffer.HEAD_QUERY_GRADIENT);
             this.keyGradient = buffer.apply(WorkspaceBuffer.HEAD_KEY_GRADIENT);
             this.valueGradient = buffer.apply(WorkspaceBuffer.HEAD_VALUE_GRADIENT);
-            this.probabilityGradient = buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
-            this.probabilities = recomputes ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
+            this.probabilityGradient = flashing ? null : buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
+            this.probabilities = recomputes && !flashing ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
             this.counter = ops.counter();
+            this.flash = flashing ? new FlashHead(ops, shape, buffer) : null;
         }
     }
 
@@ -77,7 +82,8 @@ final class CausalAttention {
         this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
-            scratch[part] = new HeadScratch(parts.ops(part), span, headDim, shape.recompute() == Recompute.SELECTIVE,
+            scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
+                    shape.recompute() == Recompute.SELECTIVE,
                     part == 0 ? buffers::workspace : row -> TensorAllocation.matrix(row, shape));
         }
     }
@@ -88,11 +94,16 @@ final class CausalAttention {
      * are not kept.
      */
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
-            FMatrixRMaj out) {
+            FMatrixRMaj logSumExp, FMatrixRMaj out) {
         eachGroup((s, b, g) -> {
             gather(key, b, g, s.key);
             gather(value, b, g, s.value);
-            for (int h = g * group; h < (g + 1) * group; h++) {
+            for (int h = g * group; h < (g + 1) * group && s.flash != null; h++) {
+                gather(query, b, h, s.query);
+                s.flash.forward(s.query, s.key, s.value, s.output, logSumExp.data, (b * heads + h) * context);
+                scatter(s.output, b, h, out);
+            }
+            for (int h = g * group; h < (g + 1) * group && s.flash == null; h++) {
                 FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
                 gather(query, b, h, s.query);
                 s.scores.forward(s.query, s.key, p);
@@ -110,11 +121,20 @@ final class CausalAttention {
      * made them, so the gradients are bit for bit those of keeping them.
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
-            FMatrixRMaj[] probabilities, FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue) {
+            FMatrixRMaj[] probabilities, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut, FMatrixRMaj dQuery,
+            FMatrixRMaj dKey, FMatrixRMaj dValue) {
         eachGroup((s, b, g) -> {
             gather(key, b, g, s.key);
             gather(value, b, g, s.value);
-            for (int h = g * group; h < (g + 1) * group; h++) {
+            for (int h = g * group; h < (g + 1) * group && s.flash != null; h++) {
+                gather(query, b, h, s.query);
+                gather(dOut, b, h, s.output);
+                s.flash.backward(s.query, s.key, s.value, attentionOut, b * context, h * headDim, s.output,
+                        logSumExp.data, (b * heads + h) * context, s.queryGradient, s.keyGradient, s.valueGradient,
+                        h > g * group);
+                scatter(s.queryGradient, b, h, dQuery);
+            }
+            for (int h = g * group; h < (g + 1) * group && s.flash == null; h++) {
                 boolean accumulate = h > g * group;
                 gather(query, b, h, s.query);
                 FMatrixRMaj p;

@@ -45,12 +45,20 @@ class CountingTest {
                 selective(new Shape(13, 5, 2, 12, 3, 20, 2)),                    // the core recomputed
                 selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)),
                 recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL),  // each block rerun
-                recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL));
+                recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
+                flash(new Shape(13, 5, 2, 12, 3, 20, 2), Recompute.NONE),        // flash, one tile
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.NONE), // two tiles
+                flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */
     static Shape selective(Shape shape) {
         return recomputed(shape, Recompute.SELECTIVE);
+    }
+
+    /** {@code shape} under flash attention and recomputation {@code mode}. */
+    static Shape flash(Shape shape, Recompute mode) {
+        return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.FLASH, mode));
     }
 
     /** {@code shape} under eager attention and recomputation {@code mode}. */

@@ -140,14 +140,68 @@ class OpGradientTest {
         FMatrixRMaj dq = new FMatrixRMaj(8, 6);
         FMatrixRMaj dk = new FMatrixRMaj(8, 6);
         FMatrixRMaj dv = new FMatrixRMaj(8, 6);
-        attention.forward(q, k, v, probabilities, out);
-        attention.backward(weights, q, k, v, probabilities, dq, dk, dv);
-        Runnable forward = () -> attention.forward(q, k, v, probabilities, out);
+        attention.forward(q, k, v, probabilities, null, out);
+        attention.backward(weights, q, k, v, probabilities, null, null, dq, dk, dv);
+        Runnable forward = () -> attention.forward(q, k, v, probabilities, null, out);
         int checked = FiniteDifference.check("attention dq", q.data, dq.data, loss(forward, weights, out), 100, random);
         checked += FiniteDifference.check("attention dk", k.data, dk.data, loss(forward, weights, out), 100, random);
         checked += FiniteDifference.check("attention dv", v.data, dv.data, loss(forward, weights, out), 100, random);
         assertEquals(144, checked);
     }
+
+    /**
+     * Flash attention over T = 67 (a 64-position tile and a ragged one of 3), two query heads on one
+     * key and value head: dQ, dK and dV against finite differences, and the output and gradients
+     * equal eager attention's within {@value #FLASH_AGREEMENT} of each tensor's largest (float32 sums
+     * in tile order against row order, exp of differently shifted arguments: measured about 1e-6).
+     */
+    @Test
+    void flashAttentionMatchesFiniteDifferencesAndEager() {
+        Shape eager = new Shape(5, 67, 1, 4, 2, 8, 1).withArchitecture(1, false);
+        Shape flash = eager.withSettings(new flopcast.analytic.Settings(flopcast.analytic.PrecisionPolicy.FP32,
+                flopcast.analytic.AttentionKernel.FLASH, flopcast.analytic.Recompute.NONE));
+        ModelBuffers buffers = new ModelBuffers(flash);
+        CausalAttention attention = new CausalAttention(ops, flash, 67, buffers);
+        FMatrixRMaj q = gaussian(67, 4, 1);
+        FMatrixRMaj k = gaussian(67, 2, 1);
+        FMatrixRMaj v = gaussian(67, 2, 1);
+        FMatrixRMaj weights = gaussian(67, 4, 1);
+        FMatrixRMaj lse = buffers.kept(KeptActivation.ATTENTION_LOGSUMEXP, 0).matrix();
+        FMatrixRMaj out = new FMatrixRMaj(67, 4);
+        FMatrixRMaj dq = new FMatrixRMaj(67, 4);
+        FMatrixRMaj dk = new FMatrixRMaj(67, 2);
+        FMatrixRMaj dv = new FMatrixRMaj(67, 2);
+        attention.forward(q, k, v, null, lse, out);
+        attention.backward(weights, q, k, v, null, lse, out, dq, dk, dv);
+        float[][] flashResults = {out.data.clone(), dq.data.clone(), dk.data.clone(), dv.data.clone()};
+        Runnable forward = () -> attention.forward(q, k, v, null, lse, out);
+        int checked = FiniteDifference.check("flash dq", q.data, dq.data, loss(forward, weights, out), 60, random);
+        checked += FiniteDifference.check("flash dk", k.data, dk.data, loss(forward, weights, out), 60, random);
+        checked += FiniteDifference.check("flash dv", v.data, dv.data, loss(forward, weights, out), 60, random);
+        assertEquals(180, checked);
+
+        ModelBuffers eagerBuffers = new ModelBuffers(eager);
+        CausalAttention reference = new CausalAttention(ops, eager, 67, eagerBuffers);
+        FMatrixRMaj[] probabilities = eagerBuffers.kept(KeptActivation.ATTENTION_PROBABILITIES, 0).matrices();
+        FMatrixRMaj eagerOut = new FMatrixRMaj(67, 4);
+        reference.forward(q, k, v, probabilities, null, eagerOut);
+        FMatrixRMaj edq = new FMatrixRMaj(67, 4);
+        FMatrixRMaj edk = new FMatrixRMaj(67, 2);
+        FMatrixRMaj edv = new FMatrixRMaj(67, 2);
+        reference.backward(weights, q, k, v, probabilities, null, null, edq, edk, edv);
+        float[][] eagerResults = {eagerOut.data, edq.data, edk.data, edv.data};
+        for (int t = 0; t < 4; t++) {
+            float largest = 0;
+            for (float value : eagerResults[t]) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+            for (int i = 0; i < eagerResults[t].length; i++) {
+                assertEquals(eagerResults[t][i], flashResults[t][i], FLASH_AGREEMENT * largest, "tensor " + t + "[" + i + "]");
+            }
+        }
+    }
+
+    private static final float FLASH_AGREEMENT = 1e-5f;
 
     @Test
     void causalAttentionIgnoresLaterPositions() {
@@ -159,13 +213,13 @@ class OpGradientTest {
         FMatrixRMaj v = gaussian(4, 4, 1);
         FMatrixRMaj[] probabilities = buffers.kept(KeptActivation.ATTENTION_PROBABILITIES, 0).matrices();
         FMatrixRMaj before = new FMatrixRMaj(4, 4);
-        attention.forward(q, k, v, probabilities, before);
+        attention.forward(q, k, v, probabilities, null, before);
         for (int j = 0; j < 4; j++) {
             k.set(3, j, 100f);
             v.set(3, j, -100f);
         }
         FMatrixRMaj after = new FMatrixRMaj(4, 4);
-        attention.forward(q, k, v, probabilities, after);
+        attention.forward(q, k, v, probabilities, null, after);
         for (int i = 0; i < 12; i++) {
             assertEquals(before.data[i], after.data[i], 0f, "rows 0..2 cannot see position 3");
         }

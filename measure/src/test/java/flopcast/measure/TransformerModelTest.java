@@ -53,11 +53,14 @@ class TransformerModelTest {
      * tied included.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, 1, selective", "ejml, 2, selective", "vector, 1, selective", "vector, 2, selective",
-            "ejml, 1, full", "ejml, 2, full", "vector, 2, full"})
-    void recomputationGivesBitIdenticalGradients(String backend, int threads, String mode) {
-        Shape kept = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true);
-        Shape recomputed = CountingTest.recomputed(kept, Recompute.byName(mode));
+    @CsvSource({"ejml, 1, selective, eager", "ejml, 2, selective, eager", "vector, 1, selective, eager",
+            "vector, 2, selective, eager", "ejml, 1, full, eager", "ejml, 2, full, eager", "vector, 2, full, eager",
+            "ejml, 2, full, flash", "vector, 1, full, flash"})
+    void recomputationGivesBitIdenticalGradients(String backend, int threads, String mode, String kernel) {
+        Shape eager = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true);
+        Shape kept = kernel.equals("flash") ? CountingTest.flash(eager, Recompute.NONE) : eager;
+        Shape recomputed = kept.withSettings(new flopcast.analytic.Settings(kept.policy(), kept.attention(),
+                Recompute.byName(mode)));
         TransformerModel[] models = {new TransformerModel(kept, 9, new FlopCounter(), MatmulBackend.of(backend, threads)),
                 new TransformerModel(recomputed, 9, new FlopCounter(), MatmulBackend.of(backend, threads))};
         int[][] batch = CountingTest.Counted.batch(kept, new Random(4));
@@ -73,6 +76,44 @@ class TransformerModelTest {
                     models[0].parameters().get(t).row().tensorName());
         }
         assertGradientsMatchFiniteDifferences(recomputed, backend, threads);
+    }
+
+    /**
+     * Flash attention, whole model, on both backends: gradients against finite differences, and loss
+     * and gradients equal eager's within {@value #AGREEMENT_TOLERANCE} of each tensor's largest (the
+     * same float32 tolerance as the two backends', for the same reason: sums taken in other orders).
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1", "ejml, 2", "vector, 2"})
+    void flashAttentionMatchesFiniteDifferencesAndEager(String backend, int threads) {
+        Shape eager = new Shape(7, 67, 1, 8, 4, 6, 2).withArchitecture(2, true);
+        Shape flash = CountingTest.flash(eager, Recompute.NONE);
+        assertGradientsMatchFiniteDifferences(CountingTest.flash(new Shape(7, 3, 2, 8, 4, 6, 2), Recompute.NONE),
+                backend, threads);
+        TransformerModel[] models = {new TransformerModel(eager, 5, new FlopCounter(), MatmulBackend.of(backend, threads)),
+                new TransformerModel(flash, 5, new FlopCounter(), MatmulBackend.of(backend, threads))};
+        int[][] batch = CountingTest.Counted.batch(eager, new Random(3));
+        float[] losses = new float[2];
+        for (int run = 0; run < 2; run++) {
+            Random random = new Random(6);
+            for (Parameter parameter : models[run].parameters()) {
+                FiniteDifference.fillGaussian(parameter.value().data, random, 0.3);
+            }
+            losses[run] = models[run].forward(batch[0], batch[1]);
+            models[run].backward();
+        }
+        assertEquals(losses[0], losses[1], AGREEMENT_TOLERANCE * losses[0]);
+        for (int t = 0; t < models[0].parameters().size(); t++) {
+            float[] expected = models[0].parameters().get(t).grad().data;
+            float[] actual = models[1].parameters().get(t).grad().data;
+            float largest = 0;
+            for (float value : expected) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], AGREEMENT_TOLERANCE * largest, "tensor " + t + " [" + i + "]");
+            }
+        }
     }
 
     private static void assertGradientsMatchFiniteDifferences(Shape shape, String backend, int threads) {
