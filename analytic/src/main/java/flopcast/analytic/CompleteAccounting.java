@@ -26,8 +26,7 @@ import java.util.Map;
  *   optimizer         14*P + 8
  * </pre>
  * Under flash attention or recomputation the matmul FLOPs executed again are {@code flops.recompute}
- * (hardware = model + recompute); their elementwise FLOPs are not counted (null) until
- * {@code measure} executes those kernels.
+ * (hardware = model + recompute); the elementwise work run again is in the elementwise total.
  * Source: DESIGN.md "complete"; PaLM Appendix B (model FLOPs); Korthikanti (recomputation);
  * FlashAttention. Pinned by
  * {@code CompleteAccountingTest}, and by {@code measure}'s counting tests once the model runs.
@@ -50,13 +49,11 @@ public final class CompleteAccounting {
                 polynomial(shape, parameters));
 
         BigInteger forward = BigInteger.ZERO;
-        BigInteger elementwise = shape.settings().elementwiseCounted() ? BigInteger.ZERO : null;
+        BigInteger elementwise = BigInteger.ZERO;
         for (ComponentRow row : rows) {
             BigInteger count = BigInteger.valueOf(row.count());
             forward = forward.add(row.forwardFlops().multiply(count));
-            if (elementwise != null) {
-                elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
-            }
+            elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
         }
         FlopTotals flops = new FlopTotals(forward, forward.multiply(BigInteger.TWO), elementwise,
                 AdamWFlops.step(parameters), recomputeFlops(shape));
@@ -83,8 +80,7 @@ public final class CompleteAccounting {
             long count = component.scope().instances(shape);
             rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / count,
                     activationFloats.getOrDefault(component, 0L) / count,
-                    MatmulFlops.forward(component, shape),
-                    shape.settings().elementwiseCounted() ? ElementwiseFlops.perInstance(component, shape) : null,
+                    MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
                     MatmulFlops.formula(component, shape)));
         }

@@ -77,6 +77,8 @@ public final class ElementwiseFlops {
     public static final long FLASH_FORWARD_PER_ROW_TILE = 4;
     /** Flash forward, per row at the end: 1/l, lse = m + log(l). */
     public static final long FLASH_FORWARD_PER_ROW = 3;
+    /** Flash's log-sum-exp pass (selective recomputation), per row at the end: lse = m + log(l). */
+    public static final long FLASH_LOGSUMEXP_PER_ROW = 2;
     /** Flash backward, per unmasked entry: p = exp(s*scale - lse) 3; dS = p*(dP - D)*scale 3. */
     public static final long FLASH_BACKWARD_PER_ENTRY = 6;
     /** Flash backward, per element of a head's output: D = rowsum(dO * O). */
@@ -126,6 +128,16 @@ public final class ElementwiseFlops {
                 .add(rowTiles.multiply(big(3 * headDim * ADD)));
     }
 
+    /**
+     * One head's log-sum-exp recomputed (selective recomputation under flash): the forward's online
+     * softmax statistics without V or the output: 5*T*(T+1)/2 + 4*T*n_t + 2*T.
+     */
+    public static BigInteger flashLogSumExp(long context, long tile) {
+        return big(FLASH_FORWARD_PER_ENTRY).multiply(causalEntries(context))
+                .add(big(context).multiply(big(tiles(context, tile))).multiply(big(FLASH_FORWARD_PER_ROW_TILE)))
+                .add(big(context).multiply(big(FLASH_LOGSUMEXP_PER_ROW)));
+    }
+
     /** ceil(T / t_b): the key (and query) tiles of a head. */
     private static long tiles(long context, long tile) {
         return (context + tile - 1) / tile;
@@ -172,12 +184,17 @@ public final class ElementwiseFlops {
 
     /**
      * Elementwise FLOPs one instance of {@code component} runs again in backward: under selective
-     * recomputation (eager) the softmax, under full every block component's forward.
+     * recomputation the softmax (eager) or the log-sum-exp pass (flash), under full every block
+     * component's forward.
      */
     public static BigInteger recomputed(Component component, Shape shape) {
+        if (shape.recompute() == Recompute.SELECTIVE && component == Component.ATTENTION_SOFTMAX
+                && shape.attention() == AttentionKernel.FLASH) {
+            return heads(shape).multiply(flashLogSumExp(shape.contextLength(), Dim.TILE.size(shape)));
+        }
         boolean again = switch (shape.recompute()) {
             case NONE -> false;
-            case SELECTIVE -> component == Component.ATTENTION_SOFTMAX && shape.attention() == AttentionKernel.EAGER;
+            case SELECTIVE -> component == Component.ATTENTION_SOFTMAX;
             case FULL -> component.inBlock();
         };
         return again ? forward(component, shape) : BigInteger.ZERO;

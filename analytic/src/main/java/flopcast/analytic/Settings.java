@@ -19,11 +19,4 @@ public record Settings(PrecisionPolicy policy, AttentionKernel attention, Recomp
         return new Settings(newPolicy, attention, recompute);
     }
 
-    /**
-     * True where the elementwise FLOPs are counted: every combination {@code measure} executes;
-     * all but flash with selective recomputation (its log-sum-exp pass is not executed yet).
-     */
-    public boolean elementwiseCounted() {
-        return !(attention == AttentionKernel.FLASH && recompute == Recompute.SELECTIVE);
-    }
 }

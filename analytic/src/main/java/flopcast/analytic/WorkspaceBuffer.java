@@ -59,6 +59,8 @@ public enum WorkspaceBuffer implements TensorSpec {
             "flash forward and backward: one tile's scores, then probabilities"),
     TILE_GRADIENT("flash.tile_grad", List.of(TILE, TILE), "flash backward: one tile's dP, then dS"),
     ROW_MAX("flash.row_max", List.of(T), "flash forward: one head's running row maximum"),
+    HEAD_LOGSUMEXP("flash.head_logsumexp", List.of(T),
+            "selective recomputation under flash: one head's log-sum-exp, written forward, recomputed backward"),
     ROW_SUM("flash.row_sum", List.of(T),
             "flash forward: one head's running row sum; backward: D = rowsum(dO * O)");
 
@@ -73,6 +75,7 @@ public enum WorkspaceBuffer implements TensorSpec {
             case HEAD_PROBABILITIES -> !flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
             case TILE_QUERY, TILE_KEY, TILE_VALUE, TILE_OUTPUT_GRADIENT, TILE_PRODUCT, TILE_SCORES, TILE_GRADIENT,
                     ROW_MAX, ROW_SUM -> flash ? 1 : 0;
+            case HEAD_LOGSUMEXP -> flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
             default -> 1;
         };
     }

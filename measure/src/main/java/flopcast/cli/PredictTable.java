@@ -161,10 +161,8 @@ final class PredictTable {
                             .divide(new java.math.BigDecimal(flops.step()), java.math.MathContext.DECIMAL64)))
                     .append(" x MFU)\n");
         }
-        text.append("elementwise FLOPs  ").append(flops.elementwise() != null ? grouped(flops.elementwise())
-                : seedAccounting ? "not counted by the seed"
-                : "not counted: flash attention with selective recomputation is predicted, not yet executed by measure")
-                .append('\n');
+        text.append("elementwise FLOPs  ").append(flops.elementwise() == null ? "not counted by the seed"
+                : grouped(flops.elementwise())).append('\n');
         text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
                 : grouped(flops.optimizer()) + " (14 per parameter + 8)").append('\n');
         return text.toString();

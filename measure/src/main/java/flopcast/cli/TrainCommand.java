@@ -4,10 +4,8 @@ import flopcast.measure.csv.CsvColumn;
 import flopcast.measure.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.CompleteAccounting;
-import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.PrecisionPolicy;
-import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
@@ -67,10 +65,6 @@ final class TrainCommand implements Callable<Integer> {
         if (shape.policy() != PrecisionPolicy.FP32) {
             throw new InvalidInputException(ShapeOptions.POLICY + " " + shape.policy().cliName() + " is predicted"
                     + " (predict, diff) but not executed yet: train stores float32 only (allowed: fp32)");
-        }
-        if (shape.attention() == AttentionKernel.FLASH && shape.recompute() == Recompute.SELECTIVE) {
-            throw new InvalidInputException(ShapeOptions.ATTENTION + " flash with " + ShapeOptions.RECOMPUTE
-                    + " selective is predicted (predict, diff) but not executed yet (allowed with flash: none, full)");
         }
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "

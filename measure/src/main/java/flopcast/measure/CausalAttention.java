@@ -52,6 +52,8 @@ final class CausalAttention {
         final FlopCounter counter;
         /** The flash kernel and its tiles under flash attention; else null. */
         final FlashHead flash;
+        /** One head's log-sum-exp where it is not kept (flash with selective recomputation); else null. */
+        final FMatrixRMaj logSumExp;
 
         HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes,
                 java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
@@ -70,6 +72,7 @@ final class CausalAttention {
             this.probabilities = recomputes && !flashing ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
             this.counter = ops.counter();
             this.flash = flashing ? new FlashHead(ops, shape, buffer) : null;
+            this.logSumExp = flashing && recomputes ? buffer.apply(WorkspaceBuffer.HEAD_LOGSUMEXP) : null;
         }
     }
 
@@ -100,7 +103,11 @@ final class CausalAttention {
             gather(value, b, g, s.value);
             for (int h = g * group; h < (g + 1) * group && s.flash != null; h++) {
                 gather(query, b, h, s.query);
-                s.flash.forward(s.query, s.key, s.value, s.output, logSumExp.data, (b * heads + h) * context);
+                if (logSumExp == null) {
+                    s.flash.forward(s.query, s.key, s.value, s.output, s.logSumExp.data, 0);
+                } else {
+                    s.flash.forward(s.query, s.key, s.value, s.output, logSumExp.data, (b * heads + h) * context);
+                }
                 scatter(s.output, b, h, out);
             }
             for (int h = g * group; h < (g + 1) * group && s.flash == null; h++) {
@@ -129,9 +136,13 @@ final class CausalAttention {
             for (int h = g * group; h < (g + 1) * group && s.flash != null; h++) {
                 gather(query, b, h, s.query);
                 gather(dOut, b, h, s.output);
-                s.flash.backward(s.query, s.key, s.value, attentionOut, b * context, h * headDim, s.output,
-                        logSumExp.data, (b * heads + h) * context, s.queryGradient, s.keyGradient, s.valueGradient,
-                        h > g * group);
+                float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
+                int from = logSumExp == null ? 0 : (b * heads + h) * context;
+                if (logSumExp == null) {
+                    s.flash.logSumExp(s.query, s.key, lse, from);
+                }
+                s.flash.backward(s.query, s.key, s.value, attentionOut, b * context, h * headDim, s.output, lse, from,
+                        s.queryGradient, s.keyGradient, s.valueGradient, h > g * group);
                 scatter(s.queryGradient, b, h, dQuery);
             }
             for (int h = g * group; h < (g + 1) * group && s.flash == null; h++) {

@@ -6,6 +6,7 @@ import static flopcast.analytic.ElementwiseFlops.FLASH_BACKWARD_PER_ENTRY;
 import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ENTRY;
 import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ROW;
 import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ROW_TILE;
+import static flopcast.analytic.ElementwiseFlops.FLASH_LOGSUMEXP_PER_ROW;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.Dim;
@@ -192,6 +193,53 @@ final class FlashHead {
                 flops += ADD * (long) (ti + 2 * tj) * headDim;
             }
         }
+        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    /**
+     * Recomputes {@link #forward}'s log-sum-exp from q and k alone (selective recomputation):
+     * the online softmax statistics over the key tiles, each tile's Q K^T in the recompute pass.
+     */
+    void logSumExp(FMatrixRMaj q, FMatrixRMaj k, float[] lse, int from) {
+        Arithmetic f = ops.kernels().arithmetic();
+        Arrays.fill(rowMax, 0, context, Float.NEGATIVE_INFINITY);
+        Arrays.fill(rowSum, 0, context, 0f);
+        FlopCounter.Pass pass = counter.pass();
+        counter.pass(FlopCounter.Pass.RECOMPUTE);
+        long flops = 0;
+        for (int i0 = 0; i0 < context; i0 += tile) {
+            int ti = Math.min(tile, context - i0);
+            rows(q, i0, ti, query);
+            for (int j0 = 0; j0 < context; j0 += tile) {
+                int tj = Math.min(tile, context - j0);
+                rows(k, j0, tj, key);
+                scores.reshape(ti, tj);
+                ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
+                float[] s = scores.data;
+                for (int r = 0; r < ti; r++) {
+                    int row = i0 + r;
+                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
+                    float max = rowMax[row];
+                    for (int c = 0; c < seen; c++) {
+                        s[r * tj + c] = f.mul(s[r * tj + c], scale);
+                        max = f.max(max, s[r * tj + c]);
+                    }
+                    float alpha = f.exp(f.sub(rowMax[row], max));
+                    float sum = 0f;
+                    for (int c = 0; c < seen; c++) {
+                        sum = f.add(sum, f.exp(f.sub(s[r * tj + c], max)));
+                    }
+                    rowSum[row] = f.add(f.mul(rowSum[row], alpha), sum);
+                    rowMax[row] = max;
+                    flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE;
+                }
+            }
+        }
+        for (int row = 0; row < context; row++) {
+            lse[from + row] = (float) f.add((double) rowMax[row], f.log(rowSum[row]));
+            flops += FLASH_LOGSUMEXP_PER_ROW;
+        }
+        counter.pass(pass);
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }
 

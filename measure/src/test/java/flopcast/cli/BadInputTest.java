@@ -82,10 +82,6 @@ class BadInputTest {
                         "--attention", "paged"),
                 bad("unknown recompute mode 'some': allowed are none, selective, full", "predict", "--preset",
                         "gpt2-xl", "--recompute", "some"),
-                bad("--attention flash with --recompute selective is predicted (predict, diff) but not executed yet"
-                        + " (allowed with flash: none, full)", "train", "--vocab", "11", "--context", "4", "--layers",
-                        "1", "--d-model", "8", "--heads", "2", "--d-ff", "12", "--attention", "flash", "--recompute",
-                        "selective"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }

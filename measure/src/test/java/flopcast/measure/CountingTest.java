@@ -48,7 +48,8 @@ class CountingTest {
                 recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
                 flash(new Shape(13, 5, 2, 12, 3, 20, 2), Recompute.NONE),        // flash, one tile
                 flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.NONE), // two tiles
-                flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL));
+                flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

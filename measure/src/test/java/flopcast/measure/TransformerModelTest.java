@@ -55,7 +55,7 @@ class TransformerModelTest {
     @ParameterizedTest
     @CsvSource({"ejml, 1, selective, eager", "ejml, 2, selective, eager", "vector, 1, selective, eager",
             "vector, 2, selective, eager", "ejml, 1, full, eager", "ejml, 2, full, eager", "vector, 2, full, eager",
-            "ejml, 2, full, flash", "vector, 1, full, flash"})
+            "ejml, 2, full, flash", "vector, 1, full, flash", "ejml, 2, selective, flash", "vector, 2, selective, flash"})
     void recomputationGivesBitIdenticalGradients(String backend, int threads, String mode, String kernel) {
         Shape eager = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true);
         Shape kept = kernel.equals("flash") ? CountingTest.flash(eager, Recompute.NONE) : eager;
