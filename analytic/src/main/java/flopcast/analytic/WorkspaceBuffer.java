@@ -20,7 +20,8 @@ import java.util.List;
  * Under grouped-query attention the head scratch holds one key and value head at a time and its
  * dK and dV accumulate over the h / h_kv query heads that share it.
  * Under flash attention the T x T rows give way to one tile's Q, K, V, dO and product (t_b x d_k,
- * t_b = min(T, 64)), its scores and their gradient (t_b x t_b) and two T-float row statistics; selective recomputation under eager adds one head's
+ * t_b = min(T, 64)), its scores and their gradient (t_b x t_b), two T-float row statistics and a
+ * tile's t_b row rescale factors; selective recomputation under eager adds one head's
  * recomputed probabilities. Full recomputation's one-block buffers are
  * {@link KeptActivation#recomputeInstances}.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
@@ -59,6 +60,7 @@ public enum WorkspaceBuffer implements TensorSpec {
             "flash forward and backward: one tile's scores, then probabilities"),
     TILE_GRADIENT("flash.tile_grad", List.of(TILE, TILE), "flash backward: one tile's dP, then dS"),
     ROW_MAX("flash.row_max", List.of(T), "flash forward: one head's running row maximum"),
+    ROW_SCALE("flash.row_scale", List.of(TILE), "flash forward: one tile's row rescale factors exp(m - m')"),
     HEAD_LOGSUMEXP("flash.head_logsumexp", List.of(T),
             "selective recomputation under flash: one head's log-sum-exp, written forward, recomputed backward"),
     ROW_SUM("flash.row_sum", List.of(T),
@@ -74,7 +76,7 @@ public enum WorkspaceBuffer implements TensorSpec {
             case HEAD_PROBABILITY_GRADIENT -> flash ? 0 : 1;
             case HEAD_PROBABILITIES -> !flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
             case TILE_QUERY, TILE_KEY, TILE_VALUE, TILE_OUTPUT_GRADIENT, TILE_PRODUCT, TILE_SCORES, TILE_GRADIENT,
-                    ROW_MAX, ROW_SUM -> flash ? 1 : 0;
+                    ROW_MAX, ROW_SCALE, ROW_SUM -> flash ? 1 : 0;
             case HEAD_LOGSUMEXP -> flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
             default -> 1;
         };

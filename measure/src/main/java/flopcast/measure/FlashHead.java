@@ -41,6 +41,8 @@ final class FlashHead {
     private final FMatrixRMaj gradient;
     private final float[] rowMax;
     private final float[] rowSum;
+    /** Each tile row's rescale factor exp(m - m'). */
+    private final float[] alpha;
 
     FlashHead(CountingOps ops, Shape shape, Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
         this.ops = ops;
@@ -58,6 +60,7 @@ final class FlashHead {
         this.gradient = buffer.apply(WorkspaceBuffer.TILE_GRADIENT);
         this.rowMax = buffer.apply(WorkspaceBuffer.ROW_MAX).data;
         this.rowSum = buffer.apply(WorkspaceBuffer.ROW_SUM).data;
+        this.alpha = buffer.apply(WorkspaceBuffer.ROW_SCALE).data;
     }
 
     /** out = softmax(masked q k^T / sqrt(d_k)) v, T x d_k each; lse[from + t] = the row's log-sum-exp. */
@@ -78,29 +81,13 @@ final class FlashHead {
                 rows(v, j0, tj, value);
                 scores.reshape(ti, tj);
                 ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
-                float[] s = scores.data;
+                flops += statistics(f, i0, ti, j0, tj);
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
-                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
-                    float max = rowMax[row];
-                    for (int c = 0; c < seen; c++) {
-                        s[r * tj + c] = f.mul(s[r * tj + c], scale);
-                        max = f.max(max, s[r * tj + c]);
-                    }
-                    float alpha = f.exp(f.sub(rowMax[row], max));
-                    float sum = 0f;
-                    for (int c = 0; c < seen; c++) {
-                        float p = f.exp(f.sub(s[r * tj + c], max));
-                        s[r * tj + c] = p;
-                        sum = f.add(sum, p);
-                    }
-                    Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
-                    rowSum[row] = f.add(f.mul(rowSum[row], alpha), sum);
-                    rowMax[row] = max;
                     for (int c = 0; c < headDim; c++) {
-                        o[row * headDim + c] = f.mul(o[row * headDim + c], alpha);
+                        o[row * headDim + c] = f.mul(o[row * headDim + c], alpha[r]);
                     }
-                    flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE + headDim;
+                    flops += headDim;
                 }
                 product.reshape(ti, headDim);
                 ops.mult(Component.ATTENTION_WEIGHTED_SUM, scores, value, product);
@@ -215,24 +202,7 @@ final class FlashHead {
                 rows(k, j0, tj, key);
                 scores.reshape(ti, tj);
                 ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
-                float[] s = scores.data;
-                for (int r = 0; r < ti; r++) {
-                    int row = i0 + r;
-                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
-                    float max = rowMax[row];
-                    for (int c = 0; c < seen; c++) {
-                        s[r * tj + c] = f.mul(s[r * tj + c], scale);
-                        max = f.max(max, s[r * tj + c]);
-                    }
-                    float alpha = f.exp(f.sub(rowMax[row], max));
-                    float sum = 0f;
-                    for (int c = 0; c < seen; c++) {
-                        sum = f.add(sum, f.exp(f.sub(s[r * tj + c], max)));
-                    }
-                    rowSum[row] = f.add(f.mul(rowSum[row], alpha), sum);
-                    rowMax[row] = max;
-                    flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE;
-                }
+                flops += statistics(f, i0, ti, j0, tj);
             }
         }
         for (int row = 0; row < context; row++) {
@@ -241,6 +211,38 @@ final class FlashHead {
         }
         counter.pass(pass);
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    /**
+     * The online softmax over one tile of scores (query rows i0.., key columns j0..): each row's
+     * unmasked entries scaled, the running max and sum updated, the entries replaced by
+     * exp(s - max), the masked ones set to 0, and each row's rescale factor exp(m - m') left in
+     * {@link #alpha}. Returns the FLOPs it executed.
+     */
+    private long statistics(Arithmetic f, int i0, int ti, int j0, int tj) {
+        float[] s = scores.data;
+        long flops = 0;
+        for (int r = 0; r < ti; r++) {
+            int row = i0 + r;
+            int seen = Math.max(0, Math.min(row - j0 + 1, tj));
+            float max = rowMax[row];
+            for (int c = 0; c < seen; c++) {
+                s[r * tj + c] = f.mul(s[r * tj + c], scale);
+                max = f.max(max, s[r * tj + c]);
+            }
+            alpha[r] = f.exp(f.sub(rowMax[row], max));
+            float sum = 0f;
+            for (int c = 0; c < seen; c++) {
+                float p = f.exp(f.sub(s[r * tj + c], max));
+                s[r * tj + c] = p;
+                sum = f.add(sum, p);
+            }
+            Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
+            rowSum[row] = f.add(f.mul(rowSum[row], alpha[r]), sum);
+            rowMax[row] = max;
+            flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE;
+        }
+        return flops;
     }
 
     /** Rows from..from+count of a T x d_k head matrix into a tile. */

@@ -90,9 +90,19 @@ class TransformerModelTest {
         Shape flash = CountingTest.flash(eager, Recompute.NONE);
         assertGradientsMatchFiniteDifferences(CountingTest.flash(new Shape(7, 3, 2, 8, 4, 6, 2), Recompute.NONE),
                 backend, threads);
-        TransformerModel[] models = {new TransformerModel(eager, 5, new FlopCounter(), MatmulBackend.of(backend, threads)),
-                new TransformerModel(flash, 5, new FlopCounter(), MatmulBackend.of(backend, threads))};
-        int[][] batch = CountingTest.Counted.batch(eager, new Random(3));
+        assertSameLossAndGradients(
+                new TransformerModel(eager, 5, new FlopCounter(), MatmulBackend.of(backend, threads)),
+                new TransformerModel(flash, 5, new FlopCounter(), MatmulBackend.of(backend, threads)),
+                CountingTest.Counted.batch(eager, new Random(3)));
+    }
+
+    /**
+     * Both models, their weights drawn alike (N(0, 0.3)), run one forward and backward pass on
+     * {@code batch}: the losses and every gradient tensor agree within {@value #AGREEMENT_TOLERANCE}
+     * of the first model's (of its tensor's largest element).
+     */
+    private static void assertSameLossAndGradients(TransformerModel first, TransformerModel second, int[][] batch) {
+        TransformerModel[] models = {first, second};
         float[] losses = new float[2];
         for (int run = 0; run < 2; run++) {
             Random random = new Random(6);
@@ -189,31 +199,11 @@ class TransformerModelTest {
     @ValueSource(strings = {"V=61 T=32 L=2 d=48 h=3 d_ff=80 B=3", "V=61 T=32 L=2 d=48 h=4 d_ff=80 B=3 h_kv=2 tied"})
     void vectorBackendComputesEjmlsGradients(String described) {
         Shape shape = ShapeKey.parse(described);
-        TransformerModel[] models = {new TransformerModel(shape, 4, new FlopCounter()),
-                new TransformerModel(shape, 4, new FlopCounter(), MatmulBackend.of("vector", 2))};
-        int[][] batch = CountingTest.Counted.batch(shape, new Random(8));
-        float[] losses = new float[2];
-        for (int run = 0; run < 2; run++) {
-            Random random = new Random(6);
-            for (Parameter parameter : models[run].parameters()) {
-                FiniteDifference.fillGaussian(parameter.value().data, random, 0.3);
-            }
-            losses[run] = models[run].forward(batch[0], batch[1]);
-            models[run].backward();
-        }
-        assertEquals(losses[0], losses[1], AGREEMENT_TOLERANCE * losses[0]);
-        for (int t = 0; t < models[0].parameters().size(); t++) {
-            float[] expected = models[0].parameters().get(t).grad().data;
-            float[] actual = models[1].parameters().get(t).grad().data;
-            float largest = 0;
-            for (float value : expected) {
-                largest = Math.max(largest, Math.abs(value));
-            }
-            for (int i = 0; i < expected.length; i++) {
-                assertEquals(expected[i], actual[i], AGREEMENT_TOLERANCE * largest, "tensor " + t + " [" + i + "]");
-            }
-        }
+        assertSameLossAndGradients(new TransformerModel(shape, 4, new FlopCounter()),
+                new TransformerModel(shape, 4, new FlopCounter(), MatmulBackend.of("vector", 2)),
+                CountingTest.Counted.batch(shape, new Random(8)));
     }
+
 
     private static final float AGREEMENT_TOLERANCE = 1e-4f;
 
