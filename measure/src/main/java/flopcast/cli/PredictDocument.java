@@ -79,6 +79,7 @@ final class PredictDocument {
             training.put("precision", plan.precision().cliName());
             training.put("peak_flops_per_second", plan.peakFlopsPerSecond());
             training.put("mfu", plan.mfu());
+            training.put("hfu", flops.hardware() == null ? null : PredictTable.hfu(flops, plan.mfu()));
             training.put("total_flops", time.totalFlops());
             training.put("seconds", time.seconds());
             training.put("days", time.days());

@@ -181,10 +181,21 @@ final class PredictTable {
     private static String training(FlopTotals flops, TrainingPlan plan) {
         TrainingTime time = plan.timeFor(flops.step());
         String peakSource = plan.device() == null ? "given peak" : plan.device().cliName();
-        return "training           " + grouped(plan.steps()) + " steps x " + seed(flops.step()) + " = "
+        String text = "training           " + grouped(plan.steps()) + " steps x " + seed(flops.step()) + " = "
                 + seed(time.totalFlops()) + " FLOPs / (" + NumberText.percent(plan.mfu()) + " of "
                 + NumberText.plain(plan.peakFlopsPerSecond() / 1e12) + " TFLOP/s, " + plan.precision().cliName() + ", " + peakSource
                 + ") = " + grouped(time.seconds(), 2) + " s = " + grouped(time.days(), 2) + " days\n";
+        if (flops.recompute() != null && flops.recompute().signum() > 0) {
+            text += "HFU                " + NumberText.percent(hfu(flops, plan.mfu())) + " at that MFU: the hardware"
+                    + " also runs the recomputed matmuls (HFU = MFU x hardware / model FLOPs)\n";
+        }
+        return text;
+    }
+
+    /** The hardware FLOPs utilization a run at {@code mfu} has: mfu x hardware / model FLOPs. */
+    static double hfu(FlopTotals flops, double mfu) {
+        return mfu * new java.math.BigDecimal(flops.hardware()).divide(new java.math.BigDecimal(flops.step()),
+                java.math.MathContext.DECIMAL64).doubleValue();
     }
 
     private static String tensors(Shape shape) {

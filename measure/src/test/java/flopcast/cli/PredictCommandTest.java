@@ -35,7 +35,7 @@ class PredictCommandTest {
                 keys(json.get("flops")));
         assertEquals(List.of("capacity_bytes", "capacity", "capacity_unit", "batch_size", "fractional", "spare_bytes"),
                 keys(json.get("max_batch")));
-        assertEquals(List.of("steps", "device", "precision", "peak_flops_per_second", "mfu", "total_flops",
+        assertEquals(List.of("steps", "device", "precision", "peak_flops_per_second", "mfu", "hfu", "total_flops",
                 "seconds", "days"), keys(json.get("training")));
         assertEquals(List.of("name", "count", "parameters", "activation_floats", "forward_flops",
                 "elementwise_flops"), keys(json.get("components").get(0)));
@@ -61,6 +61,12 @@ class PredictCommandTest {
         assertEquals("bfloat16", json.get("tensors").get(1).get("dtype").asText());
         assertEquals("int32", json.get("tensors").get(0).get("dtype").asText());
         assertEquals("bf16", json.get("training").get("precision").asText());
+        assertEquals(0.5, json.get("training").get("hfu").asDouble(), 1e-15, "nothing recomputed: HFU = MFU");
+        JsonNode flash = json("predict", "--preset", "llama3-8b", "--attention", "flash", "--peak-tflops", "989",
+                "--steps", "10", "--format", "json");
+        double ratio = flash.get("flops").get("hardware").asDouble() / flash.get("flops").get("step").asDouble();
+        assertEquals(0.5 * ratio, flash.get("training").get("hfu").asDouble(), 1e-12);
+        assertTrue(ratio > 1.03 && ratio < 1.04, "flash recomputes one Q K^T a layer: " + ratio);
 
         JsonNode onDevice = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device",
                 "h100-sxm", "--memory-gb", "200", "--steps", "10", "--format", "json");
