@@ -92,30 +92,27 @@ final class CausalAttention {
     }
 
     /**
-     * probabilities[b*h + head] = softmax of the masked scores; out = P V per head. Where
-     * {@code probabilities} is null (selective recomputation) each head's go to the head scratch and
-     * are not kept.
+     * out = softmax(masked Q K^T / sqrt(d_k)) V per head. Eager: probabilities[b*h + head] keeps the
+     * probabilities, or, where it is null (selective recomputation), each head's go to the head
+     * scratch and are not kept. Flash: {@code logSumExp} keeps one float per row, or, where it is
+     * null (selective recomputation), each head's goes to the head scratch.
      */
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
             FMatrixRMaj logSumExp, FMatrixRMaj out) {
         eachGroup((s, b, g) -> {
             gather(key, b, g, s.key);
             gather(value, b, g, s.value);
-            for (int h = g * group; h < (g + 1) * group && s.flash != null; h++) {
+            for (int h = g * group; h < (g + 1) * group; h++) {
                 gather(query, b, h, s.query);
-                if (logSumExp == null) {
-                    s.flash.forward(s.query, s.key, s.value, s.output, s.logSumExp.data, 0);
+                if (s.flash != null) {
+                    float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
+                    s.flash.forward(s.query, s.key, s.value, s.output, lse, logSumExp == null ? 0 : row(b, h));
                 } else {
-                    s.flash.forward(s.query, s.key, s.value, s.output, logSumExp.data, (b * heads + h) * context);
+                    FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
+                    s.scores.forward(s.query, s.key, p);
+                    s.softmax.forward(p);
+                    s.weightedSum.forward(p, s.value, s.output);
                 }
-                scatter(s.output, b, h, out);
-            }
-            for (int h = g * group; h < (g + 1) * group && s.flash == null; h++) {
-                FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
-                gather(query, b, h, s.query);
-                s.scores.forward(s.query, s.key, p);
-                s.softmax.forward(p);
-                s.weightedSum.forward(p, s.value, s.output);
                 scatter(s.output, b, h, out);
             }
         });
@@ -123,9 +120,9 @@ final class CausalAttention {
 
     /**
      * Differentiates {@link #forward}: dP = dO V^T, dV = P^T dO, dS = P (dP - rowsum(P dP)) / sqrt(d_k),
-     * dQ = dS K, dK = dS^T Q; a group's dK and dV are the sums over its query heads. Where
-     * {@code probabilities} is null each head's are recomputed first, exactly as {@link #forward}
-     * made them, so the gradients are bit for bit those of keeping them.
+     * dQ = dS K, dK = dS^T Q; a group's dK and dV are the sums over its query heads. What was not
+     * kept (selective recomputation) is recomputed first, exactly as {@link #forward} made it, so the
+     * gradients are bit for bit those of keeping it. Flash reads its kept output {@code attentionOut}.
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
             FMatrixRMaj[] probabilities, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut, FMatrixRMaj dQuery,
@@ -133,41 +130,55 @@ final class CausalAttention {
         eachGroup((s, b, g) -> {
             gather(key, b, g, s.key);
             gather(value, b, g, s.value);
-            for (int h = g * group; h < (g + 1) * group && s.flash != null; h++) {
-                gather(query, b, h, s.query);
-                gather(dOut, b, h, s.output);
-                float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
-                int from = logSumExp == null ? 0 : (b * heads + h) * context;
-                if (logSumExp == null) {
-                    s.flash.logSumExp(s.query, s.key, lse, from);
-                }
-                s.flash.backward(s.query, s.key, s.value, attentionOut, b * context, h * headDim, s.output, lse, from,
-                        s.queryGradient, s.keyGradient, s.valueGradient, h > g * group);
-                scatter(s.queryGradient, b, h, dQuery);
-            }
-            for (int h = g * group; h < (g + 1) * group && s.flash == null; h++) {
+            for (int h = g * group; h < (g + 1) * group; h++) {
                 boolean accumulate = h > g * group;
                 gather(query, b, h, s.query);
-                FMatrixRMaj p;
-                if (probabilities == null) {
-                    // selective recomputation: the attention core again, its matmul counted as recompute
-                    p = s.probabilities;
-                    s.counter.pass(FlopCounter.Pass.RECOMPUTE);
-                    s.scores.forward(s.query, s.key, p);
-                    s.softmax.forward(p);
-                    s.counter.pass(FlopCounter.Pass.BACKWARD);
-                } else {
-                    p = probabilities[b * heads + h];
-                }
                 gather(dOut, b, h, s.output);
-                s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
-                s.softmax.backward(p, s.probabilityGradient);
-                s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient, accumulate);
+                if (s.flash != null) {
+                    flashBackward(s, b, h, logSumExp, attentionOut, accumulate);
+                } else {
+                    eagerBackward(s, b, h, probabilities, accumulate);
+                }
                 scatter(s.queryGradient, b, h, dQuery);
             }
             scatter(s.keyGradient, b, g, dKey);
             scatter(s.valueGradient, b, g, dValue);
         });
+    }
+
+    /** One head's eager backward, its Q, K, V and dO gathered; the probabilities recomputed where not kept. */
+    private void eagerBackward(HeadScratch s, int b, int h, FMatrixRMaj[] probabilities, boolean accumulate) {
+        FMatrixRMaj p;
+        if (probabilities == null) {
+            // selective recomputation: the attention core again, its matmul counted as recompute
+            p = s.probabilities;
+            s.counter.pass(FlopCounter.Pass.RECOMPUTE);
+            s.scores.forward(s.query, s.key, p);
+            s.softmax.forward(p);
+            s.counter.pass(FlopCounter.Pass.BACKWARD);
+        } else {
+            p = probabilities[b * heads + h];
+        }
+        s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
+        s.softmax.backward(p, s.probabilityGradient);
+        s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient, accumulate);
+    }
+
+    /** One head's flash backward, its Q, K, V and dO gathered; the log-sum-exp recomputed where not kept. */
+    private void flashBackward(HeadScratch s, int b, int h, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut,
+            boolean accumulate) {
+        float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
+        int from = logSumExp == null ? 0 : row(b, h);
+        if (logSumExp == null) {
+            s.flash.logSumExp(s.query, s.key, lse, from);
+        }
+        s.flash.backward(s.query, s.key, s.value, attentionOut, b * context, h * headDim, s.output, lse, from,
+                s.queryGradient, s.keyGradient, s.valueGradient, accumulate);
+    }
+
+    /** Where sequence b, head h's rows start in the kept (B*h) x T log-sum-exp. */
+    private int row(int b, int h) {
+        return (b * heads + h) * context;
     }
 
     private interface GroupWork {
