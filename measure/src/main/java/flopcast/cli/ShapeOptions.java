@@ -51,16 +51,17 @@ final class ShapeOptions {
 
     @Option(names = ATTENTION, paramLabel = "KERNEL", defaultValue = "eager",
             description = "eager (keeps B*h*T*T probabilities) or flash (keeps B*h*T log-sum-exp, recomputes the"
-                    + " scores in backward) (default: ${DEFAULT-VALUE}; train executes eager only).")
+                    + " scores in backward) (default: ${DEFAULT-VALUE}).")
     String attention;
 
     @Option(names = RECOMPUTE, paramLabel = "MODE", defaultValue = "none",
             description = "none, selective (recompute the attention core) or full (keep each block's input,"
-                    + " rerun its forward) (default: ${DEFAULT-VALUE}; train executes none only).")
+                    + " rerun its forward) (default: ${DEFAULT-VALUE}).")
     String recompute;
 
     @Option(names = TIE, description = "Tie the LM head to the token embedding (one V x d parameter).")
     boolean tie;
+
     @Option(names = ShapeKey.Cli.VOCAB, paramLabel = "V", description = "Vocabulary size.")
     void vocab(long value) {
         given.put(ShapeKey.VOCAB_SIZE, value);

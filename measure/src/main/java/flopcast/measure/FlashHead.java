@@ -68,8 +68,7 @@ final class FlashHead {
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         float[] o = out.data;
-        Arrays.fill(rowMax, 0, context, Float.NEGATIVE_INFINITY);
-        Arrays.fill(rowSum, 0, context, 0f);
+        resetStatistics();
         Arrays.fill(o, 0, context * headDim, 0f);
         long flops = 0;
         for (int i0 = 0; i0 < context; i0 += tile) {
@@ -77,10 +76,8 @@ final class FlashHead {
             rows(q, i0, ti, query);
             for (int j0 = 0; j0 < context; j0 += tile) {
                 int tj = Math.min(tile, context - j0);
-                rows(k, j0, tj, key);
+                scoreTile(k, j0, tj, ti);
                 rows(v, j0, tj, value);
-                scores.reshape(ti, tj);
-                ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
                 flops += statistics(f, i0, ti, j0, tj);
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
@@ -140,13 +137,11 @@ final class FlashHead {
             rows(dOut, i0, ti, outputGradient);
             for (int j0 = 0; j0 < context; j0 += tile) {
                 int tj = Math.min(tile, context - j0);
-                rows(k, j0, tj, key);
-                rows(v, j0, tj, value);
-                scores.reshape(ti, tj);
                 FlopCounter.Pass pass = counter.pass();
                 counter.pass(FlopCounter.Pass.RECOMPUTE);
-                ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
+                scoreTile(k, j0, tj, ti);
                 counter.pass(pass);
+                rows(v, j0, tj, value);
                 float[] s = scores.data;
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
@@ -189,8 +184,7 @@ final class FlashHead {
      */
     void logSumExp(FMatrixRMaj q, FMatrixRMaj k, float[] lse, int from) {
         Arithmetic f = ops.kernels().arithmetic();
-        Arrays.fill(rowMax, 0, context, Float.NEGATIVE_INFINITY);
-        Arrays.fill(rowSum, 0, context, 0f);
+        resetStatistics();
         FlopCounter.Pass pass = counter.pass();
         counter.pass(FlopCounter.Pass.RECOMPUTE);
         long flops = 0;
@@ -199,9 +193,7 @@ final class FlashHead {
             rows(q, i0, ti, query);
             for (int j0 = 0; j0 < context; j0 += tile) {
                 int tj = Math.min(tile, context - j0);
-                rows(k, j0, tj, key);
-                scores.reshape(ti, tj);
-                ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
+                scoreTile(k, j0, tj, ti);
                 flops += statistics(f, i0, ti, j0, tj);
             }
         }
@@ -243,6 +235,19 @@ final class FlashHead {
             flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE;
         }
         return flops;
+    }
+
+    /** The query tile's scores against key rows j0..j0+tj of {@code k}: S = Q_i K_j^T, ti x tj. */
+    private void scoreTile(FMatrixRMaj k, int j0, int tj, int ti) {
+        rows(k, j0, tj, key);
+        scores.reshape(ti, tj);
+        ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
+    }
+
+    /** Every row's running max at -infinity and running sum at 0, before the first key tile. */
+    private void resetStatistics() {
+        Arrays.fill(rowMax, 0, context, Float.NEGATIVE_INFINITY);
+        Arrays.fill(rowSum, 0, context, 0f);
     }
 
     /** Rows from..from+count of a T x d_k head matrix into a tile. */
