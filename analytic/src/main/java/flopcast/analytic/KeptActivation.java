@@ -116,6 +116,19 @@ public enum KeptActivation implements TensorSpec {
                 ? 1 : 0;
     }
 
+    /**
+     * The row statistics stay float32 under a bf16 policy, as the fused kernels write them:
+     * FlashAttention's log-sum-exp (its {@code softmax_lse} is float32 for bf16 inputs) and the
+     * reciprocal RMS of each norm (a fused RMSNorm's saved {@code invvar} is float32).
+     */
+    @Override
+    public boolean float32UnderEveryPolicy() {
+        return switch (this) {
+            case ATTENTION_LOGSUMEXP, ATTENTION_NORM_RMS, FFN_NORM_RMS, FINAL_NORM_RMS -> true;
+            default -> false;
+        };
+    }
+
     /** The attention kernel's own row: probabilities under eager, log-sum-exp under flash. */
     private boolean heldBy(Shape shape) {
         return switch (this) {

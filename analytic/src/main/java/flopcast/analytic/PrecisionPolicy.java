@@ -9,8 +9,9 @@ package flopcast.analytic;
  *   bf16-mixed-fp32-grads   2        4          4       4  4   18             bf16
  *   bf16                    2        2          0       2  2   8              bf16
  * </pre>
- * Kept activations and workspace are stored in the compute type; int32 token ids and targets stay
- * int32. A time estimate divides by the compute type's peak unless {@code --precision} names another.
+ * Kept activations and workspace are stored in the compute type, but for the row statistics and
+ * attention scratch a fused kernel keeps in float32 ({@link TensorSpec#float32UnderEveryPolicy});
+ * int32 token ids and targets stay int32. A time estimate divides by the compute type's peak unless {@code --precision} names another.
  * fp32 is the seed's (and the default).
  * <p>Source: Mixed precision (Micikevicius et al. 2018; ZeRO's 16 bytes per parameter; Megatron-LM's
  * fp32 gradient accumulation for bf16-mixed-fp32-grads).
@@ -50,6 +51,23 @@ public enum PrecisionPolicy {
     /** The type the weights the matmuls read are stored in. */
     public DataType weightType() {
         return weights;
+    }
+
+    public DataType gradientType() {
+        return gradients;
+    }
+
+    /** The master copy's type, or null where the policy keeps none. */
+    public DataType masterWeightType() {
+        return masterWeights;
+    }
+
+    public DataType firstMomentType() {
+        return firstMoment;
+    }
+
+    public DataType secondMomentType() {
+        return secondMoment;
     }
 
     public int weightBytes() {

@@ -73,11 +73,23 @@ public interface TensorSpec {
     }
 
     /**
+     * True for a float row that stays float32 under every policy: a row statistic a fused kernel
+     * writes in float32 (FlashAttention's log-sum-exp, a fused RMSNorm's reciprocal RMS) or an
+     * attention kernel's own per-head scratch, which a GPU holds in float32 registers and shared
+     * memory. False for the rest, which follow the policy's activation type.
+     */
+    default boolean float32UnderEveryPolicy() {
+        return false;
+    }
+
+    /**
      * The type the row is stored in under {@code shape}'s precision policy: a float row in the
-     * policy's activation type (bfloat16 under a bf16 policy), an int32 row as declared.
+     * policy's activation type (bfloat16 under a bf16 policy) unless it is
+     * {@linkplain #float32UnderEveryPolicy() float32 under every policy}, an int32 row as declared.
      */
     default DataType dataType(Shape shape) {
-        return dataType() == DataType.FLOAT32 ? shape.policy().activationType() : dataType();
+        return dataType() == DataType.FLOAT32 && !float32UnderEveryPolicy() ? shape.policy().activationType()
+                : dataType();
     }
 
     default long totalBytes(Shape shape) {

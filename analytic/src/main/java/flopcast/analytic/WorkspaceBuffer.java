@@ -82,6 +82,16 @@ public enum WorkspaceBuffer implements TensorSpec {
         };
     }
 
+    /**
+     * The attention kernel's per-head scratch (the rows without a B axis: head slices, tiles, row
+     * statistics) stays float32 under a bf16 policy, as a GPU kernel holds it in float32 registers
+     * and shared memory; the activation gradients ([B, T, ...]) follow the policy.
+     */
+    @Override
+    public boolean float32UnderEveryPolicy() {
+        return !perBatchElement();
+    }
+
     WorkspaceBuffer(String tensorName, List<Dim> dims, String reader) {
         row = new Row(tensorName, null, Scope.ONCE, DataType.FLOAT32, dims, reader);
     }

@@ -27,7 +27,9 @@ class PrecisionPolicyTest {
     /**
      * (V, T, L, d, h, d_ff, B) = (7, 3, 2, 6, 3, 10, 2): P = 762 (CompleteAccountingTest); kept
      * float elements and workspace float elements from the fp32 prediction's bytes / 4, int32 ids and
-     * targets 2*B*T = 12 elements, 48 bytes, under every policy.
+     * targets 2*B*T = 12 elements, 48 bytes, under every policy. The float32-under-every-policy rows
+     * are worked out by hand: the reciprocal RMS of 2L + 1 norms, (2L + 1)*B*T = 5*6 = 30 kept
+     * floats; the eager head scratch, 7*T*d_k + T^2 = 7*3*2 + 9 = 51 workspace floats.
      */
     @ParameterizedTest
     @CsvSource({"fp32, 16, 4", "bf16-mixed, 16, 2", "bf16-mixed-fp32-grads, 18, 2", "bf16, 8, 2"})
@@ -37,15 +39,18 @@ class PrecisionPolicyTest {
         MemoryBreakdown reference = CompleteAccounting.predict(fp32).memory();
         MemoryBreakdown memory = CompleteAccounting.predict(fp32.withPolicy(policy)).memory();
         long ints = 2L * 2 * 3 * 4;
-        long keptFloats = (reference.activationsBytes() - ints) / 4;
-        long workspaceFloats = reference.workspaceBytes() / 4;
+        long rmsFloats = 30;
+        long scratchFloats = 51;
+        long keptFloats = (reference.activationsBytes() - ints) / 4 - rmsFloats;
+        long workspaceFloats = reference.workspaceBytes() / 4 - scratchFloats;
         assertEquals(762L * policy.weightBytes(), memory.parametersBytes());
         assertEquals(762L * policy.gradientBytes(), memory.gradientsBytes());
         assertEquals(762L * policy.masterWeightBytes(), memory.masterWeightsBytes());
         assertEquals(762L * policy.optimizerStateBytes(), memory.optimizerStateBytes());
-        assertEquals(keptFloats * perFloat + ints, memory.activationsBytes());
-        assertEquals(workspaceFloats * perFloat, memory.workspaceBytes().longValue());
-        assertEquals(762L * perParameter + (keptFloats + workspaceFloats) * perFloat + ints, memory.totalBytes());
+        assertEquals(keptFloats * perFloat + rmsFloats * 4 + ints, memory.activationsBytes());
+        assertEquals(workspaceFloats * perFloat + scratchFloats * 4, memory.workspaceBytes().longValue());
+        assertEquals(762L * perParameter + (keptFloats + workspaceFloats) * perFloat
+                + (rmsFloats + scratchFloats) * 4 + ints, memory.totalBytes());
         MemoryPolynomial polynomial = memory.polynomial();
         assertEquals(memory.totalBytes(), polynomial.fixedBytes() + 2 * polynomial.perBatchElementBytes(),
                 "the polynomial at B = 2 is the total");

@@ -46,7 +46,7 @@ final class ShapeOptions {
 
     @Option(names = POLICY, paramLabel = "POLICY", defaultValue = "fp32",
             description = "fp32, bf16-mixed, bf16-mixed-fp32-grads or bf16: bytes per parameter 16, 16, 18 or 8,"
-                    + " activations in the compute type (default: ${DEFAULT-VALUE}; train executes fp32 only).")
+                    + " activations in the compute type (default: ${DEFAULT-VALUE}; train stores bf16 tensors as 16-bit values).")
     String policy;
 
     @Option(names = ATTENTION, paramLabel = "KERNEL", defaultValue = "eager",

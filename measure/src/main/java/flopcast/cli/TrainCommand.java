@@ -3,9 +3,7 @@ package flopcast.cli;
 import flopcast.measure.csv.CsvColumn;
 import flopcast.measure.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.InvalidInputException;
-import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
@@ -62,17 +60,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         OutputFormat output = format.resolve();
         Shape shape = shapeOptions.shape();
-        if (shape.policy() != PrecisionPolicy.FP32) {
-            throw new InvalidInputException(ShapeOptions.POLICY + " " + shape.policy().cliName() + " is predicted"
-                    + " (predict, diff) but not executed yet: train stores float32 only (allowed: fp32)");
-        }
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "
                     + steps);
         }
         MatmulBackend matmuls = MatmulBackend.of(backend,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());
-        long needed = CompleteAccounting.predict(shape).memory().totalBytes();
+        long needed = TrainRun.predictedHeapBytes(shape);
         long available = Runtime.getRuntime().maxMemory();
         if (needed > available) {
             throw new InvalidInputException(String.format(Locale.ROOT, "this shape needs %,d bytes of buffers"

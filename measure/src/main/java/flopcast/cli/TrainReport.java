@@ -3,6 +3,7 @@ package flopcast.cli;
 import static flopcast.cli.NumberText.grouped;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.measure.MatmulBackend;
 import flopcast.measure.TrainRun;
 import java.math.BigInteger;
@@ -30,6 +31,7 @@ final class TrainReport {
         root.put("counted_equals_predicted", report.countsEqual());
         ObjectNode heap = root.putObject("heap_bytes");
         heap.put("predicted", report.predictedHeapBytes());
+        heap.put("working_copies", Math.multiplyExact(report.predicted().workingCopyFloats(), 4L));
         heap.put("measured_live", report.measuredLiveBytes());
         heap.put("ratio", report.heapRatio());
         root.put("allocated_bytes_per_step", report.allocatedBytesPerStep());
@@ -47,12 +49,14 @@ final class TrainReport {
         node.put("optimizer_flops", counts.optimizerFlops());
         node.put("parameters", counts.parameters());
         node.put("activation_floats", counts.activationFloats());
+        node.put("working_copy_floats", counts.workingCopyFloats());
         return node;
     }
 
     static String table(TrainRun.Report report, long seed, MatmulBackend backend) {
         StringBuilder text = new StringBuilder();
-        text.append("flopcast train: ").append(report.steps()).append(" steps of the complete model, float32, matmuls on ")
+        text.append("flopcast train: ").append(report.steps()).append(" steps of the complete model, ")
+                .append(precision(report)).append(", matmuls on ")
                 .append(backend.name()).append(", ").append(backend.threads()).append(backend.threads() == 1
                         ? " thread" : " threads").append(", seed ").append(seed).append('\n');
         text.append("shape: ").append(report.shape().describe()).append("\n\n");
@@ -70,10 +74,20 @@ final class TrainReport {
         row(table, "parameters", BigInteger.valueOf(c.parameters()), BigInteger.valueOf(p.parameters()));
         row(table, "kept activation floats", BigInteger.valueOf(c.activationFloats()),
                 BigInteger.valueOf(p.activationFloats()));
+        if (p.workingCopyFloats() > 0 || c.workingCopyFloats() > 0) {
+            row(table, "float32 working copies", BigInteger.valueOf(c.workingCopyFloats()),
+                    BigInteger.valueOf(p.workingCopyFloats()));
+        }
         text.append(table.render()).append('\n');
-        text.append(String.format(Locale.ROOT, "heap               %s bytes live (GC.class_histogram, float[] and int[])"
-                + " vs %s predicted: ratio %.4f%n", grouped(report.measuredLiveBytes()),
+        text.append(String.format(Locale.ROOT, "heap               %s bytes live (GC.class_histogram, float[], int[]"
+                + " and short[]) vs %s predicted: ratio %.4f%n", grouped(report.measuredLiveBytes()),
                 grouped(report.predictedHeapBytes()), report.heapRatio()));
+        if (p.workingCopyFloats() > 0) {
+            text.append(String.format(Locale.ROOT, "                   (predicted: %s bytes a device holds, plus %s of"
+                    + " float32 working copies the CPU model widens bfloat16 into)%n",
+                    grouped(report.predictedHeapBytes() - 4 * p.workingCopyFloats()),
+                    grouped(4 * p.workingCopyFloats())));
+        }
         String which = report.steps() > 1 ? " of steps 2.." + report.steps() : " of the only step";
         text.append(String.format(Locale.ROOT,
                 "allocated per step %s bytes, every thread (%.4f%% of predicted; median%s)%n",
@@ -83,6 +97,13 @@ final class TrainReport {
         text.append(String.format(Locale.ROOT, "loss               %.4f first, %.4f last (ln V = %.4f)%n",
                 report.firstLoss(), report.lastLoss(), Math.log(report.shape().vocabSize())));
         return text.toString();
+    }
+
+    /** fp32, or the bf16 policy and what it stores. */
+    private static String precision(TrainRun.Report report) {
+        PrecisionPolicy policy = report.shape().policy();
+        return policy == PrecisionPolicy.FP32 ? "float32"
+                : policy.cliName() + " (bfloat16 storage, float32 arithmetic)";
     }
 
     private static void row(TextTable table, String name, BigInteger counted, BigInteger predicted) {

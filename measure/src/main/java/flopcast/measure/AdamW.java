@@ -6,8 +6,10 @@ import flopcast.analytic.AdamWFlops;
  * AdamW as torch.optim.AdamW defines it: decoupled weight decay p *= 1 - lr*wd, moments
  * m = beta1*m + (1 - beta1)*g and v = beta2*v + (1 - beta2)*g^2, bias corrections, and
  * p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps). Weight decay applies to every
- * parameter, as torch does for the parameters it is given. Counted at the costs per parameter and
- * per step {@link AdamWFlops} declares.
+ * parameter, as torch does for the parameters it is given. Under a mixed policy it updates the
+ * float32 master copy and rounds it into the bfloat16 weights; under pure bf16 it widens the
+ * weights, gradient and moments, updates them in float32 and rounds them back. Counted at the
+ * costs per parameter and per step {@link AdamWFlops} declares.
  */
 public final class AdamW {
     /** Parameters below which a part is not worth a thread. */
@@ -57,11 +59,22 @@ public final class AdamW {
         long flops = AdamWFlops.PER_STEP;
         for (int t = 0; t < parameters.size(); t++) {
             Parameter parameter = parameters.get(t);
-            flops += ops.workers().split(parameter.value.data.length, GRAIN, 1, (part, from, to) -> {
-                kernels.adamW(parameter.value.data, parameter.grad.data, parameter.m.data, parameter.v.data, from,
-                        to, constants);
+            // the float32 values updated: the master copy where the policy keeps one, else the weights
+            StoredTensor updated = parameter.master != null ? parameter.master : parameter.value;
+            float[] p = updated.load().data;
+            float[] g = parameter.grad.load().data;
+            float[] m = parameter.m.load().data;
+            float[] v = parameter.v.load().data;
+            flops += ops.workers().split(parameter.size(), GRAIN, 1, (part, from, to) -> {
+                kernels.adamW(p, g, m, v, from, to, constants);
                 return AdamWFlops.PER_PARAMETER * (to - from);
             });
+            updated.store();
+            parameter.m.store();
+            parameter.v.store();
+            if (parameter.master != null) {
+                parameter.value.setValues(p);
+            }
         }
         ops.counter().optimizer(flops);
     }

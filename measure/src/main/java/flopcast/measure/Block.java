@@ -63,14 +63,14 @@ final class Block {
     /** True under full recomputation: only the input is kept, the rest rerun in backward. */
     private final boolean recomputes;
 
-    private final FMatrixRMaj residualGradient;
-    private final FMatrixRMaj normGradient;
-    private final FMatrixRMaj attentionOutGradient;
-    private final FMatrixRMaj queryGradient;
-    private final FMatrixRMaj keyGradient;
-    private final FMatrixRMaj valueGradient;
-    private final FMatrixRMaj productGradient;
-    private final FMatrixRMaj w3OutGradient;
+    private final StoredTensor residualGradient;
+    private final StoredTensor normGradient;
+    private final StoredTensor attentionOutGradient;
+    private final StoredTensor queryGradient;
+    private final StoredTensor keyGradient;
+    private final StoredTensor valueGradient;
+    private final StoredTensor productGradient;
+    private final StoredTensor w3OutGradient;
 
     /** The ops every block shares; each is stateless but for the attention's scratch. */
     record Ops(RmsNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
@@ -125,27 +125,64 @@ final class Block {
         return out;
     }
 
+    /**
+     * Every op reads its operands' stored values (widened from bfloat16 under a bf16 policy) and
+     * rounds what it wrote back into storage ({@link StoredTensor}), so the next op, and the
+     * backward pass, read what a bf16 run stores; under float32 the loads and stores are the
+     * buffers themselves and cost nothing.
+     */
     void forward() {
-        FMatrixRMaj x = input.matrix();
-        shared.norm().forward(x, attentionGain.value, attentionNormOut.matrix(), attentionRms.matrix());
-        FMatrixRMaj h1 = attentionNormOut.matrix();
-        shared.query().forward(h1, query.value, queries.matrix());
-        shared.key().forward(h1, key.value, keys.matrix());
-        shared.value().forward(h1, value.value, values.matrix());
-        shared.attention().forward(queries.matrix(), keys.matrix(), values.matrix(),
+        shared.norm().forward(input.use(), attentionGain.value.load(), attentionNormOut.matrix(),
+                attentionRms.matrix());
+        attentionNormOut.store();
+        attentionRms.store();
+        project(shared.query(), attentionNormOut, query, queries);
+        project(shared.key(), attentionNormOut, key, keys);
+        project(shared.value(), attentionNormOut, value, values);
+        shared.attention().forward(queries.use(), keys.use(), values.use(),
                 probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
                 attentionOut.matrix());
-        shared.output().forward(attentionOut.matrix(), output.value, middle.matrix());
-        ops.addEquals(Component.OUTPUT_PROJECTION, middle.matrix(), x);
+        if (probabilities != null) {
+            probabilities.store();
+        }
+        if (logSumExp != null) {
+            logSumExp.store();
+        }
+        attentionOut.store();
+        project(shared.output(), attentionOut, output, middle);
+        ops.addEquals(Component.OUTPUT_PROJECTION, middle.use(), input.use());
+        middle.store();
 
-        FMatrixRMaj xMid = middle.matrix();
-        shared.norm().forward(xMid, ffnGain.value, ffnNormOut.matrix(), ffnRms.matrix());
-        FMatrixRMaj h2 = ffnNormOut.matrix();
-        shared.w1().forward(h2, w1.value, w1Out.matrix());
-        shared.w3().forward(h2, w3.value, w3Out.matrix());
-        shared.swiGlu().forward(w1Out.matrix(), w3Out.matrix(), silu.matrix(), product.matrix());
-        shared.w2().forward(product.matrix(), w2.value, out.matrix());
-        ops.addEquals(Component.FFN_W2, out.matrix(), xMid);
+        shared.norm().forward(middle.use(), ffnGain.value.load(), ffnNormOut.matrix(), ffnRms.matrix());
+        ffnNormOut.store();
+        ffnRms.store();
+        project(shared.w1(), ffnNormOut, w1, w1Out);
+        project(shared.w3(), ffnNormOut, w3, w3Out);
+        shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
+        silu.store();
+        product.store();
+        project(shared.w2(), product, w2, out);
+        ops.addEquals(Component.FFN_W2, out.use(), middle.use());
+        out.store();
+    }
+
+    /** y = x W into a kept tensor, rounded into its storage. */
+    private static void project(Linear linear, KeptTensor x, Parameter weight, KeptTensor y) {
+        linear.forward(x.use(), weight.value.load(), y.matrix());
+        y.store();
+    }
+
+    /** dx = dy W^T (or dx += dy W^T) into a workspace gradient, rounded into its storage. */
+    private static void inputGradient(Linear linear, StoredTensor dy, Parameter weight, StoredTensor dx,
+            boolean accumulate) {
+        linear.backwardInput(dy.load(), weight.value.load(), accumulate ? dx.load() : dx.open(), accumulate);
+        dx.store();
+    }
+
+    /** dW += x^T dy into the weight's gradient, rounded into its storage. */
+    private void weightGradient(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight) {
+        linear.backwardWeight(x.read(counter), dy.load(), weight.grad.load());
+        weight.grad.store();
     }
 
     /**
@@ -158,35 +195,43 @@ final class Block {
             forward();
             counter.pass(FlopCounter.Pass.BACKWARD);
         }
-        FMatrixRMaj dx = residualGradient;
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
-        shared.w2().backwardInput(dx, w2.value, productGradient, false);
-        shared.w2().backwardWeight(product.read(counter), dx, w2.grad);
-        shared.swiGlu().backward(productGradient, w1Out.read(counter), w3Out.read(counter), silu.read(counter),
-                w3OutGradient);
-        FMatrixRMaj h2 = ffnNormOut.read(counter);
-        shared.w1().backwardInput(productGradient, w1.value, normGradient, false);
-        shared.w1().backwardWeight(h2, productGradient, w1.grad);
-        shared.w3().backwardInput(w3OutGradient, w3.value, normGradient, true);
-        shared.w3().backwardWeight(h2, w3OutGradient, w3.grad);
-        shared.norm().backward(normGradient, middle.read(counter), ffnGain.value, ffnRms.read(counter), dx,
-                ffnGain.grad);
+        inputGradient(shared.w2(), residualGradient, w2, productGradient, false);
+        weightGradient(shared.w2(), product, residualGradient, w2);
+        shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter), silu.read(counter),
+                w3OutGradient.open());
+        productGradient.store();
+        w3OutGradient.store();
+        inputGradient(shared.w1(), productGradient, w1, normGradient, false);
+        weightGradient(shared.w1(), ffnNormOut, productGradient, w1);
+        inputGradient(shared.w3(), w3OutGradient, w3, normGradient, true);
+        weightGradient(shared.w3(), ffnNormOut, w3OutGradient, w3);
+        normBackward(middle, ffnGain, ffnRms);
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
-        shared.output().backwardInput(dx, output.value, attentionOutGradient, false);
-        shared.output().backwardWeight(attentionOut.read(counter), dx, output.grad);
-        shared.attention().backward(attentionOutGradient, queries.read(counter), keys.read(counter),
+        inputGradient(shared.output(), residualGradient, output, attentionOutGradient, false);
+        weightGradient(shared.output(), attentionOut, residualGradient, output);
+        shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
-                logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient,
-                keyGradient, valueGradient);
-        FMatrixRMaj h1 = attentionNormOut.read(counter);
-        shared.query().backwardInput(queryGradient, query.value, normGradient, false);
-        shared.query().backwardWeight(h1, queryGradient, query.grad);
-        shared.key().backwardInput(keyGradient, key.value, normGradient, true);
-        shared.key().backwardWeight(h1, keyGradient, key.grad);
-        shared.value().backwardInput(valueGradient, value.value, normGradient, true);
-        shared.value().backwardWeight(h1, valueGradient, value.grad);
-        shared.norm().backward(normGradient, input.read(counter), attentionGain.value, attentionRms.read(counter), dx,
-                attentionGain.grad);
+                logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient.open(),
+                keyGradient.open(), valueGradient.open());
+        queryGradient.store();
+        keyGradient.store();
+        valueGradient.store();
+        inputGradient(shared.query(), queryGradient, query, normGradient, false);
+        weightGradient(shared.query(), attentionNormOut, queryGradient, query);
+        inputGradient(shared.key(), keyGradient, key, normGradient, true);
+        weightGradient(shared.key(), attentionNormOut, keyGradient, key);
+        inputGradient(shared.value(), valueGradient, value, normGradient, true);
+        weightGradient(shared.value(), attentionNormOut, valueGradient, value);
+        normBackward(input, attentionGain, attentionRms);
+    }
+
+    /** RMSNorm's backward into d(x) (added to the residual gradient) and the gain's gradient. */
+    private void normBackward(KeptTensor x, Parameter gain, KeptTensor rms) {
+        shared.norm().backward(normGradient.load(), x.read(counter), gain.value.load(), rms.read(counter),
+                residualGradient.load(), gain.grad.load());
+        residualGradient.store();
+        gain.grad.store();
     }
 }

@@ -1,6 +1,7 @@
 package flopcast.measure;
 
 import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.DataType;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
@@ -24,6 +25,11 @@ final class CausalAttention {
     /** h / h_kv: the query heads of one group. */
     private final int group;
     private final int headDim;
+    /**
+     * True under a bf16 policy: eager's probabilities are a bfloat16 tensor, rounded before P V
+     * reads them, whether kept or recomputed (selective), so both read the same values.
+     */
+    private final boolean bfloat16Probabilities;
     /** The B*h pairs split across the backend's threads, one scratch per part. */
     private final HeadParts parts;
     private final HeadScratch[] scratch;
@@ -82,12 +88,13 @@ final class CausalAttention {
         this.kvHeads = Math.toIntExact(shape.kvHeads());
         this.group = Math.toIntExact(shape.queriesPerKvHead());
         this.headDim = Math.toIntExact(shape.headDim());
+        this.bfloat16Probabilities = shape.policy().activationType() == DataType.BFLOAT16;
         this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
             scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
                     shape.recompute() == Recompute.SELECTIVE,
-                    part == 0 ? buffers::workspace : row -> TensorAllocation.matrix(row, shape));
+                    part == 0 ? buffers::scratch : row -> TensorAllocation.matrix(row, shape));
         }
     }
 
@@ -109,8 +116,7 @@ final class CausalAttention {
                     s.flash.forward(s.query, s.key, s.value, s.output, lse, logSumExp == null ? 0 : row(b, h));
                 } else {
                     FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
-                    s.scores.forward(s.query, s.key, p);
-                    s.softmax.forward(p);
+                    probabilities(s, p);
                     s.weightedSum.forward(p, s.value, s.output);
                 }
                 scatter(s.output, b, h, out);
@@ -153,8 +159,7 @@ final class CausalAttention {
             // selective recomputation: the attention core again, its matmul counted as recompute
             p = s.probabilities;
             s.counter.pass(FlopCounter.Pass.RECOMPUTE);
-            s.scores.forward(s.query, s.key, p);
-            s.softmax.forward(p);
+            probabilities(s, p);
             s.counter.pass(FlopCounter.Pass.BACKWARD);
         } else {
             p = probabilities[b * heads + h];
@@ -162,6 +167,15 @@ final class CausalAttention {
         s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
         s.softmax.backward(p, s.probabilityGradient);
         s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient, accumulate);
+    }
+
+    /** p = softmax(masked Q K^T / sqrt(d_k)) of the gathered head, rounded to bfloat16 under a bf16 policy. */
+    private void probabilities(HeadScratch s, FMatrixRMaj p) {
+        s.scores.forward(s.query, s.key, p);
+        s.softmax.forward(p);
+        if (bfloat16Probabilities) {
+            BFloat16.roundInPlace(p.data);
+        }
     }
 
     /** One head's flash backward, its Q, K, V and dO gathered; the log-sum-exp recomputed where not kept. */

@@ -1,52 +1,62 @@
 package flopcast.measure;
 
-import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * One instance of a kept activation. The forward pass writes it through {@link #matrix()}; the
- * backward pass reads it through {@link #read}, which records its floats in the counter the first
- * time in a step, so the counted kept floats are exactly the kept tensors the backward pass used.
- * A recomputation buffer (full recomputation: one block's worth, rewritten block by block) is read
- * the same way but records nothing: it is workspace, not kept.
+ * One instance of a kept activation, stored in its row's type ({@link StoredTensor}). The forward
+ * pass writes it through {@link #matrix()} and rounds what it wrote into storage with
+ * {@link #store()}; a later forward op reads it through {@link #use()}; the backward pass reads it
+ * through {@link #read}, which records its elements in the counter the first time in a step, so
+ * the counted kept floats are exactly the kept tensors the backward pass used. A recomputation
+ * buffer (full recomputation: one block's worth, rewritten block by block) is read the same way
+ * but records nothing: it is workspace, not kept.
  */
 public final class KeptTensor {
     private final KeptActivation row;
-    private final FMatrixRMaj[] matrices;
+    private final StoredTensor stored;
     private final int[] ints;
-    private final long floats;
     private final boolean recomputeBuffer;
     private boolean readThisStep;
 
-    KeptTensor(KeptActivation row, FMatrixRMaj[] matrices, int[] ints) {
-        this(row, matrices, ints, false);
+    /** A float tensor. */
+    KeptTensor(KeptActivation row, StoredTensor stored, boolean recomputeBuffer) {
+        this.row = row;
+        this.stored = stored;
+        this.ints = null;
+        this.recomputeBuffer = recomputeBuffer;
     }
 
-    KeptTensor(KeptActivation row, FMatrixRMaj[] matrices, int[] ints, boolean recomputeBuffer) {
+    /** An int32 tensor. */
+    KeptTensor(KeptActivation row, int[] ints) {
         this.row = row;
-        this.recomputeBuffer = recomputeBuffer;
-        this.matrices = matrices;
+        this.stored = null;
         this.ints = ints;
-        long count = 0;
-        for (FMatrixRMaj matrix : matrices) {
-            count += matrix.getNumElements();
-        }
-        this.floats = count;
+        this.recomputeBuffer = false;
     }
 
     public KeptActivation row() {
         return row;
     }
 
-    /** For the writer: the tensor's one matrix. */
+    /** For the writer: the tensor's one matrix, to be written whole, then {@link #store()}. */
     FMatrixRMaj matrix() {
-        return matrices[0];
+        return stored.open();
     }
 
-    /** For the writer: all of a 4-axis tensor's matrices. */
+    /** For the writer: all of a 4-axis tensor's matrices, to be written whole, then {@link #store()}. */
     FMatrixRMaj[] matrices() {
-        return matrices;
+        return stored.openAll();
+    }
+
+    /** For the writer: rounds what it wrote into the tensor's storage (nothing to do under float32). */
+    void store() {
+        stored.store();
+    }
+
+    /** For a later op of the forward pass: the one matrix's stored values. */
+    FMatrixRMaj use() {
+        return stored.load();
     }
 
     /** For the writer: an int32 tensor's values. */
@@ -54,16 +64,16 @@ public final class KeptTensor {
         return ints;
     }
 
-    /** For the backward pass: the one matrix, recorded as read. */
+    /** For the backward pass: the one matrix's stored values, recorded as read. */
     FMatrixRMaj read(FlopCounter counter) {
         record(counter);
-        return matrices[0];
+        return stored.load();
     }
 
-    /** For the backward pass: every matrix, recorded as read. */
+    /** For the backward pass: every matrix's stored values, recorded as read. */
     FMatrixRMaj[] readAll(FlopCounter counter) {
         record(counter);
-        return matrices;
+        return stored.loadAll();
     }
 
     void startStep() {
@@ -71,8 +81,8 @@ public final class KeptTensor {
     }
 
     private void record(FlopCounter counter) {
-        if (!readThisStep && !recomputeBuffer && row.dataType() == DataType.FLOAT32) {
-            counter.keptRead(row, floats);
+        if (!readThisStep && !recomputeBuffer) {
+            counter.keptRead(row, stored.elements());
         }
         readThisStep = true;
     }

@@ -1,9 +1,11 @@
 package flopcast.measure;
 
 import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
+import flopcast.analytic.WorkingCopies;
 import java.lang.ref.Reference;
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -25,11 +27,12 @@ public final class TrainRun {
      * @param elementwiseFlops    elementwise FLOPs of one step
      * @param optimizerFlops      AdamW FLOPs of one step
      * @param parameters          parameters
-     * @param activationFloats    kept float32 activations
+     * @param activationFloats    kept activation elements (float32 or bfloat16; the int32 ids and targets excluded)
+     * @param workingCopyFloats   float32 working copies of bfloat16 tensors ({@link WorkingCopies}; 0 under fp32)
      */
     public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops,
             BigInteger recomputeMatmulFlops, BigInteger elementwiseFlops, BigInteger optimizerFlops, long parameters,
-            long activationFloats) {
+            long activationFloats, long workingCopyFloats) {
 
         /** Model FLOPs: forward plus backward matmuls (MFU). */
         public BigInteger modelFlops() {
@@ -49,8 +52,9 @@ public final class TrainRun {
      * @param lastLoss               loss of the last step
      * @param counted                what the last step executed, counted at each call
      * @param predicted              what the complete accounting predicts
-     * @param predictedHeapBytes     parameters, gradients, m, v, activations and workspace, predicted
-     * @param measuredLiveBytes      live float[] and int[] bytes the model added to the heap
+     * @param predictedHeapBytes     parameters, gradients, master weights, m, v, activations, workspace and the
+     *                               working copies, predicted ({@link #predictedHeapBytes(Shape)})
+     * @param measuredLiveBytes      live float[], int[] and short[] bytes the model added to the heap
      * @param allocatedBytesPerStep  median bytes allocated by the steps after the first, on every thread (the
      *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
@@ -65,6 +69,14 @@ public final class TrainRun {
         public boolean countsEqual() {
             return counted.equals(predicted);
         }
+    }
+
+    /**
+     * The heap the executed model's buffers take: the complete accounting's memory (what a device
+     * holds) plus the float32 working copies the CPU model widens bfloat16 tensors into.
+     */
+    public static long predictedHeapBytes(Shape shape) {
+        return Math.addExact(CompleteAccounting.predict(shape).memory().totalBytes(), WorkingCopies.bytes(shape));
     }
 
     public static Report run(Shape shape, int steps, long seed) {
@@ -105,15 +117,16 @@ public final class TrainRun {
         Counts counted = new Counts(BigInteger.valueOf(counter.forwardMatmulFlops()),
                 BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.recomputeMatmulFlops()),
                 BigInteger.valueOf(counter.elementwiseFlops()),
-                BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), counter.keptFloatsRead());
+                BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), counter.keptFloatsRead(),
+                model.workingCopyFloats());
         Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
                 prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
-                KeptActivation.totalFloats(shape));
+                KeptActivation.totalFloats(shape), WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
         int warm = steps > 1 ? 1 : 0;
         // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
         // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
         long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
-        return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, prediction.memory().totalBytes(),
+        return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
                 measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9);
     }
 

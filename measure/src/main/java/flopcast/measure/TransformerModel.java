@@ -5,16 +5,16 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * The seed's model, trained for real in float32: token embedding, L pre-norm blocks (causal
+ * The seed's model, trained for real: token embedding, L pre-norm blocks (causal
  * multi-head or grouped-query attention, SwiGLU FFN), final RMSNorm, LM head (its own weight, or
  * the token embedding's transpose where the shape ties them), mean cross-entropy over next tokens,
- * AdamW. Every buffer comes from the analytic tables ({@link ModelBuffers}); nothing is allocated
+ * AdamW. It computes in float32; under a bf16 policy it stores the tensors the policy gives
+ * bfloat16 as 16-bit values and widens them for each op ({@link StoredTensor}). Every buffer comes from the analytic tables ({@link ModelBuffers}); nothing is allocated
  * per step. FLOPs and kept reads are recorded in the counter given.
  */
 public final class TransformerModel {
@@ -41,8 +41,8 @@ public final class TransformerModel {
     private final KeptTensor finalRms;
     private final KeptTensor finalOut;
     private final KeptTensor logitProbabilities;
-    private final FMatrixRMaj residualGradient;
-    private final FMatrixRMaj normGradient;
+    private final StoredTensor residualGradient;
+    private final StoredTensor normGradient;
 
     /** The model at {@code shape} on EJML, one thread, initialized from {@code seed}. */
     public TransformerModel(Shape shape, long seed, FlopCounter counter) {
@@ -68,7 +68,8 @@ public final class TransformerModel {
         this.embedding = new Embedding(ops);
         this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
         this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);
-        this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT));
+        // the row losses go to the norm-output gradient's float32 matrix (its working copy under bf16)
+        this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT).open());
         this.optimizer = new AdamW(ops, hyperparameters);
         Block.Ops shared = new Block.Ops(new RmsNorm(ops, Component.RMSNORM),
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
@@ -97,15 +98,16 @@ public final class TransformerModel {
         initialize(seed);
     }
 
-    /** Weights N(0, 0.02), gains 1, moments 0. */
+    /** Weights N(0, 0.02), gains 1, moments 0; under a mixed policy the master copy exact, the weights rounded. */
     private void initialize(long seed) {
         Random random = new Random(seed);
         for (Parameter parameter : buffers.parameters()) {
-            float[] values = parameter.value.data;
+            float[] values = new float[parameter.size()];
             boolean gain = parameter.row().dims().size() == 1;
             for (int i = 0; i < values.length; i++) {
                 values[i] = gain ? 1f : (float) (random.nextGaussian() * INIT_STD);
             }
+            parameter.setWeights(values);
         }
     }
 
@@ -132,44 +134,61 @@ public final class TransformerModel {
         buffers.startStep();
         System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
         System.arraycopy(nextTokens, 0, targets.ints(), 0, n);
-        embedding.forward(tokenIds.ints(), embeddingTable.value, embeddingOut.matrix());
+        embedding.forward(tokenIds.ints(), embeddingTable.value.load(), embeddingOut.matrix());
+        embeddingOut.store();
         for (Block block : blocks) {
             block.forward();
         }
         KeptTensor last = blocks[blocks.length - 1].output();
-        finalNorm.forward(last.matrix(), finalGain.value, finalOut.matrix(), finalRms.matrix());
+        finalNorm.forward(last.use(), finalGain.value.load(), finalOut.matrix(), finalRms.matrix());
+        finalOut.store();
+        finalRms.store();
+        // the logits are softmaxed where the head wrote them, and stored (rounded) as probabilities
+        FMatrixRMaj logits = logitProbabilities.matrix();
         if (lmHeadWeight == null) {
-            lmHead.forwardTransposed(finalOut.matrix(), embeddingTable.value, logitProbabilities.matrix());
+            lmHead.forwardTransposed(finalOut.use(), embeddingTable.value.load(), logits);
         } else {
-            lmHead.forward(finalOut.matrix(), lmHeadWeight.value, logitProbabilities.matrix());
+            lmHead.forward(finalOut.use(), lmHeadWeight.value.load(), logits);
         }
-        return crossEntropy.forward(logitProbabilities.matrix(), targets.ints());
+        float loss = crossEntropy.forward(logits, targets.ints());
+        logitProbabilities.store();
+        return loss;
     }
 
     /** Backward pass: every parameter's gradient of the last forward's loss. */
     public void backward() {
         counter.pass(FlopCounter.Pass.BACKWARD);
         for (Parameter parameter : buffers.parameters()) {
-            Arrays.fill(parameter.grad.data, 0f);
+            parameter.grad.zero();
         }
-        FMatrixRMaj dLogits = logitProbabilities.read(counter);
-        crossEntropy.backward(dLogits, targets.ints());
+        crossEntropy.backward(logitProbabilities.read(counter), targets.ints());
+        logitProbabilities.store();
         if (lmHeadWeight == null) {
             // tied: the head's gradient goes into the embedding's, where the scatter-add joins it
-            lmHead.backwardInputTransposed(dLogits, embeddingTable.value, normGradient);
-            lmHead.backwardWeightTransposed(finalOut.read(counter), dLogits, embeddingTable.grad);
+            lmHead.backwardInputTransposed(logitProbabilities.read(counter), embeddingTable.value.load(),
+                    normGradient.open());
+            normGradient.store();
+            lmHead.backwardWeightTransposed(finalOut.read(counter), logitProbabilities.read(counter),
+                    embeddingTable.grad.load());
+            embeddingTable.grad.store();
         } else {
-            lmHead.backwardInput(dLogits, lmHeadWeight.value, normGradient, false);
-            lmHead.backwardWeight(finalOut.read(counter), dLogits, lmHeadWeight.grad);
+            lmHead.backwardInput(logitProbabilities.read(counter), lmHeadWeight.value.load(), normGradient.open(),
+                    false);
+            normGradient.store();
+            lmHead.backwardWeight(finalOut.read(counter), logitProbabilities.read(counter), lmHeadWeight.grad.load());
+            lmHeadWeight.grad.store();
         }
-        Arrays.fill(residualGradient.data, 0f);
+        residualGradient.zero();
         KeptTensor last = blocks[blocks.length - 1].output();
-        finalNorm.backward(normGradient, last.read(counter), finalGain.value, finalRms.read(counter),
-                residualGradient, finalGain.grad);
+        finalNorm.backward(normGradient.load(), last.read(counter), finalGain.value.load(), finalRms.read(counter),
+                residualGradient.load(), finalGain.grad.load());
+        residualGradient.store();
+        finalGain.grad.store();
         for (int layer = blocks.length - 1; layer >= 0; layer--) {
             blocks[layer].backward();
         }
-        embedding.backward(tokenIds.ints(), residualGradient, embeddingTable.grad);
+        embedding.backward(tokenIds.ints(), residualGradient.load(), embeddingTable.grad.load());
+        embeddingTable.grad.store();
     }
 
     public void optimizerStep() {
@@ -179,6 +198,11 @@ public final class TransformerModel {
     /** Every parameter instance, in table order. */
     public List<Parameter> parameters() {
         return buffers.parameters();
+    }
+
+    /** Float32 elements of the working copies the model holds under a bf16 policy (0 under fp32). */
+    public long workingCopyFloats() {
+        return buffers.workingCopyFloats();
     }
 
     /** Parameters as allocated: the sum of the parameter arrays' lengths. */

@@ -22,12 +22,13 @@ class TrainCommandTest {
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
         List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "recompute_matmul_flops",
                 "hardware_flops", "elementwise_flops",
-                "optimizer_flops", "parameters", "activation_floats");
+                "optimizer_flops", "parameters", "activation_floats", "working_copy_floats");
         assertEquals(counts, PredictCommandTest.keys(json.get("counted")));
         assertEquals(counts, PredictCommandTest.keys(json.get("predicted")));
         assertEquals(json.get("predicted"), json.get("counted"));
         assertTrue(json.get("counted_equals_predicted").asBoolean());
-        assertEquals(List.of("predicted", "measured_live", "ratio"), PredictCommandTest.keys(json.get("heap_bytes")));
+        assertEquals(List.of("predicted", "working_copies", "measured_live", "ratio"),
+                PredictCommandTest.keys(json.get("heap_bytes")));
         assertEquals(3, json.get("steps").asInt());
     }
 
@@ -53,6 +54,24 @@ class TrainCommandTest {
         assertTrue(json.get("counted_equals_predicted").asBoolean());
         // P = V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d = 156 + 2*(288 + 96 + 720 + 24) + 12
         assertEquals(156 + 2 * (288 + 96 + 720 + 24) + 12, json.get("counted").get("parameters").asLong());
+    }
+
+    /**
+     * bf16 mixed precision with flash attention, selective recomputation, GQA and a tied head: every
+     * count equal, the working copies counted beside the prediction and their bytes in the heap.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void bf16MixedCountsAsPredicted(String backend) throws Exception {
+        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
+                "--d-model", "12", "--heads", "6", "--kv-heads", "2", "--tie-embeddings", "--d-ff", "20", "--batch",
+                "2", "--steps", "2", "--precision-policy", "bf16-mixed", "--attention", "flash", "--recompute",
+                "selective", "--backend", backend, "--threads", "2", "--format", "json");
+        assertEquals("bf16-mixed", json.get("settings").get("precision_policy").asText());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        long copies = json.get("counted").get("working_copy_floats").asLong();
+        assertTrue(copies > 0, "bfloat16 tensors have float32 working copies");
+        assertEquals(4 * copies, json.get("heap_bytes").get("working_copies").asLong());
     }
 
     @Test

@@ -14,6 +14,7 @@ import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
+import flopcast.analytic.WorkingCopies;
 import flopcast.analytic.Shape;
 import java.math.BigInteger;
 import java.util.Random;
@@ -49,7 +50,13 @@ class CountingTest {
                 flash(new Shape(13, 5, 2, 12, 3, 20, 2), Recompute.NONE),        // flash, one tile
                 flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.NONE), // two tiles
                 flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
-                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE));
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE),
+                new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED),   // bfloat16 storage
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS),                   // float32 gradients
+                recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL).withPolicy(PrecisionPolicy.BF16),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */
@@ -78,6 +85,7 @@ class CountingTest {
         assertEquals(predicted.flops().optimizer(), big(counted.counter.optimizerFlops()), "optimizer");
         assertEquals(predicted.parameters(), counted.model.parameterCount(), "parameters");
         assertEquals(KeptActivation.totalFloats(shape), counted.counter.keptFloatsRead(), "kept activation floats");
+        assertEquals(WorkingCopies.bytes(shape) / 4, counted.model.workingCopyFloats(), "float32 working copies");
     }
 
     /** The vector backend runs other matmul code; the facade counts the same FLOPs from the same calls. */

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class HeapMeterTest {
     @Test
-    void parsesTheFloatAndIntArrayRowsOfAHistogram() {
+    void parsesTheFloatIntAndShortArrayRowsOfAHistogram() {
         String histogram = """
                  num     #instances         #bytes  class name (module)
                 -------------------------------------------------------
@@ -15,9 +15,10 @@ class HeapMeterTest {
                    2:          3000         480000  [B (java.base@17.0.15)
                    3:             4           1040  [I (java.base@17.0.15)
                    4:             2             64  [[F (java.base@17.0.15)
-                Total          3018      134699024
+                   5:             3           2096  [S (java.base@17.0.15)
+                Total          3021      134701120
                 """;
-        assertEquals(134_217_920L + 1_040L, HeapMeter.arrayBytes(histogram));
+        assertEquals(134_217_920L + 1_040L + 2_096L, HeapMeter.arrayBytes(histogram));
     }
 
     /** A 64 MiB float[] is counted to the byte plus its 16-byte header: no G1 region rounding. */
