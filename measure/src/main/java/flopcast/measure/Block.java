@@ -172,15 +172,14 @@ final class Block {
         y.store();
     }
 
-    /** dx = dy W^T (or dx += dy W^T) into a workspace gradient, rounded into its storage. */
-    private static void inputGradient(Linear linear, StoredTensor dy, Parameter weight, StoredTensor dx,
+    /**
+     * Differentiates y = x W: dx = dy W^T (or dx += dy W^T) into a workspace gradient and
+     * dW += x^T dy into the weight's gradient, each rounded into its storage.
+     */
+    private void projectionBackward(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight, StoredTensor dx,
             boolean accumulate) {
         linear.backwardInput(dy.load(), weight.value.load(), accumulate ? dx.load() : dx.open(), accumulate);
         dx.store();
-    }
-
-    /** dW += x^T dy into the weight's gradient, rounded into its storage. */
-    private void weightGradient(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight) {
         linear.backwardWeight(x.read(counter), dy.load(), weight.grad.load());
         weight.grad.store();
     }
@@ -196,21 +195,17 @@ final class Block {
             counter.pass(FlopCounter.Pass.BACKWARD);
         }
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
-        inputGradient(shared.w2(), residualGradient, w2, productGradient, false);
-        weightGradient(shared.w2(), product, residualGradient, w2);
+        projectionBackward(shared.w2(), product, residualGradient, w2, productGradient, false);
         shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter), silu.read(counter),
                 w3OutGradient.open());
         productGradient.store();
         w3OutGradient.store();
-        inputGradient(shared.w1(), productGradient, w1, normGradient, false);
-        weightGradient(shared.w1(), ffnNormOut, productGradient, w1);
-        inputGradient(shared.w3(), w3OutGradient, w3, normGradient, true);
-        weightGradient(shared.w3(), ffnNormOut, w3OutGradient, w3);
+        projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, normGradient, false);
+        projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, normGradient, true);
         normBackward(middle, ffnGain, ffnRms);
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
-        inputGradient(shared.output(), residualGradient, output, attentionOutGradient, false);
-        weightGradient(shared.output(), attentionOut, residualGradient, output);
+        projectionBackward(shared.output(), attentionOut, residualGradient, output, attentionOutGradient, false);
         shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
                 logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient.open(),
@@ -218,12 +213,9 @@ final class Block {
         queryGradient.store();
         keyGradient.store();
         valueGradient.store();
-        inputGradient(shared.query(), queryGradient, query, normGradient, false);
-        weightGradient(shared.query(), attentionNormOut, queryGradient, query);
-        inputGradient(shared.key(), keyGradient, key, normGradient, true);
-        weightGradient(shared.key(), attentionNormOut, keyGradient, key);
-        inputGradient(shared.value(), valueGradient, value, normGradient, true);
-        weightGradient(shared.value(), attentionNormOut, valueGradient, value);
+        projectionBackward(shared.query(), attentionNormOut, queryGradient, query, normGradient, false);
+        projectionBackward(shared.key(), attentionNormOut, keyGradient, key, normGradient, true);
+        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, normGradient, true);
         normBackward(input, attentionGain, attentionRms);
     }
 

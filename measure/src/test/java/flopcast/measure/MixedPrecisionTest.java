@@ -1,11 +1,9 @@
 package flopcast.measure;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import flopcast.analytic.DataType;
+import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
@@ -204,23 +202,11 @@ class MixedPrecisionTest {
 
     /** Recomputation under bf16 reruns the same ops on the same stored values: gradients bit for bit those of keeping. */
     @ParameterizedTest
-    @ValueSource(strings = {"selective", "full"})
-    void recomputationStaysBitIdentical(String mode) {
-        Shape kept = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true).withPolicy(PrecisionPolicy.BF16_MIXED);
+    @CsvSource({"selective, eager", "full, eager", "selective, flash", "full, flash"})
+    void recomputationStaysBitIdentical(String mode, String kernel) {
+        Shape kept = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true).withSettings(new Settings(
+                PrecisionPolicy.BF16_MIXED, AttentionKernel.byName(kernel), Recompute.NONE));
         Shape recomputed = kept.withSettings(new Settings(kept.policy(), kept.attention(), Recompute.byName(mode)));
-        TransformerModel[] models = {new TransformerModel(kept, 9, new FlopCounter(), MatmulBackend.of("ejml", 2)),
-                new TransformerModel(recomputed, 9, new FlopCounter(), MatmulBackend.of("ejml", 2))};
-        int[][] batch = CountingTest.Counted.batch(kept, new Random(4));
-        float[] losses = new float[2];
-        for (int run = 0; run < 2; run++) {
-            losses[run] = models[run].forward(batch[0], batch[1]);
-            models[run].backward();
-        }
-        assertEquals(Float.floatToIntBits(losses[0]), Float.floatToIntBits(losses[1]), "loss");
-        for (int t = 0; t < models[0].parameters().size(); t++) {
-            assertArrayEquals(models[0].parameters().get(t).gradient(), models[1].parameters().get(t).gradient(),
-                    models[0].parameters().get(t).row().tensorName());
-        }
-        assertFalse(models[0].parameters().get(0).value.dataType() == DataType.FLOAT32);
+        TransformerModelTest.assertBitIdenticalLossAndGradients(kept, recomputed, MatmulBackend.of("ejml", 2));
     }
 }
