@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code train}: the complete model trained for real, its counts and heap beside the prediction. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Trains the complete model for real (float32, on the chosen backend and threads) on"
+        description = {"Trains the complete model for real (float32 arithmetic; bfloat16 storage under a bf16"
+                + " --precision-policy; on the chosen backend and threads) on"
                 + " sequences whose next token only the context predicts, counting every FLOP it executes and"
                 + " every kept float its backward pass reads, and measuring the live bytes its buffers hold;"
                 + " prints them beside the complete accounting's prediction.",
