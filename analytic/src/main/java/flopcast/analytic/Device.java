@@ -8,14 +8,17 @@ package flopcast.analytic;
  * datasheet's decimal GB, as the seed's "80GB" (80e9 bytes). Pinned by {@code DeviceTest}.
  */
 public enum Device {
-    A100_40GB("a100-40gb", "NVIDIA A100 SXM4 40GB", 19.5, 156, 312, 40, 1555,
-            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-40gb.json"),
-    A100_80GB("a100-80gb", "NVIDIA A100 SXM4 80GB", 19.5, 156, 312, 80, 2039,
-            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-80gb.json"),
-    H100_SXM("h100-sxm", "NVIDIA H100 SXM5 80GB", 67, 494.5, 989, 80, 3350,
-            "NVIDIA H100 datasheet; stas00/ml-engineering compute/accelerator/README.md"),
-    H200("h200", "NVIDIA H200 SXM 141GB", 67, 494.5, 989, 141, 4800,
-            "NVIDIA H200 datasheet (same compute as H100)");
+    A100_40GB("a100-40gb", "NVIDIA A100 SXM4 40GB", 19.5, 156, 312, 40, 1555, 300, 25,
+            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-40gb.json; NVIDIA DGX A100 user guide"),
+    A100_80GB("a100-80gb", "NVIDIA A100 SXM4 80GB", 19.5, 156, 312, 80, 2039, 300, 25,
+            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-80gb.json; NVIDIA DGX A100 user guide"),
+    H100_SXM("h100-sxm", "NVIDIA H100 SXM5 80GB", 67, 494.5, 989, 80, 3350, 450, 50,
+            "NVIDIA H100 datasheet; stas00/ml-engineering compute/accelerator/README.md; NVIDIA DGX H100 user guide"),
+    H200("h200", "NVIDIA H200 SXM 141GB", 67, 494.5, 989, 141, 4800, 450, 50,
+            "NVIDIA H200 datasheet (same compute and NVLink as H100); NVIDIA DGX H200 user guide");
+
+    /** GPUs that share one NVLink domain (one HGX or DGX node); more ranks than this cross the network. */
+    public static final int GPUS_PER_NODE = 8;
 
     private final String cliName;
     private final String description;
@@ -24,10 +27,13 @@ public enum Device {
     private final double bf16Teraflops;
     private final double memoryGigabytes;
     private final double bandwidthGigabytesPerSecond;
+    private final double nvlinkGigabytesPerSecond;
+    private final double networkGigabytesPerSecond;
     private final String source;
 
     Device(String cliName, String description, double fp32Teraflops, double tf32Teraflops, double bf16Teraflops,
-            double memoryGigabytes, double bandwidthGigabytesPerSecond, String source) {
+            double memoryGigabytes, double bandwidthGigabytesPerSecond, double nvlinkGigabytesPerSecond,
+            double networkGigabytesPerSecond, String source) {
         this.cliName = cliName;
         this.description = description;
         this.fp32Teraflops = fp32Teraflops;
@@ -35,6 +41,8 @@ public enum Device {
         this.bf16Teraflops = bf16Teraflops;
         this.memoryGigabytes = memoryGigabytes;
         this.bandwidthGigabytesPerSecond = bandwidthGigabytesPerSecond;
+        this.nvlinkGigabytesPerSecond = nvlinkGigabytesPerSecond;
+        this.networkGigabytesPerSecond = networkGigabytesPerSecond;
         this.source = source;
     }
 
@@ -66,6 +74,33 @@ public enum Device {
 
     public double bandwidthBytesPerSecond() {
         return bandwidthGigabytesPerSecond * 1e9;
+    }
+
+    /**
+     * NVLink bytes per second one GPU sends (one direction: half the datasheet's bidirectional 600
+     * GB/s on A100, 900 GB/s on H100 and H200; llm-analysis's intra_node_bandwidth_in_GB_per_sec).
+     */
+    public double nvlinkBytesPerSecond() {
+        return nvlinkGigabytesPerSecond * 1e9;
+    }
+
+    /**
+     * Network bytes per second one GPU sends across nodes: one InfiniBand port per GPU, HDR 200
+     * Gb/s on DGX A100 (25 GB/s), NDR 400 Gb/s on DGX H100 and H200 (50 GB/s). llm-analysis's
+     * inter_node_bandwidth_in_GB_per_sec holds 200 and 400, which are these links' Gb/s.
+     */
+    public double networkBytesPerSecond() {
+        return networkGigabytesPerSecond * 1e9;
+    }
+
+    /** What {@code ranks} data-parallel ranks send over: NVLink within one node, the network beyond. */
+    public double linkBytesPerSecond(int ranks) {
+        return ranks <= GPUS_PER_NODE ? nvlinkBytesPerSecond() : networkBytesPerSecond();
+    }
+
+    /** The link {@link #linkBytesPerSecond(int)} uses, in words. */
+    public static String linkName(int ranks) {
+        return ranks <= GPUS_PER_NODE ? "nvlink" : "network";
     }
 
     public static Device byName(String name) {

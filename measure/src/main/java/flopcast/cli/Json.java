@@ -27,7 +27,6 @@ final class Json {
         }
     }
 
-    /** The {@code shape} object every command writes. */
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
      * architecture's grouped-query heads and head tying, the precision policy, attention kernel and
@@ -43,6 +42,7 @@ final class Json {
         return node;
     }
 
+    /** The {@code shape} object every command writes. */
     static ObjectNode shape(Shape shape) {
         ObjectNode node = object();
         for (ShapeKey key : ShapeKey.values()) {

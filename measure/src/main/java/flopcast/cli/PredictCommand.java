@@ -2,6 +2,8 @@ package flopcast.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;
+import flopcast.analytic.DataParallel;
+import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
@@ -33,6 +35,9 @@ final class PredictCommand implements Callable<Integer> {
     private String accounting;
 
     @Mixin
+    private DataParallelOptions dataParallelOptions;
+
+    @Mixin
     private FormatOption format;
 
     @Override
@@ -40,18 +45,36 @@ final class PredictCommand implements Callable<Integer> {
         Accounting chosen = Accounting.byName(accounting);
         OutputFormat output = format.resolve();
         Shape shape = shapeOptions.shape();
+        DataParallel dataParallel = dataParallelOptions.resolve();
+        if (dataParallel != null && chosen != Accounting.COMPLETE) {
+            throw new InvalidInputException(DataParallelOptions.DATA_PARALLEL + " " + dataParallel.ranks()
+                    + " needs --accounting complete: the seed accounts for one device");
+        }
+        long globalBatch = shape.batchSize();
+        if (dataParallel != null) {
+            shape = shape.withBatchSize(dataParallel.perRankBatch(globalBatch));
+        }
         TargetOptions.Target target = targetOptions.resolve(shape);
         Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());
+        DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
+                prediction, target.capacity(), target.device(), target.plan());
         String text = switch (output) {
-            case TABLE -> PredictTable.render(prediction, fit, target.plan());
-            case JSON -> Json.write(PredictDocument.json(prediction, fit, target.plan()));
-            case CSV -> {
-                ObjectNode json = PredictDocument.json(prediction, fit, target.plan());
-                yield PredictDocument.csv(json);
-            }
+            case TABLE -> PredictTable.render(prediction, fit, target.plan())
+                    + (report == null ? "" : report.table());
+            case JSON -> Json.write(json(prediction, fit, target, report));
+            case CSV -> PredictDocument.csv(json(prediction, fit, target, report));
         };
         spec.commandLine().getOut().print(text);
         return 0;
+    }
+
+    private static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TargetOptions.Target target,
+            DataParallelReport report) {
+        ObjectNode json = PredictDocument.json(prediction, fit, target.plan());
+        if (report != null) {
+            json.set("data_parallel", report.json());
+        }
+        return json;
     }
 }

@@ -79,6 +79,18 @@ class BadInputTest {
                         "--attention", "paged"),
                 bad("unknown recompute mode 'some': allowed are none, selective, full", "predict", "--preset",
                         "gpt2-xl", "--recompute", "some"),
+                bad("--data-parallel 3 does not divide --batch 4", "predict", "--preset", "gpt2-small", "--batch", "4",
+                        "--data-parallel", "3"),
+                bad("--data-parallel must be at least 1, got 0", "predict", "--preset", "gpt2-small",
+                        "--data-parallel", "0"),
+                bad("unknown sharding mode 'zero4': allowed are none, zero1, zero2, zero3", "predict", "--preset",
+                        "gpt2-small", "--data-parallel", "2", "--batch", "2", "--sharding", "zero4"),
+                bad("--sharding zero1 needs --data-parallel N", "predict", "--preset", "gpt2-small", "--sharding",
+                        "zero1"),
+                bad("--overlap-communication needs --data-parallel N", "predict", "--preset", "gpt2-small",
+                        "--overlap-communication"),
+                bad("--data-parallel 2 needs --accounting complete", "predict", "--preset", "gpt2-small",
+                        "--accounting", "seed", "--batch", "2", "--data-parallel", "2"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }

@@ -1,0 +1,335 @@
+package flopcast.analytic;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * N data-parallel ranks, each running the complete accounting's model on B / N sequences: what each
+ * rank holds, what it sends per step, and how long a step takes with that communication.
+ * <pre>
+ *   flat shard (zero2, zero3) = sum over FSDP units u of ceil(E_u / N) elements, the unit padded to N shards
+ *   zero1 shard = the tensors ZeroRedundancyOptimizer assigns: largest first, each to the rank with
+ *                 the fewest elements so far (the first such rank on a tie)
+ *   all-reduce of E elements:     each rank hands over E and sends 2 (N - 1) ceil(E / N)
+ *   all-gather, reduce-scatter:   each rank hands over its shard S and sends (N - 1) S
+ *   broadcast from a rank:        the source hands over its tensors E_r and sends (N - 1) E_r
+ *   step seconds = compute(B / N) + communication          (not overlapped)
+ *                = max(compute(B / N), communication)       (overlapped)
+ * </pre>
+ * Per step, none all-reduces the gradients; zero1 all-reduces them and broadcasts each rank's
+ * updated tensors; zero2 all-gathers the weights for forward and reduce-scatters the gradients;
+ * zero3 all-gathers the weights once more for backward. FSDP units are one per block plus one
+ * root unit (token embedding, final norm, an untied LM head); zero2 holds every unit's gathered
+ * weights through backward, zero3 one unit's at a time (no prefetch), and both one unit's full
+ * gradients before its reduce-scatter.
+ * <p>Source: ZeRO (Rajbhandari et al. 2020), sections 5 and 7; PyTorch documentation,
+ * ZeroRedundancyOptimizer and FSDP. Pinned by {@code DataParallelTest}.
+ *
+ * @param ranks    N, at least 1
+ * @param sharding what the ranks split
+ * @param overlap  true where communication runs under compute
+ */
+public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
+
+    public static final DataParallel SINGLE = new DataParallel(1, Sharding.NONE, false);
+
+    public DataParallel {
+        if (ranks < 1) {
+            throw new InvalidInputException("--data-parallel must be at least 1, got " + ranks);
+        }
+        java.util.Objects.requireNonNull(sharding, "sharding");
+    }
+
+    /** B / N, or a one-line error when N does not divide the global batch B. */
+    public long perRankBatch(long globalBatch) {
+        if (globalBatch % ranks != 0) {
+            throw new InvalidInputException("--data-parallel " + ranks + " does not divide --batch " + globalBatch
+                    + ": every rank runs B / N sequences, so N must divide B");
+        }
+        return globalBatch / ranks;
+    }
+
+    /** One parameter tensor in the order the model registers them (and PyTorch's {@code parameters()} lists them). */
+    public record Tensor(String name, long elements, int unit) {
+    }
+
+    /**
+     * The trained tensors in model order: the token embedding, each layer's rows as
+     * {@link ParameterTensor} lists them, the final norm, the LM head where it is not tied. Unit 0 is
+     * the root FSDP unit, unit l + 1 layer l.
+     */
+    public static List<Tensor> tensors(Shape shape) {
+        List<Tensor> tensors = new ArrayList<>();
+        for (ParameterTensor tensor : ParameterTensor.values()) {
+            if (tensor.scope() == Scope.PER_LAYER) {
+                continue;
+            }
+            if (tensor == ParameterTensor.FINAL_NORM_GAIN) {
+                for (long layer = 0; layer < shape.layers(); layer++) {
+                    for (ParameterTensor row : ParameterTensor.values()) {
+                        if (row.scope() == Scope.PER_LAYER) {
+                            tensors.add(new Tensor("layers." + layer + "." + row.tensorName(), row.elements(shape),
+                                    Math.toIntExact(layer + 1)));
+                        }
+                    }
+                }
+            }
+            if (tensor.instances(shape) == 1) {
+                tensors.add(new Tensor(tensor.tensorName(), tensor.elements(shape), 0));
+            }
+        }
+        return tensors;
+    }
+
+    /**
+     * What one rank holds between steps, and what it gathers for a while, in elements; bytes follow
+     * the policy.
+     *
+     * @param rank               0 to N - 1
+     * @param parameters         weights held between steps
+     * @param gradients          gradients held after backward
+     * @param optimizer          elements whose m, v (and master weights) this rank keeps
+     * @param gatheredParameters weights gathered for forward and backward beyond its own (zero2, zero3)
+     * @param gatheredGradients  one unit's full gradients before its reduce-scatter (zero2, zero3)
+     */
+    public record RankState(int rank, long parameters, long gradients, long optimizer, long gatheredParameters,
+            long gatheredGradients) {
+
+        public long parametersBytes(PrecisionPolicy policy) {
+            return Math.multiplyExact(parameters, (long) policy.weightBytes());
+        }
+
+        public long gradientsBytes(PrecisionPolicy policy) {
+            return Math.multiplyExact(gradients, (long) policy.gradientBytes());
+        }
+
+        public long masterWeightsBytes(PrecisionPolicy policy) {
+            return Math.multiplyExact(optimizer, (long) policy.masterWeightBytes());
+        }
+
+        public long optimizerStateBytes(PrecisionPolicy policy) {
+            return Math.multiplyExact(optimizer, (long) policy.optimizerStateBytes());
+        }
+
+        /** Weights, gradients, master weights, m and v held between steps. */
+        public long stateBytes(PrecisionPolicy policy) {
+            return Math.addExact(Math.addExact(parametersBytes(policy), gradientsBytes(policy)),
+                    Math.addExact(masterWeightsBytes(policy), optimizerStateBytes(policy)));
+        }
+
+        /** What the gathers add for a while during the step. */
+        public long gatheredBytes(PrecisionPolicy policy) {
+            return Math.addExact(Math.multiplyExact(gatheredParameters, (long) policy.weightBytes()),
+                    Math.multiplyExact(gatheredGradients, (long) policy.gradientBytes()));
+        }
+    }
+
+    /** Collectives a step runs. */
+    public enum Collective {
+        GRADIENT_ALL_REDUCE("gradient_all_reduce"),
+        PARAMETER_BROADCAST("parameter_broadcast"),
+        PARAMETER_ALL_GATHER("parameter_all_gather"),
+        GRADIENT_REDUCE_SCATTER("gradient_reduce_scatter");
+
+        private final String jsonName;
+
+        Collective(String jsonName) {
+            this.jsonName = jsonName;
+        }
+
+        public String jsonName() {
+            return jsonName;
+        }
+    }
+
+    /**
+     * One collective's traffic for one rank in one step.
+     *
+     * @param payloadBytes the bytes this rank hands to the collective (what the probe counts)
+     * @param sentBytes    the bytes it sends: the algorithm's factor applied to the payload
+     */
+    public record Transfer(Collective collective, int times, long payloadBytes, long sentBytes) {
+    }
+
+    /** Every rank's state, in rank order. */
+    public List<RankState> states(Shape shape) {
+        List<Tensor> tensors = tensors(shape);
+        long total = 0;
+        for (Tensor tensor : tensors) {
+            total = Math.addExact(total, tensor.elements());
+        }
+        long[] zero1 = zero1Elements(tensors);
+        long flatShard = flatShardElements(tensors);
+        long largestUnit = largestPaddedUnit(tensors);
+        List<RankState> states = new ArrayList<>(ranks);
+        for (int rank = 0; rank < ranks; rank++) {
+            long parameters = sharding.shardsParameters() ? flatShard : total;
+            long gradients = sharding.shardsGradients() ? flatShard : total;
+            long optimizer = !sharding.shardsOptimizerState() ? total : sharding.flat() ? flatShard : zero1[rank];
+            long gatheredParameters = switch (sharding) {
+                case NONE, ZERO1 -> 0;
+                case ZERO2 -> Math.multiplyExact(flatShard, (long) ranks);
+                case ZERO3 -> largestUnit;
+            };
+            long gatheredGradients = sharding.flat() ? largestUnit : 0;
+            states.add(new RankState(rank, parameters, gradients, optimizer, gatheredParameters, gatheredGradients));
+        }
+        return states;
+    }
+
+    /** The rank with the most bytes between steps and during the gathers (the one the batch must fit). */
+    public RankState largest(Shape shape) {
+        RankState largest = null;
+        PrecisionPolicy policy = shape.policy();
+        for (RankState state : states(shape)) {
+            if (largest == null || total(state, policy) > total(largest, policy)) {
+                largest = state;
+            }
+        }
+        return largest;
+    }
+
+    private static long total(RankState state, PrecisionPolicy policy) {
+        return Math.addExact(state.stateBytes(policy), state.gatheredBytes(policy));
+    }
+
+    /** What rank {@code rank} hands over and sends in one step. */
+    public List<Transfer> transfers(Shape shape, int rank) {
+        if (rank < 0 || rank >= ranks) {
+            throw new IllegalArgumentException("rank " + rank + " outside 0.." + (ranks - 1));
+        }
+        List<Transfer> transfers = new ArrayList<>();
+        if (ranks == 1) {
+            return transfers;
+        }
+        PrecisionPolicy policy = shape.policy();
+        List<Tensor> tensors = tensors(shape);
+        long total = 0;
+        for (Tensor tensor : tensors) {
+            total = Math.addExact(total, tensor.elements());
+        }
+        long weight = policy.weightBytes();
+        long gradient = policy.gradientBytes();
+        long others = ranks - 1L;
+        switch (sharding) {
+            case NONE, ZERO1 -> {
+                long chunk = ceilDiv(total, (long) ranks);
+                transfers.add(new Transfer(Collective.GRADIENT_ALL_REDUCE, 1, Math.multiplyExact(total, gradient),
+                        Math.multiplyExact(Math.multiplyExact(2 * others, chunk), gradient)));
+                if (sharding == Sharding.ZERO1) {
+                    long own = zero1Elements(tensors)[rank];
+                    transfers.add(new Transfer(Collective.PARAMETER_BROADCAST, 1, Math.multiplyExact(own, weight),
+                            Math.multiplyExact(Math.multiplyExact(others, own), weight)));
+                }
+            }
+            case ZERO2, ZERO3 -> {
+                long shard = flatShardElements(tensors);
+                int gathers = sharding == Sharding.ZERO3 ? 2 : 1;
+                transfers.add(new Transfer(Collective.PARAMETER_ALL_GATHER, gathers,
+                        Math.multiplyExact(Math.multiplyExact(shard, weight), (long) gathers),
+                        Math.multiplyExact(Math.multiplyExact(Math.multiplyExact(others, shard), weight),
+                                (long) gathers)));
+                transfers.add(new Transfer(Collective.GRADIENT_REDUCE_SCATTER, 1, Math.multiplyExact(shard, gradient),
+                        Math.multiplyExact(Math.multiplyExact(others, shard), gradient)));
+            }
+        }
+        return transfers;
+    }
+
+    /** The most bytes any rank sends in one step. */
+    public long maxSentBytes(Shape shape) {
+        long most = 0;
+        for (int rank = 0; rank < ranks; rank++) {
+            long sent = 0;
+            for (Transfer transfer : transfers(shape, rank)) {
+                sent = Math.addExact(sent, transfer.sentBytes());
+            }
+            most = Math.max(most, sent);
+        }
+        return most;
+    }
+
+    /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
+    public long paddingElements(Shape shape) {
+        if (!sharding.flat()) {
+            return 0;
+        }
+        List<Tensor> tensors = tensors(shape);
+        long padding = 0;
+        for (long unit : unitElements(tensors)) {
+            padding = Math.addExact(padding, ceilDiv(unit, (long) ranks) * ranks - unit);
+        }
+        return padding;
+    }
+
+    /**
+     * The step's wall seconds on each rank: compute, communication at {@code linkBytesPerSecond},
+     * and the step as this plan's overlap combines them.
+     */
+    public StepTime stepTime(double computeSeconds, long sentBytes, double linkBytesPerSecond) {
+        if (!(linkBytesPerSecond > 0) || Double.isInfinite(linkBytesPerSecond)) {
+            throw new InvalidInputException("link bytes per second must be a positive number, got " + linkBytesPerSecond);
+        }
+        double communication = sentBytes / linkBytesPerSecond;
+        double exposed = overlap ? Math.max(0, communication - computeSeconds) : communication;
+        return new StepTime(computeSeconds, communication, exposed, computeSeconds + exposed);
+    }
+
+    /**
+     * @param computeSeconds       one rank's FLOPs at B / N over peak x MFU
+     * @param communicationSeconds the most bytes a rank sends over the link's bandwidth
+     * @param exposedSeconds       the part of it not under compute
+     * @param stepSeconds          compute + exposed
+     */
+    public record StepTime(double computeSeconds, double communicationSeconds, double exposedSeconds,
+            double stepSeconds) {
+    }
+
+    private long[] zero1Elements(List<Tensor> tensors) {
+        List<Tensor> sorted = new ArrayList<>(tensors);
+        sorted.sort((a, b) -> Long.compare(b.elements(), a.elements()));
+        long[] sizes = new long[ranks];
+        for (Tensor tensor : sorted) {
+            int smallest = 0;
+            for (int rank = 1; rank < ranks; rank++) {
+                if (sizes[rank] < sizes[smallest]) {
+                    smallest = rank;
+                }
+            }
+            sizes[smallest] = Math.addExact(sizes[smallest], tensor.elements());
+        }
+        return sizes;
+    }
+
+    private long flatShardElements(List<Tensor> tensors) {
+        long shard = 0;
+        for (long unit : unitElements(tensors)) {
+            shard = Math.addExact(shard, ceilDiv(unit, (long) ranks));
+        }
+        return shard;
+    }
+
+    private long largestPaddedUnit(List<Tensor> tensors) {
+        long largest = 0;
+        for (long unit : unitElements(tensors)) {
+            largest = Math.max(largest, Math.multiplyExact(ceilDiv(unit, (long) ranks), (long) ranks));
+        }
+        return largest;
+    }
+
+    private static long[] unitElements(List<Tensor> tensors) {
+        int units = 0;
+        for (Tensor tensor : tensors) {
+            units = Math.max(units, tensor.unit() + 1);
+        }
+        long[] elements = new long[units];
+        for (Tensor tensor : tensors) {
+            elements[tensor.unit()] = Math.addExact(elements[tensor.unit()], tensor.elements());
+        }
+        return elements;
+    }
+
+    private static long ceilDiv(long value, long divisor) {
+        return (value + divisor - 1) / divisor;
+    }
+}
