@@ -14,6 +14,7 @@ import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TensorSpec;
+import flopcast.analytic.TorchSavedTensor;
 import flopcast.analytic.TrainingPlan;
 import flopcast.analytic.TrainingTime;
 import flopcast.analytic.WorkspaceBuffer;
@@ -107,6 +108,16 @@ final class PredictDocument {
             for (KeptActivation tensor : KeptActivation.values()) {
                 tensor(tensors, "recompute", tensor.component().jsonName(), tensor, shape,
                         tensor.recomputeInstances(shape));
+            }
+            if (TorchSavedTensor.covers(shape)) {
+                ObjectNode profile = root.putObject("pytorch_saved");
+                profile.put("profile", TorchSavedTensor.PROFILE);
+                profile.put("bytes", TorchSavedTensor.savedBytes(shape));
+                ArrayNode saved = profile.putArray("tensors");
+                for (TorchSavedTensor tensor : TorchSavedTensor.ROWS) {
+                    tensor(saved, TorchSavedTensor.PROFILE, tensor.row().component().jsonName(), tensor, shape,
+                            tensor.instances(shape));
+                }
             }
         }
         return root;
