@@ -87,9 +87,9 @@ def positive(text):
     try:
         value = int(text)
     except ValueError:
-        raise BadInput("'" + text + "' is not an integer; a positive integer is allowed")
+        raise argparse.ArgumentTypeError("'" + text + "' is not an integer; a positive integer is allowed")
     if value < 1:
-        raise BadInput("must be a positive integer, got " + text)
+        raise argparse.ArgumentTypeError("must be a positive integer, got " + text)
     return value
 
 
@@ -189,12 +189,19 @@ class SavedTensors:
 
 def main(argv):
     args = parse(argv)
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise BadInput(sys.executable + " has no torch: on Debian, apt-get install python3-torch and run"
+                       " /usr/bin/python3; elsewhere, pip install torch")
     import torch.distributed as dist
     from model import Transformer
 
     ranks = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
+    if ranks == 1 and args.sharding != "none":
+        raise BadInput("--sharding " + args.sharding + " shards across ranks: run it under torchrun --nproc_per_node N"
+                       " (WORLD_SIZE is 1 here)")
     if args.sharding in ("zero2", "zero3"):
         reason = fsdp_importable()
         if reason is not None:
@@ -225,6 +232,14 @@ def main(argv):
             if need > capacity:
                 raise BadInput("--batch " + str(batch) + " needs " + format(need, ",") + " bytes by the prediction, more"
                                " than this GPU's " + format(capacity, ",") + "; use a smaller --batch")
+    else:
+        capacity = host_memory()
+        for batch, prediction in zip(args.batch, predictions):
+            need = per_rank_total(prediction)
+            if capacity is not None and need * ranks > capacity:
+                raise BadInput("--batch " + str(batch) + " needs " + format(need * ranks, ",") + " bytes by the"
+                               " prediction (" + str(ranks) + " x " + format(need, ",") + " per rank), more than this"
+                               " host's " + format(capacity, ",") + "; use a smaller shape or --batch")
     peak = catalog_peak(args, torch, device)
     if ranks > 1:
         dist.init_process_group("nccl" if args.device == "cuda" else "gloo")
@@ -254,6 +269,13 @@ def per_rank_total(prediction):
     largest = max(data_parallel["per_rank"], key=lambda r: r["state_bytes"] + r["gathered_bytes"])
     state = memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
     return memory["total"] - state + largest["state_bytes"] + largest["gathered_bytes"]
+
+
+def host_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def catalog_peak(args, torch, device):
@@ -286,9 +308,12 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
     torch.manual_seed(args.seed)
     dtype = torch.bfloat16 if args.precision_policy == "bf16" else torch.float32
     model = Transformer(shape, settings).to(device=device, dtype=dtype)
-    traffic = {"gradient_all_reduce": 0, "parameter_broadcast": 0}
     trained = model
-    if ranks > 1:
+    patches = []
+    if args.sharding in ("zero2", "zero3"):
+        trained, traffic = fsdp(args, torch, dist, model, device, patches)
+    elif ranks > 1:
+        traffic = {"gradient_all_reduce": 0, "parameter_broadcast": 0}
         from torch.nn.parallel import DistributedDataParallel
         from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
         trained = DistributedDataParallel(model, device_ids=None if args.device == "cpu" else [device.index])
@@ -298,6 +323,8 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
             return default_hooks.allreduce_hook(None, bucket)
 
         trained.register_comm_hook(None, counting_hook)
+    else:
+        traffic = {}
     hyper = dict(lr=3e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     if args.sharding == "zero1":
         from torch.distributed.optim import ZeroRedundancyOptimizer
@@ -309,9 +336,10 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
                 traffic["parameter_broadcast"] += tensor_bytes(tensor)
             return broadcast(tensor, src, *rest, **keywords)
 
+        patches.append(("broadcast", broadcast))
         dist.broadcast = counting_broadcast
     else:
-        optimizer = torch.optim.AdamW(model.parameters(), **hyper)
+        optimizer = torch.optim.AdamW(trained.parameters(), **hyper)
 
     batch = shape["batch_size"]
     generator = torch.Generator().manual_seed(args.seed * 1000 + rank)
@@ -329,7 +357,7 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    saved = SavedTensors(torch, list(model.parameters()))
+    saved = SavedTensors(torch, list(trained.parameters()) + list(model.parameters()))
     with torch.autograd.graph.saved_tensors_hooks(saved.pack, saved.unpack):
         loss = trained(tokens, targets)
     del loss
@@ -339,7 +367,8 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
     step()
     synchronize()
     counted_traffic = dict(traffic)
-    rank_state = state_of(model, optimizer, args.sharding, rank, counted_traffic)
+    rank_state = state_of(trained if args.sharding in ("zero2", "zero3") else model, optimizer, args.sharding, rank,
+                          counted_traffic)
     for _ in range(args.warmup - 1):
         step()
     if device.type == "cuda":
@@ -353,12 +382,44 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
         synchronize()
         seconds.append(time.perf_counter() - start)
         losses.append(float(loss))
-    if args.sharding == "zero1":
-        dist.broadcast = broadcast
+    for name, original in patches:
+        setattr(dist, name, original)
     peak_allocated = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
     return {"seconds": seconds, "losses": losses, "saved_bytes": saved.bytes(),
             "saved_parameter_uses": saved.parameter_hits, "peak_allocated_bytes": peak_allocated,
             "rank_state": rank_state, "torch": torch.__version__, "threads": torch.get_num_threads() if device.type == "cpu" else 1}
+
+
+def fsdp(args, torch, dist, model, device, patches):
+    """FSDP with one unit per block and the root unit (analytic's units); its gathers and reduce-scatters counted.
+
+    Written for PyTorch 2 (FSDP does not import under Debian's 1.13), and not run where this was written: on
+    a PyTorch 2 machine the per-rank lines say whether its shards and payloads match the prediction."""
+    import functools
+    from torch.distributed.fsdp import FullyShardedDataParallel, ShardingStrategy
+    from torch.distributed.fsdp.wrap import lambda_auto_wrap_policy
+    from model import Block
+    strategy = ShardingStrategy.SHARD_GRAD_OP if args.sharding == "zero2" else ShardingStrategy.FULL_SHARD
+    policy = functools.partial(lambda_auto_wrap_policy, lambda_fn=lambda module: isinstance(module, Block))
+    trained = FullyShardedDataParallel(model, sharding_strategy=strategy, auto_wrap_policy=policy,
+                                       device_id=device if device.type == "cuda" else None)
+    traffic = {"parameter_all_gather": 0, "gradient_reduce_scatter": 0}
+    for name, key, payload in (("all_gather_into_tensor", "parameter_all_gather", 1),
+                               ("_all_gather_base", "parameter_all_gather", 1),
+                               ("reduce_scatter_tensor", "gradient_reduce_scatter", 0),
+                               ("_reduce_scatter_base", "gradient_reduce_scatter", 0)):
+        original = getattr(dist, name, None)
+        if original is None:
+            continue
+
+        def counting(output, input, *rest, _original=original, _key=key, _payload=payload, **keywords):
+            # what this rank hands over: its shard (the gather's input, the reduce-scatter's output)
+            traffic[_key] += tensor_bytes(input if _payload else output)
+            return _original(output, input, *rest, **keywords)
+
+        patches.append((name, original))
+        setattr(dist, name, counting)
+    return trained, traffic
 
 
 def state_of(model, optimizer, sharding, rank, traffic):

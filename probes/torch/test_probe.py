@@ -1,0 +1,133 @@
+"""The probe's checks, run by .ci/run: /usr/bin/python3 -m unittest discover -s probes/torch
+
+Each run asks measure/target/flopcast.jar for its prediction (mvn install builds it), trains one
+timed step on the CPU, and must find every count equal: the bytes autograd saves against the
+pytorch profile, each rank's weights, gradients and AdamW state, and each collective's payload.
+"""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROBE = os.path.join(HERE, "probe.py")
+SMALL = ["--vocab", "50", "--context", "12", "--layers", "3", "--d-model", "24", "--heads", "4", "--d-ff", "40"]
+QUICK = ["--steps", "1", "--warmup", "1"]
+
+
+def probe(*args, env=None):
+    return subprocess.run([sys.executable, PROBE, *args], capture_output=True, text=True, env=env)
+
+
+def torchrun(ranks, *args):
+    # Debian's torchrun 1.13 under Python 3.11 cannot parse its own default --redirects 0 / --tee 0
+    # (enum.IntFlag no longer iterates over 0), so both are given as 1: stdout to a log and the console.
+    launcher = shutil.which("torchrun")
+    command = [launcher] if launcher else [sys.executable, "-m", "torch.distributed.run"]
+    return subprocess.run(command + ["--standalone", "--nproc_per_node", str(ranks), "--redirects", "1", "--tee", "1",
+                                     PROBE, *args], capture_output=True, text=True)
+
+
+def fsdp_importable():
+    run = subprocess.run([sys.executable, "-c", "import torch.distributed.fsdp"], capture_output=True)
+    return run.returncode == 0
+
+
+class OneProcess(unittest.TestCase):
+
+    def run_probe(self, *settings, batches="1,2"):
+        out = tempfile.mkdtemp()
+        run = probe(*SMALL, *settings, *QUICK, "--batch", batches, "--out", out)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertNotIn("differs", run.stdout)
+        self.assertEqual(4 * len(batches.split(",")), run.stdout.count(" equal"), run.stdout)
+        with open(os.path.join(out, "measurements.csv")) as file:
+            rows = list(csv.DictReader(file))
+        self.assertEqual(len(batches.split(",")), len(rows))
+        for row in rows:
+            self.assertEqual("torch-cpu", row["backend"])
+            self.assertGreater(float(row["score_seconds_per_op"]), 0)
+            self.assertGreater(int(row["predicted_flops"]), 0)
+        return run
+
+    def test_fp32_eager(self):
+        self.run_probe()
+
+    def test_gqa_tied_bf16(self):
+        self.run_probe("--kv-heads", "2", "--tie-embeddings", "--precision-policy", "bf16")
+
+    def test_selective_recomputation(self):
+        self.run_probe("--recompute", "selective", "--kv-heads", "1")
+
+    def test_full_recomputation(self):
+        self.run_probe("--recompute", "full", "--tie-embeddings", batches="3")
+
+
+class BadInput(unittest.TestCase):
+
+    def refused(self, expected, *args, env=None):
+        out = os.path.join(tempfile.mkdtemp(), "never")
+        run = probe(*args, "--out", out, env=env)
+        self.assertEqual(2, run.returncode, run.stdout + run.stderr)
+        self.assertEqual("", run.stdout)
+        self.assertEqual(1, run.stderr.count("\n"), run.stderr)
+        self.assertTrue(run.stderr.startswith("probe: "), run.stderr)
+        self.assertIn(expected, run.stderr)
+        self.assertFalse(os.path.exists(out), "nothing written")
+
+    def test_unknown_preset(self):
+        self.refused("unknown preset 'gpt5'", "--preset", "gpt5")
+
+    def test_shape_beyond_memory(self):
+        self.refused("bytes by the prediction", "--preset", "llama3-8b")
+
+    def test_no_cuda(self):
+        self.refused("--device cuda", *SMALL, "--device", "cuda")
+
+    def test_ranks_not_dividing_batch(self):
+        env = dict(os.environ, WORLD_SIZE="2", RANK="0")
+        self.refused("--batch 3 is not divisible by the 2 ranks", *SMALL, "--batch", "3", env=env)
+
+    def test_missing_dimension(self):
+        self.refused("missing --d-ff", *SMALL[:-2])
+
+    def test_mixed_policy(self):
+        self.refused("the probe runs fp32 and bf16", *SMALL, "--precision-policy", "bf16-mixed")
+
+    def test_sharding_needs_ranks(self):
+        self.refused("run it under torchrun", *SMALL, "--sharding", "zero1")
+
+    @unittest.skipIf(fsdp_importable(), "this PyTorch has FSDP")
+    def test_fsdp_needs_pytorch_2(self):
+        env = dict(os.environ, WORLD_SIZE="2", RANK="0")
+        self.refused("it needs PyTorch 2", *SMALL, "--sharding", "zero3", env=env)
+
+
+class TwoRanks(unittest.TestCase):
+
+    def check(self, sharding, *settings):
+        run = torchrun(2, *SMALL, *settings, *QUICK, "--batch", "4", "--sharding", sharding, "--out",
+                       tempfile.mkdtemp())
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertNotIn("differs", run.stdout)
+        # per rank: weights, gradients, master weights, AdamW state and two collectives; the saved bytes once
+        self.assertEqual(2 * 6 + 1, run.stdout.count(" equal"), run.stdout)
+
+    def test_ddp(self):
+        self.check("none")
+
+    def test_zero1(self):
+        self.check("zero1", "--kv-heads", "2", "--tie-embeddings")
+
+    @unittest.skipUnless(fsdp_importable(), "FSDP does not import here (PyTorch 1.13 under Python 3.11)")
+    def test_zero2_and_zero3(self):
+        self.check("zero2")
+        self.check("zero3")
+
+
+if __name__ == "__main__":
+    unittest.main()
