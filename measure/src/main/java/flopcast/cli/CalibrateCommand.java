@@ -12,6 +12,8 @@ import flopcast.measure.results.CalibrationResult;
 import flopcast.measure.results.CalibrationSchema;
 import flopcast.measure.results.CalibrationTable;
 import flopcast.measure.results.Charts;
+import flopcast.measure.results.MeasurementsCsv;
+import flopcast.measure.results.TorchCalibration;
 import flopcast.measure.results.WholeFile;
 import flopcast.measure.csv.CsvText;
 import java.io.IOException;
@@ -84,8 +86,12 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         CalibrationResult.TargetSpec target = new CalibrationResult.TargetSpec(preset,
                 Preset.byName(preset).shape(batch), Device.byName(device), Precision.byName(precision), steps);
-        CalibrationResult result = CalibrationResult.of(results, host, target);
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
+        List<Map<String, String>> rows = MeasurementsCsv.read(results);
+        if (TorchCalibration.probeRows(rows, results)) {
+            return probe(TorchCalibration.of(results, rows, host, target), directory, output);
+        }
+        CalibrationResult result = CalibrationResult.of(results, host, target);
         CalibrationTable table = CalibrationTable.of(result);
         String csv = CsvText.write(CalibrationSchema.COLUMNS, table.csvRows());
         Map<String, String> charts = Charts.write(result, directory);
@@ -98,6 +104,55 @@ final class CalibrateCommand implements Callable<Integer> {
         };
         spec.commandLine().getOut().print(text);
         return 0;
+    }
+
+    /** The PyTorch probe's rows: calibration.csv and report.md (no charts), and the table or its CSV or JSON. */
+    private int probe(TorchCalibration calibration, Path directory, OutputFormat output) {
+        CalibrationTable table = calibration.table();
+        String csv = CsvText.write(CalibrationSchema.COLUMNS, table.csvRows());
+        WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
+        WholeFile.write(directory.resolve("report.md"), probeReport(calibration, table));
+        String text = switch (output) {
+            case CSV -> csv;
+            case JSON -> Json.write(json(table, directory));
+            case TABLE -> probeText(calibration, table, directory);
+        };
+        spec.commandLine().getOut().print(text);
+        return 0;
+    }
+
+    private static String probeText(TorchCalibration calibration, CalibrationTable table, Path directory) {
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s (%s), %d probe step rows%n",
+                calibration.device(), calibration.backend(), calibration.rows().size()));
+        TextTable classes = new TextTable("shape class", ">largest B", ">step", ">model FLOP/s", ">MFU");
+        for (TorchCalibration.ShapeClass c : calibration.classes()) {
+            classes.row(c.label(), String.valueOf(c.batchSize()), String.format(Locale.ROOT, "%.4f s", c.seconds()),
+                    String.format(Locale.ROOT, "%.2f GFLOP/s", c.flopsPerSecond() / 1e9),
+                    Double.isNaN(c.mfu()) ? "no catalog peak" : CalibrationTable.percent(c.mfu()));
+        }
+        text.append(classes.render()).append('\n');
+        text.append("extrapolation: ").append(table.target()).append('\n');
+        TextTable days = new TextTable("assumption", ">MFU", ">days", "source");
+        table.items("extrapolation").forEach((item, row) -> days.row(item,
+                row.containsKey("mfu") ? row.get("mfu").text() : "-", row.get("days").text(), row.get("days").note()));
+        text.append(days.render());
+        text.append("written: ").append(directory.resolve("report.md")).append(", ")
+                .append(directory.resolve(CalibrationSchema.FILE_NAME)).append(" (no charts: they plot the JVM's"
+                        + " component fits)\n");
+        return text.toString();
+    }
+
+    private static String probeReport(TorchCalibration calibration, CalibrationTable table) {
+        StringBuilder text = new StringBuilder();
+        text.append("# Calibration from the PyTorch probe\n\n").append("Device: ").append(calibration.device())
+                .append(" (").append(calibration.backend()).append("). Target: ").append(table.target()).append(".\n\n")
+                .append("| section | item | quantity | value | note |\n|---|---|---|---|---|\n");
+        for (CalibrationTable.Entry e : table.entries()) {
+            text.append("| ").append(e.section()).append(" | ").append(e.item()).append(" | ").append(e.quantity())
+                    .append(" | ").append(e.text()).append(" | ").append(e.note()).append(" |\n");
+        }
+        return text.toString();
     }
 
     /** The table for people: the fits' probes, the held-out steps, the extrapolation, what was written. */

@@ -97,4 +97,66 @@ class CalibrateCommandTest {
         }
         assertTrue(MeasurementsSchema.names().contains("score_seconds_per_op"));
     }
+
+    /** A probe row: the schema's columns, empty but for these. */
+    private static Map<String, Object> probeRow(String device, long batch, long flops, double seconds, Double peak) {
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        MeasurementsSchema.names().forEach(name -> row.put(name, ""));
+        row.putAll(Map.of("run_id", "torch-test", "benchmark", "probes/torch/probe.py", "component", "step", "pass",
+                "step", "backend", peak == null ? "torch-cpu" : "torch-cuda", "vocab_size", 64, "context_length", 8,
+                "num_layers", 2, "d_model", 16, "num_heads", 2));
+        row.putAll(Map.of("d_ff", 32, "batch_size", batch, "threads", 1, "predicted_flops", flops,
+                "score_seconds_per_op", seconds, "achieved_flops_per_second", flops / seconds, "valid", "true",
+                "status", "ok", "host_cpu", device));
+        if (peak != null) {
+            row.put("peak_flops_per_second_nominal", peak);
+            row.put("mfu", flops / seconds / peak);
+        }
+        return row;
+    }
+
+    @Test
+    void probeRowsCarryTheirMfuToTheTarget(@TempDir Path directory) throws Exception {
+        // the class's largest batch: 4e12 FLOPs in 0.02 s = 2e14 FLOP/s, 20% of a 1e15 peak
+        Path file = results(directory, List.of(probeRow("NVIDIA H200", 2, 2_000_000_000_000L, 0.016, 1e15),
+                probeRow("NVIDIA H200", 4, 4_000_000_000_000L, 0.02, 1e15)));
+        CliRun run = CliRun.of("calibrate", "--results", file.toString(), "--format", "json");
+        assertEquals(0, run.exitCode(), run.err());
+        com.fasterxml.jackson.databind.JsonNode entries = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run.out()).get("entries");
+        double expected = flopcast.analytic.TrainingTime.of(400_000, flopcast.analytic.Accounting.COMPLETE
+                .predict(flopcast.analytic.Preset.byName("gpt2-xl").shape(1024)).flops().step(), 19.5e12, 0.2).days();
+        boolean found = false;
+        for (com.fasterxml.jackson.databind.JsonNode entry : entries) {
+            if (entry.get("section").asText().equals("extrapolation")
+                    && entry.get("item").asText().startsWith("measured on this device: NVIDIA H200")) {
+                if (entry.get("quantity").asText().equals("mfu")) {
+                    assertEquals(0.2, entry.get("value").asDouble(), 1e-12);
+                } else {
+                    assertEquals(expected, entry.get("value").asDouble(), 1e-9 * expected);
+                    found = true;
+                }
+            }
+        }
+        assertTrue(found, run.out());
+        assertTrue(Files.readString(directory.resolve("report.md")).contains("PyTorch probe"));
+        CliRun table = CliRun.of("calibrate", "--results", file.toString());
+        assertTrue(table.out().contains("20.00%") && table.out().contains("Megatron-LM"), table.out());
+    }
+
+    @Test
+    void probeRowsOnACpuExtrapolateOnThatHost(@TempDir Path directory) {
+        Path file = results(directory, List.of(probeRow("Test CPU", 1, 1_000_000_000L, 0.5, null)));
+        CliRun run = CliRun.of("calibrate", "--results", file.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("on this host itself") && run.out().contains("2.00 GFLOP/s"), run.out());
+    }
+
+    @Test
+    void probeAndJvmRowsInOneFileAreRefused(@TempDir Path directory) {
+        List<Map<String, Object>> rows = new java.util.ArrayList<>(SyntheticRows.twoShapes("Test CPU"));
+        rows.add(probeRow("Test CPU", 1, 1_000_000_000L, 0.5, null));
+        Path file = results(directory, rows);
+        BadInputTest.assertRefused("PyTorch probe rows with", "calibrate", "--results", file.toString());
+    }
 }

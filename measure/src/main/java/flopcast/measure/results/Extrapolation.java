@@ -67,20 +67,7 @@ public final class Extrapolation {
     }
 
     public List<Row> rows() {
-        List<Row> rows = new ArrayList<>();
-        Prediction complete = Accounting.COMPLETE.predict(target);
-        BigInteger seedStep = SeedAccounting.predict(target).flops().step();
-        double fp32 = device.peakFlopsPerSecond(Precision.FP32);
-        rows.add(new Row("seed's arithmetic: one block's matmuls, 50% of the fp32 peak", Precision.FP32, SEED_MFU,
-                days(seedStep, fp32, SEED_MFU), "seed/000_1c9cf4390ff92cbc.txt"));
-        rows.add(new Row("complete accounting at the seed's 50% of the fp32 peak", Precision.FP32, SEED_MFU,
-                days(complete.flops().step(), fp32, SEED_MFU), "flopcast complete accounting"));
-        double bf16 = device.peakFlopsPerSecond(Precision.BF16);
-        for (PublishedMfu figure : PublishedMfu.values()) {
-            rows.add(new Row("published MFU, " + figure.setting() + " (measured in bf16, on the bf16 peak)",
-                    figure.precision(), figure.mfu(), days(complete.flops().step(), bf16, figure.mfu()),
-                    figure.source()));
-        }
+        List<Row> rows = publishedRows();
         for (Calibration calibration : host) {
             rows.add(modelRow("step-time model, host-calibrated efficiencies (" + calibration.label() + ") on the device's "
                     + precision.cliName() + " peak and bandwidth: transfers each op class's efficiency against arithmetic"
@@ -103,6 +90,28 @@ public final class Extrapolation {
      */
     private static StepTimeModel.Efficiency onDevice(StepTimeModel.Efficiency efficiency) {
         return (op, size) -> op.computeBound() ? efficiency.of(op, size) : Math.min(1.0, efficiency.of(op, size));
+    }
+
+    /**
+     * The rows that need no host calibration: the seed's arithmetic, the complete accounting at the
+     * seed's MFU, and each published MFU figure on the device's bf16 peak.
+     */
+    public List<Row> publishedRows() {
+        List<Row> rows = new ArrayList<>();
+        Prediction complete = Accounting.COMPLETE.predict(target);
+        BigInteger seedStep = SeedAccounting.predict(target).flops().step();
+        double fp32 = device.peakFlopsPerSecond(Precision.FP32);
+        rows.add(new Row("seed's arithmetic: one block's matmuls, 50% of the fp32 peak", Precision.FP32, SEED_MFU,
+                days(seedStep, fp32, SEED_MFU), "seed/000_1c9cf4390ff92cbc.txt"));
+        rows.add(new Row("complete accounting at the seed's 50% of the fp32 peak", Precision.FP32, SEED_MFU,
+                days(complete.flops().step(), fp32, SEED_MFU), "flopcast complete accounting"));
+        double bf16 = device.peakFlopsPerSecond(Precision.BF16);
+        for (PublishedMfu figure : PublishedMfu.values()) {
+            rows.add(new Row("published MFU, " + figure.setting() + " (measured in bf16, on the bf16 peak)",
+                    figure.precision(), figure.mfu(), days(complete.flops().step(), bf16, figure.mfu()),
+                    figure.source()));
+        }
+        return rows;
     }
 
     /** Days against MFU from 10% to 80% on the chosen precision's peak, complete accounting. */

@@ -16,6 +16,18 @@ class MeasurementsSchemaTest {
         DocumentedColumns.assertDocumented("## measurements.csv", MeasurementsSchema.COLUMNS);
     }
 
+    /** The PyTorch probe writes the same header: its COLUMNS list is this schema's names, in order. */
+    @Test
+    void theTorchProbeWritesThisHeader() throws Exception {
+        String probe = java.nio.file.Files.readString(java.nio.file.Path.of("..", "probes", "torch", "probe.py"));
+        int start = probe.indexOf("COLUMNS = [");
+        int end = probe.indexOf("]", start);
+        assertTrue(start >= 0 && end > start, "probes/torch/probe.py declares COLUMNS = [...]");
+        List<String> columns = java.util.Arrays.stream(probe.substring(start + "COLUMNS = [".length(), end).split(","))
+                .map(String::strip).filter(cell -> !cell.isEmpty()).map(cell -> cell.replace("\"", "")).toList();
+        assertEquals(MeasurementsSchema.names(), columns);
+    }
+
     @Test
     void anEmptyMeaningAWrongUnitOrAMissingColumnFails() {
         List<CsvColumn> schema = List.of(new CsvColumn("a", "s", "the time"), new CsvColumn("b", "-", "a label"));
