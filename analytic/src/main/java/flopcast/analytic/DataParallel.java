@@ -22,7 +22,7 @@ import java.util.List;
  * root unit (token embedding, final norm, an untied LM head); zero2 holds every unit's gathered
  * weights through backward, zero3 one unit's at a time (no prefetch), and both one unit's full
  * gradients before its reduce-scatter.
- * <p>Source: ZeRO (Rajbhandari et al. 2020), sections 5 and 7; PyTorch documentation,
+ * <p>Source: ZeRO, sections 5 and 7; PyTorch distributed,
  * ZeroRedundancyOptimizer and FSDP. Pinned by {@code DataParallelTest}.
  *
  * @param ranks    N, at least 1

@@ -5,7 +5,8 @@ package flopcast.analytic;
  * The device catalog: dense peaks (no sparsity) per precision, memory and bandwidth, each row
  * with its source. Hardware numbers live here and nowhere else.
  * <p>Source: REFERENCES.md "Device peaks", which cites the NVIDIA datasheets. Memory is the
- * datasheet's decimal GB, as the seed's "80GB" (80e9 bytes). Pinned by {@code DeviceTest}.
+ * datasheet's decimal GB, as the seed's "80GB" (80e9 bytes). Link bandwidth per GPU, one direction:
+ * NVIDIA interconnect. Pinned by {@code DeviceTest}.
  */
 public enum Device {
     A100_40GB("a100-40gb", "NVIDIA A100 SXM4 40GB", 19.5, 156, 312, 40, 1555, 300, 25,

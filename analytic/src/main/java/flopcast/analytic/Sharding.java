@@ -14,7 +14,7 @@ package flopcast.analytic;
  * reduce-scattered;
  * <li>zero3: weights are split as well, gathered once for forward and once more for backward.
  * </ul>
- * Source: ZeRO (Rajbhandari et al. 2020), sections 5.1-5.3 and 7; PyTorch documentation, FSDP and
+ * Source: ZeRO, sections 5.1-5.3 and 7; PyTorch distributed, FSDP and
  * ZeroRedundancyOptimizer.
  */
 public enum Sharding {

@@ -29,7 +29,7 @@ import java.util.List;
  * rows, full recomputation (around each block) none of a layer's: the checkpoint holds its inputs
  * by reference, which saved-tensor hooks do not see. Activations are in the model's type (float32,
  * or bfloat16 under bf16); the profile is for eager attention under fp32 and bf16.
- * <p>Source: PyTorch 1.13 {@code tools/autograd/derivatives.yaml} (what each op's backward saves), as
+ * <p>Source: PyTorch autograd: PyTorch 1.13 {@code tools/autograd/derivatives.yaml} (what each op saves), as
  * counted by {@code probes/torch/probe.py} with {@code torch.autograd.graph.saved_tensors_hooks}.
  * Pinned by {@code TorchSavedTensorTest}.
  *

@@ -27,6 +27,8 @@ final class DevicesCommand implements Callable<Integer> {
             new CsvColumn("bf16_flops_per_second", "FLOP/s", "dense bfloat16 tensor-core peak"),
             new CsvColumn("memory_bytes", "bytes", "memory capacity (datasheet GB, 10^9 bytes)"),
             new CsvColumn("bandwidth_bytes_per_second", "bytes/s", "memory bandwidth"),
+            new CsvColumn("nvlink_bytes_per_second", "bytes/s", "NVLink, one direction, per GPU (up to 8 ranks)"),
+            new CsvColumn("network_bytes_per_second", "bytes/s", "InfiniBand, one direction, per GPU (beyond 8 ranks)"),
             new CsvColumn("source", "-", "where the row's figures come from"));
 
     @Spec
@@ -48,12 +50,13 @@ final class DevicesCommand implements Callable<Integer> {
 
     private static String table() {
         TextTable table = new TextTable("device", "description", ">fp32 TFLOP/s", ">tf32 TFLOP/s", ">bf16 TFLOP/s",
-                ">memory GB", ">bandwidth GB/s", "source");
+                ">memory GB", ">bandwidth GB/s", ">NVLink GB/s", ">network GB/s", "source");
         for (Device device : Device.values()) {
             table.row(device.cliName(), device.description(), tera(device, Precision.FP32),
                     tera(device, Precision.TF32), tera(device, Precision.BF16),
                     NumberText.plain(device.memory().bytes() / 1e9), NumberText.plain(device.bandwidthBytesPerSecond() / 1e9),
-                    device.source());
+                    NumberText.plain(device.nvlinkBytesPerSecond() / 1e9),
+                    NumberText.plain(device.networkBytesPerSecond() / 1e9), device.source());
         }
         return table.render();
     }
@@ -67,7 +70,8 @@ final class DevicesCommand implements Callable<Integer> {
         for (Device device : Device.values()) {
             rows.add(List.of(device.cliName(), device.description(), device.peakFlopsPerSecond(Precision.FP32),
                     device.peakFlopsPerSecond(Precision.TF32), device.peakFlopsPerSecond(Precision.BF16),
-                    device.memory().bytes(), device.bandwidthBytesPerSecond(), device.source()));
+                    device.memory().bytes(), device.bandwidthBytesPerSecond(), device.nvlinkBytesPerSecond(),
+                    device.networkBytesPerSecond(), device.source()));
         }
         return CsvText.write(CSV_SCHEMA, rows);
     }
@@ -84,6 +88,8 @@ final class DevicesCommand implements Callable<Integer> {
             item.put("bf16_flops_per_second", device.peakFlopsPerSecond(Precision.BF16));
             item.put("memory_bytes", device.memory().bytes());
             item.put("bandwidth_bytes_per_second", device.bandwidthBytesPerSecond());
+            item.put("nvlink_bytes_per_second", device.nvlinkBytesPerSecond());
+            item.put("network_bytes_per_second", device.networkBytesPerSecond());
             item.put("source", device.source());
         }
         return Json.write(root);

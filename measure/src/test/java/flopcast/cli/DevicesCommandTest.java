@@ -12,7 +12,8 @@ class DevicesCommandTest {
         CliRun run = CliRun.of("devices", "--format", "csv");
         String[] lines = run.out().split("\n");
         assertEquals("device,description,fp32_flops_per_second,tf32_flops_per_second,bf16_flops_per_second,"
-                + "memory_bytes,bandwidth_bytes_per_second,source", lines[0]);
+                + "memory_bytes,bandwidth_bytes_per_second,nvlink_bytes_per_second,network_bytes_per_second,source",
+                lines[0]);
         assertEquals(5, lines.length);
         assertTrue(lines[2].startsWith("a100-80gb,NVIDIA A100 SXM4 80GB,1.95E13,1.56E14,3.12E14,80000000000,"),
                 lines[2]);

@@ -20,7 +20,8 @@ class PredictCommandTest {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
         assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "max_batch",
-                "training", "components", "tensors"), keys(json));
+                "training", "components", "tensors", "pytorch_saved"), keys(json));
+        assertEquals(List.of("profile", "bytes", "tensors"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "precision_policy", "attention", "recompute"),
                 keys(json.get("settings")));
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
@@ -103,7 +104,42 @@ class PredictCommandTest {
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--format", "json");
         assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "components",
-                "tensors"), keys(json));
+                "tensors", "pytorch_saved"), keys(json));
+        JsonNode flash = json("predict", "--preset", "gpt2-small", "--attention", "flash", "--format", "json");
+        assertTrue(flash.get("pytorch_saved") == null, "no pytorch profile for flash attention");
+    }
+
+    @Test
+    void dataParallelGivesEachRanksStateTrafficBatchAndTime() throws Exception {
+        JsonNode json = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--batch", "64",
+                "--data-parallel", "8", "--sharding", "zero1", "--device", "h100-sxm", "--steps", "1000", "--format",
+                "json");
+        flopcast.analytic.Shape rankShape = flopcast.analytic.Preset.byName("llama3-8b").shape(8)
+                .withPolicy(flopcast.analytic.PrecisionPolicy.BF16_MIXED);
+        assertEquals(8, json.at("/shape/batch_size").asLong(), "everything above data_parallel is one rank's");
+        JsonNode dataParallel = json.get("data_parallel");
+        assertEquals(List.of("ranks", "sharding", "overlap_communication", "global_batch_size", "per_rank_batch_size",
+                "padding_elements", "listed", "per_rank", "max_batch_per_rank", "max_sent_bytes", "link",
+                "link_bytes_per_second", "training"), keys(dataParallel));
+        assertEquals(64, dataParallel.get("global_batch_size").asLong());
+        flopcast.analytic.DataParallel plan = new flopcast.analytic.DataParallel(8, flopcast.analytic.Sharding.ZERO1,
+                false);
+        JsonNode rank2 = dataParallel.get("per_rank").get(2);
+        flopcast.analytic.DataParallel.RankState state = plan.states(rankShape).get(2);
+        assertEquals(state.optimizerStateBytes(rankShape.policy()), rank2.get("optimizer_state_bytes").asLong());
+        assertEquals(state.masterWeightsBytes(rankShape.policy()), rank2.get("master_weights_bytes").asLong());
+        assertEquals(16_060_522_496L, rank2.get("parameters_bytes").asLong());
+        assertEquals(16_060_522_496L, rank2.at("/communication/gradient_all_reduce/payload_bytes").asLong());
+        assertEquals(plan.maxSentBytes(rankShape), dataParallel.get("max_sent_bytes").asLong());
+        assertEquals("nvlink", dataParallel.get("link").asText());
+        JsonNode training = dataParallel.get("training");
+        assertEquals(training.get("compute_seconds_per_step").asDouble()
+                + training.get("communication_seconds_per_step").asDouble(), training.get("step_seconds").asDouble(),
+                1e-12);
+        assertEquals(plan.maxSentBytes(rankShape) / 450e9, training.get("communication_seconds_per_step").asDouble(),
+                1e-15);
+        assertEquals(1000 * training.get("step_seconds").asDouble(), training.get("seconds").asDouble(), 1e-9);
+        assertEquals(0, dataParallel.at("/max_batch_per_rank/batch_size").asLong());
     }
 
     @Test
