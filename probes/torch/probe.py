@@ -67,6 +67,8 @@ def parse(argv):
     parser.add_argument("--catalog-device", help="the flopcast device whose peak MFU divides by (default: by name)")
     parser.add_argument("--sharding", default="none", choices=SHARDINGS)
     parser.add_argument("--out", default=os.path.join(ROOT, "results", "torch"))
+    parser.add_argument("--append", action="store_true",
+                        help="keep the rows OUT/measurements.csv already holds (same header) and add this run's")
     parser.add_argument("--prediction", help="a predict --format json file, where no Java is installed")
     parser.add_argument("--jar", default=os.path.join(ROOT, "measure", "target", "flopcast.jar"))
     parser.add_argument("--seed", type=int, default=1)
@@ -213,7 +215,8 @@ def main(argv):
     if args.attention == "flash" and not hasattr(torch.nn.functional, "scaled_dot_product_attention"):
         raise BadInput("--attention flash runs scaled_dot_product_attention, which PyTorch " + torch.__version__
                        + " lacks; it needs PyTorch 2")
-    if ranks > 1 and args.device == "cpu" and args.precision_policy == "bf16" and torch.__version__ < "2":
+    if ranks > 1 and args.device == "cpu" and args.precision_policy == "bf16" \
+            and int(torch.__version__.split(".")[0]) < 2:
         raise BadInput("--precision-policy bf16 on " + str(ranks) + " CPU ranks: gloo in PyTorch " + torch.__version__
                        + " cannot broadcast or all-reduce bfloat16; run fp32 here, or bf16 on CUDA (nccl)")
     for batch in args.batch:
@@ -221,6 +224,7 @@ def main(argv):
             raise BadInput("--batch " + str(batch) + " is not divisible by the " + str(ranks)
                            + " ranks: each rank runs B / N sequences")
     predictions = [prediction_for(args, batch, ranks) for batch in args.batch]
+    kept = kept_rows(args) if rank == 0 else []
     device = torch.device(args.device)
     if args.device == "cuda":
         local = int(os.environ.get("LOCAL_RANK", "0"))
@@ -228,14 +232,14 @@ def main(argv):
         torch.cuda.set_device(device)
         capacity = torch.cuda.get_device_properties(device).total_memory
         for batch, prediction in zip(args.batch, predictions):
-            need = per_rank_total(prediction)
+            need = needed_bytes(prediction)
             if need > capacity:
                 raise BadInput("--batch " + str(batch) + " needs " + format(need, ",") + " bytes by the prediction, more"
                                " than this GPU's " + format(capacity, ",") + "; use a smaller --batch")
     else:
         capacity = host_memory()
         for batch, prediction in zip(args.batch, predictions):
-            need = per_rank_total(prediction)
+            need = needed_bytes(prediction)
             if capacity is not None and need * ranks > capacity:
                 raise BadInput("--batch " + str(batch) + " needs " + format(need * ranks, ",") + " bytes by the"
                                " prediction (" + str(ranks) + " x " + format(need, ",") + " per rank), more than this"
@@ -257,7 +261,7 @@ def main(argv):
     ok = True
     for prediction, result in zip(predictions, results):
         ok &= report(prediction, result, ranks, args)
-    write(args, run_id, predictions, results, peak, torch)
+    write(args, run_id, predictions, results, peak, torch, kept)
     return 0 if ok else 1
 
 
@@ -269,6 +273,29 @@ def per_rank_total(prediction):
     largest = max(data_parallel["per_rank"], key=lambda r: r["state_bytes"] + r["gathered_bytes"])
     state = memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
     return memory["total"] - state + largest["state_bytes"] + largest["gathered_bytes"]
+
+
+def needed_bytes(prediction):
+    """One rank's predicted bytes: the PyTorch peak where a profile covers the settings, else the complete total."""
+    peak = predicted_peak(prediction)
+    return peak if peak is not None else per_rank_total(prediction)
+
+
+def predicted_peak(prediction):
+    """What PyTorch should hold at its peak: the rank's weights, gradients, master and AdamW state, what
+    autograd saves (the pytorch profile), and the largest transient, taken as the complete accounting's
+    backward workspace. None where no pytorch profile covers the settings."""
+    profile = prediction.get("pytorch_saved")
+    if profile is None:
+        return None
+    memory = prediction["memory_bytes"]
+    data_parallel = prediction.get("data_parallel")
+    if data_parallel is None:
+        state = memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
+    else:
+        largest = max(data_parallel["per_rank"], key=lambda r: r["state_bytes"] + r["gathered_bytes"])
+        state = largest["state_bytes"] + largest["gathered_bytes"]
+    return state + profile["bytes"] + memory["workspace"]
 
 
 def host_memory():
@@ -461,6 +488,11 @@ def report(prediction, result, ranks, args):
                   % result["torch"])
         else:
             ok &= equal
+    peak = predicted_peak(prediction)
+    if result["peak_allocated_bytes"] is not None and peak is not None:
+        print("    %-38s predicted %16s measured %16s  ratio %.4f (torch.cuda.max_memory_allocated)"
+              % ("peak allocated", format(peak, ","), format(result["peak_allocated_bytes"], ","),
+                 result["peak_allocated_bytes"] / peak))
     if ranks == 1 and args.sharding == "none":
         memory = prediction["memory_bytes"]
         state = result["rank_state"]
@@ -488,7 +520,7 @@ def line(what, predicted, measured):
     return predicted == measured
 
 
-def write(args, run_id, predictions, results, peak, torch):
+def write(args, run_id, predictions, results, peak, torch, kept):
     """measurements.csv (whole, through a temporary file) and the raw JSON, in --out."""
     device_name, catalog, peak_flops = peak
     backend = "torch-cuda" if args.device == "cuda" else "torch-cpu"
@@ -515,7 +547,7 @@ def write(args, run_id, predictions, results, peak, torch):
             "peak_flops_per_second_nominal": repr(float(peak_flops)) if peak_flops else "",
             "mfu": repr(mfu) if mfu is not None else "", "valid": "true" if mfu is None or 0 < mfu <= 1 else "false",
             "status": "ok" if mfu is None or 0 < mfu <= 1 else "mfu_out_of_range (%s)" % mfu,
-            "predicted_heap_bytes": per_rank_total(prediction),
+            "predicted_heap_bytes": needed_bytes(prediction),
             "measured_heap_bytes": result["peak_allocated_bytes"] if result["peak_allocated_bytes"] is not None else "",
             "host_cpu": device_name, "host_cores": os.cpu_count(),
             "jvm": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version()),
@@ -536,9 +568,22 @@ def write(args, run_id, predictions, results, peak, torch):
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(kept + rows)
         whole(os.path.join(args.out, "measurements.csv"), text.getvalue())
         print("probe: wrote " + os.path.join(args.out, "measurements.csv"))
+
+
+def kept_rows(args):
+    """With --append, the rows already in OUT/measurements.csv; refused where its header is not this schema's."""
+    path = os.path.join(args.out, "measurements.csv")
+    if not args.append or not os.path.exists(path):
+        return []
+    import csv
+    with open(path, newline="") as file:
+        reader = csv.DictReader(file)
+        if reader.fieldnames != COLUMNS:
+            raise BadInput("--append: " + path + " is not a flopcast measurements.csv (its header differs)")
+        return list(reader)
 
 
 def whole(path, text):

@@ -37,18 +37,7 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
         }
         Set<String> hosts = new LinkedHashSet<>();
         all.forEach(m -> hosts.add(m.hostCpu()));
-        String chosen;
-        if (host != null) {
-            if (!hosts.contains(host)) {
-                throw new InvalidInputException("--host '" + host + "' is not in " + results + ": it has " + hosts);
-            }
-            chosen = host;
-        } else if (hosts.size() > 1) {
-            throw new InvalidInputException(results + " holds measurements from " + hosts.size() + " hosts " + hosts
-                    + ": choose one with --host");
-        } else {
-            chosen = hosts.iterator().next();
-        }
+        String chosen = chooseHost(hosts, host, results, "measurements", "hosts");
         List<Measurement> measurements = all.stream().filter(m -> m.hostCpu().equals(chosen)).toList();
         measurements.stream().filter(m -> m.component().equals("peak_flops") && !m.valid()).findFirst().ifPresent(m -> {
             throw new InvalidInputException(results + ": the " + m.threads() + "-thread peak probe failed ("
@@ -78,6 +67,24 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
         Extrapolation extrapolation = new Extrapolation(target.shape(), target.device(), target.precision(),
                 target.steps(), calibrations);
         return new CalibrationResult(chosen, measurements, calibrations, unfitted, checks, extrapolation);
+    }
+
+    /**
+     * {@code host} where {@code hosts} holds it, the only host where none is named; refused in one
+     * line otherwise ("FILE holds WHAT from N KIND [...]: choose one with --host").
+     */
+    static String chooseHost(Set<String> hosts, String host, Path results, String what, String kind) {
+        if (host != null) {
+            if (!hosts.contains(host)) {
+                throw new InvalidInputException("--host '" + host + "' is not in " + results + ": it has " + hosts);
+            }
+            return host;
+        }
+        if (hosts.size() > 1) {
+            throw new InvalidInputException(results + " holds " + what + " from " + hosts.size() + " " + kind + " "
+                    + hosts + ": choose one with --host");
+        }
+        return hosts.iterator().next();
     }
 
     /** The fit the extrapolation builds on: the vector backend on the most threads where it was measured. */

@@ -21,7 +21,8 @@ public final class MeasurementsSchema {
                     + "bandwidth_copy or bandwidth_triad"),
             new CsvColumn("pass", "-", "forward, backward, step, optimizer or probe"),
             new CsvColumn("backend", "-", "ejml: the model's own code with its matmuls on EJML (its concurrent ops above"
-                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe")), List.of(
+                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe; torch-cpu,"
+                    + " torch-cuda: the PyTorch probe, probes/torch")), List.of(
             new CsvColumn("parameters", "parameters", "AdamW rows: parameters updated per op"),
             new CsvColumn("threads", "threads", "threads the measured kernel used"),
             new CsvColumn("predicted_flops", "FLOP/op", "matmul FLOPs per op (step rows: model FLOPs, forward and "

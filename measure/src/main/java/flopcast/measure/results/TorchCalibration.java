@@ -68,18 +68,7 @@ public record TorchCalibration(String device, String backend, List<Map<String, S
             CalibrationResult.TargetSpec target) {
         Set<String> devices = new LinkedHashSet<>();
         all.forEach(row -> devices.add(row.get("host_cpu")));
-        String chosen;
-        if (host != null) {
-            if (!devices.contains(host)) {
-                throw new InvalidInputException("--host '" + host + "' is not in " + results + ": it has " + devices);
-            }
-            chosen = host;
-        } else if (devices.size() > 1) {
-            throw new InvalidInputException(results + " holds probe rows from " + devices.size() + " devices " + devices
-                    + ": choose one with --host");
-        } else {
-            chosen = devices.iterator().next();
-        }
+        String chosen = CalibrationResult.chooseHost(devices, host, results, "probe rows", "devices");
         List<Map<String, String>> rows = all.stream().filter(row -> row.get("host_cpu").equals(chosen)
                 && row.get("pass").equals("step") && row.get("valid").equals("true")).toList();
         if (rows.isEmpty()) {
