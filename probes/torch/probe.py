@@ -36,7 +36,7 @@ COLUMNS = [
 SHAPE_OPTIONS = [("vocab", "--vocab"), ("context", "--context"), ("layers", "--layers"),
                  ("d_model", "--d-model"), ("heads", "--heads"), ("d_ff", "--d-ff"), ("kv_heads", "--kv-heads")]
 POLICIES = ["fp32", "bf16-mixed", "bf16-mixed-fp32-grads", "bf16"]
-RUNS = {"fp32", "bf16"}
+RUNS = {"fp32", "bf16-mixed", "bf16"}
 SHARDINGS = ["none", "zero1", "zero2", "zero3"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -80,8 +80,8 @@ def parse(argv):
     if args.prediction is not None and len(args.batch) > 1:
         raise BadInput("--prediction holds one batch's numbers: give one --batch, got " + ",".join(map(str, args.batch)))
     if args.precision_policy not in RUNS:
-        raise BadInput("--precision-policy " + args.precision_policy + ": the probe runs fp32 and bf16 (the model in"
-                       " that type, AdamW on it); the mixed policies' bf16 weights beside fp32 masters are not built")
+        raise BadInput("--precision-policy " + args.precision_policy + ": the probe runs fp32, bf16-mixed and bf16;"
+                       " float32 gradients of bfloat16 weights (Megatron's main_grad) are not built")
     return args
 
 
@@ -215,7 +215,10 @@ def main(argv):
     if args.attention == "flash" and not hasattr(torch.nn.functional, "scaled_dot_product_attention"):
         raise BadInput("--attention flash runs scaled_dot_product_attention, which PyTorch " + torch.__version__
                        + " lacks; it needs PyTorch 2")
-    if ranks > 1 and args.device == "cpu" and args.precision_policy == "bf16" \
+    if args.precision_policy == "bf16-mixed" and args.sharding in ("zero1", "zero2", "zero3"):
+        raise BadInput("--precision-policy bf16-mixed with --sharding " + args.sharding + ": the probe shards only the"
+                       " fp32 and bf16 runs (its fp32 masters sit beside the sharded optimizer, not in it)")
+    if ranks > 1 and args.device == "cpu" and args.precision_policy != "fp32" \
             and int(torch.__version__.split(".")[0]) < 2:
         raise BadInput("--precision-policy bf16 on " + str(ranks) + " CPU ranks: gloo in PyTorch " + torch.__version__
                        + " cannot broadcast or all-reduce bfloat16; run fp32 here, or bf16 on CUDA (nccl)")
@@ -323,7 +326,7 @@ def catalog_peak(args, torch, device):
         if os.path.exists(args.jar) else None
     if run is None or run.returncode != 0:
         return (name, catalog, None)
-    precision = "bf16" if args.precision_policy == "bf16" else "fp32"
+    precision = "fp32" if args.precision_policy == "fp32" else "bf16"
     for item in json.loads(run.stdout)["devices"]:
         if item.get("device") == catalog:
             return (name, catalog, item[precision + "_flops_per_second"])
@@ -333,7 +336,7 @@ def catalog_peak(args, torch, device):
 def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
     shape, settings = prediction["shape"], prediction["settings"]
     torch.manual_seed(args.seed)
-    dtype = torch.bfloat16 if args.precision_policy == "bf16" else torch.float32
+    dtype = torch.float32 if args.precision_policy == "fp32" else torch.bfloat16
     model = Transformer(shape, settings).to(device=device, dtype=dtype)
     trained = model
     patches = []
@@ -365,6 +368,8 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
 
         patches.append(("broadcast", broadcast))
         dist.broadcast = counting_broadcast
+    elif args.precision_policy == "bf16-mixed":
+        optimizer = MixedAdamW(torch, trained.parameters(), **hyper)
     else:
         optimizer = torch.optim.AdamW(trained.parameters(), **hyper)
 
@@ -449,6 +454,32 @@ def fsdp(args, torch, dist, model, device, patches):
     return trained, traffic
 
 
+class MixedAdamW:
+    """bf16-mixed as flopcast counts it: bfloat16 weights and gradients, a float32 master of each weight that
+    torch.optim.AdamW updates (its m and v float32), the weights rounded from the masters after each step. Each
+    master's float32 gradient is a copy made for the step and dropped after it."""
+
+    def __init__(self, torch, parameters, **hyper):
+        self.torch = torch
+        self.parameters = list(parameters)
+        self.masters = [p.detach().float() for p in self.parameters]
+        self.optimizer = torch.optim.AdamW(self.masters, **hyper)
+        self.state = self.optimizer.state
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters:
+            p.grad = None
+
+    def step(self):
+        for p, master in zip(self.parameters, self.masters):
+            master.grad = p.grad.float()
+        self.optimizer.step()
+        with self.torch.no_grad():
+            for p, master in zip(self.parameters, self.masters):
+                p.copy_(master)
+                master.grad = None
+
+
 def state_of(model, optimizer, sharding, rank, traffic):
     """The bytes this rank holds after one step: weights, gradients, AdamW's m and v, its step counters."""
     parameters = list(model.parameters())
@@ -463,7 +494,7 @@ def state_of(model, optimizer, sharding, rank, traffic):
     return {"rank": rank,
             "parameters_bytes": sum(tensor_bytes(p) for p in parameters),
             "gradients_bytes": sum(tensor_bytes(p.grad) for p in parameters if p.grad is not None),
-            "master_weights_bytes": 0,
+            "master_weights_bytes": sum(tensor_bytes(m) for m in getattr(optimizer, "masters", [])),
             "optimizer_state_bytes": moments,
             "step_counter_bytes": counters,
             "communication": traffic}
@@ -497,6 +528,7 @@ def report(prediction, result, ranks, args):
         memory = prediction["memory_bytes"]
         state = result["rank_state"]
         for key, predicted in (("parameters_bytes", memory["parameters"]), ("gradients_bytes", memory["gradients"]),
+                               ("master_weights_bytes", memory["master_weights"]),
                                ("optimizer_state_bytes", memory["optimizer_state"])):
             ok &= line(key, predicted, state[key])
         return ok

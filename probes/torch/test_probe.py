@@ -39,12 +39,13 @@ def fsdp_importable():
 
 class OneProcess(unittest.TestCase):
 
-    def run_probe(self, *settings, batches="1,2"):
+    def run_probe(self, *settings, batches="1,2", equal_lines=5):
         out = tempfile.mkdtemp()
         run = probe(*SMALL, *settings, *QUICK, "--batch", batches, "--out", out)
         self.assertEqual(0, run.returncode, run.stdout + run.stderr)
         self.assertNotIn("differs", run.stdout)
-        self.assertEqual(4 * len(batches.split(",")), run.stdout.count(" equal"), run.stdout)
+        # per batch: saved bytes, weights, gradients, master weights, AdamW state
+        self.assertEqual(equal_lines * len(batches.split(",")), run.stdout.count(" equal"), run.stdout)
         with open(os.path.join(out, "measurements.csv")) as file:
             rows = list(csv.DictReader(file))
         self.assertEqual(len(batches.split(",")), len(rows))
@@ -59,6 +60,10 @@ class OneProcess(unittest.TestCase):
 
     def test_gqa_tied_bf16(self):
         self.run_probe("--kv-heads", "2", "--tie-embeddings", "--precision-policy", "bf16")
+
+    def test_bf16_mixed_masters(self):
+        run = self.run_probe("--precision-policy", "bf16-mixed", "--tie-embeddings", batches="2", equal_lines=5)
+        self.assertIn("master_weights_bytes", run.stdout)
 
     def test_selective_recomputation(self):
         self.run_probe("--recompute", "selective", "--kv-heads", "1")
@@ -95,8 +100,8 @@ class BadInput(unittest.TestCase):
     def test_missing_dimension(self):
         self.refused("missing --d-ff", *SMALL[:-2])
 
-    def test_mixed_policy(self):
-        self.refused("the probe runs fp32 and bf16", *SMALL, "--precision-policy", "bf16-mixed")
+    def test_fp32_gradient_policy(self):
+        self.refused("the probe runs fp32, bf16-mixed and bf16", *SMALL, "--precision-policy", "bf16-mixed-fp32-grads")
 
     def test_sharding_needs_ranks(self):
         self.refused("run it under torchrun", *SMALL, "--sharding", "zero1")
