@@ -198,55 +198,74 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         if (rank < 0 || rank >= ranks) {
             throw new IllegalArgumentException("rank " + rank + " outside 0.." + (ranks - 1));
         }
-        List<Transfer> transfers = new ArrayList<>();
-        if (ranks == 1) {
-            return transfers;
-        }
-        PrecisionPolicy policy = shape.policy();
-        List<Tensor> tensors = tensors(shape);
-        long total = 0;
-        for (Tensor tensor : tensors) {
-            total = Math.addExact(total, tensor.elements());
-        }
-        long weight = policy.weightBytes();
-        long gradient = policy.gradientBytes();
-        long others = ranks - 1L;
-        switch (sharding) {
-            case NONE, ZERO1 -> {
-                long chunk = ceilDiv(total, (long) ranks);
-                transfers.add(new Transfer(Collective.GRADIENT_ALL_REDUCE, 1, Math.multiplyExact(total, gradient),
-                        Math.multiplyExact(Math.multiplyExact(2 * others, chunk), gradient)));
-                if (sharding == Sharding.ZERO1) {
-                    long own = zero1Elements(tensors)[rank];
-                    transfers.add(new Transfer(Collective.PARAMETER_BROADCAST, 1, Math.multiplyExact(own, weight),
-                            Math.multiplyExact(Math.multiplyExact(others, own), weight)));
-                }
-            }
-            case ZERO2, ZERO3 -> {
-                long shard = flatShardElements(tensors);
-                int gathers = sharding == Sharding.ZERO3 ? 2 : 1;
-                transfers.add(new Transfer(Collective.PARAMETER_ALL_GATHER, gathers,
-                        Math.multiplyExact(Math.multiplyExact(shard, weight), (long) gathers),
-                        Math.multiplyExact(Math.multiplyExact(Math.multiplyExact(others, shard), weight),
-                                (long) gathers)));
-                transfers.add(new Transfer(Collective.GRADIENT_REDUCE_SCATTER, 1, Math.multiplyExact(shard, gradient),
-                        Math.multiplyExact(Math.multiplyExact(others, shard), gradient)));
-            }
-        }
-        return transfers;
+        return new Split(shape).transfers(rank);
     }
 
     /** The most bytes any rank sends in one step. */
     public long maxSentBytes(Shape shape) {
+        Split split = new Split(shape);
         long most = 0;
         for (int rank = 0; rank < ranks; rank++) {
             long sent = 0;
-            for (Transfer transfer : transfers(shape, rank)) {
+            for (Transfer transfer : split.transfers(rank)) {
                 sent = Math.addExact(sent, transfer.sentBytes());
             }
             most = Math.max(most, sent);
         }
         return most;
+    }
+
+    /** The model's tensors and their split over the ranks, worked out once for every rank's transfers. */
+    private final class Split {
+        private final PrecisionPolicy policy;
+        private final long total;
+        private final long[] zero1;
+        private final long flatShard;
+
+        Split(Shape shape) {
+            policy = shape.policy();
+            List<Tensor> tensors = tensors(shape);
+            long sum = 0;
+            for (Tensor tensor : tensors) {
+                sum = Math.addExact(sum, tensor.elements());
+            }
+            total = sum;
+            zero1 = sharding == Sharding.ZERO1 ? zero1Elements(tensors) : null;
+            flatShard = sharding.flat() ? flatShardElements(tensors) : 0;
+        }
+
+        List<Transfer> transfers(int rank) {
+            List<Transfer> transfers = new ArrayList<>();
+            if (ranks == 1) {
+                return transfers;
+            }
+            long weight = policy.weightBytes();
+            long gradient = policy.gradientBytes();
+            long others = ranks - 1L;
+            switch (sharding) {
+                case NONE, ZERO1 -> {
+                    long chunk = ceilDiv(total, ranks);
+                    transfers.add(new Transfer(Collective.GRADIENT_ALL_REDUCE, 1, Math.multiplyExact(total, gradient),
+                            Math.multiplyExact(Math.multiplyExact(2 * others, chunk), gradient)));
+                    if (sharding == Sharding.ZERO1) {
+                        long own = zero1[rank];
+                        transfers.add(new Transfer(Collective.PARAMETER_BROADCAST, 1, Math.multiplyExact(own, weight),
+                                Math.multiplyExact(Math.multiplyExact(others, own), weight)));
+                    }
+                }
+                case ZERO2, ZERO3 -> {
+                    int gathers = sharding == Sharding.ZERO3 ? 2 : 1;
+                    transfers.add(new Transfer(Collective.PARAMETER_ALL_GATHER, gathers,
+                            Math.multiplyExact(Math.multiplyExact(flatShard, weight), (long) gathers),
+                            Math.multiplyExact(Math.multiplyExact(Math.multiplyExact(others, flatShard), weight),
+                                    (long) gathers)));
+                    transfers.add(new Transfer(Collective.GRADIENT_REDUCE_SCATTER, 1,
+                            Math.multiplyExact(flatShard, gradient),
+                            Math.multiplyExact(Math.multiplyExact(others, flatShard), gradient)));
+                }
+            }
+            return transfers;
+        }
     }
 
     /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
