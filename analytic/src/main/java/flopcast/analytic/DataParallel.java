@@ -12,7 +12,9 @@ import java.util.List;
  *                 the fewest elements so far (the first such rank on a tie)
  *   all-reduce of E elements:     each rank hands over E and sends 2 (N - 1) ceil(E / N)
  *   all-gather, reduce-scatter:   each rank hands over its shard S and sends (N - 1) S
- *   broadcast from a rank:        the source hands over its tensors E_r and sends (N - 1) E_r
+ *   broadcasts from every rank:   rank k hands over its tensors E_k; in a ring each rank forwards every
+ *                                 source's tensors but those of rank k + 1 (the source just after it, for
+ *                                 whom it is the ring's last): P - E_(k+1 mod N)
  *   step seconds = compute(B / N) + communication          (not overlapped)
  *                = max(compute(B / N), communication)       (overlapped)
  * </pre>
@@ -249,8 +251,9 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
                             Math.multiplyExact(Math.multiplyExact(2 * others, chunk), gradient)));
                     if (sharding == Sharding.ZERO1) {
                         long own = zero1[rank];
+                        long forwarded = total - zero1[(rank + 1) % ranks];
                         transfers.add(new Transfer(Collective.PARAMETER_BROADCAST, 1, Math.multiplyExact(own, weight),
-                                Math.multiplyExact(Math.multiplyExact(others, own), weight)));
+                                Math.multiplyExact(forwarded, weight)));
                     }
                 }
                 case ZERO2, ZERO3 -> {

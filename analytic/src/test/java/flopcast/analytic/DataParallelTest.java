@@ -18,6 +18,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  *                            on a tie): rank 0 ends with 384 elements, rank 1 with 378
  *   zero1 at N = 3           252, 246, 264
  *   flat shard at N = 4      ceil(90/4) + 2 ceil(336/4) = 23 + 84 + 84 = 191, 2 elements of padding
+ *   zero1 broadcast, N = 3   rank 2 hands over 264 and forwards 762 - 252 (all but rank 0's) = 510;
+ *                            rank 0 hands over 252 and forwards 762 - 246 = 516
  * </pre>
  */
 class DataParallelTest {
@@ -88,7 +90,8 @@ class DataParallelTest {
         "none,  4, 0, GRADIENT_ALL_REDUCE,     1, 3048, 4584",
         "zero1, 2, 0, PARAMETER_BROADCAST,     1, 1536, 1536",
         "zero1, 2, 1, PARAMETER_BROADCAST,     1, 1512, 1512",
-        "zero1, 3, 2, PARAMETER_BROADCAST,     1, 1056, 2112",
+        "zero1, 3, 2, PARAMETER_BROADCAST,     1, 1056, 2040",
+        "zero1, 3, 0, PARAMETER_BROADCAST,     1, 1008, 2064",
         "zero2, 4, 0, PARAMETER_ALL_GATHER,    1,  764, 2292",
         "zero3, 4, 0, PARAMETER_ALL_GATHER,    2, 1528, 4584",
         "zero3, 4, 0, GRADIENT_REDUCE_SCATTER, 1,  764, 2292"})

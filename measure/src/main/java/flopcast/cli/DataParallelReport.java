@@ -152,7 +152,7 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         text.append(table.render());
         text.append("(bytes; ").append(plan.ranks() <= LISTED_RANKS ? "every rank" : "the largest rank only")
                 .append("; sent: ring all-reduce 2(N-1) ceil(E/N), all-gather and reduce-scatter (N-1) x shard,"
-                        + " broadcast (N-1) x the source's tensors)\n");
+                        + " ring broadcast: every rank's tensors but the next rank's)\n");
         if (fit != null) {
             text.append("largest batch      per rank on ").append(fit.capacity().describe()).append(": ");
             text.append(fit.fixedPartFits() ? fit.batchSize() + String.format(Locale.ROOT,
