@@ -21,9 +21,10 @@ import java.util.List;
  * Per step, none all-reduces the gradients; zero1 all-reduces them and broadcasts each rank's
  * updated tensors; zero2 all-gathers the weights for forward and reduce-scatters the gradients;
  * zero3 all-gathers the weights once more for backward. FSDP units are one per block plus one
- * root unit (token embedding, final norm, an untied LM head); zero2 holds every unit's gathered
- * weights through backward, zero3 one unit's at a time (no prefetch), and both one unit's full
- * gradients before its reduce-scatter.
+ * root unit (token embedding, final norm, an untied LM head); zero2 and zero3 keep their flat
+ * shards between steps; zero2 holds every unit's gathered weights from forward through backward,
+ * zero3 one unit's at a time (no prefetch), and both one unit's full gradients before its
+ * reduce-scatter.
  * <p>Source: ZeRO, sections 5 and 7; PyTorch distributed,
  * ZeroRedundancyOptimizer and FSDP. Pinned by {@code DataParallelTest}.
  *

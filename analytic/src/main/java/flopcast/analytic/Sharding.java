@@ -9,18 +9,22 @@ package flopcast.analytic;
  * {@code ZeroRedundancyOptimizer}: whole tensors, largest first, each to the rank holding the
  * fewest elements so far); gradients are all-reduced, then each rank broadcasts the weights it
  * updated;
- * <li>zero2: gradients are split too (one flat shard of ceil(P/N) elements per rank, padded at the
- * end to N shards); weights are gathered for forward and kept through backward, gradients
- * reduce-scattered;
- * <li>zero3: weights are split as well, gathered once for forward and once more for backward.
+ * <li>zero2 (FSDP SHARD_GRAD_OP): between steps each rank keeps only its flat shard of the weights,
+ * gradients and AdamW state (ceil(E_u/N) elements of each unit u, padded at the end to N shards);
+ * it gathers every unit's weights for forward and keeps them through backward, and
+ * reduce-scatters the gradients;
+ * <li>zero3 (FSDP FULL_SHARD): the same shards, but each unit's weights are gathered for its
+ * forward, freed, and gathered again for its backward.
  * </ul>
+ * DeepSpeed's ZeRO-2 keeps every weight on every rank; flopcast's zero2 is FSDP's, which the probe
+ * runs.
  * Source: ZeRO, sections 5.1-5.3 and 7; PyTorch distributed, FSDP and
  * ZeroRedundancyOptimizer.
  */
 public enum Sharding {
     NONE("none", false, false, false),
     ZERO1("zero1", true, false, false),
-    ZERO2("zero2", true, true, false),
+    ZERO2("zero2", true, true, true),
     ZERO3("zero3", true, true, true);
 
     private final String cliName;
@@ -49,12 +53,12 @@ public enum Sharding {
         return gradients;
     }
 
-    /** True where each rank keeps only its shard of the weights between uses. */
+    /** True where each rank keeps only its shard of the weights between steps. */
     public boolean shardsParameters() {
         return parameters;
     }
 
-    /** True where the split is FSDP's one flat, padded shard per rank (zero2, zero3). */
+    /** True where the split is FSDP's one flat, padded shard per rank and unit (zero2, zero3). */
     public boolean flat() {
         return gradients;
     }

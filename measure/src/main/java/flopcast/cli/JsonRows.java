@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A JSON tree as (path, value) rows: objects joined with '.', array items named by their "name". */
+/**
+ * A JSON tree as (path, value) rows: objects joined with '.', array items named by their "name", or
+ * by their index where they have none (data_parallel.per_rank.0.parameters_bytes).
+ */
 final class JsonRows {
 
     private JsonRows() {
@@ -23,8 +26,10 @@ final class JsonRows {
                 flatten(path.isEmpty() ? field.getKey() : path + "." + field.getKey(), field.getValue(), rows);
             }
         } else if (node.isArray()) {
+            int index = 0;
             for (JsonNode item : node) {
-                String name = item.get("name").asText();
+                String name = item.has("name") ? item.get("name").asText() : String.valueOf(index);
+                index++;
                 for (Map.Entry<String, JsonNode> field : item.properties()) {
                     if (!field.getKey().equals("name")) {
                         flatten(path + "." + name + "." + field.getKey(), field.getValue(), rows);

@@ -110,6 +110,17 @@ class PredictCommandTest {
     }
 
     @Test
+    void dataParallelCsvNamesEachRankByItsIndex() {
+        CliRun run = CliRun.of("predict", "--preset", "gpt2-small", "--batch", "4", "--data-parallel", "2",
+                "--sharding", "zero1", "--device", "a100-80gb", "--steps", "10", "--format", "csv");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("\ncomplete,data_parallel.per_rank.1.rank,1\n"), run.out());
+        assertTrue(run.out().contains("\ncomplete,data_parallel.per_rank.0.communication.parameter_broadcast.payload_bytes,"),
+                run.out());
+        assertTrue(run.out().contains("\ncomplete,data_parallel.training.step_seconds,"), run.out());
+    }
+
+    @Test
     void dataParallelGivesEachRanksStateTrafficBatchAndTime() throws Exception {
         JsonNode json = json("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--batch", "64",
                 "--data-parallel", "8", "--sharding", "zero1", "--device", "h100-sxm", "--steps", "1000", "--format",
