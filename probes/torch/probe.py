@@ -56,15 +56,16 @@ def parse(argv):
     for name, option in SHAPE_OPTIONS:
         parser.add_argument(option, dest=name, type=positive)
     parser.add_argument("--tie-embeddings", action="store_true")
-    parser.add_argument("--precision-policy", default="fp32", choices=POLICIES)
-    parser.add_argument("--attention", default="eager", choices=["eager", "flash"])
-    parser.add_argument("--recompute", default="none", choices=["none", "selective", "full"])
-    parser.add_argument("--batch", default="1", type=batches,
-                        help="global batch sizes, comma separated: one row each (ranks split each)")
+    parser.add_argument("--precision-policy", choices=POLICIES, help="default fp32")
+    parser.add_argument("--attention", choices=["eager", "flash"], help="default eager")
+    parser.add_argument("--recompute", choices=["none", "selective", "full"], help="default none")
+    parser.add_argument("--batch", type=batches,
+                        help="global batch sizes, comma separated: one row each (ranks split each); default 1")
     parser.add_argument("--steps", type=positive, default=5, help="timed steps per batch (default 5)")
     parser.add_argument("--warmup", type=positive, default=2, help="untimed steps first (default 2)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--catalog-device", help="the flopcast device whose peak MFU divides by (default: by name)")
+    parser.add_argument("--catalog-device",
+                        help="the flopcast device whose peak MFU divides by (default: matched by the GPU's name)")
     parser.add_argument("--sharding", default="none", choices=SHARDINGS)
     parser.add_argument("--out", default=os.path.join(ROOT, "results", "torch"))
     parser.add_argument("--append", action="store_true",
@@ -77,12 +78,52 @@ def parse(argv):
     if args.preset is None and args.prediction is None and len(given) < len(SHAPE_OPTIONS) - 1:
         missing = [option for name, option in SHAPE_OPTIONS if name != "kv_heads" and getattr(args, name) is None]
         raise BadInput("missing " + ", ".join(missing) + ": give --preset NAME or every dimension")
-    if args.prediction is not None and len(args.batch) > 1:
-        raise BadInput("--prediction holds one batch's numbers: give one --batch, got " + ",".join(map(str, args.batch)))
+    args.prediction_json = None
+    if args.prediction is not None:
+        if args.preset is not None:
+            raise BadInput("give --preset " + args.preset + " or --prediction " + args.prediction + ", not both: the"
+                           " prediction holds its shape")
+        settle_from_prediction(args)
+    for name, default in SETTING_DEFAULTS:
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.precision_policy not in RUNS:
         raise BadInput("--precision-policy " + args.precision_policy + ": the probe runs fp32, bf16-mixed and bf16;"
                        " float32 gradients of bfloat16 weights (Megatron's main_grad) are not built")
     return args
+
+
+SETTING_DEFAULTS = [("precision_policy", "fp32"), ("attention", "eager"), ("recompute", "none"), ("batch", [1])]
+
+
+def settle_from_prediction(args):
+    """Read --prediction FILE; every option given must agree with it, every one not given is taken from it."""
+    try:
+        with open(args.prediction) as file:
+            prediction = json.load(file)
+        shape, settings = prediction["shape"], prediction["settings"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BadInput("--prediction " + args.prediction + " is not a readable predict --format json file: "
+                       + (str(error).splitlines() or [type(error).__name__])[0])
+    data_parallel = prediction.get("data_parallel")
+    known = {"precision_policy": settings["precision_policy"], "attention": settings["attention"],
+             "recompute": settings["recompute"],
+             "batch": [data_parallel["global_batch_size"] if data_parallel else shape["batch_size"]],
+             "kv_heads": settings["kv_heads"], "vocab": shape["vocab_size"], "context": shape["context_length"],
+             "layers": shape["num_layers"], "d_model": shape["d_model"], "heads": shape["num_heads"],
+             "d_ff": shape["d_ff"]}
+    for name, value in known.items():
+        given = getattr(args, name)
+        if given is not None and given != value:
+            shown = ",".join(map(str, given)) if isinstance(given, list) else given
+            raise BadInput("--" + name.replace("_", "-") + " " + str(shown) + " contradicts --prediction "
+                           + args.prediction + ", which is for " + (str(value[0]) if isinstance(value, list) else
+                                                                   str(value)))
+        setattr(args, name, value)
+    if args.tie_embeddings and not settings["tie_embeddings"]:
+        raise BadInput("--tie-embeddings contradicts --prediction " + args.prediction + ", whose LM head is untied")
+    args.tie_embeddings = settings["tie_embeddings"]
+    args.prediction_json = prediction
 
 
 def positive(text):
@@ -117,12 +158,15 @@ def predict_args(args, batch, ranks):
 
 
 def prediction_for(args, batch, ranks):
-    if args.prediction is not None:
-        try:
-            with open(args.prediction) as file:
-                return json.load(file)
-        except (OSError, ValueError) as error:
-            raise BadInput("--prediction " + args.prediction + ": " + str(error).splitlines()[0])
+    if args.prediction_json is not None:
+        data_parallel = args.prediction_json.get("data_parallel")
+        predicted_ranks = data_parallel["ranks"] if data_parallel else 1
+        predicted_sharding = data_parallel["sharding"] if data_parallel else "none"
+        if (predicted_ranks, predicted_sharding) != (ranks, args.sharding):
+            raise BadInput("--prediction " + args.prediction + " is for " + str(predicted_ranks) + " rank(s), sharding "
+                           + predicted_sharding + "; this run has " + str(ranks) + ", sharding " + args.sharding
+                           + " (predict --data-parallel N --sharding MODE makes one)")
+        return args.prediction_json
     if not os.path.exists(args.jar):
         raise BadInput("no " + args.jar + ": build it with mvn install, or give --prediction FILE")
     run = subprocess.run(["java", "-jar", args.jar] + predict_args(args, batch, ranks), capture_output=True,
@@ -163,22 +207,27 @@ def tensor_bytes(tensor):
     return tensor.numel() * tensor.element_size()
 
 
+def storage_of(tensor):
+    """The tensor's storage: untyped_storage() on PyTorch 2 (storage() warns there), storage() on 1.13."""
+    return tensor.untyped_storage() if hasattr(tensor, "untyped_storage") else tensor.storage()
+
+
 class SavedTensors:
     """What autograd saves for backward in one forward pass, de-duplicated by storage, parameters apart."""
 
     def __init__(self, torch, parameters):
         self.torch = torch
-        self.parameter_storages = {p.data_ptr() for p in parameters}
+        self.parameter_storages = {storage_of(p).data_ptr() for p in parameters}
         self.storages = {}
         self.parameter_hits = 0
 
     def pack(self, tensor):
-        storage = tensor.storage()
+        storage = storage_of(tensor)
         key = storage.data_ptr()
         if key in self.parameter_storages:
             self.parameter_hits += 1
         else:
-            self.storages[key] = storage.nbytes() if hasattr(storage, "nbytes") else storage.size() * storage.element_size()
+            self.storages[key] = storage.nbytes()
         return tensor
 
     @staticmethod
@@ -247,7 +296,7 @@ def main(argv):
                 raise BadInput("--batch " + str(batch) + " needs " + format(need * ranks, ",") + " bytes by the"
                                " prediction (" + str(ranks) + " x " + format(need, ",") + " per rank), more than this"
                                " host's " + format(capacity, ",") + "; use a smaller shape or --batch")
-    peak = catalog_peak(args, torch, device)
+    peak = catalog_peak(args, torch, device, predictions[0])
     if ranks > 1:
         dist.init_process_group("nccl" if args.device == "cuda" else "gloo")
 
@@ -308,23 +357,30 @@ def host_memory():
         return None
 
 
-def catalog_peak(args, torch, device):
-    """(device name, catalog name, peak FLOP/s) for a CUDA device the catalog has; the CPU has none here."""
+def catalog_peak(args, torch, device, prediction):
+    """(device name, catalog name, peak FLOP/s) for a CUDA device the catalog has; the CPU has none here.
+
+    The peak comes from `flopcast devices`, or, where no Java is installed, from a --prediction made with
+    --device NAME --steps N (its training.peak_flops_per_second, at the policy's precision)."""
     if args.device != "cuda":
         return (host_cpu(), None, None)
     name = torch.cuda.get_device_name(device)
     catalog = args.catalog_device
-    if catalog is None:
+    if catalog is None and "PCIe" not in name:
         for key, words in (("h200", "H200"), ("h100-sxm", "H100"), ("a100-80gb", "A100-SXM4-80GB"),
                            ("a100-40gb", "A100-SXM4-40GB")):
             if words in name:
                 catalog = key
                 break
+    training = prediction.get("training") or {}
+    if not os.path.exists(args.jar):
+        if training.get("device") is not None and (catalog is None or training["device"] == catalog):
+            return (name, training["device"], training["peak_flops_per_second"])
+        return (name, catalog, None)
     if catalog is None:
         return (name, None, None)
-    run = subprocess.run(["java", "-jar", args.jar, "devices", "--format", "json"], capture_output=True, text=True) \
-        if os.path.exists(args.jar) else None
-    if run is None or run.returncode != 0:
+    run = subprocess.run(["java", "-jar", args.jar, "devices", "--format", "json"], capture_output=True, text=True)
+    if run.returncode != 0:
         return (name, catalog, None)
     precision = "fp32" if args.precision_policy == "fp32" else "bf16"
     for item in json.loads(run.stdout)["devices"]:

@@ -72,6 +72,28 @@ class OneProcess(unittest.TestCase):
         self.run_probe("--recompute", "full", "--tie-embeddings", batches="3")
 
 
+def saved_prediction(*args):
+    """A predict --format json file, as one made where Java is installed."""
+    jar = os.path.join(os.path.dirname(os.path.dirname(HERE)), "measure", "target", "flopcast.jar")
+    run = subprocess.run(["java", "-jar", jar, "predict", *args, "--format", "json"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    path = os.path.join(tempfile.mkdtemp(), "prediction.json")
+    with open(path, "w") as file:
+        file.write(run.stdout)
+    return path
+
+
+class WithoutJava(unittest.TestCase):
+
+    def test_a_saved_prediction_gives_shape_settings_and_batch(self):
+        path = saved_prediction(*SMALL, "--batch", "2", "--precision-policy", "bf16", "--kv-heads", "2")
+        out = tempfile.mkdtemp()
+        run = probe("--prediction", path, "--jar", os.path.join(out, "no.jar"), *QUICK, "--out", out)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertIn("B=2, bf16", run.stdout)
+        self.assertEqual(5, run.stdout.count(" equal"), run.stdout)
+
+
 class BadInput(unittest.TestCase):
 
     def refused(self, expected, *args, env=None):
@@ -102,6 +124,14 @@ class BadInput(unittest.TestCase):
 
     def test_fp32_gradient_policy(self):
         self.refused("the probe runs fp32, bf16-mixed and bf16", *SMALL, "--precision-policy", "bf16-mixed-fp32-grads")
+
+    def test_option_contradicting_the_prediction(self):
+        path = saved_prediction(*SMALL, "--batch", "2")
+        self.refused("--precision-policy bf16 contradicts --prediction", "--prediction", path, "--precision-policy",
+                     "bf16")
+        self.refused("--batch 4 contradicts --prediction", "--prediction", path, "--batch", "4")
+        env = dict(os.environ, WORLD_SIZE="2", RANK="0")
+        self.refused("is for 1 rank(s), sharding none; this run has 2", "--prediction", path, env=env)
 
     def test_sharding_needs_ranks(self):
         self.refused("run it under torchrun", *SMALL, "--sharding", "zero1")
