@@ -36,7 +36,6 @@ COLUMNS = [
 SHAPE_OPTIONS = [("vocab", "--vocab"), ("context", "--context"), ("layers", "--layers"),
                  ("d_model", "--d-model"), ("heads", "--heads"), ("d_ff", "--d-ff"), ("kv_heads", "--kv-heads")]
 POLICIES = ["fp32", "bf16-mixed", "bf16-mixed-fp32-grads", "bf16"]
-RUNS = {"fp32", "bf16-mixed", "bf16"}
 SHARDINGS = ["none", "zero1", "zero2", "zero3"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -87,9 +86,6 @@ def parse(argv):
     for name, default in SETTING_DEFAULTS:
         if getattr(args, name) is None:
             setattr(args, name, default)
-    if args.precision_policy not in RUNS:
-        raise BadInput("--precision-policy " + args.precision_policy + ": the probe runs fp32, bf16-mixed and bf16;"
-                       " float32 gradients of bfloat16 weights (Megatron's main_grad) are not built")
     return args
 
 
@@ -264,8 +260,12 @@ def main(argv):
     if args.attention == "flash" and not hasattr(torch.nn.functional, "scaled_dot_product_attention"):
         raise BadInput("--attention flash runs scaled_dot_product_attention, which PyTorch " + torch.__version__
                        + " lacks; it needs PyTorch 2")
-    if args.precision_policy == "bf16-mixed" and args.sharding in ("zero1", "zero2", "zero3"):
-        raise BadInput("--precision-policy bf16-mixed with --sharding " + args.sharding + ": the probe shards only the"
+    if args.precision_policy == "bf16-mixed-fp32-grads" and ranks > 1:
+        raise BadInput("--precision-policy bf16-mixed-fp32-grads on " + str(ranks) + " ranks: DDP would all-reduce the"
+                       " bfloat16 gradients before they reach the float32 buffers; the probe runs this policy on one"
+                       " process")
+    if args.precision_policy.startswith("bf16-mixed") and args.sharding in ("zero1", "zero2", "zero3"):
+        raise BadInput("--precision-policy " + args.precision_policy + " with --sharding " + args.sharding + ": the probe shards only the"
                        " fp32 and bf16 runs (its fp32 masters sit beside the sharded optimizer, not in it)")
     if ranks > 1 and args.device == "cpu" and args.precision_policy != "fp32" \
             and int(torch.__version__.split(".")[0]) < 2:
@@ -424,8 +424,8 @@ def run_batch(args, torch, dist, Transformer, prediction, device, ranks, rank):
 
         patches.append(("broadcast", broadcast))
         dist.broadcast = counting_broadcast
-    elif args.precision_policy == "bf16-mixed":
-        optimizer = MixedAdamW(torch, trained.parameters(), **hyper)
+    elif args.precision_policy.startswith("bf16-mixed"):
+        optimizer = MixedAdamW(torch, trained.parameters(), args.precision_policy == "bf16-mixed-fp32-grads", **hyper)
     else:
         optimizer = torch.optim.AdamW(trained.parameters(), **hyper)
 
@@ -511,29 +511,40 @@ def fsdp(args, torch, dist, model, device, patches):
 
 
 class MixedAdamW:
-    """bf16-mixed as flopcast counts it: bfloat16 weights and gradients, a float32 master of each weight that
-    torch.optim.AdamW updates (its m and v float32), the weights rounded from the masters after each step. Each
-    master's float32 gradient is a copy made for the step and dropped after it."""
+    """The mixed policies as flopcast counts them: bfloat16 weights, a float32 master of each weight that
+    torch.optim.AdamW updates (its m and v float32), the weights rounded from the masters after each step.
+    bf16-mixed keeps bfloat16 gradients and makes each master's float32 gradient for the step only;
+    bf16-mixed-fp32-grads (Megatron's main_grad) moves each gradient into a float32 buffer right after
+    backward and keeps that one, dropping the bfloat16 gradient."""
 
-    def __init__(self, torch, parameters, **hyper):
+    def __init__(self, torch, parameters, fp32_gradients, **hyper):
         self.torch = torch
         self.parameters = list(parameters)
+        self.fp32_gradients = fp32_gradients
         self.masters = [p.detach().float() for p in self.parameters]
         self.optimizer = torch.optim.AdamW(self.masters, **hyper)
         self.state = self.optimizer.state
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters:
+        for p, master in zip(self.parameters, self.masters):
             p.grad = None
+            master.grad = None
 
     def step(self):
         for p, master in zip(self.parameters, self.masters):
             master.grad = p.grad.float()
+            if self.fp32_gradients:
+                p.grad = None
         self.optimizer.step()
         with self.torch.no_grad():
             for p, master in zip(self.parameters, self.masters):
                 p.copy_(master)
-                master.grad = None
+                if not self.fp32_gradients:
+                    master.grad = None
+
+    def gradients(self):
+        """The gradients the policy keeps: the float32 buffers, or the bfloat16 gradients."""
+        return [m.grad for m in self.masters] if self.fp32_gradients else [p.grad for p in self.parameters]
 
 
 def state_of(model, optimizer, sharding, rank, traffic):
@@ -549,7 +560,8 @@ def state_of(model, optimizer, sharding, rank, traffic):
             counters += tensor_bytes(step)
     return {"rank": rank,
             "parameters_bytes": sum(tensor_bytes(p) for p in parameters),
-            "gradients_bytes": sum(tensor_bytes(p.grad) for p in parameters if p.grad is not None),
+            "gradients_bytes": sum(tensor_bytes(g) for g in (optimizer.gradients() if hasattr(optimizer, "gradients")
+                                                               else [p.grad for p in parameters]) if g is not None),
             "master_weights_bytes": sum(tensor_bytes(m) for m in getattr(optimizer, "masters", [])),
             "optimizer_state_bytes": moments,
             "step_counter_bytes": counters,

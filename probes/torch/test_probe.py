@@ -65,6 +65,9 @@ class OneProcess(unittest.TestCase):
         run = self.run_probe("--precision-policy", "bf16-mixed", "--tie-embeddings", batches="2", equal_lines=5)
         self.assertIn("master_weights_bytes", run.stdout)
 
+    def test_bf16_mixed_fp32_gradients(self):
+        self.run_probe("--precision-policy", "bf16-mixed-fp32-grads", "--recompute", "full", batches="2")
+
     def test_selective_recomputation(self):
         self.run_probe("--recompute", "selective", "--kv-heads", "1")
 
@@ -122,8 +125,10 @@ class BadInput(unittest.TestCase):
     def test_missing_dimension(self):
         self.refused("missing --d-ff", *SMALL[:-2])
 
-    def test_fp32_gradient_policy(self):
-        self.refused("the probe runs fp32, bf16-mixed and bf16", *SMALL, "--precision-policy", "bf16-mixed-fp32-grads")
+    def test_fp32_gradients_on_ranks(self):
+        env = dict(os.environ, WORLD_SIZE="2", RANK="0")
+        self.refused("the probe runs this policy on one process", *SMALL, "--batch", "2", "--precision-policy",
+                     "bf16-mixed-fp32-grads", env=env)
 
     def test_option_contradicting_the_prediction(self):
         path = saved_prediction(*SMALL, "--batch", "2")

@@ -28,8 +28,8 @@ import java.util.List;
  * Selective recomputation ({@code torch.utils.checkpoint} around the core) saves none of the core's
  * rows, full recomputation (around each block) none of a layer's: the checkpoint holds its inputs
  * by reference, which saved-tensor hooks do not see. Activations are in the model's type (float32,
- * or bfloat16 under bf16 and bf16-mixed, whose weights are bfloat16 too); the profile is for eager
- * attention under the policies the probe runs: fp32, bf16-mixed, bf16.
+ * or bfloat16 under every bf16 policy, whose weights are bfloat16 too); the profile is for eager
+ * attention (the probe's flash is PyTorch 2's scaled_dot_product_attention, which saves otherwise).
  * <p>Source: PyTorch autograd: PyTorch 1.13 {@code tools/autograd/derivatives.yaml} (what each op saves), as
  * counted by {@code probes/torch/probe.py} with {@code torch.autograd.graph.saved_tensors_hooks}.
  * Pinned by {@code TorchSavedTensorTest}.
@@ -118,9 +118,9 @@ public record TorchSavedTensor(Row row, Region region) implements TensorSpec {
         return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), region);
     }
 
-    /** True where the profile describes {@code shape}'s run: eager attention under fp32, bf16-mixed or bf16. */
+    /** True where the profile describes {@code shape}'s run: eager attention, under any policy. */
     public static boolean covers(Shape shape) {
-        return shape.attention() == AttentionKernel.EAGER && shape.policy() != PrecisionPolicy.BF16_MIXED_FP32_GRADS;
+        return shape.attention() == AttentionKernel.EAGER;
     }
 
     /** Instances the run saves: the scope's count, none where recomputation or h_kv = h drops the row. */

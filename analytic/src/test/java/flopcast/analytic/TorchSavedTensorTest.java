@@ -51,14 +51,14 @@ class TorchSavedTensorTest {
     }
 
     @Test
-    void coversEagerUnderThePoliciesTheProbeRuns() {
+    void coversEagerAttentionUnderEveryPolicy() {
         Shape shape = new Shape(11, 5, 1, 6, 3, 7, 2);
         assertTrue(TorchSavedTensor.covers(shape));
         assertTrue(TorchSavedTensor.covers(shape.withPolicy(PrecisionPolicy.BF16)));
         assertTrue(TorchSavedTensor.covers(shape.withPolicy(PrecisionPolicy.BF16_MIXED)));
         assertEquals(TorchSavedTensor.savedBytes(shape.withPolicy(PrecisionPolicy.BF16)),
                 TorchSavedTensor.savedBytes(shape.withPolicy(PrecisionPolicy.BF16_MIXED)));
-        assertFalse(TorchSavedTensor.covers(shape.withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS)));
+        assertTrue(TorchSavedTensor.covers(shape.withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS)));
         assertFalse(TorchSavedTensor.covers(shape.withSettings(new Settings(PrecisionPolicy.FP32,
                 AttentionKernel.FLASH, Recompute.NONE))));
     }
