@@ -279,23 +279,19 @@ def main(argv):
     kept = kept_rows(args) if rank == 0 else []
     device = torch.device(args.device)
     if args.device == "cuda":
-        local = int(os.environ.get("LOCAL_RANK", "0"))
-        device = torch.device("cuda", local)
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)
-        capacity = torch.cuda.get_device_properties(device).total_memory
-        for batch, prediction in zip(args.batch, predictions):
-            need = needed_bytes(prediction)
-            if need > capacity:
-                raise BadInput("--batch " + str(batch) + " needs " + format(need, ",") + " bytes by the prediction, more"
-                               " than this GPU's " + format(capacity, ",") + "; use a smaller --batch")
+        # one rank per GPU
+        capacity, sharing, where = torch.cuda.get_device_properties(device).total_memory, 1, "this GPU's"
     else:
-        capacity = host_memory()
-        for batch, prediction in zip(args.batch, predictions):
-            need = needed_bytes(prediction)
-            if capacity is not None and need * ranks > capacity:
-                raise BadInput("--batch " + str(batch) + " needs " + format(need * ranks, ",") + " bytes by the"
-                               " prediction (" + str(ranks) + " x " + format(need, ",") + " per rank), more than this"
-                               " host's " + format(capacity, ",") + "; use a smaller shape or --batch")
+        # every rank on this host
+        capacity, sharing, where = host_memory(), ranks, "this host's"
+    for batch, prediction in zip(args.batch, predictions):
+        need = needed_bytes(prediction) * sharing
+        if capacity is not None and need > capacity:
+            raise BadInput("--batch " + str(batch) + " needs " + format(need, ",") + " bytes by the prediction ("
+                           + str(sharing) + " x " + format(need // sharing, ",") + " per rank), more than " + where
+                           + " " + format(capacity, ",") + "; use a smaller shape or --batch")
     peak = catalog_peak(args, torch, device, predictions[0])
     if ranks > 1:
         dist.init_process_group("nccl" if args.device == "cuda" else "gloo")
@@ -317,14 +313,20 @@ def main(argv):
     return 0 if ok else 1
 
 
-def per_rank_total(prediction):
-    data_parallel = prediction.get("data_parallel")
+def state_bytes(prediction):
+    """One device's weights, gradients, master weights and AdamW state, or the heaviest rank's with its gathers."""
     memory = prediction["memory_bytes"]
+    data_parallel = prediction.get("data_parallel")
     if data_parallel is None:
-        return memory["total"]
-    largest = max(data_parallel["per_rank"], key=lambda r: r["state_bytes"] + r["gathered_bytes"])
-    state = memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
-    return memory["total"] - state + largest["state_bytes"] + largest["gathered_bytes"]
+        return memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
+    return max(rank["state_bytes"] + rank["gathered_bytes"] for rank in data_parallel["per_rank"])
+
+
+def per_rank_total(prediction):
+    """The complete accounting's bytes for one rank: its total with the state replaced by the rank's."""
+    memory = prediction["memory_bytes"]
+    one_device = memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
+    return memory["total"] - one_device + state_bytes(prediction)
 
 
 def needed_bytes(prediction):
@@ -340,14 +342,7 @@ def predicted_peak(prediction):
     profile = prediction.get("pytorch_saved")
     if profile is None:
         return None
-    memory = prediction["memory_bytes"]
-    data_parallel = prediction.get("data_parallel")
-    if data_parallel is None:
-        state = memory["parameters"] + memory["gradients"] + memory["master_weights"] + memory["optimizer_state"]
-    else:
-        largest = max(data_parallel["per_rank"], key=lambda r: r["state_bytes"] + r["gathered_bytes"])
-        state = largest["state_bytes"] + largest["gathered_bytes"]
-    return state + profile["bytes"] + memory["workspace"]
+    return state_bytes(prediction) + profile["bytes"] + prediction["memory_bytes"]["workspace"]
 
 
 def host_memory():

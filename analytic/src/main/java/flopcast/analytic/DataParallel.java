@@ -120,6 +120,11 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
                     Math.addExact(masterWeightsBytes(policy), optimizerStateBytes(policy)));
         }
 
+        /** Between steps and during the gathers: what the rank must fit beside its activations. */
+        public long peakBytes(PrecisionPolicy policy) {
+            return Math.addExact(stateBytes(policy), gatheredBytes(policy));
+        }
+
         /** What the gathers add for a while during the step. */
         public long gatheredBytes(PrecisionPolicy policy) {
             return Math.addExact(Math.multiplyExact(gatheredParameters, (long) policy.weightBytes()),
@@ -156,26 +161,10 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
 
     /** Every rank's state, in rank order. */
     public List<RankState> states(Shape shape) {
-        List<Tensor> tensors = tensors(shape);
-        long total = 0;
-        for (Tensor tensor : tensors) {
-            total = Math.addExact(total, tensor.elements());
-        }
-        long[] zero1 = zero1Elements(tensors);
-        long flatShard = flatShardElements(tensors);
-        long largestUnit = largestPaddedUnit(tensors);
+        Split split = new Split(shape);
         List<RankState> states = new ArrayList<>(ranks);
         for (int rank = 0; rank < ranks; rank++) {
-            long parameters = sharding.shardsParameters() ? flatShard : total;
-            long gradients = sharding.shardsGradients() ? flatShard : total;
-            long optimizer = !sharding.shardsOptimizerState() ? total : sharding.flat() ? flatShard : zero1[rank];
-            long gatheredParameters = switch (sharding) {
-                case NONE, ZERO1 -> 0;
-                case ZERO2 -> Math.multiplyExact(flatShard, (long) ranks);
-                case ZERO3 -> largestUnit;
-            };
-            long gatheredGradients = sharding.flat() ? largestUnit : 0;
-            states.add(new RankState(rank, parameters, gradients, optimizer, gatheredParameters, gatheredGradients));
+            states.add(split.state(rank));
         }
         return states;
     }
@@ -185,15 +174,11 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         RankState largest = null;
         PrecisionPolicy policy = shape.policy();
         for (RankState state : states(shape)) {
-            if (largest == null || total(state, policy) > total(largest, policy)) {
+            if (largest == null || state.peakBytes(policy) > largest.peakBytes(policy)) {
                 largest = state;
             }
         }
         return largest;
-    }
-
-    private static long total(RankState state, PrecisionPolicy policy) {
-        return Math.addExact(state.stateBytes(policy), state.gatheredBytes(policy));
     }
 
     /** What rank {@code rank} hands over and sends in one step. */
@@ -204,37 +189,76 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         return new Split(shape).transfers(rank);
     }
 
+    /** The bytes rank {@code rank} sends in one step, every collective together. */
+    public long sentBytes(Shape shape, int rank) {
+        return sent(transfers(shape, rank));
+    }
+
     /** The most bytes any rank sends in one step. */
     public long maxSentBytes(Shape shape) {
         Split split = new Split(shape);
         long most = 0;
         for (int rank = 0; rank < ranks; rank++) {
-            long sent = 0;
-            for (Transfer transfer : split.transfers(rank)) {
-                sent = Math.addExact(sent, transfer.sentBytes());
-            }
-            most = Math.max(most, sent);
+            most = Math.max(most, sent(split.transfers(rank)));
         }
         return most;
     }
 
-    /** The model's tensors and their split over the ranks, worked out once for every rank's transfers. */
+    /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
+    public long paddingElements(Shape shape) {
+        return sharding.flat() ? new Split(shape).padding : 0;
+    }
+
+    private static long sent(List<Transfer> transfers) {
+        long sent = 0;
+        for (Transfer transfer : transfers) {
+            sent = Math.addExact(sent, transfer.sentBytes());
+        }
+        return sent;
+    }
+
+    /** The model's tensors and their split over the ranks, worked out once for every rank. */
     private final class Split {
         private final PrecisionPolicy policy;
         private final long total;
+        /** zero1: the elements ZeroRedundancyOptimizer assigns each rank; null under the other modes. */
         private final long[] zero1;
+        /** Sum over FSDP units of ceil(E_u / N). */
         private final long flatShard;
+        /** The largest unit, padded to N shards. */
+        private final long largestUnit;
+        /** N * ceil(E_u / N) - E_u, summed over the units. */
+        private final long padding;
 
         Split(Shape shape) {
             policy = shape.policy();
+            total = ParameterTensor.total(shape);
             List<Tensor> tensors = tensors(shape);
-            long sum = 0;
-            for (Tensor tensor : tensors) {
-                sum = Math.addExact(sum, tensor.elements());
-            }
-            total = sum;
             zero1 = sharding == Sharding.ZERO1 ? zero1Elements(tensors) : null;
-            flatShard = sharding.flat() ? flatShardElements(tensors) : 0;
+            long shard = 0;
+            long largest = 0;
+            for (long unit : unitElements(tensors)) {
+                long unitShard = ceilDiv(unit, ranks);
+                long padded = Math.multiplyExact(unitShard, (long) ranks);
+                shard = Math.addExact(shard, unitShard);
+                largest = Math.max(largest, padded);
+            }
+            flatShard = shard;
+            largestUnit = largest;
+            padding = Math.multiplyExact(flatShard, (long) ranks) - total;
+        }
+
+        RankState state(int rank) {
+            long parameters = sharding.shardsParameters() ? flatShard : total;
+            long gradients = sharding.shardsGradients() ? flatShard : total;
+            long optimizer = !sharding.shardsOptimizerState() ? total : sharding.flat() ? flatShard : zero1[rank];
+            long gatheredParameters = switch (sharding) {
+                case NONE, ZERO1 -> 0;
+                case ZERO2 -> Math.multiplyExact(flatShard, (long) ranks);
+                case ZERO3 -> largestUnit;
+            };
+            long gatheredGradients = sharding.flat() ? largestUnit : 0;
+            return new RankState(rank, parameters, gradients, optimizer, gatheredParameters, gatheredGradients);
         }
 
         List<Transfer> transfers(int rank) {
@@ -270,19 +294,6 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             }
             return transfers;
         }
-    }
-
-    /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
-    public long paddingElements(Shape shape) {
-        if (!sharding.flat()) {
-            return 0;
-        }
-        List<Tensor> tensors = tensors(shape);
-        long padding = 0;
-        for (long unit : unitElements(tensors)) {
-            padding = Math.addExact(padding, ceilDiv(unit, (long) ranks) * ranks - unit);
-        }
-        return padding;
     }
 
     /**
@@ -322,22 +333,6 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             sizes[smallest] = Math.addExact(sizes[smallest], tensor.elements());
         }
         return sizes;
-    }
-
-    private long flatShardElements(List<Tensor> tensors) {
-        long shard = 0;
-        for (long unit : unitElements(tensors)) {
-            shard = Math.addExact(shard, ceilDiv(unit, (long) ranks));
-        }
-        return shard;
-    }
-
-    private long largestPaddedUnit(List<Tensor> tensors) {
-        long largest = 0;
-        for (long unit : unitElements(tensors)) {
-            largest = Math.max(largest, Math.multiplyExact(ceilDiv(unit, (long) ranks), (long) ranks));
-        }
-        return largest;
     }
 
     private static long[] unitElements(List<Tensor> tensors) {

@@ -141,17 +141,12 @@ public record TorchSavedTensor(Row row, Region region) implements TensorSpec {
         return row.component() == Component.CROSS_ENTROPY;
     }
 
-    /** Bytes the run saves for backward at {@code shape}. */
-    public static long totalBytes(Shape shape, List<TorchSavedTensor> rows) {
+    /** Bytes the run saves for backward at {@code shape}: every row's instances. */
+    public static long savedBytes(Shape shape) {
         long sum = 0;
-        for (TorchSavedTensor tensor : rows) {
+        for (TorchSavedTensor tensor : ROWS) {
             sum = Math.addExact(sum, tensor.totalBytes(shape));
         }
         return sum;
-    }
-
-    /** Bytes of the whole profile at {@code shape}. */
-    public static long savedBytes(Shape shape) {
-        return totalBytes(shape, ROWS);
     }
 }

@@ -44,12 +44,9 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
     /** One device's polynomial with the full model state replaced by the largest rank's state and gathers. */
     static MemoryPolynomial perRankPolynomial(DataParallel plan, Prediction prediction) {
         Shape shape = prediction.shape();
-        MemoryBreakdown memory = prediction.memory();
-        long fullState = Math.addExact(Math.addExact(memory.parametersBytes(), memory.gradientsBytes()),
-                Math.addExact(memory.masterWeightsBytes(), memory.optimizerStateBytes()));
-        DataParallel.RankState largest = plan.largest(shape);
-        long rankState = Math.addExact(largest.stateBytes(shape.policy()), largest.gatheredBytes(shape.policy()));
-        MemoryPolynomial polynomial = memory.polynomial();
+        long fullState = MemoryBreakdown.modelStateBytes(prediction.parameters(), shape.policy());
+        long rankState = plan.largest(shape).peakBytes(shape.policy());
+        MemoryPolynomial polynomial = prediction.memory().polynomial();
         return new MemoryPolynomial(Math.addExact(polynomial.fixedBytes() - fullState, rankState),
                 polynomial.perBatchElementBytes());
     }
@@ -90,16 +87,14 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             item.put("optimizer_state_bytes", state.optimizerStateBytes(policy));
             item.put("state_bytes", state.stateBytes(policy));
             item.put("gathered_bytes", state.gatheredBytes(policy));
-            long sent = 0;
             ObjectNode transfers = item.putObject("communication");
             for (DataParallel.Transfer transfer : plan.transfers(shape, state.rank())) {
                 ObjectNode t = transfers.putObject(transfer.collective().jsonName());
                 t.put("times", transfer.times());
                 t.put("payload_bytes", transfer.payloadBytes());
                 t.put("sent_bytes", transfer.sentBytes());
-                sent = Math.addExact(sent, transfer.sentBytes());
             }
-            item.put("sent_bytes", sent);
+            item.put("sent_bytes", plan.sentBytes(shape, state.rank()));
         }
         if (fit != null) {
             ObjectNode batch = node.putObject("max_batch_per_rank");
@@ -140,14 +135,10 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         TextTable table = new TextTable("rank", ">weights", ">gradients", ">master", ">AdamW m, v", ">state",
                 ">gathered", ">sent per step");
         for (DataParallel.RankState state : listedRanks()) {
-            long sent = 0;
-            for (DataParallel.Transfer transfer : plan.transfers(shape, state.rank())) {
-                sent = Math.addExact(sent, transfer.sentBytes());
-            }
             table.row(String.valueOf(state.rank()), grouped(state.parametersBytes(policy)),
                     grouped(state.gradientsBytes(policy)), grouped(state.masterWeightsBytes(policy)),
                     grouped(state.optimizerStateBytes(policy)), grouped(state.stateBytes(policy)),
-                    grouped(state.gatheredBytes(policy)), grouped(sent));
+                    grouped(state.gatheredBytes(policy)), grouped(plan.sentBytes(shape, state.rank())));
         }
         text.append(table.render());
         text.append("(bytes; ").append(plan.ranks() <= LISTED_RANKS ? "every rank" : "the largest rank only")
