@@ -89,33 +89,29 @@ final class CalibrateCommand implements Callable<Integer> {
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
         List<Map<String, String>> rows = MeasurementsCsv.read(results);
         if (TorchCalibration.probeRows(rows, results)) {
-            return probe(TorchCalibration.of(results, rows, host, target), directory, output);
+            // the PyTorch probe's rows: no charts (they plot the JVM's component fits)
+            TorchCalibration calibration = TorchCalibration.of(results, rows, host, target);
+            CalibrationTable table = calibration.table();
+            return write(table, probeReport(calibration, table), directory, output,
+                    () -> probeText(calibration, table, directory));
         }
         CalibrationResult result = CalibrationResult.of(results, host, target);
         CalibrationTable table = CalibrationTable.of(result);
-        String csv = CsvText.write(CalibrationSchema.COLUMNS, table.csvRows());
         Map<String, String> charts = Charts.write(result, directory);
-        WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
-        WholeFile.write(directory.resolve("report.md"), CalibrationReport.markdown(result, charts));
-        String text = switch (output) {
-            case CSV -> csv;
-            case JSON -> Json.write(json(table, directory));
-            case TABLE -> text(table, result, directory);
-        };
-        spec.commandLine().getOut().print(text);
-        return 0;
+        return write(table, CalibrationReport.markdown(result, charts), directory, output,
+                () -> text(table, result, directory));
     }
 
-    /** The PyTorch probe's rows: calibration.csv and report.md (no charts), and the table or its CSV or JSON. */
-    private int probe(TorchCalibration calibration, Path directory, OutputFormat output) {
-        CalibrationTable table = calibration.table();
+    /** calibration.csv and report.md into {@code directory}, then the table, its CSV or its JSON on stdout. */
+    private int write(CalibrationTable table, String report, Path directory, OutputFormat output,
+            java.util.function.Supplier<String> tableText) {
         String csv = CsvText.write(CalibrationSchema.COLUMNS, table.csvRows());
         WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
-        WholeFile.write(directory.resolve("report.md"), probeReport(calibration, table));
+        WholeFile.write(directory.resolve("report.md"), report);
         String text = switch (output) {
             case CSV -> csv;
             case JSON -> Json.write(json(table, directory));
-            case TABLE -> probeText(calibration, table, directory);
+            case TABLE -> tableText.get();
         };
         spec.commandLine().getOut().print(text);
         return 0;
