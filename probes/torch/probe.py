@@ -7,7 +7,7 @@ Ranks:        torchrun --nproc-per-node 2 probes/torch/probe.py --sharding zero1
 
 It writes OUT/measurements.csv (rows in results/README.md's schema, one per batch) and
 OUT/probe-RUN.json (raw step times, what autograd saved, each rank's state and traffic against the
-prediction). Predictions come from ``java -jar measure/target/flopcast.jar predict ... --format
+prediction). Predictions come from ``java -jar cli/target/flopcast.jar predict ... --format
 json``, or from --prediction FILE where no Java is installed; the probe restates no formula. Bad
 input is one line on stderr, exit 2, nothing written.
 """
@@ -70,7 +70,7 @@ def parse(argv):
     parser.add_argument("--append", action="store_true",
                         help="keep the rows OUT/measurements.csv already holds (same header) and add this run's")
     parser.add_argument("--prediction", help="a predict --format json file, where no Java is installed")
-    parser.add_argument("--jar", default=os.path.join(ROOT, "measure", "target", "flopcast.jar"))
+    parser.add_argument("--jar", default=os.path.join(ROOT, "cli", "target", "flopcast.jar"))
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     given = [option for name, option in SHAPE_OPTIONS if getattr(args, name) is not None and name != "kv_heads"]

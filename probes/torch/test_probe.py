@@ -1,6 +1,6 @@
 """The probe's checks, run by .ci/run: /usr/bin/python3 -m unittest discover -s probes/torch
 
-Each run asks measure/target/flopcast.jar for its prediction (mvn install builds it), trains one
+Each run asks cli/target/flopcast.jar for its prediction (mvn install builds it), trains one
 timed step on the CPU, and must find every count equal: the bytes autograd saves against the
 pytorch profile, each rank's weights, gradients and AdamW state, and each collective's payload.
 """
@@ -77,7 +77,7 @@ class OneProcess(unittest.TestCase):
 
 def saved_prediction(*args):
     """A predict --format json file, as one made where Java is installed."""
-    jar = os.path.join(os.path.dirname(os.path.dirname(HERE)), "measure", "target", "flopcast.jar")
+    jar = os.path.join(os.path.dirname(os.path.dirname(HERE)), "cli", "target", "flopcast.jar")
     run = subprocess.run(["java", "-jar", jar, "predict", *args, "--format", "json"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     path = os.path.join(tempfile.mkdtemp(), "prediction.json")

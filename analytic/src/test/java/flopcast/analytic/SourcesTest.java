@@ -45,7 +45,7 @@ class SourcesTest {
         List<String> keys = keys();
         List<String> uncited = new ArrayList<>();
         int lines = 0;
-        for (String module : List.of("analytic", "measure", "benchmarks")) {
+        for (String module : List.of("analytic", "measure", "calibration", "cli", "benchmarks")) {
             try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
                 for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                     for (String line : Files.readAllLines(file)) {

@@ -12,12 +12,12 @@ import static flopcast.analytic.WorkspaceBuffer.HEAD_VALUE_GRADIENT;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.Shape;
-import flopcast.measure.AttentionScores;
-import flopcast.measure.AttentionWeightedSum;
-import flopcast.measure.CausalSoftmax;
-import flopcast.measure.CountingOps;
-import flopcast.measure.FlopCounter;
-import flopcast.measure.HeadParts;
+import flopcast.measure.model.AttentionScores;
+import flopcast.measure.model.AttentionWeightedSum;
+import flopcast.measure.model.CausalSoftmax;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.model.HeadParts;
 import org.ejml.data.FMatrixRMaj;
 
 /**

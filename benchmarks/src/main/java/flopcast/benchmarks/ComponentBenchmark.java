@@ -5,7 +5,7 @@ import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Shape;
-import flopcast.measure.NamedShape;
+import flopcast.analytic.NamedShape;
 import java.math.BigInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;

@@ -1,19 +1,20 @@
 package flopcast.benchmarks;
 
-import flopcast.measure.results.Derivation;
-import flopcast.measure.results.GitCommit;
-import flopcast.measure.results.MeasurementsSchema;
-import flopcast.measure.results.RawResult;
-import flopcast.measure.results.Summary;
-import flopcast.measure.results.MeasurementsCsv;
+import flopcast.measure.run.BackendChoice;
+import flopcast.calibration.measurements.Derivation;
+import flopcast.calibration.measurements.GitCommit;
+import flopcast.calibration.measurements.MeasurementsSchema;
+import flopcast.calibration.measurements.RawResult;
+import flopcast.calibration.measurements.Summary;
+import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.benchmarks.ComponentKernel;
-import flopcast.measure.HeapMeter;
-import flopcast.measure.HostProbe;
-import flopcast.measure.MatmulBackend;
-import flopcast.measure.TrainRun;
-import flopcast.measure.VectorModule;
+import flopcast.measure.run.HeapMeter;
+import flopcast.calibration.host.HostProbe;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.run.TrainRun;
+import flopcast.measure.kernels.VectorModule;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -77,7 +78,7 @@ public final class Derive {
     static final class LiveHeap implements Derivation.HeapMeasurements {
         @Override
         public long step(Shape shape, String backend, int threads) {
-            return TrainRun.run(shape, 1, 1, MatmulBackend.of(backend, threads)).measuredLiveBytes();
+            return TrainRun.run(shape, 1, 1, BackendChoice.of(backend, threads)).measuredLiveBytes();
         }
 
         @Override

@@ -1,8 +1,9 @@
 package flopcast.benchmarks;
 
+import flopcast.measure.run.BackendChoice;
 import flopcast.analytic.Shape;
-import flopcast.measure.MatmulBackend;
-import flopcast.measure.NamedShape;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.analytic.NamedShape;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -38,7 +39,7 @@ record Identity(String component, String pass, String shapeName, String backend,
     }
 
     MatmulBackend matmulBackend() {
-        return MatmulBackend.of(backend, threads);
+        return BackendChoice.of(backend, threads);
     }
 
     /** Refuses a parameter overridden to something this benchmark does not measure. */

@@ -2,7 +2,7 @@ package flopcast.benchmarks;
 
 import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
-import flopcast.measure.TensorAllocation;
+import flopcast.measure.buffers.TensorAllocation;
 import java.util.Random;
 import org.ejml.data.FMatrixRMaj;
 

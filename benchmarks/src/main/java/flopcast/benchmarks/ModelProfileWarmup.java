@@ -1,10 +1,11 @@
 package flopcast.benchmarks;
 
-import flopcast.measure.MatmulBackend;
-import flopcast.measure.NamedShape;
-import flopcast.measure.FlopCounter;
-import flopcast.measure.SubsetSequences;
-import flopcast.measure.TransformerModel;
+import flopcast.measure.run.BackendChoice;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.analytic.NamedShape;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.run.SubsetSequences;
+import flopcast.measure.model.TransformerModel;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -34,7 +35,7 @@ final class ModelProfileWarmup {
             return;
         }
         var shape = NamedShape.TINY.shape();
-        TransformerModel model = new TransformerModel(shape, 2, new FlopCounter(), MatmulBackend.of(backend, threads));
+        TransformerModel model = new TransformerModel(shape, 2, new FlopCounter(), BackendChoice.of(backend, threads));
         int n = Math.toIntExact(shape.tokens());
         int[] tokens = new int[n];
         int[] targets = new int[n];

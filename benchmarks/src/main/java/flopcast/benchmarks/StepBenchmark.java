@@ -1,6 +1,6 @@
 package flopcast.benchmarks;
 
-import flopcast.measure.NamedShape;
+import flopcast.analytic.NamedShape;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;

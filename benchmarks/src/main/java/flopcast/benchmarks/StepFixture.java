@@ -5,9 +5,9 @@ import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
-import flopcast.measure.FlopCounter;
-import flopcast.measure.SubsetSequences;
-import flopcast.measure.TransformerModel;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.run.SubsetSequences;
+import flopcast.measure.model.TransformerModel;
 import java.math.BigInteger;
 
 /** A model, one fixed batch, and the step's work per op: what the step benchmarks time. */

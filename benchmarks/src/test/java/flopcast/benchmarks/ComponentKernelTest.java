@@ -1,5 +1,6 @@
 package flopcast.benchmarks;
 
+import flopcast.measure.run.BackendChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import flopcast.analytic.AdamWFlops;
@@ -7,8 +8,8 @@ import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.Shape;
-import flopcast.measure.FlopCounter;
-import flopcast.measure.MatmulBackend;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
 import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +56,7 @@ class ComponentKernelTest {
         int checked = 0;
         for (Component component : new Component[] {Component.ATTENTION_SCORES, Component.ATTENTION_SOFTMAX,
             Component.ATTENTION_WEIGHTED_SUM}) {
-            ComponentKernel kernel = ComponentKernel.of(component, SHAPE, 1, MatmulBackend.of("ejml", 2));
+            ComponentKernel kernel = ComponentKernel.of(component, SHAPE, 1, BackendChoice.of("ejml", 2));
             kernel.prepare();
             kernel.backward();
             assertCounts(component, kernel.counter(), BigInteger.ZERO,

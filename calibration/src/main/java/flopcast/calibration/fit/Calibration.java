@@ -1,0 +1,136 @@
+package flopcast.calibration.fit;
+import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.OpClass;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Shape;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A calibrated cost model of one backend at one thread count on one host: the measured peak and
+ * bandwidth at that thread count, and an efficiency fit per op class from that backend's valid
+ * component rows at that thread count. Step rows are never inputs. The vector backend's fits
+ * describe the hardware (its GEMM reaches half the peak or more); the reference backend's (EJML, one
+ * thread) describe EJML.
+ */
+public final class Calibration implements StepTimeModel.Efficiency {
+    /** The project's reference backend (EJML's matmuls, plain Java loops). */
+    public static final String REFERENCE_BACKEND = "ejml";
+    /** The fast path: the Vector API GEMM and loops. */
+    public static final String VECTOR_BACKEND = "vector";
+
+    private final String backend;
+    private final int threads;
+    private final double peakFlopsPerSecond;
+    private final double bandwidthBytesPerSecond;
+    private final Map<OpClass, EfficiencyFit> fits;
+
+    private Calibration(String backend, int threads, double peakFlopsPerSecond, double bandwidthBytesPerSecond,
+            Map<OpClass, EfficiencyFit> fits) {
+        this.backend = backend;
+        this.threads = threads;
+        this.peakFlopsPerSecond = peakFlopsPerSecond;
+        this.bandwidthBytesPerSecond = bandwidthBytesPerSecond;
+        this.fits = fits;
+    }
+
+    /** The reference backend on one thread, from the component rows {@code include} accepts. */
+    public static Calibration fit(List<Measurement> rows, Predicate<Measurement> include) {
+        return fit(rows, REFERENCE_BACKEND, 1, include);
+    }
+
+    /**
+     * Fits every op class from {@code backend}'s valid component rows at {@code threads} that
+     * {@code include} accepts, each against the probe at {@code threads}.
+     */
+    public static Calibration fit(List<Measurement> rows, String backend, int threads, Predicate<Measurement> include) {
+        double peak = probe(rows, "peak_flops", threads, true);
+        double bandwidth = probe(rows, "bandwidth_triad", threads, false);
+        Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);
+        for (Measurement row : rows) {
+            Optional<OpClass> opClass = OpClass.of(row);
+            if (opClass.isEmpty() || row.threads() != threads || !row.backend().equals(backend) || !row.valid()
+                    || !include.test(row)) {
+                continue;
+            }
+            OpClass op = opClass.get();
+            double efficiency = op.computeBound() ? row.flopsPerSecond() / peak : row.bytesPerSecond() / bandwidth;
+            points.computeIfAbsent(op, k -> new ArrayList<>())
+                    .add(new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency));
+        }
+        Map<OpClass, EfficiencyFit> fits = new EnumMap<>(OpClass.class);
+        Set<String> missing = new LinkedHashSet<>();
+        for (OpClass op : OpClass.values()) {
+            List<EfficiencyFit.Point> measured = points.get(op);
+            if (measured == null) {
+                missing.add(op.label());
+            } else {
+                fits.put(op, EfficiencyFit.of(op, measured));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException("the measurements have no valid " + label(backend, threads) + " rows for "
+                    + String.join(", ", missing) + ": run the component benchmarks (mvn jmh:run) before calibrating");
+        }
+        return new Calibration(backend, threads, peak, bandwidth, fits);
+    }
+
+    /** "vector, 2 threads". */
+    public static String label(String backend, int threads) {
+        return backend + ", " + threads + (threads == 1 ? " thread" : " threads");
+    }
+
+    public String label() {
+        return label(backend, threads);
+    }
+
+    public String backend() {
+        return backend;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Whether {@code row} ran on this calibration's backend and thread count. */
+    public boolean describes(Measurement row) {
+        return row.backend().equals(backend) && row.threads() == threads;
+    }
+
+    /** The probe's rate at {@code threads}: FLOP/s for the peak, bytes/s for the bandwidth. */
+    private static double probe(List<Measurement> rows, String component, int threads, boolean flops) {
+        return rows.stream().filter(r -> r.component().equals(component) && r.threads() == threads)
+                .mapToDouble(r -> flops ? r.flopsPerSecond() : r.bytesPerSecond()).findFirst()
+                .orElseThrow(() -> new InvalidInputException("the measurements have no " + threads + "-thread "
+                        + component + " probe row: calibration needs the measured " + (flops ? "peak" : "bandwidth")));
+    }
+
+    @Override
+    public double of(OpClass opClass, double size) {
+        return fits.get(opClass).efficiency(size);
+    }
+
+    public Map<OpClass, EfficiencyFit> fits() {
+        return fits;
+    }
+
+    public double peakFlopsPerSecond() {
+        return peakFlopsPerSecond;
+    }
+
+    public double bandwidthBytesPerSecond() {
+        return bandwidthBytesPerSecond;
+    }
+
+    /** Predicted step time on this host. */
+    public StepTimeModel.StepTime predictStep(Shape shape) {
+        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidthBytesPerSecond);
+    }
+}

@@ -1,0 +1,137 @@
+package flopcast.calibration.fit;
+import flopcast.calibration.measurements.Measurement;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The calibrated model checked on what it was not fitted on: every valid measured step of a
+ * backend and thread count that has a calibration, predicted from all of that calibration's
+ * component rows, and again from the component rows of the other shapes only (held out). A step
+ * whose shape has no component rows is held out either way.
+ */
+public final class HeldOut {
+
+    /**
+     * @param backend          the step's backend
+     * @param threads          threads its kernels used
+     * @param shape            the step's shape
+     * @param measuredSeconds  JMH's time per step
+     * @param predictedSeconds the model fitted on every component row of its backend and thread count
+     * @param leaveOutSeconds  the model fitted without this shape's component rows; NaN when no other shape was measured
+     * @param modelFlops       forward plus backward matmul FLOPs of the step
+     * @param hostMfu          model FLOPs / (measured time x measured peak at the step's thread count)
+     */
+    public record StepCheck(String backend, int threads, Shape shape, double measuredSeconds, double predictedSeconds,
+            double leaveOutSeconds, long modelFlops, double hostMfu) {
+
+        public double error() {
+            return predictedSeconds / measuredSeconds - 1;
+        }
+
+        public double leaveOutError() {
+            return leaveOutSeconds / measuredSeconds - 1;
+        }
+
+        public String label() {
+            return Calibration.label(backend, threads);
+        }
+    }
+
+    private HeldOut() {
+    }
+
+    /** Every valid step that one of {@code calibrations} describes, checked against it. */
+    public static List<StepCheck> check(List<Measurement> rows, List<Calibration> calibrations) {
+        List<StepCheck> checks = new ArrayList<>();
+        for (Measurement step : rows) {
+            if (!step.pass().equals("step") || !step.valid()) {
+                continue;
+            }
+            Optional<Calibration> fitted = calibrations.stream().filter(c -> c.describes(step)).findFirst();
+            if (fitted.isEmpty()) {
+                continue;
+            }
+            Calibration all = fitted.get();
+            Shape shape = step.shape();
+            checks.add(new StepCheck(step.backend(), step.threads(), shape, step.secondsPerOp(),
+                    all.predictStep(shape).seconds(), leaveShapeOut(rows, all, shape), step.matmulFlops(),
+                    step.matmulFlops() / (step.secondsPerOp() * all.peakFlopsPerSecond())));
+        }
+        return checks;
+    }
+
+    /** The step predicted without its shape's component rows; NaN when no other shape was measured. */
+    private static double leaveShapeOut(List<Measurement> rows, Calibration all, Shape shape) {
+        try {
+            return Calibration.fit(rows, all.backend(), all.threads(), r -> r.shape() == null || !r.shape().equals(shape))
+                    .predictStep(shape).seconds();
+        } catch (InvalidInputException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * Every measured step of every backend and thread count, with its MFU against the measured peak
+     * at the same thread count (empty when no probe ran at that count).
+     *
+     * @param backend    ejml or vector
+     * @param threads    threads the step's matmuls used
+     * @param shape      the step's shape
+     * @param seconds    JMH's time per step
+     * @param modelFlops forward plus backward matmul FLOPs
+     * @param mfu        model FLOPs / (seconds x measured peak at {@code threads}); NaN without that probe
+     */
+    public record BackendStep(String backend, int threads, Shape shape, double seconds, long modelFlops, double mfu) {
+    }
+
+    public static List<BackendStep> byBackend(List<Measurement> rows) {
+        List<BackendStep> steps = new ArrayList<>();
+        for (Measurement row : rows) {
+            if (!row.pass().equals("step") || !row.valid()) {
+                continue;
+            }
+            double peak = rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == row.threads())
+                    .mapToDouble(Measurement::flopsPerSecond).findFirst().orElse(Double.NaN);
+            steps.add(new BackendStep(row.backend(), row.threads(), row.shape(), row.secondsPerOp(), row.matmulFlops(),
+                    row.matmulFlops() / (row.secondsPerOp() * peak)));
+        }
+        return steps;
+    }
+
+    /** The held-out errors: each check's prediction from the other shapes, where one could be made. */
+    private static double[] heldOutErrors(List<StepCheck> checks) {
+        return checks.stream().filter(c -> !Double.isNaN(c.leaveOutSeconds()))
+                .mapToDouble(c -> Math.abs(c.leaveOutError())).sorted().toArray();
+    }
+
+    /** The largest absolute held-out error; NaN when no step could be held out. */
+    public static double worst(List<StepCheck> checks) {
+        double[] errors = heldOutErrors(checks);
+        return errors.length == 0 ? Double.NaN : errors[errors.length - 1];
+    }
+
+    /** The median absolute held-out error; NaN when no step could be held out. */
+    public static double median(List<StepCheck> checks) {
+        double[] errors = heldOutErrors(checks);
+        if (errors.length == 0) {
+            return Double.NaN;
+        }
+        int middle = errors.length / 2;
+        return errors.length % 2 == 1 ? errors[middle] : (errors[middle - 1] + errors[middle]) / 2;
+    }
+
+    /** The checks of one backend (all its thread counts). */
+    public static List<StepCheck> of(List<StepCheck> checks, String backend) {
+        return checks.stream().filter(c -> c.backend().equals(backend)).toList();
+    }
+
+    /** The distinct backends among {@code checks}, in order. */
+    public static List<String> backends(List<StepCheck> checks) {
+        return Arrays.asList(checks.stream().map(StepCheck::backend).distinct().toArray(String[]::new));
+    }
+}

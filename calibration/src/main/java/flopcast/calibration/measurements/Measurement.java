@@ -1,0 +1,81 @@
+package flopcast.calibration.measurements;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
+import java.util.Map;
+
+/**
+ * One row of {@code measurements.csv} as calibration uses it. Absent values are null.
+ *
+ * @param component   model component, step, adamw or a probe name
+ * @param pass        forward, backward, step, optimizer or probe
+ * @param backend     ejml or probe
+ * @param shape       the model shape; null for AdamW and probes
+ * @param parameters  AdamW rows: parameters per op; null otherwise
+ * @param threads     threads the kernel used
+ * @param matmulFlops matmul FLOPs per op (step rows: model FLOPs)
+ * @param bytes       minimum bytes per op
+ * @param secondsPerOp JMH score
+ * @param flopsPerSecond achieved FLOP/s as the derivation wrote it (the row's matmul FLOPs, or its
+ *                     elementwise and optimizer FLOPs where it has none); NaN where empty
+ * @param bytesPerSecond achieved bytes/s as the derivation wrote it; NaN where empty
+ * @param hostCpu     the host it ran on
+ * @param predictedHeapBytes step and AdamW rows: predicted bytes
+ * @param measuredHeapBytes  step and AdamW rows: measured live bytes
+ * @param valid       false when the derivation marked the row invalid (calibration never fits it)
+ * @param status      ok, or the row's marks
+ */
+public record Measurement(String component, String pass, String backend, Shape shape, Long parameters, int threads,
+        long matmulFlops, long bytes, double secondsPerOp, double flopsPerSecond, double bytesPerSecond, String hostCpu, Long predictedHeapBytes,
+        Long measuredHeapBytes, boolean valid, String status) {
+
+    /** Parses a row read by {@code MeasurementsCsv}; a value that does not parse is refused with one line. */
+    public static Measurement of(Map<String, String> row, int line) {
+        try {
+            Shape shape = Measurement.shape(row);
+            double seconds = Double.parseDouble(row.get("score_seconds_per_op"));
+            if (!(seconds > 0) || Double.isInfinite(seconds)) {
+                throw new NumberFormatException("score_seconds_per_op " + seconds + " is not a positive time");
+            }
+            return new Measurement(row.get("component"), row.get("pass"), row.get("backend"), shape,
+                    optionalLong(row, "parameters"), Integer.parseInt(row.get("threads")), longOf(row, "predicted_flops"),
+                    longOf(row, "predicted_bytes"), seconds, optionalDouble(row, "achieved_flops_per_second"),
+                    optionalDouble(row, "achieved_bytes_per_second"), row.get("host_cpu"),
+                    optionalLong(row, "predicted_heap_bytes"), optionalLong(row, "measured_heap_bytes"),
+                    booleanOf(row, "valid"), row.get("status"));
+        } catch (NumberFormatException | InvalidInputException e) {
+            throw new InvalidInputException("measurements row " + line + " is malformed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The row's shape, from its {@link ShapeKey} columns; null where they are empty (a probe's row).
+     * A number that does not parse throws {@link NumberFormatException}.
+     */
+    public static Shape shape(Map<String, String> row) {
+        return row.get(ShapeKey.VOCAB_SIZE.key()).isEmpty() ? null : ShapeKey.shape(key -> longOf(row, key.key()));
+    }
+
+    private static boolean booleanOf(Map<String, String> row, String column) {
+        return switch (row.get(column)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new NumberFormatException(column + " '" + row.get(column) + "' is neither true nor false");
+        };
+    }
+
+    private static long longOf(Map<String, String> row, String column) {
+        return Long.parseLong(row.get(column));
+    }
+
+    private static Long optionalLong(Map<String, String> row, String column) {
+        String value = row.get(column);
+        return value.isEmpty() ? null : Long.parseLong(value);
+    }
+
+    private static double optionalDouble(Map<String, String> row, String column) {
+        String value = row.get(column);
+        return value.isEmpty() ? Double.NaN : Double.parseDouble(value);
+    }
+}

@@ -1,0 +1,88 @@
+package flopcast.calibration.measurements;
+
+import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
+import flopcast.calibration.csv.CsvColumn;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one declaration of {@code measurements.csv}'s columns (written by the benchmarks module's
+ * derivation, read by calibration); {@code results/README.md} documents each.
+ */
+public final class MeasurementsSchema {
+    public static final String FILE_NAME = "measurements.csv";
+
+    public static final List<CsvColumn> COLUMNS = columns(List.of(
+            new CsvColumn("run_id", "-", "the run that wrote the row; its raw JMH output is raw/<run_id>.json"),
+            new CsvColumn("benchmark", "-", "JMH benchmark, Class.method"),
+            new CsvColumn("component", "-", "model component (predict's names), step, adamw, peak_flops, "
+                    + "bandwidth_copy or bandwidth_triad"),
+            new CsvColumn("pass", "-", "forward, backward, step, optimizer or probe"),
+            new CsvColumn("backend", "-", "ejml: the model's own code with its matmuls on EJML (its concurrent ops above"
+                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe; torch-cpu,"
+                    + " torch-cuda: the PyTorch probe, probes/torch")), List.of(
+            new CsvColumn("parameters", "parameters", "AdamW rows: parameters updated per op"),
+            new CsvColumn("threads", "threads", "threads the measured kernel used"),
+            new CsvColumn("predicted_flops", "FLOP/op", "matmul FLOPs per op (step rows: model FLOPs, forward and "
+                    + "backward matmuls; peak rows: FMA FLOPs)"),
+            new CsvColumn("elementwise_flops", "FLOP/op", "elementwise FLOPs per op"),
+            new CsvColumn("optimizer_flops", "FLOP/op", "AdamW FLOPs per op"),
+            new CsvColumn("predicted_bytes", "B/op", "what the op must at least read and write: each input once, "
+                    + "each output once"),
+            new CsvColumn("score_seconds_per_op", "s/op", "JMH score: average time per op, per thread"),
+            new CsvColumn("score_error_seconds", "s/op", "JMH's 99.9% confidence half-width of the score"),
+            new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / score; the "
+                    + "row's FLOPs are predicted_flops, or elementwise plus optimizer FLOPs where it has no matmul"),
+            new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / score"),
+            new CsvColumn("peak_flops_per_second_nominal", "FLOP/s", "cores x maximum frequency x FLOPs per cycle "
+                    + "(OSHI and a table by instruction set), for the row's threads; empty where unknown"),
+            new CsvColumn("peak_flops_per_second_measured", "FLOP/s", "the Vector API FMA probe at the row's thread "
+                    + "count in this run; empty where the probe did not run at that count"),
+            new CsvColumn("bandwidth_bytes_per_second_measured", "B/s", "the triad probe at the row's thread count "
+                    + "in this run; empty where it did not run at that count"),
+            new CsvColumn("mfu", "1", "achieved_flops_per_second / peak_flops_per_second_measured, on rows with "
+                    + "matmul FLOPs (not the probe itself)"),
+            new CsvColumn("valid", "-", "true, or false when a mark in status invalidates the row (physically "
+                    + "impossible, or timed before its code settled); calibration fits valid rows only"),
+            new CsvColumn("status", "-", "ok, or the row's marks separated by '; ', each 'key (detail)': "
+                    + "mfu_out_of_range, peak_probe_failed, unsettled_warmup (each invalidates the row), "
+                    + "cache_resident (valid: a memory-bound op above the measured bandwidth, its data in cache)"),
+            new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; "
+                    + "adamw rows: 16 bytes per parameter"),
+            new CsvColumn("measured_heap_bytes", "B", "the live float[] and int[] bytes the same model (or "
+                    + "optimizer state) adds to the heap, by GC.class_histogram; on the vector backend this includes "
+                    + "the GEMM's packing buffers (up to about 2.2 MB per thread), which the tables do not hold"),
+            new CsvColumn("allocated_bytes_per_op", "B/op", "JMH -prof gc gc.alloc.rate.norm"),
+            new CsvColumn("host_cpu", "-", "processor name (OSHI)"),
+            new CsvColumn("host_cores", "cores", "physical cores (OSHI)"),
+            new CsvColumn("jvm", "-", "the forked benchmark JVM: name and version (JMH)"),
+            new CsvColumn("git_commit", "-", "commit of the working tree that ran, read from .git; empty outside git"),
+            new CsvColumn("utc_time", "-", "when the run started, ISO-8601 UTC")));
+
+    private MeasurementsSchema() {
+    }
+
+    public static List<String> names() {
+        return COLUMNS.stream().map(CsvColumn::name).toList();
+    }
+
+    /** Writes a row's shape columns (the JSON shape keys). */
+    public static void putShape(Map<String, Object> row, Shape shape) {
+        for (ShapeKey key : ShapeKey.values()) {
+            row.put(key.key(), key.of(shape));
+        }
+    }
+
+    /** The shape's columns, one per {@link ShapeKey}, between the identity columns and the rest. */
+    private static List<CsvColumn> columns(List<CsvColumn> identity, List<CsvColumn> rest) {
+        List<CsvColumn> all = new ArrayList<>(identity);
+        for (ShapeKey key : ShapeKey.values()) {
+            all.add(new CsvColumn(key.key(), key.unit(), key.ordinal() == 0
+                    ? key.symbol() + "; empty where the row has no model shape" : key.symbol()));
+        }
+        all.addAll(rest);
+        return List.copyOf(all);
+    }
+}

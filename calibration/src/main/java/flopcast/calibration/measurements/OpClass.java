@@ -1,0 +1,80 @@
+package flopcast.calibration.measurements;
+
+import flopcast.analytic.Component;
+import java.util.Optional;
+
+/**
+ * The classes whose efficiency is fitted. Matmuls are compute-bound: efficiency is achieved FLOP/s
+ * over the measured peak, and size is arithmetic intensity (FLOPs per byte of minimum traffic).
+ * Forward and backward are apart because EJML runs the backward pass's transposed products with
+ * other kernels. Norms, softmax, SiLU with the product, cross-entropy and AdamW are memory-bound:
+ * efficiency is achieved bytes/s over the measured bandwidth, and size is bytes per op (what
+ * decides whether an op runs from cache). Size enters the fit as its logarithm.
+ */
+public enum OpClass {
+    MATMUL_FORWARD("matmul forward", true),
+    MATMUL_BACKWARD("matmul backward", true),
+    RMSNORM_FORWARD("rmsnorm forward", false),
+    RMSNORM_BACKWARD("rmsnorm backward", false),
+    SOFTMAX_FORWARD("attention softmax forward", false),
+    SOFTMAX_BACKWARD("attention softmax backward", false),
+    SILU_FORWARD("SiLU and product forward", false),
+    SILU_BACKWARD("SiLU and product backward", false),
+    CROSS_ENTROPY_FORWARD("cross-entropy forward", false),
+    CROSS_ENTROPY_BACKWARD("cross-entropy backward", false),
+    ADAMW("AdamW", false);
+
+    private final String label;
+    private final boolean computeBound;
+
+    OpClass(String label, boolean computeBound) {
+        this.label = label;
+        this.computeBound = computeBound;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public boolean computeBound() {
+        return computeBound;
+    }
+
+    /** What "size" means for this class, for tables and charts. */
+    public String sizeMeaning() {
+        return computeBound ? "FLOPs per byte" : "bytes per op";
+    }
+
+    /** The op class of one pass of a model component; empty for components no benchmark times alone. */
+    public static Optional<OpClass> of(Component component, boolean forward) {
+        return Optional.ofNullable(switch (component) {
+            case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2,
+                    OUTPUT_EMBEDDING -> forward ? MATMUL_FORWARD : MATMUL_BACKWARD;
+            case RMSNORM, FINAL_RMSNORM -> forward ? RMSNORM_FORWARD : RMSNORM_BACKWARD;
+            case ATTENTION_SOFTMAX -> forward ? SOFTMAX_FORWARD : SOFTMAX_BACKWARD;
+            case FFN_SILU -> forward ? SILU_FORWARD : SILU_BACKWARD;
+            case CROSS_ENTROPY -> forward ? CROSS_ENTROPY_FORWARD : CROSS_ENTROPY_BACKWARD;
+            case TOKEN_EMBEDDING -> null;
+        });
+    }
+
+    /** The op class of a measured row; empty for steps, probes and other rows. */
+    public static Optional<OpClass> of(Measurement row) {
+        if (row.pass().equals("optimizer")) {
+            return Optional.of(ADAMW);
+        }
+        if (!row.pass().equals("forward") && !row.pass().equals("backward")) {
+            return Optional.empty();
+        }
+        try {
+            return of(Component.byJsonName(row.component()), row.pass().equals("forward"));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The size the fit uses for a quantity of FLOPs and bytes. */
+    public double size(double flops, double bytes) {
+        return computeBound ? flops / bytes : bytes;
+    }
+}

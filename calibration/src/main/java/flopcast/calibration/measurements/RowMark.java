@@ -1,0 +1,67 @@
+package flopcast.calibration.measurements;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Why a row of {@code measurements.csv} is marked: the {@code status} column lists a row's marks,
+ * each as {@code key (detail)}, and {@code valid} is false when any of them invalidates the row.
+ * An invalid row is physically impossible or was timed before its code was compiled: calibration
+ * never fits it. A cache-resident row is true but describes the cache, not memory.
+ */
+public enum RowMark {
+    /** MFU at or below 0 or above 1: the op cannot have run faster than the peak it divides by. */
+    MFU_OUT_OF_RANGE("mfu_out_of_range", true),
+    /**
+     * The FMA probe measured below half the nominal peak, its one-thread peak above its all-thread
+     * one, or (on two cores or more) its all-thread peak under 1.2x the one-thread one: every MFU and compute efficiency at that thread count divides by it.
+     */
+    PEAK_PROBE_FAILED("peak_probe_failed", true),
+    /** The op's warm-up did not settle within its bound: it may have been timed before C2 compiled it. */
+    UNSETTLED_WARMUP("unsettled_warmup", true),
+    /**
+     * A memory-bound op moved its bytes faster than the measured memory bandwidth at its thread
+     * count: its data stayed in cache. Valid, but an efficiency against the cache, not memory.
+     */
+    CACHE_RESIDENT("cache_resident", false);
+
+    /** The status of a row with no mark. */
+    public static final String OK = "ok";
+
+    private final String key;
+    private final boolean invalidates;
+
+    RowMark(String key, boolean invalidates) {
+        this.key = key;
+        this.invalidates = invalidates;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public boolean invalidates() {
+        return invalidates;
+    }
+
+    /** One mark with its detail, as the status column writes it. */
+    public String describe(String detail) {
+        return key + " (" + detail + ")";
+    }
+
+    /** The status column's text for a row's marks: "ok" without any. */
+    public static String status(List<String> described) {
+        return described.isEmpty() ? OK : String.join("; ", described);
+    }
+
+    /** The marks a status column's text names, in order. */
+    public static List<RowMark> of(String status) {
+        List<RowMark> marks = new ArrayList<>();
+        for (RowMark mark : values()) {
+            if (status.equals(mark.key) || status.startsWith(mark.key + " ") || status.contains("; " + mark.key + " ")) {
+                marks.add(mark);
+            }
+        }
+        return marks;
+    }
+}

@@ -1,0 +1,154 @@
+package flopcast.calibration.fit;
+import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.MeasurementsCsv;
+import flopcast.calibration.measurements.OpClass;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.InvalidInputException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fits and held-out checks on synthetic rows whose answers are known. */
+class CalibrationTest {
+    /** Times built by the same sums: equal to round-off. */
+    private static final double EXACT = 1e-9;
+
+    static List<Measurement> measurements(List<Map<String, Object>> rows, Path directory) {
+        Path file = directory.resolve("measurements.csv");
+        MeasurementsCsv.write(file, rows);
+        List<Measurement> parsed = new ArrayList<>();
+        List<Map<String, String>> read = MeasurementsCsv.read(file);
+        for (int i = 0; i < read.size(); i++) {
+            parsed.add(Measurement.of(read.get(i), i + 2));
+        }
+        return parsed;
+    }
+
+    @Test
+    void fitsRecoverTheEfficienciesAndPredictEveryStepExactly(@TempDir Path directory) {
+        List<Measurement> rows = measurements(SyntheticMeasurements.rows("host", null, 1), directory);
+        Calibration calibration = Calibration.fit(rows, r -> true);
+        assertEquals(SyntheticMeasurements.PEAK, calibration.peakFlopsPerSecond(), SyntheticMeasurements.PEAK * EXACT);
+        assertEquals(0.5, calibration.fits().get(OpClass.MATMUL_FORWARD).efficiency(10), EXACT);
+        assertEquals(0.25, calibration.fits().get(OpClass.MATMUL_BACKWARD).efficiency(1000), EXACT);
+        assertEquals(0.8, calibration.fits().get(OpClass.SOFTMAX_BACKWARD).efficiency(5e5), EXACT);
+        List<HeldOut.StepCheck> checks = HeldOut.check(rows, List.of(calibration));
+        assertEquals(2, checks.size());
+        for (HeldOut.StepCheck check : checks) {
+            assertEquals(0, check.error(), EXACT, "all rows");
+            assertEquals(0, check.leaveOutError(), EXACT, "other shape only");
+        }
+        assertEquals(0, HeldOut.worst(checks), EXACT);
+    }
+
+    @Test
+    void leavingAShapeOutUsesOnlyTheOtherShapesRows(@TempDir Path directory) {
+        // the small shape's components measured 3x slower than its step implies: predicted from them alone,
+        // the large step comes out about 3x too long; the small step, predicted from the large rows alone, is exact
+        List<Measurement> rows = measurements(SyntheticMeasurements.rows("host", SyntheticMeasurements.SMALL, 3),
+                directory);
+        List<HeldOut.StepCheck> checks = HeldOut.check(rows, List.of(Calibration.fit(rows, r -> true)));
+        HeldOut.StepCheck large = checks.stream().filter(c -> c.shape().equals(SyntheticMeasurements.LARGE))
+                .findFirst().orElseThrow();
+        HeldOut.StepCheck small = checks.stream().filter(c -> c.shape().equals(SyntheticMeasurements.SMALL))
+                .findFirst().orElseThrow();
+        assertTrue(large.leaveOutError() > 1.0, "large predicted from the slow small rows: " + large.leaveOutError());
+        assertEquals(0, small.leaveOutError(), EXACT, "small predicted from the large rows only");
+        assertTrue(small.error() > 0.1, "the fit on every row mixes the slow rows in: " + small.error());
+        assertTrue(HeldOut.worst(checks) > 1.0);
+    }
+
+    @Test
+    void hostMfuIsModelFlopsOverTimeAndPeak(@TempDir Path directory) {
+        List<Measurement> rows = measurements(SyntheticMeasurements.rows("host", null, 1), directory);
+        HeldOut.StepCheck check = HeldOut.check(rows, List.of(Calibration.fit(rows, r -> true))).get(0);
+        assertEquals(1_000_000L / (check.measuredSeconds() * SyntheticMeasurements.PEAK), check.hostMfu(), 1e-15);
+    }
+
+    @Test
+    void rowsWithoutAProbeOrAnOpClassAreRefused(@TempDir Path directory) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
+        rows.removeIf(r -> r.get("component").equals("peak_flops"));
+        List<Measurement> noPeak = measurements(rows, directory);
+        assertTrue(assertThrows(InvalidInputException.class, () -> Calibration.fit(noPeak, r -> true)).getMessage()
+                .contains("peak_flops"));
+        List<Map<String, Object>> noSoftmax = SyntheticMeasurements.rows("host", null, 1);
+        noSoftmax.removeIf(r -> r.get("component").equals("attention_softmax"));
+        List<Measurement> parsed = measurements(noSoftmax, directory);
+        assertTrue(assertThrows(InvalidInputException.class, () -> Calibration.fit(parsed, r -> true)).getMessage()
+                .contains("attention softmax forward"));
+    }
+
+    /** Both backends at their own thread counts: the vector rows 1.5x as efficient as the reference's. */
+    static List<Map<String, Object>> bothBackends(String host) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.probes(host, 1, SyntheticMeasurements.PEAK,
+                SyntheticMeasurements.BANDWIDTH);
+        rows.addAll(SyntheticMeasurements.probes(host, 2, 2 * SyntheticMeasurements.PEAK,
+                2 * SyntheticMeasurements.BANDWIDTH));
+        rows.addAll(SyntheticMeasurements.rows(host, null, 1, "ejml", 1, 1));
+        rows.addAll(SyntheticMeasurements.rows(host, null, 1, "vector", 2, 1.5));
+        return rows;
+    }
+
+    @Test
+    void theFitUsesTheVectorRowsWhenBothBackendsArePresent(@TempDir Path directory) {
+        Path file = directory.resolve("measurements.csv");
+        MeasurementsCsv.write(file, bothBackends("host"));
+        CalibrationResult result = CalibrationResult.of(file, null, new CalibrationResult.TargetSpec("gpt2-xl",
+                flopcast.analytic.Preset.GPT2_XL.shape(1024), flopcast.analytic.Device.A100_80GB,
+                flopcast.analytic.Precision.FP32, 400_000));
+        Calibration primary = result.calibration();
+        assertEquals("vector", primary.backend());
+        assertEquals(2, primary.threads());
+        assertEquals(2 * SyntheticMeasurements.PEAK, primary.peakFlopsPerSecond(), SyntheticMeasurements.PEAK * EXACT);
+        assertEquals(0.75, primary.fits().get(OpClass.MATMUL_FORWARD).efficiency(10), EXACT);
+        Calibration reference = result.calibrations().stream().filter(c -> c.backend().equals("ejml")).findFirst()
+                .orElseThrow();
+        assertEquals(0.5, reference.fits().get(OpClass.MATMUL_FORWARD).efficiency(10), EXACT);
+        assertEquals(2, result.calibrations().size());
+        assertEquals(List.of("ejml", "vector"), HeldOut.backends(result.checks()).stream().sorted().toList());
+        for (HeldOut.StepCheck check : result.checks()) {
+            assertEquals(0, check.leaveOutError(), EXACT, check.label() + " predicted with its own backend's fit");
+        }
+        List<Extrapolation.Row> rows = result.extrapolation().rows();
+        int vector = indexOf(rows, "(vector, 2 threads)");
+        int ejml = indexOf(rows, "(ejml, 1 thread)");
+        assertTrue(vector >= 0 && ejml > vector, "vector's host-calibrated row first, EJML's beside it");
+        assertTrue(rows.get(vector).label().contains("not the device's own kernels"), rows.get(vector).label());
+    }
+
+    private static int indexOf(List<Extrapolation.Row> rows, String part) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).label().contains(part) && rows.get(i).label().startsWith("step-time model, host")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void invalidRowsAreNeverFitted(@TempDir Path directory) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
+        Map<String, Object> softmax = rows.stream().filter(r -> r.get("component").equals("attention_softmax")
+                && r.get("pass").equals("forward")).findFirst().orElseThrow();
+        // impossibly fast, and marked so: were it fitted, the softmax efficiency would come out far above 0.8
+        softmax.put("achieved_bytes_per_second", 100 * (double) softmax.get("achieved_bytes_per_second"));
+        softmax.put("valid", false);
+        softmax.put("status", "unsettled_warmup (test)");
+        Calibration calibration = Calibration.fit(measurements(rows, directory), r -> true);
+        assertEquals(1, calibration.fits().get(OpClass.SOFTMAX_FORWARD).points(), "the invalid row is not a point");
+        assertEquals(0.8, calibration.fits().get(OpClass.SOFTMAX_FORWARD).efficiency(5e5), EXACT);
+        rows.stream().filter(r -> r.get("component").equals("attention_softmax") && r.get("pass").equals("forward"))
+                .forEach(r -> r.put("valid", false));
+        List<Measurement> noneValid = measurements(rows, directory);
+        assertTrue(assertThrows(InvalidInputException.class, () -> Calibration.fit(noneValid, r -> true)).getMessage()
+                .contains("attention softmax forward"));
+    }
+}

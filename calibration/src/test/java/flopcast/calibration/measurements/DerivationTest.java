@@ -1,0 +1,306 @@
+package flopcast.calibration.measurements;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Shape;
+import flopcast.analytic.NamedShape;
+import flopcast.calibration.host.HostInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A synthetic JMH file with known numbers, derived by hand. */
+class DerivationTest {
+    /** Ratios of doubles: exact to a few ulps. */
+    private static final double RELATIVE = 1e-12;
+
+    private static final String PROBE = "\"pass\": \"probe\", \"backend\": \"probe\", \"threads\": \"1\"";
+
+    /** One of each kind of row, with made-up counters (per op: total / ops). */
+    static final String RAW = "[" + String.join(",",
+            result("PeakFlopsProbe.oneThread", 1, "\"component\": \"peak_flops\", " + PROBE, 0.001, 0.00001,
+                    10, 2_000_000_000L, 0, 0, 0, 10, 0, ""),
+            result("PeakFlopsProbe.allThreads", 2, "\"component\": \"peak_flops\", " + PROBE, 0.001, 0.00001,
+                    10, 2_000_000_000L, 0, 0, 0, 10, 0, ""),
+            result("BandwidthProbe.oneThread", 1, "\"component\": \"bandwidth_triad\", " + PROBE, 0.01, 0.0001,
+                    4, 0, 0, 0, 800_000_000L, 4, 0, ""),
+            result("MatmulBenchmark.run", 1, "\"component\": \"ffn_w1\", \"pass\": \"forward\", \"shape\": \"tiny\","
+                    + " \"backend\": \"ejml\", \"threads\": \"1\"", 0.002, 0.0001, 7, 70_000_000L, 0, 0, 7000, 7, 0,
+                    ", \"gc.alloc.rate.norm\": {\"score\": 24.0}"),
+            result("VectorStepBenchmark.step", 1, "\"component\": \"step\", \"pass\": \"step\", \"shape\": \"tiny\","
+                    + " \"backend\": \"vector\", \"threads\": \"all\"", 0.1, 0.002, 3, 900_000_000L, 30, 60, 300, 6,
+                    3 * 5_000_000L, ""),
+            result("AdamWBenchmark.step", 1, "\"component\": \"adamw\", \"pass\": \"optimizer\", \"backend\": \"ejml\","
+                    + " \"threads\": \"1\", \"parameters\": \"1000\"", 0.00001, Double.NaN, 2, 0, 0, 28016, 56000, 2,
+                    2 * 16_000L, "")) + "]";
+
+    /** One JMH result as {@code -rf json} writes it; the counters are totals over {@code ops}. */
+    static String result(String benchmark, int threads, String params, double score, double error, long ops,
+            long matmulFlops, long elementwiseFlops, long optimizerFlops, long bytes, long kernelThreads,
+            long predictedHeapBytes, String more) {
+        return String.format(java.util.Locale.ROOT, """
+                {"benchmark": "flopcast.benchmarks.%s", "mode": "avgt", "threads": %d, "jdkVersion": "17",
+                 "vmName": "TestVM", "params": {%s},
+                 "primaryMetric": {"score": %s, "scoreError": %s, "scoreUnit": "s/op"},
+                 "secondaryMetrics": {"ops": {"score": %d}, "matmulFlops": {"score": %d},
+                   "elementwiseFlops": {"score": %d}, "optimizerFlops": {"score": %d}, "bytes": {"score": %d},
+                   "kernelThreads": {"score": %d}, "predictedHeapBytes": {"score": %d}%s}}""", benchmark, threads,
+                params, Double.toString(score), Double.isNaN(error) ? "\"NaN\"" : Double.toString(error), ops,
+                matmulFlops, elementwiseFlops, optimizerFlops, bytes, kernelThreads, predictedHeapBytes, more);
+    }
+
+    /** The row of {@code benchmark} for {@code component}; fails where there is not exactly one. */
+    static Map<String, Object> row(List<Map<String, Object>> rows, String benchmark, String component) {
+        List<Map<String, Object>> found = rows.stream()
+                .filter(r -> r.get("benchmark").equals(benchmark) && r.get("component").equals(component)).toList();
+        assertEquals(1, found.size(), benchmark + " " + component + " in " + rows);
+        return found.get(0);
+    }
+
+    static HostInfo host() {
+        return new HostInfo(Optional.of("Test CPU"), OptionalInt.of(2), OptionalInt.of(2), OptionalLong.of(2_000_000_000L),
+                OptionalLong.of(1L << 34), Optional.of("TestOS"), "TestJVM", Set.of("avx2", "fma"), Map.of());
+    }
+
+    static final Derivation.HeapMeasurements HEAP = new Derivation.HeapMeasurements() {
+        @Override
+        public long step(Shape shape, String backend, int threads) {
+            assertEquals("vector", backend);
+            assertEquals(2, threads, "the step's kernel threads, from its counter");
+            return 1_000_000;
+        }
+
+        @Override
+        public long adamW(int parameters) {
+            return 16_064;
+        }
+    };
+
+    static List<Map<String, Object>> derive(Path directory) throws Exception {
+        Path raw = directory.resolve("raw.json");
+        Files.writeString(raw, RAW);
+        return Derivation.rows(RawResult.read(raw),
+                new Derivation.Provenance("run-1", host(), "abc123", "2026-11-29T00:00:00Z"), HEAP);
+    }
+
+    @Test
+    void probesGiveThePeaksAndBandwidthOfTheirThreadCounts(@TempDir Path directory) throws Exception {
+        List<Map<String, Object>> rows = derive(directory);
+        Map<String, Object> one = row(rows, "PeakFlopsProbe.oneThread", "peak_flops");
+        Map<String, Object> all = row(rows, "PeakFlopsProbe.allThreads", "peak_flops");
+        assertEquals(1, one.get("threads"));
+        assertEquals(2, all.get("threads"), "JMH's two threads, one kernel thread each");
+        assertEquals("probe", all.get("pass"));
+        // 2e8 FLOPs per op / 1 ms = 2e11 FLOP/s on one thread; 2 threads x that on two
+        assertEquals(2e11, (double) one.get("achieved_flops_per_second"), 2e11 * RELATIVE);
+        assertEquals(4e11, (double) all.get("achieved_flops_per_second"), 4e11 * RELATIVE);
+        assertNull(one.get("mfu"), "the probe has no MFU of its own");
+        // 2e8 bytes per op / 10 ms = 2e10 B/s
+        assertEquals(2e10, (double) row(rows, "BandwidthProbe.oneThread", "bandwidth_triad")
+                .get("achieved_bytes_per_second"), 2e10 * RELATIVE);
+        // nominal: 1 core x 2 GHz x 32 FLOP/cycle (avx2 + fma)
+        assertEquals(64e9, (double) one.get("peak_flops_per_second_nominal"), 1.0);
+    }
+
+    @Test
+    void matmulRowCarriesPerOpCountsAchievedRateAndMfu(@TempDir Path directory) throws Exception {
+        Map<String, Object> row = row(derive(directory), "MatmulBenchmark.run", "ffn_w1");
+        assertEquals("forward", row.get("pass"));
+        assertEquals("ejml", row.get("backend"));
+        assertEquals(NamedShape.TINY.shape().dModel(), row.get("d_model"));
+        assertEquals(10_000_000L, row.get("predicted_flops"));
+        assertEquals(1_000L, row.get("predicted_bytes"));
+        // 1e7 FLOPs / 2 ms = 5e9 FLOP/s; MFU 5e9 / 2e11 = 0.025
+        assertEquals(5e9, (double) row.get("achieved_flops_per_second"), 5e9 * RELATIVE);
+        assertEquals(2e11, (double) row.get("peak_flops_per_second_measured"), 0.0);
+        assertEquals(2e10, (double) row.get("bandwidth_bytes_per_second_measured"), 2e10 * RELATIVE);
+        assertEquals(0.025, (double) row.get("mfu"), 0.025 * RELATIVE);
+        assertEquals(24.0, row.get("allocated_bytes_per_op"));
+        assertEquals("abc123", row.get("git_commit"));
+        assertEquals("TestVM 17", row.get("jvm"));
+    }
+
+    @Test
+    void stepAndOptimizerRowsCarryHeap(@TempDir Path directory) throws Exception {
+        List<Map<String, Object>> rows = derive(directory);
+        Map<String, Object> step = row(rows, "VectorStepBenchmark.step", "step");
+        assertEquals("step", step.get("pass"));
+        assertEquals("vector", step.get("backend"));
+        assertEquals(2, step.get("threads"));
+        assertEquals(300_000_000L, step.get("predicted_flops"));
+        assertEquals(10L, step.get("elementwise_flops"));
+        assertEquals(20L, step.get("optimizer_flops"));
+        assertEquals(5_000_000L, step.get("predicted_heap_bytes"), "the step's counter");
+        assertEquals(1_000_000L, step.get("measured_heap_bytes"));
+        Map<String, Object> adamW = row(rows, "AdamWBenchmark.step", "adamw");
+        assertEquals("optimizer", adamW.get("pass"));
+        assertEquals(1000, adamW.get("parameters"));
+        assertEquals(16_000L, adamW.get("predicted_heap_bytes"));
+        assertEquals(14_008L, adamW.get("optimizer_flops"));
+        assertNull(adamW.get("score_error_seconds"), "JMH's NaN error is an empty cell");
+        // no matmul: achieved FLOP/s counts the optimizer's, 14,008 / 1e-5 s
+        assertEquals(1.4008e9, (double) adamW.get("achieved_flops_per_second"), 1.4008e9 * RELATIVE);
+        assertNull(adamW.get("mfu"));
+    }
+
+    /** A marked-row test's result: ten ops, the counters per op. */
+    private static String entry(String benchmark, int threads, String params, double score, long matmulFlops,
+            long bytes, long unsettled) {
+        String counters = unsettled > 0 ? ", \"unsettled\": {\"score\": " + 10 * unsettled + "}" : "";
+        return result(benchmark, threads, params, score, 0.00001, 10, 10 * matmulFlops, 0, 0, 10 * bytes, 10, 0,
+                counters);
+    }
+
+    private static final String TINY_EJML = ", \"pass\": \"forward\", \"shape\": \"tiny\", \"backend\": \"ejml\","
+            + " \"threads\": \"1\"";
+
+    /**
+     * Probes (the host's nominal peak is 64 GFLOP/s on one core, 128 on two), a one-thread matmul
+     * row, a memory-bound row and a second matmul row whose warm-up did not settle.
+     *
+     * @param oneThreadPeak   the one-thread probe's FLOP/s
+     * @param allThreadPeak   the two-thread probe's FLOP/s (JMH's two threads each do half)
+     * @param matmulSeconds   the one-thread matmul's time for 1e9 FLOPs
+     */
+    private static Map<String, Map<String, Object>> marked(Path directory, double oneThreadPeak, double allThreadPeak,
+            double matmulSeconds) throws Exception {
+        String raw = "[" + String.join(",",
+                entry("PeakFlopsProbe.oneThread", 1, "\"component\": \"peak_flops\", " + PROBE, 1e9 / oneThreadPeak,
+                        1_000_000_000L, 0, 0),
+                entry("PeakFlopsProbe.allThreads", 2, "\"component\": \"peak_flops\", " + PROBE, 2e9 / allThreadPeak,
+                        1_000_000_000L, 0, 0),
+                entry("BandwidthProbe.oneThread", 1, "\"component\": \"bandwidth_triad\", " + PROBE, 0.01, 0,
+                        200_000_000L, 0),
+                entry("MatmulBenchmark.run", 1, "\"component\": \"ffn_w1\"" + TINY_EJML, matmulSeconds,
+                        1_000_000_000L, 1000, 0),
+                // 2e9 bytes in 0.01 s: 200 GB/s against the triad's 20 GB/s
+                entry("ElementwiseBenchmark.run", 1, "\"component\": \"rmsnorm\"" + TINY_EJML, 0.01, 0,
+                        2_000_000_000L, 0),
+                entry("MatmulBenchmark.run", 1, "\"component\": \"ffn_w2\"" + TINY_EJML, 0.1, 1_000_000_000L, 1000,
+                        1)) + "]";
+        Path file = directory.resolve("marked.json");
+        Files.writeString(file, raw);
+        Map<String, Map<String, Object>> byName = new java.util.HashMap<>();
+        for (Map<String, Object> row : Derivation.rows(RawResult.read(file),
+                new Derivation.Provenance("run-1", host(), "abc123", "2026-11-29T00:00:00Z"), HEAP)) {
+            byName.put(row.get("benchmark") + " " + row.get("component"), row);
+        }
+        return byName;
+    }
+
+    @Test
+    void plausibleRowsAreValidAndOk(@TempDir Path directory) throws Exception {
+        Map<String, Map<String, Object>> rows = marked(directory, 60e9, 110e9, 0.1);
+        Map<String, Object> matmul = rows.get("MatmulBenchmark.run ffn_w1");
+        assertEquals(true, matmul.get("valid"));
+        assertEquals("ok", matmul.get("status"));
+        assertEquals(true, rows.get("PeakFlopsProbe.allThreads peak_flops").get("valid"));
+    }
+
+    @Test
+    void mfuAboveOneIsMarkedInvalid(@TempDir Path directory) throws Exception {
+        // 1e9 FLOPs in 10 ms: 100 GFLOP/s on a probe that measured 60
+        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.01).get("MatmulBenchmark.run ffn_w1");
+        assertEquals(false, row.get("valid"));
+        assertEquals("mfu_out_of_range (MFU 1.667 outside (0, 1])", row.get("status"));
+    }
+
+    @Test
+    void peakProbeBelowHalfItsNominalFailsAndEveryMfuOnItIsMarked(@TempDir Path directory) throws Exception {
+        // 20 GFLOP/s measured where the nominal one-thread peak is 64
+        Map<String, Map<String, Object>> rows = marked(directory, 20e9, 110e9, 0.1);
+        Map<String, Object> probe = rows.get("PeakFlopsProbe.oneThread peak_flops");
+        assertEquals(false, probe.get("valid"));
+        assertEquals("peak_probe_failed (20.0 GFLOP/s measured, below half the nominal 64.0)", probe.get("status"));
+        Map<String, Object> matmul = rows.get("MatmulBenchmark.run ffn_w1");
+        assertEquals(false, matmul.get("valid"));
+        assertEquals("peak_probe_failed (the 1-thread probe this MFU divides by failed)", matmul.get("status"));
+        assertEquals(true, rows.get("PeakFlopsProbe.allThreads peak_flops").get("valid"), "the 2-thread probe is fine");
+    }
+
+    @Test
+    void oneThreadPeakAboveAllThreadsFailsBothProbes(@TempDir Path directory) throws Exception {
+        // both above half their nominal peaks (64 and 128 GFLOP/s), but one thread faster than two
+        Map<String, Map<String, Object>> rows = marked(directory, 70e9, 65e9, 0.1);
+        for (String probe : List.of("PeakFlopsProbe.oneThread peak_flops", "PeakFlopsProbe.allThreads peak_flops")) {
+            assertEquals(false, rows.get(probe).get("valid"), probe);
+            assertEquals("peak_probe_failed (one-thread peak 70.0 GFLOP/s above the 2-thread 65.0)",
+                    rows.get(probe).get("status"), probe);
+        }
+    }
+
+    @Test
+    void allThreadsBarelyFasterThanOneOnTwoCoresFailsTheAllThreadProbe(@TempDir Path directory) throws Exception {
+        // 66 GFLOP/s on two threads against 60 on one: 1.1x, where two cores give nearly 2x
+        Map<String, Map<String, Object>> rows = marked(directory, 60e9, 66e9, 0.1);
+        Map<String, Object> probe = rows.get("PeakFlopsProbe.allThreads peak_flops");
+        assertEquals(false, probe.get("valid"));
+        assertEquals("peak_probe_failed (2-thread peak 66.0 GFLOP/s under 1.2x the one-thread 60.0 on 2 cores: the"
+                + " threads shared a core)", probe.get("status"));
+        assertEquals(true, rows.get("PeakFlopsProbe.oneThread peak_flops").get("valid"), "the one-thread probe is fine");
+        assertEquals(true, rows.get("MatmulBenchmark.run ffn_w1").get("valid"), "one-thread rows keep their probe");
+    }
+
+    @Test
+    void memoryRowAboveTheBandwidthIsCacheResidentAndStaysValid(@TempDir Path directory) throws Exception {
+        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("ElementwiseBenchmark.run rmsnorm");
+        assertEquals(true, row.get("valid"));
+        assertEquals("cache_resident (200.0 GB/s, above the measured 1-thread bandwidth 20.0)", row.get("status"));
+    }
+
+    @Test
+    void anUnsettledWarmupMarksItsRowInvalid(@TempDir Path directory) throws Exception {
+        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("MatmulBenchmark.run ffn_w2");
+        assertEquals(false, row.get("valid"));
+        assertEquals("unsettled_warmup (no settled time within the warm-up bound: JIT still compiling or times"
+                + " still moving)", row.get("status"));
+    }
+
+    @Test
+    void aRowsIdentityComesFromItsParametersNotItsClassName(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("renamed.json");
+        Files.writeString(file, RAW.replace("MatmulBenchmark", "SomeRenamedBenchmark"));
+        List<Map<String, Object>> rows = Derivation.rows(RawResult.read(file),
+                new Derivation.Provenance("run-1", host(), "abc123", "2026-11-29T00:00:00Z"), HEAP);
+        Map<String, Object> renamed = row(rows, "SomeRenamedBenchmark.run", "ffn_w1");
+        Map<String, Object> original = row(derive(directory), "MatmulBenchmark.run", "ffn_w1");
+        renamed.remove("benchmark");
+        original.remove("benchmark");
+        assertEquals(original, renamed);
+    }
+
+    @Test
+    void aResultWithoutItsComponentIsRefusedInOneLine(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("foreign.json");
+        Files.writeString(file, "[" + result("Foreign.run", 1, "\"pass\": \"forward\"", 0.1, 0.01, 1, 0, 0, 0, 0, 1, 0,
+                "") + "]");
+        InvalidInputException refused = assertThrows(InvalidInputException.class, () -> Derivation.rows(
+                RawResult.read(file), new Derivation.Provenance("run-1", host(), "abc123", "2026-11-29T00:00:00Z"), HEAP));
+        assertEquals("flopcast.benchmarks.Foreign.run has no component parameter: every flopcast benchmark names its"
+                + " component, pass and backend (is this JMH output of flopcast's benchmarks?)", refused.getMessage());
+    }
+
+    @Test
+    void theSummarySaysHowManyRowsAreMarkedAndWhy(@TempDir Path directory) throws Exception {
+        Path csv = directory.resolve("measurements.csv");
+        flopcast.calibration.measurements.MeasurementsCsv.write(csv, List.copyOf(marked(directory, 70e9, 65e9, 0.01).values()));
+        String text = Summary.marks(flopcast.calibration.measurements.MeasurementsCsv.read(csv));
+        assertTrue(text.contains("2 valid, 4 marked invalid"), text);
+        // the two probes and both matmuls, whose MFU divides by the one-thread probe
+        assertTrue(text.contains("peak_probe_failed 4 row(s)"), text);
+        assertTrue(text.contains("mfu_out_of_range  1 row(s)"), text);
+        assertTrue(text.contains("unsettled_warmup  1 row(s)"), text);
+        assertTrue(text.contains("cache_resident    1 row(s) (valid)"), text);
+    }
+}

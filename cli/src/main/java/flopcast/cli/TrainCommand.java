@@ -1,0 +1,96 @@
+package flopcast.cli;
+
+import flopcast.measure.run.BackendChoice;
+import flopcast.calibration.csv.CsvColumn;
+import flopcast.calibration.csv.CsvText;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Shape;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.run.TrainRun;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code train}: the complete model trained for real, its counts and heap beside the prediction. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Trains the complete model for real (float32 arithmetic; bfloat16 storage under a bf16"
+                + " --precision-policy; on the chosen backend and threads) on"
+                + " sequences whose next token only the context predicts, counting every FLOP it executes and"
+                + " every kept float its backward pass reads, and measuring the live bytes its buffers hold;"
+                + " prints them beside the complete accounting's prediction.",
+                "Example: train --vocab 4096 --context 128 --layers 2 --d-model 256 --heads 4 --d-ff 1024 --batch 4"})
+final class TrainCommand implements Callable<Integer> {
+    static final List<CsvColumn> CSV_SCHEMA = List.of(
+            new CsvColumn("quantity", "-", "the JSON path of the value"),
+            new CsvColumn("value", "as the quantity", "the value"));
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ShapeOptions shapeOptions;
+
+    @Mixin
+    private FormatOption format;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "10",
+            description = "Training steps to execute (default: ${DEFAULT-VALUE}).")
+    private long steps;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+            description = "Seed of the initial weights and the data (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--backend", paramLabel = "B", defaultValue = "ejml",
+            description = "Backend: ejml (the reference: EJML's matmuls, its concurrent ops above one thread, and plain"
+                    + " Java loops) or vector (the Vector API GEMM and Vector API loops; the CLI adds --add-modules"
+                    + " jdk.incubator.vector itself) (default: ${DEFAULT-VALUE}).")
+    private String backend;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads the matmuls, the model's own loops and its attention heads are split across"
+                    + " (default: every processor the JVM sees).")
+    private Integer threads;
+
+    @Override
+    public Integer call() {
+        OutputFormat output = format.resolve();
+        Shape shape = shapeOptions.shape();
+        if (steps < 1 || steps > Integer.MAX_VALUE) {
+            throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "
+                    + steps);
+        }
+        MatmulBackend matmuls = BackendChoice.of(backend,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        long needed = TrainRun.predictedHeapBytes(shape);
+        long available = Runtime.getRuntime().maxMemory();
+        if (needed > available) {
+            throw new InvalidInputException(String.format(Locale.ROOT, "this shape needs %,d bytes of buffers"
+                    + " (predicted) but this JVM may use %,d: give it more, for example java -Xmx%dg -jar"
+                    + " cli/target/flopcast.jar train ...", needed, available, needed / 1_000_000_000L * 5 / 4 + 1));
+        }
+        TrainRun.Report report;
+        try {
+            report = TrainRun.run(shape, (int) steps, seed, matmuls);
+        } catch (OutOfMemoryError e) {
+            throw new InvalidInputException(String.format(Locale.ROOT, "ran out of heap: the buffers need %,d bytes"
+                    + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));
+        }
+        String text = switch (output) {
+            case TABLE -> TrainReport.table(report, seed, matmuls);
+            case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
+            case CSV -> {
+                ObjectNode json = TrainReport.json(report, seed, matmuls);
+                yield CsvText.write(CSV_SCHEMA, JsonRows.flatten(json));
+            }
+        };
+        spec.commandLine().getOut().print(text);
+        return 0;
+    }
+}

@@ -1,0 +1,90 @@
+package flopcast.measure.buffers;
+import flopcast.measure.counting.FlopCounter;
+
+import flopcast.analytic.KeptActivation;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * One instance of a kept activation, stored in its row's type ({@link StoredTensor}). The forward
+ * pass writes it through {@link #matrix()} and rounds what it wrote into storage with
+ * {@link #store()}; a later forward op reads it through {@link #use()}; the backward pass reads it
+ * through {@link #read}, which records its elements in the counter the first time in a step, so
+ * the counted kept floats are exactly the kept tensors the backward pass used. A recomputation
+ * buffer (full recomputation: one block's worth, rewritten block by block) is read the same way
+ * but records nothing: it is workspace, not kept.
+ */
+public final class KeptTensor {
+    private final KeptActivation row;
+    private final StoredTensor stored;
+    private final int[] ints;
+    private final boolean recomputeBuffer;
+    private boolean readThisStep;
+
+    /** A float tensor. */
+    public KeptTensor(KeptActivation row, StoredTensor stored, boolean recomputeBuffer) {
+        this.row = row;
+        this.stored = stored;
+        this.ints = null;
+        this.recomputeBuffer = recomputeBuffer;
+    }
+
+    /** An int32 tensor. */
+    public KeptTensor(KeptActivation row, int[] ints) {
+        this.row = row;
+        this.stored = null;
+        this.ints = ints;
+        this.recomputeBuffer = false;
+    }
+
+    public KeptActivation row() {
+        return row;
+    }
+
+    /** For the writer: the tensor's one matrix, to be written whole, then {@link #store()}. */
+    public FMatrixRMaj matrix() {
+        return stored.open();
+    }
+
+    /** For the writer: all of a 4-axis tensor's matrices, to be written whole, then {@link #store()}. */
+    public FMatrixRMaj[] matrices() {
+        return stored.openAll();
+    }
+
+    /** For the writer: rounds what it wrote into the tensor's storage (nothing to do under float32). */
+    public void store() {
+        stored.store();
+    }
+
+    /** For a later op of the forward pass: the one matrix's stored values. */
+    public FMatrixRMaj use() {
+        return stored.load();
+    }
+
+    /** For the writer: an int32 tensor's values. */
+    public int[] ints() {
+        return ints;
+    }
+
+    /** For the backward pass: the one matrix's stored values, recorded as read. */
+    public FMatrixRMaj read(FlopCounter counter) {
+        record(counter);
+        return stored.load();
+    }
+
+    /** For the backward pass: every matrix's stored values, recorded as read. */
+    public FMatrixRMaj[] readAll(FlopCounter counter) {
+        record(counter);
+        return stored.loadAll();
+    }
+
+    public void startStep() {
+        readThisStep = false;
+    }
+
+    private void record(FlopCounter counter) {
+        if (!readThisStep && !recomputeBuffer) {
+            counter.keptRead(row, stored.elements());
+        }
+        readThisStep = true;
+    }
+}

@@ -1,0 +1,171 @@
+package flopcast.measure.buffers;
+
+import flopcast.analytic.DataType;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Scope;
+import flopcast.analytic.Shape;
+import flopcast.analytic.TensorSpec;
+import flopcast.analytic.WorkingCopies;
+import flopcast.analytic.WorkspaceBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * Every buffer the model holds, allocated once from the analytic tables: one {@link Parameter}
+ * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance the
+ * shape's settings hold, one buffer per workspace row they hold, each in the type the precision
+ * policy gives it, and under a bf16 policy one float32 working copy per bfloat16 row
+ * ({@link WorkingCopies}). Adding a row to a table adds its buffer here.
+ */
+public final class ModelBuffers {
+    private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
+    private final Map<KeptActivation, KeptTensor[]> kept = new EnumMap<>(KeptActivation.class);
+    private final Map<WorkspaceBuffer, StoredTensor> workspace = new EnumMap<>(WorkspaceBuffer.class);
+    /** Full recomputation's one block of buffers, shared by every block. */
+    private final Map<KeptActivation, KeptTensor> recomputed = new EnumMap<>(KeptActivation.class);
+    private final List<Parameter> allParameters = new ArrayList<>();
+    private final List<KeptTensor> allKept = new ArrayList<>();
+    /** Float32 elements of the working copies allocated: {@link WorkingCopies}' rows. */
+    private long workingCopyFloats;
+
+    public ModelBuffers(Shape shape) {
+        PrecisionPolicy policy = shape.policy();
+        List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(shape);
+        for (ParameterTensor row : ParameterTensor.values()) {
+            Parameter[] instances = new Parameter[instances(row.scope(), shape)];
+            Map<WorkingCopies.Role, StoredTensor.WorkingCopy> copies = new EnumMap<>(WorkingCopies.Role.class);
+            if (instances.length > 0) {
+                for (WorkingCopies.Role role : roles) {
+                    copies.put(role, workingCopy(row, shape));
+                }
+            }
+            for (int layer = 0; layer < instances.length; layer++) {
+                StoredTensor master = policy.masterWeightType() == null ? null
+                        : stored(row, shape, policy.masterWeightType(), null);
+                instances[layer] = new Parameter(row, layer,
+                        stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT)),
+                        stored(row, shape, policy.gradientType(), copies.get(WorkingCopies.Role.GRADIENT)), master,
+                        stored(row, shape, policy.firstMomentType(), copies.get(WorkingCopies.Role.FIRST_MOMENT)),
+                        stored(row, shape, policy.secondMomentType(), copies.get(WorkingCopies.Role.SECOND_MOMENT)));
+                allParameters.add(instances[layer]);
+            }
+            parameters.put(row, instances);
+        }
+        for (KeptActivation row : KeptActivation.values()) {
+            KeptTensor[] instances = new KeptTensor[Math.toIntExact(row.instances(shape))];
+            StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
+            for (int layer = 0; layer < instances.length; layer++) {
+                instances[layer] = row.dataType() == DataType.INT32
+                        ? new KeptTensor(row, TensorAllocation.ints(row, shape))
+                        : new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), false);
+                allKept.add(instances[layer]);
+            }
+            kept.put(row, instances);
+            if (row.recomputeInstances(shape) > 0) {
+                recomputed.put(row, new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), true));
+            }
+        }
+        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+            if (row.instances(shape) > 0) {
+                StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
+                workspace.put(row, stored(row, shape, row.dataType(shape), copy));
+            }
+        }
+    }
+
+    /** One instance of {@code row} stored as {@code type}: float32 matrices, or bfloat16 bits through {@code copy}. */
+    private static StoredTensor stored(TensorSpec row, Shape shape, DataType type, StoredTensor.WorkingCopy copy) {
+        if (type == DataType.FLOAT32) {
+            return StoredTensor.float32(TensorAllocation.matrices(row, shape));
+        }
+        if (type != DataType.BFLOAT16 || copy == null) {
+            throw new IllegalStateException("tensor " + row.tensorName() + " is stored as " + type.label()
+                    + " without a working copy");
+        }
+        return StoredTensor.bfloat16(copy);
+    }
+
+    private StoredTensor.WorkingCopy workingCopy(TensorSpec row, Shape shape) {
+        StoredTensor.WorkingCopy copy = new StoredTensor.WorkingCopy(TensorAllocation.matrices(row, shape));
+        workingCopyFloats += copy.elements();
+        return copy;
+    }
+
+    private static int instances(Scope scope, Shape shape) {
+        return Math.toIntExact(scope.instances(shape));
+    }
+
+    /** Float32 elements of the working copies it allocated. */
+    public long workingCopyFloats() {
+        return workingCopyFloats;
+    }
+
+    public Parameter parameter(ParameterTensor row, int layer) {
+        return parameters.get(row)[layer];
+    }
+
+    public Parameter parameter(ParameterTensor row) {
+        return parameter(row, 0);
+    }
+
+    public KeptTensor kept(KeptActivation row, int layer) {
+        return kept.get(row)[layer];
+    }
+
+    /** True where the shape's settings keep {@code row} (eager's probabilities are dropped under selective recomputation). */
+    public boolean keeps(KeptActivation row) {
+        return kept.get(row).length > 0;
+    }
+
+    /**
+     * Block {@code layer}'s instance of {@code row}: its kept one, or under full recomputation the
+     * one block's buffer every block shares; null where the settings hold neither.
+     */
+    public KeptTensor keptOrRecomputed(KeptActivation row, int layer) {
+        if (keeps(row)) {
+            return kept(row, layer);
+        }
+        return recomputed.get(row);
+    }
+
+    public KeptTensor kept(KeptActivation row) {
+        return kept(row, 0);
+    }
+
+    /** The buffer of {@code row}, in the type the policy gives it; an error where the shape's settings hold none. */
+    public StoredTensor workspace(WorkspaceBuffer row) {
+        StoredTensor buffer = workspace.get(row);
+        if (buffer == null) {
+            throw new IllegalStateException("workspace row " + row.tensorName() + " is not held under these settings");
+        }
+        return buffer;
+    }
+
+    /**
+     * The float32 matrix of a scratch row (an attention kernel's, float32 under every policy),
+     * used in place; an error where the settings hold none.
+     */
+    public FMatrixRMaj scratch(WorkspaceBuffer row) {
+        StoredTensor buffer = workspace(row);
+        if (buffer.dataType() != DataType.FLOAT32) {
+            throw new IllegalStateException("workspace row " + row.tensorName() + " is stored as "
+                    + buffer.dataType().label() + ", not float32 scratch");
+        }
+        return buffer.open();
+    }
+
+    public List<Parameter> parameters() {
+        return allParameters;
+    }
+
+    public void startStep() {
+        for (int i = 0; i < allKept.size(); i++) {
+            allKept.get(i).startStep();
+        }
+    }
+}

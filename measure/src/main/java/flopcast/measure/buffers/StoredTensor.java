@@ -1,0 +1,183 @@
+package flopcast.measure.buffers;
+
+import flopcast.analytic.DataType;
+import java.util.Arrays;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * One stored instance of a tensor-table row, in the type the shape's policy gives it: float32
+ * matrices the ops use in place, or bfloat16 bits (one {@code short[]} per matrix) that an op
+ * reaches through its row's float32 {@link WorkingCopy}: {@link #load} widens the bits into the
+ * copy, {@link #open} hands the copy over to be written, {@link #store} rounds the copy back into
+ * the bits (to nearest even) and leaves the rounded values in it. Under float32 load and open
+ * return the matrices themselves and store does nothing, so an op's code is the same under every
+ * policy.
+ */
+public final class StoredTensor {
+    /** Float32 storage; null under bfloat16. */
+    private final FMatrixRMaj[] matrices;
+    /** bfloat16 storage, one array per matrix of the working copy; null under float32. */
+    private final short[][] bits;
+    private final WorkingCopy copy;
+
+    private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy) {
+        this.matrices = matrices;
+        this.bits = bits;
+        this.copy = copy;
+    }
+
+    /** A float32 tensor of {@code matrices}. */
+    public static StoredTensor float32(FMatrixRMaj... matrices) {
+        return new StoredTensor(matrices, null, null);
+    }
+
+    /** A bfloat16 tensor shaped as {@code copy}, zeroed, whose ops go through {@code copy}. */
+    public static StoredTensor bfloat16(WorkingCopy copy) {
+        FMatrixRMaj[] shapes = copy.matrices();
+        short[][] bits = new short[shapes.length][];
+        for (int i = 0; i < shapes.length; i++) {
+            bits[i] = new short[shapes[i].getNumElements()];
+        }
+        return new StoredTensor(null, bits, copy);
+    }
+
+    public DataType dataType() {
+        return bits == null ? DataType.FLOAT32 : DataType.BFLOAT16;
+    }
+
+    /** Elements of all its matrices. */
+    public long elements() {
+        long count = 0;
+        for (FMatrixRMaj matrix : shape()) {
+            count += matrix.getNumElements();
+        }
+        return count;
+    }
+
+    private FMatrixRMaj[] shape() {
+        return bits == null ? matrices : copy.matrices();
+    }
+
+    /** Its one matrix, as float32 values an op reads (and may update, then {@link #store}). */
+    public FMatrixRMaj load() {
+        return loadAll()[0];
+    }
+
+    /** All its matrices as float32 values. */
+    public FMatrixRMaj[] loadAll() {
+        if (bits == null) {
+            return matrices;
+        }
+        FMatrixRMaj[] work = copy.claim(this);
+        for (int i = 0; i < bits.length; i++) {
+            BFloat16.widen(bits[i], work[i].data, bits[i].length);
+        }
+        return work;
+    }
+
+    /** Its one matrix for an op to write whole (its previous values are not widened), then {@link #store}. */
+    public FMatrixRMaj open() {
+        return openAll()[0];
+    }
+
+    /** All its matrices, to be written whole. */
+    public FMatrixRMaj[] openAll() {
+        return bits == null ? matrices : copy.claim(this);
+    }
+
+    /** Rounds what an op wrote into the working copy back into the bits; nothing under float32. */
+    public void store() {
+        if (bits == null) {
+            return;
+        }
+        FMatrixRMaj[] work = copy.heldBy(this);
+        for (int i = 0; i < bits.length; i++) {
+            BFloat16.narrow(work[i].data, bits[i], bits[i].length);
+        }
+    }
+
+    /** Sets every element to 0. */
+    public void zero() {
+        if (bits == null) {
+            for (FMatrixRMaj matrix : matrices) {
+                Arrays.fill(matrix.data, 0f);
+            }
+        } else {
+            for (short[] values : bits) {
+                Arrays.fill(values, (short) 0);
+            }
+        }
+    }
+
+    /** Its values, widened, in a new array (matrix after matrix): for tests and reports. */
+    public float[] values() {
+        float[] values = new float[Math.toIntExact(elements())];
+        int offset = 0;
+        for (int i = 0; i < shape().length; i++) {
+            int length = shape()[i].getNumElements();
+            for (int j = 0; j < length; j++) {
+                values[offset + j] = bits == null ? matrices[i].data[j] : BFloat16.widen(bits[i][j]);
+            }
+            offset += length;
+        }
+        return values;
+    }
+
+    /** Sets its values from {@code values} (matrix after matrix), rounded to nearest even under bfloat16. */
+    public void setValues(float[] values) {
+        if (values.length != elements()) {
+            throw new IllegalArgumentException("expected " + elements() + " values, got " + values.length);
+        }
+        int offset = 0;
+        for (int i = 0; i < shape().length; i++) {
+            int length = shape()[i].getNumElements();
+            for (int j = 0; j < length; j++) {
+                if (bits == null) {
+                    matrices[i].data[j] = values[offset + j];
+                } else {
+                    bits[i][j] = BFloat16.round(values[offset + j]);
+                }
+            }
+            offset += length;
+        }
+    }
+
+    /**
+     * The float32 matrices of one row instance that every bfloat16 instance of the row shares: the
+     * table's working copy ({@link flopcast.analytic.WorkingCopies}). It remembers which instance
+     * it holds, so a store from an instance another has since claimed is an error, not a silent
+     * overwrite.
+     */
+    public static final class WorkingCopy {
+        private final FMatrixRMaj[] matrices;
+        private StoredTensor holder;
+
+        WorkingCopy(FMatrixRMaj[] matrices) {
+            this.matrices = matrices;
+        }
+
+        FMatrixRMaj[] matrices() {
+            return matrices;
+        }
+
+        long elements() {
+            long count = 0;
+            for (FMatrixRMaj matrix : matrices) {
+                count += matrix.getNumElements();
+            }
+            return count;
+        }
+
+        FMatrixRMaj[] claim(StoredTensor tensor) {
+            holder = tensor;
+            return matrices;
+        }
+
+        FMatrixRMaj[] heldBy(StoredTensor tensor) {
+            if (holder != tensor) {
+                throw new IllegalStateException("a working copy is stored from a tensor that no longer holds it");
+            }
+            return matrices;
+        }
+    }
+}

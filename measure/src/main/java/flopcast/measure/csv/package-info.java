@@ -1,2 +1,0 @@
-/** CSV files written from one schema declaration each (RFC 4180, locale-free). */
-package flopcast.measure.csv;

@@ -1,0 +1,235 @@
+package flopcast.measure.model;
+import flopcast.measure.buffers.KeptTensor;
+import flopcast.measure.buffers.ModelBuffers;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.buffers.StoredTensor;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+
+import static flopcast.analytic.KeptActivation.ATTENTION_LOGSUMEXP;
+import static flopcast.analytic.KeptActivation.ATTENTION_NORM_OUTPUT;
+import static flopcast.analytic.KeptActivation.ATTENTION_NORM_RMS;
+import static flopcast.analytic.KeptActivation.ATTENTION_OUTPUT;
+import static flopcast.analytic.KeptActivation.ATTENTION_PROBABILITIES;
+import static flopcast.analytic.KeptActivation.ATTENTION_RESIDUAL;
+import static flopcast.analytic.KeptActivation.FFN_NORM_OUTPUT;
+import static flopcast.analytic.KeptActivation.FFN_NORM_RMS;
+import static flopcast.analytic.KeptActivation.FFN_RESIDUAL;
+import static flopcast.analytic.KeptActivation.GATED_PRODUCT;
+import static flopcast.analytic.KeptActivation.KEY;
+import static flopcast.analytic.KeptActivation.QUERY;
+import static flopcast.analytic.KeptActivation.SILU_OUTPUT;
+import static flopcast.analytic.KeptActivation.VALUE;
+import static flopcast.analytic.KeptActivation.W1_OUTPUT;
+import static flopcast.analytic.KeptActivation.W3_OUTPUT;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.WorkspaceBuffer;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * One pre-norm block, x_mid = x + Attn(RMSNorm(x)), x_out = x_mid + FFN(RMSNorm(x_mid)), with its
+ * parameters, kept tensors and the shared workspace bound once, for both passes.
+ */
+final class Block {
+    private final CountingOps ops;
+    private final FlopCounter counter;
+    private final Ops shared;
+
+    private final Parameter attentionGain;
+    private final Parameter query;
+    private final Parameter key;
+    private final Parameter value;
+    private final Parameter output;
+    private final Parameter ffnGain;
+    private final Parameter w1;
+    private final Parameter w3;
+    private final Parameter w2;
+
+    private final KeptTensor input;
+    private final KeptTensor attentionRms;
+    private final KeptTensor attentionNormOut;
+    private final KeptTensor queries;
+    private final KeptTensor keys;
+    private final KeptTensor values;
+    private final KeptTensor probabilities;
+    /** Flash attention's kept log-sum-exp; null under eager. */
+    private final KeptTensor logSumExp;
+    private final KeptTensor attentionOut;
+    private final KeptTensor middle;
+    private final KeptTensor ffnRms;
+    private final KeptTensor ffnNormOut;
+    private final KeptTensor w1Out;
+    private final KeptTensor w3Out;
+    private final KeptTensor silu;
+    private final KeptTensor product;
+    private final KeptTensor out;
+
+    /** True under full recomputation: only the input is kept, the rest rerun in backward. */
+    private final boolean recomputes;
+
+    private final StoredTensor residualGradient;
+    private final StoredTensor normGradient;
+    private final StoredTensor attentionOutGradient;
+    private final StoredTensor queryGradient;
+    private final StoredTensor keyGradient;
+    private final StoredTensor valueGradient;
+    private final StoredTensor productGradient;
+    private final StoredTensor w3OutGradient;
+
+    /** The ops every block shares; each is stateless but for the attention's scratch. */
+    record Ops(RmsNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
+            Linear w1, Linear w3, SwiGlu swiGlu, Linear w2) {
+    }
+
+    Block(int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
+        this.ops = ops;
+        this.counter = ops.counter();
+        this.shared = shared;
+        attentionGain = buffers.parameter(ParameterTensor.ATTENTION_NORM_GAIN, layer);
+        query = buffers.parameter(ParameterTensor.QUERY_WEIGHT, layer);
+        key = buffers.parameter(ParameterTensor.KEY_WEIGHT, layer);
+        value = buffers.parameter(ParameterTensor.VALUE_WEIGHT, layer);
+        output = buffers.parameter(ParameterTensor.OUTPUT_WEIGHT, layer);
+        ffnGain = buffers.parameter(ParameterTensor.FFN_NORM_GAIN, layer);
+        w1 = buffers.parameter(ParameterTensor.W1_WEIGHT, layer);
+        w3 = buffers.parameter(ParameterTensor.W3_WEIGHT, layer);
+        w2 = buffers.parameter(ParameterTensor.W2_WEIGHT, layer);
+
+        this.input = input;
+        attentionRms = buffers.keptOrRecomputed(ATTENTION_NORM_RMS, layer);
+        attentionNormOut = buffers.keptOrRecomputed(ATTENTION_NORM_OUTPUT, layer);
+        queries = buffers.keptOrRecomputed(QUERY, layer);
+        keys = buffers.keptOrRecomputed(KEY, layer);
+        values = buffers.keptOrRecomputed(VALUE, layer);
+        probabilities = buffers.keptOrRecomputed(ATTENTION_PROBABILITIES, layer);
+        logSumExp = buffers.keptOrRecomputed(ATTENTION_LOGSUMEXP, layer);
+        attentionOut = buffers.keptOrRecomputed(ATTENTION_OUTPUT, layer);
+        middle = buffers.keptOrRecomputed(ATTENTION_RESIDUAL, layer);
+        ffnRms = buffers.keptOrRecomputed(FFN_NORM_RMS, layer);
+        ffnNormOut = buffers.keptOrRecomputed(FFN_NORM_OUTPUT, layer);
+        w1Out = buffers.keptOrRecomputed(W1_OUTPUT, layer);
+        w3Out = buffers.keptOrRecomputed(W3_OUTPUT, layer);
+        silu = buffers.keptOrRecomputed(SILU_OUTPUT, layer);
+        product = buffers.keptOrRecomputed(GATED_PRODUCT, layer);
+        out = buffers.kept(FFN_RESIDUAL, layer);
+
+        recomputes = !buffers.keeps(ATTENTION_NORM_OUTPUT);
+        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
+        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
+        attentionOutGradient = buffers.workspace(WorkspaceBuffer.ATTENTION_OUTPUT_GRADIENT);
+        queryGradient = buffers.workspace(WorkspaceBuffer.QUERY_GRADIENT);
+        keyGradient = buffers.workspace(WorkspaceBuffer.KEY_GRADIENT);
+        valueGradient = buffers.workspace(WorkspaceBuffer.VALUE_GRADIENT);
+        productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
+        w3OutGradient = buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
+    }
+
+    /** This block's output, the next block's input. */
+    KeptTensor output() {
+        return out;
+    }
+
+    /**
+     * Every op reads its operands' stored values (widened from bfloat16 under a bf16 policy) and
+     * rounds what it wrote back into storage ({@link StoredTensor}), so the next op, and the
+     * backward pass, read what a bf16 run stores; under float32 the loads and stores are the
+     * buffers themselves and cost nothing.
+     */
+    void forward() {
+        shared.norm().forward(input.use(), attentionGain.value.load(), attentionNormOut.matrix(),
+                attentionRms.matrix());
+        attentionNormOut.store();
+        attentionRms.store();
+        project(shared.query(), attentionNormOut, query, queries);
+        project(shared.key(), attentionNormOut, key, keys);
+        project(shared.value(), attentionNormOut, value, values);
+        shared.attention().forward(queries.use(), keys.use(), values.use(),
+                probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
+                attentionOut.matrix());
+        if (probabilities != null) {
+            probabilities.store();
+        }
+        if (logSumExp != null) {
+            logSumExp.store();
+        }
+        attentionOut.store();
+        project(shared.output(), attentionOut, output, middle);
+        ops.addEquals(Component.OUTPUT_PROJECTION, middle.use(), input.use());
+        middle.store();
+
+        shared.norm().forward(middle.use(), ffnGain.value.load(), ffnNormOut.matrix(), ffnRms.matrix());
+        ffnNormOut.store();
+        ffnRms.store();
+        project(shared.w1(), ffnNormOut, w1, w1Out);
+        project(shared.w3(), ffnNormOut, w3, w3Out);
+        shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
+        silu.store();
+        product.store();
+        project(shared.w2(), product, w2, out);
+        ops.addEquals(Component.FFN_W2, out.use(), middle.use());
+        out.store();
+    }
+
+    /** y = x W into a kept tensor, rounded into its storage. */
+    private static void project(Linear linear, KeptTensor x, Parameter weight, KeptTensor y) {
+        linear.forward(x.use(), weight.value.load(), y.matrix());
+        y.store();
+    }
+
+    /**
+     * Differentiates y = x W: dx = dy W^T (or dx += dy W^T) into a workspace gradient and
+     * dW += x^T dy into the weight's gradient, each rounded into its storage.
+     */
+    private void projectionBackward(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight, StoredTensor dx,
+            boolean accumulate) {
+        linear.backwardInput(dy.load(), weight.value.load(), accumulate ? dx.load() : dx.open(), accumulate);
+        dx.store();
+        linear.backwardWeight(x.read(counter), dy.load(), weight.grad.load());
+        weight.grad.store();
+    }
+
+    /**
+     * residualGradient holds d(x_out) on entry and d(x) on return. Under full recomputation the
+     * block first reruns its forward pass from its kept input, counted as recompute.
+     */
+    void backward() {
+        if (recomputes) {
+            counter.pass(FlopCounter.Pass.RECOMPUTE);
+            forward();
+            counter.pass(FlopCounter.Pass.BACKWARD);
+        }
+        // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
+        projectionBackward(shared.w2(), product, residualGradient, w2, productGradient, false);
+        shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter), silu.read(counter),
+                w3OutGradient.open());
+        productGradient.store();
+        w3OutGradient.store();
+        projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, normGradient, false);
+        projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, normGradient, true);
+        normBackward(middle, ffnGain, ffnRms);
+
+        // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
+        projectionBackward(shared.output(), attentionOut, residualGradient, output, attentionOutGradient, false);
+        shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
+                values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
+                logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient.open(),
+                keyGradient.open(), valueGradient.open());
+        queryGradient.store();
+        keyGradient.store();
+        valueGradient.store();
+        projectionBackward(shared.query(), attentionNormOut, queryGradient, query, normGradient, false);
+        projectionBackward(shared.key(), attentionNormOut, keyGradient, key, normGradient, true);
+        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, normGradient, true);
+        normBackward(input, attentionGain, attentionRms);
+    }
+
+    /** RMSNorm's backward into d(x) (added to the residual gradient) and the gain's gradient. */
+    private void normBackward(KeptTensor x, Parameter gain, KeptTensor rms) {
+        shared.norm().backward(normGradient.load(), x.read(counter), gain.value.load(), rms.read(counter),
+                residualGradient.load(), gain.grad.load());
+        residualGradient.store();
+        gain.grad.store();
+    }
+}

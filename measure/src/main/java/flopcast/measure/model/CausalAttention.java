@@ -1,0 +1,227 @@
+package flopcast.measure.model;
+import flopcast.measure.buffers.BFloat16;
+import flopcast.measure.buffers.ModelBuffers;
+import flopcast.measure.buffers.TensorAllocation;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.DataType;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * Causal multi-head or grouped-query attention over Q of shape (B*T) x d and K, V of shape
+ * (B*T) x (h_kv*d_k): query head h reads key and value head h / (h / h_kv). Per sequence b and head h,
+ * P = softmax(Q_bh K_bh^T / sqrt(d_k)) with the upper triangle masked, O_bh = P V_bh, each pair's
+ * slices gathered into head scratch and run by the three op classes {@link AttentionScores} (the
+ * full T x T square, counted so), {@link CausalSoftmax} (over {@code span} positions) and
+ * {@link AttentionWeightedSum}. The work is split by (sequence, key and value head) group: one
+ * part gathers the group's K and V once, runs its h / h_kv query heads in turn and accumulates
+ * their dK and dV in the head scratch (the GEMM's add, no elementwise pass), so no two threads
+ * write one K or V slice. With h_kv = h every group is one head and the loop is today's.
+ */
+final class CausalAttention {
+    private final int context;
+    private final int heads;
+    private final int kvHeads;
+    /** h / h_kv: the query heads of one group. */
+    private final int group;
+    private final int headDim;
+    /**
+     * True under a bf16 policy: eager's probabilities are a bfloat16 tensor, rounded before P V
+     * reads them, whether kept or recomputed (selective), so both read the same values.
+     */
+    private final boolean bfloat16Probabilities;
+    /** The B*h pairs split across the backend's threads, one scratch per part. */
+    private final HeadParts parts;
+    private final HeadScratch[] scratch;
+
+    /**
+     * One thread's op classes, on its part's ops, and its head slices (T x d_k) and probability
+     * gradient (T x T). The first thread's buffers are the workspace table's rows; every further
+     * thread's are its own copy, thread scratch outside the table (as the vector GEMM's packing
+     * buffers are).
+     */
+    private static final class HeadScratch {
+        final AttentionScores scores;
+        final CausalSoftmax softmax;
+        final AttentionWeightedSum weightedSum;
+        final FMatrixRMaj query;
+        final FMatrixRMaj key;
+        final FMatrixRMaj value;
+        final FMatrixRMaj output;
+        final FMatrixRMaj queryGradient;
+        final FMatrixRMaj keyGradient;
+        final FMatrixRMaj valueGradient;
+        final FMatrixRMaj probabilityGradient;
+        /** One head's probabilities where they are not kept (selective recomputation); else null. */
+        final FMatrixRMaj probabilities;
+        /** The part's counter, switched to the recompute pass while the core reruns. */
+        final FlopCounter counter;
+        /** The flash kernel and its tiles under flash attention; else null. */
+        final FlashHead flash;
+        /** One head's log-sum-exp where it is not kept (flash with selective recomputation); else null. */
+        final FMatrixRMaj logSumExp;
+
+        HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes,
+                java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
+            boolean flashing = shape.attention() == AttentionKernel.FLASH;
+            this.scores = new AttentionScores(ops);
+            this.softmax = new CausalSoftmax(ops, span, headDim);
+            this.weightedSum = new AttentionWeightedSum(ops);
+            this.query = buffer.apply(WorkspaceBuffer.HEAD_QUERY);
+            this.key = buffer.apply(WorkspaceBuffer.HEAD_KEY);
+            this.value = buffer.apply(WorkspaceBuffer.HEAD_VALUE);
+            this.output = buffer.apply(WorkspaceBuffer.HEAD_OUTPUT);
+            this.queryGradient = buffer.apply(WorkspaceBuffer.HEAD_QUERY_GRADIENT);
+            this.keyGradient = buffer.apply(WorkspaceBuffer.HEAD_KEY_GRADIENT);
+            this.valueGradient = buffer.apply(WorkspaceBuffer.HEAD_VALUE_GRADIENT);
+            this.probabilityGradient = flashing ? null : buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
+            this.probabilities = recomputes && !flashing ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
+            this.counter = ops.counter();
+            this.flash = flashing ? new FlashHead(ops, shape, buffer) : null;
+            this.logSumExp = flashing && recomputes ? buffer.apply(WorkspaceBuffer.HEAD_LOGSUMEXP) : null;
+        }
+    }
+
+    CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
+        this.context = Math.toIntExact(shape.contextLength());
+        this.heads = Math.toIntExact(shape.heads());
+        this.kvHeads = Math.toIntExact(shape.kvHeads());
+        this.group = Math.toIntExact(shape.queriesPerKvHead());
+        this.headDim = Math.toIntExact(shape.headDim());
+        this.bfloat16Probabilities = shape.policy().activationType() == DataType.BFLOAT16;
+        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
+        this.scratch = new HeadScratch[parts.parts()];
+        for (int part = 0; part < scratch.length; part++) {
+            scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
+                    shape.recompute() == Recompute.SELECTIVE,
+                    part == 0 ? buffers::scratch : row -> TensorAllocation.matrix(row, shape));
+        }
+    }
+
+    /**
+     * out = softmax(masked Q K^T / sqrt(d_k)) V per head. Eager: probabilities[b*h + head] keeps the
+     * probabilities, or, where it is null (selective recomputation), each head's go to the head
+     * scratch and are not kept. Flash: {@code logSumExp} keeps one float per row, or, where it is
+     * null (selective recomputation), each head's goes to the head scratch.
+     */
+    void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
+            FMatrixRMaj logSumExp, FMatrixRMaj out) {
+        eachGroup((s, b, g) -> {
+            gather(key, b, g, s.key);
+            gather(value, b, g, s.value);
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                gather(query, b, h, s.query);
+                if (s.flash != null) {
+                    float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
+                    s.flash.forward(s.query, s.key, s.value, s.output, lse, logSumExp == null ? 0 : row(b, h));
+                } else {
+                    FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
+                    probabilities(s, p);
+                    s.weightedSum.forward(p, s.value, s.output);
+                }
+                scatter(s.output, b, h, out);
+            }
+        });
+    }
+
+    /**
+     * Differentiates {@link #forward}: dP = dO V^T, dV = P^T dO, dS = P (dP - rowsum(P dP)) / sqrt(d_k),
+     * dQ = dS K, dK = dS^T Q; a group's dK and dV are the sums over its query heads. What was not
+     * kept (selective recomputation) is recomputed first, exactly as {@link #forward} made it, so the
+     * gradients are bit for bit those of keeping it. Flash reads its kept output {@code attentionOut}.
+     */
+    void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
+            FMatrixRMaj[] probabilities, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut, FMatrixRMaj dQuery,
+            FMatrixRMaj dKey, FMatrixRMaj dValue) {
+        eachGroup((s, b, g) -> {
+            gather(key, b, g, s.key);
+            gather(value, b, g, s.value);
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                boolean accumulate = h > g * group;
+                gather(query, b, h, s.query);
+                gather(dOut, b, h, s.output);
+                if (s.flash != null) {
+                    flashBackward(s, b, h, logSumExp, attentionOut, accumulate);
+                } else {
+                    eagerBackward(s, b, h, probabilities, accumulate);
+                }
+                scatter(s.queryGradient, b, h, dQuery);
+            }
+            scatter(s.keyGradient, b, g, dKey);
+            scatter(s.valueGradient, b, g, dValue);
+        });
+    }
+
+    /** One head's eager backward, its Q, K, V and dO gathered; the probabilities recomputed where not kept. */
+    private void eagerBackward(HeadScratch s, int b, int h, FMatrixRMaj[] probabilities, boolean accumulate) {
+        FMatrixRMaj p;
+        if (probabilities == null) {
+            // selective recomputation: the attention core again, its matmul counted as recompute
+            p = s.probabilities;
+            s.counter.pass(FlopCounter.Pass.RECOMPUTE);
+            probabilities(s, p);
+            s.counter.pass(FlopCounter.Pass.BACKWARD);
+        } else {
+            p = probabilities[b * heads + h];
+        }
+        s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
+        s.softmax.backward(p, s.probabilityGradient);
+        s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient, accumulate);
+    }
+
+    /** p = softmax(masked Q K^T / sqrt(d_k)) of the gathered head, rounded to bfloat16 under a bf16 policy. */
+    private void probabilities(HeadScratch s, FMatrixRMaj p) {
+        s.scores.forward(s.query, s.key, p);
+        s.softmax.forward(p);
+        if (bfloat16Probabilities) {
+            BFloat16.roundInPlace(p.data);
+        }
+    }
+
+    /** One head's flash backward, its Q, K, V and dO gathered; the log-sum-exp recomputed where not kept. */
+    private void flashBackward(HeadScratch s, int b, int h, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut,
+            boolean accumulate) {
+        float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
+        int from = logSumExp == null ? 0 : row(b, h);
+        if (logSumExp == null) {
+            s.flash.logSumExp(s.query, s.key, lse, from);
+        }
+        s.flash.backward(s.query, s.key, s.value, attentionOut, b * context, h * headDim, s.output, lse, from,
+                s.queryGradient, s.keyGradient, s.valueGradient, accumulate);
+    }
+
+    /** Where sequence b, head h's rows start in the kept (B*h) x T log-sum-exp. */
+    private int row(int b, int h) {
+        return (b * heads + h) * context;
+    }
+
+    private interface GroupWork {
+        void run(HeadScratch scratch, int sequence, int kvHead);
+    }
+
+    /** Runs {@code work} for every (sequence, key and value head), each part on its own scratch ({@link HeadParts}). */
+    private void eachGroup(GroupWork work) {
+        parts.each((part, pair) -> work.run(scratch[part], pair / kvHeads, pair % kvHeads));
+    }
+
+    /** Copies sequence b, head h of a (B*T) x (heads*d_k) matrix into a T x d_k one. */
+    private void gather(FMatrixRMaj source, int b, int h, FMatrixRMaj head) {
+        int width = source.numCols;
+        for (int t = 0; t < context; t++) {
+            System.arraycopy(source.data, (b * context + t) * width + h * headDim, head.data, t * headDim, headDim);
+        }
+    }
+
+    /** Copies a T x d_k matrix into sequence b, head h of a (B*T) x (heads*d_k) one. */
+    private void scatter(FMatrixRMaj head, int b, int h, FMatrixRMaj target) {
+        int width = target.numCols;
+        for (int t = 0; t < context; t++) {
+            System.arraycopy(head.data, t * headDim, target.data, (b * context + t) * width + h * headDim, headDim);
+        }
+    }
+}

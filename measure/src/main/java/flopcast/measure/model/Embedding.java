@@ -1,0 +1,36 @@
+package flopcast.measure.model;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.kernels.ElementwiseKernels;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.ElementwiseFlops;
+import org.ejml.data.FMatrixRMaj;
+
+/** Token embedding: a row lookup forward (0 FLOPs), a scatter-add backward. */
+public final class Embedding {
+    private final CountingOps ops;
+
+    public Embedding(CountingOps ops) {
+        this.ops = ops;
+    }
+
+    /** out[row] = table[ids[row]]. */
+    public void forward(int[] ids, FMatrixRMaj table, FMatrixRMaj out) {
+        int width = table.numCols;
+        for (int row = 0; row < ids.length; row++) {
+            System.arraycopy(table.data, ids[row] * width, out.data, row * width, width);
+        }
+    }
+
+    /** Differentiates {@link #forward}: tableGrad[ids[row]] += dOut[row], one add per element. */
+    public void backward(int[] ids, FMatrixRMaj dOut, FMatrixRMaj tableGrad) {
+        int width = tableGrad.numCols;
+        ElementwiseKernels kernels = ops.kernels();
+        long flops = 0;
+        for (int row = 0; row < ids.length; row++) {
+            kernels.accumulate(tableGrad.data, ids[row] * width, dOut.data, row * width, width);
+            flops += ElementwiseFlops.ADD * width;
+        }
+        ops.elementwise(Component.TOKEN_EMBEDDING, flops);
+    }
+}

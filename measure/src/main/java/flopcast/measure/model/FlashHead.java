@@ -1,0 +1,262 @@
+package flopcast.measure.model;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.Arithmetic;
+import flopcast.measure.kernels.ElementwiseKernels;
+
+import static flopcast.analytic.ElementwiseFlops.ADD;
+import static flopcast.analytic.ElementwiseFlops.FLASH_BACKWARD_D_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.FLASH_BACKWARD_PER_ENTRY;
+import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ENTRY;
+import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ROW_TILE;
+import static flopcast.analytic.ElementwiseFlops.FLASH_LOGSUMEXP_PER_ROW;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.Dim;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
+import java.util.Arrays;
+import java.util.function.Function;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * Flash attention of one head (Dao et al. 2022, Algorithms 1 and 2), in tiles of t_b = min(T, 64)
+ * query and key positions: the forward pass keeps the output and one log-sum-exp per row, with an
+ * online softmax over the key tiles; the backward pass recomputes each tile's scores (counted in the
+ * recompute pass) and never holds a T x T matrix. Every tile pair is computed, masked entries set
+ * (the full square, as the eager kernel and {@link flopcast.analytic.MatmulFlops} count it). The
+ * elementwise costs are {@link flopcast.analytic.ElementwiseFlops}' FLASH constants, every scalar
+ * step through the kernels' {@link Arithmetic}.
+ */
+final class FlashHead {
+    private final CountingOps ops;
+    private final FlopCounter counter;
+    private final int context;
+    private final int headDim;
+    private final int tile;
+    private final float scale;
+    private final FMatrixRMaj query;
+    private final FMatrixRMaj key;
+    private final FMatrixRMaj value;
+    private final FMatrixRMaj outputGradient;
+    private final FMatrixRMaj product;
+    private final FMatrixRMaj scores;
+    private final FMatrixRMaj gradient;
+    private final float[] rowMax;
+    private final float[] rowSum;
+    /** Each tile row's rescale factor exp(m - m'). */
+    private final float[] alpha;
+
+    FlashHead(CountingOps ops, Shape shape, Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
+        this.ops = ops;
+        this.counter = ops.counter();
+        this.context = Math.toIntExact(shape.contextLength());
+        this.headDim = Math.toIntExact(shape.headDim());
+        this.tile = Math.toIntExact(Dim.TILE.size(shape));
+        this.scale = (float) (1.0 / Math.sqrt(headDim));
+        this.query = buffer.apply(WorkspaceBuffer.TILE_QUERY);
+        this.key = buffer.apply(WorkspaceBuffer.TILE_KEY);
+        this.value = buffer.apply(WorkspaceBuffer.TILE_VALUE);
+        this.outputGradient = buffer.apply(WorkspaceBuffer.TILE_OUTPUT_GRADIENT);
+        this.product = buffer.apply(WorkspaceBuffer.TILE_PRODUCT);
+        this.scores = buffer.apply(WorkspaceBuffer.TILE_SCORES);
+        this.gradient = buffer.apply(WorkspaceBuffer.TILE_GRADIENT);
+        this.rowMax = buffer.apply(WorkspaceBuffer.ROW_MAX).data;
+        this.rowSum = buffer.apply(WorkspaceBuffer.ROW_SUM).data;
+        this.alpha = buffer.apply(WorkspaceBuffer.ROW_SCALE).data;
+    }
+
+    /** out = softmax(masked q k^T / sqrt(d_k)) v, T x d_k each; lse[from + t] = the row's log-sum-exp. */
+    void forward(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj out, float[] lse, int from) {
+        ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
+        float[] o = out.data;
+        resetStatistics();
+        Arrays.fill(o, 0, context * headDim, 0f);
+        long flops = 0;
+        for (int i0 = 0; i0 < context; i0 += tile) {
+            int ti = Math.min(tile, context - i0);
+            rows(q, i0, ti, query);
+            for (int j0 = 0; j0 < context; j0 += tile) {
+                int tj = Math.min(tile, context - j0);
+                scoreTile(k, j0, tj, ti);
+                rows(v, j0, tj, value);
+                flops += statistics(f, i0, ti, j0, tj);
+                for (int r = 0; r < ti; r++) {
+                    int row = i0 + r;
+                    for (int c = 0; c < headDim; c++) {
+                        o[row * headDim + c] = f.mul(o[row * headDim + c], alpha[r]);
+                    }
+                    flops += headDim;
+                }
+                product.reshape(ti, headDim);
+                ops.mult(Component.ATTENTION_WEIGHTED_SUM, scores, value, product);
+                kernels.accumulate(o, i0 * headDim, product.data, 0, ti * headDim);
+                flops += ADD * ti * headDim;
+            }
+        }
+        for (int row = 0; row < context; row++) {
+            float inverse = f.div(1f, rowSum[row]);
+            for (int c = 0; c < headDim; c++) {
+                o[row * headDim + c] = f.mul(o[row * headDim + c], inverse);
+            }
+            lse[from + row] = (float) f.add((double) rowMax[row], f.log(rowSum[row]));
+            flops += FLASH_FORWARD_PER_ROW + headDim;
+        }
+        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    /**
+     * Differentiates {@link #forward} from q, k, v, its output (rows {@code outRow}.., columns
+     * {@code outColumn}.. of the kept (B*T) x d attention output), dO ({@code dOut}) and the kept
+     * log-sum-exp: dQ is written; dK and dV are written, or added to where
+     * {@code accumulateKeyValue} (a key and value head shared by several query heads).
+     */
+    void backward(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj out, int outRow, int outColumn,
+            FMatrixRMaj dOut, float[] lse, int from, FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue,
+            boolean accumulateKeyValue) {
+        ElementwiseKernels kernels = ops.kernels();
+        Arithmetic f = kernels.arithmetic();
+        float[] delta = rowSum;
+        long flops = 0;
+        int width = out.numCols;
+        for (int row = 0; row < context; row++) {
+            float dot = 0f;
+            int at = (outRow + row) * width + outColumn;
+            for (int c = 0; c < headDim; c++) {
+                dot = f.add(dot, f.mul(dOut.data[row * headDim + c], out.data[at + c]));
+            }
+            delta[row] = dot;
+        }
+        flops += FLASH_BACKWARD_D_PER_ELEMENT * (long) context * headDim;
+        Arrays.fill(dQuery.data, 0, context * headDim, 0f);
+        if (!accumulateKeyValue) {
+            Arrays.fill(dKey.data, 0, context * headDim, 0f);
+            Arrays.fill(dValue.data, 0, context * headDim, 0f);
+        }
+        for (int i0 = 0; i0 < context; i0 += tile) {
+            int ti = Math.min(tile, context - i0);
+            rows(q, i0, ti, query);
+            rows(dOut, i0, ti, outputGradient);
+            for (int j0 = 0; j0 < context; j0 += tile) {
+                int tj = Math.min(tile, context - j0);
+                FlopCounter.Pass pass = counter.pass();
+                counter.pass(FlopCounter.Pass.RECOMPUTE);
+                scoreTile(k, j0, tj, ti);
+                counter.pass(pass);
+                rows(v, j0, tj, value);
+                float[] s = scores.data;
+                for (int r = 0; r < ti; r++) {
+                    int row = i0 + r;
+                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
+                    for (int c = 0; c < seen; c++) {
+                        s[r * tj + c] = f.exp(f.sub(f.mul(s[r * tj + c], scale), lse[from + row]));
+                    }
+                    Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
+                }
+                product.reshape(tj, headDim);
+                ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, scores, outputGradient, product);
+                kernels.accumulate(dValue.data, j0 * headDim, product.data, 0, tj * headDim);
+                gradient.reshape(ti, tj);
+                ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, outputGradient, value, gradient);
+                float[] g = gradient.data;
+                for (int r = 0; r < ti; r++) {
+                    int row = i0 + r;
+                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
+                    for (int c = 0; c < seen; c++) {
+                        g[r * tj + c] = f.mul(f.mul(s[r * tj + c], f.sub(g[r * tj + c], delta[row])), scale);
+                    }
+                    Arrays.fill(g, r * tj + seen, (r + 1) * tj, 0f);
+                    flops += FLASH_BACKWARD_PER_ENTRY * seen;
+                }
+                product.reshape(ti, headDim);
+                ops.mult(Component.ATTENTION_SCORES, gradient, key, product);
+                kernels.accumulate(dQuery.data, i0 * headDim, product.data, 0, ti * headDim);
+                product.reshape(tj, headDim);
+                ops.multTransA(Component.ATTENTION_SCORES, gradient, query, product);
+                kernels.accumulate(dKey.data, j0 * headDim, product.data, 0, tj * headDim);
+                flops += ADD * (long) (ti + 2 * tj) * headDim;
+            }
+        }
+        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    /**
+     * Recomputes {@link #forward}'s log-sum-exp from q and k alone (selective recomputation):
+     * the online softmax statistics over the key tiles, each tile's Q K^T in the recompute pass.
+     */
+    void logSumExp(FMatrixRMaj q, FMatrixRMaj k, float[] lse, int from) {
+        Arithmetic f = ops.kernels().arithmetic();
+        resetStatistics();
+        FlopCounter.Pass pass = counter.pass();
+        counter.pass(FlopCounter.Pass.RECOMPUTE);
+        long flops = 0;
+        for (int i0 = 0; i0 < context; i0 += tile) {
+            int ti = Math.min(tile, context - i0);
+            rows(q, i0, ti, query);
+            for (int j0 = 0; j0 < context; j0 += tile) {
+                int tj = Math.min(tile, context - j0);
+                scoreTile(k, j0, tj, ti);
+                flops += statistics(f, i0, ti, j0, tj);
+            }
+        }
+        for (int row = 0; row < context; row++) {
+            lse[from + row] = (float) f.add((double) rowMax[row], f.log(rowSum[row]));
+            flops += FLASH_LOGSUMEXP_PER_ROW;
+        }
+        counter.pass(pass);
+        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+    }
+
+    /**
+     * The online softmax over one tile of scores (query rows i0.., key columns j0..): each row's
+     * unmasked entries scaled, the running max and sum updated, the entries replaced by
+     * exp(s - max), the masked ones set to 0, and each row's rescale factor exp(m - m') left in
+     * {@link #alpha}. Returns the FLOPs it executed.
+     */
+    private long statistics(Arithmetic f, int i0, int ti, int j0, int tj) {
+        float[] s = scores.data;
+        long flops = 0;
+        for (int r = 0; r < ti; r++) {
+            int row = i0 + r;
+            int seen = Math.max(0, Math.min(row - j0 + 1, tj));
+            float max = rowMax[row];
+            for (int c = 0; c < seen; c++) {
+                s[r * tj + c] = f.mul(s[r * tj + c], scale);
+                max = f.max(max, s[r * tj + c]);
+            }
+            alpha[r] = f.exp(f.sub(rowMax[row], max));
+            float sum = 0f;
+            for (int c = 0; c < seen; c++) {
+                float p = f.exp(f.sub(s[r * tj + c], max));
+                s[r * tj + c] = p;
+                sum = f.add(sum, p);
+            }
+            Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
+            rowSum[row] = f.add(f.mul(rowSum[row], alpha[r]), sum);
+            rowMax[row] = max;
+            flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE;
+        }
+        return flops;
+    }
+
+    /** The query tile's scores against key rows j0..j0+tj of {@code k}: S = Q_i K_j^T, ti x tj. */
+    private void scoreTile(FMatrixRMaj k, int j0, int tj, int ti) {
+        rows(k, j0, tj, key);
+        scores.reshape(ti, tj);
+        ops.multTransB(Component.ATTENTION_SCORES, query, key, scores);
+    }
+
+    /** Every row's running max at -infinity and running sum at 0, before the first key tile. */
+    private void resetStatistics() {
+        Arrays.fill(rowMax, 0, context, Float.NEGATIVE_INFINITY);
+        Arrays.fill(rowSum, 0, context, 0f);
+    }
+
+    /** Rows from..from+count of a T x d_k head matrix into a tile. */
+    private void rows(FMatrixRMaj head, int from, int count, FMatrixRMaj into) {
+        into.reshape(count, headDim);
+        System.arraycopy(head.data, from * headDim, into.data, 0, count * headDim);
+    }
+}

@@ -1,0 +1,223 @@
+package flopcast.measure.model;
+import flopcast.measure.buffers.KeptTensor;
+import flopcast.measure.buffers.ModelBuffers;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.buffers.StoredTensor;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
+import java.util.List;
+import java.util.Random;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * The seed's model, trained for real: token embedding, L pre-norm blocks (causal
+ * multi-head or grouped-query attention, SwiGLU FFN), final RMSNorm, LM head (its own weight, or
+ * the token embedding's transpose where the shape ties them), mean cross-entropy over next tokens,
+ * AdamW. It computes in float32; under a bf16 policy it stores the tensors the policy gives
+ * bfloat16 as 16-bit values and widens them for each op ({@link StoredTensor}). Every buffer comes from the analytic tables ({@link ModelBuffers}); nothing is allocated
+ * per step. FLOPs and kept reads are recorded in the counter given.
+ */
+public final class TransformerModel {
+    /** Standard deviation of the initial weights (GPT-2's). */
+    static final double INIT_STD = 0.02;
+
+    private final Shape shape;
+    private final FlopCounter counter;
+    private final ModelBuffers buffers;
+    private final Block[] blocks;
+    private final Embedding embedding;
+    private final RmsNorm finalNorm;
+    private final Linear lmHead;
+    private final CrossEntropy crossEntropy;
+    private final AdamW optimizer;
+
+    private final Parameter embeddingTable;
+    private final Parameter finalGain;
+    /** The LM head's own d x V weight; null where it is tied to the embedding table. */
+    private final Parameter lmHeadWeight;
+    private final KeptTensor tokenIds;
+    private final KeptTensor targets;
+    private final KeptTensor embeddingOut;
+    private final KeptTensor finalRms;
+    private final KeptTensor finalOut;
+    private final KeptTensor logitProbabilities;
+    private final StoredTensor residualGradient;
+    private final StoredTensor normGradient;
+
+    /** The model at {@code shape} on EJML, one thread, initialized from {@code seed}. */
+    public TransformerModel(Shape shape, long seed, FlopCounter counter) {
+        this(shape, seed, counter, MatmulBackend.ejml());
+    }
+
+    /** The model at {@code shape}, its matmuls on {@code backend}, initialized from {@code seed}. */
+    public TransformerModel(Shape shape, long seed, FlopCounter counter, MatmulBackend backend) {
+        this(shape, seed, counter, AdamW.Hyperparameters.defaults(), Math.toIntExact(shape.contextLength()), backend);
+    }
+
+    public TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
+            int attentionSpan) {
+        this(shape, seed, counter, hyperparameters, attentionSpan, MatmulBackend.ejml());
+    }
+
+    public TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
+            int attentionSpan, MatmulBackend backend) {
+        this.shape = shape;
+        this.counter = counter;
+        this.buffers = new ModelBuffers(shape);
+        CountingOps ops = new CountingOps(counter, backend);
+        this.embedding = new Embedding(ops);
+        this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
+        this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);
+        // the row losses go to the norm-output gradient's float32 matrix (its working copy under bf16)
+        this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT).open());
+        this.optimizer = new AdamW(ops, hyperparameters);
+        Block.Ops shared = new Block.Ops(new RmsNorm(ops, Component.RMSNORM),
+                new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
+                new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
+                new CausalAttention(ops, shape, attentionSpan, buffers), new Linear(ops, Component.FFN_W1),
+                new Linear(ops, Component.FFN_W3), new SwiGlu(ops), new Linear(ops, Component.FFN_W2));
+
+        embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
+        finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);
+        lmHeadWeight = shape.tiedEmbeddings() ? null : buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
+        tokenIds = buffers.kept(KeptActivation.TOKEN_IDS);
+        targets = buffers.kept(KeptActivation.TARGETS);
+        embeddingOut = buffers.kept(KeptActivation.EMBEDDING_OUTPUT);
+        finalRms = buffers.kept(KeptActivation.FINAL_NORM_RMS);
+        finalOut = buffers.kept(KeptActivation.FINAL_NORM_OUTPUT);
+        logitProbabilities = buffers.kept(KeptActivation.LOGIT_PROBABILITIES);
+        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
+        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
+
+        blocks = new Block[Math.toIntExact(shape.layers())];
+        KeptTensor input = embeddingOut;
+        for (int layer = 0; layer < blocks.length; layer++) {
+            blocks[layer] = new Block(layer, input, buffers, ops, shared);
+            input = blocks[layer].output();
+        }
+        initialize(seed);
+    }
+
+    /** Weights N(0, 0.02), gains 1, moments 0; under a mixed policy the master copy exact, the weights rounded. */
+    private void initialize(long seed) {
+        Random random = new Random(seed);
+        for (Parameter parameter : buffers.parameters()) {
+            float[] values = new float[parameter.size()];
+            boolean gain = parameter.row().dims().size() == 1;
+            for (int i = 0; i < values.length; i++) {
+                values[i] = gain ? 1f : (float) (random.nextGaussian() * INIT_STD);
+            }
+            parameter.setWeights(values);
+        }
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    /** One training step: forward, backward, AdamW. Returns the loss before the update. */
+    public float step(int[] tokens, int[] nextTokens) {
+        float loss = forward(tokens, nextTokens);
+        backward();
+        optimizerStep();
+        return loss;
+    }
+
+    /** Forward pass over B*T tokens (row b*T + t is token t of sequence b); returns the mean loss. */
+    public float forward(int[] tokens, int[] nextTokens) {
+        int n = Math.toIntExact(shape.tokens());
+        if (tokens.length != n || nextTokens.length != n) {
+            throw new IllegalArgumentException("expected " + n + " tokens and targets, got " + tokens.length + " and "
+                    + nextTokens.length);
+        }
+        counter.pass(FlopCounter.Pass.FORWARD);
+        buffers.startStep();
+        System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
+        System.arraycopy(nextTokens, 0, targets.ints(), 0, n);
+        embedding.forward(tokenIds.ints(), embeddingTable.value.load(), embeddingOut.matrix());
+        embeddingOut.store();
+        for (Block block : blocks) {
+            block.forward();
+        }
+        KeptTensor last = blocks[blocks.length - 1].output();
+        finalNorm.forward(last.use(), finalGain.value.load(), finalOut.matrix(), finalRms.matrix());
+        finalOut.store();
+        finalRms.store();
+        // the logits are softmaxed where the head wrote them, and stored (rounded) as probabilities
+        FMatrixRMaj logits = logitProbabilities.matrix();
+        if (lmHeadWeight == null) {
+            lmHead.forwardTransposed(finalOut.use(), embeddingTable.value.load(), logits);
+        } else {
+            lmHead.forward(finalOut.use(), lmHeadWeight.value.load(), logits);
+        }
+        float loss = crossEntropy.forward(logits, targets.ints());
+        logitProbabilities.store();
+        return loss;
+    }
+
+    /** Backward pass: every parameter's gradient of the last forward's loss. */
+    public void backward() {
+        counter.pass(FlopCounter.Pass.BACKWARD);
+        for (Parameter parameter : buffers.parameters()) {
+            parameter.grad.zero();
+        }
+        crossEntropy.backward(logitProbabilities.read(counter), targets.ints());
+        logitProbabilities.store();
+        if (lmHeadWeight == null) {
+            // tied: the head's gradient goes into the embedding's, where the scatter-add joins it
+            lmHead.backwardInputTransposed(logitProbabilities.read(counter), embeddingTable.value.load(),
+                    normGradient.open());
+            normGradient.store();
+            lmHead.backwardWeightTransposed(finalOut.read(counter), logitProbabilities.read(counter),
+                    embeddingTable.grad.load());
+            embeddingTable.grad.store();
+        } else {
+            lmHead.backwardInput(logitProbabilities.read(counter), lmHeadWeight.value.load(), normGradient.open(),
+                    false);
+            normGradient.store();
+            lmHead.backwardWeight(finalOut.read(counter), logitProbabilities.read(counter), lmHeadWeight.grad.load());
+            lmHeadWeight.grad.store();
+        }
+        residualGradient.zero();
+        KeptTensor last = blocks[blocks.length - 1].output();
+        finalNorm.backward(normGradient.load(), last.read(counter), finalGain.value.load(), finalRms.read(counter),
+                residualGradient.load(), finalGain.grad.load());
+        residualGradient.store();
+        finalGain.grad.store();
+        for (int layer = blocks.length - 1; layer >= 0; layer--) {
+            blocks[layer].backward();
+        }
+        embedding.backward(tokenIds.ints(), residualGradient.load(), embeddingTable.grad.load());
+        embeddingTable.grad.store();
+    }
+
+    public void optimizerStep() {
+        optimizer.step(buffers.parameters());
+    }
+
+    /** Every parameter instance, in table order. */
+    public List<Parameter> parameters() {
+        return buffers.parameters();
+    }
+
+    /** Float32 elements of the working copies the model holds under a bf16 policy (0 under fp32). */
+    public long workingCopyFloats() {
+        return buffers.workingCopyFloats();
+    }
+
+    /** Parameters as allocated: the sum of the parameter arrays' lengths. */
+    public long parameterCount() {
+        long count = 0;
+        for (Parameter parameter : buffers.parameters()) {
+            count += parameter.size();
+        }
+        return count;
+    }
+}

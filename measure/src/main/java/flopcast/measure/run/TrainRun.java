@@ -1,0 +1,143 @@
+package flopcast.measure.run;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.model.AdamW;
+import flopcast.measure.model.TransformerModel;
+
+import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.DataType;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkingCopies;
+import java.lang.ref.Reference;
+import java.math.BigInteger;
+import java.util.Arrays;
+
+/**
+ * Trains the model for a number of steps and reports what it counted beside what the complete
+ * accounting predicts, the live bytes its buffers hold beside the predicted bytes, the bytes a
+ * step allocates, and the seconds a step takes.
+ */
+public final class TrainRun {
+
+    private TrainRun() {
+    }
+
+    /**
+     * @param forwardMatmulFlops  forward matmul FLOPs of one step
+     * @param backwardMatmulFlops backward matmul FLOPs of one step
+     * @param recomputeMatmulFlops matmul FLOPs one step runs again in backward (hardware, not model FLOPs)
+     * @param elementwiseFlops    elementwise FLOPs of one step
+     * @param optimizerFlops      AdamW FLOPs of one step
+     * @param parameters          parameters
+     * @param activationFloats    kept activation elements (float32 or bfloat16; the int32 ids and targets excluded)
+     * @param workingCopyFloats   float32 working copies of bfloat16 tensors ({@link WorkingCopies}; 0 under fp32)
+     */
+    public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops,
+            BigInteger recomputeMatmulFlops, BigInteger elementwiseFlops, BigInteger optimizerFlops, long parameters,
+            long activationFloats, long workingCopyFloats) {
+
+        /** Model FLOPs: forward plus backward matmuls (MFU). */
+        public BigInteger modelFlops() {
+            return forwardMatmulFlops.add(backwardMatmulFlops);
+        }
+
+        /** Hardware FLOPs: model plus recomputed matmuls (HFU). */
+        public BigInteger hardwareFlops() {
+            return modelFlops().add(recomputeMatmulFlops);
+        }
+    }
+
+    /**
+     * @param shape                  what ran
+     * @param steps                  steps executed
+     * @param firstLoss              loss of the first step
+     * @param lastLoss               loss of the last step
+     * @param counted                what the last step executed, counted at each call
+     * @param predicted              what the complete accounting predicts
+     * @param predictedHeapBytes     parameters, gradients, master weights, m, v, activations, workspace and the
+     *                               working copies, predicted ({@link #predictedHeapBytes(Shape)})
+     * @param measuredLiveBytes      live float[], int[] and short[] bytes the model added to the heap
+     * @param allocatedBytesPerStep  median bytes allocated by the steps after the first, on every thread (the
+     *                               first if only one)
+     * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
+     */
+    public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
+            long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep) {
+
+        public double heapRatio() {
+            return (double) measuredLiveBytes / predictedHeapBytes;
+        }
+
+        public boolean countsEqual() {
+            return counted.equals(predicted);
+        }
+    }
+
+    /**
+     * The heap the executed model's buffers take: the complete accounting's memory (what a device
+     * holds) plus the float32 working copies the CPU model widens bfloat16 tensors into.
+     */
+    public static long predictedHeapBytes(Shape shape) {
+        return Math.addExact(CompleteAccounting.predict(shape).memory().totalBytes(), WorkingCopies.bytes(shape));
+    }
+
+    public static Report run(Shape shape, int steps, long seed) {
+        return run(shape, steps, seed, MatmulBackend.ejml());
+    }
+
+    public static Report run(Shape shape, int steps, long seed, MatmulBackend backend) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+        }
+        Prediction prediction = CompleteAccounting.predict(shape);
+        long before = HeapMeter.liveArrayBytes();
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, seed, counter, backend);
+        SubsetSequences data = new SubsetSequences(shape, SubsetSequences.defaultSubsetSize(shape), seed);
+        int n = Math.toIntExact(shape.tokens());
+        int[] tokens = new int[n];
+        int[] targets = new int[n];
+        long[] nanos = new long[steps];
+        long[] allocated = new long[steps];
+        float firstLoss = 0;
+        float lastLoss = 0;
+        long measuredLive = 0;
+        for (int step = 0; step < steps; step++) {
+            data.fill(tokens, targets);
+            counter.reset();
+            long allocatedBefore = AllocationMeter.allocatedBytes();
+            long start = System.nanoTime();
+            lastLoss = model.step(tokens, targets);
+            nanos[step] = System.nanoTime() - start;
+            allocated[step] = AllocationMeter.allocatedBytes() - allocatedBefore;
+            if (step == 0) {
+                firstLoss = lastLoss;
+                measuredLive = HeapMeter.liveArrayBytes() - before;
+            }
+        }
+        Reference.reachabilityFence(model);
+        Counts counted = new Counts(BigInteger.valueOf(counter.forwardMatmulFlops()),
+                BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.recomputeMatmulFlops()),
+                BigInteger.valueOf(counter.elementwiseFlops()),
+                BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), counter.keptFloatsRead(),
+                model.workingCopyFloats());
+        Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
+                prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
+                KeptActivation.totalFloats(shape), WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
+        int warm = steps > 1 ? 1 : 0;
+        // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
+        // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
+        long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
+        return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
+                measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9);
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
+    }
+}

@@ -1,0 +1,234 @@
+package flopcast.measure.counting;
+import flopcast.measure.run.BackendChoice;
+import flopcast.analytic.NamedShape;
+import flopcast.measure.kernels.ArithmeticCountTest;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.model.AdamW;
+import flopcast.measure.model.TransformerModel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import flopcast.analytic.AdamWFlops;
+import flopcast.analytic.Component;
+import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.ComponentRow;
+import flopcast.analytic.DataType;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
+import flopcast.analytic.WorkingCopies;
+import flopcast.analytic.Shape;
+import java.math.BigInteger;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What the model executes, counted at each call, equals the complete accounting exactly, on a
+ * sweep of unlike shapes, component by component and kept row by kept row; and a model that
+ * attends to fewer positions is caught.
+ */
+public class CountingTest {
+
+    /** The sweep: d_ff != 4d, h not a power of two, V prime, B = 1, T = 1, L = 1 all appear. */
+    static Stream<Shape> sweep() {
+        return Stream.of(
+                new Shape(13, 5, 2, 12, 3, 20, 2),   // h = 3, V prime, d_ff = 20 != 48
+                new Shape(7, 1, 1, 4, 2, 8, 1),      // T = 1, L = 1, B = 1
+                new Shape(31, 6, 3, 10, 5, 7, 3),    // h = 5, d_ff = 7, V prime
+                new Shape(16, 4, 1, 8, 1, 32, 1),    // one head, d_ff = 4d
+                new Shape(11, 9, 2, 6, 6, 9, 2),     // d_k = 1
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(2, false),   // GQA: 3 query heads per K, V head
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(1, false),   // one K, V head for all (MQA)
+                new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(5, true),     // tied LM head
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true),    // GQA and tied
+                selective(new Shape(13, 5, 2, 12, 3, 20, 2)),                    // the core recomputed
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)),
+                recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL),  // each block rerun
+                recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
+                flash(new Shape(13, 5, 2, 12, 3, 20, 2), Recompute.NONE),        // flash, one tile
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.NONE), // two tiles
+                flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE),
+                new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED),   // bfloat16 storage
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS),                   // float32 gradients
+                recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL).withPolicy(PrecisionPolicy.BF16),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED));
+    }
+
+    /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */
+    static Shape selective(Shape shape) {
+        return recomputed(shape, Recompute.SELECTIVE);
+    }
+
+    /** {@code shape} under flash attention and recomputation {@code mode}. */
+    public static Shape flash(Shape shape, Recompute mode) {
+        return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.FLASH, mode));
+    }
+
+    /** {@code shape} under eager attention and recomputation {@code mode}. */
+    static Shape recomputed(Shape shape, Recompute mode) {
+        return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.EAGER, mode));
+    }
+
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void countedEqualsPredictedExactly(Shape shape) {
+        Counted counted = Counted.oneStep(shape, Math.toIntExact(shape.contextLength()));
+        Prediction predicted = CompleteAccounting.predict(shape);
+        assertEquals(predicted.flops().forward(), big(counted.counter.forwardMatmulFlops()), "forward matmul");
+        assertEquals(predicted.flops().backward(), big(counted.counter.backwardMatmulFlops()), "backward matmul");
+        assertEquals(predicted.flops().elementwise(), big(counted.counter.elementwiseFlops()), "elementwise");
+        assertEquals(predicted.flops().optimizer(), big(counted.counter.optimizerFlops()), "optimizer");
+        assertEquals(predicted.parameters(), counted.model.parameterCount(), "parameters");
+        assertEquals(KeptActivation.totalFloats(shape), counted.counter.keptFloatsRead(), "kept activation floats");
+        assertEquals(WorkingCopies.bytes(shape) / 4, counted.model.workingCopyFloats(), "float32 working copies");
+    }
+
+    /** The vector backend runs other matmul code; the facade counts the same FLOPs from the same calls. */
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void vectorBackendCountsExactlyTheSame(Shape shape) {
+        assertCountsEqualPrediction(shape, BackendChoice.of("vector", 2));
+    }
+
+    /**
+     * At this shape every loop the backends split across two threads is split: SwiGLU's 128 x 512
+     * elements and the 65,536-value embedding table are two grains each, cross-entropy's and RMSNorm's
+     * 128 rows and 128 gain columns many, and 2 x 4 attention heads. The parts' counts, summed, are
+     * still exact on both backends.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void countsStayExactWhenEveryLoopIsSplit(String backend) {
+        assertCountsEqualPrediction(NamedShape.TINY.shape(), BackendChoice.of(backend, 2));
+    }
+
+    private static void assertCountsEqualPrediction(Shape shape, MatmulBackend backend) {
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, 7, counter, backend);
+        int[][] batch = Counted.batch(shape, new Random(11));
+        model.step(batch[0], batch[1]);
+        Prediction predicted = CompleteAccounting.predict(shape);
+        assertEquals(predicted.flops().forward(), big(counter.forwardMatmulFlops()), "forward matmul");
+        assertEquals(predicted.flops().backward(), big(counter.backwardMatmulFlops()), "backward matmul");
+        assertEquals(predicted.flops().recompute(), big(counter.recomputeMatmulFlops()), "recomputed matmul");
+        assertEquals(predicted.flops().elementwise(), big(counter.elementwiseFlops()), "elementwise");
+        assertEquals(predicted.flops().optimizer(), big(counter.optimizerFlops()), "optimizer");
+        assertEquals(KeptActivation.totalFloats(shape), counter.keptFloatsRead(), "kept activation floats");
+        for (ComponentRow row : predicted.components()) {
+            BigInteger count = BigInteger.valueOf(row.count());
+            assertEquals(row.elementwiseFlops().multiply(count), big(counter.elementwiseFlops(row.component())),
+                    row.component() + " elementwise");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void everyComponentMatchesItsOwnRow(Shape shape) {
+        Counted counted = Counted.oneStep(shape, Math.toIntExact(shape.contextLength()));
+        int checked = 0;
+        for (ComponentRow row : CompleteAccounting.predict(shape).components()) {
+            Component component = row.component();
+            BigInteger count = BigInteger.valueOf(row.count());
+            assertEquals(row.forwardFlops().multiply(count), big(counted.counter.forwardMatmulFlops(component)),
+                    component + " forward");
+            assertEquals(row.forwardFlops().multiply(count).multiply(BigInteger.TWO),
+                    big(counted.counter.backwardMatmulFlops(component)), component + " backward");
+            assertEquals(row.elementwiseFlops().multiply(count), big(counted.counter.elementwiseFlops(component)),
+                    component + " elementwise");
+            assertEquals(row.totalActivationFloats(), counted.counter.keptFloatsRead(component), component + " kept");
+            checked++;
+        }
+        assertEquals(Component.values().length, checked);
+    }
+
+    @Test
+    void countsAreTheSameEveryStep() {
+        Shape shape = new Shape(13, 5, 2, 12, 3, 20, 2);
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, 1, counter);
+        int[][] batch = Counted.batch(shape, new Random(3));
+        model.step(batch[0], batch[1]);
+        long first = counter.elementwiseFlops() + counter.forwardMatmulFlops() + counter.keptFloatsRead();
+        counter.reset();
+        model.step(batch[0], batch[1]);
+        assertEquals(first, counter.elementwiseFlops() + counter.forwardMatmulFlops() + counter.keptFloatsRead());
+        assertEquals(AdamWFlops.step(model.parameterCount()), big(counter.optimizerFlops()));
+    }
+
+    /**
+     * Row by row of the kept-activation table, the backward pass read every instance of every
+     * float row in full, and int rows are not counted as floats: a row the model stopped keeping
+     * (or kept at another size) fails here by name, not only in the total.
+     */
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void everyKeptRowIsReadInFull(Shape shape) {
+        FlopCounter counter = Counted.oneStep(shape, Math.toIntExact(shape.contextLength())).counter;
+        for (KeptActivation row : KeptActivation.values()) {
+            long expected = row.dataType() == DataType.FLOAT32 ? row.totalElements(shape) : 0;
+            assertEquals(expected, counter.keptFloatsRead(row), row + " floats read");
+        }
+    }
+
+    /**
+     * Each component executes work at every shape of the sweep, so its row's equality above is
+     * never 0 = 0. (Skipping work a component records is caught by {@link ArithmeticCountTest}.)
+     */
+    @ParameterizedTest
+    @MethodSource("sweep")
+    void everyComponentExecutesWork(Shape shape) {
+        FlopCounter counter = Counted.oneStep(shape, Math.toIntExact(shape.contextLength())).counter;
+        for (Component component : Component.values()) {
+            long executed = counter.forwardMatmulFlops(component) + counter.backwardMatmulFlops(component)
+                    + counter.elementwiseFlops(component);
+            assertNotEquals(0, executed, component + " executed nothing");
+        }
+    }
+
+    /** A really mutated execution: attention over fewer positions runs fewer softmax FLOPs. */
+    @Test
+    void aModelThatAttendsToFewerPositionsIsCaught() {
+        Shape shape = new Shape(13, 5, 2, 12, 3, 20, 2);
+        Counted narrowed = Counted.oneStep(shape, 2);
+        assertNotEquals(CompleteAccounting.predict(shape).flops().elementwise(),
+                big(narrowed.counter.elementwiseFlops()));
+    }
+
+    private static BigInteger big(long value) {
+        return BigInteger.valueOf(value);
+    }
+
+    /** One step of a model at a shape, with its counter. */
+    public record Counted(TransformerModel model, FlopCounter counter) {
+        static Counted oneStep(Shape shape, int attentionSpan) {
+            FlopCounter counter = new FlopCounter();
+            TransformerModel model = new TransformerModel(shape, 7, counter, AdamW.Hyperparameters.defaults(),
+                    attentionSpan);
+            int[][] batch = batch(shape, new Random(11));
+            model.step(batch[0], batch[1]);
+            return new Counted(model, counter);
+        }
+
+        public static int[][] batch(Shape shape, Random random) {
+            int n = Math.toIntExact(shape.tokens());
+            int[] tokens = new int[n];
+            int[] targets = new int[n];
+            for (int i = 0; i < n; i++) {
+                tokens[i] = random.nextInt(Math.toIntExact(shape.vocabSize()));
+                targets[i] = random.nextInt(Math.toIntExact(shape.vocabSize()));
+            }
+            return new int[][] {tokens, targets};
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package flopcast.measure.model;
+import flopcast.measure.run.BackendChoice;
+import flopcast.measure.kernels.MatmulBackend;
+
+/** Every op's gradient check again, on the vector backend's GEMM and kernels, heads split over two threads. */
+class VectorOpGradientTest extends OpGradientTest {
+    private static final MatmulBackend VECTOR = BackendChoice.of("vector", 2);
+
+    @Override
+    MatmulBackend backend() {
+        return VECTOR;
+    }
+}

@@ -1,0 +1,53 @@
+package flopcast.measure.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TrainRunTest {
+    /** V=8192, T=16, one block of d=512: about 200 MB predicted, mostly model state; a step is quick. */
+    private static final Shape LARGE = new Shape(8192, 16, 1, 512, 8, 2048, 2);
+    /** The bound: measured live bytes within 5% of predicted when the prediction is 64 MB or more. */
+    private static final double HEAP_TOLERANCE = 0.05;
+    /** After warm-up, a step allocates less than 1% of the predicted bytes. */
+    private static final double ALLOCATION_BOUND = 0.01;
+
+    /**
+     * The seed's settings, and grouped-query attention with a tied head under selective and under full
+     * recomputation and under flash attention (their buffers from the same tables: no probabilities
+     * kept, one block of recomputation buffers, tiles), and each bf16 policy (bfloat16 bits in
+     * short[], float32 master weights and moments where the policy keeps them, the working copies),
+     * each about 100 MB or more.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied recompute=selective",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=4 recompute=full",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied flash recompute=selective",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied bf16-mixed flash recompute=selective",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=4 bf16-mixed-fp32-grads",
+            "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 tied bf16 recompute=full"})
+    void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
+        Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
+        TrainRun.Report report = TrainRun.run(shape, 3, 1);
+        assertTrue(report.predictedHeapBytes() >= 64_000_000L, "shape too small: " + report.predictedHeapBytes());
+        assertEquals(report.predicted(), report.counted());
+        assertEquals(1.0, report.heapRatio(), HEAP_TOLERANCE,
+                "measured " + report.measuredLiveBytes() + " vs predicted " + report.predictedHeapBytes());
+        assertTrue(report.allocatedBytesPerStep() < ALLOCATION_BOUND * report.predictedHeapBytes(),
+                "a step allocated " + report.allocatedBytesPerStep());
+        assertTrue(report.secondsPerStep() > 0);
+    }
+
+    @Test
+    void firstAndLastLossAreReported() {
+        TrainRun.Report report = TrainRun.run(new Shape(13, 5, 2, 12, 3, 20, 2), 4, 2);
+        assertEquals(4, report.steps());
+        assertTrue(report.firstLoss() > 0 && report.lastLoss() > 0);
+        assertTrue(report.countsEqual());
+    }
+}
