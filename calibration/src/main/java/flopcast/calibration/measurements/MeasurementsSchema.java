@@ -20,9 +20,11 @@ public final class MeasurementsSchema {
             new CsvColumn("component", "-", "model component (predict's names), step, adamw, peak_flops, "
                     + "bandwidth_copy or bandwidth_triad"),
             new CsvColumn("pass", "-", "forward, backward, step, optimizer or probe"),
-            new CsvColumn("backend", "-", "ejml: the model's own code with its matmuls on EJML (its concurrent ops above"
-                    + " one thread); vector: the same with the Vector API GEMM; probe: a hardware probe; torch-cpu,"
-                    + " torch-cuda: the PyTorch probe, probes/torch")), List.of(
+            new CsvColumn("backend", "-", "ejml: the model's own code, its matmuls on EJML (its concurrent ops "
+                    + "above one thread) and its own loops in plain Java; vector: the Vector API GEMM and Vector API "
+                    + "loops; above one thread both split the model's loops and attention heads across the threads; "
+                    + "probe: a hardware probe; torch-cpu, torch-cuda: the PyTorch probe, "
+                    + "probes/torch/probe.py")), List.of(
             new CsvColumn("parameters", "parameters", "AdamW rows: parameters updated per op"),
             new CsvColumn("threads", "threads", "threads the measured kernel used"),
             new CsvColumn("predicted_flops", "FLOP/op", "matmul FLOPs per op (step rows: model FLOPs, forward and "
@@ -36,8 +38,11 @@ public final class MeasurementsSchema {
             new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / score; the "
                     + "row's FLOPs are predicted_flops, or elementwise plus optimizer FLOPs where it has no matmul"),
             new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / score"),
-            new CsvColumn("peak_flops_per_second_nominal", "FLOP/s", "cores x maximum frequency x FLOPs per cycle "
-                    + "(OSHI and a table by instruction set), for the row's threads; empty where unknown"),
+            new CsvColumn("peak_flops_per_second_nominal", "FLOP/s", "min(threads, physical cores) x maximum "
+                    + "frequency x FLOPs per cycle per core of the widest vector instruction set (64 for AVX-512, 32 "
+                    + "for AVX2 with FMA, 16 for AVX or NEON, 8 for SSE2), from what OSHI reads of the host "
+                    + "(NominalPeak); empty where any of these is unknown; on a PyTorch probe row, the catalog GPU's "
+                    + "dense peak at the precision it ran"),
             new CsvColumn("peak_flops_per_second_measured", "FLOP/s", "the Vector API FMA probe at the row's thread "
                     + "count in this run; empty where the probe did not run at that count"),
             new CsvColumn("bandwidth_bytes_per_second_measured", "B/s", "the triad probe at the row's thread count "
@@ -49,11 +54,15 @@ public final class MeasurementsSchema {
             new CsvColumn("status", "-", "ok, or the row's marks separated by '; ', each 'key (detail)': "
                     + "mfu_out_of_range, peak_probe_failed, unsettled_warmup (each invalidates the row), "
                     + "cache_resident (valid: a memory-bound op above the measured bandwidth, its data in cache)"),
-            new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; "
-                    + "adamw rows: 16 bytes per parameter"),
-            new CsvColumn("measured_heap_bytes", "B", "the live float[] and int[] bytes the same model (or "
-                    + "optimizer state) adds to the heap, by GC.class_histogram; on the vector backend this includes "
-                    + "the GEMM's packing buffers (up to about 2.2 MB per thread), which the tables do not hold"),
+            new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; adamw "
+                    + "rows: 16 bytes per parameter; on a PyTorch probe row, the rank's state, the bytes the pytorch "
+                    + "profile says autograd saves and the complete accounting's workspace"),
+            new CsvColumn("measured_heap_bytes", "B", "the live float[], int[] and short[] bytes the same model "
+                    + "(or optimizer state) adds to the heap, by GC.class_histogram; on the vector backend this "
+                    + "includes the GEMM's packing buffers (up to about 2.2 MB per thread), and above one thread "
+                    + "each further thread's copy of the attention head scratch (T x d_k and T x T floats), which "
+                    + "the tables do not hold; on a PyTorch probe row, torch.cuda.max_memory_allocated (empty on a "
+                    + "CPU)"),
             new CsvColumn("allocated_bytes_per_op", "B/op", "JMH -prof gc gc.alloc.rate.norm"),
             new CsvColumn("host_cpu", "-", "processor name (OSHI)"),
             new CsvColumn("host_cores", "cores", "physical cores (OSHI)"),

@@ -8,14 +8,25 @@ public final class CalibrationSchema {
     public static final String FILE_NAME = "calibration.csv";
 
     public static final List<CsvColumn> COLUMNS = List.of(
-            new CsvColumn("section", "-", "fit, held_out, host_mfu, heap, extrapolation, sensitivity or memory"),
-            new CsvColumn("item", "-", "what the row is about: an op class, a step's shape, an assumption"),
-            new CsvColumn("quantity", "-", "which number of the item"),
-            new CsvColumn("value", "unit", "the number"),
+            new CsvColumn("section", "-", "measurements (rows read, rows marked invalid), fit (efficiency fits, "
+                    + "the measured peak and bandwidth; from probe rows, each shape class's largest batch, model "
+                    + "FLOP/s and MFU), held_out (each step: measured, predicted, error, and the same with the "
+                    + "step's shape left out of the fit; per backend the worst and median error), host_mfu (each "
+                    + "measured step's seconds, model FLOP/s and MFU), device_mfu (from probe rows: each measured "
+                    + "batch's seconds, model FLOP/s and MFU), heap (predicted, measured, ratio), extrapolation "
+                    + "(days and MFU per assumption), sensitivity (days at 10% to 80% MFU), memory (largest "
+                    + "micro-batch, accumulation steps, shortfall, the device's capacity, the target batch)"),
+            new CsvColumn("item", "-", "what the row is about: a fit's backend, thread count and op class (or its "
+                    + "peak or bandwidth), a step's label and shape (V=.. T=.. L=.. d=.. h=.. d_ff=.. B=..), a heap "
+                    + "row's component and shape, an assumption, or a memory quantity"),
+            new CsvColumn("quantity", "-", "which number of the item: intercept, slope, error, days, mfu, ..."),
+            new CsvColumn("value", "unit", "the number, locale-free"),
             new CsvColumn("unit", "-", "its unit"),
-            new CsvColumn("note", "-", "source, label or caveat"),
-            new CsvColumn("host_cpu", "-", "the host the measurements come from"),
-            new CsvColumn("target", "-", "the extrapolation's model, device, precision, steps and batch"));
+            new CsvColumn("note", "-", "source, label or caveat (every extrapolation row names its source)"),
+            new CsvColumn("host_cpu", "-", "the host whose measurements were fitted (from probe rows, the device: "
+                    + "the GPU's or the CPU's name)"),
+            new CsvColumn("target", "-", "the extrapolated run: its shape with the batch, steps, device and "
+                    + "precision"));
 
     private CalibrationSchema() {
     }

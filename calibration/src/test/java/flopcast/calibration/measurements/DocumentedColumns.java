@@ -19,8 +19,10 @@ public final class DocumentedColumns {
 
     /**
      * Every column of {@code schema} has a row in the first {@code | column | unit | meaning |} table
-     * under {@code heading}, with the schema's unit and a meaning that says something, and the table
-     * documents no column the schema lacks.
+     * under {@code heading}, with the schema's unit and the schema's meaning (read as plain text: the
+     * README's backticks are markup, {@code \|} is a pipe), and the table documents no column the
+     * schema lacks, in the schema's order. The schema is the one declaration: to change what a
+     * column means, change both, and this says where they part.
      */
     public static void assertDocumented(String heading, List<CsvColumn> schema) throws IOException {
         assertDocumented(Files.readString(Path.of("..", "results", "README.md")), heading, schema);
@@ -33,9 +35,16 @@ public final class DocumentedColumns {
             assertFalse(row == null, column.name() + " is not documented under " + heading);
             assertEquals(column.unit(), row[0], column.name() + "'s unit");
             assertFalse(row[1].isBlank() || row[1].equals("-"), column.name() + " has no meaning documented");
+            assertEquals(column.meaning(), plain(row[1]), column.name() + "'s meaning: the schema's (expected) against "
+                    + heading + "'s, backticks dropped");
         }
         assertEquals(schema.stream().map(CsvColumn::name).toList(), List.copyOf(documented.keySet()),
                 "the documented columns, in order, are the schema's");
+    }
+
+    /** A Markdown table cell as plain text: code spans' backticks dropped, escaped pipes unescaped. */
+    static String plain(String cell) {
+        return cell.replace("`", "").replace("\\|", "|");
     }
 
     /** Column name to {unit, meaning}, from the table after {@code heading}. */

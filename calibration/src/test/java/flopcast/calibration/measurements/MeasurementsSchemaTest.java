@@ -29,12 +29,15 @@ class MeasurementsSchemaTest {
     }
 
     @Test
-    void anEmptyMeaningAWrongUnitOrAMissingColumnFails() {
-        List<CsvColumn> schema = List.of(new CsvColumn("a", "s", "the time"), new CsvColumn("b", "-", "a label"));
-        String readme = "## x\n\n| column | unit | meaning |\n|---|---|---|\n| `a` | s | the time |\n| `b` | - | a label |\n";
+    void anEmptyOrDifferentMeaningAWrongUnitOrAMissingColumnFails() {
+        List<CsvColumn> schema = List.of(new CsvColumn("a", "s", "the time"), new CsvColumn("b", "-",
+                "a label: ok or x|y"));
+        String readme = "## x\n\n| column | unit | meaning |\n|---|---|---|\n| `a` | s | the time |\n"
+                + "| `b` | - | a label: `ok` or `x\\|y` |\n";
         DocumentedColumns.assertDocumented(readme, "## x", schema);
-        for (String broken : List.of(readme.replace("the time", " "), readme.replace("| s |", "| B |"),
-                readme.replace("| `b` | - | a label |\n", ""), readme + "| `c` | - | extra |\n")) {
+        for (String broken : List.of(readme.replace("the time", " "), readme.replace("the time", "the wall time"),
+                readme.replace("`ok` or", "`ok`, or"), readme.replace("| s |", "| B |"),
+                readme.replace("| `b` | - | a label: `ok` or `x\\|y` |\n", ""), readme + "| `c` | - | extra |\n")) {
             assertThrows(AssertionFailedError.class, () -> DocumentedColumns.assertDocumented(broken, "## x", schema),
                     broken);
         }
