@@ -142,8 +142,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, and the settings that are
-     * not the default (a policy's name, {@code flash}, {@code recompute=MODE}); {@link ShapeKey#parse}
-     * reads it.
+     * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
+     * {@link ShapeKey#parse} reads it.
      */
     public String describe() {
         StringBuilder text = new StringBuilder();
@@ -156,13 +156,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         if (tiedEmbeddings) {
             text.append(' ').append(ShapeKey.TIED_WORD);
         }
-        if (policy() != PrecisionPolicy.FP32) {
+        if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());
         }
-        if (attention() != AttentionKernel.EAGER) {
+        if (attention() != Settings.DEFAULT.attention()) {
             text.append(' ').append(attention().cliName());
         }
-        if (recompute() != Recompute.NONE) {
+        if (recompute() != Settings.DEFAULT.recompute()) {
             text.append(' ').append(ShapeKey.RECOMPUTE_SYMBOL).append('=').append(recompute().cliName());
         }
         return text.toString();

@@ -1,8 +1,6 @@
 package flopcast.measure;
 
-import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.DataType;
-import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import org.ejml.data.FMatrixRMaj;
@@ -63,7 +61,7 @@ final class CausalAttention {
 
         HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes,
                 java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
-            boolean flashing = shape.attention() == AttentionKernel.FLASH;
+            boolean flashing = shape.attention().tiled();
             this.scores = new AttentionScores(ops);
             this.softmax = new CausalSoftmax(ops, span, headDim);
             this.weightedSum = new AttentionWeightedSum(ops);
@@ -93,7 +91,7 @@ final class CausalAttention {
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
             scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
-                    shape.recompute() == Recompute.SELECTIVE,
+                    shape.recompute().rebuildsKernelCore(),
                     part == 0 ? buffers::scratch : row -> TensorAllocation.matrix(row, shape));
         }
     }
