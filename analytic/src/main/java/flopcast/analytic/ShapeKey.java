@@ -140,7 +140,7 @@ public enum ShapeKey {
             }
         }
         Shape shape = shape(values::get);
-        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied)
+        return shape.withArchitecture(new Architecture(kvHeads == null ? shape.heads() : kvHeads, tied))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

@@ -140,7 +140,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
     @Override
     public long instances(Shape shape) {
         boolean kept = !shape.recompute().dropped().contains(region)
-                && (!groupedOnly || shape.kvHeads() < shape.heads());
+                && (!groupedOnly || shape.architecture().kvHeads() < shape.heads());
         return kept ? row.scope().instances(shape) : 0;
     }
 

@@ -83,11 +83,11 @@ final class CausalAttention {
     CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
-        this.kvHeads = Math.toIntExact(shape.kvHeads());
+        this.kvHeads = Math.toIntExact(shape.architecture().kvHeads());
         this.group = Math.toIntExact(shape.queriesPerKvHead());
         this.headDim = Math.toIntExact(shape.headDim());
         this.bfloat16Probabilities = shape.policy().activationType() == DataType.BFLOAT16;
-        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
+        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.architecture().kvHeads())));
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
             scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
