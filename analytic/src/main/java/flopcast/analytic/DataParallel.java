@@ -24,7 +24,8 @@ import java.util.List;
  * root unit (token embedding, final norm, an untied LM head); zero2 and zero3 keep their flat
  * shards between steps; zero2 holds every unit's gathered weights from forward through backward,
  * zero3 one unit's at a time (no prefetch), and both one unit's full gradients before its
- * reduce-scatter.
+ * reduce-scatter. Which of these a mode does is its row in {@link Sharding} (what it shards, its
+ * partition, its gathers, its collectives in order); this class reads those columns, never the name.
  * <p>Source: ZeRO, sections 5 and 7; PyTorch distributed,
  * ZeroRedundancyOptimizer and FSDP. Pinned by {@code DataParallelTest}.
  *
