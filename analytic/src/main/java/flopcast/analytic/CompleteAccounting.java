@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@code measure} executes and keeps, summed over the tensor tables
@@ -136,28 +137,22 @@ public final class CompleteAccounting {
     }
 
     /**
-     * Matmul FLOPs executed again, per layer times L: flash's backward recomputes the scores (one
-     * Q K^T); selective recomputation recomputes the attention core (one more Q K^T: eager's
-     * probabilities, or flash's log-sum-exp pass); full recomputation reruns the block's forward.
+     * Matmul FLOPs executed again: the forward matmuls of the components the attention kernel's
+     * backward reruns ({@link AttentionKernel#backwardRecomputes()}: flash's Q K^T) and of those the
+     * recomputation mode reruns ({@link Recompute#forwardAgain()}: one more Q K^T under selective,
+     * each block's forward under full), every instance.
      */
     static BigInteger recomputeFlops(Shape shape) {
-        BigInteger scores = MatmulFlops.forward(Component.ATTENTION_SCORES, shape);
-        BigInteger perLayer = shape.attention() == AttentionKernel.FLASH ? scores : BigInteger.ZERO;
-        perLayer = perLayer.add(switch (shape.recompute()) {
-            case NONE -> BigInteger.ZERO;
-            case SELECTIVE -> scores;
-            case FULL -> blockForward(shape);
-        });
-        return perLayer.multiply(BigInteger.valueOf(shape.layers()));
+        return forwardMatmuls(shape.attention().backwardRecomputes(), shape)
+                .add(forwardMatmuls(shape.recompute().forwardAgain(), shape));
     }
 
-    /** Forward matmul FLOPs of one block. */
-    private static BigInteger blockForward(Shape shape) {
+    /** Forward matmul FLOPs of every instance of {@code components}. */
+    private static BigInteger forwardMatmuls(Set<Component> components, Shape shape) {
         BigInteger sum = BigInteger.ZERO;
-        for (Component component : Component.values()) {
-            if (component.scope() == Scope.PER_LAYER) {
-                sum = sum.add(MatmulFlops.forward(component, shape));
-            }
+        for (Component component : components) {
+            sum = sum.add(MatmulFlops.forward(component, shape)
+                    .multiply(BigInteger.valueOf(component.scope().instances(shape))));
         }
         return sum;
     }

@@ -24,7 +24,8 @@ import java.util.List;
  * root unit (token embedding, final norm, an untied LM head); zero2 and zero3 keep their flat
  * shards between steps; zero2 holds every unit's gathered weights from forward through backward,
  * zero3 one unit's at a time (no prefetch), and both one unit's full gradients before its
- * reduce-scatter.
+ * reduce-scatter. Which of these a mode does is its row in {@link Sharding} (what it shards, its
+ * partition, its gathers, its collectives in order); this class reads those columns, never the name.
  * <p>Source: ZeRO, sections 5 and 7; PyTorch distributed,
  * ZeroRedundancyOptimizer and FSDP. Pinned by {@code DataParallelTest}.
  *
@@ -206,7 +207,7 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
 
     /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
     public long paddingElements(Shape shape) {
-        return sharding.flat() ? new Split(shape).padding : 0;
+        return sharding.partition() == Sharding.Partition.FLAT ? new Split(shape).padding : 0;
     }
 
     private static long sent(List<Transfer> transfers) {
@@ -221,8 +222,8 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
     private final class Split {
         private final PrecisionPolicy policy;
         private final long total;
-        /** zero1: the elements ZeroRedundancyOptimizer assigns each rank; null under the other modes. */
-        private final long[] zero1;
+        /** Whole-tensor partition: the elements ZeroRedundancyOptimizer assigns each rank; else null. */
+        private final long[] wholeTensors;
         /** Sum over FSDP units of ceil(E_u / N). */
         private final long flatShard;
         /** The largest unit, padded to N shards. */
@@ -234,7 +235,8 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             policy = shape.policy();
             total = ParameterTensor.total(shape);
             List<Tensor> tensors = tensors(shape);
-            zero1 = sharding == Sharding.ZERO1 ? zero1Elements(tensors) : null;
+            wholeTensors = sharding.partition() == Sharding.Partition.WHOLE_TENSORS ? wholeTensorElements(tensors)
+                    : null;
             long shard = 0;
             long largest = 0;
             for (long unit : unitElements(tensors)) {
@@ -248,16 +250,26 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             padding = Math.multiplyExact(flatShard, (long) ranks) - total;
         }
 
-        RankState state(int rank) {
-            long parameters = sharding.shardsParameters() ? flatShard : total;
-            long gradients = sharding.shardsGradients() ? flatShard : total;
-            long optimizer = !sharding.shardsOptimizerState() ? total : sharding.flat() ? flatShard : zero1[rank];
-            long gatheredParameters = switch (sharding) {
-                case NONE, ZERO1 -> 0;
-                case ZERO2 -> Math.multiplyExact(flatShard, (long) ranks);
-                case ZERO3 -> largestUnit;
+        /** The elements of a sharded tensor kind rank {@code rank} keeps, by the sharding's partition. */
+        long shard(int rank) {
+            return switch (sharding.partition()) {
+                case REPLICATED -> total;
+                case WHOLE_TENSORS -> wholeTensors[rank];
+                case FLAT -> flatShard;
             };
-            long gatheredGradients = sharding.flat() ? largestUnit : 0;
+        }
+
+        RankState state(int rank) {
+            long parameters = sharding.shardsParameters() ? shard(rank) : total;
+            long gradients = sharding.shardsGradients() ? shard(rank) : total;
+            long optimizer = sharding.shardsOptimizerState() ? shard(rank) : total;
+            long gatheredParameters = switch (sharding.weightGather()) {
+                case NONE -> 0;
+                case FORWARD_HELD_THROUGH_BACKWARD -> Math.multiplyExact(flatShard, (long) ranks);
+                case FORWARD_AND_BACKWARD -> largestUnit;
+            };
+            long gatheredGradients = sharding.collectives().contains(Collective.GRADIENT_REDUCE_SCATTER)
+                    ? largestUnit : 0;
             return new RankState(rank, parameters, gradients, optimizer, gatheredParameters, gatheredGradients);
         }
 
@@ -269,28 +281,22 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             long weight = policy.weightBytes();
             long gradient = policy.gradientBytes();
             long others = ranks - 1L;
-            switch (sharding) {
-                case NONE, ZERO1 -> {
-                    long chunk = ceilDiv(total, ranks);
-                    transfers.add(new Transfer(Collective.GRADIENT_ALL_REDUCE, 1, Math.multiplyExact(total, gradient),
-                            Math.multiplyExact(Math.multiplyExact(2 * others, chunk), gradient)));
-                    if (sharding == Sharding.ZERO1) {
-                        long own = zero1[rank];
-                        long forwarded = total - zero1[(rank + 1) % ranks];
-                        transfers.add(new Transfer(Collective.PARAMETER_BROADCAST, 1, Math.multiplyExact(own, weight),
-                                Math.multiplyExact(forwarded, weight)));
+            for (Collective collective : sharding.collectives()) {
+                transfers.add(switch (collective) {
+                    case GRADIENT_ALL_REDUCE -> new Transfer(collective, 1, Math.multiplyExact(total, gradient),
+                            Math.multiplyExact(Math.multiplyExact(2 * others, ceilDiv(total, ranks)), gradient));
+                    case PARAMETER_BROADCAST -> new Transfer(collective, 1, Math.multiplyExact(shard(rank), weight),
+                            Math.multiplyExact(total - shard((rank + 1) % ranks), weight));
+                    case PARAMETER_ALL_GATHER -> {
+                        long gathers = sharding.weightGather().gathersPerStep();
+                        yield new Transfer(collective, (int) gathers,
+                                Math.multiplyExact(Math.multiplyExact(flatShard, weight), gathers),
+                                Math.multiplyExact(Math.multiplyExact(Math.multiplyExact(others, flatShard), weight),
+                                        gathers));
                     }
-                }
-                case ZERO2, ZERO3 -> {
-                    int gathers = sharding == Sharding.ZERO3 ? 2 : 1;
-                    transfers.add(new Transfer(Collective.PARAMETER_ALL_GATHER, gathers,
-                            Math.multiplyExact(Math.multiplyExact(flatShard, weight), (long) gathers),
-                            Math.multiplyExact(Math.multiplyExact(Math.multiplyExact(others, flatShard), weight),
-                                    (long) gathers)));
-                    transfers.add(new Transfer(Collective.GRADIENT_REDUCE_SCATTER, 1,
-                            Math.multiplyExact(flatShard, gradient),
-                            Math.multiplyExact(Math.multiplyExact(others, flatShard), gradient)));
-                }
+                    case GRADIENT_REDUCE_SCATTER -> new Transfer(collective, 1, Math.multiplyExact(flatShard, gradient),
+                            Math.multiplyExact(Math.multiplyExact(others, flatShard), gradient));
+                });
             }
             return transfers;
         }
@@ -319,7 +325,7 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             double stepSeconds) {
     }
 
-    private long[] zero1Elements(List<Tensor> tensors) {
+    private long[] wholeTensorElements(List<Tensor> tensors) {
         List<Tensor> sorted = new ArrayList<>(tensors);
         sorted.sort((a, b) -> Long.compare(b.elements(), a.elements()));
         long[] sizes = new long[ranks];

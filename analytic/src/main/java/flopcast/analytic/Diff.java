@@ -124,8 +124,9 @@ public final class Diff {
         if (shape.seedArchitecture()) {
             return "";
         }
-        return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + shape.kvHeads()
-                + (shape.tiedEmbeddings() ? " and a tied head" : "");
+        return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = "
+                + shape.architecture().kvHeads()
+                + (shape.architecture().tiedEmbeddings() ? " and a tied head" : "");
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */
@@ -146,7 +147,7 @@ public final class Diff {
     }
 
     private static String activationNote(Component component, Shape shape) {
-        if (component == Component.QKV_PROJECTION && shape.kvHeads() != shape.heads()) {
+        if (component == Component.QKV_PROJECTION && shape.architecture().kvHeads() != shape.heads()) {
             return "Q is B*T*d, K and V are B*T*h_kv*d_k each (grouped-query); the seed counts one B*T*d";
         }
         if (!shape.settings().equals(Settings.DEFAULT) && component.inBlock()) {

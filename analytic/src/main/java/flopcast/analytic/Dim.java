@@ -37,7 +37,7 @@ public enum Dim {
 
     /** The symbol as {@code shape}'s tables write it: K and V's width is d where h_kv = h. */
     public String symbol(Shape shape) {
-        return this == D_KV && shape.kvHeads() == shape.heads() ? D.symbol : symbol;
+        return this == D_KV && shape.architecture().kvHeads() == shape.heads() ? D.symbol : symbol;
     }
 
     public long size(Shape shape) {

@@ -183,21 +183,19 @@ public final class ElementwiseFlops {
     }
 
     /**
-     * Elementwise FLOPs one instance of {@code component} runs again in backward: under selective
-     * recomputation the softmax (eager) or the log-sum-exp pass (flash), under full every block
-     * component's forward.
+     * Elementwise FLOPs one instance of {@code component} runs again in backward: its forward where
+     * the recomputation mode reruns it ({@link Recompute#forwardAgain()}: every block component under
+     * full), and, for the attention kernel's component, the kernel's rebuild of its kept rows where the
+     * mode rebuilds them ({@link AttentionKernel#rebuildElementwise()}: the softmax under eager, the
+     * log-sum-exp pass under flash, under selective).
      */
     public static BigInteger recomputed(Component component, Shape shape) {
-        if (shape.recompute() == Recompute.SELECTIVE && component == Component.ATTENTION_SOFTMAX
-                && shape.attention() == AttentionKernel.FLASH) {
-            return heads(shape).multiply(flashLogSumExp(shape.contextLength(), Dim.TILE.size(shape)));
+        Recompute mode = shape.recompute();
+        BigInteger again = mode.forwardAgain().contains(component) ? forward(component, shape) : BigInteger.ZERO;
+        if (mode.rebuildsKernelCore() && component == AttentionKernel.ELEMENTWISE_COMPONENT) {
+            again = again.add(heads(shape).multiply(shape.attention().rebuildElementwise().of(shape)));
         }
-        boolean again = switch (shape.recompute()) {
-            case NONE -> false;
-            case SELECTIVE -> component == Component.ATTENTION_SOFTMAX;
-            case FULL -> component.inBlock();
-        };
-        return again ? forward(component, shape) : BigInteger.ZERO;
+        return again;
     }
 
     /** Forward elementwise FLOPs of one instance of {@code component}. */
@@ -206,9 +204,7 @@ public final class ElementwiseFlops {
         long d = shape.dModel();
         return switch (component) {
             case RMSNORM, FINAL_RMSNORM -> rmsnormForward(rows, d);
-            case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention() == AttentionKernel.FLASH
-                    ? flashForward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape))
-                    : causalSoftmaxForward(shape.contextLength()));
+            case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> swigluForward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
@@ -224,9 +220,7 @@ public final class ElementwiseFlops {
         return switch (component) {
             case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d));
             case RMSNORM, FINAL_RMSNORM -> rmsnormBackward(rows, d);
-            case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention() == AttentionKernel.FLASH
-                    ? flashBackward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape))
-                    : causalSoftmaxBackward(shape.contextLength()));
+            case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
             case FFN_SILU -> swigluBackward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,

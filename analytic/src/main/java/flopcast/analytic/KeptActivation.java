@@ -41,10 +41,10 @@ public enum KeptActivation implements TensorSpec {
     VALUE("attention.value", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_KV),
             "attention backward: dP = dO V^T"),
     ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
-            DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO"),
+            DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO", Region.CORE),
     /** Flash attention's one float per row in place of the probabilities. */
     ATTENTION_LOGSUMEXP("attention.logsumexp", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER, DataType.FLOAT32,
-            List.of(B, H, T), "flash backward: P = exp(S / sqrt(d_k) - lse), tile by tile"),
+            List.of(B, H, T), "flash backward: P = exp(S / sqrt(d_k) - lse), tile by tile", Region.CORE),
     ATTENTION_OUTPUT("attention.output", Component.ATTENTION_WEIGHTED_SUM, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, T, D), "output projection weight gradient"),
     ATTENTION_RESIDUAL("attention.residual", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32,
@@ -62,7 +62,7 @@ public enum KeptActivation implements TensorSpec {
     GATED_PRODUCT("ffn.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
             "W2 weight gradient"),
     FFN_RESIDUAL("ffn.residual", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
-            "RMSNorm-1 backward of the next block, or the final RMSNorm backward"),
+            "RMSNorm-1 backward of the next block, or the final RMSNorm backward", Region.BLOCK_OUTPUT),
     FINAL_NORM_RMS("final_norm.reciprocal_rms", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
             List.of(B, T), "final RMSNorm backward"),
     FINAL_NORM_OUTPUT("final_norm.output", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
@@ -73,10 +73,18 @@ public enum KeptActivation implements TensorSpec {
             "cross-entropy backward");
 
     private final Row row;
+    private final Region region;
 
+    /** A row outside the blocks ({@link Region#ONCE}) or inside one ({@link Region#LAYER}), by its scope. */
     KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
             String reader) {
+        this(tensorName, component, scope, dataType, dims, reader, scope == Scope.ONCE ? Region.ONCE : Region.LAYER);
+    }
+
+    KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
+            String reader, Region region) {
         row = new Row(tensorName, component, scope, dataType, dims, reader);
+        this.region = region;
     }
 
     @Override
@@ -89,31 +97,28 @@ public enum KeptActivation implements TensorSpec {
         return row.component();
     }
 
-    /**
-     * Instances kept from forward to backward under {@code shape}'s settings: eager keeps the
-     * probabilities, flash the log-sum-exp; selective recomputation keeps neither; full keeps of
-     * each block only its output (the next block's input).
-     */
-    @Override
-    public long instances(Shape shape) {
-        if (!heldBy(shape)) {
-            return 0;
-        }
-        boolean core = this == ATTENTION_PROBABILITIES || this == ATTENTION_LOGSUMEXP;
-        return switch (shape.recompute()) {
-            case NONE -> scope().instances(shape);
-            case SELECTIVE -> core ? 0 : scope().instances(shape);
-            case FULL -> scope() == Scope.ONCE || this == FFN_RESIDUAL ? scope().instances(shape) : 0;
-        };
+    /** The part of the step the row belongs to: what a recomputation mode drops ({@link Recompute#dropped()}). */
+    public Region region() {
+        return region;
     }
 
     /**
-     * Instances held as recomputation buffers, rewritten block by block in backward: under full
-     * recomputation, one block's worth of every row a block keeps but its output.
+     * Instances kept from forward to backward under {@code shape}'s settings: a {@link Region#CORE}
+     * row only where the attention kernel keeps it ({@link AttentionKernel#keeps()}), none where the
+     * recomputation mode drops the row's region ({@link Recompute#dropped()}).
+     */
+    @Override
+    public long instances(Shape shape) {
+        return heldBy(shape) && !shape.recompute().dropped().contains(region) ? scope().instances(shape) : 0;
+    }
+
+    /**
+     * Instances held as recomputation buffers, rewritten block by block in backward: one where the
+     * recomputation mode rebuilds the row's region into one block's buffers
+     * ({@link Recompute#blockBuffers()}).
      */
     public long recomputeInstances(Shape shape) {
-        return shape.recompute() == Recompute.FULL && heldBy(shape) && scope() != Scope.ONCE && this != FFN_RESIDUAL
-                ? 1 : 0;
+        return heldBy(shape) && shape.recompute().blockBuffers().contains(region) ? 1 : 0;
     }
 
     /**
@@ -129,13 +134,9 @@ public enum KeptActivation implements TensorSpec {
         };
     }
 
-    /** The attention kernel's own row: probabilities under eager, log-sum-exp under flash. */
+    /** False for a {@link Region#CORE} row the attention kernel does not keep. */
     private boolean heldBy(Shape shape) {
-        return switch (this) {
-            case ATTENTION_PROBABILITIES -> shape.attention() == AttentionKernel.EAGER;
-            case ATTENTION_LOGSUMEXP -> shape.attention() == AttentionKernel.FLASH;
-            default -> true;
-        };
+        return region != Region.CORE || shape.attention().keeps().contains(this);
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */

@@ -44,7 +44,8 @@ public final class MatmulFlops {
     /** The formula of {@link #forward} at {@code shape}'s attention as text, for tables. */
     public static String formula(Component component, Shape shape) {
         return switch (component) {
-            case QKV_PROJECTION -> shape.kvHeads() == shape.heads() ? "2*B*T*d*3d" : "2*B*T*d*(d + 2*h_kv*d_k)";
+            case QKV_PROJECTION -> shape.architecture().kvHeads() == shape.heads() ? "2*B*T*d*3d"
+                    : "2*B*T*d*(d + 2*h_kv*d_k)";
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*d*T";
             case OUTPUT_PROJECTION -> "2*B*T*d*d";
             case FFN_W1, FFN_W3, FFN_W2 -> "2*B*T*d*d_ff";

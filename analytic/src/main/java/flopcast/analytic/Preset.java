@@ -65,8 +65,8 @@ public enum Preset {
 
     /** The published model at its published context, {@code batchSize} sequences. */
     public Shape shape(long batchSize) {
-        return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads,
-                tiedEmbeddings);
+        return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize,
+                new Architecture(kvHeads, tiedEmbeddings));
     }
 
     /** The preset called {@code name} on the command line, or a one-line error listing the names. */

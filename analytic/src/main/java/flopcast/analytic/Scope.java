@@ -16,7 +16,7 @@ public enum Scope {
             case ONCE -> 1;
             case PER_LAYER -> shape.layers();
             case TWICE_PER_LAYER -> Math.multiplyExact(2, shape.layers());
-            case ONCE_UNLESS_TIED -> shape.tiedEmbeddings() ? 0 : 1;
+            case ONCE_UNLESS_TIED -> shape.architecture().tiedEmbeddings() ? 0 : 1;
         };
     }
 }

@@ -74,7 +74,7 @@ public final class SeedAccounting {
 
     /** The seed's component rows; block rows carry their term of the seed's FLOP formula. */
     static List<ComponentRow> components(Shape given) {
-        Shape shape = given.withArchitecture(given.heads(), false);
+        Shape shape = given.withArchitecture(Architecture.seed(given.heads()));
         long b = shape.batchSize();
         long t = shape.contextLength();
         long d = shape.dModel();

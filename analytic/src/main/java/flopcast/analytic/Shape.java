@@ -10,17 +10,16 @@ package flopcast.analytic;
  * @param heads         h, which must divide d
  * @param dFf           d_ff
  * @param batchSize     B
- * @param kvHeads       h_kv, the key and value heads (grouped-query attention), which must divide h;
- *                      h for multi-head attention
- * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
+ * @param architecture  the key and value heads h_kv (which must divide h) and tying
+ *                      ({@link Architecture#seed}: the seed's)
  * @param settings      precision policy, attention kernel and recomputation ({@link Settings#DEFAULT}: the seed's)
  */
 public record Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf,
-        long batchSize, long kvHeads, boolean tiedEmbeddings, Settings settings) {
+        long batchSize, Architecture architecture, Settings settings) {
 
-    /** The JSON key of {@link #kvHeads()} in a {@code settings} object, and the HF config's name for it. */
+    /** The JSON key of {@link Architecture#kvHeads()} in a {@code settings} object, and the HF config's name for it. */
     public static final String KV_HEADS_KEY = "kv_heads";
-    /** The JSON key of {@link #tiedEmbeddings()} in a {@code settings} object. */
+    /** The JSON key of {@link Architecture#tiedEmbeddings()} in a {@code settings} object. */
     public static final String TIE_EMBEDDINGS_KEY = "tie_embeddings";
     /** The JSON key of {@link #policy()} in a {@code settings} object. */
     public static final String PRECISION_POLICY_KEY = "precision_policy";
@@ -34,7 +33,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * divides h.
      */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
-            long kvHeads, boolean tiedEmbeddings, Settings settings) {
+            Architecture architecture, Settings settings) {
         this.vocabSize = vocabSize;
         this.contextLength = contextLength;
         this.layers = layers;
@@ -42,8 +41,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         this.heads = heads;
         this.dFf = dFf;
         this.batchSize = batchSize;
-        this.kvHeads = kvHeads;
-        this.tiedEmbeddings = tiedEmbeddings;
+        this.architecture = java.util.Objects.requireNonNull(architecture, "architecture");
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         for (ShapeKey key : ShapeKey.values()) {
             key.requirePositive(key.of(this), key.key());
@@ -53,19 +51,18 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + ShapeKey.NUM_HEADS.key() + " " + heads + ": heads must divide the model width (d_k = "
                     + ShapeKey.D_MODEL.key() + " / " + ShapeKey.NUM_HEADS.key() + ")");
         }
-        requireKvHeads(kvHeads, heads, KV_HEADS_KEY, ShapeKey.NUM_HEADS.key());
+        requireKvHeads(architecture.kvHeads(), heads, KV_HEADS_KEY, ShapeKey.NUM_HEADS.key());
     }
 
     /** Multi-head attention (h_kv = h), the LM head its own parameter: the seed's model. */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize) {
-        this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, heads, false);
+        this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, Architecture.seed(heads));
     }
 
     /** The seed's settings: fp32, eager attention, nothing recomputed. */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
-            long kvHeads, boolean tiedEmbeddings) {
-        this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads, tiedEmbeddings,
-                Settings.DEFAULT);
+            Architecture architecture) {
+        this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, architecture, Settings.DEFAULT);
     }
 
     /**
@@ -87,28 +84,27 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** h_kv * d_k: the width of K and V. */
     public long kvWidth() {
-        return Math.multiplyExact(kvHeads, headDim());
+        return Math.multiplyExact(architecture.kvHeads(), headDim());
     }
 
     /** h / h_kv: the query heads that share one key and value head. */
     public long queriesPerKvHead() {
-        return heads / kvHeads;
+        return heads / architecture.kvHeads();
     }
 
     /** True for the seed's attention and head: h_kv = h and an untied LM head. */
     public boolean seedArchitecture() {
-        return kvHeads == heads && !tiedEmbeddings;
+        return architecture.equals(Architecture.seed(heads));
     }
 
-    /** The same model with {@code newKvHeads} key and value heads and the LM head tied or not. */
-    public Shape withArchitecture(long newKvHeads, boolean tied) {
-        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newKvHeads, tied, settings);
+    /** The same sizes as another architecture (h_kv checked against h). */
+    public Shape withArchitecture(Architecture newArchitecture) {
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, newArchitecture, settings);
     }
 
     /** The same model trained under {@code newSettings}. */
     public Shape withSettings(Settings newSettings) {
-        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, kvHeads, tiedEmbeddings,
-                newSettings);
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, architecture, newSettings);
     }
 
     /** The same model stored under {@code newPolicy}, the other settings kept. */
@@ -135,34 +131,33 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** The same model with another batch size. */
     public Shape withBatchSize(long newBatchSize) {
-        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize, kvHeads,
-                tiedEmbeddings, settings);
+        return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize, architecture, settings);
     }
 
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, and the settings that are
-     * not the default (a policy's name, {@code flash}, {@code recompute=MODE}); {@link ShapeKey#parse}
-     * reads it.
+     * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
+     * {@link ShapeKey#parse} reads it.
      */
     public String describe() {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
             text.append(text.length() == 0 ? "" : " ").append(key.symbol()).append('=').append(key.of(this));
         }
-        if (kvHeads != heads) {
-            text.append(' ').append(ShapeKey.KV_HEADS_SYMBOL).append('=').append(kvHeads);
+        if (architecture.kvHeads() != heads) {
+            text.append(' ').append(ShapeKey.KV_HEADS_SYMBOL).append('=').append(architecture.kvHeads());
         }
-        if (tiedEmbeddings) {
+        if (architecture.tiedEmbeddings()) {
             text.append(' ').append(ShapeKey.TIED_WORD);
         }
-        if (policy() != PrecisionPolicy.FP32) {
+        if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());
         }
-        if (attention() != AttentionKernel.EAGER) {
+        if (attention() != Settings.DEFAULT.attention()) {
             text.append(' ').append(attention().cliName());
         }
-        if (recompute() != Recompute.NONE) {
+        if (recompute() != Settings.DEFAULT.recompute()) {
             text.append(' ').append(ShapeKey.RECOMPUTE_SYMBOL).append('=').append(recompute().cliName());
         }
         return text.toString();

@@ -94,26 +94,26 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, a precision
-     * policy's name, {@code flash} and {@code recompute=MODE}; nothing else.
+     * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
         Long kvHeads = null;
         boolean tied = false;
-        PrecisionPolicy policy = PrecisionPolicy.FP32;
-        AttentionKernel attention = AttentionKernel.EAGER;
-        Recompute recompute = Recompute.NONE;
+        PrecisionPolicy policy = Settings.DEFAULT.policy();
+        AttentionKernel attention = Settings.DEFAULT.attention();
+        Recompute recompute = Settings.DEFAULT.recompute();
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
-            if (equals < 0 && isPolicy(part) && policy == PrecisionPolicy.FP32) {
+            if (equals < 0 && isPolicy(part) && policy == Settings.DEFAULT.policy()) {
                 policy = PrecisionPolicy.byName(part);
                 continue;
             }
-            if (part.equals(AttentionKernel.FLASH.cliName()) && attention == AttentionKernel.EAGER) {
-                attention = AttentionKernel.FLASH;
+            if (equals < 0 && isKernel(part) && attention == Settings.DEFAULT.attention()) {
+                attention = AttentionKernel.byName(part);
                 continue;
             }
-            if (part.startsWith(RECOMPUTE_SYMBOL + "=") && recompute == Recompute.NONE) {
+            if (part.startsWith(RECOMPUTE_SYMBOL + "=") && recompute == Settings.DEFAULT.recompute()) {
                 recompute = Recompute.byName(part.substring(equals + 1));
                 continue;
             }
@@ -140,8 +140,18 @@ public enum ShapeKey {
             }
         }
         Shape shape = shape(values::get);
-        return shape.withArchitecture(kvHeads == null ? shape.heads() : kvHeads, tied)
+        return shape.withArchitecture(new Architecture(kvHeads == null ? shape.heads() : kvHeads, tied))
                 .withSettings(new Settings(policy, attention, recompute));
+    }
+
+    /** True for an attention kernel's name other than the default's (which {@link Shape#describe()} leaves out). */
+    private static boolean isKernel(String word) {
+        for (AttentionKernel kernel : AttentionKernel.values()) {
+            if (kernel != Settings.DEFAULT.attention() && kernel.cliName().equals(word)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isPolicy(String word) {

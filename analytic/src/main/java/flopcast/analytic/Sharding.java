@@ -1,42 +1,93 @@
 package flopcast.analytic;
 
+import flopcast.analytic.DataParallel.Collective;
+import java.util.List;
+
 /**
- * How data-parallel ranks split the model state. FSDP's NO_SHARD, SHARD_GRAD_OP and FULL_SHARD
- * are none, zero2 and zero3.
+ * How data-parallel ranks split the model state, as a table: what is sharded, how it is
+ * partitioned, what is gathered and when, and which collectives a step runs. FSDP's NO_SHARD,
+ * SHARD_GRAD_OP and FULL_SHARD are none, zero2 and zero3. {@link DataParallel} reads these columns,
+ * never the name.
+ * <pre>
+ *   mode   shards                      partition       weights gathered                 collectives, in order
+ *   none   -                           replicated      -                                gradient all-reduce
+ *   zero1  m, v, master                whole tensors   -                                gradient all-reduce,
+ *                                                                                       weight broadcast
+ *   zero2  weights, gradients, m, v,   flat, padded    every unit before its forward,   weight all-gather (1),
+ *          master                                      held through backward            gradient reduce-scatter
+ *   zero3  weights, gradients, m, v,   flat, padded    each unit before its forward,    weight all-gather (2),
+ *          master                                      freed, again before its backward gradient reduce-scatter
+ * </pre>
  * <ul>
- * <li>none: every rank holds everything (DistributedDataParallel); gradients are all-reduced;
- * <li>zero1: AdamW's state (m, v and any master weights) is split (PyTorch's
- * {@code ZeroRedundancyOptimizer}: whole tensors, largest first, each to the rank holding the
- * fewest elements so far); gradients are all-reduced, then each rank broadcasts the weights it
- * updated;
- * <li>zero2 (FSDP SHARD_GRAD_OP): between steps each rank keeps only its flat shard of the weights,
- * gradients and AdamW state (ceil(E_u/N) elements of each unit u, padded at the end to N shards);
- * it gathers every unit's weights for forward and keeps them through backward, and
- * reduce-scatters the gradients;
- * <li>zero3 (FSDP FULL_SHARD): the same shards, but each unit's weights are gathered for its
- * forward, freed, and gathered again for its backward.
+ * <li>whole tensors (PyTorch's {@code ZeroRedundancyOptimizer}): largest first, each to the rank
+ * holding the fewest elements so far; each rank broadcasts the weights it updated;
+ * <li>flat, padded (FSDP): ceil(E_u/N) elements of each unit u per rank, the unit padded at the end
+ * to N shards; a reduce-scatter holds one unit's full gradients before it scatters them.
  * </ul>
  * DeepSpeed's ZeRO-2 keeps every weight on every rank; flopcast's zero2 is FSDP's, which the probe
  * runs.
  * Source: ZeRO, sections 5.1-5.3 and 7; PyTorch distributed, FSDP and
- * ZeroRedundancyOptimizer.
+ * ZeroRedundancyOptimizer. Pinned by {@code SettingTablesTest} (every row through
+ * {@link DataParallel}) and {@code DataParallelTest}.
  */
 public enum Sharding {
-    NONE("none", false, false, false),
-    ZERO1("zero1", true, false, false),
-    ZERO2("zero2", true, true, true),
-    ZERO3("zero3", true, true, true);
+    NONE("none", false, false, false, Partition.REPLICATED, WeightGather.NONE,
+            List.of(Collective.GRADIENT_ALL_REDUCE)),
+    ZERO1("zero1", true, false, false, Partition.WHOLE_TENSORS, WeightGather.NONE,
+            List.of(Collective.GRADIENT_ALL_REDUCE, Collective.PARAMETER_BROADCAST)),
+    ZERO2("zero2", true, true, true, Partition.FLAT, WeightGather.FORWARD_HELD_THROUGH_BACKWARD,
+            List.of(Collective.PARAMETER_ALL_GATHER, Collective.GRADIENT_REDUCE_SCATTER)),
+    ZERO3("zero3", true, true, true, Partition.FLAT, WeightGather.FORWARD_AND_BACKWARD,
+            List.of(Collective.PARAMETER_ALL_GATHER, Collective.GRADIENT_REDUCE_SCATTER));
+
+    /** How the sharded state is split over the ranks. */
+    public enum Partition {
+        /** Nothing is split: every rank holds everything. */
+        REPLICATED,
+        /** Whole tensors, largest first, each to the rank holding the fewest elements so far. */
+        WHOLE_TENSORS,
+        /** One flat shard of ceil(E_u / N) elements per rank and unit, the unit padded to N shards. */
+        FLAT
+    }
+
+    /** Which weights a rank gathers beyond its shard, and when. */
+    public enum WeightGather {
+        /** None: the weights are whole on every rank. */
+        NONE(0),
+        /** Every unit's weights, gathered once before its forward and held through backward. */
+        FORWARD_HELD_THROUGH_BACKWARD(1),
+        /** One unit's weights at a time: gathered before its forward, freed, gathered again before its backward. */
+        FORWARD_AND_BACKWARD(2);
+
+        private final int gathersPerStep;
+
+        WeightGather(int gathersPerStep) {
+            this.gathersPerStep = gathersPerStep;
+        }
+
+        /** All-gathers of every unit's weights in one step. */
+        public int gathersPerStep() {
+            return gathersPerStep;
+        }
+    }
 
     private final String cliName;
     private final boolean optimizerState;
     private final boolean gradients;
     private final boolean parameters;
+    private final Partition partition;
+    private final WeightGather weightGather;
+    private final List<Collective> collectives;
 
-    Sharding(String cliName, boolean optimizerState, boolean gradients, boolean parameters) {
+    Sharding(String cliName, boolean optimizerState, boolean gradients, boolean parameters, Partition partition,
+            WeightGather weightGather, List<Collective> collectives) {
         this.cliName = cliName;
         this.optimizerState = optimizerState;
         this.gradients = gradients;
         this.parameters = parameters;
+        this.partition = partition;
+        this.weightGather = weightGather;
+        this.collectives = collectives;
     }
 
     public String cliName() {
@@ -58,9 +109,19 @@ public enum Sharding {
         return parameters;
     }
 
-    /** True where the split is FSDP's one flat, padded shard per rank and unit (zero2, zero3). */
-    public boolean flat() {
-        return gradients;
+    /** How the sharded state is split. */
+    public Partition partition() {
+        return partition;
+    }
+
+    /** Which weights are gathered, and when. */
+    public WeightGather weightGather() {
+        return weightGather;
+    }
+
+    /** The collectives one step runs, in order (none where there is one rank). */
+    public List<Collective> collectives() {
+        return collectives;
     }
 
     public static Sharding byName(String name) {

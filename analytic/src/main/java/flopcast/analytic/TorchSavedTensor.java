@@ -34,18 +34,18 @@ import java.util.List;
  * counted by {@code probes/torch/probe.py} with {@code torch.autograd.graph.saved_tensors_hooks}.
  * Pinned by {@code TorchSavedTensorTest}.
  *
- * @param row    the tensor
- * @param region what drops it: {@link Region#LAYER} rows under full recomputation, {@link Region#CORE}
- *               rows under selective and full, {@link Region#GQA} rows also where h_kv = h
+ * @param row         the tensor
+ * @param region      what drops it: a recomputation mode that drops the region ({@link Recompute#dropped()})
+ * @param groupedOnly true for a row saved only where h_kv &lt; h (repeat_interleave's indices)
  */
-public record TorchSavedTensor(Row row, Region region) implements TensorSpec {
+public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) implements TensorSpec {
 
     /** The profile's name in predict's JSON. */
     public static final String PROFILE = "pytorch";
 
-    /** Which part of the model a row belongs to, and so what drops it. */
-    public enum Region {
-        ONCE, LAYER, CORE, GQA
+    /** A row saved under every architecture. */
+    public TorchSavedTensor(Row row, Region region) {
+        this(row, region, false);
     }
 
     /** Every row, in forward order. */
@@ -70,9 +70,9 @@ public record TorchSavedTensor(Row row, Region region) implements TensorSpec {
         rows.add(core("attention.value_batched", Component.ATTENTION_WEIGHTED_SUM, DataType.FLOAT32,
                 List.of(B, H, T, D_K), "bmm of P V (matmul's copy of V, or a view of the repeated V)", Region.CORE));
         rows.add(core("attention.key_repeat_index", Component.ATTENTION_SCORES, DataType.INT64, List.of(H),
-                "index_select inside repeat_interleave of K", Region.GQA));
+                "index_select inside repeat_interleave of K", Region.CORE, true));
         rows.add(core("attention.value_repeat_index", Component.ATTENTION_WEIGHTED_SUM, DataType.INT64, List.of(H),
-                "index_select inside repeat_interleave of V", Region.GQA));
+                "index_select inside repeat_interleave of V", Region.CORE, true));
         rows.add(core("attention.heads_output", Component.OUTPUT_PROJECTION, DataType.FLOAT32, List.of(B, T, D),
                 "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER));
         norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls");
@@ -115,23 +115,32 @@ public record TorchSavedTensor(Row row, Region region) implements TensorSpec {
 
     private static TorchSavedTensor core(String name, Component component, DataType type, List<Dim> dims,
             String savedBy, Region region) {
-        return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), region);
+        return core(name, component, type, dims, savedBy, region, false);
     }
 
-    /** True where the profile describes {@code shape}'s run: eager attention, under any policy. */
+    private static TorchSavedTensor core(String name, Component component, DataType type, List<Dim> dims,
+            String savedBy, Region region, boolean groupedOnly) {
+        return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), region,
+                groupedOnly);
+    }
+
+    /**
+     * True where the profile describes {@code shape}'s run, under any policy: where the attention
+     * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
+     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise).
+     */
     public static boolean covers(Shape shape) {
-        return shape.attention() == AttentionKernel.EAGER;
+        return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES);
     }
 
-    /** Instances the run saves: the scope's count, none where recomputation or h_kv = h drops the row. */
+    /**
+     * Instances the run saves: the scope's count, none where the recomputation mode drops the row's
+     * region ({@link Recompute#dropped()}) or, for a grouped-only row, where h_kv = h.
+     */
     @Override
     public long instances(Shape shape) {
-        boolean kept = switch (region) {
-            case ONCE -> true;
-            case LAYER -> shape.recompute() != Recompute.FULL;
-            case CORE -> shape.recompute() == Recompute.NONE;
-            case GQA -> shape.recompute() == Recompute.NONE && shape.kvHeads() < shape.heads();
-        };
+        boolean kept = !shape.recompute().dropped().contains(region)
+                && (!groupedOnly || shape.architecture().kvHeads() < shape.heads());
         return kept ? row.scope().instances(shape) : 0;
     }
 

@@ -68,18 +68,17 @@ public enum WorkspaceBuffer implements TensorSpec {
 
     private final Row row;
 
-    /** Held under {@code shape}'s settings: dP's T x T under eager, the tiles and row statistics under flash. */
+    /**
+     * Held under {@code shape}'s settings: a row no attention kernel claims always; a kernel's row
+     * where it is that kernel's {@link AttentionKernel#workspace()}, or its
+     * {@link AttentionKernel#rebuildWorkspace()} under a mode that rebuilds the kernel's kept rows.
+     */
     @Override
     public long instances(Shape shape) {
-        boolean flash = shape.attention() == AttentionKernel.FLASH;
-        return switch (this) {
-            case HEAD_PROBABILITY_GRADIENT -> flash ? 0 : 1;
-            case HEAD_PROBABILITIES -> !flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
-            case TILE_QUERY, TILE_KEY, TILE_VALUE, TILE_OUTPUT_GRADIENT, TILE_PRODUCT, TILE_SCORES, TILE_GRADIENT,
-                    ROW_MAX, ROW_SCALE, ROW_SUM -> flash ? 1 : 0;
-            case HEAD_LOGSUMEXP -> flash && shape.recompute() == Recompute.SELECTIVE ? 1 : 0;
-            default -> 1;
-        };
+        AttentionKernel kernel = shape.attention();
+        boolean held = !AttentionKernel.claims(this) || kernel.workspace().contains(this)
+                || shape.recompute().rebuildsKernelCore() && kernel.rebuildWorkspace().contains(this);
+        return held ? 1 : 0;
     }
 
     /**

@@ -146,7 +146,7 @@ class CompleteAccountingTest {
     @ParameterizedTest
     @CsvSource({"4, false, 952", "2, false, 824", "1, false, 760", "4, true, 896", "1, true, 704"})
     void groupedQueryAttentionAndTyingChangeParametersByHand(long kvHeads, boolean tied, long expected) {
-        Shape shape = new Shape(7, 3, 2, 8, 4, 6, 1).withArchitecture(kvHeads, tied);
+        Shape shape = new Shape(7, 3, 2, 8, 4, 6, 1).withArchitecture(new Architecture(kvHeads, tied));
         Prediction prediction = CompleteAccounting.predict(shape);
         assertEquals(expected, prediction.parameters());
         assertEquals(expected, ParameterTensor.total(shape));
@@ -157,7 +157,7 @@ class CompleteAccountingTest {
     @Test
     void groupedQueryAttentionKeepsNarrowKeysAndValues() {
         Shape mha = new Shape(7, 3, 2, 8, 4, 6, 2);
-        Shape gqa = mha.withArchitecture(1, false);
+        Shape gqa = mha.withArchitecture(new Architecture(1, false));
         ComponentRow qkv = row(CompleteAccounting.predict(gqa), Component.QKV_PROJECTION);
         assertEquals(2 * 3 * 8 + 2 * (2 * 3 * 2), qkv.activationFloats());
         assertEquals("B*T*d + 2*B*T*h_kv*d_k", qkv.activationFormula());

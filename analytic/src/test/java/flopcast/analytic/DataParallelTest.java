@@ -36,7 +36,7 @@ class DataParallelTest {
         assertEquals("lm_head.weight", tensors.get(20).name());
         assertEquals(762, tensors.stream().mapToLong(DataParallel.Tensor::elements).sum());
         assertEquals(ParameterTensor.total(SHAPE), tensors.stream().mapToLong(DataParallel.Tensor::elements).sum());
-        List<DataParallel.Tensor> tied = DataParallel.tensors(SHAPE.withArchitecture(3, true));
+        List<DataParallel.Tensor> tied = DataParallel.tensors(SHAPE.withArchitecture(new Architecture(3, true)));
         assertEquals("final_norm.gain", tied.get(tied.size() - 1).name());
         assertEquals(720, tied.stream().mapToLong(DataParallel.Tensor::elements).sum());
     }

@@ -84,7 +84,7 @@ class DiffTest {
         for (PrecisionPolicy policy : PrecisionPolicy.values()) {
             for (AttentionKernel attention : AttentionKernel.values()) {
                 for (Recompute recompute : Recompute.values()) {
-                    Shape shape = base.withArchitecture(2, true).withSettings(new Settings(policy, attention, recompute));
+                    Shape shape = base.withArchitecture(new Architecture(2, true)).withSettings(new Settings(policy, attention, recompute));
                     List<DiffTerm> terms = Diff.between(shape, capacity, null);
                     assertEquals(term(reference, "flops.step").seed(), term(terms, "flops.step").seed());
                     assertEquals(term(reference, "memory_bytes.total").seed(), term(terms, "memory_bytes.total").seed());

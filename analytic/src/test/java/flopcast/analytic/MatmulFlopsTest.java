@@ -25,7 +25,7 @@ class MatmulFlopsTest {
     void groupedQueryAttentionNarrowsKeyAndValueOnly() {
         // d = 64, h = 8, d_k = 8, h_kv = 2: K and V are 64 x 16, so QKV is 2*N*64*(64 + 32)
         Shape mha = new Shape(100, 16, 2, 64, 8, 256, 3);
-        Shape gqa = mha.withArchitecture(2, false);
+        Shape gqa = mha.withArchitecture(new Architecture(2, false));
         long n = 3 * 16;
         assertEquals(BigInteger.valueOf(2 * n * 64 * (64 + 2 * 16)), MatmulFlops.forward(Component.QKV_PROJECTION, gqa));
         assertEquals(BigInteger.valueOf(2 * n * 64 * 3 * 64), MatmulFlops.forward(Component.QKV_PROJECTION, mha));

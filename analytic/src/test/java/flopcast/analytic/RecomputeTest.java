@@ -95,7 +95,7 @@ class RecomputeTest {
         for (PrecisionPolicy policy : PrecisionPolicy.values()) {
             for (AttentionKernel attention : AttentionKernel.values()) {
                 for (Recompute recompute : Recompute.values()) {
-                    Shape shape = BASE.withArchitecture(1, true).withSettings(new Settings(policy, attention,
+                    Shape shape = BASE.withArchitecture(new Architecture(1, true)).withSettings(new Settings(policy, attention,
                             recompute));
                     MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
                     assertEquals(memory.totalBytes(), memory.polynomial().bytesAt(shape.batchSize()),

@@ -62,7 +62,7 @@ class ShapeKeyTest {
     /** The architecture and the settings that are not the default are written after the seven numbers and read back. */
     @Test
     void architectureAndSettingsRoundTrip() {
-        Shape shape = new Shape(11, 13, 2, 38, 19, 23, 29).withArchitecture(1, true)
+        Shape shape = new Shape(11, 13, 2, 38, 19, 23, 29).withArchitecture(new Architecture(1, true))
                 .withSettings(new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.FLASH, Recompute.SELECTIVE));
         assertEquals("V=11 T=13 L=2 d=38 h=19 d_ff=23 B=29 h_kv=1 tied bf16-mixed flash recompute=selective",
                 shape.describe());

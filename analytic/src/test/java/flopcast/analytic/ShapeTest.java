@@ -1,6 +1,7 @@
 package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,22 @@ class ShapeTest {
     void headsMustDivideTheWidth() {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> new Shape(5, 2, 1, 10, 3, 4, 1));
         assertTrue(e.getMessage().contains("d_model 10 is not divisible by num_heads 3"), e.getMessage());
+    }
+
+    /** The architecture sits beside the sizes: h_kv is checked against h there, named by its JSON key. */
+    @Test
+    void kvHeadsMustDivideTheHeads() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> new Shape(5, 2, 1, 12, 6, 4, 1, new Architecture(4, false)));
+        assertEquals("kv_heads 4 must divide num_heads 6 (1 <= h_kv <= h, h a multiple of h_kv): each key and value"
+                + " head serves h / h_kv query heads", e.getMessage());
+        Shape gqa = new Shape(5, 2, 1, 12, 6, 4, 1, new Architecture(2, true));
+        assertEquals(3, gqa.queriesPerKvHead());
+        assertEquals(4, gqa.kvWidth());
+        assertFalse(gqa.seedArchitecture());
+        assertEquals(Architecture.seed(6), new Shape(5, 2, 1, 12, 6, 4, 1).architecture());
+        assertTrue(new Shape(5, 2, 1, 12, 6, 4, 1).seedArchitecture());
+        assertEquals(new Architecture(8, false), Preset.byName("llama3-8b").shape(1).architecture());
     }
 
     @Test

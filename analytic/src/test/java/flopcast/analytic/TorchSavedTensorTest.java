@@ -30,15 +30,15 @@ class TorchSavedTensorTest {
     @CsvSource({"fp32, none, 3, 6317", "fp32, none, 1, 6365", "bf16, none, 3, 3477", "fp32, selective, 3, 4964",
         "fp32, full, 3, 1604", "bf16, full, 1, 1104"})
     void savedBytesByHand(String policy, String recompute, long kvHeads, long bytes) {
-        Shape shape = new Shape(11, 5, 1, 6, 3, 7, 2, kvHeads, false, new Settings(PrecisionPolicy.byName(policy),
-                AttentionKernel.EAGER, Recompute.byName(recompute)));
+        Shape shape = new Shape(11, 5, 1, 6, 3, 7, 2, new Architecture(kvHeads, false),
+                new Settings(PrecisionPolicy.byName(policy), AttentionKernel.EAGER, Recompute.byName(recompute)));
         assertEquals(bytes, TorchSavedTensor.savedBytes(shape));
     }
 
     @Test
     void tyingSavesNothingMore() {
         Shape untied = new Shape(11, 5, 2, 6, 3, 7, 2);
-        assertEquals(TorchSavedTensor.savedBytes(untied), TorchSavedTensor.savedBytes(untied.withArchitecture(3, true)));
+        assertEquals(TorchSavedTensor.savedBytes(untied), TorchSavedTensor.savedBytes(untied.withArchitecture(new Architecture(3, true))));
     }
 
     @Test

@@ -30,7 +30,7 @@ class WorkingCopiesTest {
     @CsvSource({"fp32, eager, false, 0", "bf16-mixed, eager, false, 1884", "bf16-mixed-fp32-grads, eager, false, 1458",
             "bf16, eager, false, 2736", "bf16-mixed, flash, true, 1746"})
     void floatsAreOneInstanceOfEveryBfloat16Row(String policy, String attention, boolean tied, long floats) {
-        Shape shape = new Shape(7, 3, 2, 6, 3, 10, 2).withArchitecture(3, tied).withSettings(new Settings(
+        Shape shape = new Shape(7, 3, 2, 6, 3, 10, 2).withArchitecture(new Architecture(3, tied)).withSettings(new Settings(
                 PrecisionPolicy.byName(policy), AttentionKernel.byName(attention),
                 attention.equals("flash") ? Recompute.SELECTIVE : Recompute.NONE));
         assertEquals(4 * floats, WorkingCopies.bytes(shape));

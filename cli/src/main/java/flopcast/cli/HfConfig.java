@@ -3,6 +3,7 @@ package flopcast.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import flopcast.analytic.Architecture;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -71,7 +72,7 @@ final class HfConfig {
                     + " is not hidden_size / num_attention_heads = " + mha.headDim()
                     + "; flopcast models only d_k = d / h");
         }
-        return mha.withArchitecture(kvHeads, tied);
+        return mha.withArchitecture(new Architecture(kvHeads, tied));
     }
 
     private static JsonNode parse(Path path) {

@@ -34,8 +34,8 @@ final class Json {
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
-        node.put(Shape.KV_HEADS_KEY, shape.kvHeads());
-        node.put(Shape.TIE_EMBEDDINGS_KEY, shape.tiedEmbeddings());
+        node.put(Shape.KV_HEADS_KEY, shape.architecture().kvHeads());
+        node.put(Shape.TIE_EMBEDDINGS_KEY, shape.architecture().tiedEmbeddings());
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());

@@ -5,7 +5,6 @@ import static flopcast.cli.NumberText.groupedOrDash;
 import static flopcast.cli.NumberText.seed;
 
 import flopcast.analytic.Accounting;
-import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.Component;
 import flopcast.analytic.DataType;
 import flopcast.analytic.ComponentRow;
@@ -169,12 +168,8 @@ final class PredictTable {
     }
 
     private static String recomputeWhat(Shape shape) {
-        String flash = shape.attention() == AttentionKernel.FLASH ? "flash's backward Q K^T" : "";
-        String mode = switch (shape.recompute()) {
-            case NONE -> "";
-            case SELECTIVE -> "the attention core's Q K^T (selective)";
-            case FULL -> "each block's forward (full)";
-        };
+        String flash = shape.attention().rerunDescription();
+        String mode = shape.recompute().rerunDescription();
         return flash.isEmpty() ? mode : mode.isEmpty() ? flash : flash + " and " + mode;
     }
 

@@ -1,5 +1,6 @@
 package flopcast.cli;
 
+import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.PrecisionPolicy;
@@ -123,7 +124,7 @@ final class ShapeOptions {
             Shape mha = ShapeKey.shape(given::get);
             long kv = kvHeads == null ? mha.heads() : Shape.requireKvHeads(kvHeads, mha.heads(), KV_HEADS,
                     ShapeKey.Cli.HEADS);
-            return mha.withArchitecture(kv, tie);
+            return mha.withArchitecture(new Architecture(kv, tie));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
@@ -134,17 +135,17 @@ final class ShapeOptions {
                         + ", which has " + key.of(named) + "; drop one of them");
             }
         }
-        if (kvHeads != null && kvHeads != named.kvHeads()) {
+        if (kvHeads != null && kvHeads != named.architecture().kvHeads()) {
             throw new InvalidInputException(KV_HEADS + " " + kvHeads + " contradicts " + source + ", which has "
-                    + named.kvHeads() + "; drop one of them");
+                    + named.architecture().kvHeads() + "; drop one of them");
         }
-        if (tie && !named.tiedEmbeddings()) {
+        if (tie && !named.architecture().tiedEmbeddings()) {
             throw new InvalidInputException(TIE + " contradicts " + source
                     + ", whose LM head is untied; drop one of them");
         }
         long context = given.getOrDefault(ShapeKey.CONTEXT_LENGTH, named.contextLength());
         return new Shape(named.vocabSize(), context, named.layers(), named.dModel(), named.heads(), named.dFf(),
-                given.get(ShapeKey.BATCH_SIZE), named.kvHeads(), named.tiedEmbeddings());
+                given.get(ShapeKey.BATCH_SIZE), named.architecture());
     }
 
     /** The dimensions a preset fixes: all but the batch. */

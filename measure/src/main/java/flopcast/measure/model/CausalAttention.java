@@ -5,9 +5,7 @@ import flopcast.measure.buffers.TensorAllocation;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
 
-import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.DataType;
-import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import org.ejml.data.FMatrixRMaj;
@@ -68,7 +66,7 @@ final class CausalAttention {
 
         HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes,
                 java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
-            boolean flashing = shape.attention() == AttentionKernel.FLASH;
+            boolean flashing = shape.attention().tiled();
             this.scores = new AttentionScores(ops);
             this.softmax = new CausalSoftmax(ops, span, headDim);
             this.weightedSum = new AttentionWeightedSum(ops);
@@ -90,15 +88,15 @@ final class CausalAttention {
     CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
-        this.kvHeads = Math.toIntExact(shape.kvHeads());
+        this.kvHeads = Math.toIntExact(shape.architecture().kvHeads());
         this.group = Math.toIntExact(shape.queriesPerKvHead());
         this.headDim = Math.toIntExact(shape.headDim());
         this.bfloat16Probabilities = shape.policy().activationType() == DataType.BFLOAT16;
-        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.kvHeads())));
+        this.parts = new HeadParts(ops, Math.toIntExact(Math.multiplyExact(shape.batchSize(), shape.architecture().kvHeads())));
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
             scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
-                    shape.recompute() == Recompute.SELECTIVE,
+                    shape.recompute().rebuildsKernelCore(),
                     part == 0 ? buffers::scratch : row -> TensorAllocation.matrix(row, shape));
         }
     }

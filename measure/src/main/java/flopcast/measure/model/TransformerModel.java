@@ -86,7 +86,7 @@ public final class TransformerModel {
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
         finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);
-        lmHeadWeight = shape.tiedEmbeddings() ? null : buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
+        lmHeadWeight = shape.architecture().tiedEmbeddings() ? null : buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
         tokenIds = buffers.kept(KeptActivation.TOKEN_IDS);
         targets = buffers.kept(KeptActivation.TARGETS);
         embeddingOut = buffers.kept(KeptActivation.EMBEDDING_OUTPUT);

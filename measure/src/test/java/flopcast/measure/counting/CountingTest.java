@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import flopcast.analytic.AdamWFlops;
+import flopcast.analytic.Architecture;
 import flopcast.analytic.Component;
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.ComponentRow;
@@ -45,23 +46,23 @@ public class CountingTest {
                 new Shape(31, 6, 3, 10, 5, 7, 3),    // h = 5, d_ff = 7, V prime
                 new Shape(16, 4, 1, 8, 1, 32, 1),    // one head, d_ff = 4d
                 new Shape(11, 9, 2, 6, 6, 9, 2),     // d_k = 1
-                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(2, false),   // GQA: 3 query heads per K, V head
-                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(1, false),   // one K, V head for all (MQA)
-                new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(5, true),     // tied LM head
-                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true),    // GQA and tied
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(new Architecture(2, false)),   // GQA: 3 query heads per K, V head
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(new Architecture(1, false)),   // one K, V head for all (MQA)
+                new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(new Architecture(5, true)),     // tied LM head
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)),    // GQA and tied
                 selective(new Shape(13, 5, 2, 12, 3, 20, 2)),                    // the core recomputed
-                selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)),
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true))),
                 recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL),  // each block rerun
-                recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
+                recomputed(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)), Recompute.FULL),
                 flash(new Shape(13, 5, 2, 12, 3, 20, 2), Recompute.NONE),        // flash, one tile
-                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.NONE), // two tiles
-                flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true), Recompute.FULL),
-                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(new Architecture(1, true)), Recompute.NONE), // two tiles
+                flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)), Recompute.FULL),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(new Architecture(1, true)), Recompute.SELECTIVE),
                 new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED),   // bfloat16 storage
-                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(2, true)
+                new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true))
                         .withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS),                   // float32 gradients
                 recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL).withPolicy(PrecisionPolicy.BF16),
-                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(1, true), Recompute.SELECTIVE)
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(new Architecture(1, true)), Recompute.SELECTIVE)
                         .withPolicy(PrecisionPolicy.BF16_MIXED));
     }
 

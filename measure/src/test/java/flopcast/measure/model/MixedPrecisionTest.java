@@ -9,6 +9,7 @@ import flopcast.measure.kernels.MatmulBackend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Recompute;
@@ -210,7 +211,7 @@ class MixedPrecisionTest {
     @ParameterizedTest
     @CsvSource({"selective, eager", "full, eager", "selective, flash", "full, flash"})
     void recomputationStaysBitIdentical(String mode, String kernel) {
-        Shape kept = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true).withSettings(new Settings(
+        Shape kept = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(new Architecture(2, true)).withSettings(new Settings(
                 PrecisionPolicy.BF16_MIXED, AttentionKernel.byName(kernel), Recompute.NONE));
         Shape recomputed = kept.withSettings(new Settings(kept.policy(), kept.attention(), Recompute.byName(mode)));
         TransformerModelTest.assertBitIdenticalLossAndGradients(kept, recomputed, BackendChoice.of("ejml", 2));

@@ -6,6 +6,7 @@ import flopcast.measure.kernels.MatmulBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import flopcast.analytic.Architecture;
 import flopcast.analytic.Component;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.Shape;
@@ -161,7 +162,7 @@ class OpGradientTest {
      */
     @Test
     void flashAttentionMatchesFiniteDifferencesAndEager() {
-        Shape eager = new Shape(5, 67, 1, 4, 2, 8, 1).withArchitecture(1, false);
+        Shape eager = new Shape(5, 67, 1, 4, 2, 8, 1).withArchitecture(new Architecture(1, false));
         Shape flash = eager.withSettings(new flopcast.analytic.Settings(flopcast.analytic.PrecisionPolicy.FP32,
                 flopcast.analytic.AttentionKernel.FLASH, flopcast.analytic.Recompute.NONE));
         ModelBuffers buffers = new ModelBuffers(flash);

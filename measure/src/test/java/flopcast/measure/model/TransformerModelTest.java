@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flopcast.analytic.Architecture;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
@@ -48,7 +49,7 @@ class TransformerModelTest {
     @CsvSource({"ejml, 1, 2, false", "ejml, 2, 1, false", "ejml, 1, 4, true", "ejml, 2, 2, true",
             "vector, 1, 2, true", "vector, 2, 1, false", "vector, 2, 4, true"})
     void groupedQueryAndTiedGradientsMatchFiniteDifferences(String backend, int threads, int kvHeads, boolean tied) {
-        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(kvHeads, tied), backend,
+        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(new Architecture(kvHeads, tied)), backend,
                 threads);
     }
 
@@ -63,7 +64,7 @@ class TransformerModelTest {
             "vector, 2, selective, eager", "ejml, 1, full, eager", "ejml, 2, full, eager", "vector, 2, full, eager",
             "ejml, 2, full, flash", "vector, 1, full, flash", "ejml, 2, selective, flash", "vector, 2, selective, flash"})
     void recomputationGivesBitIdenticalGradients(String backend, int threads, String mode, String kernel) {
-        Shape eager = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(2, true);
+        Shape eager = new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(new Architecture(2, true));
         Shape kept = kernel.equals("flash") ? CountingTest.flash(eager, Recompute.NONE) : eager;
         Shape recomputed = kept.withSettings(new flopcast.analytic.Settings(kept.policy(), kept.attention(),
                 Recompute.byName(mode)));
@@ -101,7 +102,7 @@ class TransformerModelTest {
     @ParameterizedTest
     @CsvSource({"ejml, 1", "ejml, 2", "vector, 2"})
     void flashAttentionMatchesFiniteDifferencesAndEager(String backend, int threads) {
-        Shape eager = new Shape(7, 67, 1, 8, 4, 6, 2).withArchitecture(2, true);
+        Shape eager = new Shape(7, 67, 1, 8, 4, 6, 2).withArchitecture(new Architecture(2, true));
         Shape flash = CountingTest.flash(eager, Recompute.NONE);
         assertGradientsMatchFiniteDifferences(CountingTest.flash(new Shape(7, 3, 2, 8, 4, 6, 2), Recompute.NONE),
                 backend, threads);
@@ -160,7 +161,7 @@ class TransformerModelTest {
             seen.add(parameter.row());
         }
         Set<ParameterTensor> expected = EnumSet.allOf(ParameterTensor.class);
-        if (shape.tiedEmbeddings()) {
+        if (shape.architecture().tiedEmbeddings()) {
             expected.remove(ParameterTensor.LM_HEAD_WEIGHT);
         }
         assertEquals(expected, seen, "every parameter tensor checked");

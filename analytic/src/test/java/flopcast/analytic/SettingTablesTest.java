@@ -1,0 +1,418 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.DataParallel.Collective;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every row of every setting table walked through the accounting: what each row declares in its
+ * columns must be what the accounting produces, so a row the accounting does not read (a switch on
+ * a name somewhere, a column ignored, a combination of columns nothing implements) fails here.
+ * The shape, (V, T, L, d, h, d_ff, B) = (37, 67, 3, 24, 6, 40, 2) with h_kv = 3, has two flash
+ * tiles (T = 67 > t_b = 64), grouped-query attention, and FSDP units that do not split evenly over
+ * five ranks (each layer's 4656 elements), so no column can hide behind a coincidence.
+ */
+class SettingTablesTest {
+    private static final Shape SHAPE = new Shape(37, 67, 3, 24, 6, 40, 2, new Architecture(3, false));
+    private static final int RANKS = 5;
+
+    private static Shape at(PrecisionPolicy policy, AttentionKernel kernel, Recompute mode) {
+        return SHAPE.withSettings(new Settings(policy, kernel, mode));
+    }
+
+    private static BigInteger big(long value) {
+        return BigInteger.valueOf(value);
+    }
+
+    /** B*h: one per sequence and query head. */
+    private static BigInteger heads(Shape shape) {
+        return big(shape.batchSize() * shape.heads());
+    }
+
+    /** Forward matmul FLOPs of every instance of {@code components}. */
+    private static BigInteger forwardMatmuls(Set<Component> components, Shape shape) {
+        BigInteger sum = BigInteger.ZERO;
+        for (Component component : components) {
+            sum = sum.add(MatmulFlops.forward(component, shape).multiply(big(component.scope().instances(shape))));
+        }
+        return sum;
+    }
+
+    /** Forward elementwise FLOPs of every instance of {@code components}. */
+    private static BigInteger forwardElementwise(Set<Component> components, Shape shape) {
+        BigInteger sum = BigInteger.ZERO;
+        for (Component component : components) {
+            sum = sum.add(ElementwiseFlops.forward(component, shape).multiply(big(component.scope().instances(shape))));
+        }
+        return sum;
+    }
+
+    private static Set<KeptActivation> heldKept(Shape shape) {
+        Set<KeptActivation> held = EnumSet.noneOf(KeptActivation.class);
+        for (KeptActivation row : KeptActivation.values()) {
+            if (row.instances(shape) > 0) {
+                held.add(row);
+            }
+        }
+        return held;
+    }
+
+    private static Set<WorkspaceBuffer> heldWorkspace(Shape shape) {
+        Set<WorkspaceBuffer> held = EnumSet.noneOf(WorkspaceBuffer.class);
+        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+            if (row.instances(shape) > 0) {
+                held.add(row);
+            }
+        }
+        return held;
+    }
+
+    /** A T x T row: what a tiled kernel never holds. */
+    private static boolean square(TensorSpec row) {
+        return Collections.frequency(row.dims(), Dim.T) >= 2;
+    }
+
+    /**
+     * A policy's columns are the bytes the accounting gives each kind of tensor: weights, gradients,
+     * master weights, m and v per parameter, the compute type's for every kept row that follows the
+     * policy, a bfloat16 column as a working copy, one rank's state, and a device peak for its compute.
+     */
+    @Test
+    void everyPolicyStoresEachTensorKindInItsColumnsType() {
+        int checked = 0;
+        for (PrecisionPolicy policy : PrecisionPolicy.values()) {
+            Shape shape = at(policy, AttentionKernel.EAGER, Recompute.NONE);
+            Prediction prediction = CompleteAccounting.predict(shape);
+            MemoryBreakdown memory = prediction.memory();
+            long parameters = prediction.parameters();
+            String name = policy.cliName();
+            assertEquals(parameters * policy.weightType().bytes(), memory.parametersBytes(), name);
+            assertEquals(parameters * policy.gradientType().bytes(), memory.gradientsBytes(), name);
+            assertEquals(policy.masterWeightType() == null ? 0 : parameters * policy.masterWeightType().bytes(),
+                    memory.masterWeightsBytes(), name);
+            assertEquals(parameters * (policy.firstMomentType().bytes() + policy.secondMomentType().bytes()),
+                    memory.optimizerStateBytes(), name);
+            DataType compute = policy.compute() == Precision.FP32 ? DataType.FLOAT32 : DataType.BFLOAT16;
+            long kept = 0;
+            for (KeptActivation row : KeptActivation.values()) {
+                DataType type = row.dataType() == DataType.FLOAT32 && !row.float32UnderEveryPolicy() ? compute
+                        : row.dataType();
+                kept += row.totalElements(shape) * type.bytes();
+            }
+            assertEquals(kept, memory.activationsBytes(), name + ": kept rows in the compute type");
+            List<WorkingCopies.Role> bfloat16 = new ArrayList<>();
+            addIf(bfloat16, WorkingCopies.Role.WEIGHT, policy.weightType());
+            addIf(bfloat16, WorkingCopies.Role.GRADIENT, policy.gradientType());
+            addIf(bfloat16, WorkingCopies.Role.FIRST_MOMENT, policy.firstMomentType());
+            addIf(bfloat16, WorkingCopies.Role.SECOND_MOMENT, policy.secondMomentType());
+            assertEquals(bfloat16, WorkingCopies.parameterRoles(shape), name + ": working copies");
+            DataParallel.RankState single = DataParallel.SINGLE.largest(shape);
+            assertEquals(memory.parametersBytes() + memory.gradientsBytes() + memory.masterWeightsBytes()
+                    + memory.optimizerStateBytes(), single.stateBytes(policy), name + ": one rank's state");
+            for (Device device : Device.values()) {
+                assertTrue(device.peakFlopsPerSecond(policy.compute()) > 0, name + " on " + device.cliName());
+            }
+            checked++;
+        }
+        assertEquals(PrecisionPolicy.values().length, checked);
+    }
+
+    private static void addIf(List<WorkingCopies.Role> roles, WorkingCopies.Role role, DataType type) {
+        if (type == DataType.BFLOAT16) {
+            roles.add(role);
+        }
+    }
+
+    /**
+     * A kernel holds exactly the kept rows and workspace rows it declares and changes no other row;
+     * its backward reruns the matmuls it declares; its elementwise cost is its columns'; it is tiled
+     * exactly where nothing it holds is T x T.
+     */
+    @Test
+    void everyKernelHoldsAndRerunsWhatItDeclares() {
+        Set<WorkspaceBuffer> everyKernel = EnumSet.allOf(WorkspaceBuffer.class);
+        for (AttentionKernel kernel : AttentionKernel.values()) {
+            everyKernel.retainAll(heldWorkspace(at(PrecisionPolicy.FP32, kernel, Recompute.NONE)));
+        }
+        Long othersKept = null;
+        BigInteger othersElementwise = null;
+        BigInteger model = null;
+        int checked = 0;
+        for (AttentionKernel kernel : AttentionKernel.values()) {
+            Shape shape = at(PrecisionPolicy.FP32, kernel, Recompute.NONE);
+            Prediction prediction = CompleteAccounting.predict(shape);
+            String name = kernel.cliName();
+            Set<KeptActivation> core = EnumSet.noneOf(KeptActivation.class);
+            long own = 0;
+            for (KeptActivation row : heldKept(shape)) {
+                if (row.region() == Region.CORE) {
+                    core.add(row);
+                    own += row.totalBytes(shape);
+                }
+            }
+            assertEquals(kernel.keeps(), core, name + ": the core rows kept are the kernel's, and only those");
+            long kept = prediction.memory().activationsBytes() - own;
+            assertEquals(othersKept == null ? kept : othersKept, kept, name + " changes no kept row but its own");
+            othersKept = kept;
+
+            Set<WorkspaceBuffer> added = EnumSet.noneOf(WorkspaceBuffer.class);
+            added.addAll(heldWorkspace(shape));
+            added.removeAll(everyKernel);
+            assertEquals(kernel.workspace(), added, name + ": the workspace rows held beyond every kernel's");
+
+            boolean holdsSquare = false;
+            for (KeptActivation row : heldKept(shape)) {
+                holdsSquare |= square(row);
+            }
+            for (WorkspaceBuffer row : heldWorkspace(shape)) {
+                holdsSquare |= square(row);
+            }
+            assertEquals(kernel.tiled(), !holdsSquare, name + ": tiled exactly where no T x T row is held");
+
+            assertEquals(forwardMatmuls(kernel.backwardRecomputes(), shape), prediction.flops().recompute(),
+                    name + ": matmuls its backward runs again");
+            assertEquals(kernel.rerunDescription().isEmpty(), kernel.backwardRecomputes().isEmpty(), name);
+            assertEquals(model == null ? prediction.flops().step() : model, prediction.flops().step(),
+                    name + ": model FLOPs do not depend on the kernel");
+            model = prediction.flops().step();
+
+            Component softmax = AttentionKernel.ELEMENTWISE_COMPONENT;
+            BigInteger forward = heads(shape).multiply(kernel.forwardElementwise().of(shape));
+            BigInteger backward = heads(shape).multiply(kernel.backwardElementwise().of(shape));
+            assertEquals(forward, ElementwiseFlops.forward(softmax, shape), name + " forward elementwise");
+            assertEquals(backward, ElementwiseFlops.backward(softmax, shape), name + " backward elementwise");
+            BigInteger others = prediction.flops().elementwise()
+                    .subtract(forward.add(backward).multiply(big(softmax.scope().instances(shape))));
+            assertEquals(othersElementwise == null ? others : othersElementwise, others,
+                    name + " changes no elementwise count but its component's");
+            othersElementwise = others;
+            checked++;
+        }
+        assertEquals(AttentionKernel.values().length, checked);
+    }
+
+    /**
+     * Under every kernel, a mode keeps every row but those of the regions it drops, rebuilds the
+     * regions it names into one block's buffers, reruns the forward of the components it names and,
+     * where it says so, rebuilds the kernel's kept rows into the kernel's workspace at the kernel's
+     * elementwise cost; every row it drops is rebuilt somehow; model FLOPs never change; PyTorch's
+     * saved tensors drop by the same regions.
+     */
+    @Test
+    void everyRecomputeModeDropsRebuildsAndRerunsWhatItDeclares() {
+        int checked = 0;
+        for (Recompute mode : Recompute.values()) {
+            assertTrue(mode.dropped().containsAll(mode.blockBuffers()), mode.cliName() + ": rebuilds only what it drops");
+            for (AttentionKernel kernel : AttentionKernel.values()) {
+                Shape none = at(PrecisionPolicy.FP32, kernel, Recompute.NONE);
+                Shape shape = at(PrecisionPolicy.FP32, kernel, mode);
+                String name = mode.cliName() + " under " + kernel.cliName();
+                Set<KeptActivation> heldWithoutRecompute = heldKept(none);
+                for (KeptActivation row : KeptActivation.values()) {
+                    boolean held = heldWithoutRecompute.contains(row);
+                    boolean dropped = mode.dropped().contains(row.region());
+                    assertEquals(held && !dropped ? row.scope().instances(shape) : 0, row.instances(shape),
+                            name + ": " + row.tensorName() + " kept");
+                    assertEquals(held && mode.blockBuffers().contains(row.region()) ? 1 : 0,
+                            row.recomputeInstances(shape), name + ": " + row.tensorName() + " in one block's buffers");
+                    if (held && dropped) {
+                        boolean rerun = mode.blockBuffers().contains(row.region())
+                                && mode.forwardAgain().contains(row.component());
+                        boolean rebuilt = row.region() == Region.CORE && mode.rebuildsKernelCore();
+                        assertTrue(rerun || rebuilt, name + " drops " + row.tensorName() + " but never rebuilds it");
+                    }
+                }
+
+                Set<WorkspaceBuffer> workspace = EnumSet.noneOf(WorkspaceBuffer.class);
+                workspace.addAll(heldWorkspace(none));
+                if (mode.rebuildsKernelCore()) {
+                    workspace.addAll(kernel.rebuildWorkspace());
+                }
+                assertEquals(workspace, heldWorkspace(shape), name + ": workspace");
+
+                Prediction base = CompleteAccounting.predict(none);
+                Prediction prediction = CompleteAccounting.predict(shape);
+                BigInteger rerunMatmuls = prediction.flops().recompute().subtract(base.flops().recompute());
+                assertEquals(forwardMatmuls(mode.forwardAgain(), shape), rerunMatmuls, name + ": matmuls run again");
+                assertEquals(mode.rerunDescription().isEmpty(), rerunMatmuls.signum() == 0, name);
+                BigInteger rebuild = mode.rebuildsKernelCore()
+                        ? heads(shape).multiply(kernel.rebuildElementwise().of(shape)).multiply(big(shape.layers()))
+                        : BigInteger.ZERO;
+                assertEquals(forwardElementwise(mode.forwardAgain(), shape).add(rebuild),
+                        prediction.flops().elementwise().subtract(base.flops().elementwise()),
+                        name + ": elementwise run again");
+                assertEquals(base.flops().step(), prediction.flops().step(), name + ": model FLOPs");
+                MemoryBreakdown memory = prediction.memory();
+                assertEquals(memory.totalBytes(), memory.polynomial().bytesAt(shape.batchSize()), name);
+
+                if (TorchSavedTensor.covers(shape)) {
+                    for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
+                        boolean saved = !mode.dropped().contains(row.region())
+                                && (!row.groupedOnly() || shape.architecture().kvHeads() < shape.heads());
+                        assertEquals(saved ? row.scope().instances(shape) : 0, row.instances(shape),
+                                name + ": pytorch saves " + row.tensorName());
+                    }
+                }
+                checked++;
+            }
+        }
+        assertEquals(Recompute.values().length * AttentionKernel.values().length, checked);
+    }
+
+    /**
+     * Over five ranks, a sharding mode holds per rank what its columns say (its partition's shard of
+     * each kind it shards, the whole of the rest), gathers the weights its gather column names, pads
+     * only a flat partition, and runs its collectives in order; and the columns agree with each other
+     * (sharded weights are gathered, sharded gradients reduce-scattered, a rank that updates only its
+     * shard of whole weights broadcasts it).
+     */
+    @Test
+    void everyShardingHoldsGathersAndSendsWhatItDeclares() {
+        Shape shape = SHAPE.withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS);
+        List<DataParallel.Tensor> tensors = DataParallel.tensors(shape);
+        long total = 0;
+        long[] units = new long[Math.toIntExact(shape.layers()) + 1];
+        for (DataParallel.Tensor tensor : tensors) {
+            total += tensor.elements();
+            units[tensor.unit()] += tensor.elements();
+        }
+        long flat = 0;
+        long largestUnit = 0;
+        for (long unit : units) {
+            long shard = (unit + RANKS - 1) / RANKS;
+            flat += shard;
+            largestUnit = Math.max(largestUnit, shard * RANKS);
+        }
+        long[] whole = greedyWholeTensors(tensors);
+        assertTrue(flat * RANKS > total, "the shape pads its units");
+        int checked = 0;
+        for (Sharding sharding : Sharding.values()) {
+            String name = sharding.cliName();
+            List<Collective> collectives = sharding.collectives();
+            boolean shardsSomething = sharding.shardsParameters() || sharding.shardsGradients()
+                    || sharding.shardsOptimizerState();
+            assertEquals(sharding.partition() == Sharding.Partition.REPLICATED, !shardsSomething, name);
+            assertEquals(sharding.weightGather() != Sharding.WeightGather.NONE,
+                    collectives.contains(Collective.PARAMETER_ALL_GATHER), name + ": gathers by an all-gather");
+            assertTrue(!sharding.shardsParameters() || sharding.weightGather() != Sharding.WeightGather.NONE,
+                    name + ": sharded weights are gathered to compute");
+            assertEquals(sharding.shardsGradients(), collectives.contains(Collective.GRADIENT_REDUCE_SCATTER), name);
+            assertEquals(!sharding.shardsGradients(), collectives.contains(Collective.GRADIENT_ALL_REDUCE), name);
+            assertEquals(sharding.shardsOptimizerState() && !sharding.shardsParameters(),
+                    collectives.contains(Collective.PARAMETER_BROADCAST), name + ": broadcasts the weights it updated");
+
+            DataParallel plan = new DataParallel(RANKS, sharding, false);
+            List<DataParallel.RankState> states = plan.states(shape);
+            for (DataParallel.RankState state : states) {
+                long shard = switch (sharding.partition()) {
+                    case REPLICATED -> total;
+                    case WHOLE_TENSORS -> whole[state.rank()];
+                    case FLAT -> flat;
+                };
+                String rank = name + " rank " + state.rank();
+                assertEquals(sharding.shardsParameters() ? shard : total, state.parameters(), rank + " weights");
+                assertEquals(sharding.shardsGradients() ? shard : total, state.gradients(), rank + " gradients");
+                assertEquals(sharding.shardsOptimizerState() ? shard : total, state.optimizer(), rank + " m, v");
+                assertEquals(switch (sharding.weightGather()) {
+                    case NONE -> 0;
+                    case FORWARD_HELD_THROUGH_BACKWARD -> flat * RANKS;
+                    case FORWARD_AND_BACKWARD -> largestUnit;
+                }, state.gatheredParameters(), rank + " gathered weights");
+                assertEquals(collectives.contains(Collective.GRADIENT_REDUCE_SCATTER) ? largestUnit : 0,
+                        state.gatheredGradients(), rank + " one unit's full gradients");
+            }
+            assertEquals(sharding.partition() == Sharding.Partition.FLAT ? flat * RANKS - total : 0,
+                    plan.paddingElements(shape), name + " padding");
+            for (int rank = 0; rank < RANKS; rank++) {
+                List<DataParallel.Transfer> transfers = plan.transfers(shape, rank);
+                assertEquals(collectives, transfers.stream().map(DataParallel.Transfer::collective).toList(), name);
+                for (DataParallel.Transfer transfer : transfers) {
+                    assertEquals(transfer.collective() == Collective.PARAMETER_ALL_GATHER
+                            ? sharding.weightGather().gathersPerStep() : 1, transfer.times(), name);
+                }
+            }
+            assertEquals(List.of(), new DataParallel(1, sharding, false).transfers(shape, 0), name + " on one rank");
+            checked++;
+        }
+        assertEquals(Sharding.values().length, checked);
+    }
+
+    /** ZeroRedundancyOptimizer's partition: largest first, each to the first rank holding the fewest elements. */
+    private static long[] greedyWholeTensors(List<DataParallel.Tensor> tensors) {
+        List<Long> sizes = new ArrayList<>();
+        for (DataParallel.Tensor tensor : tensors) {
+            sizes.add(tensor.elements());
+        }
+        sizes.sort(Collections.reverseOrder());
+        long[] ranks = new long[RANKS];
+        for (long size : sizes) {
+            int smallest = 0;
+            for (int rank = 1; rank < RANKS; rank++) {
+                smallest = ranks[rank] < ranks[smallest] ? rank : smallest;
+            }
+            ranks[smallest] += size;
+        }
+        return ranks;
+    }
+
+    /**
+     * Each value of each field of {@link Architecture} reaches the tables: h_kv sets K and V's width
+     * (kept rows, weights, the QKV matmul, PyTorch's repeat indices), tying removes the LM head's
+     * parameter but not its matmul. P = 2*V*d - [tied]*V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d,
+     * written out here rather than summed from the tables. A field added to the record fails the
+     * first assertion until its values are walked here.
+     */
+    @Test
+    void everyArchitectureValueReachesTheTables() {
+        assertEquals(List.of("kvHeads", "tiedEmbeddings"),
+                List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
+                "every field of Architecture has its values walked below");
+        long v = 37;
+        long t = 67;
+        long layers = 3;
+        long d = 24;
+        long h = 6;
+        long dk = 4;
+        long dFf = 40;
+        long b = 2;
+        int checked = 0;
+        for (long kvHeads : new long[] {6, 3, 2, 1}) {
+            for (boolean tied : new boolean[] {false, true}) {
+                Shape shape = new Shape(v, t, layers, d, h, dFf, b, new Architecture(kvHeads, tied));
+                String name = shape.describe();
+                long parameters = 2 * v * d - (tied ? v * d : 0)
+                        + layers * (2 * d * d + 2 * d * kvHeads * dk + 3 * d * dFf + 2 * d) + d;
+                Prediction prediction = CompleteAccounting.predict(shape);
+                assertEquals(parameters, prediction.parameters(), name);
+                assertEquals(b * t * kvHeads * dk, KeptActivation.KEY.elements(shape), name);
+                assertEquals(b * t * kvHeads * dk, KeptActivation.VALUE.elements(shape), name);
+                assertEquals(b * t * kvHeads * dk, WorkspaceBuffer.KEY_GRADIENT.elements(shape), name);
+                assertEquals(d * kvHeads * dk, ParameterTensor.VALUE_WEIGHT.elements(shape), name);
+                assertEquals(big(2 * b * t * d * (d + 2 * kvHeads * dk)),
+                        MatmulFlops.forward(Component.QKV_PROJECTION, shape), name);
+                assertEquals(big(2 * b * t * d * v), MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape),
+                        name + ": a tied head still runs its matmul");
+                assertEquals(tied ? 0 : 1, ParameterTensor.LM_HEAD_WEIGHT.instances(shape), name);
+                assertEquals(!tied, DataParallel.tensors(shape).stream()
+                        .anyMatch(tensor -> tensor.name().equals(ParameterTensor.LM_HEAD_WEIGHT.tensorName())), name);
+                for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
+                    if (row.groupedOnly()) {
+                        assertEquals(kvHeads < h ? layers : 0, row.instances(shape), name + " " + row.tensorName());
+                    }
+                }
+                assertEquals(kvHeads == h && !tied, shape.seedArchitecture(), name);
+                assertEquals(ShapeKey.parse(name), shape, "describe and parse carry the architecture");
+                checked++;
+            }
+        }
+        assertEquals(8, checked);
+    }
+}
