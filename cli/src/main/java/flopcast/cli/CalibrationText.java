@@ -2,12 +2,12 @@ package flopcast.cli;
 
 import flopcast.calibration.fit.TorchCalibration;
 import flopcast.calibration.report.CalibrationPart.Assumption;
-import flopcast.calibration.report.CalibrationPart.ClassFit;
-import flopcast.calibration.report.CalibrationPart.HeldOutSummary;
-import flopcast.calibration.report.CalibrationPart.HostFit;
-import flopcast.calibration.report.CalibrationPart.JvmRows;
-import flopcast.calibration.report.CalibrationPart.Memory;
-import flopcast.calibration.report.CalibrationPart.ProbeRows;
+import flopcast.calibration.report.ProbeParts.ClassFit;
+import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.HostFit;
+import flopcast.calibration.report.JvmParts.JvmRows;
+import flopcast.calibration.report.JvmParts.Memory;
+import flopcast.calibration.report.ProbeParts.ProbeRows;
 import flopcast.calibration.report.CalibrationSchema;
 import flopcast.calibration.report.CalibrationTable;
 import flopcast.calibration.report.CalibrationTable.Entry;

@@ -3,15 +3,16 @@ package flopcast.calibration.report;
 import flopcast.analytic.Accounting;
 import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.calibration.fit.Extrapolation;
 import flopcast.calibration.report.CalibrationPart.Assumption;
-import flopcast.calibration.report.CalibrationPart.HeldOutSummary;
-import flopcast.calibration.report.CalibrationPart.HostFit;
-import flopcast.calibration.report.CalibrationPart.JvmRows;
-import flopcast.calibration.report.CalibrationPart.Memory;
-import flopcast.calibration.report.CalibrationPart.OpFit;
-import flopcast.calibration.report.CalibrationPart.ProbeRows;
+import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.HostFit;
+import flopcast.calibration.report.JvmParts.JvmRows;
+import flopcast.calibration.report.JvmParts.Memory;
+import flopcast.calibration.report.JvmParts.OpFit;
+import flopcast.calibration.report.ProbeParts.ProbeRows;
 import flopcast.calibration.report.CalibrationTable.Entry;
 import java.util.List;
 import java.util.Locale;
@@ -172,7 +173,7 @@ public final class CalibrationMarkdown {
                 + " needs %,d bytes per sequence where the complete accounting needs %,d, and %,d fixed where the"
                 + " complete accounting needs %,d.", forward.note().substring(forward.note().indexOf("it leaves")),
                 ((Number) forward.complete()).doubleValue(), forward.ratio(), ((Number) forward.seed()).doubleValue(),
-                forward.ratio(), embedding, 16L * embedding, seedPoly.perBatchElementBytes(),
+                forward.ratio(), embedding, Math.multiplyExact(PrecisionPolicy.FP32.bytesPerParameter(), embedding), seedPoly.perBatchElementBytes(),
                 completePoly.perBatchElementBytes(), seedPoly.fixedBytes(), completePoly.fixedBytes());
     }
 
