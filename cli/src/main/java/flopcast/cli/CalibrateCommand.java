@@ -1,25 +1,21 @@
 package flopcast.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Device;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Precision;
 import flopcast.analytic.Preset;
-import flopcast.calibration.fit.Calibration;
-import flopcast.calibration.report.CalibrationReport;
+import flopcast.calibration.csv.WholeFile;
 import flopcast.calibration.fit.CalibrationResult;
+import flopcast.calibration.fit.TorchCalibration;
+import flopcast.calibration.measurements.MeasurementsCsv;
+import flopcast.calibration.report.CalibrationCsv;
+import flopcast.calibration.report.CalibrationJson;
+import flopcast.calibration.report.CalibrationMarkdown;
 import flopcast.calibration.report.CalibrationSchema;
 import flopcast.calibration.report.CalibrationTable;
 import flopcast.calibration.report.Charts;
-import flopcast.calibration.measurements.MeasurementsCsv;
-import flopcast.calibration.report.TorchCalibration;
-import flopcast.calibration.csv.WholeFile;
-import flopcast.calibration.csv.CsvText;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -88,138 +84,27 @@ final class CalibrateCommand implements Callable<Integer> {
                 Preset.byName(preset).shape(batch), Device.byName(device), Precision.byName(precision), steps);
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
         List<Map<String, String>> rows = MeasurementsCsv.read(results);
+        CalibrationTable table;
+        Map<String, String> charts;
         if (TorchCalibration.probeRows(rows, results)) {
             // the PyTorch probe's rows: no charts (they plot the JVM's component fits)
-            TorchCalibration calibration = TorchCalibration.of(results, rows, host, target);
-            CalibrationTable table = calibration.table();
-            return write(table, probeReport(calibration, table), directory, output,
-                    () -> probeText(calibration, table, directory));
+            table = CalibrationTable.of(TorchCalibration.of(results, rows, host, target));
+            charts = Map.of();
+        } else {
+            CalibrationResult result = CalibrationResult.of(results, host, target);
+            table = CalibrationTable.of(result);
+            charts = Charts.write(result, directory);
         }
-        CalibrationResult result = CalibrationResult.of(results, host, target);
-        CalibrationTable table = CalibrationTable.of(result);
-        Map<String, String> charts = Charts.write(result, directory);
-        return write(table, CalibrationReport.markdown(result, charts), directory, output,
-                () -> text(table, result, directory));
-    }
-
-    /** calibration.csv and report.md into {@code directory}, then the table, its CSV or its JSON on stdout. */
-    private int write(CalibrationTable table, String report, Path directory, OutputFormat output,
-            java.util.function.Supplier<String> tableText) {
-        String csv = CsvText.write(CalibrationSchema.COLUMNS, table.csvRows());
+        String csv = CalibrationCsv.text(table);
+        String report = CalibrationMarkdown.render(table, charts);
         WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
         WholeFile.write(directory.resolve("report.md"), report);
         String text = switch (output) {
             case CSV -> csv;
-            case JSON -> Json.write(json(table, directory));
-            case TABLE -> tableText.get();
+            case JSON -> Json.write(CalibrationJson.tree(table).put("report", directory.resolve("report.md").toString()));
+            case TABLE -> CalibrationText.render(table, directory, charts.keySet());
         };
         spec.commandLine().getOut().print(text);
         return 0;
-    }
-
-    private static String probeText(TorchCalibration calibration, CalibrationTable table, Path directory) {
-        StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s (%s), %d probe step rows%n",
-                calibration.device(), calibration.backend(), calibration.rows().size()));
-        TextTable classes = new TextTable("shape class", ">largest B", ">step", ">model FLOP/s", ">MFU");
-        for (TorchCalibration.ShapeClass c : calibration.classes()) {
-            classes.row(c.label(), String.valueOf(c.batchSize()), String.format(Locale.ROOT, "%.4f s", c.seconds()),
-                    String.format(Locale.ROOT, "%.2f GFLOP/s", c.flopsPerSecond() / 1e9),
-                    Double.isNaN(c.mfu()) ? "no catalog peak" : CalibrationTable.percent(c.mfu()));
-        }
-        text.append(classes.render()).append('\n');
-        text.append("extrapolation: ").append(table.target()).append('\n');
-        TextTable days = new TextTable("assumption", ">MFU", ">days", "source");
-        table.items("extrapolation").forEach((item, row) -> days.row(item,
-                row.containsKey("mfu") ? row.get("mfu").text() : "-", row.get("days").text(), row.get("days").note()));
-        text.append(days.render());
-        text.append("written: ").append(directory.resolve("report.md")).append(", ")
-                .append(directory.resolve(CalibrationSchema.FILE_NAME)).append(" (no charts: they plot the JVM's"
-                        + " component fits)\n");
-        return text.toString();
-    }
-
-    private static String probeReport(TorchCalibration calibration, CalibrationTable table) {
-        StringBuilder text = new StringBuilder();
-        text.append("# Calibration from the PyTorch probe\n\n").append("Device: ").append(calibration.device())
-                .append(" (").append(calibration.backend()).append("). Target: ").append(table.target()).append(".\n\n")
-                .append("| section | item | quantity | value | note |\n|---|---|---|---|---|\n");
-        for (CalibrationTable.Entry e : table.entries()) {
-            text.append("| ").append(e.section()).append(" | ").append(e.item()).append(" | ").append(e.quantity())
-                    .append(" | ").append(e.text()).append(" | ").append(e.note()).append(" |\n");
-        }
-        return text.toString();
-    }
-
-    /** The table for people: the fits' probes, the held-out steps, the extrapolation, what was written. */
-    private static String text(CalibrationTable table, CalibrationResult result, Path directory) {
-        StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "flopcast calibrate: %s; %s rows, %s marked invalid (left out)%n",
-                table.hostCpu(), table.get("measurements", "rows", "rows").text(),
-                table.get("measurements", "rows", "marked_invalid").text()));
-        for (Calibration calibration : result.calibrations()) {
-            String label = calibration.label();
-            text.append(String.format(Locale.ROOT, "fit %-18s peak %s, bandwidth %s (measured)%s%n", label,
-                    table.get("fit", label + " peak", "flops_per_second").text(),
-                    table.get("fit", label + " bandwidth", "bytes_per_second").text(),
-                    calibration == result.calibration() ? "; the extrapolation's" : ""));
-        }
-        result.unfitted().forEach(reason -> text.append("not fitted: ").append(reason).append('\n'));
-        text.append('\n');
-        text.append(render(new TextTable("held-out step", ">measured", ">predicted", ">error", ">held out", ">error",
-                ">host MFU"), table.grid("held_out", List.of("measured_seconds"), List.of("measured_seconds",
-                        "predicted_seconds", "error", "leave_shape_out_seconds", "leave_shape_out_error",
-                        "host_mfu/mfu"))));
-        table.items("held_out").forEach((item, summary) -> {
-            if (summary.containsKey("worst_error")) {
-                text.append(String.format(Locale.ROOT, "%s: worst held-out error %s (target %s), median %s (target %s),"
-                        + " %s steps%n", item.substring(0, item.length() - " steps".length()),
-                        summary.get("worst_error").text(), CalibrationTable.percent(CalibrationTable.TARGET_ERROR),
-                        summary.get("median_error").text(), CalibrationTable.percent(CalibrationTable.TARGET_MEDIAN_ERROR),
-                        summary.get("steps").text()));
-            }
-        });
-        text.append('\n').append("extrapolation: ").append(table.target()).append('\n');
-        TextTable days = new TextTable("assumption", "peak", ">MFU", ">days", "source");
-        table.items("extrapolation").forEach((item, row) -> days.row(item, row.get("mfu").note(), row.get("mfu").text(),
-                row.get("days").text(), row.get("days").note()));
-        text.append(days.render());
-        Map<String, Map<String, CalibrationTable.Entry>> memory = table.items("memory");
-        text.append(((Number) memory.get("largest micro-batch").get("sequences").value()).longValue() > 0
-                ? String.format(Locale.ROOT, "memory: micro-batch %s fits, %s accumulation steps for batch %s%n",
-                        memory.get("largest micro-batch").get("sequences").text(),
-                        memory.get("gradient accumulation").get("steps").text(),
-                        memory.get("target batch").get("sequences").text())
-                : String.format(Locale.ROOT, "memory: nothing fits, %s bytes short%n",
-                        memory.get("shortfall").get("bytes").text()));
-        text.append("written: ").append(directory.resolve("report.md")).append(", ")
-                .append(directory.resolve(CalibrationSchema.FILE_NAME)).append(", ").append(Charts.STEP_TIME)
-                .append(", ").append(Charts.EFFICIENCY_MATMUL).append(", ").append(Charts.EFFICIENCY_MEMORY)
-                .append(", ").append(Charts.MFU).append('\n');
-        return text.toString();
-    }
-
-    private static String render(TextTable table, List<List<String>> rows) {
-        rows.forEach(row -> table.row(row.toArray(String[]::new)));
-        return table.render();
-    }
-
-    /** The same entries as calibration.csv, and where the report went. */
-    private static ObjectNode json(CalibrationTable table, Path directory) {
-        ObjectNode root = Json.object();
-        root.put("host_cpu", table.hostCpu());
-        root.put("target", table.target());
-        ArrayNode entries = root.putArray("entries");
-        for (CalibrationTable.Entry e : table.entries()) {
-            ObjectNode item = entries.addObject();
-            item.put("section", e.section());
-            item.put("item", e.item());
-            item.put("quantity", e.quantity());
-            item.putPOJO("value", e.value());
-            item.put("unit", e.unit());
-            item.put("note", e.note());
-        }
-        root.put("report", directory.resolve("report.md").toString());
-        return root;
     }
 }

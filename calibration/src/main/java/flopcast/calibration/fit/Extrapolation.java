@@ -3,6 +3,7 @@ package flopcast.calibration.fit;
 import flopcast.analytic.AchievableMatmul;
 import flopcast.analytic.Accounting;
 import flopcast.analytic.Device;
+import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Precision;
 import flopcast.analytic.Prediction;
@@ -29,7 +30,8 @@ public final class Extrapolation {
     /**
      * @param label      what the row assumes
      * @param precision  the peak it divides by
-     * @param mfu        the utilization it implies (model FLOPs / (time x peak))
+     * @param mfu        the utilization it implies (model FLOPs / (time x peak)); NaN where none carries over
+     *                   (the PyTorch probe's rows on a CPU, which have no catalog peak)
      * @param days       the run's length
      * @param source     where the assumption comes from
      */
@@ -160,7 +162,7 @@ public final class Extrapolation {
         double seconds = stepSeconds * steps;
         BigInteger modelFlops = Accounting.COMPLETE.predict(target.withBatchSize(micro)).flops().step()
                 .multiply(BigInteger.valueOf(accumulation)).multiply(BigInteger.valueOf(steps));
-        double mfu = modelFlops.doubleValue() / (seconds * peak);
+        double mfu = FlopsUtilization.mfu(modelFlops.doubleValue(), seconds, peak);
         String fit = plan.microBatch() == 0 ? " (nothing fits the device: one sequence per micro-batch assumed)" : "";
         return new Row(label + fit, precision, mfu, seconds / TrainingTime.SECONDS_PER_DAY, source);
     }

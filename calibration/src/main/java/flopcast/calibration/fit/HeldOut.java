@@ -1,6 +1,7 @@
 package flopcast.calibration.fit;
 import flopcast.calibration.measurements.Measurement;
 
+import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ public final class HeldOut {
             Shape shape = step.shape();
             checks.add(new StepCheck(step.backend(), step.threads(), shape, step.secondsPerOp(),
                     all.predictStep(shape).seconds(), leaveShapeOut(rows, all, shape), step.matmulFlops(),
-                    step.matmulFlops() / (step.secondsPerOp() * all.peakFlopsPerSecond())));
+                    FlopsUtilization.mfu(step.matmulFlops(), step.secondsPerOp(), all.peakFlopsPerSecond())));
         }
         return checks;
     }
@@ -98,7 +99,7 @@ public final class HeldOut {
             double peak = rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == row.threads())
                     .mapToDouble(Measurement::flopsPerSecond).findFirst().orElse(Double.NaN);
             steps.add(new BackendStep(row.backend(), row.threads(), row.shape(), row.secondsPerOp(), row.matmulFlops(),
-                    row.matmulFlops() / (row.secondsPerOp() * peak)));
+                    FlopsUtilization.mfu(row.matmulFlops(), row.secondsPerOp(), peak)));
         }
         return steps;
     }

@@ -1,5 +1,6 @@
 package flopcast.calibration.measurements;
 
+import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.calibration.host.HostInfo;
@@ -85,7 +86,7 @@ public final class Derivation {
             row.put("peak_flops_per_second_measured", peak);
             row.put("bandwidth_bytes_per_second_measured", bandwidthByThreads.get(threads));
             boolean probe = "probe".equals(row.get("pass"));
-            row.put("mfu", matmul > 0 && !probe && peak != null ? achieved / peak : null);
+            row.put("mfu", matmul > 0 && !probe && peak != null ? FlopsUtilization.mfuOfRate(achieved, peak) : null);
             String parameters = result.params().get("parameters");
             if (parameters != null) {
                 row.put("parameters", Integer.parseInt(parameters));

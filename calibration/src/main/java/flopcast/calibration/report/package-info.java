@@ -1,4 +1,4 @@
 /**
- * A calibration rendered: calibration.csv, report.md and the charts, from the JVM's rows and from the PyTorch probe's rows.
+ * A calibration as typed data (sections, quantities and units as enums, numbers in typed parts) and its renderings, one per format for the JVM's rows and the PyTorch probe's alike: calibration.csv, report.md, JSON, and the charts.
  */
 package flopcast.calibration.report;

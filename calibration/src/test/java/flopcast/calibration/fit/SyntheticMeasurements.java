@@ -99,6 +99,28 @@ public final class SyntheticMeasurements {
         return rows;
     }
 
+    /**
+     * A valid step row of the PyTorch probe as {@code MeasurementsCsv.read} returns it: the schema's
+     * columns, empty but for these. Shape V=64 T=8 L=2 d=dModel h=2 d_ff=2*dModel; on torch-cuda with
+     * {@code peak} and the MFU the probe writes, on torch-cpu (no peak, no MFU) where {@code peak} is null.
+     */
+    public static Map<String, String> probeStep(String device, long dModel, long batch, double flops, double seconds,
+            Double peak) {
+        Map<String, String> row = new LinkedHashMap<>();
+        MeasurementsSchema.names().forEach(name -> row.put(name, ""));
+        row.putAll(Map.of("component", "step", "pass", "step", "backend", peak == null ? "torch-cpu" : "torch-cuda",
+                "vocab_size", "64", "context_length", "8", "num_layers", "2", "d_model", String.valueOf(dModel),
+                "num_heads", "2", "d_ff", String.valueOf(2 * dModel)));
+        row.putAll(Map.of("batch_size", String.valueOf(batch), "predicted_flops", String.valueOf((long) flops),
+                "score_seconds_per_op", String.valueOf(seconds), "achieved_flops_per_second",
+                String.valueOf(flops / seconds), "valid", "true", "status", "ok", "host_cpu", device));
+        if (peak != null) {
+            row.put("peak_flops_per_second_nominal", String.valueOf(peak));
+            row.put("mfu", String.valueOf(flops / seconds / peak));
+        }
+        return row;
+    }
+
     private static Map<String, Object> row(String host, String component, String pass, String backend, Shape shape,
             Integer parameters, int threads, long flops, long bytes, double seconds, int jmhThreads) {
         Map<String, Object> row = new LinkedHashMap<>();

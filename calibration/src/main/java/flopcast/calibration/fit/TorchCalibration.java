@@ -1,9 +1,7 @@
-package flopcast.calibration.report;
-import flopcast.calibration.fit.Calibration;
-import flopcast.calibration.fit.CalibrationResult;
-import flopcast.calibration.fit.Extrapolation;
+package flopcast.calibration.fit;
 
 import flopcast.analytic.Accounting;
+import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TrainingTime;
@@ -28,19 +26,40 @@ import java.util.Set;
  *   days       = steps * target model FLOPs per step / (target device peak * class MFU) / 86400
  *   days on this host (no catalog peak: a CPU) = steps * target FLOPs per step / class rate / 86400
  * </pre>
- * Convention: the measured MFU carries over to the target device as a fraction of its peak.
+ * Convention: the measured MFU carries over to the target device as a fraction of its peak; MFU
+ * itself is {@code FlopsUtilization}'s. This class computes; the report package renders it.
+ * Pinned by {@code TorchCalibrationTest}.
  *
  * @param device      the device the rows ran on (their {@code host_cpu}: the GPU's name, or the CPU's)
  * @param backend     torch-cuda or torch-cpu
- * @param rows        every row of that device
+ * @param steps       every valid step row of that device, in file order
  * @param classes     one fit per shape class, in order of appearance
  * @param extrapolation the target
  */
-public record TorchCalibration(String device, String backend, List<Map<String, String>> rows,
-        List<ShapeClass> classes, Extrapolation extrapolation) {
+public record TorchCalibration(String device, String backend, List<Step> steps, List<ShapeClass> classes,
+        Extrapolation extrapolation) {
 
     /** The prefix of the probe's backends. */
     public static final String BACKEND_PREFIX = "torch-";
+    /** Where the rows come from: the source of the measured extrapolation row. */
+    public static final String SOURCE = "probes/torch/probe.py rows";
+
+    public TorchCalibration {
+        steps = List.copyOf(steps);
+        classes = List.copyOf(classes);
+    }
+
+    /**
+     * One valid step row of the probe, as it wrote it.
+     *
+     * @param label          the shape class: V, T, L, d, h, d_ff
+     * @param batchSize      the batch it ran
+     * @param seconds        the median of its timed steps
+     * @param flopsPerSecond model FLOPs / seconds, as the probe wrote it
+     * @param mfu            the probe's MFU against the catalog peak; NaN where the row has none (a CPU)
+     */
+    public record Step(String label, long batchSize, double seconds, double flopsPerSecond, double mfu) {
+    }
 
     /**
      * One shape class at its largest measured batch.
@@ -85,6 +104,12 @@ public record TorchCalibration(String device, String backend, List<Map<String, S
                 largest.put(label, row);
             }
         }
+        List<Step> steps = new ArrayList<>();
+        for (Map<String, String> row : rows) {
+            steps.add(new Step(label(row), (long) number(row, ShapeKey.BATCH_SIZE.key()),
+                    number(row, "score_seconds_per_op"), number(row, "achieved_flops_per_second"),
+                    row.get("mfu").isEmpty() ? Double.NaN : number(row, "mfu")));
+        }
         List<ShapeClass> classes = new ArrayList<>();
         for (Map.Entry<String, Map<String, String>> entry : largest.entrySet()) {
             Map<String, String> row = entry.getValue();
@@ -94,11 +119,11 @@ public record TorchCalibration(String device, String backend, List<Map<String, S
             double peak = row.get("peak_flops_per_second_nominal").isEmpty() ? Double.NaN
                     : number(row, "peak_flops_per_second_nominal");
             classes.add(new ShapeClass(entry.getKey(), (long) number(row, ShapeKey.BATCH_SIZE.key()), seconds, flops,
-                    rate, rate / peak, peak));
+                    rate, FlopsUtilization.mfuOfRate(rate, peak), peak));
         }
         Extrapolation extrapolation = new Extrapolation(target.shape(), target.device(), target.precision(),
                 target.steps(), List.of());
-        return new TorchCalibration(chosen, rows.get(0).get("backend"), rows, classes, extrapolation);
+        return new TorchCalibration(chosen, rows.get(0).get("backend"), steps, classes, extrapolation);
     }
 
     /** The class the extrapolation carries over: the one with the most model FLOPs per step. */
@@ -112,59 +137,23 @@ public record TorchCalibration(String device, String backend, List<Map<String, S
         return primary;
     }
 
-    /** calibration.csv's entries: rows read, each class's fit, the extrapolation beside the published rows. */
-    public CalibrationTable table() {
-        List<CalibrationTable.Entry> entries = new ArrayList<>();
-        entries.add(new CalibrationTable.Entry("measurements", "rows", "rows", rows.size(), "rows",
-                "valid step rows of " + device + " (" + backend + ")"));
-        for (Map<String, String> row : rows) {
-            String item = backend + " " + label(row) + " B=" + row.get(ShapeKey.BATCH_SIZE.key());
-            entries.add(new CalibrationTable.Entry("device_mfu", item, "seconds", number(row, "score_seconds_per_op"),
-                    "s", "median of the probe's timed steps"));
-            entries.add(new CalibrationTable.Entry("device_mfu", item, "model_flops_per_second",
-                    number(row, "achieved_flops_per_second"), "FLOP/s", "model FLOPs / seconds"));
-            if (!row.get("mfu").isEmpty()) {
-                entries.add(new CalibrationTable.Entry("device_mfu", item, "mfu", number(row, "mfu"), "1",
-                        "against the catalog peak"));
-            }
-        }
-        for (ShapeClass c : classes) {
-            String item = backend + " " + c.label();
-            entries.add(new CalibrationTable.Entry("fit", item, "batch_size", c.batchSize(), "sequences",
-                    "the class's largest measured batch"));
-            entries.add(new CalibrationTable.Entry("fit", item, "flops_per_second", c.flopsPerSecond(), "FLOP/s",
-                    "model FLOPs / seconds at that batch"));
-            if (!Double.isNaN(c.mfu())) {
-                entries.add(new CalibrationTable.Entry("fit", item, "mfu", c.mfu(), "1", "against "
-                        + String.format(java.util.Locale.ROOT, "%.4g", c.peakFlopsPerSecond()) + " FLOP/s"));
-            }
-        }
+    /**
+     * The target run at the primary class's measurement: on the target device's peak at the class's
+     * MFU, or, where the rows have no catalog peak (a CPU), at the class's rate on this host itself,
+     * with a NaN MFU (none carries over).
+     */
+    public Extrapolation.Row measured() {
         ShapeClass primary = primary();
         BigInteger step = Accounting.COMPLETE.predict(extrapolation.target()).flops().step();
-        double peak = extrapolation.device().peakFlopsPerSecond(extrapolation.precision());
-        String measured = "measured on this device: " + device + ", " + primary.label() + " B=" + primary.batchSize();
+        String label = "measured on this device: " + device + ", " + primary.label() + " B=" + primary.batchSize();
         if (!Double.isNaN(primary.mfu())) {
+            double peak = extrapolation.device().peakFlopsPerSecond(extrapolation.precision());
             double days = TrainingTime.of(extrapolation.steps(), step, peak, Math.min(1.0, primary.mfu())).days();
-            entries.add(new CalibrationTable.Entry("extrapolation", measured, "days", days, "days",
-                    "probes/torch/probe.py rows"));
-            entries.add(new CalibrationTable.Entry("extrapolation", measured, "mfu", primary.mfu(), "1",
-                    extrapolation.precision().cliName() + " peak"));
-        } else {
-            double seconds = new BigDecimal(step).doubleValue() * extrapolation.steps() / primary.flopsPerSecond();
-            entries.add(new CalibrationTable.Entry("extrapolation", measured + " (on this host itself: a CPU has no"
-                    + " catalog peak, so no MFU carries over)", "days", seconds / TrainingTime.SECONDS_PER_DAY, "days",
-                    "probes/torch/probe.py rows"));
+            return new Extrapolation.Row(label, extrapolation.precision(), primary.mfu(), days, SOURCE);
         }
-        for (Extrapolation.Row row : extrapolation.publishedRows()) {
-            entries.add(new CalibrationTable.Entry("extrapolation", row.label(), "days", row.days(), "days", row.source()));
-            entries.add(new CalibrationTable.Entry("extrapolation", row.label(), "mfu", row.mfu(), "1",
-                    row.precision().cliName() + " peak"));
-        }
-        for (Extrapolation.Row row : extrapolation.sensitivity()) {
-            entries.add(new CalibrationTable.Entry("sensitivity", row.label(), "days", row.days(), "days",
-                    row.precision().cliName() + " peak"));
-        }
-        return new CalibrationTable(device, CalibrationTable.target(extrapolation), entries);
+        double seconds = new BigDecimal(step).doubleValue() * extrapolation.steps() / primary.flopsPerSecond();
+        return new Extrapolation.Row(label + " (on this host itself: a CPU has no catalog peak, so no MFU carries over)",
+                extrapolation.precision(), Double.NaN, seconds / TrainingTime.SECONDS_PER_DAY, SOURCE);
     }
 
     private static String label(Map<String, String> row) {

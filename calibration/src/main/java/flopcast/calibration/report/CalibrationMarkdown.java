@@ -1,31 +1,62 @@
 package flopcast.calibration.report;
-import flopcast.calibration.fit.Calibration;
-import flopcast.calibration.fit.CalibrationResult;
-import flopcast.calibration.fit.Extrapolation;
 
 import flopcast.analytic.Accounting;
 import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
+import flopcast.calibration.fit.Extrapolation;
+import flopcast.calibration.report.CalibrationPart.Assumption;
+import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.HostFit;
+import flopcast.calibration.report.JvmParts.JvmRows;
+import flopcast.calibration.report.JvmParts.Memory;
+import flopcast.calibration.report.JvmParts.OpFit;
+import flopcast.calibration.report.ProbeParts.ProbeRows;
+import flopcast.calibration.report.CalibrationTable.Entry;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code report.md}: the prose around {@link CalibrationTable}'s numbers, which it renders as markdown tables. */
-public final class CalibrationReport {
+/**
+ * {@code report.md}, from a {@link CalibrationTable} alone, the JVM's or the probe's. The JVM's
+ * report puts prose around each section's numbers, which it lays out as markdown tables; the
+ * probe's (which has no fits, held-out steps or heap to explain) is its device and target and then
+ * every entry in one table. Pinned by {@code CalibrationTableTest} (every entry in both kinds of
+ * report) and {@code CalibrateCommandTest}.
+ */
+public final class CalibrationMarkdown {
 
-    private CalibrationReport() {
+    private CalibrationMarkdown() {
     }
 
-    public static String markdown(CalibrationResult result, Map<String, String> charts) {
-        CalibrationTable table = CalibrationTable.of(result);
-        String primary = result.calibration().label();
+    /** The report; {@code charts} maps each chart file written to its title (none for the probe's rows). */
+    public static String render(CalibrationTable table, Map<String, String> charts) {
+        return table.probe().map(probe -> probeReport(table, probe)).orElseGet(() -> jvmReport(table, charts));
+    }
+
+    private static String probeReport(CalibrationTable table, ProbeRows probe) {
+        StringBuilder text = new StringBuilder();
+        text.append("# Calibration from the PyTorch probe\n\n").append("Device: ").append(probe.device())
+                .append(" (").append(probe.backend()).append("). Target: ").append(table.target()).append(".\n\n")
+                .append("| section | item | quantity | value | note |\n|---|---|---|---|---|\n");
+        for (Entry e : table.entries()) {
+            text.append("| ").append(e.section().csvName()).append(" | ").append(e.item()).append(" | ")
+                    .append(e.quantity().csvName()).append(" | ").append(e.text()).append(" | ").append(e.note())
+                    .append(" |\n");
+        }
+        return text.toString();
+    }
+
+    private static String jvmReport(CalibrationTable table, Map<String, String> charts) {
+        JvmRows rows = table.one(JvmRows.class).orElseThrow();
+        List<HostFit> fits = table.all(HostFit.class);
+        String primary = fits.stream().filter(HostFit::primary).findFirst().orElseThrow().label();
         StringBuilder md = new StringBuilder();
         md.append("# flopcast calibration report\n\n");
         md.append(String.format(Locale.ROOT, "Host: **%s**. %s measurement rows, %s of them marked invalid (left out;"
-                + " see `valid` and `status` in measurements.csv).%n%n", table.hostCpu(),
-                table.get("measurements", "rows", "rows").text(), table.get("measurements", "rows", "marked_invalid")
-                        .text()));
+                + " see `valid` and `status` in measurements.csv).%n%n", table.hostCpu(), rows.rows().text(),
+                rows.markedInvalid().text()));
         md.append("For the person deciding how long to book an A100: the table under *Extrapolation* gives the run's"
                 + " length under each assumption, one per row, with its source. The extrapolation's fit is **"
                 + primary + "**: the host-calibrated row built on it transfers the shape of efficiency against"
@@ -42,27 +73,21 @@ public final class CalibrationReport {
                 + " bytes per op (which decides whether the op runs from cache). Each class: e = a + b ln(size),"
                 + " held within the efficiencies measured. Matmul forward and backward are apart because the"
                 + " backward pass's transposed products run other code.\n\n");
-        Map<String, Map<String, CalibrationTable.Entry>> fits = table.items("fit");
-        for (Calibration calibration : result.calibrations()) {
-            String label = calibration.label();
+        for (HostFit fit : fits) {
             md.append(String.format(Locale.ROOT, "### %s%s%n%nPeak %s (FMA probe), bandwidth %s (triad), both at %d"
-                    + " thread(s).%n%n", label, label.equals(primary) ? " (the extrapolation's)" : "",
-                    table.get("fit", label + " peak", "flops_per_second").text(),
-                    table.get("fit", label + " bandwidth", "bytes_per_second").text(), calibration.threads()));
+                    + " thread(s).%n%n", fit.label(), fit.primary() ? " (the extrapolation's)" : "", fit.peak().text(),
+                    fit.bandwidth().text(), fit.threads()));
             md.append("| op class | points | size | sizes measured | efficiency measured | a | b |\n"
                     + "|---|---|---|---|---|---|---|\n");
-            fits.forEach((item, fit) -> {
-                if (item.startsWith(label + " ") && fit.containsKey("points")) {
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3g to %.3g | %s to %s | %.4g | %.4g |%n",
-                            item.substring(label.length() + 1), fit.get("points").text(), fit.get("size_min").unit(),
-                            number(fit.get("size_min")), number(fit.get("size_max")),
-                            fit.get("efficiency_min").text(), fit.get("efficiency_max").text(),
-                            number(fit.get("intercept")), number(fit.get("slope"))));
-                }
-            });
+            for (OpFit op : fit.ops()) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3g to %.3g | %s to %s | %.4g | %.4g |%n",
+                        op.fit().opClass().label(), op.points().text(), op.sizeUnit().symbol(), op.sizeMin().number(),
+                        op.sizeMax().number(), op.efficiencyMin().text(), op.efficiencyMax().text(),
+                        op.intercept().number(), op.slope().number()));
+            }
             md.append('\n');
         }
-        for (String reason : result.unfitted()) {
+        for (String reason : table.unfitted()) {
             md.append("Not fitted: ").append(reason).append("\n\n");
         }
         md.append("## Held-out check: measured steps\n\n");
@@ -72,52 +97,50 @@ public final class CalibrationReport {
                 + " all that fit's component rows, and again from the other shapes' component rows only: the"
                 + " held-out prediction (for a shape with no component rows of its own, the two are the same).\n\n");
         markdownTable(md, List.of("step", "measured", "predicted", "error", "held out", "error", "host MFU"),
-                table.grid("held_out", List.of("measured_seconds"), List.of("measured_seconds", "predicted_seconds",
-                        "error", "leave_shape_out_seconds", "leave_shape_out_error", "host_mfu/mfu")));
-        table.items("held_out").forEach((item, summary) -> {
-            if (summary.containsKey("worst_error")) {
-                md.append(String.format(Locale.ROOT, "- %s: %s; worst held-out error **%s** (target %s: %s), median"
-                        + " **%s** (target %s: %s).%n", item.substring(0, item.length() - " steps".length()),
-                        summary.get("steps").text() + " steps", summary.get("worst_error").text(),
-                        CalibrationTable.percent(CalibrationTable.TARGET_ERROR),
-                        met(summary.get("worst_error"), CalibrationTable.TARGET_ERROR), summary.get("median_error").text(),
-                        CalibrationTable.percent(CalibrationTable.TARGET_MEDIAN_ERROR),
-                        met(summary.get("median_error"), CalibrationTable.TARGET_MEDIAN_ERROR)));
-            }
-        });
+                table.grid(Quantity.MEASURED_SECONDS, List.of(Quantity.MEASURED_SECONDS, Quantity.PREDICTED_SECONDS,
+                        Quantity.ERROR, Quantity.LEAVE_SHAPE_OUT_SECONDS, Quantity.LEAVE_SHAPE_OUT_ERROR,
+                        Quantity.HOST_MFU)));
+        for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
+            md.append(String.format(Locale.ROOT, "- %s: %s; worst held-out error **%s** (target %s: %s), median"
+                    + " **%s** (target %s: %s).%n", summary.backend(), summary.steps().text() + " steps",
+                    summary.worst().text(), Unit.ONE.text(HeldOutSummary.TARGET_WORST_ERROR),
+                    met(summary.worst(), HeldOutSummary.TARGET_WORST_ERROR), summary.median().text(),
+                    Unit.ONE.text(HeldOutSummary.TARGET_MEDIAN_ERROR),
+                    met(summary.median(), HeldOutSummary.TARGET_MEDIAN_ERROR)));
+        }
         md.append("\nHost MFU = model FLOPs (forward and backward matmuls) / (measured step time x measured peak at"
                 + " the step's thread count).\n\n");
         md.append("## MFU of every measured step, by backend\n\nEvery valid measured step, each against the measured"
                 + " peak at its own thread count (n/a: no probe at that thread count).\n\n");
-        markdownTable(md, List.of("step", "seconds", "model FLOP/s", "MFU"), table.grid("host_mfu", List.of("seconds"),
-                List.of("seconds", "model_flops_per_second", "mfu")));
+        markdownTable(md, List.of("step", "seconds", "model FLOP/s", "MFU"), table.grid(Quantity.HOST_SECONDS,
+                List.of(Quantity.HOST_SECONDS, Quantity.HOST_FLOPS_PER_SECOND, Quantity.HOST_MFU)));
         md.append("## Heap: predicted and measured\n\n");
-        markdownTable(md, List.of("what", "predicted bytes", "measured live bytes", "ratio"), table.grid("heap",
-                List.of("predicted_bytes"), List.of("predicted_bytes", "measured_bytes", "ratio")));
+        markdownTable(md, List.of("what", "predicted bytes", "measured live bytes", "ratio"), table.grid(
+                Quantity.PREDICTED_BYTES, List.of(Quantity.PREDICTED_BYTES, Quantity.MEASURED_BYTES, Quantity.HEAP_RATIO)));
         md.append("## Extrapolation: ").append(table.target()).append("\n\n");
         md.append("| assumption | peak | MFU | days | source |\n|---|---|---|---|---|\n");
-        table.items("extrapolation").forEach((item, row) -> md.append(String.format(Locale.ROOT,
-                "| %s | %s | %s | %s | %s |%n", item, row.get("mfu").note(), row.get("mfu").text(), row.get("days").text(),
-                row.get("days").note())));
+        for (Assumption row : table.all(Assumption.class)) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", row.item(),
+                    row.mfu().map(Entry::note).orElse("-"), row.mfu().map(Entry::text).orElse("-"), row.days().text(),
+                    row.days().note()));
+        }
         md.append("\nThe two step-time rows split the target batch into accumulation steps of the largest micro-batch"
                 + " that fits (below) and run AdamW once per step; memory-bound ops run at most at the device's"
                 + " bandwidth (the host measured some above its triad bandwidth, from cache).\n");
-        md.append("\nSensitivity, complete accounting on the ").append(result.extrapolation().precision().cliName())
+        md.append("\nSensitivity, complete accounting on the ").append(table.extrapolation().precision().cliName())
                 .append(" peak:\n\n");
-        markdownTable(md, List.of("MFU", "days"), table.grid("sensitivity", List.of("days"), List.of("days")));
-        md.append("Memory (complete accounting, float32, ").append(table.get("memory", "capacity", "bytes").text())
-                .append(" bytes): ");
-        if (((Number) table.get("memory", "largest micro-batch", "sequences").value()).longValue() > 0) {
+        markdownTable(md, List.of("MFU", "days"), table.grid(Quantity.SENSITIVITY_DAYS,
+                List.of(Quantity.SENSITIVITY_DAYS)));
+        Memory memory = table.one(Memory.class).orElseThrow();
+        md.append("Memory (complete accounting, float32, ").append(memory.capacity().text()).append(" bytes): ");
+        if (memory.fits()) {
             md.append(String.format(Locale.ROOT, "the largest micro-batch that fits is **%s** sequences, so batch %s"
-                    + " needs **%s** gradient-accumulation steps.%n%n",
-                    table.get("memory", "largest micro-batch", "sequences").text(),
-                    table.get("memory", "target batch", "sequences").text(),
-                    table.get("memory", "gradient accumulation", "steps").text()));
+                    + " needs **%s** gradient-accumulation steps.%n%n", memory.microBatch().text(),
+                    memory.target().text(), memory.accumulation().text()));
         } else {
-            md.append(String.format(Locale.ROOT, "nothing fits: **%s bytes** short.%n%n",
-                    table.get("memory", "shortfall", "bytes").text()));
+            md.append(String.format(Locale.ROOT, "nothing fits: **%s bytes** short.%n%n", memory.shortfall().text()));
         }
-        md.append("## The seed's errors\n\n").append(seedErrors(result.extrapolation())).append("\n\n");
+        md.append("## The seed's errors\n\n").append(seedErrors(table.extrapolation())).append("\n\n");
         if (!charts.isEmpty()) {
             md.append("## Charts\n\n");
             charts.forEach((file, title) -> md.append("- [").append(title).append("](").append(file).append(")\n"));
@@ -132,10 +155,6 @@ public final class CalibrationReport {
             md.append("| ").append(String.join(" | ", row)).append(" |\n");
         }
         md.append('\n');
-    }
-
-    private static double number(CalibrationTable.Entry entry) {
-        return ((Number) entry.value()).doubleValue();
     }
 
     /** One paragraph, with numbers, from the diff at the target. */
@@ -154,12 +173,12 @@ public final class CalibrationReport {
                 + " needs %,d bytes per sequence where the complete accounting needs %,d, and %,d fixed where the"
                 + " complete accounting needs %,d.", forward.note().substring(forward.note().indexOf("it leaves")),
                 ((Number) forward.complete()).doubleValue(), forward.ratio(), ((Number) forward.seed()).doubleValue(),
-                forward.ratio(), embedding, 16L * embedding, seedPoly.perBatchElementBytes(),
+                forward.ratio(), embedding, Math.multiplyExact(PrecisionPolicy.FP32.bytesPerParameter(), embedding), seedPoly.perBatchElementBytes(),
                 completePoly.perBatchElementBytes(), seedPoly.fixedBytes(), completePoly.fixedBytes());
     }
 
-    private static String met(CalibrationTable.Entry error, double target) {
-        double value = number(error);
+    private static String met(Entry error, double target) {
+        double value = error.number();
         return Double.isNaN(value) ? "no step held out" : value <= target ? "met" : "not met";
     }
 }
