@@ -130,8 +130,7 @@ final class DiffReport {
             return "none";
         }
         if (unit.equals("bytes")) {
-            long bytes = number.longValue();
-            return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
+            return Capacity.gigabytes(number.longValue());
         }
         if (number instanceof BigInteger big) {
             return seed(big);

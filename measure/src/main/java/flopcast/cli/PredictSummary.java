@@ -89,17 +89,13 @@ final class PredictSummary {
             return "yes, " + asked + " fits " + fit.capacity().describe() + ": at most " + most
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
         }
-        return "no, " + asked + " needs " + gigabytes(answer.memoryBytesPerDevice()) + "; "
+        return "no, " + asked + " needs " + Capacity.gigabytes(answer.memoryBytesPerDevice()) + "; "
                 + fit.capacity().describe() + " holds " + most;
     }
 
     /** {@code 80 GB}: a capacity as given, without its bytes. */
     static String amount(Capacity capacity) {
         return NumberText.plain(capacity.amount()) + " " + capacity.unit().symbol();
-    }
-
-    private static String gigabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
     }
 
     private static String memory(PredictAnswer answer) {
