@@ -27,6 +27,17 @@ public final class AdamWFlops {
     private AdamWFlops() {
     }
 
+    /**
+     * The count in words, from the constants above: {@code 14 per parameter + 8}. Convention and
+     * source as the class says; pinned by {@code AdamWFlopsTest}.
+     * <pre>
+     *   PER_PARAMETER + " per parameter + " + PER_STEP
+     * </pre>
+     */
+    public static String formula() {
+        return PER_PARAMETER + " per parameter + " + PER_STEP;
+    }
+
     public static BigInteger step(long parameters) {
         return BigInteger.valueOf(parameters).multiply(BigInteger.valueOf(PER_PARAMETER))
                 .add(BigInteger.valueOf(PER_STEP));

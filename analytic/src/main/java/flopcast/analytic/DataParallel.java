@@ -182,6 +182,29 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         return largest;
     }
 
+    /**
+     * One rank's training memory as a polynomial in its own batch B / N: the single-device
+     * polynomial of {@code prediction} (the complete accounting at B / N) with the full model state
+     * replaced by what the largest rank holds between steps and gathers during them.
+     * <pre>
+     *   fixed_rank = fixed - P * bytes_per_parameter + peak(largest rank)
+     *   per_sequence_rank = per_sequence                 (activations and workspace are not sharded)
+     * </pre>
+     * Convention: the per-head scratch stays in the fixed part on every rank; peak(largest rank) is
+     * {@link RankState#peakBytes} (weights, gradients, master weights, m, v and the gathers), so one
+     * rank is sized for the moment its gathered weights and gradients coexist with its shards.
+     * Source: ZeRO, section 5 (each stage's per-device model state); PyTorch distributed (FSDP's
+     * units gathered one at a time). Pinned by {@code DataParallelTest}.
+     */
+    public MemoryPolynomial perRankPolynomial(Prediction prediction) {
+        Shape shape = prediction.shape();
+        long fullState = MemoryBreakdown.modelStateBytes(prediction.parameters(), shape.policy());
+        long rankState = largest(shape).peakBytes(shape.policy());
+        MemoryPolynomial polynomial = prediction.memory().polynomial();
+        return new MemoryPolynomial(Math.addExact(Math.subtractExact(polynomial.fixedBytes(), fullState), rankState),
+                polynomial.perBatchElementBytes());
+    }
+
     /** What rank {@code rank} hands over and sends in one step. */
     public List<Transfer> transfers(Shape shape, int rank) {
         if (rank < 0 || rank >= ranks) {
@@ -323,6 +346,23 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
      */
     public record StepTime(double computeSeconds, double communicationSeconds, double exposedSeconds,
             double stepSeconds) {
+
+        /**
+         * Wall seconds of {@code steps} such steps.
+         * <pre>
+         *   seconds = steps * step seconds,   days = seconds / 86400
+         * </pre>
+         * Convention: every step alike (no warm-up, no checkpointing). Source: the seed, "Computing
+         * the amount of time it takes to train a GPT-2 XL model". Pinned by {@code DataParallelTest}.
+         */
+        public double runSeconds(long steps) {
+            return stepSeconds * steps;
+        }
+
+        /** {@link #runSeconds(long)} in days of {@link TrainingTime#SECONDS_PER_DAY}. */
+        public double runDays(long steps) {
+            return runSeconds(steps) / TrainingTime.SECONDS_PER_DAY;
+        }
     }
 
     private long[] wholeTensorElements(List<Tensor> tensors) {

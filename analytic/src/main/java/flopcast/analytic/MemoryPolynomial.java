@@ -50,6 +50,20 @@ public record MemoryPolynomial(long fixedBytes, long perBatchElementBytes) {
             return spareBytes >= 0;
         }
 
+        /**
+         * Whether a batch of {@code batch} sequences fits the capacity: the one yes-or-no answer
+         * a prediction gives.
+         * <pre>
+         *   fits(B) = fixed &lt;= capacity and B &lt;= B_max
+         * </pre>
+         * Convention: one device (or one rank) and its own batch; the capacity is what was asked
+         * about, nothing held back. Source: the seed, "the largest batch_size that can fit is 2.964
+         * or about 2" (so 1024 does not). Pinned by {@code MemoryPolynomialTest}.
+         */
+        public boolean fits(long batch) {
+            return fixedPartFits() && batch <= batchSize;
+        }
+
         /** Where the fixed part does not fit, for example "the model state ... alone needs 128,498,909,184 bytes (...), 48,498,909,184 more than 80 GB". */
         public String shortfall() {
             return String.format(Locale.ROOT, "%s alone needs %,d bytes (%s), %,d more than %s", fixedPartName,

@@ -1,5 +1,6 @@
 package flopcast.analytic;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 
 /**
@@ -19,6 +20,19 @@ public record TrainingPlan(long steps, Device device, Precision precision, doubl
         }
         TrainingTime.requirePeak(peakFlopsPerSecond);
         TrainingTime.requireMfu(mfu);
+    }
+
+    /**
+     * Seconds of compute one step of {@code stepFlops} model FLOPs takes at this plan's peak and MFU.
+     * <pre>
+     *   compute seconds per step = step_flops / (peak_flops_per_second * mfu)
+     * </pre>
+     * Convention: model FLOPs, as MFU divides them; no communication (a data-parallel step adds it).
+     * Source: the seed, "Computing the amount of time it takes to train a GPT-2 XL model"; PaLM,
+     * Appendix B. Pinned by {@code TrainingTimeTest}.
+     */
+    public double computeSecondsPerStep(BigInteger stepFlops) {
+        return new BigDecimal(stepFlops).doubleValue() / (peakFlopsPerSecond * mfu);
     }
 
     public TrainingTime timeFor(BigInteger stepFlops) {

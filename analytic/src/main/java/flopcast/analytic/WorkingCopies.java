@@ -106,6 +106,18 @@ public final class WorkingCopies {
         for (Entry entry : entries(shape)) {
             floats = Math.addExact(floats, entry.floats());
         }
-        return Math.multiplyExact(floats, DataType.FLOAT32.bytes());
+        return floatBytes(floats);
+    }
+
+    /**
+     * Bytes of {@code floats} working-copy elements, which are float32 under every policy.
+     * <pre>
+     *   bytes = floats x 4          (DataType.FLOAT32)
+     * </pre>
+     * Convention: the CPU model's copies only; a GPU holds none. Source: DESIGN ("float32 unless a
+     * precision is named"). Pinned by {@code WorkingCopiesTest}.
+     */
+    public static long floatBytes(long floats) {
+        return Math.multiplyExact(floats, (long) DataType.FLOAT32.bytes());
     }
 }

@@ -7,6 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class CapacityTest {
     @Test
+    void gigabytesAreTenToTheNinthToThreeDecimals() {
+        assertEquals("247.559 GB", Capacity.gigabytes(247_559_031_040L));
+        assertEquals("0.000 GB", Capacity.gigabytes(0));
+    }
+
+    @Test
     void gbIsTenToTheNinthAndGibTwoToTheThirtieth() {
         assertEquals(80_000_000_000L, Capacity.of(80, Capacity.Unit.GB, "--memory-gb").bytes());
         assertEquals(85_899_345_920L, Capacity.of(80, Capacity.Unit.GIB, "--memory-gib").bytes());

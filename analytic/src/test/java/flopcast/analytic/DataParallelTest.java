@@ -83,6 +83,37 @@ class DataParallelTest {
         assertEquals(2, new DataParallel(3, Sharding.ZERO1, false).largest(SHAPE).rank());
     }
 
+    /**
+     * zero3 at N = 4 under fp32: the largest rank holds 191 x (4 + 4 + 8) = 3,056 bytes and gathers
+     * 336 x (4 + 4) = 2,688, a peak of 5,744, where one device holds 762 x 16 = 12,192: the fixed part
+     * drops by 6,448 and the per-sequence part stays. One rank without sharding is one device.
+     */
+    @Test
+    void perRankPolynomialSwapsTheModelStateForTheLargestRanksPeak() {
+        Prediction one = CompleteAccounting.predict(SHAPE.withBatchSize(1));
+        MemoryPolynomial device = one.memory().polynomial();
+        MemoryPolynomial rank = new DataParallel(4, Sharding.ZERO3, false).perRankPolynomial(one);
+        assertEquals(device.fixedBytes() - 6_448, rank.fixedBytes());
+        assertEquals(device.perBatchElementBytes(), rank.perBatchElementBytes());
+        assertEquals(device, new DataParallel(1, Sharding.NONE, false).perRankPolynomial(one));
+        assertEquals(device, new DataParallel(4, Sharding.NONE, false).perRankPolynomial(one));
+    }
+
+    /**
+     * Llama 3 8B, bf16-mixed, flash, T = 8192, 8 ranks, zero3: 128,513,802,496 fixed bytes on one
+     * device less 16 x 8,030,261,248 of model state plus the largest rank's 16,060,522,496 state
+     * and 4,202,708,992 gathered is 20,292,854,016, so one sequence per rank fits 80 GB.
+     */
+    @Test
+    void llama3_8bZero3On8RanksFitsOneSequencePerRank() {
+        Shape shape = Preset.byName("llama3-8b").shape(1).withSettings(new Settings(PrecisionPolicy.BF16_MIXED,
+                AttentionKernel.FLASH, Recompute.NONE));
+        Prediction prediction = CompleteAccounting.predict(shape);
+        MemoryPolynomial rank = new DataParallel(8, Sharding.ZERO3, false).perRankPolynomial(prediction);
+        assertEquals(20_292_854_016L, rank.fixedBytes());
+        assertEquals(1, rank.fit(Capacity.of(80, Capacity.Unit.GB, "--memory-gb"), "x").batchSize());
+    }
+
     @ParameterizedTest(name = "{0} N={1} rank {2}")
     @CsvSource({
         // sharding, N, rank, collective, times, payload bytes, sent bytes (fp32)
@@ -119,6 +150,14 @@ class DataParallelTest {
         assertEquals(new DataParallel.StepTime(1.0, 0.5, 0.0, 1.0), hidden);
         DataParallel.StepTime longer = new DataParallel(8, Sharding.NONE, true).stepTime(0.5, 450_000_000_000L, 450e9);
         assertEquals(new DataParallel.StepTime(0.5, 1.0, 0.5, 1.0), longer);
+    }
+
+    /** 15,259 steps of 1.25 s are 19,073.75 s, 0.2207610... days. */
+    @Test
+    void runSecondsAndDaysAreStepsTimesTheStep() {
+        DataParallel.StepTime step = new DataParallel.StepTime(1.0, 0.25, 0.25, 1.25);
+        assertEquals(19_073.75, step.runSeconds(15_259), 0.0);
+        assertEquals(19_073.75 / 86_400, step.runDays(15_259), 0.0);
     }
 
     @Test

@@ -34,4 +34,14 @@ class TrainingTimeTest {
         assertThrows(InvalidInputException.class, () -> TrainingTime.requireMfu(-0.5));
         TrainingTime.requireMfu(1);
     }
+
+    /** The seed's step: 2.78313881e14 FLOPs at 50% of 19.5 TFLOP/s is 28.545 s; 400,000 of them its 132.15 days. */
+    @Test
+    void computeSecondsPerStepIsStepFlopsOverPeakTimesMfu() {
+        TrainingPlan plan = new TrainingPlan(400_000, Device.A100_80GB, Precision.FP32, 19.5e12, 0.5);
+        BigInteger step = new BigInteger("278313880780800");
+        assertEquals(278_313_880_780_800.0 / 9.75e12, plan.computeSecondsPerStep(step), 0.0);
+        assertEquals(plan.timeFor(step).seconds(), 400_000 * plan.computeSecondsPerStep(step),
+                11_418_005.37 * RELATIVE);
+    }
 }

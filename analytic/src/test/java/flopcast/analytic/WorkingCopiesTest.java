@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -49,5 +50,13 @@ class WorkingCopiesTest {
         Shape shape = new Shape(7, 3, 2, 6, 3, 10, 2).withSettings(new Settings(PrecisionPolicy.BF16_MIXED,
                 AttentionKernel.EAGER, Recompute.byName(mode)));
         assertEquals(4 * 1884, WorkingCopies.bytes(shape));
+    }
+
+    /** A working copy is float32 whatever the policy: 4 bytes an element, exact past 2^31 elements. */
+    @Test
+    void floatBytesAreFourPerElement() {
+        assertEquals(0, WorkingCopies.floatBytes(0));
+        assertEquals(4 * 1884, WorkingCopies.floatBytes(1884));
+        assertEquals(12_000_000_000L, WorkingCopies.floatBytes(3_000_000_000L));
     }
 }

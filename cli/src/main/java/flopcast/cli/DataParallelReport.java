@@ -7,13 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Capacity;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.Device;
-import flopcast.analytic.MemoryBreakdown;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.analytic.TrainingPlan;
-import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,18 +36,13 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
     static DataParallelReport of(DataParallel plan, long globalBatch, Prediction prediction, Capacity capacity,
             Device device, TrainingPlan training) {
         MemoryPolynomial.BatchFit fit = capacity == null ? null
-                : perRankPolynomial(plan, prediction).fit(capacity, "the largest rank's model state and gathers");
+                : plan.perRankPolynomial(prediction).fit(capacity, "the largest rank's model state and gathers");
         return new DataParallelReport(plan, globalBatch, prediction, fit, device, training);
     }
 
-    /** One device's polynomial with the full model state replaced by the largest rank's state and gathers. */
-    static MemoryPolynomial perRankPolynomial(DataParallel plan, Prediction prediction) {
-        Shape shape = prediction.shape();
-        long fullState = MemoryBreakdown.modelStateBytes(prediction.parameters(), shape.policy());
-        long rankState = plan.largest(shape).peakBytes(shape.policy());
-        MemoryPolynomial polynomial = prediction.memory().polynomial();
-        return new MemoryPolynomial(Math.addExact(polynomial.fixedBytes() - fullState, rankState),
-                polynomial.perBatchElementBytes());
+    /** One rank's memory as a polynomial in its batch B / N ({@link DataParallel#perRankPolynomial}). */
+    MemoryPolynomial perRankPolynomial() {
+        return plan.perRankPolynomial(prediction);
     }
 
     /** The step time, or null where no catalog device gives a link or no plan gives a peak. */
@@ -56,8 +50,7 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         if (device == null || training == null) {
             return null;
         }
-        double compute = new BigDecimal(prediction.flops().step()).doubleValue()
-                / (training.peakFlopsPerSecond() * training.mfu());
+        double compute = training.computeSecondsPerStep(prediction.flops().step());
         return plan.stepTime(compute, plan.maxSentBytes(prediction.shape()), device.linkBytesPerSecond(plan.ranks()));
     }
 
@@ -115,13 +108,13 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             t.put("communication_seconds_per_step", time.communicationSeconds());
             t.put("exposed_communication_seconds_per_step", time.exposedSeconds());
             t.put("step_seconds", time.stepSeconds());
-            double seconds = time.stepSeconds() * training.steps();
-            t.put("seconds", seconds);
-            t.put("days", seconds / flopcast.analytic.TrainingTime.SECONDS_PER_DAY);
+            t.put("seconds", time.runSeconds(training.steps()));
+            t.put("days", time.runDays(training.steps()));
         }
         return node;
     }
 
+    /** The detail's data-parallel section: each rank's state and traffic, its memory, batch and step time. */
     String table() {
         Shape shape = prediction.shape();
         PrecisionPolicy policy = shape.policy();
@@ -129,7 +122,7 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         text.append("\ndata parallel      ").append(plan.ranks()).append(" ranks, sharding ")
                 .append(plan.sharding().cliName()).append(", global batch ").append(globalBatch).append(" = ")
                 .append(plan.ranks()).append(" x ").append(shape.batchSize())
-                .append(" per rank (everything above is one rank's)");
+                .append(" per rank (above: one rank's batch with the whole model state; here: sharded)");
         long padding = plan.paddingElements(shape);
         text.append(padding == 0 ? "\n" : "; FSDP pads " + grouped(padding) + " elements so each unit splits evenly\n");
         TextTable table = new TextTable("rank", ">weights", ">gradients", ">master", ">AdamW m, v", ">state",
@@ -144,6 +137,12 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         text.append("(bytes; ").append(plan.ranks() <= LISTED_RANKS ? "every rank" : "the largest rank only")
                 .append("; sent: ring all-reduce 2(N-1) ceil(E/N), all-gather and reduce-scatter (N-1) x shard,"
                         + " ring broadcast: every rank's tensors but the next rank's)\n");
+        MemoryPolynomial rank = perRankPolynomial();
+        text.append("memory per rank    ").append(grouped(rank.bytesAt(shape.batchSize()))).append(" bytes at B / N = ")
+                .append(shape.batchSize()).append(": ").append(NumberText.seed(BigInteger.valueOf(
+                        rank.fixedBytes()))).append(" + ").append(NumberText.seed(BigInteger.valueOf(
+                        rank.perBatchElementBytes()))).append(" x B bytes (the model state replaced by the largest"
+                        + " rank's state and gathers)\n");
         if (fit != null) {
             text.append("largest batch      per rank on ").append(fit.capacity().describe()).append(": ");
             text.append(fit.fixedPartFits() ? fit.batchSize() + String.format(Locale.ROOT,
@@ -152,15 +151,14 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         }
         DataParallel.StepTime time = stepTime();
         if (time != null) {
-            double seconds = time.stepSeconds() * training.steps();
             text.append("step with comms    ").append(String.format(Locale.ROOT,
                     "%.4f s compute + %.4f s communication over %s at %s GB/s%s = %.4f s; %s steps = %s s = %s days",
                     time.computeSeconds(), time.exposedSeconds(), Device.linkName(plan.ranks()),
                     NumberText.plain(device.linkBytesPerSecond(plan.ranks()) / 1e9),
                     plan.overlap() ? String.format(Locale.ROOT, " (of %.4f s in all, the rest under compute)", time.communicationSeconds())
                             : " (not overlapped)",
-                    time.stepSeconds(), grouped(training.steps()), grouped(seconds, 2),
-                    grouped(seconds / flopcast.analytic.TrainingTime.SECONDS_PER_DAY, 2)))
+                    time.stepSeconds(), grouped(training.steps()), grouped(time.runSeconds(training.steps()), 2),
+                    grouped(time.runDays(training.steps()), 2)))
                     .append('\n');
         } else if (training != null) {
             text.append("step with comms    needs a catalog --device for its link bandwidth\n");

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 /** {@code diff}: every term on which the seed and complete accountings disagree. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
         description = {"Every quantity on which the seed's accounting and the complete one disagree at one shape:"
-                + " both values, their ratio and why. Terms that agree are not listed.",
+                + " the main error and what it is worth in FLOPs, memory, batch and days first; --detail lists every"
+                + " term with both values, their ratio and why. Terms that agree are not listed.",
                 "Example: diff --preset gpt2-xl --batch 1024 --device a100-80gb --steps 400000"})
 final class DiffCommand implements Callable<Integer> {
 
@@ -29,6 +30,9 @@ final class DiffCommand implements Callable<Integer> {
     @Mixin
     private FormatOption format;
 
+    @Mixin
+    private DetailOption detail;
+
     @Override
     public Integer call() {
         OutputFormat output = format.resolve();
@@ -36,7 +40,8 @@ final class DiffCommand implements Callable<Integer> {
         TargetOptions.Target target = targetOptions.resolve(shape);
         List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());
         String text = switch (output) {
-            case TABLE -> DiffReport.table(shape, terms);
+            case TABLE -> DiffReport.summary(shape, target.capacity(), target.plan(), terms, detail.detail)
+                    + (detail.detail ? "\n" + DiffReport.table(shape, terms) : "");
             case JSON -> Json.write(DiffReport.json(shape, target.capacity(), target.plan(), terms));
             case CSV -> DiffReport.csv(terms);
         };

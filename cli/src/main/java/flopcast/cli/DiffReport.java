@@ -73,6 +73,72 @@ final class DiffReport {
         return CsvText.write(CSV_SCHEMA, rows);
     }
 
+    /**
+     * The answer first: the seed's main error and what the disagreement is worth in the totals a
+     * person plans with (FLOPs a step, memory, the largest batch, days), at most
+     * {@link Summary#MAX_LINES} lines; {@code detailFollows} drops the line that points to
+     * {@code --detail}. Checked by {@code DiffCommandTest}.
+     */
+    static String summary(Shape shape, Capacity capacity, TrainingPlan plan, List<DiffTerm> terms,
+            boolean detailFollows) {
+        Summary summary = new Summary("flopcast diff: the seed's accounting against the complete one, "
+                + terms.size() + " terms differ");
+        summary.line("shape", shape.describe());
+        DiffTerm forward = find(terms, "flops.forward");
+        if (forward != null) {
+            summary.line("error", forward.note());
+        }
+        summary.line("forward", worth(forward, "FLOPs"));
+        summary.line("step", worth(find(terms, "flops.step"), "FLOPs, forward + backward matmuls"));
+        summary.line("memory", worth(find(terms, "memory_bytes.total"), "at B = " + shape.batchSize()));
+        if (capacity != null) {
+            DiffTerm batch = find(terms, "max_batch.batch_size");
+            DiffTerm fractional = find(terms, "max_batch.fractional");
+            summary.line("batch", batch == null ? "the two agree on the largest batch"
+                    : "largest on " + PredictSummary.amount(capacity) + ": seed " + batch.seed()
+                            + (fractional == null ? "" : String.format(Locale.ROOT, " (%.3f)", fractional.seed()))
+                            + ", complete " + batch.complete() + (fractional == null ? ""
+                                    : String.format(Locale.ROOT, " (%.3f)", fractional.complete())));
+        }
+        if (plan != null) {
+            summary.line("time", worth(find(terms, "training.days"), "days for " + NumberText.grouped(plan.steps())
+                    + " steps at " + NumberText.percent(plan.mfu()) + " MFU"));
+        }
+        if (!detailFollows) {
+            summary.line("detail", "--detail lists all " + terms.size() + " terms: both values, the ratio and why");
+        }
+        return summary.render();
+    }
+
+    private static DiffTerm find(List<DiffTerm> terms, String name) {
+        return terms.stream().filter(t -> t.term().equals(name)).findFirst().orElse(null);
+    }
+
+    /** {@code FLOPs: seed 9.27712936e13, complete 4.6216566e15 (49.82x)}, or that the two agree. */
+    private static String worth(DiffTerm term, String what) {
+        if (term == null) {
+            return what + ": the two agree";
+        }
+        return what + ": seed " + headline(term.seed(), term.unit()) + ", complete "
+                + headline(term.complete(), term.unit())
+                + (term.ratio() == null ? "" : String.format(Locale.ROOT, " (%.4gx)", term.ratio()));
+    }
+
+    /** Counts in the seed's notation, bytes in GB (the detail has them exact), days to 2 decimals. */
+    private static String headline(Number number, String unit) {
+        if (number == null) {
+            return "none";
+        }
+        if (unit.equals("bytes")) {
+            return Capacity.gigabytes(number.longValue());
+        }
+        if (number instanceof BigInteger big) {
+            return seed(big);
+        }
+        return NumberText.grouped(number.doubleValue(), 2);
+    }
+
+    /** Every term: the detail behind the summary. */
     static String table(Shape shape, List<DiffTerm> terms) {
         StringBuilder text = new StringBuilder();
         text.append("flopcast diff: where the seed's accounting and the complete one disagree\n");

@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code predict}: one accounting at one shape. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Parameters, memory (fixed + per-sequence), the largest batch that fits, FLOPs per step and"
-                + " training time, per component, under the seed's or the complete accounting.",
+        description = {"Whether a training run fits, its largest batch, memory, FLOPs per step and training time,"
+                + " under the seed's or the complete accounting: a summary first; --detail adds every component,"
+                + " kept tensor and rank.",
                 "Example: predict --preset gpt2-xl --accounting seed --batch 1024 --device a100-80gb --steps 400000"})
 final class PredictCommand implements Callable<Integer> {
 
@@ -40,6 +41,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     private FormatOption format;
 
+    @Mixin
+    private DetailOption detail;
+
     @Override
     public Integer call() {
         Accounting chosen = Accounting.byName(accounting);
@@ -59,19 +63,21 @@ final class PredictCommand implements Callable<Integer> {
         MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
                 prediction, target.capacity(), target.device(), target.plan());
+        PredictAnswer answer = PredictAnswer.of(prediction, fit, target.plan(), report);
         String text = switch (output) {
-            case TABLE -> PredictTable.render(prediction, fit, target.plan())
-                    + (report == null ? "" : report.table());
-            case JSON -> Json.write(json(prediction, fit, target, report));
-            case CSV -> PredictDocument.csv(json(prediction, fit, target, report));
+            case TABLE -> PredictSummary.render(answer, detail.detail) + (!detail.detail ? ""
+                    : "\n" + PredictTable.render(prediction, fit, target.plan(), dataParallel)
+                            + (report == null ? "" : report.table()));
+            case JSON -> Json.write(json(prediction, fit, target, report, answer));
+            case CSV -> PredictDocument.csv(json(prediction, fit, target, report, answer));
         };
         spec.commandLine().getOut().print(text);
         return 0;
     }
 
     private static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TargetOptions.Target target,
-            DataParallelReport report) {
-        ObjectNode json = PredictDocument.json(prediction, fit, target.plan());
+            DataParallelReport report, PredictAnswer answer) {
+        ObjectNode json = PredictDocument.json(prediction, fit, target.plan(), answer);
         if (report != null) {
             json.set("data_parallel", report.json());
         }

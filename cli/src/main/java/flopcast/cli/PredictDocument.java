@@ -35,8 +35,20 @@ final class PredictDocument {
     }
 
     static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan) {
+        return json(prediction, fit, plan, null);
+    }
+
+    /**
+     * The document with {@code answer} (which figure is the answer: {@link PredictAnswer#json()})
+     * right after {@code accounting}; null leaves it out.
+     */
+    static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan,
+            PredictAnswer answer) {
         ObjectNode root = Json.object();
         root.put("accounting", prediction.accounting().cliName());
+        if (answer != null) {
+            root.set("answer", answer.json());
+        }
         root.set("shape", Json.shape(prediction.shape()));
         root.set("settings", Json.settings(prediction.shape()));
         root.put("parameters", prediction.parameters());
@@ -80,7 +92,7 @@ final class PredictDocument {
             training.put("precision", plan.precision().cliName());
             training.put("peak_flops_per_second", plan.peakFlopsPerSecond());
             training.put("mfu", plan.mfu());
-            training.put("hfu", flops.hardware() == null ? null : PredictTable.hfu(flops, plan.mfu()));
+            training.put("hfu", flops.hfu(plan.mfu()));
             training.put("total_flops", time.totalFlops());
             training.put("seconds", time.seconds());
             training.put("days", time.days());

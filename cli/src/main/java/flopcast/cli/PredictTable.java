@@ -5,7 +5,9 @@ import static flopcast.cli.NumberText.groupedOrDash;
 import static flopcast.cli.NumberText.seed;
 
 import flopcast.analytic.Accounting;
+import flopcast.analytic.AdamWFlops;
 import flopcast.analytic.Component;
+import flopcast.analytic.DataParallel;
 import flopcast.analytic.DataType;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.FlopTotals;
@@ -23,15 +25,19 @@ import java.math.BigInteger;
 import java.util.Locale;
 
 /**
- * {@code predict}'s table: the component rows, then memory, largest batch, FLOPs and training
- * time, each in the seed's notation (9 significant digits) beside the exact integer.
+ * {@code predict --detail}'s tables, after the summary: the component rows, then memory, largest
+ * batch, FLOPs and training time, each in the seed's notation (9 significant digits) beside the
+ * exact integer, then the kept-tensor and workspace rows. With ranks every figure here is one
+ * rank's at B / N before sharding, so the largest batch and the time are left to the data-parallel
+ * section that follows. Checked by {@code PredictTableTest}.
  */
 final class PredictTable {
 
     private PredictTable() {
     }
 
-    static String render(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan) {
+    /** The detail; {@code ranks} is the data-parallel plan, or null on one device. */
+    static String render(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan, DataParallel ranks) {
         Shape shape = prediction.shape();
         boolean seedAccounting = prediction.accounting() == Accounting.SEED;
         StringBuilder text = new StringBuilder();
@@ -69,7 +75,10 @@ final class PredictTable {
                 .append(grouped(memory.activationsBytes())).append(", workspace ")
                 .append(memory.workspaceBytes() == null ? "not counted" : grouped(memory.workspaceBytes()))
                 .append(": total ").append(grouped(memory.totalBytes())).append(" bytes\n");
-        if (fit != null && !fit.fixedPartFits()) {
+        if (fit != null && ranks != null) {
+            text.append("largest batch      per rank: in the data-parallel section below (the model state is sharded"
+                    + " there)\n");
+        } else if (fit != null && !fit.fixedPartFits()) {
             text.append("largest batch      on ").append(fit.capacity().describe()).append(": 0, does not fit: ")
                     .append(fit.shortfall()).append('\n');
         } else if (fit != null) {
@@ -85,7 +94,7 @@ final class PredictTable {
         }
         text.append(flops(prediction, seedAccounting));
         if (plan != null) {
-            text.append(training(prediction.flops(), plan));
+            text.append(training(prediction.flops(), plan, ranks != null));
         }
         if (!seedAccounting) {
             text.append('\n').append(tensors(shape));
@@ -156,14 +165,13 @@ final class PredictTable {
                     .append(recomputeWhat(prediction.shape())).append(")\n");
             text.append("hardware FLOPs     ").append(seed(flops.hardware())).append(" (")
                     .append(grouped(flops.hardware())).append("; model + recompute, what HFU divides by: HFU = ")
-                    .append(String.format(Locale.ROOT, "%.4f", new java.math.BigDecimal(flops.hardware())
-                            .divide(new java.math.BigDecimal(flops.step()), java.math.MathContext.DECIMAL64)))
+                    .append(String.format(Locale.ROOT, "%.4f", flops.hardwarePerModelFlop()))
                     .append(" x MFU)\n");
         }
         text.append("elementwise FLOPs  ").append(flops.elementwise() == null ? "not counted by the seed"
                 : grouped(flops.elementwise())).append('\n');
         text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
-                : grouped(flops.optimizer()) + " (14 per parameter + 8)").append('\n');
+                : grouped(flops.optimizer()) + " (" + AdamWFlops.formula() + ")").append('\n');
         return text.toString();
     }
 
@@ -173,24 +181,19 @@ final class PredictTable {
         return flash.isEmpty() ? mode : mode.isEmpty() ? flash : flash + " and " + mode;
     }
 
-    private static String training(FlopTotals flops, TrainingPlan plan) {
+    private static String training(FlopTotals flops, TrainingPlan plan, boolean ranks) {
         TrainingTime time = plan.timeFor(flops.step());
         String peakSource = plan.device() == null ? "given peak" : plan.device().cliName();
-        String text = "training           " + grouped(plan.steps()) + " steps x " + seed(flops.step()) + " = "
+        String text = (ranks ? "compute alone      " : "training           ") + grouped(plan.steps()) + " steps x " + seed(flops.step()) + " = "
                 + seed(time.totalFlops()) + " FLOPs / (" + NumberText.percent(plan.mfu()) + " of "
                 + NumberText.plain(plan.peakFlopsPerSecond() / 1e12) + " TFLOP/s, " + plan.precision().cliName() + ", " + peakSource
-                + ") = " + grouped(time.seconds(), 2) + " s = " + grouped(time.days(), 2) + " days\n";
+                + ") = " + grouped(time.seconds(), 2) + " s = " + grouped(time.days(), 2) + " days"
+                + (ranks ? " without communication: the time is the step with comms below\n" : "\n");
         if (flops.recompute() != null && flops.recompute().signum() > 0) {
-            text += "HFU                " + NumberText.percent(hfu(flops, plan.mfu())) + " at that MFU: the hardware"
+            text += "HFU                " + NumberText.percent(flops.hfu(plan.mfu())) + " at that MFU: the hardware"
                     + " also runs the recomputed matmuls (HFU = MFU x hardware / model FLOPs)\n";
         }
         return text;
-    }
-
-    /** The hardware FLOPs utilization a run at {@code mfu} has: mfu x hardware / model FLOPs. */
-    static double hfu(FlopTotals flops, double mfu) {
-        return mfu * new java.math.BigDecimal(flops.hardware()).divide(new java.math.BigDecimal(flops.step()),
-                java.math.MathContext.DECIMAL64).doubleValue();
     }
 
     private static String tensors(Shape shape) {

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
                 + " --precision-policy; on the chosen backend and threads) on"
                 + " sequences whose next token only the context predicts, counting every FLOP it executes and"
                 + " every kept float its backward pass reads, and measuring the live bytes its buffers hold;"
-                + " prints them beside the complete accounting's prediction.",
+                + " prints whether they equal the complete accounting's prediction first; --detail adds each"
+                + " count beside it.",
                 "Example: train --vocab 4096 --context 128 --layers 2 --d-model 256 --heads 4 --d-ff 1024 --batch 4"})
 final class TrainCommand implements Callable<Integer> {
     static final List<CsvColumn> CSV_SCHEMA = List.of(
@@ -38,6 +39,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     private FormatOption format;
+
+    @Mixin
+    private DetailOption detail;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10",
             description = "Training steps to execute (default: ${DEFAULT-VALUE}).")
@@ -83,7 +87,8 @@ final class TrainCommand implements Callable<Integer> {
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));
         }
         String text = switch (output) {
-            case TABLE -> TrainReport.table(report, seed, matmuls);
+            case TABLE -> TrainReport.summary(report, seed, matmuls, detail.detail)
+                    + (detail.detail ? "\n" + TrainReport.table(report, seed, matmuls) : "");
             case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
             case CSV -> {
                 ObjectNode json = TrainReport.json(report, seed, matmuls);

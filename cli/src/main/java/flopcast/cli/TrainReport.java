@@ -4,12 +4,15 @@ import static flopcast.cli.NumberText.grouped;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.WorkingCopies;
 import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.run.TrainRun;
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
-/** {@code train}'s table and JSON (keys as DESIGN.md names them). */
+/** {@code train}'s summary, its detail table and its JSON (keys as DESIGN.md names them). */
 final class TrainReport {
 
     private TrainReport() {
@@ -31,7 +34,7 @@ final class TrainReport {
         root.put("counted_equals_predicted", report.countsEqual());
         ObjectNode heap = root.putObject("heap_bytes");
         heap.put("predicted", report.predictedHeapBytes());
-        heap.put("working_copies", Math.multiplyExact(report.predicted().workingCopyFloats(), 4L));
+        heap.put("working_copies", WorkingCopies.floatBytes(report.predicted().workingCopyFloats()));
         heap.put("measured_live", report.measuredLiveBytes());
         heap.put("ratio", report.heapRatio());
         root.put("allocated_bytes_per_step", report.allocatedBytesPerStep());
@@ -53,30 +56,86 @@ final class TrainReport {
         return node;
     }
 
-    static String table(TrainRun.Report report, long seed, MatmulBackend backend) {
-        StringBuilder text = new StringBuilder();
-        text.append("flopcast train: ").append(report.steps()).append(" steps of the complete model, ")
-                .append(precision(report)).append(", matmuls on ")
-                .append(backend.name()).append(", ").append(backend.threads()).append(backend.threads() == 1
-                        ? " thread" : " threads").append(", seed ").append(seed).append('\n');
-        text.append("shape: ").append(report.shape().describe()).append("\n\n");
+    /** One count of a step, counted and predicted. */
+    private record Count(String name, BigInteger counted, BigInteger predicted) {
+        boolean equal() {
+            return counted.equals(predicted);
+        }
+    }
+
+    /** The counts the table and the summary compare, in table order; rows that are zero on both sides left out. */
+    private static List<Count> counts(TrainRun.Report report) {
         TrainRun.Counts c = report.counted();
         TrainRun.Counts p = report.predicted();
-        TextTable table = new TextTable("per step", ">counted", ">predicted", "");
-        row(table, "forward matmul FLOPs", c.forwardMatmulFlops(), p.forwardMatmulFlops());
-        row(table, "backward matmul FLOPs", c.backwardMatmulFlops(), p.backwardMatmulFlops());
+        List<Count> counts = new ArrayList<>();
+        counts.add(new Count("forward matmul FLOPs", c.forwardMatmulFlops(), p.forwardMatmulFlops()));
+        counts.add(new Count("backward matmul FLOPs", c.backwardMatmulFlops(), p.backwardMatmulFlops()));
         if (p.recomputeMatmulFlops().signum() > 0 || c.recomputeMatmulFlops().signum() > 0) {
-            row(table, "recompute matmul FLOPs", c.recomputeMatmulFlops(), p.recomputeMatmulFlops());
-            row(table, "hardware FLOPs (HFU)", c.hardwareFlops(), p.hardwareFlops());
+            counts.add(new Count("recompute matmul FLOPs", c.recomputeMatmulFlops(), p.recomputeMatmulFlops()));
+            counts.add(new Count("hardware FLOPs (HFU)", c.hardwareFlops(), p.hardwareFlops()));
         }
-        row(table, "elementwise FLOPs", c.elementwiseFlops(), p.elementwiseFlops());
-        row(table, "AdamW FLOPs", c.optimizerFlops(), p.optimizerFlops());
-        row(table, "parameters", BigInteger.valueOf(c.parameters()), BigInteger.valueOf(p.parameters()));
-        row(table, "kept activation floats", BigInteger.valueOf(c.activationFloats()),
-                BigInteger.valueOf(p.activationFloats()));
+        counts.add(new Count("elementwise FLOPs", c.elementwiseFlops(), p.elementwiseFlops()));
+        counts.add(new Count("AdamW FLOPs", c.optimizerFlops(), p.optimizerFlops()));
+        counts.add(new Count("parameters", BigInteger.valueOf(c.parameters()), BigInteger.valueOf(p.parameters())));
+        counts.add(new Count("kept activation floats", BigInteger.valueOf(c.activationFloats()),
+                BigInteger.valueOf(p.activationFloats())));
         if (p.workingCopyFloats() > 0 || c.workingCopyFloats() > 0) {
-            row(table, "float32 working copies", BigInteger.valueOf(c.workingCopyFloats()),
-                    BigInteger.valueOf(p.workingCopyFloats()));
+            counts.add(new Count("float32 working copies", BigInteger.valueOf(c.workingCopyFloats()),
+                    BigInteger.valueOf(p.workingCopyFloats())));
+        }
+        return counts;
+    }
+
+    private static String title(TrainRun.Report report, long seed, MatmulBackend backend) {
+        return "flopcast train: " + report.steps() + " steps of the complete model, " + precision(report)
+                + ", matmuls on " + backend.name() + ", " + backend.threads()
+                + (backend.threads() == 1 ? " thread" : " threads") + ", seed " + seed;
+    }
+
+    /**
+     * The answer first: whether every count the run executed equals the prediction, and how the
+     * live heap compares with the predicted bytes, then the step's time and the loss; {@code
+     * detailFollows} drops the line that points to {@code --detail}. Checked by {@code TrainCommandTest}.
+     */
+    static String summary(TrainRun.Report report, long seed, MatmulBackend backend, boolean detailFollows) {
+        Summary summary = new Summary(title(report, seed, backend));
+        summary.line("shape", report.shape().describe());
+        List<Count> counts = counts(report);
+        List<String> different = new ArrayList<>();
+        for (Count count : counts) {
+            if (!count.equal()) {
+                different.add(count.name() + " counted " + grouped(count.counted()) + ", predicted "
+                        + grouped(count.predicted()));
+            }
+        }
+        summary.line("counts", different.isEmpty()
+                ? "counted = predicted: all " + counts.size() + " counts of a step equal (FLOPs, parameters, kept floats)"
+                : "DIFFERENT in " + different.size() + " of " + counts.size() + ": " + String.join("; ", different));
+        summary.line("heap", String.format(Locale.ROOT, "ratio %.4f: %s bytes live vs %s predicted",
+                report.heapRatio(), grouped(report.measuredLiveBytes()), grouped(report.predictedHeapBytes())));
+        summary.line("step", String.format(Locale.ROOT, "%.4f s (median%s); loss %.4f first, %.4f last (ln V = %.4f)",
+                report.secondsPerStep(), which(report), report.firstLoss(), report.lastLoss(),
+                Math.log(report.shape().vocabSize())));
+        if (!detailFollows) {
+            summary.line("detail", "--detail adds every count beside its prediction and the bytes allocated a step");
+        }
+        return summary.render();
+    }
+
+    private static String which(TrainRun.Report report) {
+        return report.steps() > 1 ? " of steps 2.." + report.steps() : " of the only step";
+    }
+
+    /** Every count beside its prediction, the heap and the allocation: the detail behind the summary. */
+    static String table(TrainRun.Report report, long seed, MatmulBackend backend) {
+        StringBuilder text = new StringBuilder();
+        text.append(title(report, seed, backend)).append('\n');
+        text.append("shape: ").append(report.shape().describe()).append("\n\n");
+        TrainRun.Counts p = report.predicted();
+        TextTable table = new TextTable("per step", ">counted", ">predicted", "");
+        for (Count count : counts(report)) {
+            table.row(count.name(), grouped(count.counted()), grouped(count.predicted()),
+                    count.equal() ? "equal" : "DIFFERENT");
         }
         text.append(table.render()).append('\n');
         text.append(String.format(Locale.ROOT, "heap               %s bytes live (GC.class_histogram, float[], int[]"
@@ -85,10 +144,10 @@ final class TrainReport {
         if (p.workingCopyFloats() > 0) {
             text.append(String.format(Locale.ROOT, "                   (predicted: %s bytes a device holds, plus %s of"
                     + " float32 working copies the CPU model widens bfloat16 into)%n",
-                    grouped(report.predictedHeapBytes() - 4 * p.workingCopyFloats()),
-                    grouped(4 * p.workingCopyFloats())));
+                    grouped(report.predictedHeapBytes() - WorkingCopies.floatBytes(p.workingCopyFloats())),
+                    grouped(WorkingCopies.floatBytes(p.workingCopyFloats()))));
         }
-        String which = report.steps() > 1 ? " of steps 2.." + report.steps() : " of the only step";
+        String which = which(report);
         text.append(String.format(Locale.ROOT,
                 "allocated per step %s bytes, every thread (%.4f%% of predicted; median%s)%n",
                 grouped(report.allocatedBytesPerStep()),
@@ -104,9 +163,5 @@ final class TrainReport {
         PrecisionPolicy policy = report.shape().policy();
         return policy == PrecisionPolicy.FP32 ? "float32"
                 : policy.cliName() + " (bfloat16 storage, float32 arithmetic)";
-    }
-
-    private static void row(TextTable table, String name, BigInteger counted, BigInteger predicted) {
-        table.row(name, grouped(counted), grouped(predicted), counted.equals(predicted) ? "equal" : "DIFFERENT");
     }
 }

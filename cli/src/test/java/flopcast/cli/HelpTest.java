@@ -31,6 +31,14 @@ class HelpTest {
         assertTrue(run.out().contains("--format"), run.out());
     }
 
+    /** The commands that lead with a summary offer the tables behind it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"predict", "diff", "train"})
+    void summaryCommandsOfferDetail(String command) {
+        CliRun run = CliRun.of(command, "--help");
+        assertTrue(run.out().contains("--detail"), run.out());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--help", "-h"})
     void topLevelHelpListsEveryCommand(String flag) {

@@ -106,7 +106,8 @@ class HfConfigTest {
     @Test
     void theContextIsATrainingChoiceTheBatchToo() {
         Shape shape = Preset.LLAMA3_8B.shape(1);
-        CliRun run = CliRun.of("predict", "--hf-config", LLAMA3_8B.toString(), "--context", "2048", "--batch", "3");
+        CliRun run = CliRun.of("predict", "--hf-config", LLAMA3_8B.toString(), "--context", "2048", "--batch", "3",
+                "--detail");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("T=2048"), run.out());
         assertTrue(run.out().contains("B=3 h_kv=8"), run.out());

@@ -19,8 +19,11 @@ class PredictCommandTest {
     void jsonKeysAreDesignMdsInItsOrder() throws Exception {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
-        assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "max_batch",
-                "training", "components", "tensors", "pytorch_saved"), keys(json));
+        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
+                "max_batch", "training", "components", "tensors", "pytorch_saved"), keys(json));
+        assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
+                "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "training_seconds",
+                "training_days", "training_from", "no_training_reason", "note"), keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "precision_policy", "attention", "recompute"),
                 keys(json.get("settings")));
@@ -81,7 +84,8 @@ class PredictCommandTest {
     /** A capacity below the model state alone is an answer (batch 0, how many bytes are missing), not an error. */
     @Test
     void aModelStateLargerThanTheCapacityIsAnAnswer() throws Exception {
-        CliRun seed = CliRun.of("predict", "--preset", "gpt2-xl", "--accounting", "seed", "--memory-gb", "10");
+        CliRun seed = CliRun.of("predict", "--preset", "gpt2-xl", "--accounting", "seed", "--memory-gb", "10",
+                "--detail");
         assertEquals(0, seed.exitCode(), seed.err());
         assertTrue(seed.out().contains("largest batch      on 10 GB (10,000,000,000 bytes): 0, does not fit: the model"
                 + " state (parameters, gradients, AdamW m and v) alone needs 32,746,342,400 bytes (32.746 GB, 30.497"
@@ -96,15 +100,22 @@ class PredictCommandTest {
         assertEquals(fixed - 80_000_000_000L, -fit.get("spare_bytes").asLong());
         CliRun text = CliRun.of("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device",
                 "h100-sxm");
-        assertTrue(text.out().contains("the model state (parameters, gradients, master weights, AdamW m and v)"
-                + " with the per-head scratch alone needs"), text.out());
+        assertTrue(text.out().contains("\nfits      no, at any batch: the model state"), text.out());
+        CliRun detail = CliRun.of("predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--device",
+                "h100-sxm", "--detail");
+        assertTrue(detail.out().contains("the model state (parameters, gradients, master weights, AdamW m and v)"
+                + " with the per-head scratch alone needs"), detail.out());
     }
 
     @Test
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--format", "json");
-        assertEquals(List.of("accounting", "shape", "settings", "parameters", "memory_bytes", "flops", "components",
-                "tensors", "pytorch_saved"), keys(json));
+        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
+                "components", "tensors", "pytorch_saved"), keys(json));
+        assertTrue(json.at("/answer/fits").isNull(), "no capacity: fit not checked");
+        assertTrue(json.at("/answer/max_batch_from").isNull());
+        assertEquals("no --steps (give --steps N with --device or --peak-tflops)",
+                json.at("/answer/no_training_reason").asText());
         JsonNode flash = json("predict", "--preset", "gpt2-small", "--attention", "flash", "--format", "json");
         assertTrue(flash.get("pytorch_saved") == null, "no pytorch profile for flash attention");
     }
@@ -174,9 +185,10 @@ class PredictCommandTest {
         assertEquals(19.5e12, json.at("/training/peak_flops_per_second").asDouble(), 0.0);
     }
 
+    /** Every number the seed prints, in its notation, is in the detail (the summary gives no time: 1024 does not fit). */
     @Test
     void seedTableShowsTheNumbersAsTheSeedPrintsThem() {
-        CliRun run = CliRun.of(SEED_SCENARIO);
+        CliRun run = CliRun.of(CliRun.concat(SEED_SCENARIO, "--detail"));
         assertEquals(0, run.exitCode(), run.err());
         for (String printed : List.of("3,985,261,568 x B + 8,186,585,600 floats",
                 "3.27463424e10 + 1.59410463e10 x B bytes", ": 2 (2.964 before rounding down)",
@@ -189,7 +201,7 @@ class PredictCommandTest {
     @Test
     void completeTableShowsParametersForwardFlopsAndDays() {
         CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
-                "--steps", "400000");
+                "--steps", "400000", "--detail");
         assertEquals(0, run.exitCode(), run.err());
         for (String printed : List.of("parameters         2,127,057,600", "4.51333652e12 x B", "6,583.56 days",
                 "attention.probabilities", "grad.residual")) {
@@ -207,6 +219,9 @@ class PredictCommandTest {
         assertTrue(rows.contains("seed,memory_bytes.fixed,32746342400"));
         assertTrue(rows.contains("seed,components.qkv_projection.parameters,7680000"));
         assertTrue(rows.contains("seed,flops.elementwise,"));
+        assertTrue(rows.contains("seed,answer.fits,false"), run.out());
+        assertTrue(rows.contains("seed,answer.max_batch_from,max_batch"), run.out());
+        assertTrue(rows.contains("seed,answer.training_days,"), run.out());
     }
 
     @Test
@@ -214,7 +229,7 @@ class PredictCommandTest {
         // complete gpt2-xl: fixed 34,038,950,912 bytes, one sequence 12,894,027,776
         JsonNode json = json("predict", "--preset", "gpt2-xl", "--memory-gb", "40", "--format", "json");
         assertEquals(0, json.at("/max_batch/batch_size").asLong());
-        CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--memory-gb", "40");
+        CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--memory-gb", "40", "--detail");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("one sequence needs 12,894,027,776 bytes, 6,932,978,688 more than the"
                 + " 5,961,049,088 left"), run.out());
@@ -232,10 +247,10 @@ class PredictCommandTest {
     @Test
     void outputDoesNotDependOnTheDefaultLocale() {
         Locale before = Locale.getDefault();
-        String root = CliRun.of(SEED_SCENARIO).out();
+        String root = CliRun.of(CliRun.concat(SEED_SCENARIO, "--detail")).out();
         try {
             Locale.setDefault(Locale.GERMANY);
-            assertEquals(root, CliRun.of(SEED_SCENARIO).out());
+            assertEquals(root, CliRun.of(CliRun.concat(SEED_SCENARIO, "--detail")).out());
             assertEquals(CliRun.of(withFormat(SEED_SCENARIO, "csv")).out(), csvUnder(Locale.ROOT));
         } finally {
             Locale.setDefault(before);

@@ -75,11 +75,25 @@ class TrainCommandTest {
     }
 
     @Test
-    void tableSaysEqualOnEveryRow() {
+    void summarySaysCountedEqualsPredictedAndTheHeapRatio() throws Exception {
         CliRun run = CliRun.of(TINY);
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> lines = List.of(run.out().split("\n"));
+        assertTrue(lines.size() <= Summary.MAX_LINES && lines.stream().allMatch(l -> l.length() <= Summary.WIDTH),
+                run.out());
+        assertEquals("counts    counted = predicted: all 6 counts of a step equal (FLOPs, parameters, kept floats)",
+                lines.get(2));
+        assertTrue(lines.get(3).startsWith("heap      ratio "), run.out());
+        assertTrue(!run.out().contains("  equal\n"), "the per-count table is the detail's");
+    }
+
+    @Test
+    void detailSaysEqualOnEveryRow() {
+        CliRun run = CliRun.of(CliRun.concat(TINY, "--detail"));
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(6, run.out().split("  equal\n", -1).length - 1, run.out());
         assertTrue(run.out().contains("heap "), run.out());
+        assertTrue(run.out().contains("allocated per step "), run.out());
     }
 
     @Test

@@ -1,0 +1,129 @@
+package flopcast.cli;
+
+import static flopcast.cli.NumberText.grouped;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.DataParallel;
+import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.TrainingPlan;
+
+/**
+ * The one answer {@code predict} gives: whether the asked batch fits one device (one rank where
+ * there are ranks), the largest batch there, and the training time only where the run fits. The
+ * summary and the JSON {@code answer} object both read it, so they cannot disagree; where there are
+ * ranks the answer is the data-parallel one (the sharded state per rank, the step with its
+ * communication), never the unsharded single-device figures beside it.
+ *
+ * @param prediction      the accounting at the batch one device runs (B / N with ranks)
+ * @param ranks           the data-parallel report, or null on one device
+ * @param polynomial      one device's memory in its own batch (one rank's with ranks)
+ * @param fit             the largest batch on that device, or null where no capacity was given
+ * @param plan            the training plan, or null without {@code --steps}
+ * @param seconds         the training time, or null where none is given (then {@code noTimeReason} says why)
+ * @param days            the same in days, or null
+ * @param noTimeReason    why no time is given, or null where one is
+ */
+record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPolynomial polynomial,
+        MemoryPolynomial.BatchFit fit, TrainingPlan plan, Double seconds, Double days, String noTimeReason) {
+
+    /** The JSON paths the answer points to. */
+    static final String MAX_BATCH = "max_batch";
+    static final String MAX_BATCH_PER_RANK = "data_parallel.max_batch_per_rank";
+    static final String TRAINING = "training";
+    static final String DATA_PARALLEL_TRAINING = "data_parallel.training";
+
+    /**
+     * @param deviceFit the largest batch on one device holding the whole model state, or null
+     * @param ranks     the data-parallel report, or null
+     */
+    static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit, TrainingPlan plan,
+            DataParallelReport ranks) {
+        MemoryPolynomial polynomial = ranks == null ? prediction.memory().polynomial() : ranks.perRankPolynomial();
+        MemoryPolynomial.BatchFit fit = ranks == null ? deviceFit : ranks.fit();
+        long batch = prediction.shape().batchSize();
+        String reason = null;
+        Double seconds = null;
+        Double days = null;
+        DataParallel.StepTime step = ranks == null ? null : ranks.stepTime();
+        if (plan == null) {
+            reason = "no --steps (give --steps N with --device or --peak-tflops)";
+        } else if (fit != null && !fit.fits(batch)) {
+            reason = (ranks == null ? "batch " + batch : sequences(batch) + " per rank") + " does not fit "
+                    + PredictSummary.amount(fit.capacity()) + ", so there is no run to time";
+        } else if (ranks != null && step == null) {
+            reason = "the data-parallel step needs a catalog --device for its link bandwidth";
+        } else if (ranks != null) {
+            seconds = step.runSeconds(plan.steps());
+            days = step.runDays(plan.steps());
+        } else {
+            seconds = plan.timeFor(prediction.flops().step()).seconds();
+            days = plan.timeFor(prediction.flops().step()).days();
+        }
+        return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason);
+    }
+
+    /** N with ranks, else 1. */
+    int devices() {
+        return ranks == null ? 1 : ranks.plan().ranks();
+    }
+
+    /** The batch one device runs: B, or B / N with ranks. */
+    long batchPerDevice() {
+        return prediction.shape().batchSize();
+    }
+
+    long globalBatch() {
+        return ranks == null ? batchPerDevice() : ranks.globalBatch();
+    }
+
+    /** What one device holds at its batch (one rank's sharded state with ranks). */
+    long memoryBytesPerDevice() {
+        return polynomial.bytesAt(batchPerDevice());
+    }
+
+    /** True or false where a capacity was given, null where none was. */
+    Boolean fits() {
+        return fit == null ? null : fit.fits(batchPerDevice());
+    }
+
+    /** The largest global batch: N x the largest per rank; null without a capacity. */
+    Long maxGlobalBatch() {
+        return fit == null ? null : Math.multiplyExact(fit.batchSize(), (long) devices());
+    }
+
+    /** The JSON object that holds the authoritative largest batch, or null without a capacity. */
+    String maxBatchFrom() {
+        return fit == null ? null : ranks == null ? MAX_BATCH : MAX_BATCH_PER_RANK;
+    }
+
+    /** The JSON object that holds the authoritative training time, or null where none is given. */
+    String trainingFrom() {
+        return seconds == null ? null : ranks == null ? TRAINING : DATA_PARALLEL_TRAINING;
+    }
+
+    /** {@code 1 sequence}, {@code 8 sequences}. */
+    static String sequences(long count) {
+        return grouped(count) + (count == 1 ? " sequence" : " sequences");
+    }
+
+    ObjectNode json() {
+        ObjectNode node = Json.object();
+        node.put("devices", devices());
+        node.put("global_batch_size", globalBatch());
+        node.put("batch_size_per_device", batchPerDevice());
+        node.put("memory_bytes_per_device", memoryBytesPerDevice());
+        node.put("fits", fits());
+        node.put("max_batch_size_per_device", fit == null ? null : fit.batchSize());
+        node.put("max_global_batch_size", maxGlobalBatch());
+        node.put("max_batch_from", maxBatchFrom());
+        node.put("training_seconds", seconds);
+        node.put("training_days", days);
+        node.put("training_from", trainingFrom());
+        node.put("no_training_reason", noTimeReason);
+        node.put("note", ranks == null ? null : "with --data-parallel the answer is per rank: the top-level"
+                + " memory_bytes, max_batch and training are one device holding the whole model state at B / N"
+                + " without communication, not the answer");
+        return node;
+    }
+}

@@ -1,0 +1,160 @@
+package flopcast.cli;
+
+import static flopcast.cli.NumberText.grouped;
+import static flopcast.cli.NumberText.seed;
+import static flopcast.cli.PredictAnswer.sequences;
+
+import flopcast.analytic.Accounting;
+import flopcast.analytic.Capacity;
+import flopcast.analytic.DataParallel;
+import flopcast.analytic.Device;
+import flopcast.analytic.FlopTotals;
+import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.Prediction;
+import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
+import flopcast.analytic.TrainingPlan;
+import flopcast.analytic.TrainingTime;
+import java.math.BigInteger;
+import java.util.Locale;
+
+/**
+ * {@code predict}'s answer first: what was assumed, whether it fits and the largest batch, memory
+ * and FLOPs, and the training time where the run fits, in at most {@link Summary#MAX_LINES} lines
+ * of at most {@link Summary#WIDTH} columns. Every figure comes from {@link PredictAnswer}, which
+ * the JSON {@code answer} object reads too. Checked by {@code PredictSummaryTest}.
+ */
+final class PredictSummary {
+
+    private PredictSummary() {
+    }
+
+    /** The summary; {@code detailFollows} drops the line that points to {@code --detail}. */
+    static String render(PredictAnswer answer, boolean detailFollows) {
+        Prediction prediction = answer.prediction();
+        Shape shape = prediction.shape();
+        boolean seedAccounting = prediction.accounting() == Accounting.SEED;
+        DataParallelReport ranks = answer.ranks();
+        Summary summary = new Summary("flopcast predict: " + prediction.accounting().cliName() + " accounting ("
+                + (seedAccounting ? "the seed's tables as written" : "what measure executes and keeps") + ")");
+        summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
+        summary.line("assumed", "policy " + shape.policy().cliName() + ", " + shape.attention().cliName()
+                + " attention, recompute " + shape.recompute().cliName() + ", context " + shape.contextLength()
+                + (ranks == null ? ", batch " : ", global batch ") + answer.globalBatch());
+        if (ranks != null) {
+            DataParallel plan = ranks.plan();
+            summary.line("ranks", plan.ranks() + " data-parallel ranks, " + plan.sharding().cliName() + " sharding, "
+                    + sequences(answer.batchPerDevice()) + " each; memory and FLOPs are per rank");
+        }
+        summary.line("fits", fits(answer));
+        summary.line("memory", memory(answer));
+        summary.line("FLOPs", flops(answer));
+        summary.line("time", time(answer));
+        if (!detailFollows) {
+            summary.line("detail", "--detail adds components, memory, FLOPs"
+                    + (seedAccounting ? "" : ", kept tensors") + (ranks == null ? "" : ", each rank's state and traffic"));
+        }
+        return summary.render();
+    }
+
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied where they apply. */
+    private static String model(Shape shape) {
+        StringBuilder text = new StringBuilder();
+        for (ShapeKey key : ShapeKey.values()) {
+            if (key != ShapeKey.BATCH_SIZE) {
+                text.append(text.length() == 0 ? "" : " ").append(key.symbol()).append('=').append(key.of(shape));
+            }
+        }
+        if (shape.architecture().kvHeads() != shape.heads()) {
+            text.append(' ').append(ShapeKey.KV_HEADS_SYMBOL).append('=').append(shape.architecture().kvHeads());
+        }
+        if (shape.architecture().tiedEmbeddings()) {
+            text.append(' ').append(ShapeKey.TIED_WORD);
+        }
+        return text.toString();
+    }
+
+    private static String fits(PredictAnswer answer) {
+        MemoryPolynomial.BatchFit fit = answer.fit();
+        if (fit == null) {
+            return "not checked: give --device, --memory-gb or --memory-gib";
+        }
+        if (!fit.fixedPartFits()) {
+            return "no, at any batch: " + fit.shortfall();
+        }
+        boolean perRank = answer.ranks() != null;
+        String asked = perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice();
+        String most = grouped(fit.batchSize()) + String.format(Locale.ROOT, " (%.3f)", fit.fractional());
+        if (answer.fits()) {
+            return "yes, " + asked + " fits " + fit.capacity().describe() + ": at most " + most
+                    + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
+        }
+        return "no, " + asked + " needs " + Capacity.gigabytes(answer.memoryBytesPerDevice()) + "; "
+                + fit.capacity().describe() + " holds " + most;
+    }
+
+    /** {@code 80 GB}: a capacity as given, without its bytes. */
+    static String amount(Capacity capacity) {
+        return NumberText.plain(capacity.amount()) + " " + capacity.unit().symbol();
+    }
+
+    private static String memory(PredictAnswer answer) {
+        long bytes = answer.memoryBytesPerDevice();
+        MemoryPolynomial polynomial = answer.polynomial();
+        boolean perRank = answer.ranks() != null;
+        boolean workspace = answer.prediction().memory().workspaceBytes() != null;
+        return grouped(bytes) + " bytes (" + Capacity.humanBytes(bytes) + ") at "
+                + (perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice())
+                + "\n= " + seed(BigInteger.valueOf(polynomial.fixedBytes())) + " + "
+                + seed(BigInteger.valueOf(polynomial.perBatchElementBytes())) + " x B bytes"
+                + (perRank ? ", B sequences per rank" : "") + (workspace ? "" : " (the seed counts no workspace)");
+    }
+
+    private static String flops(PredictAnswer answer) {
+        FlopTotals flops = answer.prediction().flops();
+        DataParallelReport ranks = answer.ranks();
+        StringBuilder text = new StringBuilder();
+        text.append(seed(flops.step())).append(" a step").append(ranks == null ? "" : " per rank").append(" (")
+                .append(grouped(flops.step())).append("): forward + backward matmuls")
+                .append(ranks == null ? ", the model FLOPs" : "");
+        if (flops.recompute() != null && flops.recompute().signum() > 0) {
+            text.append("\n").append(seed(flops.hardware())).append(" with the recomputed matmuls (")
+                    .append(String.format(Locale.ROOT, "%.4f", flops.hardwarePerModelFlop())).append(" x)");
+            TrainingPlan plan = answer.plan();
+            if (plan != null) {
+                text.append(": HFU ").append(NumberText.percent(flops.hfu(plan.mfu()))).append(" at ")
+                        .append(NumberText.percent(plan.mfu())).append(" MFU");
+            }
+        }
+        return text.toString();
+    }
+
+    private static String time(PredictAnswer answer) {
+        if (answer.seconds() == null) {
+            return "none: " + answer.noTimeReason();
+        }
+        TrainingPlan plan = answer.plan();
+        String peak = NumberText.percent(plan.mfu()) + " MFU of " + NumberText.plain(plan.peakFlopsPerSecond() / 1e12)
+                + " TFLOP/s (" + plan.precision().cliName() + (plan.device() == null ? ", given peak"
+                : ", " + plan.device().cliName()) + ")";
+        String total = grouped(answer.days(), 2) + " days (" + grouped(answer.seconds(), 2) + " s)";
+        DataParallelReport ranks = answer.ranks();
+        if (ranks == null) {
+            TrainingTime time = plan.timeFor(answer.prediction().flops().step());
+            return total + " = " + grouped(plan.steps()) + " steps x " + seed(answer.prediction().flops().step())
+                    + " = " + seed(time.totalFlops()) + " FLOPs at " + peak;
+        }
+        DataParallel.StepTime step = ranks.stepTime();
+        int count = ranks.plan().ranks();
+        String link = Device.linkName(count) + " at " + NumberText.plain(ranks.device().linkBytesPerSecond(count) / 1e9)
+                + " GB/s";
+        return total + " = " + grouped(plan.steps()) + " data-parallel steps of "
+                + String.format(Locale.ROOT, "%.4f", step.stepSeconds()) + " s (the answer):"
+                + String.format(Locale.ROOT, "\n= %.4f s compute at %s\n+ ", step.computeSeconds(), peak)
+                + (ranks.plan().overlap()
+                        ? String.format(Locale.ROOT, "%.4f s of %.4f s communication over %s not under compute",
+                                step.exposedSeconds(), step.communicationSeconds(), link)
+                        : String.format(Locale.ROOT, "%.4f s communication over %s, not overlapped",
+                                step.exposedSeconds(), link));
+    }
+}
