@@ -43,6 +43,9 @@ public record TorchSavedTensor(Row row, Region region) implements TensorSpec {
     /** The profile's name in predict's JSON. */
     public static final String PROFILE = "pytorch";
 
+    /** The PyTorch release whose autograd the profile describes: another release may save otherwise. */
+    public static final String TORCH_VERSION = "1.13";
+
     /** Which part of the model a row belongs to, and so what drops it. */
     public enum Region {
         ONCE, LAYER, CORE, GQA

@@ -127,8 +127,9 @@ final class PredictDocument {
 
     /**
      * Keys added for the PyTorch probe, which reads them rather than restating them: {@code rank_peak}
-     * (one rank's peak, {@link RankPeak}; complete accounting only) and {@code training.step_seconds_at_peak}
-     * (the step at MFU 1, {@link TrainingPlan#stepSecondsAtPeak}).
+     * (one rank's peak, {@link RankPeak}; complete accounting only), {@code training.step_seconds_at_peak}
+     * (the step at MFU 1, {@link TrainingPlan#stepSecondsAtPeak}) and {@code pytorch_saved.torch_version}
+     * (the release whose autograd the profile describes).
      */
     static void probeKeys(ObjectNode root, Prediction prediction, DataParallel ranks, TrainingPlan plan) {
         if (prediction.accounting() == Accounting.COMPLETE) {
@@ -139,6 +140,9 @@ final class PredictDocument {
             node.put("state_bytes", peak.stateBytes());
             node.put("saved_bytes", peak.savedBytes());
             node.put("workspace_bytes", peak.workspaceBytes());
+            if (root.get("pytorch_saved") instanceof ObjectNode profile) {
+                profile.put("torch_version", TorchSavedTensor.TORCH_VERSION);
+            }
         }
         if (plan != null) {
             ((ObjectNode) root.get("training")).put("step_seconds_at_peak",
