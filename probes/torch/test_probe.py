@@ -1,6 +1,6 @@
 """The probe's checks, run by .ci/run: /usr/bin/python3 -m unittest discover -s probes/torch
 
-Each run asks cli/target/flopcast.jar for its prediction (mvn install builds it), trains one
+Each run asks the jar options.JAR names for its prediction (mvn install builds it), trains one
 timed step on the CPU, and must find every count equal: the bytes autograd saves against the
 pytorch profile, each rank's weights, gradients and AdamW state, and each collective's payload.
 """
@@ -12,6 +12,9 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+import options
+import probe as probe_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROBE = os.path.join(HERE, "probe.py")
@@ -77,8 +80,8 @@ class OneProcess(unittest.TestCase):
 
 def saved_prediction(*args):
     """A predict --format json file, as one made where Java is installed."""
-    jar = os.path.join(os.path.dirname(os.path.dirname(HERE)), "cli", "target", "flopcast.jar")
-    run = subprocess.run(["java", "-jar", jar, "predict", *args, "--format", "json"], capture_output=True, text=True)
+    run = subprocess.run(["java", "-jar", options.JAR, "predict", *args, "--format", "json"], capture_output=True,
+                         text=True)
     assert run.returncode == 0, run.stderr
     path = os.path.join(tempfile.mkdtemp(), "prediction.json")
     with open(path, "w") as file:
@@ -145,6 +148,40 @@ class BadInput(unittest.TestCase):
     def test_fsdp_needs_pytorch_2(self):
         env = dict(os.environ, WORLD_SIZE="2", RANK="0")
         self.refused("it needs PyTorch 2", *SMALL, "--sharding", "zero3", env=env)
+
+
+class Rows(unittest.TestCase):
+    """A row's MFU and validity read the prediction's step at the peak: MFU = it / the median step."""
+
+    PREDICTION = {"shape": {"vocab_size": 50, "context_length": 12, "num_layers": 3, "d_model": 24, "num_heads": 4,
+                            "d_ff": 40, "batch_size": 2}, "parameters": 18120,
+                  "flops": {"step": 2000, "elementwise": 30, "optimizer": 40},
+                  "rank_peak": {"bytes": 472396, "saved_by": "pytorch"},
+                  "training": {"device": "h100-sxm", "peak_flops_per_second": 1000.0, "step_seconds_at_peak": 2.0}}
+
+    def row(self, seconds, catalog="h100-sxm"):
+        result = {"seconds": seconds, "threads": 1, "peak_allocated_bytes": None}
+        return probe_module.row(self.PREDICTION, result, "torch-test", "torch-cuda", ("NVIDIA H100 80GB HBM3", catalog),
+                                {"host_cores": 2})
+
+    def test_mfu_is_the_step_at_the_peak_over_the_median(self):
+        row = self.row([4.0, 8.0, 5.0])
+        self.assertEqual(list(probe_module.COLUMNS), list(row))
+        self.assertEqual(("0.4", "true", "ok"), (row["mfu"], row["valid"], row["status"]))
+        self.assertEqual(("5.0", "400.0", "1000.0"), (row["score_seconds_per_op"], row["achieved_flops_per_second"],
+                                                      row["peak_flops_per_second_nominal"]))
+        self.assertEqual(472396, row["predicted_heap_bytes"])
+        self.assertEqual("NVIDIA H100 80GB HBM3", row["host_cpu"])
+
+    def test_a_step_faster_than_the_peak_allows_is_invalid(self):
+        row = self.row([1.0])
+        self.assertEqual(("2.0", "false", "mfu_out_of_range (2.0)"), (row["mfu"], row["valid"], row["status"]))
+        self.assertEqual(("1.0", "true"), (self.row([2.0])["mfu"], self.row([2.0])["valid"]))
+
+    def test_no_catalog_device_no_mfu(self):
+        row = self.row([1.0], catalog=None)
+        self.assertEqual(("", "", "true", "ok"), (row["mfu"], row["peak_flops_per_second_nominal"], row["valid"],
+                                                  row["status"]))
 
 
 class TwoRanks(unittest.TestCase):

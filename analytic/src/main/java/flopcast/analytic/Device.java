@@ -6,17 +6,22 @@ package flopcast.analytic;
  * with its source. Hardware numbers live here and nowhere else.
  * <p>Source: REFERENCES.md "Device peaks", which cites the NVIDIA datasheets. Memory is the
  * datasheet's decimal GB, as the seed's "80GB" (80e9 bytes). Link bandwidth per GPU, one direction:
- * NVIDIA interconnect. Pinned by {@code DeviceTest}.
+ * NVIDIA interconnect. The last column is the chip's part of the name CUDA reports, which the
+ * PyTorch probe matches its GPU by ({@link #cudaNamePattern()}). Pinned by {@code DeviceTest}.
  */
 public enum Device {
     A100_40GB("a100-40gb", "NVIDIA A100 SXM4 40GB", 19.5, 156, 312, 40, 1555, 300, 25,
-            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-40gb.json; NVIDIA DGX A100 user guide"),
+            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-40gb.json; NVIDIA DGX A100 user guide",
+            "A100-SXM4-40GB"),
     A100_80GB("a100-80gb", "NVIDIA A100 SXM4 80GB", 19.5, 156, 312, 80, 2039, 300, 25,
-            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-80gb.json; NVIDIA DGX A100 user guide"),
+            "NVIDIA A100 datasheet; cli99/llm-analysis gpu_configs/a100-sxm-80gb.json; NVIDIA DGX A100 user guide",
+            "A100-SXM4-80GB"),
     H100_SXM("h100-sxm", "NVIDIA H100 SXM5 80GB", 67, 494.5, 989, 80, 3350, 450, 50,
-            "NVIDIA H100 datasheet; stas00/ml-engineering compute/accelerator/README.md; NVIDIA DGX H100 user guide"),
+            "NVIDIA H100 datasheet; stas00/ml-engineering compute/accelerator/README.md; NVIDIA DGX H100 user guide",
+            "H100"),
     H200("h200", "NVIDIA H200 SXM 141GB", 67, 494.5, 989, 141, 4800, 450, 50,
-            "NVIDIA H200 datasheet (same compute and NVLink as H100); NVIDIA DGX H200 user guide");
+            "NVIDIA H200 datasheet (same compute and NVLink as H100); NVIDIA DGX H200 user guide",
+            "H200");
 
     /** GPUs that share one NVLink domain (one HGX or DGX node); more ranks than this cross the network. */
     public static final int GPUS_PER_NODE = 8;
@@ -31,10 +36,11 @@ public enum Device {
     private final double nvlinkGigabytesPerSecond;
     private final double networkGigabytesPerSecond;
     private final String source;
+    private final String cudaName;
 
     Device(String cliName, String description, double fp32Teraflops, double tf32Teraflops, double bf16Teraflops,
             double memoryGigabytes, double bandwidthGigabytesPerSecond, double nvlinkGigabytesPerSecond,
-            double networkGigabytesPerSecond, String source) {
+            double networkGigabytesPerSecond, String source, String cudaName) {
         this.cliName = cliName;
         this.description = description;
         this.fp32Teraflops = fp32Teraflops;
@@ -45,6 +51,7 @@ public enum Device {
         this.nvlinkGigabytesPerSecond = nvlinkGigabytesPerSecond;
         this.networkGigabytesPerSecond = networkGigabytesPerSecond;
         this.source = source;
+        this.cudaName = cudaName;
     }
 
     public String cliName() {
@@ -57,6 +64,20 @@ public enum Device {
 
     public String source() {
         return source;
+    }
+
+    /**
+     * A regular expression (Java's and Python's {@code re} alike) that the name CUDA reports for
+     * this device ({@code torch.cuda.get_device_name}, e.g. "NVIDIA H100 80GB HBM3") contains: the
+     * row's chip name, and no "PCIe", whose cards share the chip's name but not its peaks or links.
+     */
+    public String cudaNamePattern() {
+        return "^(?!.*PCIe).*" + cudaName;
+    }
+
+    /** True where {@code name}, as CUDA reports it, is this device: {@link #cudaNamePattern()} finds a match. */
+    public boolean isCudaName(String name) {
+        return java.util.regex.Pattern.compile(cudaNamePattern()).matcher(name).find();
     }
 
     /** Dense peak in FLOP/s at {@code precision}. */

@@ -43,6 +43,9 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
     /** The profile's name in predict's JSON. */
     public static final String PROFILE = "pytorch";
 
+    /** The PyTorch release whose autograd the profile describes: another release may save otherwise. */
+    public static final String TORCH_VERSION = "1.13";
+
     /** A row saved under every architecture. */
     public TorchSavedTensor(Row row, Region region) {
         this(row, region, false);

@@ -38,4 +38,16 @@ public record TrainingPlan(long steps, Device device, Precision precision, doubl
     public TrainingTime timeFor(BigInteger stepFlops) {
         return TrainingTime.of(steps, stepFlops, peakFlopsPerSecond, mfu);
     }
+
+    /**
+     * The fastest one step can run: its model FLOPs at the peak (MFU 1). A measured step of t
+     * seconds ran at MFU = this / t; one faster than this ran above the peak and is invalid.
+     * <pre>
+     *   step seconds at peak = step_flops / peak_flops_per_second
+     * </pre>
+     * Source: PaLM, Appendix B (MFU). Pinned by {@code TrainingPlanTest}.
+     */
+    public double stepSecondsAtPeak(BigInteger stepFlops) {
+        return TrainingTime.of(1, stepFlops, peakFlopsPerSecond, 1).seconds();
+    }
 }

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The catalog against REFERENCES.md's table. */
 class DeviceTest {
@@ -44,5 +48,23 @@ class DeviceTest {
         assertEquals(Device.H100_SXM, Device.byName("h100-sxm"));
         assertEquals("a100-40gb, a100-80gb, h100-sxm, h200", Device.names());
         assertThrows(InvalidInputException.class, () -> Device.byName("v100"));
+    }
+
+    /** Names as torch.cuda.get_device_name reports them; a PCIe card or another GPU matches no row. */
+    @ParameterizedTest
+    @CsvSource({
+            "NVIDIA A100-SXM4-40GB, a100-40gb",
+            "NVIDIA A100-SXM4-80GB, a100-80gb",
+            "NVIDIA H100 80GB HBM3, h100-sxm",
+            "NVIDIA H200, h200",
+            "NVIDIA A100 80GB PCIe, ",
+            "NVIDIA A100-PCIE-40GB, ",
+            "NVIDIA H100 PCIe, ",
+            "NVIDIA GeForce RTX 4090, ",
+            "Tesla V100-SXM2-16GB, "})
+    void cudaNamesMatchOneRowAtMost(String name, String expected) {
+        List<String> matched = Arrays.stream(Device.values())
+                .filter(device -> device.isCudaName(name)).map(Device::cliName).toList();
+        assertEquals(expected == null ? List.of() : List.of(expected), matched, name);
     }
 }

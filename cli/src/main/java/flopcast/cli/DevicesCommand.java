@@ -91,6 +91,7 @@ final class DevicesCommand implements Callable<Integer> {
             item.put("nvlink_bytes_per_second", device.nvlinkBytesPerSecond());
             item.put("network_bytes_per_second", device.networkBytesPerSecond());
             item.put("source", device.source());
+            item.put("cuda_name_pattern", device.cudaNamePattern());
         }
         return Json.write(root);
     }

@@ -81,6 +81,7 @@ final class PredictCommand implements Callable<Integer> {
         if (report != null) {
             json.set("data_parallel", report.json());
         }
+        PredictDocument.probeKeys(json, prediction, report == null ? null : report.plan(), target.plan());
         return json;
     }
 }

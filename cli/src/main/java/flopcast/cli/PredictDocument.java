@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;
 import flopcast.analytic.ComponentRow;
+import flopcast.analytic.DataParallel;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.MemoryBreakdown;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.RankPeak;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TensorSpec;
@@ -133,6 +135,31 @@ final class PredictDocument {
             }
         }
         return root;
+    }
+
+    /**
+     * Keys added for the PyTorch probe, which reads them rather than restating them: {@code rank_peak}
+     * (one rank's peak, {@link RankPeak}; complete accounting only), {@code training.step_seconds_at_peak}
+     * (the step at MFU 1, {@link TrainingPlan#stepSecondsAtPeak}) and {@code pytorch_saved.torch_version}
+     * (the release whose autograd the profile describes).
+     */
+    static void probeKeys(ObjectNode root, Prediction prediction, DataParallel ranks, TrainingPlan plan) {
+        if (prediction.accounting() == Accounting.COMPLETE) {
+            RankPeak peak = RankPeak.of(prediction, ranks == null ? DataParallel.SINGLE : ranks);
+            ObjectNode node = root.putObject("rank_peak");
+            node.put("bytes", peak.bytes());
+            node.put("saved_by", peak.savedBy());
+            node.put("state_bytes", peak.stateBytes());
+            node.put("saved_bytes", peak.savedBytes());
+            node.put("workspace_bytes", peak.workspaceBytes());
+            if (root.get("pytorch_saved") instanceof ObjectNode profile) {
+                profile.put("torch_version", TorchSavedTensor.TORCH_VERSION);
+            }
+        }
+        if (plan != null) {
+            ((ObjectNode) root.get("training")).put("step_seconds_at_peak",
+                    plan.stepSecondsAtPeak(prediction.flops().step()));
+        }
     }
 
     /** One tensor row where the settings hold {@code count} instances of it; none where they hold none. */

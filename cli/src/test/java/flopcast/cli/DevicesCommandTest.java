@@ -32,4 +32,12 @@ class DevicesCommandTest {
         assertTrue(run.out().contains("19.5"), run.out());
         assertTrue(run.out().contains("494.5"), run.out());
     }
+
+    /** The probe matches its GPU by this key: the row's chip name, and no PCIe card. */
+    @Test
+    void jsonCarriesEachRowsCudaNamePattern() throws Exception {
+        JsonNode h100 = PredictCommandTest.json("devices", "--format", "json").get("devices").get(2);
+        assertEquals("h100-sxm", h100.get("device").asText());
+        assertEquals("^(?!.*PCIe).*H100", h100.get("cuda_name_pattern").asText());
+    }
 }

@@ -20,11 +20,11 @@ class PredictCommandTest {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
-                "max_batch", "training", "components", "tensors", "pytorch_saved"), keys(json));
+                "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
                 "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "training_seconds",
                 "training_days", "training_from", "no_training_reason", "note"), keys(json.get("answer")));
-        assertEquals(List.of("profile", "bytes", "tensors"), keys(json.get("pytorch_saved")));
+        assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "precision_policy", "attention", "recompute"),
                 keys(json.get("settings")));
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
@@ -40,7 +40,7 @@ class PredictCommandTest {
         assertEquals(List.of("capacity_bytes", "capacity", "capacity_unit", "batch_size", "fractional", "spare_bytes"),
                 keys(json.get("max_batch")));
         assertEquals(List.of("steps", "device", "precision", "peak_flops_per_second", "mfu", "hfu", "total_flops",
-                "seconds", "days"), keys(json.get("training")));
+                "seconds", "days", "step_seconds_at_peak"), keys(json.get("training")));
         assertEquals(List.of("name", "count", "parameters", "activation_floats", "forward_flops",
                 "elementwise_flops"), keys(json.get("components").get(0)));
         assertEquals(List.of("name", "kind", "component", "dtype", "shape", "count", "elements", "bytes", "read_by"),
@@ -111,13 +111,42 @@ class PredictCommandTest {
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
         JsonNode json = json("predict", "--preset", "gpt2-small", "--format", "json");
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
-                "components", "tensors", "pytorch_saved"), keys(json));
+                "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertTrue(json.at("/answer/fits").isNull(), "no capacity: fit not checked");
         assertTrue(json.at("/answer/max_batch_from").isNull());
         assertEquals("no --steps (give --steps N with --device or --peak-tflops)",
                 json.at("/answer/no_training_reason").asText());
         JsonNode flash = json("predict", "--preset", "gpt2-small", "--attention", "flash", "--format", "json");
         assertTrue(flash.get("pytorch_saved") == null, "no pytorch profile for flash attention");
+    }
+
+    /**
+     * What the PyTorch probe reads, at its test shape (V=50 T=12 L=3 d=24 h=4 d_ff=40, h_kv = 2, B = 4
+     * on 2 zero1 ranks, RankPeakTest's worked example): rank 1's state 196,800 + 158,572 saved by the
+     * pytorch profile + 21,792 of workspace = 377,164; on an H100 at fp32 one rank's step of 2,412,288
+     * model FLOPs takes 2,412,288 / 67e12 seconds at the peak.
+     */
+    @Test
+    void theProbesKeysAreOneRanksPeakAndTheStepAtThePeak() throws Exception {
+        JsonNode json = json("predict", "--vocab", "50", "--context", "12", "--layers", "3", "--d-model", "24",
+                "--heads", "4", "--kv-heads", "2", "--d-ff", "40", "--batch", "4", "--data-parallel", "2", "--sharding",
+                "zero1", "--device", "h100-sxm", "--steps", "7", "--mfu", "0.3", "--format", "json");
+        JsonNode peak = json.get("rank_peak");
+        assertEquals(List.of("bytes", "saved_by", "state_bytes", "saved_bytes", "workspace_bytes"), keys(peak));
+        assertEquals(377_164, peak.get("bytes").asLong());
+        assertEquals("pytorch", peak.get("saved_by").asText());
+        assertEquals(json.at("/pytorch_saved/bytes").asLong(), peak.get("saved_bytes").asLong());
+        assertEquals(json.at("/memory_bytes/workspace").asLong(), peak.get("workspace_bytes").asLong());
+        assertEquals(json.at("/data_parallel/per_rank/1/state_bytes").asLong(), peak.get("state_bytes").asLong());
+        assertEquals("1.13", json.at("/pytorch_saved/torch_version").asText());
+        assertEquals(2_412_288, json.at("/flops/step").asLong());
+        assertEquals(2_412_288 / 67e12, json.at("/training/step_seconds_at_peak").asDouble(), 3.6e-8 * RELATIVE);
+        JsonNode flash = json("predict", "--vocab", "50", "--context", "12", "--layers", "3", "--d-model", "24",
+                "--heads", "4", "--d-ff", "40", "--batch", "2", "--attention", "flash", "--format", "json");
+        assertEquals("complete", flash.at("/rank_peak/saved_by").asText());
+        assertEquals(flash.at("/memory_bytes/total").asLong(), flash.at("/rank_peak/bytes").asLong());
+        JsonNode seed = json("predict", "--preset", "gpt2-small", "--accounting", "seed", "--format", "json");
+        assertTrue(seed.get("rank_peak") == null, "the seed counts no workspace: no rank peak");
     }
 
     @Test
