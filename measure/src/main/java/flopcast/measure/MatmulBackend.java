@@ -48,6 +48,12 @@ public interface MatmulBackend {
     /** The names {@code --backend} accepts. */
     String NAMES = "ejml, vector";
 
+    /**
+     * The most threads a backend starts: each is a platform thread that spins between parts, so
+     * more threads than processors only slow a step, and 2^31 of them cannot be started at all.
+     */
+    int MAX_THREADS = 1024;
+
     /** EJML on one thread: the reference. */
     static MatmulBackend ejml() {
         return Ejml.SINGLE;
@@ -61,6 +67,11 @@ public interface MatmulBackend {
     static MatmulBackend of(String name, int threads) {
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
+        }
+        if (threads > MAX_THREADS) {
+            throw new InvalidInputException("--threads " + threads + " is more threads than a backend starts"
+                    + " (allowed: 1 to " + MAX_THREADS + "; this JVM sees " + Runtime.getRuntime().availableProcessors()
+                    + " processors)");
         }
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "ejml" -> threads == 1 ? Ejml.SINGLE : new Ejml(threads);

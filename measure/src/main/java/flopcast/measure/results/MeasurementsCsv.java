@@ -5,6 +5,7 @@ import flopcast.measure.csv.CsvText;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -73,8 +74,13 @@ public final class MeasurementsCsv {
             if (e instanceof InvalidInputException invalid) {
                 throw invalid;
             }
-            throw new InvalidInputException(file + " is not valid CSV: " + e.getMessage().lines().findFirst()
-                    .orElse(""));
+            Throwable cause = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof CharacterCodingException) {
+                throw new InvalidInputException(file + " is not UTF-8 text (" + cause.getMessage()
+                        + "); allowed is a measurements.csv as mvn jmh:run writes it");
+            }
+            throw new InvalidInputException(file + " is not valid CSV: " + String.valueOf(cause.getMessage()).lines()
+                    .findFirst().orElse(""));
         }
     }
 }
