@@ -1,7 +1,9 @@
 package flopcast.analytic;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * N data-parallel ranks, each running the complete accounting's model on B / N sequences: what each
@@ -29,17 +31,28 @@ import java.util.List;
  * <p>Source: ZeRO, sections 5 and 7; PyTorch distributed,
  * ZeroRedundancyOptimizer and FSDP. Pinned by {@code DataParallelTest}.
  *
- * @param ranks    N, at least 1
+ * @param ranks    N, 1 to {@link #MAX_RANKS}
  * @param sharding what the ranks split
  * @param overlap  true where communication runs under compute
  */
 public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
 
     public static final DataParallel SINGLE = new DataParallel(1, Sharding.NONE, false);
+    /**
+     * The most ranks planned: every rank's state is worked out, so 2^31 ranks would not fit in memory;
+     * 2^20 is ten times the largest clusters trained on.
+     */
+    public static final int MAX_RANKS = 1 << 20;
+    /** The most layers whose tensors are listed one by one for the split (real models have a few hundred). */
+    public static final long MAX_LAYERS = 1 << 16;
 
     public DataParallel {
         if (ranks < 1) {
             throw new InvalidInputException("--data-parallel must be at least 1, got " + ranks);
+        }
+        if (ranks > MAX_RANKS) {
+            throw new InvalidInputException("--data-parallel " + ranks + " is more ranks than flopcast plans"
+                    + " (allowed: 1 to " + MAX_RANKS + ")");
         }
         java.util.Objects.requireNonNull(sharding, "sharding");
     }
@@ -63,6 +76,10 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
      * the root FSDP unit, unit l + 1 layer l.
      */
     public static List<Tensor> tensors(Shape shape) {
+        if (shape.layers() > MAX_LAYERS) {
+            throw new InvalidInputException("--layers " + shape.layers() + " is too many to split over data-parallel"
+                    + " ranks, which lists every layer's tensors (allowed: 1 to " + MAX_LAYERS + ")");
+        }
         List<Tensor> tensors = new ArrayList<>();
         for (ParameterTensor tensor : ParameterTensor.values()) {
             if (tensor.scope() == Scope.PER_LAYER) {
@@ -369,14 +386,16 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         List<Tensor> sorted = new ArrayList<>(tensors);
         sorted.sort((a, b) -> Long.compare(b.elements(), a.elements()));
         long[] sizes = new long[ranks];
+        // the rank with the fewest elements, the lowest such rank on a tie: O(log N) a tensor, not O(N)
+        PriorityQueue<Integer> fewest = new PriorityQueue<>(ranks,
+                Comparator.<Integer>comparingLong(rank -> sizes[rank]).thenComparingInt(rank -> rank));
+        for (int rank = 0; rank < ranks; rank++) {
+            fewest.add(rank);
+        }
         for (Tensor tensor : sorted) {
-            int smallest = 0;
-            for (int rank = 1; rank < ranks; rank++) {
-                if (sizes[rank] < sizes[smallest]) {
-                    smallest = rank;
-                }
-            }
+            int smallest = fewest.poll();
             sizes[smallest] = Math.addExact(sizes[smallest], tensor.elements());
+            fewest.add(smallest);
         }
         return sizes;
     }

@@ -2,6 +2,7 @@ package flopcast.analytic;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.Locale;
 
 /**
  * Wall time of a training run at a given utilization.
@@ -10,7 +11,8 @@ import java.math.BigInteger;
  * </pre>
  * Convention: step FLOPs are model FLOPs (forward plus backward matmuls), as MFU is defined.
  * Source: the seed, "Computing the amount of time it takes to train a GPT-2 XL model"; PaLM
- * Appendix B for MFU. Pinned by {@code TrainingTimeTest}.
+ * Appendix B for MFU. A time past the largest double is refused, never printed as Infinity. Pinned by
+ * {@code TrainingTimeTest}.
  *
  * @param steps                 optimizer steps
  * @param totalFlops            steps * step FLOPs, exact
@@ -32,6 +34,11 @@ public record TrainingTime(long steps, BigInteger totalFlops, double peakFlopsPe
         requireMfu(mfu);
         BigInteger total = stepFlops.multiply(BigInteger.valueOf(steps));
         double seconds = new BigDecimal(total).doubleValue() / (peakFlopsPerSecond * mfu);
+        if (!Double.isFinite(seconds)) {
+            throw new InvalidInputException(String.format(Locale.ROOT, "%d steps of %s FLOPs at a peak of %s FLOP/s"
+                    + " and mfu %s take more seconds than a double holds; allowed are a peak times mfu and steps that"
+                    + " keep the time below %.3g seconds", steps, stepFlops, peakFlopsPerSecond, mfu, Double.MAX_VALUE));
+        }
         return new TrainingTime(steps, total, peakFlopsPerSecond, mfu, seconds, seconds / SECONDS_PER_DAY);
     }
 

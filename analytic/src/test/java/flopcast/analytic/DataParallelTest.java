@@ -177,4 +177,45 @@ class DataParallelTest {
                         .perRankBatch(8)).getMessage());
         assertEquals(4, new DataParallel(2, Sharding.NONE, false).perRankBatch(8));
     }
+
+    /**
+     * zero1's assignment equals the rule written plainly (largest tensor first, to the first rank
+     * with the fewest elements, found by scanning every rank), at rank counts below, at and above
+     * the number of tensors and at {@link DataParallel#MAX_RANKS}.
+     */
+    @ParameterizedTest(name = "{0} ranks")
+    @CsvSource({"1", "2", "3", "7", "64", "1000", "1048576"})
+    void zero1AssignsAsTheScanningRuleDoes(int ranks) {
+        Shape shape = Preset.GPT2_SMALL.shape(1);
+        List<DataParallel.Tensor> sorted = new java.util.ArrayList<>(DataParallel.tensors(shape));
+        sorted.sort((a, b) -> Long.compare(b.elements(), a.elements()));
+        long[] sizes = new long[ranks];
+        for (DataParallel.Tensor tensor : sorted) {
+            int smallest = 0;
+            for (int rank = 1; rank < ranks; rank++) {
+                if (sizes[rank] < sizes[smallest]) {
+                    smallest = rank;
+                }
+            }
+            sizes[smallest] += tensor.elements();
+        }
+        List<DataParallel.RankState> states = new DataParallel(ranks, Sharding.ZERO1, false).states(shape);
+        assertEquals(ranks, states.size());
+        for (int rank = 0; rank < ranks; rank++) {
+            assertEquals(sizes[rank], states.get(rank).optimizer(), "rank " + rank);
+        }
+    }
+
+    @Test
+    void ranksAndLayersPastWhatTheSplitListsAreRefused() {
+        assertEquals("--data-parallel 1048577 is more ranks than flopcast plans (allowed: 1 to 1048576)",
+                assertThrows(InvalidInputException.class,
+                        () -> new DataParallel(DataParallel.MAX_RANKS + 1, Sharding.ZERO1, false)).getMessage());
+        Shape deep = new Shape(12, 12, DataParallel.MAX_LAYERS + 1, 8, 2, 12, 8);
+        assertEquals("--layers 65537 is too many to split over data-parallel ranks, which lists every layer's tensors"
+                + " (allowed: 1 to 65536)", assertThrows(InvalidInputException.class,
+                        () -> new DataParallel(8, Sharding.NONE, false).states(deep)).getMessage());
+        assertEquals(9 * DataParallel.MAX_LAYERS + 3, DataParallel.tensors(new Shape(12, 12, DataParallel.MAX_LAYERS,
+                8, 2, 12, 8)).size());
+    }
 }

@@ -14,6 +14,13 @@ import flopcast.calibration.report.CalibrationMarkdown;
 import flopcast.calibration.report.CalibrationSchema;
 import flopcast.calibration.report.CalibrationTable;
 import flopcast.calibration.report.Charts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +90,7 @@ final class CalibrateCommand implements Callable<Integer> {
         CalibrationResult.TargetSpec target = new CalibrationResult.TargetSpec(preset,
                 Preset.byName(preset).shape(batch), Device.byName(device), Precision.byName(precision), steps);
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
+        requireWritable(directory);
         List<Map<String, String>> rows = MeasurementsCsv.read(results);
         CalibrationTable table;
         Map<String, String> charts;
@@ -93,12 +101,15 @@ final class CalibrateCommand implements Callable<Integer> {
         } else {
             CalibrationResult result = CalibrationResult.of(results, host, target);
             table = CalibrationTable.of(result);
-            charts = Charts.write(result, directory);
+            charts = writing(directory, () -> Charts.write(result, directory));
         }
         String csv = CalibrationCsv.text(table);
         String report = CalibrationMarkdown.render(table, charts);
-        WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
-        WholeFile.write(directory.resolve("report.md"), report);
+        writing(directory, () -> {
+            WholeFile.write(directory.resolve(CalibrationSchema.FILE_NAME), csv);
+            WholeFile.write(directory.resolve("report.md"), report);
+            return null;
+        });
         String text = switch (output) {
             case CSV -> csv;
             case JSON -> Json.write(CalibrationJson.tree(table).put("report", directory.resolve("report.md").toString()));
@@ -106,5 +117,43 @@ final class CalibrateCommand implements Callable<Integer> {
         };
         spec.commandLine().getOut().print(text);
         return 0;
+    }
+
+    /**
+     * {@code directory} exists (created where absent) and is a directory this process may write;
+     * otherwise one line naming it. A write that fails later anyway (a full disk) is one line too.
+     */
+    private void requireWritable(Path directory) {
+        String option = out != null ? "--out " + out : "--out (default: the directory of --results " + results + ")";
+        try {
+            Files.createDirectories(directory);
+        } catch (FileAlreadyExistsException e) {
+            throw new InvalidInputException(option + " is a file; allowed is a directory to write the calibration into");
+        } catch (IOException e) {
+            throw new InvalidInputException(option + " cannot be created: " + reason(e));
+        }
+        if (!Files.isWritable(directory)) {
+            throw new InvalidInputException(option + " is not writable; allowed is a directory this user may write");
+        }
+    }
+
+    /** Runs {@code write}; a file it cannot write into {@code directory} is one line. */
+    private static <T> T writing(Path directory, java.util.function.Supplier<T> write) {
+        try {
+            return write.get();
+        } catch (UncheckedIOException e) {
+            throw new InvalidInputException("cannot write into " + directory + ": " + reason(e.getCause()));
+        }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException missing) {
+            return "no such directory " + missing.getFile();
+        }
+        if (e instanceof AccessDeniedException denied) {
+            return "permission denied on " + denied.getFile();
+        }
+        return e instanceof FileSystemException fs && fs.getReason() != null ? fs.getFile() + ": " + fs.getReason()
+                : String.valueOf(e.getMessage());
     }
 }

@@ -1,8 +1,11 @@
 package flopcast.cli;
 
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
 import flopcast.measure.kernels.VectorModule;
 import java.io.PrintWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,6 +23,13 @@ import picocli.CommandLine.Spec;
             HostCommand.class, CalibrateCommand.class})
 public final class FlopcastCli implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
+    /** The longest run without a space an error line shows whole. */
+    static final int LONGEST_WORD = 256;
+    /** The longest error line shown whole (thousands of unmatched arguments are listed no further). */
+    static final int LONGEST_LINE = 2000;
+    /** A long run without a space, between the punctuation that opens and closes it (kept, as in {@code 'value':}). */
+    private static final Pattern LONG_WORD = Pattern.compile(
+            "(?<!\\S)(\\p{Punct}{0,3})(\\S{" + (LONGEST_WORD + 1) + ",}?)(\\p{Punct}{0,3})(?!\\S)");
 
     @Spec
     private CommandSpec spec;
@@ -47,6 +57,9 @@ public final class FlopcastCli implements Runnable {
         CommandLine commandLine = new CommandLine(new FlopcastCli());
         commandLine.setOut(out);
         commandLine.setErr(err);
+        NumberConverters.register(commandLine);
+        // "@FILE" would read arguments from a file: undocumented here, and a directory named so ended in a stack trace
+        commandLine.setExpandAtFiles(false);
         commandLine.setParameterExceptionHandler((ex, ignored) -> {
             err.println("flopcast: " + oneLine(parameterMessage(ex)));
             err.flush();
@@ -55,7 +68,7 @@ public final class FlopcastCli implements Runnable {
         commandLine.setExecutionExceptionHandler((ex, line, ignored) -> {
             if (ex instanceof InvalidInputException || ex instanceof ArithmeticException) {
                 err.println("flopcast: " + oneLine(ex instanceof ArithmeticException
-                        ? "the shape is too large: a count passes 2^63 - 1 (" + ex.getMessage() + ")"
+                        ? overflowMessage(ex.getMessage(), line.getParseResult())
                         : ex.getMessage()));
                 err.flush();
                 return EXIT_BAD_INPUT;
@@ -88,8 +101,40 @@ public final class FlopcastCli implements Runnable {
         return ex.getMessage();
     }
 
-    private static String oneLine(String message) {
-        return message == null ? "bad input" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    /**
+     * An exact count that overflowed: which limit it passed, and the options given (the values that
+     * made it), since the count itself is not known. {@code Math.toIntExact} says "integer
+     * overflow": an array length or index past 2^31 - 1; the other exact operations "long
+     * overflow".
+     */
+    static String overflowMessage(String reason, CommandLine.ParseResult given) {
+        boolean integer = "integer overflow".equals(reason);
+        StringBuilder options = new StringBuilder();
+        for (CommandLine.Model.OptionSpec option : given.matchedOptions()) {
+            if (!option.longestName().equals("--format")) {
+                options.append(' ').append(option.longestName());
+                option.originalStringValues().forEach(value -> options.append(' ').append(value));
+            }
+        }
+        return "the shape is too large: with" + (options.length() == 0 ? " the defaults" : options) + " a count passes "
+                + (integer ? "2^31 - 1" : "2^63 - 1") + " (" + reason + "); allowed are sizes whose every count fits in "
+                + (integer ? "a Java array's length" : "a 64-bit integer, the most flopcast counts exactly");
+    }
+
+    /**
+     * One line: line breaks joined with "; ", any run of more than {@value #LONGEST_WORD}
+     * characters without a space (a pasted value echoed back) cut to an {@link Excerpt}, and the
+     * line cut after {@value #LONGEST_LINE} characters.
+     */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "bad input";
+        }
+        String joined = message.strip().replaceAll("\\s*\\R\\s*", "; ");
+        String line = LONG_WORD.matcher(joined).replaceAll(word -> Matcher.quoteReplacement(
+                word.group(1) + Excerpt.of(word.group(2)) + word.group(3)));
+        return line.length() <= LONGEST_LINE ? line
+                : line.substring(0, LONGEST_LINE) + "... (" + line.length() + " characters)";
     }
 
     /** The version from the jar's manifest, or "development" when run from classes. */

@@ -1,18 +1,31 @@
 package flopcast.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flopcast.analytic.Architecture;
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -48,6 +61,26 @@ final class HfConfig {
     private static final Set<String> MUST_BE_FALSE = Set.of("attention_bias", "mlp_bias", "use_sliding_window");
     private static final Set<String> EXPERTS = Set.of("num_local_experts", "num_experts", "n_routed_experts");
 
+    /** The most bytes read: a model's config.json is a few kilobytes. */
+    static final int MAX_BYTES = 1 << 20;
+    /** The deepest nesting read: configs nest two or three levels. */
+    static final int MAX_DEPTH = 32;
+    /** The longest key or string read. */
+    static final int MAX_CHARS = 1 << 16;
+    /** The longest number read: a double written in full is 24 characters. */
+    static final int MAX_NUMBER_CHARS = 100;
+    /** Bytes of the file read to quote from where the reading stopped: UTF-8 takes up to 4 a character. */
+    private static final int EXCERPT_BYTES = 4 * Excerpt.SHOWN;
+    /**
+     * Jackson within those limits; a key given twice is refused (the later value would otherwise
+     * replace the first unseen).
+     */
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxDocumentLength(MAX_BYTES)
+                    .maxNestingDepth(MAX_DEPTH).maxStringLength(MAX_CHARS).maxNameLength(MAX_CHARS)
+                    .maxNumberLength(MAX_NUMBER_CHARS).build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
     private HfConfig() {
     }
 
@@ -68,33 +101,108 @@ final class HfConfig {
         Shape.requireKvHeads(kvHeads, mha.heads(), where + ": " + KV_HEADS, "num_attention_heads");
         boolean tied = root.has(TIED) && bool(root, TIED, where);
         if (root.has("head_dim") && positive(root, "head_dim", where) != mha.headDim()) {
-            throw new InvalidInputException(where + ": head_dim " + root.get("head_dim").asText()
+            throw new InvalidInputException(where + ": head_dim " + shown(root.get("head_dim"))
                     + " is not hidden_size / num_attention_heads = " + mha.headDim()
                     + "; flopcast models only d_k = d / h");
         }
         return mha.withArchitecture(new Architecture(kvHeads, tied));
     }
 
+    /**
+     * The JSON object in {@code path}, read within the limits above; a file that is missing, a
+     * directory, not UTF-8 JSON, not one object, or past a limit is one line naming the value.
+     */
     private static JsonNode parse(Path path) {
-        String text;
-        try {
-            text = Files.readString(path);
+        String file = "--hf-config " + path;
+        if (Files.isDirectory(path)) {
+            throw new InvalidInputException(file + " is a directory; give the config.json file in it");
+        }
+        try (InputStream in = Files.newInputStream(path); JsonParser parser = MAPPER.createParser(in)) {
+            JsonNode root;
+            try {
+                root = MAPPER.readTree(parser);
+            } catch (StreamConstraintsException e) {
+                throw new InvalidInputException(file + beyondLimit(e, parser, path));
+            }
+            if (root == null || root.isMissingNode()) {
+                throw new InvalidInputException(file + " is empty; allowed is a JSON object of config keys");
+            }
+            if (!root.isObject()) {
+                throw new InvalidInputException(file + " holds a JSON " + root.getNodeType().name().toLowerCase(
+                        Locale.ROOT) + ", " + Excerpt.of(root.toString()) + "; allowed is a JSON object of config keys");
+            }
+            if (parser.nextToken() != null) {
+                JsonLocation at = parser.currentTokenLocation();
+                throw new InvalidInputException(file + " holds more after its object, at line " + at.getLineNr()
+                        + ", column " + at.getColumnNr() + ": " + excerpt(path, at) + "; allowed is one JSON object");
+            }
+            return root;
         } catch (NoSuchFileException e) {
-            throw new InvalidInputException("--hf-config " + path + ": no such file");
-        } catch (IOException e) {
-            throw new InvalidInputException("--hf-config " + path + " cannot be read: " + e.getMessage());
-        }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(text);
+            throw new InvalidInputException(file + ": no such file");
         } catch (JsonProcessingException e) {
-            throw new InvalidInputException("--hf-config " + path + " is not valid JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            JsonLocation at = e.getLocation();
+            throw new InvalidInputException(file + " is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr()
+                    + ", column " + at.getColumnNr() + ")") + ": " + Excerpt.of(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new InvalidInputException(file + " cannot be read: " + e.getMessage());
         }
-        if (root == null || !root.isObject()) {
-            throw new InvalidInputException("--hf-config " + path + " is not a JSON object of config keys");
+    }
+
+    /** Which of the limits above the file passed, where, and the first characters of the value there. */
+    private static String beyondLimit(StreamConstraintsException e, JsonParser parser, Path path) {
+        String message = e.getOriginalMessage();
+        if (message.startsWith("Document length")) {
+            return " is longer than " + MAX_BYTES + " bytes (allowed: at most " + MAX_BYTES
+                    + "; a model's config.json is a few kilobytes)";
         }
-        return root;
+        String what;
+        String allowed;
+        if (message.startsWith("Document nesting depth")) {
+            what = topLevelKey(parser) + " nests arrays and objects more than " + MAX_DEPTH + " deep";
+            allowed = "at most " + MAX_DEPTH + " levels";
+        } else if (message.startsWith("String value length")) {
+            what = topLevelKey(parser) + " holds a string longer than " + MAX_CHARS + " characters";
+            allowed = "strings of at most " + MAX_CHARS + " characters";
+        } else if (message.startsWith("Number value length")) {
+            what = topLevelKey(parser) + " holds a number longer than " + MAX_NUMBER_CHARS + " characters";
+            allowed = "numbers of at most " + MAX_NUMBER_CHARS + " characters";
+        } else if (message.startsWith("Name length")) {
+            what = "a key longer than " + MAX_CHARS + " characters follows the value";
+            allowed = "keys of at most " + MAX_CHARS + " characters";
+        } else {
+            return ": " + Excerpt.of(message);
+        }
+        JsonLocation at = parser.currentTokenLocation();
+        return ": " + what + " at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " + excerpt(path, at)
+                + " (allowed: " + allowed + ")";
+    }
+
+    /** The key of the top-level object under which the parser stands, or "the document" outside one. */
+    private static String topLevelKey(JsonParser parser) {
+        JsonStreamContext context = parser.getParsingContext();
+        while (context.getParent() != null && context.getParent().getParent() != null) {
+            context = context.getParent();
+        }
+        return context.inObject() && context.getCurrentName() != null
+                ? "key '" + Excerpt.of(context.getCurrentName()) + "'" : "the document";
+    }
+
+    /** The file's first characters from {@code at}; empty where they cannot be read again. */
+    private static String excerpt(Path path, JsonLocation at) {
+        if (at.getByteOffset() < 0) {
+            return "";
+        }
+        try (SeekableByteChannel channel = Files.newByteChannel(path)) {
+            ByteBuffer bytes = ByteBuffer.allocate(EXCERPT_BYTES);
+            channel.position(at.getByteOffset());
+            while (bytes.hasRemaining() && channel.read(bytes) > 0) {
+                // until the buffer is full or the file ends
+            }
+            String text = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+            return Excerpt.start(text.replaceAll("\\p{Cntrl}", " "), bytes.hasRemaining());
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** A key's value is one flopcast models, or a one-line error naming the key. */
@@ -105,31 +213,31 @@ final class HfConfig {
         }
         if (name.equals(ACTIVATION)) {
             if (!GATED_ACTIVATIONS.contains(value.asText())) {
-                throw new InvalidInputException(where + ": hidden_act " + value + " is not modelled; flopcast "
+                throw new InvalidInputException(where + ": hidden_act " + shown(value) + " is not modelled; flopcast "
                         + "executes a gated SiLU MLP (hidden_act silu or swiglu)");
             }
         } else if (MUST_BE_FALSE.contains(name)) {
             if (!value.isBoolean() || value.asBoolean()) {
-                throw new InvalidInputException(where + ": " + name + " " + value + " is not modelled; flopcast "
+                throw new InvalidInputException(where + ": " + name + " " + shown(value) + " is not modelled; flopcast "
                         + "models no biases and no sliding window (allowed: false)");
             }
         } else if (name.equals("attention_dropout")) {
             if (!value.isNumber() || value.asDouble() != 0) {
-                throw new InvalidInputException(where + ": attention_dropout " + value + " is not modelled "
+                throw new InvalidInputException(where + ": attention_dropout " + shown(value) + " is not modelled "
                         + "(allowed: 0)");
             }
         } else if (name.equals("sliding_window")) {
             if (!value.isNull()) {
-                throw new InvalidInputException(where + ": sliding_window " + value + " is not modelled; flopcast "
+                throw new InvalidInputException(where + ": sliding_window " + shown(value) + " is not modelled; flopcast "
                         + "attends over the full causal context (allowed: null)");
             }
         } else if (EXPERTS.contains(name)) {
             if (!value.isNull() && !(value.isIntegralNumber() && value.asLong() == 0)) {
-                throw new InvalidInputException(where + ": " + name + " " + value + " is not modelled; flopcast "
+                throw new InvalidInputException(where + ": " + name + " " + shown(value) + " is not modelled; flopcast "
                         + "models a dense MLP, no mixture of experts (allowed: absent, null or 0)");
             }
         } else {
-            throw new InvalidInputException(where + ": key '" + name + "' is not one flopcast reads or knows "
+            throw new InvalidInputException(where + ": key '" + Excerpt.of(name) + "' is not one flopcast reads or knows "
                     + "to change nothing it counts; refusing rather than ignoring it");
         }
     }
@@ -140,15 +248,21 @@ final class HfConfig {
             throw new InvalidInputException(where + " lacks " + name);
         }
         if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1) {
-            throw new InvalidInputException(where + ": " + name + " must be a positive integer, got " + value);
+            throw new InvalidInputException(where + ": " + name + " must be a positive integer, got " + shown(value)
+                    + " (allowed: 1 to " + Long.MAX_VALUE + ")");
         }
         return value.asLong();
+    }
+
+    /** A value as JSON, cut to an excerpt. */
+    private static String shown(JsonNode value) {
+        return Excerpt.of(value.toString());
     }
 
     private static boolean bool(JsonNode root, String name, String where) {
         JsonNode value = root.get(name);
         if (!value.isBoolean()) {
-            throw new InvalidInputException(where + ": " + name + " must be true or false, got " + value);
+            throw new InvalidInputException(where + ": " + name + " must be true or false, got " + shown(value));
         }
         return value.asBoolean();
     }

@@ -11,6 +11,8 @@ import picocli.CommandLine.Option;
 
 /** The device, capacity and training plan a prediction is asked about. */
 final class TargetOptions {
+    /** FLOP/s in a TFLOP/s. */
+    private static final double TERA = 1e12;
 
     @Option(names = "--device", paramLabel = "NAME",
             description = "Catalog device (flopcast devices): a100-40gb, a100-80gb, h100-sxm, h200.")
@@ -57,8 +59,9 @@ final class TargetOptions {
         } else if (catalogDevice != null) {
             capacity = catalogDevice.memory();
         }
-        if (peakTflops != null && !(peakTflops > 0 && Double.isFinite(peakTflops))) {
-            throw new InvalidInputException("--peak-tflops must be a positive number, got " + peakTflops);
+        if (peakTflops != null && !(peakTflops > 0 && Double.isFinite(peakTflops * TERA))) {
+            throw new InvalidInputException("--peak-tflops must be a positive number, got " + peakTflops
+                    + " (allowed: above 0, up to " + Double.MAX_VALUE / TERA + ")");
         }
         TrainingPlan plan = null;
         if (steps != null) {
@@ -69,7 +72,7 @@ final class TargetOptions {
                 throw new InvalidInputException("--steps " + steps
                         + " needs a peak to divide by: give --device or --peak-tflops");
             }
-            double peak = peakTflops != null ? peakTflops * 1e12 : catalogDevice.peakFlopsPerSecond(resolvedPrecision);
+            double peak = peakTflops != null ? peakTflops * TERA : catalogDevice.peakFlopsPerSecond(resolvedPrecision);
             plan = new TrainingPlan(steps, catalogDevice, resolvedPrecision, peak, mfu);
         }
         return new Target(catalogDevice, resolvedPrecision, capacity, plan);

@@ -3,7 +3,17 @@ package flopcast.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flopcast.analytic.Excerpt;
+import flopcast.calibration.measurements.MeasurementsSchema;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -95,6 +105,140 @@ class BadInputTest {
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
     }
 
+    /**
+     * Found by trying extremes on every command: each ended in a stack trace, exit 1, an endless run
+     * or "Infinity" printed as an answer, or named no value, before it was refused here.
+     */
+    static Stream<Arguments> extremeInputs() {
+        return Stream.of(
+                // numbers the option's type cannot hold: picocli's "is not a long" named no range
+                bad("'9223372036854775808' is not a whole number from -9223372036854775808 to 9223372036854775807",
+                        dims("--vocab", "9223372036854775808")),
+                bad("'1e30' is not a whole number", dims("--layers", "1e30")),
+                bad("'2147483648' is not a whole number from -2147483648 to 2147483647", "predict", "--preset",
+                        "gpt2-small", "--data-parallel", "2147483648"),
+                bad("'' is not a decimal number", "predict", "--preset", "gpt2-xl", "--mfu", ""),
+                // counts past 2^63 - 1: "the shape is too large" named none of the values that made it
+                bad("with --vocab 9223372036854775807 --context 4 --layers 2 --d-model 8 --heads 2 --d-ff 12 a count"
+                        + " passes 2^63 - 1", dims("--vocab", "9223372036854775807")),
+                bad("--d-model 4294967296 --heads 2 --d-ff 12 a count passes 2^63 - 1", dims("--d-model", "4294967296")),
+                bad("with --preset gpt2-xl --context 9223372036854775807 a count passes 2^63 - 1", "predict", "--preset",
+                        "gpt2-xl", "--context", "9223372036854775807"),
+                bad("with --preset gpt2-xl --batch 9223372036854775807 a count passes", "diff", "--preset", "gpt2-xl",
+                        "--batch", "9223372036854775807"),
+                // a time past the largest double: printed "Infinity days" (predict) or a NumberFormatException (diff)
+                bad("mfu 4.9E-324 take more seconds than a double holds", "predict", "--preset", "gpt2-xl", "--device",
+                        "h100-sxm", "--steps", "10", "--mfu", "4.9e-324"),
+                bad("at a peak of 1.0E-288 FLOP/s and mfu 0.5 take more seconds than a double holds", "diff",
+                        "--preset", "llama3.2-1b", "--batch", "1024", "--peak-tflops", "1e-300", "--steps", "12"),
+                bad("mfu must be a number in (0, 1], got Infinity", "predict", "--preset", "gpt2-xl", "--mfu",
+                        "Infinity"),
+                bad("mfu must be a number in (0, 1], got -Infinity", "predict", "--preset", "gpt2-xl", "--mfu",
+                        "-Infinity"),
+                bad("--memory-gb must be a non-negative number of GB, got NaN", "predict", "--preset", "gpt2-xl",
+                        "--memory-gb", "NaN"),
+                bad("--memory-gb must be a non-negative number of GB, got Infinity", "predict", "--preset", "gpt2-xl",
+                        "--memory-gb", "Infinity"),
+                bad("--memory-gib 1.0E300 GiB is more bytes than flopcast counts", "predict", "--preset", "gpt2-xl",
+                        "--memory-gib", "1e300"),
+                bad("--peak-tflops must be a positive number, got NaN", "predict", "--preset", "gpt2-xl",
+                        "--peak-tflops", "NaN", "--steps", "5"),
+                bad("--peak-tflops must be a positive number, got Infinity", "predict", "--preset", "gpt2-xl",
+                        "--peak-tflops", "Infinity", "--steps", "5"),
+                // 1e300 TFLOP/s is 1e312 FLOP/s: the message named a peak nobody gave ("got Infinity")
+                bad("--peak-tflops must be a positive number, got 1.0E300 (allowed: above 0, up to", "predict",
+                        "--preset", "gpt2-xl", "--peak-tflops", "1e300", "--steps", "5"),
+                bad("--steps must be at least 1, got -5", "predict", "--preset", "gpt2-xl", "--device", "h100-sxm",
+                        "--steps", "-5"),
+                // ranks and layers past what the per-rank split can list: OutOfMemoryError, or minutes of work
+                bad("--data-parallel 2147483647 is more ranks than flopcast plans (allowed: 1 to 1048576)", "predict",
+                        "--preset", "gpt2-small", "--batch", "2147483647", "--data-parallel", "2147483647"),
+                bad("--data-parallel 1073741824 is more ranks than flopcast plans", "predict", "--preset", "gpt2-small",
+                        "--batch", "4611686018427387904", "--data-parallel", "1073741824", "--sharding", "zero3",
+                        "--device", "h100-sxm"),
+                bad("--layers 4294967296 is too many to split over data-parallel ranks", "predict", "--vocab", "12",
+                        "--context", "12", "--layers", "4294967296", "--d-model", "8", "--heads", "2", "--d-ff", "12",
+                        "--batch", "8", "--data-parallel", "8", "--recompute", "full"),
+                // train: threads that cannot be started, steps past an int, buffers past the heap
+                bad("--threads 2147483647 is more threads than a backend starts (allowed: 1 to 1024", "train",
+                        "--vocab", "11", "--context", "4", "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff",
+                        "12", "--threads", "2147483647", "--steps", "1"),
+                bad("--threads 100000 is more threads than a backend starts", "train", "--vocab", "11", "--context",
+                        "4", "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "100000",
+                        "--steps", "1"),
+                bad("--steps must be an integer from 1 to 2147483647, got 9223372036854775807", "train", "--vocab",
+                        "11", "--context", "4", "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff", "12",
+                        "--steps", "9223372036854775807"),
+                bad("this shape needs 1,440,000,010,240 bytes of buffers (predicted)", "train", "--vocab", "11",
+                        "--context", "4", "--layers", "1", "--d-model", "8", "--heads", "2", "--d-ff", "3000000000",
+                        "--steps", "1"),
+                bad("--d-model 2147483648 --heads 1 --d-ff 1 --steps 1 a count passes", "train", "--vocab", "11",
+                        "--context", "4", "--layers", "1", "--d-model", "2147483648", "--heads", "1", "--d-ff", "1",
+                        "--steps", "1"),
+                // "@FILE" read arguments from a file; a directory so named ended in picocli's stack trace
+                bad("Unmatched argument at index 1: '@.'", "predict", "@."),
+                bad("Unmatched argument at index 1: '@no/such/file'", "predict", "@no/such/file"),
+                bad("--hf-config  is a directory", "predict", "--hf-config", ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("extremeInputs")
+    void extremesAreRefusedWithOneLineAndExitTwo(String expected, String[] args) {
+        assertRefused(expected, args);
+    }
+
+    /** A pasted value is named by its first characters and length, never echoed whole. */
+    @Test
+    void aHugeValueIsNamedByItsStartAndLength() {
+        String preset = "x".repeat(100_000);
+        assertRefused("unknown preset '" + "x".repeat(Excerpt.SHOWN) + "... (100000 characters)': allowed are",
+                "predict", "--preset", preset);
+        String digits = "9".repeat(100_000);
+        assertRefused("'" + "9".repeat(Excerpt.SHOWN) + "... (100000 characters)' is not a whole number",
+                "predict", "--preset", "gpt2-small", "--vocab", digits);
+        String[] manyArguments = new String[20_002];
+        manyArguments[0] = "predict";
+        manyArguments[1] = "--preset=gpt2-small";
+        for (int i = 2; i < manyArguments.length; i++) {
+            manyArguments[i] = String.valueOf(i);
+        }
+        CliRun run = CliRun.of(manyArguments);
+        assertRefused("Unmatched arguments from index 2: '2', '3'", manyArguments);
+        assertTrue(run.err().endsWith("characters)\n"), "cut: " + run.err().length());
+    }
+
+    /** calibrate: a results file it cannot read, or an --out it cannot write, is one line naming it. */
+    @Test
+    void calibrateRefusesResultsItCannotReadAndOutItCannotWrite(@TempDir Path directory) throws IOException {
+        String committed = Path.of("..", "results", "measurements.csv").toString();
+        List<String> header = MeasurementsSchema.names();
+        Path notUtf8 = Files.write(directory.resolve("latin1.csv"),
+                (String.join(",", header) + "\ncaf\u00e9\n").getBytes(StandardCharsets.ISO_8859_1));
+        Path unterminated = Files.writeString(directory.resolve("unterminated.csv"),
+                String.join(",", header) + "\n\"20261202T190017Z,AdamWBenchmark.step\n");
+        Path missingColumn = Files.writeString(directory.resolve("missing.csv"),
+                String.join(",", header.subList(0, header.size() - 1)) + "\n");
+        Path file = Files.writeString(directory.resolve("a-file"), "");
+        String[][] cases = {
+            {"no measurements file at " + directory, "--results", directory.toString()},
+            {"latin1.csv is not UTF-8 text (Input length = 1)", "--results", notUtf8.toString()},
+            {"unterminated.csv is not valid CSV: (startline 2) EOF reached before encapsulated token finished",
+                "--results", unterminated.toString()},
+            {"missing.csv is not a flopcast measurements.csv: its header has " + (header.size() - 1) + " columns",
+                "--results", missingColumn.toString()},
+            {"--out " + file + " is a file; allowed is a directory", "--results", committed, "--out", file.toString()},
+            {"--out " + file.resolve("sub") + " cannot be created: " + file.resolve("sub") + ": Not a directory",
+                "--results", committed, "--out", file.resolve("sub").toString()},
+            {"--batch 9223372036854775807 a count passes 2^63 - 1", "--results", committed, "--out",
+                directory.resolve("out").toString(), "--batch", "9223372036854775807"}};
+        for (String[] c : cases) {
+            String[] args = Arrays.copyOf(c, c.length);
+            args[0] = "calibrate";
+            assertRefused(c[0], args);
+        }
+        assertEquals(0, Files.size(file), "the file given as --out is left alone");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("badInputs")
     void refusedWithOneLineAndExitTwo(String expected, String[] args) {
@@ -110,6 +254,8 @@ class BadInputTest {
                 "exactly one line: " + run.err());
         assertTrue(run.err().startsWith("flopcast: "), run.err());
         assertTrue(run.err().contains(expected), "expected '" + expected + "' in: " + run.err());
+        assertTrue(run.err().length() <= FlopcastCli.LONGEST_LINE + 100, "never echoes a value whole: "
+                + run.err().length() + " characters");
     }
 
     private static Arguments bad(String expected, String... args) {

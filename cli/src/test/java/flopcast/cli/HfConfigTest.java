@@ -7,16 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Shape;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code --hf-config}: the shipped examples read as the presets; every unmodelled feature refused by name. */
 class HfConfigTest {
@@ -95,12 +102,105 @@ class HfConfigTest {
 
         Path array = dir.resolve("array.json");
         Files.writeString(array, "[1, 2]");
-        BadInputTest.assertRefused("is not a JSON object", "predict", "--hf-config", array.toString());
+        BadInputTest.assertRefused("holds a JSON array, [1,2]; allowed is a JSON object of config keys", "predict",
+                "--hf-config", array.toString());
 
         BadInputTest.assertRefused("--layers 12 contradicts --hf-config " + LLAMA3_8B + ", which has 32", "predict",
                 "--hf-config", LLAMA3_8B.toString(), "--layers", "12");
         BadInputTest.assertRefused("--kv-heads 32 contradicts --hf-config", "train", "--hf-config",
                 LLAMA3_8B.toString(), "--kv-heads", "32");
+    }
+
+    /**
+     * Pathological files: each ended in a NullPointerException at HfConfig.parse (nesting, long
+     * strings and numbers past Jackson's own limits), was read silently (a duplicate key, a second
+     * object after the first), or echoed a value whole. Each is now one line naming the value by its
+     * first characters, within {@value #SHORT_LINE} characters.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pathologicalConfigs")
+    void pathologicalConfigsAreOneShortLine(String name, byte[] content, String expected) throws IOException {
+        Path config = Files.write(dir.resolve(name + ".json"), content);
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> HfConfig.read(config));
+        assertTrue(error.getMessage().contains(expected), error.getMessage());
+        BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
+        CliRun run = CliRun.of("predict", "--hf-config", config.toString());
+        assertTrue(run.err().length() <= SHORT_LINE, run.err().length() + " characters: " + run.err());
+    }
+
+    /** An error about a config fits in this many characters, the temporary path included. */
+    static final int SHORT_LINE = 400;
+
+    static Stream<Arguments> pathologicalConfigs() throws IOException {
+        String llama = Files.readString(LLAMA32_1B).strip();
+        String open = llama.substring(0, llama.length() - 1) + ", ";
+        return Stream.of(
+                config("nested-1000-deep", "{\"vocab_size\": " + "[".repeat(1000) + "]".repeat(1000) + "}",
+                        "key 'vocab_size' nests arrays and objects more than 32 deep at line 1, column 47: [[[[[[[["),
+                config("document-nested-1000-deep", "[".repeat(1000) + "]".repeat(1000),
+                        "the document nests arrays and objects more than 32 deep"),
+                config("objects-nested-33-deep", open + "\"quantization_config\": " + "{\"a\": ".repeat(33) + "1"
+                        + "}".repeat(33) + "}", "key 'quantization_config' nests arrays and objects more than 32 deep"),
+                config("string-of-20-million", open + "\"_name_or_path\": \"" + "a".repeat(20_000_001) + "\"}",
+                        "key '_name_or_path' holds a string longer than 65536 characters at line"),
+                config("string-value-of-a-count", "{\"vocab_size\": \"" + "7".repeat(70_000) + "\"}",
+                        "key 'vocab_size' holds a string longer than 65536 characters at line 1, column 16: \""
+                                + "7".repeat(Excerpt.SHOWN - 1) + "... (allowed: strings of at most 65536"),
+                config("number-of-1000-digits", llama.replace("\"vocab_size\": 128256", "\"vocab_size\": "
+                        + "9".repeat(1000)), "key 'vocab_size' holds a number longer than 100 characters at line"),
+                config("decimal-of-1000-digits", llama.replace("\"vocab_size\": 128256", "\"vocab_size\": 1"
+                        + "0".repeat(1000) + ".5"), "key 'vocab_size' holds a number longer than 100 characters"),
+                config("number-of-99-digits", llama.replace("\"vocab_size\": 128256", "\"vocab_size\": "
+                        + "9".repeat(99)), "vocab_size must be a positive integer, got " + "9".repeat(Excerpt.SHOWN)
+                                + "... (99 characters) (allowed: 1 to 9223372036854775807)"),
+                config("key-of-100000-characters", open + "\"" + "k".repeat(100_000) + "\": 1}",
+                        "a key longer than 65536 characters follows the value at line"),
+                config("unknown-key-of-1000-characters", open + "\"" + "k".repeat(1000) + "\": 1}",
+                        "key '" + "k".repeat(Excerpt.SHOWN) + "... (1000 characters)' is not one flopcast reads"),
+                config("longer-than-a-mebibyte", IntStream.range(0, 70_000).mapToObj(i -> "\"key_" + i + "\": 1")
+                        .collect(Collectors.joining(", ", "{", "}")),
+                        "is longer than 1048576 bytes (allowed: at most 1048576"),
+                config("spaced-activation", llama.replace("\"hidden_act\": \"silu\"", "\"hidden_act\": \""
+                        + "gelu ".repeat(100) + "\""), "hidden_act \"" + "gelu ".repeat(8).strip() + "... (502 characters) is"
+                                + " not modelled"),
+                config("empty", "", "is empty; allowed is a JSON object of config keys"),
+                config("whitespace", " \n\t ", "is empty"),
+                config("number", "42", "holds a JSON number, 42; allowed is a JSON object"),
+                config("null", "null", "holds a JSON null"),
+                config("string", "\"config\"", "holds a JSON string, \"config\""),
+                config("two-objects", "{} {\"vocab_size\": 1}", "holds more after its object, at line 1, column 4:"
+                        + " {\"vocab_size\": 1}; allowed is one JSON object"),
+                config("duplicate-key", open + "\"vocab_size\": 1}", "Duplicate field 'vocab_size'"),
+                new Object[] {"latin-1", ("{\"_name_or_path\": \"caf\u00e9\"}").getBytes(StandardCharsets.ISO_8859_1),
+                    "is not valid JSON (line 1, column"},
+                config("vocab-a-string", llama.replace("\"vocab_size\": 128256", "\"vocab_size\": \"128256\""),
+                        "vocab_size must be a positive integer, got \"128256\""),
+                config("layers-a-boolean", llama.replace("\"num_hidden_layers\": 16", "\"num_hidden_layers\": true"),
+                        "num_hidden_layers must be a positive integer, got true"),
+                config("width-1e30", llama.replace("\"hidden_size\": 2048", "\"hidden_size\": 1e30"),
+                        "hidden_size must be a positive integer, got 1.0E30"),
+                config("vocab-past-a-long", llama.replace("\"vocab_size\": 128256",
+                        "\"vocab_size\": 9223372036854775808"), "vocab_size must be a positive integer, got "
+                                + "9223372036854775808 (allowed: 1 to 9223372036854775807)"),
+                config("kv-heads-negative", llama.replace("\"num_key_value_heads\": 8", "\"num_key_value_heads\": -1"),
+                        "num_key_value_heads must be a positive integer, got -1"),
+                config("tie-a-number", llama.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": 1"),
+                        "tie_word_embeddings must be true or false, got 1"))
+                .map(Arguments::of);
+    }
+
+    private static Object[] config(String name, String json, String expected) {
+        return new Object[] {name, json.getBytes(StandardCharsets.UTF_8), expected};
+    }
+
+    @Test
+    void aDirectoryOrACountPastALongIsOneLine() throws IOException {
+        BadInputTest.assertRefused("--hf-config " + dir + " is a directory; give the config.json file in it",
+                "predict", "--hf-config", dir.toString());
+        Path huge = Files.writeString(dir.resolve("huge.json"), Files.readString(LLAMA32_1B)
+                .replace("\"vocab_size\": 128256", "\"vocab_size\": 9223372036854775807"));
+        BadInputTest.assertRefused("the shape is too large: with --hf-config " + huge + " a count passes 2^63 - 1",
+                "predict", "--hf-config", huge.toString());
     }
 
     @Test

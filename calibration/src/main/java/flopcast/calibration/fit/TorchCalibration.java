@@ -1,6 +1,7 @@
 package flopcast.calibration.fit;
 
 import flopcast.analytic.Accounting;
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.ShapeKey;
@@ -170,7 +171,8 @@ public record TorchCalibration(String device, String backend, List<Step> steps, 
         try {
             return Double.parseDouble(row.get(column));
         } catch (NumberFormatException | NullPointerException e) {
-            throw new InvalidInputException("probe row's " + column + " '" + row.get(column) + "' is not a number");
+            throw new InvalidInputException("probe row's " + column + " '" + Excerpt.of(String.valueOf(row.get(column)))
+                    + "' is not a number");
         }
     }
 }

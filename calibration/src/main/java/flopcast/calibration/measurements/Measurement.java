@@ -1,5 +1,6 @@
 package flopcast.calibration.measurements;
 
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -34,12 +35,12 @@ public record Measurement(String component, String pass, String backend, Shape s
     public static Measurement of(Map<String, String> row, int line) {
         try {
             Shape shape = Measurement.shape(row);
-            double seconds = Double.parseDouble(row.get("score_seconds_per_op"));
+            double seconds = doubleOf(row, "score_seconds_per_op");
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new NumberFormatException("score_seconds_per_op " + seconds + " is not a positive time");
             }
             return new Measurement(row.get("component"), row.get("pass"), row.get("backend"), shape,
-                    optionalLong(row, "parameters"), Integer.parseInt(row.get("threads")), longOf(row, "predicted_flops"),
+                    optionalLong(row, "parameters"), intOf(row, "threads"), longOf(row, "predicted_flops"),
                     longOf(row, "predicted_bytes"), seconds, optionalDouble(row, "achieved_flops_per_second"),
                     optionalDouble(row, "achieved_bytes_per_second"), row.get("host_cpu"),
                     optionalLong(row, "predicted_heap_bytes"), optionalLong(row, "measured_heap_bytes"),
@@ -61,21 +62,45 @@ public record Measurement(String component, String pass, String backend, Shape s
         return switch (row.get(column)) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new NumberFormatException(column + " '" + row.get(column) + "' is neither true nor false");
+            default -> throw new NumberFormatException(column + " '" + Excerpt.of(row.get(column))
+                    + "' is neither true nor false");
         };
     }
 
     private static long longOf(Map<String, String> row, String column) {
-        return Long.parseLong(row.get(column));
+        try {
+            return Long.parseLong(row.get(column));
+        } catch (NumberFormatException e) {
+            throw notA("an integer", row, column);
+        }
+    }
+
+    private static int intOf(Map<String, String> row, String column) {
+        try {
+            return Integer.parseInt(row.get(column));
+        } catch (NumberFormatException e) {
+            throw notA("an integer", row, column);
+        }
+    }
+
+    private static double doubleOf(Map<String, String> row, String column) {
+        try {
+            return Double.parseDouble(row.get(column));
+        } catch (NumberFormatException e) {
+            throw notA("a number", row, column);
+        }
     }
 
     private static Long optionalLong(Map<String, String> row, String column) {
-        String value = row.get(column);
-        return value.isEmpty() ? null : Long.parseLong(value);
+        return row.get(column).isEmpty() ? null : longOf(row, column);
     }
 
     private static double optionalDouble(Map<String, String> row, String column) {
-        String value = row.get(column);
-        return value.isEmpty() ? Double.NaN : Double.parseDouble(value);
+        return row.get(column).isEmpty() ? Double.NaN : doubleOf(row, column);
+    }
+
+    /** The column and its value, which is not {@code what} (an integer, a number) as the column needs. */
+    private static NumberFormatException notA(String what, Map<String, String> row, String column) {
+        return new NumberFormatException(column + " '" + Excerpt.of(row.get(column)) + "' is not " + what);
     }
 }

@@ -6,6 +6,7 @@ import flopcast.calibration.csv.CsvText;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -74,8 +75,13 @@ public final class MeasurementsCsv {
             if (e instanceof InvalidInputException invalid) {
                 throw invalid;
             }
-            throw new InvalidInputException(file + " is not valid CSV: " + e.getMessage().lines().findFirst()
-                    .orElse(""));
+            Throwable cause = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof CharacterCodingException) {
+                throw new InvalidInputException(file + " is not UTF-8 text (" + cause.getMessage()
+                        + "); allowed is a measurements.csv as mvn jmh:run writes it");
+            }
+            throw new InvalidInputException(file + " is not valid CSV: " + String.valueOf(cause.getMessage()).lines()
+                    .findFirst().orElse(""));
         }
     }
 }

@@ -43,6 +43,12 @@ public interface MatmulBackend {
     /** c += a b^T. */
     public void multAddTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
 
+    /**
+     * The most threads a backend starts: each is a platform thread that spins between parts, so
+     * more threads than processors only slow a step, and 2^31 of them cannot be started at all.
+     */
+    int MAX_THREADS = 1024;
+
     /** EJML on one thread: the reference. */
     public static MatmulBackend ejml() {
         return Ejml.SINGLE;

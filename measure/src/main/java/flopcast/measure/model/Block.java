@@ -30,7 +30,8 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * One pre-norm block, x_mid = x + Attn(RMSNorm(x)), x_out = x_mid + FFN(RMSNorm(x_mid)), with its
- * parameters, kept tensors and the shared workspace bound once, for both passes.
+ * parameters, kept tensors and the shared workspace bound once, for both passes. Pinned by
+ * {@code BlockTest}.
  */
 final class Block {
     private final CountingOps ops;

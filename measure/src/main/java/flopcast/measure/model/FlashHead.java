@@ -27,7 +27,7 @@ import org.ejml.data.FMatrixRMaj;
  * recompute pass) and never holds a T x T matrix. Every tile pair is computed, masked entries set
  * (the full square, as the eager kernel and {@link flopcast.analytic.MatmulFlops} count it). The
  * elementwise costs are {@link flopcast.analytic.ElementwiseFlops}' FLASH constants, every scalar
- * step through the kernels' {@link Arithmetic}.
+ * step through the kernels' {@link Arithmetic}. Pinned by {@code FlashHeadTest}.
  */
 final class FlashHead {
     private final CountingOps ops;

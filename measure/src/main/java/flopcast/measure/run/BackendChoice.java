@@ -28,6 +28,11 @@ public final class BackendChoice {
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
+        if (threads > MatmulBackend.MAX_THREADS) {
+            throw new InvalidInputException("--threads " + threads + " is more threads than a backend starts"
+                    + " (allowed: 1 to " + MatmulBackend.MAX_THREADS + "; this JVM sees "
+                    + Runtime.getRuntime().availableProcessors() + " processors)");
+        }
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "ejml" -> MatmulBackend.ejml(threads);
             case "vector" -> {
