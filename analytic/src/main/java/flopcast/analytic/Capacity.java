@@ -54,11 +54,11 @@ public record Capacity(long bytes, double amount, Unit unit) {
 
     /** Bytes in GB alone (10^9 bytes), for a short line: {@code 247.559 GB}. */
     public static String gigabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
+        return String.format(Locale.ROOT, "%,.3f GB", bytes / 1e9);
     }
 
     /** Bytes in GB and GiB, for messages. */
     public static String humanBytes(long bytes) {
-        return String.format(Locale.ROOT, "%.3f GB, %.3f GiB", bytes / 1e9, bytes / (double) (1L << 30));
+        return String.format(Locale.ROOT, "%,.3f GB, %,.3f GiB", bytes / 1e9, bytes / (double) (1L << 30));
     }
 }

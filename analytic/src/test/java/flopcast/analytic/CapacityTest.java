@@ -10,6 +10,7 @@ class CapacityTest {
     void gigabytesAreTenToTheNinthToThreeDecimals() {
         assertEquals("247.559 GB", Capacity.gigabytes(247_559_031_040L));
         assertEquals("0.000 GB", Capacity.gigabytes(0));
+        assertEquals("16,356.378 GB", Capacity.gigabytes(16_356_377_724_928L));
     }
 
     @Test

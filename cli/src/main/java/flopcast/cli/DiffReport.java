@@ -141,7 +141,7 @@ final class DiffReport {
     /** Every term: the detail behind the summary. */
     static String table(Shape shape, List<DiffTerm> terms) {
         StringBuilder text = new StringBuilder();
-        text.append("flopcast diff: where the seed's accounting and the complete one disagree\n");
+        // the summary above carries the title; the detail starts at the full shape
         text.append("shape: ").append(shape.describe()).append("\n\n");
         DiffTerm forward = terms.stream().filter(t -> t.term().equals("flops.forward")).findFirst().orElseThrow();
         text.append(String.format(Locale.ROOT, "The seed's main error: %s.%nThe forward pass costs %s FLOPs,"

@@ -41,9 +41,7 @@ final class PredictTable {
         Shape shape = prediction.shape();
         boolean seedAccounting = prediction.accounting() == Accounting.SEED;
         StringBuilder text = new StringBuilder();
-        text.append("flopcast predict: ").append(prediction.accounting().cliName()).append(" accounting, ")
-                .append(seedAccounting ? "the seed's tables as written" : "what measure executes and keeps")
-                .append('\n');
+        // the summary above names the command and the accounting; the detail starts at the full shape
         text.append("shape: ").append(shape.describe()).append("\n\n");
         text.append(components(prediction)).append('\n');
 

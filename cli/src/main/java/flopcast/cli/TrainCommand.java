@@ -88,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         String text = switch (output) {
             case TABLE -> TrainReport.summary(report, seed, matmuls, detail.detail)
-                    + (detail.detail ? "\n" + TrainReport.table(report, seed, matmuls) : "");
+                    + (detail.detail ? "\n" + TrainReport.table(report) : "");
             case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
             case CSV -> {
                 ObjectNode json = TrainReport.json(report, seed, matmuls);

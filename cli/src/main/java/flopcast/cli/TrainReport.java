@@ -127,10 +127,9 @@ final class TrainReport {
     }
 
     /** Every count beside its prediction, the heap and the allocation: the detail behind the summary. */
-    static String table(TrainRun.Report report, long seed, MatmulBackend backend) {
+    static String table(TrainRun.Report report) {
         StringBuilder text = new StringBuilder();
-        text.append(title(report, seed, backend)).append('\n');
-        text.append("shape: ").append(report.shape().describe()).append("\n\n");
+        // the summary above carries the title and the shape; the detail starts at the counts
         TrainRun.Counts p = report.predicted();
         TextTable table = new TextTable("per step", ">counted", ">predicted", "");
         for (Count count : counts(report)) {

@@ -85,7 +85,10 @@ class DevicesCommandTest {
             JsonNode item = devices.get(device.ordinal());
             List<String> keys = new ArrayList<>();
             item.fieldNames().forEachRemaining(keys::add);
-            assertEquals(COLUMNS.stream().map(Column::name).toList(), keys, device.cliName());
+            List<String> keysExpected = new ArrayList<>(COLUMNS.stream().map(Column::name).toList());
+            keysExpected.add("cuda_name_pattern"); // JSON only: the probe matches torch.cuda's device name with it
+            assertEquals(keysExpected, keys, device.cliName());
+            assertEquals(device.cudaNamePattern(), item.get("cuda_name_pattern").asText(), device.cliName());
             for (Column column : COLUMNS) {
                 Object expected = column.value().apply(device);
                 JsonNode value = item.get(column.name());

@@ -1,9 +1,9 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.Measurement;
-import flopcast.calibration.measurements.OpClass;
 
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
+import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.OpClass;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;

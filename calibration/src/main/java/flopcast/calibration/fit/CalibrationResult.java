@@ -1,9 +1,9 @@
 package flopcast.calibration.fit;
+
+import flopcast.analytic.InvalidInputException;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.calibration.measurements.OpClass;
-
-import flopcast.analytic.InvalidInputException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.OpClass;
 
+import flopcast.calibration.measurements.OpClass;
 import java.util.List;
 
 /**

@@ -1,9 +1,9 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.Measurement;
 
 import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
+import flopcast.calibration.measurements.Measurement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

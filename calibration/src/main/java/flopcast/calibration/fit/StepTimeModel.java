@@ -1,11 +1,11 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.OpClass;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
+import flopcast.calibration.measurements.OpClass;
 import java.math.BigInteger;
 import java.util.Optional;
 

@@ -1,8 +1,8 @@
 package flopcast.calibration.measurements;
-import flopcast.calibration.csv.WholeFile;
 
 import flopcast.analytic.InvalidInputException;
 import flopcast.calibration.csv.CsvText;
+import flopcast.calibration.csv.WholeFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

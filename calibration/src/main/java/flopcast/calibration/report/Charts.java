@@ -1,11 +1,11 @@
 package flopcast.calibration.report;
+
 import flopcast.calibration.csv.WholeFile;
 import flopcast.calibration.fit.Calibration;
 import flopcast.calibration.fit.CalibrationResult;
 import flopcast.calibration.fit.HeldOut;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.Measurement;
-import flopcast.calibration.measurements.MeasurementsCsv;
-import flopcast.calibration.measurements.OpClass;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.InvalidInputException;
+import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.MeasurementsCsv;
+import flopcast.calibration.measurements.OpClass;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.OpClass;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import flopcast.calibration.measurements.OpClass;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,4 @@
 package flopcast.calibration.fit;
-import flopcast.calibration.measurements.Measurement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +9,7 @@ import flopcast.analytic.Precision;
 import flopcast.analytic.Preset;
 import flopcast.analytic.PublishedMfu;
 import flopcast.analytic.Shape;
+import flopcast.calibration.measurements.Measurement;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

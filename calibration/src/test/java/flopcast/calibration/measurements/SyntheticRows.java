@@ -1,6 +1,6 @@
 package flopcast.calibration.measurements;
-import flopcast.calibration.fit.SyntheticMeasurements;
 
+import flopcast.calibration.fit.SyntheticMeasurements;
 import java.util.List;
 import java.util.Map;
 

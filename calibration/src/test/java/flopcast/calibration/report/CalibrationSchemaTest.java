@@ -1,6 +1,6 @@
 package flopcast.calibration.report;
-import flopcast.calibration.measurements.DocumentedColumns;
 
+import flopcast.calibration.measurements.DocumentedColumns;
 import org.junit.jupiter.api.Test;
 
 class CalibrationSchemaTest {

@@ -1,7 +1,7 @@
 package flopcast.measure.buffers;
-import flopcast.measure.counting.FlopCounter;
 
 import flopcast.analytic.KeptActivation;
+import flopcast.measure.counting.FlopCounter;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,10 +1,10 @@
 package flopcast.measure.counting;
-import flopcast.measure.kernels.ElementwiseKernels;
-import flopcast.measure.kernels.MatmulBackend;
-import flopcast.measure.kernels.Workers;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
+import flopcast.measure.kernels.ElementwiseKernels;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.kernels.Workers;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -9,35 +9,35 @@ package flopcast.measure.kernels;
  */
 public interface Arithmetic {
 
-    public float add(float a, float b);
+    float add(float a, float b);
 
-    public float sub(float a, float b);
+    float sub(float a, float b);
 
-    public float mul(float a, float b);
+    float mul(float a, float b);
 
-    public float div(float a, float b);
+    float div(float a, float b);
 
-    public float neg(float a);
+    float neg(float a);
 
-    public float max(float a, float b);
+    float max(float a, float b);
 
     /** e^a, rounded to float. */
-    public float exp(float a);
+    float exp(float a);
 
     /** sqrt(a), rounded to float. */
-    public float sqrt(float a);
+    float sqrt(float a);
 
-    public double add(double a, double b);
+    double add(double a, double b);
 
-    public double sub(double a, double b);
+    double sub(double a, double b);
 
-    public double mul(double a, double b);
+    double mul(double a, double b);
 
-    public double div(double a, double b);
+    double div(double a, double b);
 
-    public double sqrt(double a);
+    double sqrt(double a);
 
-    public double log(double a);
+    double log(double a);
 
     /** The operators themselves. */
     Arithmetic FLOAT = new Arithmetic() {

@@ -15,33 +15,33 @@ import org.ejml.dense.row.CommonOps_MT_FDRM;
 public interface MatmulBackend {
 
     /** ejml or vector. */
-    public String name();
+    String name();
 
     /** The threads its matmuls, and the model's own loops, run on. */
-    public Workers workers();
+    Workers workers();
 
     /** The inner loops of the model's own kernels on this backend. */
-    public ElementwiseKernels kernels();
+    ElementwiseKernels kernels();
 
     /** Threads a matmul, a split loop or the attention heads may use. */
-    public default int threads() {
+    default int threads() {
         return workers().threads();
     }
 
     /** c = a b. */
-    public void mult(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+    void mult(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
 
     /** c = a^T b. */
-    public void multTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+    void multTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
 
     /** c = a b^T. */
-    public void multTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+    void multTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
 
     /** c += a^T b. */
-    public void multAddTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+    void multAddTransA(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
 
     /** c += a b^T. */
-    public void multAddTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
+    void multAddTransB(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c);
 
     /**
      * The most threads a backend starts: each is a platform thread that spins between parts, so
@@ -50,12 +50,12 @@ public interface MatmulBackend {
     int MAX_THREADS = 1024;
 
     /** EJML on one thread: the reference. */
-    public static MatmulBackend ejml() {
+    static MatmulBackend ejml() {
         return Ejml.SINGLE;
     }
 
     /** EJML on {@code threads} threads: its concurrent ops on more than one. */
-    public static MatmulBackend ejml(int threads) {
+    static MatmulBackend ejml(int threads) {
         return threads == 1 ? Ejml.SINGLE : new Ejml(threads);
     }
 

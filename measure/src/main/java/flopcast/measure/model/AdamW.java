@@ -1,11 +1,11 @@
 package flopcast.measure.model;
+
+import flopcast.analytic.AdamWFlops;
 import flopcast.measure.buffers.Parameter;
 import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.kernels.Arithmetic;
 import flopcast.measure.kernels.ElementwiseKernels;
-
-import flopcast.analytic.AdamWFlops;
 
 /**
  * AdamW as torch.optim.AdamW defines it: decoupled weight decay p *= 1 - lr*wd, moments

@@ -1,7 +1,7 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
 
 import flopcast.analytic.Component;
+import flopcast.measure.counting.CountingOps;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,10 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.buffers.KeptTensor;
-import flopcast.measure.buffers.ModelBuffers;
-import flopcast.measure.buffers.Parameter;
-import flopcast.measure.buffers.StoredTensor;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.counting.FlopCounter;
 
 import static flopcast.analytic.KeptActivation.ATTENTION_LOGSUMEXP;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_OUTPUT;
@@ -26,6 +20,12 @@ import static flopcast.analytic.KeptActivation.W3_OUTPUT;
 import flopcast.analytic.Component;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.WorkspaceBuffer;
+import flopcast.measure.buffers.KeptTensor;
+import flopcast.measure.buffers.ModelBuffers;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.buffers.StoredTensor;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,13 +1,13 @@
 package flopcast.measure.model;
+
+import flopcast.analytic.DataType;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
 import flopcast.measure.buffers.BFloat16;
 import flopcast.measure.buffers.ModelBuffers;
 import flopcast.measure.buffers.TensorAllocation;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
-
-import flopcast.analytic.DataType;
-import flopcast.analytic.Shape;
-import flopcast.analytic.WorkspaceBuffer;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,13 +1,13 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.kernels.Arithmetic;
-import flopcast.measure.kernels.ElementwiseKernels;
 
 import static flopcast.analytic.ElementwiseFlops.SOFTMAX_BACKWARD_PER_ENTRY;
 import static flopcast.analytic.ElementwiseFlops.SOFTMAX_FORWARD_PER_ENTRY;
 import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
 
 import flopcast.analytic.Component;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.kernels.Arithmetic;
+import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,7 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.kernels.Arithmetic;
-import flopcast.measure.kernels.ElementwiseKernels;
 
 import static flopcast.analytic.ElementwiseFlops.ADD;
 import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_BACKWARD_PER_LOGIT;
@@ -12,6 +9,9 @@ import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_TARGET_PER_ROW;
 import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
 
 import flopcast.analytic.Component;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.kernels.Arithmetic;
+import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
 
 /**

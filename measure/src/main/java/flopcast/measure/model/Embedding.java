@@ -1,9 +1,9 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.kernels.ElementwiseKernels;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
 
 /** Token embedding: a row lookup forward (0 FLOPs), a scatter-add backward. */

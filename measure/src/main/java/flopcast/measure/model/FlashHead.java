@@ -1,8 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.counting.FlopCounter;
-import flopcast.measure.kernels.Arithmetic;
-import flopcast.measure.kernels.ElementwiseKernels;
 
 import static flopcast.analytic.ElementwiseFlops.ADD;
 import static flopcast.analytic.ElementwiseFlops.FLASH_BACKWARD_D_PER_ELEMENT;
@@ -16,6 +12,10 @@ import flopcast.analytic.Component;
 import flopcast.analytic.Dim;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.Arithmetic;
+import flopcast.measure.kernels.ElementwiseKernels;
 import java.util.Arrays;
 import java.util.function.Function;
 import org.ejml.data.FMatrixRMaj;

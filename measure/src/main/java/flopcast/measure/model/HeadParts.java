@@ -1,4 +1,5 @@
 package flopcast.measure.model;
+
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
 

@@ -1,7 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.kernels.Arithmetic;
-import flopcast.measure.kernels.ElementwiseKernels;
 
 import static flopcast.analytic.ElementwiseFlops.RMSNORM_BACKWARD_PER_ROW;
 import static flopcast.analytic.ElementwiseFlops.RMSNORM_BACKWARD_ROW_PER_ELEMENT;
@@ -10,6 +7,9 @@ import static flopcast.analytic.ElementwiseFlops.RMSNORM_FORWARD_PER_ROW;
 import static flopcast.analytic.ElementwiseFlops.RMSNORM_GAIN_GRADIENT_PER_ELEMENT;
 
 import flopcast.analytic.Component;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.kernels.Arithmetic;
+import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,11 +1,11 @@
 package flopcast.measure.model;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.kernels.ElementwiseKernels;
 
 import static flopcast.analytic.ElementwiseFlops.SWIGLU_BACKWARD_PER_ELEMENT;
 import static flopcast.analytic.ElementwiseFlops.SWIGLU_FORWARD_PER_ELEMENT;
 
 import flopcast.analytic.Component;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
 
 /**

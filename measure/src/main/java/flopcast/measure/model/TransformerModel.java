@@ -1,4 +1,10 @@
 package flopcast.measure.model;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
 import flopcast.measure.buffers.KeptTensor;
 import flopcast.measure.buffers.ModelBuffers;
 import flopcast.measure.buffers.Parameter;
@@ -6,12 +12,6 @@ import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.kernels.MatmulBackend;
-
-import flopcast.analytic.Component;
-import flopcast.analytic.KeptActivation;
-import flopcast.analytic.ParameterTensor;
-import flopcast.analytic.Shape;
-import flopcast.analytic.WorkspaceBuffer;
 import java.util.List;
 import java.util.Random;
 import org.ejml.data.FMatrixRMaj;

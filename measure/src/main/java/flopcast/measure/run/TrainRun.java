@@ -1,8 +1,4 @@
 package flopcast.measure.run;
-import flopcast.measure.counting.FlopCounter;
-import flopcast.measure.kernels.MatmulBackend;
-import flopcast.measure.model.AdamW;
-import flopcast.measure.model.TransformerModel;
 
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.DataType;
@@ -10,6 +6,10 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkingCopies;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.model.AdamW;
+import flopcast.measure.model.TransformerModel;
 import java.lang.ref.Reference;
 import java.math.BigInteger;
 import java.util.Arrays;

@@ -1,28 +1,28 @@
 package flopcast.measure.counting;
-import flopcast.measure.run.BackendChoice;
-import flopcast.analytic.NamedShape;
-import flopcast.measure.kernels.ArithmeticCountTest;
-import flopcast.measure.kernels.MatmulBackend;
-import flopcast.measure.model.AdamW;
-import flopcast.measure.model.TransformerModel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import flopcast.analytic.AdamWFlops;
 import flopcast.analytic.Architecture;
-import flopcast.analytic.Component;
+import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.CompleteAccounting;
+import flopcast.analytic.Component;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
-import flopcast.analytic.Prediction;
-import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.NamedShape;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Prediction;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
-import flopcast.analytic.WorkingCopies;
 import flopcast.analytic.Shape;
+import flopcast.analytic.WorkingCopies;
+import flopcast.measure.kernels.ArithmeticCountTest;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.model.AdamW;
+import flopcast.measure.model.TransformerModel;
+import flopcast.measure.run.BackendChoice;
 import java.math.BigInteger;
 import java.util.Random;
 import java.util.stream.Stream;

@@ -1,4 +1,13 @@
 package flopcast.measure.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.AdamWFlops;
+import flopcast.analytic.Component;
+import flopcast.analytic.ElementwiseFlops;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
 import flopcast.measure.buffers.Parameter;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.CountingTest;
@@ -10,15 +19,6 @@ import flopcast.measure.model.Embedding;
 import flopcast.measure.model.RmsNorm;
 import flopcast.measure.model.SwiGlu;
 import flopcast.measure.model.TransformerModel;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import flopcast.analytic.AdamWFlops;
-import flopcast.analytic.Component;
-import flopcast.analytic.ElementwiseFlops;
-import flopcast.analytic.ParameterTensor;
-import flopcast.analytic.Shape;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;

@@ -1,12 +1,12 @@
 package flopcast.measure.model;
-import flopcast.measure.run.BackendChoice;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.counting.FlopCounter;
-import flopcast.measure.kernels.MatmulBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import flopcast.analytic.Component;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.run.BackendChoice;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.run.BackendChoice;
-import flopcast.measure.buffers.BFloat16;
-import flopcast.measure.buffers.Parameter;
-import flopcast.measure.counting.CountingTest;
-import flopcast.measure.counting.FlopCounter;
-import flopcast.measure.kernels.MatmulBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +10,12 @@ import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
+import flopcast.measure.buffers.BFloat16;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.counting.CountingTest;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.run.BackendChoice;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,8 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.buffers.ModelBuffers;
-import flopcast.measure.counting.CountingOps;
-import flopcast.measure.counting.FlopCounter;
-import flopcast.measure.kernels.MatmulBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,6 +6,10 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.Component;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.Shape;
+import flopcast.measure.buffers.ModelBuffers;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
 import java.util.Arrays;
 import java.util.Random;
 import org.ejml.data.FMatrixRMaj;

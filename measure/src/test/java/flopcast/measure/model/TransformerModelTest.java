@@ -1,10 +1,4 @@
 package flopcast.measure.model;
-import flopcast.measure.run.BackendChoice;
-import flopcast.measure.buffers.Parameter;
-import flopcast.measure.counting.CountingTest;
-import flopcast.measure.counting.FlopCounter;
-import flopcast.measure.kernels.MatmulBackend;
-import flopcast.measure.run.SubsetSequences;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +9,12 @@ import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.counting.CountingTest;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.run.BackendChoice;
+import flopcast.measure.run.SubsetSequences;
 import java.util.EnumSet;
 import java.util.Random;
 import java.util.Set;
