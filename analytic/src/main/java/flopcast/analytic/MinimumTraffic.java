@@ -40,11 +40,8 @@ public final class MinimumTraffic {
     public static BigInteger forward(Component component, Shape shape) {
         Terms t = new Terms(shape);
         return switch (component) {
-            case QKV_PROJECTION -> t.projectionForward(t.d, t.qkvWidth);
-            case OUTPUT_PROJECTION -> t.projectionForward(t.d, t.d);
-            case FFN_W1, FFN_W3 -> t.projectionForward(t.d, t.dFf);
-            case FFN_W2 -> t.projectionForward(t.dFf, t.d);
-            case OUTPUT_EMBEDDING -> t.projectionForward(t.d, t.v);
+            case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING ->
+                    t.projectionForward(component);
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nd.add(t.nkv).add(t.bhtt));
             case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
@@ -58,11 +55,8 @@ public final class MinimumTraffic {
     public static BigInteger backward(Component component, Shape shape) {
         Terms t = new Terms(shape);
         return switch (component) {
-            case QKV_PROJECTION -> t.projectionBackward(t.d, t.qkvWidth);
-            case OUTPUT_PROJECTION -> t.projectionBackward(t.d, t.d);
-            case FFN_W1, FFN_W3 -> t.projectionBackward(t.d, t.dFf);
-            case FFN_W2 -> t.projectionBackward(t.dFf, t.d);
-            case OUTPUT_EMBEDDING -> t.projectionBackward(t.d, t.v);
+            case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING ->
+                    t.projectionBackward(component);
             case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(BigInteger.TWO.multiply(t.nd.add(t.nkv))));
             case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO).add(t.nd)
                     .add(BigInteger.TWO.multiply(t.nkv)));
@@ -107,11 +101,29 @@ public final class MinimumTraffic {
                     .multiply(t);
         }
 
-        BigInteger projectionForward(BigInteger in, BigInteger out) {
+        /** A projection's input and output widths, {in, out}: the one table both passes read. */
+        BigInteger[] widths(Component projection) {
+            return switch (projection) {
+                case QKV_PROJECTION -> new BigInteger[] {d, qkvWidth};
+                case OUTPUT_PROJECTION -> new BigInteger[] {d, d};
+                case FFN_W1, FFN_W3 -> new BigInteger[] {d, dFf};
+                case FFN_W2 -> new BigInteger[] {dFf, d};
+                case OUTPUT_EMBEDDING -> new BigInteger[] {d, v};
+                default -> throw new IllegalArgumentException(projection + " is not a projection");
+            };
+        }
+
+        /** X (N x in) and W (in x out) read, Y (N x out) written: 4 bytes each. */
+        BigInteger projectionForward(Component projection) {
+            BigInteger in = widths(projection)[0];
+            BigInteger out = widths(projection)[1];
             return FOUR.multiply(n.multiply(in).add(in.multiply(out)).add(n.multiply(out)));
         }
 
-        BigInteger projectionBackward(BigInteger in, BigInteger out) {
+        /** dY, X and W read, dX and dW written: 4 bytes each. */
+        BigInteger projectionBackward(Component projection) {
+            BigInteger in = widths(projection)[0];
+            BigInteger out = widths(projection)[1];
             return FOUR.multiply(n.multiply(out).add(BigInteger.TWO.multiply(n.multiply(in)))
                     .add(BigInteger.TWO.multiply(in.multiply(out))));
         }

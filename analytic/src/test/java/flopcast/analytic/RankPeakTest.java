@@ -21,10 +21,7 @@ class RankPeakTest {
     void oneDeviceIsTheWholeStatePlusThePytorchProfilePlusTheWorkspace() {
         RankPeak peak = RankPeak.of(CompleteAccounting.predict(PROBE), DataParallel.SINGLE);
         assertEquals(TorchSavedTensor.PROFILE, peak.savedBy());
-        assertEquals(289_920, peak.stateBytes());
-        assertEquals(158_380, peak.savedBytes());
-        assertEquals(24_096, peak.workspaceBytes());
-        assertEquals(472_396, peak.bytes());
+        assertPeak(peak, 289_920, 158_380, 24_096, 472_396);
     }
 
     /** Flash attention has no pytorch profile: the peak is the complete accounting's total, 428,976. */
@@ -48,15 +45,20 @@ class RankPeakTest {
     void ranksTakeTheLargestRanksState() {
         Shape gqa = PROBE.withArchitecture(new Architecture(2, false));
         RankPeak peak = RankPeak.of(CompleteAccounting.predict(gqa), new DataParallel(2, Sharding.ZERO1, false));
-        assertEquals(196_800, peak.stateBytes());
-        assertEquals(158_572, peak.savedBytes());
-        assertEquals(21_792, peak.workspaceBytes());
-        assertEquals(377_164, peak.bytes());
+        assertPeak(peak, 196_800, 158_572, 21_792, 377_164);
     }
 
     @Test
     void theSeedAccountingHasNoWorkspaceAndIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> RankPeak.of(SeedAccounting.predict(PROBE), DataParallel.SINGLE));
+    }
+
+    /** The peak's state, saved and workspace bytes and their sum. */
+    private static void assertPeak(RankPeak peak, long state, long saved, long workspace, long bytes) {
+        assertEquals(state, peak.stateBytes(), "state");
+        assertEquals(saved, peak.savedBytes(), "saved");
+        assertEquals(workspace, peak.workspaceBytes(), "workspace");
+        assertEquals(bytes, peak.bytes(), "total");
     }
 }

@@ -56,18 +56,17 @@ class SettingTablesTest {
     }
 
     private static Set<KeptActivation> heldKept(Shape shape) {
-        Set<KeptActivation> held = EnumSet.noneOf(KeptActivation.class);
-        for (KeptActivation row : KeptActivation.values()) {
-            if (row.instances(shape) > 0) {
-                held.add(row);
-            }
-        }
-        return held;
+        return held(KeptActivation.class, shape);
     }
 
     private static Set<WorkspaceBuffer> heldWorkspace(Shape shape) {
-        Set<WorkspaceBuffer> held = EnumSet.noneOf(WorkspaceBuffer.class);
-        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+        return held(WorkspaceBuffer.class, shape);
+    }
+
+    /** The rows of {@code table} with at least one instance at {@code shape}. */
+    private static <E extends Enum<E> & TensorSpec> Set<E> held(Class<E> table, Shape shape) {
+        Set<E> held = EnumSet.noneOf(table);
+        for (E row : table.getEnumConstants()) {
             if (row.instances(shape) > 0) {
                 held.add(row);
             }

@@ -43,10 +43,7 @@ final class AttentionKernels {
     }
 
     private static ComponentKernel scores(FlopCounter counter, HeadParts heads, KernelBuffers buffers) {
-        AttentionScores[] scores = new AttentionScores[heads.parts()];
-        for (int part = 0; part < scores.length; part++) {
-            scores[part] = new AttentionScores(heads.ops(part));
-        }
+        AttentionScores[] scores = heads.perPart(AttentionScores[]::new, AttentionScores::new);
         FMatrixRMaj[] s = buffers.zeros(ATTENTION_PROBABILITIES);
         FMatrixRMaj[] q = buffers.randoms(HEAD_QUERY, s.length);
         FMatrixRMaj[] k = buffers.randoms(HEAD_KEY, s.length);
@@ -59,10 +56,7 @@ final class AttentionKernels {
     }
 
     private static ComponentKernel weightedSum(FlopCounter counter, HeadParts heads, KernelBuffers buffers) {
-        AttentionWeightedSum[] sums = new AttentionWeightedSum[heads.parts()];
-        for (int part = 0; part < sums.length; part++) {
-            sums[part] = new AttentionWeightedSum(heads.ops(part));
-        }
+        AttentionWeightedSum[] sums = heads.perPart(AttentionWeightedSum[]::new, AttentionWeightedSum::new);
         FMatrixRMaj[] p = buffers.randoms(ATTENTION_PROBABILITIES);
         FMatrixRMaj[] v = buffers.randoms(HEAD_VALUE, p.length);
         FMatrixRMaj[] dOut = buffers.randoms(HEAD_OUTPUT, p.length);
@@ -77,11 +71,8 @@ final class AttentionKernels {
     /** In place both ways: {@link #prepare()} restores the scores and the probabilities' gradient. */
     private static ComponentKernel softmax(FlopCounter counter, HeadParts heads, Shape shape,
             KernelBuffers buffers) {
-        CausalSoftmax[] softmax = new CausalSoftmax[heads.parts()];
-        for (int part = 0; part < softmax.length; part++) {
-            softmax[part] = new CausalSoftmax(heads.ops(part), Math.toIntExact(shape.contextLength()),
-                    shape.headDim());
-        }
+        CausalSoftmax[] softmax = heads.perPart(CausalSoftmax[]::new,
+                ops -> new CausalSoftmax(ops, Math.toIntExact(shape.contextLength()), shape.headDim()));
         FMatrixRMaj[] scores = buffers.randoms(ATTENTION_PROBABILITIES);
         FMatrixRMaj[] work = buffers.zeros(ATTENTION_PROBABILITIES);
         FMatrixRMaj[] probabilities = buffers.zeros(ATTENTION_PROBABILITIES);

@@ -30,15 +30,10 @@ public class StepBenchmark extends WholeStepBenchmark {
     public String threads;
 
     @Override
-    boolean measuresHeap() {
-        return true;
-    }
-
-    @Override
     void warm(Identity identity, StepFixture fixture) {
         if (!identity.shapeName().equals(NamedShape.TINY.paramName())) {
             ModelProfileWarmup.run(identity.backend(), identity.threads());
         }
-        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
+        super.warm(identity, fixture);
     }
 }

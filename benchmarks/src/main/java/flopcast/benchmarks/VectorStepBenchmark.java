@@ -28,14 +28,4 @@ public class VectorStepBenchmark extends WholeStepBenchmark {
     /** Every processor: the held-out steps are what the calibration extrapolates. */
     @Param({"all"})
     public String threads;
-
-    @Override
-    boolean measuresHeap() {
-        return true;
-    }
-
-    @Override
-    void warm(Identity identity, StepFixture fixture) {
-        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
-    }
 }

@@ -35,12 +35,16 @@ public abstract class WholeStepBenchmark extends BenchmarkSettings {
 
     /**
      * Whether the derivation measures this step's live heap, building the model once more outside
-     * JMH's timing.
+     * JMH's timing: yes, unless a subclass says otherwise.
      */
-    abstract boolean measuresHeap();
+    boolean measuresHeap() {
+        return true;
+    }
 
-    /** Brings the step to the state JMH times. */
-    abstract void warm(Identity identity, StepFixture fixture);
+    /** Brings the step to the state JMH times: until {@link SteadyState} has seen the step settle. */
+    void warm(Identity identity, StepFixture fixture) {
+        SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
+    }
 
     @Benchmark
     public float step(Work work) {

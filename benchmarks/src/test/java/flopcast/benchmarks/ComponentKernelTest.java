@@ -38,20 +38,14 @@ class ComponentKernelTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Component.class)
     void forwardCountsOneInstancesForwardPrediction(Component component) {
-        ComponentKernel kernel = ComponentKernel.of(component, SHAPE, 1);
-        kernel.prepare();
-        kernel.forward();
-        assertCounts(component, kernel.counter(), MatmulFlops.forward(component, SHAPE), BigInteger.ZERO,
+        assertCounts(component, run(component, true), MatmulFlops.forward(component, SHAPE), BigInteger.ZERO,
                 ElementwiseFlops.forward(component, SHAPE), "forward");
     }
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Component.class)
     void backwardCountsOneInstancesBackwardPrediction(Component component) {
-        ComponentKernel kernel = ComponentKernel.of(component, SHAPE, 1);
-        kernel.prepare();
-        kernel.backward();
-        assertCounts(component, kernel.counter(), BigInteger.ZERO,
+        assertCounts(component, run(component, false), BigInteger.ZERO,
                 MatmulFlops.forward(component, SHAPE).multiply(BigInteger.TWO),
                 ElementwiseFlops.backward(component, SHAPE), "backward");
     }

@@ -24,12 +24,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code calibrate}: measured rows to a calibrated cost model, a report, charts and the extrapolation. */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
@@ -38,10 +34,7 @@ import picocli.CommandLine.Spec;
                 + " calibration.csv, report.md and PNG charts beside the results file.",
                 "Example: calibrate --results results/measurements.csv --preset gpt2-xl --device a100-80gb"
                         + " --precision bf16 --steps 400000 --batch 1024"})
-final class CalibrateCommand implements Callable<Integer> {
-
-    @Spec
-    private CommandSpec spec;
+final class CalibrateCommand extends FormattedCommand {
 
     @Option(names = "--results", paramLabel = "FILE", defaultValue = "results/measurements.csv",
             description = "A measurements.csv written by mvn jmh:run (default: ${DEFAULT-VALUE}).")
@@ -75,12 +68,8 @@ final class CalibrateCommand implements Callable<Integer> {
             description = "Where calibration.csv, report.md and the charts go (default: beside the results file).")
     private Path out;
 
-    @Mixin
-    private FormatOption format;
-
     @Override
-    public Integer call() {
-        OutputFormat output = format.resolve();
+    String render(OutputFormat output) {
         if (steps < 1) {
             throw new InvalidInputException("--steps must be at least 1, got " + steps);
         }
@@ -110,13 +99,11 @@ final class CalibrateCommand implements Callable<Integer> {
             WholeFile.write(directory.resolve("report.md"), report);
             return null;
         });
-        String text = switch (output) {
+        return switch (output) {
             case CSV -> csv;
             case JSON -> Json.write(CalibrationJson.tree(table).put("report", directory.resolve("report.md").toString()));
             case TABLE -> CalibrationText.render(table, directory, charts.keySet());
         };
-        spec.commandLine().getOut().print(text);
-        return 0;
     }
 
     /**

@@ -8,17 +8,13 @@ import flopcast.analytic.Device;
 import flopcast.analytic.Precision;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code devices}: the catalog, a source per row. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "The device catalog: dense peak FLOP/s per precision (no sparsity), memory and bandwidth,"
                 + " with the source of each row.")
-final class DevicesCommand implements Callable<Integer> {
+final class DevicesCommand extends FormattedCommand {
     static final List<CsvColumn> CSV_SCHEMA = List.of(
             new CsvColumn("device", "-", "name for --device"),
             new CsvColumn("description", "-", "the product"),
@@ -31,21 +27,13 @@ final class DevicesCommand implements Callable<Integer> {
             new CsvColumn("network_bytes_per_second", "bytes/s", "InfiniBand, one direction, per GPU (beyond 8 ranks)"),
             new CsvColumn("source", "-", "where the row's figures come from"));
 
-    @Spec
-    private CommandSpec spec;
-
-    @Mixin
-    private FormatOption format;
-
     @Override
-    public Integer call() {
-        String text = switch (format.resolve()) {
+    String render(OutputFormat output) {
+        return switch (output) {
             case TABLE -> table();
             case CSV -> csv();
             case JSON -> json();
         };
-        spec.commandLine().getOut().print(text);
-        return 0;
     }
 
     private static String table() {

@@ -4,11 +4,8 @@ import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
 import flopcast.analytic.Shape;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code diff}: every term on which the seed and complete accountings disagree. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
@@ -16,10 +13,7 @@ import picocli.CommandLine.Spec;
                 + " the main error and what it is worth in FLOPs, memory, batch and days first; --detail lists every"
                 + " term with both values, their ratio and why. Terms that agree are not listed.",
                 "Example: diff --preset gpt2-xl --batch 1024 --device a100-80gb --steps 400000"})
-final class DiffCommand implements Callable<Integer> {
-
-    @Spec
-    private CommandSpec spec;
+final class DiffCommand extends FormattedCommand {
 
     @Mixin
     private ShapeOptions shapeOptions;
@@ -28,24 +22,18 @@ final class DiffCommand implements Callable<Integer> {
     private TargetOptions targetOptions;
 
     @Mixin
-    private FormatOption format;
-
-    @Mixin
     private DetailOption detail;
 
     @Override
-    public Integer call() {
-        OutputFormat output = format.resolve();
+    String render(OutputFormat output) {
         Shape shape = shapeOptions.shape();
         TargetOptions.Target target = targetOptions.resolve(shape);
         List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());
-        String text = switch (output) {
+        return switch (output) {
             case TABLE -> DiffReport.summary(shape, target.capacity(), target.plan(), terms, detail.detail)
                     + (detail.detail ? "\n" + DiffReport.table(shape, terms) : "");
             case JSON -> Json.write(DiffReport.json(shape, target.capacity(), target.plan(), terms));
             case CSV -> DiffReport.csv(terms);
         };
-        spec.commandLine().getOut().print(text);
-        return 0;
     }
 }

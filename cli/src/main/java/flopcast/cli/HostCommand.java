@@ -8,34 +8,23 @@ import flopcast.calibration.host.HostProbe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code host}: what this machine is, as OSHI reads it, each value with its source. */
 @Command(name = "host", mixinStandardHelpOptions = true,
         description = "The host as OSHI reads it: CPU, cores, maximum frequency, memory, OS and JVM, each with its"
                 + " source; empty where OSHI does not know.")
-final class HostCommand implements Callable<Integer> {
+final class HostCommand extends FormattedCommand {
     static final List<CsvColumn> CSV_SCHEMA = List.of(
             new CsvColumn("field", "-", "what is described"),
             new CsvColumn("value", "as the field", "the value; empty where OSHI does not know"),
             new CsvColumn("source", "-", "where the value came from"));
 
-    @Spec
-    private CommandSpec spec;
-
-    @Mixin
-    private FormatOption format;
-
     @Override
-    public Integer call() {
-        OutputFormat output = format.resolve();
+    String render(OutputFormat output) {
         HostInfo host = HostProbe.probe();
         List<List<Object>> rows = rows(host);
-        String text = switch (output) {
+        return switch (output) {
             case TABLE -> {
                 TextTable table = new TextTable("field", "value", "source");
                 for (List<Object> row : rows) {
@@ -60,8 +49,6 @@ final class HostCommand implements Callable<Integer> {
                 yield Json.write(root);
             }
         };
-        spec.commandLine().getOut().print(text);
-        return 0;
     }
 
     private static List<List<Object>> rows(HostInfo host) {

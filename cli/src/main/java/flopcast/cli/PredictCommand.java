@@ -7,12 +7,9 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code predict}: one accounting at one shape. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -20,10 +17,7 @@ import picocli.CommandLine.Spec;
                 + " under the seed's or the complete accounting: a summary first; --detail adds every component,"
                 + " kept tensor and rank.",
                 "Example: predict --preset gpt2-xl --accounting seed --batch 1024 --device a100-80gb --steps 400000"})
-final class PredictCommand implements Callable<Integer> {
-
-    @Spec
-    private CommandSpec spec;
+final class PredictCommand extends FormattedCommand {
 
     @Mixin
     private ShapeOptions shapeOptions;
@@ -39,15 +33,11 @@ final class PredictCommand implements Callable<Integer> {
     private DataParallelOptions dataParallelOptions;
 
     @Mixin
-    private FormatOption format;
-
-    @Mixin
     private DetailOption detail;
 
     @Override
-    public Integer call() {
+    String render(OutputFormat output) {
         Accounting chosen = Accounting.byName(accounting);
-        OutputFormat output = format.resolve();
         Shape shape = shapeOptions.shape();
         DataParallel dataParallel = dataParallelOptions.resolve();
         if (dataParallel != null && chosen != Accounting.COMPLETE) {
@@ -64,15 +54,13 @@ final class PredictCommand implements Callable<Integer> {
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
                 prediction, target.capacity(), target.device(), target.plan());
         PredictAnswer answer = PredictAnswer.of(prediction, fit, target.plan(), report);
-        String text = switch (output) {
+        return switch (output) {
             case TABLE -> PredictSummary.render(answer, detail.detail) + (!detail.detail ? ""
                     : "\n" + PredictTable.render(prediction, fit, target.plan(), dataParallel)
                             + (report == null ? "" : report.table()));
             case JSON -> Json.write(json(prediction, fit, target, report, answer));
             case CSV -> PredictDocument.csv(json(prediction, fit, target, report, answer));
         };
-        spec.commandLine().getOut().print(text);
-        return 0;
     }
 
     private static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TargetOptions.Target target,

@@ -10,12 +10,9 @@ import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.run.TrainRun;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code train}: the complete model trained for real, its counts and heap beside the prediction. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -26,19 +23,13 @@ import picocli.CommandLine.Spec;
                 + " prints whether they equal the complete accounting's prediction first; --detail adds each"
                 + " count beside it.",
                 "Example: train --vocab 4096 --context 128 --layers 2 --d-model 256 --heads 4 --d-ff 1024 --batch 4"})
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand extends FormattedCommand {
     static final List<CsvColumn> CSV_SCHEMA = List.of(
             new CsvColumn("quantity", "-", "the JSON path of the value"),
             new CsvColumn("value", "as the quantity", "the value"));
 
-    @Spec
-    private CommandSpec spec;
-
     @Mixin
     private ShapeOptions shapeOptions;
-
-    @Mixin
-    private FormatOption format;
 
     @Mixin
     private DetailOption detail;
@@ -63,8 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     private Integer threads;
 
     @Override
-    public Integer call() {
-        OutputFormat output = format.resolve();
+    String render(OutputFormat output) {
         Shape shape = shapeOptions.shape();
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "
@@ -86,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException(String.format(Locale.ROOT, "ran out of heap: the buffers need %,d bytes"
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));
         }
-        String text = switch (output) {
+        return switch (output) {
             case TABLE -> TrainReport.summary(report, seed, matmuls, detail.detail)
                     + (detail.detail ? "\n" + TrainReport.table(report) : "");
             case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
@@ -95,7 +85,5 @@ final class TrainCommand implements Callable<Integer> {
                 yield CsvText.write(CSV_SCHEMA, JsonRows.flatten(json));
             }
         };
-        spec.commandLine().getOut().print(text);
-        return 0;
     }
 }

@@ -72,9 +72,10 @@ class PredictSummaryTest {
     @Test
     void llama3_8bOn8RanksFitsOneSequencePerRankAndGivesOneTime() throws Exception {
         String out = CliRun.of(LLAMA_8B_ON_8).out();
-        assertTrue(out.contains("\nranks     8 data-parallel ranks, zero3 sharding, 1 sequence each"), out);
-        assertTrue(out.contains("\nfits      yes, 1 sequence per rank fits 80 GB (80,000,000,000 bytes): at most 1"
-                + " (1.269), global 8\n"), out);
+        assertContains(out,
+                "\nranks     8 data-parallel ranks, zero3 sharding, 1 sequence each",
+                "\nfits      yes, 1 sequence per rank fits 80 GB (80,000,000,000 bytes): at most 1"
+                        + " (1.269), global 8\n");
         assertFalse(out.contains("does not fit"), out);
         assertFalse(out.contains("128.514"), out);
         assertTrue(out.contains("67,359,334,656 bytes (67.359 GB, 62.733 GiB) at 1 sequence per rank"), out);
@@ -99,10 +100,11 @@ class PredictSummaryTest {
     @Test
     void llama3_70bOn64RanksFitsNothingAndGivesNoTime() throws Exception {
         String out = CliRun.of(LLAMA_70B_ON_64).out();
-        assertTrue(out.contains("\nfits      no, 1 sequence per rank needs 247.559 GB; 80 GB (80,000,000,000 bytes)"
-                + " holds 0 (0.243)\n"), out);
-        assertTrue(out.contains("\ntime      none: 1 sequence per rank does not fit 80 GB, so there is no run to"
-                + " time\n"), out);
+        assertContains(out,
+                "\nfits      no, 1 sequence per rank needs 247.559 GB; 80 GB (80,000,000,000 bytes)"
+                        + " holds 0 (0.243)\n",
+                "\ntime      none: 1 sequence per rank does not fit 80 GB, so there is no run to"
+                        + " time\n");
         assertFalse(out.contains(" days"), out);
         JsonNode answer = PredictCommandTest.json(CliRun.concat(LLAMA_70B_ON_64, "--format", "json")).get("answer");
         assertFalse(answer.get("fits").asBoolean());
@@ -117,19 +119,21 @@ class PredictSummaryTest {
     void seedScenarioSaysItDoesNotFitInTheSeedsNotation() {
         String out = CliRun.of(SEED).out();
         assertTrue(out.startsWith("flopcast predict: seed accounting (the seed's tables as written)\n"), out);
-        assertTrue(out.contains("\nfits      no, batch 1024 needs 16,356.378 GB; 80 GB (80,000,000,000 bytes) holds 2"
-                + " (2.964)\n"), out);
-        assertTrue(out.contains("= 3.27463424e10 + 1.59410463e10 x B bytes (the seed counts no workspace)"), out);
-        assertTrue(out.contains("2.78313881e14 a step (278,313,880,780,800)"), out);
-        assertTrue(out.contains("\ntime      none: batch 1024 does not fit 80 GB"), out);
+        assertContains(out,
+                "\nfits      no, batch 1024 needs 16,356.378 GB; 80 GB (80,000,000,000 bytes) holds 2"
+                        + " (2.964)\n",
+                "= 3.27463424e10 + 1.59410463e10 x B bytes (the seed counts no workspace)",
+                "2.78313881e14 a step (278,313,880,780,800)",
+                "\ntime      none: batch 1024 does not fit 80 GB");
     }
 
     @Test
     void withoutCapacityTheFitIsNotCheckedAndTheTimeIsGiven() {
         String out = CliRun.of("predict", "--preset", "gpt2-small", "--peak-tflops", "100", "--steps", "10").out();
-        assertTrue(out.contains("\nfits      not checked: give --device, --memory-gb or --memory-gib\n"), out);
-        assertTrue(out.contains("\ntime      0.00 days ("), out);
-        assertTrue(out.contains("(fp32, given peak)"), out);
+        assertContains(out,
+                "\nfits      not checked: give --device, --memory-gb or --memory-gib\n",
+                "\ntime      0.00 days (",
+                "(fp32, given peak)");
     }
 
     @Test
@@ -147,8 +151,14 @@ class PredictSummaryTest {
         String detail = CliRun.of(CliRun.concat(LLAMA_8B_ON_8, "--detail")).out();
         String withoutPointer = summary.replaceAll("detail    --detail[^\n]*\n(          [^\n]*\n)*", "");
         assertTrue(detail.startsWith(withoutPointer + "\nshape: V=128256 T=8192"), detail);
-        assertTrue(detail.contains("\ncomponent                count"), detail);
-        assertTrue(detail.contains("\nkept tensor / workspace"), detail);
-        assertTrue(detail.contains("\ndata parallel      8 ranks, sharding zero3"), detail);
+        assertContains(detail, "\ncomponent                count", "\nkept tensor / workspace",
+                "\ndata parallel      8 ranks, sharding zero3");
+    }
+
+    /** Each of {@code pieces} stands in {@code out}; a failure names the piece and prints the whole output. */
+    private static void assertContains(String out, String... pieces) {
+        for (String piece : pieces) {
+            assertTrue(out.contains(piece), () -> "missing " + piece + " in\n" + out);
+        }
     }
 }

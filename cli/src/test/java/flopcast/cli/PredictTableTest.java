@@ -26,7 +26,15 @@ import org.junit.jupiter.api.Test;
 
 /** {@code predict --detail}'s tables, rendered straight from the analytic prediction. */
 class PredictTableTest {
+    /** Llama 3 8B at batch 1, bf16 mixed, flash attention, no recompute: the shape three tests render. */
+    private static final Shape LLAMA3_8B_FLASH = Preset.byName("llama3-8b").shape(1).withSettings(
+            new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.FLASH, Recompute.NONE));
     private static final Capacity EIGHTY_GB = Capacity.of(80, Capacity.Unit.GB, "--memory-gb");
+
+    /** {@code steps} on one H100 SXM at its 989 TFLOP/s bf16 peak and 40% MFU. */
+    private static TrainingPlan h100Bf16At40Percent(long steps) {
+        return new TrainingPlan(steps, Device.H100_SXM, Precision.BF16, 989e12, 0.4);
+    }
 
     private static String render(Prediction prediction, TrainingPlan plan, DataParallel ranks) {
         return PredictTable.render(prediction, prediction.fit(EIGHTY_GB), plan, ranks);
@@ -52,8 +60,7 @@ class PredictTableTest {
     /** The complete accounting lists each kept tensor the settings hold; the seed's has no such table. */
     @Test
     void keptTensorsUnderCompleteOnly() {
-        Shape flash = Preset.byName("llama3-8b").shape(1).withSettings(new Settings(PrecisionPolicy.BF16_MIXED,
-                AttentionKernel.FLASH, Recompute.NONE));
+        Shape flash = LLAMA3_8B_FLASH;
         String text = render(Accounting.COMPLETE.predict(flash), null, null);
         for (KeptActivation row : KeptActivation.values()) {
             assertEquals(row.instances(flash) > 0, text.contains("\n" + row.tensorName() + " "), row.tensorName());
@@ -66,10 +73,8 @@ class PredictTableTest {
     /** AdamW's words come from AdamWFlops, HFU from FlopTotals: the table restates neither. */
     @Test
     void adamWAndHfuAreRenderedFromAnalytic() {
-        Shape flash = Preset.byName("llama3-8b").shape(1).withSettings(new Settings(PrecisionPolicy.BF16_MIXED,
-                AttentionKernel.FLASH, Recompute.NONE));
-        Prediction prediction = Accounting.COMPLETE.predict(flash);
-        TrainingPlan plan = new TrainingPlan(10, Device.H100_SXM, Precision.BF16, 989e12, 0.4);
+        Prediction prediction = Accounting.COMPLETE.predict(LLAMA3_8B_FLASH);
+        TrainingPlan plan = h100Bf16At40Percent(10);
         String text = render(prediction, plan, null);
         assertTrue(text.contains("\nAdamW FLOPs        112,423,657,480 (" + AdamWFlops.formula() + ")\n"), text);
         assertTrue(text.contains("\nHFU                " + NumberText.percent(prediction.flops().hfu(0.4))
@@ -84,10 +89,8 @@ class PredictTableTest {
      */
     @Test
     void withRanksTheDetailGivesNoSecondAnswer() {
-        Shape flash = Preset.byName("llama3-8b").shape(1).withSettings(new Settings(PrecisionPolicy.BF16_MIXED,
-                AttentionKernel.FLASH, Recompute.NONE));
-        Prediction prediction = Accounting.COMPLETE.predict(flash);
-        TrainingPlan plan = new TrainingPlan(15_259, Device.H100_SXM, Precision.BF16, 989e12, 0.4);
+        Prediction prediction = Accounting.COMPLETE.predict(LLAMA3_8B_FLASH);
+        TrainingPlan plan = h100Bf16At40Percent(15_259);
         String alone = render(prediction, plan, null);
         assertTrue(alone.contains("\nlargest batch      on 80 GB (80,000,000,000 bytes): 0, does not fit"), alone);
         assertTrue(alone.contains("\ntraining           15,259 steps"), alone);

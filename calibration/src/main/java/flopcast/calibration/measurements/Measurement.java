@@ -5,6 +5,7 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One row of {@code measurements.csv} as calibration uses it. Absent values are null.
@@ -68,26 +69,23 @@ public record Measurement(String component, String pass, String backend, Shape s
     }
 
     private static long longOf(Map<String, String> row, String column) {
-        try {
-            return Long.parseLong(row.get(column));
-        } catch (NumberFormatException e) {
-            throw notA("an integer", row, column);
-        }
+        return parsed(row, column, "an integer", Long::parseLong);
     }
 
     private static int intOf(Map<String, String> row, String column) {
-        try {
-            return Integer.parseInt(row.get(column));
-        } catch (NumberFormatException e) {
-            throw notA("an integer", row, column);
-        }
+        return parsed(row, column, "an integer", Integer::parseInt);
     }
 
     private static double doubleOf(Map<String, String> row, String column) {
+        return parsed(row, column, "a number", Double::parseDouble);
+    }
+
+    /** The column's value through {@code parse}; a value it rejects names the column and {@code what} it needs. */
+    private static <T> T parsed(Map<String, String> row, String column, String what, Function<String, T> parse) {
         try {
-            return Double.parseDouble(row.get(column));
+            return parse.apply(row.get(column));
         } catch (NumberFormatException e) {
-            throw notA("a number", row, column);
+            throw notA(what, row, column);
         }
     }
 

@@ -19,6 +19,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A synthetic JMH file with known numbers, derived by hand. */
 class DerivationTest {
@@ -203,17 +205,8 @@ class DerivationTest {
     void plausibleRowsAreValidAndOk(@TempDir Path directory) throws Exception {
         Map<String, Map<String, Object>> rows = marked(directory, 60e9, 110e9, 0.1);
         Map<String, Object> matmul = rows.get("MatmulBenchmark.run ffn_w1");
-        assertEquals(true, matmul.get("valid"));
-        assertEquals("ok", matmul.get("status"));
+        assertMarked(matmul, true, "ok");
         assertEquals(true, rows.get("PeakFlopsProbe.allThreads peak_flops").get("valid"));
-    }
-
-    @Test
-    void mfuAboveOneIsMarkedInvalid(@TempDir Path directory) throws Exception {
-        // 1e9 FLOPs in 10 ms: 100 GFLOP/s on a probe that measured 60
-        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.01).get("MatmulBenchmark.run ffn_w1");
-        assertEquals(false, row.get("valid"));
-        assertEquals("mfu_out_of_range (MFU 1.667 outside (0, 1])", row.get("status"));
     }
 
     @Test
@@ -221,11 +214,9 @@ class DerivationTest {
         // 20 GFLOP/s measured where the nominal one-thread peak is 64
         Map<String, Map<String, Object>> rows = marked(directory, 20e9, 110e9, 0.1);
         Map<String, Object> probe = rows.get("PeakFlopsProbe.oneThread peak_flops");
-        assertEquals(false, probe.get("valid"));
-        assertEquals("peak_probe_failed (20.0 GFLOP/s measured, below half the nominal 64.0)", probe.get("status"));
+        assertMarked(probe, false, "peak_probe_failed (20.0 GFLOP/s measured, below half the nominal 64.0)");
         Map<String, Object> matmul = rows.get("MatmulBenchmark.run ffn_w1");
-        assertEquals(false, matmul.get("valid"));
-        assertEquals("peak_probe_failed (the 1-thread probe this MFU divides by failed)", matmul.get("status"));
+        assertMarked(matmul, false, "peak_probe_failed (the 1-thread probe this MFU divides by failed)");
         assertEquals(true, rows.get("PeakFlopsProbe.allThreads peak_flops").get("valid"), "the 2-thread probe is fine");
     }
 
@@ -245,26 +236,28 @@ class DerivationTest {
         // 66 GFLOP/s on two threads against 60 on one: 1.1x, where two cores give nearly 2x
         Map<String, Map<String, Object>> rows = marked(directory, 60e9, 66e9, 0.1);
         Map<String, Object> probe = rows.get("PeakFlopsProbe.allThreads peak_flops");
-        assertEquals(false, probe.get("valid"));
-        assertEquals("peak_probe_failed (2-thread peak 66.0 GFLOP/s under 1.2x the one-thread 60.0 on 2 cores: the"
-                + " threads shared a core)", probe.get("status"));
+        assertMarked(probe, false, "peak_probe_failed (2-thread peak 66.0 GFLOP/s under 1.2x the one-thread 60.0 on 2"
+                + " cores: the threads shared a core)");
         assertEquals(true, rows.get("PeakFlopsProbe.oneThread peak_flops").get("valid"), "the one-thread probe is fine");
         assertEquals(true, rows.get("MatmulBenchmark.run ffn_w1").get("valid"), "one-thread rows keep their probe");
     }
 
-    @Test
-    void memoryRowAboveTheBandwidthIsCacheResidentAndStaysValid(@TempDir Path directory) throws Exception {
-        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("ElementwiseBenchmark.run rmsnorm");
-        assertEquals(true, row.get("valid"));
-        assertEquals("cache_resident (200.0 GB/s, above the measured 1-thread bandwidth 20.0)", row.get("status"));
-    }
-
-    @Test
-    void anUnsettledWarmupMarksItsRowInvalid(@TempDir Path directory) throws Exception {
-        Map<String, Object> row = marked(directory, 60e9, 110e9, 0.1).get("MatmulBenchmark.run ffn_w2");
-        assertEquals(false, row.get("valid"));
-        assertEquals("unsettled_warmup (no settled time within the warm-up bound: JIT still compiling or times"
-                + " still moving)", row.get("status"));
+    /**
+     * One row's mark, at probes of 60 GFLOP/s (one thread) and 110 (two): ffn_w1's 1e9 FLOPs in 10 ms are
+     * 100 GFLOP/s against the 60 measured; rmsnorm runs above the measured bandwidth, its data in cache (still
+     * valid); ffn_w2's warm-up never settled.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            MatmulBenchmark.run ffn_w1       | 0.01 | false | mfu_out_of_range (MFU 1.667 outside (0, 1])
+            ElementwiseBenchmark.run rmsnorm | 0.1  | true  | \
+            cache_resident (200.0 GB/s, above the measured 1-thread bandwidth 20.0)
+            MatmulBenchmark.run ffn_w2       | 0.1  | false | \
+            unsettled_warmup (no settled time within the warm-up bound: JIT still compiling or times still moving)
+            """)
+    void oneRowIsMarked(String benchmark, double seconds, boolean valid, String status, @TempDir Path directory)
+            throws Exception {
+        assertMarked(marked(directory, 60e9, 110e9, seconds).get(benchmark), valid, status);
     }
 
     @Test
@@ -302,5 +295,11 @@ class DerivationTest {
         assertTrue(text.contains("mfu_out_of_range  1 row(s)"), text);
         assertTrue(text.contains("unsettled_warmup  1 row(s)"), text);
         assertTrue(text.contains("cache_resident    1 row(s) (valid)"), text);
+    }
+
+    /** The derived row's {@code valid} and {@code status} columns. */
+    private static void assertMarked(Map<String, Object> row, boolean valid, String status) {
+        assertEquals(valid, row.get("valid"), status);
+        assertEquals(status, row.get("status"));
     }
 }

@@ -2,6 +2,8 @@ package flopcast.measure.model;
 
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The B*h (sequence, head) pairs of attention split across the backend's threads: each part runs
@@ -36,6 +38,18 @@ public final class HeadParts {
     /** How many parts the pairs are split into: one per thread that gets work. */
     public int parts() {
         return partOps.length;
+    }
+
+    /**
+     * One op class per part, each made by {@code make} on that part's ops (a benchmark kernel's
+     * scores, softmax or weighted sum per thread); tested through ComponentKernelTest.
+     */
+    public <T> T[] perPart(IntFunction<T[]> array, Function<CountingOps, T> make) {
+        T[] made = array.apply(parts());
+        for (int part = 0; part < made.length; part++) {
+            made[part] = make.apply(partOps[part]);
+        }
+        return made;
     }
 
     /** The ops part {@code part} runs on, for the op classes it holds. */

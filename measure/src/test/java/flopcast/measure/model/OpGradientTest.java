@@ -44,9 +44,8 @@ class OpGradientTest {
         norm.forward(x, gain, y, r);
         norm.backward(weights, x, gain, r, dx, dGain);
         Runnable forward = () -> norm.forward(x, gain, y, r);
-        int checked = FiniteDifference.check("rmsnorm dx", x.data, dx.data, loss(forward, weights, y), 100, random);
-        checked += FiniteDifference.check("rmsnorm dgain", gain.data, dGain.data, loss(forward, weights, y), 100,
-                random);
+        int checked = checkedEntries(forward, weights, y, 100,
+                new Gradient("rmsnorm dx", x, dx), new Gradient("rmsnorm dgain", gain, dGain));
         assertEquals(20, checked);
     }
 
@@ -81,8 +80,8 @@ class OpGradientTest {
         FMatrixRMaj dB = new FMatrixRMaj(4, 6);
         swiGlu.backward(dA, a, b, s, dB);
         Runnable forward = () -> swiGlu.forward(a, b, s, g);
-        int checked = FiniteDifference.check("swiglu da", a.data, dA.data, loss(forward, weights, g), 100, random);
-        checked += FiniteDifference.check("swiglu db", b.data, dB.data, loss(forward, weights, g), 100, random);
+        int checked = checkedEntries(forward, weights, g, 100,
+                new Gradient("swiglu da", a, dA), new Gradient("swiglu db", b, dB));
         assertEquals(48, checked);
     }
 
@@ -111,8 +110,8 @@ class OpGradientTest {
         linear.backwardInput(weights, w, dx, false);
         linear.backwardWeight(x, weights, dw);
         Runnable forward = () -> linear.forward(x, w, y);
-        int checked = FiniteDifference.check("linear dx", x.data, dx.data, loss(forward, weights, y), 100, random);
-        checked += FiniteDifference.check("linear dw", w.data, dw.data, loss(forward, weights, y), 100, random);
+        int checked = checkedEntries(forward, weights, y, 100,
+                new Gradient("linear dx", x, dx), new Gradient("linear dw", w, dw));
         assertEquals(32, checked);
     }
 
@@ -148,9 +147,9 @@ class OpGradientTest {
         attention.forward(q, k, v, probabilities, null, out);
         attention.backward(weights, q, k, v, probabilities, null, null, dq, dk, dv);
         Runnable forward = () -> attention.forward(q, k, v, probabilities, null, out);
-        int checked = FiniteDifference.check("attention dq", q.data, dq.data, loss(forward, weights, out), 100, random);
-        checked += FiniteDifference.check("attention dk", k.data, dk.data, loss(forward, weights, out), 100, random);
-        checked += FiniteDifference.check("attention dv", v.data, dv.data, loss(forward, weights, out), 100, random);
+        int checked = checkedEntries(forward, weights, out, 100,
+                new Gradient("attention dq", q, dq), new Gradient("attention dk", k, dk),
+                new Gradient("attention dv", v, dv));
         assertEquals(144, checked);
     }
 
@@ -180,9 +179,8 @@ class OpGradientTest {
         attention.backward(weights, q, k, v, null, lse, out, dq, dk, dv);
         float[][] flashResults = {out.data.clone(), dq.data.clone(), dk.data.clone(), dv.data.clone()};
         Runnable forward = () -> attention.forward(q, k, v, null, lse, out);
-        int checked = FiniteDifference.check("flash dq", q.data, dq.data, loss(forward, weights, out), 60, random);
-        checked += FiniteDifference.check("flash dk", k.data, dk.data, loss(forward, weights, out), 60, random);
-        checked += FiniteDifference.check("flash dv", v.data, dv.data, loss(forward, weights, out), 60, random);
+        int checked = checkedEntries(forward, weights, out, 60,
+                new Gradient("flash dq", q, dq), new Gradient("flash dk", k, dk), new Gradient("flash dv", v, dv));
         assertEquals(180, checked);
 
         ModelBuffers eagerBuffers = new ModelBuffers(eager);
@@ -231,6 +229,24 @@ class OpGradientTest {
     }
 
     /** Runs the forward, then returns sum(weights * output) in double. */
+    /** An input, the gradient backward wrote for it, and the name a failure reports. */
+    private record Gradient(String name, FMatrixRMaj input, FMatrixRMaj gradient) {
+    }
+
+    /**
+     * Each gradient against central finite differences of the loss sum(weights .* output) after
+     * {@code forward}, at {@code samples} entries each; how many entries were checked.
+     */
+    private int checkedEntries(Runnable forward, FMatrixRMaj weights, FMatrixRMaj output, int samples,
+            Gradient... gradients) {
+        int checked = 0;
+        for (Gradient gradient : gradients) {
+            checked += FiniteDifference.check(gradient.name(), gradient.input().data, gradient.gradient().data,
+                    loss(forward, weights, output), samples, random);
+        }
+        return checked;
+    }
+
     private static java.util.function.DoubleSupplier loss(Runnable forward, FMatrixRMaj weights, FMatrixRMaj output) {
         return () -> {
             forward.run();
