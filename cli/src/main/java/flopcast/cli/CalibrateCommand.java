@@ -6,6 +6,7 @@ import flopcast.analytic.Precision;
 import flopcast.analytic.Preset;
 import flopcast.calibration.csv.WholeFile;
 import flopcast.calibration.fit.CalibrationResult;
+import flopcast.calibration.fit.RefusedMeasurements;
 import flopcast.calibration.fit.TorchCalibration;
 import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.calibration.report.CalibrationCsv;
@@ -83,14 +84,19 @@ final class CalibrateCommand extends FormattedCommand {
         List<Map<String, String>> rows = MeasurementsCsv.read(results);
         CalibrationTable table;
         Map<String, String> charts;
-        if (TorchCalibration.probeRows(rows, results)) {
-            // the PyTorch probe's rows: no charts (they plot the JVM's component fits)
-            table = CalibrationTable.of(TorchCalibration.of(results, rows, host, target));
-            charts = Map.of();
-        } else {
-            CalibrationResult result = CalibrationResult.of(results, host, target);
-            table = CalibrationTable.of(result);
-            charts = writing(directory, () -> Charts.write(result, directory));
+        try {
+            if (TorchCalibration.probeRows(rows, results)) {
+                // the PyTorch probe's rows: no charts (they plot the JVM's component fits)
+                table = CalibrationTable.of(TorchCalibration.of(results, rows, host, target));
+                charts = Map.of();
+            } else {
+                CalibrationResult result = CalibrationResult.of(results, host, target);
+                table = CalibrationTable.of(result);
+                charts = writing(directory, () -> Charts.write(result, directory));
+            }
+        } catch (RefusedMeasurements refused) {
+            writing(directory, () -> withdraw(directory, rows, refused));
+            throw refused;
         }
         String csv = CalibrationCsv.text(table);
         String report = CalibrationMarkdown.render(table, charts);
@@ -104,6 +110,26 @@ final class CalibrateCommand extends FormattedCommand {
             case JSON -> Json.write(CalibrationJson.tree(table).put("report", directory.resolve("report.md").toString()));
             case TABLE -> CalibrationText.render(table, directory, charts.keySet());
         };
+    }
+
+    /**
+     * After a refusal of the measurements themselves: removes the calibration.csv and charts an
+     * earlier run left in {@code directory} and puts in report.md's place one that says this run
+     * was refused and why, so nothing beside the new measurements describes another run.
+     */
+    private Void withdraw(Path directory, List<Map<String, String>> rows, RefusedMeasurements refused) {
+        try {
+            Files.deleteIfExists(directory.resolve(CalibrationSchema.FILE_NAME));
+            for (String chart : Charts.FILES) {
+                Files.deleteIfExists(directory.resolve(chart));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String run = rows.isEmpty() ? "" : rows.get(0).getOrDefault("run_id", "");
+        WholeFile.write(directory.resolve("report.md"), CalibrationMarkdown.refused(results.getFileName().toString(),
+                run, refused.getMessage()));
+        return null;
     }
 
     /**

@@ -1,6 +1,7 @@
 package flopcast.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.calibration.report.CalibrationSchema;
@@ -96,6 +97,35 @@ class CalibrateCommandTest {
                     c[0] + " -> " + run.err());
         }
         assertTrue(MeasurementsSchema.names().contains("score_seconds_per_op"));
+    }
+
+    @Test
+    void aRefusedRunWithdrawsTheEarlierCalibrationBesideIt(@TempDir Path directory) throws Exception {
+        Path file = results(directory, SyntheticRows.twoShapes("Test CPU"));
+        assertEquals(0, CliRun.of("calibrate", "--results", file.toString()).exitCode());
+        assertTrue(Files.exists(directory.resolve(CalibrationSchema.FILE_NAME)));
+        List<Map<String, Object>> failed = SyntheticRows.twoShapes("Test CPU");
+        failed.forEach(row -> row.put("run_id", "refused-run"));
+        failed.get(0).put("valid", false);
+        failed.get(0).put("status", "peak_probe_failed (2-thread peak 168.0 GFLOP/s under 1.2x the one-thread 221.0)");
+        results(directory, failed);
+        CliRun refused = CliRun.of("calibrate", "--results", file.toString());
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("peak probe failed"), refused.err());
+        assertFalse(Files.exists(directory.resolve(CalibrationSchema.FILE_NAME)));
+        for (String chart : Charts.FILES) {
+            assertFalse(Files.exists(directory.resolve(chart)), chart);
+        }
+        String report = Files.readString(directory.resolve("report.md"));
+        assertTrue(report.contains("**No calibration.**") && report.contains("run refused-run")
+                && report.contains("peak probe failed"), report);
+        assertFalse(report.contains("## Held-out check"), report);
+        // an option naming nothing in the file is the user's slip, not the run's: the calibration stays
+        results(directory, SyntheticRows.twoShapes("Test CPU"));
+        assertEquals(0, CliRun.of("calibrate", "--results", file.toString()).exitCode());
+        assertEquals(2, CliRun.of("calibrate", "--results", file.toString(), "--host", "nowhere").exitCode());
+        assertTrue(Files.exists(directory.resolve(CalibrationSchema.FILE_NAME)));
+        assertTrue(Files.readString(directory.resolve("report.md")).contains("## Held-out check"));
     }
 
     /** A probe row: the schema's columns, empty but for these. */

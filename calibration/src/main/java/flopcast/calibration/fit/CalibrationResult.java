@@ -43,12 +43,12 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
         String chosen = chooseHost(hosts, host, results, "measurements", "hosts");
         List<Measurement> measurements = all.stream().filter(m -> m.hostCpu().equals(chosen)).toList();
         measurements.stream().filter(m -> m.component().equals("peak_flops") && !m.valid()).findFirst().ifPresent(m -> {
-            throw new InvalidInputException(results + ": the " + m.threads() + "-thread peak probe failed ("
+            throw new RefusedMeasurements(results + ": the " + m.threads() + "-thread peak probe failed ("
                     + m.status() + "); every MFU and efficiency divides by it, so nothing is calibrated: rerun"
                     + " mvn jmh:run on a quieter machine");
         });
         if (measurements.stream().noneMatch(m -> m.pass().equals("step") && m.valid())) {
-            throw new InvalidInputException(results + " has no valid step rows: the held-out check needs StepBenchmark"
+            throw new RefusedMeasurements(results + " has no valid step rows: the held-out check needs StepBenchmark"
                     + " or VectorStepBenchmark (mvn jmh:run without a -Djmh.include that leaves them out)");
         }
         List<Calibration> calibrations = new ArrayList<>();
@@ -61,7 +61,7 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
             }
         }
         if (calibrations.isEmpty()) {
-            throw new InvalidInputException(unfitted.isEmpty() ? results + " has no component rows to fit"
+            throw new RefusedMeasurements(unfitted.isEmpty() ? results + " has no component rows to fit"
                     : unfitted.get(0));
         }
         calibrations.sort(Comparator.comparing((Calibration c) -> !c.backend().equals(Calibration.VECTOR_BACKEND))

@@ -95,7 +95,7 @@ public record TorchCalibration(String device, String backend, List<Step> steps, 
         List<Map<String, String>> rows = all.stream().filter(row -> row.get("host_cpu").equals(chosen)
                 && row.get("pass").equals("step") && row.get("valid").equals("true")).toList();
         if (rows.isEmpty()) {
-            throw new InvalidInputException(results + " has no valid step rows for '" + chosen + "'");
+            throw new RefusedMeasurements(results + " has no valid step rows for '" + chosen + "'");
         }
         Map<String, Map<String, String>> largest = new LinkedHashMap<>();
         for (Map<String, String> row : rows) {

@@ -35,6 +35,17 @@ public final class CalibrationMarkdown {
         return table.probe().map(probe -> probeReport(table, probe)).orElseGet(() -> jvmReport(table, charts));
     }
 
+    /**
+     * The report of a refused run: which measurements, which run, why; no table, so no figure of an
+     * earlier run stays beside measurements it does not describe.
+     */
+    public static String refused(String measurements, String runId, String reason) {
+        return "# flopcast calibration report\n\n**No calibration.** `" + measurements + "`"
+                + (runId.isEmpty() ? "" : " (run " + runId + ")") + " was refused: " + reason + "\n\n"
+                + "The calibration.csv, report and charts of any earlier run were removed from this directory; the"
+                + " rows' `valid` and `status` columns in the measurements say what is wrong.\n";
+    }
+
     private static String probeReport(CalibrationTable table, ProbeRows probe) {
         StringBuilder text = new StringBuilder();
         text.append("# Calibration from the PyTorch probe\n\n").append("Device: ").append(probe.device())

@@ -30,6 +30,8 @@ public final class Charts {
     public static final String EFFICIENCY_MATMUL = "efficiency_matmul.png";
     public static final String EFFICIENCY_MEMORY = "efficiency_memory.png";
     public static final String MFU = "mfu.png";
+    /** Every chart a calibration writes. */
+    public static final List<String> FILES = List.of(STEP_TIME, EFFICIENCY_MATMUL, EFFICIENCY_MEMORY, MFU);
     private static final int WIDTH = 900;
     private static final int HEIGHT = 560;
 
