@@ -26,12 +26,12 @@ import time
 # MeasurementsSchema.COLUMNS, in order; MeasurementsSchemaTest checks this list against the Java one.
 COLUMNS = [
     "run_id", "benchmark", "component", "pass", "backend", "vocab_size", "context_length", "num_layers",
-    "d_model", "num_heads", "d_ff", "batch_size", "parameters", "threads", "predicted_flops",
-    "elementwise_flops", "optimizer_flops", "predicted_bytes", "score_seconds_per_op", "score_error_seconds",
-    "achieved_flops_per_second", "achieved_bytes_per_second", "peak_flops_per_second_nominal",
-    "peak_flops_per_second_measured", "bandwidth_bytes_per_second_measured", "mfu", "valid", "status",
-    "predicted_heap_bytes", "measured_heap_bytes", "allocated_bytes_per_op", "host_cpu", "host_cores", "jvm",
-    "git_commit", "utc_time",
+    "d_model", "num_heads", "d_ff", "batch_size", "attention", "recompute", "precision_policy", "parameters",
+    "threads", "predicted_flops", "elementwise_flops", "optimizer_flops", "predicted_bytes", "score_seconds_per_op",
+    "score_error_seconds", "samples", "median_seconds_per_op", "spread", "achieved_flops_per_second",
+    "achieved_bytes_per_second", "peak_flops_per_second_nominal", "peak_flops_per_second_measured",
+    "bandwidth_bytes_per_second_measured", "mfu", "valid", "status", "predicted_heap_bytes", "measured_heap_bytes",
+    "allocated_bytes_per_op", "host_cpu", "host_cores", "jvm", "git_commit", "utc_time",
 ]
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -232,6 +232,24 @@ def line(what, predicted, measured):
     return predicted == measured
 
 
+# Samples.MIN_FOR_SPREAD: fewer samples tell no spread
+MIN_FOR_SPREAD = 5
+
+
+def spread(samples):
+    """(upper quartile - lower quartile) / median, quartiles interpolated as the JVM's Samples does; None under 5."""
+    if len(samples) < MIN_FOR_SPREAD:
+        return None
+    ordered = sorted(samples)
+
+    def quantile(q):
+        position = q * (len(ordered) - 1)
+        below = int(position)
+        above = min(below + 1, len(ordered) - 1)
+        return ordered[below] + (position - below) * (ordered[above] - ordered[below])
+    return (quantile(0.75) - quantile(0.25)) / quantile(0.5)
+
+
 def row(prediction, result, run_id, backend, device, provenance):
     """One measurements.csv row: the median step against the prediction; MFU on a catalog device's peak."""
     device_name, catalog = device
@@ -248,9 +266,13 @@ def row(prediction, result, run_id, backend, device, provenance):
         "run_id": run_id, "benchmark": "probes/torch/probe.py", "component": "step", "pass": "step",
         "backend": backend, "vocab_size": shape["vocab_size"], "context_length": shape["context_length"],
         "num_layers": shape["num_layers"], "d_model": shape["d_model"], "num_heads": shape["num_heads"],
-        "d_ff": shape["d_ff"], "batch_size": shape["batch_size"], "parameters": prediction["parameters"],
+        "d_ff": shape["d_ff"], "batch_size": shape["batch_size"], "attention": prediction["settings"]["attention"],
+        "recompute": prediction["settings"]["recompute"], "precision_policy": prediction["settings"]["precision_policy"],
+        "parameters": prediction["parameters"],
         "threads": result["threads"], "predicted_flops": flops, "elementwise_flops": prediction["flops"]["elementwise"],
         "optimizer_flops": prediction["flops"]["optimizer"], "score_seconds_per_op": repr(median),
+        "samples": len(result["seconds"]), "median_seconds_per_op": repr(median),
+        "spread": repr(spread(result["seconds"])) if spread(result["seconds"]) is not None else "",
         "achieved_flops_per_second": repr(flops / median),
         "peak_flops_per_second_nominal": repr(float(peak)) if peak else "",
         "mfu": repr(mfu) if mfu is not None else "", "valid": "true" if valid else "false",

@@ -155,6 +155,7 @@ class Rows(unittest.TestCase):
 
     PREDICTION = {"shape": {"vocab_size": 50, "context_length": 12, "num_layers": 3, "d_model": 24, "num_heads": 4,
                             "d_ff": 40, "batch_size": 2}, "parameters": 18120,
+                  "settings": {"attention": "flash", "recompute": "selective", "precision_policy": "bf16-mixed"},
                   "flops": {"step": 2000, "elementwise": 30, "optimizer": 40},
                   "rank_peak": {"bytes": 472396, "saved_by": "pytorch"},
                   "training": {"device": "h100-sxm", "peak_flops_per_second": 1000.0, "step_seconds_at_peak": 2.0}}
@@ -172,6 +173,14 @@ class Rows(unittest.TestCase):
                                                       row["peak_flops_per_second_nominal"]))
         self.assertEqual(472396, row["predicted_heap_bytes"])
         self.assertEqual("NVIDIA H100 80GB HBM3", row["host_cpu"])
+
+    def test_the_median_spread_and_settings_ride_along(self):
+        row = self.row([5.0, 3.0, 4.0, 6.0, 7.0])
+        # quartiles 4 and 6 around the median 5: the middle half spans 2/5 of it
+        self.assertEqual((5, "5.0", repr(0.4)), (row["samples"], row["median_seconds_per_op"], row["spread"]))
+        self.assertEqual(("flash", "selective", "bf16-mixed"), (row["attention"], row["recompute"],
+                                                                 row["precision_policy"]))
+        self.assertEqual("", self.row([5.0, 3.0, 4.0, 6.0])["spread"], "under 5 samples no spread")
 
     def test_a_step_faster_than_the_peak_allows_is_invalid(self):
         row = self.row([1.0])

@@ -95,9 +95,9 @@ final class CalibrationText {
         StringBuilder text = new StringBuilder(steps.render());
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
             text.append(String.format(Locale.ROOT, "%s: worst held-out error %s (target %s), median %s (target %s),"
-                    + " %s steps%n", summary.backend(), summary.worst().text(),
-                    Unit.ONE.text(HeldOutSummary.TARGET_WORST_ERROR), summary.median().text(),
-                    Unit.ONE.text(HeldOutSummary.TARGET_MEDIAN_ERROR), summary.steps().text()));
+                    + " %s steps, %s undecided%n", summary.item(), summary.worst().text(),
+                    Unit.ONE.text(summary.worstTarget()), summary.median().text(),
+                    Unit.ONE.text(summary.medianTarget()), summary.steps().text(), summary.undecided().text()));
         }
         return text.toString();
     }

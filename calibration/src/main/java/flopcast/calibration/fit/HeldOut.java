@@ -4,6 +4,7 @@ import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.OpClass;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,9 +27,19 @@ public final class HeldOut {
      * @param leaveOutSeconds  the model fitted without this shape's component rows; NaN when no other shape was measured
      * @param modelFlops       forward plus backward matmul FLOPs of the step
      * @param hostMfu          model FLOPs / (measured time x measured peak at the step's thread count)
+     * @param noiseFloor       the error the measurements alone can make: the step's spread and the median
+     *                         spread of its fit's component rows, added in quadrature; NaN where a spread is unknown
      */
     public record StepCheck(String backend, int threads, Shape shape, double measuredSeconds, double predictedSeconds,
-            double leaveOutSeconds, long modelFlops, double hostMfu) {
+            double leaveOutSeconds, long modelFlops, double hostMfu, double noiseFloor) {
+
+        /**
+         * Whether the check can say met or not met: its noise floor is known and within the worst
+         * target at its thread count. An undecided shape's error is shown but judged by no target.
+         */
+        public boolean decided() {
+            return noiseFloor <= worstTarget(threads);
+        }
 
         public double error() {
             return predictedSeconds / measuredSeconds - 1;
@@ -43,7 +54,22 @@ public final class HeldOut {
         }
     }
 
+    /** The held-out targets on one thread: the median step within 3%, the worst within 5%. */
+    public static final double ONE_THREAD_MEDIAN_TARGET = 0.03;
+    public static final double ONE_THREAD_WORST_TARGET = 0.05;
+    /** Above one thread, where threads hand work to each other: median within 5%, worst within 10%. */
+    public static final double THREADS_MEDIAN_TARGET = 0.05;
+    public static final double THREADS_WORST_TARGET = 0.10;
+
     private HeldOut() {
+    }
+
+    public static double medianTarget(int threads) {
+        return threads == 1 ? ONE_THREAD_MEDIAN_TARGET : THREADS_MEDIAN_TARGET;
+    }
+
+    public static double worstTarget(int threads) {
+        return threads == 1 ? ONE_THREAD_WORST_TARGET : THREADS_WORST_TARGET;
     }
 
     /** Every valid step that one of {@code calibrations} describes, checked against it. */
@@ -61,9 +87,21 @@ public final class HeldOut {
             Shape shape = step.shape();
             checks.add(new StepCheck(step.backend(), step.threads(), shape, step.secondsPerOp(),
                     all.predictStep(shape).seconds(), leaveShapeOut(rows, all, shape), step.matmulFlops(),
-                    FlopsUtilization.mfu(step.matmulFlops(), step.secondsPerOp(), all.peakFlopsPerSecond())));
+                    FlopsUtilization.mfu(step.matmulFlops(), step.secondsPerOp(), all.peakFlopsPerSecond()),
+                    Math.hypot(step.spread(), componentSpread(rows, all))));
         }
         return checks;
+    }
+
+    /** The median spread of the valid component and AdamW rows {@code fitted} describes; NaN where none has one. */
+    static double componentSpread(List<Measurement> rows, Calibration fitted) {
+        double[] spreads = rows.stream().filter(r -> r.valid() && fitted.describes(r) && OpClass.of(r).isPresent())
+                .mapToDouble(Measurement::spread).toArray();
+        if (Arrays.stream(spreads).anyMatch(Double::isNaN)) {
+            return Double.NaN;
+        }
+        Arrays.sort(spreads);
+        return middle(spreads);
     }
 
     /** The step predicted without its shape's component rows; NaN when no other shape was measured. */
@@ -104,35 +142,39 @@ public final class HeldOut {
         return steps;
     }
 
-    /** The held-out errors: each check's prediction from the other shapes, where one could be made. */
+    /** The decided checks' held-out errors: each prediction from the other shapes, where one could be made. */
     private static double[] heldOutErrors(List<StepCheck> checks) {
-        return checks.stream().filter(c -> !Double.isNaN(c.leaveOutSeconds()))
+        return checks.stream().filter(c -> c.decided() && !Double.isNaN(c.leaveOutSeconds()))
                 .mapToDouble(c -> Math.abs(c.leaveOutError())).sorted().toArray();
     }
 
-    /** The largest absolute held-out error; NaN when no step could be held out. */
+    /** How many checks are undecided: their noise floor unknown or above the worst target. */
+    public static long undecided(List<StepCheck> checks) {
+        return checks.stream().filter(c -> !c.decided()).count();
+    }
+
+    /** The checks of one backend at one thread count. */
+    public static List<StepCheck> of(List<StepCheck> checks, String backend, int threads) {
+        return checks.stream().filter(c -> c.backend().equals(backend) && c.threads() == threads).toList();
+    }
+
+    /** The largest absolute held-out error of the decided checks; NaN when none could be held out. */
     public static double worst(List<StepCheck> checks) {
         double[] errors = heldOutErrors(checks);
         return errors.length == 0 ? Double.NaN : errors[errors.length - 1];
     }
 
-    /** The median absolute held-out error; NaN when no step could be held out. */
+    /** The median absolute held-out error of the decided checks; NaN when none could be held out. */
     public static double median(List<StepCheck> checks) {
-        double[] errors = heldOutErrors(checks);
-        if (errors.length == 0) {
+        return middle(heldOutErrors(checks));
+    }
+
+    /** The middle of sorted values, or the mean of the two middle ones; NaN where there are none. */
+    private static double middle(double[] sorted) {
+        if (sorted.length == 0) {
             return Double.NaN;
         }
-        int middle = errors.length / 2;
-        return errors.length % 2 == 1 ? errors[middle] : (errors[middle - 1] + errors[middle]) / 2;
-    }
-
-    /** The checks of one backend (all its thread counts). */
-    public static List<StepCheck> of(List<StepCheck> checks, String backend) {
-        return checks.stream().filter(c -> c.backend().equals(backend)).toList();
-    }
-
-    /** The distinct backends among {@code checks}, in order. */
-    public static List<String> backends(List<StepCheck> checks) {
-        return Arrays.asList(checks.stream().map(StepCheck::backend).distinct().toArray(String[]::new));
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

@@ -76,6 +76,10 @@ public final class Derivation {
             row.put("predicted_bytes", bytes);
             row.put("score_seconds_per_op", result.score());
             row.put("score_error_seconds", Double.isNaN(result.scoreError()) ? null : result.scoreError());
+            Samples samples = new Samples(result.samples());
+            row.put("samples", samples.count());
+            row.put("median_seconds_per_op", samples.median());
+            row.put("spread", Double.isNaN(samples.spread()) ? null : samples.spread());
             long flops = matmul > 0 ? matmul : elementwise + optimizer;
             Double achieved = flops > 0 ? rate(result, flops) : null;
             row.put("achieved_flops_per_second", achieved);
@@ -102,6 +106,10 @@ public final class Derivation {
             }
             row.put("valid", true);
             row.put("status", RowMark.OK);
+            if (!"probe".equals(row.get("pass")) && samples.spread() > RowMark.NOISY_SPREAD_LIMIT) {
+                mark(row, RowMark.NOISY, String.format(Locale.ROOT, "spread %.1f%% over %.0f%%: %d samples",
+                        100 * samples.spread(), 100 * RowMark.NOISY_SPREAD_LIMIT, samples.count()));
+            }
             if (result.perOp("unsettled") > 0) {
                 mark(row, RowMark.UNSETTLED_WARMUP, "no settled time within the warm-up bound: JIT still compiling or"
                         + " times still moving");
@@ -239,8 +247,8 @@ public final class Derivation {
         return Math.toIntExact(result.threads() * Math.max(1, kernel));
     }
 
-    /** threads x quantity per op / seconds per op. */
+    /** threads x quantity per op / the median seconds per op. */
     private static double rate(RawResult result, long perOp) {
-        return result.threads() * (double) perOp / result.score();
+        return result.threads() * (double) perOp / new Samples(result.samples()).median();
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.Function;
  * @param threads     threads the kernel used
  * @param matmulFlops matmul FLOPs per op (step rows: model FLOPs)
  * @param bytes       minimum bytes per op
- * @param secondsPerOp JMH score
+ * @param secondsPerOp the median of the row's samples (JMH's score on a row written before the median)
  * @param flopsPerSecond achieved FLOP/s as the derivation wrote it (the row's matmul FLOPs, or its
  *                     elementwise and optimizer FLOPs where it has none); NaN where empty
  * @param bytesPerSecond achieved bytes/s as the derivation wrote it; NaN where empty
@@ -27,25 +27,28 @@ import java.util.function.Function;
  * @param measuredHeapBytes  step and AdamW rows: measured live bytes
  * @param valid       false when the derivation marked the row invalid (calibration never fits it)
  * @param status      ok, or the row's marks
+ * @param spread      interquartile range over median of the samples; NaN where unknown
  */
 public record Measurement(String component, String pass, String backend, Shape shape, Long parameters, int threads,
         long matmulFlops, long bytes, double secondsPerOp, double flopsPerSecond, double bytesPerSecond, String hostCpu, Long predictedHeapBytes,
-        Long measuredHeapBytes, boolean valid, String status) {
+        Long measuredHeapBytes, boolean valid, String status, double spread) {
 
     /** Parses a row read by {@code MeasurementsCsv}; a value that does not parse is refused with one line. */
     public static Measurement of(Map<String, String> row, int line) {
         try {
             Shape shape = Measurement.shape(row);
-            double seconds = doubleOf(row, "score_seconds_per_op");
+            String timeColumn = row.get("median_seconds_per_op").isEmpty() ? "score_seconds_per_op"
+                    : "median_seconds_per_op";
+            double seconds = doubleOf(row, timeColumn);
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
-                throw new NumberFormatException("score_seconds_per_op " + seconds + " is not a positive time");
+                throw new NumberFormatException(timeColumn + " " + seconds + " is not a positive time");
             }
             return new Measurement(row.get("component"), row.get("pass"), row.get("backend"), shape,
                     optionalLong(row, "parameters"), intOf(row, "threads"), longOf(row, "predicted_flops"),
                     longOf(row, "predicted_bytes"), seconds, optionalDouble(row, "achieved_flops_per_second"),
                     optionalDouble(row, "achieved_bytes_per_second"), row.get("host_cpu"),
                     optionalLong(row, "predicted_heap_bytes"), optionalLong(row, "measured_heap_bytes"),
-                    booleanOf(row, "valid"), row.get("status"));
+                    booleanOf(row, "valid"), row.get("status"), optionalDouble(row, "spread"));
         } catch (NumberFormatException | InvalidInputException e) {
             throw new InvalidInputException("measurements row " + line + " is malformed: " + e.getMessage());
         }
@@ -56,7 +59,8 @@ public record Measurement(String component, String pass, String backend, Shape s
      * A number that does not parse throws {@link NumberFormatException}.
      */
     public static Shape shape(Map<String, String> row) {
-        return row.get(ShapeKey.VOCAB_SIZE.key()).isEmpty() ? null : ShapeKey.shape(key -> longOf(row, key.key()));
+        return row.get(ShapeKey.VOCAB_SIZE.key()).isEmpty() ? null
+                : ShapeKey.shape(key -> longOf(row, key.key())).withSettings(MeasurementsSchema.settings(row));
     }
 
     private static boolean booleanOf(Map<String, String> row, String column) {

@@ -50,20 +50,21 @@ public final class MeasurementsCsv {
             if (header.isEmpty()) {
                 throw new InvalidInputException(file + " is empty: expected a measurements.csv header and rows");
             }
-            if (!header.equals(expected)) {
+            boolean previous = header.equals(MeasurementsSchema.previousNames());
+            if (!header.equals(expected) && !previous) {
                 throw new InvalidInputException(file + " is not a flopcast measurements.csv: its header has "
                         + header.size() + " columns starting '" + header.get(0) + "', expected " + expected.size()
                         + " starting 'run_id'");
             }
             List<Map<String, String>> rows = new ArrayList<>();
             for (CSVRecord record : parser) {
-                if (record.size() != expected.size()) {
+                if (record.size() != header.size()) {
                     throw new InvalidInputException(file + " line " + parser.getCurrentLineNumber() + " has "
-                            + record.size() + " values, expected " + expected.size());
+                            + record.size() + " values, expected " + header.size());
                 }
                 Map<String, String> row = new LinkedHashMap<>();
                 for (String column : expected) {
-                    row.put(column, record.get(column));
+                    row.put(column, previous && MeasurementsSchema.ADDED.contains(column) ? "" : record.get(column));
                 }
                 rows.add(row);
             }

@@ -1,5 +1,9 @@
 package flopcast.calibration.measurements;
 
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import flopcast.calibration.csv.CsvColumn;
@@ -35,9 +39,16 @@ public final class MeasurementsSchema {
                     + "each output once"),
             new CsvColumn("score_seconds_per_op", "s/op", "JMH score: average time per op, per thread"),
             new CsvColumn("score_error_seconds", "s/op", "JMH's 99.9% confidence half-width of the score"),
-            new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / score; the "
+            new CsvColumn("samples", "iterations", "timed samples behind the median: JMH's measured iterations over "
+                    + "every fork, each an average over its ops"),
+            new CsvColumn("median_seconds_per_op", "s/op", "the median of the samples; the time calibration uses "
+                    + "(empty on rows written before it existed: the score is used)"),
+            new CsvColumn("spread", "1", "(upper quartile - lower quartile) / median of the samples; empty under "
+                    + Samples.MIN_FOR_SPREAD + " samples; above " + RowMark.NOISY_SPREAD_LIMIT + " a timed row is "
+                    + "marked noisy"),
+            new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / median; the "
                     + "row's FLOPs are predicted_flops, or elementwise plus optimizer FLOPs where it has no matmul"),
-            new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / score"),
+            new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / median"),
             new CsvColumn("peak_flops_per_second_nominal", "FLOP/s", "min(threads, physical cores) x maximum "
                     + "frequency x FLOPs per cycle per core of the widest vector instruction set (64 for AVX-512, 32 "
                     + "for AVX2 with FMA, 16 for AVX or NEON, 8 for SSE2), from what OSHI reads of the host "
@@ -52,7 +63,7 @@ public final class MeasurementsSchema {
             new CsvColumn("valid", "-", "true, or false when a mark in status invalidates the row (physically "
                     + "impossible, or timed before its code settled); calibration fits valid rows only"),
             new CsvColumn("status", "-", "ok, or the row's marks separated by '; ', each 'key (detail)': "
-                    + "mfu_out_of_range, peak_probe_failed, unsettled_warmup (each invalidates the row), "
+                    + "mfu_out_of_range, peak_probe_failed, unsettled_warmup, noisy (each invalidates the row), "
                     + "cache_resident (valid: a memory-bound op above the measured bandwidth, its data in cache)"),
             new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; adamw "
                     + "rows: 16 bytes per parameter; on a PyTorch probe row, the rank's state, the bytes the pytorch "
@@ -73,24 +84,57 @@ public final class MeasurementsSchema {
     private MeasurementsSchema() {
     }
 
+    /** The columns a file written before the settings and spread columns lacks; read back empty. */
+    public static final List<String> ADDED = List.of("attention", "recompute", "precision_policy", "samples",
+            "median_seconds_per_op", "spread");
+
     public static List<String> names() {
         return COLUMNS.stream().map(CsvColumn::name).toList();
     }
 
-    /** Writes a row's shape columns (the JSON shape keys). */
+    /** The header of a file written before {@link #ADDED}: still read, those columns empty. */
+    public static List<String> previousNames() {
+        return names().stream().filter(name -> !ADDED.contains(name)).toList();
+    }
+
+    /** Writes a row's shape columns (the JSON shape keys) and its settings. */
     public static void putShape(Map<String, Object> row, Shape shape) {
         for (ShapeKey key : ShapeKey.values()) {
             row.put(key.key(), key.of(shape));
         }
+        Settings settings = shape.settings();
+        row.put("attention", settings.attention().cliName());
+        row.put("recompute", settings.recompute().cliName());
+        row.put("precision_policy", settings.policy().cliName());
+    }
+
+    /** A row's settings; the defaults where its settings columns are empty (a row written before them). */
+    public static Settings settings(Map<String, String> row) {
+        String attention = row.getOrDefault("attention", "");
+        String recompute = row.getOrDefault("recompute", "");
+        String policy = row.getOrDefault("precision_policy", "");
+        return new Settings(policy.isEmpty() ? Settings.DEFAULT.policy() : PrecisionPolicy.byName(policy),
+                attention.isEmpty() ? Settings.DEFAULT.attention() : AttentionKernel.byName(attention),
+                recompute.isEmpty() ? Settings.DEFAULT.recompute() : Recompute.byName(recompute));
     }
 
     /** The shape's columns, one per {@link ShapeKey}, between the identity columns and the rest. */
+    private static <T> String names(T[] values, java.util.function.Function<T, String> name) {
+        return String.join(", ", java.util.Arrays.stream(values).map(name).toList());
+    }
+
     private static List<CsvColumn> columns(List<CsvColumn> identity, List<CsvColumn> rest) {
         List<CsvColumn> all = new ArrayList<>(identity);
         for (ShapeKey key : ShapeKey.values()) {
             all.add(new CsvColumn(key.key(), key.unit(), key.ordinal() == 0
                     ? key.symbol() + "; empty where the row has no model shape" : key.symbol()));
         }
+        all.add(new CsvColumn("attention", "-", "attention kernel the step ran: " + names(AttentionKernel.values(),
+                AttentionKernel::cliName) + " (predict --attention)"));
+        all.add(new CsvColumn("recompute", "-", "activation recomputation: " + names(Recompute.values(),
+                Recompute::cliName) + " (predict --recompute)"));
+        all.add(new CsvColumn("precision_policy", "-", "precision policy: " + names(PrecisionPolicy.values(),
+                PrecisionPolicy::cliName) + " (predict --precision-policy)"));
         all.addAll(rest);
         return List.copyOf(all);
     }

@@ -22,9 +22,10 @@ import java.util.Map;
  * @param scoreUnit  unit of the score
  * @param secondary  secondary metrics by name (auxiliary counters, profilers)
  * @param jvm        JVM name and version
+ * @param samples    the primary metric's per-iteration scores, every fork's in order ({@code rawData})
  */
 public record RawResult(String benchmark, int threads, Map<String, String> params, double score, double scoreError,
-        String scoreUnit, Map<String, Double> secondary, String jvm) {
+        String scoreUnit, Map<String, Double> secondary, String jvm, List<Double> samples) {
 
     /** Reads a JMH JSON file; anything else is refused with one line. */
     public static List<RawResult> read(Path file) {
@@ -53,10 +54,17 @@ public record RawResult(String benchmark, int threads, Map<String, String> param
                 node.get("secondaryMetrics").properties()
                         .forEach(e -> secondary.put(e.getKey(), e.getValue().get("score").asDouble()));
             }
+            List<Double> samples = new ArrayList<>();
+            for (JsonNode fork : primary.path("rawData")) {
+                fork.forEach(iteration -> samples.add(iteration.asDouble()));
+            }
+            if (samples.isEmpty()) {
+                samples.add(primary.get("score").asDouble());
+            }
             results.add(new RawResult(node.get("benchmark").asText(), node.path("threads").asInt(1), params,
                     primary.get("score").asDouble(), primary.path("scoreError").asDouble(Double.NaN),
                     primary.path("scoreUnit").asText(), secondary,
-                    node.path("vmName").asText() + " " + node.path("jdkVersion").asText()));
+                    node.path("vmName").asText() + " " + node.path("jdkVersion").asText(), List.copyOf(samples)));
         }
         return results;
     }

@@ -20,10 +20,23 @@ public enum RowMark {
     /** The op's warm-up did not settle within its bound: it may have been timed before C2 compiled it. */
     UNSETTLED_WARMUP("unsettled_warmup", true),
     /**
+     * A timed row (a component, AdamW or a step, not a probe) whose spread is above
+     * {@link #NOISY_SPREAD_LIMIT}: its samples disagree by more than the held-out targets can
+     * resolve, so neither a fit nor a held-out check uses it.
+     */
+    NOISY("noisy", true),
+    /**
      * A memory-bound op moved its bytes faster than the measured memory bandwidth at its thread
      * count: its data stayed in cache. Valid, but an efficiency against the cache, not memory.
      */
     CACHE_RESIDENT("cache_resident", false);
+
+    /**
+     * The largest spread (interquartile range over median) a timed row may have and still be used:
+     * the tightest held-out target is a 3% median error on one thread, and a row whose middle half of
+     * samples is wider than that cannot tell a 3% error from the host's drift.
+     */
+    public static final double NOISY_SPREAD_LIMIT = 0.03;
 
     /** The status of a row with no mark. */
     public static final String OK = "ok";

@@ -107,17 +107,20 @@ public final class CalibrationMarkdown {
                 + " with the fit of the step's own backend and thread count. Each measured step is predicted from"
                 + " all that fit's component rows, and again from the other shapes' component rows only: the"
                 + " held-out prediction (for a shape with no component rows of its own, the two are the same).\n\n");
-        markdownTable(md, List.of("step", "measured", "predicted", "error", "held out", "error", "host MFU"),
-                table.grid(Quantity.MEASURED_SECONDS, List.of(Quantity.MEASURED_SECONDS, Quantity.PREDICTED_SECONDS,
-                        Quantity.ERROR, Quantity.LEAVE_SHAPE_OUT_SECONDS, Quantity.LEAVE_SHAPE_OUT_ERROR,
-                        Quantity.HOST_MFU)));
+        markdownTable(md, List.of("step", "measured", "predicted", "error", "held out", "error", "noise floor",
+                "host MFU"), table.grid(Quantity.MEASURED_SECONDS, List.of(Quantity.MEASURED_SECONDS,
+                        Quantity.PREDICTED_SECONDS, Quantity.ERROR, Quantity.LEAVE_SHAPE_OUT_SECONDS,
+                        Quantity.LEAVE_SHAPE_OUT_ERROR, Quantity.NOISE_FLOOR, Quantity.HOST_MFU)));
+        md.append("Noise floor: the step's spread (interquartile range over median of its samples) and the median"
+                + " spread of its fit's component rows, in quadrature: an error below it is the host's, not the"
+                + " model's. A step whose floor is above the worst target at its thread count (or unknown) is"
+                + " undecided: shown, and judged by no target.\n\n");
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
-            md.append(String.format(Locale.ROOT, "- %s: %s; worst held-out error **%s** (target %s: %s), median"
-                    + " **%s** (target %s: %s).%n", summary.backend(), summary.steps().text() + " steps",
-                    summary.worst().text(), Unit.ONE.text(HeldOutSummary.TARGET_WORST_ERROR),
-                    met(summary.worst(), HeldOutSummary.TARGET_WORST_ERROR), summary.median().text(),
-                    Unit.ONE.text(HeldOutSummary.TARGET_MEDIAN_ERROR),
-                    met(summary.median(), HeldOutSummary.TARGET_MEDIAN_ERROR)));
+            md.append(String.format(Locale.ROOT, "- %s: %s, %s undecided; worst held-out error **%s** (target %s: %s),"
+                    + " median **%s** (target %s: %s).%n", summary.item(), summary.steps().text(),
+                    summary.undecided().text(), summary.worst().text(), Unit.ONE.text(summary.worstTarget()),
+                    met(summary.worst(), summary.worstTarget()), summary.median().text(),
+                    Unit.ONE.text(summary.medianTarget()), met(summary.median(), summary.medianTarget())));
         }
         md.append("\nHost MFU = model FLOPs (forward and backward matmuls) / (measured step time x measured peak at"
                 + " the step's thread count).\n\n");

@@ -95,8 +95,11 @@ public record CalibrationTable(String hostCpu, Extrapolation extrapolation, List
             parts.add(new HostFit(calibration, calibration == result.calibration()));
         }
         result.checks().forEach(check -> parts.add(new HeldOutStep(check)));
-        for (String backend : HeldOut.backends(result.checks())) {
-            parts.add(new HeldOutSummary(backend, HeldOut.of(result.checks(), backend)));
+        for (Calibration calibration : result.calibrations()) {
+            List<HeldOut.StepCheck> checks = HeldOut.of(result.checks(), calibration.backend(), calibration.threads());
+            if (!checks.isEmpty()) {
+                parts.add(new HeldOutSummary(calibration.backend(), calibration.threads(), checks));
+            }
         }
         HeldOut.byBackend(result.measurements()).forEach(step -> parts.add(new HostStep(step)));
         for (Measurement m : result.measurements()) {

@@ -155,50 +155,69 @@ public final class JvmParts {
                     Quantity.LEAVE_SHAPE_OUT_ERROR, check.leaveOutError(), "the held-out error"));
         }
 
+        /** The error the measurements alone can make; NaN (shown n/a) where a spread is unknown. */
+        public Entry noiseFloor() {
+            return new Entry(item(), Quantity.NOISE_FLOOR, check.noiseFloor(), check.decided()
+                    ? "step spread and median component spread in quadrature"
+                    : "undecided: above the " + Unit.ONE.text(HeldOut.worstTarget(check.threads())) + " target, or unknown");
+        }
+
         @Override
         public List<Entry> entries() {
-            return Stream.of(Stream.of(measured(), predicted(), error()), leaveOut().stream(), leaveOutError().stream())
-                    .flatMap(entries -> entries).toList();
+            return Stream.of(Stream.of(measured(), predicted(), error()), leaveOut().stream(), leaveOutError().stream(),
+                    Stream.of(noiseFloor())).flatMap(entries -> entries).toList();
         }
     }
 
     /**
-     * held_out: one backend's held-out errors against their targets.
+     * held_out: one backend's held-out errors at one thread count against that count's targets, over
+     * the decided steps (undecided ones are counted, not judged).
      *
-     * @param backend ejml or vector (all its thread counts)
+     * @param backend ejml or vector
+     * @param threads the thread count
      * @param checks  its steps
      */
-    public record HeldOutSummary(String backend, List<HeldOut.StepCheck> checks) implements CalibrationPart {
-        /** The held-out target: worst step error within 10% on this host. */
-        public static final double TARGET_WORST_ERROR = 0.10;
-        /** The held-out target for the median step error. */
-        public static final double TARGET_MEDIAN_ERROR = 0.05;
+    public record HeldOutSummary(String backend, int threads, List<HeldOut.StepCheck> checks)
+            implements CalibrationPart {
 
         public HeldOutSummary {
             checks = List.copyOf(checks);
         }
 
         public String item() {
-            return backend + " steps";
+            return Calibration.label(backend, threads) + " steps";
+        }
+
+        public double worstTarget() {
+            return HeldOut.worstTarget(threads);
+        }
+
+        public double medianTarget() {
+            return HeldOut.medianTarget(threads);
         }
 
         public Entry worst() {
-            return new Entry(item(), Quantity.WORST_ERROR, HeldOut.worst(checks), "largest |held-out error|; target "
-                    + Unit.ONE.text(TARGET_WORST_ERROR));
+            return new Entry(item(), Quantity.WORST_ERROR, HeldOut.worst(checks), "largest |held-out error| of the"
+                    + " decided steps; target " + Unit.ONE.text(worstTarget()));
         }
 
         public Entry median() {
-            return new Entry(item(), Quantity.MEDIAN_ERROR, HeldOut.median(checks), "median |held-out error|; target "
-                    + Unit.ONE.text(TARGET_MEDIAN_ERROR));
+            return new Entry(item(), Quantity.MEDIAN_ERROR, HeldOut.median(checks), "median |held-out error| of the"
+                    + " decided steps; target " + Unit.ONE.text(medianTarget()));
         }
 
         public Entry steps() {
             return new Entry(item(), Quantity.HELD_OUT_STEPS, checks.size(), "held out");
         }
 
+        public Entry undecided() {
+            return new Entry(item(), Quantity.UNDECIDED_STEPS, HeldOut.undecided(checks), "noise floor above the worst"
+                    + " target or unknown: shown, not judged");
+        }
+
         @Override
         public List<Entry> entries() {
-            return List.of(worst(), median(), steps());
+            return List.of(worst(), median(), steps(), undecided());
         }
     }
 

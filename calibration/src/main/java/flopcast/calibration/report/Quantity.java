@@ -35,9 +35,11 @@ public enum Quantity {
     ERROR(Section.HELD_OUT, "error", Kind.SIGNED, Unit.ONE),
     LEAVE_SHAPE_OUT_SECONDS(Section.HELD_OUT, "leave_shape_out_seconds", Kind.NUMBER, Unit.SECONDS),
     LEAVE_SHAPE_OUT_ERROR(Section.HELD_OUT, "leave_shape_out_error", Kind.SIGNED, Unit.ONE),
+    NOISE_FLOOR(Section.HELD_OUT, "noise_floor", Kind.NUMBER, Unit.ONE),
     WORST_ERROR(Section.HELD_OUT, "worst_error", Kind.NUMBER, Unit.ONE),
     MEDIAN_ERROR(Section.HELD_OUT, "median_error", Kind.NUMBER, Unit.ONE),
     HELD_OUT_STEPS(Section.HELD_OUT, "steps", Kind.COUNT, Unit.ONE),
+    UNDECIDED_STEPS(Section.HELD_OUT, "undecided_steps", Kind.COUNT, Unit.ONE),
 
     HOST_SECONDS(Section.HOST_MFU, "seconds", Kind.NUMBER, Unit.SECONDS),
     HOST_FLOPS_PER_SECOND(Section.HOST_MFU, "model_flops_per_second", Kind.NUMBER, Unit.FLOPS_PER_SECOND),

@@ -1,6 +1,7 @@
 package flopcast.calibration.fit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,41 @@ class CalibrationTest {
             assertEquals(0, check.leaveOutError(), EXACT, "other shape only");
         }
         assertEquals(0, HeldOut.worst(checks), EXACT);
+    }
+
+    /**
+     * A component row timed during a burst (ten times slow, spread 40%) and marked noisy by the
+     * derivation is in no fit: the efficiencies and every step's prediction are those without it.
+     * A noisy step is in no held-out check, and a step whose floor exceeds its target is undecided.
+     */
+    @Test
+    void noisyRowsAreLeftOutAndAWideFloorIsUndecided(@TempDir Path directory) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
+        Map<String, Object> burst = rows.stream().filter(r -> "ffn_w1".equals(r.get("component"))
+                && "forward".equals(r.get("pass"))).findFirst().orElseThrow();
+        burst.put("median_seconds_per_op", 10 * (double) burst.get("median_seconds_per_op"));
+        burst.put("spread", 0.4);
+        burst.put("valid", false);
+        burst.put("status", "noisy (spread 40.0% over 3%: 10 samples)");
+        Map<String, Object> noisyStep = rows.stream().filter(r -> "step".equals(r.get("pass"))).findFirst()
+                .orElseThrow();
+        noisyStep.put("spread", 0.2);
+        noisyStep.put("valid", false);
+        Map<String, Object> wideStep = rows.stream().filter(r -> "step".equals(r.get("pass"))).skip(1).findFirst()
+                .orElseThrow();
+        wideStep.put("spread", 0.06);
+        List<Measurement> measured = measurements(rows, directory);
+        Calibration calibration = Calibration.fit(measured, r -> true);
+        assertEquals(0.5, calibration.fits().get(OpClass.MATMUL_FORWARD).efficiency(10), EXACT);
+        List<HeldOut.StepCheck> checks = HeldOut.check(measured, List.of(calibration));
+        assertEquals(1, checks.size(), "the noisy step is checked against nothing");
+        HeldOut.StepCheck wide = checks.get(0);
+        assertEquals(0, wide.error(), EXACT);
+        // 6% and the components' 1% in quadrature: above the 5% worst target on one thread
+        assertEquals(Math.hypot(0.06, SyntheticMeasurements.SPREAD), wide.noiseFloor(), EXACT);
+        assertFalse(wide.decided());
+        assertEquals(1, HeldOut.undecided(checks));
+        assertTrue(Double.isNaN(HeldOut.worst(checks)), "no decided step: no worst error to judge");
     }
 
     @Test
@@ -113,7 +149,8 @@ class CalibrationTest {
                 .orElseThrow();
         assertEquals(0.5, reference.fits().get(OpClass.MATMUL_FORWARD).efficiency(10), EXACT);
         assertEquals(2, result.calibrations().size());
-        assertEquals(List.of("ejml", "vector"), HeldOut.backends(result.checks()).stream().sorted().toList());
+        assertEquals(List.of("ejml", "vector"), result.checks().stream().map(HeldOut.StepCheck::backend).distinct()
+                .sorted().toList());
         for (HeldOut.StepCheck check : result.checks()) {
             assertEquals(0, check.leaveOutError(), EXACT, check.label() + " predicted with its own backend's fit");
         }

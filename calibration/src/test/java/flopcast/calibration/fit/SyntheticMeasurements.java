@@ -24,6 +24,8 @@ public final class SyntheticMeasurements {
     static final double MATMUL_FORWARD = 0.5;
     static final double MATMUL_BACKWARD = 0.25;
     static final double MEMORY = 0.8;
+    static final int SAMPLES = 10;
+    static final double SPREAD = 0.01;
     static final Shape SMALL = new Shape(64, 8, 2, 16, 2, 32, 2);
     static final Shape LARGE = new Shape(128, 16, 2, 32, 4, 64, 4);
 
@@ -142,6 +144,10 @@ public final class SyntheticMeasurements {
         row.put("optimizer_flops", 0L);
         row.put("predicted_bytes", bytes);
         row.put("score_seconds_per_op", seconds);
+        // ten samples whose middle half spans 1% of the median: every row decided, none noisy
+        row.put("samples", SAMPLES);
+        row.put("median_seconds_per_op", seconds);
+        row.put("spread", SPREAD);
         // as the derivation writes them: JMH's threads (not the kernel's) x per-op quantity / score
         row.put("achieved_flops_per_second", flops > 0 ? jmhThreads * flops / seconds : null);
         row.put("achieved_bytes_per_second", bytes > 0 ? jmhThreads * bytes / seconds : null);

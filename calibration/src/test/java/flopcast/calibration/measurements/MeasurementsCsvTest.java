@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.NamedShape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,41 @@ class MeasurementsCsvTest {
         try (var files = Files.list(directory)) {
             assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
         }
+    }
+
+    /**
+     * A step's settings columns round-trip into the shape calibration predicts; a file written before
+     * the settings and spread columns still reads, its rows at the default settings with the score as
+     * their time.
+     */
+    @Test
+    void settingsRoundTripAndTheEarlierHeaderStillReads(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("measurements.csv");
+        List<Map<String, Object>> derived = DerivationTest.derive(directory);
+        Map<String, Object> step = DerivationTest.row(derived, "VectorStepBenchmark.step", "step");
+        flopcast.analytic.Shape flash = NamedShape.TINY.shape().withSettings(new flopcast.analytic.Settings(
+                flopcast.analytic.PrecisionPolicy.BF16_MIXED, flopcast.analytic.AttentionKernel.FLASH,
+                flopcast.analytic.Recompute.SELECTIVE));
+        MeasurementsSchema.putShape(step, flash);
+        MeasurementsCsv.write(file, derived);
+        Map<String, String> read = MeasurementsCsv.read(file).stream().filter(r -> r.get("pass").equals("step"))
+                .findFirst().orElseThrow();
+        assertEquals(List.of("flash", "selective", "bf16-mixed"), List.of(read.get("attention"), read.get("recompute"),
+                read.get("precision_policy")));
+        assertEquals(flash, Measurement.shape(read));
+
+        List<String> previous = MeasurementsSchema.previousNames();
+        StringBuilder old = new StringBuilder(String.join(",", previous)).append('\n');
+        List<String> values = new java.util.ArrayList<>();
+        for (String column : previous) {
+            values.add(read.get(column).contains(",") ? "\"" + read.get(column) + "\"" : read.get(column));
+        }
+        old.append(String.join(",", values)).append('\n');
+        Path earlier = Files.writeString(directory.resolve("earlier.csv"), old);
+        Map<String, String> back = MeasurementsCsv.read(earlier).get(0);
+        assertEquals("", back.get("median_seconds_per_op"));
+        assertEquals(NamedShape.TINY.shape(), Measurement.shape(back));
+        assertEquals(Double.parseDouble(read.get("score_seconds_per_op")), Measurement.of(back, 2).secondsPerOp());
     }
 
     @Test

@@ -77,7 +77,7 @@ class CalibrationTableTest {
         }
         assertEquals(EnumSet.allOf(Quantity.class), quantities);
         assertEquals(EnumSet.allOf(Section.class), sections);
-        assertEquals(36, quantities.size(), "quantities checked");
+        assertEquals(38, quantities.size(), "quantities checked");
     }
 
     @Test
@@ -159,8 +159,8 @@ class CalibrationTableTest {
                 expected.add("| " + step.item() + " | " + step.measured().text() + " | " + step.predicted().text()
                         + " | " + step.error().text() + " | " + step.leaveOut().orElseThrow().text());
             } else if (part instanceof HeldOutSummary summary) {
-                expected.add("- " + summary.backend() + ": " + summary.steps().text() + " steps; worst held-out error **"
-                        + summary.worst().text() + "**");
+                expected.add("- " + summary.item() + ": " + summary.steps().text() + ", " + summary.undecided().text()
+                        + " undecided; worst held-out error **" + summary.worst().text() + "**");
             } else if (part instanceof HostStep step) {
                 expected.add("| " + step.item() + " | " + step.seconds().text() + " | " + step.flopsPerSecond().text()
                         + " | " + step.mfu().orElseThrow().text() + " |");
@@ -229,7 +229,8 @@ class CalibrationTableTest {
                 TARGET.steps(), List.of());
         // two backends' heap rows share one item (the item names no backend): one row, where the first was, with the last's numbers
         CalibrationTable table = new CalibrationTable("Test CPU", extrapolation, List.of(), List.of(
-                new HeldOutStep(new HeldOut.StepCheck("ejml", 1, shape, 0.1, 0.11, Double.NaN, 1_000_000L, 0.01)),
+                new HeldOutStep(new HeldOut.StepCheck("ejml", 1, shape, 0.1, 0.11, Double.NaN, 1_000_000L, 0.01,
+                        0.02)),
                 new HostStep(new HeldOut.BackendStep("ejml", 1, shape, 0.1, 1_000_000L, 0.02)),
                 new HostStep(new HeldOut.BackendStep("vector", 2, shape, 0.05, 1_000_000L, Double.NaN)),
                 new HeapCheck(heap(shape, "ejml", 1000L)),
@@ -247,7 +248,7 @@ class CalibrationTableTest {
 
     private static Measurement heap(Shape shape, String backend, long measured) {
         return new Measurement("step", "step", backend, shape, shape == null ? 500L : null, 1, 1_000_000L, 0, 0.1, 1e7,
-                Double.NaN, "Test CPU", 1000L, measured, true, "ok");
+                Double.NaN, "Test CPU", 1000L, measured, true, "ok", Double.NaN);
     }
 
     @ParameterizedTest
