@@ -288,11 +288,9 @@ def write(args, run_id, predictions, results, device, torch, kept):
     device_name, catalog = device
     backend = "torch-cuda" if args.device == "cuda" else "torch-cpu"
     ranks = int(os.environ.get("WORLD_SIZE", "1"))
-    commit = git_commit()
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    provenance = {"host_cores": os.cpu_count(), "git_commit": commit, "utc_time": now,
-                  "jvm": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version())}
-    rows = [row(p, result, run_id, backend, device, provenance) for p, result in zip(predictions, results)]
+    stamp = provenance(torch)
+    commit, now = stamp["git_commit"], stamp["utc_time"]
+    rows = [row(p, result, run_id, backend, device, stamp) for p, result in zip(predictions, results)]
     os.makedirs(args.out, exist_ok=True)
     document = {"run_id": run_id, "backend": backend, "device": device_name, "catalog_device": catalog,
                 "ranks": ranks, "sharding": args.sharding, "precision_policy": args.precision_policy,
@@ -303,14 +301,26 @@ def write(args, run_id, predictions, results, device, torch, kept):
                             for p, result in zip(predictions, results)]}
     whole(os.path.join(args.out, "probe-" + run_id + ".json"), json.dumps(document, indent=2) + "\n")
     if ranks == 1:
-        import csv
-        import io
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(kept + rows)
-        whole(os.path.join(args.out, "measurements.csv"), text.getvalue())
+        write_measurements(args.out, kept + rows)
         print("probe: wrote " + os.path.join(args.out, "measurements.csv"))
+
+
+def provenance(torch):
+    """The columns every row of this run shares: cores, commit, time, and PyTorch in the jvm column."""
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {"host_cores": os.cpu_count(), "git_commit": git_commit(), "utc_time": now,
+            "jvm": "PyTorch %s, Python %s" % (torch.__version__, platform.python_version())}
+
+
+def write_measurements(out, rows):
+    """OUT/measurements.csv, whole: the schema's header, then ``rows`` (dicts keyed by COLUMNS)."""
+    import csv
+    import io
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    whole(os.path.join(out, "measurements.csv"), text.getvalue())
 
 
 def kept_rows(args):
