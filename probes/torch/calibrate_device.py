@@ -411,11 +411,9 @@ def measure_step(torch, args, prediction, device, clock, plan, budget, model):
 
 
 def spread(seconds):
-    """(p75 - p25) / median, the quartiles by statistics.quantiles(method="inclusive"); NaN under two samples."""
-    if len(seconds) < 2:
-        return math.nan
-    p25, median, p75 = statistics.quantiles(seconds, n=4, method="inclusive")
-    return (p75 - p25) / median
+    """probe.py's spread of the timed steps (the JVM's Samples: IQR / median); NaN under its five samples."""
+    value = probe.spread(seconds)
+    return math.nan if value is None else value
 
 
 def probe_label(shape):

@@ -113,11 +113,14 @@ class Spread(unittest.TestCase):
         self.assertEqual((4 - 2) / 3, calibrate_device.spread([5.0, 1.0, 3.0, 2.0, 4.0]))
 
     def test_one_slow_sample_moves_the_upper_quartile(self):
-        # sorted 1, 1, 1, 10: p25 at position 0.75 is 1, p75 at position 2.25 is 1 + 0.25 * 9 = 3.25, median 1
-        self.assertEqual(2.25, calibrate_device.spread([1.0, 10.0, 1.0, 1.0]))
+        # sorted 1, 1, 1, 1, 10: p25 at position 1 is 1, p75 at position 3 is 1, median 1; one more slow sample
+        # (1, 1, 1, 1, 10, 10: p75 at position 3.75 is 1 + 0.75 * 9) moves it
+        self.assertEqual(0.0, calibrate_device.spread([1.0, 10.0, 1.0, 1.0, 1.0]))
+        self.assertEqual(6.75, calibrate_device.spread([1.0, 10.0, 1.0, 1.0, 1.0, 10.0]))
 
-    def test_one_sample_has_none(self):
+    def test_under_five_samples_have_none(self):
         self.assertTrue(math.isnan(calibrate_device.spread([2.0])))
+        self.assertTrue(math.isnan(calibrate_device.spread([1.0, 10.0, 1.0, 1.0])))
 
 
 class SweepModel(unittest.TestCase):
