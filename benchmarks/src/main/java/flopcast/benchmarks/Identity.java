@@ -1,9 +1,13 @@
 package flopcast.benchmarks;
 
-import flopcast.measure.run.BackendChoice;
-import flopcast.analytic.Shape;
-import flopcast.measure.kernels.MatmulBackend;
 import flopcast.analytic.NamedShape;
+import flopcast.analytic.Settings;
+import flopcast.analytic.Shape;
+import flopcast.calibration.measurements.Derivation;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.run.BackendChoice;
+import java.util.HashMap;
+import java.util.Map;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -14,19 +18,26 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <p>{@code threads} is {@code 1} or {@code all} (every processor of the JVM the trial runs in); it is
  * turned into a count here only, and the count rides along as the {@code kernelThreads} counter.
  */
-record Identity(String component, String pass, String shapeName, String backend, int threads) {
+record Identity(String component, String pass, String shapeName, String backend, int threads, Settings settings) {
 
     static Identity of(BenchmarkParams params) {
+        Map<String, String> values = new HashMap<>();
+        for (String key : params.getParamsKeys()) {
+            values.put(key, params.getParam(key));
+        }
         return new Identity(require(params, "component"), require(params, "pass"), params.getParam("shape"),
-                require(params, "backend"), threads(require(params, "threads")));
+                require(params, "backend"), threads(require(params, "threads")), Derivation.settings(values));
     }
 
-    /** The named shape; refused where the benchmark has none. */
+    /**
+     * The named shape at the trial's settings ({@link Derivation#settings}: the defaults where it
+     * names none); refused where the benchmark has no shape.
+     */
     Shape shape() {
         if (shapeName == null) {
             throw new IllegalStateException("this benchmark has no shape parameter");
         }
-        return NamedShape.byName(shapeName).shape();
+        return NamedShape.byName(shapeName).shape().withSettings(settings);
     }
 
     /** The kernel's thread count for a {@code threads} parameter. */

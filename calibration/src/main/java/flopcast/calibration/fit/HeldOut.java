@@ -2,6 +2,7 @@ package flopcast.calibration.fit;
 
 import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
@@ -107,7 +108,10 @@ public final class HeldOut {
     /** The step predicted without its shape's component rows; NaN when no other shape was measured. */
     private static double leaveShapeOut(List<Measurement> rows, Calibration all, Shape shape) {
         try {
-            return Calibration.fit(rows, all.backend(), all.threads(), r -> r.shape() == null || !r.shape().equals(shape))
+            // component rows are measured at the default settings: a settings step leaves out its shape's rows too
+            Shape measured = shape.withSettings(Settings.DEFAULT);
+            return Calibration.fit(rows, all.backend(), all.threads(),
+                    r -> r.shape() == null || !r.shape().withSettings(Settings.DEFAULT).equals(measured))
                     .predictStep(shape).seconds();
         } catch (InvalidInputException e) {
             return Double.NaN;
@@ -167,6 +171,55 @@ public final class HeldOut {
     /** The median absolute held-out error of the decided checks; NaN when none could be held out. */
     public static double median(List<StepCheck> checks) {
         return middle(heldOutErrors(checks));
+    }
+
+    /**
+     * What a setting costs in time: a step at other settings beside the step of the same backend,
+     * threads and shape at the defaults, both measured and both predicted (held out).
+     *
+     * @param setting the step at other settings
+     * @param base    the same step at the defaults
+     */
+    public record SettingCost(StepCheck setting, StepCheck base) {
+        /** Measured time at the setting over measured time at the defaults. */
+        public double measuredRatio() {
+            return setting.measuredSeconds() / base.measuredSeconds();
+        }
+
+        /** The same from the held-out predictions. */
+        public double predictedRatio() {
+            return setting.leaveOutSeconds() / base.leaveOutSeconds();
+        }
+
+        /** What the setting changes, as predict's options write it. */
+        public String describe() {
+            Settings s = setting.shape().settings();
+            StringBuilder text = new StringBuilder();
+            if (s.attention() != Settings.DEFAULT.attention()) {
+                text.append("--attention ").append(s.attention().cliName()).append(' ');
+            }
+            if (s.recompute() != Settings.DEFAULT.recompute()) {
+                text.append("--recompute ").append(s.recompute().cliName()).append(' ');
+            }
+            if (s.policy() != Settings.DEFAULT.policy()) {
+                text.append("--precision-policy ").append(s.policy().cliName()).append(' ');
+            }
+            return text.toString().strip();
+        }
+    }
+
+    /** Every checked step at other settings that has a checked step at the defaults beside it. */
+    public static List<SettingCost> settingCosts(List<StepCheck> checks) {
+        List<SettingCost> costs = new ArrayList<>();
+        for (StepCheck setting : checks) {
+            if (setting.shape().settings().equals(Settings.DEFAULT)) {
+                continue;
+            }
+            Shape base = setting.shape().withSettings(Settings.DEFAULT);
+            checks.stream().filter(c -> c.backend().equals(setting.backend()) && c.threads() == setting.threads()
+                    && c.shape().equals(base)).findFirst().ifPresent(c -> costs.add(new SettingCost(setting, c)));
+        }
+        return costs;
     }
 
     /** The middle of sorted values, or the mean of the two middle ones; NaN where there are none. */

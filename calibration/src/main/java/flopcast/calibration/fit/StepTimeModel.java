@@ -1,26 +1,43 @@
 package flopcast.calibration.fit;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.OpClass;
 import java.math.BigInteger;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Time of one training step from the analytic module's per-component FLOPs and bytes and an
  * efficiency per op class:
  * <pre>
  *   time = sum over matmul passes of FLOPs / (peak x efficiency)
- *        + sum over memory-bound passes of bytes / (bandwidth x efficiency)
+ *        + sum over memory-bound passes of bytes / (bandwidth x efficiency) x kernel work
  *        + AdamW bytes / (bandwidth x efficiency)
+ *        + what the settings run again
  * </pre>
- * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs). The token
- * embedding (a row copy and a scatter-add) is left out: no benchmark times it alone, and it moves
- * under 1% of a step's bytes. Neither are the per-head copies of the attention or the gradient
- * zeroing, which the held-out check against measured steps accounts for in its error.
+ * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs). The
+ * component rows are measured at the default settings; a step at other settings is predicted from
+ * them by what the analytic tables say those settings execute:
+ * <ul>
+ * <li>matmuls run again (hardware FLOPs): each component of {@code Recompute.forwardAgain} and of
+ *     {@code AttentionKernel.backwardRecomputes} once more, at its forward time;</li>
+ * <li>elementwise kernels whose work the settings change (flash's tiles in place of the softmax, a
+ *     rebuilt softmax or log-sum-exp, a block's forward kernels again under full recomputation):
+ *     the measured default kernel's time scaled by the ratio of elementwise FLOPs, settings over
+ *     default ({@code ElementwiseFlops}), i.e. at the measured kernel's time per elementwise FLOP.</li>
+ * </ul>
+ * A precision policy changes none of these: the model computes in float32 under every policy, and
+ * the rounding to and widening from bfloat16 that a bf16 policy adds has no component row, so its
+ * cost shows as the settings step's error in the report. The token embedding (a row copy and a
+ * scatter-add), the per-head copies of the attention and the gradient zeroing have no component row
+ * either: the held-out check's error includes them.
  */
 public final class StepTimeModel {
 
@@ -33,10 +50,11 @@ public final class StepTimeModel {
      * @param matmulSeconds    time in matmuls
      * @param memorySeconds    time in memory-bound kernels
      * @param optimizerSeconds time in AdamW
+     * @param againSeconds     time in what the settings run again (recomputed matmuls and kernels)
      */
-    public record StepTime(double matmulSeconds, double memorySeconds, double optimizerSeconds) {
+    public record StepTime(double matmulSeconds, double memorySeconds, double optimizerSeconds, double againSeconds) {
         public double seconds() {
-            return matmulSeconds + memorySeconds + optimizerSeconds;
+            return matmulSeconds + memorySeconds + optimizerSeconds + againSeconds;
         }
     }
 
@@ -45,8 +63,13 @@ public final class StepTimeModel {
 
     public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
             double bandwidthBytesPerSecond) {
+        Shape measured = shape.withSettings(Settings.DEFAULT);
+        Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
+        matmulsAgain.addAll(shape.recompute().forwardAgain());
+        matmulsAgain.addAll(shape.attention().backwardRecomputes());
         double matmul = 0;
         double memory = 0;
+        double again = 0;
         for (Component component : Component.values()) {
             double count = component.scope().instances(shape);
             for (boolean forward : new boolean[] {true, false}) {
@@ -54,21 +77,42 @@ public final class StepTimeModel {
                 if (opClass.isEmpty()) {
                     continue;
                 }
-                BigInteger matmulFlops = MatmulFlops.forward(component, shape).multiply(BigInteger.valueOf(forward ? 1 : 2));
-                double flops = matmulFlops.doubleValue();
-                double bytes = (forward ? MinimumTraffic.forward(component, shape)
-                        : MinimumTraffic.backward(component, shape)).doubleValue();
-                OpClass op = opClass.get();
-                double e = efficiency.of(op, op.size(flops, bytes));
-                if (op.computeBound()) {
-                    matmul += count * flops / (peakFlopsPerSecond * e);
+                double seconds = count * passSeconds(opClass.get(), component, measured, forward, efficiency,
+                        peakFlopsPerSecond, bandwidthBytesPerSecond);
+                if (opClass.get().computeBound()) {
+                    matmul += seconds;
+                    if (forward && matmulsAgain.contains(component)) {
+                        again += seconds;
+                    }
                 } else {
-                    memory += count * bytes / (bandwidthBytesPerSecond * e);
+                    BigInteger atDefault = forward ? ElementwiseFlops.forward(component, measured)
+                            : ElementwiseFlops.backward(component, measured);
+                    BigInteger atSettings = forward ? ElementwiseFlops.forward(component, shape)
+                            : ElementwiseFlops.backward(component, shape);
+                    memory += seconds * ratio(atSettings, atDefault);
+                    if (forward) {
+                        again += seconds * ratio(ElementwiseFlops.recomputed(component, shape), atDefault);
+                    }
                 }
             }
         }
         double adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).doubleValue();
         double optimizer = adamBytes / (bandwidthBytesPerSecond * efficiency.of(OpClass.ADAMW, adamBytes));
-        return new StepTime(matmul, memory, optimizer);
+        return new StepTime(matmul, memory, optimizer, again);
+    }
+
+    /** One instance's pass at the default settings, as its component rows measured it. */
+    private static double passSeconds(OpClass op, Component component, Shape shape, boolean forward,
+            Efficiency efficiency, double peakFlopsPerSecond, double bandwidthBytesPerSecond) {
+        double flops = MatmulFlops.forward(component, shape).multiply(BigInteger.valueOf(forward ? 1 : 2)).doubleValue();
+        double bytes = (forward ? MinimumTraffic.forward(component, shape) : MinimumTraffic.backward(component, shape))
+                .doubleValue();
+        double e = efficiency.of(op, op.size(flops, bytes));
+        return op.computeBound() ? flops / (peakFlopsPerSecond * e) : bytes / (bandwidthBytesPerSecond * e);
+    }
+
+    /** settings over default elementwise FLOPs; 1 where the default runs none (nothing to scale). */
+    private static double ratio(BigInteger atSettings, BigInteger atDefault) {
+        return atDefault.signum() == 0 ? 1 : atSettings.doubleValue() / atDefault.doubleValue();
     }
 }

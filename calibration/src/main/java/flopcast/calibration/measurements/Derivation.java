@@ -1,7 +1,9 @@
 package flopcast.calibration.measurements;
 
 import flopcast.analytic.FlopsUtilization;
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.calibration.host.HostInfo;
 import flopcast.analytic.NamedShape;
@@ -60,7 +62,8 @@ public final class Derivation {
             row.put("pass", param(result, "pass"));
             row.put("backend", param(result, "backend"));
             String shapeName = result.params().get("shape");
-            Shape shape = shapeName == null ? null : NamedShape.byName(shapeName).shape();
+            Shape shape = shapeName == null ? null
+                    : NamedShape.byName(shapeName).shape().withSettings(settings(result.params()));
             if (shape != null) {
                 MeasurementsSchema.putShape(row, shape);
             }
@@ -138,6 +141,25 @@ public final class Derivation {
     private static int physicalCores(Map<String, Object> row) {
         Object cores = row.get("host_cores");
         return cores instanceof Integer count ? count : 1;
+    }
+
+    /**
+     * A benchmark's settings from its parameters: {@code attention}, {@code recompute} and
+     * {@code precision_policy} by name, or one {@code setting} parameter naming one of them as
+     * {@code column=value} (a benchmark that changes one setting at a time); the defaults for the rest.
+     */
+    public static Settings settings(Map<String, String> params) {
+        Map<String, String> named = new HashMap<>(params);
+        String setting = params.get("setting");
+        if (setting != null) {
+            String[] parts = setting.split("=", 2);
+            if (parts.length != 2 || !MeasurementsSchema.SETTINGS.contains(parts[0])) {
+                throw new InvalidInputException("setting '" + Excerpt.of(setting) + "' is not column=value; allowed"
+                        + " columns: attention, recompute, precision_policy");
+            }
+            named.put(parts[0], parts[1]);
+        }
+        return MeasurementsSchema.settings(named);
     }
 
     /**

@@ -84,8 +84,11 @@ public final class MeasurementsSchema {
     private MeasurementsSchema() {
     }
 
+    /** The settings columns, each named as its value's option in predict (without the dashes). */
+    public static final List<String> SETTINGS = List.of("attention", "recompute", "precision_policy");
+
     /** The columns a file written before the settings and spread columns lacks; read back empty. */
-    public static final List<String> ADDED = List.of("attention", "recompute", "precision_policy", "samples",
+    public static final List<String> ADDED = List.of(SETTINGS.get(0), SETTINGS.get(1), SETTINGS.get(2), "samples",
             "median_seconds_per_op", "spread");
 
     public static List<String> names() {

@@ -8,6 +8,7 @@ import flopcast.analytic.Shape;
 import flopcast.calibration.fit.Extrapolation;
 import flopcast.calibration.report.CalibrationPart.Assumption;
 import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.SettingStep;
 import flopcast.calibration.report.JvmParts.HostFit;
 import flopcast.calibration.report.JvmParts.JvmRows;
 import flopcast.calibration.report.JvmParts.Memory;
@@ -121,6 +122,18 @@ public final class CalibrationMarkdown {
                     summary.undecided().text(), summary.worst().text(), Unit.ONE.text(summary.worstTarget()),
                     met(summary.worst(), summary.worstTarget()), summary.median().text(),
                     Unit.ONE.text(summary.medianTarget()), met(summary.median(), summary.medianTarget())));
+        }
+        List<SettingStep> settings = table.all(SettingStep.class);
+        if (!settings.isEmpty()) {
+            md.append("\n### What each setting costs in time\n\nEach step at a setting beside the same step at the"
+                    + " defaults (fp32, eager attention, no recomputation): how much slower, measured, and as the"
+                    + " held-out model predicts it from the default-settings component rows (what the setting runs"
+                    + " again, and its kernels' elementwise work; no term for a bf16 policy's rounding).\n\n");
+            md.append("| step | setting | measured | predicted |\n|---|---|---|---|\n");
+            for (SettingStep step : settings) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", step.item(), step.cost().describe(),
+                        step.measured().text(), step.predicted().text()));
+            }
         }
         md.append("\nHost MFU = model FLOPs (forward and backward matmuls) / (measured step time x measured peak at"
                 + " the step's thread count).\n\n");

@@ -221,6 +221,27 @@ public final class JvmParts {
         }
     }
 
+    /** held_out: what one setting costs in time at one shape, measured and predicted, over the defaults. */
+    public record SettingStep(HeldOut.SettingCost cost) implements CalibrationPart {
+        public String item() {
+            return cost.setting().label() + " " + cost.setting().shape().describe();
+        }
+
+        public Entry measured() {
+            return new Entry(item(), Quantity.SETTING_MEASURED_RATIO, cost.measuredRatio(), cost.describe()
+                    + ": measured step over the same step at the defaults");
+        }
+
+        public Entry predicted() {
+            return new Entry(item(), Quantity.SETTING_PREDICTED_RATIO, cost.predictedRatio(), "the same, held out");
+        }
+
+        @Override
+        public List<Entry> entries() {
+            return List.of(measured(), predicted());
+        }
+    }
+
     /** host_mfu: one measured JVM step against the measured peak at its thread count. */
     public record HostStep(HeldOut.BackendStep step) implements CalibrationPart {
         public String item() {

@@ -40,6 +40,8 @@ public enum Quantity {
     MEDIAN_ERROR(Section.HELD_OUT, "median_error", Kind.NUMBER, Unit.ONE),
     HELD_OUT_STEPS(Section.HELD_OUT, "steps", Kind.COUNT, Unit.ONE),
     UNDECIDED_STEPS(Section.HELD_OUT, "undecided_steps", Kind.COUNT, Unit.ONE),
+    SETTING_MEASURED_RATIO(Section.HELD_OUT, "measured_vs_default", Kind.NUMBER, Unit.RATIO),
+    SETTING_PREDICTED_RATIO(Section.HELD_OUT, "predicted_vs_default", Kind.NUMBER, Unit.RATIO),
 
     HOST_SECONDS(Section.HOST_MFU, "seconds", Kind.NUMBER, Unit.SECONDS),
     HOST_FLOPS_PER_SECOND(Section.HOST_MFU, "model_flops_per_second", Kind.NUMBER, Unit.FLOPS_PER_SECOND),

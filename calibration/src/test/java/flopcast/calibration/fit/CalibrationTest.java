@@ -84,6 +84,37 @@ class CalibrationTest {
         assertTrue(Double.isNaN(HeldOut.worst(checks)), "no decided step: no worst error to judge");
     }
 
+    /**
+     * A step under full recomputation and under flash attention is predicted from the default-settings
+     * component rows of the other shape, and set beside the same shape's default step: how much slower,
+     * measured and predicted. Full recomputation runs every block forward again, so it costs more than
+     * flash's one extra Q K^T.
+     */
+    @Test
+    void aSettingsStepIsHeldOutAndSetBesideItsDefaultStep(@TempDir Path directory) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
+        flopcast.analytic.Settings full = new flopcast.analytic.Settings(flopcast.analytic.PrecisionPolicy.FP32,
+                flopcast.analytic.AttentionKernel.EAGER, flopcast.analytic.Recompute.FULL);
+        flopcast.analytic.Settings flash = new flopcast.analytic.Settings(flopcast.analytic.PrecisionPolicy.FP32,
+                flopcast.analytic.AttentionKernel.FLASH, flopcast.analytic.Recompute.NONE);
+        rows = SyntheticMeasurements.withSettingsStep(SyntheticMeasurements.withSettingsStep(rows, "host", full), "host",
+                flash);
+        List<Measurement> measured = measurements(rows, directory);
+        List<HeldOut.StepCheck> checks = HeldOut.check(measured, List.of(Calibration.fit(measured, r -> true)));
+        assertEquals(4, checks.size());
+        for (HeldOut.StepCheck check : checks) {
+            assertEquals(0, check.leaveOutError(), EXACT, check.shape().describe());
+        }
+        List<HeldOut.SettingCost> costs = HeldOut.settingCosts(checks);
+        assertEquals(List.of("--recompute full", "--attention flash"), costs.stream().map(HeldOut.SettingCost::describe)
+                .toList());
+        for (HeldOut.SettingCost cost : costs) {
+            assertEquals(cost.measuredRatio(), cost.predictedRatio(), EXACT);
+            assertTrue(cost.measuredRatio() > 1, cost.describe() + " runs more than the defaults");
+        }
+        assertTrue(costs.get(0).measuredRatio() > costs.get(1).measuredRatio(), "full reruns more than flash");
+    }
+
     @Test
     void leavingAShapeOutUsesOnlyTheOtherShapesRows(@TempDir Path directory) {
         // the small shape's components measured 3x slower than its step implies: predicted from them alone,

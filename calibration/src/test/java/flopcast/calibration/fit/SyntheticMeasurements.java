@@ -4,6 +4,7 @@ import flopcast.analytic.Component;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.MeasurementsSchema;
 import flopcast.calibration.measurements.OpClass;
@@ -99,6 +100,21 @@ public final class SyntheticMeasurements {
                     bytes / (bandwidth * speed * MEMORY), 1));
         }
         return rows;
+    }
+
+    /**
+     * {@code rows} (one thread, EJML, from {@link #rows(String, Shape, double)}) with one more step: the
+     * small shape at {@code settings}, timed as the step-time model says the fixed efficiencies run it
+     * (what the settings run again at the measured kernels' speed).
+     */
+    public static List<Map<String, Object>> withSettingsStep(List<Map<String, Object>> rows, String host,
+            Settings settings) {
+        Shape at = SMALL.withSettings(settings);
+        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, BANDWIDTH).seconds();
+        Map<String, Object> step = row(host, "step", "step", "ejml", at, null, 1, 1_000_000L, 0, seconds, 1);
+        List<Map<String, Object>> all = new ArrayList<>(rows);
+        all.add(step);
+        return all;
     }
 
     /**

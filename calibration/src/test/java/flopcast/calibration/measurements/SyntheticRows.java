@@ -14,4 +14,11 @@ public final class SyntheticRows {
     public static List<Map<String, Object>> twoShapes(String host) {
         return SyntheticMeasurements.rows(host, null, 1);
     }
+
+    /** {@link #twoShapes} and a step of the small shape under full recomputation. */
+    public static List<Map<String, Object>> twoShapesAndASetting(String host) {
+        return SyntheticMeasurements.withSettingsStep(twoShapes(host), host, new flopcast.analytic.Settings(
+                flopcast.analytic.PrecisionPolicy.FP32, flopcast.analytic.AttentionKernel.EAGER,
+                flopcast.analytic.Recompute.FULL));
+    }
 }

@@ -22,6 +22,7 @@ import flopcast.calibration.report.CalibrationPart.Assumption;
 import flopcast.calibration.report.JvmParts.HeapCheck;
 import flopcast.calibration.report.JvmParts.HeldOutStep;
 import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.SettingStep;
 import flopcast.calibration.report.JvmParts.HostFit;
 import flopcast.calibration.report.JvmParts.HostStep;
 import flopcast.calibration.report.JvmParts.JvmRows;
@@ -54,7 +55,7 @@ class CalibrationTableTest {
 
     private static CalibrationTable jvm(Path directory) {
         Path file = directory.resolve("measurements.csv");
-        MeasurementsCsv.write(file, SyntheticRows.twoShapes("Test CPU"));
+        MeasurementsCsv.write(file, SyntheticRows.twoShapesAndASetting("Test CPU"));
         return CalibrationTable.of(CalibrationResult.of(file, null, TARGET));
     }
 
@@ -77,7 +78,7 @@ class CalibrationTableTest {
         }
         assertEquals(EnumSet.allOf(Quantity.class), quantities);
         assertEquals(EnumSet.allOf(Section.class), sections);
-        assertEquals(38, quantities.size(), "quantities checked");
+        assertEquals(40, quantities.size(), "quantities checked");
     }
 
     @Test
@@ -161,6 +162,9 @@ class CalibrationTableTest {
             } else if (part instanceof HeldOutSummary summary) {
                 expected.add("- " + summary.item() + ": " + summary.steps().text() + ", " + summary.undecided().text()
                         + " undecided; worst held-out error **" + summary.worst().text() + "**");
+            } else if (part instanceof SettingStep step) {
+                expected.add("| " + step.item() + " | " + step.cost().describe() + " | " + step.measured().text() + " | "
+                        + step.predicted().text() + " |");
             } else if (part instanceof HostStep step) {
                 expected.add("| " + step.item() + " | " + step.seconds().text() + " | " + step.flopsPerSecond().text()
                         + " | " + step.mfu().orElseThrow().text() + " |");

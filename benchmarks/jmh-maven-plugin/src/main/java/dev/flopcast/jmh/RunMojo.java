@@ -38,7 +38,10 @@ public class RunMojo extends AbstractMojo {
     @Parameter(defaultValue = "${reactorProjects}", readonly = true, required = true)
     private List<MavenProject> reactorProjects;
 
-    /** Under two minutes on 2 cores: the tiny shape, one short warm-up, two short iterations; writes results/quick/. */
+    /**
+     * Under two minutes on 2 cores: the tiny shape, one short warm-up, five short iterations (the
+     * fewest that tell a spread); writes results/quick/.
+     */
     @Parameter(property = "flopcast.quick", defaultValue = "false")
     boolean quick;
 
@@ -161,9 +164,9 @@ public class RunMojo extends AbstractMojo {
         }
         option(args, "-f", forks, quick ? "1" : null);
         option(args, "-wi", warmupIterations, quick ? "1" : null);
-        option(args, "-i", iterations, quick ? "2" : null);
+        option(args, "-i", iterations, quick ? "5" : null);
         option(args, "-w", warmupTime, quick ? "100ms" : null);
-        option(args, "-r", time, quick ? "100ms" : null);
+        option(args, "-r", time, quick ? "40ms" : null);
         String parameters = params != null && !params.isBlank() ? params : quick ? quickParams : null;
         if (parameters != null && !parameters.isBlank()) {
             for (String parameter : parameters.split(";")) {

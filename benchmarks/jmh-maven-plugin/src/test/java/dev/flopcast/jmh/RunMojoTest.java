@@ -28,7 +28,7 @@ class RunMojoTest {
         RunMojo mojo = mojo();
         mojo.quick = true;
         assertEquals(List.of("-rf", "json", "-rff", RAW.toString(), "-e", "Slow|Other", "-prof", "gc", "-f", "1",
-                "-wi", "1", "-i", "2", "-w", "100ms", "-r", "100ms", "-p", "shape=tiny", "-p", "parameters=65536"),
+                "-wi", "1", "-i", "5", "-w", "100ms", "-r", "40ms", "-p", "shape=tiny", "-p", "parameters=65536"),
                 mojo.jmhArguments(RAW));
     }
 
