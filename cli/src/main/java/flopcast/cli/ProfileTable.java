@@ -20,8 +20,9 @@ final class ProfileTable {
 
     static String render(StepProfile profile, MatmulBackend backend) {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "profile: mean per step of steps 2..%d, %s on %d %s, timed on the"
-                + " calling thread%n", profile.steps() + 1, backend.name(), backend.threads(),
+        text.append(String.format(Locale.ROOT, "profile: mean per step of steps %d..%d, %s on %d %s, timed on the"
+                + " calling thread%n", profile.firstStep(), profile.firstStep() + profile.steps() - 1, backend.name(),
+                backend.threads(),
                 backend.threads() == 1 ? "thread" : "threads"));
         TextTable table = new TextTable("op class", "pass", ">calls", ">ms", ">share", ">GFLOP/s", ">GB/s min");
         long calls = 0;
@@ -42,6 +43,7 @@ final class ProfileTable {
 
     static ObjectNode json(StepProfile profile) {
         ObjectNode node = Json.object();
+        node.put("first_step", profile.firstStep());
         node.put("steps", profile.steps());
         node.put("statistic", "mean per step over the profiled steps (total / steps)");
         node.put("step_seconds", profile.stepSeconds());

@@ -54,8 +54,8 @@ final class TrainCommand extends FormattedCommand {
     private Integer threads;
 
     @Option(names = "--profile",
-            description = "After the summary, time every op of the steps after the first inside the step itself, by"
-                    + " op class and pass, and print where a step's time goes, with the remainder no class"
+            description = "After the summary, time every op inside the step itself, by op class and pass, over"
+                    + " the second half of the steps (the first half warms up), and print where a step's time goes, with the remainder no class"
                     + " explains (needs --steps 2 or more).")
     private boolean profile;
 

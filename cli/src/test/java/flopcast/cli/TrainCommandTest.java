@@ -133,8 +133,9 @@ class TrainCommandTest {
     void profileIsAJsonObjectWithEveryClassAndTheRemainder() throws Exception {
         JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--profile", "--format", "json"));
         JsonNode profile = json.get("profile");
-        assertEquals(List.of("steps", "statistic", "step_seconds", "timed_seconds", "remainder_seconds",
+        assertEquals(List.of("first_step", "steps", "statistic", "step_seconds", "timed_seconds", "remainder_seconds",
                 "remainder_share", "ops"), PredictCommandTest.keys(profile));
+        assertEquals(2, profile.get("first_step").asInt(), "step 1 warms up");
         assertEquals(2, profile.get("steps").asInt());
         assertEquals(profile.get("step_seconds").asDouble() - profile.get("timed_seconds").asDouble(),
                 profile.get("remainder_seconds").asDouble(), 1e-12);

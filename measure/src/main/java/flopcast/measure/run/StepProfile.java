@@ -20,11 +20,12 @@ import java.util.Optional;
  * timed (step minus the sum of the classes): the loop around the ops, the small bookkeeping between
  * them, the clock itself. Pinned by {@code OpProfileTest}.
  *
- * @param steps       the steps profiled (those after the warm-up step)
+ * @param firstStep   the first step profiled, counted from 1 (the steps before it warm up)
+ * @param steps       the steps profiled, the last of the run
  * @param stepSeconds mean wall time of a profiled step
  * @param rows        one per class and pass that ran, the slowest first
  */
-public record StepProfile(int steps, double stepSeconds, List<Row> rows) {
+public record StepProfile(int firstStep, int steps, double stepSeconds, List<Row> rows) {
 
     /**
      * One op class in one pass, per step.
@@ -73,10 +74,11 @@ public record StepProfile(int steps, double stepSeconds, List<Row> rows) {
     }
 
     /**
-     * The profile {@code profile} recorded over {@code steps} steps that took {@code stepNanos}
-     * together, at {@code shape} with {@code parameters} parameters.
+     * The profile {@code profile} recorded over {@code steps} steps from step {@code firstStep} on,
+     * which took {@code stepNanos} together, at {@code shape} with {@code parameters} parameters.
      */
-    public static StepProfile of(OpProfile profile, long stepNanos, int steps, Shape shape, long parameters) {
+    public static StepProfile of(OpProfile profile, long stepNanos, int firstStep, int steps, Shape shape,
+            long parameters) {
         if (steps < 1) {
             throw new IllegalArgumentException("a profile needs at least one step, got " + steps);
         }
@@ -92,7 +94,7 @@ public record StepProfile(int steps, double stepSeconds, List<Row> rows) {
             }
         }
         rows.sort(Comparator.comparingDouble(Row::seconds).reversed());
-        return new StepProfile(steps, stepNanos / 1e9 / steps, List.copyOf(rows));
+        return new StepProfile(firstStep, steps, stepNanos / 1e9 / steps, List.copyOf(rows));
     }
 
     /** True where {@code op} is a component with matmul FLOPs at {@code shape}. */

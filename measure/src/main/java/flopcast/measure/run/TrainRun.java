@@ -63,7 +63,7 @@ public final class TrainRun {
      * @param allocatedBytesPerStep  median bytes allocated by the steps after the first, on every thread (the
      *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
-     * @param profile                where the steps after the first spent their time, where profiling was asked for
+     * @param profile                where the profiled steps (the second half) spent their time, where asked for
      */
     public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
             long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep,
@@ -95,8 +95,9 @@ public final class TrainRun {
     }
 
     /**
-     * {@code steps} steps; where {@code profile}, the steps after the first (the warm-up) time every
-     * op by class and pass ({@link StepProfile}), which needs two steps or more.
+     * {@code steps} steps; where {@code profile}, the second half of the steps (after a warm-up of the
+     * first half, at least the first step) time every op by class and pass ({@link StepProfile}), which
+     * needs two steps or more.
      */
     public static Report run(Shape shape, int steps, long seed, MatmulBackend backend, boolean profile) {
         if (steps < 1) {
@@ -119,10 +120,13 @@ public final class TrainRun {
         float firstLoss = 0;
         float lastLoss = 0;
         long measuredLive = 0;
+        // the profile's warm-up: the first half of the steps, at least the first (the vector backend's
+        // first steps run the Vector API's Java fallbacks until C2 has compiled its kernels)
+        int profileFrom = Math.max(1, steps / 2);
         for (int step = 0; step < steps; step++) {
             data.fill(tokens, targets);
             counter.reset();
-            counter.profile().enabled(profile && step > 0);
+            counter.profile().enabled(profile && step >= profileFrom);
             long allocatedBefore = AllocationMeter.allocatedBytes();
             long start = System.nanoTime();
             lastLoss = model.step(tokens, targets);
@@ -144,8 +148,8 @@ public final class TrainRun {
                 KeptActivation.totalFloats(shape), WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
         int warm = steps > 1 ? 1 : 0;
         Optional<StepProfile> stepProfile = profile
-                ? Optional.of(StepProfile.of(counter.profile(), sum(Arrays.copyOfRange(nanos, warm, steps)), steps - warm,
-                        shape, model.parameterCount()))
+                ? Optional.of(StepProfile.of(counter.profile(), sum(Arrays.copyOfRange(nanos, profileFrom, steps)),
+                        profileFrom + 1, steps - profileFrom, shape, model.parameterCount()))
                 : Optional.empty();
         // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
         // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
