@@ -53,12 +53,22 @@ final class TrainCommand extends FormattedCommand {
                     + " (default: every processor the JVM sees).")
     private Integer threads;
 
+    @Option(names = "--profile",
+            description = "After the summary, time every op inside the step itself, by op class and pass, over"
+                    + " the second half of the steps (the first half warms up), and print where a step's time goes, with the remainder no class"
+                    + " explains (needs --steps 2 or more).")
+    private boolean profile;
+
     @Override
     String render(OutputFormat output) {
         Shape shape = shapeOptions.shape();
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "
                     + steps);
+        }
+        if (profile && steps < 2) {
+            throw new InvalidInputException("--profile times the steps after the first (the warm-up): give --steps 2"
+                    + " or more, got " + steps);
         }
         MatmulBackend matmuls = BackendChoice.of(backend,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());
@@ -71,14 +81,15 @@ final class TrainCommand extends FormattedCommand {
         }
         TrainRun.Report report;
         try {
-            report = TrainRun.run(shape, (int) steps, seed, matmuls);
+            report = TrainRun.run(shape, (int) steps, seed, matmuls, profile);
         } catch (OutOfMemoryError e) {
             throw new InvalidInputException(String.format(Locale.ROOT, "ran out of heap: the buffers need %,d bytes"
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));
         }
         return switch (output) {
             case TABLE -> TrainReport.summary(report, seed, matmuls, detail.detail)
-                    + (detail.detail ? "\n" + TrainReport.table(report) : "");
+                    + (detail.detail ? "\n" + TrainReport.table(report) : "")
+                    + report.profile().map(p -> "\n" + ProfileTable.render(p, matmuls)).orElse("");
             case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
             case CSV -> {
                 ObjectNode json = TrainReport.json(report, seed, matmuls);

@@ -39,6 +39,7 @@ final class TrainReport {
         heap.put("ratio", report.heapRatio());
         root.put("allocated_bytes_per_step", report.allocatedBytesPerStep());
         root.put("seconds_per_step", report.secondsPerStep());
+        report.profile().ifPresent(profile -> root.set("profile", ProfileTable.json(profile)));
         return root;
     }
 

@@ -65,6 +65,8 @@ class BadInputTest {
                 bad("--steps must be an integer from 1 to 2147483647, got 0", "train", "--preset", "gpt2-small",
                         "--steps", "0"),
                 bad("but this JVM may use", "train", "--preset", "gpt2-xl", "--batch", "1024"),
+                bad("--profile times the steps after the first (the warm-up): give --steps 2 or more, got 1", "train",
+                        "--preset", "gpt2-small", "--steps", "1", "--profile"),
                 bad("d_model 8 is not divisible by num_heads 3", "train", "--vocab", "11", "--context", "4",
                         "--layers", "2", "--d-model", "8", "--heads", "3", "--d-ff", "12"),
                 bad("--preset gpt2-small", "train", "--preset", "gpt2-small", "--d-ff", "100"),

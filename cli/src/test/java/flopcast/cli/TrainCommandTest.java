@@ -96,6 +96,57 @@ class TrainCommandTest {
         assertTrue(run.out().contains("allocated per step "), run.out());
     }
 
+    /**
+     * The profile follows the summary: a row per op class and pass, then the classes' sum, the
+     * remainder and the step, within 100 columns, the remainder's ms the step's less the sum's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void profileTableEndsWithTheRemainderAndTheStep(String backend) {
+        CliRun run = CliRun.of(CliRun.concat(TINY, "--profile", "--backend", backend, "--threads", "2"));
+        assertEquals(0, run.exitCode(), run.err());
+        String profile = run.out().substring(run.out().indexOf("\nprofile: mean per step of steps 2..3") + 1);
+        List<String> lines = List.of(profile.split("\n"));
+        assertTrue(lines.stream().allMatch(l -> l.length() <= Summary.WIDTH), profile);
+        assertTrue(lines.get(1).startsWith("op class"), profile);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("qkv_projection          forward")), profile);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("adamw                   optimizer")), profile);
+        int n = lines.size();
+        assertTrue(lines.get(n - 3).startsWith("timed, all classes"), profile);
+        assertTrue(lines.get(n - 2).startsWith("remainder, no class"), profile);
+        assertTrue(lines.get(n - 1).startsWith("step "), profile);
+        assertTrue(lines.get(n - 1).endsWith("100.0%"), profile);
+        double timed = millis(lines.get(n - 3));
+        double remainder = millis(lines.get(n - 2));
+        double step = millis(lines.get(n - 1));
+        assertEquals(step - timed, remainder, 0.0015, profile);
+        assertTrue(timed <= step, profile);
+    }
+
+    /** The ms of a profile's closing line: the cell before its share, the last. */
+    private static double millis(String line) {
+        String[] parts = line.trim().split("\\s+");
+        return Double.parseDouble(parts[parts.length - 2]);
+    }
+
+    @Test
+    void profileIsAJsonObjectWithEveryClassAndTheRemainder() throws Exception {
+        JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--profile", "--format", "json"));
+        JsonNode profile = json.get("profile");
+        assertEquals(List.of("first_step", "steps", "statistic", "step_seconds", "timed_seconds", "remainder_seconds",
+                "remainder_share", "ops"), PredictCommandTest.keys(profile));
+        assertEquals(2, profile.get("first_step").asInt(), "step 1 warms up");
+        assertEquals(2, profile.get("steps").asInt());
+        assertEquals(profile.get("step_seconds").asDouble() - profile.get("timed_seconds").asDouble(),
+                profile.get("remainder_seconds").asDouble(), 1e-12);
+        double sum = 0;
+        for (JsonNode op : profile.get("ops")) {
+            sum += op.get("seconds_per_step").asDouble();
+        }
+        assertEquals(profile.get("timed_seconds").asDouble(), sum, 1e-12);
+        assertTrue(profile.get("ops").size() >= 20, profile.toString());
+    }
+
     @Test
     void csvIsTheJsonFlattened() {
         CliRun run = CliRun.of(CliRun.concat(TINY, "--format", "csv"));

@@ -9,6 +9,8 @@ import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.WorkingCopies;
 import flopcast.analytic.WorkspaceBuffer;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpProfile;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -32,8 +34,16 @@ public final class ModelBuffers {
     private final List<KeptTensor> allKept = new ArrayList<>();
     /** Float32 elements of the working copies allocated: {@link WorkingCopies}' rows. */
     private long workingCopyFloats;
+    private final OpProfile profile;
 
+    /** Every buffer at {@code shape}; the bfloat16 conversions untimed. */
     public ModelBuffers(Shape shape) {
+        this(shape, new FlopCounter().profile());
+    }
+
+    /** Every buffer at {@code shape}, its bfloat16 conversions timed into {@code profile} where that is on. */
+    public ModelBuffers(Shape shape, OpProfile profile) {
+        this.profile = profile;
         PrecisionPolicy policy = shape.policy();
         List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(shape);
         for (ParameterTensor row : ParameterTensor.values()) {
@@ -79,7 +89,7 @@ public final class ModelBuffers {
     }
 
     /** One instance of {@code row} stored as {@code type}: float32 matrices, or bfloat16 bits through {@code copy}. */
-    private static StoredTensor stored(TensorSpec row, Shape shape, DataType type, StoredTensor.WorkingCopy copy) {
+    private StoredTensor stored(TensorSpec row, Shape shape, DataType type, StoredTensor.WorkingCopy copy) {
         if (type == DataType.FLOAT32) {
             return StoredTensor.float32(TensorAllocation.matrices(row, shape));
         }
@@ -87,7 +97,7 @@ public final class ModelBuffers {
             throw new IllegalStateException("tensor " + row.tensorName() + " is stored as " + type.label()
                     + " without a working copy");
         }
-        return StoredTensor.bfloat16(copy);
+        return StoredTensor.bfloat16(copy, profile);
     }
 
     private StoredTensor.WorkingCopy workingCopy(TensorSpec row, Shape shape) {

@@ -1,6 +1,9 @@
 package flopcast.measure.buffers;
 
 import flopcast.analytic.DataType;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
+import flopcast.measure.counting.OpProfile;
 import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
 
@@ -19,26 +22,34 @@ public final class StoredTensor {
     /** bfloat16 storage, one array per matrix of the working copy; null under float32. */
     private final short[][] bits;
     private final WorkingCopy copy;
+    /** Times the widening and rounding as {@link OpClass#BF16_CONVERSION}; null under float32 (nothing to time). */
+    private final OpProfile profile;
 
-    private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy) {
+    private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy, OpProfile profile) {
         this.matrices = matrices;
         this.bits = bits;
         this.copy = copy;
+        this.profile = profile;
     }
 
     /** A float32 tensor of {@code matrices}. */
     public static StoredTensor float32(FMatrixRMaj... matrices) {
-        return new StoredTensor(matrices, null, null);
+        return new StoredTensor(matrices, null, null, null);
     }
 
-    /** A bfloat16 tensor shaped as {@code copy}, zeroed, whose ops go through {@code copy}. */
+    /** A bfloat16 tensor shaped as {@code copy}, zeroed, whose ops go through {@code copy}; its conversions untimed. */
     public static StoredTensor bfloat16(WorkingCopy copy) {
+        return bfloat16(copy, new FlopCounter().profile());
+    }
+
+    /** {@link #bfloat16(WorkingCopy)}, its conversions timed into {@code profile} where that is on. */
+    public static StoredTensor bfloat16(WorkingCopy copy, OpProfile profile) {
         FMatrixRMaj[] shapes = copy.matrices();
         short[][] bits = new short[shapes.length][];
         for (int i = 0; i < shapes.length; i++) {
             bits[i] = new short[shapes[i].getNumElements()];
         }
-        return new StoredTensor(null, bits, copy);
+        return new StoredTensor(null, bits, copy, profile);
     }
 
     public DataType dataType() {
@@ -68,10 +79,12 @@ public final class StoredTensor {
         if (bits == null) {
             return matrices;
         }
+        long start = profile.start();
         FMatrixRMaj[] work = copy.claim(this);
         for (int i = 0; i < bits.length; i++) {
             BFloat16.widen(bits[i], work[i].data, bits[i].length);
         }
+        profile.stop(OpClass.BF16_CONVERSION, start);
         return work;
     }
 
@@ -90,10 +103,12 @@ public final class StoredTensor {
         if (bits == null) {
             return;
         }
+        long start = profile.start();
         FMatrixRMaj[] work = copy.heldBy(this);
         for (int i = 0; i < bits.length; i++) {
             BFloat16.narrow(work[i].data, bits[i], bits[i].length);
         }
+        profile.stop(OpClass.BF16_CONVERSION, start);
     }
 
     /** Sets every element to 0. */

@@ -12,10 +12,15 @@ import org.ejml.data.FMatrixRMaj;
  * run by the chosen {@link MatmulBackend}, each recording its FLOPs into the counter from the
  * matrices' actual dimensions (2*m*n*k for a matmul), never from a formula, whichever backend runs. Kernels written as plain loops report what their loops executed
  * through {@link #elementwise}.
+ *
+ * <p>Each call is also a timed region of the counter's {@link OpProfile} under the component's
+ * {@link OpClass} (a residual add under {@link OpClass#RESIDUAL_ADD}), its wall time on the calling
+ * thread however many threads the backend splits it across; off, the profile reads no clock.
  */
 public final class CountingOps {
     private final FlopCounter counter;
     private final MatmulBackend backend;
+    private final OpProfile profile;
 
     /** EJML on one thread. */
     public CountingOps(FlopCounter counter) {
@@ -25,6 +30,7 @@ public final class CountingOps {
     public CountingOps(FlopCounter counter, MatmulBackend backend) {
         this.counter = counter;
         this.backend = backend;
+        this.profile = counter.profile();
     }
 
     public MatmulBackend backend() {
@@ -47,7 +53,15 @@ public final class CountingOps {
      * return, summed from their loop bounds.
      */
     public void split(Component component, int count, int grain, Workers.Part part) {
-        counter.elementwise(component, workers().split(count, grain, 1, part));
+        long start = profile.start();
+        long flops = workers().split(count, grain, 1, part);
+        profile.stop(OpClass.of(component), start, flops);
+        counter.elementwise(component, flops);
+    }
+
+    /** The profile the calls are timed into, for the op classes' own timed regions. */
+    public OpProfile profile() {
+        return profile;
     }
 
     public FlopCounter counter() {
@@ -56,47 +70,75 @@ public final class CountingOps {
 
     /** c = a * b. */
     public void mult(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        long start = profile.start();
         backend.mult(a, b, c);
-        counter.matmul(component, matmulFlops(a.numRows, b.numCols, a.numCols));
+        long flops = matmulFlops(a.numRows, b.numCols, a.numCols);
+        profile.stop(OpClass.of(component), start, flops);
+        counter.matmul(component, flops);
     }
 
     /** c = a^T * b. */
     public void multTransA(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        long start = profile.start();
         backend.multTransA(a, b, c);
-        counter.matmul(component, matmulFlops(a.numCols, b.numCols, a.numRows));
+        long flops = matmulFlops(a.numCols, b.numCols, a.numRows);
+        profile.stop(OpClass.of(component), start, flops);
+        counter.matmul(component, flops);
     }
 
     /** c = a * b^T. */
     public void multTransB(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        long start = profile.start();
         backend.multTransB(a, b, c);
-        counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
+        long flops = matmulFlops(a.numRows, b.numRows, a.numCols);
+        profile.stop(OpClass.of(component), start, flops);
+        counter.matmul(component, flops);
     }
 
     /** c += a^T * b. */
     public void multAddTransA(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        long start = profile.start();
         backend.multAddTransA(a, b, c);
-        counter.matmul(component, matmulFlops(a.numCols, b.numCols, a.numRows));
+        long flops = matmulFlops(a.numCols, b.numCols, a.numRows);
+        profile.stop(OpClass.of(component), start, flops);
+        counter.matmul(component, flops);
     }
 
     /** c += a * b^T. */
     public void multAddTransB(Component component, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj c) {
+        long start = profile.start();
         backend.multAddTransB(a, b, c);
-        counter.matmul(component, matmulFlops(a.numRows, b.numRows, a.numCols));
+        long flops = matmulFlops(a.numRows, b.numRows, a.numCols);
+        profile.stop(OpClass.of(component), start, flops);
+        counter.matmul(component, flops);
     }
 
-    /** a += b, on the backend's kernels, at the declared cost of an add per element. */
+    /** a += b (a residual add), on the backend's kernels, at the declared cost of an add per element. */
     public void addEquals(Component component, FMatrixRMaj a, FMatrixRMaj b) {
         if (a.numRows != b.numRows || a.numCols != b.numCols) {
             throw new IllegalArgumentException("a is " + a.numRows + " x " + a.numCols + ", b is " + b.numRows + " x "
                     + b.numCols + ": an elementwise add needs one shape");
         }
+        long start = profile.start();
         kernels().accumulate(a.data, 0, b.data, 0, a.getNumElements());
-        counter.elementwise(component, ElementwiseFlops.ADD * a.getNumElements());
+        long flops = ElementwiseFlops.ADD * a.getNumElements();
+        profile.stop(OpClass.RESIDUAL_ADD, start, flops);
+        counter.elementwise(component, flops);
     }
 
-    /** What a plain-loop kernel of {@code component} executed, summed from its loop bounds. */
+    /**
+     * What a plain-loop kernel of {@code component} executed, summed from its loop bounds; the
+     * kernel times its loops itself, as {@code OpClass.of(component)}, through {@link #profile}.
+     */
     public void elementwise(Component component, long flops) {
+        profile.flops(OpClass.of(component), flops);
         counter.elementwise(component, flops);
+    }
+
+    /** AdamW's FLOPs of one step; AdamW times its updates itself, as {@link OpClass#ADAMW}. */
+    public void optimizer(long flops) {
+        profile.flops(OpClass.ADAMW, flops);
+        counter.optimizer(flops);
     }
 
     private static long matmulFlops(long m, long n, long k) {

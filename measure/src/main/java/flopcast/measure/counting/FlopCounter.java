@@ -8,11 +8,15 @@ import flopcast.analytic.KeptActivation;
  * passes, elementwise FLOPs, AdamW FLOPs, and the kept floats the backward pass read. It is
  * passed to whatever counts, never global. Recording allocates nothing. One thread records into a
  * counter; work split across threads counts into one counter per part and {@link #add}s them.
+ * Each counter carries its {@link OpProfile}, off unless switched on, which times the same calls.
  */
 public final class FlopCounter {
 
-    /** Which pass the matmuls being recorded belong to; RECOMPUTE: forward work the backward pass runs again. */
-    public enum Pass { FORWARD, BACKWARD, RECOMPUTE }
+    /**
+     * Which pass the work being recorded belongs to; RECOMPUTE: forward work the backward pass runs
+     * again; OPTIMIZER: the AdamW step, which has no matmuls.
+     */
+    public enum Pass { FORWARD, BACKWARD, RECOMPUTE, OPTIMIZER }
 
     private static final int COMPONENTS = Component.values().length;
     private static final int KEPT_ROWS = KeptActivation.values().length;
@@ -25,6 +29,12 @@ public final class FlopCounter {
     private final long[] keptFloatsRead = new long[COMPONENTS];
     private final long[] keptFloatsReadByRow = new long[KEPT_ROWS];
     private long optimizer;
+    private final OpProfile profile = new OpProfile(this);
+
+    /** Where the counted calls' time goes; off until switched on, and kept across {@link #reset}. */
+    public OpProfile profile() {
+        return profile;
+    }
 
     public void pass(Pass current) {
         pass = current;
@@ -55,6 +65,7 @@ public final class FlopCounter {
             case FORWARD -> forwardMatmul;
             case BACKWARD -> backwardMatmul;
             case RECOMPUTE -> recomputeMatmul;
+            case OPTIMIZER -> throw new IllegalStateException("a matmul in the optimizer pass: AdamW has none");
         };
         target[component.ordinal()] = Math.addExact(target[component.ordinal()], flops);
     }

@@ -4,6 +4,8 @@ import flopcast.analytic.AdamWFlops;
 import flopcast.measure.buffers.Parameter;
 import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.OpClass;
+import flopcast.measure.counting.OpProfile;
 import flopcast.measure.kernels.Arithmetic;
 import flopcast.measure.kernels.ElementwiseKernels;
 
@@ -14,7 +16,8 @@ import flopcast.measure.kernels.ElementwiseKernels;
  * parameter, as torch does for the parameters it is given. Under a mixed policy it updates the
  * float32 master copy and rounds it into the bfloat16 weights; under pure bf16 it widens the
  * weights, gradient and moments, updates them in float32 and rounds them back. Counted at the
- * costs per parameter and per step {@link AdamWFlops} declares.
+ * costs per parameter and per step {@link AdamWFlops} declares. Each tensor's update is timed as
+ * {@link OpClass#ADAMW}, the rounding of the master copy into the weights as a bf16 conversion.
  */
 public final class AdamW {
     /** Parameters below which a part is not worth a thread. */
@@ -52,6 +55,7 @@ public final class AdamW {
         Hyperparameters hp = hyperparameters;
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
+        OpProfile profile = ops.profile();
         beta1Power = f.mul(beta1Power, hp.beta1());
         beta2Power = f.mul(beta2Power, hp.beta2());
         float biasCorrection1 = (float) f.sub(1, beta1Power);
@@ -70,17 +74,21 @@ public final class AdamW {
             float[] g = parameter.grad.load().data;
             float[] m = parameter.m.load().data;
             float[] v = parameter.v.load().data;
+            long start = profile.start();
             flops += ops.workers().split(parameter.size(), GRAIN, 1, (part, from, to) -> {
                 kernels.adamW(p, g, m, v, from, to, constants);
                 return AdamWFlops.PER_PARAMETER * (to - from);
             });
+            profile.stop(OpClass.ADAMW, start);
             updated.store();
             parameter.m.store();
             parameter.v.store();
             if (parameter.master != null) {
+                start = profile.start();
                 parameter.value.setValues(p);
+                profile.stop(OpClass.BF16_CONVERSION, start);
             }
         }
-        ops.counter().optimizer(flops);
+        ops.optimizer(flops);
     }
 }

@@ -8,6 +8,8 @@ import flopcast.measure.buffers.ModelBuffers;
 import flopcast.measure.buffers.TensorAllocation;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
+import flopcast.measure.counting.OpProfile;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -59,6 +61,8 @@ final class CausalAttention {
         final FMatrixRMaj probabilities;
         /** The part's counter, switched to the recompute pass while the core reruns. */
         final FlopCounter counter;
+        /** The part's profile, which times its head copies and roundings. */
+        final OpProfile profile;
         /** The flash kernel and its tiles under flash attention; else null. */
         final FlashHead flash;
         /** One head's log-sum-exp where it is not kept (flash with selective recomputation); else null. */
@@ -80,6 +84,7 @@ final class CausalAttention {
             this.probabilityGradient = flashing ? null : buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
             this.probabilities = recomputes && !flashing ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
             this.counter = ops.counter();
+            this.profile = counter.profile();
             this.flash = flashing ? new FlashHead(ops, shape, buffer) : null;
             this.logSumExp = flashing && recomputes ? buffer.apply(WorkspaceBuffer.HEAD_LOGSUMEXP) : null;
         }
@@ -110,10 +115,10 @@ final class CausalAttention {
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
             FMatrixRMaj logSumExp, FMatrixRMaj out) {
         eachGroup((s, b, g) -> {
-            gather(key, b, g, s.key);
-            gather(value, b, g, s.value);
+            gather(s, key, b, g, s.key);
+            gather(s, value, b, g, s.value);
             for (int h = g * group; h < (g + 1) * group; h++) {
-                gather(query, b, h, s.query);
+                gather(s, query, b, h, s.query);
                 if (s.flash != null) {
                     float[] lse = logSumExp == null ? s.logSumExp.data : logSumExp.data;
                     s.flash.forward(s.query, s.key, s.value, s.output, lse, logSumExp == null ? 0 : row(b, h));
@@ -122,7 +127,7 @@ final class CausalAttention {
                     probabilities(s, p);
                     s.weightedSum.forward(p, s.value, s.output);
                 }
-                scatter(s.output, b, h, out);
+                scatter(s, s.output, b, h, out);
             }
         });
     }
@@ -137,21 +142,21 @@ final class CausalAttention {
             FMatrixRMaj[] probabilities, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut, FMatrixRMaj dQuery,
             FMatrixRMaj dKey, FMatrixRMaj dValue) {
         eachGroup((s, b, g) -> {
-            gather(key, b, g, s.key);
-            gather(value, b, g, s.value);
+            gather(s, key, b, g, s.key);
+            gather(s, value, b, g, s.value);
             for (int h = g * group; h < (g + 1) * group; h++) {
                 boolean accumulate = h > g * group;
-                gather(query, b, h, s.query);
-                gather(dOut, b, h, s.output);
+                gather(s, query, b, h, s.query);
+                gather(s, dOut, b, h, s.output);
                 if (s.flash != null) {
                     flashBackward(s, b, h, logSumExp, attentionOut, accumulate);
                 } else {
                     eagerBackward(s, b, h, probabilities, accumulate);
                 }
-                scatter(s.queryGradient, b, h, dQuery);
+                scatter(s, s.queryGradient, b, h, dQuery);
             }
-            scatter(s.keyGradient, b, g, dKey);
-            scatter(s.valueGradient, b, g, dValue);
+            scatter(s, s.keyGradient, b, g, dKey);
+            scatter(s, s.valueGradient, b, g, dValue);
         });
     }
 
@@ -177,7 +182,9 @@ final class CausalAttention {
         s.scores.forward(s.query, s.key, p);
         s.softmax.forward(p);
         if (bfloat16Probabilities) {
+            long start = s.profile.start();
             BFloat16.roundInPlace(p.data);
+            s.profile.stop(OpClass.BF16_CONVERSION, start);
         }
     }
 
@@ -207,19 +214,23 @@ final class CausalAttention {
         parts.each((part, pair) -> work.run(scratch[part], pair / kvHeads, pair % kvHeads));
     }
 
-    /** Copies sequence b, head h of a (B*T) x (heads*d_k) matrix into a T x d_k one. */
-    private void gather(FMatrixRMaj source, int b, int h, FMatrixRMaj head) {
+    /** Copies sequence b, head h of a (B*T) x (heads*d_k) matrix into a T x d_k one, timed as a head copy. */
+    private void gather(HeadScratch s, FMatrixRMaj source, int b, int h, FMatrixRMaj head) {
+        long start = s.profile.start();
         int width = source.numCols;
         for (int t = 0; t < context; t++) {
             System.arraycopy(source.data, (b * context + t) * width + h * headDim, head.data, t * headDim, headDim);
         }
+        s.profile.stop(OpClass.HEAD_COPY, start);
     }
 
-    /** Copies a T x d_k matrix into sequence b, head h of a (B*T) x (heads*d_k) one. */
-    private void scatter(FMatrixRMaj head, int b, int h, FMatrixRMaj target) {
+    /** Copies a T x d_k matrix into sequence b, head h of a (B*T) x (heads*d_k) one, timed as a head copy. */
+    private void scatter(HeadScratch s, FMatrixRMaj head, int b, int h, FMatrixRMaj target) {
+        long start = s.profile.start();
         int width = target.numCols;
         for (int t = 0; t < context; t++) {
             System.arraycopy(head.data, t * headDim, target.data, (b * context + t) * width + h * headDim, headDim);
         }
+        s.profile.stop(OpClass.HEAD_COPY, start);
     }
 }

@@ -6,6 +6,7 @@ import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
 
 import flopcast.analytic.Component;
 import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.OpClass;
 import flopcast.measure.kernels.Arithmetic;
 import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
@@ -33,6 +34,7 @@ public final class CausalSoftmax {
     public void forward(FMatrixRMaj scores) {
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
+        long start = ops.profile().start();
         int context = scores.numRows;
         float[] p = scores.data;
         long flops = 0;
@@ -45,12 +47,14 @@ public final class CausalSoftmax {
             mask(p, row, context, first, i);
             flops += SOFTMAX_FORWARD_PER_ENTRY * (i - first + 1) + SOFTMAX_PER_ROW;
         }
+        ops.profile().stop(OpClass.ATTENTION_SOFTMAX, start);
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }
 
     /** Differentiates {@link #forward}: dP becomes dS = P (dP - rowsum(P dP)) * scale in place. */
     public void backward(FMatrixRMaj probabilities, FMatrixRMaj gradient) {
         ElementwiseKernels kernels = ops.kernels();
+        long start = ops.profile().start();
         int context = probabilities.numRows;
         float[] p = probabilities.data;
         float[] d = gradient.data;
@@ -63,6 +67,7 @@ public final class CausalSoftmax {
             mask(d, row, context, first, i);
             flops += SOFTMAX_BACKWARD_PER_ENTRY * (i - first + 1);
         }
+        ops.profile().stop(OpClass.ATTENTION_SOFTMAX, start);
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }
 

@@ -10,6 +10,7 @@ import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
 
 import flopcast.analytic.Component;
 import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.OpClass;
 import flopcast.measure.kernels.Arithmetic;
 import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
@@ -57,11 +58,13 @@ public final class CrossEntropy {
             }
             return (CROSS_ENTROPY_FORWARD_PER_LOGIT * vocab + SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS) * (to - from);
         });
+        long start = ops.profile().start();
         double total = 0;
         for (int row = 0; row < rows; row++) {
             total = f.add(total, losses[row]);
         }
         float mean = (float) f.div(total, rows);
+        ops.profile().stop(OpClass.CROSS_ENTROPY, start);
         ops.elementwise(Component.CROSS_ENTROPY, ADD * rows + CROSS_ENTROPY_PER_STEP);
         return mean;
     }

@@ -3,10 +3,11 @@ package flopcast.measure.model;
 import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
 import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.OpClass;
 import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
 
-/** Token embedding: a row lookup forward (0 FLOPs), a scatter-add backward. */
+/** Token embedding: a row lookup forward (0 FLOPs), a scatter-add backward; each timed as the token embedding. */
 public final class Embedding {
     private final CountingOps ops;
 
@@ -16,14 +17,17 @@ public final class Embedding {
 
     /** out[row] = table[ids[row]]. */
     public void forward(int[] ids, FMatrixRMaj table, FMatrixRMaj out) {
+        long start = ops.profile().start();
         int width = table.numCols;
         for (int row = 0; row < ids.length; row++) {
             System.arraycopy(table.data, ids[row] * width, out.data, row * width, width);
         }
+        ops.profile().stop(OpClass.TOKEN_EMBEDDING, start);
     }
 
     /** Differentiates {@link #forward}: tableGrad[ids[row]] += dOut[row], one add per element. */
     public void backward(int[] ids, FMatrixRMaj dOut, FMatrixRMaj tableGrad) {
+        long start = ops.profile().start();
         int width = tableGrad.numCols;
         ElementwiseKernels kernels = ops.kernels();
         long flops = 0;
@@ -31,6 +35,7 @@ public final class Embedding {
             kernels.accumulate(tableGrad.data, ids[row] * width, dOut.data, row * width, width);
             flops += ElementwiseFlops.ADD * width;
         }
+        ops.profile().stop(OpClass.TOKEN_EMBEDDING, start);
         ops.elementwise(Component.TOKEN_EMBEDDING, flops);
     }
 }

@@ -14,6 +14,8 @@ import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
+import flopcast.measure.counting.OpProfile;
 import flopcast.measure.kernels.Arithmetic;
 import flopcast.measure.kernels.ElementwiseKernels;
 import java.util.Arrays;
@@ -27,11 +29,14 @@ import org.ejml.data.FMatrixRMaj;
  * recompute pass) and never holds a T x T matrix. Every tile pair is computed, masked entries set
  * (the full square, as the eager kernel and {@link flopcast.analytic.MatmulFlops} count it). The
  * elementwise costs are {@link flopcast.analytic.ElementwiseFlops}' FLASH constants, every scalar
- * step through the kernels' {@link Arithmetic}. Pinned by {@code FlashHeadTest}.
+ * step through the kernels' {@link Arithmetic}. Its own loops (the online softmax, the rescaling and
+ * the tile accumulations, whose FLOPs are the softmax's) are timed as the softmax, its tile copies as
+ * head copies, between the facade's matmuls. Pinned by {@code FlashHeadTest}.
  */
 final class FlashHead {
     private final CountingOps ops;
     private final FlopCounter counter;
+    private final OpProfile profile;
     private final int context;
     private final int headDim;
     private final int tile;
@@ -51,6 +56,7 @@ final class FlashHead {
     FlashHead(CountingOps ops, Shape shape, Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
         this.ops = ops;
         this.counter = ops.counter();
+        this.profile = counter.profile();
         this.context = Math.toIntExact(shape.contextLength());
         this.headDim = Math.toIntExact(shape.headDim());
         this.tile = Math.toIntExact(Dim.TILE.size(shape));
@@ -72,8 +78,10 @@ final class FlashHead {
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         float[] o = out.data;
+        long start = profile.start();
         resetStatistics();
         Arrays.fill(o, 0, context * headDim, 0f);
+        profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         long flops = 0;
         for (int i0 = 0; i0 < context; i0 += tile) {
             int ti = Math.min(tile, context - i0);
@@ -82,6 +90,7 @@ final class FlashHead {
                 int tj = Math.min(tile, context - j0);
                 scoreTile(k, j0, tj, ti);
                 rows(v, j0, tj, value);
+                start = profile.start();
                 flops += statistics(f, i0, ti, j0, tj);
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
@@ -90,12 +99,16 @@ final class FlashHead {
                     }
                     flops += headDim;
                 }
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(ti, headDim);
                 ops.mult(Component.ATTENTION_WEIGHTED_SUM, scores, value, product);
+                start = profile.start();
                 kernels.accumulate(o, i0 * headDim, product.data, 0, ti * headDim);
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 flops += ADD * ti * headDim;
             }
         }
+        start = profile.start();
         for (int row = 0; row < context; row++) {
             float inverse = f.div(1f, rowSum[row]);
             for (int c = 0; c < headDim; c++) {
@@ -104,6 +117,7 @@ final class FlashHead {
             lse[from + row] = (float) f.add((double) rowMax[row], f.log(rowSum[row]));
             flops += FLASH_FORWARD_PER_ROW + headDim;
         }
+        profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }
 
@@ -121,6 +135,7 @@ final class FlashHead {
         float[] delta = rowSum;
         long flops = 0;
         int width = out.numCols;
+        long start = profile.start();
         for (int row = 0; row < context; row++) {
             float dot = 0f;
             int at = (outRow + row) * width + outColumn;
@@ -135,6 +150,7 @@ final class FlashHead {
             Arrays.fill(dKey.data, 0, context * headDim, 0f);
             Arrays.fill(dValue.data, 0, context * headDim, 0f);
         }
+        profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         for (int i0 = 0; i0 < context; i0 += tile) {
             int ti = Math.min(tile, context - i0);
             rows(q, i0, ti, query);
@@ -146,6 +162,7 @@ final class FlashHead {
                 scoreTile(k, j0, tj, ti);
                 counter.pass(pass);
                 rows(v, j0, tj, value);
+                start = profile.start();
                 float[] s = scores.data;
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
@@ -155,11 +172,15 @@ final class FlashHead {
                     }
                     Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
                 }
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(tj, headDim);
                 ops.multTransA(Component.ATTENTION_WEIGHTED_SUM, scores, outputGradient, product);
+                start = profile.start();
                 kernels.accumulate(dValue.data, j0 * headDim, product.data, 0, tj * headDim);
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 gradient.reshape(ti, tj);
                 ops.multTransB(Component.ATTENTION_WEIGHTED_SUM, outputGradient, value, gradient);
+                start = profile.start();
                 float[] g = gradient.data;
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
@@ -170,12 +191,17 @@ final class FlashHead {
                     Arrays.fill(g, r * tj + seen, (r + 1) * tj, 0f);
                     flops += FLASH_BACKWARD_PER_ENTRY * seen;
                 }
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(ti, headDim);
                 ops.mult(Component.ATTENTION_SCORES, gradient, key, product);
+                start = profile.start();
                 kernels.accumulate(dQuery.data, i0 * headDim, product.data, 0, ti * headDim);
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(tj, headDim);
                 ops.multTransA(Component.ATTENTION_SCORES, gradient, query, product);
+                start = profile.start();
                 kernels.accumulate(dKey.data, j0 * headDim, product.data, 0, tj * headDim);
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 flops += ADD * (long) (ti + 2 * tj) * headDim;
             }
         }
@@ -188,9 +214,11 @@ final class FlashHead {
      */
     void logSumExp(FMatrixRMaj q, FMatrixRMaj k, float[] lse, int from) {
         Arithmetic f = ops.kernels().arithmetic();
-        resetStatistics();
         FlopCounter.Pass pass = counter.pass();
         counter.pass(FlopCounter.Pass.RECOMPUTE);
+        long start = profile.start();
+        resetStatistics();
+        profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         long flops = 0;
         for (int i0 = 0; i0 < context; i0 += tile) {
             int ti = Math.min(tile, context - i0);
@@ -198,13 +226,17 @@ final class FlashHead {
             for (int j0 = 0; j0 < context; j0 += tile) {
                 int tj = Math.min(tile, context - j0);
                 scoreTile(k, j0, tj, ti);
+                start = profile.start();
                 flops += statistics(f, i0, ti, j0, tj);
+                profile.stop(OpClass.ATTENTION_SOFTMAX, start);
             }
         }
+        start = profile.start();
         for (int row = 0; row < context; row++) {
             lse[from + row] = (float) f.add((double) rowMax[row], f.log(rowSum[row]));
             flops += FLASH_LOGSUMEXP_PER_ROW;
         }
+        profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         counter.pass(pass);
         ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
     }
@@ -254,9 +286,11 @@ final class FlashHead {
         Arrays.fill(rowSum, 0, context, 0f);
     }
 
-    /** Rows from..from+count of a T x d_k head matrix into a tile. */
+    /** Rows from..from+count of a T x d_k head matrix into a tile, timed as a head copy. */
     private void rows(FMatrixRMaj head, int from, int count, FMatrixRMaj into) {
+        long start = profile.start();
         into.reshape(count, headDim);
         System.arraycopy(head.data, from * headDim, into.data, 0, count * headDim);
+        profile.stop(OpClass.HEAD_COPY, start);
     }
 }

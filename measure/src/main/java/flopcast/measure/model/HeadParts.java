@@ -2,6 +2,8 @@ package flopcast.measure.model;
 
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
+import flopcast.measure.counting.OpProfile;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -57,9 +59,20 @@ public final class HeadParts {
         return partOps[part];
     }
 
-    /** Runs {@code work} for every pair, then adds what the parts counted to the shared counter. */
+    /**
+     * Runs {@code work} for every pair, then adds what the parts counted to the shared counter. Where
+     * the shared counter's profile is on, each part times its ops into its own counter's profile;
+     * part 0, the calling thread's, adds its calls and time to the shared one (every part its FLOPs),
+     * and the rest of the split's wall time is one call of {@link OpClass#ATTENTION_SPLIT}.
+     */
     public void each(Work work) {
         FlopCounter.Pass pass = ops.counter().pass();
+        OpProfile profile = ops.counter().profile();
+        boolean profiling = profile.enabled();
+        for (FlopCounter part : counters) {
+            part.profile().enabled(profiling);
+        }
+        long start = profile.start();
         ops.workers().split(pairs, 1, 1, (part, from, to) -> {
             counters[part].pass(pass);
             for (int pair = from; pair < to; pair++) {
@@ -67,9 +80,16 @@ public final class HeadParts {
             }
             return 0;
         });
-        for (FlopCounter part : counters) {
-            ops.counter().add(part);
-            part.reset();
+        if (profiling) {
+            profile.stopSplit(OpClass.ATTENTION_SPLIT, start, counters[0].profile().timedNanos());
+        }
+        for (int part = 0; part < counters.length; part++) {
+            ops.counter().add(counters[part]);
+            counters[part].reset();
+            if (profiling) {
+                profile.addPart(counters[part].profile(), part == 0);
+                counters[part].profile().clear();
+            }
         }
     }
 }

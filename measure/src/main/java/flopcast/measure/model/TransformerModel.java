@@ -11,6 +11,7 @@ import flopcast.measure.buffers.Parameter;
 import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
 import flopcast.measure.kernels.MatmulBackend;
 import java.util.List;
 import java.util.Random;
@@ -22,7 +23,8 @@ import org.ejml.data.FMatrixRMaj;
  * the token embedding's transpose where the shape ties them), mean cross-entropy over next tokens,
  * AdamW. It computes in float32; under a bf16 policy it stores the tensors the policy gives
  * bfloat16 as 16-bit values and widens them for each op ({@link StoredTensor}). Every buffer comes from the analytic tables ({@link ModelBuffers}); nothing is allocated
- * per step. FLOPs and kept reads are recorded in the counter given.
+ * per step. FLOPs and kept reads are recorded in the counter given, and where its
+ * {@link flopcast.measure.counting.OpProfile} is on, every op's time by class and pass.
  */
 public final class TransformerModel {
     /** Standard deviation of the initial weights (GPT-2's). */
@@ -70,7 +72,7 @@ public final class TransformerModel {
             int attentionSpan, MatmulBackend backend) {
         this.shape = shape;
         this.counter = counter;
-        this.buffers = new ModelBuffers(shape);
+        this.buffers = new ModelBuffers(shape, counter.profile());
         CountingOps ops = new CountingOps(counter, backend);
         this.embedding = new Embedding(ops);
         this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
@@ -165,9 +167,11 @@ public final class TransformerModel {
     /** Backward pass: every parameter's gradient of the last forward's loss. */
     public void backward() {
         counter.pass(FlopCounter.Pass.BACKWARD);
+        long start = counter.profile().start();
         for (Parameter parameter : buffers.parameters()) {
             parameter.grad.zero();
         }
+        counter.profile().stop(OpClass.GRADIENT_ZEROING, start);
         crossEntropy.backward(logitProbabilities.read(counter), targets.ints());
         logitProbabilities.store();
         if (lmHeadWeight == null) {
@@ -185,7 +189,9 @@ public final class TransformerModel {
             lmHead.backwardWeight(finalOut.read(counter), logitProbabilities.read(counter), lmHeadWeight.grad.load());
             lmHeadWeight.grad.store();
         }
+        start = counter.profile().start();
         residualGradient.zero();
+        counter.profile().stop(OpClass.GRADIENT_ZEROING, start);
         KeptTensor last = blocks[blocks.length - 1].output();
         finalNorm.backward(normGradient.load(), last.read(counter), finalGain.value.load(), finalRms.read(counter),
                 residualGradient.load(), finalGain.grad.load());
@@ -198,7 +204,9 @@ public final class TransformerModel {
         embeddingTable.grad.store();
     }
 
+    /** AdamW over every parameter, in the optimizer pass. */
     public void optimizerStep() {
+        counter.pass(FlopCounter.Pass.OPTIMIZER);
         optimizer.step(buffers.parameters());
     }
 

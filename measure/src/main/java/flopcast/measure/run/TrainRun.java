@@ -13,11 +13,12 @@ import flopcast.measure.model.TransformerModel;
 import java.lang.ref.Reference;
 import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * Trains the model for a number of steps and reports what it counted beside what the complete
  * accounting predicts, the live bytes its buffers hold beside the predicted bytes, the bytes a
- * step allocates, and the seconds a step takes.
+ * step allocates, and the seconds a step takes; on request, where a step's time goes ({@link StepProfile}).
  */
 public final class TrainRun {
 
@@ -62,9 +63,11 @@ public final class TrainRun {
      * @param allocatedBytesPerStep  median bytes allocated by the steps after the first, on every thread (the
      *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
+     * @param profile                where the profiled steps (the second half) spent their time, where asked for
      */
     public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
-            long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep) {
+            long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep,
+            Optional<StepProfile> profile) {
 
         public double heapRatio() {
             return (double) measuredLiveBytes / predictedHeapBytes;
@@ -88,8 +91,21 @@ public final class TrainRun {
     }
 
     public static Report run(Shape shape, int steps, long seed, MatmulBackend backend) {
+        return run(shape, steps, seed, backend, false);
+    }
+
+    /**
+     * {@code steps} steps; where {@code profile}, the second half of the steps (after a warm-up of the
+     * first half, at least the first step) time every op by class and pass ({@link StepProfile}), which
+     * needs two steps or more.
+     */
+    public static Report run(Shape shape, int steps, long seed, MatmulBackend backend, boolean profile) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+        }
+        if (profile && steps < 2) {
+            throw new IllegalArgumentException("a profile times the steps after the first (the warm-up): it needs"
+                    + " 2 steps or more, got " + steps);
         }
         Prediction prediction = CompleteAccounting.predict(shape);
         long before = HeapMeter.liveArrayBytes();
@@ -104,9 +120,13 @@ public final class TrainRun {
         float firstLoss = 0;
         float lastLoss = 0;
         long measuredLive = 0;
+        // the profile's warm-up: the first half of the steps, at least the first (the vector backend's
+        // first steps run the Vector API's Java fallbacks until C2 has compiled its kernels)
+        int profileFrom = Math.max(1, steps / 2);
         for (int step = 0; step < steps; step++) {
             data.fill(tokens, targets);
             counter.reset();
+            counter.profile().enabled(profile && step >= profileFrom);
             long allocatedBefore = AllocationMeter.allocatedBytes();
             long start = System.nanoTime();
             lastLoss = model.step(tokens, targets);
@@ -127,11 +147,23 @@ public final class TrainRun {
                 prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
                 KeptActivation.totalFloats(shape), WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
         int warm = steps > 1 ? 1 : 0;
+        Optional<StepProfile> stepProfile = profile
+                ? Optional.of(StepProfile.of(counter.profile(), sum(Arrays.copyOfRange(nanos, profileFrom, steps)),
+                        profileFrom + 1, steps - profileFrom, shape, model.parameterCount()))
+                : Optional.empty();
         // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
         // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
         long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
         return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
-                measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9);
+                measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile);
+    }
+
+    private static long sum(long[] values) {
+        long total = 0;
+        for (long value : values) {
+            total = Math.addExact(total, value);
+        }
+        return total;
     }
 
     private static double median(long[] values) {

@@ -1,0 +1,190 @@
+package flopcast.measure.counting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.NamedShape;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Shape;
+import flopcast.measure.kernels.MatmulBackend;
+import flopcast.measure.model.TransformerModel;
+import flopcast.measure.run.BackendChoice;
+import flopcast.measure.run.StepProfile;
+import flopcast.measure.run.TrainRun;
+import java.util.EnumSet;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The profile of a step covers the step: every FLOP the counter records in a pass is executed
+ * inside a class that was timed in that pass (so an op added without a timed class fails here),
+ * the classes never overlap, their sum fits in the step and the remainder is what is left; and a
+ * profile that is off records nothing.
+ */
+class OpProfileTest {
+    /** The passes whose matmuls the counter keeps apart. */
+    private static final Set<FlopCounter.Pass> MATMUL_PASSES =
+            EnumSet.of(FlopCounter.Pass.FORWARD, FlopCounter.Pass.BACKWARD, FlopCounter.Pass.RECOMPUTE);
+
+    /** CountingTest's sweep on one thread, and every tenth shape on two, where the loops and heads are split. */
+    static Stream<Arguments> sweepOnThreads() {
+        return Stream.concat(CountingTest.sweep().map(shape -> Arguments.of(shape, 1)),
+                Stream.of(NamedShape.TINY.shape(), CountingTest.sweep().toList().get(13),
+                        CountingTest.sweep().toList().get(20)).map(shape -> Arguments.of(shape, 2)));
+    }
+
+    /** One warm-up step unprofiled, then one step profiled; returns the counter of the profiled step. */
+    private static FlopCounter profiledStep(Shape shape, MatmulBackend backend) {
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, 7, counter, backend);
+        int[][] batch = CountingTest.Counted.batch(shape, new Random(11));
+        model.step(batch[0], batch[1]);
+        counter.reset();
+        counter.profile().enabled(true);
+        model.step(batch[0], batch[1]);
+        return counter;
+    }
+
+    @ParameterizedTest
+    @MethodSource("sweepOnThreads")
+    void everyComponentAndPassThatExecutesFlopsHasATimedClass(Shape shape, int threads) {
+        FlopCounter counter = profiledStep(shape, BackendChoice.of("ejml", threads));
+        OpProfile profile = counter.profile();
+        int checked = 0;
+        for (Component component : Component.values()) {
+            OpClass op = OpClass.of(component);
+            for (FlopCounter.Pass pass : MATMUL_PASSES) {
+                long matmul = switch (pass) {
+                    case FORWARD -> counter.forwardMatmulFlops(component);
+                    case BACKWARD -> counter.backwardMatmulFlops(component);
+                    default -> counter.recomputeMatmulFlops(component);
+                };
+                if (matmul > 0) {
+                    assertEquals(matmul, profile.flops(op, pass), component + " " + pass + " matmul FLOPs");
+                    assertTrue(profile.calls(op, pass) > 0, component + " " + pass + " has no timed call");
+                    checked++;
+                }
+            }
+        }
+        long total = 0;
+        for (OpClass op : OpClass.values()) {
+            for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+                total += profile.flops(op, pass);
+                if (profile.flops(op, pass) > 0) {
+                    assertTrue(profile.calls(op, pass) > 0, op + " " + pass + " executed FLOPs but was never timed");
+                    assertTrue(profile.nanos(op, pass) > 0, op + " " + pass + " timed no time");
+                    checked++;
+                }
+            }
+        }
+        assertEquals(counter.forwardMatmulFlops() + counter.backwardMatmulFlops() + counter.recomputeMatmulFlops()
+                + counter.elementwiseFlops() + counter.optimizerFlops(), total, "every counted FLOP is in a class");
+        for (Component component : Component.values()) {
+            if (!component.inBlock() || component == Component.RMSNORM || component == Component.ATTENTION_SOFTMAX
+                    || component == Component.FFN_SILU) {
+                // a component with no residual add: its elementwise FLOPs are its own class's, in some pass
+                long elementwise = 0;
+                for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+                    elementwise += profile.flops(OpClass.of(component), pass);
+                }
+                long matmul = counter.forwardMatmulFlops(component) + counter.backwardMatmulFlops(component)
+                        + counter.recomputeMatmulFlops(component);
+                assertEquals(counter.elementwiseFlops(component), elementwise - matmul, component + " elementwise");
+            }
+        }
+        long residual = 0;
+        for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+            residual += profile.flops(OpClass.RESIDUAL_ADD, pass);
+        }
+        assertEquals(counter.elementwiseFlops(Component.OUTPUT_PROJECTION) + counter.elementwiseFlops(Component.FFN_W2),
+                residual, "the residual adds are the elementwise FLOPs counted under the output projection and W2");
+        assertTrue(profile.calls(OpClass.ADAMW, FlopCounter.Pass.OPTIMIZER) > 0, "AdamW timed in the optimizer pass");
+        assertTrue(checked >= 20, "checked " + checked + " classes and passes");
+    }
+
+    /** The work no component's FLOPs describe is timed too, each where the shape's settings run it. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void theWorkTheFacadeDoesNotSeeHasItsClasses(int threads) {
+        Shape bf16 = CountingTest.sweep().toList().get(17);
+        assertEquals(PrecisionPolicy.BF16_MIXED, bf16.policy());
+        OpProfile profile = profiledStep(bf16, BackendChoice.of("ejml", threads)).profile();
+        for (OpClass op : new OpClass[] {OpClass.TOKEN_EMBEDDING, OpClass.HEAD_COPY, OpClass.ATTENTION_SPLIT,
+                OpClass.RESIDUAL_ADD}) {
+            assertTrue(profile.calls(op, FlopCounter.Pass.FORWARD) > 0, op + " forward");
+        }
+        assertTrue(profile.calls(OpClass.TOKEN_EMBEDDING, FlopCounter.Pass.BACKWARD) > 0, "the scatter-add");
+        assertTrue(profile.calls(OpClass.GRADIENT_ZEROING, FlopCounter.Pass.BACKWARD) > 0, "gradient zeroing");
+        for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+            if (pass != FlopCounter.Pass.RECOMPUTE) {
+                assertTrue(profile.calls(OpClass.BF16_CONVERSION, pass) > 0, "bf16 conversions in " + pass);
+            }
+        }
+        OpProfile float32 = profiledStep(NamedShape.TINY.shape(), BackendChoice.of("ejml", threads)).profile();
+        for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+            assertEquals(0, float32.calls(OpClass.BF16_CONVERSION, pass), "float32 converts nothing in " + pass);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void theRemainderIsTheStepLessTheClassesAndTheClassesFitInTheStep(String backend) {
+        TrainRun.Report report = TrainRun.run(NamedShape.TINY.shape(), 3, 1, BackendChoice.of(backend, 2), true);
+        StepProfile profile = report.profile().orElseThrow();
+        assertEquals(2, profile.steps(), "the steps after the warm-up");
+        double sum = 0;
+        for (StepProfile.Row row : profile.rows()) {
+            sum += row.seconds();
+        }
+        assertEquals(profile.stepSeconds() - sum, profile.remainderSeconds(), 1e-12, "remainder = step - sum");
+        assertTrue(profile.timedSeconds() > 0, "something was timed");
+        assertTrue(profile.timedSeconds() <= profile.stepSeconds(),
+                profile.timedSeconds() + " s timed in a " + profile.stepSeconds() + " s step");
+        assertTrue(profile.rows().stream().anyMatch(row -> row.flopsPerSecond().isPresent()), "matmuls rated");
+        assertTrue(profile.rows().stream().anyMatch(row -> row.bytesPerSecond().isPresent()), "loops rated");
+    }
+
+    @Test
+    void profilingOffRecordsNothing() {
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(CountingTest.sweep().toList().get(17), 7, counter,
+                BackendChoice.of("ejml", 2));
+        int[][] batch = CountingTest.Counted.batch(model.shape(), new Random(11));
+        model.step(batch[0], batch[1]);
+        OpProfile profile = counter.profile();
+        assertEquals(0, profile.timedNanos());
+        for (OpClass op : OpClass.values()) {
+            for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+                assertEquals(0, profile.calls(op, pass), op + " " + pass);
+                assertEquals(0, profile.flops(op, pass), op + " " + pass);
+            }
+        }
+        assertTrue(counter.forwardMatmulFlops() > 0, "the step ran");
+        assertTrue(TrainRun.run(NamedShape.TINY.shape(), 2, 1).profile().isEmpty(), "no profile unless asked");
+    }
+
+    @Test
+    void aRegionInsideAnotherIsRefused() {
+        OpProfile profile = new FlopCounter().profile();
+        profile.enabled(true);
+        long start = profile.start();
+        assertThrows(IllegalStateException.class, profile::start);
+        profile.stop(OpClass.ADAMW, start);
+        profile.stop(OpClass.ADAMW, profile.start());
+        assertEquals(2, profile.calls(OpClass.ADAMW, FlopCounter.Pass.FORWARD));
+    }
+
+    @Test
+    void aProfileNeedsAStepAfterTheWarmUp() {
+        assertThrows(IllegalArgumentException.class,
+                () -> TrainRun.run(NamedShape.TINY.shape(), 1, 1, MatmulBackend.ejml(), true));
+    }
+}
