@@ -15,8 +15,8 @@ op the step dispatches (views excluded):
   net rate     = the sweep point's work / (its seconds per call - empty op)
   work         = 2 b m n k FLOPs for mm, addmm, bmm, baddbmm (nearest sweep shape: (b m, n, k), by log
                  distance); otherwise the bytes of every tensor read and written (nearest triad by bytes)
-  step seconds = the sum over one step's ops; spread = (p75 - p25) / median of the timed steps, quartiles
-                 by statistics.quantiles(method="inclusive")
+  step seconds = the sum over one step's ops; spread = probe.py's (the JVM's): (lower quartile -
+                 fastest) / lower quartile of the timed steps
 
 A shape whose spread exceeds --error-target is undecided: its own noise is larger than the error the
 model is held to. Shapes, settings, FLOPs and peaks come from the --prediction files (probe.py's

@@ -28,7 +28,7 @@ COLUMNS = [
     "run_id", "benchmark", "component", "pass", "backend", "vocab_size", "context_length", "num_layers",
     "d_model", "num_heads", "d_ff", "batch_size", "attention", "recompute", "precision_policy", "parameters",
     "threads", "predicted_flops", "elementwise_flops", "optimizer_flops", "predicted_bytes", "score_seconds_per_op",
-    "score_error_seconds", "samples", "median_seconds_per_op", "spread", "achieved_flops_per_second",
+    "score_error_seconds", "samples", "lower_quartile_seconds_per_op", "spread", "achieved_flops_per_second",
     "achieved_bytes_per_second", "peak_flops_per_second_nominal", "peak_flops_per_second_measured",
     "bandwidth_bytes_per_second_measured", "mfu", "valid", "status", "predicted_heap_bytes", "measured_heap_bytes",
     "allocated_bytes_per_op", "host_cpu", "host_cores", "jvm", "git_commit", "utc_time",
@@ -236,18 +236,20 @@ def line(what, predicted, measured):
 MIN_FOR_SPREAD = 5
 
 
+def quantile(samples, q):
+    """The q quantile, interpolated between order statistics as the JVM's Samples does (type 7)."""
+    ordered = sorted(samples)
+    position = q * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
+
+
 def spread(samples):
-    """(upper quartile - lower quartile) / median, quartiles interpolated as the JVM's Samples does; None under 5."""
+    """The JVM's Samples.spread: (lower quartile - fastest) / lower quartile; None under 5 samples."""
     if len(samples) < MIN_FOR_SPREAD:
         return None
-    ordered = sorted(samples)
-
-    def quantile(q):
-        position = q * (len(ordered) - 1)
-        below = int(position)
-        above = min(below + 1, len(ordered) - 1)
-        return ordered[below] + (position - below) * (ordered[above] - ordered[below])
-    return (quantile(0.75) - quantile(0.25)) / quantile(0.5)
+    return (quantile(samples, 0.25) - min(samples)) / quantile(samples, 0.25)
 
 
 def row(prediction, result, run_id, backend, device, provenance):
@@ -271,7 +273,8 @@ def row(prediction, result, run_id, backend, device, provenance):
         "parameters": prediction["parameters"],
         "threads": result["threads"], "predicted_flops": flops, "elementwise_flops": prediction["flops"]["elementwise"],
         "optimizer_flops": prediction["flops"]["optimizer"], "score_seconds_per_op": repr(median),
-        "samples": len(result["seconds"]), "median_seconds_per_op": repr(median),
+        "samples": len(result["seconds"]),
+        "lower_quartile_seconds_per_op": repr(quantile(result["seconds"], 0.25)),
         "spread": repr(spread(result["seconds"])) if spread(result["seconds"]) is not None else "",
         "achieved_flops_per_second": repr(flops / median),
         "peak_flops_per_second_nominal": repr(float(peak)) if peak else "",

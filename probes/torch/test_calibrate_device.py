@@ -106,17 +106,15 @@ class EndToEnd(unittest.TestCase):
 
 
 class Spread(unittest.TestCase):
-    """(p75 - p25) / median, quartiles interpolated between order statistics (statistics' "inclusive")."""
+    """probe.py's spread: (lower quartile - fastest) / lower quartile, quartiles between order statistics."""
 
     def test_five_even_samples(self):
-        # quartiles 2 and 4, median 3
-        self.assertEqual((4 - 2) / 3, calibrate_device.spread([5.0, 1.0, 3.0, 2.0, 4.0]))
+        # lower quartile 2 (position 1), fastest 1
+        self.assertEqual((2 - 1) / 2, calibrate_device.spread([5.0, 1.0, 3.0, 2.0, 4.0]))
 
-    def test_one_slow_sample_moves_the_upper_quartile(self):
-        # sorted 1, 1, 1, 1, 10: p25 at position 1 is 1, p75 at position 3 is 1, median 1; one more slow sample
-        # (1, 1, 1, 1, 10, 10: p75 at position 3.75 is 1 + 0.75 * 9) moves it
-        self.assertEqual(0.0, calibrate_device.spread([1.0, 10.0, 1.0, 1.0, 1.0]))
-        self.assertEqual(6.75, calibrate_device.spread([1.0, 10.0, 1.0, 1.0, 1.0, 10.0]))
+    def test_slow_samples_leave_it_alone(self):
+        # sorted 1, 1, 1, 1, 10, 10: the fastest quarter agree, whatever the bursts did
+        self.assertEqual(0.0, calibrate_device.spread([1.0, 10.0, 1.0, 1.0, 1.0, 10.0]))
 
     def test_under_five_samples_have_none(self):
         self.assertTrue(math.isnan(calibrate_device.spread([2.0])))

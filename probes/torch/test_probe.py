@@ -174,10 +174,11 @@ class Rows(unittest.TestCase):
         self.assertEqual(472396, row["predicted_heap_bytes"])
         self.assertEqual("NVIDIA H100 80GB HBM3", row["host_cpu"])
 
-    def test_the_median_spread_and_settings_ride_along(self):
+    def test_the_lower_quartile_spread_and_settings_ride_along(self):
         row = self.row([5.0, 3.0, 4.0, 6.0, 7.0])
-        # quartiles 4 and 6 around the median 5: the middle half spans 2/5 of it
-        self.assertEqual((5, "5.0", repr(0.4)), (row["samples"], row["median_seconds_per_op"], row["spread"]))
+        # lower quartile 4 (position 1 of 0..4), fastest 3: the fastest quarter lie 1/4 apart; the score stays the median
+        self.assertEqual((5, "4.0", repr(0.25), "5.0"), (row["samples"], row["lower_quartile_seconds_per_op"],
+                                                         row["spread"], row["score_seconds_per_op"]))
         self.assertEqual(("flash", "selective", "bf16-mixed"), (row["attention"], row["recompute"],
                                                                  row["precision_policy"]))
         self.assertEqual("", self.row([5.0, 3.0, 4.0, 6.0])["spread"], "under 5 samples no spread")

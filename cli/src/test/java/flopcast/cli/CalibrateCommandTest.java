@@ -66,7 +66,7 @@ class CalibrateCommandTest {
         noSteps.removeIf(r -> r.get("pass").equals("step"));
         Path stepless = results(Files.createDirectory(directory.resolve("stepless")), noSteps);
         List<Map<String, Object>> broken = SyntheticRows.twoShapes("Test CPU");
-        broken.get(3).put("median_seconds_per_op", "fast");
+        broken.get(3).put("lower_quartile_seconds_per_op", "fast");
         Path malformed = results(Files.createDirectory(directory.resolve("malformed")), broken);
         List<Map<String, Object>> failed = SyntheticRows.twoShapes("Test CPU");
         Map<String, Object> allThreads = new java.util.LinkedHashMap<>(failed.get(0));

@@ -81,7 +81,7 @@ public final class Derivation {
             row.put("score_error_seconds", Double.isNaN(result.scoreError()) ? null : result.scoreError());
             Samples samples = new Samples(result.samples());
             row.put("samples", samples.count());
-            row.put("median_seconds_per_op", samples.median());
+            row.put("lower_quartile_seconds_per_op", samples.lowerQuartile());
             row.put("spread", Double.isNaN(samples.spread()) ? null : samples.spread());
             long flops = matmul > 0 ? matmul : elementwise + optimizer;
             Double achieved = flops > 0 ? rate(result, flops) : null;
@@ -269,8 +269,8 @@ public final class Derivation {
         return Math.toIntExact(result.threads() * Math.max(1, kernel));
     }
 
-    /** threads x quantity per op / the median seconds per op. */
+    /** threads x quantity per op / the lower quartile of the seconds per op. */
     private static double rate(RawResult result, long perOp) {
-        return result.threads() * (double) perOp / new Samples(result.samples()).median();
+        return result.threads() * (double) perOp / new Samples(result.samples()).lowerQuartile();
     }
 }

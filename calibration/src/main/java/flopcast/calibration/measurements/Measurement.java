@@ -18,7 +18,7 @@ import java.util.function.Function;
  * @param threads     threads the kernel used
  * @param matmulFlops matmul FLOPs per op (step rows: model FLOPs)
  * @param bytes       minimum bytes per op
- * @param secondsPerOp the median of the row's samples (JMH's score on a row written before the median)
+ * @param secondsPerOp the lower quartile of the row's samples (JMH's score on a row written before it)
  * @param flopsPerSecond achieved FLOP/s as the derivation wrote it (the row's matmul FLOPs, or its
  *                     elementwise and optimizer FLOPs where it has none); NaN where empty
  * @param bytesPerSecond achieved bytes/s as the derivation wrote it; NaN where empty
@@ -27,7 +27,7 @@ import java.util.function.Function;
  * @param measuredHeapBytes  step and AdamW rows: measured live bytes
  * @param valid       false when the derivation marked the row invalid (calibration never fits it)
  * @param status      ok, or the row's marks
- * @param spread      interquartile range over median of the samples; NaN where unknown
+ * @param spread      how closely the row's fastest samples agree ({@link Samples#spread}); NaN where unknown
  */
 public record Measurement(String component, String pass, String backend, Shape shape, Long parameters, int threads,
         long matmulFlops, long bytes, double secondsPerOp, double flopsPerSecond, double bytesPerSecond, String hostCpu, Long predictedHeapBytes,
@@ -37,8 +37,8 @@ public record Measurement(String component, String pass, String backend, Shape s
     public static Measurement of(Map<String, String> row, int line) {
         try {
             Shape shape = Measurement.shape(row);
-            String timeColumn = row.get("median_seconds_per_op").isEmpty() ? "score_seconds_per_op"
-                    : "median_seconds_per_op";
+            String timeColumn = row.get("lower_quartile_seconds_per_op").isEmpty() ? "score_seconds_per_op"
+                    : "lower_quartile_seconds_per_op";
             double seconds = doubleOf(row, timeColumn);
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new NumberFormatException(timeColumn + " " + seconds + " is not a positive time");

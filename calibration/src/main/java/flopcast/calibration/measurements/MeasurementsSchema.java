@@ -39,16 +39,16 @@ public final class MeasurementsSchema {
                     + "each output once"),
             new CsvColumn("score_seconds_per_op", "s/op", "JMH score: average time per op, per thread"),
             new CsvColumn("score_error_seconds", "s/op", "JMH's 99.9% confidence half-width of the score"),
-            new CsvColumn("samples", "iterations", "timed samples behind the median: JMH's measured iterations over "
+            new CsvColumn("samples", "iterations", "timed samples: JMH's measured iterations over "
                     + "every fork, each an average over its ops"),
-            new CsvColumn("median_seconds_per_op", "s/op", "the median of the samples; the time calibration uses "
+            new CsvColumn("lower_quartile_seconds_per_op", "s/op", "the lower quartile of the samples, the uncontended host as a quarter of them saw it; the time calibration uses "
                     + "(empty on rows written before it existed: the score is used)"),
-            new CsvColumn("spread", "1", "(upper quartile - lower quartile) / median of the samples; empty under "
+            new CsvColumn("spread", "1", "(lower quartile - fastest sample) / lower quartile: how closely the fastest quarter agree; empty under "
                     + Samples.MIN_FOR_SPREAD + " samples; above " + RowMark.NOISY_SPREAD_LIMIT + " a timed row is "
                     + "marked noisy"),
-            new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / median; the "
+            new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / lower quartile; the "
                     + "row's FLOPs are predicted_flops, or elementwise plus optimizer FLOPs where it has no matmul"),
-            new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / median"),
+            new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / lower quartile"),
             new CsvColumn("peak_flops_per_second_nominal", "FLOP/s", "min(threads, physical cores) x maximum "
                     + "frequency x FLOPs per cycle per core of the widest vector instruction set (64 for AVX-512, 32 "
                     + "for AVX2 with FMA, 16 for AVX or NEON, 8 for SSE2), from what OSHI reads of the host "
@@ -89,7 +89,7 @@ public final class MeasurementsSchema {
 
     /** The columns a file written before the settings and spread columns lacks; read back empty. */
     public static final List<String> ADDED = List.of(SETTINGS.get(0), SETTINGS.get(1), SETTINGS.get(2), "samples",
-            "median_seconds_per_op", "spread");
+            "lower_quartile_seconds_per_op", "spread");
 
     public static List<String> names() {
         return COLUMNS.stream().map(CsvColumn::name).toList();

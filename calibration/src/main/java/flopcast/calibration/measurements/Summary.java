@@ -19,11 +19,12 @@ public final class Summary {
                 + "  measurements    %s%n", rows.size(), rawFile, measurementsFile));
         for (Map<String, String> row : rows) {
             if (row.get("pass").equals("step")) {
-                double error = number(row, "score_error_seconds") / number(row, "score_seconds_per_op");
-                text.append(String.format(Locale.ROOT, "  step %s %-9s %s thread(s) %.4f s/op +- %s, %s model FLOP/s,"
-                        + " MFU %s%s%n", shapeLabel(row), row.get("backend"), row.get("threads"),
-                        number(row, "score_seconds_per_op"),
-                        Double.isNaN(error) ? "(too few iterations)" : String.format(Locale.ROOT, "%.1f%%", 100 * error),
+                double spread = number(row, "spread");
+                text.append(String.format(Locale.ROOT, "  step %s %-9s %s thread(s) %.4f s/op (spread %s), %s model"
+                        + " FLOP/s, MFU %s%s%n", shapeLabel(row), row.get("backend"), row.get("threads"),
+                        number(row, "lower_quartile_seconds_per_op"),
+                        Double.isNaN(spread) ? "unknown: too few samples" : String.format(Locale.ROOT, "%.1f%%",
+                                100 * spread),
                         giga(row, "achieved_flops_per_second"), percent(row, "mfu"),
                         row.get("measured_heap_bytes").isEmpty() ? "" : ", heap " + ratio(row, "measured_heap_bytes",
                                 "predicted_heap_bytes") + " of predicted"));

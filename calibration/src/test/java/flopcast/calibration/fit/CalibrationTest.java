@@ -59,7 +59,7 @@ class CalibrationTest {
         List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
         Map<String, Object> burst = rows.stream().filter(r -> "ffn_w1".equals(r.get("component"))
                 && "forward".equals(r.get("pass"))).findFirst().orElseThrow();
-        burst.put("median_seconds_per_op", 10 * (double) burst.get("median_seconds_per_op"));
+        burst.put("lower_quartile_seconds_per_op", 10 * (double) burst.get("lower_quartile_seconds_per_op"));
         burst.put("spread", 0.4);
         burst.put("valid", false);
         burst.put("status", "noisy (spread 40.0% over 3%: 10 samples)");

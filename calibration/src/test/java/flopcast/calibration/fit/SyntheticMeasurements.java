@@ -162,7 +162,7 @@ public final class SyntheticMeasurements {
         row.put("score_seconds_per_op", seconds);
         // ten samples whose middle half spans 1% of the median: every row decided, none noisy
         row.put("samples", SAMPLES);
-        row.put("median_seconds_per_op", seconds);
+        row.put("lower_quartile_seconds_per_op", seconds);
         row.put("spread", SPREAD);
         // as the derivation writes them: JMH's threads (not the kernel's) x per-op quantity / score
         row.put("achieved_flops_per_second", flops > 0 ? jmhThreads * flops / seconds : null);

@@ -78,7 +78,7 @@ class MeasurementsCsvTest {
         old.append(String.join(",", values)).append('\n');
         Path earlier = Files.writeString(directory.resolve("earlier.csv"), old);
         Map<String, String> back = MeasurementsCsv.read(earlier).get(0);
-        assertEquals("", back.get("median_seconds_per_op"));
+        assertEquals("", back.get("lower_quartile_seconds_per_op"));
         assertEquals(NamedShape.TINY.shape(), Measurement.shape(back));
         assertEquals(Double.parseDouble(read.get("score_seconds_per_op")), Measurement.of(back, 2).secondsPerOp());
     }
