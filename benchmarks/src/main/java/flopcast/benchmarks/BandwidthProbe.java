@@ -1,28 +1,31 @@
 package flopcast.benchmarks;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * What memory bandwidth can this JVM reach? STREAM's copy (a = b) and triad (a = b + s*c), on one
- * thread and on all, over 64 MiB float arrays, far larger than any cache: the bandwidth memory-bound ops are measured
- * against. Bytes per op count each array once (no write-allocate traffic), as STREAM does.
+ * What bandwidth can this JVM reach at each level of the memory hierarchy? STREAM's triad
+ * (a = b + s*c), on one thread and on all, over float arrays of four sizes: 32 KiB each (a core's
+ * first-level cache), 512 KiB (its second level), 8 MiB (a shared last level) and 64 MiB (far larger
+ * than any cache: memory). A memory-bound op is measured against the triad at its own bytes per op,
+ * interpolated between these, so an op whose data stays in cache is held to the cache's bandwidth,
+ * not memory's. Bytes per op count each array once (no write-allocate traffic), as STREAM does.
  *
- * <p>A broken result looks like tens of times the host's memory bandwidth (the arrays fit in
- * cache, or the loop was optimized away). Run alone: {@code mvn jmh:run -Djmh.include=Bandwidth}.
+ * <p>A broken result looks like the small arrays slower than the large, or the large ones at tens of
+ * times the host's memory bandwidth (the loop was optimized away). Run alone:
+ * {@code mvn jmh:run -Djmh.include=Bandwidth}.
  */
 public class BandwidthProbe extends ProbeBenchmark {
-    @Param({"bandwidth_copy", "bandwidth_triad"})
+    @Param({"bandwidth_triad"})
     public String component;
 
-    private static final int LENGTH = 16 * 1024 * 1024;
-    private static final Work.PerOp COPY = new Work.PerOp(0, 0, 0, 2L * Float.BYTES * LENGTH);
-    private static final Work.PerOp TRIAD = new Work.PerOp(0, 0, 0, 3L * Float.BYTES * LENGTH);
+    /** Floats per array: 32 KiB, 512 KiB, 8 MiB and 64 MiB. */
+    @Param({"8192", "131072", "2097152", "16777216"})
+    public int floats;
 
-    private boolean triad;
     private Work.PerOp perOp;
 
     private float[] a;
@@ -32,22 +35,19 @@ public class BandwidthProbe extends ProbeBenchmark {
 
     @Setup(Level.Trial)
     public void allocate() {
-        triad = switch (component) {
-            case "bandwidth_copy" -> false;
-            case "bandwidth_triad" -> true;
-            default -> throw new IllegalArgumentException("component must be bandwidth_copy or bandwidth_triad, got "
-                    + component);
-        };
-        perOp = triad ? TRIAD : COPY;
-        a = new float[LENGTH];
-        b = new float[LENGTH];
-        c = new float[LENGTH];
-        for (int i = 0; i < LENGTH; i++) {
+        if (!component.equals("bandwidth_triad")) {
+            throw new IllegalArgumentException("component must be bandwidth_triad, got " + component);
+        }
+        perOp = new Work.PerOp(0, 0, 0, 3L * Float.BYTES * floats);
+        a = new float[floats];
+        b = new float[floats];
+        c = new float[floats];
+        for (int i = 0; i < floats; i++) {
             b[i] = i;
-            c[i] = LENGTH - i;
+            c[i] = floats - i;
         }
         SteadyState.warm(() -> {
-            once();
+            triadOnce();
             return a;
         });
     }
@@ -55,7 +55,7 @@ public class BandwidthProbe extends ProbeBenchmark {
     @Benchmark
     @Threads(1)
     public float[] oneThread(Work work) {
-        once();
+        triadOnce();
         work.add(perOp);
         return a;
     }
@@ -63,28 +63,14 @@ public class BandwidthProbe extends ProbeBenchmark {
     @Benchmark
     @Threads(Threads.MAX)
     public float[] allThreads(Work work) {
-        once();
+        triadOnce();
         work.add(perOp);
         return a;
     }
 
-    private void once() {
-        if (triad) {
-            triadOnce();
-        } else {
-            copyOnce();
-        }
-    }
-
-    private void copyOnce() {
-        for (int i = 0; i < LENGTH; i++) {
-            a[i] = b[i];
-        }
-    }
-
     private void triadOnce() {
         float s = scalar;
-        for (int i = 0; i < LENGTH; i++) {
+        for (int i = 0; i < floats; i++) {
             a[i] = b[i] + s * c[i];
         }
     }

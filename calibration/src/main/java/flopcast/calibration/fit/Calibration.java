@@ -29,15 +29,15 @@ public final class Calibration implements StepTimeModel.Efficiency {
     private final String backend;
     private final int threads;
     private final double peakFlopsPerSecond;
-    private final double bandwidthBytesPerSecond;
+    private final Bandwidth bandwidth;
     private final Map<OpClass, EfficiencyFit> fits;
 
-    private Calibration(String backend, int threads, double peakFlopsPerSecond, double bandwidthBytesPerSecond,
+    private Calibration(String backend, int threads, double peakFlopsPerSecond, Bandwidth bandwidth,
             Map<OpClass, EfficiencyFit> fits) {
         this.backend = backend;
         this.threads = threads;
         this.peakFlopsPerSecond = peakFlopsPerSecond;
-        this.bandwidthBytesPerSecond = bandwidthBytesPerSecond;
+        this.bandwidth = bandwidth;
         this.fits = fits;
     }
 
@@ -51,8 +51,8 @@ public final class Calibration implements StepTimeModel.Efficiency {
      * {@code include} accepts, each against the probe at {@code threads}.
      */
     public static Calibration fit(List<Measurement> rows, String backend, int threads, Predicate<Measurement> include) {
-        double peak = probe(rows, "peak_flops", threads, true);
-        double bandwidth = probe(rows, "bandwidth_triad", threads, false);
+        double peak = peak(rows, threads);
+        Bandwidth bandwidth = Bandwidth.of(rows, threads);
         Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);
         for (Measurement row : rows) {
             Optional<OpClass> opClass = OpClass.of(row);
@@ -61,7 +61,8 @@ public final class Calibration implements StepTimeModel.Efficiency {
                 continue;
             }
             OpClass op = opClass.get();
-            double efficiency = op.computeBound() ? row.flopsPerSecond() / peak : row.bytesPerSecond() / bandwidth;
+            double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
+                    : row.bytesPerSecond() / bandwidth.at(row.bytes());
             points.computeIfAbsent(op, k -> new ArrayList<>())
                     .add(new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency));
         }
@@ -104,12 +105,12 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return row.backend().equals(backend) && row.threads() == threads;
     }
 
-    /** The probe's rate at {@code threads}: FLOP/s for the peak, bytes/s for the bandwidth. */
-    private static double probe(List<Measurement> rows, String component, int threads, boolean flops) {
-        return rows.stream().filter(r -> r.component().equals(component) && r.threads() == threads)
-                .mapToDouble(r -> flops ? r.flopsPerSecond() : r.bytesPerSecond()).findFirst()
+    /** The peak probe's FLOP/s at {@code threads}. */
+    private static double peak(List<Measurement> rows, int threads) {
+        return rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == threads)
+                .mapToDouble(Measurement::flopsPerSecond).findFirst()
                 .orElseThrow(() -> new InvalidInputException("the measurements have no " + threads + "-thread "
-                        + component + " probe row: calibration needs the measured " + (flops ? "peak" : "bandwidth")));
+                        + "peak_flops probe row: calibration needs the measured peak"));
     }
 
     @Override
@@ -125,12 +126,18 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return peakFlopsPerSecond;
     }
 
+    /** Memory's bandwidth: the triad over the largest arrays. */
     public double bandwidthBytesPerSecond() {
-        return bandwidthBytesPerSecond;
+        return bandwidth.memory();
+    }
+
+    /** The triads at every size this calibration's memory-bound efficiencies divide by. */
+    public Bandwidth bandwidth() {
+        return bandwidth;
     }
 
     /** Predicted step time on this host. */
     public StepTimeModel.StepTime predictStep(Shape shape) {
-        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidthBytesPerSecond);
+        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidth);
     }
 }

@@ -156,7 +156,7 @@ public final class Extrapolation {
         double peak = device.peakFlopsPerSecond(precision);
         double bandwidth = device.bandwidthBytesPerSecond();
         StepTimeModel.StepTime microStep = StepTimeModel.predict(target.withBatchSize(micro), efficiency, peak,
-                bandwidth);
+                Bandwidth.constant(bandwidth));
         double stepSeconds = accumulation * (microStep.matmulSeconds() + microStep.memorySeconds()
                 + microStep.againSeconds()) + microStep.optimizerSeconds();
         double seconds = stepSeconds * steps;

@@ -18,11 +18,13 @@ import java.util.Set;
  * efficiency per op class:
  * <pre>
  *   time = sum over matmul passes of FLOPs / (peak x efficiency)
- *        + sum over memory-bound passes of bytes / (bandwidth x efficiency) x kernel work
- *        + AdamW bytes / (bandwidth x efficiency)
+ *        + sum over memory-bound passes of bytes / (bandwidth(bytes) x efficiency) x kernel work
+ *        + AdamW bytes / (bandwidth(bytes) x efficiency)
  *        + what the settings run again
  * </pre>
- * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs). The
+ * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs), each
+ * memory-bound pass against the bandwidth at its own bytes ({@link Bandwidth}: a cache level's where
+ * its data fits one). The
  * component rows are measured at the default settings; a step at other settings is predicted from
  * them by what the analytic tables say those settings execute:
  * <ul>
@@ -61,8 +63,7 @@ public final class StepTimeModel {
     private StepTimeModel() {
     }
 
-    public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
-            double bandwidthBytesPerSecond) {
+    public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth) {
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
         matmulsAgain.addAll(shape.recompute().forwardAgain());
@@ -78,7 +79,7 @@ public final class StepTimeModel {
                     continue;
                 }
                 double seconds = count * passSeconds(opClass.get(), component, measured, forward, efficiency,
-                        peakFlopsPerSecond, bandwidthBytesPerSecond);
+                        peakFlopsPerSecond, bandwidth);
                 if (opClass.get().computeBound()) {
                     matmul += seconds;
                     if (forward && matmulsAgain.contains(component)) {
@@ -97,18 +98,18 @@ public final class StepTimeModel {
             }
         }
         double adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).doubleValue();
-        double optimizer = adamBytes / (bandwidthBytesPerSecond * efficiency.of(OpClass.ADAMW, adamBytes));
+        double optimizer = adamBytes / (bandwidth.at(adamBytes) * efficiency.of(OpClass.ADAMW, adamBytes));
         return new StepTime(matmul, memory, optimizer, again);
     }
 
     /** One instance's pass at the default settings, as its component rows measured it. */
     private static double passSeconds(OpClass op, Component component, Shape shape, boolean forward,
-            Efficiency efficiency, double peakFlopsPerSecond, double bandwidthBytesPerSecond) {
+            Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth) {
         double flops = MatmulFlops.forward(component, shape).multiply(BigInteger.valueOf(forward ? 1 : 2)).doubleValue();
         double bytes = (forward ? MinimumTraffic.forward(component, shape) : MinimumTraffic.backward(component, shape))
                 .doubleValue();
         double e = efficiency.of(op, op.size(flops, bytes));
-        return op.computeBound() ? flops / (peakFlopsPerSecond * e) : bytes / (bandwidthBytesPerSecond * e);
+        return op.computeBound() ? flops / (peakFlopsPerSecond * e) : bytes / (bandwidth.at(bytes) * e);
     }
 
     /** settings over default elementwise FLOPs; 1 where the default runs none (nothing to scale). */

@@ -41,11 +41,15 @@ public final class Derivation {
     public static List<Map<String, Object>> rows(List<RawResult> raw, Provenance provenance, HeapMeasurements heap) {
         Map<Integer, Double> peakByThreads = new HashMap<>();
         Map<Integer, Double> bandwidthByThreads = new HashMap<>();
+        Map<Integer, Long> bandwidthBytes = new HashMap<>();
         for (RawResult result : raw) {
             String component = param(result, "component");
             if (component.equals("peak_flops")) {
                 peakByThreads.put(threads(result), rate(result, result.perOp("matmulFlops")));
-            } else if (component.equals("bandwidth_triad")) {
+            } else if (component.equals("bandwidth_triad")
+                    && result.perOp("bytes") >= bandwidthBytes.getOrDefault(threads(result), 0L)) {
+                // memory's bandwidth: the triad over the largest arrays at that thread count
+                bandwidthBytes.put(threads(result), result.perOp("bytes"));
                 bandwidthByThreads.put(threads(result), rate(result, result.perOp("bytes")));
             }
         }

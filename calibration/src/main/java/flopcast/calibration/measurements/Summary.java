@@ -47,7 +47,8 @@ public final class Summary {
                         + " measured, " + giga(row, "peak_flops_per_second_nominal") + " nominal");
             } else if (row.get("component").startsWith("bandwidth")) {
                 bandwidths.add(row.get("component").substring("bandwidth_".length()) + " " + row.get("threads")
-                        + " thread(s) " + giga(row, "achieved_bytes_per_second").replace("G", "GB/s"));
+                        + " thread(s) " + String.format(Locale.ROOT, "%.0f KiB", number(row, "predicted_bytes") / 1024)
+                        + " " + giga(row, "achieved_bytes_per_second").replace("G", "GB/s"));
             }
         }
         text.append(marks(rows));

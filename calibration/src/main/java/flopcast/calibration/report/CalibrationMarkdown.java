@@ -81,8 +81,8 @@ public final class CalibrationMarkdown {
         md.append("One fit per backend and thread count, each from that backend's valid component rows at that"
                 + " thread count only (steps are never inputs), each against the probes at its own thread count:"
                 + " matmuls as achieved FLOP/s over the measured peak, against arithmetic intensity (FLOPs per byte"
-                + " of minimum traffic); memory-bound kernels as achieved bytes/s over the measured bandwidth, against"
-                + " bytes per op (which decides whether the op runs from cache). Each class: e = a + b ln(size),"
+                + " of minimum traffic); memory-bound kernels as achieved bytes/s over the triad bandwidth at the"
+                + " op's own bytes per op (a cache level's where its data fits one), against bytes per op. Each class: e = a + b ln(size),"
                 + " held within the efficiencies measured. Matmul forward and backward are apart because the"
                 + " backward pass's transposed products run other code.\n\n");
         for (HostFit fit : fits) {

@@ -110,7 +110,7 @@ public final class SyntheticMeasurements {
     public static List<Map<String, Object>> withSettingsStep(List<Map<String, Object>> rows, String host,
             Settings settings) {
         Shape at = SMALL.withSettings(settings);
-        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, BANDWIDTH).seconds();
+        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, Bandwidth.constant(BANDWIDTH)).seconds();
         Map<String, Object> step = row(host, "step", "step", "ejml", at, null, 1, 1_000_000L, 0, seconds, 1);
         List<Map<String, Object>> all = new ArrayList<>(rows);
         all.add(step);

@@ -1,0 +1,63 @@
+package flopcast.calibration.fit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.OpClass;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bandwidth by bytes per op: the cache levels' triads, memory's beyond them. */
+class BandwidthTest {
+    private static final double EXACT = 1e-9;
+
+    /** A first-level cache at 200 GB/s up to 96 KiB of triad, memory at 20 GB/s from 192 MiB. */
+    private static final Bandwidth HOST = new Bandwidth(List.of(new Bandwidth.Point(192 * 1048576.0, 20e9),
+            new Bandwidth.Point(96 * 1024.0, 200e9)));
+
+    @Test
+    void eachProbeAtItsBytesInterpolatedBetweenAndTheNearestBeyond() {
+        assertEquals(200e9, HOST.at(1000), EXACT * 200e9, "smaller than the smallest probe: the first level");
+        assertEquals(200e9, HOST.at(96 * 1024.0), EXACT * 200e9);
+        assertEquals(20e9, HOST.at(192 * 1048576.0), EXACT * 20e9);
+        assertEquals(20e9, HOST.at(1e12), EXACT * 20e9, "larger than the largest: memory");
+        assertEquals(20e9, HOST.memory(), 0.0);
+        // halfway in log(bytes) is halfway in bandwidth
+        double middle = Math.sqrt(96 * 1024.0 * 192 * 1048576.0);
+        assertEquals(110e9, HOST.at(middle), EXACT * 110e9);
+        assertEquals(5e9, Bandwidth.constant(5e9).at(1e15), 0.0);
+    }
+
+    /**
+     * An op of 20 MB moving 40 GB/s: four times memory's triad (the efficiency the memory probe alone
+     * gave), but under the bandwidth between the 8 MB cache probe (80 GB/s) and memory (10 GB/s) at
+     * its bytes, so its efficiency against the level it fits is below 1.
+     */
+    @Test
+    void aCacheResidentOpIsHeldToItsLevelNotMemory(@TempDir Path directory) {
+        List<Map<String, Object>> rows = new ArrayList<>(SyntheticMeasurements.rows("host", null, 1));
+        Map<String, Object> cache = new java.util.LinkedHashMap<>(rows.stream()
+                .filter(r -> "bandwidth_triad".equals(r.get("component"))).findFirst().orElseThrow());
+        cache.put("predicted_bytes", 8_000_000L);
+        cache.put("achieved_bytes_per_second", 80e9);
+        rows.add(cache);
+        Map<String, Object> rmsnorm = rows.stream().filter(r -> "rmsnorm".equals(r.get("component"))
+                && "forward".equals(r.get("pass"))).findFirst().orElseThrow();
+        rmsnorm.put("predicted_bytes", 20_000_000L);
+        rmsnorm.put("achieved_bytes_per_second", 40e9);
+        Calibration calibration = Calibration.fit(CalibrationTest.measurements(rows, directory), r -> true);
+        double level = calibration.bandwidth().at(20_000_000);
+        assertTrue(level > 40e9 && level < 80e9, "between memory's and the 8 MB level's: " + level);
+        EfficiencyFit fit = calibration.fits().get(OpClass.RMSNORM_FORWARD);
+        // the other shape's rmsnorm (a few kB, 8 GB/s) is held to the smallest probe's 80 GB/s: 0.1
+        assertEquals(40e9 / level, fit.efficiencyMax(), EXACT);
+        assertEquals(0.1, fit.efficiencyMin(), EXACT);
+        assertEquals(SyntheticMeasurements.BANDWIDTH, calibration.bandwidthBytesPerSecond(), EXACT * 1e10,
+                "memory's bandwidth is the largest arrays' triad");
+    }
+}
