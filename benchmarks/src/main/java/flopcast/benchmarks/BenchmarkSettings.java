@@ -11,9 +11,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Settings every benchmark shares: average time per op in seconds, one fork (with the Vector API
  * module: the vector backend and the FMA probe need it), one warm-up iteration
- * of 100 ms and eight measured iterations of 50 ms. Each iteration is one sample: the derivation
- * times a row by the samples' median and tells their spread, so many short iterations say more than
- * a few long ones of the same total (three of 150 ms gave a mean and a spread no one could trust). The
+ * of 100 ms and sixteen measured iterations of 25 ms. Each iteration is one sample: the derivation
+ * times a row by the samples' lower quartile and tells their spread, so many short iterations say
+ * more than a few long ones of the same total (three of 150 ms gave a mean and a spread no one could
+ * trust; eight of 50 ms left 100 of 201 rows of one run noisy). The
  * JIT's warm-up is not JMH's: every benchmark's trial setup runs its op until compilation has settled
  * ({@link SteadyState}), so JMH's warm-up iteration only lets JMH's own loop compile around it. Short
  * iterations keep the default run, some two hundred trials, near ten minutes on 2 cores.
@@ -23,6 +24,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 1, time = 100, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 8, time = 50, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 16, time = 25, timeUnit = TimeUnit.MILLISECONDS)
 public abstract class BenchmarkSettings {
 }

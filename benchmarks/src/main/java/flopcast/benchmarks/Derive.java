@@ -6,6 +6,7 @@ import flopcast.calibration.measurements.GitCommit;
 import flopcast.calibration.measurements.MeasurementsSchema;
 import flopcast.calibration.measurements.RawResult;
 import flopcast.calibration.measurements.Summary;
+import flopcast.calibration.profile.ProfileCsv;
 import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
@@ -23,7 +24,8 @@ import java.util.Map;
 
 /**
  * The step after JMH in {@code mvn jmh:run}: reads the run's raw JSON, writes
- * {@code measurements.csv} (whole or not at all), reads it back and prints the summary.
+ * {@code measurements.csv} (whole or not at all), reads it back and prints the summary, then
+ * profiles every measured step in place and writes {@code profile.csv} ({@link StepProfiles}).
  * Arguments: {@code --raw FILE --out DIR --run-id ID --started ISO-UTC --repository DIR}.
  * Bad input: one line on stderr, exit 2.
  */
@@ -54,7 +56,13 @@ public final class Derive {
         List<Map<String, Object>> rows = Derivation.rows(results, provenance, new LiveHeap());
         Path measurements = out.resolve(MeasurementsSchema.FILE_NAME);
         MeasurementsCsv.write(measurements, rows);
-        System.out.print(Summary.render(MeasurementsCsv.read(measurements), raw.toString(), measurements.toString()));
+        List<Map<String, String>> written = MeasurementsCsv.read(measurements);
+        System.out.print(Summary.render(written, raw.toString(), measurements.toString()));
+        Path profile = out.resolve(ProfileCsv.FILE_NAME);
+        List<ProfileCsv.Row> profiled = StepProfiles.of(written);
+        ProfileCsv.write(profile, profiled);
+        System.out.printf("  profiles        %d steps profiled in place, %s%n",
+                profiled.stream().map(r -> r.backend() + r.threads() + r.shape()).distinct().count(), profile);
     }
 
     private static Map<String, String> options(String[] args) {

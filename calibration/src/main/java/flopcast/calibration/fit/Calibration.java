@@ -136,6 +136,11 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return bandwidth;
     }
 
+    /** The step-time model's terms on this host, one per component pass and AdamW. */
+    public List<StepTimeModel.Term> terms(Shape shape) {
+        return StepTimeModel.terms(shape, this, peakFlopsPerSecond, bandwidth);
+    }
+
     /** Predicted step time on this host. */
     public StepTimeModel.StepTime predictStep(Shape shape) {
         return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidth);

@@ -4,6 +4,8 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.calibration.measurements.OpClass;
+import flopcast.calibration.profile.ProfileCsv;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,9 +26,12 @@ import java.util.Set;
  * @param unfitted      why a backend and thread count with component rows has no fit
  * @param checks        the held-out step checks
  * @param extrapolation the target
+ * @param profiles      the in-situ profiles of the measured steps ({@code profile.csv} beside the
+ *                      measurements, from the same run), each beside the model's terms; empty without one
  */
 public record CalibrationResult(String hostCpu, List<Measurement> measurements, List<Calibration> calibrations,
-        List<String> unfitted, List<HeldOut.StepCheck> checks, Extrapolation extrapolation) {
+        List<String> unfitted, List<HeldOut.StepCheck> checks, Extrapolation extrapolation,
+        List<ProfileCheck> profiles) {
 
     /**
      * Reads, selects the host, fits, checks. Refused with one line: a file without step rows, one
@@ -68,8 +73,9 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
                 .thenComparing(Comparator.comparingInt(Calibration::threads).reversed()));
         List<HeldOut.StepCheck> checks = HeldOut.check(measurements, calibrations);
         Extrapolation extrapolation = new Extrapolation(target.shape(), target.device(), target.precision(),
-                target.steps(), calibrations);
-        return new CalibrationResult(chosen, measurements, calibrations, unfitted, checks, extrapolation);
+                target.steps(), calibrations, checks);
+        return new CalibrationResult(chosen, measurements, calibrations, unfitted, checks, extrapolation,
+                ProfileCheck.of(profiles(results, rows, chosen), calibrations));
     }
 
     /**
@@ -88,6 +94,21 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
                     + hosts + ": choose one with --host");
         }
         return hosts.iterator().next();
+    }
+
+    /**
+     * The rows of {@code profile.csv} beside {@code results} that belong to the same run and host;
+     * none where there is no such file (a run before profiles, a file copied alone).
+     */
+    private static List<ProfileCsv.Row> profiles(Path results, List<Map<String, String>> rows, String host) {
+        Path file = results.toAbsolutePath().resolveSibling(ProfileCsv.FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        Set<String> runs = new LinkedHashSet<>();
+        rows.stream().filter(r -> r.get("host_cpu").equals(host)).forEach(r -> runs.add(r.get("run_id")));
+        return ProfileCsv.read(file).stream().filter(r -> runs.contains(r.runId()) && r.hostCpu().equals(host))
+                .toList();
     }
 
     /** The fit the extrapolation builds on: the vector backend on the most threads where it was measured. */

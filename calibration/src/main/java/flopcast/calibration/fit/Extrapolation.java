@@ -52,6 +52,7 @@ public final class Extrapolation {
     private final Precision precision;
     private final long steps;
     private final List<Calibration> host;
+    private final List<HeldOut.StepCheck> checks;
 
     /**
      * @param target    the model at the target batch
@@ -61,11 +62,21 @@ public final class Extrapolation {
      * @param host      the calibrations measured here, the primary (the vector backend's, where measured) first
      */
     public Extrapolation(Shape target, Device device, Precision precision, long steps, List<Calibration> host) {
+        this(target, device, precision, steps, host, List.of());
+    }
+
+    /**
+     * As above, with the held-out checks of this run, which the host-calibrated rows quote as their
+     * uncertainty on this host.
+     */
+    public Extrapolation(Shape target, Device device, Precision precision, long steps, List<Calibration> host,
+            List<HeldOut.StepCheck> checks) {
         this.target = target;
         this.device = device;
         this.precision = precision;
         this.steps = steps;
         this.host = host;
+        this.checks = List.copyOf(checks);
     }
 
     public List<Row> rows() {
@@ -74,7 +85,7 @@ public final class Extrapolation {
             rows.add(modelRow("step-time model, host-calibrated efficiencies (" + calibration.label() + ") on the device's "
                     + precision.cliName() + " peak and bandwidth: transfers each op class's efficiency against arithmetic"
                     + " intensity or bytes per op, not the device's own kernels", onDevice(calibration::of),
-                    "this run's calibration"));
+                    uncertainty(calibration)));
         }
         Calibration primary = host.get(0);
         double mamf = AchievableMatmul.bf16Fraction(device);
@@ -83,6 +94,20 @@ public final class Extrapolation {
                 primary.label()), onDevice((op, size) -> op.computeBound() ? mamf : primary.of(op, size)),
                 AchievableMatmul.SOURCE));
         return rows;
+    }
+
+    /**
+     * What is known of a host-calibrated row's error: the calibration's held-out errors on this host,
+     * and that its transfer to the device is measured nowhere until the probe runs on one.
+     */
+    private String uncertainty(Calibration calibration) {
+        List<HeldOut.StepCheck> own = HeldOut.of(checks, calibration.backend(), calibration.threads());
+        String held = own.isEmpty() ? "no step held out on this host"
+                : String.format(Locale.ROOT, "held out on this host: worst %.1f%%, median %.1f%% over %d decided"
+                        + " steps (%d undecided)", 100 * HeldOut.worst(own), 100 * HeldOut.median(own),
+                        own.size() - HeldOut.undecided(own), HeldOut.undecided(own));
+        return "this run's calibration; " + held + "; its transfer to the device is not measured until"
+                + " probes/torch/calibrate_device.py runs on one";
     }
 
     /**

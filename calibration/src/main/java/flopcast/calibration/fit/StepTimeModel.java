@@ -9,7 +9,9 @@ import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.OpClass;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -63,14 +65,51 @@ public final class StepTimeModel {
     private StepTimeModel() {
     }
 
+    /**
+     * One term of the sum: a component's pass over all its instances (or AdamW), named as the in-situ
+     * profile names its classes and passes, so that each can be set beside what the step spent there.
+     *
+     * @param component the component; empty for AdamW
+     * @param pass      forward, backward, recompute (what the settings run again) or optimizer
+     * @param matmul    whether the term is matmul time
+     * @param seconds   its time in the step
+     */
+    public record Term(Optional<Component> component, String pass, boolean matmul, double seconds) {
+        /** The profile's name of its class: the component's JSON name, or adamw. */
+        public String opClass() {
+            return component.map(Component::jsonName).orElse("adamw");
+        }
+    }
+
     public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth) {
+        double matmul = 0;
+        double memory = 0;
+        double again = 0;
+        double optimizer = 0;
+        for (Term term : terms(shape, efficiency, peakFlopsPerSecond, bandwidth)) {
+            switch (term.pass()) {
+                case "recompute" -> again += term.seconds();
+                case "optimizer" -> optimizer += term.seconds();
+                default -> {
+                    if (term.matmul()) {
+                        matmul += term.seconds();
+                    } else {
+                        memory += term.seconds();
+                    }
+                }
+            }
+        }
+        return new StepTime(matmul, memory, optimizer, again);
+    }
+
+    /** Every term of the step's time, in component order, AdamW last. */
+    public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
+            Bandwidth bandwidth) {
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
         matmulsAgain.addAll(shape.recompute().forwardAgain());
         matmulsAgain.addAll(shape.attention().backwardRecomputes());
-        double matmul = 0;
-        double memory = 0;
-        double again = 0;
+        List<Term> terms = new ArrayList<>();
         for (Component component : Component.values()) {
             double count = component.scope().instances(shape);
             for (boolean forward : new boolean[] {true, false}) {
@@ -80,26 +119,30 @@ public final class StepTimeModel {
                 }
                 double seconds = count * passSeconds(opClass.get(), component, measured, forward, efficiency,
                         peakFlopsPerSecond, bandwidth);
+                String pass = forward ? "forward" : "backward";
                 if (opClass.get().computeBound()) {
-                    matmul += seconds;
+                    terms.add(new Term(Optional.of(component), pass, true, seconds));
                     if (forward && matmulsAgain.contains(component)) {
-                        again += seconds;
+                        terms.add(new Term(Optional.of(component), "recompute", true, seconds));
                     }
                 } else {
                     BigInteger atDefault = forward ? ElementwiseFlops.forward(component, measured)
                             : ElementwiseFlops.backward(component, measured);
                     BigInteger atSettings = forward ? ElementwiseFlops.forward(component, shape)
                             : ElementwiseFlops.backward(component, shape);
-                    memory += seconds * ratio(atSettings, atDefault);
-                    if (forward) {
-                        again += seconds * ratio(ElementwiseFlops.recomputed(component, shape), atDefault);
+                    terms.add(new Term(Optional.of(component), pass, false, seconds * ratio(atSettings, atDefault)));
+                    BigInteger recomputed = ElementwiseFlops.recomputed(component, shape);
+                    if (forward && recomputed.signum() > 0) {
+                        terms.add(new Term(Optional.of(component), "recompute", false,
+                                seconds * ratio(recomputed, atDefault)));
                     }
                 }
             }
         }
         double adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).doubleValue();
-        double optimizer = adamBytes / (bandwidth.at(adamBytes) * efficiency.of(OpClass.ADAMW, adamBytes));
-        return new StepTime(matmul, memory, optimizer, again);
+        terms.add(new Term(Optional.empty(), "optimizer", false,
+                adamBytes / (bandwidth.at(adamBytes) * efficiency.of(OpClass.ADAMW, adamBytes))));
+        return terms;
     }
 
     /** One instance's pass at the default settings, as its component rows measured it. */

@@ -5,9 +5,11 @@ import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
+import flopcast.calibration.fit.ProfileCheck;
 import flopcast.calibration.fit.Extrapolation;
 import flopcast.calibration.report.CalibrationPart.Assumption;
 import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.ProfiledStep;
 import flopcast.calibration.report.JvmParts.SettingStep;
 import flopcast.calibration.report.JvmParts.HostFit;
 import flopcast.calibration.report.JvmParts.JvmRows;
@@ -16,6 +18,8 @@ import flopcast.calibration.report.JvmParts.OpFit;
 import flopcast.calibration.report.ProbeParts.ProbeRows;
 import flopcast.calibration.report.CalibrationTable.Entry;
 import java.util.List;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -45,6 +49,54 @@ public final class CalibrationMarkdown {
                 + (runId.isEmpty() ? "" : " (run " + runId + ")") + " was refused: " + reason + "\n\n"
                 + "The calibration.csv, report and charts of any earlier run were removed from this directory; the"
                 + " rows' `valid` and `status` columns in the measurements say what is wrong.\n";
+    }
+
+    /**
+     * The in-situ profiles: one line per profiled step (the classes the model has terms for, measured
+     * and predicted, the classes it has none for, the remainder), then every class of the smallest and
+     * the largest profiled step of each backend and thread count.
+     */
+    private static void profiles(StringBuilder md, List<ProfiledStep> steps) {
+        if (steps.isEmpty()) {
+            return;
+        }
+        md.append("\n## Where each step's time goes: the in-situ profile\n\nEach measured step trained again with"
+                + " every op timed inside the step (`train --profile`: the second half of its steps, per step). The"
+                + " classes the step-time model has a term for, measured and as the model predicts them; the classes it"
+                + " has no term for (the token embedding, head copies, residual adds, gradient zeroing, the thread"
+                + " hand-off, bf16 conversions); and the remainder no class timed.\n\n");
+        md.append("| step | profiled step | modelled classes | model predicts | no term | remainder |\n"
+                + "|---|---|---|---|---|---|\n");
+        for (ProfiledStep step : steps) {
+            ProfileCheck check = step.check();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s (%s) | %s | %s (%s) | %s (%s) |%n", step.item(),
+                    step.step().text(), step.modelled().text(), share(check.modelledMeasuredSeconds(), check),
+                    step.predicted().text(), step.unmodelled().text(), share(check.unmodelledSeconds(), check),
+                    step.remainder().text(), share(check.remainderSeconds(), check)));
+        }
+        Map<String, List<ProfiledStep>> byLabel = new LinkedHashMap<>();
+        steps.forEach(step -> byLabel.computeIfAbsent(step.check().label(), k -> new ArrayList<>()).add(step));
+        for (List<ProfiledStep> label : byLabel.values()) {
+            List<ProfiledStep> ordered = label.stream().sorted(java.util.Comparator.comparingDouble(
+                    (ProfiledStep p) -> p.check().stepSeconds())).toList();
+            for (ProfiledStep step : ordered.size() > 1 ? List.of(ordered.get(0), ordered.get(ordered.size() - 1))
+                    : ordered) {
+                md.append("\n").append(step.item()).append(", every class:\n\n")
+                        .append("| class | pass | measured ms | share | model ms |\n|---|---|---|---|---|\n");
+                for (ProfileCheck.ClassTime op : step.check().classes()) {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %s |%n", op.opClass(), op.pass(),
+                            1e3 * op.measured(), share(op.measured(), step.check()), op.modelled()
+                                    ? String.format(Locale.ROOT, "%.3f", 1e3 * op.predicted()) : "no term"));
+                }
+                md.append(String.format(Locale.ROOT, "| remainder | - | %.3f | %s | - |%n",
+                        1e3 * step.check().remainderSeconds(), share(step.check().remainderSeconds(), step.check())));
+            }
+        }
+        md.append('\n');
+    }
+
+    private static String share(double seconds, ProfileCheck check) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * seconds / check.stepSeconds());
     }
 
     private static String probeReport(CalibrationTable table, ProbeRows probe) {
@@ -135,6 +187,7 @@ public final class CalibrationMarkdown {
                         step.measured().text(), step.predicted().text()));
             }
         }
+        profiles(md, table.all(ProfiledStep.class));
         md.append("\nHost MFU = model FLOPs (forward and backward matmuls) / (measured step time x measured peak at"
                 + " the step's thread count).\n\n");
         md.append("## MFU of every measured step, by backend\n\nEvery valid measured step, each against the measured"

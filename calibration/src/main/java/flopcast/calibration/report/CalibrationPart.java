@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * {@code CalibrationTableTest}.
  */
 public sealed interface CalibrationPart permits JvmParts.JvmRows, JvmParts.HostFit, JvmParts.HeldOutStep,
-        JvmParts.HeldOutSummary, JvmParts.SettingStep, JvmParts.HostStep, JvmParts.HeapCheck, JvmParts.Memory, ProbeParts.ProbeRows,
+        JvmParts.HeldOutSummary, JvmParts.SettingStep, JvmParts.ProfiledStep, JvmParts.HostStep, JvmParts.HeapCheck, JvmParts.Memory, ProbeParts.ProbeRows,
         ProbeParts.DeviceStep, ProbeParts.ClassFit, CalibrationPart.Assumption, CalibrationPart.SensitivityRow {
 
     /** This part's rows of {@code calibration.csv}, in order. */

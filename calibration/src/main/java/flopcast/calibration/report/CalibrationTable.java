@@ -12,6 +12,7 @@ import flopcast.calibration.report.ProbeParts.DeviceStep;
 import flopcast.calibration.report.JvmParts.HeapCheck;
 import flopcast.calibration.report.JvmParts.HeldOutStep;
 import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.ProfiledStep;
 import flopcast.calibration.report.JvmParts.SettingStep;
 import flopcast.calibration.report.JvmParts.HostFit;
 import flopcast.calibration.report.JvmParts.HostStep;
@@ -103,6 +104,7 @@ public record CalibrationTable(String hostCpu, Extrapolation extrapolation, List
             }
         }
         HeldOut.settingCosts(result.checks()).forEach(cost -> parts.add(new SettingStep(cost)));
+        result.profiles().forEach(profile -> parts.add(new ProfiledStep(profile)));
         HeldOut.byBackend(result.measurements()).forEach(step -> parts.add(new HostStep(step)));
         for (Measurement m : result.measurements()) {
             if (m.predictedHeapBytes() != null && m.measuredHeapBytes() != null) {

@@ -4,6 +4,7 @@ import flopcast.calibration.fit.Calibration;
 import flopcast.calibration.fit.EfficiencyFit;
 import flopcast.calibration.fit.Extrapolation;
 import flopcast.calibration.fit.HeldOut;
+import flopcast.calibration.fit.ProfileCheck;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.report.CalibrationTable.Entry;
 import java.util.ArrayList;
@@ -239,6 +240,42 @@ public final class JvmParts {
         @Override
         public List<Entry> entries() {
             return List.of(measured(), predicted());
+        }
+    }
+
+    /** profile: one measured step's in-situ profile beside the model's terms. */
+    public record ProfiledStep(ProfileCheck check) implements CalibrationPart {
+        public String item() {
+            return check.label() + " " + check.shape().describe();
+        }
+
+        public Entry step() {
+            return new Entry(item(), Quantity.PROFILE_STEP_SECONDS, check.stepSeconds(), "mean profiled step");
+        }
+
+        public Entry modelled() {
+            return new Entry(item(), Quantity.PROFILE_MODELLED_SECONDS, check.modelledMeasuredSeconds(),
+                    "in the classes the model has a term for");
+        }
+
+        public Entry predicted() {
+            return new Entry(item(), Quantity.PROFILE_PREDICTED_SECONDS, check.modelledPredictedSeconds(),
+                    "the model's terms for those classes");
+        }
+
+        public Entry unmodelled() {
+            return new Entry(item(), Quantity.PROFILE_UNMODELLED_SECONDS, check.unmodelledSeconds(),
+                    "in classes the model has no term for");
+        }
+
+        public Entry remainder() {
+            return new Entry(item(), Quantity.PROFILE_REMAINDER_SECONDS, check.remainderSeconds(),
+                    "in no class: the step less every class");
+        }
+
+        @Override
+        public List<Entry> entries() {
+            return List.of(step(), modelled(), predicted(), unmodelled(), remainder());
         }
     }
 

@@ -43,6 +43,11 @@ public enum Quantity {
     SETTING_MEASURED_RATIO(Section.HELD_OUT, "measured_vs_default", Kind.NUMBER, Unit.RATIO),
     SETTING_PREDICTED_RATIO(Section.HELD_OUT, "predicted_vs_default", Kind.NUMBER, Unit.RATIO),
 
+    PROFILE_STEP_SECONDS(Section.PROFILE, "step_seconds", Kind.NUMBER, Unit.SECONDS),
+    PROFILE_MODELLED_SECONDS(Section.PROFILE, "modelled_seconds", Kind.NUMBER, Unit.SECONDS),
+    PROFILE_PREDICTED_SECONDS(Section.PROFILE, "predicted_seconds", Kind.NUMBER, Unit.SECONDS),
+    PROFILE_UNMODELLED_SECONDS(Section.PROFILE, "unmodelled_seconds", Kind.NUMBER, Unit.SECONDS),
+    PROFILE_REMAINDER_SECONDS(Section.PROFILE, "remainder_seconds", Kind.NUMBER, Unit.SECONDS),
     HOST_SECONDS(Section.HOST_MFU, "seconds", Kind.NUMBER, Unit.SECONDS),
     HOST_FLOPS_PER_SECOND(Section.HOST_MFU, "model_flops_per_second", Kind.NUMBER, Unit.FLOPS_PER_SECOND),
     HOST_MFU(Section.HOST_MFU, "mfu", Kind.NUMBER, Unit.ONE),

@@ -16,6 +16,11 @@ public enum Section {
     FIT,
     /** Each measured step against its prediction, and each backend's worst and median error. */
     HELD_OUT,
+    /**
+     * Each measured step's in-situ profile: its time, what the classes the model has terms for took
+     * and what the model predicts for them, the classes it has none for, and the remainder.
+     */
+    PROFILE,
     /** Each measured JVM step's seconds, model FLOP/s and MFU on this host. */
     HOST_MFU,
     /** Predicted and measured heap bytes. */

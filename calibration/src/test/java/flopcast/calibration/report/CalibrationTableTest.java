@@ -21,7 +21,10 @@ import flopcast.calibration.measurements.SyntheticRows;
 import flopcast.calibration.report.CalibrationPart.Assumption;
 import flopcast.calibration.report.JvmParts.HeapCheck;
 import flopcast.calibration.report.JvmParts.HeldOutStep;
+import flopcast.calibration.profile.ProfileCsv;
+import flopcast.calibration.profile.ProfileCsvTest;
 import flopcast.calibration.report.JvmParts.HeldOutSummary;
+import flopcast.calibration.report.JvmParts.ProfiledStep;
 import flopcast.calibration.report.JvmParts.SettingStep;
 import flopcast.calibration.report.JvmParts.HostFit;
 import flopcast.calibration.report.JvmParts.HostStep;
@@ -56,6 +59,7 @@ class CalibrationTableTest {
     private static CalibrationTable jvm(Path directory) {
         Path file = directory.resolve("measurements.csv");
         MeasurementsCsv.write(file, SyntheticRows.twoShapesAndASetting("Test CPU"));
+        ProfileCsv.write(directory.resolve(ProfileCsv.FILE_NAME), ProfileCsvTest.rows("synthetic", "Test CPU"));
         return CalibrationTable.of(CalibrationResult.of(file, null, TARGET));
     }
 
@@ -78,7 +82,7 @@ class CalibrationTableTest {
         }
         assertEquals(EnumSet.allOf(Quantity.class), quantities);
         assertEquals(EnumSet.allOf(Section.class), sections);
-        assertEquals(40, quantities.size(), "quantities checked");
+        assertEquals(45, quantities.size(), "quantities checked");
     }
 
     @Test
@@ -165,6 +169,8 @@ class CalibrationTableTest {
             } else if (part instanceof SettingStep step) {
                 expected.add("| " + step.item() + " | " + step.cost().describe() + " | " + step.measured().text() + " | "
                         + step.predicted().text() + " |");
+            } else if (part instanceof ProfiledStep step) {
+                expected.add("| " + step.item() + " | " + step.step().text() + " | " + step.modelled().text());
             } else if (part instanceof HostStep step) {
                 expected.add("| " + step.item() + " | " + step.seconds().text() + " | " + step.flopsPerSecond().text()
                         + " | " + step.mfu().orElseThrow().text() + " |");

@@ -59,6 +59,13 @@ public class RunMojo extends AbstractMojo {
     @Parameter
     String quickParams;
 
+    /**
+     * The JMH -e regex of what the default run leaves out (run it by naming it: {@code -Djmh.include}
+     * overrides this), set in the root pom like the quick run's.
+     */
+    @Parameter
+    String defaultExclude;
+
     /** The main class that turns JMH's JSON into measurements.csv (arguments as its javadoc says). */
     @Parameter(required = true)
     String deriveMainClass;
@@ -141,7 +148,8 @@ public class RunMojo extends AbstractMojo {
         if (calibrated == REFUSED) {
             // a refusal is an answer (a failed peak probe, a partial run): the measurements stand, marked
             getLog().warn("flopcast: no calibration from this run; the line above says why. measurements.csv is"
-                    + " written, its marked rows say what is wrong");
+                    + " written, its marked rows say what is wrong; report.md says the run was refused (an earlier"
+                    + " run's calibration.csv and charts are removed)");
         }
     }
 
@@ -155,7 +163,9 @@ public class RunMojo extends AbstractMojo {
             args.add(include);
         }
         args.addAll(List.of("-rf", "json", "-rff", raw.toString()));
-        String excluded = exclude != null && !exclude.isBlank() ? exclude : quick ? quickExclude : null;
+        boolean named = include != null && !include.isBlank();
+        String excluded = exclude != null && !exclude.isBlank() ? exclude : quick ? quickExclude
+                : named ? null : defaultExclude;
         if (excluded != null && !excluded.isBlank()) {
             args.addAll(List.of("-e", excluded));
         }

@@ -15,12 +15,21 @@ class RunMojoTest {
         mojo.prof = "gc";
         mojo.quickExclude = "Slow|Other";
         mojo.quickParams = "shape=tiny;parameters=65536";
+        mojo.defaultExclude = "Minute";
         return mojo;
     }
 
     @Test
-    void defaultRunKeepsTheAnnotationsSettings() {
-        assertEquals(List.of("-rf", "json", "-rff", RAW.toString(), "-prof", "gc"), mojo().jmhArguments(RAW));
+    void defaultRunKeepsTheAnnotationsSettingsAndLeavesOutItsExclusion() {
+        assertEquals(List.of("-rf", "json", "-rff", RAW.toString(), "-e", "Minute", "-prof", "gc"),
+                mojo().jmhArguments(RAW));
+    }
+
+    @Test
+    void aNamedBenchmarkRunsEvenWhereTheDefaultRunLeavesItOut() {
+        RunMojo mojo = mojo();
+        mojo.include = "Minute";
+        assertEquals(List.of("Minute", "-rf", "json", "-rff", RAW.toString(), "-prof", "gc"), mojo.jmhArguments(RAW));
     }
 
     @Test
