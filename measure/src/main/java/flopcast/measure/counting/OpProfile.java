@@ -60,11 +60,7 @@ public final class OpProfile {
         if (!enabled) {
             return;
         }
-        long elapsed = System.nanoTime() - start;
-        open = false;
-        int slot = slot(op, counter.pass());
-        calls[slot]++;
-        nanos[slot] += elapsed;
+        record(op, System.nanoTime() - start);
     }
 
     /** {@link #stop}, and {@code executed} FLOPs of {@code op}. */
@@ -92,11 +88,15 @@ public final class OpProfile {
         if (!enabled) {
             return;
         }
-        long elapsed = System.nanoTime() - start;
+        record(op, System.nanoTime() - start - timedInside);
+    }
+
+    /** Closes the open region: one call of {@code op} in the counter's pass, {@code elapsed} nanoseconds. */
+    private void record(OpClass op, long elapsed) {
         open = false;
         int slot = slot(op, counter.pass());
         calls[slot]++;
-        nanos[slot] += elapsed - timedInside;
+        nanos[slot] += elapsed;
     }
 
     /**
