@@ -182,8 +182,8 @@ public final class Extrapolation {
         double bandwidth = device.bandwidthBytesPerSecond();
         StepTimeModel.StepTime microStep = StepTimeModel.predict(target.withBatchSize(micro), efficiency, peak,
                 Bandwidth.constant(bandwidth));
-        double stepSeconds = accumulation * (microStep.matmulSeconds() + microStep.memorySeconds()
-                + microStep.againSeconds()) + microStep.optimizerSeconds();
+        double stepSeconds = accumulation * (microStep.seconds() - microStep.optimizerSeconds())
+                + microStep.optimizerSeconds();
         double seconds = stepSeconds * steps;
         BigInteger modelFlops = Accounting.COMPLETE.predict(target.withBatchSize(micro)).flops().step()
                 .multiply(BigInteger.valueOf(accumulation)).multiply(BigInteger.valueOf(steps));

@@ -62,7 +62,7 @@ public record ProfileCheck(String backend, int threads, Shape shape, double step
         return classes.stream().filter(ClassTime::modelled).mapToDouble(ClassTime::predicted).sum();
     }
 
-    /** Seconds measured in classes the model has no term for (the embedding, copies, zeroing, hand-off). */
+    /** Seconds measured in classes the model has no term for (the attention split's hand-off, bf16 conversions). */
     public double unmodelledSeconds() {
         return classes.stream().filter(c -> !c.modelled()).mapToDouble(ClassTime::measured).sum();
     }

@@ -4,6 +4,7 @@ import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
+import flopcast.analytic.OverheadTraffic;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
@@ -22,6 +23,7 @@ import java.util.Set;
  *   time = sum over matmul passes of FLOPs / (peak x efficiency)
  *        + sum over memory-bound passes of bytes / (bandwidth(bytes) x efficiency) x kernel work
  *        + AdamW bytes / (bandwidth(bytes) x efficiency)
+ *        + the work outside the components: bytes / bandwidth(bytes per call)
  *        + what the settings run again
  * </pre>
  * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs), each
@@ -38,10 +40,13 @@ import java.util.Set;
  *     default ({@code ElementwiseFlops}), i.e. at the measured kernel's time per elementwise FLOP.</li>
  * </ul>
  * A precision policy changes none of these: the model computes in float32 under every policy, and
- * the rounding to and widening from bfloat16 that a bf16 policy adds has no component row, so its
- * cost shows as the settings step's error in the report. The token embedding (a row copy and a
- * scatter-add), the per-head copies of the attention and the gradient zeroing have no component row
- * either: the held-out check's error includes them.
+ * the rounding to and widening from bfloat16 that a bf16 policy adds has no term, so its cost shows
+ * as the settings step's error in the report. The work outside the components' kernels has no
+ * component row; it is streaming copies, adds and fills, and is timed at the triad bandwidth of its
+ * bytes per call with no fitted efficiency: the token embedding's gather and scatter-add
+ * ({@link MinimumTraffic}), the residual adds, the head and tile copies and the gradient zeroing
+ * ({@link OverheadTraffic}). What is left unmodelled is the attention split's hand-off between
+ * threads, and the bf16 conversions.
  */
 public final class StepTimeModel {
 
@@ -53,14 +58,20 @@ public final class StepTimeModel {
     /**
      * @param matmulSeconds    time in matmuls
      * @param memorySeconds    time in memory-bound kernels
+     * @param overheadSeconds  time in the work outside the components (embedding, residual adds, copies,
+     *                         gradient zeroing), forward and backward
      * @param optimizerSeconds time in AdamW
-     * @param againSeconds     time in what the settings run again (recomputed matmuls and kernels)
+     * @param againSeconds     time in what the settings run again (recomputed matmuls, kernels and copies)
      */
-    public record StepTime(double matmulSeconds, double memorySeconds, double optimizerSeconds, double againSeconds) {
+    public record StepTime(double matmulSeconds, double memorySeconds, double overheadSeconds,
+            double optimizerSeconds, double againSeconds) {
         public double seconds() {
-            return matmulSeconds + memorySeconds + optimizerSeconds + againSeconds;
+            return matmulSeconds + memorySeconds + overheadSeconds + optimizerSeconds + againSeconds;
         }
     }
+
+    /** What a term times: matmuls, a component's memory-bound kernel, the work outside them, or AdamW. */
+    public enum Kind { MATMUL, MEMORY, OVERHEAD, OPTIMIZER }
 
     private StepTimeModel() {
     }
@@ -69,40 +80,30 @@ public final class StepTimeModel {
      * One term of the sum: a component's pass over all its instances (or AdamW), named as the in-situ
      * profile names its classes and passes, so that each can be set beside what the step spent there.
      *
-     * @param component the component; empty for AdamW
-     * @param pass      forward, backward, recompute (what the settings run again) or optimizer
-     * @param matmul    whether the term is matmul time
-     * @param seconds   its time in the step
+     * @param opClass the profile's name of its class: a component's JSON name, residual_add, head_copy,
+     *                gradient_zeroing or adamw
+     * @param pass    forward, backward, recompute (what the settings run again) or optimizer
+     * @param kind    what it times
+     * @param seconds its time in the step
      */
-    public record Term(Optional<Component> component, String pass, boolean matmul, double seconds) {
-        /** The profile's name of its class: the component's JSON name, or adamw. */
-        public String opClass() {
-            return component.map(Component::jsonName).orElse("adamw");
-        }
+    public record Term(String opClass, String pass, Kind kind, double seconds) {
     }
 
     public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth) {
-        double matmul = 0;
-        double memory = 0;
+        double[] seconds = new double[Kind.values().length];
         double again = 0;
-        double optimizer = 0;
         for (Term term : terms(shape, efficiency, peakFlopsPerSecond, bandwidth)) {
-            switch (term.pass()) {
-                case "recompute" -> again += term.seconds();
-                case "optimizer" -> optimizer += term.seconds();
-                default -> {
-                    if (term.matmul()) {
-                        matmul += term.seconds();
-                    } else {
-                        memory += term.seconds();
-                    }
-                }
+            if (term.pass().equals("recompute")) {
+                again += term.seconds();
+            } else {
+                seconds[term.kind().ordinal()] += term.seconds();
             }
         }
-        return new StepTime(matmul, memory, optimizer, again);
+        return new StepTime(seconds[Kind.MATMUL.ordinal()], seconds[Kind.MEMORY.ordinal()],
+                seconds[Kind.OVERHEAD.ordinal()], seconds[Kind.OPTIMIZER.ordinal()], again);
     }
 
-    /** Every term of the step's time, in component order, AdamW last. */
+    /** Every term of the step's time, in component order, then the work outside the components, AdamW last. */
     public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
             Bandwidth bandwidth) {
         Shape measured = shape.withSettings(Settings.DEFAULT);
@@ -120,29 +121,44 @@ public final class StepTimeModel {
                 double seconds = count * passSeconds(opClass.get(), component, measured, forward, efficiency,
                         peakFlopsPerSecond, bandwidth);
                 String pass = forward ? "forward" : "backward";
+                String name = component.jsonName();
                 if (opClass.get().computeBound()) {
-                    terms.add(new Term(Optional.of(component), pass, true, seconds));
+                    terms.add(new Term(name, pass, Kind.MATMUL, seconds));
                     if (forward && matmulsAgain.contains(component)) {
-                        terms.add(new Term(Optional.of(component), "recompute", true, seconds));
+                        terms.add(new Term(name, "recompute", Kind.MATMUL, seconds));
                     }
                 } else {
                     BigInteger atDefault = forward ? ElementwiseFlops.forward(component, measured)
                             : ElementwiseFlops.backward(component, measured);
                     BigInteger atSettings = forward ? ElementwiseFlops.forward(component, shape)
                             : ElementwiseFlops.backward(component, shape);
-                    terms.add(new Term(Optional.of(component), pass, false, seconds * ratio(atSettings, atDefault)));
+                    terms.add(new Term(name, pass, Kind.MEMORY, seconds * ratio(atSettings, atDefault)));
                     BigInteger recomputed = ElementwiseFlops.recomputed(component, shape);
                     if (forward && recomputed.signum() > 0) {
-                        terms.add(new Term(Optional.of(component), "recompute", false,
-                                seconds * ratio(recomputed, atDefault)));
+                        terms.add(new Term(name, "recompute", Kind.MEMORY, seconds * ratio(recomputed, atDefault)));
                     }
                 }
             }
         }
+        for (boolean forward : new boolean[] {true, false}) {
+            BigInteger bytes = forward ? MinimumTraffic.forward(Component.TOKEN_EMBEDDING, shape)
+                    : MinimumTraffic.backward(Component.TOKEN_EMBEDDING, shape);
+            terms.add(overhead(Component.TOKEN_EMBEDDING.jsonName(), forward ? "forward" : "backward", 1, bytes,
+                    bandwidth));
+        }
+        for (OverheadTraffic.Traffic traffic : OverheadTraffic.of(shape)) {
+            terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), bandwidth));
+        }
         double adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).doubleValue();
-        terms.add(new Term(Optional.empty(), "optimizer", false,
+        terms.add(new Term("adamw", "optimizer", Kind.OPTIMIZER,
                 adamBytes / (bandwidth.at(adamBytes) * efficiency.of(OpClass.ADAMW, adamBytes))));
         return terms;
+    }
+
+    /** Work outside the components: its bytes at the triad bandwidth of one call's bytes, no efficiency fitted. */
+    private static Term overhead(String opClass, String pass, long calls, BigInteger bytes, Bandwidth bandwidth) {
+        double total = bytes.doubleValue();
+        return new Term(opClass, pass, Kind.OVERHEAD, total / bandwidth.at(total / calls));
     }
 
     /** One instance's pass at the default settings, as its component rows measured it. */

@@ -62,8 +62,9 @@ public final class CalibrationMarkdown {
         }
         md.append("\n## Where each step's time goes: the in-situ profile\n\nEach measured step trained again with"
                 + " every op timed inside the step (`train --profile`: the second half of its steps, per step). The"
-                + " classes the step-time model has a term for, measured and as the model predicts them; the classes it"
-                + " has no term for (the token embedding, head copies, residual adds, gradient zeroing, the thread"
+                + " classes the step-time model has a term for, measured and as the model predicts them (the token"
+                + " embedding, residual adds, head copies and gradient zeroing at the triad bandwidth of their bytes"
+                + " per call, no efficiency fitted); the classes it has no term for (the attention split's thread"
                 + " hand-off, bf16 conversions); and the remainder no class timed.\n\n");
         md.append("| step | profiled step | modelled classes | model predicts | no term | remainder |\n"
                 + "|---|---|---|---|---|---|\n");
@@ -156,8 +157,9 @@ public final class CalibrationMarkdown {
         }
         md.append("## Held-out check: measured steps\n\n");
         md.append("Step time = sum over every component instance of matmul FLOPs / (peak x efficiency) and"
-                + " memory-bound bytes / (bandwidth x efficiency), plus AdamW's bytes / (bandwidth x efficiency),"
-                + " with the fit of the step's own backend and thread count. Each measured step is predicted from"
+                + " memory-bound bytes / (bandwidth x efficiency), plus AdamW's bytes / (bandwidth x efficiency), plus"
+                + " the work outside the components (embedding, residual adds, head copies, gradient zeroing) at the"
+                + " triad bandwidth of its bytes, with the fit of the step's own backend and thread count. Each measured step is predicted from"
                 + " all that fit's component rows, and again from the other shapes' component rows only: the"
                 + " held-out prediction (for a shape with no component rows of its own, the two are the same).\n\n");
         markdownTable(md, List.of("step", "measured", "predicted", "error", "held out", "error", "noise floor",

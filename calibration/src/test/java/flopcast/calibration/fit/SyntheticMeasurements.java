@@ -88,6 +88,10 @@ public final class SyntheticMeasurements {
             }
             long adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).longValueExact();
             stepSeconds += adamBytes / (bandwidth * speed * MEMORY);
+            // the work outside the components runs at the probes' bandwidth, with no efficiency of its own
+            stepSeconds += StepTimeModel.terms(shape, (op, size) -> 1, peak, Bandwidth.constant(bandwidth)).stream()
+                    .filter(term -> term.kind() == StepTimeModel.Kind.OVERHEAD).mapToDouble(StepTimeModel.Term::seconds)
+                    .sum();
             Map<String, Object> step = row(host, "step", "step", backend, shape, null, threads, 1_000_000L, 0,
                     stepSeconds, 1);
             step.put("predicted_heap_bytes", 1000L);

@@ -17,12 +17,13 @@ public class ProfileCsvTest {
     /** The synthetic measurements' small shape. */
     static final Shape SMALL = new Shape(64, 8, 2, 16, 2, 32, 2);
 
-    /** A profiled step of the small shape on EJML, one thread: two modelled classes, one without a term. */
+    /** A profiled step of the small shape on EJML, one thread: a matmul, AdamW, a head copy, and a split with no term. */
     public static List<ProfileCsv.Row> rows(String runId, String host) {
         return List.of(
                 new ProfileCsv.Row(runId, "ejml", 1, SMALL, "ffn_w1", "forward", 2, 0.004, 0.010, 5, host),
                 new ProfileCsv.Row(runId, "ejml", 1, SMALL, "adamw", "optimizer", 1, 0.003, 0.010, 5, host),
-                new ProfileCsv.Row(runId, "ejml", 1, SMALL, "head_copy", "backward", 8, 0.002, 0.010, 5, host));
+                new ProfileCsv.Row(runId, "ejml", 1, SMALL, "head_copy", "backward", 16, 0.0005, 0.010, 5, host),
+                new ProfileCsv.Row(runId, "ejml", 1, SMALL, "attention_split", "backward", 2, 0.002, 0.010, 5, host));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.NamedShape;
+import flopcast.analytic.OverheadTraffic;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.measure.kernels.MatmulBackend;
@@ -131,6 +132,29 @@ class OpProfileTest {
         OpProfile float32 = profiledStep(NamedShape.TINY.shape(), BackendChoice.of("ejml", threads)).profile();
         for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
             assertEquals(0, float32.calls(OpClass.BF16_CONVERSION, pass), "float32 converts nothing in " + pass);
+        }
+    }
+
+    /**
+     * The step-time model's table of the work outside the components ({@link OverheadTraffic}) calls
+     * each class in each pass exactly as often as the executed step does, over the whole sweep (every
+     * attention kernel, recompute mode, grouped-query attention, a T that is not a multiple of the
+     * tile), on one thread, where every call is the calling thread's.
+     */
+    @ParameterizedTest
+    @MethodSource("flopcast.measure.counting.CountingTest#sweep")
+    void theOverheadTableCallsEachClassAsTheStepDoes(Shape shape) {
+        OpProfile profile = profiledStep(shape, BackendChoice.of("ejml", 1)).profile();
+        java.util.Map<String, Long> predicted = new java.util.HashMap<>();
+        for (OverheadTraffic.Traffic row : OverheadTraffic.of(shape)) {
+            assertTrue(row.calls() > 0 && row.bytes().signum() > 0, row + " has work");
+            predicted.merge(row.opClass() + " " + row.pass(), row.calls(), Long::sum);
+        }
+        for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.HEAD_COPY, OpClass.GRADIENT_ZEROING}) {
+            for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+                String key = op.jsonName() + " " + pass.name().toLowerCase(java.util.Locale.ROOT);
+                assertEquals(predicted.getOrDefault(key, 0L), profile.calls(op, pass), key + " calls at " + shape);
+            }
         }
     }
 

@@ -1,0 +1,122 @@
+package flopcast.analytic;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The work a step executes beyond its components' kernels, as calls and bytes per step: what the
+ * step-time model times at the bandwidth of the bytes' cache level, so that every class the in-situ
+ * profile times has a term. N = B*T, n_t = ceil(T / t_b) tiles, float32 throughout (4 bytes):
+ * <pre>
+ *   residual add      forward: 2 per block, x += f(x) over N x d              12*N*d per call (2 read, 1 write)
+ *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x d tensors to a
+ *                     head's T x d_k and back, 8 bytes per element (1 read, 1 write):
+ *                       forward    K, V per key-value head gathered; Q gathered, O scattered per head
+ *                       backward   K, V gathered, dK, dV scattered per key-value head; Q, dO gathered,
+ *                                  dQ scattered per head
+ *                     flash adds its tiles' rows, copied into the tile buffers per head:
+ *                       forward    Q once, K and V once per query tile        T*d_k*(1 + 2 n_t)
+ *                       backward   Q, dO once, V once per query tile          T*d_k*(2 + n_t)
+ *                       recompute  K once per query tile (its scores again)   T*d_k*n_t
+ *                       selective  the log-sum-exp again: Q once, K per tile  T*d_k*(1 + n_t), recompute
+ *   gradient zeroing  backward: every parameter gradient (one call) and the N x d residual gradient
+ *                     (another) set to 0, 4*(P + N*d) bytes written
+ * </pre>
+ * Under full recomputation a block's forward runs again in the recompute pass: its residual adds
+ * and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
+ * These are the loops of {@code measure}'s model ({@code CausalAttention}, {@code FlashHead},
+ * {@code Block}, {@code TransformerModel}); {@code OpProfileTest} holds each class's calls to the
+ * executed step's.
+ */
+public final class OverheadTraffic {
+    private static final long FLOAT = 4;
+
+    /** The profile's name of each class this table describes. */
+    public static final String RESIDUAL_ADD = "residual_add";
+    public static final String HEAD_COPY = "head_copy";
+    public static final String GRADIENT_ZEROING = "gradient_zeroing";
+
+    /**
+     * One class's work in one pass of a step.
+     *
+     * @param opClass the in-situ profile's name of the class
+     * @param pass    forward, backward or recompute
+     * @param calls   timed calls a step
+     * @param bytes   bytes those calls move a step
+     */
+    public record Traffic(String opClass, String pass, long calls, BigInteger bytes) {
+        /** Bytes one call moves on average: what decides which cache level it runs from. */
+        public double bytesPerCall() {
+            return bytes.doubleValue() / calls;
+        }
+    }
+
+    private OverheadTraffic() {
+    }
+
+    /** Every class and pass with work at {@code shape}'s settings, in the order above. */
+    public static List<Traffic> of(Shape shape) {
+        long layers = shape.layers();
+        long n = Math.multiplyExact(shape.batchSize(), shape.contextLength());
+        long nd = Math.multiplyExact(n, shape.dModel());
+        boolean full = shape.recompute() == Recompute.FULL;
+        List<Traffic> rows = new ArrayList<>();
+        long adds = 2 * layers;
+        BigInteger addBytes = big(adds).multiply(big(3 * FLOAT)).multiply(big(nd));
+        rows.add(new Traffic(RESIDUAL_ADD, "forward", adds, addBytes));
+        if (full) {
+            rows.add(new Traffic(RESIDUAL_ADD, "recompute", adds, addBytes));
+        }
+        headCopies(shape, rows, full);
+        long parameters = ParameterTensor.total(shape);
+        rows.add(new Traffic(GRADIENT_ZEROING, "backward", 2,
+                big(FLOAT).multiply(big(parameters).add(big(nd)))));
+        return rows;
+    }
+
+    /** Head and tile copies, per the table above. */
+    private static void headCopies(Shape shape, List<Traffic> rows, boolean full) {
+        long sequences = Math.multiplyExact(shape.batchSize(), shape.layers());
+        long h = shape.heads();
+        long kv = shape.architecture().kvHeads();
+        long headElements = Math.multiplyExact(shape.contextLength(), shape.headDim());
+        long tile = Dim.TILE.size(shape);
+        long tiles = (shape.contextLength() + tile - 1) / tile;
+        boolean flash = shape.attention() == AttentionKernel.FLASH;
+        // per sequence and block: {calls, head-sized copies}; a tile pass over all of T is one head's elements
+        long forwardCalls = 2 * kv + 2 * h;
+        long forwardCopies = forwardCalls;
+        long backwardCalls = 4 * kv + 3 * h;
+        long backwardCopies = backwardCalls;
+        long recomputeCalls = 0;
+        long recomputeCopies = 0;
+        if (flash) {
+            forwardCalls += h * (tiles + 2 * tiles * tiles);
+            forwardCopies += h * (1 + 2 * tiles);
+            backwardCalls += h * (2 * tiles + tiles * tiles);
+            backwardCopies += h * (2 + tiles);
+            recomputeCalls += h * tiles * tiles;
+            recomputeCopies += h * tiles;
+            if (shape.recompute().rebuildsKernelCore()) {
+                recomputeCalls += h * (tiles + tiles * tiles);
+                recomputeCopies += h * (1 + tiles);
+            }
+        }
+        if (full) {
+            recomputeCalls += forwardCalls;
+            recomputeCopies += forwardCopies;
+        }
+        BigInteger perCopy = big(2 * FLOAT).multiply(big(headElements)).multiply(big(sequences));
+        rows.add(new Traffic(HEAD_COPY, "forward", sequences * forwardCalls, perCopy.multiply(big(forwardCopies))));
+        rows.add(new Traffic(HEAD_COPY, "backward", sequences * backwardCalls, perCopy.multiply(big(backwardCopies))));
+        if (recomputeCalls > 0) {
+            rows.add(new Traffic(HEAD_COPY, "recompute", sequences * recomputeCalls,
+                    perCopy.multiply(big(recomputeCopies))));
+        }
+    }
+
+    private static BigInteger big(long value) {
+        return BigInteger.valueOf(value);
+    }
+}
