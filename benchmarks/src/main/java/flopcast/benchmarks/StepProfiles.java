@@ -20,7 +20,7 @@ import java.util.Map;
  */
 final class StepProfiles {
     /** Profiled wall time a step aims at: enough steps that the second half covers it. */
-    static final double PROFILED_SECONDS = 1.0;
+    static final double PROFILED_SECONDS = 0.5;
     static final int MIN_STEPS = 4;
     static final int MAX_STEPS = 400;
     static final double MAX_STEP_SECONDS = 3.0;

@@ -113,9 +113,10 @@ public final class Derivation {
             }
             row.put("valid", true);
             row.put("status", RowMark.OK);
-            if (!"probe".equals(row.get("pass")) && samples.spread() > RowMark.NOISY_SPREAD_LIMIT) {
+            double limit = RowMark.spreadLimit((String) row.get("pass"));
+            if (!"probe".equals(row.get("pass")) && samples.spread() > limit) {
                 mark(row, RowMark.NOISY, String.format(Locale.ROOT, "spread %.1f%% over %.0f%%: %d samples",
-                        100 * samples.spread(), 100 * RowMark.NOISY_SPREAD_LIMIT, samples.count()));
+                        100 * samples.spread(), 100 * limit, samples.count()));
             }
             if (result.perOp("unsettled") > 0) {
                 mark(row, RowMark.UNSETTLED_WARMUP, "no settled time within the warm-up bound: JIT still compiling or"

@@ -44,8 +44,8 @@ public final class MeasurementsSchema {
             new CsvColumn("lower_quartile_seconds_per_op", "s/op", "the lower quartile of the samples, the uncontended host as a quarter of them saw it; the time calibration uses "
                     + "(empty on rows written before it existed: the score is used)"),
             new CsvColumn("spread", "1", "(lower quartile - fastest sample) / lower quartile: how closely the fastest quarter agree; empty under "
-                    + Samples.MIN_FOR_SPREAD + " samples; above " + RowMark.NOISY_SPREAD_LIMIT + " a timed row is "
-                    + "marked noisy"),
+                    + Samples.MIN_FOR_SPREAD + " samples; above " + RowMark.STEP_SPREAD_LIMIT + " (a step) or "
+                    + RowMark.COMPONENT_SPREAD_LIMIT + " (a component or AdamW) a timed row is marked noisy"),
             new CsvColumn("achieved_flops_per_second", "FLOP/s", "threads x the row's FLOPs per op / lower quartile; the "
                     + "row's FLOPs are predicted_flops, or elementwise plus optimizer FLOPs where it has no matmul"),
             new CsvColumn("achieved_bytes_per_second", "B/s", "threads x predicted_bytes / lower quartile"),

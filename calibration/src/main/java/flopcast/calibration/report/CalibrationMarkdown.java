@@ -166,7 +166,7 @@ public final class CalibrationMarkdown {
                 "host MFU"), table.grid(Quantity.MEASURED_SECONDS, List.of(Quantity.MEASURED_SECONDS,
                         Quantity.PREDICTED_SECONDS, Quantity.ERROR, Quantity.LEAVE_SHAPE_OUT_SECONDS,
                         Quantity.LEAVE_SHAPE_OUT_ERROR, Quantity.NOISE_FLOOR, Quantity.HOST_MFU)));
-        md.append("Noise floor: the step's spread (interquartile range over median of its samples) and the median"
+        md.append("Noise floor: the step's spread ((lower quartile - fastest) / lower quartile of its samples) and the median"
                 + " spread of its fit's component rows, in quadrature: an error below it is the host's, not the"
                 + " model's. A step whose floor is above the worst target at its thread count (or unknown) is"
                 + " undecided: shown, and judged by no target.\n\n");

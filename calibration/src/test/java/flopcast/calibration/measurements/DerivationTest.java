@@ -278,9 +278,17 @@ class DerivationTest {
                 // lower quartile 0.010 (position 1.5 of 0..6), fastest 0.0098: spread 2%; two bursts it ignores
                 withSamples(result("VectorMatmulBenchmark.run", 1, "\"component\": \"ffn_w1\"" + tiny, 0.014, 0.01, 10,
                         1_000_000_000L, 0, 0, 1000, 10, 0, ""), 0.03, 0.0098, 0.010, 0.010, 0.0102, 0.011, 0.05),
-                // lower quartile 0.009, fastest 0.008: spread 1/9
+                // lower quartile 0.009, fastest 0.006: spread 1/3, over a component's 20%
                 withSamples(result("VectorMatmulBenchmark.run", 1, "\"component\": \"ffn_w2\"" + tiny, 0.01, 0.001, 10,
+                        1_000_000_000L, 0, 0, 1000, 10, 0, ""), 0.006, 0.009, 0.01, 0.011, 0.012),
+                // lower quartile 0.009, fastest 0.008: spread 1/9, under a component's 20%
+                withSamples(result("VectorMatmulBenchmark.run", 1, "\"component\": \"qkv_projection\", \"pass\": \"backward\","
+                        + " \"shape\": \"tiny\", \"backend\": \"vector\", \"threads\": \"1\"", 0.01, 0.001, 10,
                         1_000_000_000L, 0, 0, 1000, 10, 0, ""), 0.008, 0.009, 0.01, 0.011, 0.012),
+                // the same samples on a step: over a step's 3%
+                withSamples(result("VectorStepBenchmark.step", 1, "\"component\": \"step\", \"pass\": \"step\","
+                        + " \"shape\": \"tiny\", \"backend\": \"vector\", \"threads\": \"all\"", 0.1, 0.002, 3,
+                        900_000_000L, 30, 60, 300, 6, 3 * 5_000_000L, ""), 0.008, 0.009, 0.01, 0.011, 0.012),
                 withSamples(result("PeakFlopsProbe.oneThread", 1, "\"component\": \"peak_flops\", " + PROBE, 0.001,
                         0.0001, 10, 2_000_000_000L, 0, 0, 0, 10, 0, ""), 0.0008, 0.0009, 0.001, 0.0011, 0.0012),
                 withSamples(result("VectorMatmulBenchmark.run", 1, "\"component\": \"ffn_w3\"" + tiny, 0.01, 0.001, 10,
@@ -296,7 +304,9 @@ class DerivationTest {
         // 1e8 FLOPs per op over the lower quartile's 10 ms, not the mean's 14
         assertEquals(1e10, (double) steady.get("achieved_flops_per_second"), 1e10 * RELATIVE);
         assertMarked(steady, true, "ok");
-        assertMarked(row(rows, "VectorMatmulBenchmark.run", "ffn_w2"), false, "noisy (spread 11.1% over 3%: 5 samples)");
+        assertMarked(row(rows, "VectorMatmulBenchmark.run", "ffn_w2"), false, "noisy (spread 33.3% over 20%: 5 samples)");
+        assertMarked(row(rows, "VectorMatmulBenchmark.run", "qkv_projection"), true, "ok");
+        assertMarked(row(rows, "VectorStepBenchmark.step", "step"), false, "noisy (spread 11.1% over 3%: 5 samples)");
         Map<String, Object> probe = row(rows, "PeakFlopsProbe.oneThread", "peak_flops");
         assertEquals(1.0 / 9, (double) probe.get("spread"), 1e-9);
         assertEquals(true, probe.get("valid"), "a probe's spread is reported, never marked");
