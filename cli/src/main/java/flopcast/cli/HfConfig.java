@@ -27,25 +27,23 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * A Hugging Face {@code config.json} of a Llama-style decoder, read into a {@link Shape}. Every key
- * is either read, known to change nothing flopcast counts, or refused with one line naming it: a
- * feature flopcast does not model is never ignored.
+ * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
+ * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3: the Llama layout) is read; a
+ * type it knows and does not model yet (gpt2, qwen2, qwen3, gemma, gemma2, olmo2, the mixtures of
+ * experts) is refused with what it would need; an encoder or an unknown type is refused by name.
+ * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
+ * only at the value flopcast models; every other key, and every value not modelled, is named in one
+ * line that points at the type's table in docs/hf-config.md. A feature flopcast does not model is
+ * never ignored.
  *
  * <p>Read: {@code vocab_size}, {@code hidden_size}, {@code num_hidden_layers},
  * {@code num_attention_heads}, {@code num_key_value_heads} (default: the attention heads),
  * {@code intermediate_size}, {@code max_position_embeddings} (the context, unless {@code --context}
  * gives another), {@code tie_word_embeddings} (default false), {@code hidden_act} (silu or swiglu:
- * the gated MLP flopcast executes). Accepted only at the value flopcast models: {@code head_dim}
- * (hidden_size / heads), {@code attention_bias} and {@code mlp_bias} (false),
- * {@code attention_dropout} (0), {@code sliding_window} (null), {@code use_sliding_window} (false),
- * {@code num_local_experts}, {@code num_experts} and {@code n_routed_experts} (absent, null or 0).
- * Accepted as changing no count: tokenizer ids, initialization, norm epsilon, RoPE settings (RoPE has
- * no parameters; flopcast leaves its elementwise FLOPs out), dtype and bookkeeping keys. Any other
- * key is refused.
- * <p>Source: Hugging Face config.
+ * the gated MLP flopcast executes), {@code head_dim} (hidden_size / heads only).
+ * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
  */
 final class HfConfig {
     private static final Map<String, ShapeKey> READ = Map.of("vocab_size", ShapeKey.VOCAB_SIZE, "hidden_size",
@@ -55,11 +53,6 @@ final class HfConfig {
     private static final String TIED = "tie_word_embeddings";
     private static final String ACTIVATION = "hidden_act";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
-    private static final Set<String> NO_COUNT = Set.of("architectures", "model_type", "torch_dtype",
-            "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id", "initializer_range",
-            "rms_norm_eps", "rope_theta", "rope_scaling", "use_cache", "pretraining_tp", "_name_or_path");
-    private static final Set<String> MUST_BE_FALSE = Set.of("attention_bias", "mlp_bias", "use_sliding_window");
-    private static final Set<String> EXPERTS = Set.of("num_local_experts", "num_experts", "n_routed_experts");
 
     /** The most bytes read: a model's config.json is a few kilobytes. */
     static final int MAX_BYTES = 1 << 20;
@@ -88,11 +81,7 @@ final class HfConfig {
     static Shape read(Path path) {
         JsonNode root = parse(path);
         String where = "--hf-config " + path;
-        Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            check(field.getKey(), field.getValue(), where);
-        }
+        modelType(root, where);
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
         READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
@@ -205,41 +194,95 @@ final class HfConfig {
         }
     }
 
-    /** A key's value is one flopcast models, or a one-line error naming the key. */
-    private static void check(String name, JsonNode value, String where) {
-        if (READ.containsKey(name) || name.equals(KV_HEADS) || name.equals(TIED) || name.equals("head_dim")
-                || NO_COUNT.contains(name)) {
-            return;
+    /**
+     * The model type the config names, modelled by flopcast, and each key read, known to change no
+     * count, or at the value flopcast models; or one line naming every key that is not, with the
+     * allowed values and where the type's table is documented.
+     */
+    private static HfModelType modelType(JsonNode root, String where) {
+        JsonNode typeNode = root.get("model_type");
+        String allowed = "allowed: " + String.join(", ", HfModelType.modelled());
+        if (typeNode == null || !typeNode.isTextual()) {
+            throw new InvalidInputException(where + (typeNode == null ? " lacks model_type" : ": model_type "
+                    + shown(typeNode) + " is not a string") + " (" + allowed + "; docs/hf-config.md)");
         }
-        if (name.equals(ACTIVATION)) {
-            if (!GATED_ACTIVATIONS.contains(value.asText())) {
-                throw new InvalidInputException(where + ": hidden_act " + shown(value) + " is not modelled; flopcast "
-                        + "executes a gated SiLU MLP (hidden_act silu or swiglu)");
-            }
-        } else if (MUST_BE_FALSE.contains(name)) {
-            if (!value.isBoolean() || value.asBoolean()) {
-                throw new InvalidInputException(where + ": " + name + " " + shown(value) + " is not modelled; flopcast "
-                        + "models no biases and no sliding window (allowed: false)");
-            }
-        } else if (name.equals("attention_dropout")) {
-            if (!value.isNumber() || value.asDouble() != 0) {
-                throw new InvalidInputException(where + ": attention_dropout " + shown(value) + " is not modelled "
-                        + "(allowed: 0)");
-            }
-        } else if (name.equals("sliding_window")) {
-            if (!value.isNull()) {
-                throw new InvalidInputException(where + ": sliding_window " + shown(value) + " is not modelled; flopcast "
-                        + "attends over the full causal context (allowed: null)");
-            }
-        } else if (EXPERTS.contains(name)) {
-            if (!value.isNull() && !(value.isIntegralNumber() && value.asLong() == 0)) {
-                throw new InvalidInputException(where + ": " + name + " " + shown(value) + " is not modelled; flopcast "
-                        + "models a dense MLP, no mixture of experts (allowed: absent, null or 0)");
-            }
-        } else {
-            throw new InvalidInputException(where + ": key '" + Excerpt.of(name) + "' is not one flopcast reads or knows "
-                    + "to change nothing it counts; refusing rather than ignoring it");
+        String typeName = typeNode.asText();
+        if (HfModelType.ENCODERS.contains(typeName)) {
+            throw new InvalidInputException(where + ": model_type " + shown(typeNode) + " is an encoder; flopcast models"
+                    + " decoders trained on the next token (" + allowed + ")");
         }
+        HfModelType type = HfModelType.byName(typeName).orElseThrow(() -> new InvalidInputException(where
+                + ": model_type " + shown(typeNode) + " is not one flopcast knows (" + allowed + "; known and refused: "
+                + String.join(", ", java.util.Arrays.stream(HfModelType.values()).filter(t -> t.refusal().isPresent())
+                        .map(HfModelType::typeName).toList()) + ")"));
+        if (type.refusal().isPresent()) {
+            throw new InvalidInputException(where + ": model_type " + shown(typeNode) + " is refused: "
+                    + type.refusal().get() + " (" + allowed + "; docs/hf-config.md)");
+        }
+        JsonNode architectures = root.get("architectures");
+        if (architectures != null) {
+            for (JsonNode architecture : architectures.isArray() ? architectures : List.of(architectures)) {
+                if (!architecture.isTextual() || !architecture.asText().endsWith("ForCausalLM")) {
+                    throw new InvalidInputException(where + ": architectures names " + shown(architecture)
+                            + ", not a causal language model; flopcast models decoders trained on the next token"
+                            + " (allowed: a name ending in ForCausalLM)");
+                }
+            }
+        }
+        List<String> problems = new java.util.ArrayList<>();
+        List<String> unknown = new java.util.ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String name = field.getKey();
+            if (!type.knows(name)) {
+                unknown.add("'" + Excerpt.of(name) + "'");
+            } else if (type.checksValue(name) || name.equals(ACTIVATION)) {
+                valueProblem(name, field.getValue(), root).ifPresent(problems::add);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            problems.add(0, (unknown.size() == 1 ? "key " : unknown.size() + " keys ") + String.join(", ", unknown)
+                    + (unknown.size() == 1 ? " is" : " are") + " not one flopcast reads or knows to change nothing it"
+                    + " counts (refused rather than ignored)");
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(where + " (model_type " + typeName + "): " + String.join("; ", problems)
+                    + "; its keys: " + type.documented());
+        }
+        return type;
+    }
+
+    /** What is wrong with a value-checked key's value, empty where it is the value flopcast models. */
+    private static java.util.Optional<String> valueProblem(String name, JsonNode value, JsonNode root) {
+        boolean modelled;
+        String allowed;
+        switch (name) {
+            case ACTIVATION -> {
+                modelled = GATED_ACTIVATIONS.contains(value.asText());
+                allowed = "silu or swiglu, the gated SiLU MLP flopcast executes";
+            }
+            case "attention_bias", "mlp_bias", "use_sliding_window" -> {
+                modelled = value.isBoolean() && !value.asBoolean();
+                allowed = "false; flopcast models no biases and no sliding window";
+            }
+            case "attention_dropout", "embd_pdrop", "resid_pdrop" -> {
+                modelled = value.isNumber() && value.asDouble() == 0;
+                allowed = "0; dropout keeps a mask flopcast does not count";
+            }
+            case "sliding_window" -> {
+                JsonNode use = root.get("use_sliding_window");
+                modelled = value.isNull() || (use != null && use.isBoolean() && !use.asBoolean());
+                allowed = "null, or any value beside use_sliding_window false; flopcast attends over the full causal"
+                        + " context";
+            }
+            default -> {
+                modelled = value.isNull() || (value.isIntegralNumber() && value.asLong() == 0);
+                allowed = "absent, null or 0; flopcast models a dense MLP, no mixture of experts";
+            }
+        }
+        return modelled ? java.util.Optional.empty()
+                : java.util.Optional.of(name + " " + shown(value) + " is not modelled (allowed: " + allowed + ")");
     }
 
     private static long positive(JsonNode root, String name, String where) {

@@ -38,7 +38,7 @@ final class ShapeOptions {
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
-            description = "A Hugging Face config.json of a Llama-style model; a key flopcast does not model is refused.")
+            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
     Path hfConfig;
 
     @Option(names = KV_HEADS, paramLabel = "H_kv",

@@ -54,6 +54,78 @@ class HfConfigTest {
         assertTrue(fromConfig.get("settings").get("tie_embeddings").asBoolean());
     }
 
+    /**
+     * The published configs people try first (written from the model cards' numbers, analytic's test
+     * resources): each modelled one read to its published parameter count, each other one refused
+     * in one line that says why.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "Llama-2-7b-hf | 6738415616",
+        "Llama-3.1-8B | 8030261248",
+        "TinyLlama-1.1B | 1100048384",
+        "SmolLM2-1.7B | 1711376384",
+        "Mistral-7B-v0.3 | 7248023552",
+        "Mistral-7B-v0.1 | sliding_window 4096 is not modelled (allowed: null",
+        "Phi-3-mini-4k-instruct | sliding_window 2047 is not modelled",
+        "Qwen2.5-7B | model_type \"qwen2\" is refused: Qwen2 always adds biases to the Q, K and V projections",
+        "Qwen2.5-0.5B | model_type \"qwen2\" is refused",
+        "gemma-2-9b | model_type \"gemma2\" is refused: its GeGLU MLP, sliding-window layers, logit soft-capping",
+        "OLMo-2-1124-7B | model_type \"olmo2\" is refused: QK-norm",
+        "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
+        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: a mixture of experts and multi-head latent",
+        "gpt2 | model_type \"gpt2\" is refused: LayerNorm with biases",
+        "bert-base-uncased | model_type \"bert\" is an encoder"})
+    void publishedConfigsAreReadToTheirCountOrRefusedWithTheReason(String model, String expected) throws Exception {
+        Path config = EXAMPLES.resolve(model + ".config.json");
+        if (expected.chars().allMatch(Character::isDigit)) {
+            JsonNode prediction = PredictCommandTest.json("predict", "--hf-config", config.toString(), "--format",
+                    "json");
+            assertEquals(Long.parseLong(expected), prediction.get("parameters").asLong(), model + " parameters");
+        } else {
+            BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
+        }
+    }
+
+    @Test
+    void everyUnknownKeyAndUnmodelledValueIsNamedInOneLineWithTheTypesTable() throws IOException {
+        ObjectNode root = example();
+        root.put("rope_interleaved_extra", 1);
+        root.put("qkv_bias", false);
+        root.put("attention_bias", true);
+        root.put("attention_dropout", 0.1);
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, root.toString());
+        BadInputTest.assertRefused("(model_type llama): 2 keys 'rope_interleaved_extra', 'qkv_bias' are not one"
+                + " flopcast reads or knows to change nothing it counts (refused rather than ignored); attention_bias"
+                + " true is not modelled (allowed: false; flopcast models no biases and no sliding window);"
+                + " attention_dropout 0.1 is not modelled (allowed: 0; dropout keeps a mask flopcast does not count);"
+                + " its keys: docs/hf-config.md, \"llama\"", "predict", "--hf-config", config.toString());
+    }
+
+    @ParameterizedTest(name = "model_type {0}")
+    @CsvSource(delimiter = '|', value = {
+        "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3; known and"
+                + " refused: gpt2, qwen2",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3",
+        "\"roberta\" | model_type \"roberta\" is an encoder"})
+    void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
+        ObjectNode root = example();
+        root.set("model_type", new ObjectMapper().readTree(type));
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, root.toString());
+        BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
+        root.remove("model_type");
+        Files.writeString(config, root.toString());
+        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3; docs/hf-config.md)", "predict",
+                "--hf-config", config.toString());
+        root.put("model_type", "llama");
+        root.set("architectures", new ObjectMapper().readTree("[\"LlamaForSequenceClassification\"]"));
+        Files.writeString(config, root.toString());
+        BadInputTest.assertRefused("architectures names \"LlamaForSequenceClassification\", not a causal language"
+                + " model", "predict", "--hf-config", config.toString());
+    }
+
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource(delimiter = '|', value = {
         "attention_bias | true | attention_bias true is not modelled",

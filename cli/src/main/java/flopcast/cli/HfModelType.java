@@ -1,0 +1,133 @@
+package flopcast.cli;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What {@code --hf-config} does with each {@code model_type}: the ones flopcast models (the Llama
+ * layout: RMSNorm, a gated SiLU MLP, rotary positions, no biases), each with the keys it reads, the
+ * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
+ * ones it knows and refuses, each with what it would need. Every table is printed in
+ * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
+ * <p>Sources (analytic/SOURCES.md, "Hugging Face configs"): the configuration classes of
+ * transformers (LlamaConfig, MistralConfig, Phi3Config, Qwen2Config, Qwen3Config, GemmaConfig,
+ * Gemma2Config, Olmo2Config, MixtralConfig, Qwen2MoeConfig, DeepseekV2Config, GPT2Config) and the
+ * model cards' config.json files.
+ */
+enum HfModelType {
+    LLAMA("llama", null, keys("is_llama_config", "rope_interleaved"), keys()),
+    MISTRAL("mistral", null, keys(), keys()),
+    PHI3("phi3", null, keys("original_max_position_embeddings"), keys("embd_pdrop", "resid_pdrop")),
+    GPT2("gpt2", "LayerNorm with biases, a two-matrix GELU MLP, learned position embeddings and biases on every"
+            + " linear layer are not modelled yet"),
+    QWEN2("qwen2", "Qwen2 always adds biases to the Q, K and V projections (no key says so), which flopcast does"
+            + " not model yet"),
+    QWEN3("qwen3", "QK-norm (an RMSNorm over each head's queries and keys) is not modelled yet"),
+    GEMMA("gemma", "its GeGLU MLP and head_dim independent of hidden_size / heads are not modelled yet"),
+    GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
+            + " are not modelled yet"),
+    OLMO2("olmo2", "QK-norm and norms after attention and MLP (not before) are not modelled yet"),
+    MIXTRAL("mixtral", "a mixture of experts is not modelled yet"),
+    QWEN2_MOE("qwen2_moe", "a mixture of experts (with shared experts) is not modelled yet"),
+    QWEN3_MOE("qwen3_moe", "a mixture of experts and QK-norm are not modelled yet"),
+    DEEPSEEK_V2("deepseek_v2", "a mixture of experts and multi-head latent attention are not modelled yet"),
+    DEEPSEEK_V3("deepseek_v3", "a mixture of experts and multi-head latent attention are not modelled yet");
+
+    /** Keys every modelled type reads into the shape. */
+    static final Set<String> READ = keys("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+            "num_key_value_heads", "intermediate_size", "max_position_embeddings", "tie_word_embeddings",
+            "hidden_act", "head_dim");
+    /** Keys every modelled type accepts as changing no count: ids, initialization, epsilons, RoPE, dtype, bookkeeping. */
+    static final Set<String> NO_COUNT = keys("architectures", "model_type", "torch_dtype", "dtype",
+            "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id", "initializer_range",
+            "rms_norm_eps", "rope_theta", "rope_scaling", "use_cache", "pretraining_tp", "_name_or_path");
+    /** Keys every modelled type accepts at the value flopcast models only. */
+    static final Set<String> AT_A_VALUE = keys("attention_bias", "mlp_bias", "attention_dropout",
+            "sliding_window", "use_sliding_window", "num_local_experts", "num_experts", "n_routed_experts");
+
+    /** Encoders people try: refused by name, flopcast models decoders trained on the next token. */
+    static final Set<String> ENCODERS = keys("bert", "roberta", "xlm-roberta", "distilbert", "deberta",
+            "deberta-v2", "electra", "albert", "modernbert", "t5", "bart");
+
+    private final String name;
+    private final String refusal;
+    private final Set<String> noCount;
+    private final Set<String> atAValue;
+
+    HfModelType(String name, String refusal) {
+        this(name, refusal, keys(), keys());
+    }
+
+    HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue) {
+        this.name = name;
+        this.refusal = refusal;
+        this.noCount = noCount;
+        this.atAValue = atAValue;
+    }
+
+    /** The {@code model_type} string. */
+    String typeName() {
+        return name;
+    }
+
+    /** Why it is refused; empty where flopcast models it. */
+    Optional<String> refusal() {
+        return Optional.ofNullable(refusal);
+    }
+
+    /** Every key it reads, knows to change no count, or accepts at one value, by kind, in order. */
+    Map<String, Set<String>> table() {
+        Map<String, Set<String>> table = new LinkedHashMap<>();
+        table.put("read", READ);
+        table.put("changes no count", union(NO_COUNT, noCount));
+        table.put("accepted at the modelled value only", union(AT_A_VALUE, atAValue));
+        return table;
+    }
+
+    /** Whether it reads the key, knows it changes no count, or checks its value. */
+    boolean knows(String key) {
+        return table().values().stream().anyMatch(keys -> keys.contains(key));
+    }
+
+    /** Whether the key is one it accepts at a value only. */
+    boolean checksValue(String key) {
+        return AT_A_VALUE.contains(key) || atAValue.contains(key);
+    }
+
+    /** The type named {@code name}; empty where flopcast knows none. */
+    static Optional<HfModelType> byName(String name) {
+        return Arrays.stream(values()).filter(type -> type.name.equals(name)).findFirst();
+    }
+
+    /** The modelled types' names, for an error's "allowed". */
+    static List<String> modelled() {
+        return Arrays.stream(values()).filter(type -> type.refusal == null).map(HfModelType::typeName).toList();
+    }
+
+    /** Where the type's table is documented, for an error line. */
+    String documented() {
+        return "docs/hf-config.md, \"" + name + "\"";
+    }
+
+    private static Set<String> keys(String... names) {
+        return Collections.unmodifiableSet(new TreeSet<>(Arrays.asList(names)));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        TreeSet<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return Collections.unmodifiableSet(all);
+    }
+
+    @Override
+    public String toString() {
+        return name.toLowerCase(Locale.ROOT);
+    }
+}
