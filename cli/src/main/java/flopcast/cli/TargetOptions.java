@@ -43,6 +43,11 @@ final class TargetOptions {
             description = "Training steps for the time estimate; needs --device or --peak-tflops.")
     Long steps;
 
+    @Option(names = "--tokens", paramLabel = "N",
+            description = "Training tokens for the time estimate, instead of --steps: steps = ceil(N / (batch x"
+                    + " context)); needs --device or --peak-tflops.")
+    Long tokens;
+
     /** Everything resolved for {@code shape} (its policy's compute type is the default peak), or a one-line error. */
     Target resolve(Shape shape) {
         Device catalogDevice = device == null ? null : Device.byName(device);
@@ -64,18 +69,38 @@ final class TargetOptions {
                     + " (allowed: above 0, up to " + Double.MAX_VALUE / TERA + ")");
         }
         TrainingPlan plan = null;
+        Long steps = steps(shape);
         if (steps != null) {
-            if (steps < 1) {
-                throw new InvalidInputException("--steps must be at least 1, got " + steps);
-            }
             if (catalogDevice == null && peakTflops == null) {
-                throw new InvalidInputException("--steps " + steps
+                throw new InvalidInputException((tokens != null ? "--tokens " + tokens : "--steps " + steps)
                         + " needs a peak to divide by: give --device or --peak-tflops");
             }
             double peak = peakTflops != null ? peakTflops * TERA : catalogDevice.peakFlopsPerSecond(resolvedPrecision);
             plan = new TrainingPlan(steps, catalogDevice, resolvedPrecision, peak, mfu);
         }
         return new Target(catalogDevice, resolvedPrecision, capacity, plan);
+    }
+
+    /**
+     * The steps asked for: {@code --steps}, or the fewest steps of {@code shape}'s batch x context
+     * tokens that cover {@code --tokens}; null with neither; a one-line error for both or a bad value.
+     */
+    private Long steps(Shape shape) {
+        if (steps != null && tokens != null) {
+            throw new InvalidInputException("give --steps or --tokens, not both (--steps " + steps + ", --tokens "
+                    + tokens + ")");
+        }
+        if (steps != null && steps < 1) {
+            throw new InvalidInputException("--steps must be at least 1, got " + steps);
+        }
+        if (tokens == null) {
+            return steps;
+        }
+        if (tokens < 1) {
+            throw new InvalidInputException("--tokens must be at least 1, got " + tokens);
+        }
+        long perStep = shape.tokens();
+        return tokens / perStep + (tokens % perStep == 0 ? 0 : 1);
     }
 
     /**

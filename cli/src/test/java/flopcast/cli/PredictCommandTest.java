@@ -296,6 +296,35 @@ class PredictCommandTest {
         }
     }
 
+    /**
+     * A token budget is the fewest steps of batch x context tokens that cover it: Llama 3's 15T
+     * tokens at B = 512, T = 8192 (4,194,304 tokens a step) are 3,576,278.7 steps, so 3,576,279,
+     * the same prediction as --steps 3576279; both at once, or a budget under one token, is one line.
+     */
+    @Test
+    void aTokenBudgetIsTheStepsThatCoverIt() throws Exception {
+        String[] shape = {"predict", "--preset", "llama3-8b", "--batch", "512", "--device", "h100-sxm",
+                "--precision-policy", "bf16-mixed", "--format", "json"};
+        JsonNode byTokens = json(concat(shape, "--tokens", "15000000000000"));
+        JsonNode bySteps = json(concat(shape, "--steps", "3576279"));
+        assertEquals(bySteps, byTokens);
+        assertEquals(json(concat(shape, "--steps", "1")), json(concat(shape, "--tokens", "4194304")),
+                "exactly one step's tokens");
+        assertEquals(json(concat(shape, "--steps", "2")), json(concat(shape, "--tokens", "4194305")),
+                "one token more takes a second step");
+        BadInputTest.assertRefused("give --steps or --tokens, not both (--steps 10, --tokens 100)",
+                concat(shape, "--steps", "10", "--tokens", "100"));
+        BadInputTest.assertRefused("--tokens must be at least 1, got 0", concat(shape, "--tokens", "0"));
+        BadInputTest.assertRefused("--tokens 1000 needs a peak to divide by: give --device or --peak-tflops",
+                "predict", "--preset", "llama3-8b", "--tokens", "1000");
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
     static JsonNode json(String... args) throws Exception {
         CliRun run = CliRun.of(args);
         assertEquals(0, run.exitCode(), run.err());
