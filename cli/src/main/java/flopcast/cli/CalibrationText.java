@@ -94,6 +94,12 @@ final class CalibrationText {
                 .forEach(row -> steps.row(row.toArray(String[]::new)));
         StringBuilder text = new StringBuilder(steps.render());
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
+            if (Double.isNaN(summary.worst().number())) {
+                text.append(String.format(Locale.ROOT, "%s: no step decided (%s steps, %s undecided: their noise floors"
+                        + " are above the %s worst target)%n", summary.item(), summary.steps().text(),
+                        summary.undecided().text(), Unit.ONE.text(summary.worstTarget())));
+                continue;
+            }
             text.append(String.format(Locale.ROOT, "%s: worst held-out error %s (target %s), median %s (target %s),"
                     + " %s steps, %s undecided%n", summary.item(), summary.worst().text(),
                     Unit.ONE.text(summary.worstTarget()), summary.median().text(),

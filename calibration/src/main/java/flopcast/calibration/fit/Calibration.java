@@ -4,6 +4,7 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
+import flopcast.calibration.measurements.RowMark;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
@@ -16,7 +17,10 @@ import java.util.function.Predicate;
 /**
  * A calibrated cost model of one backend at one thread count on one host: the measured peak and
  * bandwidth at that thread count, and an efficiency fit per op class from that backend's valid
- * component rows at that thread count. Step rows are never inputs. The vector backend's fits
+ * component rows at that thread count. A class with no valid row there is fitted from its rows
+ * that only their spread marked noisy, and the largest such spread is kept ({@link #noisySpread}):
+ * it joins every held-out step's noise floor under this fit, so a fit from noisy rows makes its
+ * steps undecided rather than vanishing. Step rows are never inputs. The vector backend's fits
  * describe the hardware (its GEMM reaches half the peak or more); the reference backend's (EJML, one
  * thread) describe EJML.
  */
@@ -31,9 +35,11 @@ public final class Calibration implements StepTimeModel.Efficiency {
     private final double peakFlopsPerSecond;
     private final Bandwidth bandwidth;
     private final Map<OpClass, EfficiencyFit> fits;
+    private final Map<OpClass, Double> fromNoisyRows;
 
     private Calibration(String backend, int threads, double peakFlopsPerSecond, Bandwidth bandwidth,
-            Map<OpClass, EfficiencyFit> fits) {
+            Map<OpClass, EfficiencyFit> fits, Map<OpClass, Double> fromNoisyRows) {
+        this.fromNoisyRows = fromNoisyRows;
         this.backend = backend;
         this.threads = threads;
         this.peakFlopsPerSecond = peakFlopsPerSecond;
@@ -53,23 +59,21 @@ public final class Calibration implements StepTimeModel.Efficiency {
     public static Calibration fit(List<Measurement> rows, String backend, int threads, Predicate<Measurement> include) {
         double peak = peak(rows, threads);
         Bandwidth bandwidth = Bandwidth.of(rows, threads);
-        Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);
-        for (Measurement row : rows) {
-            Optional<OpClass> opClass = OpClass.of(row);
-            if (opClass.isEmpty() || row.threads() != threads || !row.backend().equals(backend) || !row.valid()
-                    || !include.test(row)) {
-                continue;
-            }
-            OpClass op = opClass.get();
-            double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
-                    : row.bytesPerSecond() / bandwidth.at(row.bytes());
-            points.computeIfAbsent(op, k -> new ArrayList<>())
-                    .add(new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency));
-        }
+        Map<OpClass, List<EfficiencyFit.Point>> points = points(rows, backend, threads, include, peak, bandwidth,
+                Measurement::valid);
+        Map<OpClass, List<EfficiencyFit.Point>> noisy = points(rows, backend, threads, include, peak, bandwidth,
+                Calibration::noisyOnly);
         Map<OpClass, EfficiencyFit> fits = new EnumMap<>(OpClass.class);
+        Map<OpClass, Double> fromNoisyRows = new EnumMap<>(OpClass.class);
         Set<String> missing = new LinkedHashSet<>();
         for (OpClass op : OpClass.values()) {
             List<EfficiencyFit.Point> measured = points.get(op);
+            if (measured == null && noisy.containsKey(op)) {
+                measured = noisy.get(op);
+                fromNoisyRows.put(op, rows.stream().filter(r -> noisyOnly(r) && r.backend().equals(backend)
+                        && r.threads() == threads && include.test(r) && OpClass.of(r).equals(Optional.of(op)))
+                        .mapToDouble(Measurement::spread).max().orElseThrow());
+            }
             if (measured == null) {
                 missing.add(op.label());
             } else {
@@ -80,7 +84,42 @@ public final class Calibration implements StepTimeModel.Efficiency {
             throw new InvalidInputException("the measurements have no valid " + label(backend, threads) + " rows for "
                     + String.join(", ", missing) + ": run the component benchmarks (mvn jmh:run) before calibrating");
         }
-        return new Calibration(backend, threads, peak, bandwidth, fits);
+        return new Calibration(backend, threads, peak, bandwidth, fits, fromNoisyRows);
+    }
+
+    /** Each op class's efficiency points from {@code backend}'s component rows at {@code threads} that {@code use} takes. */
+    private static Map<OpClass, List<EfficiencyFit.Point>> points(List<Measurement> rows, String backend, int threads,
+            Predicate<Measurement> include, double peak, Bandwidth bandwidth, Predicate<Measurement> use) {
+        Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);
+        for (Measurement row : rows) {
+            Optional<OpClass> opClass = OpClass.of(row);
+            if (opClass.isEmpty() || row.threads() != threads || !row.backend().equals(backend) || !use.test(row)
+                    || !include.test(row)) {
+                continue;
+            }
+            OpClass op = opClass.get();
+            double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
+                    : row.bytesPerSecond() / bandwidth.at(row.bytes());
+            points.computeIfAbsent(op, k -> new ArrayList<>())
+                    .add(new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency));
+        }
+        return points;
+    }
+
+    /** A row whose only invalidating mark is its spread: timed right, but the host moved under it. */
+    static boolean noisyOnly(Measurement row) {
+        return !row.valid() && RowMark.of(row.status()).stream().filter(RowMark::invalidates).toList()
+                .equals(List.of(RowMark.NOISY));
+    }
+
+    /** The classes fitted from noisy rows (none had a valid row), each with the largest spread it was fitted from. */
+    public Map<OpClass, Double> fromNoisyRows() {
+        return fromNoisyRows;
+    }
+
+    /** The largest spread of the noisy rows a class was fitted from; 0 where every class had valid rows. */
+    public double noisySpread() {
+        return fromNoisyRows.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
     /** "vector, 2 threads". */

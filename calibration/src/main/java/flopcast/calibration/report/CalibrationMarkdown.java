@@ -151,6 +151,12 @@ public final class CalibrationMarkdown {
                         op.intercept().number(), op.slope().number()));
             }
             md.append('\n');
+            if (!fit.calibration().fromNoisyRows().isEmpty()) {
+                md.append("Fitted from noisy rows, no row of theirs being valid: ").append(String.join(", ",
+                        fit.calibration().fromNoisyRows().entrySet().stream().map(e -> String.format(Locale.ROOT,
+                                "%s (spread up to %.1f%%)", e.getKey().label(), 100 * e.getValue())).toList()))
+                        .append(". The largest of those spreads joins every step's noise floor under this fit.\n\n");
+            }
         }
         for (String reason : table.unfitted()) {
             md.append("Not fitted: ").append(reason).append("\n\n");
@@ -167,10 +173,17 @@ public final class CalibrationMarkdown {
                         Quantity.PREDICTED_SECONDS, Quantity.ERROR, Quantity.LEAVE_SHAPE_OUT_SECONDS,
                         Quantity.LEAVE_SHAPE_OUT_ERROR, Quantity.NOISE_FLOOR, Quantity.HOST_MFU)));
         md.append("Noise floor: the step's spread ((lower quartile - fastest) / lower quartile of its samples) and the median"
-                + " spread of its fit's component rows, in quadrature: an error below it is the host's, not the"
+                + " spread of its fit's component rows (and, where a class had only noisy rows, the largest spread it was fitted from), in quadrature: an error below it is the host's, not the"
                 + " model's. A step whose floor is above the worst target at its thread count (or unknown) is"
                 + " undecided: shown, and judged by no target.\n\n");
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
+            if (Double.isNaN(summary.worst().number())) {
+                md.append(String.format(Locale.ROOT, "- %s: %s, %s undecided; no step decided, so no target is"
+                        + " judged (worst %s, median %s).%n", summary.item(), summary.steps().text(),
+                        summary.undecided().text(), Unit.ONE.text(summary.worstTarget()),
+                        Unit.ONE.text(summary.medianTarget())));
+                continue;
+            }
             md.append(String.format(Locale.ROOT, "- %s: %s, %s undecided; worst held-out error **%s** (target %s: %s),"
                     + " median **%s** (target %s: %s).%n", summary.item(), summary.steps().text(),
                     summary.undecided().text(), summary.worst().text(), Unit.ONE.text(summary.worstTarget()),

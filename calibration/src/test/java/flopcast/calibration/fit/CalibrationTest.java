@@ -85,6 +85,42 @@ class CalibrationTest {
     }
 
     /**
+     * A class whose every row is noisy (here both cross-entropy backward rows, marked at 25% spread
+     * and timed right) is fitted from those rows rather than losing the whole fit, and its spread joins
+     * every step's noise floor: both steps predicted exactly, both undecided. A class with no row at
+     * all, valid or noisy, still refuses the fit; a row marked for anything beside its spread is never
+     * used.
+     */
+    @Test
+    void aClassWithOnlyNoisyRowsIsFittedFromThemAndWidensEveryFloor(@TempDir Path directory) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
+        rows.stream().filter(r -> "cross_entropy".equals(r.get("component")) && "backward".equals(r.get("pass")))
+                .forEach(r -> {
+                    r.put("spread", 0.25);
+                    r.put("valid", false);
+                    r.put("status", "noisy (spread 25.0% over 20%: 16 samples)");
+                });
+        List<Measurement> measured = measurements(rows, directory);
+        Calibration calibration = Calibration.fit(measured, r -> true);
+        assertEquals(Map.of(OpClass.CROSS_ENTROPY_BACKWARD, 0.25), calibration.fromNoisyRows());
+        List<HeldOut.StepCheck> checks = HeldOut.check(measured, List.of(calibration));
+        assertEquals(2, checks.size());
+        for (HeldOut.StepCheck check : checks) {
+            assertEquals(0, check.error(), EXACT, "the noisy rows were timed right");
+            // the step's spread and the components' (both 1%) and the noisy class's 25%, in quadrature
+            assertEquals(Math.hypot(Math.hypot(SyntheticMeasurements.SPREAD, SyntheticMeasurements.SPREAD), 0.25),
+                    check.noiseFloor(), EXACT);
+            assertFalse(check.decided());
+        }
+        rows.stream().filter(r -> "cross_entropy".equals(r.get("component")) && "backward".equals(r.get("pass")))
+                .forEach(r -> r.put("status", "noisy (spread 25.0% over 20%: 16 samples); mfu_out_of_range (MFU 1.2)"));
+        InvalidInputException refused = assertThrows(InvalidInputException.class,
+                () -> Calibration.fit(measurements(rows, directory), r -> true));
+        assertTrue(refused.getMessage().contains("no valid ejml, 1 thread rows for cross-entropy backward"),
+                refused.getMessage());
+    }
+
+    /**
      * A step under full recomputation and under flash attention is predicted from the default-settings
      * component rows of the other shape, and set beside the same shape's default step: how much slower,
      * measured and predicted. Full recomputation runs every block forward again, so it costs more than
