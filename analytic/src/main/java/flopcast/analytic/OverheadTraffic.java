@@ -46,10 +46,6 @@ public final class OverheadTraffic {
      * @param bytes   bytes those calls move a step
      */
     public record Traffic(String opClass, String pass, long calls, BigInteger bytes) {
-        /** Bytes one call moves on average: what decides which cache level it runs from. */
-        public double bytesPerCall() {
-            return bytes.doubleValue() / calls;
-        }
     }
 
     private OverheadTraffic() {

@@ -23,10 +23,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
@@ -81,7 +84,7 @@ final class HfConfig {
     static Shape read(Path path) {
         JsonNode root = parse(path);
         String where = "--hf-config " + path;
-        modelType(root, where);
+        requireModelled(root, where);
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
         READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
@@ -195,11 +198,11 @@ final class HfConfig {
     }
 
     /**
-     * The model type the config names, modelled by flopcast, and each key read, known to change no
-     * count, or at the value flopcast models; or one line naming every key that is not, with the
-     * allowed values and where the type's table is documented.
+     * Returns where the config names a model type flopcast models and each key is read, known to
+     * change no count, or at the value flopcast models; otherwise one line naming every key that is
+     * not, with the allowed values and where the type's table is documented.
      */
-    private static HfModelType modelType(JsonNode root, String where) {
+    private static void requireModelled(JsonNode root, String where) {
         JsonNode typeNode = root.get("model_type");
         String allowed = "allowed: " + String.join(", ", HfModelType.modelled());
         if (typeNode == null || !typeNode.isTextual()) {
@@ -213,7 +216,7 @@ final class HfConfig {
         }
         HfModelType type = HfModelType.byName(typeName).orElseThrow(() -> new InvalidInputException(where
                 + ": model_type " + shown(typeNode) + " is not one flopcast knows (" + allowed + "; known and refused: "
-                + String.join(", ", java.util.Arrays.stream(HfModelType.values()).filter(t -> t.refusal().isPresent())
+                + String.join(", ", Arrays.stream(HfModelType.values()).filter(t -> t.refusal().isPresent())
                         .map(HfModelType::typeName).toList()) + ")"));
         if (type.refusal().isPresent()) {
             throw new InvalidInputException(where + ": model_type " + shown(typeNode) + " is refused: "
@@ -229,8 +232,8 @@ final class HfConfig {
                 }
             }
         }
-        List<String> problems = new java.util.ArrayList<>();
-        List<String> unknown = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
@@ -250,11 +253,10 @@ final class HfConfig {
             throw new InvalidInputException(where + " (model_type " + typeName + "): " + String.join("; ", problems)
                     + "; its keys: " + type.documented());
         }
-        return type;
     }
 
     /** What is wrong with a value-checked key's value, empty where it is the value flopcast models. */
-    private static java.util.Optional<String> valueProblem(String name, JsonNode value, JsonNode root) {
+    private static Optional<String> valueProblem(String name, JsonNode value, JsonNode root) {
         boolean modelled;
         String allowed;
         switch (name) {
@@ -281,8 +283,8 @@ final class HfConfig {
                 allowed = "absent, null or 0; flopcast models a dense MLP, no mixture of experts";
             }
         }
-        return modelled ? java.util.Optional.empty()
-                : java.util.Optional.of(name + " " + shown(value) + " is not modelled (allowed: " + allowed + ")");
+        return modelled ? Optional.empty()
+                : Optional.of(name + " " + shown(value) + " is not modelled (allowed: " + allowed + ")");
     }
 
     private static long positive(JsonNode root, String name, String where) {

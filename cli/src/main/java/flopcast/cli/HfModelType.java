@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -124,10 +123,5 @@ enum HfModelType {
         TreeSet<String> all = new TreeSet<>(a);
         all.addAll(b);
         return Collections.unmodifiableSet(all);
-    }
-
-    @Override
-    public String toString() {
-        return name.toLowerCase(Locale.ROOT);
     }
 }
