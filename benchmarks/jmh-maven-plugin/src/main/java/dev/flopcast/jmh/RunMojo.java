@@ -39,7 +39,7 @@ public class RunMojo extends AbstractMojo {
     private List<MavenProject> reactorProjects;
 
     /**
-     * Under two minutes on 2 cores: the tiny shape, one short warm-up, five short iterations (the
+     * Two to three minutes on 2 vCPUs: the tiny shape, one short warm-up, five short iterations (the
      * fewest that tell a spread); writes results/quick/.
      */
     @Parameter(property = "flopcast.quick", defaultValue = "false")
