@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The work a step executes beyond its components' kernels, as calls and bytes per step: what the
  * step-time model times at the bandwidth of the bytes' cache level, so that every class the in-situ
- * profile times has a term. N = B*T, n_t = ceil(T / t_b) tiles, float32 throughout (4 bytes):
+ * profile times has a term. N = B*T, n_t = ceil(T / t_b) tiles:
  * <pre>
  *   residual add      forward: 2 per block, x += f(x) over N x d              12*N*d per call (2 read, 1 write)
  *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x d tensors to a
@@ -21,7 +21,8 @@ import java.util.List;
  *                       recompute  K once per query tile (its scores again)   T*d_k*n_t
  *                       selective  the log-sum-exp again: Q once, K per tile  T*d_k*(1 + n_t), recompute
  *   gradient zeroing  backward: every parameter gradient (one call) and the N x d residual gradient
- *                     (another) set to 0, 4*(P + N*d) bytes written
+ *                     (another) set to 0: P in the gradient type's bytes, N*d in the activation type's
+ *                     (4 each under fp32; the copies and adds above work on float32 working copies)
  * </pre>
  * Under full recomputation a block's forward runs again in the recompute pass: its residual adds
  * and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
@@ -65,9 +66,7 @@ public final class OverheadTraffic {
             rows.add(new Traffic(RESIDUAL_ADD, "recompute", adds, addBytes));
         }
         headCopies(shape, rows, full);
-        long parameters = ParameterTensor.total(shape);
-        rows.add(new Traffic(GRADIENT_ZEROING, "backward", 2,
-                big(FLOAT).multiply(big(parameters).add(big(nd)))));
+        rows.add(new Traffic(GRADIENT_ZEROING, "backward", 2, zeroedBytes(shape)));
         return rows;
     }
 
@@ -110,6 +109,16 @@ public final class OverheadTraffic {
             rows.add(new Traffic(HEAD_COPY, "recompute", sequences * recomputeCalls,
                     perCopy.multiply(big(recomputeCopies))));
         }
+    }
+
+    /**
+     * Bytes the gradient zeroing writes: every parameter gradient in the policy's gradient type and
+     * the N x d residual gradient in its activation type (bfloat16 storage under a bf16 policy).
+     */
+    public static BigInteger zeroedBytes(Shape shape) {
+        long nd = Math.multiplyExact(shape.tokens(), shape.dModel());
+        return big(ParameterTensor.total(shape)).multiply(big(shape.policy().gradientType().bytes()))
+                .add(big(nd).multiply(big(shape.policy().activationType().bytes())));
     }
 
     private static BigInteger big(long value) {

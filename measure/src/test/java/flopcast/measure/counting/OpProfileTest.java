@@ -150,6 +150,20 @@ class OpProfileTest {
             assertTrue(row.calls() > 0 && row.bytes().signum() > 0, row + " has work");
             predicted.merge(row.opClass() + " " + row.pass(), row.calls(), Long::sum);
         }
+        // bytes where the step says what it moved: 12 per residual-add FLOP (two reads and a write of a
+        // float per add), and the gradient zeroing's storage, each gradient in its own type
+        for (OverheadTraffic.Traffic row : OverheadTraffic.of(shape)) {
+            if (row.opClass().equals(OverheadTraffic.RESIDUAL_ADD)) {
+                FlopCounter.Pass pass = FlopCounter.Pass.valueOf(row.pass().toUpperCase(java.util.Locale.ROOT));
+                assertEquals(java.math.BigInteger.valueOf(12 * profile.flops(OpClass.RESIDUAL_ADD, pass)), row.bytes(),
+                        "residual add bytes " + row.pass());
+            }
+        }
+        FlopCounter counter = new FlopCounter();
+        TransformerModel model = new TransformerModel(shape, 7, counter, BackendChoice.of("ejml", 1));
+        long zeroed = model.parameters().stream().mapToLong(p -> p.grad.elements() * p.grad.dataType().bytes()).sum()
+                + shape.tokens() * shape.dModel() * shape.policy().activationType().bytes();
+        assertEquals(java.math.BigInteger.valueOf(zeroed), OverheadTraffic.zeroedBytes(shape), "zeroed bytes");
         for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.HEAD_COPY, OpClass.GRADIENT_ZEROING}) {
             for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
                 String key = op.jsonName() + " " + pass.name().toLowerCase(java.util.Locale.ROOT);
