@@ -211,8 +211,8 @@ final class HfConfig {
         }
         String typeName = typeNode.asText();
         if (HfModelType.ENCODERS.contains(typeName)) {
-            throw new InvalidInputException(where + ": model_type " + shown(typeNode) + " is an encoder; flopcast models"
-                    + " decoders trained on the next token (" + allowed + ")");
+            throw new InvalidInputException(where + ": model_type " + shown(typeNode) + " is an encoder or an"
+                    + " encoder-decoder; flopcast models decoders trained on the next token (" + allowed + ")");
         }
         HfModelType type = HfModelType.byName(typeName).orElseThrow(() -> new InvalidInputException(where
                 + ": model_type " + shown(typeNode) + " is not one flopcast knows (" + allowed + "; known and refused: "

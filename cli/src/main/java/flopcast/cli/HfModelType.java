@@ -43,7 +43,7 @@ enum HfModelType {
     static final Set<String> READ = keys("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
             "num_key_value_heads", "intermediate_size", "max_position_embeddings", "tie_word_embeddings",
             "hidden_act", "head_dim");
-    /** Keys every modelled type accepts as changing no count: ids, initialization, epsilons, RoPE, dtype, bookkeeping. */
+    /** Keys every modelled type accepts as changing no count: ids, initialization, epsilons, RoPE, dtype. */
     static final Set<String> NO_COUNT = keys("architectures", "model_type", "torch_dtype", "dtype",
             "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id", "initializer_range",
             "rms_norm_eps", "rope_theta", "rope_scaling", "use_cache", "pretraining_tp", "_name_or_path");
@@ -51,7 +51,7 @@ enum HfModelType {
     static final Set<String> AT_A_VALUE = keys("attention_bias", "mlp_bias", "attention_dropout",
             "sliding_window", "use_sliding_window", "num_local_experts", "num_experts", "n_routed_experts");
 
-    /** Encoders people try: refused by name, flopcast models decoders trained on the next token. */
+    /** Encoders and encoder-decoders people try: refused by name (flopcast models next-token decoders). */
     static final Set<String> ENCODERS = keys("bert", "roberta", "xlm-roberta", "distilbert", "deberta",
             "deberta-v2", "electra", "albert", "modernbert", "t5", "bart");
 

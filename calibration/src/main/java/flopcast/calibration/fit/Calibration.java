@@ -87,7 +87,10 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return new Calibration(backend, threads, peak, bandwidth, fits, fromNoisyRows);
     }
 
-    /** Each op class's efficiency points from {@code backend}'s component rows at {@code threads} that {@code use} takes. */
+    /**
+     * Each op class's efficiency points from {@code backend}'s component rows at {@code threads} that
+     * {@code use} takes.
+     */
     private static Map<OpClass, List<EfficiencyFit.Point>> points(List<Measurement> rows, String backend, int threads,
             Predicate<Measurement> include, double peak, Bandwidth bandwidth, Predicate<Measurement> use) {
         Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);

@@ -29,7 +29,8 @@ public final class HeldOut {
      * @param modelFlops       forward plus backward matmul FLOPs of the step
      * @param hostMfu          model FLOPs / (measured time x measured peak at the step's thread count)
      * @param noiseFloor       the error the measurements alone can make: the step's spread and the median
-     *                         spread of its fit's component rows (and the largest spread of a class fitted from noisy rows), added in quadrature; NaN where a spread is unknown
+     *                         spread of its fit's component rows (and the largest spread of a class fitted
+     *                         from noisy rows), added in quadrature; NaN where a spread is unknown
      */
     public record StepCheck(String backend, int threads, Shape shape, double measuredSeconds, double predictedSeconds,
             double leaveOutSeconds, long modelFlops, double hostMfu, double noiseFloor) {

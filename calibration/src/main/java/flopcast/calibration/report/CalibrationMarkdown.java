@@ -165,17 +165,19 @@ public final class CalibrationMarkdown {
         md.append("Step time = sum over every component instance of matmul FLOPs / (peak x efficiency) and"
                 + " memory-bound bytes / (bandwidth x efficiency), plus AdamW's bytes / (bandwidth x efficiency), plus"
                 + " the work outside the components (embedding, residual adds, head copies, gradient zeroing) at the"
-                + " triad bandwidth of its bytes, with the fit of the step's own backend and thread count. Each measured step is predicted from"
-                + " all that fit's component rows, and again from the other shapes' component rows only: the"
-                + " held-out prediction (for a shape with no component rows of its own, the two are the same).\n\n");
+                + " triad bandwidth of its bytes, with the fit of the step's own backend and thread count. Each"
+                + " measured step is predicted from all that fit's component rows, and again from the other shapes'"
+                + " component rows only: the held-out prediction (for a shape with no component rows of its own, the"
+                + " two are the same).\n\n");
         markdownTable(md, List.of("step", "measured", "predicted", "error", "held out", "error", "noise floor",
                 "host MFU"), table.grid(Quantity.MEASURED_SECONDS, List.of(Quantity.MEASURED_SECONDS,
                         Quantity.PREDICTED_SECONDS, Quantity.ERROR, Quantity.LEAVE_SHAPE_OUT_SECONDS,
                         Quantity.LEAVE_SHAPE_OUT_ERROR, Quantity.NOISE_FLOOR, Quantity.HOST_MFU)));
-        md.append("Noise floor: the step's spread ((lower quartile - fastest) / lower quartile of its samples) and the median"
-                + " spread of its fit's component rows (and, where a class had only noisy rows, the largest spread it was fitted from), in quadrature: an error below it is the host's, not the"
-                + " model's. A step whose floor is above the worst target at its thread count (or unknown) is"
-                + " undecided: shown, and judged by no target.\n\n");
+        md.append("Noise floor: the step's spread ((lower quartile - fastest) / lower quartile of its samples) and"
+                + " the median spread of its fit's component rows (and, where a class had only noisy rows, the largest"
+                + " spread it was fitted from), in quadrature: an error below it is the host's, not the model's. A"
+                + " step whose floor is above the worst target at its thread count (or unknown) is undecided: shown,"
+                + " and judged by no target.\n\n");
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
             if (Double.isNaN(summary.worst().number())) {
                 md.append(String.format(Locale.ROOT, "- %s: %s, %s undecided; no step decided, so no target is"
