@@ -29,6 +29,7 @@ final class ShapeOptions {
     static final String POLICY = "--precision-policy";
     static final String ATTENTION = "--attention";
     static final String RECOMPUTE = "--recompute";
+    static final String PAD_VOCAB = "--pad-vocab";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -62,6 +63,12 @@ final class ShapeOptions {
 
     @Option(names = TIE, description = "Tie the LM head to the token embedding (one V x d parameter).")
     boolean tie;
+
+    @Option(names = PAD_VOCAB, paramLabel = "M",
+            description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
+                    + " --make-vocab-size-divisible-by, default 128; nanoGPT's GPT-2 50257 -> 50304 = 64 x 786): the"
+                    + " embedding and LM head have ceil(V / M) x M rows, and every count follows.")
+    Long padVocab;
 
     @Option(names = ShapeKey.Cli.VOCAB, paramLabel = "V", description = "Vocabulary size.")
     void vocab(long value) {
@@ -101,8 +108,21 @@ final class ShapeOptions {
 
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
-        return model().withSettings(new Settings(PrecisionPolicy.byName(policy), AttentionKernel.byName(attention),
-                Recompute.byName(recompute)));
+        return padded(model()).withSettings(new Settings(PrecisionPolicy.byName(policy),
+                AttentionKernel.byName(attention), Recompute.byName(recompute)));
+    }
+
+    /** {@code shape} with its vocabulary rounded up to a multiple of {@code --pad-vocab}, where given. */
+    private Shape padded(Shape shape) {
+        if (padVocab == null) {
+            return shape;
+        }
+        ShapeKey.VOCAB_SIZE.requirePositive(padVocab, PAD_VOCAB);
+        // an overflow here is the CLI's one line for a shape too large to count
+        long rows = Math.multiplyExact(shape.vocabSize() / padVocab + (shape.vocabSize() % padVocab == 0 ? 0 : 1),
+                padVocab);
+        return new Shape(rows, shape.contextLength(), shape.layers(), shape.dModel(), shape.heads(), shape.dFf(),
+                shape.batchSize(), shape.architecture());
     }
 
     private Shape model() {

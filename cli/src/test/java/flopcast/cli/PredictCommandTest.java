@@ -319,6 +319,33 @@ class PredictCommandTest {
                 "predict", "--preset", "llama3-8b", "--tokens", "1000");
     }
 
+    /**
+     * A padded vocabulary is the same model with ceil(V / M) x M rows in the embedding and the head:
+     * GPT-2's 50257 padded to a multiple of 64 is nanoGPT's 50304, the same prediction as --vocab 50304;
+     * a V already a multiple stays; train executes the padded model (its counts equal); M under 1 is
+     * one line.
+     */
+    @Test
+    void aPaddedVocabularyIsTheModelWithThePaddedRows() throws Exception {
+        String[] dims = {"--context", "1024", "--layers", "12", "--d-model", "768", "--heads", "12", "--d-ff", "3072",
+                "--batch", "8", "--format", "json"};
+        JsonNode padded = json(concat(concat(new String[] {"predict", "--vocab", "50257", "--pad-vocab", "64"}, dims)));
+        JsonNode asWritten = json(concat(new String[] {"predict", "--vocab", "50304"}, dims));
+        assertEquals(asWritten, padded);
+        assertEquals(50304, padded.get("shape").get("vocab_size").asLong());
+        assertEquals(json(concat(new String[] {"predict", "--preset", "gpt2-small", "--pad-vocab", "64",
+                "--batch", "8", "--format", "json"})), padded, "a preset pads the same");
+        assertEquals(asWritten, json(concat(new String[] {"predict", "--vocab", "50304", "--pad-vocab", "128"},
+                dims)), "50304 = 128 x 393 is already a multiple");
+        CliRun train = CliRun.of("train", "--vocab", "100", "--context", "8", "--layers", "1", "--d-model", "16",
+                "--heads", "2", "--d-ff", "32", "--pad-vocab", "64", "--steps", "2");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("V=128 T=8"), train.out());
+        assertTrue(train.out().contains("counted = predicted"), train.out());
+        BadInputTest.assertRefused("--pad-vocab must be a positive integer, got 0", "predict", "--preset",
+                "gpt2-small", "--pad-vocab", "0");
+    }
+
     private static String[] concat(String[] first, String... more) {
         String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
         System.arraycopy(more, 0, all, first.length, more.length);
