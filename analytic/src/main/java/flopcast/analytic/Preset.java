@@ -2,8 +2,10 @@ package flopcast.analytic;
 
 /**
  * Published model shapes: the GPT-2 family (V = 50257, T = 1024, d_ff = 4d, multi-head attention,
- * an untied head in flopcast's model) and Llama 3 (V = 128256, grouped-query attention with 8 key
- * and value heads, SwiGLU widths as released; the 3.2 models tie the head to the embedding).
+ * an untied head in flopcast's model), and the decoders people train today whose architecture is
+ * flopcast's (RMSNorm, SwiGLU, rotary positions, no biases): Llama 3, 3.1 and 3.2 (V = 128256, 8 key
+ * and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama 1.1B, Mistral 7B v0.3
+ * (its full-attention release: v0.1's sliding window is not modelled) and SmolLM2 360M and 1.7B.
  * Each preset's context is the one published; {@code --context} trains at another.
  *
  * <p>Llama's rotary position embedding has no parameters and no matmul; flopcast's executed model
@@ -11,8 +13,10 @@ package flopcast.analytic;
  * elementwise totals, and model FLOPs, which count matmuls only, are unaffected.
  *
  * <p>Source: the seed's "Recall GPT-2 XL parameters" list (gpt2-xl); Radford et al. 2019, Table 2
- * (layers and widths of the other three); Llama 3 (the four Llama presets). Pinned by
- * {@code ShapeTest} and {@code CompleteAccountingTest} (Llama's published parameter counts).
+ * (layers and widths of the other three); Llama 3 (the Llama 3 presets); each other model's
+ * {@code config.json} on its model card (SOURCES.md, "Hugging Face config"). Pinned by
+ * {@code ShapeTest} and {@code CompleteAccountingTest} (every non-GPT-2 preset's published
+ * parameter count), and by {@code HfConfigTest} (a preset equals its shipped config's shape).
  */
 public enum Preset {
     GPT2_SMALL("gpt2-small", Family.GPT2, 12, 768, 12, 12, 3072, false, 1024),
@@ -21,13 +25,26 @@ public enum Preset {
     GPT2_XL("gpt2-xl", Family.GPT2, 48, 1600, 25, 25, 6400, false, 1024),
     LLAMA3_8B("llama3-8b", Family.LLAMA3, 32, 4096, 32, 8, 14336, false, 8192),
     LLAMA3_70B("llama3-70b", Family.LLAMA3, 80, 8192, 64, 8, 28672, false, 8192),
+    LLAMA3_1_8B("llama3.1-8b", Family.LLAMA3, 32, 4096, 32, 8, 14336, false, 131072),
+    LLAMA3_1_70B("llama3.1-70b", Family.LLAMA3, 80, 8192, 64, 8, 28672, false, 131072),
     LLAMA3_2_1B("llama3.2-1b", Family.LLAMA3, 16, 2048, 32, 8, 8192, true, 131072),
-    LLAMA3_2_3B("llama3.2-3b", Family.LLAMA3, 28, 3072, 24, 8, 8192, true, 131072);
+    LLAMA3_2_3B("llama3.2-3b", Family.LLAMA3, 28, 3072, 24, 8, 8192, true, 131072),
+    LLAMA2_7B("llama2-7b", Family.LLAMA2, 32, 4096, 32, 32, 11008, false, 4096),
+    LLAMA2_13B("llama2-13b", Family.LLAMA2, 40, 5120, 40, 40, 13824, false, 4096),
+    TINYLLAMA_1_1B("tinyllama-1.1b", Family.LLAMA2, 22, 2048, 32, 4, 5632, false, 2048),
+    MISTRAL_7B("mistral-7b", Family.MISTRAL, 32, 4096, 32, 8, 14336, false, 32768),
+    SMOLLM2_360M("smollm2-360m", Family.SMOLLM2, 32, 960, 15, 5, 2560, true, 8192),
+    SMOLLM2_1_7B("smollm2-1.7b", Family.SMOLLM2, 24, 2048, 32, 32, 8192, true, 8192);
 
     /** What the members of a family share. */
     private enum Family {
         GPT2(50257),
-        LLAMA3(128256);
+        LLAMA3(128256),
+        /** Llama 2's SentencePiece vocabulary, which TinyLlama reuses. */
+        LLAMA2(32000),
+        /** Mistral 7B v0.3's extended vocabulary (v0.1 and v0.2: 32000). */
+        MISTRAL(32768),
+        SMOLLM2(49152);
 
         private final long vocabSize;
 

@@ -125,13 +125,16 @@ class CompleteAccountingTest {
     }
 
     /**
-     * The Llama presets' parameter counts are the ones Meta publishes (SOURCES.md "Llama 3"),
+     * The Llama-layout presets' parameter counts are the ones their authors publish (SOURCES.md "Llama 3"
+     * and "Hugging Face config"; SmolLM2 360M's card rounds to 362M: 361,821,120 by its config),
      * which no GPT-2-only formula reproduces: grouped-query K and V (d x 1024, d x 1024 and d x 512
      * at 8 heads of 128 and 64) and, for 3.2, the tied head.
      */
     @ParameterizedTest
     @CsvSource({"llama3-8b, 8030261248", "llama3-70b, 70553706496", "llama3.2-1b, 1235814400",
-            "llama3.2-3b, 3212749824"})
+            "llama3.2-3b, 3212749824", "llama3.1-8b, 8030261248", "llama3.1-70b, 70553706496",
+            "llama2-7b, 6738415616", "llama2-13b, 13015864320", "tinyllama-1.1b, 1100048384",
+            "mistral-7b, 7248023552", "smollm2-360m, 361821120", "smollm2-1.7b, 1711376384"})
     void llamaPresetsHaveTheirPublishedParameterCounts(String preset, long expected) {
         assertEquals(expected, CompleteAccounting.predict(Preset.byName(preset).shape(1)).parameters());
     }

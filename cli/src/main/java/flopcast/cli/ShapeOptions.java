@@ -35,7 +35,8 @@ final class ShapeOptions {
 
     @Option(names = "--preset", paramLabel = "NAME",
             description = "gpt2-small, gpt2-medium, gpt2-large, gpt2-xl (V=50257, T=1024, d_ff=4d), llama3-8b, "
-                    + "llama3-70b, llama3.2-1b or llama3.2-3b (as published).")
+                    + "llama3-70b, llama3.1-8b, llama3.1-70b, llama3.2-1b, llama3.2-3b, llama2-7b, llama2-13b, "
+                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m or smollm2-1.7b (as published).")
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",

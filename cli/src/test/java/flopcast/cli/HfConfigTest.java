@@ -41,6 +41,14 @@ class HfConfigTest {
         assertEquals(Preset.LLAMA3_2_1B.shape(1), HfConfig.read(LLAMA32_1B));
     }
 
+    /** Each preset of a published decoder is its model card's config.json, context included. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"llama2-7b, Llama-2-7b-hf", "llama3.1-8b, Llama-3.1-8B", "tinyllama-1.1b, TinyLlama-1.1B",
+            "mistral-7b, Mistral-7B-v0.3", "smollm2-1.7b, SmolLM2-1.7B"})
+    void presetsAreTheirShippedConfigs(String preset, String config) {
+        assertEquals(Preset.byName(preset).shape(1), HfConfig.read(EXAMPLES.resolve(config + ".config.json")));
+    }
+
     @Test
     void predictFromAConfigEqualsThePresetsPrediction() throws Exception {
         JsonNode fromConfig = PredictCommandTest.json("predict", "--hf-config", LLAMA32_1B.toString(), "--context",
