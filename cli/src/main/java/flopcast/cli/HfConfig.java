@@ -55,6 +55,7 @@ final class HfConfig {
     private static final String KV_HEADS = "num_key_value_heads";
     private static final String TIED = "tie_word_embeddings";
     private static final String ACTIVATION = "hidden_act";
+    private static final String HEAD_DIM = "head_dim";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
 
     /** The most bytes read: a model's config.json is a few kilobytes. */
@@ -80,6 +81,13 @@ final class HfConfig {
     private HfConfig() {
     }
 
+    /** Every key {@link #read} reads into the shape: the table of each modelled type starts from them. */
+    static String[] readKeys() {
+        List<String> keys = new ArrayList<>(READ.keySet());
+        keys.addAll(List.of(KV_HEADS, TIED, ACTIVATION, HEAD_DIM));
+        return keys.toArray(String[]::new);
+    }
+
     /** The shape {@code path} describes, at batch 1; a one-line error for anything else. */
     static Shape read(Path path) {
         JsonNode root = parse(path);
@@ -92,8 +100,8 @@ final class HfConfig {
         long kvHeads = root.has(KV_HEADS) ? positive(root, KV_HEADS, where) : mha.heads();
         Shape.requireKvHeads(kvHeads, mha.heads(), where + ": " + KV_HEADS, "num_attention_heads");
         boolean tied = root.has(TIED) && bool(root, TIED, where);
-        if (root.has("head_dim") && positive(root, "head_dim", where) != mha.headDim()) {
-            throw new InvalidInputException(where + ": head_dim " + shown(root.get("head_dim"))
+        if (root.has(HEAD_DIM) && positive(root, HEAD_DIM, where) != mha.headDim()) {
+            throw new InvalidInputException(where + ": head_dim " + shown(root.get(HEAD_DIM))
                     + " is not hidden_size / num_attention_heads = " + mha.headDim()
                     + "; flopcast models only d_k = d / h");
         }

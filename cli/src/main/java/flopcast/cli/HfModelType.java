@@ -40,9 +40,7 @@ enum HfModelType {
     DEEPSEEK_V3("deepseek_v3", "a mixture of experts and multi-head latent attention are not modelled yet");
 
     /** Keys every modelled type reads into the shape. */
-    static final Set<String> READ = keys("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-            "num_key_value_heads", "intermediate_size", "max_position_embeddings", "tie_word_embeddings",
-            "hidden_act", "head_dim");
+    static final Set<String> READ = keys(HfConfig.readKeys());
     /** Keys every modelled type accepts as changing no count: ids, initialization, epsilons, RoPE, dtype. */
     static final Set<String> NO_COUNT = keys("architectures", "model_type", "torch_dtype", "dtype",
             "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id", "initializer_range",

@@ -102,8 +102,7 @@ class HfConfigTest {
         root.put("qkv_bias", false);
         root.put("attention_bias", true);
         root.put("attention_dropout", 0.1);
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, root.toString());
+        Path config = written(root);
         BadInputTest.assertRefused("(model_type llama): 2 keys 'rope_interleaved_extra', 'qkv_bias' are not one"
                 + " flopcast reads or knows to change nothing it counts (refused rather than ignored); attention_bias"
                 + " true is not modelled (allowed: false; flopcast models no biases and no sliding window);"
@@ -120,16 +119,15 @@ class HfConfigTest {
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
         root.set("model_type", new ObjectMapper().readTree(type));
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, root.toString());
+        Path config = written(root);
         BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
         root.remove("model_type");
-        Files.writeString(config, root.toString());
+        written(root);
         BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3; docs/hf-config.md)", "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");
         root.set("architectures", new ObjectMapper().readTree("[\"LlamaForSequenceClassification\"]"));
-        Files.writeString(config, root.toString());
+        written(root);
         BadInputTest.assertRefused("architectures names \"LlamaForSequenceClassification\", not a causal language"
                 + " model", "predict", "--hf-config", config.toString());
     }
@@ -163,8 +161,7 @@ class HfConfigTest {
         root.put("sliding_window", (String) null);
         root.put("num_local_experts", 0);
         root.put("hidden_act", "swiglu");
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, root.toString());
+        Path config = written(root);
         assertEquals(Preset.LLAMA3_2_1B.shape(1), HfConfig.read(config));
     }
 
@@ -301,8 +298,11 @@ class HfConfigTest {
     private Path edited(String key, String json) throws IOException {
         ObjectNode root = example();
         root.set(key, new ObjectMapper().readTree(json));
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, root.toString());
-        return config;
+        return written(root);
+    }
+
+    /** {@code root} written as this test's config.json, replacing any written before. */
+    private Path written(ObjectNode root) throws IOException {
+        return Files.writeString(dir.resolve("config.json"), root.toString());
     }
 }

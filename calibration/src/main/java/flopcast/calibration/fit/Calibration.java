@@ -59,25 +59,22 @@ public final class Calibration implements StepTimeModel.Efficiency {
     public static Calibration fit(List<Measurement> rows, String backend, int threads, Predicate<Measurement> include) {
         double peak = peak(rows, threads);
         Bandwidth bandwidth = Bandwidth.of(rows, threads);
-        Map<OpClass, List<EfficiencyFit.Point>> points = points(rows, backend, threads, include, peak, bandwidth,
-                Measurement::valid);
-        Map<OpClass, List<EfficiencyFit.Point>> noisy = points(rows, backend, threads, include, peak, bandwidth,
-                Calibration::noisyOnly);
+        Map<OpClass, List<Measurement>> valid = byClass(rows, backend, threads, include, Measurement::valid);
+        Map<OpClass, List<Measurement>> noisy = byClass(rows, backend, threads, include, Calibration::noisyOnly);
         Map<OpClass, EfficiencyFit> fits = new EnumMap<>(OpClass.class);
         Map<OpClass, Double> fromNoisyRows = new EnumMap<>(OpClass.class);
         Set<String> missing = new LinkedHashSet<>();
         for (OpClass op : OpClass.values()) {
-            List<EfficiencyFit.Point> measured = points.get(op);
+            List<Measurement> measured = valid.get(op);
             if (measured == null && noisy.containsKey(op)) {
                 measured = noisy.get(op);
-                fromNoisyRows.put(op, rows.stream().filter(r -> noisyOnly(r) && r.backend().equals(backend)
-                        && r.threads() == threads && include.test(r) && OpClass.of(r).equals(Optional.of(op)))
-                        .mapToDouble(Measurement::spread).max().orElseThrow());
+                fromNoisyRows.put(op, measured.stream().mapToDouble(Measurement::spread).max().orElseThrow());
             }
             if (measured == null) {
                 missing.add(op.label());
             } else {
-                fits.put(op, EfficiencyFit.of(op, measured));
+                fits.put(op, EfficiencyFit.of(op, measured.stream().map(row -> point(op, row, peak, bandwidth))
+                        .toList()));
             }
         }
         if (!missing.isEmpty()) {
@@ -87,26 +84,25 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return new Calibration(backend, threads, peak, bandwidth, fits, fromNoisyRows);
     }
 
-    /**
-     * Each op class's efficiency points from {@code backend}'s component rows at {@code threads} that
-     * {@code use} takes.
-     */
-    private static Map<OpClass, List<EfficiencyFit.Point>> points(List<Measurement> rows, String backend, int threads,
-            Predicate<Measurement> include, double peak, Bandwidth bandwidth, Predicate<Measurement> use) {
-        Map<OpClass, List<EfficiencyFit.Point>> points = new EnumMap<>(OpClass.class);
+    /** {@code backend}'s component rows at {@code threads} that {@code include} and {@code use} take, by op class. */
+    private static Map<OpClass, List<Measurement>> byClass(List<Measurement> rows, String backend, int threads,
+            Predicate<Measurement> include, Predicate<Measurement> use) {
+        Map<OpClass, List<Measurement>> byClass = new EnumMap<>(OpClass.class);
         for (Measurement row : rows) {
             Optional<OpClass> opClass = OpClass.of(row);
-            if (opClass.isEmpty() || row.threads() != threads || !row.backend().equals(backend) || !use.test(row)
-                    || !include.test(row)) {
-                continue;
+            if (opClass.isPresent() && row.threads() == threads && row.backend().equals(backend) && use.test(row)
+                    && include.test(row)) {
+                byClass.computeIfAbsent(opClass.get(), k -> new ArrayList<>()).add(row);
             }
-            OpClass op = opClass.get();
-            double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
-                    : row.bytesPerSecond() / bandwidth.at(row.bytes());
-            points.computeIfAbsent(op, k -> new ArrayList<>())
-                    .add(new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency));
         }
-        return points;
+        return byClass;
+    }
+
+    /** A row's efficiency at its size: FLOP/s over the peak, or bytes/s over the triad at its bytes. */
+    private static EfficiencyFit.Point point(OpClass op, Measurement row, double peak, Bandwidth bandwidth) {
+        double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
+                : row.bytesPerSecond() / bandwidth.at(row.bytes());
+        return new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency);
     }
 
     /** A row whose only invalidating mark is its spread: timed right, but the host moved under it. */
