@@ -74,6 +74,15 @@ public final class MinimumTraffic {
         return BigInteger.valueOf(28).multiply(BigInteger.valueOf(parameters));
     }
 
+    /**
+     * Bytes one AdamW step's data occupies: p, g, m and v, 16 per parameter. It moves 28, as p, m and v
+     * are written back where they were read; every other op here writes outputs apart from its inputs,
+     * so its footprint is its bytes.
+     */
+    public static BigInteger adamWFootprint(long parameters) {
+        return BigInteger.valueOf(16).multiply(BigInteger.valueOf(parameters));
+    }
+
     /** Shape terms as BigInteger. */
     private static final class Terms {
         final BigInteger n;

@@ -47,5 +47,6 @@ class MinimumTrafficTest {
     @Test
     void adamWIs28BytesPerParameter() {
         assertEquals(BigInteger.valueOf(28_000), MinimumTraffic.adamW(1000));
+        assertEquals(BigInteger.valueOf(16_000), MinimumTraffic.adamWFootprint(1000), "p, g, m, v once each");
     }
 }

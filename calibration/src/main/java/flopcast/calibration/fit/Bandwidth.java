@@ -2,30 +2,40 @@ package flopcast.calibration.fit;
 
 import flopcast.analytic.InvalidInputException;
 import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.MeasurementsSchema;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * Bandwidth against bytes per op: the triad probes at one thread count, from arrays that fit a
- * core's first cache level to arrays far larger than any cache. An op that moves b bytes is held to
- * the bandwidth at b, interpolated linearly in log(bytes) between the two probes around it, and the
- * nearest probe's beyond them: data that fits a cache level streams at that level's rate, so a
- * memory-bound efficiency is measured against what the level its working set fits can do, and
- * stays at or below 1 where the probes bracket it.
+ * Bandwidth against footprint: the bandwidth probes at one thread count, from arrays that fit a
+ * core's first cache level to arrays far larger than any cache. An op whose data occupies f bytes
+ * (each distinct array once: its bytes per op, but AdamW's 16 per parameter where it moves 28, as it
+ * writes back what it read) is held to the bandwidth at f, interpolated linearly in log(bytes)
+ * between the two probes around it, and the nearest probe's beyond them: data that fits a cache
+ * level streams at that level's rate, so a memory-bound efficiency is measured against what the level
+ * its working set fits can do.
  *
- * @param points the probes, by bytes per op ascending
+ * <p>The JVM's probe is the update in place (a, c, d += s*b: 28 bytes moved per element over 16 of
+ * footprint, and no write-allocate traffic it does not count); a file with none, such as the GPU
+ * probe's or one written before it, is read through STREAM's triad (a = b + s*c: footprint its
+ * bytes).
+ *
+ * @param points the probes, by footprint ascending
  */
 public record Bandwidth(List<Point> points) {
 
-    /** One probe: bytes per op (all arrays, each once) and bytes per second. */
-    public record Point(double bytes, double bytesPerSecond) {
+    private static final String UPDATE = MeasurementsSchema.BANDWIDTH_UPDATE;
+    private static final String TRIAD = MeasurementsSchema.BANDWIDTH_TRIAD;
+
+    /** One probe: the bytes its arrays occupy (each once) and the bytes per second it moved. */
+    public record Point(double footprint, double bytesPerSecond) {
     }
 
     public Bandwidth {
         if (points.isEmpty()) {
             throw new IllegalArgumentException("no bandwidth probe");
         }
-        points = points.stream().sorted(Comparator.comparingDouble(Point::bytes)).toList();
+        points = points.stream().sorted(Comparator.comparingDouble(Point::footprint)).toList();
     }
 
     /** One bandwidth at every size (a device's catalog bandwidth). */
@@ -33,15 +43,25 @@ public record Bandwidth(List<Point> points) {
         return new Bandwidth(List.of(new Point(1, bytesPerSecond)));
     }
 
-    /** The triad probes at {@code threads}; refused with one line where none ran there. */
+    /**
+     * The probes at {@code threads}: the update's where it ran there, else the triad's; refused with one
+     * line where neither did.
+     */
     public static Bandwidth of(List<Measurement> rows, int threads) {
-        List<Point> points = rows.stream().filter(r -> r.component().equals("bandwidth_triad") && r.threads() == threads)
-                .map(r -> new Point(r.bytes(), r.bytesPerSecond())).toList();
-        if (points.isEmpty()) {
-            throw new InvalidInputException("the measurements have no " + threads + "-thread bandwidth_triad probe row:"
-                    + " calibration needs the measured bandwidth");
+        for (String probe : List.of(UPDATE, TRIAD)) {
+            List<Point> points = rows.stream().filter(r -> r.component().equals(probe) && r.threads() == threads)
+                    .map(r -> new Point(footprint(probe, r.bytes()), r.bytesPerSecond())).toList();
+            if (!points.isEmpty()) {
+                return new Bandwidth(points);
+            }
         }
-        return new Bandwidth(points);
+        throw new InvalidInputException("the measurements have no " + threads + "-thread " + UPDATE + " (or "
+                + TRIAD + ") probe row: calibration needs the measured bandwidth");
+    }
+
+    /** The bytes a probe's arrays occupy: the update reads four arrays and writes three of them back. */
+    static double footprint(String probe, double bytesPerOp) {
+        return probe.equals(UPDATE) ? bytesPerOp * 4 / 7 : bytesPerOp;
     }
 
     /** Memory's bandwidth: the probe over the largest arrays. */
@@ -49,17 +69,17 @@ public record Bandwidth(List<Point> points) {
         return points.get(points.size() - 1).bytesPerSecond();
     }
 
-    /** The bandwidth an op moving {@code bytes} per op can reach. */
-    public double at(double bytes) {
+    /** The bandwidth an op whose data occupies {@code footprint} bytes can reach. */
+    public double at(double footprint) {
         Point first = points.get(0);
-        if (bytes <= first.bytes()) {
+        if (footprint <= first.footprint()) {
             return first.bytesPerSecond();
         }
         for (int i = 1; i < points.size(); i++) {
             Point below = points.get(i - 1);
             Point above = points.get(i);
-            if (bytes <= above.bytes()) {
-                double t = Math.log(bytes / below.bytes()) / Math.log(above.bytes() / below.bytes());
+            if (footprint <= above.footprint()) {
+                double t = Math.log(footprint / below.footprint()) / Math.log(above.footprint() / below.footprint());
                 return below.bytesPerSecond() + t * (above.bytesPerSecond() - below.bytesPerSecond());
             }
         }

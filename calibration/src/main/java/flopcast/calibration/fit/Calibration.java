@@ -1,6 +1,7 @@
 package flopcast.calibration.fit;
 
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
@@ -98,10 +99,12 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return byClass;
     }
 
-    /** A row's efficiency at its size: FLOP/s over the peak, or bytes/s over the triad at its bytes. */
+    /** A row's efficiency at its size: FLOP/s over the peak, or bytes/s over the probe at its footprint. */
     private static EfficiencyFit.Point point(OpClass op, Measurement row, double peak, Bandwidth bandwidth) {
+        double footprint = op == OpClass.ADAMW ? MinimumTraffic.adamWFootprint(row.parameters()).doubleValue()
+                : row.bytes();
         double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
-                : row.bytesPerSecond() / bandwidth.at(row.bytes());
+                : row.bytesPerSecond() / bandwidth.at(footprint);
         return new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency);
     }
 
@@ -164,12 +167,12 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return peakFlopsPerSecond;
     }
 
-    /** Memory's bandwidth: the triad over the largest arrays. */
+    /** Memory's bandwidth: the probe over the largest arrays. */
     public double bandwidthBytesPerSecond() {
         return bandwidth.memory();
     }
 
-    /** The triads at every size this calibration's memory-bound efficiencies divide by. */
+    /** The bandwidth probes at every size this calibration's memory-bound efficiencies divide by. */
     public Bandwidth bandwidth() {
         return bandwidth;
     }

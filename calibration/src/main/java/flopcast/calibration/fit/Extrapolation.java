@@ -113,9 +113,9 @@ public final class Extrapolation {
     }
 
     /**
-     * Efficiencies for the device: memory-bound ones at most 1. The host measured some above its
-     * triad bandwidth (data that fit in cache; AdamW's seven streams against triad's three); the
-     * target's tensors are far larger than any cache, so the device's bandwidth bounds them.
+     * Efficiencies for the device: memory-bound ones at most 1. The host's are measured against the
+     * probe at the level their data fits, and may still pass 1 within a row's spread; the target's
+     * tensors are far larger than any cache, so the device's bandwidth bounds them.
      */
     private static StepTimeModel.Efficiency onDevice(StepTimeModel.Efficiency efficiency) {
         return (op, size) -> op.computeBound() ? efficiency.of(op, size) : Math.min(1.0, efficiency.of(op, size));

@@ -42,8 +42,8 @@ import java.util.Set;
  * A precision policy changes none of these: the model computes in float32 under every policy, and
  * the rounding to and widening from bfloat16 that a bf16 policy adds has no term, so its cost shows
  * as the settings step's error in the report. The work outside the components' kernels has no
- * component row; it is streaming copies, adds and fills, and is timed at the triad bandwidth of its
- * bytes per call with no fitted efficiency: the token embedding's gather and scatter-add
+ * component row; it is streaming copies, adds and fills, and is timed at the bandwidth probe's rate at
+ * its bytes per call with no fitted efficiency: the token embedding's gather and scatter-add
  * ({@link MinimumTraffic}), the residual adds, the head and tile copies and the gradient zeroing
  * ({@link OverheadTraffic}). What is left unmodelled is the attention split's hand-off between
  * threads, and the bf16 conversions.
@@ -149,13 +149,15 @@ public final class StepTimeModel {
         for (OverheadTraffic.Traffic traffic : OverheadTraffic.of(shape)) {
             terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), bandwidth));
         }
-        double adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).doubleValue();
+        long parameters = ParameterTensor.total(shape);
+        double adamBytes = MinimumTraffic.adamW(parameters).doubleValue();
+        double adamLevel = bandwidth.at(MinimumTraffic.adamWFootprint(parameters).doubleValue());
         terms.add(new Term("adamw", "optimizer", Kind.OPTIMIZER,
-                adamBytes / (bandwidth.at(adamBytes) * efficiency.of(OpClass.ADAMW, adamBytes))));
+                adamBytes / (adamLevel * efficiency.of(OpClass.ADAMW, adamBytes))));
         return terms;
     }
 
-    /** Work outside the components: its bytes at the triad bandwidth of one call's bytes, no efficiency fitted. */
+    /** Work outside the components: its bytes at the probe's bandwidth at one call's bytes, no efficiency fitted. */
     private static Term overhead(String opClass, String pass, long calls, BigInteger bytes, Bandwidth bandwidth) {
         double total = bytes.doubleValue();
         return new Term(opClass, pass, Kind.OVERHEAD, total / bandwidth.at(total / calls));

@@ -46,9 +46,9 @@ public final class Derivation {
             String component = param(result, "component");
             if (component.equals("peak_flops")) {
                 peakByThreads.put(threads(result), rate(result, result.perOp("matmulFlops")));
-            } else if (component.equals("bandwidth_triad")
+            } else if (MeasurementsSchema.isBandwidthProbe(component)
                     && result.perOp("bytes") >= bandwidthBytes.getOrDefault(threads(result), 0L)) {
-                // memory's bandwidth: the triad over the largest arrays at that thread count
+                // memory's bandwidth: the probe over the largest arrays at that thread count
                 bandwidthBytes.put(threads(result), result.perOp("bytes"));
                 bandwidthByThreads.put(threads(result), rate(result, result.perOp("bytes")));
             }

@@ -18,11 +18,22 @@ import java.util.Map;
 public final class MeasurementsSchema {
     public static final String FILE_NAME = "measurements.csv";
 
+    /** The JVM's bandwidth probe: a streaming update in place, a, c, d += s*b. */
+    public static final String BANDWIDTH_UPDATE = "bandwidth_update";
+
+    /** STREAM's triad, a = b + s*c: the GPU probe's bandwidth probe, and the JVM's before the update. */
+    public static final String BANDWIDTH_TRIAD = "bandwidth_triad";
+
+    /** Whether {@code component} names a bandwidth probe. */
+    public static boolean isBandwidthProbe(String component) {
+        return component.equals(BANDWIDTH_UPDATE) || component.equals(BANDWIDTH_TRIAD);
+    }
+
     public static final List<CsvColumn> COLUMNS = columns(List.of(
             new CsvColumn("run_id", "-", "the run that wrote the row; its raw JMH output is raw/<run_id>.json"),
             new CsvColumn("benchmark", "-", "JMH benchmark, Class.method"),
-            new CsvColumn("component", "-", "model component (predict's names), step, adamw, peak_flops "
-                    + "or bandwidth_triad"),
+            new CsvColumn("component", "-", "model component (predict's names), step, adamw, peak_flops, "
+                    + "bandwidth_update (the JVM's) or bandwidth_triad (the GPU probe's)"),
             new CsvColumn("pass", "-", "forward, backward, step, optimizer or probe"),
             new CsvColumn("backend", "-", "ejml: the model's own code, its matmuls on EJML (its concurrent ops "
                     + "above one thread) and its own loops in plain Java; vector: the Vector API GEMM and Vector API "
@@ -56,8 +67,8 @@ public final class MeasurementsSchema {
                     + "dense peak at the precision it ran"),
             new CsvColumn("peak_flops_per_second_measured", "FLOP/s", "the Vector API FMA probe at the row's thread "
                     + "count in this run; empty where the probe did not run at that count"),
-            new CsvColumn("bandwidth_bytes_per_second_measured", "B/s", "the triad probe over its largest arrays "
-                    + "(memory) at the row's thread count in this run; empty where it did not run at that count"),
+            new CsvColumn("bandwidth_bytes_per_second_measured", "B/s", "the bandwidth probe over its largest "
+                    + "arrays (memory) at the row's thread count in this run; empty where it did not run at that count"),
             new CsvColumn("mfu", "1", "achieved_flops_per_second / peak_flops_per_second_measured, on rows with "
                     + "matmul FLOPs (not the probe itself)"),
             new CsvColumn("valid", "-", "true, or false when a mark in status invalidates the row (physically "

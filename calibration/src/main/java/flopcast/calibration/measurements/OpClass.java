@@ -8,8 +8,8 @@ import java.util.Optional;
  * over the measured peak, and size is arithmetic intensity (FLOPs per byte of minimum traffic).
  * Forward and backward are apart because EJML runs the backward pass's transposed products with
  * other kernels. Norms, softmax, SiLU with the product, cross-entropy and AdamW are memory-bound:
- * efficiency is achieved bytes/s over the triad bandwidth at the op's bytes ({@code Bandwidth}: the
- * cache level its data fits, or memory), and size is bytes per op (what
+ * efficiency is achieved bytes/s over the bandwidth probe at the op's footprint ({@code Bandwidth}:
+ * the cache level its data fits, or memory), and size is bytes per op (what
  * decides whether an op runs from cache). Size enters the fit as its logarithm.
  */
 public enum OpClass {

@@ -63,8 +63,8 @@ public final class CalibrationMarkdown {
         md.append("\n## Where each step's time goes: the in-situ profile\n\nEach measured step trained again with"
                 + " every op timed inside the step (`train --profile`: the second half of its steps, per step). The"
                 + " classes the step-time model has a term for, measured and as the model predicts them (the token"
-                + " embedding, residual adds, head copies and gradient zeroing at the triad bandwidth of their bytes"
-                + " per call, no efficiency fitted); the classes it has no term for (the attention split's thread"
+                + " embedding, residual adds, head copies and gradient zeroing at the bandwidth probe's rate at"
+                + " their bytes per call, no efficiency fitted); the classes it has no term for (the attention split's thread"
                 + " hand-off, bf16 conversions); and the remainder no class timed.\n\n");
         md.append("| step | profiled step | modelled classes | model predicts | no term | remainder |\n"
                 + "|---|---|---|---|---|---|\n");
@@ -134,12 +134,13 @@ public final class CalibrationMarkdown {
         md.append("One fit per backend and thread count, each from that backend's valid component rows at that"
                 + " thread count only (steps are never inputs), each against the probes at its own thread count:"
                 + " matmuls as achieved FLOP/s over the measured peak, against arithmetic intensity (FLOPs per byte"
-                + " of minimum traffic); memory-bound kernels as achieved bytes/s over the triad bandwidth at the"
-                + " op's own bytes per op (a cache level's where its data fits one), against bytes per op. Each class: e = a + b ln(size),"
+                + " of minimum traffic); memory-bound kernels as achieved bytes/s over the bandwidth probe (an update in"
+                + " place, counting every byte it moves) at the op's own footprint (a cache level's where its data"
+                + " fits one; AdamW's is 16 bytes per parameter, where it moves 28), against bytes per op. Each class: e = a + b ln(size),"
                 + " held within the efficiencies measured. Matmul forward and backward are apart because the"
                 + " backward pass's transposed products run other code.\n\n");
         for (HostFit fit : fits) {
-            md.append(String.format(Locale.ROOT, "### %s%s%n%nPeak %s (FMA probe), bandwidth %s (triad), both at %d"
+            md.append(String.format(Locale.ROOT, "### %s%s%n%nPeak %s (FMA probe), bandwidth %s (update probe), both at %d"
                     + " thread(s).%n%n", fit.label(), fit.primary() ? " (the extrapolation's)" : "", fit.peak().text(),
                     fit.bandwidth().text(), fit.threads()));
             md.append("| op class | points | size | sizes measured | efficiency measured | a | b |\n"
@@ -165,7 +166,7 @@ public final class CalibrationMarkdown {
         md.append("Step time = sum over every component instance of matmul FLOPs / (peak x efficiency) and"
                 + " memory-bound bytes / (bandwidth x efficiency), plus AdamW's bytes / (bandwidth x efficiency), plus"
                 + " the work outside the components (embedding, residual adds, head copies, gradient zeroing) at the"
-                + " triad bandwidth of its bytes, with the fit of the step's own backend and thread count. Each"
+                + " probe's bandwidth at its bytes, with the fit of the step's own backend and thread count. Each"
                 + " measured step is predicted from all that fit's component rows, and again from the other shapes'"
                 + " component rows only: the held-out prediction (for a shape with no component rows of its own, the"
                 + " two are the same).\n\n");
@@ -223,7 +224,7 @@ public final class CalibrationMarkdown {
         }
         md.append("\nThe two step-time rows split the target batch into accumulation steps of the largest micro-batch"
                 + " that fits (below) and run AdamW once per step; memory-bound ops run at most at the device's"
-                + " bandwidth (the host measured some above its triad bandwidth, from cache).\n");
+                + " bandwidth (the host measured some above its memory bandwidth, from cache).\n");
         md.append("\nSensitivity, complete accounting on the ").append(table.extrapolation().precision().cliName())
                 .append(" peak:\n\n");
         markdownTable(md, List.of("MFU", "days"), table.grid(Quantity.SENSITIVITY_DAYS,

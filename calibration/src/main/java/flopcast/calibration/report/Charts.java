@@ -77,7 +77,7 @@ public final class Charts {
     private static XYChart efficiency(CalibrationResult result, boolean matmul) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(matmul ? "Matmul efficiency (achieved / measured peak at the row's thread count)"
-                        : "Memory-bound efficiency (achieved bytes/s / triad bandwidth at the op's bytes and thread count)")
+                        : "Memory-bound efficiency (achieved bytes/s / probe bandwidth at the op's footprint and thread count)")
                 .xAxisTitle(matmul ? "arithmetic intensity, FLOPs per byte" : "bytes per op")
                 .yAxisTitle("efficiency").build();
         chart.getStyler().setXAxisLogarithmic(true);

@@ -69,7 +69,7 @@ public final class JvmParts {
 
         public Entry bandwidth() {
             return new Entry(label() + " bandwidth", Quantity.BANDWIDTH, calibration.bandwidthBytesPerSecond(),
-                    "triad probe, " + threads() + " thread(s)");
+                    "update probe, " + threads() + " thread(s)");
         }
 
         @Override

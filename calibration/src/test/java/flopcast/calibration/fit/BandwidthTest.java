@@ -1,22 +1,24 @@
 package flopcast.calibration.fit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Bandwidth by bytes per op: the cache levels' triads, memory's beyond them. */
+/** Bandwidth by footprint: the cache levels' probes, memory's beyond them. */
 class BandwidthTest {
     private static final double EXACT = 1e-9;
 
-    /** A first-level cache at 200 GB/s up to 96 KiB of triad, memory at 20 GB/s from 192 MiB. */
+    /** A first-level cache at 200 GB/s up to 96 KiB of footprint, memory at 20 GB/s from 192 MiB. */
     private static final Bandwidth HOST = new Bandwidth(List.of(new Bandwidth.Point(192 * 1048576.0, 20e9),
             new Bandwidth.Point(96 * 1024.0, 200e9)));
 
@@ -34,6 +36,50 @@ class BandwidthTest {
     }
 
     /**
+     * The update probe moves 28 bytes per element over 16 of footprint, so it stands at 4/7 of its
+     * bytes; STREAM's triad (the GPU probe's) at its bytes, read only where no update ran; and AdamW is
+     * held to the level of its 16 bytes per parameter of footprint, not its 28 moved.
+     */
+    @Test
+    void probesStandAtTheirFootprintAndAdamWAtItsOwn(@TempDir Path directory) {
+        List<Map<String, Object>> rows = new ArrayList<>(SyntheticMeasurements.rows("host", null, 1));
+        Map<String, Object> update = rows.stream().filter(r -> "bandwidth_update".equals(r.get("component")))
+                .findFirst().orElseThrow();
+        update.put("predicted_bytes", 14_000_000_000L);
+        update.put("achieved_bytes_per_second", 20e9);
+        Map<String, Object> cache = new java.util.LinkedHashMap<>(update);
+        cache.put("predicted_bytes", 1_400_000L);
+        cache.put("achieved_bytes_per_second", 80e9);
+        rows.add(cache);
+        Map<String, Object> triad = new java.util.LinkedHashMap<>(update);
+        triad.put("component", "bandwidth_triad");
+        triad.put("predicted_bytes", 800_000L);
+        triad.put("achieved_bytes_per_second", 1e9);
+        rows.add(triad);
+        Calibration calibration = Calibration.fit(CalibrationTest.measurements(rows, directory), r -> true);
+        Bandwidth bandwidth = calibration.bandwidth();
+        assertEquals(List.of(new Bandwidth.Point(800_000, 80e9), new Bandwidth.Point(8e9, 20e9)), bandwidth.points(),
+                "the update's rows at 4/7 of their bytes; the triad's left unread beside them");
+        List<Double> atFootprint = new ArrayList<>();
+        List<Double> atBytes = new ArrayList<>();
+        for (Map<String, Object> adamW : rows.stream().filter(r -> "adamw".equals(r.get("component"))).toList()) {
+            long parameters = ((Number) adamW.get("parameters")).longValue();
+            double achieved = ((Number) adamW.get("achieved_bytes_per_second")).doubleValue();
+            atFootprint.add(achieved / bandwidth.at(16.0 * parameters));
+            atBytes.add(achieved / bandwidth.at(28.0 * parameters));
+        }
+        EfficiencyFit fit = calibration.fits().get(OpClass.ADAMW);
+        assertEquals(Collections.max(atFootprint), fit.efficiencyMax(), EXACT, "AdamW at 16 bytes per parameter");
+        assertEquals(Collections.min(atFootprint), fit.efficiencyMin(), EXACT);
+        assertNotEquals(atFootprint, atBytes, "sizes where the footprint's level and the bytes' differ");
+
+        rows.removeIf(r -> "bandwidth_update".equals(r.get("component")));
+        Bandwidth triadOnly = Calibration.fit(CalibrationTest.measurements(rows, directory),
+                r -> true).bandwidth();
+        assertEquals(List.of(new Bandwidth.Point(800_000, 1e9)), triadOnly.points(), "the triad at its bytes");
+    }
+
+    /**
      * An op of 20 MB moving 40 GB/s: four times memory's triad (the efficiency the memory probe alone
      * gave), but under the bandwidth between the 8 MB cache probe (80 GB/s) and memory (10 GB/s) at
      * its bytes, so its efficiency against the level it fits is below 1.
@@ -42,8 +88,8 @@ class BandwidthTest {
     void aCacheResidentOpIsHeldToItsLevelNotMemory(@TempDir Path directory) {
         List<Map<String, Object>> rows = new ArrayList<>(SyntheticMeasurements.rows("host", null, 1));
         Map<String, Object> cache = new java.util.LinkedHashMap<>(rows.stream()
-                .filter(r -> "bandwidth_triad".equals(r.get("component"))).findFirst().orElseThrow());
-        cache.put("predicted_bytes", 8_000_000L);
+                .filter(r -> "bandwidth_update".equals(r.get("component"))).findFirst().orElseThrow());
+        cache.put("predicted_bytes", 14_000_000L); // four arrays of 2 MB: 8 MB of footprint
         cache.put("achieved_bytes_per_second", 80e9);
         rows.add(cache);
         Map<String, Object> rmsnorm = rows.stream().filter(r -> "rmsnorm".equals(r.get("component"))

@@ -44,13 +44,13 @@ public final class SyntheticMeasurements {
         return rows;
     }
 
-    /** The peak and triad probe rows at {@code threads}, reaching {@code peak} and {@code bandwidth} in all. */
+    /** The peak and bandwidth probe rows at {@code threads}, reaching {@code peak} and {@code bandwidth} in all. */
     public static List<Map<String, Object>> probes(String host, int threads, double peak, double bandwidth) {
         // JMH's score is per thread: each of the threads does a 1/threads share of the rate
         return new ArrayList<>(List.of(
                 row(host, "peak_flops", "probe", "probe", null, null, threads, 1_000_000_000L, 0,
                         threads * 1e9 / peak, threads),
-                row(host, "bandwidth_triad", "probe", "probe", null, null, threads, 0, 1_000_000_000L,
+                row(host, "bandwidth_update", "probe", "probe", null, null, threads, 0, 1_000_000_000L,
                         threads * 1e9 / bandwidth, threads)));
     }
 

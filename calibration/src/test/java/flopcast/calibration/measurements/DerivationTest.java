@@ -35,7 +35,7 @@ class DerivationTest {
                     10, 2_000_000_000L, 0, 0, 0, 10, 0, ""),
             result("PeakFlopsProbe.allThreads", 2, "\"component\": \"peak_flops\", " + PROBE, 0.001, 0.00001,
                     10, 2_000_000_000L, 0, 0, 0, 10, 0, ""),
-            result("BandwidthProbe.oneThread", 1, "\"component\": \"bandwidth_triad\", " + PROBE, 0.01, 0.0001,
+            result("BandwidthProbe.oneThread", 1, "\"component\": \"bandwidth_update\", " + PROBE, 0.01, 0.0001,
                     4, 0, 0, 0, 800_000_000L, 4, 0, ""),
             result("MatmulBenchmark.run", 1, "\"component\": \"ffn_w1\", \"pass\": \"forward\", \"shape\": \"tiny\","
                     + " \"backend\": \"ejml\", \"threads\": \"1\"", 0.002, 0.0001, 7, 70_000_000L, 0, 0, 7000, 7, 0,
@@ -109,7 +109,7 @@ class DerivationTest {
         assertEquals(4e11, (double) all.get("achieved_flops_per_second"), 4e11 * RELATIVE);
         assertNull(one.get("mfu"), "the probe has no MFU of its own");
         // 2e8 bytes per op / 10 ms = 2e10 B/s
-        assertEquals(2e10, (double) row(rows, "BandwidthProbe.oneThread", "bandwidth_triad")
+        assertEquals(2e10, (double) row(rows, "BandwidthProbe.oneThread", "bandwidth_update")
                 .get("achieved_bytes_per_second"), 2e10 * RELATIVE);
         // nominal: 1 core x 2 GHz x 32 FLOP/cycle (avx2 + fma)
         assertEquals(64e9, (double) one.get("peak_flops_per_second_nominal"), 1.0);
@@ -182,7 +182,7 @@ class DerivationTest {
                         1_000_000_000L, 0, 0),
                 entry("PeakFlopsProbe.allThreads", 2, "\"component\": \"peak_flops\", " + PROBE, 2e9 / allThreadPeak,
                         1_000_000_000L, 0, 0),
-                entry("BandwidthProbe.oneThread", 1, "\"component\": \"bandwidth_triad\", " + PROBE, 0.01, 0,
+                entry("BandwidthProbe.oneThread", 1, "\"component\": \"bandwidth_update\", " + PROBE, 0.01, 0,
                         200_000_000L, 0),
                 entry("MatmulBenchmark.run", 1, "\"component\": \"ffn_w1\"" + TINY_EJML, matmulSeconds,
                         1_000_000_000L, 1000, 0),
