@@ -127,6 +127,10 @@ def settle_from_prediction(args):
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BadInput("--prediction " + args.prediction + " is not a readable predict --format json file: "
                        + (str(error).splitlines() or [type(error).__name__])[0])
+    bias = settings.get("bias", "none")
+    if bias != "none":
+        raise BadInput("--prediction " + args.prediction + " is for a model with biases (bias " + str(bias) + "):"
+                       " the probe builds the unbiased layout only (allowed: a prediction with bias none)")
     if "rank_peak" not in prediction:
         raise BadInput("--prediction " + args.prediction + " has no rank_peak: make it again with this flopcast's"
                        " predict --format json (and --accounting complete)")

@@ -88,6 +88,13 @@ class Parse(unittest.TestCase):
         self.refused("has no rank_peak", ["--prediction", prediction_file(rank_peak=None)])
         self.refused("is not a readable predict --format json file", ["--prediction", prediction_file(shape=None)])
 
+    def test_a_prediction_with_biases(self):
+        settings = {"kv_heads": 2, "tie_embeddings": True, "precision_policy": "bf16", "attention": "eager",
+                    "recompute": "selective", "bias": "qkv"}
+        self.refused("the probe builds the unbiased layout only", ["--prediction", prediction_file(settings=settings)])
+        settings["bias"] = "none"
+        self.assertEqual(options.parse(["--prediction", prediction_file(settings=settings)]).kv_heads, 2)
+
     def test_every_option_has_help_and_shows_its_default(self):
         parser = options.parser("probe")
         shown = 0

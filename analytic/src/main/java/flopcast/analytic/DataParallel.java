@@ -88,7 +88,7 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             if (tensor == ParameterTensor.FINAL_NORM_GAIN) {
                 for (long layer = 0; layer < shape.layers(); layer++) {
                     for (ParameterTensor row : ParameterTensor.values()) {
-                        if (row.scope() == Scope.PER_LAYER) {
+                        if (row.scope() == Scope.PER_LAYER && row.instances(shape) > 0) {
                             tensors.add(new Tensor("layers." + layer + "." + row.tensorName(), row.elements(shape),
                                     Math.toIntExact(layer + 1)));
                         }

@@ -124,9 +124,14 @@ public final class Diff {
         if (shape.seedArchitecture()) {
             return "";
         }
-        return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = "
-                + shape.architecture().kvHeads()
-                + (shape.architecture().tiedEmbeddings() ? " and a tied head" : "");
+        Architecture architecture = shape.architecture();
+        if (architecture.bias() == LinearBias.NONE) {
+            return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + architecture.kvHeads()
+                    + (architecture.tiedEmbeddings() ? " and a tied head" : "");
+        }
+        return "; the seed assumes h_kv = h, an untied head and no biases, this shape has h_kv = "
+                + architecture.kvHeads() + (architecture.tiedEmbeddings() ? ", a tied head" : "")
+                + " and biases (" + architecture.bias().cliName() + ")";
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */

@@ -21,7 +21,13 @@ import java.math.BigInteger;
  *                                             loss = log(sum) + max - z_t: 3; summed 1; mean 1
  *   cross-entropy backward   N*(V + 1) + 1    1/N once; p_t - 1; times 1/N over V
  *   embedding backward       N*d              scatter-add of the residual gradient
+ *   bias forward, backward   N*out each       b added to every row of a biased projection's
+ *                                             output; its gradient summed over the rows
  * </pre>
+ * A bias's FLOPs belong to its projection's component (Q, K and V's to the QKV projections), beside
+ * the residual adds the output projection and W2 already carry; out is the bias's width, summed
+ * over the component's biased projections ({@link LinearBias}: none, Q K V, or every block
+ * projection).
  * Masked attention entries are set, not computed (0 FLOPs). Matmul FLOPs are apart
  * ({@link MatmulFlops}); AdamW's are in {@link AdamWFlops}.
  * The per-element and per-row costs are the constants below, declared once: {@code measure}'s
@@ -175,6 +181,20 @@ public final class ElementwiseFlops {
     }
 
     /**
+     * One instance of {@code component}'s bias adds, forward, or its bias gradients, backward (the
+     * same count): N*out over its biased projections, 0 where the architecture biases none of them.
+     */
+    public static BigInteger bias(Component component, Shape shape) {
+        long width = 0;
+        for (ParameterTensor row : ParameterTensor.biasesOf(component)) {
+            if (row.instances(shape) > 0) {
+                width = Math.addExact(width, row.elements(shape));
+            }
+        }
+        return big(ADD).multiply(big(shape.tokens())).multiply(big(width));
+    }
+
+    /**
      * Forward plus backward elementwise FLOPs of one instance of {@code component}, plus what the
      * backward pass runs again ({@link #recomputed}).
      */
@@ -198,8 +218,17 @@ public final class ElementwiseFlops {
         return again;
     }
 
-    /** Forward elementwise FLOPs of one instance of {@code component}. */
+    /** Forward elementwise FLOPs of one instance of {@code component}, its biases' adds included. */
     public static BigInteger forward(Component component, Shape shape) {
+        return kernelForward(component, shape).add(bias(component, shape));
+    }
+
+    /** Backward elementwise FLOPs of one instance of {@code component}, its biases' gradients included. */
+    public static BigInteger backward(Component component, Shape shape) {
+        return kernelBackward(component, shape).add(bias(component, shape));
+    }
+
+    private static BigInteger kernelForward(Component component, Shape shape) {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {
@@ -213,8 +242,7 @@ public final class ElementwiseFlops {
         };
     }
 
-    /** Backward elementwise FLOPs of one instance of {@code component}. */
-    public static BigInteger backward(Component component, Shape shape) {
+    private static BigInteger kernelBackward(Component component, Shape shape) {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {

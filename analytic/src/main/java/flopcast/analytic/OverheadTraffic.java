@@ -10,6 +10,10 @@ import java.util.List;
  * profile times has a term. N = B*T, n_t = ceil(T / t_b) tiles:
  * <pre>
  *   residual add      forward: 2 per block, x += f(x) over N x d              12*N*d per call (2 read, 1 write)
+ *   bias              per block and biased projection ({@link LinearBias}), out its width:
+ *                       forward    y += b over N x out                         4*(2*N*out + out) (y read and
+ *                                                                              written, b read)
+ *                       backward   dB += the N rows of dY                      4*(N*out + 2*out)
  *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x d tensors to a
  *                     head's T x d_k and back, 8 bytes per element (1 read, 1 write):
  *                       forward    K, V per key-value head gathered; Q gathered, O scattered per head
@@ -24,8 +28,8 @@ import java.util.List;
  *                     (another) set to 0: P in the gradient type's bytes, N*d in the activation type's
  *                     (4 each under fp32; the copies and adds above work on float32 working copies)
  * </pre>
- * Under full recomputation a block's forward runs again in the recompute pass: its residual adds
- * and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
+ * Under full recomputation a block's forward runs again in the recompute pass: its residual adds,
+ * its biases' adds and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
  * These are the loops of {@code measure}'s model ({@code CausalAttention}, {@code FlashHead},
  * {@code Block}, {@code TransformerModel}); {@code OpProfileTest} holds each class's calls to the
  * executed step's.
@@ -35,6 +39,7 @@ public final class OverheadTraffic {
 
     /** The profile's name of each class this table describes. */
     public static final String RESIDUAL_ADD = "residual_add";
+    public static final String BIAS = "bias";
     public static final String HEAD_COPY = "head_copy";
     public static final String GRADIENT_ZEROING = "gradient_zeroing";
 
@@ -65,9 +70,34 @@ public final class OverheadTraffic {
         if (full) {
             rows.add(new Traffic(RESIDUAL_ADD, "recompute", adds, addBytes));
         }
+        biases(shape, rows, full);
         headCopies(shape, rows, full);
         rows.add(new Traffic(GRADIENT_ZEROING, "backward", 2, zeroedBytes(shape)));
         return rows;
+    }
+
+    /** Bias adds and bias gradients, per the table above; none where the architecture has no bias. */
+    private static void biases(Shape shape, List<Traffic> rows, boolean full) {
+        long calls = 0;
+        BigInteger forward = BigInteger.ZERO;
+        BigInteger backward = BigInteger.ZERO;
+        for (ParameterTensor row : ParameterTensor.values()) {
+            if (row.isBias() && row.instances(shape) > 0) {
+                BigInteger out = big(row.elements(shape));
+                BigInteger nOut = big(shape.tokens()).multiply(out);
+                calls += row.instances(shape);
+                forward = forward.add(big(row.instances(shape)).multiply(nOut.multiply(BigInteger.TWO).add(out)));
+                backward = backward.add(big(row.instances(shape)).multiply(nOut.add(out.multiply(BigInteger.TWO))));
+            }
+        }
+        if (calls == 0) {
+            return;
+        }
+        rows.add(new Traffic(BIAS, "forward", calls, forward.multiply(big(FLOAT))));
+        if (full) {
+            rows.add(new Traffic(BIAS, "recompute", calls, forward.multiply(big(FLOAT))));
+        }
+        rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(big(FLOAT))));
     }
 
     /** Head and tile copies, per the table above. */

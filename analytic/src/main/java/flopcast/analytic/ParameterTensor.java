@@ -15,7 +15,9 @@ import java.util.List;
  * </pre>
  * less V*d where the LM head is tied to the token embedding (then it has no row instance: the head
  * multiplies by the embedding's transpose, and both uses' gradients accumulate into the
- * embedding's). Convention: no biases (the seed lists none).
+ * embedding's), plus the biases the architecture's {@link LinearBias} selects, one per biased
+ * projection's output width: L*(d + 2*h_kv*d_k) under {@code qkv}, L*(3d + 2*h_kv*d_k + 2*d_ff)
+ * under {@code all}. The seed lists none, and its model has none.
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
  * Pinned by {@code CompleteAccountingTest}.
  */
@@ -31,18 +33,50 @@ public enum ParameterTensor implements TensorSpec {
     W3_WEIGHT("ffn.w3.weight", Component.FFN_W3, Scope.PER_LAYER, List.of(D, D_FF)),
     W2_WEIGHT("ffn.w2.weight", Component.FFN_W2, Scope.PER_LAYER, List.of(D_FF, D)),
     FINAL_NORM_GAIN("final_norm.gain", Component.FINAL_RMSNORM, Scope.ONCE, List.of(D)),
-    LM_HEAD_WEIGHT("lm_head.weight", Component.OUTPUT_EMBEDDING, Scope.ONCE_UNLESS_TIED, List.of(D, V));
+    LM_HEAD_WEIGHT("lm_head.weight", Component.OUTPUT_EMBEDDING, Scope.ONCE_UNLESS_TIED, List.of(D, V)),
+    QUERY_BIAS("attention.query.bias", Component.QKV_PROJECTION, List.of(D)),
+    KEY_BIAS("attention.key.bias", Component.QKV_PROJECTION, List.of(D_KV)),
+    VALUE_BIAS("attention.value.bias", Component.QKV_PROJECTION, List.of(D_KV)),
+    OUTPUT_BIAS("attention.output.bias", Component.OUTPUT_PROJECTION, List.of(D)),
+    W1_BIAS("ffn.w1.bias", Component.FFN_W1, List.of(D_FF)),
+    W3_BIAS("ffn.w3.bias", Component.FFN_W3, List.of(D_FF)),
+    W2_BIAS("ffn.w2.bias", Component.FFN_W2, List.of(D));
 
     private final Row row;
+    private final boolean bias;
 
     ParameterTensor(String tensorName, Component component, Scope scope, List<Dim> dims) {
         row = new Row(tensorName, component, scope, DataType.FLOAT32, dims,
                 "forward, and backward's input gradient; AdamW updates it");
+        bias = false;
+    }
+
+    /** A bias: one per block where the architecture biases its component's projections. */
+    ParameterTensor(String tensorName, Component component, List<Dim> dims) {
+        row = new Row(tensorName, component, Scope.PER_LAYER, DataType.FLOAT32, dims,
+                "added to the projection's output; AdamW updates it");
+        bias = true;
     }
 
     @Override
     public Row row() {
         return row;
+    }
+
+    /** True for a bias row. */
+    public boolean isBias() {
+        return bias;
+    }
+
+    /** A bias row only where the architecture biases its component ({@link LinearBias}); every other by its scope. */
+    @Override
+    public long instances(Shape shape) {
+        return bias && !shape.architecture().bias().biases(component()) ? 0 : scope().instances(shape);
+    }
+
+    /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */
+    public static List<ParameterTensor> biasesOf(Component component) {
+        return java.util.Arrays.stream(values()).filter(t -> t.bias && t.component() == component).toList();
     }
 
     /** The weights' type under {@code shape}'s policy (their gradients, master copy and moments: {@link PrecisionPolicy}). */

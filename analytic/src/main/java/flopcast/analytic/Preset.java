@@ -5,7 +5,8 @@ package flopcast.analytic;
  * an untied head in flopcast's model), and the decoders people train today whose architecture is
  * flopcast's (RMSNorm, SwiGLU, rotary positions, no biases): Llama 3, 3.1 and 3.2 (V = 128256, 8 key
  * and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama 1.1B, Mistral 7B v0.3
- * (its full-attention release: v0.1's sliding window is not modelled) and SmolLM2 360M and 1.7B.
+ * (its full-attention release: v0.1's sliding window is not modelled), SmolLM2 360M and 1.7B, and
+ * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off).
  * Each preset's context is the one published; {@code --context} trains at another.
  *
  * <p>Llama's rotary position embedding has no parameters and no matmul; flopcast's executed model
@@ -34,7 +35,9 @@ public enum Preset {
     TINYLLAMA_1_1B("tinyllama-1.1b", Family.LLAMA2, 22, 2048, 32, 4, 5632, false, 2048),
     MISTRAL_7B("mistral-7b", Family.MISTRAL, 32, 4096, 32, 8, 14336, false, 32768),
     SMOLLM2_360M("smollm2-360m", Family.SMOLLM2, 32, 960, 15, 5, 2560, true, 8192),
-    SMOLLM2_1_7B("smollm2-1.7b", Family.SMOLLM2, 24, 2048, 32, 32, 8192, true, 8192);
+    SMOLLM2_1_7B("smollm2-1.7b", Family.SMOLLM2, 24, 2048, 32, 32, 8192, true, 8192),
+    QWEN2_5_0_5B("qwen2.5-0.5b", Family.QWEN2_5_SMALL, 24, 896, 14, 2, 4864, true, 32768),
+    QWEN2_5_7B("qwen2.5-7b", Family.QWEN2_5, 28, 3584, 28, 4, 18944, false, 131072);
 
     /** What the members of a family share. */
     private enum Family {
@@ -44,12 +47,22 @@ public enum Preset {
         LLAMA2(32000),
         /** Mistral 7B v0.3's extended vocabulary (v0.1 and v0.2: 32000). */
         MISTRAL(32768),
-        SMOLLM2(49152);
+        SMOLLM2(49152),
+        /** Qwen2.5's vocabulary as the 7B and larger pad it, Q, K and V biased. */
+        QWEN2_5(152064, LinearBias.QKV),
+        /** Qwen2.5's vocabulary as the 0.5B to 3B pad it. */
+        QWEN2_5_SMALL(151936, LinearBias.QKV);
 
         private final long vocabSize;
+        private final LinearBias bias;
 
         Family(long vocabSize) {
+            this(vocabSize, LinearBias.NONE);
+        }
+
+        Family(long vocabSize, LinearBias bias) {
             this.vocabSize = vocabSize;
+            this.bias = bias;
         }
     }
 
@@ -83,7 +96,7 @@ public enum Preset {
     /** The published model at its published context, {@code batchSize} sequences. */
     public Shape shape(long batchSize) {
         return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize,
-                new Architecture(kvHeads, tiedEmbeddings));
+                new Architecture(kvHeads, tiedEmbeddings, family.bias));
     }
 
     /** The preset called {@code name} on the command line, or a one-line error listing the names. */

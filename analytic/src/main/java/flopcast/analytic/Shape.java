@@ -136,7 +136,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
-     * {@code h_kv=} where it is not h, {@code tied} where the head is tied, and the settings that are
+     * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
+     * projection has one, and the settings that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -150,6 +151,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.tiedEmbeddings()) {
             text.append(' ').append(ShapeKey.TIED_WORD);
+        }
+        if (architecture.bias() != LinearBias.NONE) {
+            text.append(' ').append(LinearBias.KEY).append('=').append(architecture.bias().cliName());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

@@ -93,13 +93,15 @@ public enum ShapeKey {
 
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
-     * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, a precision
+     * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
+     * or {@code bias=all}, a precision
      * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
         Long kvHeads = null;
         boolean tied = false;
+        LinearBias bias = LinearBias.NONE;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -115,6 +117,10 @@ public enum ShapeKey {
             }
             if (part.startsWith(RECOMPUTE_SYMBOL + "=") && recompute == Settings.DEFAULT.recompute()) {
                 recompute = Recompute.byName(part.substring(equals + 1));
+                continue;
+            }
+            if (part.startsWith(LinearBias.KEY + "=") && bias == LinearBias.NONE) {
+                bias = LinearBias.byCliName(part.substring(equals + 1));
                 continue;
             }
             if (part.equals(TIED_WORD) && !tied) {
@@ -140,7 +146,7 @@ public enum ShapeKey {
             }
         }
         Shape shape = shape(values::get);
-        return shape.withArchitecture(new Architecture(kvHeads == null ? shape.heads() : kvHeads, tied))
+        return shape.withArchitecture(new Architecture(kvHeads == null ? shape.heads() : kvHeads, tied, bias))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.io.IOException;
@@ -33,8 +34,9 @@ import java.util.Optional;
 
 /**
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
- * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3: the Llama layout) is read; a
- * type it knows and does not model yet (gpt2, qwen2, qwen3, gemma, gemma2, olmo2, the mixtures of
+ * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2: the Llama layout, Qwen2's
+ * with biases on Q, K and V) is read; a type it knows and does not model yet (gpt2, qwen3, gemma,
+ * gemma2, olmo2, the mixtures of
  * experts) is refused with what it would need; an encoder or an unknown type is refused by name.
  * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
  * only at the value flopcast models; every other key, and every value not modelled, is named in one
@@ -45,7 +47,9 @@ import java.util.Optional;
  * {@code num_attention_heads}, {@code num_key_value_heads} (default: the attention heads),
  * {@code intermediate_size}, {@code max_position_embeddings} (the context, unless {@code --context}
  * gives another), {@code tie_word_embeddings} (default false), {@code hidden_act} (silu or swiglu:
- * the gated MLP flopcast executes), {@code head_dim} (hidden_size / heads only).
+ * the gated MLP flopcast executes), {@code head_dim} (hidden_size / heads only), {@code attention_bias}
+ * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
+ * the block).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
  */
 final class HfConfig {
@@ -56,6 +60,8 @@ final class HfConfig {
     private static final String TIED = "tie_word_embeddings";
     private static final String ACTIVATION = "hidden_act";
     private static final String HEAD_DIM = "head_dim";
+    private static final String ATTENTION_BIAS = "attention_bias";
+    private static final String MLP_BIAS = "mlp_bias";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
 
     /** The most bytes read: a model's config.json is a few kilobytes. */
@@ -92,7 +98,7 @@ final class HfConfig {
     static Shape read(Path path) {
         JsonNode root = parse(path);
         String where = "--hf-config " + path;
-        requireModelled(root, where);
+        HfModelType type = requireModelled(root, where);
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
         READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
@@ -105,7 +111,14 @@ final class HfConfig {
                     + " is not hidden_size / num_attention_heads = " + mha.headDim()
                     + "; flopcast models only d_k = d / h");
         }
-        return mha.withArchitecture(new Architecture(kvHeads, tied));
+        LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
+        return mha.withArchitecture(new Architecture(kvHeads, tied, bias));
+    }
+
+    /** A boolean key's value, false where it is absent (requireModelled has checked its type). */
+    private static boolean flag(JsonNode root, String name) {
+        JsonNode value = root.get(name);
+        return value != null && value.asBoolean(false);
     }
 
     /**
@@ -206,11 +219,11 @@ final class HfConfig {
     }
 
     /**
-     * Returns where the config names a model type flopcast models and each key is read, known to
+     * The model type, where the config names one flopcast models and each key is read, known to
      * change no count, or at the value flopcast models; otherwise one line naming every key that is
      * not, with the allowed values and where the type's table is documented.
      */
-    private static void requireModelled(JsonNode root, String where) {
+    private static HfModelType requireModelled(JsonNode root, String where) {
         JsonNode typeNode = root.get("model_type");
         String allowed = "allowed: " + String.join(", ", HfModelType.modelled());
         if (typeNode == null || !typeNode.isTextual()) {
@@ -261,6 +274,7 @@ final class HfConfig {
             throw new InvalidInputException(where + " (model_type " + typeName + "): " + String.join("; ", problems)
                     + "; its keys: " + type.documented());
         }
+        return type;
     }
 
     /** What is wrong with a value-checked key's value, empty where it is the value flopcast models. */
@@ -272,9 +286,17 @@ final class HfConfig {
                 modelled = GATED_ACTIVATIONS.contains(value.asText());
                 allowed = "silu or swiglu, the gated SiLU MLP flopcast executes";
             }
-            case "attention_bias", "mlp_bias", "use_sliding_window" -> {
+            case ATTENTION_BIAS, MLP_BIAS -> {
+                String other = name.equals(ATTENTION_BIAS) ? MLP_BIAS : ATTENTION_BIAS;
+                JsonNode otherValue = root.get(other);
+                modelled = value.isBoolean() && (otherValue == null ? !value.asBoolean()
+                        : otherValue.isBoolean() && otherValue.asBoolean() == value.asBoolean());
+                allowed = "true or false as " + other + " is (absent: false): biases on every projection of the"
+                        + " block, or none beyond the type's own";
+            }
+            case "use_sliding_window" -> {
                 modelled = value.isBoolean() && !value.asBoolean();
-                allowed = "false; flopcast models no biases and no sliding window";
+                allowed = "false; flopcast models no sliding window";
             }
             case "attention_dropout", "embd_pdrop", "resid_pdrop" -> {
                 modelled = value.isNumber() && value.asDouble() == 0;

@@ -1,5 +1,6 @@
 package flopcast.cli;
 
+import flopcast.analytic.LinearBias;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,7 +12,8 @@ import java.util.TreeSet;
 
 /**
  * What {@code --hf-config} does with each {@code model_type}: the ones flopcast models (the Llama
- * layout: RMSNorm, a gated SiLU MLP, rotary positions, no biases), each with the keys it reads, the
+ * layout: RMSNorm, a gated SiLU MLP, rotary positions; no biases but where the type always adds them,
+ * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask), each with the keys it reads, the
  * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
  * ones it knows and refuses, each with what it would need. Every table is printed in
  * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
@@ -24,10 +26,10 @@ enum HfModelType {
     LLAMA("llama", null, keys("is_llama_config", "rope_interleaved"), keys()),
     MISTRAL("mistral", null, keys(), keys()),
     PHI3("phi3", null, keys("original_max_position_embeddings"), keys("embd_pdrop", "resid_pdrop")),
+    /** Biases on Q, K and V always (Qwen2Attention), which no key says; max_window_layers acts only with use_sliding_window. */
+    QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV),
     GPT2("gpt2", "LayerNorm with biases, a two-matrix GELU MLP, learned position embeddings and biases on every"
             + " linear layer are not modelled yet"),
-    QWEN2("qwen2", "Qwen2 always adds biases to the Q, K and V projections (no key says so), which flopcast does"
-            + " not model yet"),
     QWEN3("qwen3", "QK-norm (an RMSNorm over each head's queries and keys) is not modelled yet"),
     GEMMA("gemma", "its GeGLU MLP and head_dim independent of hidden_size / heads are not modelled yet"),
     GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
@@ -57,16 +59,27 @@ enum HfModelType {
     private final String refusal;
     private final Set<String> noCount;
     private final Set<String> atAValue;
+    private final LinearBias bias;
 
     HfModelType(String name, String refusal) {
         this(name, refusal, keys(), keys());
     }
 
     HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue) {
+        this(name, refusal, noCount, atAValue, LinearBias.NONE);
+    }
+
+    HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue, LinearBias bias) {
         this.name = name;
         this.refusal = refusal;
         this.noCount = noCount;
         this.atAValue = atAValue;
+        this.bias = bias;
+    }
+
+    /** The biases the type always adds, whatever its keys say: Qwen2's on Q, K and V. */
+    LinearBias bias() {
+        return bias;
     }
 
     /** The {@code model_type} string. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.io.UncheckedIOException;
@@ -29,13 +30,14 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads and head tying, the precision policy, attention kernel and
-     * recomputation mode).
+     * architecture's grouped-query heads, head tying and biases, the precision policy, attention kernel
+     * and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
         node.put(Shape.KV_HEADS_KEY, shape.architecture().kvHeads());
         node.put(Shape.TIE_EMBEDDINGS_KEY, shape.architecture().tiedEmbeddings());
+        node.put(LinearBias.KEY, shape.architecture().bias().cliName());
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());

@@ -9,6 +9,7 @@ import flopcast.analytic.Capacity;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.Device;
 import flopcast.analytic.FlopTotals;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
@@ -57,7 +58,7 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias where they apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -70,6 +71,9 @@ final class PredictSummary {
         }
         if (shape.architecture().tiedEmbeddings()) {
             text.append(' ').append(ShapeKey.TIED_WORD);
+        }
+        if (shape.architecture().bias() != LinearBias.NONE) {
+            text.append(' ').append(LinearBias.KEY).append('=').append(shape.architecture().bias().cliName());
         }
         return text.toString();
     }

@@ -3,6 +3,7 @@ package flopcast.cli;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Recompute;
@@ -30,17 +31,19 @@ final class ShapeOptions {
     static final String ATTENTION = "--attention";
     static final String RECOMPUTE = "--recompute";
     static final String PAD_VOCAB = "--pad-vocab";
+    static final String BIAS = "--bias";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
     @Option(names = "--preset", paramLabel = "NAME",
             description = "gpt2-small, gpt2-medium, gpt2-large, gpt2-xl (V=50257, T=1024, d_ff=4d), llama3-8b, "
                     + "llama3-70b, llama3.1-8b, llama3.1-70b, llama3.2-1b, llama3.2-3b, llama2-7b, llama2-13b, "
-                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m or smollm2-1.7b (as published).")
+                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b or qwen2.5-7b (as"
+                    + " published).")
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
-            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
+            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
     Path hfConfig;
 
     @Option(names = KV_HEADS, paramLabel = "H_kv",
@@ -64,6 +67,11 @@ final class ShapeOptions {
 
     @Option(names = TIE, description = "Tie the LM head to the token embedding (one V x d parameter).")
     boolean tie;
+
+    @Option(names = BIAS, paramLabel = "WHICH",
+            description = "Which projections add a bias: none, qkv (Q, K and V, as Qwen2) or all (every projection"
+                    + " of the block, as GPT-2) (default: none, or the preset's or config's).")
+    String bias;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -145,7 +153,8 @@ final class ShapeOptions {
             Shape mha = ShapeKey.shape(given::get);
             long kv = kvHeads == null ? mha.heads() : Shape.requireKvHeads(kvHeads, mha.heads(), KV_HEADS,
                     ShapeKey.Cli.HEADS);
-            return mha.withArchitecture(new Architecture(kv, tie));
+            return mha.withArchitecture(new Architecture(kv, tie, bias == null ? LinearBias.NONE
+                    : LinearBias.byCliName(bias)));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
@@ -159,6 +168,10 @@ final class ShapeOptions {
         if (kvHeads != null && kvHeads != named.architecture().kvHeads()) {
             throw new InvalidInputException(KV_HEADS + " " + kvHeads + " contradicts " + source + ", which has "
                     + named.architecture().kvHeads() + "; drop one of them");
+        }
+        if (bias != null && LinearBias.byCliName(bias) != named.architecture().bias()) {
+            throw new InvalidInputException(BIAS + " " + bias + " contradicts " + source + ", which has "
+                    + named.architecture().bias().cliName() + "; drop one of them");
         }
         if (tie && !named.architecture().tiedEmbeddings()) {
             throw new InvalidInputException(TIE + " contradicts " + source

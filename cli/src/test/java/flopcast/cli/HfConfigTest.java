@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.Architecture;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Shape;
 import java.io.IOException;
@@ -44,7 +46,8 @@ class HfConfigTest {
     /** Each preset of a published decoder is its model card's config.json, context included. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"llama2-7b, Llama-2-7b-hf", "llama3.1-8b, Llama-3.1-8B", "tinyllama-1.1b, TinyLlama-1.1B",
-            "mistral-7b, Mistral-7B-v0.3", "smollm2-1.7b, SmolLM2-1.7B"})
+            "mistral-7b, Mistral-7B-v0.3", "smollm2-1.7b, SmolLM2-1.7B", "qwen2.5-7b, Qwen2.5-7B",
+            "qwen2.5-0.5b, Qwen2.5-0.5B"})
     void presetsAreTheirShippedConfigs(String preset, String config) {
         assertEquals(Preset.byName(preset).shape(1), HfConfig.read(EXAMPLES.resolve(config + ".config.json")));
     }
@@ -76,8 +79,8 @@ class HfConfigTest {
         "Mistral-7B-v0.3 | 7248023552",
         "Mistral-7B-v0.1 | sliding_window 4096 is not modelled (allowed: null",
         "Phi-3-mini-4k-instruct | sliding_window 2047 is not modelled",
-        "Qwen2.5-7B | model_type \"qwen2\" is refused: Qwen2 always adds biases to the Q, K and V projections",
-        "Qwen2.5-0.5B | model_type \"qwen2\" is refused",
+        "Qwen2.5-7B | 7615616512",
+        "Qwen2.5-0.5B | 494032768",
         "gemma-2-9b | model_type \"gemma2\" is refused: its GeGLU MLP, sliding-window layers, logit soft-capping",
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: QK-norm",
         "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
@@ -105,16 +108,19 @@ class HfConfigTest {
         Path config = written(root);
         BadInputTest.assertRefused("(model_type llama): 2 keys 'rope_interleaved_extra', 'qkv_bias' are not one"
                 + " flopcast reads or knows to change nothing it counts (refused rather than ignored); attention_bias"
-                + " true is not modelled (allowed: false; flopcast models no biases and no sliding window);"
+                + " true is not modelled (allowed: true or false as mlp_bias is (absent: false): biases on every"
+                + " projection of the block, or none beyond the type's own);"
                 + " attention_dropout 0.1 is not modelled (allowed: 0; dropout keeps a mask flopcast does not count);"
-                + " its keys: docs/hf-config.md, \"llama\"", "predict", "--hf-config", config.toString());
+                + " mlp_bias false is not modelled (allowed: true or false as attention_bias is (absent: false): biases"
+                + " on every projection of the block, or none beyond the type's own); its keys: docs/hf-config.md,"
+                + " \"llama\"", "predict", "--hf-config", config.toString());
     }
 
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
-        "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3; known and"
-                + " refused: gpt2, qwen2",
-        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3",
+        "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2; known"
+                + " and refused: gpt2, qwen3",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -123,7 +129,7 @@ class HfConfigTest {
         BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
         root.remove("model_type");
         written(root);
-        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3; docs/hf-config.md)", "predict",
+        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2; docs/hf-config.md)", "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");
         root.set("architectures", new ObjectMapper().readTree("[\"LlamaForSequenceClassification\"]"));
@@ -153,6 +159,25 @@ class HfConfigTest {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> HfConfig.read(config));
         assertTrue(error.getMessage().contains(expected), error.getMessage());
         BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
+    }
+
+    /**
+     * Biases: Qwen2's Q, K and V ones with no key saying so; a Llama config's attention_bias and
+     * mlp_bias both true, every projection of the block; --bias contradicting a config, one line.
+     */
+    @Test
+    void biasesComeFromTheTypeOrBothBiasKeys() throws IOException {
+        assertEquals(LinearBias.QKV, HfConfig.read(EXAMPLES.resolve("Qwen2.5-0.5B.config.json")).architecture().bias());
+        ObjectNode root = example();
+        root.put("attention_bias", true);
+        root.put("mlp_bias", true);
+        Shape all = HfConfig.read(written(root));
+        assertEquals(Preset.LLAMA3_2_1B.shape(1).withArchitecture(new Architecture(8, true, LinearBias.ALL)), all);
+        root.put("mlp_bias", false);
+        BadInputTest.assertRefused("mlp_bias false is not modelled (allowed: true or false as attention_bias is",
+                "predict", "--hf-config", written(root).toString());
+        BadInputTest.assertRefused("--bias none contradicts --hf-config", "predict", "--hf-config",
+                EXAMPLES.resolve("Qwen2.5-7B.config.json").toString(), "--bias", "none", "--batch", "1");
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TrainCommandTest {
@@ -54,6 +55,26 @@ class TrainCommandTest {
         assertTrue(json.get("counted_equals_predicted").asBoolean());
         // P = V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d = 156 + 2*(288 + 96 + 720 + 24) + 12
         assertEquals(156 + 2 * (288 + 96 + 720 + 24) + 12, json.get("counted").get("parameters").asLong());
+    }
+
+    /**
+     * Biases on Q, K and V, and on every projection of the block, on both backends: the setting echoed,
+     * every count equal (the biases' parameters and their adds among the elementwise FLOPs).
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, qkv", "vector, all"})
+    void biasesCountAsPredicted(String backend, String bias) throws Exception {
+        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
+                "--d-model", "12", "--heads", "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2",
+                "--bias", bias, "--recompute", "full", "--backend", backend, "--threads", "2", "--format", "json");
+        assertEquals(bias, json.get("settings").get("bias").asText());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        // P = 2*V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d + the biases: L*(d + 2*h_kv*d_k) for qkv,
+        // L*(3d + 2*h_kv*d_k + 2*d_ff) for all
+        long plain = 2 * 156 + 2 * (288 + 96 + 720 + 24) + 12;
+        long biases = bias.equals("qkv") ? 2 * (12 + 8) : 2 * (36 + 8 + 40);
+        assertEquals(plain + biases, json.get("counted").get("parameters").asLong());
     }
 
     /**

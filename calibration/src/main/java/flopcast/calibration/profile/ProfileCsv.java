@@ -49,7 +49,7 @@ public final class ProfileCsv {
         }
         all.addAll(List.of(
                 new CsvColumn("op_class", "-", "the class of work (train --profile's): a model component's matmuls "
-                        + "and kernels by its name, or residual_add, head_copy, attention_split, bf16_conversion, "
+                        + "and kernels by its name, or residual_add, bias, head_copy, attention_split, bf16_conversion, "
                         + "gradient_zeroing, adamw"),
                 new CsvColumn("pass", "-", "forward, backward, recompute (forward work the backward pass runs "
                         + "again) or optimizer"),

@@ -4,7 +4,6 @@ import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.PrecisionPolicy;
-import flopcast.analytic.Scope;
 import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.WorkingCopies;
@@ -47,7 +46,7 @@ public final class ModelBuffers {
         PrecisionPolicy policy = shape.policy();
         List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(shape);
         for (ParameterTensor row : ParameterTensor.values()) {
-            Parameter[] instances = new Parameter[instances(row.scope(), shape)];
+            Parameter[] instances = new Parameter[Math.toIntExact(row.instances(shape))];
             Map<WorkingCopies.Role, StoredTensor.WorkingCopy> copies = new EnumMap<>(WorkingCopies.Role.class);
             if (instances.length > 0) {
                 for (WorkingCopies.Role role : roles) {
@@ -106,10 +105,6 @@ public final class ModelBuffers {
         return copy;
     }
 
-    private static int instances(Scope scope, Shape shape) {
-        return Math.toIntExact(scope.instances(shape));
-    }
-
     /** Float32 elements of the working copies it allocated. */
     public long workingCopyFloats() {
         return workingCopyFloats;
@@ -121,6 +116,12 @@ public final class ModelBuffers {
 
     public Parameter parameter(ParameterTensor row) {
         return parameter(row, 0);
+    }
+
+    /** Block {@code layer}'s instance of {@code row}, or null where the architecture holds none (an unused bias). */
+    public Parameter parameterIfHeld(ParameterTensor row, int layer) {
+        Parameter[] instances = parameters.get(row);
+        return instances.length == 0 ? null : instances[layer];
     }
 
     public KeptTensor kept(KeptActivation row, int layer) {

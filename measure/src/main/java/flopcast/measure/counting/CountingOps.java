@@ -127,6 +127,39 @@ public final class CountingOps {
     }
 
     /**
+     * y += b on every row of y (a projection's bias, b one float per column), on the backend's kernels,
+     * at the declared cost of an add per element of y, timed as {@link OpClass#BIAS}.
+     */
+    public void addBias(Component component, FMatrixRMaj y, FMatrixRMaj bias) {
+        addByRow(component, y, bias, true);
+    }
+
+    /** dB += the sum of dy's rows (a bias's gradient), an add per element of dy, timed as {@link OpClass#BIAS}. */
+    public void addRowSums(Component component, FMatrixRMaj dy, FMatrixRMaj biasGradient) {
+        addByRow(component, dy, biasGradient, false);
+    }
+
+    /** Over each row of {@code matrix}: the row += {@code bias} ({@code intoRows}), or {@code bias} += the row. */
+    private void addByRow(Component component, FMatrixRMaj matrix, FMatrixRMaj bias, boolean intoRows) {
+        if (bias.getNumElements() != matrix.numCols) {
+            throw new IllegalArgumentException("a bias of " + bias.getNumElements() + " values for rows of "
+                    + matrix.numCols + ": a bias has one value per column");
+        }
+        long start = profile.start();
+        for (int row = 0; row < matrix.numRows; row++) {
+            int offset = row * matrix.numCols;
+            if (intoRows) {
+                kernels().accumulate(matrix.data, offset, bias.data, 0, matrix.numCols);
+            } else {
+                kernels().accumulate(bias.data, 0, matrix.data, offset, matrix.numCols);
+            }
+        }
+        long flops = ElementwiseFlops.ADD * matrix.getNumElements();
+        profile.stop(OpClass.BIAS, start, flops);
+        counter.elementwise(component, flops);
+    }
+
+    /**
      * What a plain-loop kernel of {@code component} executed, summed from its loop bounds; the
      * kernel times its loops itself, as {@code OpClass.of(component)}, through {@link #profile}.
      */

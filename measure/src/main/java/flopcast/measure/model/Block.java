@@ -47,6 +47,14 @@ final class Block {
     private final Parameter w1;
     private final Parameter w3;
     private final Parameter w2;
+    /** Each projection's bias, null where the architecture gives it none ({@code LinearBias}). */
+    private final Parameter queryBias;
+    private final Parameter keyBias;
+    private final Parameter valueBias;
+    private final Parameter outputBias;
+    private final Parameter w1Bias;
+    private final Parameter w3Bias;
+    private final Parameter w2Bias;
 
     private final KeptTensor input;
     private final KeptTensor attentionRms;
@@ -97,6 +105,13 @@ final class Block {
         w1 = buffers.parameter(ParameterTensor.W1_WEIGHT, layer);
         w3 = buffers.parameter(ParameterTensor.W3_WEIGHT, layer);
         w2 = buffers.parameter(ParameterTensor.W2_WEIGHT, layer);
+        queryBias = buffers.parameterIfHeld(ParameterTensor.QUERY_BIAS, layer);
+        keyBias = buffers.parameterIfHeld(ParameterTensor.KEY_BIAS, layer);
+        valueBias = buffers.parameterIfHeld(ParameterTensor.VALUE_BIAS, layer);
+        outputBias = buffers.parameterIfHeld(ParameterTensor.OUTPUT_BIAS, layer);
+        w1Bias = buffers.parameterIfHeld(ParameterTensor.W1_BIAS, layer);
+        w3Bias = buffers.parameterIfHeld(ParameterTensor.W3_BIAS, layer);
+        w2Bias = buffers.parameterIfHeld(ParameterTensor.W2_BIAS, layer);
 
         this.input = input;
         attentionRms = buffers.keptOrRecomputed(ATTENTION_NORM_RMS, layer);
@@ -143,9 +158,9 @@ final class Block {
                 attentionRms.matrix());
         attentionNormOut.store();
         attentionRms.store();
-        project(shared.query(), attentionNormOut, query, queries);
-        project(shared.key(), attentionNormOut, key, keys);
-        project(shared.value(), attentionNormOut, value, values);
+        project(shared.query(), attentionNormOut, query, queryBias, queries);
+        project(shared.key(), attentionNormOut, key, keyBias, keys);
+        project(shared.value(), attentionNormOut, value, valueBias, values);
         shared.attention().forward(queries.use(), keys.use(), values.use(),
                 probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
                 attentionOut.matrix());
@@ -156,39 +171,47 @@ final class Block {
             logSumExp.store();
         }
         attentionOut.store();
-        project(shared.output(), attentionOut, output, middle);
+        project(shared.output(), attentionOut, output, outputBias, middle);
         ops.addEquals(Component.OUTPUT_PROJECTION, middle.use(), input.use());
         middle.store();
 
         shared.norm().forward(middle.use(), ffnGain.value.load(), ffnNormOut.matrix(), ffnRms.matrix());
         ffnNormOut.store();
         ffnRms.store();
-        project(shared.w1(), ffnNormOut, w1, w1Out);
-        project(shared.w3(), ffnNormOut, w3, w3Out);
+        project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out);
+        project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out);
         shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
         silu.store();
         product.store();
-        project(shared.w2(), product, w2, out);
+        project(shared.w2(), product, w2, w2Bias, out);
         ops.addEquals(Component.FFN_W2, out.use(), middle.use());
         out.store();
     }
 
-    /** y = x W into a kept tensor, rounded into its storage. */
-    private static void project(Linear linear, KeptTensor x, Parameter weight, KeptTensor y) {
+    /** y = x W (+ b where the projection has a bias, null where not) into a kept tensor, rounded into its storage. */
+    private static void project(Linear linear, KeptTensor x, Parameter weight, Parameter bias, KeptTensor y) {
         linear.forward(x.use(), weight.value.load(), y.matrix());
+        if (bias != null) {
+            linear.addBias(y.matrix(), bias.value.load());
+        }
         y.store();
     }
 
     /**
-     * Differentiates y = x W: dx = dy W^T (or dx += dy W^T) into a workspace gradient and
-     * dW += x^T dy into the weight's gradient, each rounded into its storage.
+     * Differentiates y = x W (+ b): dx = dy W^T (or dx += dy W^T) into a workspace gradient,
+     * dW += x^T dy into the weight's gradient and, where there is a bias, dB += the sum of dy's rows
+     * into its gradient, each rounded into its storage.
      */
-    private void projectionBackward(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight, StoredTensor dx,
-            boolean accumulate) {
+    private void projectionBackward(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight, Parameter bias,
+            StoredTensor dx, boolean accumulate) {
         linear.backwardInput(dy.load(), weight.value.load(), accumulate ? dx.load() : dx.open(), accumulate);
         dx.store();
         linear.backwardWeight(x.read(counter), dy.load(), weight.grad.load());
         weight.grad.store();
+        if (bias != null) {
+            linear.backwardBias(dy.load(), bias.grad.load());
+            bias.grad.store();
+        }
     }
 
     /**
@@ -202,17 +225,18 @@ final class Block {
             counter.pass(FlopCounter.Pass.BACKWARD);
         }
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
-        projectionBackward(shared.w2(), product, residualGradient, w2, productGradient, false);
+        projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false);
         shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter), silu.read(counter),
                 w3OutGradient.open());
         productGradient.store();
         w3OutGradient.store();
-        projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, normGradient, false);
-        projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, normGradient, true);
+        projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
+        projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true);
         normBackward(middle, ffnGain, ffnRms);
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
-        projectionBackward(shared.output(), attentionOut, residualGradient, output, attentionOutGradient, false);
+        projectionBackward(shared.output(), attentionOut, residualGradient, output, outputBias, attentionOutGradient,
+                false);
         shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
                 logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient.open(),
@@ -220,9 +244,9 @@ final class Block {
         queryGradient.store();
         keyGradient.store();
         valueGradient.store();
-        projectionBackward(shared.query(), attentionNormOut, queryGradient, query, normGradient, false);
-        projectionBackward(shared.key(), attentionNormOut, keyGradient, key, normGradient, true);
-        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, normGradient, true);
+        projectionBackward(shared.query(), attentionNormOut, queryGradient, query, queryBias, normGradient, false);
+        projectionBackward(shared.key(), attentionNormOut, keyGradient, key, keyBias, normGradient, true);
+        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, valueBias, normGradient, true);
         normBackward(input, attentionGain, attentionRms);
     }
 

@@ -6,7 +6,8 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * y = x W for every projection of the model (Q, K, V, output, W1, W3, W2, LM head), and y = x E^T
- * for a weight stored transposed: the LM head tied to the V x d token embedding E.
+ * for a weight stored transposed: the LM head tied to the V x d token embedding E; y += b where the
+ * architecture gives the projection a bias.
  */
 public final class Linear {
     private final CountingOps ops;
@@ -19,6 +20,16 @@ public final class Linear {
 
     public void forward(FMatrixRMaj x, FMatrixRMaj weight, FMatrixRMaj y) {
         ops.mult(component, x, weight, y);
+    }
+
+    /** y += b on every row: the bias, after {@link #forward}. */
+    public void addBias(FMatrixRMaj y, FMatrixRMaj bias) {
+        ops.addBias(component, y, bias);
+    }
+
+    /** Differentiates {@link #addBias} for the bias: dB += the sum of dy's rows. */
+    public void backwardBias(FMatrixRMaj dy, FMatrixRMaj biasGradient) {
+        ops.addRowSums(component, dy, biasGradient);
     }
 
     /** Differentiates {@link #forward} for the input: dx = dy W^T, or dx += dy W^T. */

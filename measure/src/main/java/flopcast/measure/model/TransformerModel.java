@@ -107,14 +107,17 @@ public final class TransformerModel {
         initialize(seed);
     }
 
-    /** Weights N(0, 0.02), gains 1, moments 0; under a mixed policy the master copy exact, the weights rounded. */
+    /**
+     * Weights N(0, 0.02), gains 1, biases 0 (as GPT-2 and Qwen2 initialize theirs), moments 0; under a
+     * mixed policy the master copy exact, the weights rounded.
+     */
     private void initialize(long seed) {
         Random random = new Random(seed);
         for (Parameter parameter : buffers.parameters()) {
             float[] values = new float[parameter.size()];
             boolean gain = parameter.row().dims().size() == 1;
             for (int i = 0; i < values.length; i++) {
-                values[i] = gain ? 1f : (float) (random.nextGaussian() * INIT_STD);
+                values[i] = parameter.row().isBias() ? 0f : gain ? 1f : (float) (random.nextGaussian() * INIT_STD);
             }
             parameter.setWeights(values);
         }

@@ -11,6 +11,7 @@ import flopcast.analytic.Component;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Prediction;
@@ -63,7 +64,14 @@ public class CountingTest {
                         .withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS),                   // float32 gradients
                 recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL).withPolicy(PrecisionPolicy.BF16),
                 flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(new Architecture(1, true)), Recompute.SELECTIVE)
-                        .withPolicy(PrecisionPolicy.BF16_MIXED));
+                        .withPolicy(PrecisionPolicy.BF16_MIXED),
+                // biases: Qwen2's on Q, K and V under GQA; every projection's, rerun by full recomputation;
+                // every projection's under flash, selective recomputation and bfloat16 storage
+                new Shape(13, 5, 2, 12, 6, 20, 2).withArchitecture(new Architecture(2, false, LinearBias.QKV)),
+                recomputed(new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(new Architecture(5, true, LinearBias.ALL)),
+                        Recompute.FULL),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(new Architecture(1, true, LinearBias.ALL)),
+                        Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.OverheadTraffic;
 import flopcast.analytic.PrecisionPolicy;
@@ -15,6 +16,7 @@ import flopcast.measure.run.BackendChoice;
 import flopcast.measure.run.StepProfile;
 import flopcast.measure.run.TrainRun;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -39,7 +41,8 @@ class OpProfileTest {
     static Stream<Arguments> sweepOnThreads() {
         return Stream.concat(CountingTest.sweep().map(shape -> Arguments.of(shape, 1)),
                 Stream.of(NamedShape.TINY.shape(), CountingTest.sweep().toList().get(13),
-                        CountingTest.sweep().toList().get(20)).map(shape -> Arguments.of(shape, 2)));
+                        CountingTest.sweep().toList().get(20), CountingTest.sweep().toList().get(23))
+                        .map(shape -> Arguments.of(shape, 2)));
     }
 
     /** One warm-up step unprofiled, then one step profiled; returns the counter of the profiled step. */
@@ -102,11 +105,19 @@ class OpProfileTest {
             }
         }
         long residual = 0;
+        long bias = 0;
         for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
             residual += profile.flops(OpClass.RESIDUAL_ADD, pass);
+            bias += profile.flops(OpClass.BIAS, pass);
         }
-        assertEquals(counter.elementwiseFlops(Component.OUTPUT_PROJECTION) + counter.elementwiseFlops(Component.FFN_W2),
-                residual, "the residual adds are the elementwise FLOPs counted under the output projection and W2");
+        long projections = 0;
+        for (Component projection : List.of(Component.QKV_PROJECTION, Component.OUTPUT_PROJECTION, Component.FFN_W1,
+                Component.FFN_W3, Component.FFN_W2)) {
+            projections += counter.elementwiseFlops(projection);
+        }
+        assertEquals(projections, residual + bias, "the elementwise FLOPs counted under the projections are the"
+                + " residual adds (output projection and W2) and the biases");
+        assertEquals(shape.architecture().bias() != LinearBias.NONE, bias > 0, "a bias timed where there is one");
         assertTrue(profile.calls(OpClass.ADAMW, FlopCounter.Pass.OPTIMIZER) > 0, "AdamW timed in the optimizer pass");
         assertTrue(checked >= 20, "checked " + checked + " classes and passes");
     }
@@ -153,10 +164,17 @@ class OpProfileTest {
         // bytes where the step says what it moved: 12 per residual-add FLOP (two reads and a write of a
         // float per add), and the gradient zeroing's storage, each gradient in its own type
         for (OverheadTraffic.Traffic row : OverheadTraffic.of(shape)) {
+            FlopCounter.Pass pass = FlopCounter.Pass.valueOf(row.pass().toUpperCase(java.util.Locale.ROOT));
             if (row.opClass().equals(OverheadTraffic.RESIDUAL_ADD)) {
-                FlopCounter.Pass pass = FlopCounter.Pass.valueOf(row.pass().toUpperCase(java.util.Locale.ROOT));
                 assertEquals(java.math.BigInteger.valueOf(12 * profile.flops(OpClass.RESIDUAL_ADD, pass)), row.bytes(),
                         "residual add bytes " + row.pass());
+            }
+            if (row.opClass().equals(OverheadTraffic.BIAS)) {
+                // per added element: y read and written (forward) or dY read (backward), 4 bytes each,
+                // besides each bias's own width read (and its gradient written) once a call
+                long perElement = pass == FlopCounter.Pass.BACKWARD ? 4 : 8;
+                assertTrue(row.bytes().compareTo(java.math.BigInteger.valueOf(perElement
+                        * profile.flops(OpClass.BIAS, pass))) > 0, "bias bytes " + row.pass());
             }
         }
         FlopCounter counter = new FlopCounter();
@@ -164,7 +182,8 @@ class OpProfileTest {
         long zeroed = model.parameters().stream().mapToLong(p -> p.grad.elements() * p.grad.dataType().bytes()).sum()
                 + shape.tokens() * shape.dModel() * shape.policy().activationType().bytes();
         assertEquals(java.math.BigInteger.valueOf(zeroed), OverheadTraffic.zeroedBytes(shape), "zeroed bytes");
-        for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.HEAD_COPY, OpClass.GRADIENT_ZEROING}) {
+        for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.BIAS, OpClass.HEAD_COPY,
+                OpClass.GRADIENT_ZEROING}) {
             for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
                 String key = op.jsonName() + " " + pass.name().toLowerCase(java.util.Locale.ROOT);
                 assertEquals(predicted.getOrDefault(key, 0L), profile.calls(op, pass), key + " calls at " + shape);

@@ -2,9 +2,11 @@ package flopcast.measure.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Architecture;
+import flopcast.analytic.LinearBias;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
@@ -51,6 +53,35 @@ class TransformerModelTest {
     void groupedQueryAndTiedGradientsMatchFiniteDifferences(String backend, int threads, int kvHeads, boolean tied) {
         assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(new Architecture(kvHeads, tied)), backend,
                 threads);
+    }
+
+    /**
+     * Biases on Q, K and V (Qwen2's) and on every projection of the block (GPT-2's), under grouped-query
+     * attention: every bias's gradient (the sum of its output gradient's rows) against finite
+     * differences, on both backends, one thread and two.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, qkv", "ejml, 2, all", "vector, 1, all", "vector, 2, qkv"})
+    void biasGradientsMatchFiniteDifferences(String backend, int threads, String bias) {
+        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2)
+                .withArchitecture(new Architecture(2, false, LinearBias.byCliName(bias))), backend, threads);
+    }
+
+    /**
+     * Biases start at 0 and draw nothing from the seed, so a biased model's first loss is the unbiased
+     * model's to the bit; after one AdamW step the biases have moved and the losses part.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, qkv", "vector, all"})
+    void zeroBiasesLeaveTheFirstLossAndTrainingMovesThem(String backend, String bias) {
+        Shape plain = new Shape(11, 4, 2, 8, 4, 12, 2);
+        Shape biased = plain.withArchitecture(new Architecture(4, false, LinearBias.byCliName(bias)));
+        TransformerModel without = new TransformerModel(plain, 3, new FlopCounter(), BackendChoice.of(backend, 1));
+        TransformerModel with = new TransformerModel(biased, 3, new FlopCounter(), BackendChoice.of(backend, 1));
+        int[][] batch = CountingTest.Counted.batch(plain, new Random(9));
+        assertEquals(without.step(batch[0], batch[1]), with.step(batch[0], batch[1]), 0f, "the first loss");
+        assertNotEquals(without.forward(batch[0], batch[1]), with.forward(batch[0], batch[1]),
+                "the biases trained apart from 0");
     }
 
     /**
@@ -160,11 +191,13 @@ class TransformerModelTest {
                     parameter.value().data, gradient, () -> model.forward(batch[0], batch[1]), 4, random);
             seen.add(parameter.row());
         }
-        Set<ParameterTensor> expected = EnumSet.allOf(ParameterTensor.class);
-        if (shape.architecture().tiedEmbeddings()) {
-            expected.remove(ParameterTensor.LM_HEAD_WEIGHT);
+        Set<ParameterTensor> expected = EnumSet.noneOf(ParameterTensor.class);
+        for (ParameterTensor row : ParameterTensor.values()) {
+            if (row.instances(shape) > 0) {
+                expected.add(row);
+            }
         }
-        assertEquals(expected, seen, "every parameter tensor checked");
+        assertEquals(expected, seen, "every parameter tensor the architecture holds checked");
         assertEquals(4 * model.parameters().size(), checked);
     }
 
