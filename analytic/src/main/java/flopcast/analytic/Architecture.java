@@ -3,18 +3,25 @@ package flopcast.analytic;
 /**
  * What kind of transformer a {@link Shape} describes, beside its sizes and its training
  * {@link Settings}: one record that the tables read. Today it holds the attention's key and value
- * heads, whether the LM head is tied to the token embedding and which projections add a bias; the
- * next issues add the norm, the MLP kind, positions, head_dim, experts and adapters to it, so that a
+ * heads, whether the LM head is tied to the token embedding, which projections add a bias and the
+ * head dimension; the next issues add the norm, the MLP kind, positions, experts and adapters to it,
+ * so that a
  * new architecture is a value of this record and the rows its fields select, not a branch in each
  * accounting.
  * <ul>
  * <li>{@code kvHeads} h_kv: K and V are B*T*h_kv*d_k ({@link Dim#D_KV}), their weights d x h_kv*d_k;
  * <li>{@code tiedEmbeddings}: the LM head row ({@link Scope#ONCE_UNLESS_TIED}) is not a parameter of
  * its own;
- * <li>{@code bias}: the bias rows of {@link ParameterTensor} that exist ({@link LinearBias}).
+ * <li>{@code bias}: the bias rows of {@link ParameterTensor} that exist ({@link LinearBias});
+ * <li>{@code headDim} d_k, where it is not d / h (Gemma's and Qwen3's 128 or 256 beside their
+ * widths; Mistral NeMo's 128 at d = 5120 and h = 32): Q and the attention output are B*T*h*d_k
+ * ({@link Dim#D_Q}), the query weight d x h*d_k and the output projection's h*d_k x d, and d need not
+ * be a multiple of h. {@value #HEAD_DIM_FROM_WIDTH} means d / h, and {@link Shape} stores d / h given
+ * explicitly as {@value #HEAD_DIM_FROM_WIDTH}, so that one model has one value.
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
- * {@value Shape#TIE_EMBEDDINGS_KEY} and {@value LinearBias#KEY}.
+ * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY} and {@value Shape#HEAD_DIM_KEY} (d_k,
+ * d / h included).
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -23,16 +30,33 @@ package flopcast.analytic;
  *                       attention. {@link Shape} requires it to divide h.
  * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
  * @param bias           which projections add a bias
+ * @param headDim        d_k, or {@value #HEAD_DIM_FROM_WIDTH} for d / h
  */
-public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias) {
+public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim) {
+
+    /** The {@code headDim} that means d / h. */
+    public static final long HEAD_DIM_FROM_WIDTH = 0;
 
     public Architecture {
         java.util.Objects.requireNonNull(bias, "bias");
+        if (headDim < 0) {
+            throw new InvalidInputException(Shape.HEAD_DIM_KEY + " " + headDim + " must be a positive integer");
+        }
     }
 
-    /** No biases, as the seed's and Llama's layout. */
+    /** No biases, d_k = d / h, as the seed's and Llama's layout. */
     public Architecture(long kvHeads, boolean tiedEmbeddings) {
         this(kvHeads, tiedEmbeddings, LinearBias.NONE);
+    }
+
+    /** d_k = d / h. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias) {
+        this(kvHeads, tiedEmbeddings, bias, HEAD_DIM_FROM_WIDTH);
+    }
+
+    /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
+    public Architecture withHeadDim(long newHeadDim) {
+        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

@@ -9,6 +9,8 @@ public enum Dim {
     D(ShapeKey.D_MODEL),
     H(ShapeKey.NUM_HEADS),
     D_K("d_k", Shape::headDim),
+    /** The width of Q and the attention output: d where d_k = d / h. */
+    D_Q("h*d_k", Shape::queryWidth),
     /** The width of K and V: d under multi-head attention, fewer under grouped-query attention. */
     D_KV("h_kv*d_k", Shape::kvWidth),
     /** A flash attention tile's side: min(T, 64) query or key positions. */
@@ -35,9 +37,9 @@ public enum Dim {
         return symbol;
     }
 
-    /** The symbol as {@code shape}'s tables write it: K and V's width is d where h_kv = h. */
+    /** The symbol as {@code shape}'s tables write it: Q's, K's and V's width is d where it equals d. */
     public String symbol(Shape shape) {
-        return this == D_KV && shape.architecture().kvHeads() == shape.heads() ? D.symbol : symbol;
+        return (this == D_KV || this == D_Q) && size(shape) == shape.dModel() ? D.symbol : symbol;
     }
 
     public long size(Shape shape) {

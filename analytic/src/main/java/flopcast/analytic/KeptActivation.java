@@ -4,6 +4,7 @@ import static flopcast.analytic.Dim.B;
 import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_KV;
+import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.H;
 import static flopcast.analytic.Dim.T;
 import static flopcast.analytic.Dim.V;
@@ -14,9 +15,9 @@ import java.util.List;
  * Every tensor the forward pass keeps because the backward pass reads it, one row each, with the
  * component that writes it and the backward step that reads it. Float total:
  * <pre>
- *   L*(6*B*T*d + 2*B*T*h_kv*d_k + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
+ *   L*(4*B*T*d + 2*B*T*h*d_k + 2*B*T*h_kv*d_k + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
  * </pre>
- * (8*B*T*d per block where h_kv = h).
+ * (8*B*T*d per block where h_kv = h and d_k = d / h).
  * plus 2*B*T int32 token ids and targets.
  * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
  * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
@@ -34,7 +35,7 @@ public enum KeptActivation implements TensorSpec {
             List.of(B, T), "RMSNorm-1 backward"),
     ATTENTION_NORM_OUTPUT("attention_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, T, D), "Q, K, V weight gradients"),
-    QUERY("attention.query", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
+    QUERY("attention.query", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_Q),
             "attention backward: dK = dS^T Q"),
     KEY("attention.key", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_KV),
             "attention backward: dQ = dS K"),
@@ -46,7 +47,7 @@ public enum KeptActivation implements TensorSpec {
     ATTENTION_LOGSUMEXP("attention.logsumexp", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, H, T), "flash backward: P = exp(S / sqrt(d_k) - lse), tile by tile", Region.CORE),
     ATTENTION_OUTPUT("attention.output", Component.ATTENTION_WEIGHTED_SUM, Scope.PER_LAYER, DataType.FLOAT32,
-            List.of(B, T, D), "output projection weight gradient"),
+            List.of(B, T, D_Q), "output projection weight gradient"),
     ATTENTION_RESIDUAL("attention.residual", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, T, D), "RMSNorm-2 backward"),
     FFN_NORM_RMS("ffn_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),

@@ -10,6 +10,8 @@ import java.math.BigInteger;
  *   Q K^T                  2*B*T*d*T         h heads of (T x d_k)(d_k x T)
  *   weighted sum of V      2*B*T*d*T         h heads of (T x T)(T x d_k)
  *   output projection      2*B*T*d*d
+ *   (where d_k is not d / h, h*d_k takes d's place as Q's width, the heads' and the output
+ *   projection's input: 2*B*T*d*(h*d_k + 2*h_kv*d_k), 2*B*T*h*d_k*T, 2*B*T*h*d_k*d)
  *   W1, W3 (each)          2*B*T*d*d_ff
  *   W2                     2*B*T*d_ff*d
  *   LM head                2*B*T*d*V
@@ -31,9 +33,10 @@ public final class MatmulFlops {
     public static BigInteger forward(Component component, Shape shape) {
         long d = shape.dModel();
         return switch (component) {
-            case QKV_PROJECTION -> product(shape, d, Math.addExact(d, Math.multiplyExact(2, shape.kvWidth())));
-            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> product(shape, d, shape.contextLength());
-            case OUTPUT_PROJECTION -> product(shape, d, d);
+            case QKV_PROJECTION -> product(shape, d,
+                    Math.addExact(shape.queryWidth(), Math.multiplyExact(2, shape.kvWidth())));
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> product(shape, shape.queryWidth(), shape.contextLength());
+            case OUTPUT_PROJECTION -> product(shape, shape.queryWidth(), d);
             case FFN_W1, FFN_W3, FFN_W2 -> product(shape, d, shape.dFf());
             case OUTPUT_EMBEDDING -> product(shape, d, shape.vocabSize());
             case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY ->
@@ -44,14 +47,19 @@ public final class MatmulFlops {
     /** The formula of {@link #forward} at {@code shape}'s attention as text, for tables. */
     public static String formula(Component component, Shape shape) {
         return switch (component) {
-            case QKV_PROJECTION -> shape.architecture().kvHeads() == shape.heads() ? "2*B*T*d*3d"
-                    : "2*B*T*d*(d + 2*h_kv*d_k)";
-            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*d*T";
-            case OUTPUT_PROJECTION -> "2*B*T*d*d";
+            case QKV_PROJECTION -> !ownHeadDim(shape) && shape.architecture().kvHeads() == shape.heads()
+                    ? "2*B*T*d*3d" : "2*B*T*d*(" + Dim.D_Q.symbol(shape) + " + 2*h_kv*d_k)";
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*T";
+            case OUTPUT_PROJECTION -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*d";
             case FFN_W1, FFN_W3, FFN_W2 -> "2*B*T*d*d_ff";
             case OUTPUT_EMBEDDING -> "2*B*T*d*V";
             case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY -> "0";
         };
+    }
+
+    /** Whether h*d_k is not d: the architecture gives a d_k other than d / h. */
+    private static boolean ownHeadDim(Shape shape) {
+        return shape.queryWidth() != shape.dModel();
     }
 
     /** 2 * B * T * a * b. */

@@ -23,7 +23,8 @@ import java.math.BigInteger;
  *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
  * </pre>
  * Under grouped-query attention K and V are N x (h_kv*d_k), each read once: the N*d of K or V
- * above becomes N*h_kv*d_k. QKV counts its three projections (in = d, out = d + 2*h_kv*d_k, 3d
+ * above becomes N*h_kv*d_k; where d_k is not d / h, Q, the attention output and their gradients are
+ * N x h*d_k, and the output projection's in is h*d_k. QKV counts its three projections (in = d, out = d + 2*h_kv*d_k, 3d
  * under multi-head attention, as one); W1, W3 and W2 are projections with
  * in, out = d, d_ff (W2: d_ff, d); the LM head d, V. Convention: a lower bound on memory traffic,
  * for bytes-per-second efficiency of memory-bound ops; caches can only make the real traffic larger.
@@ -42,7 +43,7 @@ public final class MinimumTraffic {
         return switch (component) {
             case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING ->
                     t.projectionForward(component);
-            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nd.add(t.nkv).add(t.bhtt));
+            case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nq.add(t.nkv).add(t.bhtt));
             case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(16).multiply(t.n).multiply(t.dFf);
@@ -57,8 +58,8 @@ public final class MinimumTraffic {
         return switch (component) {
             case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING ->
                     t.projectionBackward(component);
-            case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(BigInteger.TWO.multiply(t.nd.add(t.nkv))));
-            case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO).add(t.nd)
+            case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(BigInteger.TWO.multiply(t.nq.add(t.nkv))));
+            case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO).add(t.nq)
                     .add(BigInteger.TWO.multiply(t.nkv)));
             case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3))
                     .add(t.d.multiply(BigInteger.TWO)).add(t.n));
@@ -90,9 +91,13 @@ public final class MinimumTraffic {
         final BigInteger dFf;
         final BigInteger v;
         final BigInteger nd;
+        /** N*h*d_k: Q, or the attention output (N*d where d_k = d / h). */
+        final BigInteger nq;
+        /** h*d_k: Q's width and the output projection's input (d where d_k = d / h). */
+        final BigInteger qWidth;
         /** N*h_kv*d_k: one of K, V (N*d where h_kv = h). */
         final BigInteger nkv;
-        /** d + 2*h_kv*d_k: Q, K and V's output width (3d where h_kv = h). */
+        /** h*d_k + 2*h_kv*d_k: Q, K and V's output width (3d where h_kv = h and d_k = d / h). */
         final BigInteger qkvWidth;
         final BigInteger bhtt;
 
@@ -104,7 +109,9 @@ public final class MinimumTraffic {
             nd = n.multiply(d);
             BigInteger kvWidth = BigInteger.valueOf(shape.kvWidth());
             nkv = n.multiply(kvWidth);
-            qkvWidth = d.add(BigInteger.TWO.multiply(kvWidth));
+            qWidth = BigInteger.valueOf(shape.queryWidth());
+            nq = n.multiply(qWidth);
+            qkvWidth = qWidth.add(BigInteger.TWO.multiply(kvWidth));
             BigInteger t = BigInteger.valueOf(shape.contextLength());
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);
@@ -114,7 +121,7 @@ public final class MinimumTraffic {
         BigInteger[] widths(Component projection) {
             return switch (projection) {
                 case QKV_PROJECTION -> new BigInteger[] {d, qkvWidth};
-                case OUTPUT_PROJECTION -> new BigInteger[] {d, d};
+                case OUTPUT_PROJECTION -> new BigInteger[] {qWidth, d};
                 case FFN_W1, FFN_W3 -> new BigInteger[] {d, dFf};
                 case FFN_W2 -> new BigInteger[] {dFf, d};
                 case OUTPUT_EMBEDDING -> new BigInteger[] {d, v};

@@ -14,7 +14,7 @@ import java.util.List;
  *                       forward    y += b over N x out                         4*(2*N*out + out) (y read and
  *                                                                              written, b read)
  *                       backward   dB += the N rows of dY                      4*(N*out + 2*out)
- *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x d tensors to a
+ *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x h*d_k tensors to a
  *                     head's T x d_k and back, 8 bytes per element (1 read, 1 write):
  *                       forward    K, V per key-value head gathered; Q gathered, O scattered per head
  *                       backward   K, V gathered, dK, dV scattered per key-value head; Q, dO gathered,

@@ -19,6 +19,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** The JSON key of {@link Architecture#kvHeads()} in a {@code settings} object, and the HF config's name for it. */
     public static final String KV_HEADS_KEY = "kv_heads";
+    /** The JSON key of {@link #headDim()} in a {@code settings} object, and the HF config's name for it. */
+    public static final String HEAD_DIM_KEY = "head_dim";
     /** The JSON key of {@link Architecture#tiedEmbeddings()} in a {@code settings} object. */
     public static final String TIE_EMBEDDINGS_KEY = "tie_embeddings";
     /** The JSON key of {@link #policy()} in a {@code settings} object. */
@@ -29,8 +31,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     public static final String RECOMPUTE_KEY = "recompute";
 
     /**
-     * Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d; h_kv
-     * divides h.
+     * Every number positive, by {@link ShapeKey}'s rule and named by its key; h divides d unless the
+     * architecture gives d_k (a d_k of d / h given is stored as {@link Architecture#HEAD_DIM_FROM_WIDTH});
+     * h_kv divides h.
      */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize,
             Architecture architecture, Settings settings) {
@@ -41,15 +44,19 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         this.heads = heads;
         this.dFf = dFf;
         this.batchSize = batchSize;
-        this.architecture = java.util.Objects.requireNonNull(architecture, "architecture");
+        java.util.Objects.requireNonNull(architecture, "architecture");
+        this.architecture = heads > 0 && architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH
+                && dModel % heads == 0 && architecture.headDim() == dModel / heads
+                ? architecture.withHeadDim(Architecture.HEAD_DIM_FROM_WIDTH) : architecture;
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
         for (ShapeKey key : ShapeKey.values()) {
             key.requirePositive(key.of(this), key.key());
         }
-        if (dModel % heads != 0) {
+        if (this.architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH && dModel % heads != 0) {
             throw new InvalidInputException(ShapeKey.D_MODEL.key() + " " + dModel + " is not divisible by "
                     + ShapeKey.NUM_HEADS.key() + " " + heads + ": heads must divide the model width (d_k = "
-                    + ShapeKey.D_MODEL.key() + " / " + ShapeKey.NUM_HEADS.key() + ")");
+                    + ShapeKey.D_MODEL.key() + " / " + ShapeKey.NUM_HEADS.key() + "), unless " + HEAD_DIM_KEY
+                    + " gives d_k");
         }
         requireKvHeads(architecture.kvHeads(), heads, KV_HEADS_KEY, ShapeKey.NUM_HEADS.key());
     }
@@ -77,9 +84,14 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         return kvHeads;
     }
 
-    /** d_k = d / h. */
+    /** d_k: the architecture's where it gives one, else d / h. */
     public long headDim() {
-        return dModel / heads;
+        return architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH ? dModel / heads : architecture.headDim();
+    }
+
+    /** h * d_k: the width of Q and of the attention output (d where d_k = d / h). */
+    public long queryWidth() {
+        return Math.multiplyExact(heads, headDim());
     }
 
     /** h_kv * d_k: the width of K and V. */
@@ -137,7 +149,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
-     * projection has one, and the settings that are
+     * projection has one, {@code d_k=} where it is not d / h, and the settings that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -154,6 +166,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.bias() != LinearBias.NONE) {
             text.append(' ').append(LinearBias.KEY).append('=').append(architecture.bias().cliName());
+        }
+        if (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
+            text.append(' ').append(ShapeKey.HEAD_DIM_SYMBOL).append('=').append(architecture.headDim());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

@@ -35,6 +35,8 @@ public enum ShapeKey {
 
     /** {@link Shape#describe()}'s symbol for h_kv, written only where it is not h. */
     public static final String KV_HEADS_SYMBOL = "h_kv";
+    /** {@link Shape#describe()}'s symbol for d_k, written only where it is not d / h. */
+    public static final String HEAD_DIM_SYMBOL = "d_k";
     /** {@link Shape#describe()}'s word for a tied LM head, written only where it is tied. */
     public static final String TIED_WORD = "tied";
     /** {@link Shape#describe()}'s symbol for the recomputation mode, written only where it is not none. */
@@ -91,10 +93,17 @@ public enum ShapeKey {
                 values.applyAsLong(D_FF), values.applyAsLong(BATCH_SIZE));
     }
 
+    /** The shape of these values under {@code architecture} (whose d_k may free d from being a multiple of h). */
+    public static Shape shape(ToLongFunction<ShapeKey> values, Architecture architecture) {
+        return new Shape(values.applyAsLong(VOCAB_SIZE), values.applyAsLong(CONTEXT_LENGTH),
+                values.applyAsLong(NUM_LAYERS), values.applyAsLong(D_MODEL), values.applyAsLong(NUM_HEADS),
+                values.applyAsLong(D_FF), values.applyAsLong(BATCH_SIZE), architecture);
+    }
+
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, a precision
+     * or {@code bias=all}, {@code d_k=N}, a precision
      * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
@@ -102,6 +111,7 @@ public enum ShapeKey {
         Long kvHeads = null;
         boolean tied = false;
         LinearBias bias = LinearBias.NONE;
+        Long headDim = null;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -127,6 +137,10 @@ public enum ShapeKey {
                 tied = true;
                 continue;
             }
+            if (equals > 0 && part.substring(0, equals).equals(HEAD_DIM_SYMBOL) && headDim == null) {
+                headDim = integer(part, text);
+                continue;
+            }
             if (equals > 0 && part.substring(0, equals).equals(KV_HEADS_SYMBOL) && kvHeads == null) {
                 kvHeads = integer(part, text);
                 continue;
@@ -145,8 +159,8 @@ public enum ShapeKey {
                 throw new InvalidInputException("shape '" + text + "' lacks " + key.symbol + " (" + key.key + ")");
             }
         }
-        Shape shape = shape(values::get);
-        return shape.withArchitecture(new Architecture(kvHeads == null ? shape.heads() : kvHeads, tied, bias))
+        return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
+                headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

@@ -4,6 +4,7 @@ import static flopcast.analytic.Dim.B;
 import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_K;
+import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.H;
 import static flopcast.analytic.Dim.T;
 
@@ -22,7 +23,7 @@ import java.util.List;
  *   per RMSNorm        3 of B*T*d + B*T (input, square, normalized; rsqrt) + B*T*d (output, saved by the next matmuls)
  *   attention core     3 of B*h*T*d_k (batched copies of Q, K^T, V), B*h*T*T (softmax), T*T bool mask,
  *                      a float64 scalar; 2 int64 indices of h where h_kv &lt; h (repeat_interleave)
- *   per layer          + B*T*d (the heads' output, copied for the output projection) + 4 of B*T*d_ff
+ *   per layer          + B*T*h*d_k (the heads' output, copied for the output projection) + 4 of B*T*d_ff
  *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar
  * </pre>
  * Selective recomputation ({@code torch.utils.checkpoint} around the core) saves none of the core's
@@ -76,7 +77,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
                 "index_select inside repeat_interleave of K", Region.CORE, true));
         rows.add(core("attention.value_repeat_index", Component.ATTENTION_WEIGHTED_SUM, DataType.INT64, List.of(H),
                 "index_select inside repeat_interleave of V", Region.CORE, true));
-        rows.add(core("attention.heads_output", Component.OUTPUT_PROJECTION, DataType.FLOAT32, List.of(B, T, D),
+        rows.add(core("attention.heads_output", Component.OUTPUT_PROJECTION, DataType.FLOAT32, List.of(B, T, D_Q),
                 "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER));
         norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls");
         rows.add(core("ffn.w1_output", Component.FFN_SILU, DataType.FLOAT32, List.of(B, T, D_FF), "silu",

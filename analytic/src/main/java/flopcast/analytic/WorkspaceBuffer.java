@@ -5,6 +5,7 @@ import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_K;
 import static flopcast.analytic.Dim.D_KV;
+import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.T;
 import static flopcast.analytic.Dim.TILE;
 
@@ -15,7 +16,8 @@ import java.util.List;
  * activations and per-head scratch. Allocated once and reused by every block, so none is per
  * layer. Total floats:
  * <pre>
- *   4*B*T*d + 2*B*T*h_kv*d_k + 2*B*T*d_ff + 7*T*d_k + T^2      (6*B*T*d + ... where h_kv = h)
+ *   2*B*T*d + 2*B*T*h*d_k + 2*B*T*h_kv*d_k + 2*B*T*d_ff + 7*T*d_k + T^2   (6*B*T*d + ... where h_kv = h
+ *                                                                         and d_k = d / h)
  * </pre>
  * Under grouped-query attention the head scratch holds one key and value head at a time and its
  * dK and dV accumulate over the h / h_kv query heads that share it.
@@ -31,9 +33,9 @@ import java.util.List;
 public enum WorkspaceBuffer implements TensorSpec {
     RESIDUAL_GRADIENT("grad.residual", List.of(B, T, D), "every backward step: the gradient along the residual stream"),
     NORM_OUTPUT_GRADIENT("grad.norm_output", List.of(B, T, D), "RMSNorm backward: gradient of its output"),
-    ATTENTION_OUTPUT_GRADIENT("grad.attention_output", List.of(B, T, D),
+    ATTENTION_OUTPUT_GRADIENT("grad.attention_output", List.of(B, T, D_Q),
             "attention backward: gradient of the output before the projection"),
-    QUERY_GRADIENT("grad.query", List.of(B, T, D), "Q projection backward"),
+    QUERY_GRADIENT("grad.query", List.of(B, T, D_Q), "Q projection backward"),
     KEY_GRADIENT("grad.key", List.of(B, T, D_KV), "K projection backward"),
     VALUE_GRADIENT("grad.value", List.of(B, T, D_KV), "V projection backward"),
     PRODUCT_GRADIENT("grad.ffn_product", List.of(B, T, D_FF),

@@ -12,7 +12,7 @@
  *   <tr><td>L</td><td>{@code layers}</td><td>transformer blocks</td></tr>
  *   <tr><td>d</td><td>{@code dModel}</td><td>model width</td></tr>
  *   <tr><td>h</td><td>{@code heads}</td><td>attention heads</td></tr>
- *   <tr><td>d_k</td><td>{@code headDim()}</td><td>d / h</td></tr>
+ *   <tr><td>d_k</td><td>{@code headDim()}</td><td>head width: d / h, or the architecture's own</td></tr>
  *   <tr><td>d_ff</td><td>{@code dFf}</td><td>FFN width</td></tr>
  *   <tr><td>V</td><td>{@code vocabSize}</td><td>vocabulary</td></tr>
  *   <tr><td>N</td><td>{@code tokens()}</td><td>B * T tokens per step</td></tr>

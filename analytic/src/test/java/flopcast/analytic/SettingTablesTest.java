@@ -366,14 +366,15 @@ class SettingTablesTest {
      * Each value of each field of {@link Architecture} reaches the tables: h_kv sets K and V's width
      * (kept rows, weights, the QKV matmul, PyTorch's repeat indices), tying removes the LM head's
      * parameter but not its matmul, a bias adds its width per block and an add per output element,
-     * no kept row and no matmul. P = 2*V*d - [tied]*V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d
-     * + L*(d + 2*h_kv*d_k) [qkv] or L*(3d + 2*h_kv*d_k + 2*d_ff) [all], written out here rather than
-     * summed from the tables. A field added to the record fails the
+     * no kept row and no matmul, d_k sets Q's and the heads' width h*d_k (d_k = 4 is d / h, 5 its own).
+     * P = 2*V*d - [tied]*V*d + L*(2*d*h*d_k + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d + L*(h*d_k + 2*h_kv*d_k)
+     * [qkv] or L*(2d + h*d_k + 2*h_kv*d_k + 2*d_ff) [all], written out here rather than summed from the
+     * tables. A field added to the record fails the
      * first assertion until its values are walked here.
      */
     @Test
     void everyArchitectureValueReachesTheTables() {
-        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias"),
+        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -381,57 +382,68 @@ class SettingTablesTest {
         long layers = 3;
         long d = 24;
         long h = 6;
-        long dk = 4;
         long dFf = 40;
         long b = 2;
         int checked = 0;
         for (long kvHeads : new long[] {6, 3, 2, 1}) {
             for (boolean tied : new boolean[] {false, true}) {
-                for (LinearBias bias : LinearBias.values()) {
-                    Shape shape = new Shape(v, t, layers, d, h, dFf, b, new Architecture(kvHeads, tied, bias));
-                    String name = shape.describe();
-                    long biases = switch (bias) {
-                        case NONE -> 0;
-                        case QKV -> layers * (d + 2 * kvHeads * dk);
-                        case ALL -> layers * (3 * d + 2 * kvHeads * dk + 2 * dFf);
-                    };
-                    long parameters = 2 * v * d - (tied ? v * d : 0)
-                            + layers * (2 * d * d + 2 * d * kvHeads * dk + 3 * d * dFf + 2 * d) + d + biases;
-                    Prediction prediction = CompleteAccounting.predict(shape);
-                    assertEquals(parameters, prediction.parameters(), name);
-                    assertEquals(b * t * kvHeads * dk, KeptActivation.KEY.elements(shape), name);
-                    assertEquals(b * t * kvHeads * dk, KeptActivation.VALUE.elements(shape), name);
-                    assertEquals(b * t * kvHeads * dk, WorkspaceBuffer.KEY_GRADIENT.elements(shape), name);
-                    assertEquals(d * kvHeads * dk, ParameterTensor.VALUE_WEIGHT.elements(shape), name);
-                    assertEquals(big(2 * b * t * d * (d + 2 * kvHeads * dk)),
-                            MatmulFlops.forward(Component.QKV_PROJECTION, shape), name);
-                    assertEquals(big(2 * b * t * d * v), MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape),
-                            name + ": a tied head still runs its matmul");
-                    assertEquals(tied ? 0 : 1, ParameterTensor.LM_HEAD_WEIGHT.instances(shape), name);
-                    assertEquals(!tied, DataParallel.tensors(shape).stream()
-                            .anyMatch(tensor -> tensor.name().equals(ParameterTensor.LM_HEAD_WEIGHT.tensorName())),
-                            name);
-                    for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
-                        if (row.groupedOnly()) {
-                            assertEquals(kvHeads < h ? layers : 0, row.instances(shape),
-                                    name + " " + row.tensorName());
+                for (long dk : new long[] {4, 5}) {
+                    for (LinearBias bias : LinearBias.values()) {
+                        Architecture architecture = new Architecture(kvHeads, tied, bias, dk);
+                        Shape shape = new Shape(v, t, layers, d, h, dFf, b, architecture);
+                        String name = shape.describe();
+                        long biases = switch (bias) {
+                            case NONE -> 0;
+                            case QKV -> layers * (h * dk + 2 * kvHeads * dk);
+                            case ALL -> layers * (2 * d + h * dk + 2 * kvHeads * dk + 2 * dFf);
+                        };
+                        long parameters = 2 * v * d - (tied ? v * d : 0)
+                                + layers * (2 * d * h * dk + 2 * d * kvHeads * dk + 3 * d * dFf + 2 * d) + d
+                                + biases;
+                        Prediction prediction = CompleteAccounting.predict(shape);
+                        assertEquals(parameters, prediction.parameters(), name);
+                        assertEquals(b * t * kvHeads * dk, KeptActivation.KEY.elements(shape), name);
+                        assertEquals(b * t * kvHeads * dk, KeptActivation.VALUE.elements(shape), name);
+                        assertEquals(b * t * kvHeads * dk, WorkspaceBuffer.KEY_GRADIENT.elements(shape), name);
+                        assertEquals(d * kvHeads * dk, ParameterTensor.VALUE_WEIGHT.elements(shape), name);
+                        assertEquals(big(2 * b * t * d * (h * dk + 2 * kvHeads * dk)),
+                                MatmulFlops.forward(Component.QKV_PROJECTION, shape), name);
+                        assertEquals(big(2 * b * t * h * dk * t), MatmulFlops.forward(Component.ATTENTION_SCORES, shape),
+                                name);
+                        assertEquals(big(2 * b * t * h * dk * d),
+                                MatmulFlops.forward(Component.OUTPUT_PROJECTION, shape), name);
+                        assertEquals(b * t * h * dk, KeptActivation.QUERY.elements(shape), name);
+                        assertEquals(b * t * h * dk, KeptActivation.ATTENTION_OUTPUT.elements(shape), name);
+                        assertEquals(big(2 * b * t * d * v), MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape),
+                                name + ": a tied head still runs its matmul");
+                        assertEquals(tied ? 0 : 1, ParameterTensor.LM_HEAD_WEIGHT.instances(shape), name);
+                        assertEquals(!tied, DataParallel.tensors(shape).stream()
+                                .anyMatch(tensor -> tensor.name().equals(ParameterTensor.LM_HEAD_WEIGHT.tensorName())),
+                                name);
+                        for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
+                            if (row.groupedOnly()) {
+                                assertEquals(kvHeads < h ? layers : 0, row.instances(shape),
+                                        name + " " + row.tensorName());
+                            }
                         }
+                        assertEquals(bias != LinearBias.NONE, DataParallel.tensors(shape).stream()
+                                .anyMatch(tensor -> tensor.name().equals("layers.2.attention.key.bias")), name);
+                        assertEquals(big(b * t * (bias == LinearBias.NONE ? 0 : h * dk + 2 * kvHeads * dk)),
+                                ElementwiseFlops.forward(Component.QKV_PROJECTION, shape), name + ": Q, K, V bias adds");
+                        assertEquals(big(b * t * d * (bias == LinearBias.ALL ? 2 : 1)),
+                                ElementwiseFlops.forward(Component.OUTPUT_PROJECTION, shape),
+                                name + ": residual add and bias");
+                        assertEquals(KeptActivation.totalFloats(shape.withArchitecture(
+                                new Architecture(kvHeads, tied, LinearBias.NONE, dk))), KeptActivation.totalFloats(shape),
+                                name + ": a bias keeps nothing");
+                        assertEquals(kvHeads == h && !tied && bias == LinearBias.NONE && dk == d / h,
+                                shape.seedArchitecture(), name);
+                        assertEquals(ShapeKey.parse(name), shape, "describe and parse carry the architecture");
+                        checked++;
                     }
-                    assertEquals(bias != LinearBias.NONE, DataParallel.tensors(shape).stream()
-                            .anyMatch(tensor -> tensor.name().equals("layers.2.attention.key.bias")), name);
-                    assertEquals(big(b * t * (bias == LinearBias.NONE ? 0 : d + 2 * kvHeads * dk)),
-                            ElementwiseFlops.forward(Component.QKV_PROJECTION, shape), name + ": Q, K, V bias adds");
-                    assertEquals(big(b * t * d * (bias == LinearBias.ALL ? 2 : 1)),
-                            ElementwiseFlops.forward(Component.OUTPUT_PROJECTION, shape),
-                            name + ": residual add and bias");
-                    assertEquals(KeptActivation.totalFloats(shape.withArchitecture(new Architecture(kvHeads, tied))),
-                            KeptActivation.totalFloats(shape), name + ": a bias keeps nothing");
-                    assertEquals(kvHeads == h && !tied && bias == LinearBias.NONE, shape.seedArchitecture(), name);
-                    assertEquals(ShapeKey.parse(name), shape, "describe and parse carry the architecture");
-                    checked++;
                 }
             }
         }
-        assertEquals(24, checked);
+        assertEquals(48, checked);
     }
 }

@@ -47,7 +47,7 @@ import java.util.Optional;
  * {@code num_attention_heads}, {@code num_key_value_heads} (default: the attention heads),
  * {@code intermediate_size}, {@code max_position_embeddings} (the context, unless {@code --context}
  * gives another), {@code tie_word_embeddings} (default false), {@code hidden_act} (silu or swiglu:
- * the gated MLP flopcast executes), {@code head_dim} (hidden_size / heads only), {@code attention_bias}
+ * the gated MLP flopcast executes), {@code head_dim} (d_k; default hidden_size / heads), {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
  * the block).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
@@ -102,17 +102,13 @@ final class HfConfig {
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
         READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
-        Shape mha = ShapeKey.shape(key -> values[key.ordinal()]);
-        long kvHeads = root.has(KV_HEADS) ? positive(root, KV_HEADS, where) : mha.heads();
-        Shape.requireKvHeads(kvHeads, mha.heads(), where + ": " + KV_HEADS, "num_attention_heads");
+        long heads = values[ShapeKey.NUM_HEADS.ordinal()];
+        long kvHeads = root.has(KV_HEADS) ? positive(root, KV_HEADS, where) : heads;
+        Shape.requireKvHeads(kvHeads, heads, where + ": " + KV_HEADS, "num_attention_heads");
         boolean tied = root.has(TIED) && bool(root, TIED, where);
-        if (root.has(HEAD_DIM) && positive(root, HEAD_DIM, where) != mha.headDim()) {
-            throw new InvalidInputException(where + ": head_dim " + shown(root.get(HEAD_DIM))
-                    + " is not hidden_size / num_attention_heads = " + mha.headDim()
-                    + "; flopcast models only d_k = d / h");
-        }
+        long headDim = root.has(HEAD_DIM) ? positive(root, HEAD_DIM, where) : Architecture.HEAD_DIM_FROM_WIDTH;
         LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
-        return mha.withArchitecture(new Architecture(kvHeads, tied, bias));
+        return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim));
     }
 
     /** A boolean key's value, false where it is absent (requireModelled has checked its type). */

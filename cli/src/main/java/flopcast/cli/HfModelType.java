@@ -31,7 +31,7 @@ enum HfModelType {
     GPT2("gpt2", "LayerNorm with biases, a two-matrix GELU MLP, learned position embeddings and biases on every"
             + " linear layer are not modelled yet"),
     QWEN3("qwen3", "QK-norm (an RMSNorm over each head's queries and keys) is not modelled yet"),
-    GEMMA("gemma", "its GeGLU MLP and head_dim independent of hidden_size / heads are not modelled yet"),
+    GEMMA("gemma", "its GeGLU MLP (and its embedding scaled by sqrt(hidden_size)) is not modelled yet"),
     GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
             + " are not modelled yet"),
     OLMO2("olmo2", "QK-norm and norms after attention and MLP (not before) are not modelled yet"),

@@ -30,14 +30,15 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying and biases, the precision policy, attention kernel
-     * and recomputation mode).
+     * architecture's grouped-query heads, head tying, biases and head width d_k, the precision policy,
+     * attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
         node.put(Shape.KV_HEADS_KEY, shape.architecture().kvHeads());
         node.put(Shape.TIE_EMBEDDINGS_KEY, shape.architecture().tiedEmbeddings());
         node.put(LinearBias.KEY, shape.architecture().bias().cliName());
+        node.put(Shape.HEAD_DIM_KEY, shape.headDim());
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());

@@ -5,6 +5,7 @@ import static flopcast.cli.NumberText.seed;
 import static flopcast.cli.PredictAnswer.sequences;
 
 import flopcast.analytic.Accounting;
+import flopcast.analytic.Architecture;
 import flopcast.analytic.Capacity;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.Device;
@@ -58,7 +59,7 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k where they apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -74,6 +75,9 @@ final class PredictSummary {
         }
         if (shape.architecture().bias() != LinearBias.NONE) {
             text.append(' ').append(LinearBias.KEY).append('=').append(shape.architecture().bias().cliName());
+        }
+        if (shape.architecture().headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
+            text.append(' ').append(ShapeKey.HEAD_DIM_SYMBOL).append('=').append(shape.headDim());
         }
         return text.toString();
     }

@@ -32,6 +32,7 @@ final class ShapeOptions {
     static final String RECOMPUTE = "--recompute";
     static final String PAD_VOCAB = "--pad-vocab";
     static final String BIAS = "--bias";
+    static final String HEAD_DIM = "--head-dim";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -72,6 +73,12 @@ final class ShapeOptions {
             description = "Which projections add a bias: none, qkv (Q, K and V, as Qwen2) or all (every projection"
                     + " of the block, as GPT-2) (default: none, or the preset's or config's).")
     String bias;
+
+    @Option(names = HEAD_DIM, paramLabel = "D_K",
+            description = "Each attention head's width d_k, where it is not d / h (Mistral NeMo's 128 at d = 5120,"
+                    + " h = 32): Q and the attention output are h x d_k wide and d need not be a multiple of h"
+                    + " (default: d / h, or the config's head_dim).")
+    Long headDim;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -150,11 +157,13 @@ final class ShapeOptions {
                 throw new InvalidInputException("missing " + String.join(", ", missing)
                         + ": give every dimension, or --preset (" + Preset.names() + "), or " + HF_CONFIG);
             }
-            Shape mha = ShapeKey.shape(given::get);
-            long kv = kvHeads == null ? mha.heads() : Shape.requireKvHeads(kvHeads, mha.heads(), KV_HEADS,
-                    ShapeKey.Cli.HEADS);
-            return mha.withArchitecture(new Architecture(kv, tie, bias == null ? LinearBias.NONE
-                    : LinearBias.byCliName(bias)));
+            long heads = given.get(ShapeKey.NUM_HEADS);
+            long kv = kvHeads == null ? heads : Shape.requireKvHeads(kvHeads, heads, KV_HEADS, ShapeKey.Cli.HEADS);
+            if (headDim != null) {
+                ShapeKey.NUM_HEADS.requirePositive(headDim, HEAD_DIM);
+            }
+            return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
+                    : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
@@ -172,6 +181,10 @@ final class ShapeOptions {
         if (bias != null && LinearBias.byCliName(bias) != named.architecture().bias()) {
             throw new InvalidInputException(BIAS + " " + bias + " contradicts " + source + ", which has "
                     + named.architecture().bias().cliName() + "; drop one of them");
+        }
+        if (headDim != null && headDim != named.headDim()) {
+            throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
+                    + named.headDim() + "; drop one of them");
         }
         if (tie && !named.architecture().tiedEmbeddings()) {
             throw new InvalidInputException(TIE + " contradicts " + source

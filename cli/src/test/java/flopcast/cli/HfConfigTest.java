@@ -81,6 +81,7 @@ class HfConfigTest {
         "Phi-3-mini-4k-instruct | sliding_window 2047 is not modelled",
         "Qwen2.5-7B | 7615616512",
         "Qwen2.5-0.5B | 494032768",
+        "Mistral-Nemo-Base-2407 | 12247782400",
         "gemma-2-9b | model_type \"gemma2\" is refused: its GeGLU MLP, sliding-window layers, logit soft-capping",
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: QK-norm",
         "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
@@ -148,7 +149,6 @@ class HfConfigTest {
         "use_sliding_window | true | use_sliding_window true is not modelled",
         "hidden_act | \"gelu\" | hidden_act \"gelu\" is not modelled",
         "attention_dropout | 0.1 | attention_dropout 0.1 is not modelled",
-        "head_dim | 128 | head_dim 128 is not hidden_size / num_attention_heads = 64",
         "num_key_value_heads | 5 | num_key_value_heads 5 must divide num_attention_heads 32",
         "tie_word_embeddings | \"yes\" | tie_word_embeddings must be true or false",
         "hidden_size | 0 | hidden_size must be a positive integer, got 0",
@@ -178,6 +178,24 @@ class HfConfigTest {
                 "predict", "--hf-config", written(root).toString());
         BadInputTest.assertRefused("--bias none contradicts --hf-config", "predict", "--hf-config",
                 EXAMPLES.resolve("Qwen2.5-7B.config.json").toString(), "--bias", "none", "--batch", "1");
+    }
+
+    /**
+     * head_dim apart from hidden_size / heads is read: Llama 3.2 1B at d_k = 128 (twice its 64) has Q
+     * and the output projection 2048 x 4096 and K, V 2048 x 1024, 10,485,760 more parameters a
+     * layer; the same as d / h is the default's shape.
+     */
+    @Test
+    void headDimIsRead() throws Exception {
+        ObjectNode root = example();
+        root.put("head_dim", 128);
+        Shape wide = HfConfig.read(written(root));
+        assertEquals(128, wide.headDim());
+        assertEquals(4096, wide.queryWidth());
+        assertEquals(1_235_814_400L + 16 * 10_485_760L, PredictCommandTest.json("predict", "--hf-config",
+                written(root).toString(), "--format", "json").get("parameters").asLong());
+        root.put("head_dim", 64);
+        assertEquals(Preset.LLAMA3_2_1B.shape(1), HfConfig.read(written(root)));
     }
 
     @Test

@@ -78,6 +78,24 @@ class TrainCommandTest {
     }
 
     /**
+     * A head width of its own, d_k = 3 at d = 10 and h = 4 (no multiple), under eager and flash: the
+     * setting echoed and every count equal. P = 2*V*d + L*(2*d*h*d_k + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d
+     * = 260 + 2*(240 + 120 + 600 + 20) + 10.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, eager", "vector, flash"})
+    void anOwnHeadWidthCountsAsPredicted(String backend, String attention) throws Exception {
+        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
+                "--d-model", "10", "--heads", "4", "--kv-heads", "2", "--head-dim", "3", "--d-ff", "20", "--batch",
+                "2", "--steps", "2", "--attention", attention, "--backend", backend, "--threads", "2", "--format",
+                "json");
+        assertEquals(3, json.get("settings").get("head_dim").asInt());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        assertEquals(260 + 2 * (240 + 120 + 600 + 20) + 10, json.get("counted").get("parameters").asLong());
+    }
+
+    /**
      * bf16 mixed precision with flash attention, selective recomputation, GQA and a tied head: every
      * count equal, the working copies counted beside the prediction and their bytes in the heap.
      */

@@ -71,7 +71,12 @@ public class CountingTest {
                 recomputed(new Shape(31, 6, 3, 10, 5, 7, 3).withArchitecture(new Architecture(5, true, LinearBias.ALL)),
                         Recompute.FULL),
                 flash(new Shape(13, 67, 1, 8, 2, 12, 2).withArchitecture(new Architecture(1, true, LinearBias.ALL)),
-                        Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED));
+                        Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED),
+                // a head width of its own: h*d_k = 20 beside d = 12; d = 10 no multiple of h = 4, under flash
+                // over two tiles with Q, K, V biases and the core recomputed
+                new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.NONE, 5)),
+                flash(new Shape(13, 67, 1, 10, 4, 12, 2, new Architecture(2, true, LinearBias.QKV, 3)),
+                        Recompute.SELECTIVE));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

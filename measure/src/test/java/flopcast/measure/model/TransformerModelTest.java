@@ -68,6 +68,19 @@ class TransformerModelTest {
     }
 
     /**
+     * A head width of its own (d_k = 3 at d = 10 and h = 4: Q and the attention output 12 wide, d no
+     * multiple of h), under eager and flash attention, on both backends: every gradient against finite
+     * differences.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, eager", "ejml, 2, flash", "vector, 1, flash", "vector, 2, eager"})
+    void ownHeadWidthGradientsMatchFiniteDifferences(String backend, int threads, String kernel) {
+        Shape shape = new Shape(7, 3, 2, 10, 4, 6, 2, new Architecture(2, false, LinearBias.NONE, 3));
+        assertGradientsMatchFiniteDifferences(kernel.equals("flash") ? CountingTest.flash(shape, Recompute.NONE)
+                : shape, backend, threads);
+    }
+
+    /**
      * Biases start at 0 and draw nothing from the seed, so a biased model's first loss is the unbiased
      * model's to the bit; after one AdamW step the biases have moved and the losses part.
      */
