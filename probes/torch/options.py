@@ -127,10 +127,18 @@ def settle_from_prediction(args):
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BadInput("--prediction " + args.prediction + " is not a readable predict --format json file: "
                        + (str(error).splitlines() or [type(error).__name__])[0])
-    bias = settings.get("bias", "none")
-    if bias != "none":
-        raise BadInput("--prediction " + args.prediction + " is for a model with biases (bias " + str(bias) + "):"
-                       " the probe builds the unbiased layout only (allowed: a prediction with bias none)")
+    unbuilt = []
+    if settings.get("bias", "none") != "none":
+        unbuilt.append("bias " + str(settings["bias"]))
+    if settings.get("qk_norm", False):
+        unbuilt.append("qk_norm")
+    head_dim = settings.get("head_dim")
+    if head_dim is not None and head_dim * shape["num_heads"] != shape["d_model"]:
+        unbuilt.append("head_dim " + str(head_dim))
+    if unbuilt:
+        raise BadInput("--prediction " + args.prediction + " is for a model with " + ", ".join(unbuilt) + ":"
+                       " the probe builds the Llama layout only (allowed: a prediction with bias none, no qk_norm"
+                       " and head_dim d_model / num_heads)")
     if "rank_peak" not in prediction:
         raise BadInput("--prediction " + args.prediction + " has no rank_peak: make it again with this flopcast's"
                        " predict --format json (and --accounting complete)")

@@ -91,8 +91,14 @@ class Parse(unittest.TestCase):
     def test_a_prediction_with_biases(self):
         settings = {"kv_heads": 2, "tie_embeddings": True, "precision_policy": "bf16", "attention": "eager",
                     "recompute": "selective", "bias": "qkv"}
-        self.refused("the probe builds the unbiased layout only", ["--prediction", prediction_file(settings=settings)])
+        self.refused("model with bias qkv: the probe builds the Llama layout only",
+                     ["--prediction", prediction_file(settings=settings)])
         settings["bias"] = "none"
+        settings["qk_norm"] = True
+        settings["head_dim"] = 8
+        self.refused("model with qk_norm, head_dim 8:", ["--prediction", prediction_file(settings=settings)])
+        settings["qk_norm"] = False
+        settings["head_dim"] = 6
         self.assertEqual(options.parse(["--prediction", prediction_file(settings=settings)]).kv_heads, 2)
 
     def test_every_option_has_help_and_shows_its_default(self):

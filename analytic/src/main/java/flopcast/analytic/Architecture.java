@@ -4,7 +4,8 @@ package flopcast.analytic;
  * What kind of transformer a {@link Shape} describes, beside its sizes and its training
  * {@link Settings}: one record that the tables read. Today it holds the attention's key and value
  * heads, whether the LM head is tied to the token embedding, which projections add a bias and the
- * head dimension; the next issues add the norm, the MLP kind, positions, experts and adapters to it,
+ * head dimension and whether queries and keys are normalized; the next issues add the norm, the MLP
+ * kind, positions, experts and adapters to it,
  * so that a
  * new architecture is a value of this record and the rows its fields select, not a branch in each
  * accounting.
@@ -17,11 +18,16 @@ package flopcast.analytic;
  * widths; Mistral NeMo's 128 at d = 5120 and h = 32): Q and the attention output are B*T*h*d_k
  * ({@link Dim#D_Q}), the query weight d x h*d_k and the output projection's h*d_k x d, and d need not
  * be a multiple of h. {@value #HEAD_DIM_FROM_WIDTH} means d / h, and {@link Shape} stores d / h given
- * explicitly as {@value #HEAD_DIM_FROM_WIDTH}, so that one model has one value.
+ * explicitly as {@value #HEAD_DIM_FROM_WIDTH}, so that one model has one value;
+ * <li>{@code qkNorm}: QK-norm (Qwen3, OLMo 2), an RMSNorm over each head's d_k query and key values
+ * after their projections, one d_k gain for all query heads and one for all key heads
+ * ({@link ParameterTensor#QUERY_NORM_GAIN}, {@link ParameterTensor#KEY_NORM_GAIN}); it keeps the
+ * projections' outputs and a reciprocal RMS per head and row for its backward pass
+ * ({@link KeptActivation#QUERY_PRE_NORM} and the rows after it).
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
- * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY} and {@value Shape#HEAD_DIM_KEY} (d_k,
- * d / h included).
+ * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
+ * d / h included) and {@value Shape#QK_NORM_KEY}.
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -31,8 +37,9 @@ package flopcast.analytic;
  * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
  * @param bias           which projections add a bias
  * @param headDim        d_k, or {@value #HEAD_DIM_FROM_WIDTH} for d / h
+ * @param qkNorm         true where each head's queries and keys are RMS-normalized
  */
-public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim) {
+public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -54,9 +61,14 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         this(kvHeads, tiedEmbeddings, bias, HEAD_DIM_FROM_WIDTH);
     }
 
+    /** No QK-norm. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, false);
+    }
+
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
-        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim);
+        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

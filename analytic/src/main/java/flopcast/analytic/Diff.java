@@ -125,14 +125,17 @@ public final class Diff {
             return "";
         }
         Architecture architecture = shape.architecture();
-        if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH) {
+        if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
+                && !architecture.qkNorm()) {
             return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + architecture.kvHeads()
                     + (architecture.tiedEmbeddings() ? " and a tied head" : "");
         }
-        return "; the seed assumes h_kv = h, an untied head, no biases and d_k = d / h, this shape has h_kv = "
+        return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h and no QK-norm, this shape has"
+                + " h_kv = "
                 + architecture.kvHeads() + (architecture.tiedEmbeddings() ? ", a tied head" : "")
                 + (architecture.bias() != LinearBias.NONE ? ", biases (" + architecture.bias().cliName() + ")" : "")
-                + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "");
+                + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "")
+                + (architecture.qkNorm() ? ", QK-norm" : "");
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */

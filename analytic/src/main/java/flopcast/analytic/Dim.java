@@ -8,6 +8,8 @@ public enum Dim {
     T(ShapeKey.CONTEXT_LENGTH),
     D(ShapeKey.D_MODEL),
     H(ShapeKey.NUM_HEADS),
+    /** The key and value heads. */
+    H_KV("h_kv", shape -> shape.architecture().kvHeads()),
     D_K("d_k", Shape::headDim),
     /** The width of Q and the attention output: d where d_k = d / h. */
     D_Q("h*d_k", Shape::queryWidth),

@@ -24,6 +24,8 @@ import java.math.BigInteger;
  *   bias forward, backward   N*out each       b added to every row of a biased projection's
  *                                             output; its gradient summed over the rows
  * </pre>
+ * QK-norm's RMSNorms over each head's d_k values (N*h query rows, N*h_kv key rows) belong to the QKV
+ * projections' component too, at the RMSNorm rows above.
  * A bias's FLOPs belong to its projection's component (Q, K and V's to the QKV projections), beside
  * the residual adds the output projection and W2 already carry; out is the bias's width, summed
  * over the component's biased projections ({@link LinearBias}: none, Q K V, or every block
@@ -218,14 +220,29 @@ public final class ElementwiseFlops {
         return again;
     }
 
-    /** Forward elementwise FLOPs of one instance of {@code component}, its biases' adds included. */
+    /** Forward elementwise FLOPs of one instance of {@code component}, its biases' adds and QK-norm included. */
     public static BigInteger forward(Component component, Shape shape) {
-        return kernelForward(component, shape).add(bias(component, shape));
+        return kernelForward(component, shape).add(bias(component, shape)).add(qkNorm(component, shape, true));
     }
 
-    /** Backward elementwise FLOPs of one instance of {@code component}, its biases' gradients included. */
+    /** Backward elementwise FLOPs of one instance of {@code component}, its biases' and QK-norm's included. */
     public static BigInteger backward(Component component, Shape shape) {
-        return kernelBackward(component, shape).add(bias(component, shape));
+        return kernelBackward(component, shape).add(bias(component, shape)).add(qkNorm(component, shape, false));
+    }
+
+    /**
+     * QK-norm's FLOPs, in the QKV projections' component: an RMSNorm over N*h query rows and N*h_kv key
+     * rows of d_k each, forward or backward; 0 without QK-norm and for every other component.
+     */
+    public static BigInteger qkNorm(Component component, Shape shape, boolean forward) {
+        if (component != Component.QKV_PROJECTION || !shape.architecture().qkNorm()) {
+            return BigInteger.ZERO;
+        }
+        long d = shape.headDim();
+        long queryRows = Math.multiplyExact(shape.tokens(), shape.heads());
+        long keyRows = Math.multiplyExact(shape.tokens(), shape.architecture().kvHeads());
+        return forward ? rmsnormForward(queryRows, d).add(rmsnormForward(keyRows, d))
+                : rmsnormBackward(queryRows, d).add(rmsnormBackward(keyRows, d));
     }
 
     private static BigInteger kernelForward(Component component, Shape shape) {

@@ -6,6 +6,7 @@ import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.H;
+import static flopcast.analytic.Dim.H_KV;
 import static flopcast.analytic.Dim.T;
 import static flopcast.analytic.Dim.V;
 
@@ -17,7 +18,8 @@ import java.util.List;
  * <pre>
  *   L*(4*B*T*d + 2*B*T*h*d_k + 2*B*T*h_kv*d_k + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
  * </pre>
- * (8*B*T*d per block where h_kv = h and d_k = d / h).
+ * (8*B*T*d per block where h_kv = h and d_k = d / h), plus under QK-norm L*(B*T*h*d_k + B*T*h_kv*d_k
+ * + B*T*h + B*T*h_kv): the projections' outputs before the norm and a reciprocal RMS per head and row.
  * plus 2*B*T int32 token ids and targets.
  * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
  * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
@@ -41,6 +43,16 @@ public enum KeptActivation implements TensorSpec {
             "attention backward: dQ = dS K"),
     VALUE("attention.value", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_KV),
             "attention backward: dP = dO V^T"),
+    /** QK-norm's input: the query projection's output, before the norm (QK-norm only). */
+    QUERY_PRE_NORM("attention.query_norm.input", Component.QKV_PROJECTION, DataType.FLOAT32, List.of(B, T, D_Q),
+            "QK-norm backward of the queries"),
+    /** QK-norm's reciprocal RMS, one per head and row (QK-norm only). */
+    QUERY_NORM_RMS("attention.query_norm.reciprocal_rms", Component.QKV_PROJECTION, DataType.FLOAT32,
+            List.of(B, T, H), "QK-norm backward of the queries"),
+    KEY_PRE_NORM("attention.key_norm.input", Component.QKV_PROJECTION, DataType.FLOAT32, List.of(B, T, D_KV),
+            "QK-norm backward of the keys"),
+    KEY_NORM_RMS("attention.key_norm.reciprocal_rms", Component.QKV_PROJECTION, DataType.FLOAT32,
+            List.of(B, T, H_KV), "QK-norm backward of the keys"),
     ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
             DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO", Region.CORE),
     /** Flash attention's one float per row in place of the probabilities. */
@@ -75,6 +87,7 @@ public enum KeptActivation implements TensorSpec {
 
     private final Row row;
     private final Region region;
+    private final boolean qkNormOnly;
 
     /** A row outside the blocks ({@link Region#ONCE}) or inside one ({@link Region#LAYER}), by its scope. */
     KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
@@ -86,6 +99,14 @@ public enum KeptActivation implements TensorSpec {
             String reader, Region region) {
         row = new Row(tensorName, component, scope, dataType, dims, reader);
         this.region = region;
+        this.qkNormOnly = false;
+    }
+
+    /** A block's row held only under QK-norm. */
+    KeptActivation(String tensorName, Component component, DataType dataType, List<Dim> dims, String reader) {
+        row = new Row(tensorName, component, Scope.PER_LAYER, dataType, dims, reader);
+        this.region = Region.LAYER;
+        this.qkNormOnly = true;
     }
 
     @Override
@@ -130,14 +151,16 @@ public enum KeptActivation implements TensorSpec {
     @Override
     public boolean float32UnderEveryPolicy() {
         return switch (this) {
-            case ATTENTION_LOGSUMEXP, ATTENTION_NORM_RMS, FFN_NORM_RMS, FINAL_NORM_RMS -> true;
+            case ATTENTION_LOGSUMEXP, ATTENTION_NORM_RMS, FFN_NORM_RMS, FINAL_NORM_RMS, QUERY_NORM_RMS, KEY_NORM_RMS ->
+                    true;
             default -> false;
         };
     }
 
-    /** False for a {@link Region#CORE} row the attention kernel does not keep. */
+    /** False for a {@link Region#CORE} row the attention kernel does not keep, and for a QK-norm row without QK-norm. */
     private boolean heldBy(Shape shape) {
-        return region != Region.CORE || shape.attention().keeps().contains(this);
+        return (region != Region.CORE || shape.attention().keeps().contains(this))
+                && (!qkNormOnly || shape.architecture().qkNorm());
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */

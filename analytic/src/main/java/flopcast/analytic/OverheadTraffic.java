@@ -14,6 +14,12 @@ import java.util.List;
  *                       forward    y += b over N x out                         4*(2*N*out + out) (y read and
  *                                                                              written, b read)
  *                       backward   dB += the N rows of dY                      4*(N*out + 2*out)
+ *   QK-norm           per block, for Q (R = N*h rows) and K (R = N*h_kv rows) of d_k each:
+ *                       forward    the norm, 1 call each                       4*(2*R*d_k + R + d_k) (x read,
+ *                                                                              y and r written, g read)
+ *                       backward   d(x) zeroed, its rows, the gain's columns:  4*(6*R*d_k + R + 2*d_k) (zeroing
+ *                                  3 calls each                                d(x); dy, x read, d(x) read and
+ *                                                                              written in each of two passes, r)
  *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x h*d_k tensors to a
  *                     head's T x d_k and back, 8 bytes per element (1 read, 1 write):
  *                       forward    K, V per key-value head gathered; Q gathered, O scattered per head
@@ -29,7 +35,7 @@ import java.util.List;
  *                     (4 each under fp32; the copies and adds above work on float32 working copies)
  * </pre>
  * Under full recomputation a block's forward runs again in the recompute pass: its residual adds,
- * its biases' adds and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
+ * its biases' adds, its QK-norms and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
  * These are the loops of {@code measure}'s model ({@code CausalAttention}, {@code FlashHead},
  * {@code Block}, {@code TransformerModel}); {@code OpProfileTest} holds each class's calls to the
  * executed step's.
@@ -40,6 +46,7 @@ public final class OverheadTraffic {
     /** The profile's name of each class this table describes. */
     public static final String RESIDUAL_ADD = "residual_add";
     public static final String BIAS = "bias";
+    public static final String QK_NORM = "qk_norm";
     public static final String HEAD_COPY = "head_copy";
     public static final String GRADIENT_ZEROING = "gradient_zeroing";
 
@@ -71,6 +78,7 @@ public final class OverheadTraffic {
             rows.add(new Traffic(RESIDUAL_ADD, "recompute", adds, addBytes));
         }
         biases(shape, rows, full);
+        qkNorm(shape, rows, full);
         headCopies(shape, rows, full);
         rows.add(new Traffic(GRADIENT_ZEROING, "backward", 2, zeroedBytes(shape)));
         return rows;
@@ -98,6 +106,29 @@ public final class OverheadTraffic {
             rows.add(new Traffic(BIAS, "recompute", calls, forward.multiply(big(FLOAT))));
         }
         rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(big(FLOAT))));
+    }
+
+    /** QK-norm's norms, per the table above; none without QK-norm. */
+    private static void qkNorm(Shape shape, List<Traffic> rows, boolean full) {
+        if (!shape.architecture().qkNorm()) {
+            return;
+        }
+        long d = shape.headDim();
+        BigInteger forward = BigInteger.ZERO;
+        BigInteger backward = BigInteger.ZERO;
+        for (long heads : new long[] {shape.heads(), shape.architecture().kvHeads()}) {
+            BigInteger r = big(shape.tokens()).multiply(big(heads));
+            BigInteger rd = r.multiply(big(d));
+            forward = forward.add(rd.multiply(BigInteger.TWO).add(r).add(big(d)));
+            backward = backward.add(rd.multiply(big(6)).add(r).add(big(2 * d)));
+        }
+        long layers = shape.layers();
+        BigInteger forwardBytes = forward.multiply(big(FLOAT * layers));
+        rows.add(new Traffic(QK_NORM, "forward", 2 * layers, forwardBytes));
+        if (full) {
+            rows.add(new Traffic(QK_NORM, "recompute", 2 * layers, forwardBytes));
+        }
+        rows.add(new Traffic(QK_NORM, "backward", 6 * layers, backward.multiply(big(FLOAT * layers))));
     }
 
     /** Head and tile copies, per the table above. */

@@ -2,6 +2,7 @@ package flopcast.analytic;
 
 import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
+import static flopcast.analytic.Dim.D_K;
 import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.V;
@@ -19,7 +20,8 @@ import java.util.List;
  * multiplies by the embedding's transpose, and both uses' gradients accumulate into the
  * embedding's), plus the biases the architecture's {@link LinearBias} selects, one per biased
  * projection's output width: L*(d + 2*h_kv*d_k) under {@code qkv}, L*(3d + 2*h_kv*d_k + 2*d_ff)
- * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h). The seed lists none, and its model has none.
+ * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
+ * (the query and key norms' gains). The seed lists none, and its model has none.
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
  * Pinned by {@code CompleteAccountingTest}.
  */
@@ -36,28 +38,38 @@ public enum ParameterTensor implements TensorSpec {
     W2_WEIGHT("ffn.w2.weight", Component.FFN_W2, Scope.PER_LAYER, List.of(D_FF, D)),
     FINAL_NORM_GAIN("final_norm.gain", Component.FINAL_RMSNORM, Scope.ONCE, List.of(D)),
     LM_HEAD_WEIGHT("lm_head.weight", Component.OUTPUT_EMBEDDING, Scope.ONCE_UNLESS_TIED, List.of(D, V)),
-    QUERY_BIAS("attention.query.bias", Component.QKV_PROJECTION, List.of(D_Q)),
-    KEY_BIAS("attention.key.bias", Component.QKV_PROJECTION, List.of(D_KV)),
-    VALUE_BIAS("attention.value.bias", Component.QKV_PROJECTION, List.of(D_KV)),
-    OUTPUT_BIAS("attention.output.bias", Component.OUTPUT_PROJECTION, List.of(D)),
-    W1_BIAS("ffn.w1.bias", Component.FFN_W1, List.of(D_FF)),
-    W3_BIAS("ffn.w3.bias", Component.FFN_W3, List.of(D_FF)),
-    W2_BIAS("ffn.w2.bias", Component.FFN_W2, List.of(D));
+    QUERY_BIAS("attention.query.bias", Component.QKV_PROJECTION, Kind.BIAS, List.of(D_Q)),
+    KEY_BIAS("attention.key.bias", Component.QKV_PROJECTION, Kind.BIAS, List.of(D_KV)),
+    VALUE_BIAS("attention.value.bias", Component.QKV_PROJECTION, Kind.BIAS, List.of(D_KV)),
+    OUTPUT_BIAS("attention.output.bias", Component.OUTPUT_PROJECTION, Kind.BIAS, List.of(D)),
+    W1_BIAS("ffn.w1.bias", Component.FFN_W1, Kind.BIAS, List.of(D_FF)),
+    W3_BIAS("ffn.w3.bias", Component.FFN_W3, Kind.BIAS, List.of(D_FF)),
+    W2_BIAS("ffn.w2.bias", Component.FFN_W2, Kind.BIAS, List.of(D)),
+    QUERY_NORM_GAIN("attention.query_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K)),
+    KEY_NORM_GAIN("attention.key_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K));
+
+    /** When a row is held: always, where its component's projections are biased, or under QK-norm. */
+    private enum Kind {
+        ALWAYS,
+        BIAS,
+        QK_NORM
+    }
 
     private final Row row;
-    private final boolean bias;
+    private final Kind kind;
 
     ParameterTensor(String tensorName, Component component, Scope scope, List<Dim> dims) {
         row = new Row(tensorName, component, scope, DataType.FLOAT32, dims,
                 "forward, and backward's input gradient; AdamW updates it");
-        bias = false;
+        kind = Kind.ALWAYS;
     }
 
-    /** A bias: one per block where the architecture biases its component's projections. */
-    ParameterTensor(String tensorName, Component component, List<Dim> dims) {
-        row = new Row(tensorName, component, Scope.PER_LAYER, DataType.FLOAT32, dims,
-                "added to the projection's output; AdamW updates it");
-        bias = true;
+    /** One per block where the architecture holds it: a bias, or a QK-norm gain over each head's d_k values. */
+    ParameterTensor(String tensorName, Component component, Kind kind, List<Dim> dims) {
+        row = new Row(tensorName, component, Scope.PER_LAYER, DataType.FLOAT32, dims, kind == Kind.BIAS
+                ? "added to the projection's output; AdamW updates it"
+                : "QK-norm, multiplying every head's normalized rows; AdamW updates it");
+        this.kind = kind;
     }
 
     @Override
@@ -67,18 +79,26 @@ public enum ParameterTensor implements TensorSpec {
 
     /** True for a bias row. */
     public boolean isBias() {
-        return bias;
+        return kind == Kind.BIAS;
     }
 
-    /** A bias row only where the architecture biases its component ({@link LinearBias}); every other by its scope. */
+    /**
+     * A bias row only where the architecture biases its component ({@link LinearBias}), a QK-norm gain
+     * only under QK-norm; every other by its scope.
+     */
     @Override
     public long instances(Shape shape) {
-        return bias && !shape.architecture().bias().biases(component()) ? 0 : scope().instances(shape);
+        boolean held = switch (kind) {
+            case ALWAYS -> true;
+            case BIAS -> shape.architecture().bias().biases(component());
+            case QK_NORM -> shape.architecture().qkNorm();
+        };
+        return held ? scope().instances(shape) : 0;
     }
 
     /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */
     public static List<ParameterTensor> biasesOf(Component component) {
-        return java.util.Arrays.stream(values()).filter(t -> t.bias && t.component() == component).toList();
+        return java.util.Arrays.stream(values()).filter(t -> t.isBias() && t.component() == component).toList();
     }
 
     /** The weights' type under {@code shape}'s policy (their gradients, master copy and moments: {@link PrecisionPolicy}). */

@@ -6,7 +6,8 @@ package flopcast.analytic;
  * flopcast's (RMSNorm, SwiGLU, rotary positions, no biases): Llama 3, 3.1 and 3.2 (V = 128256, 8 key
  * and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama 1.1B, Mistral 7B v0.3
  * (its full-attention release: v0.1's sliding window is not modelled), SmolLM2 360M and 1.7B, and
- * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off).
+ * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off), and
+ * Qwen3 0.6B and 8B (no biases, QK-norm, heads of 128: 2048 wide at d = 1024 for the 0.6B).
  * Each preset's context is the one published; {@code --context} trains at another.
  *
  * <p>Llama's rotary position embedding has no parameters and no matmul; flopcast's executed model
@@ -37,7 +38,9 @@ public enum Preset {
     SMOLLM2_360M("smollm2-360m", Family.SMOLLM2, 32, 960, 15, 5, 2560, true, 8192),
     SMOLLM2_1_7B("smollm2-1.7b", Family.SMOLLM2, 24, 2048, 32, 32, 8192, true, 8192),
     QWEN2_5_0_5B("qwen2.5-0.5b", Family.QWEN2_5_SMALL, 24, 896, 14, 2, 4864, true, 32768),
-    QWEN2_5_7B("qwen2.5-7b", Family.QWEN2_5, 28, 3584, 28, 4, 18944, false, 131072);
+    QWEN2_5_7B("qwen2.5-7b", Family.QWEN2_5, 28, 3584, 28, 4, 18944, false, 131072),
+    QWEN3_0_6B("qwen3-0.6b", Family.QWEN3, 28, 1024, 16, 8, 3072, true, 40960),
+    QWEN3_8B("qwen3-8b", Family.QWEN3, 36, 4096, 32, 8, 12288, false, 40960);
 
     /** What the members of a family share. */
     private enum Family {
@@ -51,18 +54,28 @@ public enum Preset {
         /** Qwen2.5's vocabulary as the 7B and larger pad it, Q, K and V biased. */
         QWEN2_5(152064, LinearBias.QKV),
         /** Qwen2.5's vocabulary as the 0.5B to 3B pad it. */
-        QWEN2_5_SMALL(151936, LinearBias.QKV);
+        QWEN2_5_SMALL(151936, LinearBias.QKV),
+        /** Qwen3's dense models: no biases, QK-norm, heads of 128 whatever the width. */
+        QWEN3(151936, LinearBias.NONE, 128, true);
 
         private final long vocabSize;
         private final LinearBias bias;
+        private final long headDim;
+        private final boolean qkNorm;
 
         Family(long vocabSize) {
             this(vocabSize, LinearBias.NONE);
         }
 
         Family(long vocabSize, LinearBias bias) {
+            this(vocabSize, bias, Architecture.HEAD_DIM_FROM_WIDTH, false);
+        }
+
+        Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm) {
             this.vocabSize = vocabSize;
             this.bias = bias;
+            this.headDim = headDim;
+            this.qkNorm = qkNorm;
         }
     }
 
@@ -96,7 +109,7 @@ public enum Preset {
     /** The published model at its published context, {@code batchSize} sequences. */
     public Shape shape(long batchSize) {
         return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize,
-                new Architecture(kvHeads, tiedEmbeddings, family.bias));
+                new Architecture(kvHeads, tiedEmbeddings, family.bias, family.headDim, family.qkNorm));
     }
 
     /** The preset called {@code name} on the command line, or a one-line error listing the names. */

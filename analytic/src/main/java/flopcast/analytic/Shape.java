@@ -21,6 +21,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     public static final String KV_HEADS_KEY = "kv_heads";
     /** The JSON key of {@link #headDim()} in a {@code settings} object, and the HF config's name for it. */
     public static final String HEAD_DIM_KEY = "head_dim";
+    /** The JSON key of {@link Architecture#qkNorm()} in a {@code settings} object. */
+    public static final String QK_NORM_KEY = "qk_norm";
     /** The JSON key of {@link Architecture#tiedEmbeddings()} in a {@code settings} object. */
     public static final String TIE_EMBEDDINGS_KEY = "tie_embeddings";
     /** The JSON key of {@link #policy()} in a {@code settings} object. */
@@ -149,7 +151,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
-     * projection has one, {@code d_k=} where it is not d / h, and the settings that are
+     * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
+     * normalized, and the settings that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -169,6 +172,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
             text.append(' ').append(ShapeKey.HEAD_DIM_SYMBOL).append('=').append(architecture.headDim());
+        }
+        if (architecture.qkNorm()) {
+            text.append(' ').append(ShapeKey.QK_NORM_WORD);
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

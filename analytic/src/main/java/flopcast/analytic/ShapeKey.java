@@ -37,6 +37,8 @@ public enum ShapeKey {
     public static final String KV_HEADS_SYMBOL = "h_kv";
     /** {@link Shape#describe()}'s symbol for d_k, written only where it is not d / h. */
     public static final String HEAD_DIM_SYMBOL = "d_k";
+    /** {@link Shape#describe()}'s word for QK-norm, written only where it is on. */
+    public static final String QK_NORM_WORD = "qk_norm";
     /** {@link Shape#describe()}'s word for a tied LM head, written only where it is tied. */
     public static final String TIED_WORD = "tied";
     /** {@link Shape#describe()}'s symbol for the recomputation mode, written only where it is not none. */
@@ -103,7 +105,7 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, a precision
      * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
@@ -112,6 +114,7 @@ public enum ShapeKey {
         boolean tied = false;
         LinearBias bias = LinearBias.NONE;
         Long headDim = null;
+        boolean qkNorm = false;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -131,6 +134,10 @@ public enum ShapeKey {
             }
             if (part.startsWith(LinearBias.KEY + "=") && bias == LinearBias.NONE) {
                 bias = LinearBias.byCliName(part.substring(equals + 1));
+                continue;
+            }
+            if (part.equals(QK_NORM_WORD) && !qkNorm) {
+                qkNorm = true;
                 continue;
             }
             if (part.equals(TIED_WORD) && !tied) {
@@ -160,7 +167,7 @@ public enum ShapeKey {
             }
         }
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
-                headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim))
+                headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
  *   2*B*T*d + 2*B*T*h*d_k + 2*B*T*h_kv*d_k + 2*B*T*d_ff + 7*T*d_k + T^2   (6*B*T*d + ... where h_kv = h
  *                                                                         and d_k = d / h)
  * </pre>
+ * Under QK-norm the queries' and keys' gradients before the norm add B*T*h*d_k + B*T*h_kv*d_k.
  * Under grouped-query attention the head scratch holds one key and value head at a time and its
  * dK and dV accumulate over the h / h_kv query heads that share it.
  * Under flash attention the T x T rows give way to one tile's Q, K, V, dO and product (t_b x d_k,
@@ -37,6 +38,10 @@ public enum WorkspaceBuffer implements TensorSpec {
             "attention backward: gradient of the output before the projection"),
     QUERY_GRADIENT("grad.query", List.of(B, T, D_Q), "Q projection backward"),
     KEY_GRADIENT("grad.key", List.of(B, T, D_KV), "K projection backward"),
+    /** QK-norm only: the queries' gradient before the norm, what the Q projection's backward reads. */
+    QUERY_PRE_NORM_GRADIENT("grad.query_norm_input", List.of(B, T, D_Q), "QK-norm backward, then the Q projection's"),
+    /** QK-norm only: the keys' gradient before the norm. */
+    KEY_PRE_NORM_GRADIENT("grad.key_norm_input", List.of(B, T, D_KV), "QK-norm backward, then the K projection's"),
     VALUE_GRADIENT("grad.value", List.of(B, T, D_KV), "V projection backward"),
     PRODUCT_GRADIENT("grad.ffn_product", List.of(B, T, D_FF),
             "FFN backward: dG, then d SiLU, then d W1x, in place"),
@@ -71,12 +76,16 @@ public enum WorkspaceBuffer implements TensorSpec {
     private final Row row;
 
     /**
-     * Held under {@code shape}'s settings: a row no attention kernel claims always; a kernel's row
+     * Held under {@code shape}'s settings: the QK-norm rows under QK-norm only; a row no attention
+     * kernel claims always; a kernel's row
      * where it is that kernel's {@link AttentionKernel#workspace()}, or its
      * {@link AttentionKernel#rebuildWorkspace()} under a mode that rebuilds the kernel's kept rows.
      */
     @Override
     public long instances(Shape shape) {
+        if (this == QUERY_PRE_NORM_GRADIENT || this == KEY_PRE_NORM_GRADIENT) {
+            return shape.architecture().qkNorm() ? 1 : 0;
+        }
         AttentionKernel kernel = shape.attention();
         boolean held = !AttentionKernel.claims(this) || kernel.workspace().contains(this)
                 || shape.recompute().rebuildsKernelCore() && kernel.rebuildWorkspace().contains(this);

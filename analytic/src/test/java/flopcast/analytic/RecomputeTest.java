@@ -60,7 +60,7 @@ class RecomputeTest {
             if (tensor.dataType() != DataType.FLOAT32) {
                 continue;
             }
-            long one = tensor.elements(BASE) * tensor.scope().instances(BASE);
+            long one = tensor.elements(BASE) * tensor.instances(BASE);
             if (tensor.scope() == Scope.ONCE) {
                 onceKept += one;
             } else if (tensor != KeptActivation.ATTENTION_LOGSUMEXP) {

@@ -374,7 +374,7 @@ class SettingTablesTest {
      */
     @Test
     void everyArchitectureValueReachesTheTables() {
-        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim"),
+        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -388,62 +388,69 @@ class SettingTablesTest {
         for (long kvHeads : new long[] {6, 3, 2, 1}) {
             for (boolean tied : new boolean[] {false, true}) {
                 for (long dk : new long[] {4, 5}) {
-                    for (LinearBias bias : LinearBias.values()) {
-                        Architecture architecture = new Architecture(kvHeads, tied, bias, dk);
-                        Shape shape = new Shape(v, t, layers, d, h, dFf, b, architecture);
-                        String name = shape.describe();
-                        long biases = switch (bias) {
-                            case NONE -> 0;
-                            case QKV -> layers * (h * dk + 2 * kvHeads * dk);
-                            case ALL -> layers * (2 * d + h * dk + 2 * kvHeads * dk + 2 * dFf);
-                        };
-                        long parameters = 2 * v * d - (tied ? v * d : 0)
-                                + layers * (2 * d * h * dk + 2 * d * kvHeads * dk + 3 * d * dFf + 2 * d) + d
-                                + biases;
-                        Prediction prediction = CompleteAccounting.predict(shape);
-                        assertEquals(parameters, prediction.parameters(), name);
-                        assertEquals(b * t * kvHeads * dk, KeptActivation.KEY.elements(shape), name);
-                        assertEquals(b * t * kvHeads * dk, KeptActivation.VALUE.elements(shape), name);
-                        assertEquals(b * t * kvHeads * dk, WorkspaceBuffer.KEY_GRADIENT.elements(shape), name);
-                        assertEquals(d * kvHeads * dk, ParameterTensor.VALUE_WEIGHT.elements(shape), name);
-                        assertEquals(big(2 * b * t * d * (h * dk + 2 * kvHeads * dk)),
-                                MatmulFlops.forward(Component.QKV_PROJECTION, shape), name);
-                        assertEquals(big(2 * b * t * h * dk * t), MatmulFlops.forward(Component.ATTENTION_SCORES, shape),
-                                name);
-                        assertEquals(big(2 * b * t * h * dk * d),
-                                MatmulFlops.forward(Component.OUTPUT_PROJECTION, shape), name);
-                        assertEquals(b * t * h * dk, KeptActivation.QUERY.elements(shape), name);
-                        assertEquals(b * t * h * dk, KeptActivation.ATTENTION_OUTPUT.elements(shape), name);
-                        assertEquals(big(2 * b * t * d * v), MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape),
-                                name + ": a tied head still runs its matmul");
-                        assertEquals(tied ? 0 : 1, ParameterTensor.LM_HEAD_WEIGHT.instances(shape), name);
-                        assertEquals(!tied, DataParallel.tensors(shape).stream()
-                                .anyMatch(tensor -> tensor.name().equals(ParameterTensor.LM_HEAD_WEIGHT.tensorName())),
-                                name);
-                        for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
-                            if (row.groupedOnly()) {
-                                assertEquals(kvHeads < h ? layers : 0, row.instances(shape),
-                                        name + " " + row.tensorName());
+                    for (boolean qkNorm : new boolean[] {false, true}) {
+                        for (LinearBias bias : LinearBias.values()) {
+                            Architecture architecture = new Architecture(kvHeads, tied, bias, dk, qkNorm);
+                            Shape shape = new Shape(v, t, layers, d, h, dFf, b, architecture);
+                            String name = shape.describe();
+                            long biases = switch (bias) {
+                                case NONE -> 0;
+                                case QKV -> layers * (h * dk + 2 * kvHeads * dk);
+                                case ALL -> layers * (2 * d + h * dk + 2 * kvHeads * dk + 2 * dFf);
+                            };
+                            long parameters = 2 * v * d - (tied ? v * d : 0)
+                                    + layers * (2 * d * h * dk + 2 * d * kvHeads * dk + 3 * d * dFf + 2 * d) + d
+                                    + biases + (qkNorm ? layers * 2 * dk : 0);
+                            Prediction prediction = CompleteAccounting.predict(shape);
+                            assertEquals(parameters, prediction.parameters(), name);
+                            assertEquals(b * t * kvHeads * dk, KeptActivation.KEY.elements(shape), name);
+                            assertEquals(b * t * kvHeads * dk, KeptActivation.VALUE.elements(shape), name);
+                            assertEquals(b * t * kvHeads * dk, WorkspaceBuffer.KEY_GRADIENT.elements(shape), name);
+                            assertEquals(d * kvHeads * dk, ParameterTensor.VALUE_WEIGHT.elements(shape), name);
+                            assertEquals(big(2 * b * t * d * (h * dk + 2 * kvHeads * dk)),
+                                    MatmulFlops.forward(Component.QKV_PROJECTION, shape), name);
+                            assertEquals(big(2 * b * t * h * dk * t), MatmulFlops.forward(Component.ATTENTION_SCORES, shape),
+                                    name);
+                            assertEquals(big(2 * b * t * h * dk * d),
+                                    MatmulFlops.forward(Component.OUTPUT_PROJECTION, shape), name);
+                            assertEquals(b * t * h * dk, KeptActivation.QUERY.elements(shape), name);
+                            assertEquals(b * t * h * dk, KeptActivation.ATTENTION_OUTPUT.elements(shape), name);
+                            assertEquals(big(2 * b * t * d * v), MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape),
+                                    name + ": a tied head still runs its matmul");
+                            assertEquals(tied ? 0 : 1, ParameterTensor.LM_HEAD_WEIGHT.instances(shape), name);
+                            assertEquals(!tied, DataParallel.tensors(shape).stream()
+                                    .anyMatch(tensor -> tensor.name().equals(ParameterTensor.LM_HEAD_WEIGHT.tensorName())),
+                                    name);
+                            for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
+                                if (row.groupedOnly()) {
+                                    assertEquals(kvHeads < h ? layers : 0, row.instances(shape),
+                                            name + " " + row.tensorName());
+                                }
                             }
+                            assertEquals(bias != LinearBias.NONE, DataParallel.tensors(shape).stream()
+                                    .anyMatch(tensor -> tensor.name().equals("layers.2.attention.key.bias")), name);
+                            // QK-norm: RMSNorm forward, 4 per element and 4 per row, over N*h and N*h_kv rows of d_k
+                            long qkNormForward = qkNorm ? b * t * (h + kvHeads) * (4 * dk + 4) : 0;
+                            assertEquals(big(b * t * (bias == LinearBias.NONE ? 0 : h * dk + 2 * kvHeads * dk)
+                                    + qkNormForward), ElementwiseFlops.forward(Component.QKV_PROJECTION, shape),
+                                    name + ": Q, K, V bias adds and QK-norm");
+                            assertEquals(big(b * t * d * (bias == LinearBias.ALL ? 2 : 1)),
+                                    ElementwiseFlops.forward(Component.OUTPUT_PROJECTION, shape),
+                                    name + ": residual add and bias");
+                            assertEquals(KeptActivation.totalFloats(shape.withArchitecture(
+                                    new Architecture(kvHeads, tied, LinearBias.NONE, dk)))
+                                    + (qkNorm ? layers * b * t * (h * dk + kvHeads * dk + h + kvHeads) : 0),
+                                    KeptActivation.totalFloats(shape), name + ": a bias keeps nothing, QK-norm its inputs"
+                                    + " and a reciprocal RMS per head and row");
+                            assertEquals(kvHeads == h && !tied && bias == LinearBias.NONE && dk == d / h && !qkNorm,
+                                    shape.seedArchitecture(), name);
+                            assertEquals(ShapeKey.parse(name), shape, "describe and parse carry the architecture");
+                            checked++;
                         }
-                        assertEquals(bias != LinearBias.NONE, DataParallel.tensors(shape).stream()
-                                .anyMatch(tensor -> tensor.name().equals("layers.2.attention.key.bias")), name);
-                        assertEquals(big(b * t * (bias == LinearBias.NONE ? 0 : h * dk + 2 * kvHeads * dk)),
-                                ElementwiseFlops.forward(Component.QKV_PROJECTION, shape), name + ": Q, K, V bias adds");
-                        assertEquals(big(b * t * d * (bias == LinearBias.ALL ? 2 : 1)),
-                                ElementwiseFlops.forward(Component.OUTPUT_PROJECTION, shape),
-                                name + ": residual add and bias");
-                        assertEquals(KeptActivation.totalFloats(shape.withArchitecture(
-                                new Architecture(kvHeads, tied, LinearBias.NONE, dk))), KeptActivation.totalFloats(shape),
-                                name + ": a bias keeps nothing");
-                        assertEquals(kvHeads == h && !tied && bias == LinearBias.NONE && dk == d / h,
-                                shape.seedArchitecture(), name);
-                        assertEquals(ShapeKey.parse(name), shape, "describe and parse carry the architecture");
-                        checked++;
                     }
                 }
             }
         }
-        assertEquals(48, checked);
+        assertEquals(96, checked);
     }
 }

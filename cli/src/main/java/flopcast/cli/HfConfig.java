@@ -34,8 +34,9 @@ import java.util.Optional;
 
 /**
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
- * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2: the Llama layout, Qwen2's
- * with biases on Q, K and V) is read; a type it knows and does not model yet (gpt2, qwen3, gemma,
+ * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2, qwen3: the Llama layout,
+ * Qwen2's with biases on Q, K and V, Qwen3's with QK-norm) is read; a type it knows and does not model
+ * yet (gpt2, gemma,
  * gemma2, olmo2, the mixtures of
  * experts) is refused with what it would need; an encoder or an unknown type is refused by name.
  * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
@@ -108,7 +109,8 @@ final class HfConfig {
         boolean tied = root.has(TIED) && bool(root, TIED, where);
         long headDim = root.has(HEAD_DIM) ? positive(root, HEAD_DIM, where) : Architecture.HEAD_DIM_FROM_WIDTH;
         LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
-        return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim));
+        return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
+                type.qkNorm()));
     }
 
     /** A boolean key's value, false where it is absent (requireModelled has checked its type). */

@@ -13,7 +13,8 @@ import java.util.TreeSet;
 /**
  * What {@code --hf-config} does with each {@code model_type}: the ones flopcast models (the Llama
  * layout: RMSNorm, a gated SiLU MLP, rotary positions; no biases but where the type always adds them,
- * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask), each with the keys it reads, the
+ * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask; QK-norm where the type
+ * always has it, as Qwen3), each with the keys it reads, the
  * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
  * ones it knows and refuses, each with what it would need. Every table is printed in
  * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
@@ -27,10 +28,11 @@ enum HfModelType {
     MISTRAL("mistral", null, keys(), keys()),
     PHI3("phi3", null, keys("original_max_position_embeddings"), keys("embd_pdrop", "resid_pdrop")),
     /** Biases on Q, K and V always (Qwen2Attention), which no key says; max_window_layers acts only with use_sliding_window. */
-    QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV),
+    QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV, false),
+    /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own. */
+    QWEN3("qwen3", null, keys("max_window_layers"), keys(), LinearBias.NONE, true),
     GPT2("gpt2", "LayerNorm with biases, a two-matrix GELU MLP, learned position embeddings and biases on every"
             + " linear layer are not modelled yet"),
-    QWEN3("qwen3", "QK-norm (an RMSNorm over each head's queries and keys) is not modelled yet"),
     GEMMA("gemma", "its GeGLU MLP (and its embedding scaled by sqrt(hidden_size)) is not modelled yet"),
     GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
             + " are not modelled yet"),
@@ -60,21 +62,29 @@ enum HfModelType {
     private final Set<String> noCount;
     private final Set<String> atAValue;
     private final LinearBias bias;
+    private final boolean qkNorm;
 
     HfModelType(String name, String refusal) {
         this(name, refusal, keys(), keys());
     }
 
     HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue) {
-        this(name, refusal, noCount, atAValue, LinearBias.NONE);
+        this(name, refusal, noCount, atAValue, LinearBias.NONE, false);
     }
 
-    HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue, LinearBias bias) {
+    HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue, LinearBias bias,
+            boolean qkNorm) {
         this.name = name;
         this.refusal = refusal;
         this.noCount = noCount;
         this.atAValue = atAValue;
         this.bias = bias;
+        this.qkNorm = qkNorm;
+    }
+
+    /** Whether the type always normalizes each head's queries and keys: Qwen3's QK-norm. */
+    boolean qkNorm() {
+        return qkNorm;
     }
 
     /** The biases the type always adds, whatever its keys say: Qwen2's on Q, K and V. */

@@ -30,8 +30,8 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases and head width d_k, the precision policy,
-     * attention kernel and recomputation mode).
+     * architecture's grouped-query heads, head tying, biases, head width d_k and QK-norm, the precision
+     * policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
@@ -39,6 +39,7 @@ final class Json {
         node.put(Shape.TIE_EMBEDDINGS_KEY, shape.architecture().tiedEmbeddings());
         node.put(LinearBias.KEY, shape.architecture().bias().cliName());
         node.put(Shape.HEAD_DIM_KEY, shape.headDim());
+        node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());

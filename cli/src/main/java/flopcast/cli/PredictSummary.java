@@ -59,7 +59,7 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm where they apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -78,6 +78,9 @@ final class PredictSummary {
         }
         if (shape.architecture().headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
             text.append(' ').append(ShapeKey.HEAD_DIM_SYMBOL).append('=').append(shape.headDim());
+        }
+        if (shape.architecture().qkNorm()) {
+            text.append(' ').append(ShapeKey.QK_NORM_WORD);
         }
         return text.toString();
     }

@@ -33,14 +33,15 @@ final class ShapeOptions {
     static final String PAD_VOCAB = "--pad-vocab";
     static final String BIAS = "--bias";
     static final String HEAD_DIM = "--head-dim";
+    static final String QK_NORM = "--qk-norm";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
     @Option(names = "--preset", paramLabel = "NAME",
             description = "gpt2-small, gpt2-medium, gpt2-large, gpt2-xl (V=50257, T=1024, d_ff=4d), llama3-8b, "
                     + "llama3-70b, llama3.1-8b, llama3.1-70b, llama3.2-1b, llama3.2-3b, llama2-7b, llama2-13b, "
-                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b or qwen2.5-7b (as"
-                    + " published).")
+                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b, qwen2.5-7b, qwen3-0.6b or"
+                    + " qwen3-8b (as published).")
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
@@ -79,6 +80,10 @@ final class ShapeOptions {
                     + " h = 32): Q and the attention output are h x d_k wide and d need not be a multiple of h"
                     + " (default: d / h, or the config's head_dim).")
     Long headDim;
+
+    @Option(names = QK_NORM, description = "QK-norm (Qwen3's, OLMo 2's): an RMSNorm over each head's queries and keys"
+            + " after their projections, one d_k gain each (default: off, or the preset's or config's).")
+    boolean qkNorm;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -163,7 +168,8 @@ final class ShapeOptions {
                 ShapeKey.NUM_HEADS.requirePositive(headDim, HEAD_DIM);
             }
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
-                    : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim));
+                    : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
+                    qkNorm));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
@@ -185,6 +191,10 @@ final class ShapeOptions {
         if (headDim != null && headDim != named.headDim()) {
             throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
                     + named.headDim() + "; drop one of them");
+        }
+        if (qkNorm && !named.architecture().qkNorm()) {
+            throw new InvalidInputException(QK_NORM + " contradicts " + source + ", which has no QK-norm; drop one"
+                    + " of them");
         }
         if (tie && !named.architecture().tiedEmbeddings()) {
             throw new InvalidInputException(TIE + " contradicts " + source

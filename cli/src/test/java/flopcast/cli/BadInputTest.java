@@ -84,6 +84,8 @@ class BadInputTest {
                         "gpt2-xl", "--tie-embeddings"),
                 bad("unknown bias 'q': allowed are none, qkv, all", dims("--heads", "2", "--bias", "q")),
                 bad("--head-dim must be a positive integer, got 0", dims("--heads", "2", "--head-dim", "0")),
+                bad("--qk-norm contradicts --preset llama3-8b, which has no QK-norm; drop one of them", "predict",
+                        "--preset", "llama3-8b", "--qk-norm"),
                 bad("--head-dim 100 contradicts --preset llama3-8b, which has 128; drop one of them", "predict",
                         "--preset", "llama3-8b", "--head-dim", "100"),
                 bad("--bias all contradicts --preset qwen2.5-7b, which has qkv; drop one of them", "predict",

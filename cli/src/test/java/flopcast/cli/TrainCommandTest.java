@@ -78,21 +78,27 @@ class TrainCommandTest {
     }
 
     /**
-     * A head width of its own, d_k = 3 at d = 10 and h = 4 (no multiple), under eager and flash: the
-     * setting echoed and every count equal. P = 2*V*d + L*(2*d*h*d_k + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d
-     * = 260 + 2*(240 + 120 + 600 + 20) + 10.
+     * A head width of its own, d_k = 3 at d = 10 and h = 4 (no multiple), under eager and flash, with and
+     * without QK-norm: the settings echoed and every count equal. P = 2*V*d + L*(2*d*h*d_k + 2*d*h_kv*d_k
+     * + 3*d*d_ff + 2d) + d = 260 + 2*(240 + 120 + 600 + 20) + 10, and QK-norm's two gains of 3 a block.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, eager", "vector, flash"})
-    void anOwnHeadWidthCountsAsPredicted(String backend, String attention) throws Exception {
-        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
-                "--d-model", "10", "--heads", "4", "--kv-heads", "2", "--head-dim", "3", "--d-ff", "20", "--batch",
-                "2", "--steps", "2", "--attention", attention, "--backend", backend, "--threads", "2", "--format",
-                "json");
+    @CsvSource({"ejml, eager, false", "vector, flash, true", "ejml, flash, true"})
+    void anOwnHeadWidthAndQkNormCountAsPredicted(String backend, String attention, boolean qkNorm) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--vocab", "13", "--context", "5", "--layers",
+                "2", "--d-model", "10", "--heads", "4", "--kv-heads", "2", "--head-dim", "3", "--d-ff", "20",
+                "--batch", "2", "--steps", "2", "--attention", attention, "--backend", backend, "--threads", "2",
+                "--format", "json"));
+        if (qkNorm) {
+            args.add("--qk-norm");
+        }
+        JsonNode json = PredictCommandTest.json(args.toArray(String[]::new));
         assertEquals(3, json.get("settings").get("head_dim").asInt());
+        assertEquals(qkNorm, json.get("settings").get("qk_norm").asBoolean());
         assertEquals(json.get("predicted"), json.get("counted"));
         assertTrue(json.get("counted_equals_predicted").asBoolean());
-        assertEquals(260 + 2 * (240 + 120 + 600 + 20) + 10, json.get("counted").get("parameters").asLong());
+        assertEquals(260 + 2 * (240 + 120 + 600 + 20) + 10 + (qkNorm ? 2 * 6 : 0),
+                json.get("counted").get("parameters").asLong());
     }
 
     /**

@@ -53,10 +53,26 @@ public final class CountingOps {
      * return, summed from their loop bounds.
      */
     public void split(Component component, int count, int grain, Workers.Part part) {
+        split(component, OpClass.of(component), count, grain, part);
+    }
+
+    /**
+     * As {@link #split(Component, int, int, Workers.Part)}, its FLOPs counted as {@code component}'s and
+     * its time as {@code opClass}'s: a kernel the profile keeps apart from its component's (QK-norm in
+     * the QKV projections).
+     */
+    public void split(Component component, OpClass opClass, int count, int grain, Workers.Part part) {
         long start = profile.start();
         long flops = workers().split(count, grain, 1, part);
-        profile.stop(OpClass.of(component), start, flops);
+        profile.stop(opClass, start, flops);
         counter.elementwise(component, flops);
+    }
+
+    /** {@code matrix} set to 0 (no FLOPs), timed as {@code opClass}. */
+    public void zero(OpClass opClass, FMatrixRMaj matrix) {
+        long start = profile.start();
+        java.util.Arrays.fill(matrix.data, 0, matrix.getNumElements(), 0f);
+        profile.stop(opClass, start);
     }
 
     /** The profile the calls are timed into, for the op classes' own timed regions. */

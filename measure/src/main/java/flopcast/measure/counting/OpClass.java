@@ -26,6 +26,7 @@ public enum OpClass {
     CROSS_ENTROPY(Component.CROSS_ENTROPY, "the loss: the logits' softmax, the mean, its gradient"),
     RESIDUAL_ADD(null, "x += f(x) after attention and after the FFN"),
     BIAS(null, "a projection's bias added to its output rows, and its gradient summed over them"),
+    QK_NORM(null, "QK-norm: the RMSNorm over each head's queries and keys, its gradient and the zeroing before it"),
     HEAD_COPY(null, "a head's (or tile's) rows gathered from and scattered to the (B*T) x d tensors"),
     ATTENTION_SPLIT(null, "the attention split's wall time beyond the calling thread's timed part: hand-off, waiting"),
     BF16_CONVERSION(null, "bfloat16 storage widened into float32 working copies and rounded back"),

@@ -11,7 +11,11 @@ import static flopcast.analytic.KeptActivation.FFN_NORM_RMS;
 import static flopcast.analytic.KeptActivation.FFN_RESIDUAL;
 import static flopcast.analytic.KeptActivation.GATED_PRODUCT;
 import static flopcast.analytic.KeptActivation.KEY;
+import static flopcast.analytic.KeptActivation.KEY_NORM_RMS;
+import static flopcast.analytic.KeptActivation.KEY_PRE_NORM;
 import static flopcast.analytic.KeptActivation.QUERY;
+import static flopcast.analytic.KeptActivation.QUERY_NORM_RMS;
+import static flopcast.analytic.KeptActivation.QUERY_PRE_NORM;
 import static flopcast.analytic.KeptActivation.SILU_OUTPUT;
 import static flopcast.analytic.KeptActivation.VALUE;
 import static flopcast.analytic.KeptActivation.W1_OUTPUT;
@@ -26,6 +30,7 @@ import flopcast.measure.buffers.Parameter;
 import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -55,6 +60,15 @@ final class Block {
     private final Parameter w1Bias;
     private final Parameter w3Bias;
     private final Parameter w2Bias;
+    /** QK-norm's gains, and what it keeps and writes; all null without QK-norm. */
+    private final Parameter queryNormGain;
+    private final Parameter keyNormGain;
+    private final KeptTensor queryPreNorm;
+    private final KeptTensor keyPreNorm;
+    private final KeptTensor queryNormRms;
+    private final KeptTensor keyNormRms;
+    private final StoredTensor queryPreNormGradient;
+    private final StoredTensor keyPreNormGradient;
 
     private final KeptTensor input;
     private final KeptTensor attentionRms;
@@ -89,7 +103,7 @@ final class Block {
 
     /** The ops every block shares; each is stateless but for the attention's scratch. */
     record Ops(RmsNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
-            Linear w1, Linear w3, SwiGlu swiGlu, Linear w2) {
+            Linear w1, Linear w3, SwiGlu swiGlu, Linear w2, RmsNorm qkNorm) {
     }
 
     Block(int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
@@ -112,6 +126,15 @@ final class Block {
         w1Bias = buffers.parameterIfHeld(ParameterTensor.W1_BIAS, layer);
         w3Bias = buffers.parameterIfHeld(ParameterTensor.W3_BIAS, layer);
         w2Bias = buffers.parameterIfHeld(ParameterTensor.W2_BIAS, layer);
+        queryNormGain = buffers.parameterIfHeld(ParameterTensor.QUERY_NORM_GAIN, layer);
+        keyNormGain = buffers.parameterIfHeld(ParameterTensor.KEY_NORM_GAIN, layer);
+        boolean qkNorm = queryNormGain != null;
+        queryPreNorm = buffers.keptOrRecomputed(QUERY_PRE_NORM, layer);
+        keyPreNorm = buffers.keptOrRecomputed(KEY_PRE_NORM, layer);
+        queryNormRms = buffers.keptOrRecomputed(QUERY_NORM_RMS, layer);
+        keyNormRms = buffers.keptOrRecomputed(KEY_NORM_RMS, layer);
+        queryPreNormGradient = qkNorm ? buffers.workspace(WorkspaceBuffer.QUERY_PRE_NORM_GRADIENT) : null;
+        keyPreNormGradient = qkNorm ? buffers.workspace(WorkspaceBuffer.KEY_PRE_NORM_GRADIENT) : null;
 
         this.input = input;
         attentionRms = buffers.keptOrRecomputed(ATTENTION_NORM_RMS, layer);
@@ -158,8 +181,15 @@ final class Block {
                 attentionRms.matrix());
         attentionNormOut.store();
         attentionRms.store();
-        project(shared.query(), attentionNormOut, query, queryBias, queries);
-        project(shared.key(), attentionNormOut, key, keyBias, keys);
+        if (queryNormGain == null) {
+            project(shared.query(), attentionNormOut, query, queryBias, queries);
+            project(shared.key(), attentionNormOut, key, keyBias, keys);
+        } else {
+            project(shared.query(), attentionNormOut, query, queryBias, queryPreNorm);
+            headNorm(queryPreNorm, queryNormGain, queries, queryNormRms);
+            project(shared.key(), attentionNormOut, key, keyBias, keyPreNorm);
+            headNorm(keyPreNorm, keyNormGain, keys, keyNormRms);
+        }
         project(shared.value(), attentionNormOut, value, valueBias, values);
         shared.attention().forward(queries.use(), keys.use(), values.use(),
                 probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
@@ -244,10 +274,46 @@ final class Block {
         queryGradient.store();
         keyGradient.store();
         valueGradient.store();
-        projectionBackward(shared.query(), attentionNormOut, queryGradient, query, queryBias, normGradient, false);
-        projectionBackward(shared.key(), attentionNormOut, keyGradient, key, keyBias, normGradient, true);
+        StoredTensor dQuery = queryGradient;
+        StoredTensor dKey = keyGradient;
+        if (queryNormGain != null) {
+            headNormBackward(queryGradient, queryPreNorm, queryNormGain, queryNormRms, queryPreNormGradient);
+            headNormBackward(keyGradient, keyPreNorm, keyNormGain, keyNormRms, keyPreNormGradient);
+            dQuery = queryPreNormGradient;
+            dKey = keyPreNormGradient;
+        }
+        projectionBackward(shared.query(), attentionNormOut, dQuery, query, queryBias, normGradient, false);
+        projectionBackward(shared.key(), attentionNormOut, dKey, key, keyBias, normGradient, true);
         projectionBackward(shared.value(), attentionNormOut, valueGradient, value, valueBias, normGradient, true);
         normBackward(input, attentionGain, attentionRms);
+    }
+
+    /**
+     * QK-norm: {@code x}'s rows split into heads of d_k values (the gain's width), each RMS-normalized
+     * and multiplied by the gain into {@code out}, one reciprocal RMS per head and row kept.
+     */
+    private void headNorm(KeptTensor x, Parameter gain, KeptTensor out, KeptTensor rms) {
+        FMatrixRMaj gains = gain.value.load();
+        shared.qkNorm().forward(heads(x.use(), gains), gains, heads(out.matrix(), gains), rms.matrix());
+        out.store();
+        rms.store();
+    }
+
+    /** Differentiates {@link #headNorm}: d(x) written into {@code dx} (zeroed, then accumulated), the gain's gradient added. */
+    private void headNormBackward(StoredTensor dOut, KeptTensor x, Parameter gain, KeptTensor rms, StoredTensor dx) {
+        FMatrixRMaj gains = gain.value.load();
+        FMatrixRMaj dxs = dx.open();
+        ops.zero(OpClass.QK_NORM, dxs);
+        shared.qkNorm().backward(heads(dOut.load(), gains), heads(x.read(counter), gains), gains, rms.read(counter),
+                heads(dxs, gains), gain.grad.load());
+        dx.store();
+        gain.grad.store();
+    }
+
+    /** The (B*T) x (heads*d_k) rows of {@code m} as (B*T*heads) x d_k rows, over the same floats. */
+    private static FMatrixRMaj heads(FMatrixRMaj m, FMatrixRMaj gains) {
+        int width = gains.getNumElements();
+        return FMatrixRMaj.wrap(m.numRows * (m.numCols / width), width, m.data);
     }
 
     /** RMSNorm's backward into d(x) (added to the residual gradient) and the gain's gradient. */

@@ -8,6 +8,7 @@ import static flopcast.analytic.ElementwiseFlops.RMSNORM_GAIN_GRADIENT_PER_ELEME
 
 import flopcast.analytic.Component;
 import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.OpClass;
 import flopcast.measure.kernels.Arithmetic;
 import flopcast.measure.kernels.ElementwiseKernels;
 import org.ejml.data.FMatrixRMaj;
@@ -22,10 +23,17 @@ public final class RmsNorm {
     private static final int GRAIN = 16;
     private final CountingOps ops;
     private final Component component;
+    private final OpClass opClass;
 
     public RmsNorm(CountingOps ops, Component component) {
+        this(ops, component, OpClass.of(component));
+    }
+
+    /** FLOPs counted as {@code component}'s, time as {@code opClass}'s (QK-norm: the QKV projections', QK_NORM). */
+    public RmsNorm(CountingOps ops, Component component, OpClass opClass) {
         this.ops = ops;
         this.component = component;
+        this.opClass = opClass;
     }
 
     /** out = x * r * gain per row; r is kept for the backward pass. Rows split across threads. */
@@ -36,7 +44,7 @@ public final class RmsNorm {
         float[] xs = x.data;
         float[] g = gain.data;
         float[] y = out.data;
-        ops.split(component, x.numRows, GRAIN, (part, from, to) -> {
+        ops.split(component, opClass, x.numRows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * width;
                 float sumOfSquares = kernels.dot(xs, xs, base, base + width);
@@ -65,7 +73,7 @@ public final class RmsNorm {
         float[] r = reciprocalRms.data;
         float[] dx = dX.data;
         float[] dg = dGain.data;
-        ops.split(component, rows, GRAIN, (part, from, to) -> {
+        ops.split(component, opClass, rows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * width;
                 float dot = 0;
@@ -80,7 +88,7 @@ public final class RmsNorm {
             }
             return (RMSNORM_BACKWARD_ROW_PER_ELEMENT * width + RMSNORM_BACKWARD_PER_ROW) * (to - from);
         });
-        ops.split(component, width, GRAIN, (part, from, to) -> {
+        ops.split(component, opClass, width, GRAIN, (part, from, to) -> {
             for (int row = 0; row < rows; row++) {
                 int base = row * width;
                 for (int j = from; j < to; j++) {

@@ -84,7 +84,8 @@ public final class TransformerModel {
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
                 new CausalAttention(ops, shape, attentionSpan, buffers), new Linear(ops, Component.FFN_W1),
-                new Linear(ops, Component.FFN_W3), new SwiGlu(ops), new Linear(ops, Component.FFN_W2));
+                new Linear(ops, Component.FFN_W3), new SwiGlu(ops), new Linear(ops, Component.FFN_W2),
+                new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM));
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
         finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);

@@ -76,7 +76,13 @@ public class CountingTest {
                 // over two tiles with Q, K, V biases and the core recomputed
                 new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.NONE, 5)),
                 flash(new Shape(13, 67, 1, 10, 4, 12, 2, new Architecture(2, true, LinearBias.QKV, 3)),
-                        Recompute.SELECTIVE));
+                        Recompute.SELECTIVE),
+                // QK-norm (Qwen3's: heads of their own width); rerun by full recomputation under flash in
+                // bfloat16 storage; with the core recomputed, multi-head and tied
+                new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.NONE, 5, true)),
+                flash(new Shape(31, 6, 3, 10, 5, 7, 3, new Architecture(5, false, LinearBias.NONE, 4, true)),
+                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(4, true, LinearBias.NONE, 0, true))));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

@@ -106,18 +106,21 @@ class OpProfileTest {
         }
         long residual = 0;
         long bias = 0;
+        long qkNorm = 0;
         for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
             residual += profile.flops(OpClass.RESIDUAL_ADD, pass);
             bias += profile.flops(OpClass.BIAS, pass);
+            qkNorm += profile.flops(OpClass.QK_NORM, pass);
         }
         long projections = 0;
         for (Component projection : List.of(Component.QKV_PROJECTION, Component.OUTPUT_PROJECTION, Component.FFN_W1,
                 Component.FFN_W3, Component.FFN_W2)) {
             projections += counter.elementwiseFlops(projection);
         }
-        assertEquals(projections, residual + bias, "the elementwise FLOPs counted under the projections are the"
-                + " residual adds (output projection and W2) and the biases");
+        assertEquals(projections, residual + bias + qkNorm, "the elementwise FLOPs counted under the projections are"
+                + " the residual adds (output projection and W2), the biases and QK-norm");
         assertEquals(shape.architecture().bias() != LinearBias.NONE, bias > 0, "a bias timed where there is one");
+        assertEquals(shape.architecture().qkNorm(), qkNorm > 0, "QK-norm timed where there is one");
         assertTrue(profile.calls(OpClass.ADAMW, FlopCounter.Pass.OPTIMIZER) > 0, "AdamW timed in the optimizer pass");
         assertTrue(checked >= 20, "checked " + checked + " classes and passes");
     }
@@ -182,7 +185,7 @@ class OpProfileTest {
         long zeroed = model.parameters().stream().mapToLong(p -> p.grad.elements() * p.grad.dataType().bytes()).sum()
                 + shape.tokens() * shape.dModel() * shape.policy().activationType().bytes();
         assertEquals(java.math.BigInteger.valueOf(zeroed), OverheadTraffic.zeroedBytes(shape), "zeroed bytes");
-        for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.BIAS, OpClass.HEAD_COPY,
+        for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.BIAS, OpClass.QK_NORM, OpClass.HEAD_COPY,
                 OpClass.GRADIENT_ZEROING}) {
             for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
                 String key = op.jsonName() + " " + pass.name().toLowerCase(java.util.Locale.ROOT);

@@ -1,0 +1,56 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+
+/** QK-norm: an RMSNorm over each head's queries and keys, counted by hand. */
+class QkNormTest {
+    /** (V, T, L, d, h, d_ff, B) = (7, 3, 2, 8, 4, 6, 2), h_kv = 2: d_k = 2, N = 6; 824 parameters without it. */
+    private static final Shape PLAIN = new Shape(7, 3, 2, 8, 4, 6, 2, new Architecture(2, false));
+    private static final Shape NORMED = PLAIN.withArchitecture(new Architecture(2, false, LinearBias.NONE,
+            Architecture.HEAD_DIM_FROM_WIDTH, true));
+
+    /** Two gains of d_k a block; the norms' input and a reciprocal RMS per head and row kept. */
+    @Test
+    void gainsAndKeptRows() {
+        assertEquals(824 + 2 * 2 * 2, ParameterTensor.total(NORMED));
+        assertEquals(0, ParameterTensor.QUERY_NORM_GAIN.instances(PLAIN));
+        assertEquals(6 * 8, KeptActivation.QUERY_PRE_NORM.elements(NORMED), "N x h*d_k");
+        assertEquals(6 * 4, KeptActivation.KEY_PRE_NORM.elements(NORMED), "N x h_kv*d_k");
+        assertEquals(6 * 4, KeptActivation.QUERY_NORM_RMS.elements(NORMED), "one per head and row");
+        assertEquals(6 * 2, KeptActivation.KEY_NORM_RMS.elements(NORMED));
+        assertEquals(KeptActivation.totalFloats(PLAIN) + 2 * (48 + 24 + 24 + 12), KeptActivation.totalFloats(NORMED));
+        assertEquals(0, KeptActivation.QUERY_PRE_NORM.instances(PLAIN));
+        assertEquals(1, WorkspaceBuffer.QUERY_PRE_NORM_GRADIENT.instances(NORMED));
+        assertEquals(0, WorkspaceBuffer.KEY_PRE_NORM_GRADIENT.instances(PLAIN));
+        Shape full = NORMED.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.EAGER, Recompute.FULL));
+        assertEquals(0, KeptActivation.QUERY_PRE_NORM.instances(full), "full recomputation drops the block's rows");
+        assertEquals(1, KeptActivation.QUERY_PRE_NORM.recomputeInstances(full), "and rebuilds them in one buffer");
+    }
+
+    /**
+     * RMSNorm over 24 query rows and 12 key rows of 2: forward 24*(4*2 + 4) + 12*(4*2 + 4) = 432,
+     * backward 24*(11*2 + 4) + 12*(11*2 + 4) = 936, in the QKV projections' component.
+     */
+    @Test
+    void flopsInTheQkvComponent() {
+        assertEquals(BigInteger.valueOf(432), ElementwiseFlops.forward(Component.QKV_PROJECTION, NORMED));
+        assertEquals(BigInteger.valueOf(936), ElementwiseFlops.backward(Component.QKV_PROJECTION, NORMED));
+        assertEquals(BigInteger.ZERO, ElementwiseFlops.forward(Component.QKV_PROJECTION, PLAIN));
+        assertEquals(MatmulFlops.forward(Component.QKV_PROJECTION, PLAIN),
+                MatmulFlops.forward(Component.QKV_PROJECTION, NORMED), "a norm is no matmul");
+        long forwardCalls = OverheadTraffic.of(NORMED).stream().filter(t -> t.opClass().equals(OverheadTraffic.QK_NORM)
+                && t.pass().equals("forward")).mapToLong(OverheadTraffic.Traffic::calls).sum();
+        assertEquals(4, forwardCalls, "a query and a key norm a block");
+    }
+
+    @Test
+    void describedAndParsedBack() {
+        assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 h_kv=2 qk_norm", NORMED.describe());
+        assertEquals(NORMED, ShapeKey.parse(NORMED.describe()));
+        assertTrue(!NORMED.seedArchitecture());
+    }
+}
