@@ -31,12 +31,13 @@ enum HfModelType {
     QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV, false),
     /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own. */
     QWEN3("qwen3", null, keys("max_window_layers"), keys(), LinearBias.NONE, true),
-    GPT2("gpt2", "LayerNorm with biases, a two-matrix GELU MLP, learned position embeddings and biases on every"
-            + " linear layer are not modelled yet"),
+    GPT2("gpt2", "LayerNorm with biases, a two-matrix GELU MLP and learned position embeddings are not modelled yet"
+            + " (its biases on every linear layer are: --bias all)"),
     GEMMA("gemma", "its GeGLU MLP (and its embedding scaled by sqrt(hidden_size)) is not modelled yet"),
     GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
             + " are not modelled yet"),
-    OLMO2("olmo2", "QK-norm and norms after attention and MLP (not before) are not modelled yet"),
+    OLMO2("olmo2", "its QK-norm over each whole projection (flopcast's is per head, as Qwen3's) and its norms after"
+            + " attention and MLP (not before) are not modelled yet"),
     MIXTRAL("mixtral", "a mixture of experts is not modelled yet"),
     QWEN2_MOE("qwen2_moe", "a mixture of experts (with shared experts) is not modelled yet"),
     QWEN3_MOE("qwen3_moe", "a mixture of experts and QK-norm are not modelled yet"),

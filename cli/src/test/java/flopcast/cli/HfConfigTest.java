@@ -85,7 +85,7 @@ class HfConfigTest {
         "Qwen3-0.6B | 596049920",
         "Qwen3-8B | 8190735360",
         "gemma-2-9b | model_type \"gemma2\" is refused: its GeGLU MLP, sliding-window layers, logit soft-capping",
-        "OLMo-2-1124-7B | model_type \"olmo2\" is refused: QK-norm",
+        "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
         "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
         "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: a mixture of experts and multi-head latent",
         "gpt2 | model_type \"gpt2\" is refused: LayerNorm with biases",
