@@ -23,11 +23,15 @@ package flopcast.analytic;
  * after their projections, one d_k gain for all query heads and one for all key heads
  * ({@link ParameterTensor#QUERY_NORM_GAIN}, {@link ParameterTensor#KEY_NORM_GAIN}); it keeps the
  * projections' outputs and a reciprocal RMS per head and row for its backward pass
- * ({@link KeptActivation#QUERY_PRE_NORM} and the rows after it).
+ * ({@link KeptActivation#QUERY_PRE_NORM} and the rows after it);
+ * <li>{@code slidingWindow} w (Mistral 7B v0.1's 4096, Phi-3 mini's 2047; {@value #NO_WINDOW}: none):
+ * each query attends to at most the w latest keys. Where the context is at most w, that is every
+ * earlier key, the full causal attention flopcast counts and executes, so every count is the one
+ * without a window; {@link Shape} refuses a longer context, whose attention a window would cut.
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
- * d / h included) and {@value Shape#QK_NORM_KEY}.
+ * d / h included), {@value Shape#QK_NORM_KEY} and {@value Shape#SLIDING_WINDOW_KEY} (null for none).
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -38,17 +42,30 @@ package flopcast.analytic;
  * @param bias           which projections add a bias
  * @param headDim        d_k, or {@value #HEAD_DIM_FROM_WIDTH} for d / h
  * @param qkNorm         true where each head's queries and keys are RMS-normalized
+ * @param slidingWindow  w, the most keys a query attends to, or {@value #NO_WINDOW} for none
  */
-public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm) {
+public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
+        long slidingWindow) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
+    /** The {@code slidingWindow} that means none: every earlier key. */
+    public static final long NO_WINDOW = 0;
 
     public Architecture {
         java.util.Objects.requireNonNull(bias, "bias");
         if (headDim < 0) {
             throw new InvalidInputException(Shape.HEAD_DIM_KEY + " " + headDim + " must be a positive integer");
         }
+        if (slidingWindow < 0) {
+            throw new InvalidInputException(Shape.SLIDING_WINDOW_KEY + " " + slidingWindow
+                    + " must be a positive integer");
+        }
+    }
+
+    /** No sliding window. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, NO_WINDOW);
     }
 
     /** No biases, d_k = d / h, as the seed's and Llama's layout. */
@@ -68,7 +85,7 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
 
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
-        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm);
+        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

@@ -21,6 +21,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     public static final String KV_HEADS_KEY = "kv_heads";
     /** The JSON key of {@link #headDim()} in a {@code settings} object, and the HF config's name for it. */
     public static final String HEAD_DIM_KEY = "head_dim";
+    /** The JSON key of {@link Architecture#slidingWindow()} in a {@code settings} object, and the HF config's name. */
+    public static final String SLIDING_WINDOW_KEY = "sliding_window";
     /** The JSON key of {@link Architecture#qkNorm()} in a {@code settings} object. */
     public static final String QK_NORM_KEY = "qk_norm";
     /** The JSON key of {@link Architecture#tiedEmbeddings()} in a {@code settings} object. */
@@ -61,6 +63,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + " gives d_k");
         }
         requireKvHeads(architecture.kvHeads(), heads, KV_HEADS_KEY, ShapeKey.NUM_HEADS.key());
+        long window = this.architecture.slidingWindow();
+        if (window != Architecture.NO_WINDOW && contextLength > window) {
+            throw new InvalidInputException(ShapeKey.CONTEXT_LENGTH.key() + " " + contextLength + " is longer than the "
+                    + SLIDING_WINDOW_KEY + " " + window + ": attention cut to a window shorter than the context is not"
+                    + " modelled (allowed: a context of at most " + window + ", where the window leaves every earlier"
+                    + " key in reach)");
+        }
     }
 
     /** Multi-head attention (h_kv = h), the LM head its own parameter: the seed's model. */
@@ -152,7 +161,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
      * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
-     * normalized, and the settings that are
+     * normalized, {@code window=} where a sliding window is declared, and the settings that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -175,6 +184,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.qkNorm()) {
             text.append(' ').append(ShapeKey.QK_NORM_WORD);
+        }
+        if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
+            text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(architecture.slidingWindow());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

@@ -37,6 +37,8 @@ public enum ShapeKey {
     public static final String KV_HEADS_SYMBOL = "h_kv";
     /** {@link Shape#describe()}'s symbol for d_k, written only where it is not d / h. */
     public static final String HEAD_DIM_SYMBOL = "d_k";
+    /** {@link Shape#describe()}'s symbol for a sliding window, written only where one is declared. */
+    public static final String WINDOW_SYMBOL = "window";
     /** {@link Shape#describe()}'s word for QK-norm, written only where it is on. */
     public static final String QK_NORM_WORD = "qk_norm";
     /** {@link Shape#describe()}'s word for a tied LM head, written only where it is tied. */
@@ -105,7 +107,7 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, a precision
      * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
@@ -115,6 +117,7 @@ public enum ShapeKey {
         LinearBias bias = LinearBias.NONE;
         Long headDim = null;
         boolean qkNorm = false;
+        Long window = null;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -134,6 +137,10 @@ public enum ShapeKey {
             }
             if (part.startsWith(LinearBias.KEY + "=") && bias == LinearBias.NONE) {
                 bias = LinearBias.byCliName(part.substring(equals + 1));
+                continue;
+            }
+            if (equals > 0 && part.substring(0, equals).equals(WINDOW_SYMBOL) && window == null) {
+                window = integer(part, text);
                 continue;
             }
             if (part.equals(QK_NORM_WORD) && !qkNorm) {
@@ -167,7 +174,8 @@ public enum ShapeKey {
             }
         }
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
-                headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm))
+                headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
+                window == null ? Architecture.NO_WINDOW : window))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

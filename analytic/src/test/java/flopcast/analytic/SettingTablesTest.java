@@ -374,7 +374,7 @@ class SettingTablesTest {
      */
     @Test
     void everyArchitectureValueReachesTheTables() {
-        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm"),
+        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -445,6 +445,11 @@ class SettingTablesTest {
                             assertEquals(kvHeads == h && !tied && bias == LinearBias.NONE && dk == d / h && !qkNorm,
                                     shape.seedArchitecture(), name);
                             assertEquals(ShapeKey.parse(name), shape, "describe and parse carry the architecture");
+                            // a sliding window as long as the context changes no count (SlidingWindowTest)
+                            Shape windowed = new Shape(v, t, layers, d, h, dFf, b, new Architecture(kvHeads, tied,
+                                    bias, dk, qkNorm, t));
+                            assertEquals(prediction.memory(), CompleteAccounting.predict(windowed).memory(), name);
+                            assertEquals(prediction.flops(), CompleteAccounting.predict(windowed).flops(), name);
                             checked++;
                         }
                     }

@@ -50,7 +50,8 @@ import java.util.Optional;
  * gives another), {@code tie_word_embeddings} (default false), {@code hidden_act} (silu or swiglu:
  * the gated MLP flopcast executes), {@code head_dim} (d_k; default hidden_size / heads), {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
- * the block).
+ * the block), {@code sliding_window} and {@code use_sliding_window} (a window at least the context
+ * long; a shorter one is refused).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
  */
 final class HfConfig {
@@ -62,6 +63,8 @@ final class HfConfig {
     private static final String ACTIVATION = "hidden_act";
     private static final String HEAD_DIM = "head_dim";
     private static final String ATTENTION_BIAS = "attention_bias";
+    private static final String WINDOW = Shape.SLIDING_WINDOW_KEY;
+    private static final String USE_WINDOW = "use_sliding_window";
     private static final String MLP_BIAS = "mlp_bias";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
 
@@ -91,12 +94,21 @@ final class HfConfig {
     /** Every key {@link #read} reads into the shape: the table of each modelled type starts from them. */
     static String[] readKeys() {
         List<String> keys = new ArrayList<>(READ.keySet());
-        keys.addAll(List.of(KV_HEADS, TIED, ACTIVATION, HEAD_DIM));
+        keys.addAll(List.of(KV_HEADS, TIED, ACTIVATION, HEAD_DIM, WINDOW, USE_WINDOW));
         return keys.toArray(String[]::new);
     }
 
-    /** The shape {@code path} describes, at batch 1; a one-line error for anything else. */
+    /** The shape {@code path} describes, at batch 1, at its max_position_embeddings; a one-line error for anything else. */
     static Shape read(Path path) {
+        return read(path, null);
+    }
+
+    /**
+     * The shape {@code path} describes, at batch 1 and {@code context} ({@code --context}; null: its
+     * max_position_embeddings); a one-line error for anything else, a sliding window shorter than the
+     * context included.
+     */
+    static Shape read(Path path, Long context) {
         JsonNode root = parse(path);
         String where = "--hf-config " + path;
         HfModelType type = requireModelled(root, where);
@@ -109,8 +121,32 @@ final class HfConfig {
         boolean tied = root.has(TIED) && bool(root, TIED, where);
         long headDim = root.has(HEAD_DIM) ? positive(root, HEAD_DIM, where) : Architecture.HEAD_DIM_FROM_WIDTH;
         LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
+        long window = window(root, where);
+        if (context != null) {
+            values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
+        }
+        long length = values[ShapeKey.CONTEXT_LENGTH.ordinal()];
+        if (window != Architecture.NO_WINDOW && length > window) {
+            throw new InvalidInputException(where + ": sliding_window " + window + " is shorter than the context "
+                    + length + (context == null ? " (max_position_embeddings; --context sets another)" : "")
+                    + ": attention cut to a window shorter than the context is not modelled (allowed: a context of at"
+                    + " most " + window + ", where the window leaves every earlier key in reach)");
+        }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
-                type.qkNorm()));
+                type.qkNorm(), window));
+    }
+
+    /**
+     * The sliding window: sliding_window where it is a positive integer and use_sliding_window is absent
+     * or true; none where sliding_window is absent or null, or use_sliding_window is false.
+     */
+    private static long window(JsonNode root, String where) {
+        JsonNode value = root.get(WINDOW);
+        boolean used = !root.has(USE_WINDOW) || bool(root, USE_WINDOW, where);
+        if (value == null || value.isNull() || !used) {
+            return Architecture.NO_WINDOW;
+        }
+        return positive(root, WINDOW, where);
     }
 
     /** A boolean key's value, false where it is absent (requireModelled has checked its type). */
@@ -292,19 +328,10 @@ final class HfConfig {
                 allowed = "true or false as " + other + " is (absent: false): biases on every projection of the"
                         + " block, or none beyond the type's own";
             }
-            case "use_sliding_window" -> {
-                modelled = value.isBoolean() && !value.asBoolean();
-                allowed = "false; flopcast models no sliding window";
-            }
+
             case "attention_dropout", "embd_pdrop", "resid_pdrop" -> {
                 modelled = value.isNumber() && value.asDouble() == 0;
                 allowed = "0; dropout keeps a mask flopcast does not count";
-            }
-            case "sliding_window" -> {
-                JsonNode use = root.get("use_sliding_window");
-                modelled = value.isNull() || (use != null && use.isBoolean() && !use.asBoolean());
-                allowed = "null, or any value beside use_sliding_window false; flopcast attends over the full causal"
-                        + " context";
             }
             default -> {
                 modelled = value.isNull() || (value.isIntegralNumber() && value.asLong() == 0);

@@ -52,7 +52,7 @@ enum HfModelType {
             "rms_norm_eps", "rope_theta", "rope_scaling", "use_cache", "pretraining_tp", "_name_or_path");
     /** Keys every modelled type accepts at the value flopcast models only. */
     static final Set<String> AT_A_VALUE = keys("attention_bias", "mlp_bias", "attention_dropout",
-            "sliding_window", "use_sliding_window", "num_local_experts", "num_experts", "n_routed_experts");
+            "num_local_experts", "num_experts", "n_routed_experts");
 
     /** Encoders and encoder-decoders people try: refused by name (flopcast models next-token decoders). */
     static final Set<String> ENCODERS = keys("bert", "roberta", "xlm-roberta", "distilbert", "deberta",

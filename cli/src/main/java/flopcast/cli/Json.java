@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -30,8 +31,8 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k and QK-norm, the precision
-     * policy, attention kernel and recomputation mode).
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm and sliding window
+     * (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
@@ -40,6 +41,12 @@ final class Json {
         node.put(LinearBias.KEY, shape.architecture().bias().cliName());
         node.put(Shape.HEAD_DIM_KEY, shape.headDim());
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
+        long window = shape.architecture().slidingWindow();
+        if (window == Architecture.NO_WINDOW) {
+            node.putNull(Shape.SLIDING_WINDOW_KEY);
+        } else {
+            node.put(Shape.SLIDING_WINDOW_KEY, window);
+        }
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());

@@ -59,7 +59,7 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, window where they apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -81,6 +81,9 @@ final class PredictSummary {
         }
         if (shape.architecture().qkNorm()) {
             text.append(' ').append(ShapeKey.QK_NORM_WORD);
+        }
+        if (shape.architecture().slidingWindow() != Architecture.NO_WINDOW) {
+            text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(shape.architecture().slidingWindow());
         }
         return text.toString();
     }

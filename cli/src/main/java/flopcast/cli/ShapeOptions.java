@@ -34,6 +34,7 @@ final class ShapeOptions {
     static final String BIAS = "--bias";
     static final String HEAD_DIM = "--head-dim";
     static final String QK_NORM = "--qk-norm";
+    static final String WINDOW = "--sliding-window";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -84,6 +85,11 @@ final class ShapeOptions {
     @Option(names = QK_NORM, description = "QK-norm (Qwen3's, OLMo 2's): an RMSNorm over each head's queries and keys"
             + " after their projections, one d_k gain each (default: off, or the preset's or config's).")
     boolean qkNorm;
+
+    @Option(names = WINDOW, paramLabel = "W", description = "A sliding window of W keys (Mistral 7B v0.1's 4096):"
+            + " declared, so that a context longer than W, whose attention the window would cut, is refused;"
+            + " at most W it changes no count (default: none, or the config's).")
+    Long slidingWindow;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -169,10 +175,11 @@ final class ShapeOptions {
             }
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
                     : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
-                    qkNorm));
+                    qkNorm, window()));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
-        Shape named = preset != null ? Preset.byName(preset).shape(1) : HfConfig.read(hfConfig);
+        Shape named = preset != null ? Preset.byName(preset).shape(1)
+                : HfConfig.read(hfConfig, given.get(ShapeKey.CONTEXT_LENGTH));
         for (ShapeKey key : modelKeys()) {
             Long value = given.get(key);
             if (value != null && key != ShapeKey.CONTEXT_LENGTH && value != key.of(named)) {
@@ -192,6 +199,11 @@ final class ShapeOptions {
             throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
                     + named.headDim() + "; drop one of them");
         }
+        if (slidingWindow != null && window() != named.architecture().slidingWindow()) {
+            throw new InvalidInputException(WINDOW + " " + slidingWindow + " contradicts " + source + ", which has "
+                    + (named.architecture().slidingWindow() == Architecture.NO_WINDOW ? "none"
+                            : named.architecture().slidingWindow()) + "; drop one of them");
+        }
         if (qkNorm && !named.architecture().qkNorm()) {
             throw new InvalidInputException(QK_NORM + " contradicts " + source + ", which has no QK-norm; drop one"
                     + " of them");
@@ -203,6 +215,14 @@ final class ShapeOptions {
         long context = given.getOrDefault(ShapeKey.CONTEXT_LENGTH, named.contextLength());
         return new Shape(named.vocabSize(), context, named.layers(), named.dModel(), named.heads(), named.dFf(),
                 given.get(ShapeKey.BATCH_SIZE), named.architecture());
+    }
+
+    /** --sliding-window as the architecture holds it, checked positive; none where not given. */
+    private long window() {
+        if (slidingWindow == null) {
+            return Architecture.NO_WINDOW;
+        }
+        return ShapeKey.CONTEXT_LENGTH.requirePositive(slidingWindow, WINDOW);
     }
 
     /** The dimensions a preset fixes: all but the batch. */

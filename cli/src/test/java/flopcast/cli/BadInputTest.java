@@ -86,6 +86,9 @@ class BadInputTest {
                 bad("--head-dim must be a positive integer, got 0", dims("--heads", "2", "--head-dim", "0")),
                 bad("--qk-norm contradicts --preset llama3-8b, which has no QK-norm; drop one of them", "predict",
                         "--preset", "llama3-8b", "--qk-norm"),
+                bad("context_length 4 is longer than the sliding_window 3: attention cut to a window shorter than the"
+                        + " context is not modelled", dims("--heads", "2", "--sliding-window", "3")),
+                bad("--sliding-window must be a positive integer, got 0", dims("--heads", "2", "--sliding-window", "0")),
                 bad("--head-dim 100 contradicts --preset llama3-8b, which has 128; drop one of them", "predict",
                         "--preset", "llama3-8b", "--head-dim", "100"),
                 bad("--bias all contradicts --preset qwen2.5-7b, which has qkv; drop one of them", "predict",

@@ -77,8 +77,9 @@ class HfConfigTest {
         "TinyLlama-1.1B | 1100048384",
         "SmolLM2-1.7B | 1711376384",
         "Mistral-7B-v0.3 | 7248023552",
-        "Mistral-7B-v0.1 | sliding_window 4096 is not modelled (allowed: null",
-        "Phi-3-mini-4k-instruct | sliding_window 2047 is not modelled",
+        "Mistral-7B-v0.1 | sliding_window 4096 is shorter than the context 32768 (max_position_embeddings; --context"
+                + " sets another)",
+        "Phi-3-mini-4k-instruct | sliding_window 2047 is shorter than the context 4096",
         "Qwen2.5-7B | 7615616512",
         "Qwen2.5-0.5B | 494032768",
         "Mistral-Nemo-Base-2407 | 12247782400",
@@ -148,8 +149,9 @@ class HfConfigTest {
         "mlp_bias | true | mlp_bias true is not modelled",
         "num_local_experts | 8 | num_local_experts 8 is not modelled",
         "n_routed_experts | 64 | n_routed_experts 64 is not modelled",
-        "sliding_window | 4096 | sliding_window 4096 is not modelled",
-        "use_sliding_window | true | use_sliding_window true is not modelled",
+        "sliding_window | 4096 | sliding_window 4096 is shorter than the context 131072",
+        "sliding_window | 0 | sliding_window must be a positive integer, got 0",
+        "use_sliding_window | \"yes\" | use_sliding_window must be true or false",
         "hidden_act | \"gelu\" | hidden_act \"gelu\" is not modelled",
         "attention_dropout | 0.1 | attention_dropout 0.1 is not modelled",
         "num_key_value_heads | 5 | num_key_value_heads 5 must divide num_attention_heads 32",
@@ -199,6 +201,32 @@ class HfConfigTest {
                 written(root).toString(), "--format", "json").get("parameters").asLong());
         root.put("head_dim", 64);
         assertEquals(Preset.LLAMA3_2_1B.shape(1), HfConfig.read(written(root)));
+    }
+
+    /**
+     * A sliding window at least as long as the context leaves every earlier key in reach: Mistral 7B
+     * v0.1 at its window's 4096 is read to its published 7,241,732,096 parameters (the window echoed),
+     * Phi-3 mini at 2047 to its 3,821,079,552; one longer than the window is refused; a window that
+     * use_sliding_window turns off declares none.
+     */
+    @Test
+    void aSlidingWindowAsLongAsTheContextIsRead() throws Exception {
+        JsonNode mistral = PredictCommandTest.json("predict", "--hf-config",
+                EXAMPLES.resolve("Mistral-7B-v0.1.config.json").toString(), "--context", "4096", "--format", "json");
+        assertEquals(7_241_732_096L, mistral.get("parameters").asLong());
+        assertEquals(4096, mistral.get("settings").get("sliding_window").asLong());
+        JsonNode phi = PredictCommandTest.json("predict", "--hf-config",
+                EXAMPLES.resolve("Phi-3-mini-4k-instruct.config.json").toString(), "--context", "2047", "--format",
+                "json");
+        assertEquals(3_821_079_552L, phi.get("parameters").asLong());
+        BadInputTest.assertRefused("sliding_window 2047 is shorter than the context 2048: attention cut to a window"
+                + " shorter than the context is not modelled (allowed: a context of at most 2047", "predict",
+                "--hf-config", EXAMPLES.resolve("Phi-3-mini-4k-instruct.config.json").toString(), "--context", "2048");
+        assertEquals(Architecture.NO_WINDOW,
+                HfConfig.read(EXAMPLES.resolve("Qwen2.5-7B.config.json")).architecture().slidingWindow(),
+                "use_sliding_window false");
+        assertTrue(PredictCommandTest.json("predict", "--preset", "llama3-8b", "--format", "json").get("settings")
+                .get("sliding_window").isNull());
     }
 
     @Test

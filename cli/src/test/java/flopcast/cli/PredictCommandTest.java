@@ -25,8 +25,8 @@ class PredictCommandTest {
                 "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "training_seconds",
                 "training_days", "training_from", "no_training_reason", "note"), keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
-        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "precision_policy",
-                "attention", "recompute"),
+        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "sliding_window",
+                "precision_policy", "attention", "recompute"),
                 keys(json.get("settings")));
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
         assertEquals(0, json.get("memory_bytes").get("master_weights").asLong());
