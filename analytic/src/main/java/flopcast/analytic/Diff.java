@@ -126,16 +126,18 @@ public final class Diff {
         }
         Architecture architecture = shape.architecture();
         if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
-                && !architecture.qkNorm()) {
+                && !architecture.qkNorm() && architecture.slidingWindow() == Architecture.NO_WINDOW) {
             return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + architecture.kvHeads()
                     + (architecture.tiedEmbeddings() ? " and a tied head" : "");
         }
-        return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h and no QK-norm, this shape has"
-                + " h_kv = "
+        return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm and no sliding"
+                + " window, this shape has h_kv = "
                 + architecture.kvHeads() + (architecture.tiedEmbeddings() ? ", a tied head" : "")
                 + (architecture.bias() != LinearBias.NONE ? ", biases (" + architecture.bias().cliName() + ")" : "")
                 + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "")
-                + (architecture.qkNorm() ? ", QK-norm" : "");
+                + (architecture.qkNorm() ? ", QK-norm" : "")
+                + (architecture.slidingWindow() != Architecture.NO_WINDOW
+                        ? ", a sliding window of " + architecture.slidingWindow() + " (the whole context)" : "");
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */
@@ -156,8 +158,14 @@ public final class Diff {
     }
 
     private static String activationNote(Component component, Shape shape) {
-        if (component == Component.QKV_PROJECTION && shape.architecture().kvHeads() != shape.heads()) {
+        boolean ownHeads = shape.queryWidth() != shape.dModel() || shape.architecture().qkNorm();
+        if (component == Component.QKV_PROJECTION && shape.architecture().kvHeads() != shape.heads() && !ownHeads) {
             return "Q is B*T*d, K and V are B*T*h_kv*d_k each (grouped-query); the seed counts one B*T*d";
+        }
+        if (component == Component.QKV_PROJECTION && ownHeads) {
+            return "Q is B*T*" + Dim.D_Q.symbol(shape) + ", K and V are B*T*" + Dim.D_KV.symbol(shape) + " each"
+                    + (shape.architecture().qkNorm() ? ", and Q and K are kept before QK-norm too, with a reciprocal"
+                    + " RMS per head and row" : "") + "; the seed counts one B*T*d";
         }
         if (!shape.settings().equals(Settings.DEFAULT) && component.inBlock()) {
             return "kept tensors differ; under " + shape.attention().cliName() + " attention and recompute "

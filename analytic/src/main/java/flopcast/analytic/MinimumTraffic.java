@@ -76,9 +76,25 @@ public final class MinimumTraffic {
     }
 
     /**
+     * Bytes one instance of {@code component}'s pass occupies, each array once: what decides the cache
+     * level its bandwidth is read at. Its bytes, but where a kernel writes over what it read: the
+     * softmax in place over the scores (forward 4*B*h*T^2) and dS over dP (backward 8*B*h*T^2), the
+     * probabilities over the logits and the logits' gradient over the probabilities (cross-entropy,
+     * 4*(N*V + N) each way), and SiLU's backward dW1x over dG (20*N*d_ff).
+     */
+    public static BigInteger footprint(Component component, boolean forward, Shape shape) {
+        Terms t = new Terms(shape);
+        return switch (component) {
+            case ATTENTION_SOFTMAX -> BigInteger.valueOf(forward ? 4 : 8).multiply(t.bhtt);
+            case CROSS_ENTROPY -> FOUR.multiply(t.n.multiply(t.v).add(t.n));
+            case FFN_SILU -> forward ? forward(component, shape) : BigInteger.valueOf(20).multiply(t.n).multiply(t.dFf);
+            default -> forward ? forward(component, shape) : backward(component, shape);
+        };
+    }
+
+    /**
      * Bytes one AdamW step's data occupies: p, g, m and v, 16 per parameter. It moves 28, as p, m and v
-     * are written back where they were read; every other op here writes outputs apart from its inputs,
-     * so its footprint is its bytes.
+     * are written back where they were read.
      */
     public static BigInteger adamWFootprint(long parameters) {
         return BigInteger.valueOf(16).multiply(BigInteger.valueOf(parameters));

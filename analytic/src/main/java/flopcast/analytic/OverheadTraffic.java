@@ -17,9 +17,10 @@ import java.util.List;
  *   QK-norm           per block, for Q (R = N*h rows) and K (R = N*h_kv rows) of d_k each:
  *                       forward    the norm, 1 call each                       4*(2*R*d_k + R + d_k) (x read,
  *                                                                              y and r written, g read)
- *                       backward   d(x) zeroed, its rows, the gain's columns:  4*(6*R*d_k + R + 2*d_k) (zeroing
- *                                  3 calls each                                d(x); dy, x read, d(x) read and
- *                                                                              written in each of two passes, r)
+ *                       backward   d(x) zeroed, its rows, the gain's columns:  4*(7*R*d_k + 2*R + 3*d_k) (d(x)
+ *                                  3 calls each                                zeroed; dy, x, r, g read and d(x)
+ *                                                                              read and written; dy, x, r read
+ *                                                                              and d(g) read and written)
  *   head copy         per block and (sequence, head), T x d_k rows moved from the (B*T) x h*d_k tensors to a
  *                     head's T x d_k and back, 8 bytes per element (1 read, 1 write):
  *                       forward    K, V per key-value head gathered; Q gathered, O scattered per head
@@ -34,6 +35,9 @@ import java.util.List;
  *                     (another) set to 0: P in the gradient type's bytes, N*d in the activation type's
  *                     (4 each under fp32; the copies and adds above work on float32 working copies)
  * </pre>
+ * Each class's footprint, the bytes its arrays occupy (each once), decides the cache level its
+ * bandwidth is read at: the bytes above but for what is written where it was read (the residual add
+ * 8*N*d, a bias 4*(N*out + out) each way, QK-norm's backward 4*(3*R*d_k + R + 2*d_k)).
  * Under full recomputation a block's forward runs again in the recompute pass: its residual adds,
  * its biases' adds, its QK-norms and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
  * These are the loops of {@code measure}'s model ({@code CausalAttention}, {@code FlashHead},
@@ -55,10 +59,16 @@ public final class OverheadTraffic {
      *
      * @param opClass the in-situ profile's name of the class
      * @param pass    forward, backward or recompute
-     * @param calls   timed calls a step
-     * @param bytes   bytes those calls move a step
+     * @param calls     timed calls a step
+     * @param bytes     bytes those calls move a step
+     * @param footprint bytes their arrays occupy, summed over the calls (each array once a call)
      */
-    public record Traffic(String opClass, String pass, long calls, BigInteger bytes) {
+    public record Traffic(String opClass, String pass, long calls, BigInteger bytes, BigInteger footprint) {
+
+        /** A class whose every byte moved is an array of its own: footprint = bytes. */
+        Traffic(String opClass, String pass, long calls, BigInteger bytes) {
+            this(opClass, pass, calls, bytes, bytes);
+        }
     }
 
     private OverheadTraffic() {
@@ -73,9 +83,10 @@ public final class OverheadTraffic {
         List<Traffic> rows = new ArrayList<>();
         long adds = 2 * layers;
         BigInteger addBytes = big(adds).multiply(big(3 * FLOAT)).multiply(big(nd));
-        rows.add(new Traffic(RESIDUAL_ADD, "forward", adds, addBytes));
+        BigInteger addFootprint = big(adds).multiply(big(2 * FLOAT)).multiply(big(nd));
+        rows.add(new Traffic(RESIDUAL_ADD, "forward", adds, addBytes, addFootprint));
         if (full) {
-            rows.add(new Traffic(RESIDUAL_ADD, "recompute", adds, addBytes));
+            rows.add(new Traffic(RESIDUAL_ADD, "recompute", adds, addBytes, addFootprint));
         }
         biases(shape, rows, full);
         qkNorm(shape, rows, full);
@@ -89,23 +100,28 @@ public final class OverheadTraffic {
         long calls = 0;
         BigInteger forward = BigInteger.ZERO;
         BigInteger backward = BigInteger.ZERO;
+        BigInteger footprint = BigInteger.ZERO;
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.isBias() && row.instances(shape) > 0) {
                 BigInteger out = big(row.elements(shape));
                 BigInteger nOut = big(shape.tokens()).multiply(out);
+                BigInteger instances = big(row.instances(shape));
                 calls += row.instances(shape);
-                forward = forward.add(big(row.instances(shape)).multiply(nOut.multiply(BigInteger.TWO).add(out)));
-                backward = backward.add(big(row.instances(shape)).multiply(nOut.add(out.multiply(BigInteger.TWO))));
+                forward = forward.add(instances.multiply(nOut.multiply(BigInteger.TWO).add(out)));
+                backward = backward.add(instances.multiply(nOut.add(out.multiply(BigInteger.TWO))));
+                footprint = footprint.add(instances.multiply(nOut.add(out)));
             }
         }
         if (calls == 0) {
             return;
         }
-        rows.add(new Traffic(BIAS, "forward", calls, forward.multiply(big(FLOAT))));
+        BigInteger floatBytes = big(FLOAT);
+        rows.add(new Traffic(BIAS, "forward", calls, forward.multiply(floatBytes), footprint.multiply(floatBytes)));
         if (full) {
-            rows.add(new Traffic(BIAS, "recompute", calls, forward.multiply(big(FLOAT))));
+            rows.add(new Traffic(BIAS, "recompute", calls, forward.multiply(floatBytes),
+                    footprint.multiply(floatBytes)));
         }
-        rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(big(FLOAT))));
+        rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(floatBytes), footprint.multiply(floatBytes)));
     }
 
     /** QK-norm's norms, per the table above; none without QK-norm. */
@@ -116,19 +132,23 @@ public final class OverheadTraffic {
         long d = shape.headDim();
         BigInteger forward = BigInteger.ZERO;
         BigInteger backward = BigInteger.ZERO;
+        BigInteger backwardFootprint = BigInteger.ZERO;
         for (long heads : new long[] {shape.heads(), shape.architecture().kvHeads()}) {
             BigInteger r = big(shape.tokens()).multiply(big(heads));
             BigInteger rd = r.multiply(big(d));
             forward = forward.add(rd.multiply(BigInteger.TWO).add(r).add(big(d)));
-            backward = backward.add(rd.multiply(big(6)).add(r).add(big(2 * d)));
+            backward = backward.add(rd.multiply(big(7)).add(r.multiply(BigInteger.TWO)).add(big(3 * d)));
+            backwardFootprint = backwardFootprint.add(rd.multiply(big(3)).add(r).add(big(2 * d)));
         }
         long layers = shape.layers();
-        BigInteger forwardBytes = forward.multiply(big(FLOAT * layers));
+        BigInteger perStep = big(FLOAT * layers);
+        BigInteger forwardBytes = forward.multiply(perStep);
         rows.add(new Traffic(QK_NORM, "forward", 2 * layers, forwardBytes));
         if (full) {
             rows.add(new Traffic(QK_NORM, "recompute", 2 * layers, forwardBytes));
         }
-        rows.add(new Traffic(QK_NORM, "backward", 6 * layers, backward.multiply(big(FLOAT * layers))));
+        rows.add(new Traffic(QK_NORM, "backward", 6 * layers, backward.multiply(perStep),
+                backwardFootprint.multiply(perStep)));
     }
 
     /** Head and tile copies, per the table above. */

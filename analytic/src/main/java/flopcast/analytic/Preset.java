@@ -3,9 +3,10 @@ package flopcast.analytic;
 /**
  * Published model shapes: the GPT-2 family (V = 50257, T = 1024, d_ff = 4d, multi-head attention,
  * an untied head in flopcast's model), and the decoders people train today whose architecture is
- * flopcast's (RMSNorm, SwiGLU, rotary positions, no biases): Llama 3, 3.1 and 3.2 (V = 128256, 8 key
- * and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama 1.1B, Mistral 7B v0.3
- * (its full-attention release: v0.1's sliding window is not modelled), SmolLM2 360M and 1.7B, and
+ * flopcast's (RMSNorm, SwiGLU, rotary positions; no biases unless said): Llama 3, 3.1 and 3.2
+ * (V = 128256, 8 key and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama
+ * 1.1B, Mistral 7B v0.3 (its full-attention release; v0.1's window is read from its config), SmolLM2
+ * 360M and 1.7B, and
  * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off), and
  * Qwen3 0.6B and 8B (no biases, QK-norm, heads of 128: 2048 wide at d = 1024 for the 0.6B).
  * Each preset's context is the one published; {@code --context} trains at another.

@@ -74,6 +74,11 @@ public final class SeedAccounting {
 
     /** The seed's component rows; block rows carry their term of the seed's FLOP formula. */
     static List<ComponentRow> components(Shape given) {
+        if (given.dModel() % given.heads() != 0) {
+            throw new InvalidInputException("the seed accounting takes d_k = d_model / num_heads, and d_model "
+                    + given.dModel() + " is not divisible by num_heads " + given.heads() + " (this shape's d_k is its "
+                    + Shape.HEAD_DIM_KEY + " " + given.headDim() + "): use the complete accounting");
+        }
         Shape shape = given.withArchitecture(Architecture.seed(given.heads()));
         long b = shape.batchSize();
         long t = shape.contextLength();

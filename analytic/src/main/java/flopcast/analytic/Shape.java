@@ -7,7 +7,7 @@ package flopcast.analytic;
  * @param contextLength T
  * @param layers        L
  * @param dModel        d
- * @param heads         h, which must divide d
+ * @param heads         h, which must divide d unless the architecture gives d_k
  * @param dFf           d_ff
  * @param batchSize     B
  * @param architecture  the key and value heads h_kv (which must divide h) and tying

@@ -65,5 +65,8 @@ class HeadDimTest {
         assertEquals(ragged, ShapeKey.parse(ragged.describe()));
         assertTrue(!OWN.seedArchitecture());
         assertThrows(InvalidInputException.class, () -> new Architecture(4, false, LinearBias.NONE, -1));
+        InvalidInputException seed = assertThrows(InvalidInputException.class, () -> Accounting.SEED.predict(ragged));
+        assertEquals("the seed accounting takes d_k = d_model / num_heads, and d_model 10 is not divisible by num_heads"
+                + " 4 (this shape's d_k is its head_dim 3): use the complete accounting", seed.getMessage());
     }
 }

@@ -49,4 +49,24 @@ class MinimumTrafficTest {
         assertEquals(BigInteger.valueOf(28_000), MinimumTraffic.adamW(1000));
         assertEquals(BigInteger.valueOf(16_000), MinimumTraffic.adamWFootprint(1000), "p, g, m, v once each");
     }
+
+    /**
+     * Footprint: the bytes, less what a kernel writes over what it read. (V, T, L, d, h, d_ff, B) =
+     * (7, 3, 2, 8, 4, 6, 2): B*h*T^2 = 72, N = 6.
+     */
+    @Test
+    void inPlaceKernelsOccupyLessThanTheyMove() {
+        Shape shape = new Shape(7, 3, 2, 8, 4, 6, 2);
+        assertEquals(BigInteger.valueOf(4 * 72), MinimumTraffic.footprint(Component.ATTENTION_SOFTMAX, true, shape),
+                "the scores softmaxed in place");
+        assertEquals(BigInteger.valueOf(8 * 72), MinimumTraffic.footprint(Component.ATTENTION_SOFTMAX, false, shape),
+                "P read, dS over dP");
+        assertEquals(BigInteger.valueOf(4 * (6 * 7 + 6)), MinimumTraffic.footprint(Component.CROSS_ENTROPY, true,
+                shape), "the probabilities over the logits, the targets");
+        assertEquals(BigInteger.valueOf(20 * 6 * 6), MinimumTraffic.footprint(Component.FFN_SILU, false, shape));
+        assertEquals(MinimumTraffic.forward(Component.FFN_SILU, shape),
+                MinimumTraffic.footprint(Component.FFN_SILU, true, shape), "four arrays of their own");
+        assertEquals(MinimumTraffic.backward(Component.RMSNORM, shape),
+                MinimumTraffic.footprint(Component.RMSNORM, false, shape), "outputs apart from inputs");
+    }
 }

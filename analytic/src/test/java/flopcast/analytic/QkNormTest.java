@@ -45,6 +45,21 @@ class QkNormTest {
         long forwardCalls = OverheadTraffic.of(NORMED).stream().filter(t -> t.opClass().equals(OverheadTraffic.QK_NORM)
                 && t.pass().equals("forward")).mapToLong(OverheadTraffic.Traffic::calls).sum();
         assertEquals(4, forwardCalls, "a query and a key norm a block");
+        OverheadTraffic.Traffic backward = OverheadTraffic.of(NORMED).stream()
+                .filter(t -> t.opClass().equals(OverheadTraffic.QK_NORM) && t.pass().equals("backward")).findFirst()
+                .orElseThrow();
+        // per block: Q's R = 24 rows and K's 12 of d_k = 2: 4*(7*R*d_k + 2*R + 3*d_k) moved, 4*(3*R*d_k + R + 2*d_k)
+        // occupied
+        assertEquals(BigInteger.valueOf(2 * 4 * (7 * 48 + 2 * 24 + 6 + 7 * 24 + 2 * 12 + 6)), backward.bytes());
+        assertEquals(BigInteger.valueOf(2 * 4 * (3 * 48 + 24 + 4 + 3 * 24 + 12 + 4)), backward.footprint());
+        assertEquals(12, backward.calls(), "zeroing, rows and gain columns, for Q and K, in each of 2 blocks");
+    }
+
+    /** The PyTorch profile has no rows for QK-norm's saved tensors: it does not claim to cover such a run. */
+    @Test
+    void thePytorchProfileDoesNotCoverIt() {
+        assertTrue(TorchSavedTensor.covers(PLAIN));
+        assertTrue(!TorchSavedTensor.covers(NORMED));
     }
 
     @Test

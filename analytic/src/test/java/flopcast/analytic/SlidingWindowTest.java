@@ -2,6 +2,7 @@ package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,10 @@ class SlidingWindowTest {
             assertEquals(shape, ShapeKey.parse(shape.describe()), shape.describe());
         }
         assertEquals("V=7 T=6 L=2 d=8 h=4 d_ff=6 B=2 h_kv=2 tied window=6", windowed(6, 6).describe());
+        String note = Diff.between(windowed(6, 6), Capacity.of(1, Capacity.Unit.GB, "--memory-gb"), null).stream()
+                .filter(term -> term.term().equals("parameters")).findFirst().orElseThrow().note();
+        assertTrue(note.contains("no sliding window, this shape has h_kv = 2, a tied head, a sliding window of 6 (the"
+                + " whole context)"), note);
     }
 
     @Test

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Threads;
  * bandwidth from memory grows with the streams its prefetchers follow at once, and seven is the most
  * any of the model's memory-bound kernels runs (AdamW's p, g, m and v, read, and p, m and v written).
  * Measured side by side on one host (docs/calibration.md), AdamW from memory streamed 1.7 times the
- * triad's counted rate, 1.1 times a two-array update's, and within 3% of this probe's.
+ * triad's counted rate, 1.1 times a two-array update's, and within 4% of this probe's.
  *
  * <p>A broken result looks like the small arrays slower than the large, or the large ones at tens of
  * times the host's memory bandwidth (the loop was optimized away). Run alone:

@@ -119,7 +119,9 @@ final class HfConfig {
         long kvHeads = root.has(KV_HEADS) ? positive(root, KV_HEADS, where) : heads;
         Shape.requireKvHeads(kvHeads, heads, where + ": " + KV_HEADS, "num_attention_heads");
         boolean tied = root.has(TIED) && bool(root, TIED, where);
-        long headDim = root.has(HEAD_DIM) ? positive(root, HEAD_DIM, where) : Architecture.HEAD_DIM_FROM_WIDTH;
+        JsonNode headDimValue = root.get(HEAD_DIM);
+        long headDim = headDimValue == null || headDimValue.isNull() ? Architecture.HEAD_DIM_FROM_WIDTH
+                : positive(root, HEAD_DIM, where);
         LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
         long window = window(root, where);
         if (context != null) {

@@ -40,7 +40,7 @@ enum HfModelType {
             + " attention and MLP (not before) are not modelled yet"),
     MIXTRAL("mixtral", "a mixture of experts is not modelled yet"),
     QWEN2_MOE("qwen2_moe", "a mixture of experts (with shared experts) is not modelled yet"),
-    QWEN3_MOE("qwen3_moe", "a mixture of experts and QK-norm are not modelled yet"),
+    QWEN3_MOE("qwen3_moe", "a mixture of experts is not modelled yet"),
     DEEPSEEK_V2("deepseek_v2", "a mixture of experts and multi-head latent attention are not modelled yet"),
     DEEPSEEK_V3("deepseek_v3", "a mixture of experts and multi-head latent attention are not modelled yet");
 

@@ -46,7 +46,7 @@ final class ShapeOptions {
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
-            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
+            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
     Path hfConfig;
 
     @Option(names = KV_HEADS, paramLabel = "H_kv",
@@ -117,7 +117,7 @@ final class ShapeOptions {
         given.put(ShapeKey.D_MODEL, value);
     }
 
-    @Option(names = ShapeKey.Cli.HEADS, paramLabel = "h", description = "Attention heads; must divide d.")
+    @Option(names = ShapeKey.Cli.HEADS, paramLabel = "h", description = "Attention heads; must divide d unless --head-dim gives d_k.")
     void heads(long value) {
         given.put(ShapeKey.NUM_HEADS, value);
     }

@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * Bandwidth against footprint: the bandwidth probes at one thread count, from arrays that fit a
  * core's first cache level to arrays far larger than any cache. An op whose data occupies f bytes
- * (each distinct array once: its bytes per op, but AdamW's 16 per parameter where it moves 28, as it
- * writes back what it read) is held to the bandwidth at f, interpolated linearly in log(bytes)
+ * (each distinct array once: its bytes per op, less what it writes where it read; AdamW's 16 per
+ * parameter where it moves 28; {@code MinimumTraffic.footprint}) is held to the bandwidth at f, interpolated linearly in log(bytes)
  * between the two probes around it, and the nearest probe's beyond them: data that fits a cache
  * level streams at that level's rate, so a memory-bound efficiency is measured against what the level
  * its working set fits can do.
@@ -21,8 +21,9 @@ import java.util.List;
  * bytes).
  *
  * @param points the probes, by footprint ascending
+ * @param source what measured them, for reports: "update probe", "triad probe", or where a catalog's
  */
-public record Bandwidth(List<Point> points) {
+public record Bandwidth(List<Point> points, String source) {
 
     private static final String UPDATE = MeasurementsSchema.BANDWIDTH_UPDATE;
     private static final String TRIAD = MeasurementsSchema.BANDWIDTH_TRIAD;
@@ -38,9 +39,14 @@ public record Bandwidth(List<Point> points) {
         points = points.stream().sorted(Comparator.comparingDouble(Point::footprint)).toList();
     }
 
+    /** Probes measured by the JVM's update probe. */
+    public Bandwidth(List<Point> points) {
+        this(points, "update probe");
+    }
+
     /** One bandwidth at every size (a device's catalog bandwidth). */
     public static Bandwidth constant(double bytesPerSecond) {
-        return new Bandwidth(List.of(new Point(1, bytesPerSecond)));
+        return new Bandwidth(List.of(new Point(1, bytesPerSecond)), "catalog");
     }
 
     /**
@@ -52,7 +58,7 @@ public record Bandwidth(List<Point> points) {
             List<Point> points = rows.stream().filter(r -> r.component().equals(probe) && r.threads() == threads)
                     .map(r -> new Point(footprint(probe, r.bytes()), r.bytesPerSecond())).toList();
             if (!points.isEmpty()) {
-                return new Bandwidth(points);
+                return new Bandwidth(points, probe.equals(UPDATE) ? "update probe" : "triad probe");
             }
         }
         throw new InvalidInputException("the measurements have no " + threads + "-thread " + UPDATE + " (or "

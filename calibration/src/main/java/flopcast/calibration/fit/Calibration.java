@@ -1,5 +1,6 @@
 package flopcast.calibration.fit;
 
+import flopcast.analytic.Component;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MinimumTraffic;
 import flopcast.analytic.Shape;
@@ -99,10 +100,32 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return byClass;
     }
 
+    /**
+     * The bytes a memory-bound row's arrays occupy, which decide its cache level: AdamW's 16 per
+     * parameter; a component pass's bytes scaled by its kernel's {@link MinimumTraffic#footprint} over
+     * its bytes (1 but where it writes over an input); an AdamW row without its parameters is one line.
+     */
+    private static double footprint(OpClass op, Measurement row) {
+        if (op == OpClass.ADAMW) {
+            if (row.parameters() == null) {
+                throw new InvalidInputException("an adamw row at " + row.threads() + " thread(s) has no parameters: its"
+                        + " footprint, 16 bytes a parameter, needs them; write the file again with mvn jmh:run");
+            }
+            return MinimumTraffic.adamWFootprint(row.parameters()).doubleValue();
+        }
+        if (op.computeBound() || row.shape() == null) {
+            return row.bytes();
+        }
+        Component component = Component.byJsonName(row.component());
+        boolean forward = row.pass().equals("forward");
+        double moved = (forward ? MinimumTraffic.forward(component, row.shape())
+                : MinimumTraffic.backward(component, row.shape())).doubleValue();
+        return row.bytes() * MinimumTraffic.footprint(component, forward, row.shape()).doubleValue() / moved;
+    }
+
     /** A row's efficiency at its size: FLOP/s over the peak, or bytes/s over the probe at its footprint. */
     private static EfficiencyFit.Point point(OpClass op, Measurement row, double peak, Bandwidth bandwidth) {
-        double footprint = op == OpClass.ADAMW ? MinimumTraffic.adamWFootprint(row.parameters()).doubleValue()
-                : row.bytes();
+        double footprint = footprint(op, row);
         double efficiency = op.computeBound() ? row.flopsPerSecond() / peak
                 : row.bytesPerSecond() / bandwidth.at(footprint);
         return new EfficiencyFit.Point(op.size(row.matmulFlops(), row.bytes()), efficiency);

@@ -23,12 +23,12 @@ import java.util.Set;
  *   time = sum over matmul passes of FLOPs / (peak x efficiency)
  *        + sum over memory-bound passes of bytes / (bandwidth(bytes) x efficiency) x kernel work
  *        + AdamW bytes / (bandwidth(bytes) x efficiency)
- *        + the work outside the components: bytes / bandwidth(bytes per call)
+ *        + the work outside the components: bytes / bandwidth(footprint per call)
  *        + what the settings run again
  * </pre>
  * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs), each
- * memory-bound pass against the bandwidth at its own bytes ({@link Bandwidth}: a cache level's where
- * its data fits one). The
+ * memory-bound pass against the bandwidth at its own footprint ({@link MinimumTraffic#footprint}, and
+ * {@link Bandwidth}: a cache level's where its data fits one). The
  * component rows are measured at the default settings; a step at other settings is predicted from
  * them by what the analytic tables say those settings execute:
  * <ul>
@@ -143,11 +143,12 @@ public final class StepTimeModel {
         for (boolean forward : new boolean[] {true, false}) {
             BigInteger bytes = forward ? MinimumTraffic.forward(Component.TOKEN_EMBEDDING, shape)
                     : MinimumTraffic.backward(Component.TOKEN_EMBEDDING, shape);
-            terms.add(overhead(Component.TOKEN_EMBEDDING.jsonName(), forward ? "forward" : "backward", 1, bytes,
+            terms.add(overhead(Component.TOKEN_EMBEDDING.jsonName(), forward ? "forward" : "backward", 1, bytes, bytes,
                     bandwidth));
         }
         for (OverheadTraffic.Traffic traffic : OverheadTraffic.of(shape)) {
-            terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), bandwidth));
+            terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), traffic.footprint(),
+                    bandwidth));
         }
         long parameters = ParameterTensor.total(shape);
         double adamBytes = MinimumTraffic.adamW(parameters).doubleValue();
@@ -157,10 +158,10 @@ public final class StepTimeModel {
         return terms;
     }
 
-    /** Work outside the components: its bytes at the probe's bandwidth at one call's bytes, no efficiency fitted. */
-    private static Term overhead(String opClass, String pass, long calls, BigInteger bytes, Bandwidth bandwidth) {
-        double total = bytes.doubleValue();
-        return new Term(opClass, pass, Kind.OVERHEAD, total / bandwidth.at(total / calls));
+    /** Work outside the components: its bytes at the probe's bandwidth at one call's footprint, no efficiency fitted. */
+    private static Term overhead(String opClass, String pass, long calls, BigInteger bytes, BigInteger footprint,
+            Bandwidth bandwidth) {
+        return new Term(opClass, pass, Kind.OVERHEAD, bytes.doubleValue() / bandwidth.at(footprint.doubleValue() / calls));
     }
 
     /** One instance's pass at the default settings, as its component rows measured it. */
@@ -170,7 +171,8 @@ public final class StepTimeModel {
         double bytes = (forward ? MinimumTraffic.forward(component, shape) : MinimumTraffic.backward(component, shape))
                 .doubleValue();
         double e = efficiency.of(op, op.size(flops, bytes));
-        return op.computeBound() ? flops / (peakFlopsPerSecond * e) : bytes / (bandwidth.at(bytes) * e);
+        return op.computeBound() ? flops / (peakFlopsPerSecond * e)
+                : bytes / (bandwidth.at(MinimumTraffic.footprint(component, forward, shape).doubleValue()) * e);
     }
 
     /** settings over default elementwise FLOPs; 1 where the default runs none (nothing to scale). */

@@ -140,9 +140,9 @@ public final class CalibrationMarkdown {
                 + " held within the efficiencies measured. Matmul forward and backward are apart because the"
                 + " backward pass's transposed products run other code.\n\n");
         for (HostFit fit : fits) {
-            md.append(String.format(Locale.ROOT, "### %s%s%n%nPeak %s (FMA probe), bandwidth %s (update probe), both at %d"
+            md.append(String.format(Locale.ROOT, "### %s%s%n%nPeak %s (FMA probe), bandwidth %s (%s), both at %d"
                     + " thread(s).%n%n", fit.label(), fit.primary() ? " (the extrapolation's)" : "", fit.peak().text(),
-                    fit.bandwidth().text(), fit.threads()));
+                    fit.bandwidth().text(), fit.calibration().bandwidth().source(), fit.threads()));
             md.append("| op class | points | size | sizes measured | efficiency measured | a | b |\n"
                     + "|---|---|---|---|---|---|---|\n");
             for (OpFit op : fit.ops()) {

@@ -69,7 +69,7 @@ public final class JvmParts {
 
         public Entry bandwidth() {
             return new Entry(label() + " bandwidth", Quantity.BANDWIDTH, calibration.bandwidthBytesPerSecond(),
-                    "update probe, " + threads() + " thread(s)");
+                    calibration.bandwidth().source() + ", " + threads() + " thread(s)");
         }
 
         @Override

@@ -2,8 +2,10 @@ package flopcast.calibration.fit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flopcast.analytic.InvalidInputException;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
 import java.nio.file.Path;
@@ -77,6 +79,41 @@ class BandwidthTest {
         Bandwidth triadOnly = Calibration.fit(CalibrationTest.measurements(rows, directory),
                 r -> true).bandwidth();
         assertEquals(List.of(new Bandwidth.Point(800_000, 1e9)), triadOnly.points(), "the triad at its bytes");
+    }
+
+    /**
+     * The softmax works in place: a forward row moving 16 MB occupies 8 MB, so it is held to the level
+     * at 8 MB (a probe at exactly that footprint), not at the 16 MB its bytes would give.
+     */
+    @Test
+    void anInPlaceKernelIsHeldToTheLevelOfItsFootprint(@TempDir Path directory) {
+        List<Map<String, Object>> rows = new ArrayList<>(SyntheticMeasurements.rows("host", null, 1));
+        Map<String, Object> update = rows.stream().filter(r -> "bandwidth_update".equals(r.get("component")))
+                .findFirst().orElseThrow();
+        Map<String, Object> cache = new java.util.LinkedHashMap<>(update);
+        cache.put("predicted_bytes", 14_000_000L); // 8 MB of footprint
+        cache.put("achieved_bytes_per_second", 80e9);
+        rows.add(cache);
+        for (Map<String, Object> softmax : rows.stream().filter(r -> "attention_softmax".equals(r.get("component"))
+                && "forward".equals(r.get("pass"))).toList()) {
+            softmax.put("predicted_bytes", 16_000_000L);
+            softmax.put("achieved_bytes_per_second", 40e9);
+        }
+        Calibration calibration = Calibration.fit(CalibrationTest.measurements(rows, directory), r -> true);
+        assertEquals(80e9, calibration.bandwidth().at(8_000_000), EXACT * 80e9);
+        assertTrue(calibration.bandwidth().at(16_000_000) < 80e9, "the bytes' level is slower");
+        EfficiencyFit fit = calibration.fits().get(OpClass.SOFTMAX_FORWARD);
+        assertEquals(0.5, fit.efficiencyMax(), EXACT, "40 GB/s against the 8 MB level's 80");
+    }
+
+    /** An AdamW row without its parameters (a file edited by hand) is one line, not a stack trace. */
+    @Test
+    void anAdamWRowWithoutParametersIsOneLine(@TempDir Path directory) {
+        List<Map<String, Object>> rows = new ArrayList<>(SyntheticMeasurements.rows("host", null, 1));
+        rows.stream().filter(r -> "adamw".equals(r.get("component"))).findFirst().orElseThrow().put("parameters", null);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> Calibration.fit(CalibrationTest.measurements(rows, directory), r -> true));
+        assertTrue(e.getMessage().startsWith("an adamw row at 1 thread(s) has no parameters"), e.getMessage());
     }
 
     /**
