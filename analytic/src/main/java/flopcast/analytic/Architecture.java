@@ -27,11 +27,13 @@ package flopcast.analytic;
  * <li>{@code slidingWindow} w (Mistral 7B v0.1's 4096, Phi-3 mini's 2047; {@value #NO_WINDOW}: none):
  * each query attends to at most the w latest keys. Where the context is at most w, that is every
  * earlier key, the full causal attention flopcast counts and executes, so every count is the one
- * without a window; {@link Shape} refuses a longer context, whose attention a window would cut.
+ * without a window; {@link Shape} refuses a longer context, whose attention a window would cut;
+ * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one.
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
- * d / h included), {@value Shape#QK_NORM_KEY} and {@value Shape#SLIDING_WINDOW_KEY} (null for none).
+ * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none) and
+ * {@value NormKind#KEY}.
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -43,9 +45,10 @@ package flopcast.analytic;
  * @param headDim        d_k, or {@value #HEAD_DIM_FROM_WIDTH} for d / h
  * @param qkNorm         true where each head's queries and keys are RMS-normalized
  * @param slidingWindow  w, the most keys a query attends to, or {@value #NO_WINDOW} for none
+ * @param norm           the blocks' and the final norm
  */
 public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
-        long slidingWindow) {
+        long slidingWindow, NormKind norm) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -54,6 +57,7 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
 
     public Architecture {
         java.util.Objects.requireNonNull(bias, "bias");
+        java.util.Objects.requireNonNull(norm, "norm");
         if (headDim < 0) {
             throw new InvalidInputException(Shape.HEAD_DIM_KEY + " " + headDim + " must be a positive integer");
         }
@@ -66,6 +70,12 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     /** No sliding window. */
     public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm) {
         this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, NO_WINDOW);
+    }
+
+    /** RMSNorm. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
+            long slidingWindow) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, NormKind.RMS);
     }
 
     /** No biases, d_k = d / h, as the seed's and Llama's layout. */
@@ -85,7 +95,7 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
 
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
-        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow);
+        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

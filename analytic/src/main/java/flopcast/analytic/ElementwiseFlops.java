@@ -10,6 +10,10 @@ import java.math.BigInteger;
  *   RMSNorm forward          N*(4d + 4)       sum of squares 2d; /d, +eps, sqrt, 1/x; y = x*r*g 2d
  *   RMSNorm backward         N*(11d + 4)      x*r, dgain += dy*xhat, dy*g, dot += dyg*x: 6d;
  *                                             c = dot*r*r*r/d: 4; dx += r*(dy*g) - c*x: 5d
+ *   LayerNorm forward        N*(8d + 5)       sum d; (x - m)^2 summed 3d; m = sum/d, r = 1/sqrt(var + eps): 5;
+ *                                             y = (x - m)*r*g + b 4d
+ *   LayerNorm backward       N*(19d + 2)      xhat, dy*g, two sums: 6d; their means 2; dx += r*(dy*g - m1
+ *                                             - xhat*m2): 8d; dgain += dy*xhat, dbias += dy: 5d
  *   causal softmax forward   per head 3*T*(T+1) + T   row i over its i+1 unmasked entries:
  *                                             scale, max, subtract, exp, sum, normalize: 6(i+1); 1/sum
  *   causal softmax backward  per head 5*T*(T+1)/2     dot 2(i+1); (dP - dot)*P*scale 3(i+1)
@@ -59,6 +63,16 @@ public final class ElementwiseFlops {
     public static final long RMSNORM_BACKWARD_PER_ROW = 4;
     /** RMSNorm backward over the gain's columns, per element: dgain += dy*(x*r). */
     public static final long RMSNORM_GAIN_GRADIENT_PER_ELEMENT = 3;
+    /** LayerNorm forward, per element: summed 1; (x - m) squared and summed 3; y = (x - m)*r*g + b 4. */
+    public static final long LAYERNORM_FORWARD_PER_ELEMENT = 8;
+    /** LayerNorm forward, per row: m = sum/d; r = 1/sqrt(sumsq/d + eps): /, +, sqrt, 1/x. */
+    public static final long LAYERNORM_FORWARD_PER_ROW = 5;
+    /** LayerNorm backward over a row, per element: xhat 2, dy*g 1, both sums 3; dx += r*(dy*g - m1 - xhat*m2) 8. */
+    public static final long LAYERNORM_BACKWARD_ROW_PER_ELEMENT = 14;
+    /** LayerNorm backward, per row: the two sums' means. */
+    public static final long LAYERNORM_BACKWARD_PER_ROW = 2;
+    /** LayerNorm backward over the gain's and bias's columns, per element: xhat 2; dgain += dy*xhat 2; dbias += dy 1. */
+    public static final long LAYERNORM_PARAMETER_GRADIENT_PER_ELEMENT = 5;
     /** Causal softmax forward, per unmasked entry: scale and max 2; subtract, exp, sum 3; normalize 1. */
     public static final long SOFTMAX_FORWARD_PER_ENTRY = 6;
     /** A softmax row's 1/sum, attention's and cross-entropy's. */
@@ -102,6 +116,26 @@ public final class ElementwiseFlops {
     public static BigInteger rmsnormBackward(long rows, long width) {
         return perRow(rows, width, RMSNORM_BACKWARD_ROW_PER_ELEMENT + RMSNORM_GAIN_GRADIENT_PER_ELEMENT,
                 RMSNORM_BACKWARD_PER_ROW);
+    }
+
+    public static BigInteger layerNormForward(long rows, long width) {
+        return perRow(rows, width, LAYERNORM_FORWARD_PER_ELEMENT, LAYERNORM_FORWARD_PER_ROW);
+    }
+
+    public static BigInteger layerNormBackward(long rows, long width) {
+        return perRow(rows, width, LAYERNORM_BACKWARD_ROW_PER_ELEMENT + LAYERNORM_PARAMETER_GRADIENT_PER_ELEMENT,
+                LAYERNORM_BACKWARD_PER_ROW);
+    }
+
+    /** The blocks' and the final norm forward over {@code rows} of {@code width}, of {@code shape}'s kind. */
+    private static BigInteger normForward(Shape shape, long rows, long width) {
+        return shape.architecture().norm() == NormKind.LAYER ? layerNormForward(rows, width)
+                : rmsnormForward(rows, width);
+    }
+
+    private static BigInteger normBackward(Shape shape, long rows, long width) {
+        return shape.architecture().norm() == NormKind.LAYER ? layerNormBackward(rows, width)
+                : rmsnormBackward(rows, width);
     }
 
     /** One head's T x T causal softmax, forward: row i has i + 1 unmasked entries. */
@@ -249,7 +283,7 @@ public final class ElementwiseFlops {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {
-            case RMSNORM, FINAL_RMSNORM -> rmsnormForward(rows, d);
+            case RMSNORM, FINAL_RMSNORM -> normForward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> swigluForward(Math.multiplyExact(rows, shape.dFf()));
@@ -264,7 +298,7 @@ public final class ElementwiseFlops {
         long d = shape.dModel();
         return switch (component) {
             case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d));
-            case RMSNORM, FINAL_RMSNORM -> rmsnormBackward(rows, d);
+            case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
             case FFN_SILU -> swigluBackward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());

@@ -19,7 +19,9 @@ import java.util.List;
  *   L*(4*B*T*d + 2*B*T*h*d_k + 2*B*T*h_kv*d_k + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
  * </pre>
  * (8*B*T*d per block where h_kv = h and d_k = d / h), plus under QK-norm L*(B*T*h*d_k + B*T*h_kv*d_k
- * + B*T*h + B*T*h_kv): the projections' outputs before the norm and a reciprocal RMS per head and row.
+ * + B*T*h + B*T*h_kv): the projections' outputs before the norm and a reciprocal RMS per head and row;
+ * under LayerNorm each norm keeps its rows' means beside their reciprocal standard deviations (the
+ * _rms rows): L*2*B*T + B*T more.
  * plus 2*B*T int32 token ids and targets.
  * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
  * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
@@ -78,6 +80,13 @@ public enum KeptActivation implements TensorSpec {
             "RMSNorm-1 backward of the next block, or the final RMSNorm backward", Region.BLOCK_OUTPUT),
     FINAL_NORM_RMS("final_norm.reciprocal_rms", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
             List.of(B, T), "final RMSNorm backward"),
+    /** LayerNorm only: each row's mean, beside its reciprocal standard deviation in the _rms row. */
+    ATTENTION_NORM_MEAN("attention_norm.mean", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),
+            "LayerNorm-1 backward", Region.LAYER, Condition.LAYER_NORM),
+    FFN_NORM_MEAN("ffn_norm.mean", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),
+            "LayerNorm-2 backward", Region.LAYER, Condition.LAYER_NORM),
+    FINAL_NORM_MEAN("final_norm.mean", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32, List.of(B, T),
+            "final LayerNorm backward", Region.ONCE, Condition.LAYER_NORM),
     FINAL_NORM_OUTPUT("final_norm.output", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
             List.of(B, T, D), "LM head weight gradient"),
     LOGIT_PROBABILITIES("lm_head.probabilities", Component.OUTPUT_EMBEDDING, Scope.ONCE, DataType.FLOAT32,
@@ -87,7 +96,14 @@ public enum KeptActivation implements TensorSpec {
 
     private final Row row;
     private final Region region;
-    private final boolean qkNormOnly;
+    private final Condition condition;
+
+    /** What the architecture must have for the row to be held at all. */
+    private enum Condition {
+        ALWAYS,
+        QK_NORM,
+        LAYER_NORM
+    }
 
     /** A row outside the blocks ({@link Region#ONCE}) or inside one ({@link Region#LAYER}), by its scope. */
     KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
@@ -97,16 +113,19 @@ public enum KeptActivation implements TensorSpec {
 
     KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
             String reader, Region region) {
-        row = new Row(tensorName, component, scope, dataType, dims, reader);
-        this.region = region;
-        this.qkNormOnly = false;
+        this(tensorName, component, scope, dataType, dims, reader, region, Condition.ALWAYS);
     }
 
     /** A block's row held only under QK-norm. */
     KeptActivation(String tensorName, Component component, DataType dataType, List<Dim> dims, String reader) {
-        row = new Row(tensorName, component, Scope.PER_LAYER, dataType, dims, reader);
-        this.region = Region.LAYER;
-        this.qkNormOnly = true;
+        this(tensorName, component, Scope.PER_LAYER, dataType, dims, reader, Region.LAYER, Condition.QK_NORM);
+    }
+
+    KeptActivation(String tensorName, Component component, Scope scope, DataType dataType, List<Dim> dims,
+            String reader, Region region, Condition condition) {
+        row = new Row(tensorName, component, scope, dataType, dims, reader);
+        this.region = region;
+        this.condition = condition;
     }
 
     @Override
@@ -146,21 +165,29 @@ public enum KeptActivation implements TensorSpec {
     /**
      * The row statistics stay float32 under a bf16 policy, as the fused kernels write them:
      * FlashAttention's log-sum-exp (its {@code softmax_lse} is float32 for bf16 inputs) and the
-     * reciprocal RMS of each norm (a fused RMSNorm's saved {@code invvar} is float32).
+     * reciprocal RMS of each norm (a fused RMSNorm's saved {@code invvar} is float32), and a LayerNorm's
+ * mean and reciprocal standard deviation (PyTorch's {@code native_layer_norm} saves them in float32).
      */
     @Override
     public boolean float32UnderEveryPolicy() {
         return switch (this) {
-            case ATTENTION_LOGSUMEXP, ATTENTION_NORM_RMS, FFN_NORM_RMS, FINAL_NORM_RMS, QUERY_NORM_RMS, KEY_NORM_RMS ->
-                    true;
+            case ATTENTION_LOGSUMEXP, ATTENTION_NORM_RMS, FFN_NORM_RMS, FINAL_NORM_RMS, QUERY_NORM_RMS, KEY_NORM_RMS,
+                    ATTENTION_NORM_MEAN, FFN_NORM_MEAN, FINAL_NORM_MEAN -> true;
             default -> false;
         };
     }
 
-    /** False for a {@link Region#CORE} row the attention kernel does not keep, and for a QK-norm row without QK-norm. */
+    /**
+     * False for a {@link Region#CORE} row the attention kernel does not keep, a QK-norm row without
+     * QK-norm and a LayerNorm row under RMSNorm.
+     */
     private boolean heldBy(Shape shape) {
-        return (region != Region.CORE || shape.attention().keeps().contains(this))
-                && (!qkNormOnly || shape.architecture().qkNorm());
+        boolean architecture = switch (condition) {
+            case ALWAYS -> true;
+            case QK_NORM -> shape.architecture().qkNorm();
+            case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
+        };
+        return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture;
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */

@@ -14,6 +14,8 @@ import java.math.BigInteger;
  *   weighted sum backward 4*(2*B*h*T^2 + 3*N*d)                  dO, P, V in; dP, dV out
  *   RMSNorm forward       4*(2*N*d + d + N)                      x, g in; y, 1/rms out
  *   RMSNorm backward      4*(3*N*d + 2*d + N)                    dy, x, g, 1/rms in; dx, dg out
+ *   LayerNorm forward     4*(2*N*d + 2*d + 2*N)                  x, g, b in; y, mean, 1/std out
+ *   LayerNorm backward    4*(3*N*d + 3*d + 2*N)                  dy, x, g, mean, 1/std in; dx, dg, db out
  *   softmax forward       8*B*h*T^2                              S in; P out
  *   softmax backward      12*B*h*T^2                             P, dP in; dS out
  *   SiLU and product fwd  16*N*d_ff                              W1x, W3x in; SiLU, product out
@@ -44,7 +46,10 @@ public final class MinimumTraffic {
             case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING ->
                     t.projectionForward(component);
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.nq.add(t.nkv).add(t.bhtt));
-            case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
+            case RMSNORM, FINAL_RMSNORM -> t.layerNorm
+                    ? FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d.multiply(BigInteger.TWO))
+                            .add(t.n.multiply(BigInteger.TWO)))
+                    : FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(16).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
@@ -61,8 +66,10 @@ public final class MinimumTraffic {
             case ATTENTION_SCORES -> FOUR.multiply(t.bhtt.add(BigInteger.TWO.multiply(t.nq.add(t.nkv))));
             case ATTENTION_WEIGHTED_SUM -> FOUR.multiply(t.bhtt.multiply(BigInteger.TWO).add(t.nq)
                     .add(BigInteger.TWO.multiply(t.nkv)));
-            case RMSNORM, FINAL_RMSNORM -> FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3))
-                    .add(t.d.multiply(BigInteger.TWO)).add(t.n));
+            case RMSNORM, FINAL_RMSNORM -> t.layerNorm
+                    ? FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.valueOf(3)))
+                            .add(t.n.multiply(BigInteger.TWO)))
+                    : FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.TWO)).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(24).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
@@ -116,6 +123,8 @@ public final class MinimumTraffic {
         /** h*d_k + 2*h_kv*d_k: Q, K and V's output width (3d where h_kv = h and d_k = d / h). */
         final BigInteger qkvWidth;
         final BigInteger bhtt;
+        /** The norms are LayerNorms: a bias and a mean beside RMSNorm's gain and reciprocal. */
+        final boolean layerNorm;
 
         Terms(Shape shape) {
             n = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.contextLength()));
@@ -131,6 +140,7 @@ public final class MinimumTraffic {
             BigInteger t = BigInteger.valueOf(shape.contextLength());
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);
+            layerNorm = shape.architecture().norm() == NormKind.LAYER;
         }
 
         /** A projection's input and output widths, {in, out}: the one table both passes read. */

@@ -21,7 +21,7 @@ import java.util.List;
  * embedding's), plus the biases the architecture's {@link LinearBias} selects, one per biased
  * projection's output width: L*(d + 2*h_kv*d_k) under {@code qkv}, L*(3d + 2*h_kv*d_k + 2*d_ff)
  * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
- * (the query and key norms' gains). The seed lists none, and its model has none.
+ * (the query and key norms' gains), and under LayerNorm its bias: 2*d a block and d once. The seed lists none, and its model has none.
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
  * Pinned by {@code CompleteAccountingTest}.
  */
@@ -46,13 +46,17 @@ public enum ParameterTensor implements TensorSpec {
     W3_BIAS("ffn.w3.bias", Component.FFN_W3, Kind.BIAS, List.of(D_FF)),
     W2_BIAS("ffn.w2.bias", Component.FFN_W2, Kind.BIAS, List.of(D)),
     QUERY_NORM_GAIN("attention.query_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K)),
-    KEY_NORM_GAIN("attention.key_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K));
+    KEY_NORM_GAIN("attention.key_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K)),
+    ATTENTION_NORM_BIAS("attention_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
+    FFN_NORM_BIAS("ffn_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
+    FINAL_NORM_BIAS("final_norm.bias", Component.FINAL_RMSNORM, Scope.ONCE, Kind.LAYER_NORM, List.of(D));
 
-    /** When a row is held: always, where its component's projections are biased, or under QK-norm. */
+    /** When a row is held: always, where its component's projections are biased, under QK-norm, under LayerNorm. */
     private enum Kind {
         ALWAYS,
         BIAS,
-        QK_NORM
+        QK_NORM,
+        LAYER_NORM
     }
 
     private final Row row;
@@ -66,10 +70,22 @@ public enum ParameterTensor implements TensorSpec {
 
     /** One per block where the architecture holds it: a bias, or a QK-norm gain over each head's d_k values. */
     ParameterTensor(String tensorName, Component component, Kind kind, List<Dim> dims) {
-        row = new Row(tensorName, component, Scope.PER_LAYER, DataType.FLOAT32, dims, kind == Kind.BIAS
-                ? "added to the projection's output; AdamW updates it"
-                : "QK-norm, multiplying every head's normalized rows; AdamW updates it");
+        this(tensorName, component, Scope.PER_LAYER, kind, dims);
+    }
+
+    /** A row the architecture holds or not: a projection's bias, a QK-norm gain, a LayerNorm's bias. */
+    ParameterTensor(String tensorName, Component component, Scope scope, Kind kind, List<Dim> dims) {
+        row = new Row(tensorName, component, scope, DataType.FLOAT32, dims, switch (kind) {
+            case BIAS -> "added to the projection's output; AdamW updates it";
+            case QK_NORM -> "QK-norm, multiplying every head's normalized rows; AdamW updates it";
+            default -> "added to the LayerNorm's output; AdamW updates it";
+        });
         this.kind = kind;
+    }
+
+    /** True for a row that starts at 0: a projection's bias or a LayerNorm's (as PyTorch and HF initialize them). */
+    public boolean startsAtZero() {
+        return kind == Kind.BIAS || kind == Kind.LAYER_NORM;
     }
 
     @Override
@@ -92,6 +108,7 @@ public enum ParameterTensor implements TensorSpec {
             case ALWAYS -> true;
             case BIAS -> shape.architecture().bias().biases(component());
             case QK_NORM -> shape.architecture().qkNorm();
+            case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
         };
         return held ? scope().instances(shape) : 0;
     }

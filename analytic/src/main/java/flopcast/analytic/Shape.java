@@ -161,7 +161,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
      * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
-     * normalized, {@code window=} where a sliding window is declared, and the settings that are
+     * normalized, {@code window=} where a sliding window is declared, {@code norm=layernorm} where the norms
+     * are LayerNorms, and the settings that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -187,6 +188,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(architecture.slidingWindow());
+        }
+        if (architecture.norm() != NormKind.RMS) {
+            text.append(' ').append(NormKind.KEY).append('=').append(architecture.norm().cliName());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

@@ -107,7 +107,7 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, a precision
      * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
@@ -118,6 +118,7 @@ public enum ShapeKey {
         Long headDim = null;
         boolean qkNorm = false;
         Long window = null;
+        NormKind norm = NormKind.RMS;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -137,6 +138,10 @@ public enum ShapeKey {
             }
             if (part.startsWith(LinearBias.KEY + "=") && bias == LinearBias.NONE) {
                 bias = LinearBias.byCliName(part.substring(equals + 1));
+                continue;
+            }
+            if (part.startsWith(NormKind.KEY + "=") && norm == NormKind.RMS) {
+                norm = NormKind.byCliName(part.substring(equals + 1));
                 continue;
             }
             if (equals > 0 && part.substring(0, equals).equals(WINDOW_SYMBOL) && window == null) {
@@ -175,7 +180,7 @@ public enum ShapeKey {
         }
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
-                window == null ? Architecture.NO_WINDOW : window))
+                window == null ? Architecture.NO_WINDOW : window, norm))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

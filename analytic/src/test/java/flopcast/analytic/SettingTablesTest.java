@@ -374,7 +374,7 @@ class SettingTablesTest {
      */
     @Test
     void everyArchitectureValueReachesTheTables() {
-        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow"),
+        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -450,6 +450,12 @@ class SettingTablesTest {
                                     bias, dk, qkNorm, t));
                             assertEquals(prediction.memory(), CompleteAccounting.predict(windowed).memory(), name);
                             assertEquals(prediction.flops(), CompleteAccounting.predict(windowed).flops(), name);
+                            // LayerNorm: a d-wide bias for each of the 2L + 1 norms and a mean per row (NormKindTest)
+                            Shape layerNorm = new Shape(v, t, layers, d, h, dFf, b, new Architecture(kvHeads, tied,
+                                    bias, dk, qkNorm, 0, NormKind.LAYER));
+                            assertEquals(parameters + (2 * layers + 1) * d, ParameterTensor.total(layerNorm), name);
+                            assertEquals(KeptActivation.totalFloats(shape) + (2 * layers + 1) * b * t,
+                                    KeptActivation.totalFloats(layerNorm), name);
                             checked++;
                         }
                     }

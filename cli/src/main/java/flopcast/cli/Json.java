@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.io.UncheckedIOException;
@@ -31,8 +32,8 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm and sliding window
-     * (null for none), the precision policy, attention kernel and recomputation mode).
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm and sliding
+     * window (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
@@ -41,6 +42,7 @@ final class Json {
         node.put(LinearBias.KEY, shape.architecture().bias().cliName());
         node.put(Shape.HEAD_DIM_KEY, shape.headDim());
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
+        node.put(NormKind.KEY, shape.architecture().norm().cliName());
         long window = shape.architecture().slidingWindow();
         if (window == Architecture.NO_WINDOW) {
             node.putNull(Shape.SLIDING_WINDOW_KEY);

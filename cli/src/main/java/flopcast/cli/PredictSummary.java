@@ -12,6 +12,7 @@ import flopcast.analytic.Device;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -59,7 +60,7 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, window where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, window where they apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -81,6 +82,9 @@ final class PredictSummary {
         }
         if (shape.architecture().qkNorm()) {
             text.append(' ').append(ShapeKey.QK_NORM_WORD);
+        }
+        if (shape.architecture().norm() != NormKind.RMS) {
+            text.append(' ').append(NormKind.KEY).append('=').append(shape.architecture().norm().cliName());
         }
         if (shape.architecture().slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(shape.architecture().slidingWindow());

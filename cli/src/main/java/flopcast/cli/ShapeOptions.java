@@ -4,6 +4,7 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Preset;
 import flopcast.analytic.Recompute;
@@ -35,6 +36,7 @@ final class ShapeOptions {
     static final String HEAD_DIM = "--head-dim";
     static final String QK_NORM = "--qk-norm";
     static final String WINDOW = "--sliding-window";
+    static final String NORM = "--norm";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -90,6 +92,10 @@ final class ShapeOptions {
             + " declared, so that a context longer than W, whose attention the window would cut, is refused;"
             + " at most W it changes no count (default: none, or the config's).")
     Long slidingWindow;
+
+    @Option(names = NORM, paramLabel = "KIND", description = "The blocks' and the final norm: rmsnorm (Llama's) or"
+            + " layernorm (with a bias: GPT-2's, GPT-NeoX's, OPT's) (default: rmsnorm, or the preset's or config's).")
+    String norm;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -175,7 +181,7 @@ final class ShapeOptions {
             }
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
                     : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
-                    qkNorm, window()));
+                    qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm)));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -198,6 +204,10 @@ final class ShapeOptions {
         if (headDim != null && headDim != named.headDim()) {
             throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
                     + named.headDim() + "; drop one of them");
+        }
+        if (norm != null && NormKind.byCliName(norm) != named.architecture().norm()) {
+            throw new InvalidInputException(NORM + " " + norm + " contradicts " + source + ", which has "
+                    + named.architecture().norm().cliName() + "; drop one of them");
         }
         if (slidingWindow != null && window() != named.architecture().slidingWindow()) {
             throw new InvalidInputException(WINDOW + " " + slidingWindow + " contradicts " + source + ", which has "

@@ -89,6 +89,10 @@ class BadInputTest {
                 bad("context_length 4 is longer than the sliding_window 3: attention cut to a window shorter than the"
                         + " context is not modelled", dims("--heads", "2", "--sliding-window", "3")),
                 bad("--sliding-window must be a positive integer, got 0", dims("--heads", "2", "--sliding-window", "0")),
+                bad("unknown norm 'batchnorm': allowed are rmsnorm, layernorm", dims("--heads", "2", "--norm",
+                        "batchnorm")),
+                bad("--norm layernorm contradicts --preset llama3-8b, which has rmsnorm; drop one of them", "predict",
+                        "--preset", "llama3-8b", "--norm", "layernorm"),
                 bad("--head-dim 100 contradicts --preset llama3-8b, which has 128; drop one of them", "predict",
                         "--preset", "llama3-8b", "--head-dim", "100"),
                 bad("--bias all contradicts --preset qwen2.5-7b, which has qkv; drop one of them", "predict",

@@ -58,23 +58,31 @@ class TrainCommandTest {
     }
 
     /**
-     * Biases on Q, K and V, and on every projection of the block, on both backends: the setting echoed,
-     * every count equal (the biases' parameters and their adds among the elementwise FLOPs).
+     * Biases on Q, K and V, and on every projection of the block, and LayerNorm, on both backends, rerun
+     * by full recomputation: the settings echoed, every count equal (the biases' parameters and their
+     * adds among the elementwise FLOPs, LayerNorm's means among the kept floats).
      */
     @ParameterizedTest
-    @CsvSource({"ejml, qkv", "vector, all"})
-    void biasesCountAsPredicted(String backend, String bias) throws Exception {
+    @CsvSource({"ejml, qkv, rmsnorm", "vector, all, rmsnorm", "ejml, all, layernorm", "vector, none, layernorm"})
+    void biasesAndLayerNormCountAsPredicted(String backend, String bias, String norm) throws Exception {
         JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
                 "--d-model", "12", "--heads", "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2",
-                "--bias", bias, "--recompute", "full", "--backend", backend, "--threads", "2", "--format", "json");
+                "--bias", bias, "--norm", norm, "--recompute", "full", "--backend", backend, "--threads", "2",
+                "--format", "json");
         assertEquals(bias, json.get("settings").get("bias").asText());
+        assertEquals(norm, json.get("settings").get("norm").asText());
         assertEquals(json.get("predicted"), json.get("counted"));
         assertTrue(json.get("counted_equals_predicted").asBoolean());
         // P = 2*V*d + L*(2d^2 + 2*d*h_kv*d_k + 3*d*d_ff + 2d) + d + the biases: L*(d + 2*h_kv*d_k) for qkv,
-        // L*(3d + 2*h_kv*d_k + 2*d_ff) for all
+        // L*(3d + 2*h_kv*d_k + 2*d_ff) for all; LayerNorm's d-wide bias on each of the 2L + 1 norms
         long plain = 2 * 156 + 2 * (288 + 96 + 720 + 24) + 12;
-        long biases = bias.equals("qkv") ? 2 * (12 + 8) : 2 * (36 + 8 + 40);
-        assertEquals(plain + biases, json.get("counted").get("parameters").asLong());
+        long biases = switch (bias) {
+            case "qkv" -> 2 * (12 + 8);
+            case "all" -> 2 * (36 + 8 + 40);
+            default -> 0;
+        };
+        long normBiases = norm.equals("layernorm") ? 5 * 12 : 0;
+        assertEquals(plain + biases + normBiases, json.get("counted").get("parameters").asLong());
     }
 
     /**

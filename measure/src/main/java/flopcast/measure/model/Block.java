@@ -1,11 +1,13 @@
 package flopcast.measure.model;
 
 import static flopcast.analytic.KeptActivation.ATTENTION_LOGSUMEXP;
+import static flopcast.analytic.KeptActivation.ATTENTION_NORM_MEAN;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_OUTPUT;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_RMS;
 import static flopcast.analytic.KeptActivation.ATTENTION_OUTPUT;
 import static flopcast.analytic.KeptActivation.ATTENTION_PROBABILITIES;
 import static flopcast.analytic.KeptActivation.ATTENTION_RESIDUAL;
+import static flopcast.analytic.KeptActivation.FFN_NORM_MEAN;
 import static flopcast.analytic.KeptActivation.FFN_NORM_OUTPUT;
 import static flopcast.analytic.KeptActivation.FFN_NORM_RMS;
 import static flopcast.analytic.KeptActivation.FFN_RESIDUAL;
@@ -60,6 +62,11 @@ final class Block {
     private final Parameter w1Bias;
     private final Parameter w3Bias;
     private final Parameter w2Bias;
+    /** The norms' biases and kept means under LayerNorm; null under RMSNorm. */
+    private final Parameter attentionNormBias;
+    private final Parameter ffnNormBias;
+    private final KeptTensor attentionNormMean;
+    private final KeptTensor ffnNormMean;
     /** QK-norm's gains, and what it keeps and writes; all null without QK-norm. */
     private final Parameter queryNormGain;
     private final Parameter keyNormGain;
@@ -102,7 +109,7 @@ final class Block {
     private final StoredTensor w3OutGradient;
 
     /** The ops every block shares; each is stateless but for the attention's scratch. */
-    record Ops(RmsNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
+    record Ops(BlockNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
             Linear w1, Linear w3, SwiGlu swiGlu, Linear w2, RmsNorm qkNorm) {
     }
 
@@ -126,6 +133,10 @@ final class Block {
         w1Bias = buffers.parameterIfHeld(ParameterTensor.W1_BIAS, layer);
         w3Bias = buffers.parameterIfHeld(ParameterTensor.W3_BIAS, layer);
         w2Bias = buffers.parameterIfHeld(ParameterTensor.W2_BIAS, layer);
+        attentionNormBias = buffers.parameterIfHeld(ParameterTensor.ATTENTION_NORM_BIAS, layer);
+        ffnNormBias = buffers.parameterIfHeld(ParameterTensor.FFN_NORM_BIAS, layer);
+        attentionNormMean = buffers.keptOrRecomputed(ATTENTION_NORM_MEAN, layer);
+        ffnNormMean = buffers.keptOrRecomputed(FFN_NORM_MEAN, layer);
         queryNormGain = buffers.parameterIfHeld(ParameterTensor.QUERY_NORM_GAIN, layer);
         keyNormGain = buffers.parameterIfHeld(ParameterTensor.KEY_NORM_GAIN, layer);
         boolean qkNorm = queryNormGain != null;
@@ -177,10 +188,8 @@ final class Block {
      * buffers themselves and cost nothing.
      */
     void forward() {
-        shared.norm().forward(input.use(), attentionGain.value.load(), attentionNormOut.matrix(),
-                attentionRms.matrix());
-        attentionNormOut.store();
-        attentionRms.store();
+        shared.norm().forward(input.use(), attentionGain, attentionNormBias, attentionNormOut, attentionRms,
+                attentionNormMean);
         if (queryNormGain == null) {
             project(shared.query(), attentionNormOut, query, queryBias, queries);
             project(shared.key(), attentionNormOut, key, keyBias, keys);
@@ -205,9 +214,7 @@ final class Block {
         ops.addEquals(Component.OUTPUT_PROJECTION, middle.use(), input.use());
         middle.store();
 
-        shared.norm().forward(middle.use(), ffnGain.value.load(), ffnNormOut.matrix(), ffnRms.matrix());
-        ffnNormOut.store();
-        ffnRms.store();
+        shared.norm().forward(middle.use(), ffnGain, ffnNormBias, ffnNormOut, ffnRms, ffnNormMean);
         project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out);
         project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out);
         shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
@@ -262,7 +269,8 @@ final class Block {
         w3OutGradient.store();
         projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
         projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true);
-        normBackward(middle, ffnGain, ffnRms);
+        shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
+                counter);
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
         projectionBackward(shared.output(), attentionOut, residualGradient, output, outputBias, attentionOutGradient,
@@ -285,7 +293,8 @@ final class Block {
         projectionBackward(shared.query(), attentionNormOut, dQuery, query, queryBias, normGradient, false);
         projectionBackward(shared.key(), attentionNormOut, dKey, key, keyBias, normGradient, true);
         projectionBackward(shared.value(), attentionNormOut, valueGradient, value, valueBias, normGradient, true);
-        normBackward(input, attentionGain, attentionRms);
+        shared.norm().backward(normGradient, input, attentionGain, attentionNormBias, attentionRms,
+                attentionNormMean, residualGradient, counter);
     }
 
     /**
@@ -316,11 +325,4 @@ final class Block {
         return FMatrixRMaj.wrap(m.numRows * (m.numCols / width), width, m.data);
     }
 
-    /** RMSNorm's backward into d(x) (added to the residual gradient) and the gain's gradient. */
-    private void normBackward(KeptTensor x, Parameter gain, KeptTensor rms) {
-        shared.norm().backward(normGradient.load(), x.read(counter), gain.value.load(), rms.read(counter),
-                residualGradient.load(), gain.grad.load());
-        residualGradient.store();
-        gain.grad.store();
-    }
 }

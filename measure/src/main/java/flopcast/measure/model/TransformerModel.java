@@ -2,6 +2,7 @@ package flopcast.measure.model;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.KeptActivation;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
@@ -35,13 +36,16 @@ public final class TransformerModel {
     private final ModelBuffers buffers;
     private final Block[] blocks;
     private final Embedding embedding;
-    private final RmsNorm finalNorm;
+    private final BlockNorm finalNorm;
     private final Linear lmHead;
     private final CrossEntropy crossEntropy;
     private final AdamW optimizer;
 
     private final Parameter embeddingTable;
     private final Parameter finalGain;
+    /** The final norm's bias and kept means under LayerNorm; null under RMSNorm. */
+    private final Parameter finalBias;
+    private final KeptTensor finalMean;
     /** The LM head's own d x V weight; null where it is tied to the embedding table. */
     private final Parameter lmHeadWeight;
     private final KeptTensor tokenIds;
@@ -75,12 +79,12 @@ public final class TransformerModel {
         this.buffers = new ModelBuffers(shape, counter.profile());
         CountingOps ops = new CountingOps(counter, backend);
         this.embedding = new Embedding(ops);
-        this.finalNorm = new RmsNorm(ops, Component.FINAL_RMSNORM);
+        this.finalNorm = new BlockNorm(ops, Component.FINAL_RMSNORM);
         this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);
         // the row losses go to the norm-output gradient's float32 matrix (its working copy under bf16)
         this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT).open());
         this.optimizer = new AdamW(ops, hyperparameters);
-        Block.Ops shared = new Block.Ops(new RmsNorm(ops, Component.RMSNORM),
+        Block.Ops shared = new Block.Ops(new BlockNorm(ops, Component.RMSNORM),
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
                 new CausalAttention(ops, shape, attentionSpan, buffers), new Linear(ops, Component.FFN_W1),
@@ -89,6 +93,8 @@ public final class TransformerModel {
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
         finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);
+        finalBias = buffers.parameterIfHeld(ParameterTensor.FINAL_NORM_BIAS, 0);
+        finalMean = shape.architecture().norm() == NormKind.LAYER ? buffers.kept(KeptActivation.FINAL_NORM_MEAN) : null;
         lmHeadWeight = shape.architecture().tiedEmbeddings() ? null : buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
         tokenIds = buffers.kept(KeptActivation.TOKEN_IDS);
         targets = buffers.kept(KeptActivation.TARGETS);
@@ -109,8 +115,9 @@ public final class TransformerModel {
     }
 
     /**
-     * Weights N(0, 0.02), gains 1, biases 0 (as GPT-2 and Qwen2 initialize theirs), moments 0; under a
-     * mixed policy the master copy exact, the weights rounded.
+     * Weights N(0, 0.02), gains 1, biases 0 (a projection's, as GPT-2 and Qwen2 initialize theirs, and a
+     * LayerNorm's, as PyTorch does), moments 0; under a mixed policy the master copy exact, the weights
+     * rounded.
      */
     private void initialize(long seed) {
         Random random = new Random(seed);
@@ -118,7 +125,8 @@ public final class TransformerModel {
             float[] values = new float[parameter.size()];
             boolean gain = parameter.row().dims().size() == 1;
             for (int i = 0; i < values.length; i++) {
-                values[i] = parameter.row().isBias() ? 0f : gain ? 1f : (float) (random.nextGaussian() * INIT_STD);
+                values[i] = parameter.row().startsAtZero() ? 0f : gain ? 1f
+                        : (float) (random.nextGaussian() * INIT_STD);
             }
             parameter.setWeights(values);
         }
@@ -153,9 +161,7 @@ public final class TransformerModel {
             block.forward();
         }
         KeptTensor last = blocks[blocks.length - 1].output();
-        finalNorm.forward(last.use(), finalGain.value.load(), finalOut.matrix(), finalRms.matrix());
-        finalOut.store();
-        finalRms.store();
+        finalNorm.forward(last.use(), finalGain, finalBias, finalOut, finalRms, finalMean);
         // the logits are softmaxed where the head wrote them, and stored (rounded) as probabilities
         FMatrixRMaj logits = logitProbabilities.matrix();
         if (lmHeadWeight == null) {
@@ -197,10 +203,7 @@ public final class TransformerModel {
         residualGradient.zero();
         counter.profile().stop(OpClass.GRADIENT_ZEROING, start);
         KeptTensor last = blocks[blocks.length - 1].output();
-        finalNorm.backward(normGradient.load(), last.read(counter), finalGain.value.load(), finalRms.read(counter),
-                residualGradient.load(), finalGain.grad.load());
-        residualGradient.store();
-        finalGain.grad.store();
+        finalNorm.backward(normGradient, last, finalGain, finalBias, finalRms, finalMean, residualGradient, counter);
         for (int layer = blocks.length - 1; layer >= 0; layer--) {
             blocks[layer].backward();
         }

@@ -13,6 +13,7 @@ import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.NamedShape;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Recompute;
@@ -82,7 +83,15 @@ public class CountingTest {
                 new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.NONE, 5, true)),
                 flash(new Shape(31, 6, 3, 10, 5, 7, 3, new Architecture(5, false, LinearBias.NONE, 4, true)),
                         Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
-                selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(4, true, LinearBias.NONE, 0, true))));
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(4, true, LinearBias.NONE, 0, true))),
+                // LayerNorm with biases (GPT-2's norms and projections), tied; rerun by full recomputation under
+                // flash in bfloat16 storage; with the core recomputed under grouped-query attention
+                new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.ALL, 0, false, 0,
+                        NormKind.LAYER)),
+                flash(new Shape(31, 6, 3, 10, 5, 7, 3, new Architecture(5, false, LinearBias.NONE, 0, false, 0,
+                        NormKind.LAYER)), Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(2, false, LinearBias.QKV, 0, false, 0,
+                        NormKind.LAYER))));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

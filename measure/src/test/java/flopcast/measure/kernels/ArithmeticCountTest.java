@@ -16,6 +16,7 @@ import flopcast.measure.model.AdamW;
 import flopcast.measure.model.CausalSoftmax;
 import flopcast.measure.model.CrossEntropy;
 import flopcast.measure.model.Embedding;
+import flopcast.measure.model.LayerNorm;
 import flopcast.measure.model.RmsNorm;
 import flopcast.measure.model.SwiGlu;
 import flopcast.measure.model.TransformerModel;
@@ -64,6 +65,24 @@ public class ArithmeticCountTest {
         assertExecutedRecordedPredicted(Component.RMSNORM, ElementwiseFlops.rmsnormForward(rows, width));
         norm.backward(random(rows, width), x, gain, reciprocal, new FMatrixRMaj(rows, width), new FMatrixRMaj(1, width));
         assertExecutedRecordedPredicted(Component.RMSNORM, ElementwiseFlops.rmsnormBackward(rows, width));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rowsAndWidths")
+    void layerNormForwardAndBackward(int[] size) {
+        int rows = size[0];
+        int width = size[1];
+        LayerNorm norm = new LayerNorm(ops, Component.RMSNORM);
+        FMatrixRMaj x = random(rows, width);
+        FMatrixRMaj gain = random(1, width);
+        FMatrixRMaj bias = random(1, width);
+        FMatrixRMaj reciprocal = new FMatrixRMaj(rows, 1);
+        FMatrixRMaj mean = new FMatrixRMaj(rows, 1);
+        norm.forward(x, gain, bias, new FMatrixRMaj(rows, width), reciprocal, mean);
+        assertExecutedRecordedPredicted(Component.RMSNORM, ElementwiseFlops.layerNormForward(rows, width));
+        norm.backward(random(rows, width), x, gain, reciprocal, mean, new FMatrixRMaj(rows, width),
+                new FMatrixRMaj(1, width), new FMatrixRMaj(1, width));
+        assertExecutedRecordedPredicted(Component.RMSNORM, ElementwiseFlops.layerNormBackward(rows, width));
     }
 
     @Test

@@ -67,7 +67,7 @@ class BlockTest {
             this.shape = shape;
             buffers = new ModelBuffers(shape);
             CountingOps ops = new CountingOps(counter, MatmulBackend.ejml());
-            Block.Ops shared = new Block.Ops(new RmsNorm(ops, Component.RMSNORM),
+            Block.Ops shared = new Block.Ops(new BlockNorm(ops, Component.RMSNORM),
                     new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
                     new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
                     new CausalAttention(ops, shape, Math.toIntExact(shape.contextLength()), buffers),

@@ -50,6 +50,39 @@ class OpGradientTest {
     }
 
     @Test
+    void layerNormInputGainAndBias() {
+        LayerNorm norm = new LayerNorm(ops, Component.RMSNORM);
+        FMatrixRMaj x = gaussian(3, 5, 1);
+        FMatrixRMaj gain = gaussian(1, 5, 1);
+        FMatrixRMaj bias = gaussian(1, 5, 1);
+        FMatrixRMaj weights = gaussian(3, 5, 1);
+        FMatrixRMaj y = new FMatrixRMaj(3, 5);
+        FMatrixRMaj r = new FMatrixRMaj(3, 1);
+        FMatrixRMaj mean = new FMatrixRMaj(3, 1);
+        FMatrixRMaj dx = new FMatrixRMaj(3, 5);
+        FMatrixRMaj dGain = new FMatrixRMaj(1, 5);
+        FMatrixRMaj dBias = new FMatrixRMaj(1, 5);
+        norm.forward(x, gain, bias, y, r, mean);
+        norm.backward(weights, x, gain, r, mean, dx, dGain, dBias);
+        Runnable forward = () -> norm.forward(x, gain, bias, y, r, mean);
+        int checked = checkedEntries(forward, weights, y, 100, new Gradient("layernorm dx", x, dx),
+                new Gradient("layernorm dgain", gain, dGain), new Gradient("layernorm dbias", bias, dBias));
+        assertEquals(25, checked);
+        for (int row = 0; row < 3; row++) {
+            double sum = 0;
+            double squares = 0;
+            for (int j = 0; j < 5; j++) {
+                sum += x.data[row * 5 + j];
+            }
+            for (int j = 0; j < 5; j++) {
+                squares += Math.pow(x.data[row * 5 + j] - sum / 5, 2);
+            }
+            assertEquals(sum / 5, mean.data[row], 1e-6, "the row's mean kept");
+            assertEquals(1 / Math.sqrt(squares / 5 + 1e-5), r.data[row], 1e-5 * r.data[row], "1 / its std kept");
+        }
+    }
+
+    @Test
     void rmsNormBackwardAccumulatesIntoTheResidualGradient() {
         RmsNorm norm = new RmsNorm(ops, Component.RMSNORM);
         FMatrixRMaj x = gaussian(2, 4, 1);

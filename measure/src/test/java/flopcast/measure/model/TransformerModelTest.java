@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
@@ -56,15 +57,16 @@ class TransformerModelTest {
     }
 
     /**
-     * Biases on Q, K and V (Qwen2's) and on every projection of the block (GPT-2's), under grouped-query
-     * attention: every bias's gradient (the sum of its output gradient's rows) against finite
-     * differences, on both backends, one thread and two.
+     * Biases on Q, K and V (Qwen2's) and on every projection of the block (GPT-2's), and LayerNorm with
+     * its bias (GPT-2's), under grouped-query attention: every gradient, the biases' and the norms'
+     * included, against finite differences, on both backends, one thread and two.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, 1, qkv", "ejml, 2, all", "vector, 1, all", "vector, 2, qkv"})
-    void biasGradientsMatchFiniteDifferences(String backend, int threads, String bias) {
-        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2)
-                .withArchitecture(new Architecture(2, false, LinearBias.byCliName(bias))), backend, threads);
+    @CsvSource({"ejml, 1, qkv, rmsnorm", "ejml, 2, all, layernorm", "vector, 1, all, layernorm",
+            "vector, 2, qkv, rmsnorm", "vector, 2, none, layernorm"})
+    void biasAndLayerNormGradientsMatchFiniteDifferences(String backend, int threads, String bias, String norm) {
+        assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(new Architecture(2,
+                false, LinearBias.byCliName(bias), 0, false, 0, NormKind.byCliName(norm))), backend, threads);
     }
 
     /**
