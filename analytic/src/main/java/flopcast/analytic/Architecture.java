@@ -28,12 +28,16 @@ package flopcast.analytic;
  * each query attends to at most the w latest keys. Where the context is at most w, that is every
  * earlier key, the full causal attention flopcast counts and executes, so every count is the one
  * without a window; {@link Shape} refuses a longer context, whose attention a window would cut;
- * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one.
+ * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
+ * <li>{@code positions} P: learned position embeddings (GPT-2's 1024, OPT's 2048), a P x d table whose
+ * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
+ * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
+ * context longer than P.
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
- * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none) and
- * {@value NormKind#KEY}.
+ * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none),
+ * {@value NormKind#KEY} and {@value Shape#POSITIONS_KEY} (null for none).
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -46,20 +50,26 @@ package flopcast.analytic;
  * @param qkNorm         true where each head's queries and keys are RMS-normalized
  * @param slidingWindow  w, the most keys a query attends to, or {@value #NO_WINDOW} for none
  * @param norm           the blocks' and the final norm
+ * @param positions      P, the rows of a learned position table, or {@value #NO_POSITIONS} for none
  */
 public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
-        long slidingWindow, NormKind norm) {
+        long slidingWindow, NormKind norm, long positions) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
     /** The {@code slidingWindow} that means none: every earlier key. */
     public static final long NO_WINDOW = 0;
+    /** The {@code positions} that means no learned position table. */
+    public static final long NO_POSITIONS = 0;
 
     public Architecture {
         java.util.Objects.requireNonNull(bias, "bias");
         java.util.Objects.requireNonNull(norm, "norm");
         if (headDim < 0) {
             throw new InvalidInputException(Shape.HEAD_DIM_KEY + " " + headDim + " must be a positive integer");
+        }
+        if (positions < 0) {
+            throw new InvalidInputException(Shape.POSITIONS_KEY + " " + positions + " must be a positive integer");
         }
         if (slidingWindow < 0) {
             throw new InvalidInputException(Shape.SLIDING_WINDOW_KEY + " " + slidingWindow
@@ -76,6 +86,12 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
             long slidingWindow) {
         this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, NormKind.RMS);
+    }
+
+    /** No learned positions. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
+            long slidingWindow, NormKind norm) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, NO_POSITIONS);
     }
 
     /** No biases, d_k = d / h, as the seed's and Llama's layout. */
@@ -95,7 +111,7 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
 
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
-        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm);
+        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

@@ -127,19 +127,21 @@ public final class Diff {
         Architecture architecture = shape.architecture();
         if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
                 && !architecture.qkNorm() && architecture.slidingWindow() == Architecture.NO_WINDOW
-                && architecture.norm() == NormKind.RMS) {
+                && architecture.norm() == NormKind.RMS && architecture.positions() == Architecture.NO_POSITIONS) {
             return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + architecture.kvHeads()
                     + (architecture.tiedEmbeddings() ? " and a tied head" : "");
         }
         return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm, no sliding"
-                + " window and RMSNorm, this shape has h_kv = "
+                + " window, RMSNorm and no position table, this shape has h_kv = "
                 + architecture.kvHeads() + (architecture.tiedEmbeddings() ? ", a tied head" : "")
                 + (architecture.bias() != LinearBias.NONE ? ", biases (" + architecture.bias().cliName() + ")" : "")
                 + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "")
                 + (architecture.qkNorm() ? ", QK-norm" : "")
                 + (architecture.slidingWindow() != Architecture.NO_WINDOW
                         ? ", a sliding window of " + architecture.slidingWindow() + " (the whole context)" : "")
-                + (architecture.norm() == NormKind.LAYER ? ", LayerNorm" : "");
+                + (architecture.norm() == NormKind.LAYER ? ", LayerNorm" : "")
+                + (architecture.positions() != Architecture.NO_POSITIONS
+                        ? ", " + architecture.positions() + " learned positions" : "");
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */

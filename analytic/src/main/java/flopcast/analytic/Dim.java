@@ -18,6 +18,8 @@ public enum Dim {
     /** A flash attention tile's side: min(T, 64) query or key positions. */
     TILE("t_b", shape -> Math.min(shape.contextLength(), Dim.FLASH_TILE)),
     D_FF(ShapeKey.D_FF),
+    /** The rows of a learned position table. */
+    P("P", shape -> shape.architecture().positions()),
     V(ShapeKey.VOCAB_SIZE);
 
     /** The side of a flash attention tile where T is longer. */

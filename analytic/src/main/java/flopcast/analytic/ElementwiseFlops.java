@@ -25,6 +25,8 @@ import java.math.BigInteger;
  *                                             loss = log(sum) + max - z_t: 3; summed 1; mean 1
  *   cross-entropy backward   N*(V + 1) + 1    1/N once; p_t - 1; times 1/N over V
  *   embedding backward       N*d              scatter-add of the residual gradient
+ *   positions fwd, bwd       N*d each         a learned position row added to each token; its gradient
+ *                                             summed into the table's row
  *   bias forward, backward   N*out each       b added to every row of a biased projection's
  *                                             output; its gradient summed over the rows
  * </pre>
@@ -216,6 +218,12 @@ public final class ElementwiseFlops {
         return big(ADD).multiply(big(elements));
     }
 
+    /** Learned positions' adds forward, or their gradient's backward: N*d, 0 without a position table. */
+    public static BigInteger positions(Shape shape) {
+        return shape.architecture().positions() == Architecture.NO_POSITIONS ? BigInteger.ZERO
+                : big(ADD).multiply(big(shape.tokens())).multiply(big(shape.dModel()));
+    }
+
     /**
      * One instance of {@code component}'s bias adds, forward, or its bias gradients, backward (the
      * same count): N*out over its biased projections, 0 where the architecture biases none of them.
@@ -284,11 +292,12 @@ public final class ElementwiseFlops {
         long d = shape.dModel();
         return switch (component) {
             case RMSNORM, FINAL_RMSNORM -> normForward(shape, rows, d);
+            case TOKEN_EMBEDDING -> positions(shape);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> swigluForward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
-            case TOKEN_EMBEDDING, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
+            case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
         };
     }
@@ -297,7 +306,7 @@ public final class ElementwiseFlops {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {
-            case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d));
+            case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape));
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
             case FFN_SILU -> swigluBackward(Math.multiplyExact(rows, shape.dFf()));

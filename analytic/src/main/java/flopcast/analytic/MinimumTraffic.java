@@ -23,6 +23,8 @@ import java.math.BigInteger;
  *   cross-entropy fwd     4*(2*N*V + N)                          logits, targets in; probabilities out
  *   cross-entropy bwd     4*(2*N*V + N)                          probabilities, targets in; dlogits out
  *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
+ *   learned positions     + 4*T*d forward and backward           the table's T rows read, their gradient
+ *                                                                 written (beside the token embedding's)
  * </pre>
  * Under grouped-query attention K and V are N x (h_kv*d_k), each read once: the N*d of K or V
  * above becomes N*h_kv*d_k; where d_k is not d / h, Q, the attention output and their gradients are
@@ -53,7 +55,7 @@ public final class MinimumTraffic {
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(16).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
-            case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)));
+            case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
         };
     }
 
@@ -73,7 +75,7 @@ public final class MinimumTraffic {
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(24).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
-            case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)));
+            case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
         };
     }
 
@@ -125,6 +127,8 @@ public final class MinimumTraffic {
         final BigInteger bhtt;
         /** The norms are LayerNorms: a bias and a mean beside RMSNorm's gain and reciprocal. */
         final boolean layerNorm;
+        /** T*d: the learned position rows a step reads (and their gradient's), 0 without a table. */
+        final BigInteger positionRows;
 
         Terms(Shape shape) {
             n = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.contextLength()));
@@ -141,6 +145,8 @@ public final class MinimumTraffic {
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);
             layerNorm = shape.architecture().norm() == NormKind.LAYER;
+            positionRows = shape.architecture().positions() == Architecture.NO_POSITIONS ? BigInteger.ZERO
+                    : t.multiply(d);
         }
 
         /** A projection's input and output widths, {in, out}: the one table both passes read. */

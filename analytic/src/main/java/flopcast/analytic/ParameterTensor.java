@@ -21,7 +21,8 @@ import java.util.List;
  * embedding's), plus the biases the architecture's {@link LinearBias} selects, one per biased
  * projection's output width: L*(d + 2*h_kv*d_k) under {@code qkv}, L*(3d + 2*h_kv*d_k + 2*d_ff)
  * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
- * (the query and key norms' gains), and under LayerNorm its bias: 2*d a block and d once. The seed lists none, and its model has none.
+ * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, and with learned
+ * positions a P x d table once. The seed lists none, and its model has none.
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
  * Pinned by {@code CompleteAccountingTest}.
  */
@@ -49,14 +50,17 @@ public enum ParameterTensor implements TensorSpec {
     KEY_NORM_GAIN("attention.key_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K)),
     ATTENTION_NORM_BIAS("attention_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
     FFN_NORM_BIAS("ffn_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
-    FINAL_NORM_BIAS("final_norm.bias", Component.FINAL_RMSNORM, Scope.ONCE, Kind.LAYER_NORM, List.of(D));
+    FINAL_NORM_BIAS("final_norm.bias", Component.FINAL_RMSNORM, Scope.ONCE, Kind.LAYER_NORM, List.of(D)),
+    POSITION_EMBEDDING_WEIGHT("position_embedding.weight", Component.TOKEN_EMBEDDING, Scope.ONCE, Kind.POSITIONS,
+            List.of(Dim.P, D));
 
-    /** When a row is held: always, where its component's projections are biased, under QK-norm, under LayerNorm. */
+    /** When a row is held: always, where its projections are biased, under QK-norm, LayerNorm, learned positions. */
     private enum Kind {
         ALWAYS,
         BIAS,
         QK_NORM,
-        LAYER_NORM
+        LAYER_NORM,
+        POSITIONS
     }
 
     private final Row row;
@@ -78,6 +82,7 @@ public enum ParameterTensor implements TensorSpec {
         row = new Row(tensorName, component, scope, DataType.FLOAT32, dims, switch (kind) {
             case BIAS -> "added to the projection's output; AdamW updates it";
             case QK_NORM -> "QK-norm, multiplying every head's normalized rows; AdamW updates it";
+            case POSITIONS -> "added to each position's token embeddings; AdamW updates it";
             default -> "added to the LayerNorm's output; AdamW updates it";
         });
         this.kind = kind;
@@ -109,6 +114,7 @@ public enum ParameterTensor implements TensorSpec {
             case BIAS -> shape.architecture().bias().biases(component());
             case QK_NORM -> shape.architecture().qkNorm();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
+            case POSITIONS -> shape.architecture().positions() != Architecture.NO_POSITIONS;
         };
         return held ? scope().instances(shape) : 0;
     }

@@ -23,6 +23,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     public static final String HEAD_DIM_KEY = "head_dim";
     /** The JSON key of {@link Architecture#slidingWindow()} in a {@code settings} object, and the HF config's name. */
     public static final String SLIDING_WINDOW_KEY = "sliding_window";
+    /** The JSON key of {@link Architecture#positions()} in a {@code settings} object. */
+    public static final String POSITIONS_KEY = "positions";
     /** The JSON key of {@link Architecture#qkNorm()} in a {@code settings} object. */
     public static final String QK_NORM_KEY = "qk_norm";
     /** The JSON key of {@link Architecture#tiedEmbeddings()} in a {@code settings} object. */
@@ -63,6 +65,12 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + " gives d_k");
         }
         requireKvHeads(architecture.kvHeads(), heads, KV_HEADS_KEY, ShapeKey.NUM_HEADS.key());
+        long positionRows = this.architecture.positions();
+        if (positionRows != Architecture.NO_POSITIONS && contextLength > positionRows) {
+            throw new InvalidInputException(ShapeKey.CONTEXT_LENGTH.key() + " " + contextLength + " is longer than the "
+                    + positionRows + " learned " + POSITIONS_KEY + ": a position past the table has no embedding"
+                    + " (allowed: a context of at most " + positionRows + ")");
+        }
         long window = this.architecture.slidingWindow();
         if (window != Architecture.NO_WINDOW && contextLength > window) {
             throw new InvalidInputException(ShapeKey.CONTEXT_LENGTH.key() + " " + contextLength + " is longer than the "
@@ -162,7 +170,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
      * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
      * normalized, {@code window=} where a sliding window is declared, {@code norm=layernorm} where the norms
-     * are LayerNorms, and the settings that are
+     * are LayerNorms, {@code positions=P} where positions are learned, and the settings that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -191,6 +199,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.norm() != NormKind.RMS) {
             text.append(' ').append(NormKind.KEY).append('=').append(architecture.norm().cliName());
+        }
+        if (architecture.positions() != Architecture.NO_POSITIONS) {
+            text.append(' ').append(POSITIONS_KEY).append('=').append(architecture.positions());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

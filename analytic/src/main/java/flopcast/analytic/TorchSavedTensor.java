@@ -132,11 +132,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
-     * and no LayerNorm, whose saved tensors the profile has no rows for (its norms are RMSNorm's).
+     * and no LayerNorm or learned positions, whose saved tensors the profile has no rows for (its norms are
+     * RMSNorm's, its positions rotary).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
-                && !shape.architecture().qkNorm() && shape.architecture().norm() == NormKind.RMS;
+                && !shape.architecture().qkNorm() && shape.architecture().norm() == NormKind.RMS
+                && shape.architecture().positions() == Architecture.NO_POSITIONS;
     }
 
     /**

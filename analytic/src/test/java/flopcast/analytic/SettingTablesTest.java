@@ -374,7 +374,8 @@ class SettingTablesTest {
      */
     @Test
     void everyArchitectureValueReachesTheTables() {
-        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm"),
+        assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm",
+                "positions"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -456,6 +457,12 @@ class SettingTablesTest {
                             assertEquals(parameters + (2 * layers + 1) * d, ParameterTensor.total(layerNorm), name);
                             assertEquals(KeptActivation.totalFloats(shape) + (2 * layers + 1) * b * t,
                                     KeptActivation.totalFloats(layerNorm), name);
+                            // learned positions: a t x d table, nothing kept (PositionsTest)
+                            Shape learned = new Shape(v, t, layers, d, h, dFf, b, new Architecture(kvHeads, tied,
+                                    bias, dk, qkNorm, 0, NormKind.RMS, t));
+                            assertEquals(parameters + t * d, ParameterTensor.total(learned), name);
+                            assertEquals(KeptActivation.totalFloats(shape), KeptActivation.totalFloats(learned),
+                                    name);
                             checked++;
                         }
                     }

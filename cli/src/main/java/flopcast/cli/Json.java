@@ -32,8 +32,8 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm and sliding
-     * window (null for none), the precision policy, attention kernel and recomputation mode).
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm, learned
+     * positions and sliding window (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
         ObjectNode node = object();
@@ -43,6 +43,12 @@ final class Json {
         node.put(Shape.HEAD_DIM_KEY, shape.headDim());
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
+        long positions = shape.architecture().positions();
+        if (positions == Architecture.NO_POSITIONS) {
+            node.putNull(Shape.POSITIONS_KEY);
+        } else {
+            node.put(Shape.POSITIONS_KEY, positions);
+        }
         long window = shape.architecture().slidingWindow();
         if (window == Architecture.NO_WINDOW) {
             node.putNull(Shape.SLIDING_WINDOW_KEY);

@@ -60,7 +60,7 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, window where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, positions, window where they apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -85,6 +85,9 @@ final class PredictSummary {
         }
         if (shape.architecture().norm() != NormKind.RMS) {
             text.append(' ').append(NormKind.KEY).append('=').append(shape.architecture().norm().cliName());
+        }
+        if (shape.architecture().positions() != Architecture.NO_POSITIONS) {
+            text.append(' ').append(Shape.POSITIONS_KEY).append('=').append(shape.architecture().positions());
         }
         if (shape.architecture().slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(shape.architecture().slidingWindow());

@@ -37,6 +37,7 @@ final class ShapeOptions {
     static final String QK_NORM = "--qk-norm";
     static final String WINDOW = "--sliding-window";
     static final String NORM = "--norm";
+    static final String POSITIONS = "--positions";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -96,6 +97,11 @@ final class ShapeOptions {
     @Option(names = NORM, paramLabel = "KIND", description = "The blocks' and the final norm: rmsnorm (Llama's) or"
             + " layernorm (with a bias: GPT-2's, GPT-NeoX's, OPT's) (default: rmsnorm, or the preset's or config's).")
     String norm;
+
+    @Option(names = POSITIONS, paramLabel = "P", description = "Learned position embeddings of P rows (GPT-2's 1024):"
+            + " a P x d table whose row t is added to each token at position t; the context must be at most P"
+            + " (default: none, rotary positions with no parameters, or the preset's or config's).")
+    Long positions;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -181,7 +187,7 @@ final class ShapeOptions {
             }
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
                     : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
-                    qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm)));
+                    qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions()));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -205,6 +211,11 @@ final class ShapeOptions {
             throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
                     + named.headDim() + "; drop one of them");
         }
+        if (positions != null && positions() != named.architecture().positions()) {
+            throw new InvalidInputException(POSITIONS + " " + positions + " contradicts " + source + ", which has "
+                    + (named.architecture().positions() == Architecture.NO_POSITIONS ? "none"
+                            : named.architecture().positions()) + "; drop one of them");
+        }
         if (norm != null && NormKind.byCliName(norm) != named.architecture().norm()) {
             throw new InvalidInputException(NORM + " " + norm + " contradicts " + source + ", which has "
                     + named.architecture().norm().cliName() + "; drop one of them");
@@ -225,6 +236,14 @@ final class ShapeOptions {
         long context = given.getOrDefault(ShapeKey.CONTEXT_LENGTH, named.contextLength());
         return new Shape(named.vocabSize(), context, named.layers(), named.dModel(), named.heads(), named.dFf(),
                 given.get(ShapeKey.BATCH_SIZE), named.architecture());
+    }
+
+    /** --positions as the architecture holds it, checked positive; none where not given. */
+    private long positions() {
+        if (positions == null) {
+            return Architecture.NO_POSITIONS;
+        }
+        return ShapeKey.CONTEXT_LENGTH.requirePositive(positions, POSITIONS);
     }
 
     /** --sliding-window as the architecture holds it, checked positive; none where not given. */

@@ -58,17 +58,24 @@ class TrainCommandTest {
     }
 
     /**
-     * Biases on Q, K and V, and on every projection of the block, and LayerNorm, on both backends, rerun
-     * by full recomputation: the settings echoed, every count equal (the biases' parameters and their
-     * adds among the elementwise FLOPs, LayerNorm's means among the kept floats).
+     * Biases on Q, K and V, and on every projection of the block, LayerNorm and learned positions, on
+     * both backends, rerun by full recomputation: the settings echoed, every count equal (the biases'
+     * parameters and their adds among the elementwise FLOPs, LayerNorm's means among the kept floats, the
+     * position table among the parameters).
      */
     @ParameterizedTest
-    @CsvSource({"ejml, qkv, rmsnorm", "vector, all, rmsnorm", "ejml, all, layernorm", "vector, none, layernorm"})
-    void biasesAndLayerNormCountAsPredicted(String backend, String bias, String norm) throws Exception {
-        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
-                "--d-model", "12", "--heads", "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2",
-                "--bias", bias, "--norm", norm, "--recompute", "full", "--backend", backend, "--threads", "2",
-                "--format", "json");
+    @CsvSource({"ejml, qkv, rmsnorm, 0", "vector, all, rmsnorm, 0", "ejml, all, layernorm, 8",
+            "vector, none, layernorm, 5"})
+    void biasesLayerNormAndPositionsCountAsPredicted(String backend, String bias, String norm, long positions)
+            throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--vocab", "13", "--context", "5", "--layers",
+                "2", "--d-model", "12", "--heads", "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps",
+                "2", "--bias", bias, "--norm", norm, "--recompute", "full", "--backend", backend, "--threads", "2",
+                "--format", "json"));
+        if (positions > 0) {
+            args.addAll(List.of("--positions", Long.toString(positions)));
+        }
+        JsonNode json = PredictCommandTest.json(args.toArray(String[]::new));
         assertEquals(bias, json.get("settings").get("bias").asText());
         assertEquals(norm, json.get("settings").get("norm").asText());
         assertEquals(json.get("predicted"), json.get("counted"));
@@ -82,7 +89,7 @@ class TrainCommandTest {
             default -> 0;
         };
         long normBiases = norm.equals("layernorm") ? 5 * 12 : 0;
-        assertEquals(plain + biases + normBiases, json.get("counted").get("parameters").asLong());
+        assertEquals(plain + biases + normBiases + positions * 12, json.get("counted").get("parameters").asLong());
     }
 
     /**

@@ -42,6 +42,8 @@ public final class TransformerModel {
     private final AdamW optimizer;
 
     private final Parameter embeddingTable;
+    /** The learned position table, or null where positions are rotary (no parameters). */
+    private final Parameter positionTable;
     private final Parameter finalGain;
     /** The final norm's bias and kept means under LayerNorm; null under RMSNorm. */
     private final Parameter finalBias;
@@ -92,6 +94,7 @@ public final class TransformerModel {
                 new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM));
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
+        positionTable = buffers.parameterIfHeld(ParameterTensor.POSITION_EMBEDDING_WEIGHT, 0);
         finalGain = buffers.parameter(ParameterTensor.FINAL_NORM_GAIN);
         finalBias = buffers.parameterIfHeld(ParameterTensor.FINAL_NORM_BIAS, 0);
         finalMean = shape.architecture().norm() == NormKind.LAYER ? buffers.kept(KeptActivation.FINAL_NORM_MEAN) : null;
@@ -136,6 +139,11 @@ public final class TransformerModel {
         return shape;
     }
 
+    /** T, as the loops index it. */
+    private int context() {
+        return Math.toIntExact(shape.contextLength());
+    }
+
     /** One training step: forward, backward, AdamW. Returns the loss before the update. */
     public float step(int[] tokens, int[] nextTokens) {
         float loss = forward(tokens, nextTokens);
@@ -156,6 +164,9 @@ public final class TransformerModel {
         System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
         System.arraycopy(nextTokens, 0, targets.ints(), 0, n);
         embedding.forward(tokenIds.ints(), embeddingTable.value.load(), embeddingOut.matrix());
+        if (positionTable != null) {
+            embedding.addPositions(positionTable.value.load(), embeddingOut.matrix(), context());
+        }
         embeddingOut.store();
         for (Block block : blocks) {
             block.forward();
@@ -209,6 +220,10 @@ public final class TransformerModel {
         }
         embedding.backward(tokenIds.ints(), residualGradient.load(), embeddingTable.grad.load());
         embeddingTable.grad.store();
+        if (positionTable != null) {
+            embedding.positionsBackward(residualGradient.load(), positionTable.grad.load(), context());
+            positionTable.grad.store();
+        }
     }
 
     /** AdamW over every parameter, in the optimizer pass. */

@@ -91,7 +91,13 @@ public class CountingTest {
                 flash(new Shape(31, 6, 3, 10, 5, 7, 3, new Architecture(5, false, LinearBias.NONE, 0, false, 0,
                         NormKind.LAYER)), Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
                 selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(2, false, LinearBias.QKV, 0, false, 0,
-                        NormKind.LAYER))));
+                        NormKind.LAYER))),
+                // learned positions: GPT-2's layout but its MLP (LayerNorm, every bias, a tied head, a table of
+                // more rows than the context); under flash, full recomputation and bfloat16 storage
+                new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.ALL, 0, false, 0,
+                        NormKind.LAYER, 8)),
+                flash(new Shape(13, 67, 1, 8, 2, 12, 2, new Architecture(1, false, LinearBias.NONE, 0, false, 0,
+                        NormKind.RMS, 67)), Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

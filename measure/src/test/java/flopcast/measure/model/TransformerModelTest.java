@@ -58,15 +58,18 @@ class TransformerModelTest {
 
     /**
      * Biases on Q, K and V (Qwen2's) and on every projection of the block (GPT-2's), and LayerNorm with
-     * its bias (GPT-2's), under grouped-query attention: every gradient, the biases' and the norms'
-     * included, against finite differences, on both backends, one thread and two.
+     * its bias (GPT-2's), and learned positions (a table as long as the context, and one longer), under
+     * grouped-query attention: every gradient, the biases', the norms' and the position table's included,
+     * against finite differences, on both backends, one thread and two.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, 1, qkv, rmsnorm", "ejml, 2, all, layernorm", "vector, 1, all, layernorm",
-            "vector, 2, qkv, rmsnorm", "vector, 2, none, layernorm"})
-    void biasAndLayerNormGradientsMatchFiniteDifferences(String backend, int threads, String bias, String norm) {
+    @CsvSource({"ejml, 1, qkv, rmsnorm, 0", "ejml, 2, all, layernorm, 3", "vector, 1, all, layernorm, 4",
+            "vector, 2, qkv, rmsnorm, 3", "vector, 2, none, layernorm, 0"})
+    void biasLayerNormAndPositionGradientsMatchFiniteDifferences(String backend, int threads, String bias, String norm,
+            long positions) {
         assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(new Architecture(2,
-                false, LinearBias.byCliName(bias), 0, false, 0, NormKind.byCliName(norm))), backend, threads);
+                false, LinearBias.byCliName(bias), 0, false, 0, NormKind.byCliName(norm), positions)), backend,
+                threads);
     }
 
     /**
