@@ -32,12 +32,13 @@ package flopcast.analytic;
  * <li>{@code positions} P: learned position embeddings (GPT-2's 1024, OPT's 2048), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
  * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
- * context longer than P.
+ * context longer than P;
+ * <li>{@code mlp}: SwiGLU's three matrices or GELU's two ({@link MlpKind}).
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
  * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none),
- * {@value NormKind#KEY} and {@value Shape#POSITIONS_KEY} (null for none).
+ * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none) and {@value MlpKind#KEY}.
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -51,9 +52,10 @@ package flopcast.analytic;
  * @param slidingWindow  w, the most keys a query attends to, or {@value #NO_WINDOW} for none
  * @param norm           the blocks' and the final norm
  * @param positions      P, the rows of a learned position table, or {@value #NO_POSITIONS} for none
+ * @param mlp            the blocks' MLP
  */
 public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
-        long slidingWindow, NormKind norm, long positions) {
+        long slidingWindow, NormKind norm, long positions, MlpKind mlp) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -65,6 +67,7 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     public Architecture {
         java.util.Objects.requireNonNull(bias, "bias");
         java.util.Objects.requireNonNull(norm, "norm");
+        java.util.Objects.requireNonNull(mlp, "mlp");
         if (headDim < 0) {
             throw new InvalidInputException(Shape.HEAD_DIM_KEY + " " + headDim + " must be a positive integer");
         }
@@ -94,6 +97,12 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, NO_POSITIONS);
     }
 
+    /** SwiGLU. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
+            long slidingWindow, NormKind norm, long positions) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions, MlpKind.SWIGLU);
+    }
+
     /** No biases, d_k = d / h, as the seed's and Llama's layout. */
     public Architecture(long kvHeads, boolean tiedEmbeddings) {
         this(kvHeads, tiedEmbeddings, LinearBias.NONE);
@@ -111,7 +120,8 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
 
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
-        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions);
+        return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions,
+                mlp);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

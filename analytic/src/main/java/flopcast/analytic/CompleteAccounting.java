@@ -78,9 +78,11 @@ public final class CompleteAccounting {
         }
         List<ComponentRow> rows = new ArrayList<>();
         for (Component component : Component.values()) {
-            long count = component.scope().instances(shape);
-            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / count,
-                    activationFloats.getOrDefault(component, 0L) / count,
+            long count = component.instances(shape);
+            // a component the architecture has none of (W3 under a GELU MLP) is a row of zeros
+            long per = Math.max(1, count);
+            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / per,
+                    activationFloats.getOrDefault(component, 0L) / per,
                     MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
                     MatmulFlops.formula(component, shape)));
@@ -95,7 +97,7 @@ public final class CompleteAccounting {
         }
         List<String> terms = new ArrayList<>();
         instancesByProduct.forEach((product, instances) -> {
-            long multiplicity = instances / componentInstances;
+            long multiplicity = instances / Math.max(1, componentInstances);
             terms.add(multiplicity == 1 ? product : multiplicity + "*" + product);
         });
         return String.join(" + ", terms);
@@ -152,7 +154,7 @@ public final class CompleteAccounting {
         BigInteger sum = BigInteger.ZERO;
         for (Component component : components) {
             sum = sum.add(MatmulFlops.forward(component, shape)
-                    .multiply(BigInteger.valueOf(component.scope().instances(shape))));
+                    .multiply(BigInteger.valueOf(component.instances(shape))));
         }
         return sum;
     }

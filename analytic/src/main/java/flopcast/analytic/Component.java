@@ -43,6 +43,11 @@ public enum Component {
         return scope;
     }
 
+    /** Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP. */
+    public long instances(Shape shape) {
+        return this == FFN_W3 && shape.architecture().mlp() == MlpKind.GELU ? 0 : scope.instances(shape);
+    }
+
     /** The component whose {@link #jsonName()} is {@code name}. */
     public static Component byJsonName(String name) {
         return Names.byName(values(), Component::jsonName, "component", name);

@@ -127,12 +127,13 @@ public final class Diff {
         Architecture architecture = shape.architecture();
         if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
                 && !architecture.qkNorm() && architecture.slidingWindow() == Architecture.NO_WINDOW
-                && architecture.norm() == NormKind.RMS && architecture.positions() == Architecture.NO_POSITIONS) {
+                && architecture.norm() == NormKind.RMS && architecture.positions() == Architecture.NO_POSITIONS
+                && architecture.mlp() == MlpKind.SWIGLU) {
             return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + architecture.kvHeads()
                     + (architecture.tiedEmbeddings() ? " and a tied head" : "");
         }
         return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm, no sliding"
-                + " window, RMSNorm and no position table, this shape has h_kv = "
+                + " window, RMSNorm, no position table and SwiGLU, this shape has h_kv = "
                 + architecture.kvHeads() + (architecture.tiedEmbeddings() ? ", a tied head" : "")
                 + (architecture.bias() != LinearBias.NONE ? ", biases (" + architecture.bias().cliName() + ")" : "")
                 + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "")
@@ -141,7 +142,8 @@ public final class Diff {
                         ? ", a sliding window of " + architecture.slidingWindow() + " (the whole context)" : "")
                 + (architecture.norm() == NormKind.LAYER ? ", LayerNorm" : "")
                 + (architecture.positions() != Architecture.NO_POSITIONS
-                        ? ", " + architecture.positions() + " learned positions" : "");
+                        ? ", " + architecture.positions() + " learned positions" : "")
+                + (architecture.mlp() == MlpKind.GELU ? ", a GELU MLP" : "");
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */

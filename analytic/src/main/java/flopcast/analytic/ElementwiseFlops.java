@@ -20,6 +20,10 @@ import java.math.BigInteger;
  *   SiLU and product fwd     5 per element of N*d_ff  -a, exp, 1+, a/(.): 4; SiLU*W3x: 1
  *   SiLU and product bwd     11 per element           dG*SiLU, dG*W3x: 2; sigmoid 4;
  *                                             sigmoid*(1 + a*(1 - sigmoid)): 4; times dSiLU: 1
+ *   GELU forward             13 per element           a^3: 2; a + 0.044715 a^3: 2; u = c*(.): 1;
+ *                                             tanh(u) = 1 - 2/(exp(2u) + 1): 5; 0.5*a*(1 + t): 3 (c = sqrt(2/pi))
+ *   GELU backward            23 per element           t again: 10; 1 + 0.134145 a^2: 3; c*(.)*(1 - t^2): 4;
+ *                                             0.5*(1 + t) + 0.5*a*dt: 5; times dG: 1
  *   residual add             N*d each, two per block in the forward pass
  *   cross-entropy forward    N*(5V + 5) + 1   max, subtract, exp, sum, normalize: 5V; 1/sum 1;
  *                                             loss = log(sum) + max - z_t: 3; summed 1; mean 1
@@ -85,6 +89,10 @@ public final class ElementwiseFlops {
     public static final long SWIGLU_FORWARD_PER_ELEMENT = 5;
     /** SiLU and product backward, per element: dG*SiLU, dG*W3x 2; sigmoid 4; its derivative 4; times 1. */
     public static final long SWIGLU_BACKWARD_PER_ELEMENT = 11;
+    /** GELU (tanh form) forward, per element: the cubic 4; the scale 1; tanh by exp 5; 0.5*a*(1 + t) 3. */
+    public static final long GELU_FORWARD_PER_ELEMENT = 13;
+    /** GELU backward, per element: t again 10; 1 + 3*0.044715*a^2 3; c*(.)*(1 - t^2) 4; the sum 5; times dG 1. */
+    public static final long GELU_BACKWARD_PER_ELEMENT = 23;
     /** Cross-entropy forward, per logit: max 1; subtract, exp, sum 3; normalize 1. */
     public static final long CROSS_ENTROPY_FORWARD_PER_LOGIT = 5;
     /** Cross-entropy forward, per row besides the 1/sum and the loss summed: log(sum) + max - z_t. */
@@ -295,7 +303,9 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> positions(shape);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
-            case FFN_SILU -> swigluForward(Math.multiplyExact(rows, shape.dFf()));
+            case FFN_SILU -> shape.architecture().mlp() == MlpKind.GELU
+                    ? big(GELU_FORWARD_PER_ELEMENT).multiply(big(Math.multiplyExact(rows, shape.dFf())))
+                    : swigluForward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
             case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
@@ -309,7 +319,9 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape));
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
-            case FFN_SILU -> swigluBackward(Math.multiplyExact(rows, shape.dFf()));
+            case FFN_SILU -> shape.architecture().mlp() == MlpKind.GELU
+                    ? big(GELU_BACKWARD_PER_ELEMENT).multiply(big(Math.multiplyExact(rows, shape.dFf())))
+                    : swigluBackward(Math.multiplyExact(rows, shape.dFf()));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;

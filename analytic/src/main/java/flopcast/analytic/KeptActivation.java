@@ -21,7 +21,8 @@ import java.util.List;
  * (8*B*T*d per block where h_kv = h and d_k = d / h), plus under QK-norm L*(B*T*h*d_k + B*T*h_kv*d_k
  * + B*T*h + B*T*h_kv): the projections' outputs before the norm and a reciprocal RMS per head and row;
  * under LayerNorm each norm keeps its rows' means beside their reciprocal standard deviations (the
- * _rms rows): L*2*B*T + B*T more.
+ * _rms rows): L*2*B*T + B*T more; a two-matrix GELU MLP keeps W1's output and the activation's
+ * (ffn.product) only: L*2*B*T*d_ff fewer.
  * plus 2*B*T int32 token ids and targets.
  * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
  * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
@@ -71,9 +72,9 @@ public enum KeptActivation implements TensorSpec {
     W1_OUTPUT("ffn.w1.output", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
             "SiLU backward"),
     W3_OUTPUT("ffn.w3.output", Component.FFN_W3, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
-            "product backward: d SiLU = dG * W3x"),
+            "product backward: d SiLU = dG * W3x", Region.LAYER, Condition.GATED_MLP),
     SILU_OUTPUT("ffn.silu.output", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
-            "product backward: d W3x = dG * SiLU"),
+            "product backward: d W3x = dG * SiLU", Region.LAYER, Condition.GATED_MLP),
     GATED_PRODUCT("ffn.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
             "W2 weight gradient"),
     FFN_RESIDUAL("ffn.residual", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
@@ -102,7 +103,8 @@ public enum KeptActivation implements TensorSpec {
     private enum Condition {
         ALWAYS,
         QK_NORM,
-        LAYER_NORM
+        LAYER_NORM,
+        GATED_MLP
     }
 
     /** A row outside the blocks ({@link Region#ONCE}) or inside one ({@link Region#LAYER}), by its scope. */
@@ -186,6 +188,7 @@ public enum KeptActivation implements TensorSpec {
             case ALWAYS -> true;
             case QK_NORM -> shape.architecture().qkNorm();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
+            case GATED_MLP -> shape.architecture().mlp() == MlpKind.SWIGLU;
         };
         return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture;
     }

@@ -20,6 +20,7 @@ import java.math.BigInteger;
  *   softmax backward      12*B*h*T^2                             P, dP in; dS out
  *   SiLU and product fwd  16*N*d_ff                              W1x, W3x in; SiLU, product out
  *   SiLU and product bwd  24*N*d_ff                              dG, W1x, W3x, SiLU in; dW1x, dW3x out
+ *   GELU fwd, bwd         8*N*d_ff, 12*N*d_ff                    W1x in, GELU out; dG, W1x in, dW1x out
  *   cross-entropy fwd     4*(2*N*V + N)                          logits, targets in; probabilities out
  *   cross-entropy bwd     4*(2*N*V + N)                          probabilities, targets in; dlogits out
  *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
@@ -53,7 +54,7 @@ public final class MinimumTraffic {
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
-            case FFN_SILU -> BigInteger.valueOf(16).multiply(t.n).multiply(t.dFf);
+            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
         };
@@ -73,7 +74,7 @@ public final class MinimumTraffic {
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.TWO)).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
-            case FFN_SILU -> BigInteger.valueOf(24).multiply(t.n).multiply(t.dFf);
+            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
         };
@@ -96,7 +97,8 @@ public final class MinimumTraffic {
         return switch (component) {
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(forward ? 4 : 8).multiply(t.bhtt);
             case CROSS_ENTROPY -> FOUR.multiply(t.n.multiply(t.v).add(t.n));
-            case FFN_SILU -> forward ? forward(component, shape) : BigInteger.valueOf(20).multiply(t.n).multiply(t.dFf);
+            case FFN_SILU -> forward ? forward(component, shape)
+                    : BigInteger.valueOf(t.gelu ? 8 : 20).multiply(t.n).multiply(t.dFf);
             default -> forward ? forward(component, shape) : backward(component, shape);
         };
     }
@@ -127,6 +129,8 @@ public final class MinimumTraffic {
         final BigInteger bhtt;
         /** The norms are LayerNorms: a bias and a mean beside RMSNorm's gain and reciprocal. */
         final boolean layerNorm;
+        /** The MLP is GELU's two matrices: its activation reads one tensor and writes one. */
+        final boolean gelu;
         /** T*d: the learned position rows a step reads (and their gradient's), 0 without a table. */
         final BigInteger positionRows;
 
@@ -145,6 +149,7 @@ public final class MinimumTraffic {
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);
             layerNorm = shape.architecture().norm() == NormKind.LAYER;
+            gelu = shape.architecture().mlp() == MlpKind.GELU;
             positionRows = shape.architecture().positions() == Architecture.NO_POSITIONS ? BigInteger.ZERO
                     : t.multiply(d);
         }

@@ -116,7 +116,8 @@ public enum ParameterTensor implements TensorSpec {
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case POSITIONS -> shape.architecture().positions() != Architecture.NO_POSITIONS;
         };
-        return held ? scope().instances(shape) : 0;
+        // no W3 (nor its bias) where the component has no instance: a two-matrix GELU MLP
+        return held && component().instances(shape) > 0 ? scope().instances(shape) : 0;
     }
 
     /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */

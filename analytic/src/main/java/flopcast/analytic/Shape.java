@@ -170,7 +170,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
      * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
      * normalized, {@code window=} where a sliding window is declared, {@code norm=layernorm} where the norms
-     * are LayerNorms, {@code positions=P} where positions are learned, and the settings that are
+     * are LayerNorms, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP, and the settings
+     * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
      * {@link ShapeKey#parse} reads it.
      */
@@ -202,6 +203,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.positions() != Architecture.NO_POSITIONS) {
             text.append(' ').append(POSITIONS_KEY).append('=').append(architecture.positions());
+        }
+        if (architecture.mlp() != MlpKind.SWIGLU) {
+            text.append(' ').append(MlpKind.KEY).append('=').append(architecture.mlp().cliName());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

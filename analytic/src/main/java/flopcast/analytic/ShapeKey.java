@@ -107,7 +107,7 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, a precision
      * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
      */
     public static Shape parse(String text) {
@@ -120,6 +120,7 @@ public enum ShapeKey {
         Long window = null;
         NormKind norm = NormKind.RMS;
         Long positions = null;
+        MlpKind mlp = MlpKind.SWIGLU;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -139,6 +140,10 @@ public enum ShapeKey {
             }
             if (part.startsWith(LinearBias.KEY + "=") && bias == LinearBias.NONE) {
                 bias = LinearBias.byCliName(part.substring(equals + 1));
+                continue;
+            }
+            if (part.startsWith(MlpKind.KEY + "=") && mlp == MlpKind.SWIGLU) {
+                mlp = MlpKind.byCliName(part.substring(equals + 1));
                 continue;
             }
             if (part.startsWith(Shape.POSITIONS_KEY + "=") && positions == null) {
@@ -186,7 +191,7 @@ public enum ShapeKey {
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
                 window == null ? Architecture.NO_WINDOW : window, norm,
-                positions == null ? Architecture.NO_POSITIONS : positions))
+                positions == null ? Architecture.NO_POSITIONS : positions, mlp))
                 .withSettings(new Settings(policy, attention, recompute));
     }
 

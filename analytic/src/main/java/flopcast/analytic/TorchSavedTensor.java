@@ -132,13 +132,14 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
-     * and no LayerNorm or learned positions, whose saved tensors the profile has no rows for (its norms are
-     * RMSNorm's, its positions rotary).
+     * and no LayerNorm, learned positions or GELU MLP, whose saved tensors the profile has no rows for (its
+     * norms are RMSNorm's, its positions rotary, its MLP SwiGLU).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.architecture().qkNorm() && shape.architecture().norm() == NormKind.RMS
-                && shape.architecture().positions() == Architecture.NO_POSITIONS;
+                && shape.architecture().positions() == Architecture.NO_POSITIONS
+                && shape.architecture().mlp() == MlpKind.SWIGLU;
     }
 
     /**

@@ -86,6 +86,9 @@ public enum WorkspaceBuffer implements TensorSpec {
         if (this == QUERY_PRE_NORM_GRADIENT || this == KEY_PRE_NORM_GRADIENT) {
             return shape.architecture().qkNorm() ? 1 : 0;
         }
+        if (this == W3_OUTPUT_GRADIENT) {
+            return shape.architecture().mlp() == MlpKind.SWIGLU ? 1 : 0;
+        }
         AttentionKernel kernel = shape.attention();
         boolean held = !AttentionKernel.claims(this) || kernel.workspace().contains(this)
                 || shape.recompute().rebuildsKernelCore() && kernel.rebuildWorkspace().contains(this);

@@ -375,7 +375,7 @@ class SettingTablesTest {
     @Test
     void everyArchitectureValueReachesTheTables() {
         assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm",
-                "positions"),
+                "positions", "mlp"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -463,6 +463,13 @@ class SettingTablesTest {
                             assertEquals(parameters + t * d, ParameterTensor.total(learned), name);
                             assertEquals(KeptActivation.totalFloats(shape), KeptActivation.totalFloats(learned),
                                     name);
+                            // GELU's two matrices: no W3 (nor its bias), W3's and SiLU's outputs not kept (MlpKindTest)
+                            Shape gelu = new Shape(v, t, layers, d, h, dFf, b, new Architecture(kvHeads, tied, bias,
+                                    dk, qkNorm, 0, NormKind.RMS, 0, MlpKind.GELU));
+                            assertEquals(parameters - layers * (d * dFf + (bias == LinearBias.ALL ? dFf : 0)),
+                                    ParameterTensor.total(gelu), name);
+                            assertEquals(KeptActivation.totalFloats(shape) - layers * 2 * b * t * dFf,
+                                    KeptActivation.totalFloats(gelu), name);
                             checked++;
                         }
                     }

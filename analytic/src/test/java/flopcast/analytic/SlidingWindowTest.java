@@ -32,8 +32,8 @@ class SlidingWindowTest {
         assertEquals("V=7 T=6 L=2 d=8 h=4 d_ff=6 B=2 h_kv=2 tied window=6", windowed(6, 6).describe());
         String note = Diff.between(windowed(6, 6), Capacity.of(1, Capacity.Unit.GB, "--memory-gb"), null).stream()
                 .filter(term -> term.term().equals("parameters")).findFirst().orElseThrow().note();
-        assertTrue(note.contains("no sliding window, RMSNorm and no position table, this shape has h_kv = 2, a tied"
-                + " head, a sliding window of 6 (the whole context)"), note);
+        assertTrue(note.contains("no sliding window, RMSNorm, no position table and SwiGLU, this shape has h_kv = 2,"
+                + " a tied head, a sliding window of 6 (the whole context)"), note);
     }
 
     @Test

@@ -48,7 +48,7 @@ final class StepFixture {
         Shape at = prediction.shape();
         BigInteger bytes = MinimumTraffic.adamW(prediction.parameters());
         for (Component component : Component.values()) {
-            BigInteger count = BigInteger.valueOf(component.scope().instances(at));
+            BigInteger count = BigInteger.valueOf(component.instances(at));
             bytes = bytes.add(MinimumTraffic.forward(component, at).add(MinimumTraffic.backward(component, at))
                     .multiply(count));
         }

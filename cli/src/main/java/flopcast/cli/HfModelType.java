@@ -31,8 +31,9 @@ enum HfModelType {
     QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV, false),
     /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own. */
     QWEN3("qwen3", null, keys("max_window_layers"), keys(), LinearBias.NONE, true),
-    GPT2("gpt2", "a two-matrix GELU MLP is not modelled yet (its LayerNorm, its biases on every linear layer and"
-            + " its learned positions are: --norm layernorm --bias all --positions 1024)"),
+    GPT2("gpt2", "its keys (n_embd, n_layer, n_head, n_positions) are not read yet, though its layout is modelled:"
+            + " give --vocab 50257 --context 1024 --layers 12 --d-model 768 --heads 12 --d-ff 3072 --tie-embeddings"
+            + " --norm layernorm --bias all --positions 1024 --mlp gelu (GPT-2 small)"),
     GEMMA("gemma", "its GeGLU MLP (and its embedding scaled by sqrt(hidden_size)) is not modelled yet"),
     GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
             + " are not modelled yet"),

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -32,7 +33,7 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm, learned
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm, MLP, learned
      * positions and sliding window (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
@@ -43,6 +44,7 @@ final class Json {
         node.put(Shape.HEAD_DIM_KEY, shape.headDim());
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
+        node.put(MlpKind.KEY, shape.architecture().mlp().cliName());
         long positions = shape.architecture().positions();
         if (positions == Architecture.NO_POSITIONS) {
             node.putNull(Shape.POSITIONS_KEY);

@@ -12,6 +12,7 @@ import flopcast.analytic.Device;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
@@ -60,7 +61,8 @@ final class PredictSummary {
         return summary.render();
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, positions, window where they apply. */
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, mlp, positions, window where they
+     * apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -85,6 +87,9 @@ final class PredictSummary {
         }
         if (shape.architecture().norm() != NormKind.RMS) {
             text.append(' ').append(NormKind.KEY).append('=').append(shape.architecture().norm().cliName());
+        }
+        if (shape.architecture().mlp() != MlpKind.SWIGLU) {
+            text.append(' ').append(MlpKind.KEY).append('=').append(shape.architecture().mlp().cliName());
         }
         if (shape.architecture().positions() != Architecture.NO_POSITIONS) {
             text.append(' ').append(Shape.POSITIONS_KEY).append('=').append(shape.architecture().positions());

@@ -4,6 +4,7 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Preset;
@@ -38,6 +39,7 @@ final class ShapeOptions {
     static final String WINDOW = "--sliding-window";
     static final String NORM = "--norm";
     static final String POSITIONS = "--positions";
+    static final String MLP = "--mlp";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -102,6 +104,10 @@ final class ShapeOptions {
             + " a P x d table whose row t is added to each token at position t; the context must be at most P"
             + " (default: none, rotary positions with no parameters, or the preset's or config's).")
     Long positions;
+
+    @Option(names = MLP, paramLabel = "KIND", description = "The blocks' MLP: swiglu (three matrices, Llama's) or gelu"
+            + " (two, W2 GELU(x W1) in its tanh form, GPT-2's) (default: swiglu, or the preset's or config's).")
+    String mlp;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
@@ -187,7 +193,8 @@ final class ShapeOptions {
             }
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
                     : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
-                    qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions()));
+                    qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions(),
+                    mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp)));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -210,6 +217,10 @@ final class ShapeOptions {
         if (headDim != null && headDim != named.headDim()) {
             throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
                     + named.headDim() + "; drop one of them");
+        }
+        if (mlp != null && MlpKind.byCliName(mlp) != named.architecture().mlp()) {
+            throw new InvalidInputException(MLP + " " + mlp + " contradicts " + source + ", which has "
+                    + named.architecture().mlp().cliName() + "; drop one of them");
         }
         if (positions != null && positions() != named.architecture().positions()) {
             throw new InvalidInputException(POSITIONS + " " + positions + " contradicts " + source + ", which has "

@@ -89,7 +89,7 @@ class HfConfigTest {
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
         "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
         "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: a mixture of experts and multi-head latent",
-        "gpt2 | model_type \"gpt2\" is refused: a two-matrix GELU MLP is not modelled yet",
+        "gpt2 | model_type \"gpt2\" is refused: its keys (n_embd, n_layer, n_head, n_positions) are not read yet",
         "bert-base-uncased | model_type \"bert\" is an encoder"})
     void publishedConfigsAreReadToTheirCountOrRefusedWithTheReason(String model, String expected) throws Exception {
         Path config = EXAMPLES.resolve(model + ".config.json");

@@ -25,7 +25,7 @@ class PredictCommandTest {
                 "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "training_seconds",
                 "training_days", "training_from", "no_training_reason", "note"), keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
-        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "positions",
+        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "positions",
                 "sliding_window", "precision_policy", "attention", "recompute"),
                 keys(json.get("settings")));
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
@@ -37,6 +37,7 @@ class PredictCommandTest {
         assertEquals(false, json.get("settings").get("qk_norm").asBoolean());
         assertEquals("rmsnorm", json.get("settings").get("norm").asText());
         assertTrue(json.get("settings").get("positions").isNull(), "rotary: no table");
+        assertEquals("swiglu", json.get("settings").get("mlp").asText());
         assertEquals(List.of("vocab_size", "context_length", "num_layers", "d_model", "num_heads", "d_ff",
                 "batch_size"), keys(json.get("shape")));
         assertEquals(List.of("parameters", "gradients", "master_weights", "optimizer_state", "activations", "workspace", "total",

@@ -117,6 +117,30 @@ class TrainCommandTest {
     }
 
     /**
+     * GPT-2's layout (LayerNorm with biases, every projection biased, learned positions, GELU's two
+     * matrices, a tied head) trained on both backends: every count equal; and predict gives OpenAI's
+     * GPT-2 small 124,439,808 parameters from the same options at its size.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void gpt2sLayoutCountsAsPredicted(String backend) throws Exception {
+        String[] layout = {"--tie-embeddings", "--norm", "layernorm", "--bias", "all", "--mlp", "gelu"};
+        List<String> train = new java.util.ArrayList<>(List.of("train", "--vocab", "13", "--context", "5", "--layers",
+                "2", "--d-model", "12", "--heads", "3", "--d-ff", "48", "--positions", "8", "--batch", "2", "--steps", "2",
+                "--backend", backend, "--threads", "2", "--format", "json"));
+        train.addAll(List.of(layout));
+        JsonNode json = PredictCommandTest.json(train.toArray(String[]::new));
+        assertEquals("gelu", json.get("settings").get("mlp").asText());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        List<String> predict = new java.util.ArrayList<>(List.of("predict", "--vocab", "50257", "--context", "1024",
+                "--layers", "12", "--d-model", "768", "--heads", "12", "--d-ff", "3072", "--positions", "1024",
+                "--batch", "1", "--format", "json"));
+        predict.addAll(List.of(layout));
+        assertEquals(124_439_808L, PredictCommandTest.json(predict.toArray(String[]::new)).get("parameters").asLong());
+    }
+
+    /**
      * bf16 mixed precision with flash attention, selective recomputation, GQA and a tied head: every
      * count equal, the working copies counted beside the prediction and their bytes in the heap.
      */

@@ -112,7 +112,7 @@ public final class StepTimeModel {
         matmulsAgain.addAll(shape.attention().backwardRecomputes());
         List<Term> terms = new ArrayList<>();
         for (Component component : Component.values()) {
-            double count = component.scope().instances(shape);
+            double count = component.instances(shape);
             for (boolean forward : new boolean[] {true, false}) {
                 Optional<OpClass> opClass = OpClass.of(component, forward);
                 if (opClass.isEmpty()) {

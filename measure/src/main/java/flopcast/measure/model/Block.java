@@ -110,7 +110,7 @@ final class Block {
 
     /** The ops every block shares; each is stateless but for the attention's scratch. */
     record Ops(BlockNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
-            Linear w1, Linear w3, SwiGlu swiGlu, Linear w2, RmsNorm qkNorm) {
+            Linear w1, Linear w3, SwiGlu swiGlu, Linear w2, RmsNorm qkNorm, Gelu gelu) {
     }
 
     Block(int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
@@ -124,7 +124,7 @@ final class Block {
         output = buffers.parameter(ParameterTensor.OUTPUT_WEIGHT, layer);
         ffnGain = buffers.parameter(ParameterTensor.FFN_NORM_GAIN, layer);
         w1 = buffers.parameter(ParameterTensor.W1_WEIGHT, layer);
-        w3 = buffers.parameter(ParameterTensor.W3_WEIGHT, layer);
+        w3 = buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, layer);
         w2 = buffers.parameter(ParameterTensor.W2_WEIGHT, layer);
         queryBias = buffers.parameterIfHeld(ParameterTensor.QUERY_BIAS, layer);
         keyBias = buffers.parameterIfHeld(ParameterTensor.KEY_BIAS, layer);
@@ -173,7 +173,7 @@ final class Block {
         keyGradient = buffers.workspace(WorkspaceBuffer.KEY_GRADIENT);
         valueGradient = buffers.workspace(WorkspaceBuffer.VALUE_GRADIENT);
         productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
-        w3OutGradient = buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
+        w3OutGradient = w3 == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
     }
 
     /** This block's output, the next block's input. */
@@ -216,9 +216,14 @@ final class Block {
 
         shared.norm().forward(middle.use(), ffnGain, ffnNormBias, ffnNormOut, ffnRms, ffnNormMean);
         project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out);
-        project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out);
-        shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
-        silu.store();
+        if (w3 == null) {
+            // a two-matrix MLP: product = GELU(W1 h2)
+            shared.gelu().forward(w1Out.use(), product.matrix());
+        } else {
+            project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out);
+            shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
+            silu.store();
+        }
         product.store();
         project(shared.w2(), product, w2, w2Bias, out);
         ops.addEquals(Component.FFN_W2, out.use(), middle.use());
@@ -263,12 +268,18 @@ final class Block {
         }
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
         projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false);
-        shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter), silu.read(counter),
-                w3OutGradient.open());
-        productGradient.store();
-        w3OutGradient.store();
-        projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
-        projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true);
+        if (w3 == null) {
+            shared.gelu().backward(productGradient.load(), w1Out.read(counter));
+            productGradient.store();
+            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
+        } else {
+            shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
+                    silu.read(counter), w3OutGradient.open());
+            productGradient.store();
+            w3OutGradient.store();
+            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
+            projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true);
+        }
         shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
                 counter);
 

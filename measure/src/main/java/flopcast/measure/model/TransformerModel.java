@@ -91,7 +91,7 @@ public final class TransformerModel {
                 new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
                 new CausalAttention(ops, shape, attentionSpan, buffers), new Linear(ops, Component.FFN_W1),
                 new Linear(ops, Component.FFN_W3), new SwiGlu(ops), new Linear(ops, Component.FFN_W2),
-                new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM));
+                new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM), new Gelu(ops));
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
         positionTable = buffers.parameterIfHeld(ParameterTensor.POSITION_EMBEDDING_WEIGHT, 0);

@@ -117,7 +117,7 @@ public record StepProfile(int firstStep, int steps, double stepSeconds, List<Row
                 || (component.get() == Component.ATTENTION_SOFTMAX && shape.attention().tiled())) {
             return Optional.empty();
         }
-        BigInteger instances = BigInteger.valueOf(component.get().scope().instances(shape));
+        BigInteger instances = BigInteger.valueOf(component.get().instances(shape));
         return switch (pass) {
             case FORWARD, RECOMPUTE -> Optional.of(MinimumTraffic.forward(component.get(), shape).multiply(instances));
             case BACKWARD -> Optional.of(MinimumTraffic.backward(component.get(), shape).multiply(instances));

@@ -16,6 +16,7 @@ import flopcast.measure.model.AdamW;
 import flopcast.measure.model.CausalSoftmax;
 import flopcast.measure.model.CrossEntropy;
 import flopcast.measure.model.Embedding;
+import flopcast.measure.model.Gelu;
 import flopcast.measure.model.LayerNorm;
 import flopcast.measure.model.RmsNorm;
 import flopcast.measure.model.SwiGlu;
@@ -83,6 +84,21 @@ public class ArithmeticCountTest {
         norm.backward(random(rows, width), x, gain, reciprocal, mean, new FMatrixRMaj(rows, width),
                 new FMatrixRMaj(1, width), new FMatrixRMaj(1, width));
         assertExecutedRecordedPredicted(Component.RMSNORM, ElementwiseFlops.layerNormBackward(rows, width));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rowsAndWidths")
+    void geluForwardAndBackward(int[] size) {
+        int rows = size[0];
+        int width = size[1];
+        Gelu gelu = new Gelu(ops);
+        FMatrixRMaj a = random(rows, width);
+        gelu.forward(a, new FMatrixRMaj(rows, width));
+        assertExecutedRecordedPredicted(Component.FFN_SILU, BigInteger.valueOf(ElementwiseFlops.GELU_FORWARD_PER_ELEMENT
+                * rows * width));
+        gelu.backward(random(rows, width), a);
+        assertExecutedRecordedPredicted(Component.FFN_SILU, BigInteger.valueOf(ElementwiseFlops.GELU_BACKWARD_PER_ELEMENT
+                * rows * width));
     }
 
     @Test

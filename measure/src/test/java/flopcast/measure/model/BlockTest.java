@@ -73,7 +73,8 @@ class BlockTest {
                     new CausalAttention(ops, shape, Math.toIntExact(shape.contextLength()), buffers),
                     new Linear(ops, Component.FFN_W1), new Linear(ops, Component.FFN_W3), new SwiGlu(ops),
                     new Linear(ops, Component.FFN_W2),
-                    new RmsNorm(ops, Component.QKV_PROJECTION, flopcast.measure.counting.OpClass.QK_NORM));
+                    new RmsNorm(ops, Component.QKV_PROJECTION, flopcast.measure.counting.OpClass.QK_NORM),
+                    new Gelu(ops));
             input = buffers.kept(KeptActivation.FFN_RESIDUAL, 0);
             block = new Block(1, input, buffers, ops, shared);
             Random random = new Random(seed);

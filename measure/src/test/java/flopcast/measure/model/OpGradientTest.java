@@ -83,6 +83,24 @@ class OpGradientTest {
     }
 
     @Test
+    void geluInput() {
+        Gelu gelu = new Gelu(ops);
+        FMatrixRMaj a = gaussian(4, 6, 1.5);
+        FMatrixRMaj weights = gaussian(4, 6, 1);
+        FMatrixRMaj y = new FMatrixRMaj(4, 6);
+        gelu.forward(a, y);
+        FMatrixRMaj da = weights.copy();
+        gelu.backward(da, a);
+        int checked = checkedEntries(() -> gelu.forward(a, y), weights, y, 100, new Gradient("gelu da", a, da));
+        assertEquals(24, checked);
+        // the tanh form against its definition at one point: GELU(1) = 0.5 (1 + tanh(sqrt(2/pi) 1.044715))
+        FMatrixRMaj one = new FMatrixRMaj(1, 1, true, 1f);
+        FMatrixRMaj out = new FMatrixRMaj(1, 1);
+        gelu.forward(one, out);
+        assertEquals(0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), out.data[0], 1e-6);
+    }
+
+    @Test
     void rmsNormBackwardAccumulatesIntoTheResidualGradient() {
         RmsNorm norm = new RmsNorm(ops, Component.RMSNORM);
         FMatrixRMaj x = gaussian(2, 4, 1);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Recompute;
@@ -58,18 +59,20 @@ class TransformerModelTest {
 
     /**
      * Biases on Q, K and V (Qwen2's) and on every projection of the block (GPT-2's), and LayerNorm with
-     * its bias (GPT-2's), and learned positions (a table as long as the context, and one longer), under
+     * its bias (GPT-2's), learned positions (a table as long as the context, and one longer) and GELU's
+     * two-matrix MLP (GPT-2's whole layout among them), under
      * grouped-query attention: every gradient, the biases', the norms' and the position table's included,
      * against finite differences, on both backends, one thread and two.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, 1, qkv, rmsnorm, 0", "ejml, 2, all, layernorm, 3", "vector, 1, all, layernorm, 4",
-            "vector, 2, qkv, rmsnorm, 3", "vector, 2, none, layernorm, 0"})
-    void biasLayerNormAndPositionGradientsMatchFiniteDifferences(String backend, int threads, String bias, String norm,
-            long positions) {
+    @CsvSource({"ejml, 1, qkv, rmsnorm, 0, swiglu", "ejml, 2, all, layernorm, 3, gelu",
+            "vector, 1, all, layernorm, 4, gelu", "vector, 2, qkv, rmsnorm, 3, swiglu",
+            "vector, 2, none, layernorm, 0, swiglu", "ejml, 1, none, rmsnorm, 0, gelu"})
+    void biasLayerNormPositionAndGeluGradientsMatchFiniteDifferences(String backend, int threads, String bias,
+            String norm, long positions, String mlp) {
         assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(new Architecture(2,
-                false, LinearBias.byCliName(bias), 0, false, 0, NormKind.byCliName(norm), positions)), backend,
-                threads);
+                false, LinearBias.byCliName(bias), 0, false, 0, NormKind.byCliName(norm), positions,
+                MlpKind.byCliName(mlp))), backend, threads);
     }
 
     /**

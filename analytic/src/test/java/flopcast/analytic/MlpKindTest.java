@@ -1,0 +1,45 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+
+/** GELU's two-matrix MLP beside SwiGLU's three, and OpenAI's GPT-2 assembled from the architecture's fields. */
+class MlpKindTest {
+    /** (V, T, L, d, h, d_ff, B) = (7, 3, 2, 8, 4, 6, 2): N = 6, 952 parameters under SwiGLU. */
+    private static final Shape SWIGLU = new Shape(7, 3, 2, 8, 4, 6, 2);
+    private static final Shape GELU = SWIGLU.withArchitecture(new Architecture(4, false, LinearBias.NONE, 0, false, 0,
+            NormKind.RMS, 0, MlpKind.GELU));
+
+    /** No W3: d*d_ff fewer parameters a block; W3's and SiLU's outputs no longer kept. */
+    @Test
+    void twoMatrices() {
+        assertEquals(952 - 2 * 8 * 6, ParameterTensor.total(GELU));
+        assertEquals(0, Component.FFN_W3.instances(GELU));
+        assertEquals(0, ParameterTensor.W3_WEIGHT.instances(GELU));
+        assertEquals(KeptActivation.totalFloats(SWIGLU) - 2 * 2 * 6 * 6, KeptActivation.totalFloats(GELU));
+        assertEquals(0, WorkspaceBuffer.W3_OUTPUT_GRADIENT.instances(GELU));
+        // forward matmuls: SwiGLU's less the two blocks' W3 (2*N*d*d_ff each)
+        assertEquals(CompleteAccounting.predict(SWIGLU).flops().forward().subtract(BigInteger.valueOf(2 * 2 * 6 * 8 * 6)),
+                CompleteAccounting.predict(GELU).flops().forward());
+        assertEquals(BigInteger.valueOf(13 * 36), ElementwiseFlops.forward(Component.FFN_SILU, GELU));
+        assertEquals(BigInteger.valueOf(23 * 36), ElementwiseFlops.backward(Component.FFN_SILU, GELU));
+        assertTrue(!TorchSavedTensor.covers(GELU));
+        assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 mlp=gelu", GELU.describe());
+        assertEquals(GELU, ShapeKey.parse(GELU.describe()));
+    }
+
+    /**
+     * OpenAI's GPT-2 (LayerNorm with biases, every projection biased, 1024 learned positions, GELU, a
+     * tied head) is a value of the architecture: 124,439,808 and 1,557,611,200 parameters, as released.
+     */
+    @Test
+    void openAisGpt2() {
+        Architecture gpt2 = new Architecture(12, true, LinearBias.ALL, 0, false, 0, NormKind.LAYER, 1024, MlpKind.GELU);
+        assertEquals(124_439_808L, ParameterTensor.total(new Shape(50257, 1024, 12, 768, 12, 3072, 1, gpt2)));
+        Architecture xl = new Architecture(25, true, LinearBias.ALL, 0, false, 0, NormKind.LAYER, 1024, MlpKind.GELU);
+        assertEquals(1_557_611_200L, ParameterTensor.total(new Shape(50257, 1024, 48, 1600, 25, 6400, 1, xl)));
+    }
+}
