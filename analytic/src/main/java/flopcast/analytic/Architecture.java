@@ -29,7 +29,7 @@ package flopcast.analytic;
  * earlier key, the full causal attention flopcast counts and executes, so every count is the one
  * without a window; {@link Shape} refuses a longer context, whose attention a window would cut;
  * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
- * <li>{@code positions} P: learned position embeddings (GPT-2's 1024, OPT's 2048), a P x d table whose
+ * <li>{@code positions} P: learned position embeddings (GPT-2's 1024), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
  * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
  * context longer than P;

@@ -83,9 +83,10 @@ public final class CompleteAccounting {
             long per = Math.max(1, count);
             rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / per,
                     activationFloats.getOrDefault(component, 0L) / per,
-                    MatmulFlops.forward(component, shape), ElementwiseFlops.perInstance(component, shape),
+                    count == 0 ? BigInteger.ZERO : MatmulFlops.forward(component, shape),
+                    count == 0 ? BigInteger.ZERO : ElementwiseFlops.perInstance(component, shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
-                    MatmulFlops.formula(component, shape)));
+                    count == 0 ? "0" : MatmulFlops.formula(component, shape)));
         }
         return rows;
     }

@@ -58,6 +58,12 @@ public final class Diff {
                 ? "the LM head 2*B*T*d*V (" + grouped(lmHead) + ")"
                 : "the other " + otherBlocks + " blocks (" + grouped(oneBlock.multiply(BigInteger.valueOf(otherBlocks)))
                         + ") and the LM head 2*B*T*d*V (" + grouped(lmHead) + ")";
+        if (shape.architecture().mlp() == MlpKind.GELU) {
+            // the seed's block has SwiGLU's three matrices: the gap is not its block times L - 1
+            missing = grouped(complete.flops().forward().subtract(seed.flops().forward())) + " in all, the LM head"
+                    + " 2*B*T*d*V (" + grouped(lmHead) + ") among it; the seed's block has SwiGLU's W3, which this GELU MLP"
+                    + " does not";
+        }
         add(terms, "flops.forward", "flops", seed.flops().forward(), complete.flops().forward(),
                 "the seed's 2*B*T*d*(4d + 2T + 3*d_ff) is one block's matmuls: it leaves out " + missing);
         add(terms, "flops.backward", "flops", seed.flops().backward(), complete.flops().backward(),
@@ -178,11 +184,18 @@ public final class Diff {
                     + shape.recompute().cliName() + " (see the tensors table)";
         }
         return switch (component) {
-            case TOKEN_EMBEDDING -> "the seed has no embedding; its output is block 0's input, read by RMSNorm-1 backward";
-            case RMSNORM, FINAL_RMSNORM -> "each RMSNorm also keeps its reciprocal RMS (B*T) for its backward";
+            case TOKEN_EMBEDDING -> shape.architecture().norm() == NormKind.LAYER
+                    ? "the seed has no embedding; its output is block 0's input, read by LayerNorm-1 backward"
+                    : "the seed has no embedding; its output is block 0's input, read by RMSNorm-1 backward";
+            case RMSNORM, FINAL_RMSNORM -> shape.architecture().norm() == NormKind.LAYER
+                    ? "each LayerNorm also keeps its rows' mean and reciprocal standard deviation (2*B*T) for its"
+                            + " backward"
+                    : "each RMSNorm also keeps its reciprocal RMS (B*T) for its backward";
             case QKV_PROJECTION -> "Q, K and V are three B*T*d tensors; the seed counts one";
             case ATTENTION_SCORES -> "scores are softmaxed in place: only the softmax output is kept";
-            case FFN_SILU -> "SwiGLU keeps SiLU(W1 x) and the product SiLU(W1 x) * W3 x; the seed counts one";
+            case FFN_SILU -> shape.architecture().mlp() == MlpKind.GELU
+                    ? "GELU keeps W1 x and GELU(W1 x); the seed counts one B*T*d_ff and a SwiGLU's"
+                    : "SwiGLU keeps SiLU(W1 x) and the product SiLU(W1 x) * W3 x; the seed counts one";
             default -> "kept tensors differ";
         };
     }

@@ -168,7 +168,7 @@ public enum KeptActivation implements TensorSpec {
      * The row statistics stay float32 under a bf16 policy, as the fused kernels write them:
      * FlashAttention's log-sum-exp (its {@code softmax_lse} is float32 for bf16 inputs) and the
      * reciprocal RMS of each norm (a fused RMSNorm's saved {@code invvar} is float32), and a LayerNorm's
- * mean and reciprocal standard deviation (PyTorch's {@code native_layer_norm} saves them in float32).
+     * mean and reciprocal standard deviation (PyTorch's {@code native_layer_norm} saves them in float32).
      */
     @Override
     public boolean float32UnderEveryPolicy() {

@@ -90,7 +90,7 @@ public final class MinimumTraffic {
      * level its bandwidth is read at. Its bytes, but where a kernel writes over what it read: the
      * softmax in place over the scores (forward 4*B*h*T^2) and dS over dP (backward 8*B*h*T^2), the
      * probabilities over the logits and the logits' gradient over the probabilities (cross-entropy,
-     * 4*(N*V + N) each way), and SiLU's backward dW1x over dG (20*N*d_ff).
+     * 4*(N*V + N) each way), and SiLU's backward dW1x over dG (20*N*d_ff; GELU's dW1x over dG, 8*N*d_ff).
      */
     public static BigInteger footprint(Component component, boolean forward, Shape shape) {
         Terms t = new Terms(shape);

@@ -5,7 +5,7 @@ package flopcast.analytic;
  * <ul>
  * <li>{@code swiglu}: W2 (SiLU(x W1) * x W3), three matrices (Llama, Mistral, Qwen, the seed);
  * <li>{@code gelu}: W2 GELU(x W1), two matrices, GELU in its tanh form 0.5 a (1 + tanh(sqrt(2/pi)
- * (a + 0.044715 a^3))) (GPT-2's {@code gelu_new}, GPT-NeoX's and StarCoder's); W3 and its rows are
+ * (a + 0.044715 a^3))) (GPT-2's {@code gelu_new}, StarCoder's {@code gelu_pytorch_tanh}); W3 and its rows are
  * absent, and the activation keeps W1's output and its own.
  * </ul>
  * The activation's component keeps its name ({@code ffn_silu}) under either: it is the MLP's

@@ -21,8 +21,8 @@ import java.util.List;
  * embedding's), plus the biases the architecture's {@link LinearBias} selects, one per biased
  * projection's output width: L*(d + 2*h_kv*d_k) under {@code qkv}, L*(3d + 2*h_kv*d_k + 2*d_ff)
  * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
- * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, and with learned
- * positions a P x d table once. The seed lists none, and its model has none.
+ * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, with learned
+ * positions a P x d table once, and under a GELU MLP no W3: 2*d*d_ff for 3*d*d_ff (and no W3 bias). The seed lists none, and its model has none.
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
  * Pinned by {@code CompleteAccountingTest}.
  */

@@ -27,6 +27,13 @@ class MlpKindTest {
         assertEquals(BigInteger.valueOf(13 * 36), ElementwiseFlops.forward(Component.FFN_SILU, GELU));
         assertEquals(BigInteger.valueOf(23 * 36), ElementwiseFlops.backward(Component.FFN_SILU, GELU));
         assertTrue(!TorchSavedTensor.covers(GELU));
+        ComponentRow w3 = CompleteAccounting.predict(GELU).components().stream()
+                .filter(row -> row.component() == Component.FFN_W3).findFirst().orElseThrow();
+        assertEquals(0, w3.count());
+        assertEquals(BigInteger.ZERO, w3.forwardFlops(), "no W3 matmul, per instance either");
+        String note = Diff.between(GELU, Capacity.of(1, Capacity.Unit.GB, "--memory-gb"), null).stream()
+                .filter(term -> term.term().equals("flops.forward")).findFirst().orElseThrow().note();
+        assertTrue(note.contains("which this GELU MLP does not"), note);
         assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 mlp=gelu", GELU.describe());
         assertEquals(GELU, ShapeKey.parse(GELU.describe()));
     }
