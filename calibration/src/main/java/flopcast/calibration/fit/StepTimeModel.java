@@ -2,8 +2,11 @@ package flopcast.calibration.fit;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
+import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.MinimumTraffic;
+import flopcast.analytic.MlpKind;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.OverheadTraffic;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Settings;
@@ -106,6 +109,13 @@ public final class StepTimeModel {
     /** Every term of the step's time, in component order, then the work outside the components, AdamW last. */
     public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
             Bandwidth bandwidth) {
+        if (shape.architecture().norm() != NormKind.RMS || shape.architecture().mlp() != MlpKind.SWIGLU) {
+            // no component row measures them: RMSNorm's and SiLU's fits would time other kernels
+            throw new InvalidInputException("the step-time model has efficiencies fitted on RMSNorm and SwiGLU only;"
+                    + " this shape's " + shape.architecture().norm().cliName() + " and "
+                    + shape.architecture().mlp().cliName() + " are measured by no component row (allowed: --norm"
+                    + " rmsnorm and --mlp swiglu)");
+        }
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
         matmulsAgain.addAll(shape.recompute().forwardAgain());

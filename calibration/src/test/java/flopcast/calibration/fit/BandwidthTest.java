@@ -106,6 +106,18 @@ class BandwidthTest {
         assertEquals(0.5, fit.efficiencyMax(), EXACT, "40 GB/s against the 8 MB level's 80");
     }
 
+    /** GELU and LayerNorm are measured by no component row: the step-time model refuses them in one line. */
+    @Test
+    void aNormOrMlpNoRowMeasuresIsRefused() {
+        flopcast.analytic.Shape gelu = new flopcast.analytic.Shape(7, 3, 2, 8, 4, 6, 2,
+                new flopcast.analytic.Architecture(4, false, flopcast.analytic.LinearBias.NONE, 0, false, 0,
+                        flopcast.analytic.NormKind.LAYER, 0, flopcast.analytic.MlpKind.GELU));
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> StepTimeModel.terms(gelu, (op, size) -> 1, 1e9, Bandwidth.constant(1e9)));
+        assertTrue(e.getMessage().startsWith("the step-time model has efficiencies fitted on RMSNorm and SwiGLU only"),
+                e.getMessage());
+    }
+
     /** An AdamW row without its parameters (a file edited by hand) is one line, not a stack trace. */
     @Test
     void anAdamWRowWithoutParametersIsOneLine(@TempDir Path directory) {
