@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import picocli.CommandLine.Option;
 
 /**
@@ -206,36 +207,18 @@ final class ShapeOptions {
                         + ", which has " + key.of(named) + "; drop one of them");
             }
         }
-        if (kvHeads != null && kvHeads != named.architecture().kvHeads()) {
-            throw new InvalidInputException(KV_HEADS + " " + kvHeads + " contradicts " + source + ", which has "
-                    + named.architecture().kvHeads() + "; drop one of them");
-        }
-        if (bias != null && LinearBias.byCliName(bias) != named.architecture().bias()) {
-            throw new InvalidInputException(BIAS + " " + bias + " contradicts " + source + ", which has "
-                    + named.architecture().bias().cliName() + "; drop one of them");
-        }
-        if (headDim != null && headDim != named.headDim()) {
-            throw new InvalidInputException(HEAD_DIM + " " + headDim + " contradicts " + source + ", which has "
-                    + named.headDim() + "; drop one of them");
-        }
-        if (mlp != null && MlpKind.byCliName(mlp) != named.architecture().mlp()) {
-            throw new InvalidInputException(MLP + " " + mlp + " contradicts " + source + ", which has "
-                    + named.architecture().mlp().cliName() + "; drop one of them");
-        }
-        if (positions != null && positions() != named.architecture().positions()) {
-            throw new InvalidInputException(POSITIONS + " " + positions + " contradicts " + source + ", which has "
-                    + (named.architecture().positions() == Architecture.NO_POSITIONS ? "none"
-                            : named.architecture().positions()) + "; drop one of them");
-        }
-        if (norm != null && NormKind.byCliName(norm) != named.architecture().norm()) {
-            throw new InvalidInputException(NORM + " " + norm + " contradicts " + source + ", which has "
-                    + named.architecture().norm().cliName() + "; drop one of them");
-        }
-        if (slidingWindow != null && window() != named.architecture().slidingWindow()) {
-            throw new InvalidInputException(WINDOW + " " + slidingWindow + " contradicts " + source + ", which has "
-                    + (named.architecture().slidingWindow() == Architecture.NO_WINDOW ? "none"
-                            : named.architecture().slidingWindow()) + "; drop one of them");
-        }
+        Architecture held = named.architecture();
+        requireAgrees(KV_HEADS, kvHeads, Objects.equals(kvHeads, held.kvHeads()), held.kvHeads(), source);
+        requireAgrees(BIAS, bias, bias != null && LinearBias.byCliName(bias) == held.bias(), held.bias().cliName(),
+                source);
+        requireAgrees(HEAD_DIM, headDim, Objects.equals(headDim, named.headDim()), named.headDim(), source);
+        requireAgrees(MLP, mlp, mlp != null && MlpKind.byCliName(mlp) == held.mlp(), held.mlp().cliName(), source);
+        requireAgrees(POSITIONS, positions, positions != null && positions() == held.positions(),
+                held.positions() == Architecture.NO_POSITIONS ? "none" : held.positions(), source);
+        requireAgrees(NORM, norm, norm != null && NormKind.byCliName(norm) == held.norm(), held.norm().cliName(),
+                source);
+        requireAgrees(WINDOW, slidingWindow, slidingWindow != null && window() == held.slidingWindow(),
+                held.slidingWindow() == Architecture.NO_WINDOW ? "none" : held.slidingWindow(), source);
         if (qkNorm && !named.architecture().qkNorm()) {
             throw new InvalidInputException(QK_NORM + " contradicts " + source + ", which has no QK-norm; drop one"
                     + " of them");
@@ -249,20 +232,30 @@ final class ShapeOptions {
                 given.get(ShapeKey.BATCH_SIZE), named.architecture());
     }
 
+    /**
+     * One line where {@code option}, given ({@code given} not null) beside a preset or a config, names
+     * another value than the model's {@code held}.
+     */
+    private static void requireAgrees(String option, Object given, boolean agrees, Object held, String source) {
+        if (given != null && !agrees) {
+            throw new InvalidInputException(option + " " + given + " contradicts " + source + ", which has " + held
+                    + "; drop one of them");
+        }
+    }
+
     /** --positions as the architecture holds it, checked positive; none where not given. */
     private long positions() {
-        if (positions == null) {
-            return Architecture.NO_POSITIONS;
-        }
-        return ShapeKey.CONTEXT_LENGTH.requirePositive(positions, POSITIONS);
+        return positiveOr(positions, POSITIONS, Architecture.NO_POSITIONS);
     }
 
     /** --sliding-window as the architecture holds it, checked positive; none where not given. */
     private long window() {
-        if (slidingWindow == null) {
-            return Architecture.NO_WINDOW;
-        }
-        return ShapeKey.CONTEXT_LENGTH.requirePositive(slidingWindow, WINDOW);
+        return positiveOr(slidingWindow, WINDOW, Architecture.NO_WINDOW);
+    }
+
+    /** {@code value} checked positive as {@code option}, or {@code none} where it was not given. */
+    private static long positiveOr(Long value, String option, long none) {
+        return value == null ? none : ShapeKey.CONTEXT_LENGTH.requirePositive(value, option);
     }
 
     /** The dimensions a preset fixes: all but the batch. */
