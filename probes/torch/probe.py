@@ -2,7 +2,7 @@
 """flopcast's PyTorch probe: the complete accounting's model trained with torch.optim.AdamW, timed,
 and checked against flopcast's prediction.
 
-One process:  python3 probes/torch/probe.py --preset gpt2-small --batch 1,2 --device cpu
+One process:  python3 probes/torch/probe.py --preset seed-gpt2 --batch 1,2 --device cpu
 Ranks:        torchrun --nproc-per-node 2 probes/torch/probe.py --sharding zero1 ...
 
 It writes OUT/measurements.csv (rows in results/README.md's schema, one per batch) and

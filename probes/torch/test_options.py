@@ -55,7 +55,7 @@ class Parse(unittest.TestCase):
 
     def test_every_dimension_or_a_preset(self):
         self.refused("missing --heads, --d-ff", SMALL[:8])
-        self.assertEqual("gpt2-small", options.parse(["--preset", "gpt2-small"]).preset)
+        self.assertEqual("seed-gpt2", options.parse(["--preset", "seed-gpt2"]).preset)
 
     def test_unknown_choice(self):
         self.refused("invalid choice: 'zero4'", SMALL + ["--sharding", "zero4"])
@@ -78,7 +78,7 @@ class Parse(unittest.TestCase):
                      ["--prediction", path, "--recompute", "none"])
         self.refused("--batch 4 contradicts", ["--prediction", path, "--batch", "4"])
         self.refused("--catalog-device h200 contradicts", ["--prediction", path, "--catalog-device", "h200"])
-        self.refused("not both", ["--prediction", path, "--preset", "gpt2-small"])
+        self.refused("not both", ["--prediction", path, "--preset", "seed-gpt2"])
         self.assertEqual("h100-sxm", options.parse(["--prediction", path]).catalog_device)
 
     def test_a_catalog_device_needs_a_prediction_with_a_peak(self):

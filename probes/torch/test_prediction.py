@@ -30,7 +30,7 @@ class CommandLine(unittest.TestCase):
                          prediction.predict_args(args, 4, 1, None))
 
     def test_ranks_and_a_catalog_device_ask_for_their_keys(self):
-        args = options.parse(["--preset", "gpt2-small", "--sharding", "zero1"])
+        args = options.parse(["--preset", "seed-gpt2", "--sharding", "zero1"])
         command = prediction.predict_args(args, 8, 2, "h100-sxm")
         self.assertEqual(["--data-parallel", "2", "--sharding", "zero1", "--device", "h100-sxm", "--steps", "1"],
                          command[-8:])

@@ -2,13 +2,11 @@ package flopcast.analytic;
 
 /**
  * What kind of transformer a {@link Shape} describes, beside its sizes and its training
- * {@link Settings}: one record that the tables read. Today it holds the attention's key and value
- * heads, whether the LM head is tied to the token embedding, which projections add a bias and the
- * head dimension and whether queries and keys are normalized; the next issues add the norm, the MLP
- * kind, positions, experts and adapters to it,
- * so that a
- * new architecture is a value of this record and the rows its fields select, not a branch in each
- * accounting.
+ * {@link Settings}: one record that the tables read. It holds the attention's key and value heads,
+ * whether the LM head is tied to the token embedding, which projections add a bias, the head
+ * dimension, whether queries and keys are normalized, the sliding window, the norm, learned positions
+ * and the MLP kind (experts and adapters are not modelled yet), so that a new architecture is a value
+ * of this record and the rows its fields select, not a branch in each accounting.
  * <ul>
  * <li>{@code kvHeads} h_kv: K and V are B*T*h_kv*d_k ({@link Dim#D_KV}), their weights d x h_kv*d_k;
  * <li>{@code tiedEmbeddings}: the LM head row ({@link Scope#ONCE_UNLESS_TIED}) is not a parameter of

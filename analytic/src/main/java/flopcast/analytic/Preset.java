@@ -1,8 +1,12 @@
 package flopcast.analytic;
 
 /**
- * Published model shapes: the GPT-2 family (V = 50257, T = 1024, d_ff = 4d, multi-head attention,
- * an untied head in flopcast's model), and the decoders people train today whose architecture is
+ * Published model shapes: OpenAI's GPT-2 in its four sizes ({@code gpt2} to {@code gpt2-xl}: V = 50257,
+ * T = 1024, d_ff = 4d, multi-head attention, LayerNorm with a bias, a GELU MLP, a bias on every
+ * projection, 1024 learned positions, the head tied to the token embedding); the seed's model at the
+ * same four sizes ({@code seed-gpt2} to {@code seed-gpt2-xl}: flopcast's own layout, RMSNorm, SwiGLU
+ * at d_ff = 4d, no biases or positions, an untied head), whose XL is the seed's scenario; and the
+ * decoders people train today whose architecture is
  * flopcast's (RMSNorm, SwiGLU, rotary positions; no biases unless said): Llama 3, 3.1 and 3.2
  * (V = 128256, 8 key and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama
  * 1.1B, Mistral 7B v0.3 (its full-attention release; v0.1's window is read from its config), SmolLM2
@@ -15,17 +19,22 @@ package flopcast.analytic;
  * leaves it out, so its elementwise FLOPs (about 3 per element of Q and K per layer) are not in the
  * elementwise totals, and model FLOPs, which count matmuls only, are unaffected.
  *
- * <p>Source: the seed's "Recall GPT-2 XL parameters" list (gpt2-xl); Radford et al. 2019, Table 2
- * (layers and widths of the other three); Llama 3 (the Llama 3 presets); each other model's
- * {@code config.json} on its model card (SOURCES.md, "Hugging Face config"). Pinned by
- * {@code ShapeTest} and {@code CompleteAccountingTest} (every non-GPT-2 preset's published
- * parameter count), and by {@code HfConfigTest} (a preset equals its shipped config's shape).
+ * <p>Source: Radford et al. 2019, Table 2 (GPT-2's layers and widths) and Hugging Face's
+ * {@code modeling_gpt2.py} (its layout; SOURCES.md, "GELU MLP", "Learned positions", "Linear biases");
+ * the seed's "Recall GPT-2 XL parameters" list (seed-gpt2-xl); Llama 3 (the Llama 3 presets); each
+ * other model's {@code config.json} on its model card (SOURCES.md, "Hugging Face config"). Pinned by
+ * {@code ShapeTest} and {@code CompleteAccountingTest} (every published model's published parameter
+ * count, OpenAI's GPT-2 included), and by {@code HfConfigTest} (a preset equals its shipped config's shape).
  */
 public enum Preset {
-    GPT2_SMALL("gpt2-small", Family.GPT2, 12, 768, 12, 12, 3072, false, 1024),
-    GPT2_MEDIUM("gpt2-medium", Family.GPT2, 24, 1024, 16, 16, 4096, false, 1024),
-    GPT2_LARGE("gpt2-large", Family.GPT2, 36, 1280, 20, 20, 5120, false, 1024),
-    GPT2_XL("gpt2-xl", Family.GPT2, 48, 1600, 25, 25, 6400, false, 1024),
+    GPT2("gpt2", Family.GPT2, 12, 768, 12, 12, 3072, true, 1024),
+    GPT2_MEDIUM("gpt2-medium", Family.GPT2, 24, 1024, 16, 16, 4096, true, 1024),
+    GPT2_LARGE("gpt2-large", Family.GPT2, 36, 1280, 20, 20, 5120, true, 1024),
+    GPT2_XL("gpt2-xl", Family.GPT2, 48, 1600, 25, 25, 6400, true, 1024),
+    SEED_GPT2("seed-gpt2", Family.SEED, 12, 768, 12, 12, 3072, false, 1024),
+    SEED_GPT2_MEDIUM("seed-gpt2-medium", Family.SEED, 24, 1024, 16, 16, 4096, false, 1024),
+    SEED_GPT2_LARGE("seed-gpt2-large", Family.SEED, 36, 1280, 20, 20, 5120, false, 1024),
+    SEED_GPT2_XL("seed-gpt2-xl", Family.SEED, 48, 1600, 25, 25, 6400, false, 1024),
     LLAMA3_8B("llama3-8b", Family.LLAMA3, 32, 4096, 32, 8, 14336, false, 8192),
     LLAMA3_70B("llama3-70b", Family.LLAMA3, 80, 8192, 64, 8, 28672, false, 8192),
     LLAMA3_1_8B("llama3.1-8b", Family.LLAMA3, 32, 4096, 32, 8, 14336, false, 131072),
@@ -45,7 +54,13 @@ public enum Preset {
 
     /** What the members of a family share. */
     private enum Family {
-        GPT2(50257),
+        /**
+         * OpenAI's GPT-2: LayerNorm with a bias, a GELU MLP, a bias on every projection, 1024 learned
+         * positions, the head tied to the token embedding.
+         */
+        GPT2(50257, LinearBias.ALL, NormKind.LAYER, MlpKind.GELU, true),
+        /** The seed's model at GPT-2's sizes: flopcast's own layout (RMSNorm, SwiGLU, no biases or positions). */
+        SEED(50257),
         LLAMA3(128256),
         /** Llama 2's SentencePiece vocabulary, which TinyLlama reuses. */
         LLAMA2(32000),
@@ -63,6 +78,10 @@ public enum Preset {
         private final LinearBias bias;
         private final long headDim;
         private final boolean qkNorm;
+        private final NormKind norm;
+        private final MlpKind mlp;
+        /** A learned position table of the preset's context's rows; rotary positions (none) where false. */
+        private final boolean learnedPositions;
 
         Family(long vocabSize) {
             this(vocabSize, LinearBias.NONE);
@@ -73,10 +92,22 @@ public enum Preset {
         }
 
         Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm) {
+            this(vocabSize, bias, headDim, qkNorm, NormKind.RMS, MlpKind.SWIGLU, false);
+        }
+
+        Family(long vocabSize, LinearBias bias, NormKind norm, MlpKind mlp, boolean learnedPositions) {
+            this(vocabSize, bias, Architecture.HEAD_DIM_FROM_WIDTH, false, norm, mlp, learnedPositions);
+        }
+
+        Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm, NormKind norm, MlpKind mlp,
+                boolean learnedPositions) {
             this.vocabSize = vocabSize;
             this.bias = bias;
             this.headDim = headDim;
             this.qkNorm = qkNorm;
+            this.norm = norm;
+            this.mlp = mlp;
+            this.learnedPositions = learnedPositions;
         }
     }
 
@@ -110,7 +141,9 @@ public enum Preset {
     /** The published model at its published context, {@code batchSize} sequences. */
     public Shape shape(long batchSize) {
         return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize,
-                new Architecture(kvHeads, tiedEmbeddings, family.bias, family.headDim, family.qkNorm));
+                new Architecture(kvHeads, tiedEmbeddings, family.bias, family.headDim, family.qkNorm,
+                        Architecture.NO_WINDOW, family.norm, family.learnedPositions ? contextLength
+                                : Architecture.NO_POSITIONS, family.mlp));
     }
 
     /** The preset called {@code name} on the command line, or a one-line error listing the names. */

@@ -15,8 +15,8 @@ class CompleteAccountingTest {
      * (7,3,2,6,3,10): 84 + 2*(144 + 180 + 12) + 6 = 762;
      * (101,5,1,4,2,9): 808 + (64 + 108 + 8) + 4 = 992;
      * (13,1,3,10,5,8): 260 + 3*(400 + 240 + 20) + 10 = 2250;
-     * gpt2-small: 77,194,752 + 12*9,438,720 + 768 = 190,460,160;
-     * gpt2-xl: the issue's 2,127,057,600.
+     * seed-gpt2: 77,194,752 + 12*9,438,720 + 768 = 190,460,160;
+     * seed-gpt2-xl: the issue's 2,127,057,600.
      */
     @ParameterizedTest
     @CsvSource({
@@ -48,7 +48,7 @@ class CompleteAccountingTest {
     @Test
     void gpt2XlForwardFlopsPerSequenceAre4_5133365248e12() {
         assertEquals(new BigInteger("4513336524800"),
-                CompleteAccounting.predict(Preset.GPT2_XL.shape(1)).flops().forward());
+                CompleteAccounting.predict(Preset.SEED_GPT2_XL.shape(1)).flops().forward());
     }
 
     @Test
@@ -92,7 +92,7 @@ class CompleteAccountingTest {
 
     @Test
     void componentRowsSumToTheTotals() {
-        Prediction prediction = CompleteAccounting.predict(Preset.GPT2_MEDIUM.shape(2));
+        Prediction prediction = CompleteAccounting.predict(Preset.SEED_GPT2_MEDIUM.shape(2));
         long parameters = 0;
         long activationFloats = 0;
         BigInteger forward = BigInteger.ZERO;
@@ -125,18 +125,20 @@ class CompleteAccountingTest {
     }
 
     /**
-     * The Llama-layout presets' parameter counts are the ones their authors publish (SOURCES.md "Llama 3"
-     * and "Hugging Face config"; SmolLM2 360M's card rounds to 362M: 361,821,120 by its config),
-     * which no GPT-2-only formula reproduces: grouped-query K and V (d x 1024, d x 1024 and d x 512
-     * at 8 heads of 128 and 64) and, for 3.2, the tied head.
+     * The published models' parameter counts are the ones their authors publish (SOURCES.md "Llama 3",
+     * "Hugging Face config" and "GELU MLP"; SmolLM2 360M's card rounds to 362M: 361,821,120 by its
+     * config), which no one formula of one layout reproduces: grouped-query K and V (d x 1024, d x 1024
+     * and d x 512 at 8 heads of 128 and 64), for 3.2 the tied head, and OpenAI's GPT-2's LayerNorm
+     * biases, projection biases, 1024 x d position table, two-matrix MLP and tied head.
      */
     @ParameterizedTest
-    @CsvSource({"llama3-8b, 8030261248", "llama3-70b, 70553706496", "llama3.2-1b, 1235814400",
+    @CsvSource({"gpt2, 124439808", "gpt2-medium, 354823168", "gpt2-large, 774030080", "gpt2-xl, 1557611200",
+            "llama3-8b, 8030261248", "llama3-70b, 70553706496", "llama3.2-1b, 1235814400",
             "llama3.2-3b, 3212749824", "llama3.1-8b, 8030261248", "llama3.1-70b, 70553706496",
             "llama2-7b, 6738415616", "llama2-13b, 13015864320", "tinyllama-1.1b, 1100048384",
             "qwen2.5-0.5b, 494032768", "qwen2.5-7b, 7615616512", "qwen3-0.6b, 596049920", "qwen3-8b, 8190735360",
             "mistral-7b, 7248023552", "smollm2-360m, 361821120", "smollm2-1.7b, 1711376384"})
-    void llamaPresetsHaveTheirPublishedParameterCounts(String preset, long expected) {
+    void publishedPresetsHaveTheirPublishedParameterCounts(String preset, long expected) {
         assertEquals(expected, CompleteAccounting.predict(Preset.byName(preset).shape(1)).parameters());
     }
 

@@ -186,7 +186,7 @@ class DataParallelTest {
     @ParameterizedTest(name = "{0} ranks")
     @CsvSource({"1", "2", "3", "7", "64", "1000", "1048576"})
     void zero1AssignsAsTheScanningRuleDoes(int ranks) {
-        Shape shape = Preset.GPT2_SMALL.shape(1);
+        Shape shape = Preset.SEED_GPT2.shape(1);
         List<DataParallel.Tensor> sorted = new java.util.ArrayList<>(DataParallel.tensors(shape));
         sorted.sort((a, b) -> Long.compare(b.elements(), a.elements()));
         long[] sizes = new long[ranks];

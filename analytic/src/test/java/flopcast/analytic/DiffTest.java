@@ -10,7 +10,7 @@ import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 class DiffTest {
-    private static final Shape XL = Preset.GPT2_XL.shape(1024);
+    private static final Shape XL = Preset.SEED_GPT2_XL.shape(1024);
 
     @Test
     void firstTermIsTheSeedsMainErrorOneBlockWithoutTheLmHead() {

@@ -34,7 +34,7 @@ class FlopTotalsTest {
     /** The seed counts no recompute: no hardware FLOPs, no HFU. */
     @Test
     void seedHasNoHfu() {
-        FlopTotals seed = SeedAccounting.predict(Preset.GPT2_XL.shape(1)).flops();
+        FlopTotals seed = SeedAccounting.predict(Preset.SEED_GPT2_XL.shape(1)).flops();
         assertNull(seed.hardware());
         assertNull(seed.hardwarePerModelFlop());
         assertNull(seed.hfu(0.5));

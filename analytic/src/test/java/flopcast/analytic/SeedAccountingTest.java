@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** The seed's GPT-2 XL numbers, to every digit it prints (seed/000_1c9cf4390ff92cbc.txt). */
 class SeedAccountingTest {
-    private static final Shape XL = Preset.GPT2_XL.shape(1);
-    private static final Shape XL_1024 = Preset.GPT2_XL.shape(1024);
+    private static final Shape XL = Preset.SEED_GPT2_XL.shape(1);
+    private static final Shape XL_1024 = Preset.SEED_GPT2_XL.shape(1024);
 
     @Test
     void gpt2XlSeedMemoryIs3_985261568e9PerBatchPlus8_1865856e9Floats() {

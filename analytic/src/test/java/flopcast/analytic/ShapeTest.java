@@ -37,12 +37,19 @@ class ShapeTest {
     }
 
     @Test
-    void presetsAreTheGpt2Family() {
-        Shape xl = Preset.byName("gpt2-xl").shape(1);
+    void gpt2PresetsAreOpenAisAndTheSeedsVariantKeepsItsOwnNames() {
+        Shape xl = Preset.byName("seed-gpt2-xl").shape(1);
         assertEquals(new Shape(50257, 1024, 48, 1600, 25, 6400, 1), xl);
-        assertEquals(new Shape(50257, 1024, 12, 768, 12, 3072, 4), Preset.GPT2_SMALL.shape(4));
-        assertEquals(new Shape(50257, 1024, 24, 1024, 16, 4096, 1), Preset.GPT2_MEDIUM.shape(1));
-        assertEquals(new Shape(50257, 1024, 36, 1280, 20, 5120, 1), Preset.GPT2_LARGE.shape(1));
+        assertEquals(new Shape(50257, 1024, 12, 768, 12, 3072, 4), Preset.SEED_GPT2.shape(4));
+        assertEquals(new Shape(50257, 1024, 24, 1024, 16, 4096, 1), Preset.SEED_GPT2_MEDIUM.shape(1));
+        assertEquals(new Shape(50257, 1024, 36, 1280, 20, 5120, 1), Preset.SEED_GPT2_LARGE.shape(1));
+        Architecture openAi = new Architecture(12, true, LinearBias.ALL, Architecture.HEAD_DIM_FROM_WIDTH, false,
+                Architecture.NO_WINDOW, NormKind.LAYER, 1024, MlpKind.GELU);
+        assertEquals(new Shape(50257, 1024, 12, 768, 12, 3072, 4, openAi), Preset.GPT2.shape(4));
+        assertEquals(new Shape(50257, 1024, 48, 1600, 25, 6400, 1,
+                new Architecture(25, true, LinearBias.ALL, Architecture.HEAD_DIM_FROM_WIDTH, false,
+                        Architecture.NO_WINDOW, NormKind.LAYER, 1024, MlpKind.GELU)), Preset.GPT2_XL.shape(1));
         assertThrows(InvalidInputException.class, () -> Preset.byName("gpt3"));
+        assertThrows(InvalidInputException.class, () -> Preset.byName("gpt2-small"));
     }
 }

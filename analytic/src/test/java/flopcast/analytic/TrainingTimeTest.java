@@ -21,7 +21,7 @@ class TrainingTimeTest {
 
     @Test
     void completeAccountingOfTheSeedScenarioIs6583_56Days() {
-        Prediction complete = CompleteAccounting.predict(Preset.GPT2_XL.shape(1024));
+        Prediction complete = CompleteAccounting.predict(Preset.SEED_GPT2_XL.shape(1024));
         TrainingTime time = TrainingTime.of(400_000, complete.flops().step(), 19.5e12, 0.5);
         assertEquals("6583.56", String.format(java.util.Locale.ROOT, "%.2f", time.days()));
     }

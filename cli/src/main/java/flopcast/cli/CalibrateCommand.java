@@ -7,6 +7,7 @@ import flopcast.analytic.Preset;
 import flopcast.calibration.csv.WholeFile;
 import flopcast.calibration.fit.CalibrationResult;
 import flopcast.calibration.fit.RefusedMeasurements;
+import flopcast.calibration.fit.StepTimeModel;
 import flopcast.calibration.fit.TorchCalibration;
 import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.calibration.report.CalibrationCsv;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
         description = {"Fits efficiency per op class from a measurements.csv (component rows only), checks the"
                 + " step-time model against the measured steps, extrapolates a target run to a device, and writes"
                 + " calibration.csv, report.md and PNG charts beside the results file.",
-                "Example: calibrate --results results/measurements.csv --preset gpt2-xl --device a100-80gb"
+                "Example: calibrate --results results/measurements.csv --preset seed-gpt2-xl --device a100-80gb"
                         + " --precision bf16 --steps 400000 --batch 1024"})
 final class CalibrateCommand extends FormattedCommand {
 
@@ -41,7 +42,7 @@ final class CalibrateCommand extends FormattedCommand {
             description = "A measurements.csv written by mvn jmh:run (default: ${DEFAULT-VALUE}).")
     private Path results;
 
-    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "gpt2-xl",
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "seed-gpt2-xl",
             description = "Target model (default: ${DEFAULT-VALUE}).")
     private String preset;
 
@@ -79,6 +80,9 @@ final class CalibrateCommand extends FormattedCommand {
         }
         CalibrationResult.TargetSpec target = new CalibrationResult.TargetSpec(preset,
                 Preset.byName(preset).shape(batch), Device.byName(device), Precision.byName(precision), steps);
+        StepTimeModel.requireMeasured(target.shape(), "--preset " + preset + " is refused before anything is"
+                + " written; a preset with RMSNorm and SwiGLU, such as seed-gpt2-xl, the seed's model at GPT-2 XL's"
+                + " sizes, or a Llama-layout one");
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
         requireWritable(directory);
         List<Map<String, String>> rows = MeasurementsCsv.read(results);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
         description = {"Every quantity on which the seed's accounting and the complete one disagree at one shape:"
                 + " the main error and what it is worth in FLOPs, memory, batch and days first; --detail lists every"
                 + " term with both values, their ratio and why. Terms that agree are not listed.",
-                "Example: diff --preset gpt2-xl --batch 1024 --device a100-80gb --steps 400000"})
+                "Example: diff --preset seed-gpt2-xl --batch 1024 --device a100-80gb --steps 400000"})
 final class DiffCommand extends FormattedCommand {
 
     @Mixin

@@ -14,6 +14,8 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.MlpKind;
+import flopcast.analytic.NormKind;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.io.IOException;
@@ -27,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,23 +38,24 @@ import java.util.Optional;
 /**
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
  * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2, qwen3: the Llama layout,
- * Qwen2's with biases on Q, K and V, Qwen3's with QK-norm) is read; a type it knows and does not model
- * yet (gpt2, gemma,
- * gemma2, olmo2, the mixtures of
+ * Qwen2's with biases on Q, K and V, Qwen3's with QK-norm; gpt2: OpenAI's GPT-2 under its own key
+ * names, {@link #gpt2}) is read; a type it knows and does not model yet (gemma, gemma2, olmo2, the mixtures of
  * experts) is refused with what it would need; an encoder or an unknown type is refused by name.
  * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
  * only at the value flopcast models; every other key, and every value not modelled, is named in one
  * line that points at the type's table in docs/hf-config.md. A feature flopcast does not model is
  * never ignored.
  *
- * <p>Read: {@code vocab_size}, {@code hidden_size}, {@code num_hidden_layers},
+ * <p>Read, the Llama layout: {@code vocab_size}, {@code hidden_size}, {@code num_hidden_layers},
  * {@code num_attention_heads}, {@code num_key_value_heads} (default: the attention heads),
  * {@code intermediate_size}, {@code max_position_embeddings} (the context, unless {@code --context}
  * gives another), {@code tie_word_embeddings} (default false), {@code hidden_act} (silu or swiglu:
  * the gated MLP flopcast executes), {@code head_dim} (d_k; default hidden_size / heads), {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
  * the block), {@code sliding_window} and {@code use_sliding_window} (a window at least the context
- * long; a shorter one is refused).
+ * long; a shorter one is refused). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
+ * {@code n_head}, {@code n_positions}, {@code n_inner}, {@code activation_function} and
+ * {@code tie_word_embeddings} ({@link #gpt2}).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
  */
 final class HfConfig {
@@ -67,6 +71,14 @@ final class HfConfig {
     private static final String USE_WINDOW = "use_sliding_window";
     private static final String MLP_BIAS = "mlp_bias";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
+    /** GPT2Config's names for the dimensions; n_positions is the context and the position table's rows. */
+    private static final Map<String, ShapeKey> GPT2_READ = Map.of("vocab_size", ShapeKey.VOCAB_SIZE, "n_embd",
+            ShapeKey.D_MODEL, "n_layer", ShapeKey.NUM_LAYERS, "n_head", ShapeKey.NUM_HEADS);
+    private static final String POSITIONS = "n_positions";
+    private static final String INNER = "n_inner";
+    private static final String GPT2_ACTIVATION = "activation_function";
+    /** The tanh form of GELU that flopcast executes, under transformers' two names for it. */
+    private static final List<String> TANH_GELU = List.of("gelu_new", "gelu_pytorch_tanh");
 
     /** The most bytes read: a model's config.json is a few kilobytes. */
     static final int MAX_BYTES = 1 << 20;
@@ -98,6 +110,13 @@ final class HfConfig {
         return keys.toArray(String[]::new);
     }
 
+    /** Every key {@link #read} reads into a GPT-2 shape. */
+    static String[] gpt2ReadKeys() {
+        List<String> keys = new ArrayList<>(GPT2_READ.keySet());
+        keys.addAll(List.of(POSITIONS, INNER, GPT2_ACTIVATION, TIED));
+        return keys.toArray(String[]::new);
+    }
+
     /** The shape {@code path} describes, at batch 1, at its max_position_embeddings; a one-line error for anything else. */
     static Shape read(Path path) {
         return read(path, null);
@@ -112,6 +131,9 @@ final class HfConfig {
         JsonNode root = parse(path);
         String where = "--hf-config " + path;
         HfModelType type = requireModelled(root, where);
+        if (type.layout() == HfModelType.Layout.GPT2) {
+            return gpt2(root, where, context);
+        }
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
         READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
@@ -136,6 +158,28 @@ final class HfConfig {
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
                 type.qkNorm(), window));
+    }
+
+    /**
+     * OpenAI's GPT-2 layout from GPT2Config's keys: n_positions learned positions and the context
+     * (unless {@code context} gives another, at most n_positions), d_ff = n_inner (absent or null:
+     * 4 x n_embd, GPT2MLP's), the head tied unless tie_word_embeddings is false (PretrainedConfig's
+     * default is true).
+     */
+    private static Shape gpt2(JsonNode root, String where, Long context) {
+        long[] values = new long[ShapeKey.values().length];
+        values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
+        GPT2_READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
+        long positions = positive(root, POSITIONS, where);
+        values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context != null ? context : positions;
+        JsonNode inner = root.get(INNER);
+        values[ShapeKey.D_FF.ordinal()] = inner == null || inner.isNull()
+                ? Math.multiplyExact(4, values[ShapeKey.D_MODEL.ordinal()]) : positive(root, INNER, where);
+        boolean tied = !root.has(TIED) || bool(root, TIED, where);
+        long heads = values[ShapeKey.NUM_HEADS.ordinal()];
+        return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(heads, tied, LinearBias.ALL,
+                Architecture.HEAD_DIM_FROM_WIDTH, false, Architecture.NO_WINDOW, NormKind.LAYER, positions,
+                MlpKind.GELU));
     }
 
     /**
@@ -282,25 +326,31 @@ final class HfConfig {
         JsonNode architectures = root.get("architectures");
         if (architectures != null) {
             for (JsonNode architecture : architectures.isArray() ? architectures : List.of(architectures)) {
-                if (!architecture.isTextual() || !architecture.asText().endsWith("ForCausalLM")) {
+                if (!architecture.isTextual() || !(architecture.asText().endsWith("ForCausalLM")
+                        || architecture.asText().endsWith("LMHeadModel"))) {
                     throw new InvalidInputException(where + ": architectures names " + shown(architecture)
                             + ", not a causal language model; flopcast models decoders trained on the next token"
-                            + " (allowed: a name ending in ForCausalLM)");
+                            + " (allowed: a name ending in ForCausalLM, or LMHeadModel as GPT2LMHeadModel)");
                 }
             }
         }
-        List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
+        // values not modelled, grouped by what is allowed, so that three dropouts read as one problem
+        Map<String, List<String>> notModelled = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             String name = field.getKey();
             if (!type.knows(name)) {
                 unknown.add("'" + Excerpt.of(name) + "'");
-            } else if (type.checksValue(name) || name.equals(ACTIVATION)) {
-                valueProblem(name, field.getValue(), root).ifPresent(problems::add);
+            } else if (type.checksValue(name) || name.equals(ACTIVATION) || name.equals(GPT2_ACTIVATION)) {
+                allowedFor(name, field.getValue(), root).ifPresent(rule -> notModelled
+                        .computeIfAbsent(rule, r -> new ArrayList<>()).add(name + " " + shown(field.getValue())));
             }
         }
+        List<String> problems = new ArrayList<>();
+        notModelled.forEach((rule, values) -> problems.add(String.join(", ", values)
+                + (values.size() == 1 ? " is" : " are") + " not modelled (allowed: " + rule + ")"));
         if (!unknown.isEmpty()) {
             problems.add(0, (unknown.size() == 1 ? "key " : unknown.size() + " keys ") + String.join(", ", unknown)
                     + (unknown.size() == 1 ? " is" : " are") + " not one flopcast reads or knows to change nothing it"
@@ -313,8 +363,8 @@ final class HfConfig {
         return type;
     }
 
-    /** What is wrong with a value-checked key's value, empty where it is the value flopcast models. */
-    private static Optional<String> valueProblem(String name, JsonNode value, JsonNode root) {
+    /** What a value-checked key allows, where its value is not the one flopcast models; empty where it is. */
+    private static Optional<String> allowedFor(String name, JsonNode value, JsonNode root) {
         boolean modelled;
         String allowed;
         switch (name) {
@@ -331,17 +381,34 @@ final class HfConfig {
                         + " block, or none beyond the type's own";
             }
 
-            case "attention_dropout", "embd_pdrop", "resid_pdrop" -> {
+            case GPT2_ACTIVATION -> {
+                modelled = TANH_GELU.contains(value.asText());
+                allowed = "gelu_new or gelu_pytorch_tanh, the tanh form of GELU flopcast executes";
+            }
+            case "attention_dropout", "attn_pdrop", "embd_pdrop", "resid_pdrop" -> {
                 modelled = value.isNumber() && value.asDouble() == 0;
-                allowed = "0; dropout keeps a mask flopcast does not count";
+                allowed = "0; dropout keeps a mask flopcast does not count: set it to 0 to count a run without"
+                        + " dropout";
+            }
+            case "n_ctx" -> {
+                JsonNode positions = root.get(POSITIONS);
+                modelled = positions != null && positions.equals(value);
+                allowed = "n_positions, of which it is an older name";
+            }
+            case "scale_attn_weights" -> {
+                modelled = value.isBoolean() && value.asBoolean();
+                allowed = "true: scores divided by sqrt(d_k), as GPT-2 trained and flopcast counts";
+            }
+            case "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn", "add_cross_attention" -> {
+                modelled = value.isBoolean() && !value.asBoolean();
+                allowed = "false, as GPT-2 trained: flopcast counts no extra scaling, upcast or cross-attention";
             }
             default -> {
                 modelled = value.isNull() || (value.isIntegralNumber() && value.asLong() == 0);
                 allowed = "absent, null or 0; flopcast models a dense MLP, no mixture of experts";
             }
         }
-        return modelled ? Optional.empty()
-                : Optional.of(name + " " + shown(value) + " is not modelled (allowed: " + allowed + ")");
+        return modelled ? Optional.empty() : Optional.of(allowed);
     }
 
     private static long positive(JsonNode root, String name, String where) {

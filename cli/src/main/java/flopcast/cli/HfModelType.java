@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * What {@code --hf-config} does with each {@code model_type}: the ones flopcast models (the Llama
  * layout: RMSNorm, a gated SiLU MLP, rotary positions; no biases but where the type always adds them,
  * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask; QK-norm where the type
- * always has it, as Qwen3), each with the keys it reads, the
+ * always has it, as Qwen3; and OpenAI's GPT-2 under its own key names), each with the keys it reads, the
  * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
  * ones it knows and refuses, each with what it would need. Every table is printed in
  * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
@@ -31,9 +31,12 @@ enum HfModelType {
     QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV, false),
     /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own. */
     QWEN3("qwen3", null, keys("max_window_layers"), keys(), LinearBias.NONE, true),
-    GPT2("gpt2", "its keys (n_embd, n_layer, n_head, n_positions) are not read yet, though its layout is modelled:"
-            + " give --vocab 50257 --context 1024 --layers 12 --d-model 768 --heads 12 --d-ff 3072 --tie-embeddings"
-            + " --norm layernorm --bias all --positions 1024 --mlp gelu (GPT-2 small)"),
+    /**
+     * OpenAI's GPT-2 layout ({@link Layout#GPT2}): its own key names; the summary_* keys configure the
+     * sequence-summary head of GPT2DoubleHeadsModel and GPT2ForSequenceClassification, which a causal LM
+     * has not.
+     */
+    GPT2("gpt2", Layout.GPT2),
     GEMMA("gemma", "its GeGLU MLP (and its embedding scaled by sqrt(hidden_size)) is not modelled yet"),
     GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
             + " are not modelled yet"),
@@ -45,22 +48,49 @@ enum HfModelType {
     DEEPSEEK_V2("deepseek_v2", "a mixture of experts and multi-head latent attention are not modelled yet"),
     DEEPSEEK_V3("deepseek_v3", "a mixture of experts and multi-head latent attention are not modelled yet");
 
-    /** Keys every modelled type reads into the shape. */
-    static final Set<String> READ = keys(HfConfig.readKeys());
-    /** Keys every modelled type accepts as changing no count: ids, initialization, epsilons, RoPE, dtype. */
+    /** Keys every modelled type accepts as changing no count: ids, initialization, dtype, caching. */
     static final Set<String> NO_COUNT = keys("architectures", "model_type", "torch_dtype", "dtype",
-            "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id", "initializer_range",
-            "rms_norm_eps", "rope_theta", "rope_scaling", "use_cache", "pretraining_tp", "_name_or_path");
-    /** Keys every modelled type accepts at the value flopcast models only. */
-    static final Set<String> AT_A_VALUE = keys("attention_bias", "mlp_bias", "attention_dropout",
-            "num_local_experts", "num_experts", "n_routed_experts");
+            "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id", "initializer_range", "use_cache",
+            "_name_or_path");
 
     /** Encoders and encoder-decoders people try: refused by name (flopcast models next-token decoders). */
     static final Set<String> ENCODERS = keys("bert", "roberta", "xlm-roberta", "distilbert", "deberta",
             "deberta-v2", "electra", "albert", "modernbert", "t5", "bart");
 
+    /** The key names and the architecture a modelled type's config describes. */
+    enum Layout {
+        /**
+         * The Llama layout (RMSNorm, a gated SiLU MLP, rotary positions) under Llama's key names; the
+         * epsilons and RoPE keys change no count; biases, dropout and experts only at the modelled value.
+         */
+        LLAMA(keys(HfConfig.readKeys()), keys("rms_norm_eps", "rope_theta", "rope_scaling", "pretraining_tp"),
+                keys("attention_bias", "mlp_bias", "attention_dropout", "num_local_experts", "num_experts",
+                        "n_routed_experts")),
+        /**
+         * OpenAI's GPT-2 (LayerNorm with a bias, a GELU MLP, biases on every projection, learned
+         * positions, a tied head by default) under GPT2Config's names; dropout only at 0, n_ctx only
+         * as n_positions, and the attention's scaling and upcasting only as GPT-2 trained.
+         */
+        GPT2(keys(HfConfig.gpt2ReadKeys()), keys("layer_norm_epsilon", "summary_activation",
+                "summary_first_dropout", "summary_proj_to_labels", "summary_type", "summary_use_proj",
+                "task_specific_params"), keys("attn_pdrop", "embd_pdrop", "resid_pdrop", "n_ctx",
+                        "scale_attn_weights", "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",
+                        "add_cross_attention"));
+
+        private final Set<String> read;
+        private final Set<String> noCount;
+        private final Set<String> atAValue;
+
+        Layout(Set<String> read, Set<String> noCount, Set<String> atAValue) {
+            this.read = read;
+            this.noCount = noCount;
+            this.atAValue = atAValue;
+        }
+    }
+
     private final String name;
     private final String refusal;
+    private final Layout layout;
     private final Set<String> noCount;
     private final Set<String> atAValue;
     private final LinearBias bias;
@@ -70,18 +100,33 @@ enum HfModelType {
         this(name, refusal, keys(), keys());
     }
 
+    HfModelType(String name, Layout layout) {
+        this(name, null, layout, keys(), keys(), LinearBias.NONE, false);
+    }
+
     HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue) {
         this(name, refusal, noCount, atAValue, LinearBias.NONE, false);
     }
 
     HfModelType(String name, String refusal, Set<String> noCount, Set<String> atAValue, LinearBias bias,
             boolean qkNorm) {
+        this(name, refusal, Layout.LLAMA, noCount, atAValue, bias, qkNorm);
+    }
+
+    HfModelType(String name, String refusal, Layout layout, Set<String> noCount, Set<String> atAValue,
+            LinearBias bias, boolean qkNorm) {
         this.name = name;
         this.refusal = refusal;
+        this.layout = layout;
         this.noCount = noCount;
         this.atAValue = atAValue;
         this.bias = bias;
         this.qkNorm = qkNorm;
+    }
+
+    /** Its key names and architecture. */
+    Layout layout() {
+        return layout;
     }
 
     /** Whether the type always normalizes each head's queries and keys: Qwen3's QK-norm. */
@@ -107,9 +152,9 @@ enum HfModelType {
     /** Every key it reads, knows to change no count, or accepts at one value, by kind, in order. */
     Map<String, Set<String>> table() {
         Map<String, Set<String>> table = new LinkedHashMap<>();
-        table.put("read", READ);
-        table.put("changes no count", union(NO_COUNT, noCount));
-        table.put("accepted at the modelled value only", union(AT_A_VALUE, atAValue));
+        table.put("read", layout.read);
+        table.put("changes no count", union(union(NO_COUNT, layout.noCount), noCount));
+        table.put("accepted at the modelled value only", union(layout.atAValue, atAValue));
         return table;
     }
 
@@ -120,7 +165,7 @@ enum HfModelType {
 
     /** Whether the key is one it accepts at a value only. */
     boolean checksValue(String key) {
-        return AT_A_VALUE.contains(key) || atAValue.contains(key);
+        return layout.atAValue.contains(key) || atAValue.contains(key);
     }
 
     /** The type named {@code name}; empty where flopcast knows none. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         description = {"Whether a training run fits, its largest batch, memory, FLOPs per step and training time,"
                 + " under the seed's or the complete accounting: a summary first; --detail adds every component,"
                 + " kept tensor and rank.",
-                "Example: predict --preset gpt2-xl --accounting seed --batch 1024 --device a100-80gb --steps 400000"})
+                "Example: predict --preset seed-gpt2-xl --accounting seed --batch 1024 --device a100-80gb --steps 400000"})
 final class PredictCommand extends FormattedCommand {
 
     @Mixin

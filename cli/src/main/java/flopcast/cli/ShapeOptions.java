@@ -45,14 +45,16 @@ final class ShapeOptions {
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
     @Option(names = "--preset", paramLabel = "NAME",
-            description = "gpt2-small, gpt2-medium, gpt2-large, gpt2-xl (V=50257, T=1024, d_ff=4d), llama3-8b, "
+            description = "gpt2, gpt2-medium, gpt2-large, gpt2-xl (OpenAI's GPT-2), seed-gpt2, seed-gpt2-medium,"
+                    + " seed-gpt2-large, seed-gpt2-xl (the seed's model at GPT-2's sizes: RMSNorm, SwiGLU at d_ff=4d,"
+                    + " untied, no biases or positions; seed-gpt2-xl is the seed's scenario), llama3-8b, "
                     + "llama3-70b, llama3.1-8b, llama3.1-70b, llama3.2-1b, llama3.2-3b, llama2-7b, llama2-13b, "
                     + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b, qwen2.5-7b, qwen3-0.6b or"
                     + " qwen3-8b (as published).")
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
-            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
+            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3, gpt2); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
     Path hfConfig;
 
     @Option(names = KV_HEADS, paramLabel = "H_kv",

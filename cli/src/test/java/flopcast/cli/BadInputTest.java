@@ -1,6 +1,7 @@
 package flopcast.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Excerpt;
@@ -28,50 +29,50 @@ class BadInputTest {
                 bad("missing --d-ff", "predict", "--vocab", "11", "--context", "4", "--layers", "2", "--d-model", "8",
                         "--heads", "2"),
                 bad("missing --vocab, --context, --layers, --d-model, --heads, --d-ff", "predict"),
-                bad("'abc'", "predict", "--preset", "gpt2-xl", "--batch", "abc"),
+                bad("'abc'", "predict", "--preset", "seed-gpt2-xl", "--batch", "abc"),
                 bad("--vocab must be a positive integer, got 0", dims("--vocab", "0")),
-                bad("--layers must be a positive integer, got -3", "predict", "--preset", "gpt2-xl", "--layers=-3"),
-                bad("--batch must be a positive integer, got 0", "predict", "--preset", "gpt2-xl", "--batch", "0"),
+                bad("--layers must be a positive integer, got -3", "predict", "--preset", "seed-gpt2-xl", "--layers=-3"),
+                bad("--batch must be a positive integer, got 0", "predict", "--preset", "seed-gpt2-xl", "--batch", "0"),
                 bad("d_model 8 is not divisible by num_heads 3", dims("--heads", "3")),
-                bad("mfu must be a number in (0, 1], got 0.0", "predict", "--preset", "gpt2-xl", "--mfu", "0"),
-                bad("mfu must be a number in (0, 1], got 1.5", "predict", "--preset", "gpt2-xl", "--mfu", "1.5"),
-                bad("mfu must be a number in (0, 1], got NaN", "predict", "--preset", "gpt2-xl", "--mfu", "NaN"),
-                bad("'half'", "predict", "--preset", "gpt2-xl", "--mfu", "half"),
+                bad("mfu must be a number in (0, 1], got 0.0", "predict", "--preset", "seed-gpt2-xl", "--mfu", "0"),
+                bad("mfu must be a number in (0, 1], got 1.5", "predict", "--preset", "seed-gpt2-xl", "--mfu", "1.5"),
+                bad("mfu must be a number in (0, 1], got NaN", "predict", "--preset", "seed-gpt2-xl", "--mfu", "NaN"),
+                bad("'half'", "predict", "--preset", "seed-gpt2-xl", "--mfu", "half"),
                 bad("unknown preset 'gpt5'", "predict", "--preset", "gpt5"),
-                bad("unknown device 'v100'", "predict", "--preset", "gpt2-xl", "--device", "v100"),
-                bad("unknown precision 'fp8'", "predict", "--preset", "gpt2-xl", "--precision", "fp8"),
-                bad("unknown accounting 'naive'", "predict", "--preset", "gpt2-xl", "--accounting", "naive"),
-                bad("unknown format 'xml'", "predict", "--preset", "gpt2-xl", "--format", "xml"),
-                bad("unknown command 'estimate'", "estimate", "--preset", "gpt2-xl"),
+                bad("unknown device 'v100'", "predict", "--preset", "seed-gpt2-xl", "--device", "v100"),
+                bad("unknown precision 'fp8'", "predict", "--preset", "seed-gpt2-xl", "--precision", "fp8"),
+                bad("unknown accounting 'naive'", "predict", "--preset", "seed-gpt2-xl", "--accounting", "naive"),
+                bad("unknown format 'xml'", "predict", "--preset", "seed-gpt2-xl", "--format", "xml"),
+                bad("unknown command 'estimate'", "estimate", "--preset", "seed-gpt2-xl"),
                 bad("missing command", new String[0]),
-                bad("--bogus", "predict", "--preset", "gpt2-xl", "--bogus"),
-                bad("--memory-gb must be a non-negative number of GB, got -1.0", "predict", "--preset", "gpt2-xl",
+                bad("--bogus", "predict", "--preset", "seed-gpt2-xl", "--bogus"),
+                bad("--memory-gb must be a non-negative number of GB, got -1.0", "predict", "--preset", "seed-gpt2-xl",
                         "--memory-gb=-1"),
-                bad("--memory-gb or --memory-gib, not both", "predict", "--preset", "gpt2-xl", "--memory-gb", "80",
+                bad("--memory-gb or --memory-gib, not both", "predict", "--preset", "seed-gpt2-xl", "--memory-gb", "80",
                         "--memory-gib", "80"),
-                bad("--layers 12 contradicts --preset gpt2-xl, which has 48", "predict", "--preset", "gpt2-xl",
+                bad("--layers 12 contradicts --preset seed-gpt2-xl, which has 48", "predict", "--preset", "seed-gpt2-xl",
                         "--layers", "12"),
-                bad("--steps must be at least 1, got 0", "predict", "--preset", "gpt2-xl", "--device", "a100-80gb",
+                bad("--steps must be at least 1, got 0", "predict", "--preset", "seed-gpt2-xl", "--device", "a100-80gb",
                         "--steps", "0"),
                 bad("--steps 10 needs a peak to divide by: give --device or --peak-tflops", "predict", "--preset",
-                        "gpt2-xl", "--steps", "10"),
-                bad("--peak-tflops must be a positive number, got 0.0", "predict", "--preset", "gpt2-xl",
+                        "seed-gpt2-xl", "--steps", "10"),
+                bad("--peak-tflops must be a positive number, got 0.0", "predict", "--preset", "seed-gpt2-xl",
                         "--peak-tflops", "0", "--steps", "5"),
                 bad("the shape is too large", "predict", "--vocab", "9000000000000000000", "--context", "4",
                         "--layers", "2", "--d-model", "8", "--heads", "2", "--d-ff", "12"),
-                bad("mfu must be a number in (0, 1], got 2.0", "diff", "--preset", "gpt2-xl", "--mfu", "2"),
-                bad("--heads 7 contradicts --preset gpt2-small", "diff", "--preset", "gpt2-small", "--heads", "7"),
+                bad("mfu must be a number in (0, 1], got 2.0", "diff", "--preset", "seed-gpt2-xl", "--mfu", "2"),
+                bad("--heads 7 contradicts --preset seed-gpt2", "diff", "--preset", "seed-gpt2", "--heads", "7"),
                 bad("unknown format 'yaml'", "devices", "--format", "yaml"),
-                bad("--steps must be an integer from 1 to 2147483647, got 0", "train", "--preset", "gpt2-small",
+                bad("--steps must be an integer from 1 to 2147483647, got 0", "train", "--preset", "seed-gpt2",
                         "--steps", "0"),
-                bad("but this JVM may use", "train", "--preset", "gpt2-xl", "--batch", "1024"),
+                bad("but this JVM may use", "train", "--preset", "seed-gpt2-xl", "--batch", "1024"),
                 bad("--profile times the steps after the first (the warm-up): give --steps 2 or more, got 1", "train",
-                        "--preset", "gpt2-small", "--steps", "1", "--profile"),
+                        "--preset", "seed-gpt2", "--steps", "1", "--profile"),
                 bad("d_model 8 is not divisible by num_heads 3", "train", "--vocab", "11", "--context", "4",
                         "--layers", "2", "--d-model", "8", "--heads", "3", "--d-ff", "12"),
-                bad("--preset gpt2-small", "train", "--preset", "gpt2-small", "--d-ff", "100"),
+                bad("--preset seed-gpt2", "train", "--preset", "seed-gpt2", "--d-ff", "100"),
                 bad("unknown format 'xml'", "host", "--format", "xml"),
-                bad("unknown backend 'cuda': allowed are ejml, vector", "train", "--preset", "gpt2-small", "--backend",
+                bad("unknown backend 'cuda': allowed are ejml, vector", "train", "--preset", "seed-gpt2", "--backend",
                         "cuda"),
                 bad("--kv-heads 3 must divide --heads 2", dims("--heads", "2", "--kv-heads", "3")),
                 bad("--kv-heads 4 must divide --heads 2", dims("--heads", "2", "--kv-heads", "4")),
@@ -80,8 +81,8 @@ class BadInputTest {
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--kv-heads", "3"),
                 bad("--kv-heads 4 contradicts --preset llama3-8b, which has 8", "predict", "--preset", "llama3-8b",
                         "--kv-heads", "4"),
-                bad("--tie-embeddings contradicts --preset gpt2-xl, whose LM head is untied", "diff", "--preset",
-                        "gpt2-xl", "--tie-embeddings"),
+                bad("--tie-embeddings contradicts --preset seed-gpt2-xl, whose LM head is untied", "diff", "--preset",
+                        "seed-gpt2-xl", "--tie-embeddings"),
                 bad("unknown bias 'q': allowed are none, qkv, all", dims("--heads", "2", "--bias", "q")),
                 bad("--head-dim must be a positive integer, got 0", dims("--heads", "2", "--head-dim", "0")),
                 bad("--qk-norm contradicts --preset llama3-8b, which has no QK-norm; drop one of them", "predict",
@@ -107,22 +108,22 @@ class BadInputTest {
                         "config.json"),
                 bad("--hf-config no/such/config.json: no such file", "predict", "--hf-config", "no/such/config.json"),
                 bad("unknown precision policy 'fp16': allowed are fp32, bf16-mixed, bf16-mixed-fp32-grads, bf16",
-                        "predict", "--preset", "gpt2-xl", "--precision-policy", "fp16"),
-                bad("unknown attention kernel 'paged': allowed are eager, flash", "predict", "--preset", "gpt2-xl",
+                        "predict", "--preset", "seed-gpt2-xl", "--precision-policy", "fp16"),
+                bad("unknown attention kernel 'paged': allowed are eager, flash", "predict", "--preset", "seed-gpt2-xl",
                         "--attention", "paged"),
                 bad("unknown recompute mode 'some': allowed are none, selective, full", "predict", "--preset",
-                        "gpt2-xl", "--recompute", "some"),
-                bad("--data-parallel 3 does not divide --batch 4", "predict", "--preset", "gpt2-small", "--batch", "4",
+                        "seed-gpt2-xl", "--recompute", "some"),
+                bad("--data-parallel 3 does not divide --batch 4", "predict", "--preset", "seed-gpt2", "--batch", "4",
                         "--data-parallel", "3"),
-                bad("--data-parallel must be at least 1, got 0", "predict", "--preset", "gpt2-small",
+                bad("--data-parallel must be at least 1, got 0", "predict", "--preset", "seed-gpt2",
                         "--data-parallel", "0"),
                 bad("unknown sharding mode 'zero4': allowed are none, zero1, zero2, zero3", "predict", "--preset",
-                        "gpt2-small", "--data-parallel", "2", "--batch", "2", "--sharding", "zero4"),
-                bad("--sharding zero1 needs --data-parallel N", "predict", "--preset", "gpt2-small", "--sharding",
+                        "seed-gpt2", "--data-parallel", "2", "--batch", "2", "--sharding", "zero4"),
+                bad("--sharding zero1 needs --data-parallel N", "predict", "--preset", "seed-gpt2", "--sharding",
                         "zero1"),
-                bad("--overlap-communication needs --data-parallel N", "predict", "--preset", "gpt2-small",
+                bad("--overlap-communication needs --data-parallel N", "predict", "--preset", "seed-gpt2",
                         "--overlap-communication"),
-                bad("--data-parallel 2 needs --accounting complete", "predict", "--preset", "gpt2-small",
+                bad("--data-parallel 2 needs --accounting complete", "predict", "--preset", "seed-gpt2",
                         "--accounting", "seed", "--batch", "2", "--data-parallel", "2"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",
                         "--d-model", "8", "--heads", "2", "--d-ff", "12", "--threads", "0"));
@@ -139,44 +140,44 @@ class BadInputTest {
                         dims("--vocab", "9223372036854775808")),
                 bad("'1e30' is not a whole number", dims("--layers", "1e30")),
                 bad("'2147483648' is not a whole number from -2147483648 to 2147483647", "predict", "--preset",
-                        "gpt2-small", "--data-parallel", "2147483648"),
-                bad("'' is not a decimal number", "predict", "--preset", "gpt2-xl", "--mfu", ""),
+                        "seed-gpt2", "--data-parallel", "2147483648"),
+                bad("'' is not a decimal number", "predict", "--preset", "seed-gpt2-xl", "--mfu", ""),
                 // counts past 2^63 - 1: "the shape is too large" named none of the values that made it
                 bad("with --vocab 9223372036854775807 --context 4 --layers 2 --d-model 8 --heads 2 --d-ff 12 a count"
                         + " passes 2^63 - 1", dims("--vocab", "9223372036854775807")),
                 bad("--d-model 4294967296 --heads 2 --d-ff 12 a count passes 2^63 - 1", dims("--d-model", "4294967296")),
-                bad("with --preset gpt2-xl --context 9223372036854775807 a count passes 2^63 - 1", "predict", "--preset",
-                        "gpt2-xl", "--context", "9223372036854775807"),
-                bad("with --preset gpt2-xl --batch 9223372036854775807 a count passes", "diff", "--preset", "gpt2-xl",
+                bad("with --preset seed-gpt2-xl --context 9223372036854775807 a count passes 2^63 - 1", "predict", "--preset",
+                        "seed-gpt2-xl", "--context", "9223372036854775807"),
+                bad("with --preset seed-gpt2-xl --batch 9223372036854775807 a count passes", "diff", "--preset", "seed-gpt2-xl",
                         "--batch", "9223372036854775807"),
                 // a time past the largest double: printed "Infinity days" (predict) or a NumberFormatException (diff)
-                bad("mfu 4.9E-324 take more seconds than a double holds", "predict", "--preset", "gpt2-xl", "--device",
+                bad("mfu 4.9E-324 take more seconds than a double holds", "predict", "--preset", "seed-gpt2-xl", "--device",
                         "h100-sxm", "--steps", "10", "--mfu", "4.9e-324"),
                 bad("at a peak of 1.0E-288 FLOP/s and mfu 0.5 take more seconds than a double holds", "diff",
                         "--preset", "llama3.2-1b", "--batch", "1024", "--peak-tflops", "1e-300", "--steps", "12"),
-                bad("mfu must be a number in (0, 1], got Infinity", "predict", "--preset", "gpt2-xl", "--mfu",
+                bad("mfu must be a number in (0, 1], got Infinity", "predict", "--preset", "seed-gpt2-xl", "--mfu",
                         "Infinity"),
-                bad("mfu must be a number in (0, 1], got -Infinity", "predict", "--preset", "gpt2-xl", "--mfu",
+                bad("mfu must be a number in (0, 1], got -Infinity", "predict", "--preset", "seed-gpt2-xl", "--mfu",
                         "-Infinity"),
-                bad("--memory-gb must be a non-negative number of GB, got NaN", "predict", "--preset", "gpt2-xl",
+                bad("--memory-gb must be a non-negative number of GB, got NaN", "predict", "--preset", "seed-gpt2-xl",
                         "--memory-gb", "NaN"),
-                bad("--memory-gb must be a non-negative number of GB, got Infinity", "predict", "--preset", "gpt2-xl",
+                bad("--memory-gb must be a non-negative number of GB, got Infinity", "predict", "--preset", "seed-gpt2-xl",
                         "--memory-gb", "Infinity"),
-                bad("--memory-gib 1.0E300 GiB is more bytes than flopcast counts", "predict", "--preset", "gpt2-xl",
+                bad("--memory-gib 1.0E300 GiB is more bytes than flopcast counts", "predict", "--preset", "seed-gpt2-xl",
                         "--memory-gib", "1e300"),
-                bad("--peak-tflops must be a positive number, got NaN", "predict", "--preset", "gpt2-xl",
+                bad("--peak-tflops must be a positive number, got NaN", "predict", "--preset", "seed-gpt2-xl",
                         "--peak-tflops", "NaN", "--steps", "5"),
-                bad("--peak-tflops must be a positive number, got Infinity", "predict", "--preset", "gpt2-xl",
+                bad("--peak-tflops must be a positive number, got Infinity", "predict", "--preset", "seed-gpt2-xl",
                         "--peak-tflops", "Infinity", "--steps", "5"),
                 // 1e300 TFLOP/s is 1e312 FLOP/s: the message named a peak nobody gave ("got Infinity")
                 bad("--peak-tflops must be a positive number, got 1.0E300 (allowed: above 0, up to", "predict",
-                        "--preset", "gpt2-xl", "--peak-tflops", "1e300", "--steps", "5"),
-                bad("--steps must be at least 1, got -5", "predict", "--preset", "gpt2-xl", "--device", "h100-sxm",
+                        "--preset", "seed-gpt2-xl", "--peak-tflops", "1e300", "--steps", "5"),
+                bad("--steps must be at least 1, got -5", "predict", "--preset", "seed-gpt2-xl", "--device", "h100-sxm",
                         "--steps", "-5"),
                 // ranks and layers past what the per-rank split can list: OutOfMemoryError, or minutes of work
                 bad("--data-parallel 2147483647 is more ranks than flopcast plans (allowed: 1 to 1048576)", "predict",
-                        "--preset", "gpt2-small", "--batch", "2147483647", "--data-parallel", "2147483647"),
-                bad("--data-parallel 1073741824 is more ranks than flopcast plans", "predict", "--preset", "gpt2-small",
+                        "--preset", "seed-gpt2", "--batch", "2147483647", "--data-parallel", "2147483647"),
+                bad("--data-parallel 1073741824 is more ranks than flopcast plans", "predict", "--preset", "seed-gpt2",
                         "--batch", "4611686018427387904", "--data-parallel", "1073741824", "--sharding", "zero3",
                         "--device", "h100-sxm"),
                 bad("--layers 4294967296 is too many to split over data-parallel ranks", "predict", "--vocab", "12",
@@ -218,10 +219,10 @@ class BadInputTest {
                 "predict", "--preset", preset);
         String digits = "9".repeat(100_000);
         assertRefused("'" + "9".repeat(Excerpt.SHOWN) + "... (100000 characters)' is not a whole number",
-                "predict", "--preset", "gpt2-small", "--vocab", digits);
+                "predict", "--preset", "seed-gpt2", "--vocab", digits);
         String[] manyArguments = new String[20_002];
         manyArguments[0] = "predict";
-        manyArguments[1] = "--preset=gpt2-small";
+        manyArguments[1] = "--preset=seed-gpt2";
         for (int i = 2; i < manyArguments.length; i++) {
             manyArguments[i] = String.valueOf(i);
         }
@@ -253,13 +254,17 @@ class BadInputTest {
             {"--out " + file.resolve("sub") + " cannot be created: " + file.resolve("sub") + ": Not a directory",
                 "--results", committed, "--out", file.resolve("sub").toString()},
             {"--batch 9223372036854775807 a count passes 2^63 - 1", "--results", committed, "--out",
-                directory.resolve("out").toString(), "--batch", "9223372036854775807"}};
+                directory.resolve("out").toString(), "--batch", "9223372036854775807"},
+            {"this shape's layernorm and gelu are measured by no component row (allowed: --preset gpt2-xl is refused"
+                + " before anything is written; a preset with RMSNorm and SwiGLU, such as seed-gpt2-xl", "--results",
+                committed, "--out", directory.resolve("openai").toString(), "--preset", "gpt2-xl"}};
         for (String[] c : cases) {
             String[] args = Arrays.copyOf(c, c.length);
             args[0] = "calibrate";
             assertRefused(c[0], args);
         }
         assertEquals(0, Files.size(file), "the file given as --out is left alone");
+        assertFalse(Files.exists(directory.resolve("openai")), "a refused target writes nothing");
     }
 
     @ParameterizedTest(name = "{0}")

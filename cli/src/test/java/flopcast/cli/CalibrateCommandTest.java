@@ -155,7 +155,7 @@ class CalibrateCommandTest {
         com.fasterxml.jackson.databind.JsonNode entries = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(run.out()).get("entries");
         double expected = flopcast.analytic.TrainingTime.of(400_000, flopcast.analytic.Accounting.COMPLETE
-                .predict(flopcast.analytic.Preset.byName("gpt2-xl").shape(1024)).flops().step(), 19.5e12, 0.2).days();
+                .predict(flopcast.analytic.Preset.byName("seed-gpt2-xl").shape(1024)).flops().step(), 19.5e12, 0.2).days();
         boolean found = false;
         for (com.fasterxml.jackson.databind.JsonNode entry : entries) {
             if (entry.get("section").asText().equals("extrapolation")

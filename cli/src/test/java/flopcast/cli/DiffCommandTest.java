@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DiffCommandTest {
-    private static final String[] XL = {"diff", "--preset", "gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
+    private static final String[] XL = {"diff", "--preset", "seed-gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
         "--steps", "400000"};
 
     @Test

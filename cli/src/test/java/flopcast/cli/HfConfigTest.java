@@ -1,6 +1,7 @@
 package flopcast.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,38 @@ class HfConfigTest {
         assertEquals(Preset.byName(preset).shape(1), HfConfig.read(EXAMPLES.resolve(config + ".config.json")));
     }
 
+    /**
+     * OpenAI's config.json for GPT-2 (openai-community/gpt2) with its three dropouts at 0 is the gpt2
+     * preset, context and positions from n_positions; n_inner gives d_ff where it is set, and
+     * tie_word_embeddings false unties the head; an activation other than GELU's tanh form, an n_ctx
+     * other than n_positions and the attention options GPT-2 did not train with are refused together.
+     */
+    @Test
+    void gpt2ConfigReadsAsTheGpt2PresetWithoutDropout() throws IOException {
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("gpt2.config.json").toFile());
+        for (String dropout : new String[] {"attn_pdrop", "embd_pdrop", "resid_pdrop"}) {
+            root.put(dropout, 0.0);
+        }
+        assertEquals(Preset.GPT2.shape(1), HfConfig.read(written(root)));
+        Shape gpt2 = Preset.GPT2.shape(1);
+        assertEquals(new Shape(gpt2.vocabSize(), 256, gpt2.layers(), gpt2.dModel(), gpt2.heads(), gpt2.dFf(), 1,
+                gpt2.architecture()), HfConfig.read(written(root), 256L));
+        root.put("n_inner", 1000);
+        root.put("tie_word_embeddings", false);
+        Shape untied = HfConfig.read(written(root));
+        assertEquals(1000, untied.dFf());
+        assertFalse(untied.architecture().tiedEmbeddings());
+        root.put("activation_function", "gelu");
+        root.put("n_ctx", 2048);
+        root.put("reorder_and_upcast_attn", true);
+        root.put("scale_attn_by_inverse_layer_idx", true);
+        BadInputTest.assertRefused("activation_function \"gelu\" is not modelled (allowed: gelu_new or"
+                + " gelu_pytorch_tanh, the tanh form of GELU flopcast executes); n_ctx 2048 is not modelled (allowed:"
+                + " n_positions, of which it is an older name); reorder_and_upcast_attn true,"
+                + " scale_attn_by_inverse_layer_idx true are not modelled (allowed: false, as GPT-2 trained",
+                "predict", "--hf-config", written(root).toString());
+    }
+
     @Test
     void predictFromAConfigEqualsThePresetsPrediction() throws Exception {
         JsonNode fromConfig = PredictCommandTest.json("predict", "--hf-config", LLAMA32_1B.toString(), "--context",
@@ -89,7 +122,9 @@ class HfConfigTest {
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
         "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
         "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: a mixture of experts and multi-head latent",
-        "gpt2 | model_type \"gpt2\" is refused: its keys (n_embd, n_layer, n_head, n_positions) are not read yet",
+        "gpt2 | attn_pdrop 0.1, embd_pdrop 0.1, resid_pdrop 0.1 are not modelled (allowed: 0; dropout keeps a mask"
+                + " flopcast does not count: set it to 0 to count a run without dropout); its keys: docs/hf-config.md,"
+                + " \"gpt2\"",
         "bert-base-uncased | model_type \"bert\" is an encoder"})
     void publishedConfigsAreReadToTheirCountOrRefusedWithTheReason(String model, String expected) throws Exception {
         Path config = EXAMPLES.resolve(model + ".config.json");
@@ -114,7 +149,8 @@ class HfConfigTest {
                 + " flopcast reads or knows to change nothing it counts (refused rather than ignored); attention_bias"
                 + " true is not modelled (allowed: true or false as mlp_bias is (absent: false): biases on every"
                 + " projection of the block, or none beyond the type's own);"
-                + " attention_dropout 0.1 is not modelled (allowed: 0; dropout keeps a mask flopcast does not count);"
+                + " attention_dropout 0.1 is not modelled (allowed: 0; dropout keeps a mask flopcast does not count: set"
+                + " it to 0 to count a run without dropout);"
                 + " mlp_bias false is not modelled (allowed: true or false as attention_bias is (absent: false): biases"
                 + " on every projection of the block, or none beyond the type's own); its keys: docs/hf-config.md,"
                 + " \"llama\"", "predict", "--hf-config", config.toString());
@@ -122,9 +158,9 @@ class HfConfigTest {
 
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
-        "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3;"
-                + " known and refused: gpt2, gemma",
-        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3",
+        "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3,"
+                + " gpt2; known and refused: gemma, gemma2",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -133,7 +169,8 @@ class HfConfigTest {
         BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
         root.remove("model_type");
         written(root);
-        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3; docs/hf-config.md)",
+        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2;"
+                + " docs/hf-config.md)",
                 "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");

@@ -23,7 +23,7 @@ class PredictAnswerTest {
     /** The seed's scenario: 2 of 1024 fit 80 GB, so there is no time, and max_batch is the answer. */
     @Test
     void batchAboveTheLargestFitsNotAndHasNoTime() {
-        Prediction seed = Accounting.SEED.predict(Preset.GPT2_XL.shape(1024));
+        Prediction seed = Accounting.SEED.predict(Preset.SEED_GPT2_XL.shape(1024));
         PredictAnswer answer = PredictAnswer.of(seed, seed.fit(Capacity.of(80, Capacity.Unit.GB, "x")), PLAN, null);
         assertFalse(answer.fits());
         assertEquals(2, answer.fit().batchSize());
@@ -36,7 +36,7 @@ class PredictAnswerTest {
     /** Batch 2 fits: the time is the plan's, the same number training.days carries. */
     @Test
     void aBatchThatFitsHasThePlansTime() {
-        Prediction seed = Accounting.SEED.predict(Preset.GPT2_XL.shape(2));
+        Prediction seed = Accounting.SEED.predict(Preset.SEED_GPT2_XL.shape(2));
         PredictAnswer answer = PredictAnswer.of(seed, seed.fit(Capacity.of(80, Capacity.Unit.GB, "x")), PLAN, null);
         assertTrue(answer.fits());
         assertEquals(PLAN.timeFor(seed.flops().step()).days(), answer.days(), 0.0);
@@ -48,7 +48,7 @@ class PredictAnswerTest {
     /** No capacity: the fit is unknown (null), the time is still given. */
     @Test
     void withoutCapacityFitsIsUnknown() {
-        Prediction seed = Accounting.SEED.predict(Preset.GPT2_XL.shape(1024));
+        Prediction seed = Accounting.SEED.predict(Preset.SEED_GPT2_XL.shape(1024));
         PredictAnswer answer = PredictAnswer.of(seed, null, PLAN, null);
         assertNull(answer.fits());
         assertNull(answer.maxBatchFrom());
@@ -60,7 +60,7 @@ class PredictAnswerTest {
     /** With ranks the per-rank fit and the data-parallel step are the answer; the global batch is N x the rank's. */
     @Test
     void ranksAnswerPerRank() {
-        Prediction rank = Accounting.COMPLETE.predict(Preset.GPT2_SMALL.shape(4));
+        Prediction rank = Accounting.COMPLETE.predict(Preset.SEED_GPT2.shape(4));
         Capacity capacity = Capacity.of(80, Capacity.Unit.GB, "x");
         DataParallel plan = new DataParallel(8, Sharding.ZERO1, false);
         TrainingPlan training = new TrainingPlan(100, Device.A100_80GB, Precision.FP32, 19.5e12, 0.5);

@@ -10,14 +10,14 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class PredictCommandTest {
-    private static final String[] SEED_SCENARIO = {"predict", "--preset", "gpt2-xl", "--accounting", "seed",
+    private static final String[] SEED_SCENARIO = {"predict", "--preset", "seed-gpt2-xl", "--accounting", "seed",
         "--batch", "1024", "--device", "a100-80gb", "--steps", "400000"};
     /** Seconds and days are one double division away from exact integers: 1e-12 relative is ample. */
     private static final double RELATIVE = 1e-12;
 
     @Test
     void jsonKeysAreDesignMdsInItsOrder() throws Exception {
-        JsonNode json = json("predict", "--preset", "gpt2-small", "--device", "a100-40gb", "--steps", "10",
+        JsonNode json = json("predict", "--preset", "seed-gpt2", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
                 "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
@@ -91,7 +91,7 @@ class PredictCommandTest {
     /** A capacity below the model state alone is an answer (batch 0, how many bytes are missing), not an error. */
     @Test
     void aModelStateLargerThanTheCapacityIsAnAnswer() throws Exception {
-        CliRun seed = CliRun.of("predict", "--preset", "gpt2-xl", "--accounting", "seed", "--memory-gb", "10",
+        CliRun seed = CliRun.of("predict", "--preset", "seed-gpt2-xl", "--accounting", "seed", "--memory-gb", "10",
                 "--detail");
         assertEquals(0, seed.exitCode(), seed.err());
         assertTrue(seed.out().contains("largest batch      on 10 GB (10,000,000,000 bytes): 0, does not fit: the model"
@@ -116,14 +116,14 @@ class PredictCommandTest {
 
     @Test
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
-        JsonNode json = json("predict", "--preset", "gpt2-small", "--format", "json");
+        JsonNode json = json("predict", "--preset", "seed-gpt2", "--format", "json");
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
                 "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertTrue(json.at("/answer/fits").isNull(), "no capacity: fit not checked");
         assertTrue(json.at("/answer/max_batch_from").isNull());
         assertEquals("no --steps (give --steps N with --device or --peak-tflops)",
                 json.at("/answer/no_training_reason").asText());
-        JsonNode flash = json("predict", "--preset", "gpt2-small", "--attention", "flash", "--format", "json");
+        JsonNode flash = json("predict", "--preset", "seed-gpt2", "--attention", "flash", "--format", "json");
         assertTrue(flash.get("pytorch_saved") == null, "no pytorch profile for flash attention");
     }
 
@@ -152,13 +152,13 @@ class PredictCommandTest {
                 "--heads", "4", "--d-ff", "40", "--batch", "2", "--attention", "flash", "--format", "json");
         assertEquals("complete", flash.at("/rank_peak/saved_by").asText());
         assertEquals(flash.at("/memory_bytes/total").asLong(), flash.at("/rank_peak/bytes").asLong());
-        JsonNode seed = json("predict", "--preset", "gpt2-small", "--accounting", "seed", "--format", "json");
+        JsonNode seed = json("predict", "--preset", "seed-gpt2", "--accounting", "seed", "--format", "json");
         assertTrue(seed.get("rank_peak") == null, "the seed counts no workspace: no rank peak");
     }
 
     @Test
     void dataParallelCsvNamesEachRankByItsIndex() {
-        CliRun run = CliRun.of("predict", "--preset", "gpt2-small", "--batch", "4", "--data-parallel", "2",
+        CliRun run = CliRun.of("predict", "--preset", "seed-gpt2", "--batch", "4", "--data-parallel", "2",
                 "--sharding", "zero1", "--device", "a100-80gb", "--steps", "10", "--format", "csv");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("\ncomplete,data_parallel.per_rank.1.rank,1\n"), run.out());
@@ -236,7 +236,7 @@ class PredictCommandTest {
 
     @Test
     void completeTableShowsParametersForwardFlopsAndDays() {
-        CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
+        CliRun run = CliRun.of("predict", "--preset", "seed-gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
                 "--steps", "400000", "--detail");
         assertEquals(0, run.exitCode(), run.err());
         for (String printed : List.of("parameters         2,127,057,600", "4.51333652e12 x B", "6,583.56 days",
@@ -262,10 +262,10 @@ class PredictCommandTest {
 
     @Test
     void fixedPartFitsButOneSequenceDoesNotIsBatchZeroAndSaysWhatIsMissing() throws Exception {
-        // complete gpt2-xl: fixed 34,038,950,912 bytes, one sequence 12,894,027,776
-        JsonNode json = json("predict", "--preset", "gpt2-xl", "--memory-gb", "40", "--format", "json");
+        // complete seed-gpt2-xl: fixed 34,038,950,912 bytes, one sequence 12,894,027,776
+        JsonNode json = json("predict", "--preset", "seed-gpt2-xl", "--memory-gb", "40", "--format", "json");
         assertEquals(0, json.at("/max_batch/batch_size").asLong());
-        CliRun run = CliRun.of("predict", "--preset", "gpt2-xl", "--memory-gb", "40", "--detail");
+        CliRun run = CliRun.of("predict", "--preset", "seed-gpt2-xl", "--memory-gb", "40", "--detail");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("one sequence needs 12,894,027,776 bytes, 6,932,978,688 more than the"
                 + " 5,961,049,088 left"), run.out());
@@ -273,7 +273,7 @@ class PredictCommandTest {
 
     @Test
     void gibibytesAreTwoToTheThirtieth() throws Exception {
-        JsonNode json = json("predict", "--preset", "gpt2-xl", "--accounting", "seed", "--memory-gib", "80",
+        JsonNode json = json("predict", "--preset", "seed-gpt2-xl", "--accounting", "seed", "--memory-gib", "80",
                 "--format", "json");
         assertEquals(85_899_345_920L, json.at("/max_batch/capacity_bytes").asLong());
         assertEquals("GiB", json.at("/max_batch/capacity_unit").asText());
@@ -340,7 +340,7 @@ class PredictCommandTest {
         JsonNode asWritten = json(concat(new String[] {"predict", "--vocab", "50304"}, dims));
         assertEquals(asWritten, padded);
         assertEquals(50304, padded.get("shape").get("vocab_size").asLong());
-        assertEquals(json(concat(new String[] {"predict", "--preset", "gpt2-small", "--pad-vocab", "64",
+        assertEquals(json(concat(new String[] {"predict", "--preset", "seed-gpt2", "--pad-vocab", "64",
                 "--batch", "8", "--format", "json"})), padded, "a preset pads the same");
         assertEquals(asWritten, json(concat(new String[] {"predict", "--vocab", "50304", "--pad-vocab", "128"},
                 dims)), "50304 = 128 x 393 is already a multiple");
@@ -350,7 +350,7 @@ class PredictCommandTest {
         assertTrue(train.out().contains("V=128 T=8"), train.out());
         assertTrue(train.out().contains("counted = predicted"), train.out());
         BadInputTest.assertRefused("--pad-vocab must be a positive integer, got 0", "predict", "--preset",
-                "gpt2-small", "--pad-vocab", "0");
+                "seed-gpt2", "--pad-vocab", "0");
     }
 
     private static String[] concat(String[] first, String... more) {

@@ -26,21 +26,21 @@ class PredictSummaryTest {
     static final String[] LLAMA_70B_ON_64 = {"predict", "--preset", "llama3-70b", "--precision-policy", "bf16-mixed",
         "--attention", "flash", "--device", "h100-sxm", "--batch", "64", "--context", "8192", "--data-parallel", "64",
         "--sharding", "zero3", "--mfu", "0.4", "--steps", "1000"};
-    static final String[] SEED = {"predict", "--preset", "gpt2-xl", "--accounting", "seed", "--batch", "1024",
+    static final String[] SEED = {"predict", "--preset", "seed-gpt2-xl", "--accounting", "seed", "--batch", "1024",
         "--device", "a100-80gb", "--steps", "400000"};
 
     static Stream<Arguments> scenarios() {
         return Stream.<Object>of(LLAMA_8B_ON_8, LLAMA_70B_ON_64, SEED,
                 CliRun.concat(LLAMA_8B_ON_8, "--overlap-communication"),
-                new String[] {"predict", "--preset", "gpt2-xl", "--batch", "1024", "--device", "a100-80gb", "--steps",
+                new String[] {"predict", "--preset", "seed-gpt2-xl", "--batch", "1024", "--device", "a100-80gb", "--steps",
                     "400000"},
-                new String[] {"predict", "--preset", "gpt2-small", "--device", "a100-80gb", "--batch", "8", "--steps",
+                new String[] {"predict", "--preset", "seed-gpt2", "--device", "a100-80gb", "--batch", "8", "--steps",
                     "1000"},
                 new String[] {"predict", "--preset", "llama3-8b", "--precision-policy", "bf16-mixed", "--attention",
                     "flash", "--recompute", "selective", "--device", "h100-sxm", "--batch", "1"},
                 new String[] {"predict", "--preset", "llama3-70b", "--recompute", "full", "--batch", "1024",
                     "--data-parallel", "1024", "--sharding", "zero1", "--device", "a100-40gb", "--steps", "10"},
-                new String[] {"predict", "--preset", "gpt2-small", "--batch", "4", "--data-parallel", "2",
+                new String[] {"predict", "--preset", "seed-gpt2", "--batch", "4", "--data-parallel", "2",
                     "--peak-tflops", "100", "--memory-gib", "8", "--steps", "10"},
                 new String[] {"predict", "--vocab", "8192", "--context", "64", "--layers", "2", "--d-model", "384",
                     "--heads", "6", "--kv-heads", "2", "--d-ff", "1024", "--batch", "4", "--tie-embeddings"})
@@ -129,7 +129,7 @@ class PredictSummaryTest {
 
     @Test
     void withoutCapacityTheFitIsNotCheckedAndTheTimeIsGiven() {
-        String out = CliRun.of("predict", "--preset", "gpt2-small", "--peak-tflops", "100", "--steps", "10").out();
+        String out = CliRun.of("predict", "--preset", "seed-gpt2", "--peak-tflops", "100", "--steps", "10").out();
         assertContains(out,
                 "\nfits      not checked: give --device, --memory-gb or --memory-gib\n",
                 "\ntime      0.00 days (",
@@ -138,7 +138,7 @@ class PredictSummaryTest {
 
     @Test
     void ranksWithoutACatalogDeviceHaveNoLinkAndSoNoTime() {
-        String out = CliRun.of("predict", "--preset", "gpt2-small", "--batch", "4", "--data-parallel", "2",
+        String out = CliRun.of("predict", "--preset", "seed-gpt2", "--batch", "4", "--data-parallel", "2",
                 "--peak-tflops", "100", "--memory-gib", "8", "--steps", "10").out();
         assertTrue(out.contains("\ntime      none: the data-parallel step needs a catalog --device for its link"
                 + " bandwidth\n"), out);

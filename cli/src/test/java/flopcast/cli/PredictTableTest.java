@@ -43,7 +43,7 @@ class PredictTableTest {
     /** Every component has its row, in the table's order, with the block total before the final norm. */
     @Test
     void detailHasTheComponentTable() {
-        Prediction prediction = Accounting.COMPLETE.predict(Preset.GPT2_XL.shape(8));
+        Prediction prediction = Accounting.COMPLETE.predict(Preset.SEED_GPT2_XL.shape(8));
         String text = render(prediction, null, null);
         assertTrue(text.contains("\ncomponent                count     parameters  activation floats"), text);
         int previous = -1;
@@ -67,7 +67,7 @@ class PredictTableTest {
         }
         assertTrue(text.contains("\nattention.logsumexp "), text);
         assertFalse(text.contains("\nattention.probabilities "), text);
-        assertFalse(render(Accounting.SEED.predict(Preset.GPT2_XL.shape(8)), null, null).contains("kept tensor"));
+        assertFalse(render(Accounting.SEED.predict(Preset.SEED_GPT2_XL.shape(8)), null, null).contains("kept tensor"));
     }
 
     /** AdamW's words come from AdamWFlops, HFU from FlopTotals: the table restates neither. */

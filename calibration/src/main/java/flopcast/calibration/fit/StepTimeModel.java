@@ -109,13 +109,7 @@ public final class StepTimeModel {
     /** Every term of the step's time, in component order, then the work outside the components, AdamW last. */
     public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
             Bandwidth bandwidth) {
-        if (shape.architecture().norm() != NormKind.RMS || shape.architecture().mlp() != MlpKind.SWIGLU) {
-            // no component row measures them: RMSNorm's and SiLU's fits would time other kernels
-            throw new InvalidInputException("the step-time model has efficiencies fitted on RMSNorm and SwiGLU only;"
-                    + " this shape's " + shape.architecture().norm().cliName() + " and "
-                    + shape.architecture().mlp().cliName() + " are measured by no component row (allowed: --norm"
-                    + " rmsnorm and --mlp swiglu)");
-        }
+        requireMeasured(shape, "--norm rmsnorm and --mlp swiglu");
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
         matmulsAgain.addAll(shape.recompute().forwardAgain());
@@ -166,6 +160,19 @@ public final class StepTimeModel {
         terms.add(new Term("adamw", "optimizer", Kind.OPTIMIZER,
                 adamBytes / (adamLevel * efficiency.of(OpClass.ADAMW, adamBytes))));
         return terms;
+    }
+
+    /**
+     * One line where {@code shape}'s norm or MLP is one no component row measures (LayerNorm, GELU):
+     * RMSNorm's and SiLU's fits would time other kernels. {@code allowed} says what the caller takes.
+     */
+    public static void requireMeasured(Shape shape, String allowed) {
+        if (shape.architecture().norm() != NormKind.RMS || shape.architecture().mlp() != MlpKind.SWIGLU) {
+            throw new InvalidInputException("the step-time model has efficiencies fitted on RMSNorm and SwiGLU only;"
+                    + " this shape's " + shape.architecture().norm().cliName() + " and "
+                    + shape.architecture().mlp().cliName() + " are measured by no component row (allowed: " + allowed
+                    + ")");
+        }
     }
 
     /** Work outside the components: its bytes at the probe's bandwidth at one call's footprint, no efficiency fitted. */

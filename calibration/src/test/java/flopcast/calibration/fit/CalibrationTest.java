@@ -204,8 +204,8 @@ class CalibrationTest {
     void theFitUsesTheVectorRowsWhenBothBackendsArePresent(@TempDir Path directory) {
         Path file = directory.resolve("measurements.csv");
         MeasurementsCsv.write(file, bothBackends("host"));
-        CalibrationResult result = CalibrationResult.of(file, null, new CalibrationResult.TargetSpec("gpt2-xl",
-                flopcast.analytic.Preset.GPT2_XL.shape(1024), flopcast.analytic.Device.A100_80GB,
+        CalibrationResult result = CalibrationResult.of(file, null, new CalibrationResult.TargetSpec("seed-gpt2-xl",
+                flopcast.analytic.Preset.SEED_GPT2_XL.shape(1024), flopcast.analytic.Device.A100_80GB,
                 flopcast.analytic.Precision.FP32, 400_000));
         Calibration primary = result.calibration();
         assertEquals("vector", primary.backend());

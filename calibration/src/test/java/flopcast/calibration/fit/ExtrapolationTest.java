@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ExtrapolationTest {
-    private static final Shape XL = Preset.GPT2_XL.shape(1024);
+    private static final Shape XL = Preset.SEED_GPT2_XL.shape(1024);
 
     private static Extrapolation seedScenario(Path directory, Device device) {
         List<Measurement> rows = CalibrationTest.measurements(SyntheticMeasurements.rows("host", null, 1), directory);

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 class TorchCalibrationTest {
     private static final double RELATIVE = 1e-12;
     private static final Path FILE = Path.of("torch.csv");
-    private static final CalibrationResult.TargetSpec TARGET = new CalibrationResult.TargetSpec("gpt2-xl",
-            Preset.byName("gpt2-xl").shape(1024), Device.byName("a100-80gb"), Precision.FP32, 400_000);
+    private static final CalibrationResult.TargetSpec TARGET = new CalibrationResult.TargetSpec("seed-gpt2-xl",
+            Preset.byName("seed-gpt2-xl").shape(1024), Device.byName("a100-80gb"), Precision.FP32, 400_000);
 
     private static Map<String, String> row(String device, long dModel, long batch, double flops, double seconds,
             Double peak) {

@@ -53,8 +53,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and synthetic probe rows (a GPU with a catalog peak: two shape classes, three steps).
  */
 class CalibrationTableTest {
-    private static final CalibrationResult.TargetSpec TARGET = new CalibrationResult.TargetSpec("gpt2-xl",
-            Preset.byName("gpt2-xl").shape(1024), Device.byName("a100-80gb"), Precision.FP32, 400_000);
+    private static final CalibrationResult.TargetSpec TARGET = new CalibrationResult.TargetSpec("seed-gpt2-xl",
+            Preset.byName("seed-gpt2-xl").shape(1024), Device.byName("a100-80gb"), Precision.FP32, 400_000);
 
     private static CalibrationTable jvm(Path directory) {
         Path file = directory.resolve("measurements.csv");
