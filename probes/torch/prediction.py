@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 
-from options import SHAPE_OPTIONS, BadInput
+from options import SHAPE_OPTIONS, BadInput, require_llama_layout
 
 
 def predict_args(args, batch, ranks, catalog):
@@ -53,7 +53,10 @@ def flopcast(jar, command):
 def predictions(args, ranks, catalog):
     """One prediction per batch: the --prediction file (for the ranks and sharding it was made for), or predict's."""
     if args.prediction_json is None:
-        return [flopcast(args.jar, predict_args(args, batch, ranks, catalog)) for batch in args.batch]
+        made = [flopcast(args.jar, predict_args(args, batch, ranks, catalog)) for batch in args.batch]
+        for prediction in made:
+            require_llama_layout(prediction, "--preset " + args.preset if args.preset else "the shape given")
+        return made
     data_parallel = args.prediction_json.get("data_parallel")
     predicted_ranks = data_parallel["ranks"] if data_parallel else 1
     predicted_sharding = data_parallel["sharding"] if data_parallel else "none"

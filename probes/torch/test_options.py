@@ -97,6 +97,12 @@ class Parse(unittest.TestCase):
         settings["qk_norm"] = True
         settings["head_dim"] = 8
         self.refused("model with qk_norm, head_dim 8:", ["--prediction", prediction_file(settings=settings)])
+        gpt2 = dict(settings, qk_norm=False, head_dim=6, norm="layernorm", mlp="gelu", positions=1024)
+        self.refused("model with norm layernorm, mlp gelu, positions 1024: the probe builds the Llama layout only",
+                     ["--prediction", prediction_file(settings=gpt2)])
+        self.refused("model with mlp geglu:", ["--prediction", prediction_file(settings=dict(gpt2, norm="rmsnorm",
+                                                                                              mlp="geglu",
+                                                                                              positions=None))])
         settings["qk_norm"] = False
         settings["head_dim"] = 6
         self.assertEqual(options.parse(["--prediction", prediction_file(settings=settings)]).kv_heads, 2)

@@ -40,6 +40,13 @@ class CommandLine(unittest.TestCase):
             prediction.flopcast("/nonexistent/flopcast.jar", ["devices"])
         self.assertIn("give --prediction FILE", str(caught.exception))
 
+    def test_a_preset_the_probe_does_not_build_is_refused(self):
+        args = options.parse(["--preset", "gpt2", "--context", "16", "--batch", "1"])
+        with self.assertRaises(BadInput) as caught:
+            prediction.predictions(args, 1, None)
+        self.assertIn("--preset gpt2 is for a model with bias all, norm layernorm, mlp gelu, positions 1024",
+                      str(caught.exception))
+
     def test_predicts_refusal_becomes_ours(self):
         with self.assertRaises(BadInput) as caught:
             prediction.flopcast(options.JAR, ["predict", "--preset", "gpt5"])

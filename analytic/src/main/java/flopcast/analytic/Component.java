@@ -45,7 +45,7 @@ public enum Component {
 
     /** Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP. */
     public long instances(Shape shape) {
-        return this == FFN_W3 && shape.architecture().mlp() == MlpKind.GELU ? 0 : scope.instances(shape);
+        return this == FFN_W3 && !shape.architecture().mlp().gated() ? 0 : scope.instances(shape);
     }
 
     /** The component whose {@link #jsonName()} is {@code name}. */

@@ -149,7 +149,8 @@ public final class Diff {
                 + (architecture.norm() == NormKind.LAYER ? ", LayerNorm" : "")
                 + (architecture.positions() != Architecture.NO_POSITIONS
                         ? ", " + architecture.positions() + " learned positions" : "")
-                + (architecture.mlp() == MlpKind.GELU ? ", a GELU MLP" : "");
+                + (architecture.mlp() == MlpKind.GELU ? ", a GELU MLP" : "")
+                + (architecture.mlp() == MlpKind.GEGLU ? ", a GeGLU MLP" : "");
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */
@@ -195,6 +196,8 @@ public final class Diff {
             case ATTENTION_SCORES -> "scores are softmaxed in place: only the softmax output is kept";
             case FFN_SILU -> shape.architecture().mlp() == MlpKind.GELU
                     ? "GELU keeps W1 x and GELU(W1 x); the seed counts one B*T*d_ff and a SwiGLU's"
+                    : shape.architecture().mlp() == MlpKind.GEGLU
+                    ? "GeGLU keeps GELU(W1 x) and the product GELU(W1 x) * W3 x; the seed counts one"
                     : "SwiGLU keeps SiLU(W1 x) and the product SiLU(W1 x) * W3 x; the seed counts one";
             default -> "kept tensors differ";
         };

@@ -24,6 +24,8 @@ import java.math.BigInteger;
  *                                             tanh(u) = 1 - 2/(exp(2u) + 1): 5; 0.5*a*(1 + t): 3 (c = sqrt(2/pi))
  *   GELU backward            23 per element           t again: 10; 1 + 0.134145 a^2: 3; c*(.)*(1 - t^2): 4;
  *                                             0.5*(1 + t) + 0.5*a*dt: 5; times dG: 1
+ *   GeGLU forward            14 per element           GELU of W1x: 13; times W3x: 1
+ *   GeGLU backward           25 per element           dG*GELU: 1; GELU'(W1x) as above: 22; dG*W3x*GELU': 2
  *   residual add             N*d each, two per block in the forward pass
  *   cross-entropy forward    N*(5V + 5) + 1   max, subtract, exp, sum, normalize: 5V; 1/sum 1;
  *                                             loss = log(sum) + max - z_t: 3; summed 1; mean 1
@@ -93,6 +95,13 @@ public final class ElementwiseFlops {
     public static final long GELU_FORWARD_PER_ELEMENT = 13;
     /** GELU backward, per element: t again 10; 1 + 3*0.044715*a^2 3; c*(.)*(1 - t^2) 4; the sum 5; times dG 1. */
     public static final long GELU_BACKWARD_PER_ELEMENT = 23;
+    /** GeGLU forward, per element: GELU of W1x 13; times W3x 1. */
+    public static final long GEGLU_FORWARD_PER_ELEMENT = 14;
+    /**
+     * GeGLU backward, per element: dG*GELU (dW3x) 1; t again 10; 1 + 3*0.044715*a^2 3; c*(.)*(1 - t^2) 4;
+     * the derivative's sum 5; dG*W3x*GELU'(a) 2.
+     */
+    public static final long GEGLU_BACKWARD_PER_ELEMENT = 25;
     /** Cross-entropy forward, per logit: max 1; subtract, exp, sum 3; normalize 1. */
     public static final long CROSS_ENTROPY_FORWARD_PER_LOGIT = 5;
     /** Cross-entropy forward, per row besides the 1/sum and the loss summed: log(sum) + max - z_t. */
@@ -295,6 +304,15 @@ public final class ElementwiseFlops {
                 : rmsnormBackward(queryRows, d).add(rmsnormBackward(keyRows, d));
     }
 
+    /** The MLP activation's cost per element of N x d_ff, forward or backward, by the shape's MLP kind. */
+    private static long activationPerElement(Shape shape, boolean forward) {
+        return switch (shape.architecture().mlp()) {
+            case SWIGLU -> forward ? SWIGLU_FORWARD_PER_ELEMENT : SWIGLU_BACKWARD_PER_ELEMENT;
+            case GELU -> forward ? GELU_FORWARD_PER_ELEMENT : GELU_BACKWARD_PER_ELEMENT;
+            case GEGLU -> forward ? GEGLU_FORWARD_PER_ELEMENT : GEGLU_BACKWARD_PER_ELEMENT;
+        };
+    }
+
     private static BigInteger kernelForward(Component component, Shape shape) {
         long rows = shape.tokens();
         long d = shape.dModel();
@@ -303,9 +321,7 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> positions(shape);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
-            case FFN_SILU -> shape.architecture().mlp() == MlpKind.GELU
-                    ? big(GELU_FORWARD_PER_ELEMENT).multiply(big(Math.multiplyExact(rows, shape.dFf())))
-                    : swigluForward(Math.multiplyExact(rows, shape.dFf()));
+            case FFN_SILU -> big(activationPerElement(shape, true)).multiply(big(Math.multiplyExact(rows, shape.dFf())));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
             case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
@@ -319,9 +335,7 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape));
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
-            case FFN_SILU -> shape.architecture().mlp() == MlpKind.GELU
-                    ? big(GELU_BACKWARD_PER_ELEMENT).multiply(big(Math.multiplyExact(rows, shape.dFf())))
-                    : swigluBackward(Math.multiplyExact(rows, shape.dFf()));
+            case FFN_SILU -> big(activationPerElement(shape, false)).multiply(big(Math.multiplyExact(rows, shape.dFf())));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;

@@ -188,7 +188,7 @@ public enum KeptActivation implements TensorSpec {
             case ALWAYS -> true;
             case QK_NORM -> shape.architecture().qkNorm();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
-            case GATED_MLP -> shape.architecture().mlp() == MlpKind.SWIGLU;
+            case GATED_MLP -> shape.architecture().mlp().gated();
         };
         return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture;
     }

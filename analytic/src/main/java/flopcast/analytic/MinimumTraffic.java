@@ -129,7 +129,7 @@ public final class MinimumTraffic {
         final BigInteger bhtt;
         /** The norms are LayerNorms: a bias and a mean beside RMSNorm's gain and reciprocal. */
         final boolean layerNorm;
-        /** The MLP is GELU's two matrices: its activation reads one tensor and writes one. */
+        /** The MLP is GELU's two matrices: its activation reads one tensor and writes one (GeGLU's moves SwiGLU's bytes). */
         final boolean gelu;
         /** T*d: the learned position rows a step reads (and their gradient's), 0 without a table. */
         final BigInteger positionRows;
@@ -149,7 +149,7 @@ public final class MinimumTraffic {
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);
             layerNorm = shape.architecture().norm() == NormKind.LAYER;
-            gelu = shape.architecture().mlp() == MlpKind.GELU;
+            gelu = !shape.architecture().mlp().gated();
             positionRows = shape.architecture().positions() == Architecture.NO_POSITIONS ? BigInteger.ZERO
                     : t.multiply(d);
         }

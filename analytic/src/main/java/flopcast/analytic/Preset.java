@@ -12,12 +12,15 @@ package flopcast.analytic;
  * 1.1B, Mistral 7B v0.3 (its full-attention release; v0.1's window is read from its config), SmolLM2
  * 360M and 1.7B, and
  * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off), and
- * Qwen3 0.6B and 8B (no biases, QK-norm, heads of 128: 2048 wide at d = 1024 for the 0.6B).
+ * Qwen3 0.6B and 8B (no biases, QK-norm, heads of 128: 2048 wide at d = 1024 for the 0.6B), and
+ * Gemma 2B and 7B (a GeGLU MLP, heads of 256, tied; 2B with one key and value head).
  * Each preset's context is the one published; {@code --context} trains at another.
  *
  * <p>Llama's rotary position embedding has no parameters and no matmul; flopcast's executed model
  * leaves it out, so its elementwise FLOPs (about 3 per element of Q and K per layer) are not in the
- * elementwise totals, and model FLOPs, which count matmuls only, are unaffected.
+ * elementwise totals, and model FLOPs, which count matmuls only, are unaffected. Gemma's embedding scaled
+ * by sqrt(d) (N*d multiplies forward and backward) and its norms' 1 + w (d adds a norm) are left out the
+ * same way.
  *
  * <p>Source: Radford et al. 2019, Table 2 (GPT-2's layers and widths) and Hugging Face's
  * {@code modeling_gpt2.py} (its layout; SOURCES.md, "GELU MLP", "Learned positions", "Linear biases");
@@ -50,7 +53,9 @@ public enum Preset {
     QWEN2_5_0_5B("qwen2.5-0.5b", Family.QWEN2_5_SMALL, 24, 896, 14, 2, 4864, true, 32768),
     QWEN2_5_7B("qwen2.5-7b", Family.QWEN2_5, 28, 3584, 28, 4, 18944, false, 131072),
     QWEN3_0_6B("qwen3-0.6b", Family.QWEN3, 28, 1024, 16, 8, 3072, true, 40960),
-    QWEN3_8B("qwen3-8b", Family.QWEN3, 36, 4096, 32, 8, 12288, false, 40960);
+    QWEN3_8B("qwen3-8b", Family.QWEN3, 36, 4096, 32, 8, 12288, false, 40960),
+    GEMMA_2B("gemma-2b", Family.GEMMA, 18, 2048, 8, 1, 16384, true, 8192),
+    GEMMA_7B("gemma-7b", Family.GEMMA, 28, 3072, 16, 16, 24576, true, 8192);
 
     /** What the members of a family share. */
     private enum Family {
@@ -72,7 +77,13 @@ public enum Preset {
         /** Qwen2.5's vocabulary as the 0.5B to 3B pad it. */
         QWEN2_5_SMALL(151936, LinearBias.QKV),
         /** Qwen3's dense models: no biases, QK-norm, heads of 128 whatever the width. */
-        QWEN3(151936, LinearBias.NONE, 128, true);
+        QWEN3(151936, LinearBias.NONE, 128, true),
+        /**
+         * Gemma (the first): a GeGLU MLP, heads of 256 whatever the width, a tied head. Its embedding
+         * scaled by sqrt(d) and its norms' (1 + w) gains are executed by flopcast as a plain embedding and
+         * a gain g = 1 + w: the same parameters and kept tensors, without those elementwise FLOPs.
+         */
+        GEMMA(256000, LinearBias.NONE, 256, false, NormKind.RMS, MlpKind.GEGLU, false);
 
         private final long vocabSize;
         private final LinearBias bias;

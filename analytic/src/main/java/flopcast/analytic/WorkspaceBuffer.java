@@ -87,7 +87,7 @@ public enum WorkspaceBuffer implements TensorSpec {
             return shape.architecture().qkNorm() ? 1 : 0;
         }
         if (this == W3_OUTPUT_GRADIENT) {
-            return shape.architecture().mlp() == MlpKind.SWIGLU ? 1 : 0;
+            return shape.architecture().mlp().gated() ? 1 : 0;
         }
         AttentionKernel kernel = shape.attention();
         boolean held = !AttentionKernel.claims(this) || kernel.workspace().contains(this)

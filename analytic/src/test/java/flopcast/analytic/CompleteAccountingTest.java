@@ -137,7 +137,8 @@ class CompleteAccountingTest {
             "llama3.2-3b, 3212749824", "llama3.1-8b, 8030261248", "llama3.1-70b, 70553706496",
             "llama2-7b, 6738415616", "llama2-13b, 13015864320", "tinyllama-1.1b, 1100048384",
             "qwen2.5-0.5b, 494032768", "qwen2.5-7b, 7615616512", "qwen3-0.6b, 596049920", "qwen3-8b, 8190735360",
-            "mistral-7b, 7248023552", "smollm2-360m, 361821120", "smollm2-1.7b, 1711376384"})
+            "mistral-7b, 7248023552", "smollm2-360m, 361821120", "smollm2-1.7b, 1711376384",
+            "gemma-2b, 2506172416", "gemma-7b, 8537680896"})
     void publishedPresetsHaveTheirPublishedParameterCounts(String preset, long expected) {
         assertEquals(expected, CompleteAccounting.predict(Preset.byName(preset).shape(1)).parameters());
     }

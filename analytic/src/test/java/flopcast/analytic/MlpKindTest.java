@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
 
-/** GELU's two-matrix MLP beside SwiGLU's three, and OpenAI's GPT-2 assembled from the architecture's fields. */
+/** GELU's two-matrix MLP and GeGLU's three beside SwiGLU's, and OpenAI's GPT-2 assembled from the architecture's fields. */
 class MlpKindTest {
     /** (V, T, L, d, h, d_ff, B) = (7, 3, 2, 8, 4, 6, 2): N = 6, 952 parameters under SwiGLU. */
     private static final Shape SWIGLU = new Shape(7, 3, 2, 8, 4, 6, 2);
@@ -36,6 +36,29 @@ class MlpKindTest {
         assertTrue(note.contains("which this GELU MLP does not"), note);
         assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 mlp=gelu", GELU.describe());
         assertEquals(GELU, ShapeKey.parse(GELU.describe()));
+    }
+
+    /**
+     * GeGLU has SwiGLU's matrices, kept tensors, workspace and matmul FLOPs; only its activation's
+     * elementwise FLOPs differ: 14 an element forward (GELU 13, the gate's product 1) and 25 backward.
+     */
+    @Test
+    void gegluIsSwigluWithGelusCost() {
+        Shape geglu = SWIGLU.withArchitecture(new Architecture(4, false, LinearBias.NONE, 0, false, 0, NormKind.RMS, 0,
+                MlpKind.GEGLU));
+        assertEquals(952, ParameterTensor.total(geglu));
+        assertEquals(KeptActivation.totalFloats(SWIGLU), KeptActivation.totalFloats(geglu));
+        assertEquals(1, WorkspaceBuffer.W3_OUTPUT_GRADIENT.instances(geglu));
+        assertEquals(CompleteAccounting.predict(SWIGLU).flops().forward(), CompleteAccounting.predict(geglu).flops()
+                .forward());
+        assertEquals(BigInteger.valueOf(14 * 36), ElementwiseFlops.forward(Component.FFN_SILU, geglu));
+        assertEquals(BigInteger.valueOf(25 * 36), ElementwiseFlops.backward(Component.FFN_SILU, geglu));
+        assertEquals(MinimumTraffic.forward(Component.FFN_SILU, SWIGLU), MinimumTraffic.forward(Component.FFN_SILU,
+                geglu));
+        assertTrue(MlpKind.GEGLU.gated() && MlpKind.SWIGLU.gated() && !MlpKind.GELU.gated());
+        assertTrue(!TorchSavedTensor.covers(geglu));
+        assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 mlp=geglu", geglu.describe());
+        assertEquals(geglu, ShapeKey.parse(geglu.describe()));
     }
 
     /**

@@ -39,7 +39,8 @@ import java.util.Optional;
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
  * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2, qwen3: the Llama layout,
  * Qwen2's with biases on Q, K and V, Qwen3's with QK-norm; gpt2: OpenAI's GPT-2 under its own key
- * names, {@link #gpt2}) is read; a type it knows and does not model yet (gemma, gemma2, olmo2, the mixtures of
+ * names, {@link #gpt2}; gemma: the Llama layout with GeGLU) is read; a type it knows and does not model
+ * yet (gemma2, olmo2, the mixtures of
  * experts) is refused with what it would need; an encoder or an unknown type is refused by name.
  * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
  * only at the value flopcast models; every other key, and every value not modelled, is named in one
@@ -71,6 +72,8 @@ final class HfConfig {
     private static final String USE_WINDOW = "use_sliding_window";
     private static final String MLP_BIAS = "mlp_bias";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
+    /** Gemma's hidden_act values: GemmaMLP runs either as GELU's tanh form unless hidden_activation says otherwise. */
+    private static final List<String> GEGLU_ACTIVATIONS = List.of("gelu", "gelu_pytorch_tanh");
     /** GPT2Config's names for the dimensions; n_positions is the context and the position table's rows. */
     private static final Map<String, ShapeKey> GPT2_READ = Map.of("vocab_size", ShapeKey.VOCAB_SIZE, "n_embd",
             ShapeKey.D_MODEL, "n_layer", ShapeKey.NUM_LAYERS, "n_head", ShapeKey.NUM_HEADS);
@@ -140,7 +143,7 @@ final class HfConfig {
         long heads = values[ShapeKey.NUM_HEADS.ordinal()];
         long kvHeads = root.has(KV_HEADS) ? positive(root, KV_HEADS, where) : heads;
         Shape.requireKvHeads(kvHeads, heads, where + ": " + KV_HEADS, "num_attention_heads");
-        boolean tied = root.has(TIED) && bool(root, TIED, where);
+        boolean tied = root.has(TIED) ? bool(root, TIED, where) : type.tiedByDefault();
         JsonNode headDimValue = root.get(HEAD_DIM);
         long headDim = headDimValue == null || headDimValue.isNull() ? Architecture.HEAD_DIM_FROM_WIDTH
                 : positive(root, HEAD_DIM, where);
@@ -157,7 +160,7 @@ final class HfConfig {
                     + " most " + window + ", where the window leaves every earlier key in reach)");
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
-                type.qkNorm(), window));
+                type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp()));
     }
 
     /**
@@ -344,7 +347,7 @@ final class HfConfig {
             if (!type.knows(name)) {
                 unknown.add("'" + Excerpt.of(name) + "'");
             } else if (type.checksValue(name) || name.equals(ACTIVATION) || name.equals(GPT2_ACTIVATION)) {
-                allowedFor(name, field.getValue(), root).ifPresent(rule -> notModelled
+                allowedFor(type, name, field.getValue(), root).ifPresent(rule -> notModelled
                         .computeIfAbsent(rule, r -> new ArrayList<>()).add(name + " " + shown(field.getValue())));
             }
         }
@@ -364,13 +367,23 @@ final class HfConfig {
     }
 
     /** What a value-checked key allows, where its value is not the one flopcast models; empty where it is. */
-    private static Optional<String> allowedFor(String name, JsonNode value, JsonNode root) {
+    private static Optional<String> allowedFor(HfModelType type, String name, JsonNode value, JsonNode root) {
         boolean modelled;
         String allowed;
         switch (name) {
             case ACTIVATION -> {
-                modelled = GATED_ACTIVATIONS.contains(value.asText());
-                allowed = "silu or swiglu, the gated SiLU MLP flopcast executes";
+                if (type.mlp() == MlpKind.GEGLU) {
+                    // GemmaMLP runs "gelu" as the tanh form where hidden_activation is not set
+                    modelled = GEGLU_ACTIVATIONS.contains(value.asText());
+                    allowed = "gelu or gelu_pytorch_tanh, both run as the tanh form of GELU by Gemma's MLP";
+                } else {
+                    modelled = GATED_ACTIVATIONS.contains(value.asText());
+                    allowed = "silu or swiglu, the gated SiLU MLP flopcast executes";
+                }
+            }
+            case "hidden_activation" -> {
+                modelled = value.isNull() || value.asText().equals("gelu_pytorch_tanh");
+                allowed = "null or gelu_pytorch_tanh, the tanh form of GELU flopcast executes";
             }
             case ATTENTION_BIAS, MLP_BIAS -> {
                 String other = name.equals(ATTENTION_BIAS) ? MLP_BIAS : ATTENTION_BIAS;

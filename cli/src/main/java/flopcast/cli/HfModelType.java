@@ -1,6 +1,7 @@
 package flopcast.cli;
 
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.MlpKind;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,7 +15,8 @@ import java.util.TreeSet;
  * What {@code --hf-config} does with each {@code model_type}: the ones flopcast models (the Llama
  * layout: RMSNorm, a gated SiLU MLP, rotary positions; no biases but where the type always adds them,
  * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask; QK-norm where the type
- * always has it, as Qwen3; and OpenAI's GPT-2 under its own key names), each with the keys it reads, the
+ * always has it, as Qwen3; GeGLU and a tied head by default, as Gemma; and OpenAI's GPT-2 under its own
+ * key names), each with the keys it reads, the
  * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
  * ones it knows and refuses, each with what it would need. Every table is printed in
  * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
@@ -37,9 +39,14 @@ enum HfModelType {
      * has not.
      */
     GPT2("gpt2", Layout.GPT2),
-    GEMMA("gemma", "its GeGLU MLP (and its embedding scaled by sqrt(hidden_size)) is not modelled yet"),
-    GEMMA2("gemma2", "its GeGLU MLP, sliding-window layers, logit soft-capping and norms after attention and MLP"
-            + " are not modelled yet"),
+    /**
+     * Gemma: the Llama layout with a GeGLU MLP (GemmaMLP) and a head tied unless tie_word_embeddings is
+     * false (GemmaConfig's default is true); hidden_activation, where set, names its activation.
+     */
+    GEMMA("gemma", null, Layout.LLAMA, keys(), keys("hidden_activation"), LinearBias.NONE, false, MlpKind.GEGLU,
+            true),
+    GEMMA2("gemma2", "its sliding-window layers (a window shorter than the context on every other layer), logit"
+            + " soft-capping and norms after attention and MLP are not modelled yet"),
     OLMO2("olmo2", "its QK-norm over each whole projection (flopcast's is per head, as Qwen3's) and its norms after"
             + " attention and MLP (not before) are not modelled yet"),
     MIXTRAL("mixtral", "a mixture of experts is not modelled yet"),
@@ -95,6 +102,8 @@ enum HfModelType {
     private final Set<String> atAValue;
     private final LinearBias bias;
     private final boolean qkNorm;
+    private final MlpKind mlp;
+    private final boolean tiedByDefault;
 
     HfModelType(String name, String refusal) {
         this(name, refusal, keys(), keys());
@@ -115,6 +124,13 @@ enum HfModelType {
 
     HfModelType(String name, String refusal, Layout layout, Set<String> noCount, Set<String> atAValue,
             LinearBias bias, boolean qkNorm) {
+        this(name, refusal, layout, noCount, atAValue, bias, qkNorm, MlpKind.SWIGLU, false);
+    }
+
+    HfModelType(String name, String refusal, Layout layout, Set<String> noCount, Set<String> atAValue,
+            LinearBias bias, boolean qkNorm, MlpKind mlp, boolean tiedByDefault) {
+        this.mlp = mlp;
+        this.tiedByDefault = tiedByDefault;
         this.name = name;
         this.refusal = refusal;
         this.layout = layout;
@@ -122,6 +138,16 @@ enum HfModelType {
         this.atAValue = atAValue;
         this.bias = bias;
         this.qkNorm = qkNorm;
+    }
+
+    /** The MLP its model class builds: SwiGLU for the Llama layout, GeGLU for Gemma. */
+    MlpKind mlp() {
+        return mlp;
+    }
+
+    /** Whether its head is tied where tie_word_embeddings is absent (its config class's default). */
+    boolean tiedByDefault() {
+        return tiedByDefault;
     }
 
     /** Its key names and architecture. */

@@ -49,12 +49,12 @@ final class ShapeOptions {
                     + " seed-gpt2-large, seed-gpt2-xl (the seed's model at GPT-2's sizes: RMSNorm, SwiGLU at d_ff=4d,"
                     + " untied, no biases or positions; seed-gpt2-xl is the seed's scenario), llama3-8b, "
                     + "llama3-70b, llama3.1-8b, llama3.1-70b, llama3.2-1b, llama3.2-3b, llama2-7b, llama2-13b, "
-                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b, qwen2.5-7b, qwen3-0.6b or"
-                    + " qwen3-8b (as published).")
+                    + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b, qwen2.5-7b, qwen3-0.6b,"
+                    + " qwen3-8b, gemma-2b or gemma-7b (as published).")
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
-            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3, gpt2); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
+            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3, gpt2, gemma); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
     Path hfConfig;
 
     @Option(names = KV_HEADS, paramLabel = "H_kv",
@@ -108,8 +108,9 @@ final class ShapeOptions {
             + " (default: none, rotary positions with no parameters, or the preset's or config's).")
     Long positions;
 
-    @Option(names = MLP, paramLabel = "KIND", description = "The blocks' MLP: swiglu (three matrices, Llama's) or gelu"
-            + " (two, W2 GELU(x W1) in its tanh form, GPT-2's) (default: swiglu, or the preset's or config's).")
+    @Option(names = MLP, paramLabel = "KIND", description = "The blocks' MLP: swiglu (three matrices, Llama's), gelu"
+            + " (two, W2 GELU(x W1) in its tanh form, GPT-2's) or geglu (three, W2 (GELU(x W1) * x W3), Gemma's)"
+            + " (default: swiglu, or the preset's or config's).")
     String mlp;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",

@@ -95,7 +95,7 @@ class BadInputTest {
                 bad("context_length 4 is longer than the 3 learned positions: a position past the table has no"
                         + " embedding", dims("--heads", "2", "--positions", "3")),
                 bad("--positions must be a positive integer, got 0", dims("--heads", "2", "--positions", "0")),
-                bad("unknown mlp 'relu': allowed are swiglu, gelu", dims("--heads", "2", "--mlp", "relu")),
+                bad("unknown mlp 'relu': allowed are swiglu, gelu, geglu", dims("--heads", "2", "--mlp", "relu")),
                 bad("--mlp gelu contradicts --preset llama3-8b, which has swiglu; drop one of them", "predict",
                         "--preset", "llama3-8b", "--mlp", "gelu"),
                 bad("--norm layernorm contradicts --preset llama3-8b, which has rmsnorm; drop one of them", "predict",

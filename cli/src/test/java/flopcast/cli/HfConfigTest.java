@@ -48,7 +48,8 @@ class HfConfigTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"llama2-7b, Llama-2-7b-hf", "llama3.1-8b, Llama-3.1-8B", "tinyllama-1.1b, TinyLlama-1.1B",
             "mistral-7b, Mistral-7B-v0.3", "smollm2-1.7b, SmolLM2-1.7B", "qwen2.5-7b, Qwen2.5-7B",
-            "qwen2.5-0.5b, Qwen2.5-0.5B", "qwen3-0.6b, Qwen3-0.6B", "qwen3-8b, Qwen3-8B"})
+            "qwen2.5-0.5b, Qwen2.5-0.5B", "qwen3-0.6b, Qwen3-0.6B", "qwen3-8b, Qwen3-8B", "gemma-2b, gemma-2b",
+            "gemma-7b, gemma-7b"})
     void presetsAreTheirShippedConfigs(String preset, String config) {
         assertEquals(Preset.byName(preset).shape(1), HfConfig.read(EXAMPLES.resolve(config + ".config.json")));
     }
@@ -118,7 +119,9 @@ class HfConfigTest {
         "Mistral-Nemo-Base-2407 | 12247782400",
         "Qwen3-0.6B | 596049920",
         "Qwen3-8B | 8190735360",
-        "gemma-2-9b | model_type \"gemma2\" is refused: its GeGLU MLP, sliding-window layers, logit soft-capping",
+        "gemma-2-9b | model_type \"gemma2\" is refused: its sliding-window layers (a window shorter than the context",
+        "gemma-7b | 8537680896",
+        "gemma-2b | 2506172416",
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
         "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
         "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: a mixture of experts and multi-head latent",
@@ -159,8 +162,8 @@ class HfConfigTest {
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
         "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3,"
-                + " gpt2; known and refused: gemma, gemma2",
-        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2",
+                + " gpt2, gemma; known and refused: gemma2, olmo2",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -169,7 +172,7 @@ class HfConfigTest {
         BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
         root.remove("model_type");
         written(root);
-        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2;"
+        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma;"
                 + " docs/hf-config.md)",
                 "predict",
                 "--hf-config", config.toString());

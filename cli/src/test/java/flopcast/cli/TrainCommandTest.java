@@ -141,6 +141,27 @@ class TrainCommandTest {
     }
 
     /**
+     * Gemma's layout (GeGLU, multi-query attention, heads wider than d / h, a tied head) trained on
+     * both backends: every count equal; and predict gives Gemma 2B's and 7B's published parameter counts
+     * from their presets.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void gemmasLayoutCountsAsPredicted(String backend) throws Exception {
+        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "5", "--layers", "2",
+                "--d-model", "12", "--heads", "4", "--kv-heads", "1", "--head-dim", "6", "--d-ff", "24",
+                "--tie-embeddings", "--mlp", "geglu", "--batch", "2", "--steps", "2", "--backend", backend,
+                "--threads", "2", "--format", "json");
+        assertEquals("geglu", json.get("settings").get("mlp").asText());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        assertEquals(2_506_172_416L, PredictCommandTest.json("predict", "--preset", "gemma-2b", "--format", "json")
+                .get("parameters").asLong());
+        assertEquals(8_537_680_896L, PredictCommandTest.json("predict", "--preset", "gemma-7b", "--format", "json")
+                .get("parameters").asLong());
+    }
+
+    /**
      * bf16 mixed precision with flash attention, selective recomputation, GQA and a tied head: every
      * count equal, the working copies counted beside the prediction and their bytes in the heap.
      */

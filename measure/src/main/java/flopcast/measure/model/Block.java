@@ -24,7 +24,9 @@ import static flopcast.analytic.KeptActivation.W1_OUTPUT;
 import static flopcast.analytic.KeptActivation.W3_OUTPUT;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.MlpKind;
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import flopcast.measure.buffers.KeptTensor;
 import flopcast.measure.buffers.ModelBuffers;
@@ -108,9 +110,24 @@ final class Block {
     private final StoredTensor productGradient;
     private final StoredTensor w3OutGradient;
 
-    /** The ops every block shares; each is stateless but for the attention's scratch. */
+    /**
+     * The ops every block shares; each is stateless but for the attention's scratch. {@code gate} is
+     * a gated MLP's activation (SwiGLU's or GeGLU's), {@code gelu} a two-matrix MLP's.
+     */
     record Ops(BlockNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
-            Linear w1, Linear w3, SwiGlu swiGlu, Linear w2, RmsNorm qkNorm, Gelu gelu) {
+            Linear w1, Linear w3, Gate gate, Linear w2, RmsNorm qkNorm, Gelu gelu) {
+
+        /** The ops of {@code shape}'s blocks, attention over at most {@code span} keys. */
+        static Ops of(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
+            Gelu gelu = new Gelu(ops);
+            return new Ops(new BlockNorm(ops, Component.RMSNORM), new Linear(ops, Component.QKV_PROJECTION),
+                    new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
+                    new Linear(ops, Component.OUTPUT_PROJECTION), new CausalAttention(ops, shape, span, buffers),
+                    new Linear(ops, Component.FFN_W1), new Linear(ops, Component.FFN_W3),
+                    shape.architecture().mlp() == MlpKind.GEGLU ? gelu.gated() : new SwiGlu(ops),
+                    new Linear(ops, Component.FFN_W2), new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM),
+                    gelu);
+        }
     }
 
     Block(int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
@@ -221,7 +238,7 @@ final class Block {
             shared.gelu().forward(w1Out.use(), product.matrix());
         } else {
             project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out);
-            shared.swiGlu().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
+            shared.gate().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
             silu.store();
         }
         product.store();
@@ -273,7 +290,7 @@ final class Block {
             productGradient.store();
             projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
         } else {
-            shared.swiGlu().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
+            shared.gate().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
                     silu.read(counter), w3OutGradient.open());
             productGradient.store();
             w3OutGradient.store();

@@ -1,5 +1,7 @@
 package flopcast.measure.model;
 
+import static flopcast.analytic.ElementwiseFlops.GEGLU_BACKWARD_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.GEGLU_FORWARD_PER_ELEMENT;
 import static flopcast.analytic.ElementwiseFlops.GELU_BACKWARD_PER_ELEMENT;
 import static flopcast.analytic.ElementwiseFlops.GELU_FORWARD_PER_ELEMENT;
 
@@ -9,10 +11,11 @@ import flopcast.measure.kernels.Arithmetic;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * A two-matrix MLP's activation, GELU in its tanh form: 0.5 a (1 + tanh(c (a + 0.044715 a^3))),
- * c = sqrt(2/pi), tanh(u) as 1 - 2 / (exp(2u) + 1). Each loop records its element count times its
- * cost declared in {@link flopcast.analytic.ElementwiseFlops}; the loops are the same on both
- * backends, and counted as the MLP activation's component.
+ * GELU in its tanh form, 0.5 a (1 + tanh(c (a + 0.044715 a^3))), c = sqrt(2/pi), tanh(u) as
+ * 1 - 2 / (exp(2u) + 1): a two-matrix MLP's activation ({@link #forward}), or GeGLU's gate
+ * GELU(a) * b ({@link #gatedForward}). Each loop records its element count times its cost declared in
+ * {@link flopcast.analytic.ElementwiseFlops}; the loops are the same on both backends, and counted as
+ * the MLP activation's component.
  */
 public final class Gelu {
     /** sqrt(2 / pi). */
@@ -52,14 +55,72 @@ public final class Gelu {
         float[] x = a.data;
         ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
             for (int i = from; i < to; i++) {
-                float t = tanhOfScaledCubic(f, x[i]);
-                float slope = f.add(1f, f.mul(CUBIC_SLOPE, f.mul(x[i], x[i])));
-                float dt = f.mul(f.mul(C, slope), f.sub(1f, f.mul(t, t)));
-                float derivative = f.add(f.mul(0.5f, f.add(1f, t)), f.mul(f.mul(0.5f, x[i]), dt));
-                d[i] = f.mul(d[i], derivative);
+                d[i] = f.mul(d[i], derivative(f, x[i]));
             }
             return GELU_BACKWARD_PER_ELEMENT * (to - from);
         });
+    }
+
+    /** GeGLU's gate: {@link #gatedForward} and {@link #gatedBackward}. */
+    Gate gated() {
+        return new Gate() {
+            @Override
+            public void forward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj activation, FMatrixRMaj product) {
+                gatedForward(a, b, activation, product);
+            }
+
+            @Override
+            public void backward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj activation,
+                    FMatrixRMaj dB) {
+                gatedBackward(dProductThenDA, a, b, activation, dB);
+            }
+        };
+    }
+
+    /** GeGLU's gate: s = GELU(a), g = s * b, with a = W1 x and b = W3 x; elements split across threads. */
+    public void gatedForward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj gelu, FMatrixRMaj product) {
+        Arithmetic f = ops.kernels().arithmetic();
+        float[] x = a.data;
+        float[] w3x = b.data;
+        float[] s = gelu.data;
+        float[] g = product.data;
+        ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
+            for (int i = from; i < to; i++) {
+                float t = tanhOfScaledCubic(f, x[i]);
+                s[i] = f.mul(f.mul(0.5f, x[i]), f.add(1f, t));
+                g[i] = f.mul(s[i], w3x[i]);
+            }
+            return GEGLU_FORWARD_PER_ELEMENT * (to - from);
+        });
+    }
+
+    /**
+     * Differentiates {@link #gatedForward}: dB = dG * s; dA = dG * b * GELU'(a), GELU' as in
+     * {@link #backward}. dA is written over dG.
+     */
+    public void gatedBackward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj gelu,
+            FMatrixRMaj dB) {
+        Arithmetic f = ops.kernels().arithmetic();
+        float[] d = dProductThenDA.data;
+        float[] x = a.data;
+        float[] w3x = b.data;
+        float[] s = gelu.data;
+        float[] db = dB.data;
+        ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
+            for (int i = from; i < to; i++) {
+                db[i] = f.mul(d[i], s[i]);
+                d[i] = f.mul(f.mul(d[i], w3x[i]), derivative(f, x[i]));
+            }
+            return GEGLU_BACKWARD_PER_ELEMENT * (to - from);
+        });
+    }
+
+    /** GELU'(a) = 0.5 (1 + t) + 0.5 a c (1 + 3 * 0.044715 a^2) (1 - t^2): 22 operations. */
+    private static float derivative(Arithmetic f, float a) {
+        float t = tanhOfScaledCubic(f, a);
+        float slope = f.add(1f, f.mul(CUBIC_SLOPE, f.mul(a, a)));
+        float dt = f.mul(f.mul(C, slope), f.sub(1f, f.mul(t, t)));
+        return f.add(f.mul(0.5f, f.add(1f, t)), f.mul(f.mul(0.5f, a), dt));
     }
 
     /** tanh(c (a + 0.044715 a^3)) as 1 - 2 / (exp(2u) + 1): 10 operations. */

@@ -13,7 +13,7 @@ import org.ejml.data.FMatrixRMaj;
  * The elements are split across the backend's threads, and counted at their costs declared in
  * {@link flopcast.analytic.ElementwiseFlops}.
  */
-public final class SwiGlu {
+public final class SwiGlu implements Gate {
     /** Elements below which a part is not worth a thread. */
     private static final int GRAIN = 1 << 14;
     private final CountingOps ops;
@@ -22,6 +22,7 @@ public final class SwiGlu {
         this.ops = ops;
     }
 
+    @Override
     public void forward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj silu, FMatrixRMaj product) {
         ElementwiseKernels kernels = ops.kernels();
         ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {
@@ -34,6 +35,7 @@ public final class SwiGlu {
      * Differentiates {@link #forward}: dB = dG * s; dA = dG * b * SiLU'(a) with
      * SiLU'(a) = sigmoid(a) * (1 + a * (1 - sigmoid(a))). dA is written over dG.
      */
+    @Override
     public void backward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj silu, FMatrixRMaj dB) {
         ElementwiseKernels kernels = ops.kernels();
         ops.split(Component.FFN_SILU, a.getNumElements(), GRAIN, (part, from, to) -> {

@@ -86,12 +86,7 @@ public final class TransformerModel {
         // the row losses go to the norm-output gradient's float32 matrix (its working copy under bf16)
         this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT).open());
         this.optimizer = new AdamW(ops, hyperparameters);
-        Block.Ops shared = new Block.Ops(new BlockNorm(ops, Component.RMSNORM),
-                new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
-                new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
-                new CausalAttention(ops, shape, attentionSpan, buffers), new Linear(ops, Component.FFN_W1),
-                new Linear(ops, Component.FFN_W3), new SwiGlu(ops), new Linear(ops, Component.FFN_W2),
-                new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM), new Gelu(ops));
+        Block.Ops shared = Block.Ops.of(ops, shape, attentionSpan, buffers);
 
         embeddingTable = buffers.parameter(ParameterTensor.TOKEN_EMBEDDING_WEIGHT);
         positionTable = buffers.parameterIfHeld(ParameterTensor.POSITION_EMBEDDING_WEIGHT, 0);

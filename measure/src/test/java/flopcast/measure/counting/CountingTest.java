@@ -106,7 +106,16 @@ public class CountingTest {
                 flash(new Shape(31, 6, 3, 10, 5, 7, 3, new Architecture(5, false, LinearBias.NONE, 0, false, 0,
                         NormKind.RMS, 0, MlpKind.GELU)), Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
                 selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(2, false, LinearBias.ALL, 0, false, 0,
-                        NormKind.LAYER, 4, MlpKind.GELU))));
+                        NormKind.LAYER, 4, MlpKind.GELU))),
+                // GeGLU (Gemma's MLP): SwiGLU's matrices and kept tensors with GELU's gate; multi-query
+                // attention and a head width of its own, tied, as Gemma 2B; under flash, full recomputation
+                // and bfloat16 storage; with the core recomputed
+                new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(1, true, LinearBias.NONE, 6, false, 0,
+                        NormKind.RMS, 0, MlpKind.GEGLU)),
+                flash(new Shape(31, 6, 3, 10, 5, 7, 3, new Architecture(5, false, LinearBias.NONE, 0, false, 0,
+                        NormKind.RMS, 0, MlpKind.GEGLU)), Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
+                selective(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(2, false, LinearBias.QKV, 0, true, 0,
+                        NormKind.RMS, 0, MlpKind.GEGLU))));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

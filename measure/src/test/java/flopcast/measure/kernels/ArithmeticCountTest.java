@@ -101,6 +101,23 @@ public class ArithmeticCountTest {
                 * rows * width));
     }
 
+    @ParameterizedTest
+    @MethodSource("rowsAndWidths")
+    void gegluForwardAndBackward(int[] size) {
+        int rows = size[0];
+        int width = size[1];
+        Gelu gelu = new Gelu(ops);
+        FMatrixRMaj a = random(rows, width);
+        FMatrixRMaj b = random(rows, width);
+        FMatrixRMaj activation = new FMatrixRMaj(rows, width);
+        gelu.gatedForward(a, b, activation, new FMatrixRMaj(rows, width));
+        assertExecutedRecordedPredicted(Component.FFN_SILU, BigInteger.valueOf(
+                ElementwiseFlops.GEGLU_FORWARD_PER_ELEMENT * rows * width));
+        gelu.gatedBackward(random(rows, width), a, b, activation, new FMatrixRMaj(rows, width));
+        assertExecutedRecordedPredicted(Component.FFN_SILU, BigInteger.valueOf(
+                ElementwiseFlops.GEGLU_BACKWARD_PER_ELEMENT * rows * width));
+    }
+
     @Test
     void causalSoftmaxForwardAndBackward() {
         for (int context : new int[] {1, 4, 9}) {

@@ -67,14 +67,7 @@ class BlockTest {
             this.shape = shape;
             buffers = new ModelBuffers(shape);
             CountingOps ops = new CountingOps(counter, MatmulBackend.ejml());
-            Block.Ops shared = new Block.Ops(new BlockNorm(ops, Component.RMSNORM),
-                    new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
-                    new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.OUTPUT_PROJECTION),
-                    new CausalAttention(ops, shape, Math.toIntExact(shape.contextLength()), buffers),
-                    new Linear(ops, Component.FFN_W1), new Linear(ops, Component.FFN_W3), new SwiGlu(ops),
-                    new Linear(ops, Component.FFN_W2),
-                    new RmsNorm(ops, Component.QKV_PROJECTION, flopcast.measure.counting.OpClass.QK_NORM),
-                    new Gelu(ops));
+            Block.Ops shared = Block.Ops.of(ops, shape, Math.toIntExact(shape.contextLength()), buffers);
             input = buffers.kept(KeptActivation.FFN_RESIDUAL, 0);
             block = new Block(1, input, buffers, ops, shared);
             Random random = new Random(seed);

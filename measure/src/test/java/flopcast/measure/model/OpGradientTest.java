@@ -100,6 +100,24 @@ class OpGradientTest {
         assertEquals(0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), out.data[0], 1e-6);
     }
 
+    /** GeGLU's gate g = GELU(a) * b: both inputs' gradients against finite differences. */
+    @Test
+    void gegluInputs() {
+        Gelu gelu = new Gelu(ops);
+        FMatrixRMaj a = gaussian(4, 6, 1.5);
+        FMatrixRMaj b = gaussian(4, 6, 1);
+        FMatrixRMaj weights = gaussian(4, 6, 1);
+        FMatrixRMaj activation = new FMatrixRMaj(4, 6);
+        FMatrixRMaj g = new FMatrixRMaj(4, 6);
+        gelu.gatedForward(a, b, activation, g);
+        FMatrixRMaj da = weights.copy();
+        FMatrixRMaj db = new FMatrixRMaj(4, 6);
+        gelu.gatedBackward(da, a, b, activation, db);
+        int checked = checkedEntries(() -> gelu.gatedForward(a, b, activation, g), weights, g, 100,
+                new Gradient("geglu da", a, da), new Gradient("geglu db", b, db));
+        assertEquals(48, checked);
+    }
+
     @Test
     void rmsNormBackwardAccumulatesIntoTheResidualGradient() {
         RmsNorm norm = new RmsNorm(ops, Component.RMSNORM);

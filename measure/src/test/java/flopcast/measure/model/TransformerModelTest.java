@@ -59,15 +59,16 @@ class TransformerModelTest {
 
     /**
      * Biases on Q, K and V (Qwen2's) and on every projection of the block (GPT-2's), and LayerNorm with
-     * its bias (GPT-2's), learned positions (a table as long as the context, and one longer) and GELU's
-     * two-matrix MLP (GPT-2's whole layout among them), under
+     * its bias (GPT-2's), learned positions (a table as long as the context, and one longer), GELU's
+     * two-matrix MLP (GPT-2's whole layout among them) and GeGLU's three (Gemma's), under
      * grouped-query attention: every gradient, the biases', the norms' and the position table's included,
      * against finite differences, on both backends, one thread and two.
      */
     @ParameterizedTest
     @CsvSource({"ejml, 1, qkv, rmsnorm, 0, swiglu", "ejml, 2, all, layernorm, 3, gelu",
             "vector, 1, all, layernorm, 4, gelu", "vector, 2, qkv, rmsnorm, 3, swiglu",
-            "vector, 2, none, layernorm, 0, swiglu", "ejml, 1, none, rmsnorm, 0, gelu"})
+            "vector, 2, none, layernorm, 0, swiglu", "ejml, 1, none, rmsnorm, 0, gelu",
+            "ejml, 2, none, rmsnorm, 0, geglu", "vector, 1, qkv, rmsnorm, 0, geglu", "vector, 2, all, layernorm, 3, geglu"})
     void biasLayerNormPositionAndGeluGradientsMatchFiniteDifferences(String backend, int threads, String bias,
             String norm, long positions, String mlp) {
         assertGradientsMatchFiniteDifferences(new Shape(7, 3, 2, 8, 4, 6, 2).withArchitecture(new Architecture(2,
