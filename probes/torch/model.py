@@ -1,10 +1,14 @@
 """The complete accounting's model in PyTorch: the JVM model's layers, in its parameter order.
 
-Token embedding, L pre-norm blocks (RMSNorm, causal attention with h_kv key and value heads,
-RMSNorm, SwiGLU FFN), a final RMSNorm and the LM head (or the token embedding's transpose when
-tied); no biases, no positional encoding (RoPE adds no parameters; the JVM model leaves it out
-too). Parameters are registered in the order analytic's DataParallel.tensors lists them, so that
-``model.parameters()`` and ZeroRedundancyOptimizer's partition see the same order.
+Token embedding (plus a learned position table where the settings give ``positions``), L pre-norm
+blocks (a norm, causal attention with h_kv key and value heads, a norm, the MLP), a final norm and the
+LM head (or the token embedding's transpose when tied). The norm is RMSNorm or LayerNorm with a bias
+(settings ``norm``), the MLP SwiGLU, GELU's two matrices or GeGLU (``mlp``, GELU in its tanh form),
+and the projections add a bias where ``bias`` says (none, qkv, all); no rotary encoding (RoPE adds no
+parameters; the JVM model leaves it out too). For the Llama layout (RMSNorm, SwiGLU, no biases or
+positions) parameters are registered in the order analytic's DataParallel.tensors lists them, so that
+``model.parameters()`` and ZeroRedundancyOptimizer's partition see the same order; the other layouts
+register their biases beside their weights, and the probe refuses them under ZeRO.
 """
 
 import math
@@ -28,15 +32,33 @@ class RmsNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPSILON) * self.gain
 
 
-class Weight(nn.Module):
-    """One d_in x d_out matrix, applied as x @ W (the JVM layout)."""
+class LayerNorm(nn.Module):
+    """LayerNorm with a gain and a bias (GPT-2's), as F.layer_norm: it saves its input, mean and 1 / std."""
 
-    def __init__(self, rows, columns):
+    def __init__(self, width):
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(rows, columns).normal_(0.0, INIT_STD))
+        self.gain = nn.Parameter(torch.ones(width))
+        self.bias = nn.Parameter(torch.zeros(width))
 
     def forward(self, x):
-        return x @ self.weight
+        return F.layer_norm(x, (x.shape[-1],), self.gain, self.bias, EPSILON)
+
+
+def norm(kind, width):
+    return LayerNorm(width) if kind == "layernorm" else RmsNorm(width)
+
+
+class Weight(nn.Module):
+    """One d_in x d_out matrix, applied as x @ W (the JVM layout), plus a bias (zeros, as the JVM's) where given."""
+
+    def __init__(self, rows, columns, bias=False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(rows, columns).normal_(0.0, INIT_STD))
+        self.bias = nn.Parameter(torch.zeros(columns)) if bias else None
+
+    def forward(self, x):
+        y = x @ self.weight
+        return y if self.bias is None else y + self.bias
 
 
 class Embedding(nn.Module):
@@ -64,17 +86,17 @@ def causal_attention(q, k, v, flash):
 
 
 class Attention(nn.Module):
-    def __init__(self, width, heads, kv_heads, flash, selective):
+    def __init__(self, width, heads, kv_heads, flash, selective, bias):
         super().__init__()
         self.heads = heads
         self.kv_heads = kv_heads
         self.flash = flash
         self.selective = selective
         head_dim = width // heads
-        self.query = Weight(width, width)
-        self.key = Weight(width, kv_heads * head_dim)
-        self.value = Weight(width, kv_heads * head_dim)
-        self.output = Weight(width, width)
+        self.query = Weight(width, width, bias != "none")
+        self.key = Weight(width, kv_heads * head_dim, bias != "none")
+        self.value = Weight(width, kv_heads * head_dim, bias != "none")
+        self.output = Weight(width, width, bias == "all")
 
     def forward(self, x):
         b, t, width = x.shape
@@ -90,23 +112,29 @@ class Attention(nn.Module):
 
 
 class FeedForward(nn.Module):
-    def __init__(self, width, d_ff):
+    """SwiGLU's W2 (SiLU(x W1) * x W3), GeGLU's W2 (GELU(x W1) * x W3), or GELU's W2 GELU(x W1)."""
+
+    def __init__(self, width, d_ff, kind, bias):
         super().__init__()
-        self.w1 = Weight(width, d_ff)
-        self.w3 = Weight(width, d_ff)
-        self.w2 = Weight(d_ff, width)
+        self.kind = kind
+        self.w1 = Weight(width, d_ff, bias)
+        self.w3 = Weight(width, d_ff, bias) if kind != "gelu" else None
+        self.w2 = Weight(d_ff, width, bias)
 
     def forward(self, x):
-        return self.w2(F.silu(self.w1(x)) * self.w3(x))
+        if self.kind == "gelu":
+            return self.w2(F.gelu(self.w1(x), approximate="tanh"))
+        gate = F.gelu(self.w1(x), approximate="tanh") if self.kind == "geglu" else F.silu(self.w1(x))
+        return self.w2(gate * self.w3(x))
 
 
 class Block(nn.Module):
-    def __init__(self, width, heads, kv_heads, d_ff, flash, selective):
+    def __init__(self, width, heads, kv_heads, d_ff, flash, selective, settings):
         super().__init__()
-        self.attention_norm = RmsNorm(width)
-        self.attention = Attention(width, heads, kv_heads, flash, selective)
-        self.ffn_norm = RmsNorm(width)
-        self.ffn = FeedForward(width, d_ff)
+        self.attention_norm = norm(settings.get("norm", "rmsnorm"), width)
+        self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"))
+        self.ffn_norm = norm(settings.get("norm", "rmsnorm"), width)
+        self.ffn = FeedForward(width, d_ff, settings.get("mlp", "swiglu"), settings.get("bias", "none") == "all")
 
     def forward(self, x):
         x = x + self.attention(self.attention_norm(x))
@@ -122,17 +150,22 @@ class Transformer(nn.Module):
         self.recompute = settings["recompute"]
         flash = settings["attention"] == "flash"
         self.token_embedding = Embedding(shape["vocab_size"], width)
+        positions = settings.get("positions")
+        self.position_embedding = Embedding(positions, width) if positions is not None else None
         self.layers = nn.ModuleList(
             Block(width, shape["num_heads"], settings["kv_heads"], shape["d_ff"], flash,
-                  self.recompute == "selective")
+                  self.recompute == "selective", settings)
             for _ in range(shape["num_layers"]))
-        self.final_norm = RmsNorm(width)
+        self.final_norm = norm(settings.get("norm", "rmsnorm"), width)
         self.tied = settings["tie_embeddings"]
         if not self.tied:
             self.lm_head = Weight(width, shape["vocab_size"])
 
     def forward(self, tokens, targets):
         x = self.token_embedding(tokens)
+        if self.position_embedding is not None:
+            # each token's position's row added: embedding saves the positions' int64 indices
+            x = x + self.position_embedding(torch.arange(tokens.shape[1], device=tokens.device))
         for block in self.layers:
             if self.recompute == "full":
                 x = checkpoint(block, x, use_reentrant=False)

@@ -118,26 +118,33 @@ def parse(argv, description=None):
     return args
 
 
-def require_llama_layout(prediction, source):
-    """Refuses, in one line, a prediction for a model the probe does not build (it builds the Llama layout)."""
+def require_buildable(prediction, source, sharding):
+    """Refuses, in one line, a prediction for a model the probe does not build: QK-norm or a head width other than
+    d / h; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
+    DataParallel.tensors' order (the partition's)."""
     shape, settings = prediction["shape"], prediction["settings"]
     unbuilt = []
-    if settings.get("bias", "none") != "none":
-        unbuilt.append("bias " + str(settings["bias"]))
     if settings.get("qk_norm", False):
         unbuilt.append("qk_norm")
     head_dim = settings.get("head_dim")
     if head_dim is not None and head_dim * shape["num_heads"] != shape["d_model"]:
         unbuilt.append("head_dim " + str(head_dim))
-    for key, built in (("norm", "rmsnorm"), ("mlp", "swiglu")):
-        if settings.get(key, built) != built:
-            unbuilt.append(key + " " + str(settings[key]))
-    if settings.get("positions") is not None:
-        unbuilt.append("positions " + str(settings["positions"]))
     if unbuilt:
-        raise BadInput(source + " is for a model with " + ", ".join(unbuilt) + ": the probe builds the Llama layout"
-                       " only (allowed: a prediction with bias none, no qk_norm, head_dim d_model / num_heads, norm"
-                       " rmsnorm, mlp swiglu and no positions)")
+        raise BadInput(source + " is for a model with " + ", ".join(unbuilt) + ": the probe does not build it"
+                       " (allowed: a prediction with no qk_norm and head_dim d_model / num_heads)")
+    layout = []
+    if settings.get("bias", "none") != "none":
+        layout.append("bias " + str(settings["bias"]))
+    for key, llama in (("norm", "rmsnorm"), ("mlp", "swiglu")):
+        if settings.get(key, llama) != llama:
+            layout.append(key + " " + str(settings[key]))
+    if settings.get("positions") is not None:
+        layout.append("positions " + str(settings["positions"]))
+    if layout and sharding.startswith("zero"):
+        raise BadInput(source + " is for a model with " + ", ".join(layout) + ": under --sharding " + sharding
+                       + " the probe builds the Llama layout only, whose parameter order is the partition's"
+                       " (allowed: --sharding none or ddp, or a prediction with bias none, norm rmsnorm, mlp swiglu"
+                       " and no positions)")
 
 
 def settle_from_prediction(args):
@@ -149,7 +156,7 @@ def settle_from_prediction(args):
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BadInput("--prediction " + args.prediction + " is not a readable predict --format json file: "
                        + (str(error).splitlines() or [type(error).__name__])[0])
-    require_llama_layout(prediction, "--prediction " + args.prediction)
+    require_buildable(prediction, "--prediction " + args.prediction, args.sharding or "none")
     if "rank_peak" not in prediction:
         raise BadInput("--prediction " + args.prediction + " has no rank_peak: make it again with this flopcast's"
                        " predict --format json (and --accounting complete)")

@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 
-from options import SHAPE_OPTIONS, BadInput, require_llama_layout
+from options import SHAPE_OPTIONS, BadInput, require_buildable
 
 
 def predict_args(args, batch, ranks, catalog):
@@ -55,7 +55,8 @@ def predictions(args, ranks, catalog):
     if args.prediction_json is None:
         made = [flopcast(args.jar, predict_args(args, batch, ranks, catalog)) for batch in args.batch]
         for prediction in made:
-            require_llama_layout(prediction, "--preset " + args.preset if args.preset else "the shape given")
+            require_buildable(prediction, "--preset " + args.preset if args.preset else "the shape given",
+                              args.sharding)
         return made
     data_parallel = args.prediction_json.get("data_parallel")
     predicted_ranks = data_parallel["ranks"] if data_parallel else 1

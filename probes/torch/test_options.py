@@ -88,24 +88,25 @@ class Parse(unittest.TestCase):
         self.refused("has no rank_peak", ["--prediction", prediction_file(rank_peak=None)])
         self.refused("is not a readable predict --format json file", ["--prediction", prediction_file(shape=None)])
 
-    def test_a_prediction_with_biases(self):
+    def test_a_prediction_for_a_layout_it_does_not_build(self):
         settings = {"kv_heads": 2, "tie_embeddings": True, "precision_policy": "bf16", "attention": "eager",
-                    "recompute": "selective", "bias": "qkv"}
-        self.refused("model with bias qkv: the probe builds the Llama layout only",
+                    "recompute": "selective", "qk_norm": True, "head_dim": 8}
+        self.refused("model with qk_norm, head_dim 8: the probe does not build it",
                      ["--prediction", prediction_file(settings=settings)])
-        settings["bias"] = "none"
-        settings["qk_norm"] = True
-        settings["head_dim"] = 8
-        self.refused("model with qk_norm, head_dim 8:", ["--prediction", prediction_file(settings=settings)])
-        gpt2 = dict(settings, qk_norm=False, head_dim=6, norm="layernorm", mlp="gelu", positions=1024)
-        self.refused("model with norm layernorm, mlp gelu, positions 1024: the probe builds the Llama layout only",
-                     ["--prediction", prediction_file(settings=gpt2)])
-        self.refused("model with mlp geglu:", ["--prediction", prediction_file(settings=dict(gpt2, norm="rmsnorm",
-                                                                                              mlp="geglu",
-                                                                                              positions=None))])
         settings["qk_norm"] = False
         settings["head_dim"] = 6
         self.assertEqual(options.parse(["--prediction", prediction_file(settings=settings)]).kv_heads, 2)
+
+    def test_gpt2s_and_gemmas_layouts_are_built_but_not_partitioned(self):
+        settings = {"kv_heads": 4, "tie_embeddings": True, "precision_policy": "fp32", "attention": "eager",
+                    "recompute": "none", "bias": "all", "norm": "layernorm", "mlp": "gelu", "positions": 16}
+        self.assertEqual("none", options.parse(["--prediction", prediction_file(settings=settings)]).sharding)
+        self.refused("model with bias all, norm layernorm, mlp gelu, positions 16: under --sharding zero1 the probe"
+                     " builds the Llama layout only", ["--prediction", prediction_file(settings=settings),
+                                                        "--sharding", "zero1"])
+        geglu = dict(settings, bias="none", norm="rmsnorm", mlp="geglu", positions=None)
+        self.assertEqual("geglu", options.parse(["--prediction", prediction_file(settings=geglu)]).prediction_json[
+            "settings"]["mlp"])
 
     def test_every_option_has_help_and_shows_its_default(self):
         parser = options.parser("probe")

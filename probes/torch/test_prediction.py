@@ -40,12 +40,16 @@ class CommandLine(unittest.TestCase):
             prediction.flopcast("/nonexistent/flopcast.jar", ["devices"])
         self.assertIn("give --prediction FILE", str(caught.exception))
 
-    def test_a_preset_the_probe_does_not_build_is_refused(self):
-        args = options.parse(["--preset", "gpt2", "--context", "16", "--batch", "1"])
+    def test_a_preset_the_probe_does_not_partition_is_refused_under_zero(self):
+        args = options.parse(["--preset", "gpt2", "--context", "16", "--batch", "2", "--sharding", "zero1"])
+        with self.assertRaises(BadInput) as caught:
+            prediction.predictions(args, 2, None)
+        self.assertIn("--preset gpt2 is for a model with bias all, norm layernorm, mlp gelu, positions 1024: under"
+                      " --sharding zero1", str(caught.exception))
+        args = options.parse(["--preset", "qwen3-0.6b", "--context", "16", "--batch", "1"])
         with self.assertRaises(BadInput) as caught:
             prediction.predictions(args, 1, None)
-        self.assertIn("--preset gpt2 is for a model with bias all, norm layernorm, mlp gelu, positions 1024",
-                      str(caught.exception))
+        self.assertIn("--preset qwen3-0.6b is for a model with qk_norm, head_dim 128", str(caught.exception))
 
     def test_predicts_refusal_becomes_ours(self):
         with self.assertRaises(BadInput) as caught:

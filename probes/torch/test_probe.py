@@ -77,6 +77,25 @@ class OneProcess(unittest.TestCase):
     def test_full_recomputation(self):
         self.run_probe("--recompute", "full", "--tie-embeddings", batches="3")
 
+    def run_prediction(self, *predict_args):
+        out = tempfile.mkdtemp()
+        run = probe("--prediction", saved_prediction(*SMALL, "--batch", "2", *predict_args), *QUICK, "--out", out)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertNotIn("differs", run.stdout)
+        self.assertEqual(5, run.stdout.count(" equal"), run.stdout)
+
+    def test_gpt2s_layout(self):
+        # LayerNorm, a bias on every projection, learned positions, GELU's two matrices, tied: autograd's saves
+        # (layer_norm's input, mean and 1 / std; gelu's input; the positions' indices) and the state, equal
+        self.run_prediction("--bias", "all", "--norm", "layernorm", "--positions", "16", "--mlp", "gelu",
+                            "--tie-embeddings")
+        self.run_prediction("--bias", "all", "--norm", "layernorm", "--positions", "12", "--mlp", "gelu",
+                            "--precision-policy", "bf16-mixed", "--recompute", "selective")
+
+    def test_gemmas_mlp_and_qwen2s_biases(self):
+        self.run_prediction("--mlp", "geglu", "--kv-heads", "1", "--tie-embeddings", "--recompute", "full")
+        self.run_prediction("--bias", "qkv", "--kv-heads", "2", "--precision-policy", "bf16")
+
 
 def saved_prediction(*args):
     """A predict --format json file, as one made where Java is installed."""

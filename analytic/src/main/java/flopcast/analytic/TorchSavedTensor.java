@@ -18,13 +18,18 @@ import java.util.List;
  * its reciprocal RMS and its normalized rows (the JVM keeps the output and the reciprocal RMS),
  * copies Q, K and V into batched-matmul layout, keeps the causal mask, the 1 / sqrt(d_k) scalar and
  * the float32 log-probabilities, and saves the int64 token ids and targets. Parameters are saved
- * too, by reference, and are not counted here.
+ * too, by reference, and are not counted here. A bias's add saves nothing. Under LayerNorm the
+ * mean and 1 / std are saved in the input's type on the CPU (checked there); PyTorch's CUDA kernel
+ * keeps them in float32, 2*B*T*2 bytes more a norm under a bf16 policy, which no GPU run has checked.
  * <pre>
  *   per RMSNorm        3 of B*T*d + B*T (input, square, normalized; rsqrt) + B*T*d (output, saved by the next matmuls)
+ *   per LayerNorm      B*T*d + 2 of B*T (input; mean, 1 / std) + B*T*d (output)
  *   attention core     3 of B*h*T*d_k (batched copies of Q, K^T, V), B*h*T*T (softmax), T*T bool mask,
  *                      a float64 scalar; 2 int64 indices of h where h_kv &lt; h (repeat_interleave)
  *   per layer          + B*T*h*d_k (the heads' output, copied for the output projection) + 4 of B*T*d_ff
- *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar
+ *                      (W1's output, the gate's two factors, the product; GELU's two matrices: 2 of them)
+ *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar;
+ *                      T int64 position indices where the model has a learned position table
  * </pre>
  * Selective recomputation ({@code torch.utils.checkpoint} around the core) saves none of the core's
  * rows, full recomputation (around each block) none of a layer's: the checkpoint holds its inputs
@@ -38,8 +43,36 @@ import java.util.List;
  * @param row         the tensor
  * @param region      what drops it: a recomputation mode that drops the region ({@link Recompute#dropped()})
  * @param groupedOnly true for a row saved only where h_kv &lt; h (repeat_interleave's indices)
+ * @param condition   what the architecture must have for the row to be saved
  */
-public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) implements TensorSpec {
+public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Condition condition)
+        implements TensorSpec {
+
+    /** What the architecture must have for autograd to save the row. */
+    public enum Condition {
+        ALWAYS,
+        RMS_NORM,
+        LAYER_NORM,
+        /** SwiGLU: silu saves W1's output, the gate's product both its factors. */
+        SWIGLU,
+        /** GELU's two matrices or GeGLU: gelu saves W1's output. */
+        GELU_ACTIVATION,
+        /** GeGLU: the gate's product saves gelu's output and W3's. */
+        GEGLU,
+        POSITIONS;
+
+        boolean holds(Architecture architecture) {
+            return switch (this) {
+                case ALWAYS -> true;
+                case RMS_NORM -> architecture.norm() == NormKind.RMS;
+                case LAYER_NORM -> architecture.norm() == NormKind.LAYER;
+                case SWIGLU -> architecture.mlp() == MlpKind.SWIGLU;
+                case GELU_ACTIVATION -> architecture.mlp() != MlpKind.SWIGLU;
+                case GEGLU -> architecture.mlp() == MlpKind.GEGLU;
+                case POSITIONS -> architecture.positions() != Architecture.NO_POSITIONS;
+            };
+        }
+    }
 
     /** The profile's name in predict's JSON. */
     public static final String PROFILE = "pytorch";
@@ -49,7 +82,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
 
     /** A row saved under every architecture. */
     public TorchSavedTensor(Row row, Region region) {
-        this(row, region, false);
+        this(row, region, false, Condition.ALWAYS);
+    }
+
+    /** A row saved where {@code condition} holds. */
+    public TorchSavedTensor(Row row, Region region, Condition condition) {
+        this(row, region, false, condition);
     }
 
     /** Every row, in forward order. */
@@ -59,6 +97,9 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
         List<TorchSavedTensor> rows = new ArrayList<>();
         rows.add(once("token_embedding.indices", Component.TOKEN_EMBEDDING, DataType.INT64, List.of(B, T),
                 "embedding (its backward scatters by token id)"));
+        rows.add(new TorchSavedTensor(new Row("position_embedding.indices", Component.TOKEN_EMBEDDING, Scope.ONCE,
+                DataType.INT64, List.of(T), "embedding of the positions 0 to T - 1 (arange's int64 indices)"),
+                Region.ONCE, Condition.POSITIONS));
         norm(rows, "attention_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER,
                 "the Q, K and V matmuls");
         rows.add(core("attention.query_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, T, D_K),
@@ -80,12 +121,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
         rows.add(core("attention.heads_output", Component.OUTPUT_PROJECTION, DataType.FLOAT32, List.of(B, T, D_Q),
                 "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER));
         norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls");
-        rows.add(core("ffn.w1_output", Component.FFN_SILU, DataType.FLOAT32, List.of(B, T, D_FF), "silu",
-                Region.LAYER));
-        rows.add(core("ffn.silu_output", Component.FFN_SILU, DataType.FLOAT32, List.of(B, T, D_FF),
-                "mul of silu(x W1) and x W3", Region.LAYER));
-        rows.add(core("ffn.w3_output", Component.FFN_SILU, DataType.FLOAT32, List.of(B, T, D_FF),
-                "mul of silu(x W1) and x W3", Region.LAYER));
+        rows.add(mlp("ffn.w1_output", "silu", Condition.SWIGLU));
+        rows.add(mlp("ffn.silu_output", "mul of silu(x W1) and x W3", Condition.SWIGLU));
+        rows.add(mlp("ffn.w3_output", "mul of silu(x W1) and x W3", Condition.SWIGLU));
+        rows.add(mlp("ffn.gelu_input", "gelu in its tanh form (W1's output)", Condition.GELU_ACTIVATION));
+        rows.add(mlp("ffn.gelu_output", "mul of gelu(x W1) and x W3", Condition.GEGLU));
+        rows.add(mlp("ffn.gelu_gated_w3_output", "mul of gelu(x W1) and x W3", Condition.GEGLU));
         rows.add(core("ffn.product", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, D_FF), "the w2 matmul",
                 Region.LAYER));
         norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul");
@@ -98,18 +139,35 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
         return List.copyOf(rows);
     }
 
+    /**
+     * A norm's rows: RMSNorm's input, square, reciprocal RMS and normalized rows, or LayerNorm's input,
+     * mean and reciprocal standard deviation (F.layer_norm's own saves; in the input's type on the CPU),
+     * and the output either way.
+     */
     private static void norm(List<TorchSavedTensor> rows, String name, Component component, Scope scope,
             Region region, String nextMatmuls) {
         rows.add(new TorchSavedTensor(new Row(name + ".input", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                "pow (x^2) and mul (x * rsqrt)"), region));
+                "pow (x^2) and mul (x * rsqrt)"), region, Condition.RMS_NORM));
         rows.add(new TorchSavedTensor(new Row(name + ".square", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                "mean over d (PyTorch 1.13 saves its input)"), region));
+                "mean over d (PyTorch 1.13 saves its input)"), region, Condition.RMS_NORM));
         rows.add(new TorchSavedTensor(new Row(name + ".rsqrt", component, scope, DataType.FLOAT32, List.of(B, T),
-                "rsqrt (its result, [B, T, 1]) and mul (x * rsqrt)"), region));
+                "rsqrt (its result, [B, T, 1]) and mul (x * rsqrt)"), region, Condition.RMS_NORM));
         rows.add(new TorchSavedTensor(new Row(name + ".normalized", component, scope, DataType.FLOAT32,
-                List.of(B, T, D), "mul by the gain"), region));
+                List.of(B, T, D), "mul by the gain"), region, Condition.RMS_NORM));
+        rows.add(new TorchSavedTensor(new Row(name + ".layer_norm_input", component, scope, DataType.FLOAT32,
+                List.of(B, T, D), "layer_norm (its input)"), region, Condition.LAYER_NORM));
+        rows.add(new TorchSavedTensor(new Row(name + ".mean", component, scope, DataType.FLOAT32, List.of(B, T),
+                "layer_norm (the rows' mean, [B, T, 1])"), region, Condition.LAYER_NORM));
+        rows.add(new TorchSavedTensor(new Row(name + ".rstd", component, scope, DataType.FLOAT32, List.of(B, T),
+                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, Condition.LAYER_NORM));
         rows.add(new TorchSavedTensor(new Row(name + ".output", component, scope, DataType.FLOAT32, List.of(B, T, D),
                 nextMatmuls), region));
+    }
+
+    /** A B*T*d_ff row of the MLP's activation, saved where {@code condition} holds. */
+    private static TorchSavedTensor mlp(String name, String savedBy, Condition condition) {
+        return new TorchSavedTensor(new Row(name, Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
+                List.of(B, T, D_FF), savedBy), Region.LAYER, false, condition);
     }
 
     private static TorchSavedTensor once(String name, Component component, DataType type, List<Dim> dims,
@@ -125,21 +183,19 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
     private static TorchSavedTensor core(String name, Component component, DataType type, List<Dim> dims,
             String savedBy, Region region, boolean groupedOnly) {
         return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), region,
-                groupedOnly);
+                groupedOnly, Condition.ALWAYS);
     }
 
     /**
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
-     * and no LayerNorm, learned positions or GELU MLP, whose saved tensors the profile has no rows for (its
-     * norms are RMSNorm's, its positions rotary, its MLP SwiGLU).
+     * and d_k = d / h (the probe's model builds neither).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
-                && !shape.architecture().qkNorm() && shape.architecture().norm() == NormKind.RMS
-                && shape.architecture().positions() == Architecture.NO_POSITIONS
-                && shape.architecture().mlp() == MlpKind.SWIGLU;
+                && !shape.architecture().qkNorm()
+                && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 
     /**
@@ -148,7 +204,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly) impl
      */
     @Override
     public long instances(Shape shape) {
-        boolean kept = !shape.recompute().dropped().contains(region)
+        boolean kept = !shape.recompute().dropped().contains(region) && condition.holds(shape.architecture())
                 && (!groupedOnly || shape.architecture().kvHeads() < shape.heads());
         return kept ? row.scope().instances(shape) : 0;
     }

@@ -61,5 +61,9 @@ class TorchSavedTensorTest {
         assertTrue(TorchSavedTensor.covers(shape.withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS)));
         assertFalse(TorchSavedTensor.covers(shape.withSettings(new Settings(PrecisionPolicy.FP32,
                 AttentionKernel.FLASH, Recompute.NONE))));
+        // the probe's model builds neither QK-norm nor a head width of its own
+        assertFalse(TorchSavedTensor.covers(shape.withArchitecture(new Architecture(3, false, LinearBias.NONE, 0,
+                true))));
+        assertFalse(TorchSavedTensor.covers(shape.withArchitecture(new Architecture(3, false, LinearBias.NONE, 4))));
     }
 }
