@@ -80,9 +80,10 @@ final class CalibrateCommand extends FormattedCommand {
         }
         CalibrationResult.TargetSpec target = new CalibrationResult.TargetSpec(preset,
                 Preset.byName(preset).shape(batch), Device.byName(device), Precision.byName(precision), steps);
-        StepTimeModel.requireMeasured(target.shape(), "--preset " + preset + " is refused before anything is"
-                + " written; a preset with RMSNorm and SwiGLU, such as seed-gpt2-xl, the seed's model at GPT-2 XL's"
-                + " sizes, or a Llama-layout one");
+        // before anything is read or written
+        StepTimeModel.requireMeasured(target.shape(), "--preset " + preset, "a target with RMSNorm and a SwiGLU"
+                + " MLP: seed-gpt2-xl, the seed's model at GPT-2 XL's sizes, or llama3-8b and the other Llama, Mistral"
+                + " and Qwen presets");
         Path directory = out != null ? out : results.toAbsolutePath().getParent();
         requireWritable(directory);
         List<Map<String, String>> rows = MeasurementsCsv.read(results);

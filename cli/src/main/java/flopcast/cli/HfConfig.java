@@ -48,10 +48,12 @@ import java.util.Optional;
  * never ignored.
  *
  * <p>Read, the Llama layout: {@code vocab_size}, {@code hidden_size}, {@code num_hidden_layers},
- * {@code num_attention_heads}, {@code num_key_value_heads} (default: the attention heads),
- * {@code intermediate_size}, {@code max_position_embeddings} (the context, unless {@code --context}
- * gives another), {@code tie_word_embeddings} (default false), {@code hidden_act} (silu or swiglu:
- * the gated MLP flopcast executes), {@code head_dim} (d_k; default hidden_size / heads), {@code attention_bias}
+ * {@code num_attention_heads}, {@code num_key_value_heads} (default: the attention heads, where the
+ * type's class defaults to them), {@code intermediate_size}, {@code max_position_embeddings} (the context, unless {@code --context}
+ * gives another), {@code tie_word_embeddings} (default false; Gemma's true), {@code hidden_act} (silu or
+ * swiglu: the gated MLP flopcast executes; Gemma's gelu or gelu_pytorch_tanh, GeGLU), {@code head_dim} (d_k;
+ * default hidden_size / heads where the type's class defaults to it, else required: {@link HfModelType#required}),
+ * {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
  * the block), {@code sliding_window} and {@code use_sliding_window} (a window at least the context
  * long; a shorter one is refused). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
@@ -136,6 +138,13 @@ final class HfConfig {
         HfModelType type = requireModelled(root, where);
         if (type.layout() == HfModelType.Layout.GPT2) {
             return gpt2(root, where, context);
+        }
+        List<String> lacking = type.required().stream().filter(key -> !root.has(key) || root.get(key).isNull())
+                .toList();
+        if (!lacking.isEmpty()) {
+            throw new InvalidInputException(where + " lacks " + String.join(" and ", lacking) + ": for model_type "
+                    + type.typeName() + " transformers takes a constant default where it is absent, not d / h or the"
+                    + " attention heads, and flopcast does not guess it (allowed: the model card's value in the file)");
         }
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;

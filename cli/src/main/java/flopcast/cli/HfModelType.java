@@ -27,11 +27,15 @@ import java.util.TreeSet;
  */
 enum HfModelType {
     LLAMA("llama", null, keys("is_llama_config", "rope_interleaved"), keys()),
+    /** MistralConfig's num_key_value_heads defaults to 8, whatever the heads. */
     MISTRAL("mistral", null, keys(), keys()),
     PHI3("phi3", null, keys("original_max_position_embeddings"), keys("embd_pdrop", "resid_pdrop")),
-    /** Biases on Q, K and V always (Qwen2Attention), which no key says; max_window_layers acts only with use_sliding_window. */
+    /**
+     * Biases on Q, K and V always (Qwen2Attention), which no key says; max_window_layers acts only with
+     * use_sliding_window; Qwen2Config's num_key_value_heads defaults to 32.
+     */
     QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV, false),
-    /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own. */
+    /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own (128 by default). */
     QWEN3("qwen3", null, keys("max_window_layers"), keys(), LinearBias.NONE, true),
     /**
      * OpenAI's GPT-2 layout ({@link Layout#GPT2}): its own key names; the summary_* keys configure the
@@ -54,6 +58,10 @@ enum HfModelType {
     QWEN3_MOE("qwen3_moe", "a mixture of experts is not modelled yet"),
     DEEPSEEK_V2("deepseek_v2", "a mixture of experts and multi-head latent attention are not modelled yet"),
     DEEPSEEK_V3("deepseek_v3", "a mixture of experts and multi-head latent attention are not modelled yet");
+
+    /** Keys whose config-class default is a constant for some types (see {@link #required}). */
+    static final String KV_HEADS = "num_key_value_heads";
+    static final String HEAD_DIM = "head_dim";
 
     /** Keys every modelled type accepts as changing no count: ids, initialization, dtype, caching. */
     static final Set<String> NO_COUNT = keys("architectures", "model_type", "torch_dtype", "dtype",
@@ -129,8 +137,6 @@ enum HfModelType {
 
     HfModelType(String name, String refusal, Layout layout, Set<String> noCount, Set<String> atAValue,
             LinearBias bias, boolean qkNorm, MlpKind mlp, boolean tiedByDefault) {
-        this.mlp = mlp;
-        this.tiedByDefault = tiedByDefault;
         this.name = name;
         this.refusal = refusal;
         this.layout = layout;
@@ -138,6 +144,22 @@ enum HfModelType {
         this.atAValue = atAValue;
         this.bias = bias;
         this.qkNorm = qkNorm;
+        this.mlp = mlp;
+        this.tiedByDefault = tiedByDefault;
+    }
+
+    /**
+     * Read keys a config must give: where they are absent, transformers takes its config class's
+     * constant default (GemmaConfig's head_dim 256 and num_key_value_heads 16, Qwen3Config's 128 and 32,
+     * MistralConfig's and Qwen2Config's 8 and 32 key and value heads), not d / h or the attention
+     * heads, and flopcast does not guess it.
+     */
+    Set<String> required() {
+        return switch (this) {
+            case MISTRAL, QWEN2 -> keys(KV_HEADS);
+            case QWEN3, GEMMA -> keys(KV_HEADS, HEAD_DIM);
+            default -> keys();
+        };
     }
 
     /** The MLP its model class builds: SwiGLU for the Llama layout, GeGLU for Gemma. */

@@ -86,6 +86,31 @@ class HfConfigTest {
                 "predict", "--hf-config", written(root).toString());
     }
 
+    /**
+     * Where a config leaves head_dim or num_key_value_heads out, transformers takes its class's constant
+     * default (Gemma's 256 and 16, Qwen3's 128 and 32, Mistral's 8 and Qwen2's 32 heads): refused by name,
+     * not filled in with d / h or the attention heads; Llama's defaults are d / h and the heads, read as such.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "gemma-7b | lacks head_dim and num_key_value_heads: for model_type gemma transformers takes a constant default",
+        "Qwen3-8B | lacks head_dim and num_key_value_heads: for model_type qwen3",
+        "Mistral-7B-v0.3 | lacks num_key_value_heads: for model_type mistral",
+        "Qwen2.5-7B | lacks num_key_value_heads: for model_type qwen2",
+        "Llama-2-7b-hf | 6738415616"})
+    void aDefaultThatIsAConstantIsNotGuessed(String model, String expected) throws Exception {
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve(model + ".config.json").toFile());
+        root.remove("head_dim");
+        root.remove("num_key_value_heads");
+        Path config = written(root);
+        if (expected.chars().allMatch(Character::isDigit)) {
+            assertEquals(Long.parseLong(expected), PredictCommandTest.json("predict", "--hf-config", config.toString(),
+                    "--format", "json").get("parameters").asLong());
+        } else {
+            BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
+        }
+    }
+
     @Test
     void predictFromAConfigEqualsThePresetsPrediction() throws Exception {
         JsonNode fromConfig = PredictCommandTest.json("predict", "--hf-config", LLAMA32_1B.toString(), "--context",

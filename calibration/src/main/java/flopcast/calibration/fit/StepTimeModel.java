@@ -109,7 +109,7 @@ public final class StepTimeModel {
     /** Every term of the step's time, in component order, then the work outside the components, AdamW last. */
     public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
             Bandwidth bandwidth) {
-        requireMeasured(shape, "--norm rmsnorm and --mlp swiglu");
+        requireMeasured(shape, "this shape", "--norm rmsnorm and --mlp swiglu");
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
         matmulsAgain.addAll(shape.recompute().forwardAgain());
@@ -163,15 +163,22 @@ public final class StepTimeModel {
     }
 
     /**
-     * One line where {@code shape}'s norm or MLP is one no component row measures (LayerNorm, GELU):
-     * RMSNorm's and SiLU's fits would time other kernels. {@code allowed} says what the caller takes.
+     * One line where {@code shape}'s norm or MLP is one no component row measures (LayerNorm, a GELU or
+     * GeGLU MLP): RMSNorm's and SiLU's fits would time other kernels. {@code subject} names the shape as
+     * the caller took it, {@code allowed} what the caller takes.
      */
-    public static void requireMeasured(Shape shape, String allowed) {
-        if (shape.architecture().norm() != NormKind.RMS || shape.architecture().mlp() != MlpKind.SWIGLU) {
-            throw new InvalidInputException("the step-time model has efficiencies fitted on RMSNorm and SwiGLU only;"
-                    + " this shape's " + shape.architecture().norm().cliName() + " and "
-                    + shape.architecture().mlp().cliName() + " are measured by no component row (allowed: " + allowed
-                    + ")");
+    public static void requireMeasured(Shape shape, String subject, String allowed) {
+        List<String> unmeasured = new ArrayList<>();
+        if (shape.architecture().norm() != NormKind.RMS) {
+            unmeasured.add(shape.architecture().norm().cliName());
+        }
+        if (shape.architecture().mlp() != MlpKind.SWIGLU) {
+            unmeasured.add("a " + shape.architecture().mlp().cliName() + " MLP");
+        }
+        if (!unmeasured.isEmpty()) {
+            throw new InvalidInputException(subject + " has " + String.join(" and ", unmeasured) + ", which no"
+                    + " component row measures: the step-time model's efficiencies are fitted on RMSNorm and SwiGLU"
+                    + " only (allowed: " + allowed + ")");
         }
     }
 
