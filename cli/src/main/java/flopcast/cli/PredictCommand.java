@@ -45,10 +45,11 @@ final class PredictCommand extends FormattedCommand {
                     + " needs --accounting complete: the seed accounts for one device");
         }
         long globalBatch = shape.batchSize();
+        long globalTokens = shape.tokens();
         if (dataParallel != null) {
             shape = shape.withBatchSize(dataParallel.perRankBatch(globalBatch));
         }
-        TargetOptions.Target target = targetOptions.resolve(shape);
+        TargetOptions.Target target = targetOptions.resolve(shape, globalTokens);
         Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,

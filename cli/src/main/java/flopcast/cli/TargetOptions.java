@@ -50,6 +50,14 @@ final class TargetOptions {
 
     /** Everything resolved for {@code shape} (its policy's compute type is the default peak), or a one-line error. */
     Target resolve(Shape shape) {
+        return resolve(shape, shape.tokens());
+    }
+
+    /**
+     * As above, where a step trains {@code tokensPerStep} tokens: the global batch's, under data
+     * parallelism, whose {@code shape} is one rank's.
+     */
+    Target resolve(Shape shape, long tokensPerStep) {
         Device catalogDevice = device == null ? null : Device.byName(device);
         Precision resolvedPrecision = precision == null ? shape.policy().compute() : Precision.byName(precision);
         TrainingTime.requireMfu(mfu);
@@ -69,7 +77,7 @@ final class TargetOptions {
                     + " (allowed: above 0, up to " + Double.MAX_VALUE / TERA + ")");
         }
         TrainingPlan plan = null;
-        Long steps = steps(shape);
+        Long steps = steps(tokensPerStep);
         if (steps != null) {
             if (catalogDevice == null && peakTflops == null) {
                 throw new InvalidInputException((tokens != null ? "--tokens " + tokens : "--steps " + steps)
@@ -82,10 +90,11 @@ final class TargetOptions {
     }
 
     /**
-     * The steps asked for: {@code --steps}, or the fewest steps of {@code shape}'s batch x context
-     * tokens that cover {@code --tokens}; null with neither; a one-line error for both or a bad value.
+     * The steps asked for: {@code --steps}, or the fewest steps of {@code perStep} tokens (the global
+     * batch x context) that cover {@code --tokens}; null with neither; a one-line error for both or a
+     * bad value.
      */
-    private Long steps(Shape shape) {
+    private Long steps(long perStep) {
         if (steps != null && tokens != null) {
             throw new InvalidInputException("give --steps or --tokens, not both (--steps " + steps + ", --tokens "
                     + tokens + ")");
@@ -99,7 +108,6 @@ final class TargetOptions {
         if (tokens < 1) {
             throw new InvalidInputException("--tokens must be at least 1, got " + tokens);
         }
-        long perStep = shape.tokens();
         return tokens / perStep + (tokens % perStep == 0 ? 0 : 1);
     }
 

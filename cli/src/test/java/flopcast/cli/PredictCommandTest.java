@@ -306,7 +306,8 @@ class PredictCommandTest {
     /**
      * A token budget is the fewest steps of batch x context tokens that cover it: Llama 3's 15T
      * tokens at B = 512, T = 8192 (4,194,304 tokens a step) are 3,576,278.7 steps, so 3,576,279,
-     * the same prediction as --steps 3576279; both at once, or a budget under one token, is one line.
+     * the same prediction as --steps 3576279, over 8 data-parallel ranks too (a step trains the global
+     * batch); both at once, or a budget under one token, is one line.
      */
     @Test
     void aTokenBudgetIsTheStepsThatCoverIt() throws Exception {
@@ -324,6 +325,9 @@ class PredictCommandTest {
         BadInputTest.assertRefused("--tokens must be at least 1, got 0", concat(shape, "--tokens", "0"));
         BadInputTest.assertRefused("--tokens 1000 needs a peak to divide by: give --device or --peak-tflops",
                 "predict", "--preset", "llama3-8b", "--tokens", "1000");
+        // over 8 data-parallel ranks the step still trains the global batch's tokens, not one rank's 64 sequences
+        String[] ranks = concat(shape, "--data-parallel", "8");
+        assertEquals(json(concat(ranks, "--steps", "3576279")), json(concat(ranks, "--tokens", "15000000000000")));
     }
 
     /**
