@@ -347,11 +347,21 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
      * and the step as this plan's overlap combines them.
      */
     public StepTime stepTime(double computeSeconds, long sentBytes, double linkBytesPerSecond) {
+        return stepTime(computeSeconds, computeSeconds, sentBytes, linkBytesPerSecond);
+    }
+
+    /**
+     * As above, where only {@code overlappableSeconds} of the compute can hide the communication:
+     * under gradient accumulation the last micro-batch's backward, as DDP's {@code no_sync} reduces
+     * the gradients once, in the last one.
+     */
+    public StepTime stepTime(double computeSeconds, double overlappableSeconds, long sentBytes,
+            double linkBytesPerSecond) {
         if (!(linkBytesPerSecond > 0) || Double.isInfinite(linkBytesPerSecond)) {
             throw new InvalidInputException("link bytes per second must be a positive number, got " + linkBytesPerSecond);
         }
         double communication = sentBytes / linkBytesPerSecond;
-        double exposed = overlap ? Math.max(0, communication - computeSeconds) : communication;
+        double exposed = overlap ? Math.max(0, communication - overlappableSeconds) : communication;
         return new StepTime(computeSeconds, communication, exposed, computeSeconds + exposed);
     }
 

@@ -51,7 +51,9 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             return null;
         }
         double compute = training.computeSecondsPerStep(prediction.flops().step());
-        return plan.stepTime(compute, plan.maxSentBytes(prediction.shape()), device.linkBytesPerSecond(plan.ranks()));
+        // gradients are reduced once a step, under the last micro-batch: only its compute can hide them
+        return plan.stepTime(compute, compute / training.microBatches(), plan.maxSentBytes(prediction.shape()),
+                device.linkBytesPerSecond(plan.ranks()));
     }
 
     private List<DataParallel.RankState> listedRanks() {
@@ -67,7 +69,8 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         node.put("sharding", plan.sharding().cliName());
         node.put("overlap_communication", plan.overlap());
         node.put("global_batch_size", globalBatch);
-        node.put("per_rank_batch_size", shape.batchSize());
+        node.put("per_rank_batch_size", globalBatch / plan.ranks());
+        node.put("micro_batch_size", shape.batchSize());
         node.put("padding_elements", plan.paddingElements(shape));
         node.put("listed", plan.ranks() <= LISTED_RANKS ? "every rank" : "the largest rank");
         ArrayNode ranks = node.putArray("per_rank");

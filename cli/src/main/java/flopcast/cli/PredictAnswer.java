@@ -23,9 +23,14 @@ import flopcast.analytic.TrainingPlan;
  * @param seconds         the training time, or null where none is given (then {@code noTimeReason} says why)
  * @param days            the same in days, or null
  * @param noTimeReason    why no time is given, or null where one is
+ * @param accumulationSteps forward and backward passes a step accumulates ({@code --grad-accum}; 1 without)
+ * @param microBatchPlan  where a capacity is given: the largest micro-batch that fits one device and
+ *                        divides its share of the batch, with the accumulation steps that make it up;
+ *                        null without a capacity, where not one sequence fits, or under zero2 and zero3
  */
 record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPolynomial polynomial,
-        MemoryPolynomial.BatchFit fit, TrainingPlan plan, Double seconds, Double days, String noTimeReason) {
+        MemoryPolynomial.BatchFit fit, TrainingPlan plan, Double seconds, Double days, String noTimeReason,
+        long accumulationSteps, AccumulationOptions.Accumulation microBatchPlan) {
 
     /** The JSON paths the answer points to. */
     static final String MAX_BATCH = "max_batch";
@@ -39,6 +44,12 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
      */
     static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit, TrainingPlan plan,
             DataParallelReport ranks) {
+        return of(prediction, deviceFit, plan, ranks, 1);
+    }
+
+    /** As above, {@code accumulation} passes of the prediction's batch a step (the plan's micro-batches, where one is given). */
+    static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit, TrainingPlan plan,
+            DataParallelReport ranks, long accumulation) {
         MemoryPolynomial polynomial = ranks == null ? prediction.memory().polynomial() : ranks.perRankPolynomial();
         MemoryPolynomial.BatchFit fit = ranks == null ? deviceFit : ranks.fit();
         long batch = prediction.shape().batchSize();
@@ -60,7 +71,12 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
             seconds = plan.timeFor(prediction.flops().step()).seconds();
             days = plan.timeFor(prediction.flops().step()).days();
         }
-        return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason);
+        // no plan under FSDP's sharding, whose communication every micro-batch flopcast does not count
+        boolean accumulates = ranks == null || !ranks.plan().sharding().shardsGradients();
+        AccumulationOptions.Accumulation planned = fit == null || !accumulates ? null
+                : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), fit);
+        return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason, accumulation,
+                planned);
     }
 
     /** N with ranks, else 1. */
@@ -68,13 +84,13 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         return ranks == null ? 1 : ranks.plan().ranks();
     }
 
-    /** The batch one device runs: B, or B / N with ranks. */
+    /** The batch one device runs a pass: B, or B / N with ranks, or the micro-batch under accumulation. */
     long batchPerDevice() {
         return prediction.shape().batchSize();
     }
 
     long globalBatch() {
-        return ranks == null ? batchPerDevice() : ranks.globalBatch();
+        return ranks == null ? Math.multiplyExact(batchPerDevice(), accumulationSteps) : ranks.globalBatch();
     }
 
     /** What one device holds at its batch (one rank's sharded state with ranks). */
@@ -117,6 +133,12 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         node.put("max_batch_size_per_device", fit == null ? null : fit.batchSize());
         node.put("max_global_batch_size", maxGlobalBatch());
         node.put("max_batch_from", maxBatchFrom());
+        node.put("accumulation_steps", accumulationSteps);
+        if (fit != null) {
+            ObjectNode planned = node.putObject("micro_batch_plan");
+            planned.put("micro_batch_size", microBatchPlan == null ? null : microBatchPlan.microBatch());
+            planned.put("accumulation_steps", microBatchPlan == null ? null : microBatchPlan.steps());
+        }
         node.put("training_seconds", seconds);
         node.put("training_days", days);
         node.put("training_from", trainingFrom());

@@ -33,6 +33,9 @@ final class PredictCommand extends FormattedCommand {
     private DataParallelOptions dataParallelOptions;
 
     @Mixin
+    private AccumulationOptions accumulationOptions;
+
+    @Mixin
     private DetailOption detail;
 
     @Override
@@ -46,15 +49,24 @@ final class PredictCommand extends FormattedCommand {
         }
         long globalBatch = shape.batchSize();
         long globalTokens = shape.tokens();
-        if (dataParallel != null) {
-            shape = shape.withBatchSize(dataParallel.perRankBatch(globalBatch));
+        long perRank = dataParallel == null ? globalBatch : dataParallel.perRankBatch(globalBatch);
+        AccumulationOptions.Accumulation accumulation = accumulationOptions.resolve(perRank, dataParallel == null
+                ? "--batch" : "the per-rank batch (--batch " + globalBatch + " over " + dataParallel.ranks() + " ranks)");
+        long passes = accumulation == null ? 1 : accumulation.steps();
+        if (passes > 1 && dataParallel != null && dataParallel.sharding().shardsGradients()) {
+            // DDP's no_sync and ZeroRedundancyOptimizer over it reduce once a step; FSDP reduce-scatters every
+            // micro-batch (or, under no_sync, holds unsharded gradients), and zero3 gathers the weights each pass
+            throw new InvalidInputException(AccumulationOptions.GRAD_ACCUM + " " + passes + " with --sharding "
+                    + dataParallel.sharding().cliName() + ": FSDP communicates every micro-batch, which flopcast does"
+                    + " not count (allowed: --sharding none or zero1, or one pass a step)");
         }
-        TargetOptions.Target target = targetOptions.resolve(shape, globalTokens);
+        shape = shape.withBatchSize(accumulation == null ? perRank : accumulation.microBatch());
+        TargetOptions.Target target = targetOptions.resolve(shape, globalTokens).accumulating(passes);
         Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
                 prediction, target.capacity(), target.device(), target.plan());
-        PredictAnswer answer = PredictAnswer.of(prediction, fit, target.plan(), report);
+        PredictAnswer answer = PredictAnswer.of(prediction, fit, target.plan(), report, passes);
         return switch (output) {
             case TABLE -> PredictSummary.render(answer, detail.detail) + (!detail.detail ? ""
                     : "\n" + PredictTable.render(prediction, fit, target.plan(), dataParallel)

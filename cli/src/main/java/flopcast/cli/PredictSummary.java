@@ -44,7 +44,10 @@ final class PredictSummary {
         summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
         summary.line("assumed", "policy " + shape.policy().cliName() + ", " + shape.attention().cliName()
                 + " attention, recompute " + shape.recompute().cliName() + ", context " + shape.contextLength()
-                + (ranks == null ? ", batch " : ", global batch ") + answer.globalBatch());
+                + (ranks == null ? ", batch " : ", global batch ") + answer.globalBatch()
+                + (answer.accumulationSteps() == 1 ? "" : " as " + sequences(answer.batchPerDevice()) + " a pass x "
+                        + answer.accumulationSteps() + " accumulated" + (ranks == null ? "" : " x " + answer.devices()
+                        + " ranks")));
         if (ranks != null) {
             DataParallel plan = ranks.plan();
             summary.line("ranks", plan.ranks() + " data-parallel ranks, " + plan.sharding().cliName() + " sharding, "
@@ -115,8 +118,11 @@ final class PredictSummary {
             return "yes, " + asked + " fits " + fit.capacity().describe() + ": at most " + most
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
         }
+        AccumulationOptions.Accumulation planned = answer.microBatchPlan();
         return "no, " + asked + " needs " + Capacity.gigabytes(answer.memoryBytesPerDevice()) + "; "
-                + fit.capacity().describe() + " holds " + most;
+                + fit.capacity().describe() + " holds " + most + (planned == null ? "" : "; "
+                        + AccumulationOptions.MICRO_BATCH + " " + planned.microBatch() + " (" + AccumulationOptions.GRAD_ACCUM
+                        + " " + planned.steps() + ") fits");
     }
 
     /** {@code 80 GB}: a capacity as given, without its bytes. */
@@ -140,9 +146,11 @@ final class PredictSummary {
         FlopTotals flops = answer.prediction().flops();
         DataParallelReport ranks = answer.ranks();
         StringBuilder text = new StringBuilder();
-        text.append(seed(flops.step())).append(" a step").append(ranks == null ? "" : " per rank").append(" (")
-                .append(grouped(flops.step())).append("): forward + backward matmuls")
+        long passes = answer.accumulationSteps();
+        text.append(seed(flops.step())).append(passes == 1 ? " a step" : " a pass").append(ranks == null ? "" : " per rank")
+                .append(" (").append(grouped(flops.step())).append("): forward + backward matmuls")
                 .append(ranks == null ? ", the model FLOPs" : "");
+
         if (flops.recompute() != null && flops.recompute().signum() > 0) {
             text.append("\n").append(seed(flops.hardware())).append(" with the recomputed matmuls (")
                     .append(String.format(Locale.ROOT, "%.4f", flops.hardwarePerModelFlop())).append(" x)");
@@ -151,6 +159,10 @@ final class PredictSummary {
                 text.append(": HFU ").append(NumberText.percent(flops.hfu(plan.mfu()))).append(" at ")
                         .append(NumberText.percent(plan.mfu())).append(" MFU");
             }
+        }
+        if (passes > 1) {
+            text.append("\n").append(seed(flops.step().multiply(BigInteger.valueOf(passes)))).append(" a step of ")
+                    .append(passes).append(" accumulated passes").append(ranks == null ? "" : " per rank");
         }
         return text.toString();
     }
@@ -167,8 +179,9 @@ final class PredictSummary {
         DataParallelReport ranks = answer.ranks();
         if (ranks == null) {
             TrainingTime time = plan.timeFor(answer.prediction().flops().step());
-            return total + " = " + grouped(plan.steps()) + " steps x " + seed(answer.prediction().flops().step())
-                    + " = " + seed(time.totalFlops()) + " FLOPs at " + peak;
+            return total + " = " + grouped(plan.steps()) + " steps x " + (plan.microBatches() == 1 ? ""
+                    : plan.microBatches() + " passes x ") + seed(answer.prediction().flops().step()) + " = "
+                    + seed(time.totalFlops()) + " FLOPs at " + peak;
         }
         DataParallel.StepTime step = ranks.stepTime();
         int count = ranks.plan().ranks();

@@ -118,5 +118,10 @@ final class TargetOptions {
      * @param plan      training plan, or null without {@code --steps}
      */
     record Target(Device device, Precision precision, Capacity capacity, TrainingPlan plan) {
+
+        /** This target, its plan (where there is one) accumulating {@code passes} micro-batches a step. */
+        Target accumulating(long passes) {
+            return plan == null ? this : new Target(device, precision, capacity, plan.withMicroBatches(passes));
+        }
     }
 }

@@ -22,8 +22,9 @@ class PredictCommandTest {
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
                 "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
-                "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "training_seconds",
-                "training_days", "training_from", "no_training_reason", "note"), keys(json.get("answer")));
+                "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "accumulation_steps",
+                "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
+                keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "positions",
                 "sliding_window", "precision_policy", "attention", "recompute"),
@@ -177,7 +178,7 @@ class PredictCommandTest {
         assertEquals(8, json.at("/shape/batch_size").asLong(), "everything above data_parallel is one rank's");
         JsonNode dataParallel = json.get("data_parallel");
         assertEquals(List.of("ranks", "sharding", "overlap_communication", "global_batch_size", "per_rank_batch_size",
-                "padding_elements", "listed", "per_rank", "max_batch_per_rank", "max_sent_bytes", "link",
+                "micro_batch_size", "padding_elements", "listed", "per_rank", "max_batch_per_rank", "max_sent_bytes", "link",
                 "link_bytes_per_second", "training"), keys(dataParallel));
         assertEquals(64, dataParallel.get("global_batch_size").asLong());
         flopcast.analytic.DataParallel plan = new flopcast.analytic.DataParallel(8, flopcast.analytic.Sharding.ZERO1,

@@ -114,14 +114,17 @@ class PredictSummaryTest {
                 answer.get("no_training_reason").asText());
     }
 
-    /** The seed's scenario does not fit (at most 2 of 1024): its notation stays, its time moves to the detail. */
+    /**
+     * The seed's scenario does not fit (at most 2 of 1024), and runs as 2 sequences a pass and 512
+     * passes a step: its notation stays, its time moves to the detail.
+     */
     @Test
     void seedScenarioSaysItDoesNotFitInTheSeedsNotation() {
         String out = CliRun.of(SEED).out();
         assertTrue(out.startsWith("flopcast predict: seed accounting (the seed's tables as written)\n"), out);
         assertContains(out,
                 "\nfits      no, batch 1024 needs 16,356.378 GB; 80 GB (80,000,000,000 bytes) holds 2"
-                        + " (2.964)\n",
+                        + " (2.964);\n          --micro-batch 2 (--grad-accum 512) fits\n",
                 "= 3.27463424e10 + 1.59410463e10 x B bytes (the seed counts no workspace)",
                 "2.78313881e14 a step (278,313,880,780,800)",
                 "\ntime      none: batch 1024 does not fit 80 GB");

@@ -1,0 +1,120 @@
+package flopcast.cli;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.MemoryPolynomial;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --micro-batch} and {@code --grad-accum}: the global batch B (sequences an optimizer step
+ * trains, {@code --batch}) as b sequences a forward and backward pass on each of N ranks, g passes
+ * a step: B = b x g x N. Either one given determines the other; both given must multiply to B.
+ */
+final class AccumulationOptions {
+
+    static final String MICRO_BATCH = "--micro-batch";
+    static final String GRAD_ACCUM = "--grad-accum";
+
+    @Option(names = MICRO_BATCH, paramLabel = "b",
+            description = "Sequences one forward and backward pass runs on each rank; --batch (the global batch)"
+                    + " is then b x the accumulation steps x the ranks, and memory is counted at b.")
+    Long microBatch;
+
+    @Option(names = GRAD_ACCUM, paramLabel = "g",
+            description = "Gradient accumulation: forward and backward passes an optimizer step sums before it"
+                    + " updates (--batch = micro-batch x g x ranks); a step's FLOPs and time count every pass.")
+    Long gradAccum;
+
+    /**
+     * b sequences a pass, g passes a step.
+     *
+     * @param microBatch b
+     * @param steps      g
+     */
+    record Accumulation(long microBatch, long steps) {
+    }
+
+    /**
+     * The micro-batch and accumulation steps of {@code perRankBatch} (B / N), or null where neither
+     * option was given; a one-line error for a value below 1 or one that does not divide.
+     */
+    Accumulation resolve(long perRankBatch, String perRankSource) {
+        if (microBatch == null && gradAccum == null) {
+            return null;
+        }
+        if (microBatch != null && microBatch < 1) {
+            throw new InvalidInputException(MICRO_BATCH + " must be a positive integer, got " + microBatch);
+        }
+        if (gradAccum != null && gradAccum < 1) {
+            throw new InvalidInputException(GRAD_ACCUM + " must be a positive integer, got " + gradAccum);
+        }
+        if (microBatch != null && gradAccum != null) {
+            if (Math.multiplyHigh(microBatch, gradAccum) != 0 || microBatch * gradAccum != perRankBatch) {
+                throw new InvalidInputException(MICRO_BATCH + " " + microBatch + " x " + GRAD_ACCUM + " " + gradAccum
+                        + " is not " + perRankSource + " " + perRankBatch + " (allowed: two that multiply to it, or"
+                        + " one of them)");
+            }
+            return new Accumulation(microBatch, gradAccum);
+        }
+        long given = microBatch != null ? microBatch : gradAccum;
+        String option = microBatch != null ? MICRO_BATCH : GRAD_ACCUM;
+        if (perRankBatch % given != 0) {
+            throw new InvalidInputException(option + " " + given + " does not divide " + perRankSource + " "
+                    + perRankBatch + " (allowed: a divisor of it, " + divisors(perRankBatch) + ")");
+        }
+        return microBatch != null ? new Accumulation(microBatch, perRankBatch / microBatch)
+                : new Accumulation(perRankBatch / gradAccum, gradAccum);
+    }
+
+    /** The largest per-rank batch whose divisors the plan searches: far beyond any run's. */
+    static final long MAX_PLANNED_BATCH = 1_000_000_000L;
+
+    /**
+     * The plan for {@code perRankBatch} on {@code fit}'s capacity: the largest divisor of it that fits
+     * as the micro-batch, and the accumulation steps that make it up; null where not one sequence fits,
+     * or where the batch is above {@link #MAX_PLANNED_BATCH}.
+     */
+    static Accumulation largestFitting(long perRankBatch, MemoryPolynomial.BatchFit fit) {
+        if (!fit.fixedPartFits() || fit.batchSize() < 1 || perRankBatch > MAX_PLANNED_BATCH) {
+            return null;
+        }
+        long best = 1;
+        for (long divisor : divisorsOf(perRankBatch)) {
+            if (divisor <= fit.batchSize()) {
+                best = Math.max(best, divisor);
+            }
+        }
+        return new Accumulation(best, perRankBatch / best);
+    }
+
+    /** Every divisor of {@code n} (at most {@link #MAX_PLANNED_BATCH}), by trial up to its square root. */
+    private static List<Long> divisorsOf(long n) {
+        List<Long> found = new ArrayList<>();
+        for (long d = 1; d * d <= n; d++) {
+            if (n % d == 0) {
+                found.add(d);
+                if (d != n / d) {
+                    found.add(n / d);
+                }
+            }
+        }
+        found.sort(Long::compare);
+        return found;
+    }
+
+    /** The divisors of {@code n}, the first seven and n, for an error's "allowed". */
+    private static String divisors(long n) {
+        if (n > MAX_PLANNED_BATCH) {
+            return "1, ...";
+        }
+        List<Long> all = divisorsOf(n);
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (i < 7 || i == all.size() - 1) {
+                shown.add((i == all.size() - 1 && all.size() > 8 ? "..., " : "") + all.get(i));
+            }
+        }
+        return String.join(", ", shown);
+    }
+}
