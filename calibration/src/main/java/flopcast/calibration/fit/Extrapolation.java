@@ -174,21 +174,27 @@ public final class Extrapolation {
 
     /**
      * One row of the step-time model: the target batch as accumulation steps of the largest
-     * micro-batch that fits (one sequence when nothing fits), AdamW once per step.
+     * micro-batch that fits (one sequence when nothing fits), the last one carrying what is left of
+     * the batch (1024 = 341 x 3 + 1), AdamW once per step.
      */
     private Row modelRow(String label, StepTimeModel.Efficiency efficiency, String source) {
         MemoryPlan plan = memoryPlan();
         long micro = Math.max(1, plan.microBatch());
-        long accumulation = (target.batchSize() + micro - 1) / micro;
+        long full = target.batchSize() / micro;
+        long rest = target.batchSize() - full * micro;
         double peak = device.peakFlopsPerSecond(precision);
-        double bandwidth = device.bandwidthBytesPerSecond();
+        Bandwidth bandwidth = Bandwidth.constant(device.bandwidthBytesPerSecond());
         StepTimeModel.StepTime microStep = StepTimeModel.predict(target.withBatchSize(micro), efficiency, peak,
-                Bandwidth.constant(bandwidth));
-        double stepSeconds = accumulation * (microStep.seconds() - microStep.optimizerSeconds())
-                + microStep.optimizerSeconds();
+                bandwidth);
+        double stepSeconds = full * (microStep.seconds() - microStep.optimizerSeconds()) + microStep.optimizerSeconds();
+        if (rest > 0) {
+            StepTimeModel.StepTime last = StepTimeModel.predict(target.withBatchSize(rest), efficiency, peak,
+                    bandwidth);
+            stepSeconds += last.seconds() - last.optimizerSeconds();
+        }
         double seconds = stepSeconds * steps;
-        BigInteger modelFlops = Accounting.COMPLETE.predict(target.withBatchSize(micro)).flops().step()
-                .multiply(BigInteger.valueOf(accumulation)).multiply(BigInteger.valueOf(steps));
+        // a pass's model FLOPs are linear in its batch: the passes' sum is the target batch's
+        BigInteger modelFlops = Accounting.COMPLETE.predict(target).flops().step().multiply(BigInteger.valueOf(steps));
         double mfu = FlopsUtilization.mfu(modelFlops.doubleValue(), seconds, peak);
         String fit = plan.microBatch() == 0 ? " (nothing fits the device: one sequence per micro-batch assumed)" : "";
         return new Row(label + fit, precision, mfu, seconds / TrainingTime.SECONDS_PER_DAY, source);

@@ -74,6 +74,20 @@ class ExtrapolationTest {
         assertEquals(0, plan.shortfallBytes());
     }
 
+    /**
+     * The step-time rows train the target batch and no more: 341 passes of 3 sequences and one of 1
+     * (not 342 of 3, 1026), so their MFU and days agree with the complete accounting's days at 50%:
+     * days x MFU is the same product, the batch's model FLOPs over the peak, on every row.
+     */
+    @Test
+    void theStepTimeRowsTrainTheTargetBatchAndNoMore(@TempDir Path directory) {
+        List<Extrapolation.Row> rows = seedScenario(directory, Device.A100_80GB).rows();
+        double atHalf = rows.get(1).days() * 0.5;
+        for (Extrapolation.Row row : rows.subList(rows.size() - 2, rows.size())) {
+            assertEquals(atHalf, row.days() * row.mfu(), atHalf * 1e-9, row.label());
+        }
+    }
+
     @Test
     void fortyGbHoldsTheStateButNoSequence(@TempDir Path directory) {
         // 40e9 - 34,038,950,912 = 5,961,049,088 spare, one sequence needs 12,894,027,776
