@@ -37,6 +37,12 @@ final class DataParallelOptions {
             return null;
         }
         Sharding mode = sharding == null ? Sharding.NONE : Sharding.byName(sharding);
+        if (ranks == 1 && mode.shardsGradients()) {
+            // torch.distributed.fsdp switches FULL_SHARD and SHARD_GRAD_OP to NO_SHARD at world size 1
+            throw new InvalidInputException("--sharding " + mode.cliName() + " over 1 rank: FSDP runs without sharding"
+                    + " at world size 1, so nothing is gathered or scattered (allowed: --sharding none, or "
+                    + DATA_PARALLEL + " 2 or more)");
+        }
         return new DataParallel(ranks, mode, overlap);
     }
 }

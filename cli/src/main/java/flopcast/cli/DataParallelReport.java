@@ -148,8 +148,8 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
                         + " rank's state and gathers)\n");
         if (fit != null) {
             text.append("largest batch      per rank on ").append(fit.capacity().describe()).append(": ");
-            text.append(fit.fixedPartFits() ? fit.batchSize() + String.format(Locale.ROOT,
-                    " (%.3f before rounding down)", fit.fractional()) : "0, does not fit: " + fit.shortfall());
+            text.append(fit.fixedPartFits() ? fit.batchSize() + " (" + NumberText.fractionalBatch(fit.fractional())
+                    + " before rounding down)" : "0, does not fit: " + fit.shortfall());
             text.append('\n');
         }
         DataParallel.StepTime time = stepTime();

@@ -53,6 +53,16 @@ final class NumberText {
     }
 
     /** Plain decimal, 6 significant digits, no trailing zeros: 19.5. */
+    /**
+     * A fractional batch to three decimals, never rounded up to the next whole batch: 1.9999999993
+     * sequences is 1.999, not the 2.000 that would say two fit where one does; 3.5649 is 3.565.
+     */
+    static String fractionalBatch(double value) {
+        double rounded = Math.round(value * 1000) / 1000.0;
+        return String.format(java.util.Locale.ROOT, "%.3f", Math.floor(rounded) > Math.floor(value)
+                ? Math.floor(value) + 0.999 : rounded);
+    }
+
     static String plain(double value) {
         return BigDecimal.valueOf(value).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }

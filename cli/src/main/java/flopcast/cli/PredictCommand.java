@@ -6,6 +6,7 @@ import flopcast.analytic.DataParallel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,6 +48,9 @@ final class PredictCommand extends FormattedCommand {
             throw new InvalidInputException(DataParallelOptions.DATA_PARALLEL + " " + dataParallel.ranks()
                     + " needs --accounting complete: the seed accounts for one device");
         }
+        if (chosen == Accounting.SEED) {
+            requireSeedsModel(shape);
+        }
         long globalBatch = shape.batchSize();
         long globalTokens = shape.tokens();
         long perRank = dataParallel == null ? globalBatch : dataParallel.perRankBatch(globalBatch);
@@ -74,6 +78,26 @@ final class PredictCommand extends FormattedCommand {
             case JSON -> Json.write(json(prediction, fit, target, report, answer));
             case CSV -> PredictDocument.csv(json(prediction, fit, target, report, answer));
         };
+    }
+
+    /**
+     * The seed counts one model: float32, eager attention, no recomputation, multi-head attention, an
+     * untied head, RMSNorm and SwiGLU without biases or positions. A shape with other settings or
+     * another architecture is refused in one line rather than shown with settings the count ignores
+     * ({@code diff} sets the seed beside the complete accounting at any shape).
+     */
+    private static void requireSeedsModel(Shape shape) {
+        if (!shape.settings().equals(Settings.DEFAULT)) {
+            throw new InvalidInputException("--accounting seed counts the seed's float32, eager attention and no"
+                    + " recomputation, not --precision-policy " + shape.policy().cliName() + ", --attention "
+                    + shape.attention().cliName() + ", --recompute " + shape.recompute().cliName() + " (allowed:"
+                    + " --accounting complete, or diff to see what the seed misses)");
+        }
+        if (!shape.seedArchitecture()) {
+            throw new InvalidInputException("--accounting seed counts the seed's one layout (multi-head attention, an"
+                    + " untied head, RMSNorm and SwiGLU without biases or positions), not this shape's " + shape.describe()
+                    + " (allowed: --accounting complete, or diff to see what the seed misses)");
+        }
     }
 
     private static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TargetOptions.Target target,

@@ -113,7 +113,7 @@ final class PredictSummary {
         }
         boolean perRank = answer.ranks() != null;
         String asked = perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice();
-        String most = grouped(fit.batchSize()) + String.format(Locale.ROOT, " (%.3f)", fit.fractional());
+        String most = grouped(fit.batchSize()) + " (" + NumberText.fractionalBatch(fit.fractional()) + ")";
         if (answer.fits()) {
             return "yes, " + asked + " fits " + fit.capacity().describe() + ": at most " + most
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");

@@ -81,8 +81,8 @@ final class PredictTable {
                     .append(fit.shortfall()).append('\n');
         } else if (fit != null) {
             text.append("largest batch      on ").append(fit.capacity().describe()).append(": ")
-                    .append(fit.batchSize()).append(" (").append(String.format(Locale.ROOT, "%.3f",
-                            fit.fractional())).append(" before rounding down)");
+                    .append(fit.batchSize()).append(" (").append(NumberText.fractionalBatch(fit.fractional()))
+                    .append(" before rounding down)");
             if (fit.batchSize() == 0) {
                 text.append("; one sequence needs ").append(grouped(polynomial.perBatchElementBytes()))
                         .append(" bytes, ").append(grouped(polynomial.perBatchElementBytes() - fit.spareBytes()))

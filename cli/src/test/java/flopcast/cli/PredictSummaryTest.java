@@ -115,6 +115,16 @@ class PredictSummaryTest {
     }
 
     /**
+     * The fractional batch is rounded down: 4,900,614,143 bytes hold (4,900,614,143 - 1,997,066,240) /
+     * 1,451,773,952 = 1.9999999993 sequences of GPT-2 small, shown as 1.999, never 2.000 beside "holds 1".
+     */
+    @Test
+    void aFractionalBatchIsRoundedDown() {
+        assertContains(CliRun.of("predict", "--preset", "gpt2", "--batch", "2", "--memory-gb", "4.900614143").out(),
+                " holds 1 (1.999);");
+    }
+
+    /**
      * The seed's scenario does not fit (at most 2 of 1024), and runs as 2 sequences a pass and 512
      * passes a step: its notation stays, its time moves to the detail.
      */
