@@ -70,8 +70,9 @@ class Embedding(nn.Module):
         return F.embedding(tokens, self.weight)
 
 
-def causal_attention(q, k, v, flash):
-    """softmax(masked Q K^T / sqrt(d_k)) V per head; q is [B, h, T, d_k], k and v [B, h_kv, T, d_k]."""
+def causal_attention(q, k, v, flash, window=None):
+    """softmax(masked Q K^T / sqrt(d_k)) V per head; q is [B, h, T, d_k], k and v [B, h_kv, T, d_k]; a window
+    shorter than T masks the keys more than window - 1 positions back too (Mistral's i - j < w)."""
     groups = q.shape[1] // k.shape[1]
     if groups > 1:
         k = k.repeat_interleave(groups, dim=1)
@@ -81,13 +82,16 @@ def causal_attention(q, k, v, flash):
     t = q.shape[2]
     scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
     mask = torch.ones(t, t, dtype=torch.bool, device=q.device).triu(1)
+    if window is not None and window < t:
+        mask = mask | torch.ones(t, t, dtype=torch.bool, device=q.device).tril(-window)
     probabilities = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
     return probabilities @ v
 
 
 class Attention(nn.Module):
-    def __init__(self, width, heads, kv_heads, flash, selective, bias):
+    def __init__(self, width, heads, kv_heads, flash, selective, bias, window=None):
         super().__init__()
+        self.window = window
         self.heads = heads
         self.kv_heads = kv_heads
         self.flash = flash
@@ -105,9 +109,9 @@ class Attention(nn.Module):
         k = self.key(x).view(b, t, self.kv_heads, head_dim).transpose(1, 2)
         v = self.value(x).view(b, t, self.kv_heads, head_dim).transpose(1, 2)
         if self.selective:
-            core = checkpoint(causal_attention, q, k, v, self.flash, use_reentrant=False)
+            core = checkpoint(causal_attention, q, k, v, self.flash, self.window, use_reentrant=False)
         else:
-            core = causal_attention(q, k, v, self.flash)
+            core = causal_attention(q, k, v, self.flash, self.window)
         return self.output(core.transpose(1, 2).reshape(b, t, width))
 
 
@@ -132,7 +136,8 @@ class Block(nn.Module):
     def __init__(self, width, heads, kv_heads, d_ff, flash, selective, settings):
         super().__init__()
         self.attention_norm = norm(settings.get("norm", "rmsnorm"), width)
-        self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"))
+        self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"),
+                                   settings.get("sliding_window"))
         self.ffn_norm = norm(settings.get("norm", "rmsnorm"), width)
         self.ffn = FeedForward(width, d_ff, settings.get("mlp", "swiglu"), settings.get("bias", "none") == "all")
 

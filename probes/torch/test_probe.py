@@ -92,6 +92,11 @@ class OneProcess(unittest.TestCase):
         self.run_prediction("--bias", "all", "--norm", "layernorm", "--positions", "12", "--mlp", "gelu",
                             "--precision-policy", "bf16-mixed", "--recompute", "selective")
 
+    def test_a_sliding_window_shorter_than_the_context(self):
+        # eager attention masks the keys more than w - 1 back: the same T x T mask saved, the state equal
+        self.run_prediction("--sliding-window", "5", "--kv-heads", "2")
+        self.run_prediction("--sliding-window", "3", "--recompute", "selective", "--precision-policy", "bf16-mixed")
+
     def test_gemmas_mlp_and_qwen2s_biases(self):
         self.run_prediction("--mlp", "geglu", "--kv-heads", "1", "--tie-embeddings", "--recompute", "full")
         self.run_prediction("--bias", "qkv", "--kv-heads", "2", "--precision-policy", "bf16")

@@ -23,9 +23,11 @@ package flopcast.analytic;
  * projections' outputs and a reciprocal RMS per head and row for its backward pass
  * ({@link KeptActivation#QUERY_PRE_NORM} and the rows after it);
  * <li>{@code slidingWindow} w (Mistral 7B v0.1's 4096, Phi-3 mini's 2047; {@value #NO_WINDOW}: none):
- * each query attends to at most the w latest keys. Where the context is at most w, that is every
- * earlier key, the full causal attention flopcast counts and executes, so every count is the one
- * without a window; {@link Shape} refuses a longer context, whose attention a window would cut;
+ * each query attends to at most the w latest keys, itself included. Where the context is at most w,
+ * that is every earlier key, so every count is the one without a window; at a longer context eager
+ * attention masks the keys before the window in the T x T square it still computes and keeps (only
+ * the softmax's elementwise FLOPs change, {@link Shape#attentionSpan()}), and {@link Shape} refuses
+ * flash attention, whose tiles are not cut to a window;
  * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
  * <li>{@code positions} P: learned position embeddings (GPT-2's 1024), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});

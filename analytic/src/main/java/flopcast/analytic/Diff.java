@@ -145,7 +145,9 @@ public final class Diff {
                 + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "")
                 + (architecture.qkNorm() ? ", QK-norm" : "")
                 + (architecture.slidingWindow() != Architecture.NO_WINDOW
-                        ? ", a sliding window of " + architecture.slidingWindow() + " (the whole context)" : "")
+                        ? ", a sliding window of " + architecture.slidingWindow() + (shape.attentionSpan()
+                                < shape.contextLength() ? " (of a context of " + shape.contextLength() + ")"
+                                : " (the whole context)") : "")
                 + (architecture.norm() == NormKind.LAYER ? ", LayerNorm" : "")
                 + (architecture.positions() != Architecture.NO_POSITIONS
                         ? ", " + architecture.positions() + " learned positions" : "")

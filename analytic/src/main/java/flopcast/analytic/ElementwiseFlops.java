@@ -14,9 +14,11 @@ import java.math.BigInteger;
  *                                             y = (x - m)*r*g + b 4d
  *   LayerNorm backward       N*(19d + 2)      xhat, dy*g, two sums: 6d; their means 2; dx += r*(dy*g - m1
  *                                             - xhat*m2): 8d; dgain += dy*xhat, dbias += dy: 5d
- *   causal softmax forward   per head 3*T*(T+1) + T   row i over its i+1 unmasked entries:
+ *   causal softmax forward   per head 3*T*(T+1) + T   row i over its i+1 unmasked entries (min(i+1, w) under a
+ *                                             sliding window w &lt; T: 6*(w*(w+1)/2 + (T-w)*w) + T):
  *                                             scale, max, subtract, exp, sum, normalize: 6(i+1); 1/sum
- *   causal softmax backward  per head 5*T*(T+1)/2     dot 2(i+1); (dP - dot)*P*scale 3(i+1)
+ *   causal softmax backward  per head 5*T*(T+1)/2     dot 2(i+1); (dP - dot)*P*scale 3(i+1), over the same
+ *                                             entries
  *   SiLU and product fwd     5 per element of N*d_ff  -a, exp, 1+, a/(.): 4; SiLU*W3x: 1
  *   SiLU and product bwd     11 per element           dG*SiLU, dG*W3x: 2; sigmoid 4;
  *                                             sigmoid*(1 + a*(1 - sigmoid)): 4; times dSiLU: 1
@@ -159,7 +161,12 @@ public final class ElementwiseFlops {
 
     /** One head's T x T causal softmax, forward: row i has i + 1 unmasked entries. */
     public static BigInteger causalSoftmaxForward(long context) {
-        return big(SOFTMAX_FORWARD_PER_ENTRY).multiply(causalEntries(context))
+        return causalSoftmaxForward(context, context);
+    }
+
+    /** As above, each query attending to at most {@code span} keys (a sliding window): row i has min(i + 1, span). */
+    public static BigInteger causalSoftmaxForward(long context, long span) {
+        return big(SOFTMAX_FORWARD_PER_ENTRY).multiply(attendedEntries(context, span))
                 .add(big(SOFTMAX_PER_ROW).multiply(big(context)));
     }
 
@@ -206,7 +213,12 @@ public final class ElementwiseFlops {
 
     /** One head's T x T causal softmax, backward. */
     public static BigInteger causalSoftmaxBackward(long context) {
-        return big(SOFTMAX_BACKWARD_PER_ENTRY).multiply(causalEntries(context));
+        return causalSoftmaxBackward(context, context);
+    }
+
+    /** As above, each query attending to at most {@code span} keys. */
+    public static BigInteger causalSoftmaxBackward(long context, long span) {
+        return big(SOFTMAX_BACKWARD_PER_ENTRY).multiply(attendedEntries(context, span));
     }
 
     public static BigInteger swigluForward(long elements) {
@@ -356,6 +368,17 @@ public final class ElementwiseFlops {
     private static BigInteger causalEntries(long context) {
         BigInteger t = big(context);
         return t.multiply(t.add(BigInteger.ONE)).divide(BigInteger.TWO);
+    }
+
+    /**
+     * sum over rows i &lt; T of min(i + 1, w): w*(w+1)/2 + (T - w)*w where a window w &lt; T cuts the
+     * causal rows, T*(T+1)/2 where it does not.
+     */
+    private static BigInteger attendedEntries(long context, long span) {
+        if (span >= context) {
+            return causalEntries(context);
+        }
+        return causalEntries(span).add(big(context - span).multiply(big(span)));
     }
 
     private static BigInteger big(long value) {

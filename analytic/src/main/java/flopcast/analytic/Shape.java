@@ -72,12 +72,21 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + " (allowed: a context of at most " + positionRows + ")");
         }
         long window = this.architecture.slidingWindow();
-        if (window != Architecture.NO_WINDOW && contextLength > window) {
+        if (window != Architecture.NO_WINDOW && contextLength > window && settings.attention() == AttentionKernel.FLASH) {
             throw new InvalidInputException(ShapeKey.CONTEXT_LENGTH.key() + " " + contextLength + " is longer than the "
-                    + SLIDING_WINDOW_KEY + " " + window + ": attention cut to a window shorter than the context is not"
-                    + " modelled (allowed: a context of at most " + window + ", where the window leaves every earlier"
-                    + " key in reach)");
+                    + SLIDING_WINDOW_KEY + " " + window + " under flash attention, whose tiles flopcast does not cut to"
+                    + " a window (allowed: eager attention, or a context of at most " + window + ")");
         }
+    }
+
+    /**
+     * The keys a query attends to, itself included, at most: the sliding window where it is shorter
+     * than the context, else the context (every earlier key). Eager attention masks the rest of the
+     * T x T square, which it still computes and keeps.
+     */
+    public long attentionSpan() {
+        long window = architecture.slidingWindow();
+        return window == Architecture.NO_WINDOW ? contextLength : Math.min(window, contextLength);
     }
 
     /** Multi-head attention (h_kv = h), the LM head its own parameter: the seed's model. */

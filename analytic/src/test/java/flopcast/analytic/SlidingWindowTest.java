@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** A sliding window as long as the context changes no count; a shorter one is refused. */
+/**
+ * A sliding window as long as the context changes no count; a shorter one masks the keys before it
+ * under eager attention, and is refused under flash.
+ */
 class SlidingWindowTest {
     private static final Shape PLAIN = new Shape(7, 6, 2, 8, 4, 6, 2, new Architecture(2, true));
 
@@ -36,12 +39,33 @@ class SlidingWindowTest {
                 + " a tied head, a sliding window of 6 (the whole context)"), note);
     }
 
+    /**
+     * w = 5 &lt; T = 6 under eager attention: the last query attends to 5 keys, not 6, so each head's
+     * softmax has 20 unmasked entries, not 21: 6 FLOPs fewer forward, 5 backward, over the B*h = 8
+     * heads of each block (a component's FLOPs are per instance). The T x T square is still computed (the same matmul FLOPs) and kept (the same memory);
+     * under flash attention, whose tiles are not cut to a window, it is refused.
+     */
     @Test
-    void aContextLongerThanTheWindowIsRefused() {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> windowed(5, 6));
-        assertEquals("context_length 6 is longer than the sliding_window 5: attention cut to a window shorter than the"
-                + " context is not modelled (allowed: a context of at most 5, where the window leaves every earlier"
-                + " key in reach)", e.getMessage());
+    void aWindowShorterThanTheContextMasksTheSquareUnderEagerAttention() {
+        Shape shape = windowed(5, 6);
+        assertEquals(5, shape.attentionSpan());
+        assertEquals(6, PLAIN.attentionSpan());
+        Prediction with = Accounting.COMPLETE.predict(shape);
+        Prediction without = Accounting.COMPLETE.predict(PLAIN);
+        assertEquals(without.parameters(), with.parameters());
+        assertEquals(without.memory(), with.memory());
+        assertEquals(without.flops().step(), with.flops().step());
+        assertEquals(ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX, PLAIN).subtract(
+                java.math.BigInteger.valueOf(8 * 6)), ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX, shape));
+        assertEquals(ElementwiseFlops.backward(Component.ATTENTION_SOFTMAX, PLAIN).subtract(
+                java.math.BigInteger.valueOf(8 * 5)), ElementwiseFlops.backward(Component.ATTENTION_SOFTMAX, shape));
+        assertEquals(java.math.BigInteger.valueOf(6 * 20 + 6), ElementwiseFlops.causalSoftmaxForward(6, 5));
+        assertEquals(TorchSavedTensor.savedBytes(PLAIN), TorchSavedTensor.savedBytes(shape),
+                "PyTorch's eager attention masks the same T x T square");
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> shape.withSettings(
+                new Settings(PrecisionPolicy.FP32, AttentionKernel.FLASH, Recompute.NONE)));
+        assertEquals("context_length 6 is longer than the sliding_window 5 under flash attention, whose tiles flopcast"
+                + " does not cut to a window (allowed: eager attention, or a context of at most 5)", e.getMessage());
         assertThrows(InvalidInputException.class, () -> windowed(-1, 6));
     }
 }

@@ -55,8 +55,8 @@ import java.util.Optional;
  * default hidden_size / heads where the type's class defaults to it, else required: {@link HfModelType#required}),
  * {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
- * the block), {@code sliding_window} and {@code use_sliding_window} (a window at least the context
- * long; a shorter one is refused). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
+ * the block), {@code sliding_window} and {@code use_sliding_window} (the window; one shorter than the
+ * context is refused under flash attention only). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
  * {@code n_head}, {@code n_positions}, {@code n_inner}, {@code activation_function} and
  * {@code tie_word_embeddings} ({@link #gpt2}).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
@@ -129,8 +129,7 @@ final class HfConfig {
 
     /**
      * The shape {@code path} describes, at batch 1 and {@code context} ({@code --context}; null: its
-     * max_position_embeddings); a one-line error for anything else, a sliding window shorter than the
-     * context included.
+     * max_position_embeddings); a one-line error for anything else.
      */
     static Shape read(Path path, Long context) {
         JsonNode root = parse(path);
@@ -160,13 +159,6 @@ final class HfConfig {
         long window = window(root, where);
         if (context != null) {
             values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
-        }
-        long length = values[ShapeKey.CONTEXT_LENGTH.ordinal()];
-        if (window != Architecture.NO_WINDOW && length > window) {
-            throw new InvalidInputException(where + ": sliding_window " + window + " is shorter than the context "
-                    + length + (context == null ? " (max_position_embeddings; --context sets another)" : "")
-                    + ": attention cut to a window shorter than the context is not modelled (allowed: a context of at"
-                    + " most " + window + ", where the window leaves every earlier key in reach)");
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
                 type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp()));

@@ -140,9 +140,8 @@ class HfConfigTest {
         "TinyLlama-1.1B | 1100048384",
         "SmolLM2-1.7B | 1711376384",
         "Mistral-7B-v0.3 | 7248023552",
-        "Mistral-7B-v0.1 | sliding_window 4096 is shorter than the context 32768 (max_position_embeddings; --context"
-                + " sets another)",
-        "Phi-3-mini-4k-instruct | sliding_window 2047 is shorter than the context 4096",
+        "Mistral-7B-v0.1 | 7241732096",
+        "Phi-3-mini-4k-instruct | 3821079552",
         "Qwen2.5-7B | 7615616512",
         "Qwen2.5-0.5B | 494032768",
         "Mistral-Nemo-Base-2407 | 12247782400",
@@ -211,7 +210,6 @@ class HfConfigTest {
         "mlp_bias | true | mlp_bias true is not modelled",
         "num_local_experts | 8 | num_local_experts 8 is not modelled",
         "n_routed_experts | 64 | n_routed_experts 64 is not modelled",
-        "sliding_window | 4096 | sliding_window 4096 is shorter than the context 131072",
         "sliding_window | 0 | sliding_window must be a positive integer, got 0",
         "use_sliding_window | \"yes\" | use_sliding_window must be true or false",
         "hidden_act | \"gelu\" | hidden_act \"gelu\" is not modelled",
@@ -266,13 +264,14 @@ class HfConfigTest {
     }
 
     /**
-     * A sliding window at least as long as the context leaves every earlier key in reach: Mistral 7B
-     * v0.1 at its window's 4096 is read to its published 7,241,732,096 parameters (the window echoed),
-     * Phi-3 mini at 2047 to its 3,821,079,552; one longer than the window is refused; a window that
-     * use_sliding_window turns off declares none.
+     * A sliding window is read whatever the context: Mistral 7B v0.1 at its window's 4096 to its
+     * published 7,241,732,096 parameters (the window echoed), Phi-3 mini at 2047 to its 3,821,079,552;
+     * past the window, eager attention masks the keys before it (Phi-3 at 2048: one entry fewer a head's
+     * last row, 6 forward softmax FLOPs) and flash is refused; a window that use_sliding_window turns
+     * off declares none.
      */
     @Test
-    void aSlidingWindowAsLongAsTheContextIsRead() throws Exception {
+    void aSlidingWindowIsReadAndMasksTheKeysBeforeIt() throws Exception {
         JsonNode mistral = PredictCommandTest.json("predict", "--hf-config",
                 EXAMPLES.resolve("Mistral-7B-v0.1.config.json").toString(), "--context", "4096", "--format", "json");
         assertEquals(7_241_732_096L, mistral.get("parameters").asLong());
@@ -281,14 +280,31 @@ class HfConfigTest {
                 EXAMPLES.resolve("Phi-3-mini-4k-instruct.config.json").toString(), "--context", "2047", "--format",
                 "json");
         assertEquals(3_821_079_552L, phi.get("parameters").asLong());
-        BadInputTest.assertRefused("sliding_window 2047 is shorter than the context 2048: attention cut to a window"
-                + " shorter than the context is not modelled (allowed: a context of at most 2047", "predict",
-                "--hf-config", EXAMPLES.resolve("Phi-3-mini-4k-instruct.config.json").toString(), "--context", "2048");
+        String phiConfig = EXAMPLES.resolve("Phi-3-mini-4k-instruct.config.json").toString();
+        JsonNode cut = PredictCommandTest.json("predict", "--hf-config", phiConfig, "--context", "2048", "--format",
+                "json");
+        // per block, B*h = 32 heads: 6 FLOPs an entry forward, 5 backward, 1 a row; the last row has 2047 entries
+        long full = 2048L * 2049 / 2;
+        long windowed = 2047L * 2048 / 2 + 2047;
+        assertEquals(32 * (11 * windowed + 2048), componentElementwise(cut, "attention_softmax"));
+        assertEquals(32 * (11 * full + 2048) - 32 * 11, componentElementwise(cut, "attention_softmax"),
+                "one entry fewer a head than the whole causal square");
+        BadInputTest.assertRefused("context_length 2048 is longer than the sliding_window 2047 under flash attention",
+                "predict", "--hf-config", phiConfig, "--context", "2048", "--attention", "flash");
         assertEquals(Architecture.NO_WINDOW,
                 HfConfig.read(EXAMPLES.resolve("Qwen2.5-7B.config.json")).architecture().slidingWindow(),
                 "use_sliding_window false");
         assertTrue(PredictCommandTest.json("predict", "--preset", "llama3-8b", "--format", "json").get("settings")
                 .get("sliding_window").isNull());
+    }
+
+    private static long componentElementwise(JsonNode prediction, String component) {
+        for (JsonNode row : prediction.get("components")) {
+            if (row.get("name").asText().equals(component)) {
+                return row.get("elementwise_flops").asLong();
+            }
+        }
+        throw new AssertionError("no component " + component);
     }
 
     @Test

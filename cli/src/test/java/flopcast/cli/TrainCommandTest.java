@@ -141,6 +141,21 @@ class TrainCommandTest {
     }
 
     /**
+     * A sliding window of 3 keys at a context of 6, trained on both backends: the softmax masks the keys
+     * before the window, and every count equals the prediction.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void aSlidingWindowShorterThanTheContextCountsAsPredicted(String backend) throws Exception {
+        JsonNode json = PredictCommandTest.json("train", "--vocab", "13", "--context", "6", "--layers", "2",
+                "--d-model", "12", "--heads", "3", "--d-ff", "20", "--sliding-window", "3", "--batch", "2", "--steps",
+                "2", "--backend", backend, "--threads", "2", "--format", "json");
+        assertEquals(3, json.get("settings").get("sliding_window").asLong());
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+    }
+
+    /**
      * Gemma's layout (GeGLU, multi-query attention, heads wider than d / h, a tied head) trained on
      * both backends: every count equal; and predict gives Gemma 2B's and 7B's published parameter counts
      * from their presets.

@@ -66,7 +66,7 @@ public final class TransformerModel {
 
     /** The model at {@code shape}, its matmuls on {@code backend}, initialized from {@code seed}. */
     public TransformerModel(Shape shape, long seed, FlopCounter counter, MatmulBackend backend) {
-        this(shape, seed, counter, AdamW.Hyperparameters.defaults(), Math.toIntExact(shape.contextLength()), backend);
+        this(shape, seed, counter, AdamW.Hyperparameters.defaults(), Math.toIntExact(shape.attentionSpan()), backend);
     }
 
     public TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,

@@ -67,7 +67,7 @@ class BlockTest {
             this.shape = shape;
             buffers = new ModelBuffers(shape);
             CountingOps ops = new CountingOps(counter, MatmulBackend.ejml());
-            Block.Ops shared = Block.Ops.of(ops, shape, Math.toIntExact(shape.contextLength()), buffers);
+            Block.Ops shared = Block.Ops.of(ops, shape, Math.toIntExact(shape.attentionSpan()), buffers);
             input = buffers.kept(KeptActivation.FFN_RESIDUAL, 0);
             block = new Block(1, input, buffers, ops, shared);
             Random random = new Random(seed);

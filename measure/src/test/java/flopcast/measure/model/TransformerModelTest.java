@@ -77,6 +77,17 @@ class TransformerModelTest {
     }
 
     /**
+     * A sliding window shorter than the context masks the keys before it: every gradient against finite
+     * differences on both backends.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, 2", "vector, 2, 3"})
+    void aSlidingWindowsGradientsMatchFiniteDifferences(String backend, int threads, long window) {
+        assertGradientsMatchFiniteDifferences(new Shape(7, 5, 2, 8, 4, 6, 2, new Architecture(2, false,
+                LinearBias.NONE, 0, false, window)), backend, threads);
+    }
+
+    /**
      * A head width of its own (d_k = 3 at d = 10 and h = 4: Q and the attention output 12 wide, d no
      * multiple of h), with and without QK-norm (its gains' gradients included), under eager and flash
      * attention, on both backends: every gradient against finite differences.
