@@ -77,13 +77,16 @@ def causal_attention(q, k, v, flash, window=None):
     if groups > 1:
         k = k.repeat_interleave(groups, dim=1)
         v = v.repeat_interleave(groups, dim=1)
-    if flash:
-        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
     t = q.shape[2]
-    scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    windowed = window is not None and window < t
+    if flash and not windowed:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
     mask = torch.ones(t, t, dtype=torch.bool, device=q.device).triu(1)
-    if window is not None and window < t:
+    if windowed:
         mask = mask | torch.ones(t, t, dtype=torch.bool, device=q.device).tril(-window)
+    if flash:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=~mask)
+    scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
     probabilities = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
     return probabilities @ v
 

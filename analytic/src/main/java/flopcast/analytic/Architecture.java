@@ -24,10 +24,9 @@ package flopcast.analytic;
  * ({@link KeptActivation#QUERY_PRE_NORM} and the rows after it);
  * <li>{@code slidingWindow} w (Mistral 7B v0.1's 4096, Phi-3 mini's 2047; {@value #NO_WINDOW}: none):
  * each query attends to at most the w latest keys, itself included. Where the context is at most w,
- * that is every earlier key, so every count is the one without a window; at a longer context eager
- * attention masks the keys before the window in the T x T square it still computes and keeps (only
- * the softmax's elementwise FLOPs change, {@link Shape#attentionSpan()}), and {@link Shape} refuses
- * flash attention, whose tiles are not cut to a window;
+ * that is every earlier key, so every count is the one without a window; at a longer context both
+ * kernels mask the keys before the window in the T x T square they still compute (only the softmax's
+ * elementwise FLOPs change, {@link Shape#attentionSpan()});
  * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
  * <li>{@code positions} P: learned position embeddings (GPT-2's 1024), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});

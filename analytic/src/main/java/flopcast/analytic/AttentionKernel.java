@@ -48,10 +48,13 @@ public enum AttentionKernel {
                     WorkspaceBuffer.TILE_GRADIENT, WorkspaceBuffer.ROW_MAX, WorkspaceBuffer.ROW_SCALE,
                     WorkspaceBuffer.ROW_SUM),
             EnumSet.of(Component.ATTENTION_SCORES),
-            shape -> ElementwiseFlops.flashForward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape)),
-            shape -> ElementwiseFlops.flashBackward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape)),
+            shape -> ElementwiseFlops.flashForward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape),
+                    shape.attentionSpan()),
+            shape -> ElementwiseFlops.flashBackward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape),
+                    shape.attentionSpan()),
             EnumSet.of(WorkspaceBuffer.HEAD_LOGSUMEXP),
-            shape -> ElementwiseFlops.flashLogSumExp(shape.contextLength(), Dim.TILE.size(shape)),
+            shape -> ElementwiseFlops.flashLogSumExp(shape.contextLength(), Dim.TILE.size(shape),
+                    shape.attentionSpan()),
             "flash's backward Q K^T");
 
     /** The component whose elementwise FLOPs (softmax, or flash's whole core) the kernel's columns give. */

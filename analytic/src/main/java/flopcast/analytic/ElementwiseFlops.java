@@ -178,8 +178,13 @@ public final class ElementwiseFlops {
      * 5*T*(T+1)/2 + T*n_t*(4 + 2*d_k) + T*(3 + d_k).
      */
     public static BigInteger flashForward(long context, long headDim, long tile) {
+        return flashForward(context, headDim, tile, context);
+    }
+
+    /** As above, each query attending to at most {@code span} keys (a sliding window): fewer unmasked entries. */
+    public static BigInteger flashForward(long context, long headDim, long tile, long span) {
         BigInteger rowTiles = big(context).multiply(big(tiles(context, tile)));
-        return big(FLASH_FORWARD_PER_ENTRY).multiply(causalEntries(context))
+        return big(FLASH_FORWARD_PER_ENTRY).multiply(attendedEntries(context, span))
                 .add(rowTiles.multiply(big(FLASH_FORWARD_PER_ROW_TILE + 2 * headDim * ADD)))
                 .add(big(context).multiply(big(FLASH_FORWARD_PER_ROW + headDim)));
     }
@@ -190,9 +195,14 @@ public final class ElementwiseFlops {
      * (t_j + t_i + t_j)*d_k: 2*T*d_k + 6*T*(T+1)/2 + 3*T*n_t*d_k.
      */
     public static BigInteger flashBackward(long context, long headDim, long tile) {
+        return flashBackward(context, headDim, tile, context);
+    }
+
+    /** As above, each query attending to at most {@code span} keys. */
+    public static BigInteger flashBackward(long context, long headDim, long tile, long span) {
         BigInteger rowTiles = big(context).multiply(big(tiles(context, tile)));
         return big(FLASH_BACKWARD_D_PER_ELEMENT).multiply(big(context)).multiply(big(headDim))
-                .add(big(FLASH_BACKWARD_PER_ENTRY).multiply(causalEntries(context)))
+                .add(big(FLASH_BACKWARD_PER_ENTRY).multiply(attendedEntries(context, span)))
                 .add(rowTiles.multiply(big(3 * headDim * ADD)));
     }
 
@@ -201,7 +211,12 @@ public final class ElementwiseFlops {
      * softmax statistics without V or the output: 5*T*(T+1)/2 + 4*T*n_t + 2*T.
      */
     public static BigInteger flashLogSumExp(long context, long tile) {
-        return big(FLASH_FORWARD_PER_ENTRY).multiply(causalEntries(context))
+        return flashLogSumExp(context, tile, context);
+    }
+
+    /** As above, each query attending to at most {@code span} keys. */
+    public static BigInteger flashLogSumExp(long context, long tile, long span) {
+        return big(FLASH_FORWARD_PER_ENTRY).multiply(attendedEntries(context, span))
                 .add(big(context).multiply(big(tiles(context, tile))).multiply(big(FLASH_FORWARD_PER_ROW_TILE)))
                 .add(big(context).multiply(big(FLASH_LOGSUMEXP_PER_ROW)));
     }

@@ -71,18 +71,12 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + positionRows + " learned " + POSITIONS_KEY + ": a position past the table has no embedding"
                     + " (allowed: a context of at most " + positionRows + ")");
         }
-        long window = this.architecture.slidingWindow();
-        if (window != Architecture.NO_WINDOW && contextLength > window && settings.attention() == AttentionKernel.FLASH) {
-            throw new InvalidInputException(ShapeKey.CONTEXT_LENGTH.key() + " " + contextLength + " is longer than the "
-                    + SLIDING_WINDOW_KEY + " " + window + " under flash attention, whose tiles flopcast does not cut to"
-                    + " a window (allowed: eager attention, or a context of at most " + window + ")");
-        }
     }
 
     /**
      * The keys a query attends to, itself included, at most: the sliding window where it is shorter
-     * than the context, else the context (every earlier key). Eager attention masks the rest of the
-     * T x T square, which it still computes and keeps.
+     * than the context, else the context (every earlier key). Both kernels mask the rest of the T x T
+     * square, which they still compute (eager keeps it; flash, tile by tile, does not).
      */
     public long attentionSpan() {
         long window = architecture.slidingWindow();

@@ -42,11 +42,11 @@ class SlidingWindowTest {
     /**
      * w = 5 &lt; T = 6 under eager attention: the last query attends to 5 keys, not 6, so each head's
      * softmax has 20 unmasked entries, not 21: 6 FLOPs fewer forward, 5 backward, over the B*h = 8
-     * heads of each block (a component's FLOPs are per instance). The T x T square is still computed (the same matmul FLOPs) and kept (the same memory);
-     * under flash attention, whose tiles are not cut to a window, it is refused.
+     * heads of each block (a component's FLOPs are per instance). The T x T square is still computed
+     * (the same matmul FLOPs) and kept (the same memory); flash masks the same entries in its tiles.
      */
     @Test
-    void aWindowShorterThanTheContextMasksTheSquareUnderEagerAttention() {
+    void aWindowShorterThanTheContextMasksTheSquareUnderEitherKernel() {
         Shape shape = windowed(5, 6);
         assertEquals(5, shape.attentionSpan());
         assertEquals(6, PLAIN.attentionSpan());
@@ -62,10 +62,14 @@ class SlidingWindowTest {
         assertEquals(java.math.BigInteger.valueOf(6 * 20 + 6), ElementwiseFlops.causalSoftmaxForward(6, 5));
         assertEquals(TorchSavedTensor.savedBytes(PLAIN), TorchSavedTensor.savedBytes(shape),
                 "PyTorch's eager attention masks the same T x T square");
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> shape.withSettings(
-                new Settings(PrecisionPolicy.FP32, AttentionKernel.FLASH, Recompute.NONE)));
-        assertEquals("context_length 6 is longer than the sliding_window 5 under flash attention, whose tiles flopcast"
-                + " does not cut to a window (allowed: eager attention, or a context of at most 5)", e.getMessage());
+        // flash masks the same entries in its tiles: 5 FLOPs fewer an entry forward, 6 backward, a head
+        Settings flash = new Settings(PrecisionPolicy.FP32, AttentionKernel.FLASH, Recompute.NONE);
+        assertEquals(ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX, PLAIN.withSettings(flash)).subtract(
+                java.math.BigInteger.valueOf(8 * 5)), ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX,
+                        shape.withSettings(flash)));
+        assertEquals(ElementwiseFlops.backward(Component.ATTENTION_SOFTMAX, PLAIN.withSettings(flash)).subtract(
+                java.math.BigInteger.valueOf(8 * 6)), ElementwiseFlops.backward(Component.ATTENTION_SOFTMAX,
+                        shape.withSettings(flash)));
         assertThrows(InvalidInputException.class, () -> windowed(-1, 6));
     }
 }

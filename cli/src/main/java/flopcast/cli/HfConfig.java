@@ -55,8 +55,8 @@ import java.util.Optional;
  * default hidden_size / heads where the type's class defaults to it, else required: {@link HfModelType#required}),
  * {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
- * the block), {@code sliding_window} and {@code use_sliding_window} (the window; one shorter than the
- * context is refused under flash attention only). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
+ * the block), {@code sliding_window} and {@code use_sliding_window} (the window, which masks the
+ * keys before it where it is shorter than the context). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
  * {@code n_head}, {@code n_positions}, {@code n_inner}, {@code activation_function} and
  * {@code tie_word_embeddings} ({@link #gpt2}).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.

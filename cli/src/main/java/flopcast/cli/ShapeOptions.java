@@ -95,9 +95,8 @@ final class ShapeOptions {
     boolean qkNorm;
 
     @Option(names = WINDOW, paramLabel = "W", description = "A sliding window of W keys (Mistral 7B v0.1's 4096):"
-            + " each query attends to itself and the W - 1 keys before it; at a context longer than W eager attention"
-            + " masks the rest of the square it computes and keeps (flash is refused); at most W it changes no count"
-            + " (default: none, or the config's).")
+            + " each query attends to itself and the W - 1 keys before it; at a context longer than W attention masks"
+            + " the rest of the square it computes; at most W it changes no count (default: none, or the config's).")
     Long slidingWindow;
 
     @Option(names = NORM, paramLabel = "KIND", description = "The blocks' and the final norm: rmsnorm (Llama's) or"

@@ -266,9 +266,9 @@ class HfConfigTest {
     /**
      * A sliding window is read whatever the context: Mistral 7B v0.1 at its window's 4096 to its
      * published 7,241,732,096 parameters (the window echoed), Phi-3 mini at 2047 to its 3,821,079,552;
-     * past the window, eager attention masks the keys before it (Phi-3 at 2048: one entry fewer a head's
-     * last row, 6 forward softmax FLOPs) and flash is refused; a window that use_sliding_window turns
-     * off declares none.
+     * past the window, attention masks the keys before it (Phi-3 at 2048: one entry fewer a head's
+     * last row, 6 forward softmax FLOPs and 5 backward under eager attention; flash masks the same
+     * entries); a window that use_sliding_window turns off declares none.
      */
     @Test
     void aSlidingWindowIsReadAndMasksTheKeysBeforeIt() throws Exception {
@@ -289,8 +289,9 @@ class HfConfigTest {
         assertEquals(32 * (11 * windowed + 2048), componentElementwise(cut, "attention_softmax"));
         assertEquals(32 * (11 * full + 2048) - 32 * 11, componentElementwise(cut, "attention_softmax"),
                 "one entry fewer a head than the whole causal square");
-        BadInputTest.assertRefused("context_length 2048 is longer than the sliding_window 2047 under flash attention",
-                "predict", "--hf-config", phiConfig, "--context", "2048", "--attention", "flash");
+        JsonNode flash = PredictCommandTest.json("predict", "--hf-config", phiConfig, "--context", "2048", "--attention",
+                "flash", "--format", "json");
+        assertEquals(cut.get("flops").get("step"), flash.get("flops").get("step"), "flash masks the same square");
         assertEquals(Architecture.NO_WINDOW,
                 HfConfig.read(EXAMPLES.resolve("Qwen2.5-7B.config.json")).architecture().slidingWindow(),
                 "use_sliding_window false");

@@ -27,7 +27,8 @@ import org.ejml.data.FMatrixRMaj;
  * query and key positions: the forward pass keeps the output and one log-sum-exp per row, with an
  * online softmax over the key tiles; the backward pass recomputes each tile's scores (counted in the
  * recompute pass) and never holds a T x T matrix. Every tile pair is computed, masked entries set
- * (the full square, as the eager kernel and {@link flopcast.analytic.MatmulFlops} count it). The
+ * (the full square, as the eager kernel and {@link flopcast.analytic.MatmulFlops} count it): after
+ * the query (causal) and, under a sliding window shorter than the context, more than w - 1 before it. The
  * elementwise costs are {@link flopcast.analytic.ElementwiseFlops}' FLASH constants, every scalar
  * step through the kernels' {@link Arithmetic}. Its own loops (the online softmax, the rescaling and
  * the tile accumulations, whose FLOPs are the softmax's) are timed as the softmax, its tile copies as
@@ -38,6 +39,8 @@ final class FlashHead {
     private final FlopCounter counter;
     private final OpProfile profile;
     private final int context;
+    /** Keys a query attends to, itself included: the context, or a sliding window shorter than it. */
+    private final int span;
     private final int headDim;
     private final int tile;
     private final float scale;
@@ -58,6 +61,7 @@ final class FlashHead {
         this.counter = ops.counter();
         this.profile = counter.profile();
         this.context = Math.toIntExact(shape.contextLength());
+        this.span = Math.toIntExact(shape.attentionSpan());
         this.headDim = Math.toIntExact(shape.headDim());
         this.tile = Math.toIntExact(Dim.TILE.size(shape));
         this.scale = (float) (1.0 / Math.sqrt(headDim));
@@ -166,11 +170,12 @@ final class FlashHead {
                 float[] s = scores.data;
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
-                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
-                    for (int c = 0; c < seen; c++) {
+                    int first = firstSeen(row, j0, tj);
+                    int seen = lastSeen(row, j0, tj, first);
+                    for (int c = first; c < seen; c++) {
                         s[r * tj + c] = f.exp(f.sub(f.mul(s[r * tj + c], scale), lse[from + row]));
                     }
-                    Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
+                    mask(s, r * tj, first, seen, tj);
                 }
                 profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(tj, headDim);
@@ -184,12 +189,13 @@ final class FlashHead {
                 float[] g = gradient.data;
                 for (int r = 0; r < ti; r++) {
                     int row = i0 + r;
-                    int seen = Math.max(0, Math.min(row - j0 + 1, tj));
-                    for (int c = 0; c < seen; c++) {
+                    int first = firstSeen(row, j0, tj);
+                    int seen = lastSeen(row, j0, tj, first);
+                    for (int c = first; c < seen; c++) {
                         g[r * tj + c] = f.mul(f.mul(s[r * tj + c], f.sub(g[r * tj + c], delta[row])), scale);
                     }
-                    Arrays.fill(g, r * tj + seen, (r + 1) * tj, 0f);
-                    flops += FLASH_BACKWARD_PER_ENTRY * seen;
+                    mask(g, r * tj, first, seen, tj);
+                    flops += FLASH_BACKWARD_PER_ENTRY * (seen - first);
                 }
                 profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(ti, headDim);
@@ -252,25 +258,47 @@ final class FlashHead {
         long flops = 0;
         for (int r = 0; r < ti; r++) {
             int row = i0 + r;
-            int seen = Math.max(0, Math.min(row - j0 + 1, tj));
+            int first = firstSeen(row, j0, tj);
+            int seen = lastSeen(row, j0, tj, first);
             float max = rowMax[row];
-            for (int c = 0; c < seen; c++) {
+            for (int c = first; c < seen; c++) {
                 s[r * tj + c] = f.mul(s[r * tj + c], scale);
                 max = f.max(max, s[r * tj + c]);
             }
-            alpha[r] = f.exp(f.sub(rowMax[row], max));
+            // a row whose keys so far all lie before its window has max -infinity still: nothing to rescale
+            float rescale = f.exp(f.sub(rowMax[row], max));
+            alpha[r] = Float.isNaN(rescale) ? 1f : rescale;
             float sum = 0f;
-            for (int c = 0; c < seen; c++) {
+            for (int c = first; c < seen; c++) {
                 float p = f.exp(f.sub(s[r * tj + c], max));
                 s[r * tj + c] = p;
                 sum = f.add(sum, p);
             }
-            Arrays.fill(s, r * tj + seen, (r + 1) * tj, 0f);
+            mask(s, r * tj, first, seen, tj);
             rowSum[row] = f.add(f.mul(rowSum[row], alpha[r]), sum);
             rowMax[row] = max;
-            flops += FLASH_FORWARD_PER_ENTRY * seen + FLASH_FORWARD_PER_ROW_TILE;
+            flops += FLASH_FORWARD_PER_ENTRY * (seen - first) + FLASH_FORWARD_PER_ROW_TILE;
         }
         return flops;
+    }
+
+    /**
+     * The first column of the key tile at {@code j0} that query {@code row} sees, past those before its
+     * window; tj where the whole tile lies before it.
+     */
+    private int firstSeen(int row, int j0, int tj) {
+        return Math.min(tj, Math.max(0, row - span + 1 - j0));
+    }
+
+    /** One past the last column it sees (the causal bound), at least {@code first}: [first, seen) are unmasked. */
+    private static int lastSeen(int row, int j0, int tj, int first) {
+        return Math.max(first, Math.min(row - j0 + 1, tj));
+    }
+
+    /** Sets a tile row's masked entries, [0, first) and [seen, tj), to 0. */
+    private static void mask(float[] tileValues, int rowStart, int first, int seen, int tj) {
+        Arrays.fill(tileValues, rowStart, rowStart + first, 0f);
+        Arrays.fill(tileValues, rowStart + seen, rowStart + tj, 0f);
     }
 
     /** The query tile's scores against key rows j0..j0+tj of {@code k}: S = Q_i K_j^T, ti x tj. */

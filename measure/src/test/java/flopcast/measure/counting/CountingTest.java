@@ -122,7 +122,14 @@ public class CountingTest {
                 new Shape(13, 7, 2, 12, 4, 20, 2, new Architecture(4, false, LinearBias.NONE, 0, false, 4))
                         .withSettings(new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.EAGER, Recompute.FULL)),
                 selective(new Shape(16, 6, 2, 16, 4, 24, 2, new Architecture(2, false, LinearBias.ALL, 0, false, 2,
-                        NormKind.LAYER, 0, MlpKind.GEGLU))));
+                        NormKind.LAYER, 0, MlpKind.GEGLU))),
+                // flash masks the same keys in its tiles: a window inside one tile, and across 64-key tiles
+                flash(new Shape(13, 7, 2, 12, 4, 20, 2, new Architecture(2, true, LinearBias.NONE, 0, false, 3)),
+                        Recompute.NONE),
+                flash(new Shape(13, 150, 1, 8, 2, 12, 1, new Architecture(1, false, LinearBias.NONE, 0, false, 70)),
+                        Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED),
+                flash(new Shape(13, 130, 1, 8, 2, 12, 1, new Architecture(2, false, LinearBias.NONE, 0, false, 20)),
+                        Recompute.FULL));
     }
 
     /** {@code shape} with the attention core recomputed in backward instead of keeping its probabilities. */

@@ -49,7 +49,13 @@ class FlashHeadTest {
         final FlashHead flash;
 
         Head(int context) {
-            shape = CountingTest.flash(new Shape(5, context, 1, HEAD_DIM, 1, 8, 1), Recompute.NONE);
+            this(context, flopcast.analytic.Architecture.NO_WINDOW);
+        }
+
+        /** A head whose queries see at most {@code window} keys (none: every earlier one). */
+        Head(int context, long window) {
+            shape = CountingTest.flash(new Shape(5, context, 1, HEAD_DIM, 1, 8, 1, new flopcast.analytic.Architecture(1,
+                    false, flopcast.analytic.LinearBias.NONE, 0, false, window)), Recompute.NONE);
             flash = new FlashHead(new CountingOps(counter, MatmulBackend.ejml()), shape,
                     row -> TensorAllocation.matrix(row, shape));
         }
@@ -81,6 +87,32 @@ class FlashHeadTest {
         Reference reference = new Reference(q, k, v, dOut);
         Gradients flash = new Gradients(context);
         flash.run(new Head(context), q, k, v, dOut, false);
+        assertClose(reference.dQuery, flash.dQuery.data, "dQ");
+        assertClose(reference.dKey, flash.dKey.data, "dK");
+        assertClose(reference.dValue, flash.dValue.data, "dV");
+    }
+
+    /**
+     * A sliding window masks the keys more than w - 1 before each query, inside a tile and across
+     * tiles (a query's early key tiles wholly before its window): forward, log-sum-exp and every
+     * gradient are the direct softmax's over the window.
+     */
+    @ParameterizedTest(name = "T = {0}, w = {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"5, 2", "130, 20", "150, 70", "65, 64"})
+    void aWindowedHeadIsTheDirectSoftmaxOverItsWindow(int context, int window) {
+        Random random = new Random(context * 31L + window);
+        FMatrixRMaj q = gaussian(context, random);
+        FMatrixRMaj k = gaussian(context, random);
+        FMatrixRMaj v = gaussian(context, random);
+        FMatrixRMaj dOut = gaussian(context, random);
+        Reference reference = new Reference(q, k, v, dOut, window);
+        FMatrixRMaj out = new FMatrixRMaj(context, HEAD_DIM);
+        float[] lse = new float[context];
+        new Head(context, window).flash.forward(q, k, v, out, lse, 0);
+        assertClose(reference.out, out.data, "output");
+        assertClose(reference.logSumExp, lse, "log-sum-exp");
+        Gradients flash = new Gradients(context);
+        flash.run(new Head(context, window), q, k, v, dOut, false);
         assertClose(reference.dQuery, flash.dQuery.data, "dQ");
         assertClose(reference.dKey, flash.dKey.data, "dK");
         assertClose(reference.dValue, flash.dValue.data, "dV");
@@ -240,6 +272,11 @@ class FlashHeadTest {
         final float[] dValue;
 
         Reference(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj dOut) {
+            this(q, k, v, dOut, q.numRows);
+        }
+
+        /** Each query over the {@code span} keys up to itself. */
+        Reference(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj dOut, int span) {
             int context = q.numRows;
             double scale = 1 / Math.sqrt(HEAD_DIM);
             double[][] p = new double[context][context];
@@ -247,17 +284,17 @@ class FlashHeadTest {
             logSumExp = new float[context];
             for (int i = 0; i < context; i++) {
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j <= i; j++) {
+                for (int j = Math.max(0, i - span + 1); j <= i; j++) {
                     p[i][j] = dot(q, i, k, j) * scale;
                     max = Math.max(max, p[i][j]);
                 }
                 double sum = 0;
-                for (int j = 0; j <= i; j++) {
+                for (int j = Math.max(0, i - span + 1); j <= i; j++) {
                     sum += Math.exp(p[i][j] - max);
                 }
                 double lse = max + Math.log(sum);
                 logSumExp[i] = (float) lse;
-                for (int j = 0; j <= i; j++) {
+                for (int j = Math.max(0, i - span + 1); j <= i; j++) {
                     p[i][j] = Math.exp(p[i][j] - lse);
                     for (int c = 0; c < HEAD_DIM; c++) {
                         out[i * HEAD_DIM + c] += (float) (p[i][j] * v.get(j, c));
@@ -270,11 +307,11 @@ class FlashHeadTest {
             for (int i = 0; i < context; i++) {
                 double[] dp = new double[i + 1];
                 double rowSum = 0;
-                for (int j = 0; j <= i; j++) {
+                for (int j = Math.max(0, i - span + 1); j <= i; j++) {
                     dp[j] = dot(dOut, i, v, j);
                     rowSum += p[i][j] * dp[j];
                 }
-                for (int j = 0; j <= i; j++) {
+                for (int j = Math.max(0, i - span + 1); j <= i; j++) {
                     double ds = p[i][j] * (dp[j] - rowSum) * scale;
                     for (int c = 0; c < HEAD_DIM; c++) {
                         dv[j * HEAD_DIM + c] += p[i][j] * dOut.get(i, c);

@@ -77,14 +77,15 @@ class TransformerModelTest {
     }
 
     /**
-     * A sliding window shorter than the context masks the keys before it: every gradient against finite
-     * differences on both backends.
+     * A sliding window shorter than the context masks the keys before it, under eager and flash
+     * attention: every gradient against finite differences on both backends.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, 1, 2", "vector, 2, 3"})
-    void aSlidingWindowsGradientsMatchFiniteDifferences(String backend, int threads, long window) {
-        assertGradientsMatchFiniteDifferences(new Shape(7, 5, 2, 8, 4, 6, 2, new Architecture(2, false,
-                LinearBias.NONE, 0, false, window)), backend, threads);
+    @CsvSource({"ejml, 1, 2, eager", "vector, 2, 3, eager", "ejml, 2, 2, flash", "vector, 1, 3, flash"})
+    void aSlidingWindowsGradientsMatchFiniteDifferences(String backend, int threads, long window, String kernel) {
+        Shape shape = new Shape(7, 5, 2, 8, 4, 6, 2, new Architecture(2, false, LinearBias.NONE, 0, false, window));
+        assertGradientsMatchFiniteDifferences(kernel.equals("flash") ? CountingTest.flash(shape, Recompute.NONE)
+                : shape, backend, threads);
     }
 
     /**
