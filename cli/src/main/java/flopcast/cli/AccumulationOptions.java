@@ -35,6 +35,15 @@ final class AccumulationOptions {
     record Accumulation(long microBatch, long steps) {
     }
 
+    /** The options as given, naming what follows from them: "--micro-batch 16 (2 passes a step)". */
+    String given(Accumulation accumulation) {
+        if (microBatch != null && gradAccum == null) {
+            return MICRO_BATCH + " " + microBatch + " (" + accumulation.steps() + " passes a step)";
+        }
+        return GRAD_ACCUM + " " + accumulation.steps() + (microBatch == null ? "" : " and " + MICRO_BATCH + " "
+                + microBatch);
+    }
+
     /**
      * The micro-batch and accumulation steps of {@code perRankBatch} (B / N), or null where neither
      * option was given; a one-line error for a value below 1 or one that does not divide.

@@ -124,8 +124,10 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
         StringBuilder text = new StringBuilder();
         text.append("\ndata parallel      ").append(plan.ranks()).append(" ranks, sharding ")
                 .append(plan.sharding().cliName()).append(", global batch ").append(globalBatch).append(" = ")
-                .append(plan.ranks()).append(" x ").append(shape.batchSize())
-                .append(" per rank (above: one rank's batch with the whole model state; here: sharded)");
+                .append(plan.ranks()).append(" x ").append(globalBatch / plan.ranks()).append(" per rank")
+                .append(globalBatch / plan.ranks() == shape.batchSize() ? "" : " (" + shape.batchSize() + " a pass x "
+                        + globalBatch / plan.ranks() / shape.batchSize() + " passes)")
+                .append(" (above: one rank's batch with the whole model state; here: sharded)");
         long padding = plan.paddingElements(shape);
         text.append(padding == 0 ? "\n" : "; FSDP pads " + grouped(padding) + " elements so each unit splits evenly\n");
         TextTable table = new TextTable("rank", ">weights", ">gradients", ">master", ">AdamW m, v", ">state",
@@ -141,7 +143,8 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
                 .append("; sent: ring all-reduce 2(N-1) ceil(E/N), all-gather and reduce-scatter (N-1) x shard,"
                         + " ring broadcast: every rank's tensors but the next rank's)\n");
         MemoryPolynomial rank = perRankPolynomial();
-        text.append("memory per rank    ").append(grouped(rank.bytesAt(shape.batchSize()))).append(" bytes at B / N = ")
+        text.append("memory per rank    ").append(grouped(rank.bytesAt(shape.batchSize())))
+                .append(globalBatch / plan.ranks() == shape.batchSize() ? " bytes at B / N = " : " bytes at the micro-batch ")
                 .append(shape.batchSize()).append(": ").append(NumberText.seed(BigInteger.valueOf(
                         rank.fixedBytes()))).append(" + ").append(NumberText.seed(BigInteger.valueOf(
                         rank.perBatchElementBytes()))).append(" x B bytes (the model state replaced by the largest"

@@ -73,6 +73,7 @@ final class HfConfig {
     private static final String WINDOW = Shape.SLIDING_WINDOW_KEY;
     private static final String USE_WINDOW = "use_sliding_window";
     private static final String MLP_BIAS = "mlp_bias";
+    private static final String MAX_WINDOW_LAYERS = "max_window_layers";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
     /** Gemma's hidden_act values: GemmaMLP runs either as GELU's tanh form unless hidden_activation says otherwise. */
     private static final List<String> GEGLU_ACTIVATIONS = List.of("gelu", "gelu_pytorch_tanh");
@@ -156,7 +157,7 @@ final class HfConfig {
         long headDim = headDimValue == null || headDimValue.isNull() ? Architecture.HEAD_DIM_FROM_WIDTH
                 : positive(root, HEAD_DIM, where);
         LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
-        long window = window(root, where);
+        long window = window(root, where, type);
         if (context != null) {
             values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
         }
@@ -190,13 +191,29 @@ final class HfConfig {
      * The sliding window: sliding_window where it is a positive integer and use_sliding_window is absent
      * or true; none where sliding_window is absent or null, or use_sliding_window is false.
      */
-    private static long window(JsonNode root, String where) {
+    private static long window(JsonNode root, String where, HfModelType type) {
+        if (root.has(USE_WINDOW)) {
+            bool(root, USE_WINDOW, where);
+        }
         JsonNode value = root.get(WINDOW);
-        boolean used = !root.has(USE_WINDOW) || bool(root, USE_WINDOW, where);
-        if (value == null || value.isNull() || !used) {
+        if (value == null || value.isNull() || !windowUsed(root, type)) {
             return Architecture.NO_WINDOW;
         }
-        return positive(root, WINDOW, where);
+        long window = positive(root, WINDOW, where);
+        // Qwen2 and Qwen3 window the layers from max_window_layers on: none where it is at least the layers
+        JsonNode from = root.get(MAX_WINDOW_LAYERS);
+        return from != null && from.isIntegralNumber() && from.asLong() >= positive(root, "num_hidden_layers", where)
+                ? Architecture.NO_WINDOW : window;
+    }
+
+    /**
+     * Whether the type uses its sliding_window: use_sliding_window where given (a boolean, checked when
+     * the keys were), else the type's class default (Qwen2Config's and Qwen3Config's false; Mistral and
+     * Phi-3 have no such switch).
+     */
+    private static boolean windowUsed(JsonNode root, HfModelType type) {
+        JsonNode used = root.get(USE_WINDOW);
+        return used != null ? used.asBoolean() : !type.windowOffByDefault();
     }
 
     /** A boolean key's value, false where it is absent (requireModelled has checked its type). */
@@ -381,6 +398,15 @@ final class HfConfig {
                     modelled = GATED_ACTIVATIONS.contains(value.asText());
                     allowed = "silu or swiglu, the gated SiLU MLP flopcast executes";
                 }
+            }
+            case MAX_WINDOW_LAYERS -> {
+                JsonNode layers = root.get("num_hidden_layers");
+                JsonNode window = root.get(WINDOW);
+                modelled = value.isIntegralNumber() && (window == null || window.isNull() || !windowUsed(root, type)
+                        || value.asLong() == 0 || layers != null && value.asLong() >= layers.asLong());
+                allowed = "0 (the window on every layer) or at least num_hidden_layers (on none), where"
+                        + " use_sliding_window is on: transformers windows the layers from max_window_layers on, and a"
+                        + " window on some layers only is not modelled";
             }
             case "hidden_activation" -> {
                 modelled = value.isNull() || value.asText().equals("gelu_pytorch_tanh");

@@ -31,12 +31,13 @@ enum HfModelType {
     MISTRAL("mistral", null, keys(), keys()),
     PHI3("phi3", null, keys("original_max_position_embeddings"), keys("embd_pdrop", "resid_pdrop")),
     /**
-     * Biases on Q, K and V always (Qwen2Attention), which no key says; max_window_layers acts only with
-     * use_sliding_window; Qwen2Config's num_key_value_heads defaults to 32.
+     * Biases on Q, K and V always (Qwen2Attention), which no key says; the window off unless
+     * use_sliding_window says so, and on the layers from max_window_layers on; Qwen2Config's
+     * num_key_value_heads defaults to 32.
      */
-    QWEN2("qwen2", null, keys("max_window_layers"), keys(), LinearBias.QKV, false),
-    /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own (128 by default). */
-    QWEN3("qwen3", null, keys("max_window_layers"), keys(), LinearBias.NONE, true),
+    QWEN2("qwen2", null, keys(), keys("max_window_layers"), LinearBias.QKV, false),
+    /** QK-norm always (Qwen3Attention's q_norm and k_norm), which no key says; head_dim its own (128 by default); the window as Qwen2's. */
+    QWEN3("qwen3", null, keys(), keys("max_window_layers"), LinearBias.NONE, true),
     /**
      * OpenAI's GPT-2 layout ({@link Layout#GPT2}): its own key names; the summary_* keys configure the
      * sequence-summary head of GPT2DoubleHeadsModel and GPT2ForSequenceClassification, which a causal LM
@@ -165,6 +166,11 @@ enum HfModelType {
     /** The MLP its model class builds: SwiGLU for the Llama layout, GeGLU for Gemma. */
     MlpKind mlp() {
         return mlp;
+    }
+
+    /** Whether its sliding window is off where use_sliding_window is absent: Qwen2Config's and Qwen3Config's default. */
+    boolean windowOffByDefault() {
+        return this == QWEN2 || this == QWEN3;
     }
 
     /** Whether its head is tied where tie_word_embeddings is absent (its config class's default). */

@@ -103,9 +103,10 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         return fit == null ? null : fit.fits(batchPerDevice());
     }
 
-    /** The largest global batch: N x the largest per rank; null without a capacity. */
+    /** The largest global batch: N x the largest per rank (a pass), x the accumulated passes; null without a capacity. */
     Long maxGlobalBatch() {
-        return fit == null ? null : Math.multiplyExact(fit.batchSize(), (long) devices());
+        return fit == null ? null
+                : Math.multiplyExact(Math.multiplyExact(fit.batchSize(), (long) devices()), accumulationSteps);
     }
 
     /** The JSON object that holds the authoritative largest batch, or null without a capacity. */
@@ -134,6 +135,8 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         node.put("max_global_batch_size", maxGlobalBatch());
         node.put("max_batch_from", maxBatchFrom());
         node.put("accumulation_steps", accumulationSteps);
+        node.put("model_flops_per_step", prediction.flops().step().multiply(java.math.BigInteger.valueOf(
+                accumulationSteps)));
         if (fit != null) {
             ObjectNode planned = node.putObject("micro_batch_plan");
             planned.put("micro_batch_size", microBatchPlan == null ? null : microBatchPlan.microBatch());

@@ -8,6 +8,8 @@ import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,7 +62,7 @@ final class PredictCommand extends FormattedCommand {
         if (passes > 1 && dataParallel != null && dataParallel.sharding().shardsGradients()) {
             // DDP's no_sync and ZeroRedundancyOptimizer over it reduce once a step; FSDP reduce-scatters every
             // micro-batch (or, under no_sync, holds unsharded gradients), and zero3 gathers the weights each pass
-            throw new InvalidInputException(AccumulationOptions.GRAD_ACCUM + " " + passes + " with --sharding "
+            throw new InvalidInputException(accumulationOptions.given(accumulation) + " with --sharding "
                     + dataParallel.sharding().cliName() + ": FSDP communicates every micro-batch, which flopcast does"
                     + " not count (allowed: --sharding none or zero1, or one pass a step)");
         }
@@ -88,14 +90,24 @@ final class PredictCommand extends FormattedCommand {
      */
     private static void requireSeedsModel(Shape shape) {
         if (!shape.settings().equals(Settings.DEFAULT)) {
+            List<String> given = new ArrayList<>();
+            if (shape.policy() != Settings.DEFAULT.policy()) {
+                given.add("--precision-policy " + shape.policy().cliName());
+            }
+            if (shape.attention() != Settings.DEFAULT.attention()) {
+                given.add("--attention " + shape.attention().cliName());
+            }
+            if (shape.recompute() != Settings.DEFAULT.recompute()) {
+                given.add("--recompute " + shape.recompute().cliName());
+            }
             throw new InvalidInputException("--accounting seed counts the seed's float32, eager attention and no"
-                    + " recomputation, not --precision-policy " + shape.policy().cliName() + ", --attention "
-                    + shape.attention().cliName() + ", --recompute " + shape.recompute().cliName() + " (allowed:"
-                    + " --accounting complete, or diff to see what the seed misses)");
+                    + " recomputation, not " + String.join(", ", given) + " (allowed: --accounting complete, or diff to"
+                    + " see what the seed misses)");
         }
         if (!shape.seedArchitecture()) {
             throw new InvalidInputException("--accounting seed counts the seed's one layout (multi-head attention, an"
-                    + " untied head, RMSNorm and SwiGLU without biases or positions), not this shape's " + shape.describe()
+                    + " untied head, RMSNorm and SwiGLU without biases, positions or a sliding window), not this shape's "
+                    + shape.describe()
                     + " (allowed: --accounting complete, or diff to see what the seed misses)");
         }
     }

@@ -182,7 +182,8 @@ final class PredictTable {
     private static String training(FlopTotals flops, TrainingPlan plan, boolean ranks) {
         TrainingTime time = plan.timeFor(flops.step());
         String peakSource = plan.device() == null ? "given peak" : plan.device().cliName();
-        String text = (ranks ? "compute alone      " : "training           ") + grouped(plan.steps()) + " steps x " + seed(flops.step()) + " = "
+        String text = (ranks ? "compute alone      " : "training           ") + grouped(plan.steps()) + " steps x "
+                + (plan.microBatches() == 1 ? "" : plan.microBatches() + " passes x ") + seed(flops.step()) + " = "
                 + seed(time.totalFlops()) + " FLOPs / (" + NumberText.percent(plan.mfu()) + " of "
                 + NumberText.plain(plan.peakFlopsPerSecond() / 1e12) + " TFLOP/s, " + plan.precision().cliName() + ", " + peakSource
                 + ") = " + grouped(time.seconds(), 2) + " s = " + grouped(time.days(), 2) + " days"

@@ -64,6 +64,13 @@ class AccumulationTest {
         assertEquals(1024, json.get("answer").get("global_batch_size").asLong());
         JsonNode oneRank = PredictCommandTest.json(CliRun.concat(ranks, "--micro-batch", "8"));
         assertEquals(json, oneRank);
+        assertEquals(json.get("flops").get("step").bigIntegerValue().multiply(BigInteger.valueOf(16)),
+                json.get("answer").get("model_flops_per_step").bigIntegerValue());
+        String detail = CliRun.of(CliRun.concat(java.util.Arrays.copyOf(ranks, ranks.length - 2), "--grad-accum", "16",
+                "--detail")).out();
+        assertTrue(detail.contains("global batch 1024 = 8 x 128 per rank (8 a pass x 16 passes)"), detail);
+        assertTrue(detail.contains(" bytes at the micro-batch 8: "), detail);
+        assertTrue(detail.contains("compute alone      1,000 steps x 16 passes x "), detail);
         double compute = json.get("data_parallel").get("training").get("compute_seconds_per_step").asDouble();
         double pass = json.get("flops").get("step").asDouble() / (989e12 * 0.5);
         assertEquals(16 * pass, compute, 1e-9 * compute, "every pass's compute, once each");
@@ -82,6 +89,8 @@ class AccumulationTest {
                 CliRun.concat(batch, "--grad-accum", "5", "--data-parallel", "2"));
         BadInputTest.assertRefused("--grad-accum 2 with --sharding zero3: FSDP communicates every micro-batch",
                 CliRun.concat(batch, "--grad-accum", "2", "--data-parallel", "2", "--sharding", "zero3"));
+        BadInputTest.assertRefused("--micro-batch 16 (2 passes a step) with --sharding zero2", CliRun.concat(batch,
+                "--micro-batch", "16", "--data-parallel", "2", "--sharding", "zero2"));
         BadInputTest.assertRefused("--micro-batch 9223372036854775807 x --grad-accum 2 is not --batch 64",
                 CliRun.concat(batch, "--micro-batch", "9223372036854775807", "--grad-accum", "2"));
     }

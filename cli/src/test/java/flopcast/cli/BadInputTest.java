@@ -124,11 +124,11 @@ class BadInputTest {
                 bad("--data-parallel 2 needs --accounting complete", "predict", "--preset", "seed-gpt2",
                         "--accounting", "seed", "--batch", "2", "--data-parallel", "2"),
                 bad("--accounting seed counts the seed's float32, eager attention and no recomputation, not"
-                        + " --precision-policy bf16-mixed", "predict", "--preset", "seed-gpt2", "--accounting", "seed",
+                        + " --precision-policy bf16-mixed (allowed", "predict", "--preset", "seed-gpt2", "--accounting", "seed",
                         "--precision-policy", "bf16-mixed"),
                 bad("--accounting seed counts the seed's one layout (multi-head attention, an untied head, RMSNorm and"
-                        + " SwiGLU without biases or positions), not this shape's V=128256", "predict", "--preset",
-                        "llama3-8b", "--accounting", "seed"),
+                        + " SwiGLU without biases, positions or a sliding window), not this shape's V=128256", "predict",
+                        "--preset", "llama3-8b", "--accounting", "seed"),
                 bad("--sharding zero3 over 1 rank: FSDP runs without sharding at world size 1", "predict", "--preset",
                         "seed-gpt2", "--data-parallel", "1", "--sharding", "zero3"),
                 bad("--threads must be at least 1, got 0", "train", "--vocab", "11", "--context", "4", "--layers", "1",

@@ -299,6 +299,29 @@ class HfConfigTest {
                 .get("sliding_window").isNull());
     }
 
+    /**
+     * Qwen2's window is off unless use_sliding_window says so (Qwen2Config's default is false), and
+     * transformers applies it to the layers from max_window_layers on: at least the 28 layers, none; 0,
+     * every layer; 10, some layers only, which is refused by name.
+     */
+    @ParameterizedTest(name = "max_window_layers {0}, use_sliding_window {1}")
+    @CsvSource({"28, true, 0", "0, true, 4096", "28, , 0", "0, false, 0", "0, , 0"})
+    void qwensWindowIsOnTheLayersFromMaxWindowLayersOn(long from, Boolean used, long window) throws IOException {
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen2.5-7B.config.json").toFile());
+        root.put("sliding_window", 4096);
+        root.put("max_window_layers", from);
+        if (used == null) {
+            root.remove("use_sliding_window");
+        } else {
+            root.put("use_sliding_window", used);
+        }
+        assertEquals(window, HfConfig.read(written(root), 8192L).architecture().slidingWindow());
+        root.put("use_sliding_window", true);
+        root.put("max_window_layers", 10);
+        BadInputTest.assertRefused("max_window_layers 10 is not modelled (allowed: 0 (the window on every layer) or at"
+                + " least num_hidden_layers (on none)", "predict", "--hf-config", written(root).toString());
+    }
+
     private static long componentElementwise(JsonNode prediction, String component) {
         for (JsonNode row : prediction.get("components")) {
             if (row.get("name").asText().equals(component)) {

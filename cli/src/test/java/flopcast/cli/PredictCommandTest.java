@@ -23,7 +23,7 @@ class PredictCommandTest {
                 "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
                 "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "accumulation_steps",
-                "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
+                "model_flops_per_step", "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "positions",

@@ -16,8 +16,9 @@ import org.ejml.data.FMatrixRMaj;
  * positions a query may not see, softmax each row over the rest. Only unmasked entries are
  * computed, and counted at their costs declared in {@link flopcast.analytic.ElementwiseFlops}.
  *
- * <p>{@code span} is how many positions a query sees, itself included: T for the model; a smaller
- * span exists only so that a test can break attention and watch learning fail.
+ * <p>{@code span} is how many positions a query sees, itself included: T for the model, or its
+ * sliding window where that is shorter ({@code Shape.attentionSpan}); a test also narrows it to break
+ * attention and watch learning and the counts fail.
  */
 public final class CausalSoftmax {
     private final CountingOps ops;
