@@ -51,7 +51,8 @@ final class PredictSummary {
         if (ranks != null) {
             DataParallel plan = ranks.plan();
             summary.line("ranks", plan.ranks() + " data-parallel ranks, " + plan.sharding().cliName() + " sharding, "
-                    + sequences(answer.batchPerDevice()) + " each; memory and FLOPs are per rank");
+                    + sequences(answer.batchPerDevice()) + (answer.accumulationSteps() == 1 ? "" : " a pass")
+                    + " each; memory and FLOPs are per rank");
         }
         summary.line("fits", fits(answer));
         summary.line("memory", memory(answer));
