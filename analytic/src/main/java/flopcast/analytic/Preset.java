@@ -9,7 +9,8 @@ package flopcast.analytic;
  * decoders people train today whose architecture is
  * flopcast's (RMSNorm, SwiGLU, rotary positions; no biases unless said): Llama 3, 3.1 and 3.2
  * (V = 128256, 8 key and value heads; the 3.2 models tie the head), Llama 2 7B and 13B, TinyLlama
- * 1.1B, Mistral 7B v0.3 (its full-attention release; v0.1's window is read from its config), SmolLM2
+ * 1.1B, Mistral 7B v0.3 (full attention) and v0.1 (a 4096-key sliding window at 32768), Mistral NeMo 12B
+ * (heads of 128 beside d / h = 160), Phi-3 mini 4k (a 2047-key window at 4096), SmolLM2
  * 360M and 1.7B, and
  * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off), and
  * Qwen3 0.6B and 8B (no biases, QK-norm, heads of 128: 2048 wide at d = 1024 for the 0.6B), and
@@ -54,6 +55,9 @@ public enum Preset {
     QWEN2_5_7B("qwen2.5-7b", Family.QWEN2_5, 28, 3584, 28, 4, 18944, false, 131072),
     QWEN3_0_6B("qwen3-0.6b", Family.QWEN3, 28, 1024, 16, 8, 3072, true, 40960),
     QWEN3_8B("qwen3-8b", Family.QWEN3, 36, 4096, 32, 8, 12288, false, 40960),
+    MISTRAL_7B_V0_1("mistral-7b-v0.1", Family.MISTRAL_V0_1, 32, 4096, 32, 8, 14336, false, 32768),
+    MISTRAL_NEMO_12B("mistral-nemo-12b", Family.MISTRAL_NEMO, 40, 5120, 32, 8, 14336, false, 128000),
+    PHI3_MINI("phi3-mini", Family.PHI3, 32, 3072, 32, 32, 8192, false, 4096),
     GEMMA_2B("gemma-2b", Family.GEMMA, 18, 2048, 8, 1, 16384, true, 8192),
     GEMMA_7B("gemma-7b", Family.GEMMA, 28, 3072, 16, 16, 24576, true, 8192);
 
@@ -71,6 +75,12 @@ public enum Preset {
         LLAMA2(32000),
         /** Mistral 7B v0.3's extended vocabulary (v0.1 and v0.2: 32000). */
         MISTRAL(32768),
+        /** Mistral 7B v0.1: Llama 2's vocabulary and a 4096-key sliding window. */
+        MISTRAL_V0_1(32000, 4096),
+        /** Mistral NeMo 12B: heads of 128 beside d / h = 160, Tekken's vocabulary. */
+        MISTRAL_NEMO(131072, LinearBias.NONE, 128, false),
+        /** Phi-3 mini (4k): a 32064 vocabulary and a 2047-key sliding window. */
+        PHI3(32064, 2047),
         SMOLLM2(49152),
         /** Qwen2.5's vocabulary as the 7B and larger pad it, Q, K and V biased. */
         QWEN2_5(152064, LinearBias.QKV),
@@ -93,9 +103,16 @@ public enum Preset {
         private final MlpKind mlp;
         /** A learned position table of the preset's context's rows; rotary positions (none) where false. */
         private final boolean learnedPositions;
+        private final long slidingWindow;
 
         Family(long vocabSize) {
             this(vocabSize, LinearBias.NONE);
+        }
+
+        /** The Llama layout with a sliding window of {@code slidingWindow} keys. */
+        Family(long vocabSize, long slidingWindow) {
+            this(vocabSize, LinearBias.NONE, Architecture.HEAD_DIM_FROM_WIDTH, false, NormKind.RMS, MlpKind.SWIGLU,
+                    false, slidingWindow);
         }
 
         Family(long vocabSize, LinearBias bias) {
@@ -112,6 +129,12 @@ public enum Preset {
 
         Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm, NormKind norm, MlpKind mlp,
                 boolean learnedPositions) {
+            this(vocabSize, bias, headDim, qkNorm, norm, mlp, learnedPositions, Architecture.NO_WINDOW);
+        }
+
+        Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm, NormKind norm, MlpKind mlp,
+                boolean learnedPositions, long slidingWindow) {
+            this.slidingWindow = slidingWindow;
             this.vocabSize = vocabSize;
             this.bias = bias;
             this.headDim = headDim;
@@ -153,7 +176,7 @@ public enum Preset {
     public Shape shape(long batchSize) {
         return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize,
                 new Architecture(kvHeads, tiedEmbeddings, family.bias, family.headDim, family.qkNorm,
-                        Architecture.NO_WINDOW, family.norm, family.learnedPositions ? contextLength
+                        family.slidingWindow, family.norm, family.learnedPositions ? contextLength
                                 : Architecture.NO_POSITIONS, family.mlp));
     }
 

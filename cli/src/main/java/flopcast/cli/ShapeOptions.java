@@ -50,7 +50,7 @@ final class ShapeOptions {
                     + " untied, no biases or positions; seed-gpt2-xl is the seed's scenario), llama3-8b, "
                     + "llama3-70b, llama3.1-8b, llama3.1-70b, llama3.2-1b, llama3.2-3b, llama2-7b, llama2-13b, "
                     + "tinyllama-1.1b, mistral-7b (v0.3), smollm2-360m, smollm2-1.7b, qwen2.5-0.5b, qwen2.5-7b, qwen3-0.6b,"
-                    + " qwen3-8b, gemma-2b or gemma-7b (as published).")
+                    + " qwen3-8b, mistral-7b-v0.1, mistral-nemo-12b, phi3-mini, gemma-2b or gemma-7b (as published).")
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
