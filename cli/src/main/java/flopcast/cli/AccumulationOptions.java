@@ -2,6 +2,7 @@ package flopcast.cli;
 
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.MicroBatchPlan;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -76,28 +77,17 @@ final class AccumulationOptions {
                 : new Accumulation(perRankBatch / gradAccum, gradAccum);
     }
 
-    /** The largest per-rank batch whose divisors the plan searches: far beyond any run's. */
-    static final long MAX_PLANNED_BATCH = 1_000_000_000L;
-
     /**
-     * The plan for {@code perRankBatch} on {@code fit}'s capacity: the largest divisor of it that fits
-     * as the micro-batch, and the accumulation steps that make it up; null where not one sequence fits,
-     * or where the batch is above {@link #MAX_PLANNED_BATCH}.
+     * The plan for {@code perRankBatch} on {@code fit}'s capacity ({@link MicroBatchPlan}): the largest
+     * divisor of it that fits as the micro-batch, and the passes that make it up; null where not one
+     * sequence fits, or where the batch is above {@link MicroBatchPlan#MAX_PLANNED_BATCH}.
      */
     static Accumulation largestFitting(long perRankBatch, MemoryPolynomial.BatchFit fit) {
-        if (!fit.fixedPartFits() || fit.batchSize() < 1 || perRankBatch > MAX_PLANNED_BATCH) {
-            return null;
-        }
-        long best = 1;
-        for (long divisor : divisorsOf(perRankBatch)) {
-            if (divisor <= fit.batchSize()) {
-                best = Math.max(best, divisor);
-            }
-        }
-        return new Accumulation(best, perRankBatch / best);
+        MicroBatchPlan plan = fit.fixedPartFits() ? MicroBatchPlan.largestDividing(perRankBatch, fit.batchSize()) : null;
+        return plan == null ? null : new Accumulation(plan.microBatch(), plan.passes());
     }
 
-    /** Every divisor of {@code n} (at most {@link #MAX_PLANNED_BATCH}), by trial up to its square root. */
+    /** Every divisor of {@code n} (at most {@link MicroBatchPlan#MAX_PLANNED_BATCH}), by trial up to its square root. */
     private static List<Long> divisorsOf(long n) {
         List<Long> found = new ArrayList<>();
         for (long d = 1; d * d <= n; d++) {
@@ -114,7 +104,7 @@ final class AccumulationOptions {
 
     /** The divisors of {@code n}, the first seven and n, for an error's "allowed". */
     private static String divisors(long n) {
-        if (n > MAX_PLANNED_BATCH) {
+        if (n > MicroBatchPlan.MAX_PLANNED_BATCH) {
             return "1, ...";
         }
         List<Long> all = divisorsOf(n);

@@ -5,6 +5,7 @@ import flopcast.analytic.Accounting;
 import flopcast.analytic.Device;
 import flopcast.analytic.FlopsUtilization;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.Precision;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.PublishedMfu;
@@ -155,7 +156,10 @@ public final class Extrapolation {
         return rows;
     }
 
-    /** The largest micro-batch under the complete accounting, and how many make the target batch. */
+    /**
+     * The largest micro-batch under the complete accounting that fits and divides the target batch
+     * ({@link MicroBatchPlan}), and how many make it up.
+     */
     public MemoryPlan memoryPlan() {
         Prediction single = Accounting.COMPLETE.predict(target.withBatchSize(1));
         MemoryPolynomial polynomial = single.memory().polynomial();
@@ -167,9 +171,14 @@ public final class Extrapolation {
         if (fit.batchSize() == 0) {
             return new MemoryPlan(0, 0, polynomial.perBatchElementBytes() - fit.spareBytes(), capacity);
         }
-        long micro = Math.min(fit.batchSize(), target.batchSize());
-        long accumulation = (target.batchSize() + micro - 1) / micro;
-        return new MemoryPlan(micro, accumulation, 0, capacity);
+        // equal passes: the largest micro-batch that fits and divides the batch, as predict plans it
+        MicroBatchPlan plan = MicroBatchPlan.largestDividing(target.batchSize(), fit.batchSize());
+        if (plan == null) {
+            // a batch past the planned range: the largest micro-batch that fits, the last pass what is left
+            long micro = Math.min(fit.batchSize(), target.batchSize());
+            return new MemoryPlan(micro, (target.batchSize() + micro - 1) / micro, 0, capacity);
+        }
+        return new MemoryPlan(plan.microBatch(), plan.passes(), 0, capacity);
     }
 
     /**

@@ -222,8 +222,8 @@ public final class CalibrationMarkdown {
                     row.mfu().map(Entry::note).orElse("-"), row.mfu().map(Entry::text).orElse("-"), row.days().text(),
                     row.days().note()));
         }
-        md.append("\nThe two step-time rows split the target batch into accumulation steps of the largest micro-batch"
-                + " that fits (below) and run AdamW once per step; memory-bound ops run at most at the device's"
+        md.append("\nThe two step-time rows split the target batch into equal accumulation steps of the largest"
+                + " micro-batch that fits and divides it (below, as predict plans it) and run AdamW once per step; memory-bound ops run at most at the device's"
                 + " bandwidth (the host measured some above its memory bandwidth, from cache).\n");
         md.append("\nSensitivity, complete accounting on the ").append(table.extrapolation().precision().cliName())
                 .append(" peak:\n\n");
@@ -232,8 +232,8 @@ public final class CalibrationMarkdown {
         Memory memory = table.one(Memory.class).orElseThrow();
         md.append("Memory (complete accounting, float32, ").append(memory.capacity().text()).append(" bytes): ");
         if (memory.fits()) {
-            md.append(String.format(Locale.ROOT, "the largest micro-batch that fits is **%s** sequences, so batch %s"
-                    + " needs **%s** gradient-accumulation steps.%n%n", memory.microBatch().text(),
+            md.append(String.format(Locale.ROOT, "the largest micro-batch that fits and divides the batch is **%s**"
+                    + " sequences, so batch %s needs **%s** gradient-accumulation steps.%n%n", memory.microBatch().text(),
                     memory.target().text(), memory.accumulation().text()));
         } else {
             md.append(String.format(Locale.ROOT, "nothing fits: **%s bytes** short.%n%n", memory.shortfall().text()));

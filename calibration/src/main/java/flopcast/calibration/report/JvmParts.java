@@ -345,7 +345,7 @@ public final class JvmParts {
 
         public Entry microBatch() {
             return new Entry("largest micro-batch", Quantity.SEQUENCES, plan.microBatch(),
-                    "complete accounting on the device's memory");
+                    "complete accounting on the device's memory, dividing the batch");
         }
 
         public Entry accumulation() {

@@ -184,7 +184,7 @@ class CalibrationTableTest {
                 expected.add("| " + row.days().item() + " | " + row.days().text() + " |");
             } else if (part instanceof Memory memory) {
                 expected.add("Memory (complete accounting, float32, " + memory.capacity().text() + " bytes): the largest"
-                        + " micro-batch that fits is **" + memory.microBatch().text() + "** sequences, so batch "
+                        + " micro-batch that fits and divides the batch is **" + memory.microBatch().text() + "** sequences, so batch "
                         + memory.target().text() + " needs **" + memory.accumulation().text() + "**");
             } else {
                 fail("no check for " + part.getClass().getSimpleName() + " in the JVM's report");
