@@ -54,15 +54,15 @@ public final class Diff {
         long otherBlocks = shape.layers() - 1;
         BigInteger oneBlock = seed.flops().forward();
         BigInteger lmHead = MatmulFlops.forward(Component.OUTPUT_EMBEDDING, shape);
+        // complete forward = L x this shape's block + the LM head, exactly
+        BigInteger block = complete.flops().forward().subtract(lmHead).divide(BigInteger.valueOf(shape.layers()));
         String missing = otherBlocks == 0
                 ? "the LM head 2*B*T*d*V (" + grouped(lmHead) + ")"
-                : "the other " + otherBlocks + " blocks (" + grouped(oneBlock.multiply(BigInteger.valueOf(otherBlocks)))
+                : "the other " + otherBlocks + " blocks (" + grouped(block.multiply(BigInteger.valueOf(otherBlocks)))
                         + ") and the LM head 2*B*T*d*V (" + grouped(lmHead) + ")";
-        if (shape.architecture().mlp() == MlpKind.GELU) {
-            // the seed's block has SwiGLU's three matrices: the gap is not its block times L - 1
-            missing = grouped(complete.flops().forward().subtract(seed.flops().forward())) + " in all, the LM head"
-                    + " 2*B*T*d*V (" + grouped(lmHead) + ") among it; the seed's block has SwiGLU's W3, which this GELU MLP"
-                    + " does not";
+        if (!block.equals(oneBlock)) {
+            // grouped-query attention, a head width of its own, GELU's two matrices: the formula's block is not this one
+            missing += "; this shape's block is " + grouped(block) + ", not the formula's " + grouped(oneBlock);
         }
         add(terms, "flops.forward", "flops", seed.flops().forward(), complete.flops().forward(),
                 "the seed's 2*B*T*d*(4d + 2T + 3*d_ff) is one block's matmuls: it leaves out " + missing);
@@ -131,28 +131,43 @@ public final class Diff {
             return "";
         }
         Architecture architecture = shape.architecture();
+        List<String> has = new ArrayList<>();
+        if (architecture.kvHeads() < shape.heads()) {
+            has.add("h_kv = " + architecture.kvHeads());
+        }
+        if (architecture.tiedEmbeddings()) {
+            has.add("a tied head");
+        }
         if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
                 && !architecture.qkNorm() && architecture.slidingWindow() == Architecture.NO_WINDOW
                 && architecture.norm() == NormKind.RMS && architecture.positions() == Architecture.NO_POSITIONS
                 && architecture.mlp() == MlpKind.SWIGLU) {
-            return "; the seed assumes h_kv = h and an untied head, this shape has h_kv = " + architecture.kvHeads()
-                    + (architecture.tiedEmbeddings() ? " and a tied head" : "");
+            return "; the seed assumes h_kv = h and an untied head, this shape has " + String.join(" and ", has);
+        }
+        if (architecture.bias() != LinearBias.NONE) {
+            has.add("biases (" + architecture.bias().cliName() + ")");
+        }
+        if (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
+            has.add("d_k = " + shape.headDim());
+        }
+        if (architecture.qkNorm()) {
+            has.add("QK-norm");
+        }
+        if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
+            has.add("a sliding window of " + architecture.slidingWindow() + (shape.attentionSpan() < shape.contextLength()
+                    ? " (of a context of " + shape.contextLength() + ")" : " (the whole context)"));
+        }
+        if (architecture.norm() == NormKind.LAYER) {
+            has.add("LayerNorm");
+        }
+        if (architecture.positions() != Architecture.NO_POSITIONS) {
+            has.add(architecture.positions() + " learned positions");
+        }
+        if (architecture.mlp() != MlpKind.SWIGLU) {
+            has.add(architecture.mlp() == MlpKind.GELU ? "a GELU MLP" : "a GeGLU MLP");
         }
         return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm, no sliding"
-                + " window, RMSNorm, no position table and SwiGLU, this shape has h_kv = "
-                + architecture.kvHeads() + (architecture.tiedEmbeddings() ? ", a tied head" : "")
-                + (architecture.bias() != LinearBias.NONE ? ", biases (" + architecture.bias().cliName() + ")" : "")
-                + (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH ? ", d_k = " + shape.headDim() : "")
-                + (architecture.qkNorm() ? ", QK-norm" : "")
-                + (architecture.slidingWindow() != Architecture.NO_WINDOW
-                        ? ", a sliding window of " + architecture.slidingWindow() + (shape.attentionSpan()
-                                < shape.contextLength() ? " (of a context of " + shape.contextLength() + ")"
-                                : " (the whole context)") : "")
-                + (architecture.norm() == NormKind.LAYER ? ", LayerNorm" : "")
-                + (architecture.positions() != Architecture.NO_POSITIONS
-                        ? ", " + architecture.positions() + " learned positions" : "")
-                + (architecture.mlp() == MlpKind.GELU ? ", a GELU MLP" : "")
-                + (architecture.mlp() == MlpKind.GEGLU ? ", a GeGLU MLP" : "");
+                + " window, RMSNorm, no position table and SwiGLU, this shape has " + String.join(", ", has);
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */

@@ -103,4 +103,16 @@ class DiffTest {
     private static DiffTerm term(List<DiffTerm> terms, String name) {
         return terms.stream().filter(t -> t.term().equals(name)).findFirst().orElseThrow();
     }
+
+    /**
+     * The architecture note names only what differs from the seed's model: a biased model with as many
+     * key and value heads as query heads is not said to have "h_kv = h".
+     */
+    @Test
+    void theArchitectureNoteNamesOnlyWhatDiffers() {
+        Shape biased = new Shape(7, 3, 2, 8, 4, 6, 2, new Architecture(4, false, LinearBias.QKV));
+        String note = Diff.between(biased, null, null).stream().filter(term -> term.term().equals("parameters"))
+                .findFirst().orElseThrow().note();
+        org.junit.jupiter.api.Assertions.assertTrue(note.endsWith("and SwiGLU, this shape has biases (qkv)"), note);
+    }
 }

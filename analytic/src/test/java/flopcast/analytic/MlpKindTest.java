@@ -35,7 +35,8 @@ class MlpKindTest {
         assertEquals(BigInteger.ZERO, w3.forwardFlops(), "no W3 matmul, per instance either");
         String note = Diff.between(GELU, Capacity.of(1, Capacity.Unit.GB, "--memory-gb"), null).stream()
                 .filter(term -> term.term().equals("flops.forward")).findFirst().orElseThrow().note();
-        assertTrue(note.contains("which this GELU MLP does not"), note);
+        assertTrue(note.contains("the other 1 blocks (4,800) and the LM head 2*B*T*d*V (672); this shape's block is 4,800,"
+                + " not the formula's 5,376"), note);
         assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 mlp=gelu", GELU.describe());
         assertEquals(GELU, ShapeKey.parse(GELU.describe()));
     }
