@@ -102,7 +102,8 @@ public final class Diff {
                 "the seed counts no backward workspace (activation gradients, per-head scratch)");
         add(terms, "memory_bytes.total", "bytes", s.totalBytes(), c.totalBytes(), "sum of the above");
         add(terms, "memory_bytes.fixed", "bytes", s.polynomial().fixedBytes(), c.polynomial().fixedBytes(),
-                "model state (16 bytes per parameter); complete adds the per-head scratch"
+                (complete.shape().policy().bytesPerParameter() == 16 ? "model state (16 bytes per parameter)"
+                        : "model state (the seed's 16 bytes per parameter)") + "; complete adds the per-head scratch"
                         + policyNote(complete.shape()));
         add(terms, "memory_bytes.per_batch_element", "bytes", s.polynomial().perBatchElementBytes(),
                 c.polynomial().perBatchElementBytes(), "activations and workspace of one sequence");
