@@ -27,21 +27,12 @@ final class AccumulationOptions {
                     + " updates (--batch = micro-batch x g x ranks); a step's FLOPs and time count every pass.")
     Long gradAccum;
 
-    /**
-     * b sequences a pass, g passes a step.
-     *
-     * @param microBatch b
-     * @param steps      g
-     */
-    record Accumulation(long microBatch, long steps) {
-    }
-
     /** The options as given, naming what follows from them: "--micro-batch 16 (2 passes a step)". */
-    String given(Accumulation accumulation) {
+    String given(MicroBatchPlan accumulation) {
         if (microBatch != null && gradAccum == null) {
-            return MICRO_BATCH + " " + microBatch + " (" + accumulation.steps() + " passes a step)";
+            return MICRO_BATCH + " " + microBatch + " (" + accumulation.passes() + " passes a step)";
         }
-        return GRAD_ACCUM + " " + accumulation.steps() + (microBatch == null ? "" : " and " + MICRO_BATCH + " "
+        return GRAD_ACCUM + " " + accumulation.passes() + (microBatch == null ? "" : " and " + MICRO_BATCH + " "
                 + microBatch);
     }
 
@@ -49,7 +40,7 @@ final class AccumulationOptions {
      * The micro-batch and accumulation steps of {@code perRankBatch} (B / N), or null where neither
      * option was given; a one-line error for a value below 1 or one that does not divide.
      */
-    Accumulation resolve(long perRankBatch, String perRankSource) {
+    MicroBatchPlan resolve(long perRankBatch, String perRankSource) {
         if (microBatch == null && gradAccum == null) {
             return null;
         }
@@ -65,7 +56,7 @@ final class AccumulationOptions {
                         + " is not " + perRankSource + " " + perRankBatch + " (allowed: two that multiply to it, or"
                         + " one of them)");
             }
-            return new Accumulation(microBatch, gradAccum);
+            return new MicroBatchPlan(microBatch, gradAccum);
         }
         long given = microBatch != null ? microBatch : gradAccum;
         String option = microBatch != null ? MICRO_BATCH : GRAD_ACCUM;
@@ -73,8 +64,8 @@ final class AccumulationOptions {
             throw new InvalidInputException(option + " " + given + " does not divide " + perRankSource + " "
                     + perRankBatch + " (allowed: a divisor of it, " + divisors(perRankBatch) + ")");
         }
-        return microBatch != null ? new Accumulation(microBatch, perRankBatch / microBatch)
-                : new Accumulation(perRankBatch / gradAccum, gradAccum);
+        return microBatch != null ? new MicroBatchPlan(microBatch, perRankBatch / microBatch)
+                : new MicroBatchPlan(perRankBatch / gradAccum, gradAccum);
     }
 
     /**
@@ -82,9 +73,8 @@ final class AccumulationOptions {
      * divisor of it that fits as the micro-batch, and the passes that make it up; null where not one
      * sequence fits, or where the batch is above {@link MicroBatchPlan#MAX_PLANNED_BATCH}.
      */
-    static Accumulation largestFitting(long perRankBatch, MemoryPolynomial.BatchFit fit) {
-        MicroBatchPlan plan = fit.fixedPartFits() ? MicroBatchPlan.largestDividing(perRankBatch, fit.batchSize()) : null;
-        return plan == null ? null : new Accumulation(plan.microBatch(), plan.passes());
+    static MicroBatchPlan largestFitting(long perRankBatch, MemoryPolynomial.BatchFit fit) {
+        return fit.fixedPartFits() ? MicroBatchPlan.largestDividing(perRankBatch, fit.batchSize()) : null;
     }
 
     /** Every divisor of {@code n} (at most {@link MicroBatchPlan#MAX_PLANNED_BATCH}), by trial up to its square root. */

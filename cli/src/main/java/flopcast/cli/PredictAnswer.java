@@ -5,6 +5,7 @@ import static flopcast.cli.NumberText.grouped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.TrainingPlan;
 
@@ -30,7 +31,7 @@ import flopcast.analytic.TrainingPlan;
  */
 record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPolynomial polynomial,
         MemoryPolynomial.BatchFit fit, TrainingPlan plan, Double seconds, Double days, String noTimeReason,
-        long accumulationSteps, AccumulationOptions.Accumulation microBatchPlan) {
+        long accumulationSteps, MicroBatchPlan microBatchPlan) {
 
     /** The JSON paths the answer points to. */
     static final String MAX_BATCH = "max_batch";
@@ -73,7 +74,7 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         }
         // no plan under FSDP's sharding, whose communication every micro-batch flopcast does not count
         boolean accumulates = ranks == null || !ranks.plan().sharding().shardsGradients();
-        AccumulationOptions.Accumulation planned = fit == null || !accumulates ? null
+        MicroBatchPlan planned = fit == null || !accumulates ? null
                 : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), fit);
         return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason, accumulation,
                 planned);
@@ -140,7 +141,7 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         if (fit != null) {
             ObjectNode planned = node.putObject("micro_batch_plan");
             planned.put("micro_batch_size", microBatchPlan == null ? null : microBatchPlan.microBatch());
-            planned.put("accumulation_steps", microBatchPlan == null ? null : microBatchPlan.steps());
+            planned.put("accumulation_steps", microBatchPlan == null ? null : microBatchPlan.passes());
         }
         node.put("training_seconds", seconds);
         node.put("training_days", days);

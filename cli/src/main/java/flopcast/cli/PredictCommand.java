@@ -5,6 +5,7 @@ import flopcast.analytic.Accounting;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
@@ -56,9 +57,9 @@ final class PredictCommand extends FormattedCommand {
         long globalBatch = shape.batchSize();
         long globalTokens = shape.tokens();
         long perRank = dataParallel == null ? globalBatch : dataParallel.perRankBatch(globalBatch);
-        AccumulationOptions.Accumulation accumulation = accumulationOptions.resolve(perRank, dataParallel == null
+        MicroBatchPlan accumulation = accumulationOptions.resolve(perRank, dataParallel == null
                 ? "--batch" : "the per-rank batch (--batch " + globalBatch + " over " + dataParallel.ranks() + " ranks)");
-        long passes = accumulation == null ? 1 : accumulation.steps();
+        long passes = accumulation == null ? 1 : accumulation.passes();
         if (passes > 1 && dataParallel != null && dataParallel.sharding().shardsGradients()) {
             // DDP's no_sync and ZeroRedundancyOptimizer over it reduce once a step; FSDP reduce-scatters every
             // micro-batch (or, under no_sync, holds unsharded gradients), and zero3 gathers the weights each pass

@@ -12,6 +12,7 @@ import flopcast.analytic.Device;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.Prediction;
@@ -119,11 +120,11 @@ final class PredictSummary {
             return "yes, " + asked + " fits " + fit.capacity().describe() + ": at most " + most
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
         }
-        AccumulationOptions.Accumulation planned = answer.microBatchPlan();
+        MicroBatchPlan planned = answer.microBatchPlan();
         return "no, " + asked + " needs " + Capacity.gigabytes(answer.memoryBytesPerDevice()) + "; "
                 + fit.capacity().describe() + " holds " + most + (planned == null ? "" : "; "
                         + AccumulationOptions.MICRO_BATCH + " " + planned.microBatch() + " (" + AccumulationOptions.GRAD_ACCUM
-                        + " " + planned.steps() + ") fits");
+                        + " " + planned.passes() + ") fits");
     }
 
     /** {@code 80 GB}: a capacity as given, without its bytes. */
