@@ -106,6 +106,8 @@ public final class Extrapolation {
         String held = own.isEmpty() ? "no step held out on this host"
                 : HeldOut.undecided(own) == own.size() ? String.format(Locale.ROOT, "no step decided on this host (%d"
                         + " undecided: their noise floors are above the target)", own.size())
+                : Double.isNaN(HeldOut.worst(own)) ? String.format(Locale.ROOT, "no step held out on this host (%d"
+                        + " steps: leaving a step's shape out left no component rows to fit it)", own.size())
                 : String.format(Locale.ROOT, "held out on this host: worst %.1f%%, median %.1f%% over %d decided"
                         + " steps (%d undecided)", 100 * HeldOut.worst(own), 100 * HeldOut.median(own),
                         own.size() - HeldOut.undecided(own), HeldOut.undecided(own));

@@ -89,6 +89,23 @@ class ExtrapolationTest {
         }
     }
 
+    /**
+     * A decided step whose shape was the only one measured has no held-out prediction (NaN): the row
+     * says no step was held out, never "worst NaN% over 1 decided steps".
+     */
+    @Test
+    void aStepWithNoHeldOutPredictionIsSaidSo(@TempDir Path directory) {
+        List<Measurement> rows = CalibrationTest.measurements(SyntheticMeasurements.rows("host", null, 1), directory);
+        Calibration calibration = Calibration.fit(rows, r -> true);
+        HeldOut.StepCheck alone = new HeldOut.StepCheck(calibration.backend(), calibration.threads(), XL, 1.0, 1.01,
+                Double.NaN, 1, 0.5, 0.01);
+        List<Extrapolation.Row> extrapolated = new Extrapolation(XL, Device.A100_80GB, Precision.FP32, 400_000,
+                List.of(calibration), List.of(alone)).rows();
+        String source = extrapolated.get(extrapolated.size() - 2).source();
+        assertTrue(source.contains("no step held out on this host (1 steps: leaving a step's shape out left no"
+                + " component rows to fit it)"), source);
+    }
+
     @Test
     void fortyGbHoldsTheStateButNoSequence(@TempDir Path directory) {
         // 40e9 - 34,038,950,912 = 5,961,049,088 spare, one sequence needs 12,894,027,776
