@@ -1,5 +1,8 @@
 package flopcast.analytic;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A batch split into equal micro-batches, the gradient-accumulation passes of one optimizer step:
  * the largest micro-batch that fits a device and divides the batch (trainers run equal passes), and
@@ -24,16 +27,26 @@ public record MicroBatchPlan(long microBatch, long passes) {
             return null;
         }
         long best = 1;
-        for (long d = 1; d * d <= batch; d++) {
-            if (batch % d == 0) {
-                if (d <= fits) {
-                    best = Math.max(best, d);
-                }
-                if (batch / d <= fits) {
-                    best = Math.max(best, batch / d);
-                }
+        for (long divisor : divisors(batch)) {
+            if (divisor <= fits) {
+                best = divisor;
             }
         }
         return new MicroBatchPlan(best, batch / best);
+    }
+
+    /** Every divisor of {@code n} in increasing order, by trial up to its square root (n at most {@link #MAX_PLANNED_BATCH}). */
+    public static List<Long> divisors(long n) {
+        List<Long> found = new ArrayList<>();
+        for (long d = 1; d * d <= n; d++) {
+            if (n % d == 0) {
+                found.add(d);
+                if (d != n / d) {
+                    found.add(n / d);
+                }
+            }
+        }
+        found.sort(Long::compare);
+        return found;
     }
 }

@@ -77,27 +77,12 @@ final class AccumulationOptions {
         return fit.fixedPartFits() ? MicroBatchPlan.largestDividing(perRankBatch, fit.batchSize()) : null;
     }
 
-    /** Every divisor of {@code n} (at most {@link MicroBatchPlan#MAX_PLANNED_BATCH}), by trial up to its square root. */
-    private static List<Long> divisorsOf(long n) {
-        List<Long> found = new ArrayList<>();
-        for (long d = 1; d * d <= n; d++) {
-            if (n % d == 0) {
-                found.add(d);
-                if (d != n / d) {
-                    found.add(n / d);
-                }
-            }
-        }
-        found.sort(Long::compare);
-        return found;
-    }
-
     /** The divisors of {@code n}, the first seven and n, for an error's "allowed". */
     private static String divisors(long n) {
         if (n > MicroBatchPlan.MAX_PLANNED_BATCH) {
             return "1, ...";
         }
-        List<Long> all = divisorsOf(n);
+        List<Long> all = MicroBatchPlan.divisors(n);
         List<String> shown = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             if (i < 7 || i == all.size() - 1) {

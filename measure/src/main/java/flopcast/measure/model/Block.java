@@ -124,7 +124,7 @@ final class Block {
                     new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
                     new Linear(ops, Component.OUTPUT_PROJECTION), new CausalAttention(ops, shape, span, buffers),
                     new Linear(ops, Component.FFN_W1), new Linear(ops, Component.FFN_W3),
-                    shape.architecture().mlp() == MlpKind.GEGLU ? gelu.gated() : new SwiGlu(ops),
+                    shape.architecture().mlp() == MlpKind.GEGLU ? gelu : new SwiGlu(ops),
                     new Linear(ops, Component.FFN_W2), new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM),
                     gelu);
         }

@@ -4,7 +4,7 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * A gated MLP's activation: s = act(a), g = s * b, with a = W1 x and b = W3 x, its output s kept for
- * the backward pass: SiLU's ({@link SwiGlu}) or GELU's ({@link Gelu#gated}).
+ * the backward pass: SiLU's ({@link SwiGlu}) or GELU's ({@link Gelu}).
  */
 interface Gate {
     void forward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj activation, FMatrixRMaj product);

@@ -12,12 +12,12 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * GELU in its tanh form, 0.5 a (1 + tanh(c (a + 0.044715 a^3))), c = sqrt(2/pi), tanh(u) as
- * 1 - 2 / (exp(2u) + 1): a two-matrix MLP's activation ({@link #forward}), or GeGLU's gate
- * GELU(a) * b ({@link #gatedForward}). Each loop records its element count times its cost declared in
- * {@link flopcast.analytic.ElementwiseFlops}; the loops are the same on both backends, and counted as
+ * 1 - 2 / (exp(2u) + 1): a two-matrix MLP's activation (two-argument {@code forward}), or GeGLU's
+ * gate GELU(a) * b (the {@link Gate} overloads). Each loop records its element count times its cost
+ * declared in {@link flopcast.analytic.ElementwiseFlops}; the loops are the same on both backends, and counted as
  * the MLP activation's component.
  */
-public final class Gelu {
+public final class Gelu implements Gate {
     /** sqrt(2 / pi). */
     private static final float C = (float) Math.sqrt(2 / Math.PI);
     private static final float CUBIC = 0.044715f;
@@ -61,24 +61,9 @@ public final class Gelu {
         });
     }
 
-    /** GeGLU's gate: {@link #gatedForward} and {@link #gatedBackward}. */
-    Gate gated() {
-        return new Gate() {
-            @Override
-            public void forward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj activation, FMatrixRMaj product) {
-                gatedForward(a, b, activation, product);
-            }
-
-            @Override
-            public void backward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj activation,
-                    FMatrixRMaj dB) {
-                gatedBackward(dProductThenDA, a, b, activation, dB);
-            }
-        };
-    }
-
     /** GeGLU's gate: s = GELU(a), g = s * b, with a = W1 x and b = W3 x; elements split across threads. */
-    public void gatedForward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj gelu, FMatrixRMaj product) {
+    @Override
+    public void forward(FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj gelu, FMatrixRMaj product) {
         Arithmetic f = ops.kernels().arithmetic();
         float[] x = a.data;
         float[] w3x = b.data;
@@ -95,10 +80,11 @@ public final class Gelu {
     }
 
     /**
-     * Differentiates {@link #gatedForward}: dB = dG * s; dA = dG * b * GELU'(a), GELU' as in
-     * {@link #backward}. dA is written over dG.
+     * Differentiates the gate's forward: dB = dG * s; dA = dG * b * GELU'(a), GELU' as in
+     * the two-argument backward. dA is written over dG.
      */
-    public void gatedBackward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj gelu,
+    @Override
+    public void backward(FMatrixRMaj dProductThenDA, FMatrixRMaj a, FMatrixRMaj b, FMatrixRMaj gelu,
             FMatrixRMaj dB) {
         Arithmetic f = ops.kernels().arithmetic();
         float[] d = dProductThenDA.data;

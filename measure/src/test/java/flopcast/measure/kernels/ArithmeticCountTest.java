@@ -110,10 +110,10 @@ public class ArithmeticCountTest {
         FMatrixRMaj a = random(rows, width);
         FMatrixRMaj b = random(rows, width);
         FMatrixRMaj activation = new FMatrixRMaj(rows, width);
-        gelu.gatedForward(a, b, activation, new FMatrixRMaj(rows, width));
+        gelu.forward(a, b, activation, new FMatrixRMaj(rows, width));
         assertExecutedRecordedPredicted(Component.FFN_SILU, BigInteger.valueOf(
                 ElementwiseFlops.GEGLU_FORWARD_PER_ELEMENT * rows * width));
-        gelu.gatedBackward(random(rows, width), a, b, activation, new FMatrixRMaj(rows, width));
+        gelu.backward(random(rows, width), a, b, activation, new FMatrixRMaj(rows, width));
         assertExecutedRecordedPredicted(Component.FFN_SILU, BigInteger.valueOf(
                 ElementwiseFlops.GEGLU_BACKWARD_PER_ELEMENT * rows * width));
     }

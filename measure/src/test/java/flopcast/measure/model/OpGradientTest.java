@@ -109,11 +109,11 @@ class OpGradientTest {
         FMatrixRMaj weights = gaussian(4, 6, 1);
         FMatrixRMaj activation = new FMatrixRMaj(4, 6);
         FMatrixRMaj g = new FMatrixRMaj(4, 6);
-        gelu.gatedForward(a, b, activation, g);
+        gelu.forward(a, b, activation, g);
         FMatrixRMaj da = weights.copy();
         FMatrixRMaj db = new FMatrixRMaj(4, 6);
-        gelu.gatedBackward(da, a, b, activation, db);
-        int checked = checkedEntries(() -> gelu.gatedForward(a, b, activation, g), weights, g, 100,
+        gelu.backward(da, a, b, activation, db);
+        int checked = checkedEntries(() -> gelu.forward(a, b, activation, g), weights, g, 100,
                 new Gradient("geglu da", a, da), new Gradient("geglu db", b, db));
         assertEquals(48, checked);
     }
