@@ -26,6 +26,9 @@ import java.util.Set;
  *   elementwise       sum of ElementwiseFlops over every component instance
  *   optimizer         14*P + 8
  * </pre>
+ * Under LoRA ({@link Lora}) only the adapters' P_t parameters train: gradients, master copy and
+ * AdamW's state and FLOPs are P_t's (14*P_t + 8), the frozen weights P's in the policy's weight
+ * type, and a frozen projection's backward is its input gradient alone ({@link MatmulFlops#backward}).
  * Under flash attention or recomputation the matmul FLOPs executed again are {@code flops.recompute}
  * (hardware = model + recompute); the elementwise work run again is in the elementwise total.
  * Source: DESIGN.md "complete"; PaLM Appendix B (model FLOPs); Korthikanti (recomputation);
@@ -40,24 +43,28 @@ public final class CompleteAccounting {
     public static Prediction predict(Shape shape) {
         List<ComponentRow> rows = components(shape);
         long parameters = ParameterTensor.total(shape);
+        long trainable = ParameterTensor.trainable(shape);
         PrecisionPolicy policy = shape.policy();
         long activationBytes = bytes(KeptActivation.values(), shape);
         long workspaceBytes = Math.addExact(bytes(WorkspaceBuffer.values(), shape), recomputeBytes(shape));
-        MemoryBreakdown memory = new MemoryBreakdown(Math.multiplyExact(parameters, policy.weightBytes()),
-                Math.multiplyExact(parameters, policy.gradientBytes()),
-                Math.multiplyExact(parameters, policy.masterWeightBytes()),
-                Math.multiplyExact(parameters, policy.optimizerStateBytes()), activationBytes, workspaceBytes,
-                polynomial(shape, parameters));
+        MemoryBreakdown memory = new MemoryBreakdown(ParameterTensor.totalWeightBytes(shape),
+                Math.multiplyExact(trainable, policy.gradientBytes()),
+                Math.multiplyExact(trainable, policy.masterWeightBytes()),
+                Math.multiplyExact(trainable, policy.optimizerStateBytes()), activationBytes, workspaceBytes,
+                polynomial(shape));
 
         BigInteger forward = BigInteger.ZERO;
+        BigInteger backward = BigInteger.ZERO;
         BigInteger elementwise = BigInteger.ZERO;
         for (ComponentRow row : rows) {
             BigInteger count = BigInteger.valueOf(row.count());
             forward = forward.add(row.forwardFlops().multiply(count));
+            backward = backward.add(row.count() == 0 ? BigInteger.ZERO
+                    : MatmulFlops.backward(row.component(), shape).multiply(count));
             elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
         }
-        FlopTotals flops = new FlopTotals(forward, forward.multiply(BigInteger.TWO), elementwise,
-                AdamWFlops.step(parameters), recomputeFlops(shape));
+        FlopTotals flops = new FlopTotals(forward, backward, elementwise, AdamWFlops.step(trainable),
+                recomputeFlops(shape));
         return new Prediction(Accounting.COMPLETE, shape, parameters, memory, flops, rows);
     }
 
@@ -79,6 +86,9 @@ public final class CompleteAccounting {
         List<ComponentRow> rows = new ArrayList<>();
         for (Component component : Component.values()) {
             long count = component.instances(shape);
+            if (component == Component.LORA && count == 0) {
+                continue;   // no row for adapters a full training run does not have
+            }
             // a component the architecture has none of (W3 under a GELU MLP) is a row of zeros
             long per = Math.max(1, count);
             rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / per,
@@ -98,16 +108,19 @@ public final class CompleteAccounting {
         }
         List<String> terms = new ArrayList<>();
         instancesByProduct.forEach((product, instances) -> {
-            long multiplicity = instances / Math.max(1, componentInstances);
-            terms.add(multiplicity == 1 ? product : multiplicity + "*" + product);
+            long per = Math.max(1, componentInstances);
+            long multiplicity = instances / per;
+            // a row held by some instances only (LoRA keeps the attention norm's output, not the FFN norm's)
+            terms.add(instances % per != 0 ? product + " (" + instances + " of " + per + ")"
+                    : multiplicity == 1 ? product : multiplicity + "*" + product);
         });
         return String.join(" + ", terms);
     }
 
     /** Fixed part: model state and the tensors without a B axis; per batch element: the rest at B = 1. */
-    static MemoryPolynomial polynomial(Shape shape, long parameters) {
+    static MemoryPolynomial polynomial(Shape shape) {
         Shape single = shape.withBatchSize(1);
-        long fixed = MemoryBreakdown.modelStateBytes(parameters, shape.policy());
+        long fixed = MemoryBreakdown.modelStateBytes(shape);
         long perBatchElement = 0;
         for (TensorSpec tensor : activationAndWorkspace()) {
             if (tensor.perBatchElement()) {

@@ -16,6 +16,8 @@ public enum Component {
     FFN_W3("ffn_w3", "FFN W3", Scope.PER_LAYER),
     FFN_SILU("ffn_silu", "FFN SiLU", Scope.PER_LAYER),
     FFN_W2("ffn_w2", "FFN W2", Scope.PER_LAYER),
+    /** The LoRA adapters of a block's projections ({@link Lora}); none where every parameter trains. */
+    LORA("lora", "LoRA adapters", Scope.PER_LAYER),
     FINAL_RMSNORM("final_rmsnorm", "Final RMSNorm", Scope.ONCE),
     OUTPUT_EMBEDDING("output_embedding", "Output embedding (LM head)", Scope.ONCE),
     CROSS_ENTROPY("cross_entropy", "Cross-entropy", Scope.ONCE);
@@ -43,9 +45,22 @@ public enum Component {
         return scope;
     }
 
-    /** Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP. */
+    /** Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP, nor of LoRA without adapters. */
     public long instances(Shape shape) {
-        return this == FFN_W3 && !shape.architecture().mlp().gated() ? 0 : scope.instances(shape);
+        boolean absent = this == FFN_W3 && !shape.architecture().mlp().gated()
+                || this == LORA && !shape.settings().lora().active();
+        return absent ? 0 : scope.instances(shape);
+    }
+
+    /**
+     * Whether the component multiplies by a weight of the model that the step leaves frozen: a
+     * projection's or the LM head's under LoRA. Its backward computes the input's gradient only.
+     */
+    public boolean frozenWeights(Shape shape) {
+        return shape.settings().lora().active() && switch (this) {
+            case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING -> true;
+            default -> false;
+        };
     }
 
     /** The component whose {@link #jsonName()} is {@code name}. */

@@ -115,6 +115,9 @@ public final class Diff {
         for (Component component : Component.values()) {
             ComponentRow s = seedRows.get(component);
             ComponentRow c = completeRows.get(component);
+            if (c == null) {
+                continue;   // a component the model has no row for (LoRA's adapters in full training)
+            }
             String prefix = "components." + component.jsonName() + ".";
             BigInteger seedFlops = s == null ? BigInteger.ZERO : s.forwardFlops();
             add(terms, prefix + "forward_flops", "flops", seedFlops, c.totalForwardFlops(),

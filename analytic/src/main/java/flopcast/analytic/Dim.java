@@ -20,7 +20,11 @@ public enum Dim {
     D_FF(ShapeKey.D_FF),
     /** The rows of a learned position table. */
     P("P", shape -> shape.architecture().positions()),
-    V(ShapeKey.VOCAB_SIZE);
+    V(ShapeKey.VOCAB_SIZE),
+    /** The wider output or input of a block projection besides d: max(h*d_k, d_ff) (an NF4 weight dequantized). */
+    PROJECTION_WIDTH("max(h*d_k, d_ff)", shape -> Math.max(shape.queryWidth(), shape.dFf())),
+    /** A LoRA adapter's rank ({@link Lora}). */
+    R("r", shape -> shape.settings().lora().rank());
 
     /** The side of a flash attention tile where T is longer. */
     public static final long FLASH_TILE = 64;

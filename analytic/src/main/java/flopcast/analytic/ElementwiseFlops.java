@@ -124,6 +124,8 @@ public final class ElementwiseFlops {
     public static final long FLASH_LOGSUMEXP_PER_ROW = 2;
     /** Flash backward, per unmasked entry: p = exp(s*scale - lse) 3; dS = p*(dP - D)*scale 3. */
     public static final long FLASH_BACKWARD_PER_ENTRY = 6;
+    /** LoRA, per hidden value: s * (x A) forward, s * d(.) backward. */
+    public static final long LORA_SCALE_PER_ELEMENT = 1;
     /** Flash backward, per element of a head's output: D = rowsum(dO * O). */
     public static final long FLASH_BACKWARD_D_PER_ELEMENT = 2;
 
@@ -135,8 +137,13 @@ public final class ElementwiseFlops {
     }
 
     public static BigInteger rmsnormBackward(long rows, long width) {
-        return perRow(rows, width, RMSNORM_BACKWARD_ROW_PER_ELEMENT + RMSNORM_GAIN_GRADIENT_PER_ELEMENT,
-                RMSNORM_BACKWARD_PER_ROW);
+        return rmsnormBackward(rows, width, true);
+    }
+
+    /** As above; without the gain's gradient where {@code gainTrains} is false (a frozen gain under LoRA). */
+    public static BigInteger rmsnormBackward(long rows, long width, boolean gainTrains) {
+        return perRow(rows, width, RMSNORM_BACKWARD_ROW_PER_ELEMENT
+                + (gainTrains ? RMSNORM_GAIN_GRADIENT_PER_ELEMENT : 0), RMSNORM_BACKWARD_PER_ROW);
     }
 
     public static BigInteger layerNormForward(long rows, long width) {
@@ -144,8 +151,13 @@ public final class ElementwiseFlops {
     }
 
     public static BigInteger layerNormBackward(long rows, long width) {
-        return perRow(rows, width, LAYERNORM_BACKWARD_ROW_PER_ELEMENT + LAYERNORM_PARAMETER_GRADIENT_PER_ELEMENT,
-                LAYERNORM_BACKWARD_PER_ROW);
+        return layerNormBackward(rows, width, true);
+    }
+
+    /** As above; without the gain's and bias's gradients where {@code parametersTrain} is false (LoRA). */
+    public static BigInteger layerNormBackward(long rows, long width, boolean parametersTrain) {
+        return perRow(rows, width, LAYERNORM_BACKWARD_ROW_PER_ELEMENT
+                + (parametersTrain ? LAYERNORM_PARAMETER_GRADIENT_PER_ELEMENT : 0), LAYERNORM_BACKWARD_PER_ROW);
     }
 
     /** The blocks' and the final norm forward over {@code rows} of {@code width}, of {@code shape}'s kind. */
@@ -155,8 +167,13 @@ public final class ElementwiseFlops {
     }
 
     private static BigInteger normBackward(Shape shape, long rows, long width) {
-        return shape.architecture().norm() == NormKind.LAYER ? layerNormBackward(rows, width)
-                : rmsnormBackward(rows, width);
+        return shape.architecture().norm() == NormKind.LAYER ? layerNormBackward(rows, width, modelTrains(shape))
+                : rmsnormBackward(rows, width, modelTrains(shape));
+    }
+
+    /** False where LoRA freezes every parameter of the model: no gain, bias or table gradient is computed. */
+    private static boolean modelTrains(Shape shape) {
+        return !shape.settings().lora().active();
     }
 
     /** One head's T x T causal softmax, forward: row i has i + 1 unmasked entries. */
@@ -311,9 +328,13 @@ public final class ElementwiseFlops {
         return kernelForward(component, shape).add(bias(component, shape)).add(qkNorm(component, shape, true));
     }
 
-    /** Backward elementwise FLOPs of one instance of {@code component}, its biases' and QK-norm's included. */
+    /**
+     * Backward elementwise FLOPs of one instance of {@code component}, its biases' and QK-norm's
+     * included; under LoRA no bias gradient.
+     */
     public static BigInteger backward(Component component, Shape shape) {
-        return kernelBackward(component, shape).add(bias(component, shape)).add(qkNorm(component, shape, false));
+        return kernelBackward(component, shape).add(modelTrains(shape) ? bias(component, shape) : BigInteger.ZERO)
+                .add(qkNorm(component, shape, false));
     }
 
     /**
@@ -328,7 +349,7 @@ public final class ElementwiseFlops {
         long queryRows = Math.multiplyExact(shape.tokens(), shape.heads());
         long keyRows = Math.multiplyExact(shape.tokens(), shape.architecture().kvHeads());
         return forward ? rmsnormForward(queryRows, d).add(rmsnormForward(keyRows, d))
-                : rmsnormBackward(queryRows, d).add(rmsnormBackward(keyRows, d));
+                : rmsnormBackward(queryRows, d, modelTrains(shape)).add(rmsnormBackward(keyRows, d, modelTrains(shape)));
     }
 
     /** The MLP activation's cost per element of N x d_ff, forward or backward, by the shape's MLP kind. */
@@ -350,6 +371,7 @@ public final class ElementwiseFlops {
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> big(activationPerElement(shape, true)).multiply(big(Math.multiplyExact(rows, shape.dFf())));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
+            case LORA -> loraScale(shape);
             case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
         };
@@ -359,7 +381,9 @@ public final class ElementwiseFlops {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {
-            case TOKEN_EMBEDDING -> embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape));
+            case TOKEN_EMBEDDING -> modelTrains(shape)
+                    ? embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape)) : BigInteger.ZERO;
+            case LORA -> loraScale(shape);
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
             case FFN_SILU -> big(activationPerElement(shape, false)).multiply(big(Math.multiplyExact(rows, shape.dFf())));
@@ -367,6 +391,16 @@ public final class ElementwiseFlops {
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
         };
+    }
+
+    /**
+     * One block's LoRA scales: s times each adapter's N x r hidden values, forward (s * (x A)) and
+     * backward (s times their gradient) alike.
+     */
+    private static BigInteger loraScale(Shape shape) {
+        Lora lora = shape.settings().lora();
+        return big(LORA_SCALE_PER_ELEMENT).multiply(big(shape.tokens())).multiply(big(lora.rank()))
+                .multiply(big(lora.targets().size()));
     }
 
     /** B*h: one softmax per sequence and head. */

@@ -24,6 +24,9 @@ import java.util.List;
  * _rms rows): L*2*B*T + B*T more; a two-matrix GELU MLP keeps W1's output and the activation's
  * (ffn.product) only: L*2*B*T*d_ff fewer.
  * plus 2*B*T int32 token ids and targets.
+ * Under LoRA ({@link Lora}) the model is frozen: a row read only by a frozen weight's gradient is
+ * not kept ({@link #readUnderLora}: the token ids, the final norm's output, a projection's input
+ * without an adapter), and each adapter keeps its B*T*r hidden values, L*B*T*r a target.
  * <p>Convention: the residual stream is not stored apart: a block's input is the previous W2's
  * output plus residual (the embedding's output for block 0), its RMSNorm-2 input is the output
  * projection's output plus residual. Attention scores are softmaxed in place, so only the softmax
@@ -93,18 +96,42 @@ public enum KeptActivation implements TensorSpec {
     LOGIT_PROBABILITIES("lm_head.probabilities", Component.OUTPUT_EMBEDDING, Scope.ONCE, DataType.FLOAT32,
             List.of(B, T, V), "cross-entropy backward (the logits, softmaxed in place)"),
     TARGETS("targets", Component.CROSS_ENTROPY, Scope.ONCE, DataType.INT32, List.of(B, T),
-            "cross-entropy backward");
+            "cross-entropy backward"),
+    QUERY_LORA_HIDDEN("attention.query.lora_a.output", LoraTarget.QUERY),
+    KEY_LORA_HIDDEN("attention.key.lora_a.output", LoraTarget.KEY),
+    VALUE_LORA_HIDDEN("attention.value.lora_a.output", LoraTarget.VALUE),
+    OUTPUT_LORA_HIDDEN("attention.output.lora_a.output", LoraTarget.OUTPUT),
+    W1_LORA_HIDDEN("ffn.w1.lora_a.output", LoraTarget.W1),
+    W3_LORA_HIDDEN("ffn.w3.lora_a.output", LoraTarget.W3),
+    W2_LORA_HIDDEN("ffn.w2.lora_a.output", LoraTarget.W2);
 
     private final Row row;
     private final Region region;
     private final Condition condition;
+    /** The projection whose LoRA adapter keeps the row; null for every other row. */
+    private final LoraTarget target;
 
     /** What the architecture must have for the row to be held at all. */
     private enum Condition {
         ALWAYS,
         QK_NORM,
         LAYER_NORM,
-        GATED_MLP
+        GATED_MLP,
+        LORA
+    }
+
+    /** The kept s * (x A) of {@code target}'s adapter. */
+    public static KeptActivation loraHidden(LoraTarget target) {
+        return values()[QUERY_LORA_HIDDEN.ordinal() + target.ordinal()];
+    }
+
+    /** A LoRA adapter's s * (x A), N x r a block, kept for B's gradient where {@code target} carries an adapter. */
+    KeptActivation(String tensorName, LoraTarget target) {
+        row = new Row(tensorName, Component.LORA, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, Dim.R),
+                "LoRA backward: B's gradient");
+        region = Region.LAYER;
+        condition = Condition.LORA;
+        this.target = target;
     }
 
     /** A row outside the blocks ({@link Region#ONCE}) or inside one ({@link Region#LAYER}), by its scope. */
@@ -128,6 +155,7 @@ public enum KeptActivation implements TensorSpec {
         row = new Row(tensorName, component, scope, dataType, dims, reader);
         this.region = region;
         this.condition = condition;
+        target = null;
     }
 
     @Override
@@ -189,8 +217,29 @@ public enum KeptActivation implements TensorSpec {
             case QK_NORM -> shape.architecture().qkNorm();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case GATED_MLP -> shape.architecture().mlp().gated();
+            case LORA -> shape.settings().lora().adapts(target);
         };
-        return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture;
+        return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture
+                && readUnderLora(shape);
+    }
+
+    /**
+     * False for a row whose only reader is a frozen weight's gradient, where {@link Lora} freezes the
+     * model: the token ids (the embedding's), the final norm's output (the LM head's), and a
+     * projection's input unless an adapter on the projection reads it for A's gradient. The forward
+     * pass still writes such a row, into {@link WorkspaceBuffer#frozenInput} scratch.
+     */
+    public boolean readUnderLora(Shape shape) {
+        Lora lora = shape.settings().lora();
+        if (!lora.active()) {
+            return true;
+        }
+        return switch (this) {
+            case TOKEN_IDS, FINAL_NORM_OUTPUT -> false;
+            case ATTENTION_NORM_OUTPUT, ATTENTION_OUTPUT, FFN_NORM_OUTPUT, GATED_PRODUCT ->
+                    lora.targets().stream().anyMatch(t -> t.input() == this);
+            default -> true;
+        };
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */

@@ -15,10 +15,11 @@ import java.math.BigInteger;
  *   W1, W3 (each)          2*B*T*d*d_ff
  *   W2                     2*B*T*d_ff*d
  *   LM head                2*B*T*d*V
+ *   LoRA adapters          2*B*T*r*(in + out) per adapted projection (x A, then (.) B^T)
  * </pre>
  * Convention: a multiply-add is 2 FLOPs; attention is the full T x T square, masked afterwards,
  * as {@code measure} executes it. The backward pass of each is exactly twice (dX = dY W^T and
- * dW = X^T dY each cost what Y = X W cost). Norms, softmax, SiLU and the loss have no matmul.
+ * dW = X^T dY each cost what Y = X W cost), but once for a weight LoRA freezes ({@link #backward}). Norms, softmax, SiLU and the loss have no matmul.
  * <p>Source: the seed, "Computing FLOPs of one step of AdamW" (its formula
  * 2*B*T*d*(4d + 2T + 3*d_ff) is the sum of the block rows, taken once); Kaplan et al. 2020,
  * Table 1; PaLM Appendix B. Pinned by {@code MatmulFlopsTest}.
@@ -39,9 +40,26 @@ public final class MatmulFlops {
             case OUTPUT_PROJECTION -> product(shape, shape.queryWidth(), d);
             case FFN_W1, FFN_W3, FFN_W2 -> product(shape, d, shape.dFf());
             case OUTPUT_EMBEDDING -> product(shape, d, shape.vocabSize());
+            case LORA -> {
+                BigInteger sum = BigInteger.ZERO;
+                for (LoraTarget target : shape.settings().lora().targets()) {
+                    sum = sum.add(product(shape, shape.settings().lora().rank(),
+                            Math.addExact(target.in().size(shape), target.out().size(shape))));
+                }
+                yield sum;
+            }
             case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY ->
                     BigInteger.ZERO;
         };
+    }
+
+    /**
+     * Backward matmul FLOPs of one instance of {@code component}: twice its forward (dX = dY W^T and
+     * dW = X^T dY), once where its weight is frozen ({@link Component#frozenWeights}: dX only).
+     */
+    public static BigInteger backward(Component component, Shape shape) {
+        BigInteger forward = forward(component, shape);
+        return component.frozenWeights(shape) ? forward : forward.multiply(TWO);
     }
 
     /** The formula of {@link #forward} at {@code shape}'s attention as text, for tables. */
@@ -53,6 +71,9 @@ public final class MatmulFlops {
             case OUTPUT_PROJECTION -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*d";
             case FFN_W1, FFN_W3, FFN_W2 -> "2*B*T*d*d_ff";
             case OUTPUT_EMBEDDING -> "2*B*T*d*V";
+            case LORA -> "2*B*T*r*(" + shape.settings().lora().targets().stream()
+                    .map(t -> t.in().symbol(shape) + " + " + t.out().symbol(shape))
+                    .collect(java.util.stream.Collectors.joining(" + ")) + ")";
             case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY -> "0";
         };
     }

@@ -30,4 +30,15 @@ public record MemoryBreakdown(long parametersBytes, long gradientsBytes, long ma
     public static long modelStateBytes(long parameters, PrecisionPolicy policy) {
         return Math.multiplyExact(parameters, (long) policy.bytesPerParameter());
     }
+
+    /**
+     * {@code shape}'s model state: every weight (in the policy's weight type, or NF4 under QLoRA:
+     * {@link ParameterTensor#totalWeightBytes}), and gradients, master weights, m and v for the
+     * parameters that train (all, or LoRA's adapters: {@link ParameterTensor#trainable}).
+     */
+    public static long modelStateBytes(Shape shape) {
+        PrecisionPolicy policy = shape.policy();
+        return Math.addExact(ParameterTensor.totalWeightBytes(shape), Math.multiplyExact(
+                ParameterTensor.trainable(shape), (long) (policy.bytesPerParameter() - policy.weightBytes())));
+    }
 }

@@ -24,6 +24,7 @@ import java.math.BigInteger;
  *   cross-entropy fwd     4*(2*N*V + N)                          logits, targets in; probabilities out
  *   cross-entropy bwd     4*(2*N*V + N)                          probabilities, targets in; dlogits out
  *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
+ *   LoRA adapter          two projections each: x A (in, r) and (.) B^T (r, out)
  *   learned positions     + 4*T*d forward and backward           the table's T rows read, their gradient
  *                                                                 written (beside the token embedding's)
  * </pre>
@@ -57,7 +58,28 @@ public final class MinimumTraffic {
             case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
+            case LORA -> lora(shape, true);
         };
+    }
+
+    /**
+     * A block's LoRA adapters, each two projections: x A (N x in by in x r) and (.) B^T (N x r by
+     * r x out), forward or backward as {@link #forward} and {@link #backward} count a projection.
+     */
+    private static BigInteger lora(Shape shape, boolean forward) {
+        BigInteger n = BigInteger.valueOf(shape.tokens());
+        BigInteger r = BigInteger.valueOf(shape.settings().lora().rank());
+        BigInteger sum = BigInteger.ZERO;
+        for (LoraTarget target : shape.settings().lora().targets()) {
+            for (BigInteger[] io : new BigInteger[][] {{BigInteger.valueOf(target.in().size(shape)), r},
+                    {r, BigInteger.valueOf(target.out().size(shape))}}) {
+                BigInteger x = n.multiply(io[0]);
+                BigInteger w = io[0].multiply(io[1]);
+                BigInteger y = n.multiply(io[1]);
+                sum = sum.add(forward ? x.add(w).add(y) : y.add(x.multiply(BigInteger.TWO)).add(w.multiply(BigInteger.TWO)));
+            }
+        }
+        return FOUR.multiply(sum);
     }
 
     /** Bytes one instance of {@code component} moves in its backward pass. */
@@ -77,6 +99,7 @@ public final class MinimumTraffic {
             case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.n).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
+            case LORA -> lora(shape, false);
         };
     }
 

@@ -32,12 +32,15 @@ import java.util.List;
  *                       recompute  K once per query tile (its scores again)   T*d_k*n_t
  *                       selective  the log-sum-exp again: Q once, K per tile  T*d_k*(1 + n_t), recompute
  *   gradient zeroing  backward: every parameter gradient (one call) and the N x d residual gradient
- *                     (another) set to 0: P in the gradient type's bytes, N*d in the activation type's
+ *                     (another) set to 0: P in the gradient type's bytes (P_t, the adapters', under
+ *                     LoRA), N*d in the activation type's
  *                     (4 each under fp32; the copies and adds above work on float32 working copies)
  * </pre>
  * Each class's footprint, the bytes its arrays occupy (each once), decides the cache level its
  * bandwidth is read at: the bytes above but for what is written where it was read (the residual add
  * 8*N*d, a bias 4*(N*out + out) each way, QK-norm's backward 4*(3*R*d_k + R + 2*d_k)).
+ * Under LoRA the frozen model computes no bias gradient and no QK-norm gain gradient (2 backward
+ * calls a block fewer, 4*(4*R*d_k + R + d_k) bytes each norm).
  * Under full recomputation a block's forward runs again in the recompute pass: its residual adds,
  * its biases' adds, its QK-norms and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
  * These are the loops of {@code measure}'s model ({@code CausalAttention}, {@code FlashHead},
@@ -121,7 +124,11 @@ public final class OverheadTraffic {
             rows.add(new Traffic(BIAS, "recompute", calls, forward.multiply(floatBytes),
                     footprint.multiply(floatBytes)));
         }
-        rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(floatBytes), footprint.multiply(floatBytes)));
+        if (!shape.settings().lora().active()) {
+            // a frozen bias (LoRA) has no gradient to sum
+            rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(floatBytes),
+                    footprint.multiply(floatBytes)));
+        }
     }
 
     /** QK-norm's norms, per the table above; none without QK-norm. */
@@ -133,12 +140,15 @@ public final class OverheadTraffic {
         BigInteger forward = BigInteger.ZERO;
         BigInteger backward = BigInteger.ZERO;
         BigInteger backwardFootprint = BigInteger.ZERO;
+        // a frozen gain (LoRA) skips the gain's column pass: dy, x, r read and d(g) read and written
+        boolean gains = !shape.settings().lora().active();
         for (long heads : new long[] {shape.heads(), shape.architecture().kvHeads()}) {
             BigInteger r = big(shape.tokens()).multiply(big(heads));
             BigInteger rd = r.multiply(big(d));
             forward = forward.add(rd.multiply(BigInteger.TWO).add(r).add(big(d)));
-            backward = backward.add(rd.multiply(big(7)).add(r.multiply(BigInteger.TWO)).add(big(3 * d)));
-            backwardFootprint = backwardFootprint.add(rd.multiply(big(3)).add(r).add(big(2 * d)));
+            backward = backward.add(gains ? rd.multiply(big(7)).add(r.multiply(BigInteger.TWO)).add(big(3 * d))
+                    : rd.multiply(big(4)).add(r).add(big(d)));
+            backwardFootprint = backwardFootprint.add(rd.multiply(big(3)).add(r).add(big(gains ? 2 * d : d)));
         }
         long layers = shape.layers();
         BigInteger perStep = big(FLOAT * layers);
@@ -147,7 +157,7 @@ public final class OverheadTraffic {
         if (full) {
             rows.add(new Traffic(QK_NORM, "recompute", 2 * layers, forwardBytes));
         }
-        rows.add(new Traffic(QK_NORM, "backward", 6 * layers, backward.multiply(perStep),
+        rows.add(new Traffic(QK_NORM, "backward", (gains ? 6 : 4) * layers, backward.multiply(perStep),
                 backwardFootprint.multiply(perStep)));
     }
 
@@ -198,7 +208,7 @@ public final class OverheadTraffic {
      */
     public static BigInteger zeroedBytes(Shape shape) {
         long nd = Math.multiplyExact(shape.tokens(), shape.dModel());
-        return big(ParameterTensor.total(shape)).multiply(big(shape.policy().gradientType().bytes()))
+        return big(ParameterTensor.trainable(shape)).multiply(big(shape.policy().gradientType().bytes()))
                 .add(big(nd).multiply(big(shape.policy().activationType().bytes())));
     }
 

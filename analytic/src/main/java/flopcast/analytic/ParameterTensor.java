@@ -23,6 +23,8 @@ import java.util.List;
  * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
  * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, with learned
  * positions a P x d table once, and under a GELU MLP no W3: 2*d*d_ff for 3*d*d_ff (and no W3 bias). The seed lists none, and its model has none.
+ * Under LoRA ({@link Lora}) each adapted projection adds A (in x r) and B (out x r) a block, the only
+ * rows that train ({@link #trains}): P_t = L*r*(sum over targets of in + out).
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
  * Pinned by {@code CompleteAccountingTest}.
  */
@@ -52,7 +54,21 @@ public enum ParameterTensor implements TensorSpec {
     FFN_NORM_BIAS("ffn_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
     FINAL_NORM_BIAS("final_norm.bias", Component.FINAL_RMSNORM, Scope.ONCE, Kind.LAYER_NORM, List.of(D)),
     POSITION_EMBEDDING_WEIGHT("position_embedding.weight", Component.TOKEN_EMBEDDING, Scope.ONCE, Kind.POSITIONS,
-            List.of(Dim.P, D));
+            List.of(Dim.P, D)),
+    QUERY_LORA_A("attention.query.lora_a", LoraTarget.QUERY, true),
+    QUERY_LORA_B("attention.query.lora_b", LoraTarget.QUERY, false),
+    KEY_LORA_A("attention.key.lora_a", LoraTarget.KEY, true),
+    KEY_LORA_B("attention.key.lora_b", LoraTarget.KEY, false),
+    VALUE_LORA_A("attention.value.lora_a", LoraTarget.VALUE, true),
+    VALUE_LORA_B("attention.value.lora_b", LoraTarget.VALUE, false),
+    OUTPUT_LORA_A("attention.output.lora_a", LoraTarget.OUTPUT, true),
+    OUTPUT_LORA_B("attention.output.lora_b", LoraTarget.OUTPUT, false),
+    W1_LORA_A("ffn.w1.lora_a", LoraTarget.W1, true),
+    W1_LORA_B("ffn.w1.lora_b", LoraTarget.W1, false),
+    W3_LORA_A("ffn.w3.lora_a", LoraTarget.W3, true),
+    W3_LORA_B("ffn.w3.lora_b", LoraTarget.W3, false),
+    W2_LORA_A("ffn.w2.lora_a", LoraTarget.W2, true),
+    W2_LORA_B("ffn.w2.lora_b", LoraTarget.W2, false);
 
     /** When a row is held: always, where its projections are biased, under QK-norm, LayerNorm, learned positions. */
     private enum Kind {
@@ -60,16 +76,33 @@ public enum ParameterTensor implements TensorSpec {
         BIAS,
         QK_NORM,
         LAYER_NORM,
-        POSITIONS
+        POSITIONS,
+        LORA
     }
 
     private final Row row;
     private final Kind kind;
+    /** The projection a LoRA row adapts; null for every other row. */
+    private final LoraTarget target;
 
     ParameterTensor(String tensorName, Component component, Scope scope, List<Dim> dims) {
         row = new Row(tensorName, component, scope, DataType.FLOAT32, dims,
                 "forward, and backward's input gradient; AdamW updates it");
         kind = Kind.ALWAYS;
+        target = null;
+    }
+
+    /**
+     * A LoRA adapter's matrix: A (in x r, {@code down} true) or B (out x r, stored as PEFT's
+     * {@code lora_B.weight}), one per block where {@code target} carries an adapter.
+     */
+    ParameterTensor(String tensorName, LoraTarget target, boolean down) {
+        row = new Row(tensorName, Component.LORA, Scope.PER_LAYER, DataType.FLOAT32,
+                down ? List.of(target.base().dims().get(0), Dim.R) : List.of(target.base().dims().get(1), Dim.R),
+                down ? "LoRA forward x A; backward's B gradient reads its output; AdamW updates it"
+                        : "LoRA forward (x A) B^T; AdamW updates it");
+        kind = Kind.LORA;
+        this.target = target;
     }
 
     /** One per block where the architecture holds it: a bias, or a QK-norm gain over each head's d_k values. */
@@ -86,11 +119,15 @@ public enum ParameterTensor implements TensorSpec {
             default -> "added to the LayerNorm's output; AdamW updates it";
         });
         this.kind = kind;
+        target = null;
     }
 
-    /** True for a row that starts at 0: a projection's bias or a LayerNorm's (as PyTorch and HF initialize them). */
+    /**
+     * True for a row that starts at 0: a projection's bias or a LayerNorm's (as PyTorch and HF initialize
+     * them), and a LoRA adapter's B (as LoRA and PEFT do, so that the adapted model starts as the model).
+     */
     public boolean startsAtZero() {
-        return kind == Kind.BIAS || kind == Kind.LAYER_NORM;
+        return kind == Kind.BIAS || kind == Kind.LAYER_NORM || kind == Kind.LORA && this == loraB(target);
     }
 
     @Override
@@ -115,9 +152,35 @@ public enum ParameterTensor implements TensorSpec {
             case QK_NORM -> shape.architecture().qkNorm();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case POSITIONS -> shape.architecture().positions() != Architecture.NO_POSITIONS;
+            case LORA -> shape.settings().lora().adapts(target) && target.heldBy(shape);
         };
         // no W3 (nor its bias) where the component has no instance: a two-matrix GELU MLP
         return held && component().instances(shape) > 0 ? scope().instances(shape) : 0;
+    }
+
+    /** {@code target}'s adapter's A (in x r). */
+    public static ParameterTensor loraA(LoraTarget target) {
+        return values()[QUERY_LORA_A.ordinal() + 2 * target.ordinal()];
+    }
+
+    /** {@code target}'s adapter's B (out x r). */
+    public static ParameterTensor loraB(LoraTarget target) {
+        return values()[QUERY_LORA_B.ordinal() + 2 * target.ordinal()];
+    }
+
+    /** True for a LoRA adapter's A or B. */
+    public boolean isAdapter() {
+        return kind == Kind.LORA;
+    }
+
+    /** The projection a LoRA row adapts; null for a row of the model itself. */
+    public LoraTarget loraTarget() {
+        return target;
+    }
+
+    /** Whether the step trains the row: every row without adapters; under LoRA ({@link Lora}) the adapters only. */
+    public boolean trains(Shape shape) {
+        return isAdapter() || !shape.settings().lora().active();
     }
 
     /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */
@@ -134,6 +197,51 @@ public enum ParameterTensor implements TensorSpec {
     /** The component the tensor belongs to. */
     public Component component() {
         return row.component();
+    }
+
+    /**
+     * Whether the row is stored in NF4: a block projection's weight under QLoRA ({@link Lora#nf4Base}),
+     * as bitsandbytes replaces each of the blocks' linear layers; not biases, norms, the embedding or the
+     * LM head.
+     */
+    public boolean nf4(Shape shape) {
+        if (!shape.settings().lora().nf4Base()) {
+            return false;
+        }
+        // no switch over this enum here: its switch map would read values() while the constants are built
+        for (LoraTarget target : LoraTarget.values()) {
+            if (target.base() == this) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bytes of every instance's weights: NF4's ({@link Lora#nf4Bytes}) where {@link #nf4}, else the policy's type. */
+    public long weightBytes(Shape shape) {
+        long instances = instances(shape);
+        return nf4(shape) ? Math.multiplyExact(instances, Lora.nf4Bytes(elements(shape)))
+                : Math.multiplyExact(totalElements(shape), shape.policy().weightBytes());
+    }
+
+    /** Bytes of every row's weights at {@code shape}: P times the weight type's bytes, less what NF4 saves. */
+    public static long totalWeightBytes(Shape shape) {
+        long sum = 0;
+        for (ParameterTensor tensor : values()) {
+            sum = Math.addExact(sum, tensor.weightBytes(shape));
+        }
+        return sum;
+    }
+
+    /** P_t: the parameters the step trains (every one, or the adapters under LoRA). */
+    public static long trainable(Shape shape) {
+        long sum = 0;
+        for (ParameterTensor tensor : values()) {
+            if (tensor.trains(shape)) {
+                sum = Math.addExact(sum, tensor.totalElements(shape));
+            }
+        }
+        return sum;
     }
 
     /** P: every parameter of the model. */

@@ -34,7 +34,16 @@ public record RankPeak(String savedBy, long stateBytes, long savedBytes, long wo
                     + prediction.accounting().cliName());
         }
         Shape shape = prediction.shape();
-        long state = plan.largest(shape).peakBytes(shape.policy());
+        long state;
+        if (shape.settings().lora().active()) {
+            if (plan.ranks() > 1) {
+                throw new IllegalArgumentException("data-parallel LoRA is not modelled: one device only");
+            }
+            // the frozen weights and the adapters' gradients, master copy and moments
+            state = MemoryBreakdown.modelStateBytes(shape);
+        } else {
+            state = plan.largest(shape).peakBytes(shape.policy());
+        }
         boolean profiled = TorchSavedTensor.covers(shape);
         long saved = profiled ? TorchSavedTensor.savedBytes(shape) : prediction.memory().activationsBytes();
         return new RankPeak(profiled ? TorchSavedTensor.PROFILE : COMPLETE, state, saved,

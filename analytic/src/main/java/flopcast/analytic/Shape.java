@@ -71,6 +71,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + positionRows + " learned " + POSITIONS_KEY + ": a position past the table has no embedding"
                     + " (allowed: a context of at most " + positionRows + ")");
         }
+        settings.lora().requireFits(this);
     }
 
     /**
@@ -175,7 +176,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * normalized, {@code window=} where a sliding window is declared, {@code norm=layernorm} where the norms
      * are LayerNorms, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP, and the settings
      * that are
-     * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE});
+     * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
+     * {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a QLoRA base);
      * {@link ShapeKey#parse} reads it.
      */
     public String describe() {
@@ -218,6 +220,16 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (recompute() != Settings.DEFAULT.recompute()) {
             text.append(' ').append(ShapeKey.RECOMPUTE_SYMBOL).append('=').append(recompute().cliName());
+        }
+        Lora lora = settings.lora();
+        if (lora.active()) {
+            text.append(' ').append(Lora.KEY).append('=').append(lora.rank()).append(':').append(lora.targetNames());
+            if (lora.alpha() != Lora.DEFAULT_ALPHA) {
+                text.append(' ').append(ShapeKey.LORA_ALPHA_SYMBOL).append('=').append(lora.alpha());
+            }
+            if (lora.nf4Base()) {
+                text.append(' ').append(Lora.NF4);
+            }
         }
         return text.toString();
     }

@@ -45,6 +45,8 @@ public enum ShapeKey {
     public static final String TIED_WORD = "tied";
     /** {@link Shape#describe()}'s symbol for the recomputation mode, written only where it is not none. */
     public static final String RECOMPUTE_SYMBOL = "recompute";
+    /** The word before a LoRA alpha other than the default in {@link Shape#describe()}. */
+    public static final String LORA_ALPHA_SYMBOL = "lora_alpha";
 
     private final String key;
     private final String option;
@@ -108,7 +110,8 @@ public enum ShapeKey {
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
      * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, a precision
-     * policy's name, an attention kernel's name ({@code flash}) and {@code recompute=MODE}; nothing else.
+     * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
+     * {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
@@ -124,8 +127,27 @@ public enum ShapeKey {
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
+        String lora = null;
+        Double loraAlpha = null;
+        boolean nf4 = false;
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
+            if (part.equals(Lora.NF4) && !nf4) {
+                nf4 = true;
+                continue;
+            }
+            if (part.startsWith(Lora.KEY + "=") && lora == null) {
+                lora = part.substring(equals + 1);
+                continue;
+            }
+            if (part.startsWith(LORA_ALPHA_SYMBOL + "=") && loraAlpha == null) {
+                try {
+                    loraAlpha = Double.parseDouble(part.substring(equals + 1));
+                } catch (NumberFormatException e) {
+                    throw new InvalidInputException("'" + part + "' in shape '" + text + "' has no number value");
+                }
+                continue;
+            }
             if (equals < 0 && isPolicy(part) && policy == Settings.DEFAULT.policy()) {
                 policy = PrecisionPolicy.byName(part);
                 continue;
@@ -192,7 +214,25 @@ public enum ShapeKey {
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
                 window == null ? Architecture.NO_WINDOW : window, norm,
                 positions == null ? Architecture.NO_POSITIONS : positions, mlp))
-                .withSettings(new Settings(policy, attention, recompute));
+                .withSettings(new Settings(policy, attention, recompute,
+                        lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4)));
+    }
+
+    /** {@code lora=R:TARGET,TARGET} as {@link Shape#describe()} writes it; null for none. */
+    private static Lora lora(String value, double alpha, String text) {
+        if (value == null) {
+            return Lora.NONE;
+        }
+        int colon = value.indexOf(':');
+        if (colon < 0) {
+            throw new InvalidInputException("'" + Lora.KEY + "=" + value + "' in shape '" + text
+                    + "' is not lora=RANK:TARGET,TARGET");
+        }
+        java.util.Set<LoraTarget> targets = java.util.EnumSet.noneOf(LoraTarget.class);
+        for (String name : value.substring(colon + 1).split(",")) {
+            targets.add(LoraTarget.byName(name));
+        }
+        return new Lora(integer("=" + value.substring(0, colon), text), alpha, targets);
     }
 
     /** True for an attention kernel's name other than the default's (which {@link Shape#describe()} leaves out). */

@@ -190,10 +190,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
-     * and d_k = d / h (the probe's model builds neither).
+     * and d_k = d / h (the probe's model builds neither), and every parameter trains (a frozen
+     * weight's matmul saves no input: a LoRA run saves otherwise, which the profile does not list yet).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
+                && !shape.settings().lora().active()
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }

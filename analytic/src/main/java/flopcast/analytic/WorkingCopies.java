@@ -13,7 +13,8 @@ import java.util.List;
  *   kept activation    every bfloat16 row the settings hold (kept, or full recomputation's buffer)
  *   workspace          every bfloat16 row the settings hold (the [B, T, ...] activation gradients)
  *   parameter          per parameter row: its weight, and its gradient, m and v where the policy
- *                      stores them in bfloat16 (no copy of the float32 master weights)
+ *                      stores them in bfloat16 (no copy of the float32 master weights); a row
+ *                      LoRA freezes has its weight alone
  * </pre>
  * A GPU converts in registers, so these bytes are the CPU model's alone: {@code train} adds them to
  * the heap it predicts; {@code predict}'s device memory does not hold them. Under fp32 there are
@@ -70,6 +71,15 @@ public final class WorkingCopies {
         return roles;
     }
 
+    /** As above for one row: a frozen row ({@link ParameterTensor#trains}) stores its weights alone. */
+    public static List<Role> parameterRoles(ParameterTensor row, Shape shape) {
+        List<Role> roles = parameterRoles(shape);
+        if (!row.trains(shape)) {
+            roles.retainAll(List.of(Role.WEIGHT));
+        }
+        return roles;
+    }
+
     private static void addIfBfloat16(List<Role> roles, Role role, DataType type) {
         if (type == DataType.BFLOAT16) {
             roles.add(role);
@@ -79,10 +89,9 @@ public final class WorkingCopies {
     /** Every working copy at {@code shape}, in table order: parameters, kept activations, workspace. */
     public static List<Entry> entries(Shape shape) {
         List<Entry> entries = new ArrayList<>();
-        List<Role> roles = parameterRoles(shape);
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.instances(shape) > 0) {
-                for (Role role : roles) {
+                for (Role role : parameterRoles(row, shape)) {
                     entries.add(new Entry(row.tensorName(), role, row.elements(shape)));
                 }
             }

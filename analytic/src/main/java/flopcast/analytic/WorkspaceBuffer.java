@@ -27,6 +27,12 @@ import java.util.List;
  * tile's t_b row rescale factors; selective recomputation under eager adds one head's
  * recomputed probabilities. Full recomputation's one-block buffers are
  * {@link KeptActivation#recomputeInstances}.
+ * Under QLoRA each matmul dequantizes its NF4 weight into one transient copy in the compute type,
+ * d*max(h*d_k, d_ff) at most (bitsandbytes' {@code MatMul4Bit}, forward and backward).
+ * Under LoRA an adapter's hidden gradient adds B*T*r, and each forward output no adapter keeps
+ * ({@link KeptActivation#readUnderLora}) is written into one scratch row of its size, shared by the
+ * blocks: B*T*d for the norms' outputs, B*T*h*d_k for the heads' output, B*T*d_ff for the MLP's
+ * activation.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
  * weight gradients accumulate straight into the gradient tensors (no scratch).
  * Source: DESIGN.md "complete" (workspace). Pinned by {@code CompleteAccountingTest}.
@@ -71,7 +77,22 @@ public enum WorkspaceBuffer implements TensorSpec {
     HEAD_LOGSUMEXP("flash.head_logsumexp", List.of(T),
             "selective recomputation under flash: one head's log-sum-exp, written forward, recomputed backward"),
     ROW_SUM("flash.row_sum", List.of(T),
-            "flash forward: one head's running row sum; backward: D = rowsum(dO * O)");
+            "flash forward: one head's running row sum; backward: D = rowsum(dO * O)"),
+    /** LoRA only: an adapter's gradient of its N x r hidden values. */
+    LORA_HIDDEN_GRADIENT("grad.lora_hidden", List.of(B, T, Dim.R),
+            "LoRA backward: d(x A), then A's and the input's gradients"),
+    /** LoRA only: a norm's output no adapter reads, written for the frozen projections and then dropped. */
+    FROZEN_NORM_OUTPUT("scratch.norm_output", List.of(B, T, D),
+            "LoRA forward: a norm's output that no adapter keeps (the frozen projections read it)"),
+    /** LoRA only: the heads' output where the output projection has no adapter. */
+    FROZEN_ATTENTION_OUTPUT("scratch.attention_output", List.of(B, T, D_Q),
+            "LoRA forward: the heads' output, read by the frozen output projection"),
+    /** QLoRA only: one NF4 projection weight dequantized for its matmul, forward or backward, the largest. */
+    DEQUANTIZED_WEIGHT("qlora.dequantized_weight", List.of(D, Dim.PROJECTION_WIDTH),
+            "QLoRA forward and backward: an NF4 weight dequantized into the compute type for one matmul"),
+    /** LoRA only: the MLP's activation where W2 has no adapter. */
+    FROZEN_PRODUCT("scratch.ffn_product", List.of(B, T, D_FF),
+            "LoRA forward: the MLP's activation, read by the frozen W2");
 
     private final Row row;
 
@@ -83,6 +104,22 @@ public enum WorkspaceBuffer implements TensorSpec {
      */
     @Override
     public long instances(Shape shape) {
+        switch (this) {
+            case LORA_HIDDEN_GRADIENT:
+                return shape.settings().lora().active() ? 1 : 0;
+            case DEQUANTIZED_WEIGHT:
+                return shape.settings().lora().nf4Base() ? 1 : 0;
+            case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT:
+                for (KeptActivation row : KeptActivation.values()) {
+                    // every such row is written by each forward: kept, or full recomputation's buffer
+                    if (frozenInput(row) == this && !row.readUnderLora(shape)) {
+                        return 1;
+                    }
+                }
+                return 0;
+            default:
+                break;
+        }
         if (this == QUERY_PRE_NORM_GRADIENT || this == KEY_PRE_NORM_GRADIENT) {
             return shape.architecture().qkNorm() ? 1 : 0;
         }
@@ -98,11 +135,25 @@ public enum WorkspaceBuffer implements TensorSpec {
     /**
      * The attention kernel's per-head scratch (the rows without a B axis: head slices, tiles, row
      * statistics) stays float32 under a bf16 policy, as a GPU kernel holds it in float32 registers
-     * and shared memory; the activation gradients ([B, T, ...]) follow the policy.
+     * and shared memory; the activation gradients ([B, T, ...]) follow the policy, as does QLoRA's
+     * dequantized weight (the compute type).
      */
     @Override
     public boolean float32UnderEveryPolicy() {
-        return !perBatchElement();
+        return !perBatchElement() && this != DEQUANTIZED_WEIGHT;
+    }
+
+    /**
+     * The scratch row a forward output is written into where {@link Lora} leaves it unkept
+     * ({@link KeptActivation#readUnderLora}); null for a row that is never scratch.
+     */
+    public static WorkspaceBuffer frozenInput(KeptActivation row) {
+        return switch (row) {
+            case ATTENTION_NORM_OUTPUT, FFN_NORM_OUTPUT, FINAL_NORM_OUTPUT -> FROZEN_NORM_OUTPUT;
+            case ATTENTION_OUTPUT -> FROZEN_ATTENTION_OUTPUT;
+            case GATED_PRODUCT -> FROZEN_PRODUCT;
+            default -> null;
+        };
     }
 
     WorkspaceBuffer(String tensorName, List<Dim> dims, String reader) {

@@ -99,6 +99,7 @@ public final class ComponentKernel {
             case FFN_SILU -> swiGlu(counter, ops, buffers);
             case CROSS_ENTROPY -> crossEntropy(counter, ops, shape, buffers);
             case TOKEN_EMBEDDING -> embedding(counter, ops, shape, buffers);
+            case LORA -> throw new IllegalArgumentException("no component benchmark times the LoRA adapters alone");
         };
     }
 

@@ -3,9 +3,11 @@ package flopcast.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.Lora;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.Shape;
@@ -60,6 +62,17 @@ final class Json {
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());
+        Lora lora = shape.settings().lora();
+        if (lora.active()) {
+            ObjectNode adapters = node.putObject(Lora.KEY);
+            adapters.put("rank", lora.rank());
+            adapters.put("alpha", lora.alpha());
+            ArrayNode targets = adapters.putArray("targets");
+            lora.targets().forEach(t -> targets.add(t.cliName()));
+            adapters.put("base", lora.nf4Base() ? Lora.NF4 : shape.policy().weightType().label());
+        } else {
+            node.putNull(Lora.KEY);
+        }
         return node;
     }
 

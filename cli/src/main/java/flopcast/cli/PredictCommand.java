@@ -54,6 +54,12 @@ final class PredictCommand extends FormattedCommand {
         if (chosen == Accounting.SEED) {
             requireSeedsModel(shape);
         }
+        if (dataParallel != null && shape.settings().lora().active()) {
+            // each rank would all-reduce the adapters' gradients only, and shard only their state: not counted yet
+            throw new InvalidInputException(DataParallelOptions.DATA_PARALLEL + " " + dataParallel.ranks() + " with "
+                    + ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank() + ": data-parallel LoRA is not"
+                    + " modelled (allowed: one device, or full training over ranks)");
+        }
         long globalBatch = shape.batchSize();
         long globalTokens = shape.tokens();
         long perRank = dataParallel == null ? globalBatch : dataParallel.perRankBatch(globalBatch);
@@ -100,6 +106,9 @@ final class PredictCommand extends FormattedCommand {
             }
             if (shape.recompute() != Settings.DEFAULT.recompute()) {
                 given.add("--recompute " + shape.recompute().cliName());
+            }
+            if (shape.settings().lora().active()) {
+                given.add(ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank());
             }
             throw new InvalidInputException("--accounting seed counts the seed's float32, eager attention and no"
                     + " recomputation, not " + String.join(", ", given) + " (allowed: --accounting complete, or diff to"

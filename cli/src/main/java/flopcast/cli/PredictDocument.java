@@ -11,6 +11,7 @@ import flopcast.analytic.FlopTotals;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.MemoryBreakdown;
 import flopcast.analytic.MemoryPolynomial;
+import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.RankPeak;
 import flopcast.analytic.Shape;
@@ -54,6 +55,8 @@ final class PredictDocument {
         root.set("shape", Json.shape(prediction.shape()));
         root.set("settings", Json.settings(prediction.shape()));
         root.put("parameters", prediction.parameters());
+        root.put("trainable_parameters", prediction.accounting() == Accounting.COMPLETE
+                ? ParameterTensor.trainable(prediction.shape()) : prediction.parameters());
 
         MemoryBreakdown memory = prediction.memory();
         ObjectNode bytes = root.putObject("memory_bytes");

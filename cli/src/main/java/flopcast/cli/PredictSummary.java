@@ -11,10 +11,12 @@ import flopcast.analytic.DataParallel;
 import flopcast.analytic.Device;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.Lora;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -43,6 +45,14 @@ final class PredictSummary {
         Summary summary = new Summary("flopcast predict: " + prediction.accounting().cliName() + " accounting ("
                 + (seedAccounting ? "the seed's tables as written" : "what measure executes and keeps") + ")");
         summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
+        Lora lora = shape.settings().lora();
+        if (lora.active()) {
+            summary.line("trains", "LoRA adapters of rank " + lora.rank() + " (alpha " + NumberText.plain(lora.alpha())
+                    + ") on " + lora.targetNames() + " in every block: " + grouped(ParameterTensor.trainable(shape))
+                    + " parameters with gradients and AdamW state; the model's weights frozen"
+                    + (lora.nf4Base() ? ", its blocks' projections in NF4 (QLoRA: " + Capacity.humanBytes(
+                            ParameterTensor.totalWeightBytes(shape)) + " of weights)" : ""));
+        }
         summary.line("assumed", "policy " + shape.policy().cliName() + ", " + shape.attention().cliName()
                 + " attention, recompute " + shape.recompute().cliName() + ", context " + shape.contextLength()
                 + (ranks == null ? ", batch " : ", global batch ") + answer.globalBatch()
@@ -151,7 +161,9 @@ final class PredictSummary {
         long passes = answer.accumulationSteps();
         text.append(seed(flops.step())).append(passes == 1 ? " a step" : " a pass").append(ranks == null ? "" : " per rank")
                 .append(" (").append(grouped(flops.step())).append("): forward + backward matmuls")
-                .append(ranks == null ? ", the model FLOPs" : "");
+                .append(ranks == null ? ", the model FLOPs" : "")
+                .append(answer.prediction().shape().settings().lora().active()
+                        ? " (a frozen weight's backward: its input gradient only)" : "");
 
         if (flops.recompute() != null && flops.recompute().signum() > 0) {
             text.append("\n").append(seed(flops.hardware())).append(" with the recomputed matmuls (")

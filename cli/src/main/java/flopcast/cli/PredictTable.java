@@ -155,7 +155,10 @@ final class PredictTable {
         text.append("forward FLOPs      ").append(seed(perSequence)).append(" x B = ").append(seed(flops.forward()))
                 .append(" at B = ").append(batch).append(" (").append(grouped(flops.forward())).append(")\n");
         text.append("forward + backward ").append(seed(flops.step())).append(" (").append(grouped(flops.step()))
-                .append("; backward = 2 x forward")
+                .append(prediction.shape().settings().lora().active()
+                        ? "; backward " + seed(flops.backward()) + ": 2 x forward but a frozen weight's, its input"
+                                + " gradient only, 1 x"
+                        : "; backward = 2 x forward")
                 .append(seedAccounting ? ", the seed's \"x3\")\n" : "; model FLOPs, what MFU divides by)\n");
         if (flops.recompute() != null && flops.recompute().signum() > 0) {
             text.append("recompute FLOPs    ").append(seed(flops.recompute())).append(" (")

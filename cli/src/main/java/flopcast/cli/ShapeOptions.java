@@ -4,6 +4,8 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.Lora;
+import flopcast.analytic.LoraTarget;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.PrecisionPolicy;
@@ -14,9 +16,11 @@ import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,6 +45,10 @@ final class ShapeOptions {
     static final String NORM = "--norm";
     static final String POSITIONS = "--positions";
     static final String MLP = "--mlp";
+    static final String LORA_RANK = "--lora-rank";
+    static final String LORA_ALPHA = "--lora-alpha";
+    static final String LORA_TARGETS = "--lora-targets";
+    static final String QUANTIZED_BASE = "--quantized-base";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -113,6 +121,27 @@ final class ShapeOptions {
             + " (default: swiglu, or the preset's or config's).")
     String mlp;
 
+    @Option(names = LORA_RANK, paramLabel = "R", description = "Train LoRA adapters of rank R on the frozen model:"
+            + " only the adapters have gradients and optimizer state; a frozen projection's backward computes its"
+            + " input's gradient alone (default: none, every parameter trains).")
+    Long loraRank;
+
+    @Option(names = LORA_ALPHA, paramLabel = "A", description = "LoRA's alpha: the adapters' output is scaled by"
+            + " A / R; it changes no count (default: 8, PEFT's; needs " + LORA_RANK + ").")
+    Double loraAlpha;
+
+    @Option(names = LORA_TARGETS, paramLabel = "LIST", split = ",", description = "The projections that carry an"
+            + " adapter in every block, comma-separated: query, key, value, output, w1, w3, w2, or PEFT's q_proj,"
+            + " k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or all (default: query,value, PEFT's for"
+            + " Llama; needs " + LORA_RANK + ").")
+    List<String> loraTargets;
+
+    @Option(names = QUANTIZED_BASE, paramLabel = "KIND", description = "none, or nf4 (QLoRA): the blocks' projection"
+            + " weights stored as bitsandbytes' 4-bit NF4 with double-quantized block maxima (about 0.516 bytes a"
+            + " weight), each dequantized into the compute type for its matmul; needs " + LORA_RANK + " and a bf16"
+            + " policy; predict only (default: none).")
+    String quantizedBase;
+
     @Option(names = PAD_VOCAB, paramLabel = "M",
             description = "Pad the vocabulary to a multiple of M, as trainers do for fast matmuls (Megatron's"
                     + " --make-vocab-size-divisible-by, default 128; nanoGPT's GPT-2 50257 -> 50304 = 64 x 786): the"
@@ -157,8 +186,52 @@ final class ShapeOptions {
 
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
-        return padded(model()).withSettings(new Settings(PrecisionPolicy.byName(policy),
-                AttentionKernel.byName(attention), Recompute.byName(recompute)));
+        Shape model = padded(model());
+        return model.withSettings(new Settings(PrecisionPolicy.byName(policy), AttentionKernel.byName(attention),
+                Recompute.byName(recompute), lora(model)));
+    }
+
+    /**
+     * The adapters asked for on {@code model} ({@code all}: each projection it has), {@link Lora#NONE}
+     * without {@code --lora-rank}; one line for alpha or targets alone.
+     */
+    private Lora lora(Shape model) {
+        boolean nf4 = quantizedBase != null && !quantizedBase.equals("none");
+        if (nf4 && !quantizedBase.equals(Lora.NF4)) {
+            throw new InvalidInputException(QUANTIZED_BASE + " '" + quantizedBase + "' is not a base quantization"
+                    + " (allowed: none, nf4)");
+        }
+        if (nf4 && loraRank == null) {
+            throw new InvalidInputException(QUANTIZED_BASE + " nf4 needs " + LORA_RANK + ": a 4-bit base is frozen,"
+                    + " so only adapters can train (allowed: add " + LORA_RANK + ", or no " + QUANTIZED_BASE + ")");
+        }
+        if (loraRank == null) {
+            if (loraAlpha != null || loraTargets != null) {
+                throw new InvalidInputException((loraAlpha != null ? LORA_ALPHA : LORA_TARGETS) + " needs "
+                        + LORA_RANK + " (allowed: give the adapters' rank, or neither)");
+            }
+            return Lora.NONE;
+        }
+        if (loraRank < 1) {
+            throw new InvalidInputException(LORA_RANK + " " + loraRank + " must be a positive integer");
+        }
+        Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
+        if (loraTargets == null) {
+            targets.addAll(Lora.DEFAULT_TARGETS);
+        } else {
+            for (String name : loraTargets) {
+                if (name.equals("all")) {
+                    EnumSet.allOf(LoraTarget.class).stream().filter(t -> t.heldBy(model)).forEach(targets::add);
+                } else {
+                    targets.add(LoraTarget.byName(name.trim()));
+                }
+            }
+        }
+        double alpha = loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha;
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new InvalidInputException(LORA_ALPHA + " " + loraAlpha + " must be a positive number");
+        }
+        return new Lora(loraRank, alpha, targets, nf4);
     }
 
     /** {@code shape} with its vocabulary rounded up to a multiple of {@code --pad-vocab}, where given. */

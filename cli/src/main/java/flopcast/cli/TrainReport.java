@@ -52,6 +52,7 @@ final class TrainReport {
         node.put("elementwise_flops", counts.elementwiseFlops());
         node.put("optimizer_flops", counts.optimizerFlops());
         node.put("parameters", counts.parameters());
+        node.put("trainable_parameters", counts.trainableParameters());
         node.put("activation_floats", counts.activationFloats());
         node.put("working_copy_floats", counts.workingCopyFloats());
         return node;
@@ -78,6 +79,10 @@ final class TrainReport {
         counts.add(new Count("elementwise FLOPs", c.elementwiseFlops(), p.elementwiseFlops()));
         counts.add(new Count("AdamW FLOPs", c.optimizerFlops(), p.optimizerFlops()));
         counts.add(new Count("parameters", BigInteger.valueOf(c.parameters()), BigInteger.valueOf(p.parameters())));
+        if (p.trainableParameters() != p.parameters() || c.trainableParameters() != c.parameters()) {
+            counts.add(new Count("trainable parameters (LoRA)", BigInteger.valueOf(c.trainableParameters()),
+                    BigInteger.valueOf(p.trainableParameters())));
+        }
         counts.add(new Count("kept activation floats", BigInteger.valueOf(c.activationFloats()),
                 BigInteger.valueOf(p.activationFloats())));
         if (p.workingCopyFloats() > 0 || c.workingCopyFloats() > 0) {

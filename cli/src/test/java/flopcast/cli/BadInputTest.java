@@ -208,7 +208,36 @@ class BadInputTest {
                 // "@FILE" read arguments from a file; a directory so named ended in picocli's stack trace
                 bad("Unmatched argument at index 1: '@.'", "predict", "@."),
                 bad("Unmatched argument at index 1: '@no/such/file'", "predict", "@no/such/file"),
-                bad("--hf-config  is a directory", "predict", "--hf-config", ""));
+                bad("--hf-config  is a directory", "predict", "--hf-config", ""),
+                // LoRA: a rank of 0, alpha or targets without a rank, an unknown or absent target, a rank above a
+                // width, adapters beside the seed, over ranks, in diff
+                bad("--lora-rank 0 must be a positive integer", "predict", "--preset", "llama2-7b", "--lora-rank", "0"),
+                bad("--lora-alpha needs --lora-rank", "predict", "--preset", "llama2-7b", "--lora-alpha", "16"),
+                bad("--lora-targets needs --lora-rank", "train", "--preset", "llama2-7b", "--lora-targets", "q_proj"),
+                bad("LoRA target 'c_attn' is not a block projection (allowed: query (q_proj)", "predict", "--preset",
+                        "llama2-7b", "--lora-rank", "8", "--lora-targets", "c_attn"),
+                bad("LoRA target 'w3' (up_proj) is not a projection of this architecture (a two-matrix gelu MLP has"
+                        + " no w3; allowed: query, key, value, output, w1, w2)", "train", "--preset", "gpt2",
+                        "--lora-rank", "8", "--lora-targets", "up_proj"),
+                bad("LoRA rank 5000 is above query's width 4096", "predict", "--preset", "llama2-7b", "--lora-rank",
+                        "5000"),
+                bad("--lora-alpha NaN must be a positive number", "predict", "--preset", "llama2-7b", "--lora-rank",
+                        "8", "--lora-alpha", "NaN"),
+                bad("not --lora-rank 8 (allowed: --accounting complete", "predict", "--preset", "seed-gpt2",
+                        "--accounting", "seed", "--lora-rank", "8"),
+                bad("--data-parallel 2 with --lora-rank 8: data-parallel LoRA is not modelled", "predict", "--preset",
+                        "llama2-7b", "--lora-rank", "8", "--data-parallel", "2", "--batch", "2"),
+                bad("diff sets the seed beside full training, not --lora-rank 4", "diff", "--preset", "seed-gpt2",
+                        "--lora-rank", "4"),
+                // QLoRA: an unknown quantization, a 4-bit base without adapters or under fp32, and in train
+                bad("--quantized-base 'int4' is not a base quantization (allowed: none, nf4)", "predict", "--preset",
+                        "llama2-7b", "--lora-rank", "8", "--quantized-base", "int4"),
+                bad("--quantized-base nf4 needs --lora-rank", "predict", "--preset", "llama2-7b", "--quantized-base",
+                        "nf4", "--precision-policy", "bf16-mixed"),
+                bad("an NF4 base dequantizes into the compute type, which fp32 keeps in float32", "predict",
+                        "--preset", "llama2-7b", "--lora-rank", "8", "--quantized-base", "nf4"),
+                bad("--quantized-base nf4: train does not execute an NF4 base", "train", "--preset", "llama2-7b",
+                        "--lora-rank", "8", "--quantized-base", "nf4", "--precision-policy", "bf16"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -19,7 +19,8 @@ class PredictCommandTest {
     void jsonKeysAreDesignMdsInItsOrder() throws Exception {
         JsonNode json = json("predict", "--preset", "seed-gpt2", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
-        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
+        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters",
+                "memory_bytes", "flops",
                 "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
                 "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "accumulation_steps",
@@ -27,8 +28,10 @@ class PredictCommandTest {
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "positions",
-                "sliding_window", "precision_policy", "attention", "recompute"),
+                "sliding_window", "precision_policy", "attention", "recompute", "lora"),
                 keys(json.get("settings")));
+        assertTrue(json.get("settings").get("lora").isNull(), "every parameter trains");
+        assertEquals(json.get("parameters").asLong(), json.get("trainable_parameters").asLong());
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
         assertEquals(0, json.get("memory_bytes").get("master_weights").asLong());
         assertEquals(12, json.get("settings").get("kv_heads").asLong());
@@ -53,6 +56,36 @@ class PredictCommandTest {
                 "elementwise_flops"), keys(json.get("components").get(0)));
         assertEquals(List.of("name", "kind", "component", "dtype", "shape", "count", "elements", "bytes", "read_by"),
                 keys(json.get("tensors").get(0)));
+    }
+
+    /**
+     * LoRA on Llama 2 7B at PEFT's defaults (r = 8, alpha 8, q_proj and v_proj): PEFT's counts, the frozen
+     * weights alone in bf16, the adapters' 2 + 4 + 8 bytes of gradient, master copy and moments, and the
+     * summary's line saying what trains.
+     */
+    @Test
+    void loraTrainsTheAdaptersAloneOnTheFrozenModel() throws Exception {
+        JsonNode json = json("predict", "--preset", "llama2-7b", "--context", "1024", "--precision-policy",
+                "bf16-mixed", "--lora-rank", "8", "--format", "json");
+        assertEquals(6_742_609_920L, json.get("parameters").asLong());
+        assertEquals(4_194_304L, json.get("trainable_parameters").asLong());
+        JsonNode lora = json.get("settings").get("lora");
+        assertEquals(8, lora.get("rank").asLong());
+        assertEquals(8.0, lora.get("alpha").asDouble());
+        assertEquals(List.of("query", "value"), List.of(lora.get("targets").get(0).asText(),
+                lora.get("targets").get(1).asText()));
+        JsonNode bytes = json.get("memory_bytes");
+        assertEquals(2 * 6_742_609_920L, bytes.get("parameters").asLong());
+        assertEquals(2 * 4_194_304L, bytes.get("gradients").asLong());
+        assertEquals(4 * 4_194_304L, bytes.get("master_weights").asLong());
+        assertEquals(8 * 4_194_304L, bytes.get("optimizer_state").asLong());
+        assertEquals(14 * 4_194_304L + 8, json.get("flops").get("optimizer").asLong());
+        assertEquals("complete", json.get("rank_peak").get("saved_by").asText(),
+                "the pytorch profile lists no LoRA run yet");
+        String table = CliRun.of("predict", "--preset", "llama2-7b", "--lora-rank", "8", "--lora-targets",
+                "q_proj,k_proj,v_proj,o_proj").out();
+        assertTrue(table.replaceAll("\\s+", " ").contains("trains LoRA adapters of rank 8 (alpha 8) on"
+                + " query,key,value,output in every block: 8,388,608 parameters with gradients and AdamW state"), table);
     }
 
     /**
@@ -118,7 +151,8 @@ class PredictCommandTest {
     @Test
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
         JsonNode json = json("predict", "--preset", "seed-gpt2", "--format", "json");
-        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "memory_bytes", "flops",
+        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters",
+                "memory_bytes", "flops",
                 "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertTrue(json.at("/answer/fits").isNull(), "no capacity: fit not checked");
         assertTrue(json.at("/answer/max_batch_from").isNull());

@@ -23,7 +23,7 @@ class TrainCommandTest {
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
         List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "recompute_matmul_flops",
                 "hardware_flops", "elementwise_flops",
-                "optimizer_flops", "parameters", "activation_floats", "working_copy_floats");
+                "optimizer_flops", "parameters", "trainable_parameters", "activation_floats", "working_copy_floats");
         assertEquals(counts, PredictCommandTest.keys(json.get("counted")));
         assertEquals(counts, PredictCommandTest.keys(json.get("predicted")));
         assertEquals(json.get("predicted"), json.get("counted"));
@@ -192,6 +192,26 @@ class TrainCommandTest {
         long copies = json.get("counted").get("working_copy_floats").asLong();
         assertTrue(copies > 0, "bfloat16 tensors have float32 working copies");
         assertEquals(4 * copies, json.get("heap_bytes").get("working_copies").asLong());
+    }
+
+    /**
+     * LoRA on the frozen model, every target, bf16-mixed under flash and full recomputation, on both
+     * backends: every count equal, the trainable ones the adapters', and the table's row for them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void loraAdaptersCountAsPredicted(String backend) throws Exception {
+        String[] args = {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model", "12", "--heads",
+            "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2", "--precision-policy",
+            "bf16-mixed", "--attention", "flash", "--recompute", "full", "--lora-rank", "2", "--lora-targets", "all",
+            "--backend", backend, "--threads", "2"};
+        JsonNode json = PredictCommandTest.json(CliRun.concat(args, "--format", "json"));
+        assertEquals(json.get("predicted"), json.get("counted"));
+        assertTrue(json.get("counted_equals_predicted").asBoolean());
+        // per block r*(12 + 12) for Q and O, r*(12 + 4) for K and V, r*(12 + 20) for W1, W3 and W2
+        assertEquals(2L * 2 * (2 * 24 + 2 * 16 + 3 * 32), json.get("counted").get("trainable_parameters").asLong());
+        String table = CliRun.of(CliRun.concat(args, "--detail")).out();
+        assertTrue(table.contains("trainable parameters (LoRA)"), table);
     }
 
     @Test

@@ -29,7 +29,10 @@ public final class ModelBuffers {
     private final Map<WorkspaceBuffer, StoredTensor> workspace = new EnumMap<>(WorkspaceBuffer.class);
     /** Full recomputation's one block of buffers, shared by every block. */
     private final Map<KeptActivation, KeptTensor> recomputed = new EnumMap<>(KeptActivation.class);
+    /** LoRA's scratch for a forward output no adapter keeps ({@link WorkspaceBuffer#frozenInput}), by row. */
+    private final Map<KeptActivation, KeptTensor> scratch = new EnumMap<>(KeptActivation.class);
     private final List<Parameter> allParameters = new ArrayList<>();
+    private final List<Parameter> trainable = new ArrayList<>();
     private final List<KeptTensor> allKept = new ArrayList<>();
     /** Float32 elements of the working copies allocated: {@link WorkingCopies}' rows. */
     private long workingCopyFloats;
@@ -44,8 +47,9 @@ public final class ModelBuffers {
     public ModelBuffers(Shape shape, OpProfile profile) {
         this.profile = profile;
         PrecisionPolicy policy = shape.policy();
-        List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(shape);
         for (ParameterTensor row : ParameterTensor.values()) {
+            List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(row, shape);
+            boolean trains = row.trains(shape);
             Parameter[] instances = new Parameter[Math.toIntExact(row.instances(shape))];
             Map<WorkingCopies.Role, StoredTensor.WorkingCopy> copies = new EnumMap<>(WorkingCopies.Role.class);
             if (instances.length > 0) {
@@ -54,14 +58,21 @@ public final class ModelBuffers {
                 }
             }
             for (int layer = 0; layer < instances.length; layer++) {
+                StoredTensor weights = stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT));
+                if (!trains) {
+                    // frozen under LoRA: the weights alone, no gradient, master copy or moments
+                    instances[layer] = new Parameter(row, layer, weights, null, null, null, null);
+                    allParameters.add(instances[layer]);
+                    continue;
+                }
                 StoredTensor master = policy.masterWeightType() == null ? null
                         : stored(row, shape, policy.masterWeightType(), null);
-                instances[layer] = new Parameter(row, layer,
-                        stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT)),
+                instances[layer] = new Parameter(row, layer, weights,
                         stored(row, shape, policy.gradientType(), copies.get(WorkingCopies.Role.GRADIENT)), master,
                         stored(row, shape, policy.firstMomentType(), copies.get(WorkingCopies.Role.FIRST_MOMENT)),
                         stored(row, shape, policy.secondMomentType(), copies.get(WorkingCopies.Role.SECOND_MOMENT)));
                 allParameters.add(instances[layer]);
+                trainable.add(instances[layer]);
             }
             parameters.put(row, instances);
         }
@@ -83,6 +94,13 @@ public final class ModelBuffers {
             if (row.instances(shape) > 0) {
                 StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
                 workspace.put(row, stored(row, shape, row.dataType(shape), copy));
+            }
+        }
+        for (KeptActivation row : KeptActivation.values()) {
+            WorkspaceBuffer buffer = WorkspaceBuffer.frozenInput(row);
+            if (buffer != null && !row.readUnderLora(shape)) {
+                // never read by backward, so recorded as no kept read (a buffer, as full recomputation's)
+                scratch.put(row, new KeptTensor(row, workspace(buffer), true));
             }
         }
     }
@@ -135,13 +153,15 @@ public final class ModelBuffers {
 
     /**
      * Block {@code layer}'s instance of {@code row}: its kept one, or under full recomputation the
-     * one block's buffer every block shares; null where the settings hold neither.
+     * one block's buffer every block shares, or under LoRA the scratch a forward output no adapter
+     * keeps is written into; null where the settings hold none.
      */
     public KeptTensor keptOrRecomputed(KeptActivation row, int layer) {
         if (keeps(row)) {
             return kept(row, layer);
         }
-        return recomputed.get(row);
+        KeptTensor buffer = recomputed.get(row);
+        return buffer != null ? buffer : scratch.get(row);
     }
 
     public KeptTensor kept(KeptActivation row) {
@@ -172,6 +192,11 @@ public final class ModelBuffers {
 
     public List<Parameter> parameters() {
         return allParameters;
+    }
+
+    /** The parameter instances the step trains (every one, or LoRA's adapters), in table order. */
+    public List<Parameter> trainableParameters() {
+        return trainable;
     }
 
     public void startStep() {

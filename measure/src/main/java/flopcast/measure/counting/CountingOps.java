@@ -176,6 +176,18 @@ public final class CountingOps {
     }
 
     /**
+     * x *= factor over the whole matrix (a LoRA adapter's scale), on the backend's kernels, one multiply
+     * an element, timed as {@link OpClass#LORA_SCALE}.
+     */
+    public void scale(Component component, FMatrixRMaj x, float factor) {
+        long start = profile.start();
+        kernels().scale(x.data, 0, x.getNumElements(), factor);
+        long flops = ElementwiseFlops.LORA_SCALE_PER_ELEMENT * x.getNumElements();
+        profile.stop(OpClass.LORA_SCALE, start, flops);
+        counter.elementwise(component, flops);
+    }
+
+    /**
      * What a plain-loop kernel of {@code component} executed, summed from its loop bounds; the
      * kernel times its loops itself, as {@code OpClass.of(component)}, through {@link #profile}.
      */

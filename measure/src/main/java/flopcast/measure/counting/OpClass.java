@@ -21,6 +21,7 @@ public enum OpClass {
     FFN_W3(Component.FFN_W3, "the W3 matmul"),
     FFN_SILU(Component.FFN_SILU, "SiLU and the gated product"),
     FFN_W2(Component.FFN_W2, "the W2 matmul"),
+    LORA(Component.LORA, "the LoRA adapters' matmuls: x A, (.) B^T and their gradients"),
     FINAL_RMSNORM(Component.FINAL_RMSNORM, "the final RMSNorm"),
     OUTPUT_EMBEDDING(Component.OUTPUT_EMBEDDING, "the LM head matmul"),
     CROSS_ENTROPY(Component.CROSS_ENTROPY, "the loss: the logits' softmax, the mean, its gradient"),
@@ -29,6 +30,7 @@ public enum OpClass {
     QK_NORM(null, "QK-norm: the RMSNorm over each head's queries and keys, its gradient and the zeroing before it"),
     HEAD_COPY(null, "a head's (or tile's) rows gathered from and scattered to the (B*T) x d tensors"),
     ATTENTION_SPLIT(null, "the attention split's wall time beyond the calling thread's timed part: hand-off, waiting"),
+    LORA_SCALE(null, "a LoRA adapter's hidden values times alpha / r, forward, and their gradient, backward"),
     BF16_CONVERSION(null, "bfloat16 storage widened into float32 working copies and rounded back"),
     GRADIENT_ZEROING(null, "every parameter gradient and the residual gradient set to 0"),
     ADAMW(null, "the AdamW update");

@@ -24,6 +24,8 @@ import static flopcast.analytic.KeptActivation.W1_OUTPUT;
 import static flopcast.analytic.KeptActivation.W3_OUTPUT;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.LoraTarget;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
@@ -35,6 +37,8 @@ import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.counting.OpClass;
+import java.util.EnumMap;
+import java.util.Map;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -115,20 +119,33 @@ final class Block {
      * a gated MLP's activation (SwiGLU's or GeGLU's), {@code gelu} a two-matrix MLP's.
      */
     record Ops(BlockNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
-            Linear w1, Linear w3, Gate gate, Linear w2, RmsNorm qkNorm, Gelu gelu) {
+            Linear w1, Linear w3, Gate gate, Linear w2, RmsNorm qkNorm, Gelu gelu, Linear lora, float loraScale,
+            StoredTensor loraHiddenGradient) {
 
         /** The ops of {@code shape}'s blocks, attention over at most {@code span} keys. */
         static Ops of(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
             Gelu gelu = new Gelu(ops);
+            boolean lora = shape.settings().lora().active();
             return new Ops(new BlockNorm(ops, Component.RMSNORM), new Linear(ops, Component.QKV_PROJECTION),
                     new Linear(ops, Component.QKV_PROJECTION), new Linear(ops, Component.QKV_PROJECTION),
                     new Linear(ops, Component.OUTPUT_PROJECTION), new CausalAttention(ops, shape, span, buffers),
                     new Linear(ops, Component.FFN_W1), new Linear(ops, Component.FFN_W3),
                     shape.architecture().mlp() == MlpKind.GEGLU ? gelu : new SwiGlu(ops),
                     new Linear(ops, Component.FFN_W2), new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM),
-                    gelu);
+                    gelu, new Linear(ops, Component.LORA), lora ? (float) shape.settings().lora().scaling() : 0f,
+                    lora ? buffers.workspace(WorkspaceBuffer.LORA_HIDDEN_GRADIENT) : null);
         }
     }
+
+    /**
+     * One projection's LoRA adapter: A (in x r), B (out x r, PEFT's layout) and the kept s * (x A).
+     * y += (s * (x A)) B^T after the frozen projection's x W.
+     */
+    private record Adapter(Parameter a, Parameter b, KeptTensor hidden) {
+    }
+
+    /** The block's adapters by projection; empty where every parameter trains. */
+    private final Map<LoraTarget, Adapter> adapters = new EnumMap<>(LoraTarget.class);
 
     Block(int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
         this.ops = ops;
@@ -182,7 +199,15 @@ final class Block {
         product = buffers.keptOrRecomputed(GATED_PRODUCT, layer);
         out = buffers.kept(FFN_RESIDUAL, layer);
 
-        recomputes = !buffers.keeps(ATTENTION_NORM_OUTPUT);
+        for (LoraTarget target : LoraTarget.values()) {
+            Parameter a = buffers.parameterIfHeld(ParameterTensor.loraA(target), layer);
+            if (a != null) {
+                adapters.put(target, new Adapter(a, buffers.parameter(ParameterTensor.loraB(target), layer),
+                        buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer)));
+            }
+        }
+        // the reciprocal RMS is kept by every setting but full recomputation (a norm's output is not, under LoRA)
+        recomputes = !buffers.keeps(ATTENTION_NORM_RMS);
         residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
         normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
         attentionOutGradient = buffers.workspace(WorkspaceBuffer.ATTENTION_OUTPUT_GRADIENT);
@@ -208,15 +233,15 @@ final class Block {
         shared.norm().forward(input.use(), attentionGain, attentionNormBias, attentionNormOut, attentionRms,
                 attentionNormMean);
         if (queryNormGain == null) {
-            project(shared.query(), attentionNormOut, query, queryBias, queries);
-            project(shared.key(), attentionNormOut, key, keyBias, keys);
+            project(shared.query(), attentionNormOut, query, queryBias, queries, LoraTarget.QUERY);
+            project(shared.key(), attentionNormOut, key, keyBias, keys, LoraTarget.KEY);
         } else {
-            project(shared.query(), attentionNormOut, query, queryBias, queryPreNorm);
+            project(shared.query(), attentionNormOut, query, queryBias, queryPreNorm, LoraTarget.QUERY);
             headNorm(queryPreNorm, queryNormGain, queries, queryNormRms);
-            project(shared.key(), attentionNormOut, key, keyBias, keyPreNorm);
+            project(shared.key(), attentionNormOut, key, keyBias, keyPreNorm, LoraTarget.KEY);
             headNorm(keyPreNorm, keyNormGain, keys, keyNormRms);
         }
-        project(shared.value(), attentionNormOut, value, valueBias, values);
+        project(shared.value(), attentionNormOut, value, valueBias, values, LoraTarget.VALUE);
         shared.attention().forward(queries.use(), keys.use(), values.use(),
                 probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
                 attentionOut.matrix());
@@ -227,31 +252,43 @@ final class Block {
             logSumExp.store();
         }
         attentionOut.store();
-        project(shared.output(), attentionOut, output, outputBias, middle);
+        project(shared.output(), attentionOut, output, outputBias, middle, LoraTarget.OUTPUT);
         ops.addEquals(Component.OUTPUT_PROJECTION, middle.use(), input.use());
         middle.store();
 
         shared.norm().forward(middle.use(), ffnGain, ffnNormBias, ffnNormOut, ffnRms, ffnNormMean);
-        project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out);
+        project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out, LoraTarget.W1);
         if (w3 == null) {
             // a two-matrix MLP: product = GELU(W1 h2)
             shared.gelu().forward(w1Out.use(), product.matrix());
         } else {
-            project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out);
+            project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out, LoraTarget.W3);
             shared.gate().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
             silu.store();
         }
         product.store();
-        project(shared.w2(), product, w2, w2Bias, out);
+        project(shared.w2(), product, w2, w2Bias, out, LoraTarget.W2);
         ops.addEquals(Component.FFN_W2, out.use(), middle.use());
         out.store();
     }
 
-    /** y = x W (+ b where the projection has a bias, null where not) into a kept tensor, rounded into its storage. */
-    private static void project(Linear linear, KeptTensor x, Parameter weight, Parameter bias, KeptTensor y) {
+    /**
+     * y = x W (+ b where the projection has a bias, null where not) (+ (s * (x A)) B^T where
+     * {@code target} carries a LoRA adapter) into a kept tensor, rounded into its storage.
+     */
+    private void project(Linear linear, KeptTensor x, Parameter weight, Parameter bias, KeptTensor y,
+            LoraTarget target) {
         linear.forward(x.use(), weight.value.load(), y.matrix());
         if (bias != null) {
             linear.addBias(y.matrix(), bias.value.load());
+        }
+        Adapter adapter = adapters.get(target);
+        if (adapter != null) {
+            FMatrixRMaj hidden = adapter.hidden().matrix();
+            shared.lora().forward(x.use(), adapter.a().value.load(), hidden);
+            ops.scale(Component.LORA, hidden, shared.loraScale());
+            adapter.hidden().store();
+            ops.multAddTransB(Component.LORA, adapter.hidden().use(), adapter.b().value.load(), y.matrix());
         }
         y.store();
     }
@@ -262,16 +299,41 @@ final class Block {
      * into its gradient, each rounded into its storage.
      */
     private void projectionBackward(Linear linear, KeptTensor x, StoredTensor dy, Parameter weight, Parameter bias,
-            StoredTensor dx, boolean accumulate) {
+            StoredTensor dx, boolean accumulate, LoraTarget target) {
         linear.backwardInput(dy.load(), weight.value.load(), accumulate ? dx.load() : dx.open(), accumulate);
         dx.store();
-        linear.backwardWeight(x.read(counter), dy.load(), weight.grad.load());
-        weight.grad.store();
-        if (bias != null) {
+        if (weight.grad != null) {
+            linear.backwardWeight(x.read(counter), dy.load(), weight.grad.load());
+            weight.grad.store();
+        }
+        if (bias != null && bias.grad != null) {
             linear.backwardBias(dy.load(), bias.grad.load());
             bias.grad.store();
         }
+        Adapter adapter = adapters.get(target);
+        if (adapter != null) {
+            adapterBackward(adapter, x, dy, dx);
+        }
     }
+
+    /**
+     * Differentiates y += (s * (x A)) B^T: d(hidden) = dy B, dB += dy^T hidden, then d(x A) = s * d(hidden),
+     * dA += x^T d(x A) and dx += d(x A) A^T, each rounded into its storage.
+     */
+    private void adapterBackward(Adapter adapter, KeptTensor x, StoredTensor dy, StoredTensor dx) {
+        StoredTensor dHidden = shared.loraHiddenGradient();
+        ops.mult(Component.LORA, dy.load(), adapter.b().value.load(), dHidden.open());
+        dHidden.store();
+        ops.multAddTransA(Component.LORA, dy.load(), adapter.hidden().read(counter), adapter.b().grad.load());
+        adapter.b().grad.store();
+        ops.scale(Component.LORA, dHidden.load(), shared.loraScale());
+        dHidden.store();
+        ops.multAddTransA(Component.LORA, x.read(counter), dHidden.load(), adapter.a().grad.load());
+        adapter.a().grad.store();
+        ops.multAddTransB(Component.LORA, dHidden.load(), adapter.a().value.load(), dx.load());
+        dx.store();
+    }
+
 
     /**
      * residualGradient holds d(x_out) on entry and d(x) on return. Under full recomputation the
@@ -284,25 +346,27 @@ final class Block {
             counter.pass(FlopCounter.Pass.BACKWARD);
         }
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
-        projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false);
+        projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false, LoraTarget.W2);
         if (w3 == null) {
             shared.gelu().backward(productGradient.load(), w1Out.read(counter));
             productGradient.store();
-            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
+            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
+                    LoraTarget.W1);
         } else {
             shared.gate().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
                     silu.read(counter), w3OutGradient.open());
             productGradient.store();
             w3OutGradient.store();
-            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false);
-            projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true);
+            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
+                    LoraTarget.W1);
+            projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true, LoraTarget.W3);
         }
         shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
                 counter);
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
         projectionBackward(shared.output(), attentionOut, residualGradient, output, outputBias, attentionOutGradient,
-                false);
+                false, LoraTarget.OUTPUT);
         shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
                 logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient.open(),
@@ -318,9 +382,11 @@ final class Block {
             dQuery = queryPreNormGradient;
             dKey = keyPreNormGradient;
         }
-        projectionBackward(shared.query(), attentionNormOut, dQuery, query, queryBias, normGradient, false);
-        projectionBackward(shared.key(), attentionNormOut, dKey, key, keyBias, normGradient, true);
-        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, valueBias, normGradient, true);
+        projectionBackward(shared.query(), attentionNormOut, dQuery, query, queryBias, normGradient, false,
+                LoraTarget.QUERY);
+        projectionBackward(shared.key(), attentionNormOut, dKey, key, keyBias, normGradient, true, LoraTarget.KEY);
+        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, valueBias, normGradient, true,
+                LoraTarget.VALUE);
         shared.norm().backward(normGradient, input, attentionGain, attentionNormBias, attentionRms,
                 attentionNormMean, residualGradient, counter);
     }
@@ -342,9 +408,11 @@ final class Block {
         FMatrixRMaj dxs = dx.open();
         ops.zero(OpClass.QK_NORM, dxs);
         shared.qkNorm().backward(heads(dOut.load(), gains), heads(x.read(counter), gains), gains, rms.read(counter),
-                heads(dxs, gains), gain.grad.load());
+                heads(dxs, gains), gain.grad == null ? null : gain.grad.load());
         dx.store();
-        gain.grad.store();
+        if (gain.grad != null) {
+            gain.grad.store();
+        }
     }
 
     /** The (B*T) x (heads*d_k) rows of {@code m} as (B*T*heads) x d_k rows, over the same floats. */

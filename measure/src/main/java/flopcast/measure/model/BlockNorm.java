@@ -34,18 +34,26 @@ public final class BlockNorm {
         reciprocal.store();
     }
 
-    /** Differentiates {@link #forward}: d(x) added into {@code dX}, the gain's (and bias's) gradients added into theirs. */
+    /**
+     * Differentiates {@link #forward}: d(x) added into {@code dX}, the gain's (and bias's) gradients added
+     * into theirs, where they train (a frozen norm under LoRA has none).
+     */
     void backward(StoredTensor dOut, KeptTensor x, Parameter gain, Parameter bias, KeptTensor reciprocal,
             KeptTensor mean, StoredTensor dX, FlopCounter counter) {
+        boolean trains = gain.grad != null;
         if (bias == null) {
             rms.backward(dOut.load(), x.read(counter), gain.value.load(), reciprocal.read(counter), dX.load(),
-                    gain.grad.load());
+                    trains ? gain.grad.load() : null);
         } else {
             layer.backward(dOut.load(), x.read(counter), gain.value.load(), reciprocal.read(counter),
-                    mean.read(counter), dX.load(), gain.grad.load(), bias.grad.load());
-            bias.grad.store();
+                    mean.read(counter), dX.load(), trains ? gain.grad.load() : null, trains ? bias.grad.load() : null);
+            if (trains) {
+                bias.grad.store();
+            }
         }
         dX.store();
-        gain.grad.store();
+        if (trains) {
+            gain.grad.store();
+        }
     }
 }

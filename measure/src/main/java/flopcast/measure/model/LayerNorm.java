@@ -63,7 +63,8 @@ public final class LayerNorm {
 
     /**
      * Differentiates {@link #forward}: dx += r * (dy*g - mean(dy*g) - xhat * mean(dy*g*xhat)), rows split
-     * across threads; then dgain += dy * xhat and dbias += dy, accumulated, the columns split.
+     * across threads; then dgain += dy * xhat and dbias += dy, accumulated, the columns split (not where
+     * {@code dGain} is null: a frozen norm).
      */
     public void backward(FMatrixRMaj dOut, FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj reciprocalStd,
             FMatrixRMaj mean, FMatrixRMaj dX, FMatrixRMaj dGain, FMatrixRMaj dBias) {
@@ -76,8 +77,8 @@ public final class LayerNorm {
         float[] r = reciprocalStd.data;
         float[] m = mean.data;
         float[] dx = dX.data;
-        float[] dg = dGain.data;
-        float[] db = dBias.data;
+        float[] dg = dGain == null ? null : dGain.data;
+        float[] db = dBias == null ? null : dBias.data;
         ops.split(component, rows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * width;
@@ -100,6 +101,9 @@ public final class LayerNorm {
             }
             return (LAYERNORM_BACKWARD_ROW_PER_ELEMENT * width + LAYERNORM_BACKWARD_PER_ROW) * (to - from);
         });
+        if (dGain == null) {
+            return;   // a frozen norm (LoRA): no gain or bias gradient
+        }
         ops.split(component, width, GRAIN, (part, from, to) -> {
             for (int row = 0; row < rows; row++) {
                 int base = row * width;

@@ -60,7 +60,8 @@ public final class RmsNorm {
 
     /**
      * Differentiates {@link #forward}: dx += r*(dy*g) - (r^3/d) * sum(dy*g*x) * x, rows split across
-     * threads, then dgain += dy * x * r, accumulated, its columns split across threads.
+     * threads, then dgain += dy * x * r, accumulated, its columns split across threads; no gain gradient
+     * where {@code dGain} is null (a frozen gain).
      */
     public void backward(FMatrixRMaj dOut, FMatrixRMaj x, FMatrixRMaj gain, FMatrixRMaj reciprocalRms, FMatrixRMaj dX,
             FMatrixRMaj dGain) {
@@ -72,7 +73,7 @@ public final class RmsNorm {
         float[] g = gain.data;
         float[] r = reciprocalRms.data;
         float[] dx = dX.data;
-        float[] dg = dGain.data;
+        float[] dg = dGain == null ? null : dGain.data;
         ops.split(component, opClass, rows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * width;
@@ -88,6 +89,9 @@ public final class RmsNorm {
             }
             return (RMSNORM_BACKWARD_ROW_PER_ELEMENT * width + RMSNORM_BACKWARD_PER_ROW) * (to - from);
         });
+        if (dGain == null) {
+            return;   // a frozen gain (LoRA): no gradient of its own
+        }
         ops.split(component, opClass, width, GRAIN, (part, from, to) -> {
             for (int row = 0; row < rows; row++) {
                 int base = row * width;

@@ -94,11 +94,12 @@ public final class TransformerModel {
         finalBias = buffers.parameterIfHeld(ParameterTensor.FINAL_NORM_BIAS, 0);
         finalMean = shape.architecture().norm() == NormKind.LAYER ? buffers.kept(KeptActivation.FINAL_NORM_MEAN) : null;
         lmHeadWeight = shape.architecture().tiedEmbeddings() ? null : buffers.parameter(ParameterTensor.LM_HEAD_WEIGHT);
-        tokenIds = buffers.kept(KeptActivation.TOKEN_IDS);
+        // under LoRA the frozen embedding's backward reads no ids: the step's own array feeds its forward
+        tokenIds = buffers.keeps(KeptActivation.TOKEN_IDS) ? buffers.kept(KeptActivation.TOKEN_IDS) : null;
         targets = buffers.kept(KeptActivation.TARGETS);
         embeddingOut = buffers.kept(KeptActivation.EMBEDDING_OUTPUT);
         finalRms = buffers.kept(KeptActivation.FINAL_NORM_RMS);
-        finalOut = buffers.kept(KeptActivation.FINAL_NORM_OUTPUT);
+        finalOut = buffers.keptOrRecomputed(KeptActivation.FINAL_NORM_OUTPUT, 0);
         logitProbabilities = buffers.kept(KeptActivation.LOGIT_PROBABILITIES);
         residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
         normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
@@ -156,9 +157,13 @@ public final class TransformerModel {
         }
         counter.pass(FlopCounter.Pass.FORWARD);
         buffers.startStep();
-        System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
+        int[] ids = tokens;
+        if (tokenIds != null) {
+            System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
+            ids = tokenIds.ints();
+        }
         System.arraycopy(nextTokens, 0, targets.ints(), 0, n);
-        embedding.forward(tokenIds.ints(), embeddingTable.value.load(), embeddingOut.matrix());
+        embedding.forward(ids, embeddingTable.value.load(), embeddingOut.matrix());
         if (positionTable != null) {
             embedding.addPositions(positionTable.value.load(), embeddingOut.matrix(), context());
         }
@@ -184,7 +189,7 @@ public final class TransformerModel {
     public void backward() {
         counter.pass(FlopCounter.Pass.BACKWARD);
         long start = counter.profile().start();
-        for (Parameter parameter : buffers.parameters()) {
+        for (Parameter parameter : buffers.trainableParameters()) {
             parameter.grad.zero();
         }
         counter.profile().stop(OpClass.GRADIENT_ZEROING, start);
@@ -195,15 +200,20 @@ public final class TransformerModel {
             lmHead.backwardInputTransposed(logitProbabilities.read(counter), embeddingTable.value.load(),
                     normGradient.open());
             normGradient.store();
-            lmHead.backwardWeightTransposed(finalOut.read(counter), logitProbabilities.read(counter),
-                    embeddingTable.grad.load());
-            embeddingTable.grad.store();
+            if (embeddingTable.grad != null) {
+                lmHead.backwardWeightTransposed(finalOut.read(counter), logitProbabilities.read(counter),
+                        embeddingTable.grad.load());
+                embeddingTable.grad.store();
+            }
         } else {
             lmHead.backwardInput(logitProbabilities.read(counter), lmHeadWeight.value.load(), normGradient.open(),
                     false);
             normGradient.store();
-            lmHead.backwardWeight(finalOut.read(counter), logitProbabilities.read(counter), lmHeadWeight.grad.load());
-            lmHeadWeight.grad.store();
+            if (lmHeadWeight.grad != null) {
+                lmHead.backwardWeight(finalOut.read(counter), logitProbabilities.read(counter),
+                        lmHeadWeight.grad.load());
+                lmHeadWeight.grad.store();
+            }
         }
         start = counter.profile().start();
         residualGradient.zero();
@@ -213,6 +223,9 @@ public final class TransformerModel {
         for (int layer = blocks.length - 1; layer >= 0; layer--) {
             blocks[layer].backward();
         }
+        if (embeddingTable.grad == null) {
+            return;   // frozen under LoRA: no table gradient, and no position gradient
+        }
         embedding.backward(tokenIds.ints(), residualGradient.load(), embeddingTable.grad.load());
         embeddingTable.grad.store();
         if (positionTable != null) {
@@ -221,10 +234,15 @@ public final class TransformerModel {
         }
     }
 
-    /** AdamW over every parameter, in the optimizer pass. */
+    /** AdamW over every parameter the step trains (LoRA's adapters alone under LoRA), in the optimizer pass. */
     public void optimizerStep() {
         counter.pass(FlopCounter.Pass.OPTIMIZER);
-        optimizer.step(buffers.parameters());
+        optimizer.step(buffers.trainableParameters());
+    }
+
+    /** The parameter instances the step trains: every one, or LoRA's adapters. */
+    public List<Parameter> trainableParameters() {
+        return buffers.trainableParameters();
     }
 
     /** Every parameter instance, in table order. */
@@ -235,6 +253,15 @@ public final class TransformerModel {
     /** Float32 elements of the working copies the model holds under a bf16 policy (0 under fp32). */
     public long workingCopyFloats() {
         return buffers.workingCopyFloats();
+    }
+
+    /** The parameters the step trains (AdamW's): every one, or LoRA's adapters. */
+    public long trainableParameterCount() {
+        long count = 0;
+        for (Parameter parameter : buffers.trainableParameters()) {
+            count += parameter.size();
+        }
+        return count;
     }
 
     /** Parameters as allocated: the sum of the parameter arrays' lengths. */

@@ -3,6 +3,7 @@ package flopcast.measure.run;
 import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkingCopies;
@@ -32,12 +33,13 @@ public final class TrainRun {
      * @param elementwiseFlops    elementwise FLOPs of one step
      * @param optimizerFlops      AdamW FLOPs of one step
      * @param parameters          parameters
+     * @param trainableParameters the parameters the step trains: all, or LoRA's adapters
      * @param activationFloats    kept activation elements (float32 or bfloat16; the int32 ids and targets excluded)
      * @param workingCopyFloats   float32 working copies of bfloat16 tensors ({@link WorkingCopies}; 0 under fp32)
      */
     public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops,
             BigInteger recomputeMatmulFlops, BigInteger elementwiseFlops, BigInteger optimizerFlops, long parameters,
-            long activationFloats, long workingCopyFloats) {
+            long trainableParameters, long activationFloats, long workingCopyFloats) {
 
         /** Model FLOPs: forward plus backward matmuls (MFU). */
         public BigInteger modelFlops() {
@@ -141,15 +143,16 @@ public final class TrainRun {
         Counts counted = new Counts(BigInteger.valueOf(counter.forwardMatmulFlops()),
                 BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.recomputeMatmulFlops()),
                 BigInteger.valueOf(counter.elementwiseFlops()),
-                BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), counter.keptFloatsRead(),
-                model.workingCopyFloats());
+                BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), model.trainableParameterCount(),
+                counter.keptFloatsRead(), model.workingCopyFloats());
         Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
-                prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(), prediction.parameters(),
-                KeptActivation.totalFloats(shape), WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
+                prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(),
+                prediction.parameters(), ParameterTensor.trainable(shape), KeptActivation.totalFloats(shape),
+                WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
         int warm = steps > 1 ? 1 : 0;
         Optional<StepProfile> stepProfile = profile
                 ? Optional.of(StepProfile.of(counter.profile(), sum(Arrays.copyOfRange(nanos, profileFrom, steps)),
-                        profileFrom + 1, steps - profileFrom, shape, model.parameterCount()))
+                        profileFrom + 1, steps - profileFrom, shape, model.trainableParameterCount()))
                 : Optional.empty();
         // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
         // which allocate, until C2 has compiled its kernels; a mean would report that warm-up

@@ -5,18 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
+import flopcast.analytic.Lora;
+import flopcast.analytic.LoraTarget;
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.WorkspaceBuffer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;
 
 /** A table row becomes arrays of exactly its elements, in the layout the ops index. */
 class TensorAllocationTest {
-    private static final Shape SHAPE = new Shape(13, 5, 2, 12, 3, 20, 2);
+    /** LoRA on every projection, so that each adapter row has elements too. */
+    private static final Shape SHAPE = new Shape(13, 5, 2, 12, 3, 20, 2)
+            .withSettings(Settings.DEFAULT.withLora(Lora.of(2, EnumSet.allOf(LoraTarget.class))));
 
     @Test
     void everyRowOfTheThreeTablesAllocatesExactlyItsElements() {

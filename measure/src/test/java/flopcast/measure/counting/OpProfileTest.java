@@ -182,7 +182,8 @@ class OpProfileTest {
         }
         FlopCounter counter = new FlopCounter();
         TransformerModel model = new TransformerModel(shape, 7, counter, BackendChoice.of("ejml", 1));
-        long zeroed = model.parameters().stream().mapToLong(p -> p.grad.elements() * p.grad.dataType().bytes()).sum()
+        long zeroed = model.trainableParameters().stream()
+                .mapToLong(p -> p.grad.elements() * p.grad.dataType().bytes()).sum()
                 + shape.tokens() * shape.dModel() * shape.policy().activationType().bytes();
         assertEquals(java.math.BigInteger.valueOf(zeroed), OverheadTraffic.zeroedBytes(shape), "zeroed bytes");
         for (OpClass op : new OpClass[] {OpClass.RESIDUAL_ADD, OpClass.BIAS, OpClass.QK_NORM, OpClass.HEAD_COPY,

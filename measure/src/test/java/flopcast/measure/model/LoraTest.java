@@ -1,0 +1,100 @@
+package flopcast.measure.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import flopcast.analytic.Architecture;
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.LinearBias;
+import flopcast.analytic.Lora;
+import flopcast.analytic.LoraTarget;
+import flopcast.analytic.MlpKind;
+import flopcast.analytic.NormKind;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
+import flopcast.analytic.Shape;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.counting.CountingTest;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.run.BackendChoice;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * LoRA adapters on the frozen model, executed: their gradients against finite differences (every
+ * target, over Llama's layout and GPT-2's, flash and full recomputation included), the frozen model
+ * untouched by a step, and an adapted model that starts as the model it adapts (B = 0).
+ * Counted = predicted for LoRA is {@code CountingTest}'s sweep.
+ */
+class LoraTest {
+
+    /** Llama's layout under grouped-query attention, every target; GPT-2's (LayerNorm, biases, GELU, positions, tied). */
+    private static Shape shape(String layout, String kernel, String mode) {
+        Shape base = layout.equals("llama")
+                ? new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(new Architecture(2, false))
+                : new Shape(11, 6, 2, 8, 4, 12, 2, new Architecture(4, true, LinearBias.ALL, 0, false, 0,
+                        NormKind.LAYER, 8, MlpKind.GELU));
+        Shape run = base.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.byName(kernel),
+                Recompute.byName(mode)));
+        List<LoraTarget> targets = new ArrayList<>();
+        for (LoraTarget target : LoraTarget.values()) {
+            if (target.heldBy(run)) {
+                targets.add(target);
+            }
+        }
+        return CountingTest.lora(run, 3, targets.toArray(LoraTarget[]::new));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none", "vector, 2, llama, flash, full", "ejml, 2, gpt2, eager, selective",
+            "vector, 1, gpt2, flash, none"})
+    void adapterGradientsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
+            String mode) {
+        Shape shape = shape(layout, kernel, mode);
+        TransformerModel model = TransformerModelTest.assertGradientsMatchFiniteDifferences(shape, backend, threads);
+        assertEquals(EnumSet.allOf(LoraTarget.class).stream().filter(t -> t.heldBy(shape)).count() * 2
+                * shape.layers(), model.trainableParameters().size(), "an A and a B for each target and block");
+        for (Parameter parameter : model.parameters()) {
+            if (!parameter.row().isAdapter()) {
+                assertNull(parameter.grad, parameter.row().tensorName() + " is frozen: no gradient held");
+            }
+        }
+    }
+
+    /**
+     * B starts at 0, so the adapted model's first loss is the model's to the bit (the frozen weights draw
+     * the same numbers first); a step leaves every frozen weight as it was and moves the adapters.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama", "vector, 2, gpt2"})
+    void startsAsTheModelAndTrainsOnlyItsAdapters(String backend, int threads, String layout) {
+        Shape adapted = shape(layout, "eager", "none");
+        Shape plain = adapted.withSettings(adapted.settings().withLora(Lora.NONE));
+        TransformerModel base = new TransformerModel(plain, 3, new FlopCounter(), BackendChoice.of(backend, threads));
+        TransformerModel lora = new TransformerModel(adapted, 3, new FlopCounter(),
+                BackendChoice.of(backend, threads));
+        int[][] batch = CountingTest.Counted.batch(plain, new Random(9));
+        List<float[]> before = new ArrayList<>();
+        for (Parameter parameter : lora.parameters()) {
+            before.add(parameter.weights());
+        }
+        float first = lora.step(batch[0], batch[1]);
+        assertEquals(base.forward(batch[0], batch[1]), first, 0f, "the first loss, B = 0");
+        for (int i = 0; i < before.size(); i++) {
+            Parameter parameter = lora.parameters().get(i);
+            if (parameter.row().isAdapter()) {
+                continue;
+            }
+            assertArrayEquals(before.get(i), parameter.weights(), 0f,
+                    parameter.row().tensorName() + "@" + parameter.layer() + " frozen");
+        }
+        assertNotEquals(first, lora.forward(batch[0], batch[1]), "the adapters trained the loss away");
+    }
+}
