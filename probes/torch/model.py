@@ -9,6 +9,10 @@ parameters; the JVM model leaves it out too). For the Llama layout (RMSNorm, Swi
 positions) parameters are registered in the order analytic's DataParallel.tensors lists them, so that
 ``model.parameters()`` and ZeroRedundancyOptimizer's partition see the same order; the other layouts
 register their biases beside their weights, and the probe refuses them under ZeRO.
+
+Under ``lora`` (settings ``{"rank", "alpha", "targets"}``) every parameter of the model is frozen and each
+target projection carries a LoRA adapter beside its frozen x W: + ((x A) * alpha / r) B^T, A of
+d_in x r, B stored d_out x r (PEFT's lora_B.weight) and starting at 0, the only parameters that train.
 """
 
 import math
@@ -55,10 +59,24 @@ class Weight(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(rows, columns).normal_(0.0, INIT_STD))
         self.bias = nn.Parameter(torch.zeros(columns)) if bias else None
+        self.lora_a = None
+        self.lora_b = None
+        self.lora_scale = None
+
+    def adapt(self, rank, alpha):
+        """Adds a LoRA adapter: A (d_in x r, N(0, 0.02)) and B (d_out x r, zeros), scaled by alpha / r."""
+        rows, columns = self.weight.shape
+        self.lora_a = nn.Parameter(torch.empty(rows, rank).normal_(0.0, INIT_STD))
+        self.lora_b = nn.Parameter(torch.zeros(columns, rank))
+        self.lora_scale = alpha / rank
 
     def forward(self, x):
         y = x @ self.weight
-        return y if self.bias is None else y + self.bias
+        y = y if self.bias is None else y + self.bias
+        if self.lora_a is None:
+            return y
+        # the hidden values are scaled before B, as the JVM's adapter does: B's matmul saves s * (x A)
+        return y + ((x @ self.lora_a) * self.lora_scale) @ self.lora_b.t()
 
 
 class Embedding(nn.Module):
@@ -168,6 +186,15 @@ class Transformer(nn.Module):
         self.tied = settings["tie_embeddings"]
         if not self.tied:
             self.lm_head = Weight(width, shape["vocab_size"])
+        lora = settings.get("lora")
+        if lora is not None:
+            self.requires_grad_(False)
+            for block in self.layers:
+                projections = {"query": block.attention.query, "key": block.attention.key,
+                               "value": block.attention.value, "output": block.attention.output,
+                               "w1": block.ffn.w1, "w3": block.ffn.w3, "w2": block.ffn.w2}
+                for target in lora["targets"]:
+                    projections[target].adapt(lora["rank"], lora["alpha"])
 
     def forward(self, tokens, targets):
         x = self.token_embedding(tokens)

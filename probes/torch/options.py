@@ -120,21 +120,21 @@ def parse(argv, description=None):
 
 def require_buildable(prediction, source, sharding):
     """Refuses, in one line, a prediction for a model the probe does not build: QK-norm, a head width other than
-    d / h or LoRA adapters; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
+    d / h or an NF4 base; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
     DataParallel.tensors' order (the partition's)."""
     shape, settings = prediction["shape"], prediction["settings"]
     unbuilt = []
     if settings.get("qk_norm", False):
         unbuilt.append("qk_norm")
-    if settings.get("lora") is not None:
-        # the frozen model's autograd saves otherwise, which the pytorch profile does not list yet
-        unbuilt.append("LoRA adapters")
+    lora = settings.get("lora")
+    if lora is not None and lora.get("base") == "nf4":
+        unbuilt.append("an nf4 base")
     head_dim = settings.get("head_dim")
     if head_dim is not None and head_dim * shape["num_heads"] != shape["d_model"]:
         unbuilt.append("head_dim " + str(head_dim))
     if unbuilt:
         raise BadInput(source + " is for a model with " + ", ".join(unbuilt) + ": the probe does not build it"
-                       " (allowed: a prediction with no qk_norm, no lora and head_dim d_model / num_heads)")
+                       " (allowed: a prediction with no qk_norm, no nf4 base and head_dim d_model / num_heads)")
     layout = []
     if settings.get("bias", "none") != "none":
         layout.append("bias " + str(settings["bias"]))

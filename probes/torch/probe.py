@@ -98,7 +98,9 @@ def run_batch(args, torch, dist, prediction, device, ranks, rank):
         if args.sharding == "zero1":
             optimizer = parallel.zero1(torch, dist, model.parameters(), traffic)
         else:
-            optimizer = adamw.for_policy(torch, args.precision_policy, trained.parameters())
+            # every parameter, or under LoRA the adapters alone (the model's are frozen)
+            optimizer = adamw.for_policy(torch, args.precision_policy,
+                                         [p for p in trained.parameters() if p.requires_grad])
 
         generator = torch.Generator().manual_seed(args.seed * 1000 + rank)
         size = (shape["batch_size"], shape["context_length"])

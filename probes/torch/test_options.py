@@ -94,8 +94,8 @@ class Parse(unittest.TestCase):
         self.refused("model with qk_norm, head_dim 8: the probe does not build it",
                      ["--prediction", prediction_file(settings=settings)])
         settings["qk_norm"] = False
-        settings["lora"] = {"rank": 8, "alpha": 8.0, "targets": ["query", "value"], "base": "bfloat16"}
-        self.refused("model with LoRA adapters, head_dim 8: the probe does not build it",
+        settings["lora"] = {"rank": 8, "alpha": 8.0, "targets": ["query", "value"], "base": "nf4"}
+        self.refused("model with an nf4 base, head_dim 8: the probe does not build it",
                      ["--prediction", prediction_file(settings=settings)])
         settings["lora"] = None
         settings["head_dim"] = 6

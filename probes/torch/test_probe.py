@@ -97,6 +97,19 @@ class OneProcess(unittest.TestCase):
         self.run_prediction("--sliding-window", "5", "--kv-heads", "2")
         self.run_prediction("--sliding-window", "3", "--recompute", "selective", "--precision-policy", "bf16-mixed")
 
+    def test_lora_on_the_frozen_model(self):
+        # a frozen matmul saves no input and a frozen gain no normalized rows; block 0 (its input the frozen
+        # embedding's) saves only what its adapters need; the adapters' gradients, masters and AdamW state alone
+        self.run_prediction("--lora-rank", "2")
+        self.run_prediction("--lora-rank", "3", "--lora-targets", "key,output,w2", "--kv-heads", "2",
+                            "--precision-policy", "bf16-mixed", "--tie-embeddings")
+        self.run_prediction("--lora-rank", "2", "--lora-targets", "w1", "--recompute", "selective")
+        self.run_prediction("--lora-rank", "2", "--lora-targets", "all", "--recompute", "full", "--precision-policy",
+                            "bf16")
+        self.run_prediction("--lora-rank", "2", "--lora-targets", "query,w1,w2", "--bias", "all", "--norm",
+                            "layernorm", "--positions", "16", "--mlp", "gelu", "--tie-embeddings")
+        self.run_prediction("--lora-rank", "2", "--lora-targets", "value,w3", "--mlp", "geglu")
+
     def test_gemmas_mlp_and_qwen2s_biases(self):
         self.run_prediction("--mlp", "geglu", "--kv-heads", "1", "--tie-embeddings", "--recompute", "full")
         self.run_prediction("--bias", "qkv", "--kv-heads", "2", "--precision-policy", "bf16")

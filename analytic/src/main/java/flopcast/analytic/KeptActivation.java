@@ -226,7 +226,8 @@ public enum KeptActivation implements TensorSpec {
     /**
      * False for a row whose only reader is a frozen weight's gradient, where {@link Lora} freezes the
      * model: the token ids (the embedding's), the final norm's output (the LM head's), and a
-     * projection's input unless an adapter on the projection reads it for A's gradient. The forward
+     * projection's input unless an adapter on the projection reads it for A's gradient (the heads'
+     * output stays under flash attention, whose backward reads it: D = rowsum(dO * O)). The forward
      * pass still writes such a row, into {@link WorkspaceBuffer#frozenInput} scratch.
      */
     public boolean readUnderLora(Shape shape) {
@@ -234,10 +235,12 @@ public enum KeptActivation implements TensorSpec {
         if (!lora.active()) {
             return true;
         }
+        boolean adapterReads = lora.targets().stream().anyMatch(t -> t.input() == this);
         return switch (this) {
             case TOKEN_IDS, FINAL_NORM_OUTPUT -> false;
-            case ATTENTION_NORM_OUTPUT, ATTENTION_OUTPUT, FFN_NORM_OUTPUT, GATED_PRODUCT ->
-                    lora.targets().stream().anyMatch(t -> t.input() == this);
+            case ATTENTION_NORM_OUTPUT, FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads;
+            // flash's backward reads the heads' output itself: D = rowsum(dO * O)
+            case ATTENTION_OUTPUT -> adapterReads || shape.attention().tiled();
             default -> true;
         };
     }

@@ -63,6 +63,11 @@ public record Lora(long rank, double alpha, Set<LoraTarget> targets, boolean nf4
         if (rank > 0 && !(alpha > 0 && Double.isFinite(alpha))) {
             throw new InvalidInputException("LoRA alpha " + alpha + " must be a positive number");
         }
+        if (rank > 0 && !(Float.isFinite((float) (alpha / rank)) && (float) (alpha / rank) > 0)) {
+            // the executed adapter scales by alpha / r in float32: beyond its range it is infinite or 0
+            throw new InvalidInputException("LoRA alpha " + alpha + " over rank " + rank + " is outside float32's"
+                    + " range (allowed: alpha / r between about 1.4e-45 and 3.4e38)");
+        }
         if (nf4Base && rank == 0) {
             throw new InvalidInputException("an NF4 base needs LoRA adapters to train (QLoRA): give a rank");
         }

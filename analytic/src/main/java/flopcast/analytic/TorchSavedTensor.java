@@ -31,6 +31,9 @@ import java.util.List;
  *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar;
  *                      T int64 position indices where the model has a learned position table
  * </pre>
+ * Under LoRA ({@link Lora}) the model is frozen and each row is saved only in the blocks where the
+ * operand it serves needs a gradient ({@link Saver}); each adapter saves its B*T*r hidden values and
+ * its scale alpha / r (a float64 0-dimensional tensor).
  * Selective recomputation ({@code torch.utils.checkpoint} around the core) saves none of the core's
  * rows, full recomputation (around each block) none of a layer's: the checkpoint holds its inputs
  * by reference, which saved-tensor hooks do not see. Activations are in the model's type (float32,
@@ -45,8 +48,88 @@ import java.util.List;
  * @param groupedOnly true for a row saved only where h_kv &lt; h (repeat_interleave's indices)
  * @param condition   what the architecture must have for the row to be saved
  */
-public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Condition condition)
+public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Condition condition, Saver saver)
         implements TensorSpec {
+
+    /**
+     * Which tensor's need for a gradient makes autograd save the row: under full training every row is
+     * saved wherever its op runs; under LoRA ({@link Lora}) the model is frozen, and an op saves an
+     * operand only for another operand that needs a gradient (PyTorch's {@code should_compute_output}
+     * checks). Per block b, with x_b its input (needing a gradient from block 1 on: every block has an
+     * adapter; block 0's input is the frozen embedding's output):
+     * <pre>
+     *   q, k, v    x_b, or an adapter on the projection       scores   q or k     heads   scores or v
+     *   x_mid      x_b, the heads or the output's adapter      w1, w3   x_mid, or the projection's adapter
+     * </pre>
+     */
+    public enum Saver {
+        /** Saved wherever the op runs (its other operand, or its input, needs a gradient in every block). */
+        ALWAYS,
+        /** The embeddings' indices: for the tables' gradients only. */
+        TABLE_GRADIENT,
+        /** A norm's normalized rows: for the gain's gradient only. */
+        GAIN_GRADIENT,
+        /** The block's input x_b: the attention norm's own rows. */
+        BLOCK_INPUT,
+        /** x_mid: the FFN norm's own rows. */
+        MIDDLE,
+        /** The attention norm's output: for Q, K, V's weight gradients, or an adapter on one of them. */
+        QKV_READER,
+        /** The heads' output: for the output projection's weight gradient, or its adapter. */
+        OUTPUT_READER,
+        /** The FFN norm's output: for W1's and W3's weight gradients, or an adapter on one of them. */
+        W1_W3_READER,
+        /** The MLP's activation: for W2's weight gradient, or its adapter. */
+        W2_READER,
+        /** The final norm's output: for the LM head's weight gradient. */
+        HEAD_READER,
+        /** Q's copy, saved by Q K^T for dK: where k needs a gradient. */
+        KEY_GRADIENT,
+        /** K's copy, for dQ: where q needs one. */
+        QUERY_GRADIENT,
+        /** The scores' scale, mask and softmax, and V's copy (for dP): where the scores need a gradient. */
+        SCORES_GRADIENT,
+        /** The probabilities: softmax's result where the scores need a gradient, P V's operand for dV. */
+        PROBABILITIES,
+        /** V's repeat index: where v needs a gradient. */
+        VALUE_GRADIENT,
+        /** Saved by W1's activation (its input) or the product for W3x's gradient: where W1's output needs one. */
+        W1_GRADIENT,
+        /** The gate saved by the product for W3x's gradient's partner: where W3's output needs one. */
+        W3_GRADIENT,
+        /** An adapter's hidden values, saved by its B: where its projection carries one. */
+        ADAPTER;
+
+        /** Whether the row is saved in block {@code block} (L for a row outside the blocks) of a LoRA run. */
+        boolean savesUnderLora(Shape shape, long block, LoraTarget target) {
+            Lora lora = shape.settings().lora();
+            boolean input = block > 0;
+            boolean q = input || lora.adapts(LoraTarget.QUERY);
+            boolean k = input || lora.adapts(LoraTarget.KEY);
+            boolean v = input || lora.adapts(LoraTarget.VALUE);
+            boolean scores = q || k;
+            boolean middle = input || scores || v || lora.adapts(LoraTarget.OUTPUT);
+            return switch (this) {
+                case ALWAYS -> true;
+                case TABLE_GRADIENT, GAIN_GRADIENT, HEAD_READER -> false;
+                case BLOCK_INPUT -> input;
+                case MIDDLE -> middle;
+                case QKV_READER -> lora.adapts(LoraTarget.QUERY) || lora.adapts(LoraTarget.KEY)
+                        || lora.adapts(LoraTarget.VALUE);
+                case OUTPUT_READER -> lora.adapts(LoraTarget.OUTPUT);
+                case W1_W3_READER -> lora.adapts(LoraTarget.W1) || lora.adapts(LoraTarget.W3);
+                case W2_READER -> lora.adapts(LoraTarget.W2);
+                case KEY_GRADIENT -> k;
+                case QUERY_GRADIENT -> q;
+                case SCORES_GRADIENT -> scores;
+                case PROBABILITIES -> scores || v;
+                case VALUE_GRADIENT -> v;
+                case W1_GRADIENT -> middle || lora.adapts(LoraTarget.W1);
+                case W3_GRADIENT -> middle || lora.adapts(LoraTarget.W3);
+                case ADAPTER -> lora.adapts(target);
+            };
+        }
+    }
 
     /** What the architecture must have for autograd to save the row. */
     public enum Condition {
@@ -81,13 +164,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     public static final String TORCH_VERSION = "1.13";
 
     /** A row saved under every architecture. */
-    public TorchSavedTensor(Row row, Region region) {
-        this(row, region, false, Condition.ALWAYS);
+    public TorchSavedTensor(Row row, Region region, Saver saver) {
+        this(row, region, false, Condition.ALWAYS, saver);
     }
 
     /** A row saved where {@code condition} holds. */
-    public TorchSavedTensor(Row row, Region region, Condition condition) {
-        this(row, region, false, condition);
+    public TorchSavedTensor(Row row, Region region, Condition condition, Saver saver) {
+        this(row, region, false, condition, saver);
     }
 
     /** Every row, in forward order. */
@@ -96,46 +179,63 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     private static List<TorchSavedTensor> rows() {
         List<TorchSavedTensor> rows = new ArrayList<>();
         rows.add(once("token_embedding.indices", Component.TOKEN_EMBEDDING, DataType.INT64, List.of(B, T),
-                "embedding (its backward scatters by token id)"));
+                "embedding (its backward scatters by token id)", Saver.TABLE_GRADIENT));
         rows.add(new TorchSavedTensor(new Row("position_embedding.indices", Component.TOKEN_EMBEDDING, Scope.ONCE,
                 DataType.INT64, List.of(T), "embedding of the positions 0 to T - 1 (arange's int64 indices)"),
-                Region.ONCE, Condition.POSITIONS));
+                Region.ONCE, Condition.POSITIONS, Saver.TABLE_GRADIENT));
         norm(rows, "attention_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER,
-                "the Q, K and V matmuls");
+                "the Q, K and V matmuls", Saver.BLOCK_INPUT, Saver.QKV_READER);
         rows.add(core("attention.query_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, T, D_K),
-                "bmm of Q K^T (matmul's copy of the heads' Q)", Region.CORE));
+                "bmm of Q K^T (matmul's copy of the heads' Q)", Region.CORE, Saver.KEY_GRADIENT));
         rows.add(core("attention.key_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, D_K, T),
-                "bmm of Q K^T (matmul's copy of K^T, or a view of the repeated K)", Region.CORE));
+                "bmm of Q K^T (matmul's copy of K^T, or a view of the repeated K)", Region.CORE, Saver.QUERY_GRADIENT));
         rows.add(core("attention.scale", Component.ATTENTION_SCORES, DataType.FLOAT64, List.of(),
-                "div by sqrt(d_k) (the Python float as a 0-dimensional tensor)", Region.CORE));
+                "div by sqrt(d_k) (the Python float as a 0-dimensional tensor)", Region.CORE, Saver.SCORES_GRADIENT));
         rows.add(core("attention.causal_mask", Component.ATTENTION_SOFTMAX, DataType.BOOL, List.of(T, T),
-                "masked_fill", Region.CORE));
+                "masked_fill", Region.CORE, Saver.SCORES_GRADIENT));
         rows.add(core("attention.probabilities", Component.ATTENTION_SOFTMAX, DataType.FLOAT32, List.of(B, H, T, T),
-                "softmax (its result) and the bmm of P V", Region.CORE));
+                "softmax (its result) and the bmm of P V", Region.CORE, Saver.PROBABILITIES));
         rows.add(core("attention.value_batched", Component.ATTENTION_WEIGHTED_SUM, DataType.FLOAT32,
-                List.of(B, H, T, D_K), "bmm of P V (matmul's copy of V, or a view of the repeated V)", Region.CORE));
-        rows.add(core("attention.key_repeat_index", Component.ATTENTION_SCORES, DataType.INT64, List.of(H),
-                "index_select inside repeat_interleave of K", Region.CORE, true));
-        rows.add(core("attention.value_repeat_index", Component.ATTENTION_WEIGHTED_SUM, DataType.INT64, List.of(H),
-                "index_select inside repeat_interleave of V", Region.CORE, true));
+                List.of(B, H, T, D_K), "bmm of P V (matmul's copy of V, or a view of the repeated V)", Region.CORE,
+                Saver.SCORES_GRADIENT));
+        rows.add(new TorchSavedTensor(new Row("attention.key_repeat_index", Component.ATTENTION_SCORES,
+                Scope.PER_LAYER, DataType.INT64, List.of(H), "index_select inside repeat_interleave of K"),
+                Region.CORE, true, Condition.ALWAYS, Saver.KEY_GRADIENT));
+        rows.add(new TorchSavedTensor(new Row("attention.value_repeat_index", Component.ATTENTION_WEIGHTED_SUM,
+                Scope.PER_LAYER, DataType.INT64, List.of(H), "index_select inside repeat_interleave of V"),
+                Region.CORE, true, Condition.ALWAYS, Saver.VALUE_GRADIENT));
         rows.add(core("attention.heads_output", Component.OUTPUT_PROJECTION, DataType.FLOAT32, List.of(B, T, D_Q),
-                "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER));
-        norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls");
-        rows.add(mlp("ffn.w1_output", "silu", Condition.SWIGLU));
-        rows.add(mlp("ffn.silu_output", "mul of silu(x W1) and x W3", Condition.SWIGLU));
-        rows.add(mlp("ffn.w3_output", "mul of silu(x W1) and x W3", Condition.SWIGLU));
-        rows.add(mlp("ffn.gelu_input", "gelu in its tanh form (W1's output)", Condition.GELU_ACTIVATION));
-        rows.add(mlp("ffn.gelu_output", "mul of gelu(x W1) and x W3", Condition.GEGLU));
-        rows.add(mlp("ffn.gelu_gated_w3_output", "mul of gelu(x W1) and x W3", Condition.GEGLU));
+                "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER,
+                Saver.OUTPUT_READER));
+        norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls",
+                Saver.MIDDLE, Saver.W1_W3_READER);
+        rows.add(mlp("ffn.w1_output", "silu", Condition.SWIGLU, Saver.W1_GRADIENT));
+        rows.add(mlp("ffn.silu_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W3_GRADIENT));
+        rows.add(mlp("ffn.w3_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W1_GRADIENT));
+        rows.add(mlp("ffn.gelu_input", "gelu in its tanh form (W1's output)", Condition.GELU_ACTIVATION,
+                Saver.W1_GRADIENT));
+        rows.add(mlp("ffn.gelu_output", "mul of gelu(x W1) and x W3", Condition.GEGLU, Saver.W3_GRADIENT));
+        rows.add(mlp("ffn.gelu_gated_w3_output", "mul of gelu(x W1) and x W3", Condition.GEGLU, Saver.W1_GRADIENT));
         rows.add(core("ffn.product", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, D_FF), "the w2 matmul",
-                Region.LAYER));
-        norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul");
+                Region.LAYER, Saver.W2_READER));
+        for (LoraTarget target : LoraTarget.values()) {
+            String adapter = ParameterTensor.loraA(target).tensorName();
+            rows.add(new TorchSavedTensor(new Row(adapter + ".scale", Component.LORA, Scope.PER_LAYER,
+                    DataType.FLOAT64, List.of(), "mul of x A by alpha / r (the Python float as a 0-dimensional"
+                            + " tensor)"), Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
+            rows.add(new TorchSavedTensor(new Row(adapter + ".output", Component.LORA, Scope.PER_LAYER,
+                    DataType.FLOAT32, List.of(B, T, Dim.R), "mm of the adapter's B (s * (x A))"),
+                    Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
+        }
+        norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul",
+                Saver.ALWAYS, Saver.HEAD_READER);
         rows.add(new TorchSavedTensor(new Row("loss.log_probabilities", Component.CROSS_ENTROPY, Scope.ONCE,
                 DataType.FLOAT32, List.of(B, T, Dim.V), "log_softmax (its result) and nll_loss, on the logits cast"
-                        + " to float32"), Region.ONCE));
-        rows.add(once("loss.targets", Component.CROSS_ENTROPY, DataType.INT64, List.of(B, T), "nll_loss"));
+                        + " to float32"), Region.ONCE, Saver.ALWAYS));
+        rows.add(once("loss.targets", Component.CROSS_ENTROPY, DataType.INT64, List.of(B, T), "nll_loss",
+                Saver.ALWAYS));
         rows.add(new TorchSavedTensor(new Row("loss.total_weight", Component.CROSS_ENTROPY, Scope.ONCE,
-                DataType.FLOAT32, List.of(), "nll_loss (the mean's divisor, float32)"), Region.ONCE));
+                DataType.FLOAT32, List.of(), "nll_loss (the mean's divisor, float32)"), Region.ONCE, Saver.ALWAYS));
         return List.copyOf(rows);
     }
 
@@ -145,57 +245,52 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * and the output either way.
      */
     private static void norm(List<TorchSavedTensor> rows, String name, Component component, Scope scope,
-            Region region, String nextMatmuls) {
+            Region region, String nextMatmuls, Saver own, Saver output) {
         rows.add(new TorchSavedTensor(new Row(name + ".input", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                "pow (x^2) and mul (x * rsqrt)"), region, Condition.RMS_NORM));
+                "pow (x^2) and mul (x * rsqrt)"), region, Condition.RMS_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".square", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                "mean over d (PyTorch 1.13 saves its input)"), region, Condition.RMS_NORM));
+                "mean over d (PyTorch 1.13 saves its input)"), region, Condition.RMS_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".rsqrt", component, scope, DataType.FLOAT32, List.of(B, T),
-                "rsqrt (its result, [B, T, 1]) and mul (x * rsqrt)"), region, Condition.RMS_NORM));
+                "rsqrt (its result, [B, T, 1]) and mul (x * rsqrt)"), region, Condition.RMS_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".normalized", component, scope, DataType.FLOAT32,
-                List.of(B, T, D), "mul by the gain"), region, Condition.RMS_NORM));
+                List.of(B, T, D), "mul by the gain"), region, Condition.RMS_NORM, Saver.GAIN_GRADIENT));
         rows.add(new TorchSavedTensor(new Row(name + ".layer_norm_input", component, scope, DataType.FLOAT32,
-                List.of(B, T, D), "layer_norm (its input)"), region, Condition.LAYER_NORM));
+                List.of(B, T, D), "layer_norm (its input)"), region, Condition.LAYER_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".mean", component, scope, DataType.FLOAT32, List.of(B, T),
-                "layer_norm (the rows' mean, [B, T, 1])"), region, Condition.LAYER_NORM));
+                "layer_norm (the rows' mean, [B, T, 1])"), region, Condition.LAYER_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".rstd", component, scope, DataType.FLOAT32, List.of(B, T),
-                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, Condition.LAYER_NORM));
+                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, Condition.LAYER_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".output", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                nextMatmuls), region));
+                nextMatmuls), region, output));
     }
 
     /** A B*T*d_ff row of the MLP's activation, saved where {@code condition} holds. */
-    private static TorchSavedTensor mlp(String name, String savedBy, Condition condition) {
+    private static TorchSavedTensor mlp(String name, String savedBy, Condition condition, Saver saver) {
         return new TorchSavedTensor(new Row(name, Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
-                List.of(B, T, D_FF), savedBy), Region.LAYER, false, condition);
+                List.of(B, T, D_FF), savedBy), Region.LAYER, false, condition, saver);
     }
 
     private static TorchSavedTensor once(String name, Component component, DataType type, List<Dim> dims,
-            String savedBy) {
-        return new TorchSavedTensor(new Row(name, component, Scope.ONCE, type, dims, savedBy), Region.ONCE);
+            String savedBy, Saver saver) {
+        return new TorchSavedTensor(new Row(name, component, Scope.ONCE, type, dims, savedBy), Region.ONCE, saver);
     }
 
     private static TorchSavedTensor core(String name, Component component, DataType type, List<Dim> dims,
-            String savedBy, Region region) {
-        return core(name, component, type, dims, savedBy, region, false);
-    }
-
-    private static TorchSavedTensor core(String name, Component component, DataType type, List<Dim> dims,
-            String savedBy, Region region, boolean groupedOnly) {
+            String savedBy, Region region, Saver saver) {
         return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), region,
-                groupedOnly, Condition.ALWAYS);
+                false, Condition.ALWAYS, saver);
     }
 
     /**
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
-     * and d_k = d / h (the probe's model builds neither), and every parameter trains (a frozen
-     * weight's matmul saves no input: a LoRA run saves otherwise, which the profile does not list yet).
+     * and d_k = d / h (the probe's model builds neither), and the base is not NF4 (bitsandbytes'
+     * matmul saves otherwise, and the probe does not build it).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
-                && !shape.settings().lora().active()
+                && !shape.settings().lora().nf4Base()
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
@@ -208,7 +303,40 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     public long instances(Shape shape) {
         boolean kept = !shape.recompute().dropped().contains(region) && condition.holds(shape.architecture())
                 && (!groupedOnly || shape.architecture().kvHeads() < shape.heads());
-        return kept ? row.scope().instances(shape) : 0;
+        if (!kept) {
+            return 0;
+        }
+        if (!shape.settings().lora().active()) {
+            return saver == Saver.ADAPTER ? 0 : row.scope().instances(shape);
+        }
+        LoraTarget target = adapted();
+        if (target != null && !target.heldBy(shape)) {
+            return 0;
+        }
+        long scope = row.scope().instances(shape);
+        if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
+            return scope > 0 && saver.savesUnderLora(shape, shape.layers(), target) ? scope : 0;
+        }
+        long blocks = 0;
+        for (long block = 0; block < shape.layers(); block++) {
+            if (saver.savesUnderLora(shape, block, target)) {
+                blocks++;
+            }
+        }
+        return blocks;
+    }
+
+    /** The projection whose adapter saves the row (its hidden values); null for every other row. */
+    private LoraTarget adapted() {
+        if (saver != Saver.ADAPTER) {
+            return null;
+        }
+        for (LoraTarget target : LoraTarget.values()) {
+            if (row.tensorName().startsWith(ParameterTensor.loraA(target).tensorName() + ".")) {
+                return target;
+            }
+        }
+        throw new IllegalStateException("no adapter saves " + row.tensorName());
     }
 
     /** The log-probabilities and the loss's divisor are float32 whatever the model's type. */

@@ -35,6 +35,32 @@ class TorchSavedTensorTest {
         assertEquals(bytes, TorchSavedTensor.savedBytes(shape));
     }
 
+    /**
+     * LoRA of rank 2 on Q and V at L = 2 (B*T = 10): a frozen matmul saves no input, a frozen gain no
+     * normalized rows, and block 0, whose input is the frozen embedding's, saves only what its adapters'
+     * gradients need:
+     * <pre>
+     *   block 0   attention norm output 60 (the adapters' A); K^T copy 60 (for dQ; Q's copy only for dK,
+     *             and K needs none), probabilities 150, V copy 60, scale 8 bytes, mask 25 bytes; FFN norm's
+     *             own 130; the MLP's three 210; the adapters' hidden values 2 * 20     = 710 floats,
+     *             and each adapter's scale alpha / r, a float64 0-dimensional tensor: 2 * 8 bytes
+     *   block 1   as block 0 with the attention norm's own 130 and Q's copy 60        = 900 floats
+     *   once      final norm's own 130 (no normalized rows, no output: the head is frozen), 110
+     *             log-probabilities; no token ids; 80 bytes of targets, 4 of the divisor
+     *   total     (710 + 900 + 240) * 4 + 2 * (33 + 16) + 84 = 7,582 bytes
+     * </pre>
+     */
+    @Test
+    void loraSavesOnlyWhatTheAdaptersAndInputGradientsNeed() {
+        Shape shape = new Shape(11, 5, 2, 6, 3, 7, 2);
+        Shape lora = shape.withSettings(shape.settings().withLora(Lora.of(2, java.util.EnumSet.of(LoraTarget.QUERY,
+                LoraTarget.VALUE))));
+        assertTrue(TorchSavedTensor.covers(lora));
+        assertEquals(7_582, TorchSavedTensor.savedBytes(lora));
+        assertFalse(TorchSavedTensor.covers(lora.withPolicy(PrecisionPolicy.BF16).withSettings(lora
+                .withPolicy(PrecisionPolicy.BF16).settings().withLora(lora.settings().lora().withNf4Base(true)))));
+    }
+
     @Test
     void tyingSavesNothingMore() {
         Shape untied = new Shape(11, 5, 2, 6, 3, 7, 2);

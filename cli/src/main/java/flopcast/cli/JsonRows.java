@@ -28,6 +28,11 @@ final class JsonRows {
         } else if (node.isArray()) {
             int index = 0;
             for (JsonNode item : node) {
+                if (!item.isContainerNode()) {
+                    // a list of plain values (LoRA's targets): one row each, by index
+                    flatten(path + "." + index++, item, rows);
+                    continue;
+                }
                 String name = item.has("name") ? item.get("name").asText() : String.valueOf(index);
                 index++;
                 for (Map.Entry<String, JsonNode> field : item.properties()) {

@@ -50,8 +50,9 @@ final class PredictSummary {
             summary.line("trains", "LoRA adapters of rank " + lora.rank() + " (alpha " + NumberText.plain(lora.alpha())
                     + ") on " + lora.targetNames() + " in every block: " + grouped(ParameterTensor.trainable(shape))
                     + " parameters with gradients and AdamW state; the model's weights frozen"
-                    + (lora.nf4Base() ? ", its blocks' projections in NF4 (QLoRA: " + Capacity.humanBytes(
-                            ParameterTensor.totalWeightBytes(shape)) + " of weights)" : ""));
+                    + (lora.nf4Base() ? ", its blocks' projections in NF4 (QLoRA: every weight takes "
+                            + Capacity.humanBytes(ParameterTensor.totalWeightBytes(shape)) + ", the NF4 projections "
+                            + Capacity.humanBytes(nf4Bytes(shape)) + " of it)" : ""));
         }
         summary.line("assumed", "policy " + shape.policy().cliName() + ", " + shape.attention().cliName()
                 + " attention, recompute " + shape.recompute().cliName() + ", context " + shape.contextLength()
@@ -74,6 +75,17 @@ final class PredictSummary {
                     + (seedAccounting ? "" : ", kept tensors") + (ranks == null ? "" : ", each rank's state and traffic"));
         }
         return summary.render();
+    }
+
+    /** Bytes of the weights stored in NF4 (QLoRA's projections). */
+    private static long nf4Bytes(Shape shape) {
+        long sum = 0;
+        for (ParameterTensor row : ParameterTensor.values()) {
+            if (row.nf4(shape)) {
+                sum += row.weightBytes(shape);
+            }
+        }
+        return sum;
     }
 
     /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, mlp, positions, window where they

@@ -61,8 +61,9 @@ final class PredictTable {
                     .append(": weights ").append(policy.weightBytes()).append(" + gradients ")
                     .append(policy.gradientBytes()).append(" + master ").append(policy.masterWeightBytes())
                     .append(" + AdamW m, v ").append(policy.optimizerStateBytes()).append(" = ")
-                    .append(policy.bytesPerParameter()).append(" bytes per parameter; activations and workspace "
-                            + policy.activationType().label() + ")\n");
+                    .append(policy.bytesPerParameter()).append(shape.settings().lora().active()
+                            ? " bytes per trainable parameter, the frozen ones' weights alone" : " bytes per parameter")
+                    .append("; activations and workspace " + policy.activationType().label() + ")\n");
         }
         text.append("                   = ").append(seed(BigInteger.valueOf(polynomial.fixedBytes()))).append(" + ")
                 .append(seed(BigInteger.valueOf(polynomial.perBatchElementBytes()))).append(" x B bytes\n");
@@ -172,7 +173,10 @@ final class PredictTable {
         text.append("elementwise FLOPs  ").append(flops.elementwise() == null ? "not counted by the seed"
                 : grouped(flops.elementwise())).append('\n');
         text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
-                : grouped(flops.optimizer()) + " (" + AdamWFlops.formula() + ")").append('\n');
+                : grouped(flops.optimizer()) + " (" + AdamWFlops.formula()
+                        + (prediction.shape().settings().lora().active() ? ", over the trainable parameters" : "")
+                        + ")")
+                .append('\n');
         return text.toString();
     }
 

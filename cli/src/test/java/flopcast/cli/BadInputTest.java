@@ -221,6 +221,8 @@ class BadInputTest {
                         "--lora-rank", "8", "--lora-targets", "up_proj"),
                 bad("LoRA rank 5000 is above query's width 4096", "predict", "--preset", "llama2-7b", "--lora-rank",
                         "5000"),
+                bad("LoRA alpha 1.0E300 over rank 4 is outside float32's range", "train", "--preset", "llama2-7b",
+                        "--lora-rank", "4", "--lora-alpha", "1e300"),
                 bad("--lora-alpha NaN must be a positive number", "predict", "--preset", "llama2-7b", "--lora-rank",
                         "8", "--lora-alpha", "NaN"),
                 bad("not --lora-rank 8 (allowed: --accounting complete", "predict", "--preset", "seed-gpt2",

@@ -80,10 +80,14 @@ class PredictCommandTest {
         assertEquals(4 * 4_194_304L, bytes.get("master_weights").asLong());
         assertEquals(8 * 4_194_304L, bytes.get("optimizer_state").asLong());
         assertEquals(14 * 4_194_304L + 8, json.get("flops").get("optimizer").asLong());
-        assertEquals("complete", json.get("rank_peak").get("saved_by").asText(),
-                "the pytorch profile lists no LoRA run yet");
+        assertEquals("pytorch", json.get("rank_peak").get("saved_by").asText(),
+                "the pytorch profile lists what a frozen model's autograd saves");
+        assertEquals(json.get("pytorch_saved").get("bytes").asLong(), json.get("rank_peak").get("saved_bytes").asLong());
         String table = CliRun.of("predict", "--preset", "llama2-7b", "--lora-rank", "8", "--lora-targets",
                 "q_proj,k_proj,v_proj,o_proj").out();
+        String csv = CliRun.of("predict", "--preset", "llama2-7b", "--lora-rank", "8", "--lora-targets", "v_proj,w2",
+                "--format", "csv").out();
+        assertTrue(csv.contains("complete,settings.lora.targets.0,value\ncomplete,settings.lora.targets.1,w2\n"), csv);
         assertTrue(table.replaceAll("\\s+", " ").contains("trains LoRA adapters of rank 8 (alpha 8) on"
                 + " query,key,value,output in every block: 8,388,608 parameters with gradients and AdamW state"), table);
     }

@@ -148,7 +148,9 @@ public class CountingTest {
                         NormKind.LAYER, 8, MlpKind.GELU)), 2, LoraTarget.QUERY, LoraTarget.KEY, LoraTarget.W1,
                         LoraTarget.W2),
                 lora(flash(new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.QKV, 5, true)),
-                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16), 2, LoraTarget.KEY, LoraTarget.W3));
+                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16), 2, LoraTarget.KEY, LoraTarget.W3),
+                // flash over two tiles with no adapter on the output projection: its backward still reads O
+                lora(flash(new Shape(13, 67, 2, 8, 2, 12, 2), Recompute.NONE), 2, LoraTarget.QUERY, LoraTarget.VALUE));
     }
 
     /** {@code shape} training rank-{@code rank} LoRA adapters on {@code targets}, the model frozen. */
