@@ -10,7 +10,8 @@ positions) parameters are registered in the order analytic's DataParallel.tensor
 ``model.parameters()`` and ZeroRedundancyOptimizer's partition see the same order; the other layouts
 register their biases beside their weights, and the probe refuses them under ZeRO.
 
-Under ``lora`` (settings ``{"rank", "alpha", "targets"}``) every parameter of the model is frozen and each
+Under ``freeze`` (a list of embeddings, norms, attention, mlp, head) those parameters take no gradient. Under
+``lora`` (settings ``{"rank", "alpha", "targets"}``) every parameter of the model is frozen and each
 target projection carries a LoRA adapter beside its frozen x W: + ((x A) * alpha / r) B^T, A of
 d_in x r, B stored d_out x r (PEFT's lora_B.weight) and starting at 0, the only parameters that train.
 """
@@ -186,6 +187,15 @@ class Transformer(nn.Module):
         self.tied = settings["tie_embeddings"]
         if not self.tied:
             self.lm_head = Weight(width, shape["vocab_size"])
+        # --freeze: each kind's parameters keep their weights and take no gradient
+        kinds = {"embeddings": [self.token_embedding, self.position_embedding],
+                 "norms": [self.final_norm] + [n for b in self.layers for n in (b.attention_norm, b.ffn_norm)],
+                 "attention": [b.attention for b in self.layers], "mlp": [b.ffn for b in self.layers],
+                 "head": [] if self.tied else [self.lm_head]}
+        for kind in settings.get("freeze") or []:
+            for module in kinds[kind]:
+                if module is not None:
+                    module.requires_grad_(False)
         lora = settings.get("lora")
         if lora is not None:
             self.requires_grad_(False)

@@ -110,6 +110,16 @@ class OneProcess(unittest.TestCase):
                             "layernorm", "--positions", "16", "--mlp", "gelu", "--tie-embeddings")
         self.run_prediction("--lora-rank", "2", "--lora-targets", "value,w3", "--mlp", "geglu")
 
+    def test_frozen_kinds(self):
+        # block 0's input needs no gradient where the embeddings are frozen; LayerNorm saves where its gain trains
+        self.run_prediction("--freeze", "embeddings")
+        self.run_prediction("--freeze", "attention,norms", "--kv-heads", "2", "--precision-policy", "bf16-mixed")
+        self.run_prediction("--freeze", "embeddings,mlp,head", "--tie-embeddings", "--recompute", "selective")
+        self.run_prediction("--freeze", "embeddings,attention,mlp,head", "--recompute", "full")
+        self.run_prediction("--freeze", "embeddings,attention,mlp", "--norm", "layernorm", "--bias", "all",
+                            "--positions", "16", "--mlp", "gelu")
+        self.run_prediction("--freeze", "embeddings,norms,mlp", "--mlp", "geglu", "--precision-policy", "bf16")
+
     def test_gemmas_mlp_and_qwen2s_biases(self):
         self.run_prediction("--mlp", "geglu", "--kv-heads", "1", "--tie-embeddings", "--recompute", "full")
         self.run_prediction("--bias", "qkv", "--kv-heads", "2", "--precision-policy", "bf16")

@@ -54,11 +54,14 @@ public enum Component {
 
     /**
      * Whether the component multiplies by a weight of the model that the step leaves frozen: a
-     * projection's or the LM head's under LoRA. Its backward computes the input's gradient only.
+     * projection's or the LM head's under LoRA, or of a frozen kind ({@link FrozenKind}). Its backward
+     * computes the input's gradient only.
      */
     public boolean frozenWeights(Shape shape) {
-        return shape.settings().lora().active() && switch (this) {
-            case QKV_PROJECTION, OUTPUT_PROJECTION, FFN_W1, FFN_W3, FFN_W2, OUTPUT_EMBEDDING -> true;
+        return switch (this) {
+            case QKV_PROJECTION, OUTPUT_PROJECTION -> !FrozenKind.ATTENTION.trains(shape);
+            case FFN_W1, FFN_W3, FFN_W2 -> !FrozenKind.MLP.trains(shape);
+            case OUTPUT_EMBEDDING -> !FrozenKind.HEAD.trains(shape);
             default -> false;
         };
     }

@@ -38,6 +38,11 @@ import java.math.BigInteger;
  *   bias forward, backward   N*out each       b added to every row of a biased projection's
  *                                             output; its gradient summed over the rows
  * </pre>
+ * Where a parameter is frozen (LoRA's frozen model, {@link Lora}, or a kind {@code --freeze} names,
+ * {@link FrozenKind}) its gradient is not computed: a frozen norm's backward has no gain or bias
+ * columns (RMSNorm N*(8d + 4), LayerNorm N*(14d + 2), QK-norm's likewise), a frozen bias no row sums,
+ * a frozen embedding no scatter-add or position gradient. LoRA's adapters add N*r each way per
+ * adapted projection (their scale).
  * QK-norm's RMSNorms over each head's d_k values (N*h query rows, N*h_kv key rows) belong to the QKV
  * projections' component too, at the RMSNorm rows above.
  * A bias's FLOPs belong to its projection's component (Q, K and V's to the QKV projections), beside
@@ -167,13 +172,9 @@ public final class ElementwiseFlops {
     }
 
     private static BigInteger normBackward(Shape shape, long rows, long width) {
-        return shape.architecture().norm() == NormKind.LAYER ? layerNormBackward(rows, width, modelTrains(shape))
-                : rmsnormBackward(rows, width, modelTrains(shape));
-    }
-
-    /** False where LoRA freezes every parameter of the model: no gain, bias or table gradient is computed. */
-    private static boolean modelTrains(Shape shape) {
-        return !shape.settings().lora().active();
+        boolean gains = FrozenKind.NORMS.trains(shape);
+        return shape.architecture().norm() == NormKind.LAYER ? layerNormBackward(rows, width, gains)
+                : rmsnormBackward(rows, width, gains);
     }
 
     /** One head's T x T causal softmax, forward: row i has i + 1 unmasked entries. */
@@ -333,7 +334,9 @@ public final class ElementwiseFlops {
      * included; under LoRA no bias gradient.
      */
     public static BigInteger backward(Component component, Shape shape) {
-        return kernelBackward(component, shape).add(modelTrains(shape) ? bias(component, shape) : BigInteger.ZERO)
+        boolean biases = component == Component.QKV_PROJECTION || component == Component.OUTPUT_PROJECTION
+                ? FrozenKind.ATTENTION.trains(shape) : FrozenKind.MLP.trains(shape);
+        return kernelBackward(component, shape).add(biases ? bias(component, shape) : BigInteger.ZERO)
                 .add(qkNorm(component, shape, false));
     }
 
@@ -349,7 +352,8 @@ public final class ElementwiseFlops {
         long queryRows = Math.multiplyExact(shape.tokens(), shape.heads());
         long keyRows = Math.multiplyExact(shape.tokens(), shape.architecture().kvHeads());
         return forward ? rmsnormForward(queryRows, d).add(rmsnormForward(keyRows, d))
-                : rmsnormBackward(queryRows, d, modelTrains(shape)).add(rmsnormBackward(keyRows, d, modelTrains(shape)));
+                : rmsnormBackward(queryRows, d, FrozenKind.NORMS.trains(shape))
+                        .add(rmsnormBackward(keyRows, d, FrozenKind.NORMS.trains(shape)));
     }
 
     /** The MLP activation's cost per element of N x d_ff, forward or backward, by the shape's MLP kind. */
@@ -381,7 +385,7 @@ public final class ElementwiseFlops {
         long rows = shape.tokens();
         long d = shape.dModel();
         return switch (component) {
-            case TOKEN_EMBEDDING -> modelTrains(shape)
+            case TOKEN_EMBEDDING -> FrozenKind.EMBEDDINGS.trains(shape)
                     ? embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape)) : BigInteger.ZERO;
             case LORA -> loraScale(shape);
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);

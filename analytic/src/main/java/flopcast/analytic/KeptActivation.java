@@ -225,22 +225,24 @@ public enum KeptActivation implements TensorSpec {
 
     /**
      * False for a row whose only reader is a frozen weight's gradient, where {@link Lora} freezes the
-     * model: the token ids (the embedding's), the final norm's output (the LM head's), and a
+     * model or {@code --freeze} a kind ({@link FrozenKind}): the token ids (the embedding's), the final norm's output (the LM head's), and a
      * projection's input unless an adapter on the projection reads it for A's gradient (the heads'
      * output stays under flash attention, whose backward reads it: D = rowsum(dO * O)). The forward
      * pass still writes such a row, into {@link WorkspaceBuffer#frozenInput} scratch.
      */
     public boolean readUnderLora(Shape shape) {
-        Lora lora = shape.settings().lora();
-        if (!lora.active()) {
+        if (!shape.settings().freezes()) {
             return true;
         }
+        Lora lora = shape.settings().lora();
         boolean adapterReads = lora.targets().stream().anyMatch(t -> t.input() == this);
         return switch (this) {
-            case TOKEN_IDS, FINAL_NORM_OUTPUT -> false;
-            case ATTENTION_NORM_OUTPUT, FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads;
+            case TOKEN_IDS -> FrozenKind.EMBEDDINGS.trains(shape);
+            case FINAL_NORM_OUTPUT -> FrozenKind.HEAD.trains(shape);
+            case ATTENTION_NORM_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape);
+            case FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads || FrozenKind.MLP.trains(shape);
             // flash's backward reads the heads' output itself: D = rowsum(dO * O)
-            case ATTENTION_OUTPUT -> adapterReads || shape.attention().tiled();
+            case ATTENTION_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape) || shape.attention().tiled();
             default -> true;
         };
     }

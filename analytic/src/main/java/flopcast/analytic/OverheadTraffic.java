@@ -39,7 +39,7 @@ import java.util.List;
  * Each class's footprint, the bytes its arrays occupy (each once), decides the cache level its
  * bandwidth is read at: the bytes above but for what is written where it was read (the residual add
  * 8*N*d, a bias 4*(N*out + out) each way, QK-norm's backward 4*(3*R*d_k + R + 2*d_k)).
- * Under LoRA the frozen model computes no bias gradient and no QK-norm gain gradient (2 backward
+ * Under LoRA (or frozen attention, MLP or norms) the frozen model computes no bias gradient and no QK-norm gain gradient (2 backward
  * calls a block fewer, 4*(4*R*d_k + R + d_k) bytes each norm).
  * Under full recomputation a block's forward runs again in the recompute pass: its residual adds,
  * its biases' adds, its QK-norms and its forward head copies once more. The token embedding's traffic is {@link MinimumTraffic}'s.
@@ -101,9 +101,11 @@ public final class OverheadTraffic {
     /** Bias adds and bias gradients, per the table above; none where the architecture has no bias. */
     private static void biases(Shape shape, List<Traffic> rows, boolean full) {
         long calls = 0;
+        long trainedCalls = 0;
         BigInteger forward = BigInteger.ZERO;
-        BigInteger backward = BigInteger.ZERO;
+        BigInteger trainedBackward = BigInteger.ZERO;
         BigInteger footprint = BigInteger.ZERO;
+        BigInteger trainedFootprint = BigInteger.ZERO;
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.isBias() && row.instances(shape) > 0) {
                 BigInteger out = big(row.elements(shape));
@@ -111,8 +113,12 @@ public final class OverheadTraffic {
                 BigInteger instances = big(row.instances(shape));
                 calls += row.instances(shape);
                 forward = forward.add(instances.multiply(nOut.multiply(BigInteger.TWO).add(out)));
-                backward = backward.add(instances.multiply(nOut.add(out.multiply(BigInteger.TWO))));
                 footprint = footprint.add(instances.multiply(nOut.add(out)));
+                if (row.trains(shape)) {
+                    trainedCalls += row.instances(shape);
+                    trainedBackward = trainedBackward.add(instances.multiply(nOut.add(out.multiply(BigInteger.TWO))));
+                    trainedFootprint = trainedFootprint.add(instances.multiply(nOut.add(out)));
+                }
             }
         }
         if (calls == 0) {
@@ -124,10 +130,10 @@ public final class OverheadTraffic {
             rows.add(new Traffic(BIAS, "recompute", calls, forward.multiply(floatBytes),
                     footprint.multiply(floatBytes)));
         }
-        if (!shape.settings().lora().active()) {
-            // a frozen bias (LoRA) has no gradient to sum
-            rows.add(new Traffic(BIAS, "backward", calls, backward.multiply(floatBytes),
-                    footprint.multiply(floatBytes)));
+        if (trainedCalls > 0) {
+            // a frozen bias (LoRA, or a frozen kind) has no gradient to sum
+            rows.add(new Traffic(BIAS, "backward", trainedCalls, trainedBackward.multiply(floatBytes),
+                    trainedFootprint.multiply(floatBytes)));
         }
     }
 
@@ -140,8 +146,8 @@ public final class OverheadTraffic {
         BigInteger forward = BigInteger.ZERO;
         BigInteger backward = BigInteger.ZERO;
         BigInteger backwardFootprint = BigInteger.ZERO;
-        // a frozen gain (LoRA) skips the gain's column pass: dy, x, r read and d(g) read and written
-        boolean gains = !shape.settings().lora().active();
+        // a frozen gain (LoRA, frozen norms) skips the gain's column pass: dy, x, r read and d(g) read and written
+        boolean gains = FrozenKind.NORMS.trains(shape);
         for (long heads : new long[] {shape.heads(), shape.architecture().kvHeads()}) {
             BigInteger r = big(shape.tokens()).multiply(big(heads));
             BigInteger rd = r.multiply(big(d));

@@ -178,9 +178,12 @@ public enum ParameterTensor implements TensorSpec {
         return target;
     }
 
-    /** Whether the step trains the row: every row without adapters; under LoRA ({@link Lora}) the adapters only. */
+    /**
+     * Whether the step trains the row: every row but a frozen kind's ({@link FrozenKind}); under LoRA
+     * ({@link Lora}) the adapters only.
+     */
     public boolean trains(Shape shape) {
-        return isAdapter() || !shape.settings().lora().active();
+        return isAdapter() || FrozenKind.of(this).trains(shape);
     }
 
     /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */

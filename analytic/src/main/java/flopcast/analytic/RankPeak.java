@@ -35,9 +35,9 @@ public record RankPeak(String savedBy, long stateBytes, long savedBytes, long wo
         }
         Shape shape = prediction.shape();
         long state;
-        if (shape.settings().lora().active()) {
+        if (shape.settings().freezes()) {
             if (plan.ranks() > 1) {
-                throw new IllegalArgumentException("data-parallel LoRA is not modelled: one device only");
+                throw new IllegalArgumentException("data-parallel LoRA or freezing is not modelled: one device only");
             }
             // the frozen weights and the adapters' gradients, master copy and moments
             state = MemoryBreakdown.modelStateBytes(shape);

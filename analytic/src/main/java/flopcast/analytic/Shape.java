@@ -72,6 +72,12 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + " (allowed: a context of at most " + positionRows + ")");
         }
         settings.lora().requireFits(this);
+        boolean embeddings = settings.frozen().contains(FrozenKind.EMBEDDINGS);
+        if (this.architecture.tiedEmbeddings() && embeddings != settings.frozen().contains(FrozenKind.HEAD)) {
+            throw new InvalidInputException("--freeze " + Settings.frozenNames(settings.frozen())
+                    + ": a tied LM head is the token embedding, one matrix (allowed: freeze both embeddings and"
+                    + " head, or neither)");
+        }
     }
 
     /**
@@ -177,7 +183,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * are LayerNorms, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP, and the settings
      * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
-     * {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a QLoRA base);
+     * {@code freeze=KINDS}, {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a
+     * QLoRA base);
      * {@link ShapeKey#parse} reads it.
      */
     public String describe() {
@@ -220,6 +227,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (recompute() != Settings.DEFAULT.recompute()) {
             text.append(' ').append(ShapeKey.RECOMPUTE_SYMBOL).append('=').append(recompute().cliName());
+        }
+        if (!settings.frozen().isEmpty()) {
+            text.append(' ').append(FrozenKind.KEY).append('=').append(Settings.frozenNames(settings.frozen()));
         }
         Lora lora = settings.lora();
         if (lora.active()) {

@@ -111,7 +111,7 @@ public enum ShapeKey {
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
      * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
-     * {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
+     * {@code freeze=KIND,...}, {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
@@ -130,8 +130,15 @@ public enum ShapeKey {
         String lora = null;
         Double loraAlpha = null;
         boolean nf4 = false;
+        java.util.Set<FrozenKind> frozen = java.util.EnumSet.noneOf(FrozenKind.class);
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
+            if (part.startsWith(FrozenKind.KEY + "=") && frozen.isEmpty()) {
+                for (String name : part.substring(equals + 1).split(",")) {
+                    frozen.add(FrozenKind.byName(name));
+                }
+                continue;
+            }
             if (part.equals(Lora.NF4) && !nf4) {
                 nf4 = true;
                 continue;
@@ -215,7 +222,8 @@ public enum ShapeKey {
                 window == null ? Architecture.NO_WINDOW : window, norm,
                 positions == null ? Architecture.NO_POSITIONS : positions, mlp))
                 .withSettings(new Settings(policy, attention, recompute,
-                        lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4)));
+                        lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4),
+                        frozen));
     }
 
     /** {@code lora=R:TARGET,TARGET} as {@link Shape#describe()} writes it; null for none. */

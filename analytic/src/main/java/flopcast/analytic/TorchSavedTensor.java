@@ -31,8 +31,8 @@ import java.util.List;
  *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar;
  *                      T int64 position indices where the model has a learned position table
  * </pre>
- * Under LoRA ({@link Lora}) the model is frozen and each row is saved only in the blocks where the
- * operand it serves needs a gradient ({@link Saver}); each adapter saves its B*T*r hidden values and
+ * Under LoRA ({@link Lora}) or {@code --freeze} ({@link FrozenKind}) each row is saved only in the
+ * blocks where the operand it serves needs a gradient ({@link Saver}); under LoRA each adapter saves its B*T*r hidden values and
  * its scale alpha / r (a float64 0-dimensional tensor).
  * Selective recomputation ({@code torch.utils.checkpoint} around the core) saves none of the core's
  * rows, full recomputation (around each block) none of a layer's: the checkpoint holds its inputs
@@ -53,26 +53,39 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
 
     /**
      * Which tensor's need for a gradient makes autograd save the row: under full training every row is
-     * saved wherever its op runs; under LoRA ({@link Lora}) the model is frozen, and an op saves an
-     * operand only for another operand that needs a gradient (PyTorch's {@code should_compute_output}
-     * checks). Per block b, with x_b its input (needing a gradient from block 1 on: every block has an
-     * adapter; block 0's input is the frozen embedding's output):
+     * saved wherever its op runs; where parameters are frozen (LoRA's model, {@link Lora}, or the kinds
+     * {@code --freeze} names, {@link FrozenKind}) an op saves an operand only for another operand that
+     * needs a gradient (PyTorch's {@code should_compute_output} checks). Per block, with x its input
+     * (block 0's: the embedding's output, needing a gradient only where the embeddings train; every
+     * later block's: also where anything in block 0 trains):
      * <pre>
-     *   q, k, v    x_b, or an adapter on the projection       scores   q or k     heads   scores or v
-     *   x_mid      x_b, the heads or the output's adapter      w1, w3   x_mid, or the projection's adapter
+     *   h1 (the attention norm's output)  x or the norms train
+     *   q, k, v    h1, the attention's weights, or an adapter on the projection     scores   q or k
+     *   x_mid      x, the heads (scores or v), the attention's weights, or an adapter on the output
+     *   h2         x_mid or the norms train         w1, w3   h2, the MLP's weights, or the projection's adapter
      * </pre>
+     * RMSNorm's own rows are saved where its input needs a gradient; LayerNorm's (one op) also where its
+     * gain does.
      */
     public enum Saver {
-        /** Saved wherever the op runs (its other operand, or its input, needs a gradient in every block). */
+        /** Saved wherever the op runs (the loss's rows: the logits need a gradient wherever anything trains). */
         ALWAYS,
         /** The embeddings' indices: for the tables' gradients only. */
         TABLE_GRADIENT,
         /** A norm's normalized rows: for the gain's gradient only. */
         GAIN_GRADIENT,
-        /** The block's input x_b: the attention norm's own rows. */
+        /** The block's input x: the attention RMSNorm's own rows. */
         BLOCK_INPUT,
-        /** x_mid: the FFN norm's own rows. */
+        /** The block's input x or the norms' gains: the attention LayerNorm's own rows. */
+        BLOCK_INPUT_OR_NORMS,
+        /** x_mid: the FFN RMSNorm's own rows. */
         MIDDLE,
+        /** x_mid or the norms' gains: the FFN LayerNorm's own rows. */
+        MIDDLE_OR_NORMS,
+        /** The last block's output: the final RMSNorm's own rows. */
+        FINAL_INPUT,
+        /** The last block's output or the norms' gains: the final LayerNorm's own rows. */
+        FINAL_INPUT_OR_NORMS,
         /** The attention norm's output: for Q, K, V's weight gradients, or an adapter on one of them. */
         QKV_READER,
         /** The heads' output: for the output projection's weight gradient, or its adapter. */
@@ -97,37 +110,74 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         W1_GRADIENT,
         /** The gate saved by the product for W3x's gradient's partner: where W3's output needs one. */
         W3_GRADIENT,
-        /** An adapter's hidden values, saved by its B: where its projection carries one. */
+        /** An adapter's hidden values and scale, saved by its B and its mul: where its projection carries one. */
         ADAPTER;
 
-        /** Whether the row is saved in block {@code block} (L for a row outside the blocks) of a LoRA run. */
-        boolean savesUnderLora(Shape shape, long block, LoraTarget target) {
+        /** Whether the row is saved in block {@code block} (L for a row outside the blocks) of a run that freezes. */
+        boolean saves(Shape shape, long block, LoraTarget target) {
             Lora lora = shape.settings().lora();
-            boolean input = block > 0;
-            boolean q = input || lora.adapts(LoraTarget.QUERY);
-            boolean k = input || lora.adapts(LoraTarget.KEY);
-            boolean v = input || lora.adapts(LoraTarget.VALUE);
-            boolean scores = q || k;
-            boolean middle = input || scores || v || lora.adapts(LoraTarget.OUTPUT);
+            boolean norms = FrozenKind.NORMS.trains(shape);
+            boolean attention = FrozenKind.ATTENTION.trains(shape);
+            boolean mlp = FrozenKind.MLP.trains(shape);
+            boolean first = FrozenKind.EMBEDDINGS.trains(shape);
+            // from block 1 on the input needs a gradient wherever block 0's output does
+            boolean input = block == 0 ? first : first || Flow.of(shape, first).out();
+            Flow flow = Flow.of(shape, input);
             return switch (this) {
                 case ALWAYS -> true;
-                case TABLE_GRADIENT, GAIN_GRADIENT, HEAD_READER -> false;
-                case BLOCK_INPUT -> input;
-                case MIDDLE -> middle;
-                case QKV_READER -> lora.adapts(LoraTarget.QUERY) || lora.adapts(LoraTarget.KEY)
+                case TABLE_GRADIENT -> first;
+                case GAIN_GRADIENT -> norms;
+                case BLOCK_INPUT, FINAL_INPUT -> input;
+                case BLOCK_INPUT_OR_NORMS, FINAL_INPUT_OR_NORMS -> input || norms;
+                case MIDDLE -> flow.middle();
+                case MIDDLE_OR_NORMS -> flow.middle() || norms;
+                case QKV_READER -> attention || lora.adapts(LoraTarget.QUERY) || lora.adapts(LoraTarget.KEY)
                         || lora.adapts(LoraTarget.VALUE);
-                case OUTPUT_READER -> lora.adapts(LoraTarget.OUTPUT);
-                case W1_W3_READER -> lora.adapts(LoraTarget.W1) || lora.adapts(LoraTarget.W3);
-                case W2_READER -> lora.adapts(LoraTarget.W2);
-                case KEY_GRADIENT -> k;
-                case QUERY_GRADIENT -> q;
-                case SCORES_GRADIENT -> scores;
-                case PROBABILITIES -> scores || v;
-                case VALUE_GRADIENT -> v;
-                case W1_GRADIENT -> middle || lora.adapts(LoraTarget.W1);
-                case W3_GRADIENT -> middle || lora.adapts(LoraTarget.W3);
+                case OUTPUT_READER -> attention || lora.adapts(LoraTarget.OUTPUT);
+                case W1_W3_READER -> mlp || lora.adapts(LoraTarget.W1) || lora.adapts(LoraTarget.W3);
+                case W2_READER -> mlp || lora.adapts(LoraTarget.W2);
+                case HEAD_READER -> FrozenKind.HEAD.trains(shape);
+                case KEY_GRADIENT -> flow.k();
+                case QUERY_GRADIENT -> flow.q();
+                case SCORES_GRADIENT -> flow.q() || flow.k();
+                case PROBABILITIES -> flow.q() || flow.k() || flow.v();
+                case VALUE_GRADIENT -> flow.v();
+                case W1_GRADIENT -> flow.w1();
+                case W3_GRADIENT -> flow.w3();
                 case ADAPTER -> lora.adapts(target);
             };
+        }
+    }
+
+    /**
+     * Which of a block's tensors need a gradient, from whether its input x does ({@link Saver}).
+     *
+     * @param q      the queries
+     * @param k      the keys
+     * @param v      the values
+     * @param middle x_mid, after attention's residual add
+     * @param w1     W1's output
+     * @param w3     W3's output
+     * @param out    the block's output
+     */
+    private record Flow(boolean q, boolean k, boolean v, boolean middle, boolean w1, boolean w3, boolean out) {
+
+        static Flow of(Shape shape, boolean x) {
+            Lora lora = shape.settings().lora();
+            boolean norms = FrozenKind.NORMS.trains(shape);
+            boolean attention = FrozenKind.ATTENTION.trains(shape);
+            boolean mlp = FrozenKind.MLP.trains(shape);
+            boolean h1 = x || norms;
+            boolean q = h1 || attention || lora.adapts(LoraTarget.QUERY);
+            boolean k = h1 || attention || lora.adapts(LoraTarget.KEY);
+            boolean v = h1 || attention || lora.adapts(LoraTarget.VALUE);
+            boolean middle = x || q || k || v || attention || lora.adapts(LoraTarget.OUTPUT);
+            boolean h2 = middle || norms;
+            boolean w1 = h2 || mlp || lora.adapts(LoraTarget.W1);
+            boolean w3 = h2 || mlp || lora.adapts(LoraTarget.W3);
+            boolean product = w1 || shape.architecture().mlp().gated() && w3;
+            boolean out = middle || product || mlp || lora.adapts(LoraTarget.W2);
+            return new Flow(q, k, v, middle, w1, w3, out);
         }
     }
 
@@ -184,7 +234,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 DataType.INT64, List.of(T), "embedding of the positions 0 to T - 1 (arange's int64 indices)"),
                 Region.ONCE, Condition.POSITIONS, Saver.TABLE_GRADIENT));
         norm(rows, "attention_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER,
-                "the Q, K and V matmuls", Saver.BLOCK_INPUT, Saver.QKV_READER);
+                "the Q, K and V matmuls", Saver.BLOCK_INPUT, Saver.BLOCK_INPUT_OR_NORMS, Saver.QKV_READER);
         rows.add(core("attention.query_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, T, D_K),
                 "bmm of Q K^T (matmul's copy of the heads' Q)", Region.CORE, Saver.KEY_GRADIENT));
         rows.add(core("attention.key_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, D_K, T),
@@ -208,7 +258,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER,
                 Saver.OUTPUT_READER));
         norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls",
-                Saver.MIDDLE, Saver.W1_W3_READER);
+                Saver.MIDDLE, Saver.MIDDLE_OR_NORMS, Saver.W1_W3_READER);
         rows.add(mlp("ffn.w1_output", "silu", Condition.SWIGLU, Saver.W1_GRADIENT));
         rows.add(mlp("ffn.silu_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W3_GRADIENT));
         rows.add(mlp("ffn.w3_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W1_GRADIENT));
@@ -228,7 +278,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                     Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
         }
         norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul",
-                Saver.ALWAYS, Saver.HEAD_READER);
+                Saver.FINAL_INPUT, Saver.FINAL_INPUT_OR_NORMS, Saver.HEAD_READER);
         rows.add(new TorchSavedTensor(new Row("loss.log_probabilities", Component.CROSS_ENTROPY, Scope.ONCE,
                 DataType.FLOAT32, List.of(B, T, Dim.V), "log_softmax (its result) and nll_loss, on the logits cast"
                         + " to float32"), Region.ONCE, Saver.ALWAYS));
@@ -245,7 +295,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * and the output either way.
      */
     private static void norm(List<TorchSavedTensor> rows, String name, Component component, Scope scope,
-            Region region, String nextMatmuls, Saver own, Saver output) {
+            Region region, String nextMatmuls, Saver own, Saver layerNormOwn, Saver output) {
         rows.add(new TorchSavedTensor(new Row(name + ".input", component, scope, DataType.FLOAT32, List.of(B, T, D),
                 "pow (x^2) and mul (x * rsqrt)"), region, Condition.RMS_NORM, own));
         rows.add(new TorchSavedTensor(new Row(name + ".square", component, scope, DataType.FLOAT32, List.of(B, T, D),
@@ -255,11 +305,11 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         rows.add(new TorchSavedTensor(new Row(name + ".normalized", component, scope, DataType.FLOAT32,
                 List.of(B, T, D), "mul by the gain"), region, Condition.RMS_NORM, Saver.GAIN_GRADIENT));
         rows.add(new TorchSavedTensor(new Row(name + ".layer_norm_input", component, scope, DataType.FLOAT32,
-                List.of(B, T, D), "layer_norm (its input)"), region, Condition.LAYER_NORM, own));
+                List.of(B, T, D), "layer_norm (its input)"), region, Condition.LAYER_NORM, layerNormOwn));
         rows.add(new TorchSavedTensor(new Row(name + ".mean", component, scope, DataType.FLOAT32, List.of(B, T),
-                "layer_norm (the rows' mean, [B, T, 1])"), region, Condition.LAYER_NORM, own));
+                "layer_norm (the rows' mean, [B, T, 1])"), region, Condition.LAYER_NORM, layerNormOwn));
         rows.add(new TorchSavedTensor(new Row(name + ".rstd", component, scope, DataType.FLOAT32, List.of(B, T),
-                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, Condition.LAYER_NORM, own));
+                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, Condition.LAYER_NORM, layerNormOwn));
         rows.add(new TorchSavedTensor(new Row(name + ".output", component, scope, DataType.FLOAT32, List.of(B, T, D),
                 nextMatmuls), region, output));
     }
@@ -306,7 +356,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         if (!kept) {
             return 0;
         }
-        if (!shape.settings().lora().active()) {
+        if (!shape.settings().freezes()) {
             return saver == Saver.ADAPTER ? 0 : row.scope().instances(shape);
         }
         LoraTarget target = adapted();
@@ -315,11 +365,11 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         }
         long scope = row.scope().instances(shape);
         if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-            return scope > 0 && saver.savesUnderLora(shape, shape.layers(), target) ? scope : 0;
+            return scope > 0 && saver.saves(shape, shape.layers(), target) ? scope : 0;
         }
         long blocks = 0;
         for (long block = 0; block < shape.layers(); block++) {
-            if (saver.savesUnderLora(shape, block, target)) {
+            if (saver.saves(shape, block, target)) {
                 blocks++;
             }
         }

@@ -3,6 +3,7 @@ package flopcast.cli;
 import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -28,11 +29,13 @@ final class DiffCommand extends FormattedCommand {
     @Override
     String render(OutputFormat output) {
         Shape shape = shapeOptions.shape();
-        if (shape.settings().lora().active()) {
+        if (shape.settings().freezes()) {
             // the seed trains every parameter; its notes would explain a frozen model's terms wrongly
-            throw new InvalidInputException("diff sets the seed beside full training, not " + ShapeOptions.LORA_RANK
-                    + " " + shape.settings().lora().rank() + " (allowed: predict " + ShapeOptions.LORA_RANK
-                    + " for the adapters' counts, or diff without it)");
+            String given = shape.settings().lora().active()
+                    ? ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank()
+                    : ShapeOptions.FREEZE + " " + Settings.frozenNames(shape.settings().frozen());
+            throw new InvalidInputException("diff sets the seed beside full training, not " + given + " (allowed:"
+                    + " predict " + given + " for its counts, or diff without it)");
         }
         TargetOptions.Target target = targetOptions.resolve(shape);
         List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());

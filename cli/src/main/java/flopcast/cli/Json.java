@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
+import flopcast.analytic.FrozenKind;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.MlpKind;
@@ -62,6 +63,8 @@ final class Json {
         node.put(Shape.PRECISION_POLICY_KEY, shape.policy().cliName());
         node.put(Shape.ATTENTION_KEY, shape.attention().cliName());
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());
+        ArrayNode frozen = node.putArray(FrozenKind.KEY);
+        shape.settings().frozen().forEach(kind -> frozen.add(kind.cliName()));
         Lora lora = shape.settings().lora();
         if (lora.active()) {
             ObjectNode adapters = node.putObject(Lora.KEY);

@@ -54,11 +54,14 @@ final class PredictCommand extends FormattedCommand {
         if (chosen == Accounting.SEED) {
             requireSeedsModel(shape);
         }
-        if (dataParallel != null && shape.settings().lora().active()) {
-            // each rank would all-reduce the adapters' gradients only, and shard only their state: not counted yet
+        if (dataParallel != null && shape.settings().freezes()) {
+            // each rank would all-reduce the trained gradients only, and shard only their state: not counted yet
+            String given = shape.settings().lora().active()
+                    ? ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank()
+                    : ShapeOptions.FREEZE + " " + Settings.frozenNames(shape.settings().frozen());
             throw new InvalidInputException(DataParallelOptions.DATA_PARALLEL + " " + dataParallel.ranks() + " with "
-                    + ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank() + ": data-parallel LoRA is not"
-                    + " modelled (allowed: one device, or full training over ranks)");
+                    + given + ": data-parallel training of part of the model is not modelled (allowed: one device,"
+                    + " or full training over ranks)");
         }
         long globalBatch = shape.batchSize();
         long globalTokens = shape.tokens();
@@ -109,6 +112,9 @@ final class PredictCommand extends FormattedCommand {
             }
             if (shape.settings().lora().active()) {
                 given.add(ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank());
+            }
+            if (!shape.settings().frozen().isEmpty()) {
+                given.add(ShapeOptions.FREEZE + " " + Settings.frozenNames(shape.settings().frozen()));
             }
             throw new InvalidInputException("--accounting seed counts the seed's float32, eager attention and no"
                     + " recomputation, not " + String.join(", ", given) + " (allowed: --accounting complete, or diff to"

@@ -18,6 +18,7 @@ import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TrainingPlan;
@@ -45,6 +46,10 @@ final class PredictSummary {
         Summary summary = new Summary("flopcast predict: " + prediction.accounting().cliName() + " accounting ("
                 + (seedAccounting ? "the seed's tables as written" : "what measure executes and keeps") + ")");
         summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
+        if (!shape.settings().frozen().isEmpty()) {
+            summary.line("trains", grouped(ParameterTensor.trainable(shape)) + " parameters with gradients and AdamW"
+                    + " state; frozen: " + Settings.frozenNames(shape.settings().frozen()) + " (their weights alone)");
+        }
         Lora lora = shape.settings().lora();
         if (lora.active()) {
             summary.line("trains", "LoRA adapters of rank " + lora.rank() + " (alpha " + NumberText.plain(lora.alpha())
@@ -174,7 +179,7 @@ final class PredictSummary {
         text.append(seed(flops.step())).append(passes == 1 ? " a step" : " a pass").append(ranks == null ? "" : " per rank")
                 .append(" (").append(grouped(flops.step())).append("): forward + backward matmuls")
                 .append(ranks == null ? ", the model FLOPs" : "")
-                .append(answer.prediction().shape().settings().lora().active()
+                .append(answer.prediction().shape().settings().freezes()
                         ? " (a frozen weight's backward: its input gradient only)" : "");
 
         if (flops.recompute() != null && flops.recompute().signum() > 0) {

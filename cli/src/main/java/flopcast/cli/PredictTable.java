@@ -61,7 +61,7 @@ final class PredictTable {
                     .append(": weights ").append(policy.weightBytes()).append(" + gradients ")
                     .append(policy.gradientBytes()).append(" + master ").append(policy.masterWeightBytes())
                     .append(" + AdamW m, v ").append(policy.optimizerStateBytes()).append(" = ")
-                    .append(policy.bytesPerParameter()).append(shape.settings().lora().active()
+                    .append(policy.bytesPerParameter()).append(shape.settings().freezes()
                             ? " bytes per trainable parameter, the frozen ones' weights alone" : " bytes per parameter")
                     .append("; activations and workspace " + policy.activationType().label() + ")\n");
         }
@@ -156,7 +156,7 @@ final class PredictTable {
         text.append("forward FLOPs      ").append(seed(perSequence)).append(" x B = ").append(seed(flops.forward()))
                 .append(" at B = ").append(batch).append(" (").append(grouped(flops.forward())).append(")\n");
         text.append("forward + backward ").append(seed(flops.step())).append(" (").append(grouped(flops.step()))
-                .append(prediction.shape().settings().lora().active()
+                .append(prediction.shape().settings().freezes()
                         ? "; backward " + seed(flops.backward()) + ": 2 x forward but a frozen weight's, its input"
                                 + " gradient only, 1 x"
                         : "; backward = 2 x forward")
@@ -174,7 +174,7 @@ final class PredictTable {
                 : grouped(flops.elementwise())).append('\n');
         text.append("AdamW FLOPs        ").append(flops.optimizer() == null ? "not counted by the seed"
                 : grouped(flops.optimizer()) + " (" + AdamWFlops.formula()
-                        + (prediction.shape().settings().lora().active() ? ", over the trainable parameters" : "")
+                        + (prediction.shape().settings().freezes() ? ", over the trainable parameters" : "")
                         + ")")
                 .append('\n');
         return text.toString();

@@ -2,6 +2,7 @@ package flopcast.cli;
 
 import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.FrozenKind;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
@@ -49,6 +50,7 @@ final class ShapeOptions {
     static final String LORA_ALPHA = "--lora-alpha";
     static final String LORA_TARGETS = "--lora-targets";
     static final String QUANTIZED_BASE = "--quantized-base";
+    static final String FREEZE = "--freeze";
 
     private final Map<ShapeKey, Long> given = new EnumMap<>(ShapeKey.class);
 
@@ -136,6 +138,12 @@ final class ShapeOptions {
             + " Llama; needs " + LORA_RANK + ").")
     List<String> loraTargets;
 
+    @Option(names = FREEZE, paramLabel = "KINDS", split = ",", description = "Parameters that do not train,"
+            + " comma-separated: embeddings, norms, attention, mlp, head (a tied head is the embedding: both or"
+            + " neither); they keep their weights alone, and no weight-gradient work is done for them; not with "
+            + LORA_RANK + ", which freezes every parameter (default: none).")
+    List<String> freeze;
+
     @Option(names = QUANTIZED_BASE, paramLabel = "KIND", description = "none, or nf4 (QLoRA): the blocks' projection"
             + " weights stored as bitsandbytes' 4-bit NF4 with double-quantized block maxima (about 0.516 bytes a"
             + " weight), each dequantized into the compute type for its matmul; needs " + LORA_RANK + " and a bf16"
@@ -187,8 +195,14 @@ final class ShapeOptions {
     /** The shape asked for, or a one-line error naming what is missing, wrong or contradictory. */
     Shape shape() {
         Shape model = padded(model());
+        Set<FrozenKind> frozen = EnumSet.noneOf(FrozenKind.class);
+        if (freeze != null) {
+            for (String name : freeze) {
+                frozen.add(FrozenKind.byName(name.trim()));
+            }
+        }
         return model.withSettings(new Settings(PrecisionPolicy.byName(policy), AttentionKernel.byName(attention),
-                Recompute.byName(recompute), lora(model)));
+                Recompute.byName(recompute), lora(model), frozen));
     }
 
     /**

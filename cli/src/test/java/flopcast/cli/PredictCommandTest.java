@@ -28,9 +28,10 @@ class PredictCommandTest {
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "positions",
-                "sliding_window", "precision_policy", "attention", "recompute", "lora"),
+                "sliding_window", "precision_policy", "attention", "recompute", "freeze", "lora"),
                 keys(json.get("settings")));
         assertTrue(json.get("settings").get("lora").isNull(), "every parameter trains");
+        assertEquals(0, json.get("settings").get("freeze").size(), "nothing frozen");
         assertEquals(json.get("parameters").asLong(), json.get("trainable_parameters").asLong());
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
         assertEquals(0, json.get("memory_bytes").get("master_weights").asLong());

@@ -180,9 +180,10 @@ public final class StepTimeModel {
                     + " component row measures: the step-time model's efficiencies are fitted on RMSNorm and SwiGLU"
                     + " only (allowed: " + allowed + ")");
         }
-        if (shape.settings().lora().active()) {
-            throw new InvalidInputException(subject + " trains LoRA adapters, which no component row measures: the"
-                    + " step-time model's efficiencies are fitted on full training only (allowed: no --lora-rank)");
+        if (shape.settings().freezes()) {
+            throw new InvalidInputException(subject + " trains part of the model (LoRA adapters or --freeze), which no"
+                    + " component row measures: the step-time model's efficiencies are fitted on full training only"
+                    + " (allowed: no --lora-rank or --freeze)");
         }
     }
 

@@ -11,6 +11,7 @@ import flopcast.analytic.Component;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
+import flopcast.analytic.FrozenKind;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.Lora;
@@ -150,7 +151,24 @@ public class CountingTest {
                 lora(flash(new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.QKV, 5, true)),
                         Recompute.FULL).withPolicy(PrecisionPolicy.BF16), 2, LoraTarget.KEY, LoraTarget.W3),
                 // flash over two tiles with no adapter on the output projection: its backward still reads O
-                lora(flash(new Shape(13, 67, 2, 8, 2, 12, 2), Recompute.NONE), 2, LoraTarget.QUERY, LoraTarget.VALUE));
+                lora(flash(new Shape(13, 67, 2, 8, 2, 12, 2), Recompute.NONE), 2, LoraTarget.QUERY, LoraTarget.VALUE),
+                // frozen kinds: the embedding; attention and norms under flash, GQA, a tied head, selective
+                // recomputation and bfloat16; the MLP and the head rerun by full recomputation; GPT-2's layout with its
+                // tied embedding and head; QK-norm's gains with the norms, in bfloat16 under full recomputation
+                freeze(new Shape(13, 5, 2, 12, 3, 20, 2), FrozenKind.EMBEDDINGS),
+                freeze(flash(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)),
+                        Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED), FrozenKind.ATTENTION,
+                        FrozenKind.NORMS),
+                freeze(recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL), FrozenKind.MLP, FrozenKind.HEAD),
+                freeze(new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.ALL, 0, false, 0,
+                        NormKind.LAYER, 8, MlpKind.GELU)), FrozenKind.EMBEDDINGS, FrozenKind.HEAD),
+                freeze(flash(new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.QKV, 5, true)),
+                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16), FrozenKind.NORMS, FrozenKind.ATTENTION));
+    }
+
+    /** {@code shape} with the kinds {@code kinds} frozen. */
+    public static Shape freeze(Shape shape, FrozenKind... kinds) {
+        return shape.withSettings(shape.settings().withFrozen(EnumSet.copyOf(Arrays.asList(kinds))));
     }
 
     /** {@code shape} training rank-{@code rank} LoRA adapters on {@code targets}, the model frozen. */
@@ -287,7 +305,7 @@ public class CountingTest {
             long executed = counter.forwardMatmulFlops(component) + counter.backwardMatmulFlops(component)
                     + counter.elementwiseFlops(component);
             // a frozen embedding (LoRA) gathers rows (no FLOPs) and computes no gradient; positions add FLOPs
-            boolean idle = component == Component.TOKEN_EMBEDDING && shape.settings().lora().active()
+            boolean idle = component == Component.TOKEN_EMBEDDING && !FrozenKind.EMBEDDINGS.trains(shape)
                     && shape.architecture().positions() == Architecture.NO_POSITIONS;
             assertEquals(component.instances(shape) > 0 && !idle, executed != 0,
                     component + " executed work exactly where the architecture has it");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import flopcast.analytic.Architecture;
+import flopcast.analytic.FrozenKind;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
@@ -21,8 +22,10 @@ import flopcast.measure.counting.CountingTest;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.run.BackendChoice;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,7 +44,7 @@ class LoraTest {
      */
     private static Shape shape(String layout, String kernel, String mode) {
         Shape base = layout.startsWith("llama")
-                ? new Shape(11, 6, 3, 8, 4, 12, 2).withArchitecture(new Architecture(2, false))
+                ? new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(new Architecture(2, false))
                 : new Shape(11, 6, 2, 8, 4, 12, 2, new Architecture(4, true, LinearBias.ALL, 0, false, 0,
                         NormKind.LAYER, 8, MlpKind.GELU));
         Shape run = base.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.byName(kernel),
@@ -68,6 +71,28 @@ class LoraTest {
             if (!parameter.row().isAdapter()) {
                 assertNull(parameter.grad, parameter.row().tensorName() + " is frozen: no gradient held");
             }
+        }
+    }
+
+    /**
+     * Frozen kinds: every gradient that trains against finite differences, nothing frozen holding one, on
+     * both backends, Llama's layout (embeddings; attention and norms under flash) and GPT-2's (the tied
+     * embedding and head; the MLP under selective recomputation).
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, embeddings+head", "vector, 2, llama, flash, none, attention+norms",
+            "ejml, 2, gpt2, eager, none, embeddings+head", "vector, 1, gpt2, eager, selective, mlp"})
+    void frozenKindsGradientsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
+            String mode, String kinds) {
+        Shape adapted = shape(layout, kernel, mode);
+        Set<FrozenKind> frozen = EnumSet.noneOf(FrozenKind.class);
+        for (String kind : kinds.split("\\+")) {
+            frozen.add(FrozenKind.byName(kind));
+        }
+        Shape shape = adapted.withSettings(adapted.settings().withLora(Lora.NONE).withFrozen(frozen));
+        TransformerModel model = TransformerModelTest.assertGradientsMatchFiniteDifferences(shape, backend, threads);
+        for (Parameter parameter : model.parameters()) {
+            assertEquals(parameter.row().trains(shape), parameter.grad != null, parameter.row().tensorName());
         }
     }
 
