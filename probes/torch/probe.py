@@ -3,7 +3,7 @@
 and checked against flopcast's prediction.
 
 One process:  python3 probes/torch/probe.py --preset seed-gpt2 --batch 1,2 --device cpu
-Ranks:        torchrun --nproc-per-node 2 probes/torch/probe.py --sharding zero1 ...
+Ranks:        torchrun --nproc_per_node 2 probes/torch/probe.py --sharding zero1 ...
 
 It writes OUT/measurements.csv (rows in results/README.md's schema, one per batch) and
 OUT/probe-RUN.json (raw step times, what autograd saved, each rank's state and traffic against the

@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
  * weight type. Each matmul dequantizes its weight into a transient copy in the compute type
  * ({@link WorkspaceBuffer#DEQUANTIZED_WEIGHT}, the largest projection's), forward and backward; that
  * dequantization is not counted among the elementwise FLOPs, and {@code train} does not execute it.
+ * bitsandbytes 0.43.2 and later keep no input of an NF4 matmul (before its "fix QLoRA mem bug"
+ * change, {@code MatMul4Bit} kept each frozen projection's input too, which flopcast does not count).
  * <p>Source: LoRA (Hu et al. 2021, section 4.1; PEFT {@code LoraConfig}: defaults r = 8,
  * lora_alpha = 8, Llama targets q_proj and v_proj). Pinned by {@code LoraTest}.
  *
@@ -90,8 +92,9 @@ public record Lora(long rank, double alpha, Set<LoraTarget> targets, boolean nf4
      * <pre>
      *   ceil(n / 2) + ceil(n / 64) + 4 * ceil(ceil(n / 64) / 256)     (about 0.516 bytes a weight)
      * </pre>
-     * The maxima's float offset (a Python float) and the 256-entry code book shared by every tensor
-     * are left out.
+     * Left out, 68 bytes a tensor at most: the maxima's offset (a float32 scalar, a Python float in
+     * newer bitsandbytes) and the tensor's 16-entry float32 NF4 code book; the 256-entry map of the
+     * double quantization is shared by every tensor.
      */
     public static long nf4Bytes(long elements) {
         long blocks = ceil(elements, NF4_BLOCK);
@@ -134,9 +137,8 @@ public record Lora(long rank, double alpha, Set<LoraTarget> targets, boolean nf4
      */
     void requireFits(Shape shape) {
         if (nf4Base && shape.policy().compute() == Precision.FP32) {
-            throw new InvalidInputException("an NF4 base dequantizes into the compute type, which "
-                    + shape.policy().cliName() + " keeps in float32 where a 4-bit base means nothing (allowed: a"
-                    + " bf16 policy, as QLoRA's bnb_4bit_compute_dtype)");
+            throw new InvalidInputException("an NF4 base is modelled dequantizing into bfloat16, QLoRA's"
+                    + " bnb_4bit_compute_dtype, not under " + shape.policy().cliName() + " (allowed: a bf16 policy)");
         }
         for (LoraTarget target : targets) {
             if (!target.heldBy(shape)) {

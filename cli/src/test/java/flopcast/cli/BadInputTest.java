@@ -250,8 +250,8 @@ class BadInputTest {
                         "llama2-7b", "--lora-rank", "8", "--quantized-base", "int4"),
                 bad("--quantized-base nf4 needs --lora-rank", "predict", "--preset", "llama2-7b", "--quantized-base",
                         "nf4", "--precision-policy", "bf16-mixed"),
-                bad("an NF4 base dequantizes into the compute type, which fp32 keeps in float32", "predict",
-                        "--preset", "llama2-7b", "--lora-rank", "8", "--quantized-base", "nf4"),
+                bad("an NF4 base is modelled dequantizing into bfloat16, QLoRA's bnb_4bit_compute_dtype, not under fp32",
+                        "predict", "--preset", "llama2-7b", "--lora-rank", "8", "--quantized-base", "nf4"),
                 bad("--quantized-base nf4: train does not execute an NF4 base", "train", "--preset", "llama2-7b",
                         "--lora-rank", "8", "--quantized-base", "nf4", "--precision-policy", "bf16"));
     }
