@@ -82,18 +82,18 @@ public enum WorkspaceBuffer implements TensorSpec {
     /** LoRA only: an adapter's gradient of its N x r hidden values. */
     LORA_HIDDEN_GRADIENT("grad.lora_hidden", List.of(B, T, Dim.R),
             "LoRA backward: d(x A), then A's and the input's gradients"),
-    /** LoRA only: a norm's output no adapter reads, written for the frozen projections and then dropped. */
+    /** LoRA or --freeze: a norm's output no gradient reads, written for the frozen projections and then dropped. */
     FROZEN_NORM_OUTPUT("scratch.norm_output", List.of(B, T, D),
-            "LoRA forward: a norm's output that no adapter keeps (the frozen projections read it)"),
-    /** LoRA only: the heads' output where the output projection has no adapter. */
+            "forward: a norm's output no gradient reads (frozen projections without an adapter read it)"),
+    /** LoRA or --freeze: the heads' output where the frozen output projection has no adapter (eager only). */
     FROZEN_ATTENTION_OUTPUT("scratch.attention_output", List.of(B, T, D_Q),
-            "LoRA forward: the heads' output, read by the frozen output projection"),
+            "forward: the heads' output, read by the frozen output projection"),
     /** QLoRA only: one NF4 projection weight dequantized for its matmul, forward or backward, the largest. */
     DEQUANTIZED_WEIGHT("qlora.dequantized_weight", List.of(D, Dim.PROJECTION_WIDTH),
             "QLoRA forward and backward: an NF4 weight dequantized into the compute type for one matmul"),
-    /** LoRA only: the MLP's activation where W2 has no adapter. */
+    /** LoRA or --freeze: the MLP's activation where the frozen W2 has no adapter. */
     FROZEN_PRODUCT("scratch.ffn_product", List.of(B, T, D_FF),
-            "LoRA forward: the MLP's activation, read by the frozen W2");
+            "forward: the MLP's activation, read by the frozen W2");
 
     private final Row row;
 

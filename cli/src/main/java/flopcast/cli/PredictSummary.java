@@ -47,14 +47,15 @@ final class PredictSummary {
                 + (seedAccounting ? "the seed's tables as written" : "what measure executes and keeps") + ")");
         summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
         if (!shape.settings().frozen().isEmpty()) {
-            summary.line("trains", grouped(ParameterTensor.trainable(shape)) + " parameters with gradients and AdamW"
-                    + " state; frozen: " + Settings.frozenNames(shape.settings().frozen()) + " (their weights alone)");
+            summary.line("trains", grouped(ParameterTensor.trainable(shape)) + " parameters with gradients"
+                    + (shape.policy().masterWeightBytes() > 0 ? ", master copies" : "") + " and AdamW state; frozen: " + Settings.frozenNames(shape.settings().frozen()) + " (their weights alone)");
         }
         Lora lora = shape.settings().lora();
         if (lora.active()) {
             summary.line("trains", "LoRA adapters of rank " + lora.rank() + " (alpha " + NumberText.plain(lora.alpha())
                     + ") on " + lora.targetNames() + " in every block: " + grouped(ParameterTensor.trainable(shape))
-                    + " parameters with gradients and AdamW state; the model's weights frozen"
+                    + " parameters with gradients" + (shape.policy().masterWeightBytes() > 0 ? ", master copies" : "")
+                    + " and AdamW state; the model's weights frozen"
                     + (lora.nf4Base() ? ", its blocks' projections in NF4 (QLoRA: every weight takes "
                             + Capacity.humanBytes(ParameterTensor.totalWeightBytes(shape)) + ", the NF4 projections "
                             + Capacity.humanBytes(nf4Bytes(shape)) + " of it)" : ""));
