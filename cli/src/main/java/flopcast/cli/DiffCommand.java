@@ -3,7 +3,6 @@ package flopcast.cli;
 import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
 import flopcast.analytic.InvalidInputException;
-import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -31,9 +30,7 @@ final class DiffCommand extends FormattedCommand {
         Shape shape = shapeOptions.shape();
         if (shape.settings().freezes()) {
             // the seed trains every parameter; its notes would explain a frozen model's terms wrongly
-            String given = shape.settings().lora().active()
-                    ? ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank()
-                    : ShapeOptions.FREEZE + " " + Settings.frozenNames(shape.settings().frozen());
+            String given = ShapeOptions.freezing(shape);
             throw new InvalidInputException("diff sets the seed beside full training, not " + given + " (allowed:"
                     + " predict " + given + " for its counts, or diff without it)");
         }

@@ -56,9 +56,7 @@ final class PredictCommand extends FormattedCommand {
         }
         if (dataParallel != null && shape.settings().freezes()) {
             // each rank would all-reduce the trained gradients only, and shard only their state: not counted yet
-            String given = shape.settings().lora().active()
-                    ? ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank()
-                    : ShapeOptions.FREEZE + " " + Settings.frozenNames(shape.settings().frozen());
+            String given = ShapeOptions.freezing(shape);
             throw new InvalidInputException(DataParallelOptions.DATA_PARALLEL + " " + dataParallel.ranks() + " with "
                     + given + ": data-parallel training of part of the model is not modelled (allowed: one device,"
                     + " or full training over ranks)");

@@ -248,6 +248,12 @@ final class ShapeOptions {
         return new Lora(loraRank, alpha, targets, nf4);
     }
 
+    /** The option that leaves part of {@code shape}'s model frozen, as given: {@code --lora-rank 8} or {@code --freeze mlp}. */
+    static String freezing(Shape shape) {
+        return shape.settings().lora().active() ? LORA_RANK + " " + shape.settings().lora().rank()
+                : FREEZE + " " + Settings.frozenNames(shape.settings().frozen());
+    }
+
     /** {@code shape} with its vocabulary rounded up to a multiple of {@code --pad-vocab}, where given. */
     private Shape padded(Shape shape) {
         if (padVocab == null) {
