@@ -5,7 +5,7 @@ package flopcast.analytic;
  * {@link Settings}: one record that the tables read. It holds the attention's key and value heads,
  * whether the LM head is tied to the token embedding, which projections add a bias, the head
  * dimension, whether queries and keys are normalized, the sliding window, the norm, learned positions
- * and the MLP kind (experts and adapters are not modelled yet), so that a new architecture is a value
+ * the MLP kind and its experts, so that a new architecture is a value
  * of this record and the rows its fields select, not a branch in each accounting.
  * <ul>
  * <li>{@code kvHeads} h_kv: K and V are B*T*h_kv*d_k ({@link Dim#D_KV}), their weights d x h_kv*d_k;
@@ -32,12 +32,15 @@ package flopcast.analytic;
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
  * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
  * context longer than P;
- * <li>{@code mlp}: SwiGLU's three matrices or GELU's two ({@link MlpKind}).
+ * <li>{@code mlp}: SwiGLU's three matrices or GELU's two ({@link MlpKind});
+ * <li>{@code experts}: E experts of that MLP and a router sending each token to k of them
+ * ({@link Experts}; {@link Experts#NONE}: one dense MLP a block).
  * </ul>
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
  * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none),
- * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none) and {@value MlpKind#KEY}.
+ * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none), {@value MlpKind#KEY} and
+ * {@value Experts#KEY} (null for a dense MLP).
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -51,10 +54,11 @@ package flopcast.analytic;
  * @param slidingWindow  w, the most keys a query attends to, or {@value #NO_WINDOW} for none
  * @param norm           the blocks' and the final norm
  * @param positions      P, the rows of a learned position table, or {@value #NO_POSITIONS} for none
- * @param mlp            the blocks' MLP
+ * @param mlp            the blocks' MLP (each expert's, under experts)
+ * @param experts        the blocks' experts, {@link Experts#NONE} for a dense MLP
  */
 public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
-        long slidingWindow, NormKind norm, long positions, MlpKind mlp) {
+        long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -67,6 +71,11 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         java.util.Objects.requireNonNull(bias, "bias");
         java.util.Objects.requireNonNull(norm, "norm");
         java.util.Objects.requireNonNull(mlp, "mlp");
+        java.util.Objects.requireNonNull(experts, "experts");
+        if (experts.active() && bias.biases(Component.FFN_W1)) {
+            throw new InvalidInputException(LinearBias.KEY + " " + bias.cliName() + " with experts: biased experts"
+                    + " are not modelled (allowed: " + LinearBias.KEY + " none or qkv)");
+        }
         if (headDim < 0) {
             throw new InvalidInputException(Shape.HEAD_DIM_KEY + " " + headDim + " must be a positive integer");
         }
@@ -77,6 +86,12 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
             throw new InvalidInputException(Shape.SLIDING_WINDOW_KEY + " " + slidingWindow
                     + " must be a positive integer");
         }
+    }
+
+    /** A dense MLP. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
+            long slidingWindow, NormKind norm, long positions, MlpKind mlp) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions, mlp, Experts.NONE);
     }
 
     /** No sliding window. */
@@ -120,7 +135,13 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions,
-                mlp);
+                mlp, experts);
+    }
+
+    /** The same architecture with {@code newExperts} in place of its MLP ({@link Experts#NONE}: dense). */
+    public Architecture withExperts(Experts newExperts) {
+        return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions,
+                mlp, newExperts);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

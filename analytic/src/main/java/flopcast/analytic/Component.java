@@ -12,6 +12,8 @@ public enum Component {
     ATTENTION_SOFTMAX("attention_softmax", "Softmax", Scope.PER_LAYER),
     ATTENTION_WEIGHTED_SUM("attention_weighted_sum", "Weighted sum of V", Scope.PER_LAYER),
     OUTPUT_PROJECTION("output_projection", "Output projection", Scope.PER_LAYER),
+    /** A mixture of experts' router, top-k choice and combine ({@link Experts}); none for a dense MLP. */
+    ROUTER("ffn_router", "MoE router", Scope.PER_LAYER),
     FFN_W1("ffn_w1", "FFN W1", Scope.PER_LAYER),
     FFN_W3("ffn_w3", "FFN W3", Scope.PER_LAYER),
     FFN_SILU("ffn_silu", "FFN SiLU", Scope.PER_LAYER),
@@ -45,10 +47,14 @@ public enum Component {
         return scope;
     }
 
-    /** Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP, nor of LoRA without adapters. */
+    /**
+     * Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP, of LoRA without
+     * adapters, nor of the router without experts.
+     */
     public long instances(Shape shape) {
         boolean absent = this == FFN_W3 && !shape.architecture().mlp().gated()
-                || this == LORA && !shape.settings().lora().active();
+                || this == LORA && !shape.settings().lora().active()
+                || this == ROUTER && !shape.architecture().experts().active();
         return absent ? 0 : scope.instances(shape);
     }
 

@@ -72,7 +72,7 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
 
     /**
      * The trained tensors in model order: the token embedding, each layer's rows as
-     * {@link ParameterTensor} lists them, the final norm, the LM head where it is not tied. Unit 0 is
+     * {@link ParameterTensor} lists them (each expert's matrices one by one under experts), the final norm, the LM head where it is not tied. Unit 0 is
      * the root FSDP unit, unit l + 1 layer l.
      */
     public static List<Tensor> tensors(Shape shape) {
@@ -88,8 +88,12 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             if (tensor == ParameterTensor.FINAL_NORM_GAIN) {
                 for (long layer = 0; layer < shape.layers(); layer++) {
                     for (ParameterTensor row : ParameterTensor.values()) {
-                        if (row.scope() == Scope.PER_LAYER && row.instances(shape) > 0) {
-                            tensors.add(new Tensor("layers." + layer + "." + row.tensorName(), row.elements(shape),
+                        long copies = row.scope() == Scope.PER_LAYER ? row.instances(shape) / shape.layers() : 0;
+                        for (long copy = 0; copy < copies; copy++) {
+                            // an expert's matrix under experts: one per expert, named as its expert's
+                            String name = copies == 1 ? row.tensorName()
+                                    : row.tensorName().replaceFirst("^ffn\\.", "ffn.experts." + copy + ".");
+                            tensors.add(new Tensor("layers." + layer + "." + name, row.elements(shape),
                                     Math.toIntExact(layer + 1)));
                         }
                     }

@@ -24,7 +24,14 @@ public enum Dim {
     /** The wider output or input of a block projection besides d: max(h*d_k, d_ff) (an NF4 weight dequantized). */
     PROJECTION_WIDTH("max(h*d_k, d_ff)", shape -> Math.max(shape.queryWidth(), shape.dFf())),
     /** A LoRA adapter's rank ({@link Lora}). */
-    R("r", shape -> shape.settings().lora().rank());
+    R("r", shape -> shape.settings().lora().rank()),
+    /** The experts of a block ({@link Experts}). */
+    E("E", shape -> shape.architecture().experts().count()),
+    /**
+     * The experts each token is routed to ({@link Experts}): a token's slots in the MLP's rows. 1 for a
+     * dense MLP, where the tables do not write it ({@link #shown}).
+     */
+    K("k", shape -> shape.architecture().experts().perToken());
 
     /** The side of a flash attention tile where T is longer. */
     public static final long FLASH_TILE = 64;
@@ -48,6 +55,11 @@ public enum Dim {
     /** The symbol as {@code shape}'s tables write it: Q's, K's and V's width is d where it equals d. */
     public String symbol(Shape shape) {
         return (this == D_KV || this == D_Q) && size(shape) == shape.dModel() ? D.symbol : symbol;
+    }
+
+    /** False for an axis the tables leave unwritten at {@code shape}: k under a dense MLP, where it is 1. */
+    public boolean shown(Shape shape) {
+        return this != K || shape.architecture().experts().active();
     }
 
     public long size(Shape shape) {

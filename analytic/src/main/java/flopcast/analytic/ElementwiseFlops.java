@@ -37,7 +37,13 @@ import java.math.BigInteger;
  *                                             summed into the table's row
  *   bias forward, backward   N*out each       b added to every row of a biased projection's
  *                                             output; its gradient summed over the rows
+ *   MoE router forward       N*(k*E + 5k + 1 + 2*k*d)   top-k: k passes of max over E logits; softmax over
+ *                                             the k chosen: 5k + 1; combine out += g*y over k*d
+ *   MoE router backward      N*(4k + 4*k*d)   combine: dg += dOut*y, dy = g*dOut: 3*k*d; gate softmax
+ *                                             4k; the experts' input gradients scatter-added k*d
  * </pre>
+ * Under experts ({@link Experts}) the MLP's activation runs over N*k rows, one per token and chosen
+ * expert (SwiGLU 5*N*k*d_ff forward, 11*N*k*d_ff backward); the dispatch's gathers are copies (0).
  * Where a parameter is frozen (LoRA's frozen model, {@link Lora}, or a kind {@code --freeze} names,
  * {@link FrozenKind}) its gradient is not computed: a frozen norm's backward has no gain or bias
  * columns (RMSNorm N*(8d + 4), LayerNorm N*(14d + 2), QK-norm's likewise), a frozen bias no row sums,
@@ -131,6 +137,16 @@ public final class ElementwiseFlops {
     public static final long FLASH_BACKWARD_PER_ENTRY = 6;
     /** LoRA, per hidden value: s * (x A) forward, s * d(.) backward. */
     public static final long LORA_SCALE_PER_ELEMENT = 1;
+    /** A mixture of experts' top-k choice, per logit and pass: one max (k passes over a token's E logits). */
+    public static final long TOP_K_PER_LOGIT = 1;
+    /** The gates' softmax over a token's k chosen logits, forward, per gate: max 1; subtract, exp, sum 3; normalize 1. */
+    public static final long GATE_SOFTMAX_FORWARD_PER_GATE = 5;
+    /** The gates' softmax backward, per gate: dot(g, dg) 2; g*(dg - dot) 2. */
+    public static final long GATE_SOFTMAX_BACKWARD_PER_GATE = 4;
+    /** The combine forward, per element of an expert's output: out += g*y. */
+    public static final long COMBINE_FORWARD_PER_ELEMENT = 2;
+    /** The combine backward, per element of an expert's output: dg += dOut*y 2; dy = g*dOut 1. */
+    public static final long COMBINE_BACKWARD_PER_ELEMENT = 3;
     /** Flash backward, per element of a head's output: D = rowsum(dO * O). */
     public static final long FLASH_BACKWARD_D_PER_ELEMENT = 2;
 
@@ -373,9 +389,11 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> positions(shape);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
-            case FFN_SILU -> big(activationPerElement(shape, true)).multiply(big(Math.multiplyExact(rows, shape.dFf())));
+            case FFN_SILU -> big(activationPerElement(shape, true))
+                    .multiply(big(Math.multiplyExact(shape.routedTokens(), shape.dFf())));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
             case LORA -> loraScale(shape);
+            case ROUTER -> routerForward(shape);
             case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
         };
@@ -390,8 +408,10 @@ public final class ElementwiseFlops {
             case LORA -> loraScale(shape);
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
-            case FFN_SILU -> big(activationPerElement(shape, false)).multiply(big(Math.multiplyExact(rows, shape.dFf())));
+            case FFN_SILU -> big(activationPerElement(shape, false))
+                    .multiply(big(Math.multiplyExact(shape.routedTokens(), shape.dFf())));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
+            case ROUTER -> routerBackward(shape);
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;
         };
@@ -405,6 +425,33 @@ public final class ElementwiseFlops {
         Lora lora = shape.settings().lora();
         return big(LORA_SCALE_PER_ELEMENT).multiply(big(shape.tokens())).multiply(big(lora.rank()))
                 .multiply(big(lora.targets().size()));
+    }
+
+    /**
+     * One block's router forward: per token, k passes of max over its E logits, the softmax over the k
+     * chosen ({@value #GATE_SOFTMAX_FORWARD_PER_GATE} a gate and one 1/sum), and the combine of the k
+     * experts' d outputs.
+     */
+    private static BigInteger routerForward(Shape shape) {
+        Experts experts = shape.architecture().experts();
+        if (!experts.active()) {
+            return BigInteger.ZERO;
+        }
+        long k = experts.topK();
+        long perToken = k * experts.count() * TOP_K_PER_LOGIT + k * GATE_SOFTMAX_FORWARD_PER_GATE + SOFTMAX_PER_ROW;
+        return big(shape.tokens()).multiply(big(perToken))
+                .add(big(COMBINE_FORWARD_PER_ELEMENT).multiply(big(shape.routedTokens())).multiply(big(shape.dModel())));
+    }
+
+    /** One block's router backward: the combine's, the gate softmax's, and the scatter-add of the experts' input gradients. */
+    private static BigInteger routerBackward(Shape shape) {
+        if (!shape.architecture().experts().active()) {
+            return BigInteger.ZERO;
+        }
+        long k = shape.architecture().experts().topK();
+        return big(shape.tokens()).multiply(big(k * GATE_SOFTMAX_BACKWARD_PER_GATE))
+                .add(big(COMBINE_BACKWARD_PER_ELEMENT + ADD).multiply(big(shape.routedTokens()))
+                        .multiply(big(shape.dModel())));
     }
 
     /** B*h: one softmax per sequence and head. */

@@ -10,7 +10,7 @@ import java.util.Set;
  * <li>{@code embeddings}: the token embedding and a learned position table;
  * <li>{@code norms}: every norm's gain (and bias), QK-norm's gains included;
  * <li>{@code attention}: Q, K, V and the output projection, with their biases;
- * <li>{@code mlp}: W1, W3 and W2, with their biases;
+ * <li>{@code mlp}: W1, W3 and W2, with their biases (and a mixture of experts' router);
  * <li>{@code head}: the LM head (a tied head is the token embedding: freeze both or neither).
  * </ul>
  * <p>Source: LoRA (PyTorch's {@code requires_grad_(False)} and autograd's per-operand saves, as for LoRA's
@@ -56,7 +56,7 @@ public enum FrozenKind {
             case QKV_PROJECTION -> row == ParameterTensor.QUERY_NORM_GAIN || row == ParameterTensor.KEY_NORM_GAIN
                     ? NORMS : ATTENTION;
             case OUTPUT_PROJECTION -> ATTENTION;
-            case FFN_W1, FFN_W3, FFN_W2 -> MLP;
+            case ROUTER, FFN_W1, FFN_W3, FFN_W2 -> MLP;
             case OUTPUT_EMBEDDING -> HEAD;
             default -> throw new IllegalStateException("no kind for " + row.tensorName());
         };

@@ -7,6 +7,7 @@ import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.H;
 import static flopcast.analytic.Dim.H_KV;
+import static flopcast.analytic.Dim.K;
 import static flopcast.analytic.Dim.T;
 import static flopcast.analytic.Dim.V;
 
@@ -24,6 +25,12 @@ import java.util.List;
  * _rms rows): L*2*B*T + B*T more; a two-matrix GELU MLP keeps W1's output and the activation's
  * (ffn.product) only: L*2*B*T*d_ff fewer.
  * plus 2*B*T int32 token ids and targets.
+ * Under experts ({@link Experts}) the MLP's rows hold one row per token and chosen expert, B*T*k*d_ff
+ * each (in the experts' order: expert 0's tokens, then expert 1's), and a block keeps each token's k
+ * chosen experts (int32), its k gates and the k experts' outputs (B*T*k*d) for the gates' gradient:
+ * the MLP's floats L*4*B*T*k*d_ff + L*(B*T*k + B*T*k*d), and L*B*T*k int32 more. The router's input is
+ * the FFN norm's output, kept already; its logits are not kept (the gates' gradient reaches only the
+ * k chosen logits, through the gates).
  * Under LoRA ({@link Lora}) the model is frozen: a row read only by a frozen weight's gradient is
  * not kept ({@link #readUnderLora}: the token ids, the final norm's output, a projection's input
  * without an adapter), and each adapter keeps its B*T*r hidden values, L*B*T*r a target.
@@ -72,13 +79,13 @@ public enum KeptActivation implements TensorSpec {
             "RMSNorm-2 backward"),
     FFN_NORM_OUTPUT("ffn_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
             "W1 and W3 weight gradients"),
-    W1_OUTPUT("ffn.w1.output", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+    W1_OUTPUT("ffn.w1.output", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
             "SiLU backward"),
-    W3_OUTPUT("ffn.w3.output", Component.FFN_W3, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+    W3_OUTPUT("ffn.w3.output", Component.FFN_W3, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
             "product backward: d SiLU = dG * W3x", Region.LAYER, Condition.GATED_MLP),
-    SILU_OUTPUT("ffn.silu.output", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+    SILU_OUTPUT("ffn.silu.output", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
             "product backward: d W3x = dG * SiLU", Region.LAYER, Condition.GATED_MLP),
-    GATED_PRODUCT("ffn.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_FF),
+    GATED_PRODUCT("ffn.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
             "W2 weight gradient"),
     FFN_RESIDUAL("ffn.residual", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
             "RMSNorm-1 backward of the next block, or the final RMSNorm backward", Region.BLOCK_OUTPUT),
@@ -103,7 +110,17 @@ public enum KeptActivation implements TensorSpec {
     OUTPUT_LORA_HIDDEN("attention.output.lora_a.output", LoraTarget.OUTPUT),
     W1_LORA_HIDDEN("ffn.w1.lora_a.output", LoraTarget.W1),
     W3_LORA_HIDDEN("ffn.w3.lora_a.output", LoraTarget.W3),
-    W2_LORA_HIDDEN("ffn.w2.lora_a.output", LoraTarget.W2);
+    W2_LORA_HIDDEN("ffn.w2.lora_a.output", LoraTarget.W2),
+    /** Experts only: the k experts each token is routed to. */
+    EXPERT_CHOICES("ffn.router.choices", Component.ROUTER, Scope.PER_LAYER, DataType.INT32, List.of(B, T, K),
+            "the dispatch rebuilt in backward: which expert's gradients each token's slots enter", Region.LAYER,
+            Condition.EXPERTS),
+    /** Experts only: each token's k gates, the softmax over its chosen logits. */
+    ROUTER_GATES("ffn.router.gates", Component.ROUTER, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K),
+            "combine backward: dy = g * dOut; gate softmax backward", Region.LAYER, Condition.EXPERTS),
+    /** Experts only: each chosen expert's output for each token, before its gate multiplies it. */
+    EXPERT_OUTPUT("ffn.experts.output", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D),
+            "combine backward: the gates' gradient dg = dOut . y", Region.LAYER, Condition.EXPERTS);
 
     private final Row row;
     private final Region region;
@@ -117,7 +134,8 @@ public enum KeptActivation implements TensorSpec {
         QK_NORM,
         LAYER_NORM,
         GATED_MLP,
-        LORA
+        LORA,
+        EXPERTS
     }
 
     /** The kept s * (x A) of {@code target}'s adapter. */
@@ -218,6 +236,7 @@ public enum KeptActivation implements TensorSpec {
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case GATED_MLP -> shape.architecture().mlp().gated();
             case LORA -> shape.settings().lora().adapts(target);
+            case EXPERTS -> shape.architecture().experts().active();
         };
         return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture
                 && readUnderLora(shape);

@@ -14,6 +14,8 @@ import java.math.BigInteger;
  *   projection's input: 2*B*T*d*(h*d_k + 2*h_kv*d_k), 2*B*T*h*d_k*T, 2*B*T*h*d_k*d)
  *   W1, W3 (each)          2*B*T*d*d_ff
  *   W2                     2*B*T*d_ff*d
+ *   (under experts, {@link Experts}: each of W1, W3, W2 k times, 2*B*T*k*d*d_ff: every token runs k experts)
+ *   MoE router             2*B*T*d*E
  *   LM head                2*B*T*d*V
  *   LoRA adapters          2*B*T*r*(in + out) per adapted projection (x A, then (.) B^T)
  * </pre>
@@ -38,7 +40,8 @@ public final class MatmulFlops {
                     Math.addExact(shape.queryWidth(), Math.multiplyExact(2, shape.kvWidth())));
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> product(shape, shape.queryWidth(), shape.contextLength());
             case OUTPUT_PROJECTION -> product(shape, shape.queryWidth(), d);
-            case FFN_W1, FFN_W3, FFN_W2 -> product(shape, d, shape.dFf());
+            case FFN_W1, FFN_W3, FFN_W2 -> routed(shape, d, shape.dFf());
+            case ROUTER -> product(shape, d, shape.architecture().experts().count());
             case OUTPUT_EMBEDDING -> product(shape, d, shape.vocabSize());
             case LORA -> {
                 BigInteger sum = BigInteger.ZERO;
@@ -69,7 +72,8 @@ public final class MatmulFlops {
                     ? "2*B*T*d*3d" : "2*B*T*d*(" + Dim.D_Q.symbol(shape) + " + 2*h_kv*d_k)";
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*T";
             case OUTPUT_PROJECTION -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*d";
-            case FFN_W1, FFN_W3, FFN_W2 -> "2*B*T*d*d_ff";
+            case FFN_W1, FFN_W3, FFN_W2 -> shape.architecture().experts().active() ? "2*B*T*k*d*d_ff" : "2*B*T*d*d_ff";
+            case ROUTER -> "2*B*T*d*E";
             case OUTPUT_EMBEDDING -> "2*B*T*d*V";
             case LORA -> "2*B*T*r*(" + shape.settings().lora().targets().stream()
                     .map(t -> t.in().symbol(shape) + " + " + t.out().symbol(shape))
@@ -81,6 +85,11 @@ public final class MatmulFlops {
     /** Whether h*d_k is not d: the architecture gives a d_k other than d / h. */
     private static boolean ownHeadDim(Shape shape) {
         return shape.queryWidth() != shape.dModel();
+    }
+
+    /** 2 * B * T * k * a * b: a product each token runs in each of the k experts it is routed to (k = 1: dense). */
+    private static BigInteger routed(Shape shape, long a, long b) {
+        return product(shape, a, b).multiply(BigInteger.valueOf(shape.architecture().experts().perToken()));
     }
 
     /** 2 * B * T * a * b. */

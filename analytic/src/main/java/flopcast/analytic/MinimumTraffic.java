@@ -35,7 +35,8 @@ import java.math.BigInteger;
  * in, out = d, d_ff (W2: d_ff, d); the LM head d, V. Convention: a lower bound on memory traffic,
  * for bytes-per-second efficiency of memory-bound ops; caches can only make the real traffic larger.
  * Source: REFERENCES.md (AdamW: 28 bytes per fp32 parameter); roofline analysis (Williams et al.
- * 2009). Pinned by {@code MinimumTrafficTest}.
+ * 2009). A mixture of experts ({@link Experts}) is refused: its dispatch is not counted here, and
+ * {@code train} does not run one. Pinned by {@code MinimumTrafficTest}.
  */
 public final class MinimumTraffic {
     private static final BigInteger FOUR = BigInteger.valueOf(4);
@@ -59,6 +60,7 @@ public final class MinimumTraffic {
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
             case LORA -> lora(shape, true);
+            case ROUTER -> throw noExperts(shape);
         };
     }
 
@@ -100,7 +102,14 @@ public final class MinimumTraffic {
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
             case LORA -> lora(shape, false);
+            case ROUTER -> throw noExperts(shape);
         };
+    }
+
+    /** The one-line refusal of a shape with experts, whose dispatch this model does not count. */
+    private static InvalidInputException noExperts(Shape shape) {
+        return new InvalidInputException("experts " + shape.architecture().experts().count()
+                + ": the memory-traffic model has no mixture of experts (allowed: a dense MLP)");
     }
 
     /** Bytes of one AdamW step over {@code parameters}: 28 per parameter. */
@@ -158,6 +167,9 @@ public final class MinimumTraffic {
         final BigInteger positionRows;
 
         Terms(Shape shape) {
+            if (shape.architecture().experts().active()) {
+                throw noExperts(shape);
+            }
             n = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.contextLength()));
             d = BigInteger.valueOf(shape.dModel());
             dFf = BigInteger.valueOf(shape.dFf());

@@ -23,6 +23,8 @@ import java.util.List;
  * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
  * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, with learned
  * positions a P x d table once, and under a GELU MLP no W3: 2*d*d_ff for 3*d*d_ff (and no W3 bias). The seed lists none, and its model has none.
+ * Under experts ({@link Experts}) W1, W3 and W2 are held E times a block, beside a d x E router:
+ * P = ... + L*(E*3*d*d_ff + d*E) for the dense L*3*d*d_ff; the active parameters count k of the E.
  * Under LoRA ({@link Lora}) each adapted projection adds A (in x r) and B (out x r) a block, the only
  * rows that train ({@link #trains}): P_t = L*r*(sum over targets of in + out).
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
@@ -68,7 +70,9 @@ public enum ParameterTensor implements TensorSpec {
     W3_LORA_A("ffn.w3.lora_a", LoraTarget.W3, true),
     W3_LORA_B("ffn.w3.lora_b", LoraTarget.W3, false),
     W2_LORA_A("ffn.w2.lora_a", LoraTarget.W2, true),
-    W2_LORA_B("ffn.w2.lora_b", LoraTarget.W2, false);
+    W2_LORA_B("ffn.w2.lora_b", LoraTarget.W2, false),
+    /** A mixture of experts' router ({@link Experts}): one d x E matrix a block, no bias. */
+    ROUTER_WEIGHT("ffn.router.weight", Component.ROUTER, Scope.PER_LAYER, Kind.EXPERTS, List.of(D, Dim.E));
 
     /** When a row is held: always, where its projections are biased, under QK-norm, LayerNorm, learned positions. */
     private enum Kind {
@@ -77,7 +81,8 @@ public enum ParameterTensor implements TensorSpec {
         QK_NORM,
         LAYER_NORM,
         POSITIONS,
-        LORA
+        LORA,
+        EXPERTS
     }
 
     private final Row row;
@@ -116,6 +121,7 @@ public enum ParameterTensor implements TensorSpec {
             case BIAS -> "added to the projection's output; AdamW updates it";
             case QK_NORM -> "QK-norm, multiplying every head's normalized rows; AdamW updates it";
             case POSITIONS -> "added to each position's token embeddings; AdamW updates it";
+            case EXPERTS -> "the router's logits x W_r; AdamW updates it";
             default -> "added to the LayerNorm's output; AdamW updates it";
         });
         this.kind = kind;
@@ -153,9 +159,30 @@ public enum ParameterTensor implements TensorSpec {
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case POSITIONS -> shape.architecture().positions() != Architecture.NO_POSITIONS;
             case LORA -> shape.settings().lora().adapts(target) && target.heldBy(shape);
+            case EXPERTS -> shape.architecture().experts().active();
         };
         // no W3 (nor its bias) where the component has no instance: a two-matrix GELU MLP
-        return held && component().instances(shape) > 0 ? scope().instances(shape) : 0;
+        return held && component().instances(shape) > 0
+                ? Math.multiplyExact(scope().instances(shape), perBlock(shape, false)) : 0;
+    }
+
+    /**
+     * Copies a block holds (E for an expert's matrix under experts, else 1), or, {@code active}, the
+     * copies one token's forward reads (k of the E).
+     */
+    private long perBlock(Shape shape, boolean active) {
+        if (!expertRow()) {
+            return 1;
+        }
+        Experts experts = shape.architecture().experts();
+        return active ? experts.perToken() : experts.instancesPerBlock();
+    }
+
+    /** True for an MLP matrix's row (W1, W3, W2, their biases): one per expert under experts. */
+    private boolean expertRow() {
+        Component component = component();
+        return !isAdapter() && (component == Component.FFN_W1 || component == Component.FFN_W3
+                || component == Component.FFN_W2);
     }
 
     /** {@code target}'s adapter's A (in x r). */
@@ -242,6 +269,23 @@ public enum ParameterTensor implements TensorSpec {
         for (ParameterTensor tensor : values()) {
             if (tensor.trains(shape)) {
                 sum = Math.addExact(sum, tensor.totalElements(shape));
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Active parameters: what one token's forward pass reads, P less the (E - k) experts a block it is
+     * not routed to; P for a dense model.
+     */
+    public static long active(Shape shape) {
+        long sum = 0;
+        for (ParameterTensor tensor : values()) {
+            long instances = tensor.instances(shape);
+            if (instances > 0) {
+                long perBlock = tensor.perBlock(shape, false);
+                sum = Math.addExact(sum, Math.multiplyExact(tensor.elements(shape),
+                        instances / perBlock * tensor.perBlock(shape, true)));
             }
         }
         return sum;

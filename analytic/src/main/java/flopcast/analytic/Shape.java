@@ -71,6 +71,12 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + positionRows + " learned " + POSITIONS_KEY + ": a position past the table has no embedding"
                     + " (allowed: a context of at most " + positionRows + ")");
         }
+        if (this.architecture.experts().active() && settings.freezes()) {
+            throw new InvalidInputException((settings.lora().active() ? "--lora-rank " + settings.lora().rank()
+                    : "--freeze " + Settings.frozenNames(settings.frozen())) + " with " + Experts.COUNT_OPTION + " "
+                    + this.architecture.experts().count() + ": fine-tuning a mixture of experts is not modelled"
+                    + " (allowed: every parameter trains)");
+        }
         settings.lora().requireFits(this);
         boolean embeddings = settings.frozen().contains(FrozenKind.EMBEDDINGS);
         if (this.architecture.tiedEmbeddings() && embeddings != settings.frozen().contains(FrozenKind.HEAD)) {
@@ -170,6 +176,11 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         return Math.multiplyExact(batchSize, contextLength);
     }
 
+    /** N*k: the rows the MLP runs, one per token and expert it is routed to (N for a dense MLP). */
+    public long routedTokens() {
+        return Math.multiplyExact(tokens(), architecture.experts().perToken());
+    }
+
     /** The same model with another batch size. */
     public Shape withBatchSize(long newBatchSize) {
         return new Shape(vocabSize, contextLength, layers, dModel, heads, dFf, newBatchSize, architecture, settings);
@@ -180,7 +191,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
      * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
      * normalized, {@code window=} where a sliding window is declared, {@code norm=layernorm} where the norms
-     * are LayerNorms, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP, and the settings
+     * are LayerNorms, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
+     * {@code experts=E:k} for a mixture of experts, and the settings
      * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
      * {@code freeze=KINDS}, {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a
@@ -218,6 +230,10 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.mlp() != MlpKind.SWIGLU) {
             text.append(' ').append(MlpKind.KEY).append('=').append(architecture.mlp().cliName());
+        }
+        Experts experts = architecture.experts();
+        if (experts.active()) {
+            text.append(' ').append(Experts.KEY).append('=').append(experts.count()).append(':').append(experts.topK());
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

@@ -109,7 +109,7 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
      * {@code freeze=KIND,...}, {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
      */
@@ -124,6 +124,7 @@ public enum ShapeKey {
         NormKind norm = NormKind.RMS;
         Long positions = null;
         MlpKind mlp = MlpKind.SWIGLU;
+        Experts experts = Experts.NONE;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -175,6 +176,16 @@ public enum ShapeKey {
                 mlp = MlpKind.byCliName(part.substring(equals + 1));
                 continue;
             }
+            if (part.startsWith(Experts.KEY + "=") && !experts.active()) {
+                String value = part.substring(equals + 1);
+                int colon = value.indexOf(':');
+                if (colon < 0) {
+                    throw new InvalidInputException("'" + part + "' in shape '" + text + "' is not experts=E:k");
+                }
+                experts = new Experts(integer("=" + value.substring(0, colon), text),
+                        integer("=" + value.substring(colon + 1), text));
+                continue;
+            }
             if (part.startsWith(Shape.POSITIONS_KEY + "=") && positions == null) {
                 positions = integer(part, text);
                 continue;
@@ -220,7 +231,7 @@ public enum ShapeKey {
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
                 window == null ? Architecture.NO_WINDOW : window, norm,
-                positions == null ? Architecture.NO_POSITIONS : positions, mlp))
+                positions == null ? Architecture.NO_POSITIONS : positions, mlp, experts))
                 .withSettings(new Settings(policy, attention, recompute,
                         lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4),
                         frozen));

@@ -108,12 +108,14 @@ public interface TensorSpec {
 
     /** The element count as a product of symbols at {@code shape}'s attention, for example {@code B*h*T*T}. */
     default String productText(Shape shape) {
-        return dims().stream().map(dim -> dim.symbol(shape)).collect(Collectors.joining("*"));
+        return dims().stream().filter(dim -> dim.shown(shape)).map(dim -> dim.symbol(shape))
+                .collect(Collectors.joining("*"));
     }
 
     /** The shape as written at {@code shape}'s attention, for example {@code [B, h, T, T]}. */
     default String shapeText(Shape shape) {
-        return dims().stream().map(dim -> dim.symbol(shape)).collect(Collectors.joining(", ", "[", "]"));
+        return dims().stream().filter(dim -> dim.shown(shape)).map(dim -> dim.symbol(shape))
+                .collect(Collectors.joining(", ", "[", "]"));
     }
 
     /** The shape with every symbol as declared, {@code h_kv*d_k} included, for messages. */

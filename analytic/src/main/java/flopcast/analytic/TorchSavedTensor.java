@@ -341,6 +341,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
+                && !shape.architecture().experts().active()
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }

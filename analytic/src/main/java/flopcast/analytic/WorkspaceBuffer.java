@@ -34,6 +34,10 @@ import java.util.List;
  * ({@link KeptActivation#readUnderLora}) is written into one scratch row of its size, shared by the
  * blocks: B*T*d for the norms' outputs, B*T*h*d_k for the heads' output, B*T*d_ff for the MLP's
  * activation.
+ * Under experts ({@link Experts}) one expert at a time runs over at most N rows (a token's k experts
+ * are distinct), so the MLP's gradient rows above hold one expert's; the router's logits (B*T*E), one
+ * expert's gathered input, output gradient and input gradient (B*T*d each), the dispatch order
+ * (B*T*k int32) and the experts' counts (E int32) are added.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
  * weight gradients accumulate straight into the gradient tensors (no scratch).
  * Source: DESIGN.md "complete" (workspace). Pinned by {@code CompleteAccountingTest}.
@@ -93,7 +97,24 @@ public enum WorkspaceBuffer implements TensorSpec {
             "QLoRA forward and backward: an NF4 weight dequantized into the compute type for one matmul"),
     /** LoRA or --freeze: the MLP's activation where the frozen W2 has no adapter. */
     FROZEN_PRODUCT("scratch.ffn_product", List.of(B, T, D_FF),
-            "forward: the MLP's activation, read by the frozen W2");
+            "forward: the MLP's activation, read by the frozen W2"),
+    /** Experts only: the router's logits, then their gradient (nonzero at the k chosen of each token). */
+    ROUTER_LOGITS("moe.router_logits", List.of(B, T, Dim.E), "router forward: x W_r; backward: d(x W_r)"),
+    /** Experts only: one expert's tokens' rows of the FFN norm's output, gathered (at most N rows). */
+    EXPERT_INPUT("moe.expert_input", List.of(B, T, D),
+            "dispatch forward and backward: one expert's input rows, gathered for its W1 and W3"),
+    /** Experts only: one expert's output rows forward (copied into the kept slots), their gradient backward. */
+    EXPERT_OUTPUT_GRADIENT("moe.grad_expert_output", List.of(B, T, D),
+            "forward: one expert's W2 output; backward: its gradient g * dOut"),
+    /** Experts only: one expert's input gradient, scatter-added into the FFN norm output's gradient. */
+    EXPERT_INPUT_GRADIENT("moe.grad_expert_input", List.of(B, T, D),
+            "expert backward: d of its gathered input, then scatter-added"),
+    /** Experts only: the token of each slot, in the experts' order (rebuilt from the kept choices in backward). */
+    DISPATCH("moe.dispatch", DataType.INT32, List.of(B, T, Dim.K),
+            "dispatch and combine: the token each slot of the experts' rows belongs to"),
+    /** Experts only: the tokens each expert takes, where its rows start. */
+    EXPERT_COUNTS("moe.expert_counts", DataType.INT32, List.of(Dim.E),
+            "dispatch: each expert's token count");
 
     private final Row row;
 
@@ -110,6 +131,8 @@ public enum WorkspaceBuffer implements TensorSpec {
                 return shape.settings().lora().active() ? 1 : 0;
             case DEQUANTIZED_WEIGHT:
                 return shape.settings().lora().nf4Base() ? 1 : 0;
+            case ROUTER_LOGITS, EXPERT_INPUT, EXPERT_OUTPUT_GRADIENT, EXPERT_INPUT_GRADIENT, DISPATCH, EXPERT_COUNTS:
+                return shape.architecture().experts().active() ? 1 : 0;
             case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT:
                 for (KeptActivation row : KeptActivation.values()) {
                     // every such row is written by each forward: kept, or full recomputation's buffer
@@ -158,7 +181,11 @@ public enum WorkspaceBuffer implements TensorSpec {
     }
 
     WorkspaceBuffer(String tensorName, List<Dim> dims, String reader) {
-        row = new Row(tensorName, null, Scope.ONCE, DataType.FLOAT32, dims, reader);
+        this(tensorName, DataType.FLOAT32, dims, reader);
+    }
+
+    WorkspaceBuffer(String tensorName, DataType dataType, List<Dim> dims, String reader) {
+        row = new Row(tensorName, null, Scope.ONCE, dataType, dims, reader);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.DataParallel.Collective;
@@ -378,7 +380,7 @@ class SettingTablesTest {
     @Test
     void everyArchitectureValueReachesTheTables() {
         assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm",
-                "positions", "mlp"),
+                "positions", "mlp", "experts"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -473,6 +475,30 @@ class SettingTablesTest {
                                     ParameterTensor.total(gelu), name);
                             assertEquals(KeptActivation.totalFloats(shape) - layers * 2 * b * t * dFf,
                                     KeptActivation.totalFloats(gelu), name);
+                            // experts: E = 4 copies of the MLP and a d x E router a block, k = 2 a token (ExpertsTest)
+                            long experts = 4;
+                            long k = 2;
+                            if (bias == LinearBias.ALL) {
+                                assertThrows(InvalidInputException.class, () -> architecture.withExperts(
+                                        new Experts(experts, k)), name + ": biased experts are refused");
+                            } else {
+                                Shape moe = new Shape(v, t, layers, d, h, dFf, b,
+                                        architecture.withExperts(new Experts(experts, k)));
+                                assertEquals(parameters + layers * ((experts - 1) * 3 * d * dFf + d * experts),
+                                        ParameterTensor.total(moe), name);
+                                assertEquals(parameters + layers * ((k - 1) * 3 * d * dFf + d * experts),
+                                        ParameterTensor.active(moe), name);
+                                assertEquals(parameters, ParameterTensor.active(shape), name + ": dense, all active");
+                                assertEquals(KeptActivation.totalFloats(shape)
+                                        + layers * ((k - 1) * 4 * b * t * dFf + b * t * k + b * t * k * d),
+                                        KeptActivation.totalFloats(moe), name);
+                                assertEquals(big(2 * b * t * k * d * dFf), MatmulFlops.forward(Component.FFN_W2, moe),
+                                        name);
+                                assertEquals(big(2 * b * t * d * experts), MatmulFlops.forward(Component.ROUTER, moe),
+                                        name);
+                                assertEquals(ShapeKey.parse(moe.describe()), moe, "describe and parse carry experts");
+                                assertFalse(moe.seedArchitecture(), name);
+                            }
                             checked++;
                         }
                     }

@@ -100,6 +100,7 @@ public final class ComponentKernel {
             case CROSS_ENTROPY -> crossEntropy(counter, ops, shape, buffers);
             case TOKEN_EMBEDDING -> embedding(counter, ops, shape, buffers);
             case LORA -> throw new IllegalArgumentException("no component benchmark times the LoRA adapters alone");
+            case ROUTER -> throw new IllegalArgumentException("no component benchmark times a mixture of experts' router");
         };
     }
 

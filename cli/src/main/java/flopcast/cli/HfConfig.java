@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.Excerpt;
+import flopcast.analytic.Experts;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MlpKind;
@@ -39,9 +40,9 @@ import java.util.Optional;
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
  * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2, qwen3: the Llama layout,
  * Qwen2's with biases on Q, K and V, Qwen3's with QK-norm; gpt2: OpenAI's GPT-2 under its own key
- * names, {@link #gpt2}; gemma: the Llama layout with GeGLU) is read; a type it knows and does not model
- * yet (gemma2, olmo2, the mixtures of
- * experts) is refused with what it would need; an encoder or an unknown type is refused by name.
+ * names, {@link #gpt2}; gemma: the Llama layout with GeGLU; mixtral and qwen3_moe: Mistral's and
+ * Qwen3's layouts with a mixture of experts) is read; a type it knows and does not model
+ * yet (gemma2, olmo2, qwen2_moe's shared experts, DeepSeek's latent attention) is refused with what it would need; an encoder or an unknown type is refused by name.
  * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
  * only at the value flopcast models; every other key, and every value not modelled, is named in one
  * line that points at the type's table in docs/hf-config.md. A feature flopcast does not model is
@@ -56,7 +57,9 @@ import java.util.Optional;
  * {@code attention_bias}
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
  * the block), {@code sliding_window} and {@code use_sliding_window} (the window, which masks the
- * keys before it where it is shorter than the context). GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
+ * keys before it where it is shorter than the context); for a mixture of experts the experts a block and a
+ * token ({@link HfModelType#expertKeys}) and, for qwen3_moe, {@code moe_intermediate_size} as each expert's
+ * d_ff. GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
  * {@code n_head}, {@code n_positions}, {@code n_inner}, {@code activation_function} and
  * {@code tie_word_embeddings} ({@link #gpt2}).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
@@ -74,6 +77,10 @@ final class HfConfig {
     private static final String USE_WINDOW = "use_sliding_window";
     private static final String MLP_BIAS = "mlp_bias";
     private static final String MAX_WINDOW_LAYERS = "max_window_layers";
+    /** MixtralConfig's experts a block and a token. */
+    static final List<String> MIXTRAL_EXPERTS = List.of("num_local_experts", "num_experts_per_tok");
+    /** Qwen3MoeConfig's experts a block and a token. */
+    static final List<String> QWEN3_MOE_EXPERTS = List.of("num_experts", "num_experts_per_tok");
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
     /** Gemma's hidden_act values: GemmaMLP runs either as GELU's tanh form unless hidden_activation says otherwise. */
     private static final List<String> GEGLU_ACTIVATIONS = List.of("gelu", "gelu_pytorch_tanh");
@@ -148,7 +155,8 @@ final class HfConfig {
         }
         long[] values = new long[ShapeKey.values().length];
         values[ShapeKey.BATCH_SIZE.ordinal()] = 1;
-        READ.forEach((name, key) -> values[key.ordinal()] = positive(root, name, where));
+        READ.forEach((name, key) -> values[key.ordinal()] = key == ShapeKey.D_FF && type.expertWidthKey().isPresent()
+                ? 0 : positive(root, name, where));
         long heads = values[ShapeKey.NUM_HEADS.ordinal()];
         long kvHeads = root.has(KV_HEADS) ? positive(root, KV_HEADS, where) : heads;
         Shape.requireKvHeads(kvHeads, heads, where + ": " + KV_HEADS, "num_attention_heads");
@@ -161,8 +169,19 @@ final class HfConfig {
         if (context != null) {
             values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
         }
+        Experts experts = Experts.NONE;
+        if (!type.expertKeys().isEmpty()) {
+            long count = positive(root, type.expertKeys().get(0), where);
+            long topK = positive(root, type.expertKeys().get(1), where);
+            if (topK > count) {
+                throw new InvalidInputException(where + ": " + type.expertKeys().get(1) + " " + topK + " is more than "
+                        + type.expertKeys().get(0) + " " + count + " (allowed: 1 to " + count + " experts a token)");
+            }
+            experts = new Experts(count, topK);
+            type.expertWidthKey().ifPresent(key -> values[ShapeKey.D_FF.ordinal()] = positive(root, key, where));
+        }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
-                type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp()));
+                type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp(), experts));
     }
 
     /**
@@ -408,6 +427,27 @@ final class HfConfig {
                         + " use_sliding_window is on: transformers windows the layers from max_window_layers on, and a"
                         + " window on some layers only is not modelled";
             }
+            case "output_router_logits" -> {
+                modelled = value.isBoolean() && !value.asBoolean();
+                allowed = "false: true adds the auxiliary load-balancing loss over every layer's router logits,"
+                        + " which flopcast does not count";
+            }
+            case "router_jitter_noise" -> {
+                modelled = value.isNumber() && value.asDouble() == 0;
+                allowed = "0: jitter multiplies the router's input by noise, which flopcast does not count";
+            }
+            case "decoder_sparse_step" -> {
+                modelled = value.isIntegralNumber() && value.asLong() == 1;
+                allowed = "1: experts on every layer; dense layers between them are not modelled";
+            }
+            case "mlp_only_layers" -> {
+                modelled = value.isArray() && value.isEmpty();
+                allowed = "[]: experts on every layer; dense layers among them are not modelled";
+            }
+            case "norm_topk_prob" -> {
+                modelled = value.isBoolean() && value.asBoolean();
+                allowed = "true: the k gates renormalized to sum to 1, as flopcast's router does";
+            }
             case "hidden_activation" -> {
                 modelled = value.isNull() || value.asText().equals("gelu_pytorch_tanh");
                 allowed = "null or gelu_pytorch_tanh, the tanh form of GELU flopcast executes";
@@ -445,7 +485,8 @@ final class HfConfig {
             }
             default -> {
                 modelled = value.isNull() || (value.isIntegralNumber() && value.asLong() == 0);
-                allowed = "absent, null or 0; flopcast models a dense MLP, no mixture of experts";
+                allowed = "absent, null or 0: this model_type's MLP is dense (flopcast reads experts under"
+                        + " model_type mixtral or qwen3_moe)";
             }
         }
         return modelled ? Optional.empty() : Optional.of(allowed);

@@ -15,14 +15,15 @@ import java.util.TreeSet;
  * What {@code --hf-config} does with each {@code model_type}: the ones flopcast models (the Llama
  * layout: RMSNorm, a gated SiLU MLP, rotary positions; no biases but where the type always adds them,
  * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask; QK-norm where the type
- * always has it, as Qwen3; GeGLU and a tied head by default, as Gemma; and OpenAI's GPT-2 under its own
- * key names), each with the keys it reads, the
+ * always has it, as Qwen3; GeGLU and a tied head by default, as Gemma; OpenAI's GPT-2 under its own
+ * key names; the mixtures of experts Mixtral and Qwen3-MoE), each with the keys it reads, the
  * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
  * ones it knows and refuses, each with what it would need. Every table is printed in
  * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
  * <p>Sources (analytic/SOURCES.md, "Hugging Face configs"): the configuration classes of
  * transformers (LlamaConfig, MistralConfig, Phi3Config, Qwen2Config, Qwen3Config, GemmaConfig,
- * Gemma2Config, Olmo2Config, MixtralConfig, Qwen2MoeConfig, DeepseekV2Config, GPT2Config) and the
+ * Gemma2Config, Olmo2Config, MixtralConfig, Qwen2MoeConfig, Qwen3MoeConfig, DeepseekV2Config, GPT2Config;
+ * MixtralSparseMoeBlock, Qwen3MoeSparseMoeBlock) and the
  * model cards' config.json files.
  */
 enum HfModelType {
@@ -54,11 +55,28 @@ enum HfModelType {
             + " soft-capping and norms after attention and MLP are not modelled yet"),
     OLMO2("olmo2", "its QK-norm over each whole projection (flopcast's is per head, as Qwen3's) and its norms after"
             + " attention and MLP (not before) are not modelled yet"),
-    MIXTRAL("mixtral", "a mixture of experts is not modelled yet"),
-    QWEN2_MOE("qwen2_moe", "a mixture of experts (with shared experts) is not modelled yet"),
-    QWEN3_MOE("qwen3_moe", "a mixture of experts is not modelled yet"),
-    DEEPSEEK_V2("deepseek_v2", "a mixture of experts and multi-head latent attention are not modelled yet"),
-    DEEPSEEK_V3("deepseek_v3", "a mixture of experts and multi-head latent attention are not modelled yet");
+    /**
+     * Mixtral: the Mistral layout with num_local_experts experts a block, num_experts_per_tok a token,
+     * each intermediate_size wide (MixtralSparseMoeBlock: softmax over the experts, the top k
+     * renormalized); no auxiliary loss unless output_router_logits, no jitter unless router_jitter_noise.
+     */
+    MIXTRAL("mixtral", keys("router_aux_loss_coef"), keys("output_router_logits", "router_jitter_noise"),
+            false, HfConfig.MIXTRAL_EXPERTS, null),
+    QWEN2_MOE("qwen2_moe", "its shared expert, gated by a sigmoid beside the routed experts, and its"
+            + " unnormalized top-k gates are not modelled yet"),
+    /**
+     * Qwen3-MoE: Qwen3's attention (QK-norm, its own head_dim) with num_experts experts a block,
+     * num_experts_per_tok a token, each moe_intermediate_size wide (Qwen3MoeSparseMoeBlock); every layer
+     * sparse (decoder_sparse_step 1, no mlp_only_layers), so intermediate_size, the dense layers' width,
+     * changes no count; the top k renormalized (norm_topk_prob true, which Qwen3MoeConfig's default is not).
+     */
+    QWEN3_MOE("qwen3_moe", keys("router_aux_loss_coef", "intermediate_size"), keys("max_window_layers",
+            "output_router_logits", "decoder_sparse_step", "mlp_only_layers", "norm_topk_prob"), true,
+            HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size"),
+    DEEPSEEK_V2("deepseek_v2", "multi-head latent attention, shared experts and dense first layers are not"
+            + " modelled yet"),
+    DEEPSEEK_V3("deepseek_v3", "multi-head latent attention, shared experts and dense first layers are not"
+            + " modelled yet");
 
     /** Keys whose config-class default is a constant for some types (see {@link #required}). */
     static final String KV_HEADS = "num_key_value_heads";
@@ -113,6 +131,26 @@ enum HfModelType {
     private final boolean qkNorm;
     private final MlpKind mlp;
     private final boolean tiedByDefault;
+    /** A mixture of experts' keys: E, then k; empty for a dense type. */
+    private final List<String> expertKeys;
+    /** The key that gives each expert's d_ff in place of intermediate_size; null where intermediate_size does. */
+    private final String expertWidthKey;
+
+    /** A mixture of experts on the Llama layout, Qwen3's attention where {@code qwen3}. */
+    HfModelType(String name, Set<String> noCount, Set<String> atAValue, boolean qwen3, List<String> expertKeys,
+            String expertWidthKey) {
+        this.name = name;
+        this.refusal = null;
+        this.layout = Layout.LLAMA;
+        this.noCount = noCount;
+        this.atAValue = atAValue;
+        this.bias = LinearBias.NONE;
+        this.qkNorm = qwen3;
+        this.mlp = MlpKind.SWIGLU;
+        this.tiedByDefault = false;
+        this.expertKeys = expertKeys;
+        this.expertWidthKey = expertWidthKey;
+    }
 
     HfModelType(String name, String refusal) {
         this(name, refusal, keys(), keys());
@@ -147,6 +185,8 @@ enum HfModelType {
         this.qkNorm = qkNorm;
         this.mlp = mlp;
         this.tiedByDefault = tiedByDefault;
+        this.expertKeys = List.of();
+        this.expertWidthKey = null;
     }
 
     /**
@@ -159,6 +199,10 @@ enum HfModelType {
         return switch (this) {
             case MISTRAL, QWEN2 -> keys(KV_HEADS);
             case QWEN3, GEMMA -> keys(KV_HEADS, HEAD_DIM);
+            // MixtralConfig's defaults are 8 experts and 2 a token; Qwen3MoeConfig's 128, 8 and 768 wide
+            case MIXTRAL -> union(keys(KV_HEADS), keys(expertKeys.toArray(String[]::new)));
+            case QWEN3_MOE -> union(keys(KV_HEADS, HEAD_DIM, expertWidthKey, "norm_topk_prob"),
+                    keys(expertKeys.toArray(String[]::new)));
             default -> keys();
         };
     }
@@ -170,7 +214,17 @@ enum HfModelType {
 
     /** Whether its sliding window is off where use_sliding_window is absent: Qwen2Config's and Qwen3Config's default. */
     boolean windowOffByDefault() {
-        return this == QWEN2 || this == QWEN3;
+        return this == QWEN2 || this == QWEN3 || this == QWEN3_MOE;
+    }
+
+    /** A mixture of experts' keys, E's then k's; empty for a dense type. */
+    List<String> expertKeys() {
+        return expertKeys;
+    }
+
+    /** The key of each expert's d_ff where it is not intermediate_size; empty where it is. */
+    Optional<String> expertWidthKey() {
+        return Optional.ofNullable(expertWidthKey);
     }
 
     /** Whether its head is tied where tie_word_embeddings is absent (its config class's default). */
@@ -206,9 +260,13 @@ enum HfModelType {
     /** Every key it reads, knows to change no count, or accepts at one value, by kind, in order. */
     Map<String, Set<String>> table() {
         Map<String, Set<String>> table = new LinkedHashMap<>();
-        table.put("read", layout.read);
+        Set<String> moe = keys(expertKeys.toArray(String[]::new));
+        if (expertWidthKey != null) {
+            moe = union(moe, keys(expertWidthKey));
+        }
+        table.put("read", without(union(layout.read, moe), noCount));
         table.put("changes no count", union(union(NO_COUNT, layout.noCount), noCount));
-        table.put("accepted at the modelled value only", union(layout.atAValue, atAValue));
+        table.put("accepted at the modelled value only", without(union(layout.atAValue, atAValue), moe));
         return table;
     }
 
@@ -219,7 +277,7 @@ enum HfModelType {
 
     /** Whether the key is one it accepts at a value only. */
     boolean checksValue(String key) {
-        return layout.atAValue.contains(key) || atAValue.contains(key);
+        return table().get("accepted at the modelled value only").contains(key);
     }
 
     /** The type named {@code name}; empty where flopcast knows none. */
@@ -239,6 +297,12 @@ enum HfModelType {
 
     private static Set<String> keys(String... names) {
         return Collections.unmodifiableSet(new TreeSet<>(Arrays.asList(names)));
+    }
+
+    private static Set<String> without(Set<String> a, Set<String> b) {
+        TreeSet<String> rest = new TreeSet<>(a);
+        rest.removeAll(b);
+        return Collections.unmodifiableSet(rest);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
+import flopcast.analytic.Experts;
 import flopcast.analytic.FrozenKind;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
@@ -36,7 +37,7 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm, MLP, learned
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm, MLP, experts, learned
      * positions and sliding window (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
@@ -48,6 +49,16 @@ final class Json {
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
         node.put(MlpKind.KEY, shape.architecture().mlp().cliName());
+        Experts experts = shape.architecture().experts();
+        if (experts.active()) {
+            ObjectNode mixture = node.putObject(Experts.KEY);
+            mixture.put("count", experts.count());
+            mixture.put("top_k", experts.topK());
+            // what each rank would hold under expert parallelism is not modelled: every figure is one whole model
+            mixture.put("per", "model");
+        } else {
+            node.putNull(Experts.KEY);
+        }
         long positions = shape.architecture().positions();
         if (positions == Architecture.NO_POSITIONS) {
             node.putNull(Shape.POSITIONS_KEY);

@@ -57,6 +57,9 @@ final class PredictDocument {
         root.put("parameters", prediction.parameters());
         root.put("trainable_parameters", prediction.accounting() == Accounting.COMPLETE
                 ? ParameterTensor.trainable(prediction.shape()) : prediction.parameters());
+        // what one token's forward reads: the parameters, less the experts it is not routed to
+        root.put("active_parameters", prediction.accounting() == Accounting.COMPLETE
+                ? ParameterTensor.active(prediction.shape()) : prediction.parameters());
 
         MemoryBreakdown memory = prediction.memory();
         ObjectNode bytes = root.putObject("memory_bytes");

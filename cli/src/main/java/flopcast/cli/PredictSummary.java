@@ -9,6 +9,7 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.Capacity;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.Device;
+import flopcast.analytic.Experts;
 import flopcast.analytic.FlopTotals;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
@@ -46,6 +47,13 @@ final class PredictSummary {
         Summary summary = new Summary("flopcast predict: " + prediction.accounting().cliName() + " accounting ("
                 + (seedAccounting ? "the seed's tables as written" : "what measure executes and keeps") + ")");
         summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
+        Experts experts = shape.architecture().experts();
+        if (experts.active() && !seedAccounting) {
+            summary.line("experts", experts.count() + " a block, " + experts.topK() + " a token: "
+                    + grouped(ParameterTensor.active(shape)) + " active parameters (what one token's forward reads;"
+                    + " FLOPs count them, memory holds all " + grouped(prediction.parameters()) + "); no expert"
+                    + " parallelism: every rank runs every expert, sharded as any weight");
+        }
         if (!shape.settings().frozen().isEmpty()) {
             summary.line("trains", grouped(ParameterTensor.trainable(shape)) + " parameters with gradients"
                     + (shape.policy().masterWeightBytes() > 0 ? ", master copies" : "") + " and AdamW state; frozen: " + Settings.frozenNames(shape.settings().frozen()) + " (their weights alone)");
@@ -129,6 +137,10 @@ final class PredictSummary {
         }
         if (shape.architecture().slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(shape.architecture().slidingWindow());
+        }
+        Experts experts = shape.architecture().experts();
+        if (experts.active()) {
+            text.append(' ').append(Experts.KEY).append('=').append(experts.count()).append(':').append(experts.topK());
         }
         return text.toString();
     }

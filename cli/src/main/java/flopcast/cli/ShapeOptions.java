@@ -7,6 +7,7 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.LoraTarget;
+import flopcast.analytic.Experts;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.PrecisionPolicy;
@@ -122,6 +123,16 @@ final class ShapeOptions {
             + " (two, W2 GELU(x W1) in its tanh form, GPT-2's) or geglu (three, W2 (GELU(x W1) * x W3), Gemma's)"
             + " (default: swiglu, or the preset's or config's).")
     String mlp;
+
+    @Option(names = Experts.COUNT_OPTION, paramLabel = "E", description = "A mixture of E experts in place of each"
+            + " block's MLP, each of the --mlp kind and --d-ff wide (the expert's width), with a d x E router"
+            + " (Mixtral's 8); memory holds every expert, FLOPs count the --top-k each token runs (default: a dense"
+            + " MLP, or the config's).")
+    Long experts;
+
+    @Option(names = Experts.TOP_K_OPTION, paramLabel = "k", description = "The experts each token is routed to,"
+            + " 1 to E (Mixtral's 2); needs " + Experts.COUNT_OPTION + " (default: the config's).")
+    Long topK;
 
     @Option(names = LORA_RANK, paramLabel = "R", description = "Train LoRA adapters of rank R on the frozen model:"
             + " only the adapters have gradients and optimizer state; a frozen projection's backward computes its"
@@ -291,7 +302,7 @@ final class ShapeOptions {
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
                     : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
                     qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions(),
-                    mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp)));
+                    mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp), experts()));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -311,6 +322,13 @@ final class ShapeOptions {
         requireAgrees(MLP, mlp, mlp != null && MlpKind.byCliName(mlp) == held.mlp(), held.mlp().cliName(), source);
         requireAgrees(POSITIONS, positions, positions != null && positions() == held.positions(),
                 held.positions() == Architecture.NO_POSITIONS ? "none" : held.positions(), source);
+        if (experts != null || topK != null) {
+            Experts mixture = held.experts();
+            requireAgrees(experts != null ? Experts.COUNT_OPTION : Experts.TOP_K_OPTION,
+                    experts != null ? experts : topK, (experts == null || experts == mixture.count())
+                            && (topK == null || topK == mixture.topK()),
+                    mixture.active() ? mixture.count() + " experts, top-" + mixture.topK() : "a dense MLP", source);
+        }
         requireAgrees(NORM, norm, norm != null && NormKind.byCliName(norm) == held.norm(), held.norm().cliName(),
                 source);
         requireAgrees(WINDOW, slidingWindow, slidingWindow != null && window() == held.slidingWindow(),
@@ -337,6 +355,25 @@ final class ShapeOptions {
             throw new InvalidInputException(option + " " + given + " contradicts " + source + ", which has " + held
                     + "; drop one of them");
         }
+    }
+
+    /** --experts and --top-k as the architecture holds them; a dense MLP where neither is given. */
+    private Experts experts() {
+        if (experts == null && topK == null) {
+            return Experts.NONE;
+        }
+        if (experts == null) {
+            throw new InvalidInputException(Experts.TOP_K_OPTION + " " + topK + " needs " + Experts.COUNT_OPTION
+                    + " (allowed: give the experts per block, or neither)");
+        }
+        if (experts < 1) {
+            throw new InvalidInputException(Experts.COUNT_OPTION + " " + experts + " must be a positive integer");
+        }
+        if (topK == null) {
+            throw new InvalidInputException(Experts.COUNT_OPTION + " " + experts + " needs " + Experts.TOP_K_OPTION
+                    + " (allowed: 1 to " + experts + " experts a token)");
+        }
+        return new Experts(experts, topK);
     }
 
     /** --positions as the architecture holds it, checked positive; none where not given. */

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.Excerpt;
+import flopcast.analytic.Experts;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Preset;
@@ -152,14 +153,65 @@ class HfConfigTest {
         "gemma-7b | 8537680896",
         "gemma-2b | 2506172416",
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
-        "Mixtral-8x7B-v0.1 | model_type \"mixtral\" is refused: a mixture of experts",
-        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: a mixture of experts and multi-head latent",
+        "Mixtral-8x7B-v0.1 | 46702792704",
+        "Qwen3-30B-A3B | 30532122624",
+        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: multi-head latent attention, shared experts and"
+                + " dense first layers",
         "gpt2 | attn_pdrop 0.1, embd_pdrop 0.1, resid_pdrop 0.1 are not modelled (allowed: 0; dropout keeps a mask"
                 + " flopcast does not count: set it to 0 to count a run without dropout); its keys: docs/hf-config.md,"
                 + " \"gpt2\"",
         "bert-base-uncased | model_type \"bert\" is an encoder"})
     void publishedConfigsAreReadToTheirCountOrRefusedWithTheReason(String model, String expected) throws Exception {
         assertCountedOrRefused(model, EXAMPLES.resolve(model + ".config.json"), expected);
+    }
+
+    /**
+     * Mixtral and Qwen3-MoE read their experts a block and a token, Qwen3-MoE each expert's width from
+     * moe_intermediate_size; the JSON gives the active parameters beside the total.
+     */
+    @Test
+    void mixturesOfExpertsReadTheirExperts() throws Exception {
+        Shape mixtral = HfConfig.read(EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json"));
+        assertEquals(new Experts(8, 2), mixtral.architecture().experts());
+        assertEquals(14_336, mixtral.dFf());
+        Shape qwen = HfConfig.read(EXAMPLES.resolve("Qwen3-30B-A3B.config.json"));
+        assertEquals(new Experts(128, 8), qwen.architecture().experts());
+        assertEquals(768, qwen.dFf(), "moe_intermediate_size, not intermediate_size");
+        assertTrue(qwen.architecture().qkNorm());
+        JsonNode json = PredictCommandTest.json("predict", "--hf-config",
+                EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json").toString(), "--format", "json");
+        assertEquals(12_879_925_248L, json.get("active_parameters").asLong());
+        assertEquals(8, json.get("settings").get("experts").get("count").asLong());
+        assertEquals(2, json.get("settings").get("experts").get("top_k").asLong());
+    }
+
+    /** What a mixture of experts flopcast does not model is named, all in one line. */
+    @Test
+    void expertSettingsFlopcastDoesNotModelAreRefused() throws IOException {
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen3-30B-A3B.config.json")
+                .toFile());
+        root.put("norm_topk_prob", false);
+        root.put("decoder_sparse_step", 2);
+        root.set("mlp_only_layers", new ObjectMapper().readTree("[0]"));
+        root.put("output_router_logits", true);
+        Path config = written(root);
+        for (String part : new String[] {"output_router_logits true is not modelled (allowed: false: true adds the"
+                + " auxiliary load-balancing loss", "decoder_sparse_step 2 is not modelled (allowed: 1",
+            "mlp_only_layers [0] is not modelled (allowed: []", "norm_topk_prob false is not modelled (allowed: true"}) {
+            BadInputTest.assertRefused(part, "predict", "--hf-config", config.toString());
+        }
+        root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json").toFile());
+        root.remove("num_local_experts");
+        BadInputTest.assertRefused("lacks num_local_experts: for model_type mixtral transformers takes a constant"
+                + " default", "predict", "--hf-config", written(root).toString());
+        root.put("num_local_experts", 2);
+        root.put("num_experts_per_tok", 3);
+        BadInputTest.assertRefused("num_experts_per_tok 3 is more than num_local_experts 2", "predict",
+                "--hf-config", written(root).toString());
+        root.put("num_experts_per_tok", 2);
+        root.put("router_jitter_noise", 0.1);
+        BadInputTest.assertRefused("router_jitter_noise 0.1 is not modelled (allowed: 0: jitter", "predict",
+                "--hf-config", written(root).toString());
     }
 
     @Test
@@ -184,8 +236,9 @@ class HfConfigTest {
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
         "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3,"
-                + " gpt2, gemma; known and refused: gemma2, olmo2",
-        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma",
+                + " gpt2, gemma, mixtral, qwen3_moe; known and refused: gemma2, olmo2, qwen2_moe",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, mixtral,"
+                + " qwen3_moe",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -194,8 +247,8 @@ class HfConfigTest {
         BadInputTest.assertRefused(expected, "predict", "--hf-config", config.toString());
         root.remove("model_type");
         written(root);
-        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma;"
-                + " docs/hf-config.md)",
+        BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma,"
+                + " mixtral, qwen3_moe; docs/hf-config.md)",
                 "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");

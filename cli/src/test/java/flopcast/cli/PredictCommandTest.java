@@ -19,7 +19,7 @@ class PredictCommandTest {
     void jsonKeysAreDesignMdsInItsOrder() throws Exception {
         JsonNode json = json("predict", "--preset", "seed-gpt2", "--device", "a100-40gb", "--steps", "10",
                 "--format", "json");
-        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters",
+        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters", "active_parameters",
                 "memory_bytes", "flops",
                 "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
@@ -27,12 +27,14 @@ class PredictCommandTest {
                 "model_flops_per_step", "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
-        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "positions",
+        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "mlp", "experts", "positions",
                 "sliding_window", "precision_policy", "attention", "recompute", "freeze", "lora"),
                 keys(json.get("settings")));
         assertTrue(json.get("settings").get("lora").isNull(), "every parameter trains");
         assertEquals(0, json.get("settings").get("freeze").size(), "nothing frozen");
         assertEquals(json.get("parameters").asLong(), json.get("trainable_parameters").asLong());
+        assertEquals(json.get("parameters").asLong(), json.get("active_parameters").asLong(), "a dense model");
+        assertTrue(json.get("settings").get("experts").isNull(), "a dense MLP");
         assertEquals("fp32", json.get("settings").get("precision_policy").asText());
         assertEquals(0, json.get("memory_bytes").get("master_weights").asLong());
         assertEquals(12, json.get("settings").get("kv_heads").asLong());
@@ -156,7 +158,7 @@ class PredictCommandTest {
     @Test
     void withoutCapacityOrStepsThoseObjectsAreAbsent() throws Exception {
         JsonNode json = json("predict", "--preset", "seed-gpt2", "--format", "json");
-        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters",
+        assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters", "active_parameters",
                 "memory_bytes", "flops",
                 "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
         assertTrue(json.at("/answer/fits").isNull(), "no capacity: fit not checked");

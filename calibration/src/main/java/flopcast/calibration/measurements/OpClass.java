@@ -55,7 +55,7 @@ public enum OpClass {
             case ATTENTION_SOFTMAX -> forward ? SOFTMAX_FORWARD : SOFTMAX_BACKWARD;
             case FFN_SILU -> forward ? SILU_FORWARD : SILU_BACKWARD;
             case CROSS_ENTROPY -> forward ? CROSS_ENTROPY_FORWARD : CROSS_ENTROPY_BACKWARD;
-            case TOKEN_EMBEDDING, LORA -> null;
+            case TOKEN_EMBEDDING, LORA, ROUTER -> null;
         });
     }
 

@@ -1,5 +1,6 @@
 package flopcast.measure.buffers;
 
+import flopcast.analytic.Dim;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
@@ -8,8 +9,8 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * How a row of a tensor table becomes arrays: a 4-axis tensor [a, b, r, c] is a*b matrices of
- * r x c (the attention probabilities, one T x T matrix per sequence and head); any other tensor is
- * one matrix whose columns are its last axis and whose rows are the product of the others ([d] is
+ * r x c (the attention probabilities, one T x T matrix per sequence and head); any other tensor
+ * (a routed MLP row [B, T, k, d_ff] included: (B*T*k) x d_ff, one row per token's slot) is one matrix whose columns are its last axis and whose rows are the product of the others ([d] is
  * 1 x d, [B, T, d] is (B*T) x d). Element counts are exactly the row's.
  */
 public final class TensorAllocation {
@@ -21,7 +22,7 @@ public final class TensorAllocation {
     public static FMatrixRMaj[] matrices(TensorSpec spec, Shape shape) {
         List<Long> sizes = spec.dims().stream().map(dim -> dim.size(shape)).toList();
         requireArray(spec, shape);
-        if (sizes.size() == 4) {
+        if (perHead(spec)) {
             int count = toInt(spec, sizes.get(0) * sizes.get(1));
             FMatrixRMaj[] matrices = new FMatrixRMaj[count];
             for (int i = 0; i < count; i++) {
@@ -36,11 +37,16 @@ public final class TensorAllocation {
 
     /** The one matrix of one instance of a tensor of fewer than 4 axes, zeroed. */
     public static FMatrixRMaj matrix(TensorSpec spec, Shape shape) {
-        if (spec.dims().size() == 4) {
+        if (perHead(spec)) {
             throw new IllegalArgumentException("tensor " + spec.tensorName() + " " + spec.shapeText()
                     + " is one matrix per sequence and head, not one matrix");
         }
         return matrices(spec, shape)[0];
+    }
+
+    /** True for a 4-axis tensor of matrices, one per sequence and head; not a routed MLP row's slots. */
+    private static boolean perHead(TensorSpec spec) {
+        return spec.dims().size() == 4 && !spec.dims().contains(Dim.K);
     }
 
     /** One instance of an int32 tensor, zeroed. */

@@ -1,6 +1,8 @@
 package flopcast.measure.model;
 
 import flopcast.analytic.Component;
+import flopcast.analytic.Experts;
+import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.ParameterTensor;
@@ -59,6 +61,18 @@ public final class TransformerModel {
     private final StoredTensor residualGradient;
     private final StoredTensor normGradient;
 
+    /**
+     * A one-line refusal of a shape this model does not execute: a mixture of experts, which
+     * {@code predict} counts ({@link flopcast.analytic.Experts}) but no block here dispatches yet.
+     */
+    public static void requireRuns(Shape shape) {
+        Experts experts = shape.architecture().experts();
+        if (experts.active()) {
+            throw new InvalidInputException(Experts.COUNT_OPTION + " " + experts.count() + ": train does not execute a"
+                    + " mixture of experts yet (allowed: predict " + Experts.COUNT_OPTION + ", or a dense MLP)");
+        }
+    }
+
     /** The model at {@code shape} on EJML, one thread, initialized from {@code seed}. */
     public TransformerModel(Shape shape, long seed, FlopCounter counter) {
         this(shape, seed, counter, MatmulBackend.ejml());
@@ -76,6 +90,7 @@ public final class TransformerModel {
 
     public TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
             int attentionSpan, MatmulBackend backend) {
+        requireRuns(shape);
         this.shape = shape;
         this.counter = counter;
         this.buffers = new ModelBuffers(shape, counter.profile());

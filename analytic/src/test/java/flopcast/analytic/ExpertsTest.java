@@ -1,0 +1,138 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A mixture of experts: the published total and active counts of Mixtral 8x7B and Qwen3-30B-A3B,
+ * FLOPs from the k experts a token runs, memory from all E, the rows it keeps, and the bad input it
+ * refuses. The formulas are written out here, not summed from the tables.
+ */
+class ExpertsTest {
+
+    /** mistralai/Mixtral-8x7B-v0.1: Mistral 7B's attention, 8 SwiGLU experts of 14336 a block, 2 a token. */
+    static Shape mixtral(long batch, long context) {
+        return new Shape(32_000, context, 32, 4096, 32, 14_336, batch, new Architecture(8, false)
+                .withExperts(new Experts(8, 2)));
+    }
+
+    /** Qwen/Qwen3-30B-A3B: QK-norm, d_k 128, 4 key and value heads, 128 experts of 768 a block, 8 a token. */
+    static Shape qwen3Moe() {
+        return new Shape(151_936, 4096, 48, 2048, 32, 768, 1, new Architecture(4, false, LinearBias.NONE, 128, true)
+                .withExperts(new Experts(128, 8)));
+    }
+
+    /** Mixtral's paper: "47B parameters, 13B active"; every tensor of its checkpoint summed. */
+    @Test
+    void mixtralHasItsPublishedTotalAndActiveParameters() {
+        Shape shape = mixtral(1, 4096);
+        assertEquals(46_702_792_704L, ParameterTensor.total(shape), "total");
+        assertEquals(12_879_925_248L, ParameterTensor.active(shape), "active: 2 of the 8 experts");
+        assertEquals(46_702_792_704L, CompleteAccounting.predict(shape).parameters());
+        assertEquals(46_702_792_704L, ParameterTensor.trainable(shape), "every expert trains");
+    }
+
+    /** Qwen3-30B-A3B's model card: 30.5B in total, 3.3B activated, 29.9B without the embeddings. */
+    @Test
+    void qwen3MoeHasItsPublishedTotalAndActiveParameters() {
+        Shape shape = qwen3Moe();
+        long total = ParameterTensor.total(shape);
+        assertEquals(30_532_122_624L, total);
+        assertEquals(3_353_032_704L, ParameterTensor.active(shape));
+        assertEquals(29_909_792_768L, total - 2L * 151_936 * 2048, "non-embedding: the card's 29.9B");
+    }
+
+    /** Matmul FLOPs: each token runs its k experts' three matrices; the router is d x E. */
+    @Test
+    void forwardFlopsCountTheExpertsEachTokenRuns() {
+        long b = 2;
+        long t = 512;
+        Shape shape = mixtral(b, t);
+        long n = b * t;
+        long d = 4096;
+        long kv = 8 * 128;
+        BigInteger block = big(2 * n * d * (d + 2 * kv))
+                .add(big(2 * 2 * n * d * t))
+                .add(big(2 * n * d * d))
+                .add(big(2 * 3 * n * 2 * d * 14_336))
+                .add(big(2 * n * d * 8));
+        BigInteger expected = block.multiply(big(32)).add(big(2 * n * d * 32_000));
+        Prediction prediction = CompleteAccounting.predict(shape);
+        assertEquals(expected, prediction.flops().forward());
+        assertEquals(expected.multiply(BigInteger.TWO), prediction.flops().backward());
+        // the router's elementwise work: top-k k*E, softmax 5k + 1, combine 2*k*d forward; 4k + 4*k*d backward
+        assertEquals(big(n * (2 * 8 + 5 * 2 + 1) + 2 * n * 2 * d),
+                ElementwiseFlops.forward(Component.ROUTER, shape));
+        assertEquals(big(n * 4 * 2 + 4 * n * 2 * d), ElementwiseFlops.backward(Component.ROUTER, shape));
+        // SwiGLU over N*k rows
+        assertEquals(big(5 * n * 2 * 14_336), ElementwiseFlops.forward(Component.FFN_SILU, shape));
+    }
+
+    /** Memory holds every expert's weights, gradients and AdamW state; the kept MLP rows are k per token. */
+    @Test
+    void memoryHoldsEveryExpertAndKeepsTheRoutedRows() {
+        Shape shape = mixtral(1, 4096).withPolicy(PrecisionPolicy.BF16_MIXED);
+        MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
+        long p = 46_702_792_704L;
+        assertEquals(2 * p, memory.parametersBytes());
+        assertEquals(2 * p, memory.gradientsBytes());
+        assertEquals(8 * p, memory.optimizerStateBytes());
+        long n = 4096;
+        long k = 2;
+        assertEquals(n * k * 14_336, KeptActivation.W1_OUTPUT.elements(shape));
+        assertEquals(n * k * 4096, KeptActivation.EXPERT_OUTPUT.elements(shape));
+        assertEquals(n * k, KeptActivation.ROUTER_GATES.elements(shape));
+        assertEquals(32, KeptActivation.EXPERT_CHOICES.instances(shape));
+        assertEquals(DataType.INT32, KeptActivation.EXPERT_CHOICES.dataType(shape));
+        assertEquals("B*T*k*d_ff", KeptActivation.W1_OUTPUT.productText(shape));
+        assertEquals("B*T*d_ff", KeptActivation.W1_OUTPUT.productText(Preset.LLAMA3_8B.shape(1)),
+                "k is not written for a dense MLP");
+        assertEquals(n * 8, WorkspaceBuffer.ROUTER_LOGITS.elements(shape));
+        assertEquals(0, WorkspaceBuffer.ROUTER_LOGITS.instances(Preset.LLAMA3_8B.shape(1)));
+        // the pytorch profile does not describe a mixture of experts
+        assertTrue(!TorchSavedTensor.covers(shape));
+    }
+
+    /** One expert routed to every token is the dense model plus a d x 1 router and its rows. */
+    @Test
+    void oneExpertIsTheDenseModelWithARouter() {
+        Shape dense = Preset.LLAMA3_8B.shape(2);
+        Shape one = dense.withArchitecture(dense.architecture().withExperts(new Experts(1, 1)));
+        assertEquals(ParameterTensor.total(dense) + 32L * 4096, ParameterTensor.total(one));
+        assertEquals(ParameterTensor.total(one), ParameterTensor.active(one));
+        for (Component component : EnumSet.of(Component.FFN_W1, Component.FFN_W3, Component.FFN_W2)) {
+            assertEquals(MatmulFlops.forward(component, dense), MatmulFlops.forward(component, one));
+        }
+        long n = dense.tokens();
+        assertEquals(KeptActivation.totalFloats(dense) + 32L * (n + n * 4096),
+                KeptActivation.totalFloats(one), "one gate and one expert output a token");
+    }
+
+    @Test
+    void badInputIsOneLine() {
+        assertThrows(InvalidInputException.class, () -> new Experts(8, 9), "top-k above the experts");
+        assertThrows(InvalidInputException.class, () -> new Experts(8, 0), "no expert a token");
+        assertThrows(InvalidInputException.class, () -> new Experts(0, 2), "top-k without experts");
+        assertThrows(InvalidInputException.class, () -> new Experts(-1, 0));
+        Shape shape = mixtral(1, 128);
+        InvalidInputException lora = assertThrows(InvalidInputException.class, () -> shape.withSettings(
+                shape.settings().withLora(Lora.of(8, Lora.DEFAULT_TARGETS))));
+        assertTrue(lora.getMessage().contains("fine-tuning a mixture of experts is not modelled"), lora.getMessage());
+        assertThrows(InvalidInputException.class, () -> shape.withSettings(
+                shape.settings().withFrozen(EnumSet.of(FrozenKind.EMBEDDINGS))));
+        assertThrows(InvalidInputException.class, () -> new Architecture(8, false, LinearBias.ALL)
+                .withExperts(new Experts(8, 2)), "biased experts");
+        InvalidInputException traffic = assertThrows(InvalidInputException.class,
+                () -> MinimumTraffic.forward(Component.FFN_W1, shape));
+        assertTrue(traffic.getMessage().contains("no mixture of experts"), traffic.getMessage());
+    }
+
+    private static BigInteger big(long value) {
+        return BigInteger.valueOf(value);
+    }
+}
