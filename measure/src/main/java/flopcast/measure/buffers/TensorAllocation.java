@@ -31,7 +31,8 @@ public final class TensorAllocation {
             return matrices;
         }
         long columns = sizes.get(sizes.size() - 1);
-        long rows = spec.elements(shape) / columns;
+        // a row the shape holds none of (the router's d x E without experts) is an empty matrix
+        long rows = columns == 0 ? 0 : spec.elements(shape) / columns;
         return new FMatrixRMaj[] {new FMatrixRMaj(toInt(spec, rows), toInt(spec, columns))};
     }
 

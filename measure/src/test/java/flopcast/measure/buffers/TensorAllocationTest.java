@@ -3,7 +3,9 @@ package flopcast.measure.buffers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import flopcast.analytic.Architecture;
 import flopcast.analytic.DataType;
+import flopcast.analytic.Experts;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.Lora;
 import flopcast.analytic.LoraTarget;
@@ -24,22 +26,30 @@ class TensorAllocationTest {
     private static final Shape SHAPE = new Shape(13, 5, 2, 12, 3, 20, 2)
             .withSettings(Settings.DEFAULT.withLora(Lora.of(2, EnumSet.allOf(LoraTarget.class))));
 
+    /** Three experts a block, two a token, so that the router's and the routed rows have elements too. */
+    private static final Shape EXPERTS = new Shape(13, 5, 2, 12, 3, 20, 2, Architecture.seed(3)
+            .withExperts(new Experts(3, 2)));
+
     @Test
     void everyRowOfTheThreeTablesAllocatesExactlyItsElements() {
         List<TensorSpec> rows = new ArrayList<>(List.of(ParameterTensor.values()));
         rows.addAll(List.of(KeptActivation.values()));
         rows.addAll(List.of(WorkspaceBuffer.values()));
-        for (TensorSpec row : rows) {
-            long allocated = 0;
-            if (row.dataType() == DataType.INT32) {
-                allocated = TensorAllocation.ints(row, SHAPE).length;
-            } else {
-                for (FMatrixRMaj matrix : TensorAllocation.matrices(row, SHAPE)) {
-                    allocated += matrix.getNumElements();
+        for (Shape shape : List.of(SHAPE, EXPERTS)) {
+            for (TensorSpec row : rows) {
+                long allocated = 0;
+                if (row.dataType() == DataType.INT32) {
+                    allocated = TensorAllocation.ints(row, shape).length;
+                } else {
+                    for (FMatrixRMaj matrix : TensorAllocation.matrices(row, shape)) {
+                        allocated += matrix.getNumElements();
+                    }
                 }
+                assertEquals(row.elements(shape), allocated, row.tensorName() + " at " + shape.describe());
             }
-            assertEquals(row.elements(SHAPE), allocated, row.tensorName());
         }
+        assertEquals(2 * 5 * 2, TensorAllocation.matrix(KeptActivation.W1_OUTPUT, EXPERTS).numRows,
+                "one row per token and chosen expert");
         assertEquals(ParameterTensor.values().length + KeptActivation.values().length
                 + WorkspaceBuffer.values().length, rows.size());
     }

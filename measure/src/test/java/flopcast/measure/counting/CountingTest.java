@@ -260,8 +260,9 @@ public class CountingTest {
             assertEquals(row.totalActivationFloats(), counted.counter.keptFloatsRead(component), component + " kept");
             checked++;
         }
-        assertEquals(Component.values().length - (shape.settings().lora().active() ? 0 : 1), checked,
-                "every component, LoRA's where adapters train");
+        assertEquals(Component.values().length - (shape.settings().lora().active() ? 0 : 1)
+                - (shape.architecture().experts().active() ? 0 : 1), checked,
+                "every component, LoRA's where adapters train, the router's where experts route");
     }
 
     @Test
