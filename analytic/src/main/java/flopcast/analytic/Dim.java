@@ -23,6 +23,8 @@ public enum Dim {
     V(ShapeKey.VOCAB_SIZE),
     /** The wider output or input of a block projection besides d: max(h*d_k, d_ff) (an NF4 weight dequantized). */
     PROJECTION_WIDTH("max(h*d_k, d_ff)", shape -> Math.max(shape.queryWidth(), shape.dFf())),
+    /** The wider of a block's MLP widths, max(d, d_ff): one expert's rows, gathered in or out ({@link Experts}). */
+    MLP_WIDTH("max(d, d_ff)", shape -> Math.max(shape.dModel(), shape.dFf())),
     /** A LoRA adapter's rank ({@link Lora}). */
     R("r", shape -> shape.settings().lora().rank()),
     /** The experts of a block ({@link Experts}). */

@@ -34,10 +34,12 @@ import java.util.List;
  * ({@link KeptActivation#readUnderLora}) is written into one scratch row of its size, shared by the
  * blocks: B*T*d for the norms' outputs, B*T*h*d_k for the heads' output, B*T*d_ff for the MLP's
  * activation.
- * Under experts ({@link Experts}) one expert at a time runs over at most N rows (a token's k experts
- * are distinct), so the MLP's gradient rows above hold one expert's; the router's logits (B*T*E), one
- * expert's gathered input, output gradient and input gradient (B*T*d each), the dispatch order
- * (B*T*k int32) and the experts' counts (E int32) are added.
+ * Under experts ({@link Experts}) the MLP's gradient rows hold every token's k routed rows
+ * (B*T*k*d_ff each, in the experts' order, as a grouped matmul's permuted rows); each expert's
+ * matmuls run over at most N rows (a token's k experts are distinct), gathered into one input and one
+ * output scratch of B*T*max(d, d_ff) each and copied out, with its input gradient (B*T*d) before it is
+ * scatter-added; the router's logits and then their gradient (B*T*E), the gates' gradient (B*T*k), the
+ * dispatch order (B*T*k int32) and the experts' counts (E int32) are added.
  * Convention: gradients of the logits are written over the kept probabilities (no B*T*V buffer);
  * weight gradients accumulate straight into the gradient tensors (no scratch).
  * Source: DESIGN.md "complete" (workspace). Pinned by {@code CompleteAccountingTest}.
@@ -54,9 +56,9 @@ public enum WorkspaceBuffer implements TensorSpec {
     /** QK-norm only: the keys' gradient before the norm. */
     KEY_PRE_NORM_GRADIENT("grad.key_norm_input", List.of(B, T, D_KV), "QK-norm backward, then the K projection's"),
     VALUE_GRADIENT("grad.value", List.of(B, T, D_KV), "V projection backward"),
-    PRODUCT_GRADIENT("grad.ffn_product", List.of(B, T, D_FF),
+    PRODUCT_GRADIENT("grad.ffn_product", List.of(B, T, Dim.K, D_FF),
             "FFN backward: dG, then d SiLU, then d W1x, in place"),
-    W3_OUTPUT_GRADIENT("grad.ffn_w3_output", List.of(B, T, D_FF), "W3 backward: d W3x"),
+    W3_OUTPUT_GRADIENT("grad.ffn_w3_output", List.of(B, T, Dim.K, D_FF), "W3 backward: d W3x"),
     HEAD_QUERY("head.query", List.of(T, D_K), "attention forward and backward: one head's Q"),
     HEAD_KEY("head.key", List.of(T, D_K), "attention forward and backward: one head's K"),
     HEAD_VALUE("head.value", List.of(T, D_K), "attention forward and backward: one head's V"),
@@ -100,15 +102,17 @@ public enum WorkspaceBuffer implements TensorSpec {
             "forward: the MLP's activation, read by the frozen W2"),
     /** Experts only: the router's logits, then their gradient (nonzero at the k chosen of each token). */
     ROUTER_LOGITS("moe.router_logits", List.of(B, T, Dim.E), "router forward: x W_r; backward: d(x W_r)"),
-    /** Experts only: one expert's tokens' rows of the FFN norm's output, gathered (at most N rows). */
-    EXPERT_INPUT("moe.expert_input", List.of(B, T, D),
-            "dispatch forward and backward: one expert's input rows, gathered for its W1 and W3"),
-    /** Experts only: one expert's output rows forward (copied into the kept slots), their gradient backward. */
-    EXPERT_OUTPUT_GRADIENT("moe.grad_expert_output", List.of(B, T, D),
-            "forward: one expert's W2 output; backward: its gradient g * dOut"),
+    /** Experts only: one expert's rows gathered as a matmul's input (at most N rows: its tokens). */
+    EXPERT_ROWS_IN("moe.rows_in", List.of(B, T, Dim.MLP_WIDTH),
+            "experts forward and backward: one expert's input rows (its tokens' x, its product, d of its output)"),
+    /** Experts only: one expert's matmul output rows, before they are copied into the routed rows. */
+    EXPERT_ROWS_OUT("moe.rows_out", List.of(B, T, Dim.MLP_WIDTH),
+            "experts forward and backward: one expert's output rows, then copied out"),
     /** Experts only: one expert's input gradient, scatter-added into the FFN norm output's gradient. */
     EXPERT_INPUT_GRADIENT("moe.grad_expert_input", List.of(B, T, D),
             "expert backward: d of its gathered input, then scatter-added"),
+    /** Experts only: the gates' gradient, one per token and chosen expert. */
+    GATE_GRADIENT("moe.grad_gates", List.of(B, T, Dim.K), "combine backward: dg = dOut . y; gate softmax backward"),
     /** Experts only: the token of each slot, in the experts' order (rebuilt from the kept choices in backward). */
     DISPATCH("moe.dispatch", DataType.INT32, List.of(B, T, Dim.K),
             "dispatch and combine: the token each slot of the experts' rows belongs to"),
@@ -131,7 +135,8 @@ public enum WorkspaceBuffer implements TensorSpec {
                 return shape.settings().lora().active() ? 1 : 0;
             case DEQUANTIZED_WEIGHT:
                 return shape.settings().lora().nf4Base() ? 1 : 0;
-            case ROUTER_LOGITS, EXPERT_INPUT, EXPERT_OUTPUT_GRADIENT, EXPERT_INPUT_GRADIENT, DISPATCH, EXPERT_COUNTS:
+            case ROUTER_LOGITS, EXPERT_ROWS_IN, EXPERT_ROWS_OUT, EXPERT_INPUT_GRADIENT, GATE_GRADIENT, DISPATCH,
+                    EXPERT_COUNTS:
                 return shape.architecture().experts().active() ? 1 : 0;
             case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT:
                 for (KeptActivation row : KeptActivation.values()) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
 import flopcast.measure.kernels.MatmulBackend;
-import flopcast.measure.model.TransformerModel;
 import flopcast.measure.run.TrainRun;
 import java.util.List;
 import java.util.Locale;
@@ -63,7 +62,6 @@ final class TrainCommand extends FormattedCommand {
     @Override
     String render(OutputFormat output) {
         Shape shape = shapeOptions.shape();
-        TransformerModel.requireRuns(shape);
         if (shape.settings().lora().nf4Base()) {
             throw new InvalidInputException(ShapeOptions.QUANTIZED_BASE + " nf4: train does not execute an NF4 base"
                     + " (allowed: predict " + ShapeOptions.QUANTIZED_BASE + " nf4, or train the LoRA adapters on a"

@@ -27,6 +27,8 @@ public final class ModelBuffers {
     private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
     private final Map<KeptActivation, KeptTensor[]> kept = new EnumMap<>(KeptActivation.class);
     private final Map<WorkspaceBuffer, StoredTensor> workspace = new EnumMap<>(WorkspaceBuffer.class);
+    /** The int32 workspace rows: a mixture of experts' dispatch order and expert counts. */
+    private final Map<WorkspaceBuffer, int[]> workspaceInts = new EnumMap<>(WorkspaceBuffer.class);
     /** Full recomputation's one block of buffers, shared by every block. */
     private final Map<KeptActivation, KeptTensor> recomputed = new EnumMap<>(KeptActivation.class);
     /** LoRA's scratch for a forward output no adapter keeps ({@link WorkspaceBuffer#frozenInput}), by row. */
@@ -87,11 +89,15 @@ public final class ModelBuffers {
             }
             kept.put(row, instances);
             if (row.recomputeInstances(shape) > 0) {
-                recomputed.put(row, new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), true));
+                recomputed.put(row, row.dataType() == DataType.INT32
+                        ? new KeptTensor(row, TensorAllocation.ints(row, shape))
+                        : new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), true));
             }
         }
         for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
-            if (row.instances(shape) > 0) {
+            if (row.instances(shape) > 0 && row.dataType() == DataType.INT32) {
+                workspaceInts.put(row, TensorAllocation.ints(row, shape));
+            } else if (row.instances(shape) > 0) {
                 StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
                 workspace.put(row, stored(row, shape, row.dataType(shape), copy));
             }
@@ -175,6 +181,16 @@ public final class ModelBuffers {
             throw new IllegalStateException("workspace row " + row.tensorName() + " is not held under these settings");
         }
         return buffer;
+    }
+
+    /** The values of an int32 workspace row; an error where the settings hold none. */
+    public int[] workspaceInts(WorkspaceBuffer row) {
+        int[] values = workspaceInts.get(row);
+        if (values == null) {
+            throw new IllegalStateException("int32 workspace row " + row.tensorName() + " is not held under these"
+                    + " settings");
+        }
+        return values;
     }
 
     /**

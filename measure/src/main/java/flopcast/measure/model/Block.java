@@ -102,6 +102,9 @@ final class Block {
     private final KeptTensor product;
     private final KeptTensor out;
 
+    /** The block's mixture of experts in place of its MLP; null for a dense MLP. */
+    private final ExpertMlp experts;
+
     /** True under full recomputation: only the input is kept, the rest rerun in backward. */
     private final boolean recomputes;
 
@@ -147,7 +150,7 @@ final class Block {
     /** The block's adapters by projection; empty where every parameter trains. */
     private final Map<LoraTarget, Adapter> adapters = new EnumMap<>(LoraTarget.class);
 
-    Block(int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
+    Block(Shape shape, int layer, KeptTensor input, ModelBuffers buffers, CountingOps ops, Ops shared) {
         this.ops = ops;
         this.counter = ops.counter();
         this.shared = shared;
@@ -157,9 +160,11 @@ final class Block {
         value = buffers.parameter(ParameterTensor.VALUE_WEIGHT, layer);
         output = buffers.parameter(ParameterTensor.OUTPUT_WEIGHT, layer);
         ffnGain = buffers.parameter(ParameterTensor.FFN_NORM_GAIN, layer);
-        w1 = buffers.parameter(ParameterTensor.W1_WEIGHT, layer);
-        w3 = buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, layer);
-        w2 = buffers.parameter(ParameterTensor.W2_WEIGHT, layer);
+        boolean dense = !shape.architecture().experts().active();
+        // under experts the matrices are each expert's, held by the ExpertMlp
+        w1 = dense ? buffers.parameter(ParameterTensor.W1_WEIGHT, layer) : null;
+        w3 = dense ? buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, layer) : null;
+        w2 = dense ? buffers.parameter(ParameterTensor.W2_WEIGHT, layer) : null;
         queryBias = buffers.parameterIfHeld(ParameterTensor.QUERY_BIAS, layer);
         keyBias = buffers.parameterIfHeld(ParameterTensor.KEY_BIAS, layer);
         valueBias = buffers.parameterIfHeld(ParameterTensor.VALUE_BIAS, layer);
@@ -198,6 +203,8 @@ final class Block {
         silu = buffers.keptOrRecomputed(SILU_OUTPUT, layer);
         product = buffers.keptOrRecomputed(GATED_PRODUCT, layer);
         out = buffers.kept(FFN_RESIDUAL, layer);
+        experts = dense ? null : new ExpertMlp(shape, layer, buffers, ops, shared, middle, ffnNormOut, w1Out, w3Out,
+                silu, product, out);
 
         for (LoraTarget target : LoraTarget.values()) {
             Parameter a = buffers.parameterIfHeld(ParameterTensor.loraA(target), layer);
@@ -215,7 +222,7 @@ final class Block {
         keyGradient = buffers.workspace(WorkspaceBuffer.KEY_GRADIENT);
         valueGradient = buffers.workspace(WorkspaceBuffer.VALUE_GRADIENT);
         productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
-        w3OutGradient = w3 == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
+        w3OutGradient = !dense || w3 == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
     }
 
     /** This block's output, the next block's input. */
@@ -257,6 +264,10 @@ final class Block {
         middle.store();
 
         shared.norm().forward(middle.use(), ffnGain, ffnNormBias, ffnNormOut, ffnRms, ffnNormMean);
+        if (experts != null) {
+            experts.forward();
+            return;
+        }
         project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out, LoraTarget.W1);
         if (w3 == null) {
             // a two-matrix MLP: product = GELU(W1 h2)
@@ -346,23 +357,14 @@ final class Block {
             counter.pass(FlopCounter.Pass.BACKWARD);
         }
         // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
-        projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false, LoraTarget.W2);
-        if (w3 == null) {
-            shared.gelu().backward(productGradient.load(), w1Out.read(counter));
-            productGradient.store();
-            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
-                    LoraTarget.W1);
+        if (experts != null) {
+            experts.backward();
         } else {
-            shared.gate().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
-                    silu.read(counter), w3OutGradient.open());
-            productGradient.store();
-            w3OutGradient.store();
-            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
-                    LoraTarget.W1);
-            projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true, LoraTarget.W3);
+            mlpBackward();
         }
         shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
                 counter);
+
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
         projectionBackward(shared.output(), attentionOut, residualGradient, output, outputBias, attentionOutGradient,
@@ -389,6 +391,25 @@ final class Block {
                 LoraTarget.VALUE);
         shared.norm().backward(normGradient, input, attentionGain, attentionNormBias, attentionRms,
                 attentionNormMean, residualGradient, counter);
+    }
+
+    /** Differentiates the dense MLP: d(h2) into the norm-output gradient, from d(x_out) in the residual gradient. */
+    private void mlpBackward() {
+        projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false, LoraTarget.W2);
+        if (w3 == null) {
+            shared.gelu().backward(productGradient.load(), w1Out.read(counter));
+            productGradient.store();
+            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
+                    LoraTarget.W1);
+        } else {
+            shared.gate().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
+                    silu.read(counter), w3OutGradient.open());
+            productGradient.store();
+            w3OutGradient.store();
+            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
+                    LoraTarget.W1);
+            projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true, LoraTarget.W3);
+        }
     }
 
     /**

@@ -1,8 +1,6 @@
 package flopcast.measure.model;
 
 import flopcast.analytic.Component;
-import flopcast.analytic.Experts;
-import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.ParameterTensor;
@@ -61,18 +59,6 @@ public final class TransformerModel {
     private final StoredTensor residualGradient;
     private final StoredTensor normGradient;
 
-    /**
-     * A one-line refusal of a shape this model does not execute: a mixture of experts, which
-     * {@code predict} counts ({@link flopcast.analytic.Experts}) but no block here dispatches yet.
-     */
-    public static void requireRuns(Shape shape) {
-        Experts experts = shape.architecture().experts();
-        if (experts.active()) {
-            throw new InvalidInputException(Experts.COUNT_OPTION + " " + experts.count() + ": train does not execute a"
-                    + " mixture of experts yet (allowed: predict " + Experts.COUNT_OPTION + ", or a dense MLP)");
-        }
-    }
-
     /** The model at {@code shape} on EJML, one thread, initialized from {@code seed}. */
     public TransformerModel(Shape shape, long seed, FlopCounter counter) {
         this(shape, seed, counter, MatmulBackend.ejml());
@@ -90,7 +76,6 @@ public final class TransformerModel {
 
     public TransformerModel(Shape shape, long seed, FlopCounter counter, AdamW.Hyperparameters hyperparameters,
             int attentionSpan, MatmulBackend backend) {
-        requireRuns(shape);
         this.shape = shape;
         this.counter = counter;
         this.buffers = new ModelBuffers(shape, counter.profile());
@@ -122,7 +107,7 @@ public final class TransformerModel {
         blocks = new Block[Math.toIntExact(shape.layers())];
         KeptTensor input = embeddingOut;
         for (int layer = 0; layer < blocks.length; layer++) {
-            blocks[layer] = new Block(layer, input, buffers, ops, shared);
+            blocks[layer] = new Block(shape, layer, input, buffers, ops, shared);
             input = blocks[layer].output();
         }
         initialize(seed);

@@ -69,7 +69,7 @@ class BlockTest {
             CountingOps ops = new CountingOps(counter, MatmulBackend.ejml());
             Block.Ops shared = Block.Ops.of(ops, shape, Math.toIntExact(shape.attentionSpan()), buffers);
             input = buffers.kept(KeptActivation.FFN_RESIDUAL, 0);
-            block = new Block(1, input, buffers, ops, shared);
+            block = new Block(shape, 1, input, buffers, ops, shared);
             Random random = new Random(seed);
             for (ParameterTensor row : BLOCK_PARAMETERS) {
                 Parameter parameter = buffers.parameter(row, 1);

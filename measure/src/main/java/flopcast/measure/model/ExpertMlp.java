@@ -1,0 +1,484 @@
+package flopcast.measure.model;
+
+import static flopcast.analytic.ElementwiseFlops.ADD;
+import static flopcast.analytic.ElementwiseFlops.COMBINE_BACKWARD_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.COMBINE_FORWARD_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.GATE_SOFTMAX_BACKWARD_PER_GATE;
+import static flopcast.analytic.ElementwiseFlops.GATE_SOFTMAX_FORWARD_PER_GATE;
+import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.TOP_K_PER_LOGIT;
+
+import flopcast.analytic.Component;
+import flopcast.analytic.Experts;
+import flopcast.analytic.KeptActivation;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Shape;
+import flopcast.analytic.WorkspaceBuffer;
+import flopcast.measure.buffers.KeptTensor;
+import flopcast.measure.buffers.ModelBuffers;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.buffers.StoredTensor;
+import flopcast.measure.counting.CountingOps;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.counting.OpClass;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * A block's mixture of experts ({@link Experts}), in place of its MLP: h2 = the FFN norm's output,
+ * z = h2 W_r (the router), for each token the k largest logits and gates g = softmax over those k,
+ * and x_out = x_mid + sum over the k of g * expert(h2), each expert the block's MLP with its own W1,
+ * W3 and W2. The routed rows (W1's, W3's, the activation's and W2's outputs) hold one row per token
+ * and chosen expert in the experts' order, expert 0's tokens first, as a grouped matmul's permuted
+ * rows; each expert's matmuls run on its rows gathered into one input and one output scratch and
+ * copied back (copies cost no FLOPs), the activation over every routed row at once. Every loop
+ * records its FLOPs at the costs declared in {@link flopcast.analytic.ElementwiseFlops}. Pinned by
+ * {@code ExpertMlpTest} and {@code CountingTest}'s expert shapes.
+ */
+final class ExpertMlp {
+    private final CountingOps ops;
+    private final FlopCounter counter;
+    private final Block.Ops shared;
+    private final Linear router;
+    private final int experts;
+    private final int topK;
+    private final int width;
+    private final int ffn;
+
+    private final Parameter routerWeight;
+    private final Parameter[] w1;
+    /** Null entries under a two-matrix GELU MLP. */
+    private final Parameter[] w3;
+    private final Parameter[] w2;
+
+    private final KeptTensor normOut;
+    private final KeptTensor middle;
+    private final KeptTensor w1Out;
+    private final KeptTensor w3Out;
+    private final KeptTensor activation;
+    private final KeptTensor product;
+    private final KeptTensor out;
+    private final KeptTensor choices;
+    private final KeptTensor gates;
+    private final KeptTensor expertOut;
+
+    private final StoredTensor logits;
+    private final StoredTensor rowsIn;
+    private final StoredTensor rowsOut;
+    private final StoredTensor inputGradient;
+    private final StoredTensor gateGradient;
+    private final StoredTensor productGradient;
+    private final StoredTensor w3OutGradient;
+    private final StoredTensor normGradient;
+    private final StoredTensor residualGradient;
+    /** The token-and-choice index (t*k + j) of each routed row, in the experts' order. */
+    private final int[] dispatch;
+    /** After {@link #dispatch()}, where each expert's rows end: expert e's are [ends[e-1], ends[e]). */
+    private final int[] ends;
+
+    ExpertMlp(Shape shape, int layer, ModelBuffers buffers, CountingOps ops, Block.Ops shared, KeptTensor middle,
+            KeptTensor normOut, KeptTensor w1Out, KeptTensor w3Out, KeptTensor activation, KeptTensor product,
+            KeptTensor out) {
+        this.ops = ops;
+        this.counter = ops.counter();
+        this.shared = shared;
+        this.router = new Linear(ops, Component.ROUTER);
+        Experts mixture = shape.architecture().experts();
+        experts = Math.toIntExact(mixture.count());
+        topK = Math.toIntExact(mixture.topK());
+        width = Math.toIntExact(shape.dModel());
+        ffn = Math.toIntExact(shape.dFf());
+        routerWeight = buffers.parameter(ParameterTensor.ROUTER_WEIGHT, layer);
+        w1 = new Parameter[experts];
+        w3 = new Parameter[experts];
+        w2 = new Parameter[experts];
+        for (int e = 0; e < experts; e++) {
+            int instance = layer * experts + e;
+            w1[e] = buffers.parameter(ParameterTensor.W1_WEIGHT, instance);
+            w3[e] = buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, instance);
+            w2[e] = buffers.parameter(ParameterTensor.W2_WEIGHT, instance);
+        }
+        this.middle = middle;
+        this.normOut = normOut;
+        this.w1Out = w1Out;
+        this.w3Out = w3Out;
+        this.activation = activation;
+        this.product = product;
+        this.out = out;
+        choices = buffers.keptOrRecomputed(KeptActivation.EXPERT_CHOICES, layer);
+        gates = buffers.keptOrRecomputed(KeptActivation.ROUTER_GATES, layer);
+        expertOut = buffers.keptOrRecomputed(KeptActivation.EXPERT_OUTPUT, layer);
+        logits = buffers.workspace(WorkspaceBuffer.ROUTER_LOGITS);
+        rowsIn = buffers.workspace(WorkspaceBuffer.EXPERT_ROWS_IN);
+        rowsOut = buffers.workspace(WorkspaceBuffer.EXPERT_ROWS_OUT);
+        inputGradient = buffers.workspace(WorkspaceBuffer.EXPERT_INPUT_GRADIENT);
+        gateGradient = buffers.workspace(WorkspaceBuffer.GATE_GRADIENT);
+        productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
+        w3OutGradient = w3[0] == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
+        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
+        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
+        dispatch = buffers.workspaceInts(WorkspaceBuffer.DISPATCH);
+        ends = buffers.workspaceInts(WorkspaceBuffer.EXPERT_COUNTS);
+    }
+
+    /** x_out = x_mid + sum over each token's k experts of g * expert(h2), h2 the kept FFN norm output. */
+    void forward() {
+        FMatrixRMaj x = normOut.use();
+        router.forward(x, routerWeight.value.load(), logits.open());
+        logits.store();
+        route(logits.load());
+        dispatch();
+        FMatrixRMaj h1 = w1Out.matrix();
+        for (int e = 0; e < experts; e++) {
+            int start = start(e);
+            int rows = ends[e] - start;
+            if (rows == 0) {
+                continue;
+            }
+            FMatrixRMaj in = gatherTokens(x, start, rows);
+            expertMatmul(Component.FFN_W1, in, w1[e], h1, start, rows, ffn);
+        }
+        w1Out.store();
+        if (w3[0] != null) {
+            FMatrixRMaj h3 = w3Out.matrix();
+            for (int e = 0; e < experts; e++) {
+                int start = start(e);
+                int rows = ends[e] - start;
+                if (rows > 0) {
+                    expertMatmul(Component.FFN_W3, gatherTokens(x, start, rows), w3[e], h3, start, rows, ffn);
+                }
+            }
+            w3Out.store();
+            shared.gate().forward(w1Out.use(), w3Out.use(), activation.matrix(), product.matrix());
+            activation.store();
+        } else {
+            shared.gelu().forward(w1Out.use(), product.matrix());
+        }
+        product.store();
+        FMatrixRMaj y = expertOut.matrix();
+        FMatrixRMaj a = product.use();
+        for (int e = 0; e < experts; e++) {
+            int start = start(e);
+            int rows = ends[e] - start;
+            if (rows > 0) {
+                expertMatmul(Component.FFN_W2, copyRows(a, start, rows, ffn, rowsIn), w2[e], y, start, rows, width);
+            }
+        }
+        expertOut.store();
+        combine();
+        out.store();
+        ops.addEquals(Component.FFN_W2, out.use(), middle.use());
+        out.store();
+    }
+
+    /**
+     * Differentiates {@link #forward}: on entry the residual gradient holds d(x_out); on return the
+     * norm-output gradient holds d(h2), the routed experts' input gradients scatter-added and the
+     * router's added. The dispatch is rebuilt from the kept choices first (later blocks overwrote it).
+     */
+    void backward() {
+        rebuildDispatch();
+        FMatrixRMaj dOut = residualGradient.load();
+        FMatrixRMaj y = expertOut.read(counter);
+        FMatrixRMaj g = gates.read(counter);
+        gateGradients(dOut, y);
+        logitGradients(g, gateGradient.load());
+
+        FMatrixRMaj a = product.read(counter);
+        FMatrixRMaj dProduct = productGradient.open();
+        for (int e = 0; e < experts; e++) {
+            int start = start(e);
+            int rows = ends[e] - start;
+            if (rows == 0) {
+                continue;
+            }
+            FMatrixRMaj dY = outputGradient(dOut, g, start, rows);
+            if (w2[e].grad != null) {
+                ops.multAddTransA(Component.FFN_W2, copyRows(a, start, rows, ffn, rowsOut), dY, w2[e].grad.load());
+                w2[e].grad.store();
+            }
+            FMatrixRMaj dA = view(rowsOut, rows, ffn);
+            ops.multTransB(Component.FFN_W2, dY, w2[e].value.load(), dA);
+            copyOut(dA, dProduct, start, rows, ffn);
+        }
+        productGradient.store();
+        if (w3[0] != null) {
+            shared.gate().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
+                    activation.read(counter), w3OutGradient.open());
+            w3OutGradient.store();
+        } else {
+            shared.gelu().backward(productGradient.load(), w1Out.read(counter));
+        }
+        productGradient.store();
+
+        FMatrixRMaj x = normOut.read(counter);
+        FMatrixRMaj dx = normGradient.open();
+        ops.zero(OpClass.ROUTER, dx);
+        for (int e = 0; e < experts; e++) {
+            int start = start(e);
+            int rows = ends[e] - start;
+            if (rows == 0) {
+                continue;
+            }
+            FMatrixRMaj in = gatherTokens(x, start, rows);
+            FMatrixRMaj dIn = view(inputGradient, rows, width);
+            expertBackward(Component.FFN_W1, in, productGradient.load(), w1[e], dIn, start, rows, false);
+            if (w3[e] != null) {
+                expertBackward(Component.FFN_W3, in, w3OutGradient.load(), w3[e], dIn, start, rows, true);
+            }
+            inputGradient.store();
+            scatterAdd(inputGradient.load(), dx, start, rows);
+        }
+        normGradient.store();
+        FMatrixRMaj dLogits = logits.load();
+        if (routerWeight.grad != null) {
+            router.backwardWeight(x, dLogits, routerWeight.grad.load());
+            routerWeight.grad.store();
+        }
+        router.backwardInput(dLogits, routerWeight.value.load(), normGradient.load(), true);
+        normGradient.store();
+    }
+
+    /**
+     * Each token's k largest logits, the largest first (the lower expert on a tie), by k passes of
+     * max over its E logits, and its gates: a softmax over those k.
+     */
+    private void route(FMatrixRMaj z) {
+        int tokens = z.numRows;
+        int[] chosen = choices.ints();
+        FMatrixRMaj g = gates.matrix();
+        long start = ops.profile().start();
+        for (int t = 0; t < tokens; t++) {
+            int row = t * experts;
+            int slot = t * topK;
+            for (int j = 0; j < topK; j++) {
+                int best = -1;
+                float bestLogit = Float.NEGATIVE_INFINITY;
+                for (int e = 0; e < experts; e++) {
+                    float logit = z.data[row + e];
+                    if (logit > bestLogit || best < 0) {
+                        if (!taken(chosen, slot, j, e)) {
+                            best = e;
+                            bestLogit = logit;
+                        }
+                    }
+                }
+                chosen[slot + j] = best;
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < topK; j++) {
+                max = Math.max(max, z.data[row + chosen[slot + j]]);
+            }
+            float sum = 0;
+            for (int j = 0; j < topK; j++) {
+                float e = (float) Math.exp(z.data[row + chosen[slot + j]] - max);
+                g.data[slot + j] = e;
+                sum += e;
+            }
+            float inverse = 1f / sum;
+            for (int j = 0; j < topK; j++) {
+                g.data[slot + j] *= inverse;
+            }
+        }
+        gates.store();
+        ops.profile().stop(OpClass.ROUTER, start);
+        ops.elementwise(Component.ROUTER, (long) tokens * ((long) topK * experts * TOP_K_PER_LOGIT
+                + topK * GATE_SOFTMAX_FORWARD_PER_GATE + SOFTMAX_PER_ROW));
+    }
+
+    /** Whether expert {@code e} is among the token's first {@code j} choices. */
+    private static boolean taken(int[] chosen, int slot, int j, int e) {
+        for (int i = 0; i < j; i++) {
+            if (chosen[slot + i] == e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The routed rows in the experts' order, stable by token: a counting sort of the kept choices. */
+    private void dispatch() {
+        int[] chosen = choices.ints();
+        java.util.Arrays.fill(ends, 0);
+        int slots = dispatch.length;
+        for (int s = 0; s < slots; s++) {
+            ends[chosen[s]]++;
+        }
+        for (int e = 1; e < experts; e++) {
+            ends[e] += ends[e - 1];
+        }
+        // fill from the back, so that each expert's rows keep the tokens' order and ends[] ends as the ends
+        int[] next = ends;
+        for (int s = slots - 1; s >= 0; s--) {
+            dispatch[--next[chosen[s]]] = s;
+        }
+        // next[] now holds each expert's start; shift it into the ends
+        for (int e = 0; e < experts; e++) {
+            next[e] = e + 1 < experts ? next[e + 1] : slots;
+        }
+    }
+
+    /** The dispatch of {@link #forward}, rebuilt from the kept choices. */
+    private void rebuildDispatch() {
+        dispatch();
+    }
+
+    /** Where expert {@code e}'s rows start. */
+    private int start(int e) {
+        return e == 0 ? 0 : ends[e - 1];
+    }
+
+    /** out = sum over each token's k routed rows of g * y, timed and counted as the router's. */
+    private void combine() {
+        FMatrixRMaj o = out.matrix();
+        FMatrixRMaj y = expertOut.use();
+        FMatrixRMaj g = gates.use();
+        long start = ops.profile().start();
+        java.util.Arrays.fill(o.data, 0, o.getNumElements(), 0f);
+        for (int r = 0; r < dispatch.length; r++) {
+            int slot = dispatch[r];
+            float gate = g.data[slot];
+            int to = (slot / topK) * width;
+            int from = r * width;
+            for (int c = 0; c < width; c++) {
+                o.data[to + c] += gate * y.data[from + c];
+            }
+        }
+        ops.profile().stop(OpClass.ROUTER, start);
+        ops.elementwise(Component.ROUTER, COMBINE_FORWARD_PER_ELEMENT * dispatch.length * (long) width);
+    }
+
+    /** dg = dOut . y for every routed row, into the gates' gradient (by token and choice). */
+    private void gateGradients(FMatrixRMaj dOut, FMatrixRMaj y) {
+        FMatrixRMaj dg = gateGradient.open();
+        long start = ops.profile().start();
+        for (int r = 0; r < dispatch.length; r++) {
+            int slot = dispatch[r];
+            int at = (slot / topK) * width;
+            int from = r * width;
+            float dot = 0;
+            for (int c = 0; c < width; c++) {
+                dot += dOut.data[at + c] * y.data[from + c];
+            }
+            dg.data[slot] = dot;
+        }
+        ops.profile().stop(OpClass.ROUTER, start);
+        gateGradient.store();
+        // the combine's backward: 2 here, and 1 for each g * dOut of outputGradient
+        ops.elementwise(Component.ROUTER, (COMBINE_BACKWARD_PER_ELEMENT - 1) * dispatch.length * (long) width);
+    }
+
+    /**
+     * The gates' softmax backward: dz = g * (dg - sum g dg) at each token's k chosen logits, 0 at the
+     * rest, into the logits' buffer.
+     */
+    private void logitGradients(FMatrixRMaj g, FMatrixRMaj dg) {
+        FMatrixRMaj dz = logits.open();
+        int[] chosen = choices.ints();
+        long start = ops.profile().start();
+        java.util.Arrays.fill(dz.data, 0, dz.getNumElements(), 0f);
+        int tokens = dz.numRows;
+        for (int t = 0; t < tokens; t++) {
+            int slot = t * topK;
+            float dot = 0;
+            for (int j = 0; j < topK; j++) {
+                dot += g.data[slot + j] * dg.data[slot + j];
+            }
+            for (int j = 0; j < topK; j++) {
+                dz.data[t * experts + chosen[slot + j]] = g.data[slot + j] * (dg.data[slot + j] - dot);
+            }
+        }
+        ops.profile().stop(OpClass.ROUTER, start);
+        logits.store();
+        ops.elementwise(Component.ROUTER, (long) tokens * topK * GATE_SOFTMAX_BACKWARD_PER_GATE);
+    }
+
+    /** One expert's d(y) rows: g * dOut of each of its tokens, in the input scratch. */
+    private FMatrixRMaj outputGradient(FMatrixRMaj dOut, FMatrixRMaj g, int start, int rows) {
+        FMatrixRMaj dY = view(rowsIn, rows, width);
+        long begin = ops.profile().start();
+        for (int i = 0; i < rows; i++) {
+            int slot = dispatch[start + i];
+            float gate = g.data[slot];
+            int from = (slot / topK) * width;
+            for (int c = 0; c < width; c++) {
+                dY.data[i * width + c] = gate * dOut.data[from + c];
+            }
+        }
+        ops.profile().stop(OpClass.ROUTER, begin);
+        rowsIn.store();
+        ops.elementwise(Component.ROUTER, (long) rows * width);
+        return view(rowsIn, rows, width);
+    }
+
+    /** dx += the expert's input gradient rows, each into its token's row. */
+    private void scatterAdd(FMatrixRMaj dIn, FMatrixRMaj dx, int start, int rows) {
+        long begin = ops.profile().start();
+        for (int i = 0; i < rows; i++) {
+            int to = (dispatch[start + i] / topK) * width;
+            int from = i * width;
+            for (int c = 0; c < width; c++) {
+                dx.data[to + c] += dIn.data[from + c];
+            }
+        }
+        ops.profile().stop(OpClass.ROUTER, begin);
+        ops.elementwise(Component.ROUTER, ADD * rows * (long) width);
+    }
+
+    /** y rows [start, start + rows) of {@code routed} = in W, through the output scratch. */
+    private void expertMatmul(Component component, FMatrixRMaj in, Parameter weight, FMatrixRMaj routed, int start,
+            int rows, int columns) {
+        FMatrixRMaj result = view(rowsOut, rows, columns);
+        ops.mult(component, in, weight.value.load(), result);
+        copyOut(result, routed, start, rows, columns);
+    }
+
+    /**
+     * One expert's input and weight gradients from the routed rows' gradient {@code dRouted}: dW += in^T dH,
+     * dIn = dH W^T (or += where {@code accumulate}).
+     */
+    private void expertBackward(Component component, FMatrixRMaj in, FMatrixRMaj dRouted, Parameter weight,
+            FMatrixRMaj dIn, int start, int rows, boolean accumulate) {
+        FMatrixRMaj dH = copyRows(dRouted, start, rows, ffn, rowsOut);
+        if (weight.grad != null) {
+            ops.multAddTransA(component, in, dH, weight.grad.load());
+            weight.grad.store();
+        }
+        if (accumulate) {
+            ops.multAddTransB(component, dH, weight.value.load(), dIn);
+        } else {
+            ops.multTransB(component, dH, weight.value.load(), dIn);
+        }
+    }
+
+    /** The expert's tokens' rows of {@code x} (N x d), gathered into the input scratch. */
+    private FMatrixRMaj gatherTokens(FMatrixRMaj x, int start, int rows) {
+        FMatrixRMaj in = view(rowsIn, rows, width);
+        long begin = ops.profile().start();
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(x.data, (dispatch[start + i] / topK) * width, in.data, i * width, width);
+        }
+        ops.profile().stop(OpClass.EXPERT_COPY, begin);
+        return in;
+    }
+
+    /** Rows [start, start + rows) of a routed tensor, copied into {@code scratch}'s first rows. */
+    private FMatrixRMaj copyRows(FMatrixRMaj routed, int start, int rows, int columns, StoredTensor scratch) {
+        FMatrixRMaj copy = view(scratch, rows, columns);
+        long begin = ops.profile().start();
+        System.arraycopy(routed.data, start * columns, copy.data, 0, rows * columns);
+        ops.profile().stop(OpClass.EXPERT_COPY, begin);
+        return copy;
+    }
+
+    /** {@code rows} rows of {@code result} copied into rows [start, start + rows) of {@code routed}. */
+    private void copyOut(FMatrixRMaj result, FMatrixRMaj routed, int start, int rows, int columns) {
+        long begin = ops.profile().start();
+        System.arraycopy(result.data, 0, routed.data, start * columns, rows * columns);
+        ops.profile().stop(OpClass.EXPERT_COPY, begin);
+    }
+
+    /** The first {@code rows} x {@code columns} floats of a scratch row's working matrix, as a matrix. */
+    private static FMatrixRMaj view(StoredTensor scratch, int rows, int columns) {
+        return FMatrixRMaj.wrap(rows, columns, scratch.open().data);
+    }
+}
