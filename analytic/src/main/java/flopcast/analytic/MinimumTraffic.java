@@ -35,8 +35,19 @@ import java.math.BigInteger;
  * in, out = d, d_ff (W2: d_ff, d); the LM head d, V. Convention: a lower bound on memory traffic,
  * for bytes-per-second efficiency of memory-bound ops; caches can only make the real traffic larger.
  * Source: REFERENCES.md (AdamW: 28 bytes per fp32 parameter); roofline analysis (Williams et al.
- * 2009). A mixture of experts ({@link Experts}) is refused: its dispatch is not counted here, and
- * {@code train} does not run one. Pinned by {@code MinimumTrafficTest}.
+ * 2009). Under experts ({@link Experts}) W1, W3 and W2 are E projections over N*k rows in all
+ * (4*(N*k*in + E*in*out + N*k*out) forward, 4*(N*k*out + 2*N*k*in + 2*E*in*out) backward), the
+ * activation runs over N*k rows, and the router moves
+ * <pre>
+ *   router forward        4*(N*d + d*E + N*E)                    x, W_r in; logits out
+ *                         + 4*(N*E + 2*N*k)                      logits in; gates, choices out
+ *                         + 4*(N*k*d + N*k + N*d)                y, gates in; out written
+ *   router backward       4*(N*E + 2*N*d + 2*d*E)                dz, x, W_r in; dx, dW_r out
+ *                         + 4*(N*d + N*k*d + N*k)                dOut, y in; dg out
+ *                         + 4*(N*k*d) + 4*(2*N*k + N*E)          dy out; g, dg in, dz out
+ *                         + 4*(N*k*d + N*d)                      the experts' dx in, scatter-added
+ * </pre>
+ * Pinned by {@code MinimumTrafficTest}.
  */
 public final class MinimumTraffic {
     private static final BigInteger FOUR = BigInteger.valueOf(4);
@@ -56,11 +67,11 @@ public final class MinimumTraffic {
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
-            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.n).multiply(t.dFf);
+            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.routed).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
             case LORA -> lora(shape, true);
-            case ROUTER -> throw noExperts(shape);
+            case ROUTER -> t.routerForward();
         };
     }
 
@@ -98,18 +109,12 @@ public final class MinimumTraffic {
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.TWO)).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
-            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.n).multiply(t.dFf);
+            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.routed).multiply(t.dFf);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
             case LORA -> lora(shape, false);
-            case ROUTER -> throw noExperts(shape);
+            case ROUTER -> t.routerBackward();
         };
-    }
-
-    /** The one-line refusal of a shape with experts, whose dispatch this model does not count. */
-    private static InvalidInputException noExperts(Shape shape) {
-        return new InvalidInputException("experts " + shape.architecture().experts().count()
-                + ": the memory-traffic model has no mixture of experts (allowed: a dense MLP)");
     }
 
     /** Bytes of one AdamW step over {@code parameters}: 28 per parameter. */
@@ -130,7 +135,7 @@ public final class MinimumTraffic {
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(forward ? 4 : 8).multiply(t.bhtt);
             case CROSS_ENTROPY -> FOUR.multiply(t.n.multiply(t.v).add(t.n));
             case FFN_SILU -> forward ? forward(component, shape)
-                    : BigInteger.valueOf(t.gelu ? 8 : 20).multiply(t.n).multiply(t.dFf);
+                    : BigInteger.valueOf(t.gelu ? 8 : 20).multiply(t.routed).multiply(t.dFf);
             default -> forward ? forward(component, shape) : backward(component, shape);
         };
     }
@@ -165,11 +170,15 @@ public final class MinimumTraffic {
         final boolean gelu;
         /** T*d: the learned position rows a step reads (and their gradient's), 0 without a table. */
         final BigInteger positionRows;
+        /** N*k: the MLP's rows (N for a dense MLP). */
+        final BigInteger routed;
+        /** E: the copies of each MLP matrix (1 for a dense MLP). */
+        final BigInteger copies;
+        /** The router's E and k (0 for a dense MLP). */
+        final BigInteger experts;
+        final BigInteger topK;
 
         Terms(Shape shape) {
-            if (shape.architecture().experts().active()) {
-                throw noExperts(shape);
-            }
             n = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.contextLength()));
             d = BigInteger.valueOf(shape.dModel());
             dFf = BigInteger.valueOf(shape.dFf());
@@ -187,6 +196,48 @@ public final class MinimumTraffic {
             gelu = !shape.architecture().mlp().gated();
             positionRows = shape.architecture().positions() == Architecture.NO_POSITIONS ? BigInteger.ZERO
                     : t.multiply(d);
+            Experts mixture = shape.architecture().experts();
+            routed = BigInteger.valueOf(shape.routedTokens());
+            copies = BigInteger.valueOf(mixture.instancesPerBlock());
+            experts = BigInteger.valueOf(mixture.count());
+            topK = BigInteger.valueOf(mixture.topK());
+        }
+
+        /** The rows a projection runs over: N*k for the MLP's (N for a dense MLP), N for the rest. */
+        private BigInteger rows(Component projection) {
+            return projection == Component.FFN_W1 || projection == Component.FFN_W3 || projection == Component.FFN_W2
+                    ? routed : n;
+        }
+
+        /** The weights a projection's pass reads: E copies of the MLP's (1 for a dense MLP). */
+        private BigInteger weights(Component projection) {
+            return rows(projection) == routed ? copies : BigInteger.ONE;
+        }
+
+        /** The router's projection, the top-k choice and the combine; 0 without experts. */
+        BigInteger routerForward() {
+            if (experts.signum() == 0) {
+                return BigInteger.ZERO;
+            }
+            BigInteger ne = n.multiply(experts);
+            BigInteger nk = n.multiply(topK);
+            return FOUR.multiply(nd.add(d.multiply(experts)).add(ne)
+                    .add(ne).add(BigInteger.TWO.multiply(nk))
+                    .add(nk.multiply(d)).add(nk).add(nd));
+        }
+
+        /** The router's projection backward, the combine's and gates' backward and the scatter-add; 0 without experts. */
+        BigInteger routerBackward() {
+            if (experts.signum() == 0) {
+                return BigInteger.ZERO;
+            }
+            BigInteger ne = n.multiply(experts);
+            BigInteger nk = n.multiply(topK);
+            BigInteger nkd = nk.multiply(d);
+            return FOUR.multiply(ne.add(BigInteger.TWO.multiply(nd)).add(BigInteger.TWO.multiply(d.multiply(experts)))
+                    .add(nd).add(nkd).add(nk)
+                    .add(nkd).add(BigInteger.TWO.multiply(nk)).add(ne)
+                    .add(nkd).add(nd));
         }
 
         /** A projection's input and output widths, {in, out}: the one table both passes read. */
@@ -201,19 +252,22 @@ public final class MinimumTraffic {
             };
         }
 
-        /** X (N x in) and W (in x out) read, Y (N x out) written: 4 bytes each. */
+        /** X (N x in) and W (in x out) read, Y (N x out) written: 4 bytes each (N*k rows, E weights: experts). */
         BigInteger projectionForward(Component projection) {
             BigInteger in = widths(projection)[0];
             BigInteger out = widths(projection)[1];
-            return FOUR.multiply(n.multiply(in).add(in.multiply(out)).add(n.multiply(out)));
+            BigInteger rows = rows(projection);
+            return FOUR.multiply(rows.multiply(in).add(weights(projection).multiply(in).multiply(out))
+                    .add(rows.multiply(out)));
         }
 
         /** dY, X and W read, dX and dW written: 4 bytes each. */
         BigInteger projectionBackward(Component projection) {
             BigInteger in = widths(projection)[0];
             BigInteger out = widths(projection)[1];
-            return FOUR.multiply(n.multiply(out).add(BigInteger.TWO.multiply(n.multiply(in)))
-                    .add(BigInteger.TWO.multiply(in.multiply(out))));
+            BigInteger rows = rows(projection);
+            return FOUR.multiply(rows.multiply(out).add(BigInteger.TWO.multiply(rows.multiply(in)))
+                    .add(BigInteger.TWO.multiply(weights(projection).multiply(in).multiply(out))));
         }
 
         BigInteger crossEntropy() {

@@ -127,9 +127,22 @@ class ExpertsTest {
                 shape.settings().withFrozen(EnumSet.of(FrozenKind.EMBEDDINGS))));
         assertThrows(InvalidInputException.class, () -> new Architecture(8, false, LinearBias.ALL)
                 .withExperts(new Experts(8, 2)), "biased experts");
-        InvalidInputException traffic = assertThrows(InvalidInputException.class,
-                () -> MinimumTraffic.forward(Component.FFN_W1, shape));
-        assertTrue(traffic.getMessage().contains("no mixture of experts"), traffic.getMessage());
+    }
+
+    /** The least bytes the experts move: E weights over N*k rows in all, and the router's own. */
+    @Test
+    void minimumTrafficReadsEveryExpertOverTheRoutedRows() {
+        Shape shape = mixtral(1, 128);
+        long n = 128;
+        long nk = n * 2;
+        long d = 4096;
+        long f = 14_336;
+        assertEquals(big(4 * (nk * d + 8 * d * f + nk * f)), MinimumTraffic.forward(Component.FFN_W1, shape));
+        assertEquals(big(4 * (nk * d + 2 * nk * f + 2 * 8 * d * f)), MinimumTraffic.backward(Component.FFN_W2, shape));
+        assertEquals(big(16 * nk * f), MinimumTraffic.forward(Component.FFN_SILU, shape));
+        assertEquals(big(4 * (n * d + d * 8 + 2 * n * 8 + 2 * nk + nk * d + nk + n * d)),
+                MinimumTraffic.forward(Component.ROUTER, shape));
+        assertEquals(BigInteger.ZERO, MinimumTraffic.forward(Component.ROUTER, Preset.LLAMA3_8B.shape(1)));
     }
 
     private static BigInteger big(long value) {

@@ -264,6 +264,22 @@ public final class TransformerModel {
         return count;
     }
 
+    /**
+     * Each block's experts a token is routed to, as the last forward pass chose them, blocks in order
+     * (the shared buffer's under full recomputation: the last block's); empty for a dense MLP. Tests
+     * hold finite differences to perturbations that leave it unchanged, where the loss is smooth.
+     */
+    int[] routing() {
+        if (!shape.architecture().experts().active()) {
+            return new int[0];
+        }
+        java.util.List<int[]> layers = new java.util.ArrayList<>();
+        for (int layer = 0; layer < blocks.length; layer++) {
+            layers.add(buffers.keptOrRecomputed(KeptActivation.EXPERT_CHOICES, layer).ints().clone());
+        }
+        return layers.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+    }
+
     /** Parameters as allocated: the sum of the parameter arrays' lengths. */
     public long parameterCount() {
         long count = 0;

@@ -10,6 +10,7 @@ import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.Component;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.DataType;
+import flopcast.analytic.Experts;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.FrozenKind;
 import flopcast.analytic.LinearBias;
@@ -163,7 +164,26 @@ public class CountingTest {
                 freeze(new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.ALL, 0, false, 0,
                         NormKind.LAYER, 8, MlpKind.GELU)), FrozenKind.EMBEDDINGS, FrozenKind.HEAD),
                 freeze(flash(new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.QKV, 5, true)),
-                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16), FrozenKind.NORMS, FrozenKind.ATTENTION));
+                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16), FrozenKind.NORMS, FrozenKind.ATTENTION),
+                // a mixture of experts: Mixtral's top-2 of 8; one expert a token; every expert a token; GELU's two
+                // matrices with one expert (a router of one logit); GeGLU under GQA, a tied head, flash, selective
+                // recomputation and bfloat16; full recomputation; QK-norm, Q/K/V biases, LayerNorm and positions in
+                // bfloat16 with more experts than tokens, so that some take none
+                experts(new Shape(13, 5, 2, 12, 3, 20, 2), 8, 2),
+                experts(new Shape(31, 6, 3, 10, 5, 7, 3), 4, 1),
+                experts(new Shape(16, 4, 1, 8, 1, 32, 1), 3, 3),
+                experts(new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.NONE, 0, false, 0,
+                        NormKind.RMS, 0, MlpKind.GELU)), 1, 1),
+                experts(flash(new Shape(16, 4, 2, 16, 4, 24, 2, new Architecture(2, true, LinearBias.NONE, 0, false, 0,
+                        NormKind.RMS, 0, MlpKind.GEGLU)), Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED), 4, 2),
+                experts(recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL), 5, 2),
+                experts(new Shape(13, 2, 2, 12, 4, 20, 1, new Architecture(2, false, LinearBias.QKV, 5, true, 0,
+                        NormKind.LAYER, 4)).withPolicy(PrecisionPolicy.BF16), 6, 2));
+    }
+
+    /** {@code shape} with a mixture of {@code count} experts a block, {@code topK} a token, in place of its MLP. */
+    public static Shape experts(Shape shape, long count, long topK) {
+        return shape.withArchitecture(shape.architecture().withExperts(new Experts(count, topK)));
     }
 
     /** {@code shape} with the kinds {@code kinds} frozen. */

@@ -1,0 +1,180 @@
+package flopcast.measure.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.Architecture;
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.LinearBias;
+import flopcast.analytic.MlpKind;
+import flopcast.analytic.NormKind;
+import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
+import flopcast.analytic.Shape;
+import flopcast.measure.buffers.Parameter;
+import flopcast.measure.counting.CountingTest;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.run.BackendChoice;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A mixture of experts, executed: every gradient, the router's and each expert's, against finite
+ * differences on both backends, and a model whose experts are all copies of one MLP computing what
+ * that dense model computes (the gates of each token sum to 1). Counted = predicted for experts is
+ * {@code CountingTest}'s sweep.
+ */
+class ExpertMlpTest {
+
+    /** Llama's layout under grouped-query attention (SwiGLU), or GPT-2's (LayerNorm, Q/K/V biases, GELU, positions). */
+    private static Shape shape(String layout, String kernel, String mode, long experts, long topK) {
+        Shape base = layout.equals("llama")
+                ? new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(new Architecture(2, false))
+                : new Shape(11, 6, 2, 8, 4, 12, 2, new Architecture(4, true, LinearBias.QKV, 0, false, 0,
+                        NormKind.LAYER, 8, MlpKind.GELU));
+        return CountingTest.experts(base.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.byName(kernel),
+                Recompute.byName(mode))), experts, topK);
+    }
+
+    /**
+     * Every trained tensor's gradient, the router's included, against central differences of the loss,
+     * four values a tensor. The loss is smooth only while no token's choice of experts changes: a value
+     * whose perturbation flips a choice (a jump, not a slope) is tried again at a quarter of the step
+     * (the tolerance's round-off term four times larger), else set aside and another drawn; at most a
+     * quarter of the draws may be set aside. Full recomputation runs on one block, whose choices the shared
+     * buffer holds.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, 4, 2, 2", "vector, 2, llama, flash, full, 3, 1, 1",
+            "ejml, 2, gpt2, eager, selective, 4, 3, 2", "vector, 1, gpt2, flash, none, 5, 2, 2",
+            "ejml, 1, gpt2, eager, full, 6, 2, 1"})
+    void routerAndExpertGradientsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
+            String mode, long experts, long topK, long layers) {
+        Shape shaped = shape(layout, kernel, mode, experts, topK);
+        Shape shape = new Shape(shaped.vocabSize(), shaped.contextLength(), layers, shaped.dModel(), shaped.heads(),
+                shaped.dFf(), shaped.batchSize(), shaped.architecture(), shaped.settings());
+        TransformerModel model = new TransformerModel(shape, 3, new FlopCounter(), BackendChoice.of(backend, threads));
+        Random random = new Random(5);
+        for (Parameter parameter : model.parameters()) {
+            // larger than the 0.02 initialization, so that every gradient is far above round-off; the router
+            // larger still, so that a token's k-th and (k+1)-th logits are seldom within a perturbation's reach
+            FiniteDifference.fillGaussian(parameter.value().data, random,
+                    parameter.row() == ParameterTensor.ROUTER_WEIGHT ? 2 : 0.5);
+        }
+        int[][] batch = CountingTest.Counted.batch(shape, random);
+        model.forward(batch[0], batch[1]);
+        model.backward();
+        int[] routing = model.routing();
+        int checked = 0;
+        int setAside = 0;
+        java.util.Set<ParameterTensor> seen = java.util.EnumSet.noneOf(ParameterTensor.class);
+        for (Parameter parameter : model.trainableParameters()) {
+            float[] values = parameter.value().data;
+            float[] analytic = parameter.grad().data.clone();
+            int wanted = Math.min(4, values.length);
+            for (int done = 0, draws = 0; done < wanted; draws++) {
+                assertTrue(draws < 64, parameter.row().tensorName() + "@" + parameter.layer() + ": " + draws
+                        + " draws, " + done + " smooth");
+                int i = random.nextInt(values.length);
+                float original = values[i];
+                boolean smooth = false;
+                // the seed's step, else a quarter of it (whose round-off in the difference is four times larger)
+                for (float step : new float[] {FiniteDifference.STEP, FiniteDifference.STEP / 4}) {
+                    values[i] = original + step;
+                    double plus = model.forward(batch[0], batch[1]);
+                    smooth = java.util.Arrays.equals(routing, model.routing());
+                    values[i] = original - step;
+                    double minus = model.forward(batch[0], batch[1]);
+                    smooth &= java.util.Arrays.equals(routing, model.routing());
+                    values[i] = original;
+                    if (smooth) {
+                        double numeric = (plus - minus) / (2 * step);
+                        double absolute = FiniteDifference.ABSOLUTE * FiniteDifference.STEP / step;
+                        assertTrue(Math.abs(analytic[i] - numeric) <= absolute + FiniteDifference.RELATIVE
+                                * Math.abs(numeric), parameter.row().tensorName() + "@" + parameter.layer() + "[" + i
+                                + "]: analytic " + analytic[i] + ", numeric " + numeric + " at step " + step);
+                        break;
+                    }
+                }
+                if (!smooth) {
+                    setAside++;
+                    continue;
+                }
+                done++;
+                checked++;
+            }
+            seen.add(parameter.row());
+        }
+        assertTrue(setAside * 3 <= checked, setAside + " values flipped a choice beside " + checked + " checked");
+        assertTrue(seen.contains(ParameterTensor.ROUTER_WEIGHT), "the router checked");
+        assertEquals(experts * layers,
+                model.parameters().stream().filter(p -> p.row() == ParameterTensor.W1_WEIGHT).count(),
+                "one W1 for each expert and block");
+        assertEquals(ParameterTensor.total(shape), model.parameterCount());
+    }
+
+    /**
+     * Every expert a copy of the dense model's W1, W3 and W2, whatever the router: each token's gates sum
+     * to 1, so the block adds what the dense MLP adds, and the loss is the dense model's to float
+     * round-off (the gates' sum and the order of the k adds: a relative 1e-5 allows it); the router's
+     * gradient is then 0, as each chosen gate's gradient is the same.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, 4, 2", "vector, 2, gpt2, 3, 3", "ejml, 1, llama, 5, 1"})
+    void equalExpertsComputeTheDenseModel(String backend, int threads, String layout, long experts, long topK) {
+        Shape mixture = shape(layout, "eager", "none", experts, topK);
+        Shape dense = mixture.withArchitecture(mixture.architecture().withExperts(flopcast.analytic.Experts.NONE));
+        TransformerModel plain = new TransformerModel(dense, 3, new FlopCounter(), BackendChoice.of(backend, threads));
+        TransformerModel moe = new TransformerModel(mixture, 3, new FlopCounter(),
+                BackendChoice.of(backend, threads));
+        Random random = new Random(11);
+        for (Parameter parameter : moe.parameters()) {
+            // the router drawn at a scale that makes its choices differ from token to token
+            FiniteDifference.fillGaussian(parameter.value().data, random, 0.5);
+        }
+        for (Parameter from : plain.parameters()) {
+            boolean expert = from.row() == ParameterTensor.W1_WEIGHT || from.row() == ParameterTensor.W3_WEIGHT
+                    || from.row() == ParameterTensor.W2_WEIGHT;
+            for (Parameter to : moe.parameters()) {
+                boolean same = to.row() == from.row() && (expert ? to.layer() / experts == from.layer()
+                        : to.layer() == from.layer());
+                if (same) {
+                    to.setWeights(from.weights());
+                }
+            }
+        }
+        int[][] batch = CountingTest.Counted.batch(dense, new Random(9));
+        float expected = plain.forward(batch[0], batch[1]);
+        float loss = moe.step(batch[0], batch[1]);
+        assertEquals(expected, loss, Math.abs(expected) * 1e-5f, "the dense model's loss");
+        float[] router = null;
+        for (Parameter parameter : moe.parameters()) {
+            if (parameter.row() == ParameterTensor.ROUTER_WEIGHT && router == null) {
+                router = parameter.gradient();
+            }
+        }
+        float[] expertGradient = null;
+        for (Parameter parameter : moe.parameters()) {
+            if (parameter.row() == ParameterTensor.W1_WEIGHT && expertGradient == null) {
+                expertGradient = parameter.gradient();
+            }
+        }
+        // equal experts give each chosen gate the same gradient dg, and the gates' softmax backward
+        // dz = g * (dg - sum g dg) is then 0: the router learns nothing from copies, to round-off
+        assertTrue(largest(router) <= 1e-4f * largest(expertGradient), "router " + largest(router) + " beside W1 "
+                + largest(expertGradient));
+        assertNotEquals(0f, largest(expertGradient), "the experts have a gradient: the test is not vacuous");
+    }
+
+    private static float largest(float[] values) {
+        float largest = 0;
+        for (float value : values) {
+            largest = Math.max(largest, Math.abs(value));
+        }
+        return largest;
+    }
+}
