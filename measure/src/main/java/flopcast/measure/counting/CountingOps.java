@@ -196,6 +196,15 @@ public final class CountingOps {
         counter.elementwise(component, flops);
     }
 
+    /**
+     * What a plain-loop kernel of {@code component} executed, timed by the kernel as {@code opClass}: a
+     * component whose matmuls are its own class's and whose loops are another's (the router's routing).
+     */
+    public void elementwise(Component component, OpClass opClass, long flops) {
+        profile.flops(opClass, flops);
+        counter.elementwise(component, flops);
+    }
+
     /** AdamW's FLOPs of one step; AdamW times its updates itself, as {@link OpClass#ADAMW}. */
     public void optimizer(long flops) {
         profile.flops(OpClass.ADAMW, flops);

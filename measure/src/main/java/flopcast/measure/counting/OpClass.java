@@ -17,8 +17,7 @@ public enum OpClass {
     ATTENTION_SOFTMAX(Component.ATTENTION_SOFTMAX, "the attention softmax, or flash's online softmax"),
     ATTENTION_WEIGHTED_SUM(Component.ATTENTION_WEIGHTED_SUM, "P V and its gradients, per head or tile"),
     OUTPUT_PROJECTION(Component.OUTPUT_PROJECTION, "the attention output matmul"),
-    ROUTER(Component.ROUTER, "a mixture of experts' router: its matmul, the top-k choice, the gates' softmax, the"
-            + " combine and the scatter-add of the experts' input gradients"),
+    ROUTER(Component.ROUTER, "a mixture of experts' router matmul and its gradients"),
     FFN_W1(Component.FFN_W1, "the W1 matmul"),
     FFN_W3(Component.FFN_W3, "the W3 matmul"),
     FFN_SILU(Component.FFN_SILU, "SiLU and the gated product"),
@@ -31,6 +30,8 @@ public enum OpClass {
     BIAS(null, "a projection's bias added to its output rows, and its gradient summed over them"),
     QK_NORM(null, "QK-norm: the RMSNorm over each head's queries and keys, its gradient and the zeroing before it"),
     HEAD_COPY(null, "a head's (or tile's) rows gathered from and scattered to the (B*T) x d tensors"),
+    ROUTING(null, "a mixture of experts' top-k choice, gates' softmax, combine, their gradients and the scatter-add"
+            + " of the experts' input gradients (the router's elementwise FLOPs)"),
     EXPERT_COPY(null, "an expert's rows gathered into its matmuls' scratch and copied out to the routed rows"),
     ATTENTION_SPLIT(null, "the attention split's wall time beyond the calling thread's timed part: hand-off, waiting"),
     LORA_SCALE(null, "a LoRA adapter's hidden values times alpha / r, forward, and their gradient, backward"),

@@ -21,6 +21,7 @@ import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.counting.OpClass;
+import flopcast.measure.kernels.Arithmetic;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -31,7 +32,8 @@ import org.ejml.data.FMatrixRMaj;
  * and chosen expert in the experts' order, expert 0's tokens first, as a grouped matmul's permuted
  * rows; each expert's matmuls run on its rows gathered into one input and one output scratch and
  * copied back (copies cost no FLOPs), the activation over every routed row at once. Every loop
- * records its FLOPs at the costs declared in {@link flopcast.analytic.ElementwiseFlops}. Pinned by
+ * computes through the backend's {@link Arithmetic} and records its FLOPs at the costs declared in
+ * {@link flopcast.analytic.ElementwiseFlops}. Pinned by
  * {@code ExpertMlpTest} and {@code CountingTest}'s expert shapes.
  */
 final class ExpertMlp {
@@ -212,7 +214,7 @@ final class ExpertMlp {
 
         FMatrixRMaj x = normOut.read(counter);
         FMatrixRMaj dx = normGradient.open();
-        ops.zero(OpClass.ROUTER, dx);
+        ops.zero(OpClass.ROUTING, dx);
         for (int e = 0; e < experts; e++) {
             int start = start(e);
             int rows = ends[e] - start;
@@ -246,6 +248,7 @@ final class ExpertMlp {
         int tokens = z.numRows;
         int[] chosen = choices.ints();
         FMatrixRMaj g = gates.matrix();
+        Arithmetic f = ops.kernels().arithmetic();
         long start = ops.profile().start();
         for (int t = 0; t < tokens; t++) {
             int row = t * experts;
@@ -255,33 +258,33 @@ final class ExpertMlp {
                 float bestLogit = Float.NEGATIVE_INFINITY;
                 for (int e = 0; e < experts; e++) {
                     float logit = z.data[row + e];
-                    if (logit > bestLogit || best < 0) {
-                        if (!taken(chosen, slot, j, e)) {
-                            best = e;
-                            bestLogit = logit;
-                        }
+                    // one max an entry, taken or not; a tie keeps the lower expert
+                    float larger = f.max(bestLogit, logit);
+                    if ((larger != bestLogit || best < 0) && !taken(chosen, slot, j, e)) {
+                        best = e;
+                        bestLogit = logit;
                     }
                 }
                 chosen[slot + j] = best;
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < topK; j++) {
-                max = Math.max(max, z.data[row + chosen[slot + j]]);
+                max = f.max(max, z.data[row + chosen[slot + j]]);
             }
             float sum = 0;
             for (int j = 0; j < topK; j++) {
-                float e = (float) Math.exp(z.data[row + chosen[slot + j]] - max);
+                float e = f.exp(f.sub(z.data[row + chosen[slot + j]], max));
                 g.data[slot + j] = e;
-                sum += e;
+                sum = f.add(sum, e);
             }
-            float inverse = 1f / sum;
+            float inverse = f.div(1f, sum);
             for (int j = 0; j < topK; j++) {
-                g.data[slot + j] *= inverse;
+                g.data[slot + j] = f.mul(g.data[slot + j], inverse);
             }
         }
+        ops.profile().stop(OpClass.ROUTING, start);
         gates.store();
-        ops.profile().stop(OpClass.ROUTER, start);
-        ops.elementwise(Component.ROUTER, (long) tokens * ((long) topK * experts * TOP_K_PER_LOGIT
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) tokens * ((long) topK * experts * TOP_K_PER_LOGIT
                 + topK * GATE_SOFTMAX_FORWARD_PER_GATE + SOFTMAX_PER_ROW));
     }
 
@@ -332,6 +335,7 @@ final class ExpertMlp {
         FMatrixRMaj o = out.matrix();
         FMatrixRMaj y = expertOut.use();
         FMatrixRMaj g = gates.use();
+        Arithmetic f = ops.kernels().arithmetic();
         long start = ops.profile().start();
         java.util.Arrays.fill(o.data, 0, o.getNumElements(), 0f);
         for (int r = 0; r < dispatch.length; r++) {
@@ -340,16 +344,17 @@ final class ExpertMlp {
             int to = (slot / topK) * width;
             int from = r * width;
             for (int c = 0; c < width; c++) {
-                o.data[to + c] += gate * y.data[from + c];
+                o.data[to + c] = f.add(o.data[to + c], f.mul(gate, y.data[from + c]));
             }
         }
-        ops.profile().stop(OpClass.ROUTER, start);
-        ops.elementwise(Component.ROUTER, COMBINE_FORWARD_PER_ELEMENT * dispatch.length * (long) width);
+        ops.profile().stop(OpClass.ROUTING, start);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, COMBINE_FORWARD_PER_ELEMENT * dispatch.length * (long) width);
     }
 
     /** dg = dOut . y for every routed row, into the gates' gradient (by token and choice). */
     private void gateGradients(FMatrixRMaj dOut, FMatrixRMaj y) {
         FMatrixRMaj dg = gateGradient.open();
+        Arithmetic f = ops.kernels().arithmetic();
         long start = ops.profile().start();
         for (int r = 0; r < dispatch.length; r++) {
             int slot = dispatch[r];
@@ -357,14 +362,14 @@ final class ExpertMlp {
             int from = r * width;
             float dot = 0;
             for (int c = 0; c < width; c++) {
-                dot += dOut.data[at + c] * y.data[from + c];
+                dot = f.add(dot, f.mul(dOut.data[at + c], y.data[from + c]));
             }
             dg.data[slot] = dot;
         }
-        ops.profile().stop(OpClass.ROUTER, start);
+        ops.profile().stop(OpClass.ROUTING, start);
         gateGradient.store();
         // the combine's backward: 2 here, and 1 for each g * dOut of outputGradient
-        ops.elementwise(Component.ROUTER, (COMBINE_BACKWARD_PER_ELEMENT - 1) * dispatch.length * (long) width);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (COMBINE_BACKWARD_PER_ELEMENT - 1) * dispatch.length * (long) width);
     }
 
     /**
@@ -374,6 +379,7 @@ final class ExpertMlp {
     private void logitGradients(FMatrixRMaj g, FMatrixRMaj dg) {
         FMatrixRMaj dz = logits.open();
         int[] chosen = choices.ints();
+        Arithmetic f = ops.kernels().arithmetic();
         long start = ops.profile().start();
         java.util.Arrays.fill(dz.data, 0, dz.getNumElements(), 0f);
         int tokens = dz.numRows;
@@ -381,32 +387,33 @@ final class ExpertMlp {
             int slot = t * topK;
             float dot = 0;
             for (int j = 0; j < topK; j++) {
-                dot += g.data[slot + j] * dg.data[slot + j];
+                dot = f.add(dot, f.mul(g.data[slot + j], dg.data[slot + j]));
             }
             for (int j = 0; j < topK; j++) {
-                dz.data[t * experts + chosen[slot + j]] = g.data[slot + j] * (dg.data[slot + j] - dot);
+                dz.data[t * experts + chosen[slot + j]] = f.mul(g.data[slot + j], f.sub(dg.data[slot + j], dot));
             }
         }
-        ops.profile().stop(OpClass.ROUTER, start);
+        ops.profile().stop(OpClass.ROUTING, start);
         logits.store();
-        ops.elementwise(Component.ROUTER, (long) tokens * topK * GATE_SOFTMAX_BACKWARD_PER_GATE);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) tokens * topK * GATE_SOFTMAX_BACKWARD_PER_GATE);
     }
 
     /** One expert's d(y) rows: g * dOut of each of its tokens, in the input scratch. */
     private FMatrixRMaj outputGradient(FMatrixRMaj dOut, FMatrixRMaj g, int start, int rows) {
         FMatrixRMaj dY = view(rowsIn, rows, width);
+        Arithmetic f = ops.kernels().arithmetic();
         long begin = ops.profile().start();
         for (int i = 0; i < rows; i++) {
             int slot = dispatch[start + i];
             float gate = g.data[slot];
             int from = (slot / topK) * width;
             for (int c = 0; c < width; c++) {
-                dY.data[i * width + c] = gate * dOut.data[from + c];
+                dY.data[i * width + c] = f.mul(gate, dOut.data[from + c]);
             }
         }
-        ops.profile().stop(OpClass.ROUTER, begin);
+        ops.profile().stop(OpClass.ROUTING, begin);
         rowsIn.store();
-        ops.elementwise(Component.ROUTER, (long) rows * width);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) rows * width);
         return view(rowsIn, rows, width);
     }
 
@@ -414,14 +421,10 @@ final class ExpertMlp {
     private void scatterAdd(FMatrixRMaj dIn, FMatrixRMaj dx, int start, int rows) {
         long begin = ops.profile().start();
         for (int i = 0; i < rows; i++) {
-            int to = (dispatch[start + i] / topK) * width;
-            int from = i * width;
-            for (int c = 0; c < width; c++) {
-                dx.data[to + c] += dIn.data[from + c];
-            }
+            ops.kernels().accumulate(dx.data, (dispatch[start + i] / topK) * width, dIn.data, i * width, width);
         }
-        ops.profile().stop(OpClass.ROUTER, begin);
-        ops.elementwise(Component.ROUTER, ADD * rows * (long) width);
+        ops.profile().stop(OpClass.ROUTING, begin);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, ADD * rows * (long) width);
     }
 
     /** y rows [start, start + rows) of {@code routed} = in W, through the output scratch. */
