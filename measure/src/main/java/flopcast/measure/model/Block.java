@@ -43,8 +43,8 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * One pre-norm block, x_mid = x + Attn(RMSNorm(x)), x_out = x_mid + FFN(RMSNorm(x_mid)), with its
- * parameters, kept tensors and the shared workspace bound once, for both passes. Pinned by
- * {@code BlockTest}.
+ * parameters, kept tensors and the shared workspace bound once, for both passes; under experts the
+ * FFN is an {@link ExpertMlp}. Pinned by {@code BlockTest}.
  */
 final class Block {
     private final CountingOps ops;
@@ -364,7 +364,6 @@ final class Block {
         }
         shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
                 counter);
-
 
         // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
         projectionBackward(shared.output(), attentionOut, residualGradient, output, outputBias, attentionOutGradient,
