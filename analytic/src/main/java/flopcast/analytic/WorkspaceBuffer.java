@@ -113,9 +113,9 @@ public enum WorkspaceBuffer implements TensorSpec {
             "expert backward: d of its gathered input, then scatter-added"),
     /** Experts only: the gates' gradient, one per token and chosen expert. */
     GATE_GRADIENT("moe.grad_gates", List.of(B, T, Dim.K), "combine backward: dg = dOut . y; gate softmax backward"),
-    /** Experts only: the token of each slot, in the experts' order (rebuilt from the kept choices in backward). */
+    /** Experts only: the token and choice of each routed row, in the experts' order (rebuilt from the kept choices in backward). */
     DISPATCH("moe.dispatch", DataType.INT32, List.of(B, T, Dim.K),
-            "dispatch and combine: the token each slot of the experts' rows belongs to"),
+            "dispatch and combine: the token and choice (t*k + j) of each routed row, in the experts' order"),
     /** Experts only: the tokens each expert takes, where its rows start. */
     EXPERT_COUNTS("moe.expert_counts", DataType.INT32, List.of(Dim.E),
             "dispatch: each expert's token count");

@@ -54,8 +54,9 @@ final class Json {
             ObjectNode mixture = node.putObject(Experts.KEY);
             mixture.put("count", experts.count());
             mixture.put("top_k", experts.topK());
-            // what each rank would hold under expert parallelism is not modelled: every figure is one whole model
-            mixture.put("per", "model");
+            // expert parallelism (E / ranks experts a rank) is not modelled: each rank holds and runs every expert
+            mixture.put("expert_parallelism", false);
+            mixture.put("experts_per_rank", experts.count());
         } else {
             node.putNull(Experts.KEY);
         }

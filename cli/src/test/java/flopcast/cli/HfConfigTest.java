@@ -183,6 +183,8 @@ class HfConfigTest {
         assertEquals(12_879_925_248L, json.get("active_parameters").asLong());
         assertEquals(8, json.get("settings").get("experts").get("count").asLong());
         assertEquals(2, json.get("settings").get("experts").get("top_k").asLong());
+        assertFalse(json.get("settings").get("experts").get("expert_parallelism").asBoolean());
+        assertEquals(8, json.get("settings").get("experts").get("experts_per_rank").asLong());
     }
 
     /** What a mixture of experts flopcast does not model is named, all in one line. */
