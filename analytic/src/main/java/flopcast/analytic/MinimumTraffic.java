@@ -36,7 +36,8 @@ import java.math.BigInteger;
  * for bytes-per-second efficiency of memory-bound ops; caches can only make the real traffic larger.
  * Source: REFERENCES.md (AdamW: 28 bytes per fp32 parameter); roofline analysis (Williams et al.
  * 2009). Under experts ({@link Experts}) W1, W3 and W2 are E projections over N*k rows in all
- * (4*(N*k*in + E*in*out + N*k*out) forward, 4*(N*k*out + 2*N*k*in + 2*E*in*out) backward), the
+ * (4*(N*k*in + E*in*out + N*k*out) forward, 4*(N*k*out + 2*N*k*in + 2*E*in*out) backward, with
+ * min(E, N*k) for E where fewer rows than experts leave some expert without a token), the
  * activation runs over N*k rows, and the router moves
  * <pre>
  *   router forward        4*(N*d + d*E + N*E)                    x, W_r in; logits out
@@ -209,9 +210,12 @@ public final class MinimumTraffic {
                     ? routed : n;
         }
 
-        /** The weights a projection's pass reads: E copies of the MLP's (1 for a dense MLP). */
+        /**
+         * The weights a projection's pass reads: the MLP's of min(E, N*k) experts (no more than N*k experts
+         * receive a token; 1 for a dense MLP), every other projection's once.
+         */
         private BigInteger weights(Component projection) {
-            return rows(projection) == routed ? copies : BigInteger.ONE;
+            return rows(projection) == routed ? copies.min(routed) : BigInteger.ONE;
         }
 
         /** The router's projection, the top-k choice and the combine; 0 without experts. */

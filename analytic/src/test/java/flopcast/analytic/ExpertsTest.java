@@ -143,6 +143,9 @@ class ExpertsTest {
         assertEquals(big(4 * (n * d + d * 8 + 2 * n * 8 + 2 * nk + nk * d + nk + n * d)),
                 MinimumTraffic.forward(Component.ROUTER, shape));
         assertEquals(BigInteger.ZERO, MinimumTraffic.forward(Component.ROUTER, Preset.LLAMA3_8B.shape(1)));
+        // one token to one of 9 experts reads one expert's W1, not nine
+        Shape lone = new Shape(32, 1, 1, 8, 2, 16, 1, new Architecture(2, false).withExperts(new Experts(9, 1)));
+        assertEquals(big(4 * (8 + 8 * 16 + 16)), MinimumTraffic.forward(Component.FFN_W1, lone));
     }
 
     private static BigInteger big(long value) {

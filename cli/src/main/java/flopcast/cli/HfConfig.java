@@ -441,7 +441,8 @@ final class HfConfig {
                 allowed = "1: experts on every layer; dense layers between them are not modelled";
             }
             case "mlp_only_layers" -> {
-                modelled = value.isArray() && value.isEmpty();
+                // Qwen3MoeConfig takes None as []
+                modelled = value.isNull() || value.isArray() && value.isEmpty();
                 allowed = "[]: experts on every layer; dense layers among them are not modelled";
             }
             case "norm_topk_prob" -> {
@@ -485,8 +486,10 @@ final class HfConfig {
             }
             default -> {
                 modelled = value.isNull() || (value.isIntegralNumber() && value.asLong() == 0);
-                allowed = "absent, null or 0: this model_type's MLP is dense (flopcast reads experts under"
-                        + " model_type mixtral or qwen3_moe)";
+                allowed = type.expertKeys().isEmpty() ? "absent, null or 0: this model_type's MLP is dense"
+                        + " (flopcast reads experts under model_type mixtral or qwen3_moe)"
+                        : "absent, null or 0: model_type " + type.typeName() + " gives its experts as "
+                        + type.expertKeys().get(0);
             }
         }
         return modelled ? Optional.empty() : Optional.of(allowed);

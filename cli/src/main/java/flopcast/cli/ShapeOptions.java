@@ -65,7 +65,7 @@ final class ShapeOptions {
     String preset;
 
     @Option(names = HF_CONFIG, paramLabel = "PATH",
-            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3, gpt2, gemma); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
+            description = "A Hugging Face config.json whose model_type flopcast models (llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, mixtral, qwen3_moe); every key it does not read or know to change no count is refused, all in one line (docs/hf-config.md).")
     Path hfConfig;
 
     @Option(names = KV_HEADS, paramLabel = "H_kv",
@@ -322,13 +322,10 @@ final class ShapeOptions {
         requireAgrees(MLP, mlp, mlp != null && MlpKind.byCliName(mlp) == held.mlp(), held.mlp().cliName(), source);
         requireAgrees(POSITIONS, positions, positions != null && positions() == held.positions(),
                 held.positions() == Architecture.NO_POSITIONS ? "none" : held.positions(), source);
-        if (experts != null || topK != null) {
-            Experts mixture = held.experts();
-            requireAgrees(experts != null ? Experts.COUNT_OPTION : Experts.TOP_K_OPTION,
-                    experts != null ? experts : topK, (experts == null || experts == mixture.count())
-                            && (topK == null || topK == mixture.topK()),
-                    mixture.active() ? mixture.count() + " experts, top-" + mixture.topK() : "a dense MLP", source);
-        }
+        Experts mixture = held.experts();
+        String heldExperts = mixture.active() ? mixture.count() + " experts, top-" + mixture.topK() : "a dense MLP";
+        requireAgrees(Experts.COUNT_OPTION, experts, experts != null && experts == mixture.count(), heldExperts, source);
+        requireAgrees(Experts.TOP_K_OPTION, topK, topK != null && topK == mixture.topK(), heldExperts, source);
         requireAgrees(NORM, norm, norm != null && NormKind.byCliName(norm) == held.norm(), held.norm().cliName(),
                 source);
         requireAgrees(WINDOW, slidingWindow, slidingWindow != null && window() == held.slidingWindow(),

@@ -214,6 +214,18 @@ class HfConfigTest {
         root.put("router_jitter_noise", 0.1);
         BadInputTest.assertRefused("router_jitter_noise 0.1 is not modelled (allowed: 0: jitter", "predict",
                 "--hf-config", written(root).toString());
+        root.remove("router_jitter_noise");
+        root.put("num_experts", 8);
+        BadInputTest.assertRefused("num_experts 8 is not modelled (allowed: absent, null or 0: model_type mixtral"
+                + " gives its experts as num_local_experts)", "predict", "--hf-config", written(root).toString());
+        root.remove("num_experts");
+        BadInputTest.assertRefused("--top-k 3 contradicts --hf-config", "predict", "--hf-config",
+                written(root).toString(), "--experts", "2", "--top-k", "3");
+        // Qwen3MoeConfig takes a null mlp_only_layers as []
+        ObjectNode qwen = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen3-30B-A3B.config.json")
+                .toFile());
+        qwen.putNull("mlp_only_layers");
+        assertEquals(new Experts(128, 8), HfConfig.read(written(qwen)).architecture().experts());
     }
 
     @Test
