@@ -10,6 +10,9 @@ positions) parameters are registered in the order analytic's DataParallel.tensor
 ``model.parameters()`` and ZeroRedundancyOptimizer's partition see the same order; the other layouts
 register their biases beside their weights, and the probe refuses them under ZeRO.
 
+Under ``experts`` (settings ``{"count", "top_k"}``) each block's MLP is a mixture of experts as transformers'
+MixtralSparseMoeBlock runs it (``Experts``).
+
 Under ``freeze`` (a list of embeddings, norms, attention, mlp, head) those parameters take no gradient. Under
 ``lora`` (settings ``{"rank", "alpha", "targets"}``) every parameter of the model is frozen and each
 target projection carries a LoRA adapter beside its frozen x W: + ((x A) * alpha / r) B^T, A of
@@ -154,6 +157,35 @@ class FeedForward(nn.Module):
         return self.w2(gate * self.w3(x))
 
 
+class Experts(nn.Module):
+    """A mixture of experts as transformers' MixtralSparseMoeBlock runs it: a d x E router, a softmax over
+    the E logits in float32, the top k divided by their sum and cast back, and for each expert its tokens
+    found by torch.where, gathered, run through its MLP, multiplied by their gates and index_add_-ed into
+    the output. Its parameters are registered expert by expert (W1, W3, W2), then the router: not the
+    order ZeroRedundancyOptimizer's partition would need, so options.refuse keeps experts off ZeRO.
+    """
+
+    def __init__(self, width, d_ff, kind, count, top_k):
+        super().__init__()
+        self.experts = nn.ModuleList(FeedForward(width, d_ff, kind, False) for _ in range(count))
+        self.router = Weight(width, count)
+        self.top_k = top_k
+
+    def forward(self, x):
+        shape = x.shape
+        h = x.reshape(-1, shape[-1])
+        probabilities = F.softmax(self.router(h), dim=-1, dtype=torch.float)
+        gates, chosen = torch.topk(probabilities, self.top_k, dim=-1)
+        gates = (gates / gates.sum(dim=-1, keepdim=True)).to(h.dtype)
+        out = torch.zeros_like(h)
+        mask = F.one_hot(chosen, num_classes=len(self.experts)).permute(2, 1, 0)
+        for e, expert in enumerate(self.experts):
+            choice, token = torch.where(mask[e])
+            routed = expert(h[None, token].reshape(-1, shape[-1])) * gates[token, choice, None]
+            out.index_add_(0, token, routed.to(h.dtype))
+        return out.reshape(shape)
+
+
 class Block(nn.Module):
     def __init__(self, width, heads, kv_heads, d_ff, flash, selective, settings):
         super().__init__()
@@ -161,7 +193,11 @@ class Block(nn.Module):
         self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"),
                                    settings.get("sliding_window"))
         self.ffn_norm = norm(settings.get("norm", "rmsnorm"), width)
-        self.ffn = FeedForward(width, d_ff, settings.get("mlp", "swiglu"), settings.get("bias", "none") == "all")
+        experts = settings.get("experts")
+        if experts is not None:
+            self.ffn = Experts(width, d_ff, settings.get("mlp", "swiglu"), experts["count"], experts["top_k"])
+        else:
+            self.ffn = FeedForward(width, d_ff, settings.get("mlp", "swiglu"), settings.get("bias", "none") == "all")
 
     def forward(self, x):
         x = x + self.attention(self.attention_norm(x))

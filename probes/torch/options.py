@@ -143,11 +143,13 @@ def require_buildable(prediction, source, sharding):
             layout.append(key + " " + str(settings[key]))
     if settings.get("positions") is not None:
         layout.append("positions " + str(settings["positions"]))
+    if settings.get("experts") is not None:
+        layout.append("experts " + str(settings["experts"]["count"]))
     if layout and sharding.startswith("zero"):
         raise BadInput(source + " is for a model with " + ", ".join(layout) + ": under --sharding " + sharding
                        + " the probe builds the Llama layout only, whose parameter order is the partition's"
-                       " (allowed: --sharding none or ddp, or a prediction with bias none, norm rmsnorm, mlp swiglu"
-                       " and no positions)")
+                       " (allowed: --sharding none or ddp, or a prediction with bias none, norm rmsnorm, mlp swiglu,"
+                       " no positions and no experts)")
 
 
 def settle_from_prediction(args):

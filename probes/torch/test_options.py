@@ -108,6 +108,10 @@ class Parse(unittest.TestCase):
         self.refused("model with bias all, norm layernorm, mlp gelu, positions 16: under --sharding zero1 the probe"
                      " builds the Llama layout only", ["--prediction", prediction_file(settings=settings),
                                                         "--sharding", "zero1"])
+        experts = dict(settings, bias="none", norm="rmsnorm", mlp="swiglu", positions=None,
+                       experts={"count": 4, "top_k": 2})
+        self.refused("model with experts 4: under --sharding zero2 the probe builds the Llama layout only",
+                     ["--prediction", prediction_file(settings=experts), "--sharding", "zero2"])
         geglu = dict(settings, bias="none", norm="rmsnorm", mlp="geglu", positions=None)
         self.assertEqual("geglu", options.parse(["--prediction", prediction_file(settings=geglu)]).prediction_json[
             "settings"]["mlp"])

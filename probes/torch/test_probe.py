@@ -110,6 +110,24 @@ class OneProcess(unittest.TestCase):
                             "layernorm", "--positions", "16", "--mlp", "gelu", "--tie-embeddings")
         self.run_prediction("--lora-rank", "2", "--lora-targets", "value,w3", "--mlp", "geglu")
 
+    def test_a_mixture_of_experts(self):
+        # transformers' MixtralSparseMoeBlock: the float32 softmax, topk's indices, the top k and their sum, each
+        # expert's torch.where pairs, gathered rows, MLP rows, output, gate and index_add_ source; under bf16 the
+        # router's rows stay float32; experts without a token save empty tensors; the state of every expert equal
+        self.run_prediction("--experts", "4", "--top-k", "2")
+        self.run_prediction("--experts", "3", "--top-k", "1", "--precision-policy", "bf16-mixed", "--recompute",
+                            "selective", "--kv-heads", "2")
+        self.run_prediction("--experts", "5", "--top-k", "5", "--mlp", "gelu", "--tie-embeddings", "--recompute",
+                            "full")
+        self.run_prediction("--experts", "6", "--top-k", "2", "--mlp", "geglu", "--norm", "layernorm", "--bias", "qkv",
+                            "--positions", "16", "--precision-policy", "bf16")
+        out = tempfile.mkdtemp()
+        lonely = saved_prediction("--vocab", "50", "--context", "2", "--layers", "2", "--d-model", "24", "--heads", "4",
+                                  "--d-ff", "40", "--batch", "1", "--experts", "8", "--top-k", "2")
+        run = probe("--prediction", lonely, *QUICK, "--out", out)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertEqual(5, run.stdout.count(" equal"), run.stdout)
+
     def test_frozen_kinds(self):
         # block 0's input needs no gradient where the embeddings are frozen; LayerNorm saves where its gain trains
         self.run_prediction("--freeze", "embeddings")

@@ -25,6 +25,8 @@ public enum Dim {
     PROJECTION_WIDTH("max(h*d_k, d_ff)", shape -> Math.max(shape.queryWidth(), shape.dFf())),
     /** The wider of a block's MLP widths, max(d, d_ff): one expert's rows, gathered in or out ({@link Experts}). */
     MLP_WIDTH("max(d, d_ff)", shape -> Math.max(shape.dModel(), shape.dFf())),
+    /** Two: a nonzero pair (row, column), as {@code torch.where} over a 2-d mask returns each (the pytorch profile). */
+    PAIR("2", shape -> 2),
     /** A LoRA adapter's rank ({@link Lora}). */
     R("r", shape -> shape.settings().lora().rank()),
     /** The experts of a block ({@link Experts}). */

@@ -30,7 +30,15 @@ import java.util.List;
  *                      (W1's output, the gate's two factors, the product; GELU's two matrices: 2 of them)
  *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar;
  *                      T int64 position indices where the model has a learned position table
+ *   experts, per layer B*T*E float32 (the router's softmax), B*T*k int64 (topk's indices), B*T*k + B*T float32
+ *                      (the top k and their sum, divided), 2*B*T*k int64 (each expert's torch.where pairs),
+ *                      B*T*k*d (the experts' gathered inputs), the MLP's rows above k times over, 2 of B*T*k*d and
+ *                      B*T*k (each expert's output and gate, multiplied; the product, added into the output)
  * </pre>
+ * Under experts ({@link Experts}) the MLP is transformers' {@code MixtralSparseMoeBlock} (softmax in
+ * float32, topk, the top k divided by their sum, each expert's tokens found by torch.where, gathered,
+ * run, multiplied by their gates and index_add_-ed into the output); the experts' rows add up over the
+ * experts to B*T*k rows whatever the routing (an expert with no token saves empty tensors).
  * Under LoRA ({@link Lora}) or {@code --freeze} ({@link FrozenKind}) each row is saved only in the
  * blocks where the operand it serves needs a gradient ({@link Saver}); under LoRA each adapter saves its B*T*r hidden values and
  * its scale alpha / r (a float64 0-dimensional tensor).
@@ -192,7 +200,9 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         GELU_ACTIVATION,
         /** GeGLU: the gate's product saves gelu's output and W3's. */
         GEGLU,
-        POSITIONS;
+        POSITIONS,
+        /** A mixture of experts ({@link Experts}). */
+        EXPERTS;
 
         boolean holds(Architecture architecture) {
             return switch (this) {
@@ -203,6 +213,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 case GELU_ACTIVATION -> architecture.mlp() != MlpKind.SWIGLU;
                 case GEGLU -> architecture.mlp() == MlpKind.GEGLU;
                 case POSITIONS -> architecture.positions() != Architecture.NO_POSITIONS;
+                case EXPERTS -> architecture.experts().active();
             };
         }
     }
@@ -259,6 +270,20 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 Saver.OUTPUT_READER));
         norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls",
                 Saver.MIDDLE, Saver.MIDDLE_OR_NORMS, Saver.W1_W3_READER);
+        // a mixture of experts as transformers' MixtralSparseMoeBlock runs it: the router, then each expert's tokens
+        rows.add(experts("ffn.router.probabilities", Component.ROUTER, DataType.FLOAT32, List.of(B, T, Dim.E),
+                "softmax over the E logits in float32 (its result)"));
+        rows.add(experts("ffn.router.top_indices", Component.ROUTER, DataType.INT64, List.of(B, T, Dim.K),
+                "topk of the probabilities (its indices)"));
+        rows.add(experts("ffn.router.top_probabilities", Component.ROUTER, DataType.FLOAT32, List.of(B, T, Dim.K),
+                "div of the top k by their sum (its dividend)"));
+        rows.add(experts("ffn.router.top_sum", Component.ROUTER, DataType.FLOAT32, List.of(B, T),
+                "div of the top k by their sum (its divisor, [B*T, 1])"));
+        rows.add(experts("ffn.experts.token_indices", Component.ROUTER, DataType.INT64,
+                List.of(B, T, Dim.K, Dim.PAIR), "torch.where over each expert's mask (nonzero's (token, choice)"
+                        + " pairs, one storage an expert), by the index of the tokens, of the gates and index_add_"));
+        rows.add(experts("ffn.experts.input", Component.FFN_W1, DataType.FLOAT32, List.of(B, T, Dim.K, D),
+                "each expert's w1 and w3 matmuls (its tokens' rows, gathered by indexing)"));
         rows.add(mlp("ffn.w1_output", "silu", Condition.SWIGLU, Saver.W1_GRADIENT));
         rows.add(mlp("ffn.silu_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W3_GRADIENT));
         rows.add(mlp("ffn.w3_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W1_GRADIENT));
@@ -266,8 +291,15 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 Saver.W1_GRADIENT));
         rows.add(mlp("ffn.gelu_output", "mul of gelu(x W1) and x W3", Condition.GEGLU, Saver.W3_GRADIENT));
         rows.add(mlp("ffn.gelu_gated_w3_output", "mul of gelu(x W1) and x W3", Condition.GEGLU, Saver.W1_GRADIENT));
-        rows.add(core("ffn.product", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, D_FF), "the w2 matmul",
+        rows.add(core("ffn.product", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, Dim.K, D_FF), "the w2 matmul",
                 Region.LAYER, Saver.W2_READER));
+        rows.add(experts("ffn.experts.output", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, Dim.K, D),
+                "mul of each expert's W2 output by its gates"));
+        rows.add(experts("ffn.experts.gate", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, Dim.K),
+                "mul by the gates (each token's, indexed out of the gates cast to the model's type)"));
+        rows.add(experts("ffn.experts.weighted_output", Component.FFN_W2, DataType.FLOAT32,
+                List.of(B, T, Dim.K, D), "index_add_ into the block's output (its source, which autograd"
+                        + " saves)"));
         for (LoraTarget target : LoraTarget.values()) {
             String adapter = ParameterTensor.loraA(target).tensorName();
             rows.add(new TorchSavedTensor(new Row(adapter + ".scale", Component.LORA, Scope.PER_LAYER,
@@ -314,10 +346,17 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 nextMatmuls), region, output));
     }
 
-    /** A B*T*d_ff row of the MLP's activation, saved where {@code condition} holds. */
+    /** A B*T*d_ff row of the MLP's activation (B*T*k*d_ff under experts), saved where {@code condition} holds. */
     private static TorchSavedTensor mlp(String name, String savedBy, Condition condition, Saver saver) {
         return new TorchSavedTensor(new Row(name, Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
-                List.of(B, T, D_FF), savedBy), Region.LAYER, false, condition, saver);
+                List.of(B, T, Dim.K, D_FF), savedBy), Region.LAYER, false, condition, saver);
+    }
+
+    /** A block's row saved only under experts (whose runs train every parameter). */
+    private static TorchSavedTensor experts(String name, Component component, DataType type, List<Dim> dims,
+            String savedBy) {
+        return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), Region.LAYER,
+                false, Condition.EXPERTS, Saver.ALWAYS);
     }
 
     private static TorchSavedTensor once(String name, Component component, DataType type, List<Dim> dims,
@@ -341,7 +380,6 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
-                && !shape.architecture().experts().active()
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
@@ -390,10 +428,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         throw new IllegalStateException("no adapter saves " + row.tensorName());
     }
 
-    /** The log-probabilities and the loss's divisor are float32 whatever the model's type. */
+    /**
+     * The log-probabilities and the loss's divisor are float32 whatever the model's type, as are the
+     * router's softmax and what it saves of the top k (Mixtral's softmax runs in float32).
+     */
     @Override
     public boolean float32UnderEveryPolicy() {
-        return row.component() == Component.CROSS_ENTROPY;
+        return row.component() == Component.CROSS_ENTROPY || row.component() == Component.ROUTER;
     }
 
     /** Bytes the run saves for backward at {@code shape}: every row's instances. */

@@ -94,8 +94,33 @@ class ExpertsTest {
                 "k is not written for a dense MLP");
         assertEquals(n * 8, WorkspaceBuffer.ROUTER_LOGITS.elements(shape));
         assertEquals(0, WorkspaceBuffer.ROUTER_LOGITS.instances(Preset.LLAMA3_8B.shape(1)));
-        // the pytorch profile does not describe a mixture of experts
-        assertTrue(!TorchSavedTensor.covers(shape));
+    }
+
+    /**
+     * The pytorch profile of transformers' MixtralSparseMoeBlock, as the probe counts it on PyTorch 1.13:
+     * beside the dense model's saves, per layer the float32 softmax (N*E), topk's int64 indices (N*k),
+     * the top k and their sum (float32, N*k + N), each expert's torch.where pairs (int64, 2*N*k), and
+     * N*k rows of the gathered input, the expert's output and the index_add_ source (d each), the gate
+     * (1), and the MLP's four SwiGLU rows k times over; under bf16 the router's rows stay float32.
+     */
+    @Test
+    void thePytorchProfileAddsWhatTheMixtralBlockSaves() {
+        for (PrecisionPolicy policy : new PrecisionPolicy[] {PrecisionPolicy.FP32, PrecisionPolicy.BF16_MIXED}) {
+            Shape dense = new Shape(50, 12, 3, 24, 4, 40, 2).withPolicy(policy);
+            Shape moe = dense.withArchitecture(dense.architecture().withExperts(new Experts(4, 2)));
+            assertTrue(TorchSavedTensor.covers(moe));
+            long n = 24;
+            long e = 4;
+            long k = 2;
+            long a = policy.activationType().bytes();
+            long perLayer = 4 * (n * e + n * k + n) + 8 * n * k + 8 * 2 * n * k
+                    + a * (3 * n * k * 24 + n * k) + a * (k - 1) * 4 * n * 40;
+            assertEquals(TorchSavedTensor.savedBytes(dense) + 3 * perLayer, TorchSavedTensor.savedBytes(moe),
+                    policy.cliName());
+        }
+        Shape probed = new Shape(50, 12, 3, 24, 4, 40, 2);
+        assertEquals(251_980L, TorchSavedTensor.savedBytes(probed.withArchitecture(probed.architecture()
+                .withExperts(new Experts(4, 2)))), "the probe's measured bytes on PyTorch 1.13");
     }
 
     /** One expert routed to every token is the dense model plus a d x 1 router and its rows. */
