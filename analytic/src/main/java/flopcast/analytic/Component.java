@@ -66,7 +66,7 @@ public enum Component {
     public boolean frozenWeights(Shape shape) {
         return switch (this) {
             case QKV_PROJECTION, OUTPUT_PROJECTION -> !FrozenKind.ATTENTION.trains(shape);
-            case FFN_W1, FFN_W3, FFN_W2 -> !FrozenKind.MLP.trains(shape);
+            case ROUTER, FFN_W1, FFN_W3, FFN_W2 -> !FrozenKind.MLP.trains(shape);
             case OUTPUT_EMBEDDING -> !FrozenKind.HEAD.trains(shape);
             default -> false;
         };

@@ -78,9 +78,17 @@ public enum LoraTarget {
         return base().dims().get(1);
     }
 
-    /** Whether {@code shape}'s architecture has the projection (no W3 in a two-matrix GELU MLP). */
+    /**
+     * Whether {@code shape}'s architecture has the projection as one adapter a block can carry: no W3 in a
+     * two-matrix GELU MLP, and none of the MLP's under experts, whose per-expert adapters are not modelled.
+     */
     public boolean heldBy(Shape shape) {
-        return component.instances(shape) > 0;
+        return component.instances(shape) > 0 && !(mlp() && shape.architecture().experts().active());
+    }
+
+    /** True for W1, W3 and W2: the MLP's projections. */
+    private boolean mlp() {
+        return component == Component.FFN_W1 || component == Component.FFN_W3 || component == Component.FFN_W2;
     }
 
     /** The target named {@code name}, flopcast's or PEFT's, or a one-line error listing both. */

@@ -231,14 +231,18 @@ public enum ParameterTensor implements TensorSpec {
 
     /**
      * Whether the row is stored in NF4: a block projection's weight under QLoRA ({@link Lora#nf4Base}),
-     * as bitsandbytes replaces each of the blocks' linear layers; not biases, norms, the embedding or the
-     * LM head.
+     * as bitsandbytes replaces each of the blocks' linear layers (a mixture of experts' router too); not
+     * biases, norms, the embedding or the LM head.
      */
     public boolean nf4(Shape shape) {
         if (!shape.settings().lora().nf4Base()) {
             return false;
         }
         // no switch over this enum here: its switch map would read values() while the constants are built
+        if (this == ROUTER_WEIGHT) {
+            // transformers' bitsandbytes integration replaces every nn.Linear but the LM head: the gate too
+            return true;
+        }
         for (LoraTarget target : LoraTarget.values()) {
             if (target.base() == this) {
                 return true;

@@ -71,12 +71,6 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + positionRows + " learned " + POSITIONS_KEY + ": a position past the table has no embedding"
                     + " (allowed: a context of at most " + positionRows + ")");
         }
-        if (this.architecture.experts().active() && settings.freezes()) {
-            throw new InvalidInputException((settings.lora().active() ? "--lora-rank " + settings.lora().rank()
-                    : "--freeze " + Settings.frozenNames(settings.frozen())) + " with " + Experts.COUNT_OPTION + " "
-                    + this.architecture.experts().count() + ": fine-tuning a mixture of experts is not modelled"
-                    + " (allowed: every parameter trains)");
-        }
         settings.lora().requireFits(this);
         boolean embeddings = settings.frozen().contains(FrozenKind.EMBEDDINGS);
         if (this.architecture.tiedEmbeddings() && embeddings != settings.frozen().contains(FrozenKind.HEAD)) {

@@ -375,11 +375,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
      * and d_k = d / h (the probe's model builds neither), and the base is not NF4 (bitsandbytes'
-     * matmul saves otherwise, and the probe does not build it).
+     * matmul saves otherwise, and the probe does not build it), and no mixture of experts is partly
+     * frozen (which operands its ops then save is not worked out).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
+                && !(shape.architecture().experts().active() && shape.settings().freezes())
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }

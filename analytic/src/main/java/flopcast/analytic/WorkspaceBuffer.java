@@ -98,7 +98,7 @@ public enum WorkspaceBuffer implements TensorSpec {
     DEQUANTIZED_WEIGHT("qlora.dequantized_weight", List.of(D, Dim.PROJECTION_WIDTH),
             "QLoRA forward and backward: an NF4 weight dequantized into the compute type for one matmul"),
     /** LoRA or --freeze: the MLP's activation where the frozen W2 has no adapter. */
-    FROZEN_PRODUCT("scratch.ffn_product", List.of(B, T, D_FF),
+    FROZEN_PRODUCT("scratch.ffn_product", List.of(B, T, Dim.K, D_FF),
             "forward: the MLP's activation, read by the frozen W2"),
     /** Experts only: the router's logits, then their gradient (nonzero at the k chosen of each token). */
     ROUTER_LOGITS("moe.router_logits", List.of(B, T, Dim.E), "router forward: x W_r; backward: d(x W_r)"),

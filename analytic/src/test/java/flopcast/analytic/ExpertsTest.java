@@ -123,6 +123,28 @@ class ExpertsTest {
                 .withExperts(new Experts(4, 2)))), "the probe's measured bytes on PyTorch 1.13");
     }
 
+    /**
+     * QLoRA of Mixtral on its attention: the adapters alone train; every expert's matrices and the router
+     * are NF4 (transformers' bitsandbytes integration replaces every linear layer but the LM head); the frozen
+     * experts' and router's backward is their input gradient alone.
+     */
+    @Test
+    void qloraOfMixtralTrainsTheAttentionAdaptersOverAnNf4Base() {
+        Shape base = mixtral(1, 4096).withPolicy(PrecisionPolicy.BF16_MIXED);
+        Shape shape = base.withSettings(base.settings().withLora(new Lora(16, 16, EnumSet.of(LoraTarget.QUERY,
+                LoraTarget.KEY, LoraTarget.VALUE, LoraTarget.OUTPUT), true)));
+        assertEquals(32L * 16 * ((4096 + 4096) * 2 + (4096 + 1024) * 2), ParameterTensor.trainable(shape));
+        long expert = Lora.nf4Bytes(4096L * 14_336);
+        long nf4 = 32 * (8 * 3 * expert + Lora.nf4Bytes(4096L * 8) + 2 * Lora.nf4Bytes(4096L * 4096)
+                + 2 * Lora.nf4Bytes(4096L * 1024));
+        long bf16 = 2 * (2 * 32_000L * 4096 + 32 * 2 * 4096 + 4096);
+        long adapters = 2 * ParameterTensor.trainable(shape);
+        assertEquals(nf4 + bf16 + adapters, ParameterTensor.totalWeightBytes(shape));
+        assertEquals(MatmulFlops.forward(Component.FFN_W1, shape), MatmulFlops.backward(Component.FFN_W1, shape));
+        assertEquals(MatmulFlops.forward(Component.ROUTER, shape), MatmulFlops.backward(Component.ROUTER, shape));
+        assertTrue(!TorchSavedTensor.covers(shape));
+    }
+
     /** One expert routed to every token is the dense model plus a d x 1 router and its rows. */
     @Test
     void oneExpertIsTheDenseModelWithARouter() {
@@ -146,10 +168,9 @@ class ExpertsTest {
         assertThrows(InvalidInputException.class, () -> new Experts(-1, 0));
         Shape shape = mixtral(1, 128);
         InvalidInputException lora = assertThrows(InvalidInputException.class, () -> shape.withSettings(
-                shape.settings().withLora(Lora.of(8, Lora.DEFAULT_TARGETS))));
-        assertTrue(lora.getMessage().contains("fine-tuning a mixture of experts is not modelled"), lora.getMessage());
-        assertThrows(InvalidInputException.class, () -> shape.withSettings(
-                shape.settings().withFrozen(EnumSet.of(FrozenKind.EMBEDDINGS))));
+                shape.settings().withLora(Lora.of(8, EnumSet.of(LoraTarget.QUERY, LoraTarget.W2)))));
+        assertTrue(lora.getMessage().contains("each of the 8 experts has its own w2, and adapters on experts are not"
+                + " modelled; allowed: query, key, value, output"), lora.getMessage());
         assertThrows(InvalidInputException.class, () -> new Architecture(8, false, LinearBias.ALL)
                 .withExperts(new Experts(8, 2)), "biased experts");
     }

@@ -185,7 +185,8 @@ final class ExpertMlp {
         gateGradients(dOut, y);
         logitGradients(g, gateGradient.load());
 
-        FMatrixRMaj a = product.read(counter);
+        // W2's weight gradient alone reads the activation (frozen experts: --freeze mlp, or LoRA's frozen model)
+        FMatrixRMaj a = w2[0].grad == null ? null : product.read(counter);
         FMatrixRMaj dProduct = productGradient.open();
         for (int e = 0; e < experts; e++) {
             int start = start(e);
@@ -212,7 +213,8 @@ final class ExpertMlp {
         }
         productGradient.store();
 
-        FMatrixRMaj x = normOut.read(counter);
+        // W1's, W3's and the router's weight gradients alone read h2 (the MLP kind trains or freezes as one)
+        FMatrixRMaj x = routerWeight.grad == null ? null : normOut.read(counter);
         FMatrixRMaj dx = normGradient.open();
         ops.zero(OpClass.ROUTING, dx);
         for (int e = 0; e < experts; e++) {
@@ -221,7 +223,7 @@ final class ExpertMlp {
             if (rows == 0) {
                 continue;
             }
-            FMatrixRMaj in = gatherTokens(x, start, rows);
+            FMatrixRMaj in = x == null ? null : gatherTokens(x, start, rows);
             FMatrixRMaj dIn = view(inputGradient, rows, width);
             expertBackward(Component.FFN_W1, in, productGradient.load(), w1[e], dIn, start, rows, false);
             if (w3[e] != null) {

@@ -178,7 +178,15 @@ public class CountingTest {
                         NormKind.RMS, 0, MlpKind.GEGLU)), Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED), 4, 2),
                 experts(recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL), 5, 2),
                 experts(new Shape(13, 2, 2, 12, 4, 20, 1, new Architecture(2, false, LinearBias.QKV, 5, true, 0,
-                        NormKind.LAYER, 4)).withPolicy(PrecisionPolicy.BF16), 6, 2));
+                        NormKind.LAYER, 4)).withPolicy(PrecisionPolicy.BF16), 6, 2),
+                // experts fine-tuned: LoRA on the attention over frozen experts and router (flash, full recomputation),
+                // the experts frozen beside a trained attention, the embeddings and norms frozen in bfloat16
+                lora(experts(flash(new Shape(13, 5, 2, 12, 3, 20, 2), Recompute.FULL), 4, 2), 2, LoraTarget.QUERY,
+                        LoraTarget.VALUE, LoraTarget.OUTPUT),
+                freeze(experts(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)), 5, 2),
+                        FrozenKind.MLP),
+                freeze(experts(selective(new Shape(31, 6, 3, 10, 5, 7, 3)).withPolicy(PrecisionPolicy.BF16_MIXED), 3,
+                        1), FrozenKind.EMBEDDINGS, FrozenKind.NORMS));
     }
 
     /** {@code shape} with a mixture of {@code count} experts a block, {@code topK} a token, in place of its MLP. */

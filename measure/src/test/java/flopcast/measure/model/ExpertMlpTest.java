@@ -57,64 +57,34 @@ class ExpertMlpTest {
         Shape shaped = shape(layout, kernel, mode, experts, topK);
         Shape shape = new Shape(shaped.vocabSize(), shaped.contextLength(), layers, shaped.dModel(), shaped.heads(),
                 shaped.dFf(), shaped.batchSize(), shaped.architecture(), shaped.settings());
-        TransformerModel model = new TransformerModel(shape, 3, new FlopCounter(), BackendChoice.of(backend, threads));
-        Random random = new Random(5);
-        for (Parameter parameter : model.parameters()) {
-            // larger than the 0.02 initialization, so that every gradient is far above round-off; the router
-            // larger still, so that a token's k-th and (k+1)-th logits are seldom within a perturbation's reach
-            FiniteDifference.fillGaussian(parameter.value().data, random,
-                    parameter.row() == ParameterTensor.ROUTER_WEIGHT ? 2 : 0.5);
-        }
-        int[][] batch = CountingTest.Counted.batch(shape, random);
-        model.forward(batch[0], batch[1]);
-        model.backward();
-        int[] routing = model.routing();
-        int checked = 0;
-        int setAside = 0;
+        TransformerModel model = assertRoutedGradients(shape, backend, threads);
         java.util.Set<ParameterTensor> seen = java.util.EnumSet.noneOf(ParameterTensor.class);
-        for (Parameter parameter : model.trainableParameters()) {
-            float[] values = parameter.value().data;
-            float[] analytic = parameter.grad().data.clone();
-            int wanted = Math.min(4, values.length);
-            for (int done = 0, draws = 0; done < wanted; draws++) {
-                assertTrue(draws < 64, parameter.row().tensorName() + "@" + parameter.layer() + ": " + draws
-                        + " draws, " + done + " smooth");
-                int i = random.nextInt(values.length);
-                float original = values[i];
-                boolean smooth = false;
-                // the seed's step, else a quarter of it (whose round-off in the difference is four times larger)
-                for (float step : new float[] {FiniteDifference.STEP, FiniteDifference.STEP / 4}) {
-                    values[i] = original + step;
-                    double plus = model.forward(batch[0], batch[1]);
-                    smooth = java.util.Arrays.equals(routing, model.routing());
-                    values[i] = original - step;
-                    double minus = model.forward(batch[0], batch[1]);
-                    smooth &= java.util.Arrays.equals(routing, model.routing());
-                    values[i] = original;
-                    if (smooth) {
-                        double numeric = (plus - minus) / (2 * step);
-                        double absolute = FiniteDifference.ABSOLUTE * FiniteDifference.STEP / step;
-                        assertTrue(Math.abs(analytic[i] - numeric) <= absolute + FiniteDifference.RELATIVE
-                                * Math.abs(numeric), parameter.row().tensorName() + "@" + parameter.layer() + "[" + i
-                                + "]: analytic " + analytic[i] + ", numeric " + numeric + " at step " + step);
-                        break;
-                    }
-                }
-                if (!smooth) {
-                    setAside++;
-                    continue;
-                }
-                done++;
-                checked++;
-            }
-            seen.add(parameter.row());
-        }
-        assertTrue(setAside * 3 <= checked, setAside + " values flipped a choice beside " + checked + " checked");
+        model.trainableParameters().forEach(p -> seen.add(p.row()));
         assertTrue(seen.contains(ParameterTensor.ROUTER_WEIGHT), "the router checked");
         assertEquals(experts * layers,
                 model.parameters().stream().filter(p -> p.row() == ParameterTensor.W1_WEIGHT).count(),
                 "one W1 for each expert and block");
         assertEquals(ParameterTensor.total(shape), model.parameterCount());
+    }
+
+    /**
+     * Fine-tuning over experts: LoRA adapters on the attention with every expert and the router frozen,
+     * or the experts frozen beside everything else training; every gradient that trains against finite
+     * differences, and nothing frozen holding one.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, lora", "vector, 2, mlp", "ejml, 2, embeddings+norms"})
+    void frozenExpertsAndAdaptersBesideThem(String backend, int threads, String frozen) {
+        Shape experts = shape("llama", "eager", "none", 4, 2);
+        Shape shape = frozen.equals("lora")
+                ? CountingTest.lora(experts, 2, flopcast.analytic.LoraTarget.QUERY,
+                        flopcast.analytic.LoraTarget.OUTPUT)
+                : CountingTest.freeze(experts, java.util.Arrays.stream(frozen.split("\\+"))
+                        .map(flopcast.analytic.FrozenKind::byName).toArray(flopcast.analytic.FrozenKind[]::new));
+        TransformerModel model = assertRoutedGradients(shape, backend, threads);
+        for (Parameter parameter : model.parameters()) {
+            assertEquals(parameter.row().trains(shape), parameter.grad != null, parameter.row().tensorName());
+        }
     }
 
     /**
@@ -176,5 +146,65 @@ class ExpertMlpTest {
             largest = Math.max(largest, Math.abs(value));
         }
         return largest;
+    }
+
+    /**
+     * Each trained tensor's gradient against central differences, four values a tensor, where the loss is
+     * smooth: a value whose perturbation flips a token's choice of experts is retried at a quarter of the
+     * step, else set aside (at most a quarter of the draws). Returns the model, stepped once.
+     */
+    static TransformerModel assertRoutedGradients(Shape shape, String backend, int threads) {
+        TransformerModel model = new TransformerModel(shape, 3, new FlopCounter(), BackendChoice.of(backend, threads));
+        Random random = new Random(5);
+        for (Parameter parameter : model.parameters()) {
+            // larger than the 0.02 initialization, so that every gradient is far above round-off; the router
+            // larger still, so that a token's k-th and (k+1)-th logits are seldom within a perturbation's reach
+            FiniteDifference.fillGaussian(parameter.value().data, random,
+                    parameter.row() == ParameterTensor.ROUTER_WEIGHT ? 2 : 0.5);
+        }
+        int[][] batch = CountingTest.Counted.batch(shape, random);
+        model.forward(batch[0], batch[1]);
+        model.backward();
+        int[] routing = model.routing();
+        int checked = 0;
+        int setAside = 0;
+        for (Parameter parameter : model.trainableParameters()) {
+            float[] values = parameter.value().data;
+            float[] analytic = parameter.grad().data.clone();
+            int wanted = Math.min(4, values.length);
+            for (int done = 0, draws = 0; done < wanted; draws++) {
+                assertTrue(draws < 64, parameter.row().tensorName() + "@" + parameter.layer() + ": " + draws
+                        + " draws, " + done + " smooth");
+                int i = random.nextInt(values.length);
+                float original = values[i];
+                boolean smooth = false;
+                // the seed's step, else a quarter of it (whose round-off in the difference is four times larger)
+                for (float step : new float[] {FiniteDifference.STEP, FiniteDifference.STEP / 4}) {
+                    values[i] = original + step;
+                    double plus = model.forward(batch[0], batch[1]);
+                    smooth = java.util.Arrays.equals(routing, model.routing());
+                    values[i] = original - step;
+                    double minus = model.forward(batch[0], batch[1]);
+                    smooth &= java.util.Arrays.equals(routing, model.routing());
+                    values[i] = original;
+                    if (smooth) {
+                        double numeric = (plus - minus) / (2 * step);
+                        double absolute = FiniteDifference.ABSOLUTE * FiniteDifference.STEP / step;
+                        assertTrue(Math.abs(analytic[i] - numeric) <= absolute + FiniteDifference.RELATIVE
+                                * Math.abs(numeric), parameter.row().tensorName() + "@" + parameter.layer() + "[" + i
+                                + "]: analytic " + analytic[i] + ", numeric " + numeric + " at step " + step);
+                        break;
+                    }
+                }
+                if (!smooth) {
+                    setAside++;
+                    continue;
+                }
+                done++;
+                checked++;
+            }
+        }
+        assertTrue(setAside * 3 <= checked, setAside + " values flipped a choice beside " + checked + " checked");
+        return model;
     }
 }
