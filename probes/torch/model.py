@@ -237,8 +237,10 @@ class Transformer(nn.Module):
             self.requires_grad_(False)
             for block in self.layers:
                 projections = {"query": block.attention.query, "key": block.attention.key,
-                               "value": block.attention.value, "output": block.attention.output,
-                               "w1": block.ffn.w1, "w3": block.ffn.w3, "w2": block.ffn.w2}
+                               "value": block.attention.value, "output": block.attention.output}
+                if isinstance(block.ffn, FeedForward):
+                    # under experts flopcast refuses an adapter on an expert's matrix, so none is asked for
+                    projections.update(w1=block.ffn.w1, w3=block.ffn.w3, w2=block.ffn.w2)
                 for target in lora["targets"]:
                     projections[target].adapt(lora["rank"], lora["alpha"])
 

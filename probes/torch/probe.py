@@ -192,8 +192,13 @@ def report(prediction, result, ranks, args):
              statistics.median(result["seconds"]), len(result["seconds"]), result["losses"][-1]))
     profile = prediction.get("pytorch_saved")
     if profile is None:
-        print("  saved for backward: %s bytes counted; no pytorch profile predicts %s attention under %s"
-              % (format(result["saved_bytes"], ","), args.attention, args.precision_policy))
+        settings = prediction["settings"]
+        if settings.get("experts") is not None and (settings.get("freeze") or settings.get("lora")):
+            why = "a mixture of experts with frozen weights (LoRA's base included)"
+        else:
+            why = "%s attention under %s" % (args.attention, args.precision_policy)
+        print("  saved for backward: %s bytes counted; no pytorch profile predicts %s"
+              % (format(result["saved_bytes"], ","), why))
     else:
         equal = line("saved for backward (pytorch profile)", profile["bytes"], result["saved_bytes"])
         if not equal and not result["torch"].startswith(profile["torch_version"]):

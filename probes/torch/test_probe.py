@@ -128,6 +128,18 @@ class OneProcess(unittest.TestCase):
         self.assertEqual(0, run.returncode, run.stdout + run.stderr)
         self.assertEqual(5, run.stdout.count(" equal"), run.stdout)
 
+    def test_fine_tuning_a_mixture_of_experts(self):
+        # LoRA on the attention beside experts (the MLP builds no adapter) and a frozen MLP (every expert and the
+        # router): no pytorch profile predicts their saves, and the state is equal line by line
+        for fine_tuning in (("--lora-rank", "4", "--lora-targets", "query,value"), ("--freeze", "mlp")):
+            out = tempfile.mkdtemp()
+            path = saved_prediction(*SMALL, "--batch", "2", "--experts", "4", "--top-k", "2", *fine_tuning)
+            run = probe("--prediction", path, *QUICK, "--out", out)
+            self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+            self.assertNotIn("differs", run.stdout)
+            self.assertIn("no pytorch profile predicts a mixture of experts with frozen weights", run.stdout)
+            self.assertEqual(4, run.stdout.count(" equal"), run.stdout)
+
     def test_frozen_kinds(self):
         # block 0's input needs no gradient where the embeddings are frozen; LayerNorm saves where its gain trains
         self.run_prediction("--freeze", "embeddings")
