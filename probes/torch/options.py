@@ -148,8 +148,8 @@ def require_buildable(prediction, source, sharding):
     if layout and sharding.startswith("zero"):
         raise BadInput(source + " is for a model with " + ", ".join(layout) + ": under --sharding " + sharding
                        + " the probe builds the Llama layout only, whose parameter order is the partition's"
-                       " (allowed: --sharding none, which is DDP under torchrun, or a prediction with bias none, norm rmsnorm, mlp swiglu,"
-                       " no positions and no experts)")
+                       " (allowed: --sharding none, which is DDP under torchrun, or a prediction with bias none,"
+                       " norm rmsnorm, mlp swiglu, no positions and no experts)")
 
 
 def settle_from_prediction(args):
