@@ -21,8 +21,12 @@ public enum Dim {
     /** The rows of a learned position table. */
     P("P", shape -> shape.architecture().positions()),
     V(ShapeKey.VOCAB_SIZE),
-    /** The wider output or input of a block projection besides d: max(h*d_k, d_ff) (an NF4 weight dequantized). */
-    PROJECTION_WIDTH("max(h*d_k, d_ff)", shape -> Math.max(shape.queryWidth(), shape.dFf())),
+    /**
+     * The wider output or input of a block projection besides d: max(h*d_k, d_ff, E), E the router's
+     * (0 without experts); an NF4 weight dequantized.
+     */
+    PROJECTION_WIDTH("max(h*d_k, d_ff, E)", shape -> Math.max(Math.max(shape.queryWidth(), shape.dFf()),
+            shape.architecture().experts().count())),
     /** The wider of a block's MLP widths, max(d, d_ff): one expert's rows, gathered in or out ({@link Experts}). */
     MLP_WIDTH("max(d, d_ff)", shape -> Math.max(shape.dModel(), shape.dFf())),
     /** Two: a nonzero pair (row, column), as {@code torch.where} over a 2-d mask returns each (the pytorch profile). */

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * under {@code bnb_4bit_use_double_quant}; the embedding, norms and LM head stay in the policy's
  * weight type. Each matmul dequantizes its weight into a transient copy in the compute type
  * ({@link WorkspaceBuffer#DEQUANTIZED_WEIGHT}, the largest projection's), forward and backward; that
- * dequantization is not counted among the elementwise FLOPs, and {@code train} does not execute it.
+ * dequantization is not counted among the elementwise FLOPs ({@code train} executes it and times it
+ * apart from them).
  * bitsandbytes 0.43.2 and later keep no input of an NF4 matmul (before its "fix QLoRA mem bug"
  * change, {@code MatMul4Bit} kept each frozen projection's input too, which flopcast does not count).
  * <p>Source: LoRA (Hu et al. 2021, section 4.1; PEFT {@code LoraConfig}: defaults r = 8,

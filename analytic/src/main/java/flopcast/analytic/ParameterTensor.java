@@ -267,6 +267,17 @@ public enum ParameterTensor implements TensorSpec {
         return sum;
     }
 
+    /** Bytes of the NF4 rows' weights ({@link #weightBytes} where {@link #nf4}); 0 without QLoRA. */
+    public static long totalNf4Bytes(Shape shape) {
+        long sum = 0;
+        for (ParameterTensor tensor : values()) {
+            if (tensor.nf4(shape)) {
+                sum = Math.addExact(sum, tensor.weightBytes(shape));
+            }
+        }
+        return sum;
+    }
+
     /** P_t: the parameters the step trains (every one, or the adapters under LoRA). */
     public static long trainable(Shape shape) {
         long sum = 0;

@@ -14,7 +14,8 @@ import java.util.List;
  *   workspace          every bfloat16 row the settings hold (the [B, T, ...] activation gradients)
  *   parameter          per parameter row: its weight, and its gradient, m and v where the policy
  *                      stores them in bfloat16 (no copy of the float32 master weights); a row
- *                      LoRA freezes has its weight alone
+ *                      LoRA freezes has its weight alone, and an NF4 row (QLoRA) none: its
+ *                      weight is dequantized into the dequantized-weight workspace row's copy
  * </pre>
  * A GPU converts in registers, so these bytes are the CPU model's alone: {@code train} adds them to
  * the heap it predicts; {@code predict}'s device memory does not hold them. Under fp32 there are
@@ -74,7 +75,10 @@ public final class WorkingCopies {
     /** As above for one row: a frozen row ({@link ParameterTensor#trains}) stores its weights alone. */
     public static List<Role> parameterRoles(ParameterTensor row, Shape shape) {
         List<Role> roles = parameterRoles(shape);
-        if (!row.trains(shape)) {
+        if (row.nf4(shape)) {
+            // NF4 codes, dequantized into the workspace row's copy: nothing of its own in bfloat16
+            roles.clear();
+        } else if (!row.trains(shape)) {
             roles.retainAll(List.of(Role.WEIGHT));
         }
         return roles;

@@ -28,7 +28,7 @@ import java.util.List;
  * recomputed probabilities. Full recomputation's one-block buffers are
  * {@link KeptActivation#recomputeInstances}.
  * Under QLoRA each matmul dequantizes its NF4 weight into one transient copy in the compute type,
- * d*max(h*d_k, d_ff) at most (bitsandbytes' {@code MatMul4Bit}, forward and backward); the block
+ * d*max(h*d_k, d_ff, E) at most (bitsandbytes' {@code MatMul4Bit}, forward and backward); the block
  * maxima it expands to float32 first (n / 64 floats, about 3% of the copy) are left out.
  * Under LoRA an adapter's hidden gradient adds B*T*r, and each forward output no adapter keeps
  * ({@link KeptActivation#readUnderLora}) is written into one scratch row of its size, shared by the

@@ -3,6 +3,7 @@ package flopcast.analytic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +51,25 @@ class WorkingCopiesTest {
         Shape shape = new Shape(7, 3, 2, 6, 3, 10, 2).withSettings(new Settings(PrecisionPolicy.BF16_MIXED,
                 AttentionKernel.EAGER, Recompute.byName(mode)));
         assertEquals(4 * 1884, WorkingCopies.bytes(shape));
+    }
+
+    /**
+     * QLoRA: the seven NF4 projection rows (4 d^2 + 3 d*d_ff = 324 floats a copy under LoRA) have no
+     * copy of their own; each is dequantized into the one workspace row of d*max(h*d_k, d_ff) = 60.
+     */
+    @Test
+    void anNf4RowIsDequantizedIntoTheWorkspaceRowsCopyAlone() {
+        Shape lora = new Shape(7, 3, 2, 6, 3, 10, 2).withPolicy(PrecisionPolicy.BF16_MIXED);
+        lora = lora.withSettings(lora.settings().withLora(Lora.of(2, EnumSet.allOf(LoraTarget.class))));
+        Shape qlora = lora.withSettings(lora.settings().withLora(lora.settings().lora().withNf4Base(true)));
+        assertEquals(WorkingCopies.bytes(lora) - 4 * 324 + 4 * 60, WorkingCopies.bytes(qlora));
+        for (WorkingCopies.Entry entry : WorkingCopies.entries(qlora)) {
+            for (ParameterTensor row : ParameterTensor.values()) {
+                assertTrue(!row.nf4(qlora) || !entry.tensorName().equals(row.tensorName()), entry.tensorName());
+            }
+        }
+        assertTrue(WorkingCopies.entries(qlora).contains(new WorkingCopies.Entry(
+                WorkspaceBuffer.DEQUANTIZED_WEIGHT.tensorName(), WorkingCopies.Role.WORKSPACE, 60)));
     }
 
     /** A working copy is float32 whatever the policy: 4 bytes an element, exact past 2^31 elements. */

@@ -62,11 +62,6 @@ final class TrainCommand extends FormattedCommand {
     @Override
     String render(OutputFormat output) {
         Shape shape = shapeOptions.shape();
-        if (shape.settings().lora().nf4Base()) {
-            throw new InvalidInputException(ShapeOptions.QUANTIZED_BASE + " nf4: train does not execute an NF4 base"
-                    + " (allowed: predict " + ShapeOptions.QUANTIZED_BASE + " nf4, or train the LoRA adapters on a"
-                    + " base in the policy's type)");
-        }
         if (steps < 1 || steps > Integer.MAX_VALUE) {
             throw new InvalidInputException("--steps must be an integer from 1 to " + Integer.MAX_VALUE + ", got "
                     + steps);

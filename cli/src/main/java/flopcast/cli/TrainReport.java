@@ -55,6 +55,7 @@ final class TrainReport {
         node.put("trainable_parameters", counts.trainableParameters());
         node.put("activation_floats", counts.activationFloats());
         node.put("working_copy_floats", counts.workingCopyFloats());
+        node.put("nf4_bytes", counts.nf4Bytes());
         return node;
     }
 
@@ -88,6 +89,10 @@ final class TrainReport {
         if (p.workingCopyFloats() > 0 || c.workingCopyFloats() > 0) {
             counts.add(new Count("float32 working copies", BigInteger.valueOf(c.workingCopyFloats()),
                     BigInteger.valueOf(p.workingCopyFloats())));
+        }
+        if (p.nf4Bytes() > 0 || c.nf4Bytes() > 0) {
+            counts.add(new Count("NF4 weight bytes (QLoRA)", BigInteger.valueOf(c.nf4Bytes()),
+                    BigInteger.valueOf(p.nf4Bytes())));
         }
         return counts;
     }
@@ -143,8 +148,8 @@ final class TrainReport {
                     count.equal() ? "equal" : "DIFFERENT");
         }
         text.append(table.render()).append('\n');
-        text.append(String.format(Locale.ROOT, "heap               %s bytes live (GC.class_histogram, float[], int[]"
-                + " and short[]) vs %s predicted: ratio %.4f%n", grouped(report.measuredLiveBytes()),
+        text.append(String.format(Locale.ROOT, "heap               %s bytes live (GC.class_histogram, float[], int[],"
+                + " short[] and byte[]) vs %s predicted: ratio %.4f%n", grouped(report.measuredLiveBytes()),
                 grouped(report.predictedHeapBytes()), report.heapRatio()));
         if (p.workingCopyFloats() > 0) {
             text.append(String.format(Locale.ROOT, "                   (predicted: %s bytes a device holds, plus %s of"

@@ -245,15 +245,15 @@ class BadInputTest {
                         "2", "--batch", "2"),
                 bad("diff sets the seed beside full training, not --freeze norms", "diff", "--preset", "seed-gpt2",
                         "--freeze", "norms"),
-                // QLoRA: an unknown quantization, a 4-bit base without adapters or under fp32, and in train
+                // QLoRA: an unknown quantization, a 4-bit base without adapters or under fp32, in predict and train
                 bad("--quantized-base 'int4' is not a base quantization (allowed: none, nf4)", "predict", "--preset",
                         "llama2-7b", "--lora-rank", "8", "--quantized-base", "int4"),
                 bad("--quantized-base nf4 needs --lora-rank", "predict", "--preset", "llama2-7b", "--quantized-base",
                         "nf4", "--precision-policy", "bf16-mixed"),
                 bad("an NF4 base is modelled dequantizing into bfloat16, QLoRA's bnb_4bit_compute_dtype, not under fp32",
                         "predict", "--preset", "llama2-7b", "--lora-rank", "8", "--quantized-base", "nf4"),
-                bad("--quantized-base nf4: train does not execute an NF4 base", "train", "--preset", "llama2-7b",
-                        "--lora-rank", "8", "--quantized-base", "nf4", "--precision-policy", "bf16"));
+                bad("an NF4 base is modelled dequantizing into bfloat16, QLoRA's bnb_4bit_compute_dtype, not under fp32",
+                        "train", "--preset", "llama2-7b", "--lora-rank", "8", "--quantized-base", "nf4"));
     }
 
     @ParameterizedTest(name = "{0}")

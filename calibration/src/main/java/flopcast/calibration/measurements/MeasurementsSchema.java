@@ -79,7 +79,7 @@ public final class MeasurementsSchema {
             new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; adamw "
                     + "rows: 16 bytes per parameter; on a PyTorch probe row, the rank's state, the bytes the pytorch "
                     + "profile says autograd saves and the complete accounting's workspace"),
-            new CsvColumn("measured_heap_bytes", "B", "the live float[], int[] and short[] bytes the same model "
+            new CsvColumn("measured_heap_bytes", "B", "the live float[], int[], short[] and byte[] bytes the same model "
                     + "(or optimizer state) adds to the heap, by GC.class_histogram; on the vector backend this "
                     + "includes the GEMM's packing buffers (up to about 2.2 MB per thread), and above one thread "
                     + "each further thread's copy of the attention head scratch (T x d_k and T x T floats), which "

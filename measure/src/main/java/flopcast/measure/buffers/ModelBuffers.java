@@ -20,8 +20,8 @@ import org.ejml.data.FMatrixRMaj;
  * Every buffer the model holds, allocated once from the analytic tables: one {@link Parameter}
  * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance the
  * shape's settings hold, one buffer per workspace row they hold, each in the type the precision
- * policy gives it, and under a bf16 policy one float32 working copy per bfloat16 row
- * ({@link WorkingCopies}). Adding a row to a table adds its buffer here.
+ * policy gives it (a QLoRA projection's weight in NF4, {@link StoredTensor#nf4}), and under a bf16
+ * policy one float32 working copy per bfloat16 row ({@link WorkingCopies}). Adding a row to a table adds its buffer here.
  */
 public final class ModelBuffers {
     private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
@@ -49,6 +49,15 @@ public final class ModelBuffers {
     public ModelBuffers(Shape shape, OpProfile profile) {
         this.profile = profile;
         PrecisionPolicy policy = shape.policy();
+        // the workspace first: QLoRA's NF4 weights are dequantized into one of its rows
+        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+            if (row.instances(shape) > 0 && row.dataType() == DataType.INT32) {
+                workspaceInts.put(row, TensorAllocation.ints(row, shape));
+            } else if (row.instances(shape) > 0) {
+                StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
+                workspace.put(row, stored(row, shape, row.dataType(shape), copy));
+            }
+        }
         for (ParameterTensor row : ParameterTensor.values()) {
             List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(row, shape);
             boolean trains = row.trains(shape);
@@ -60,7 +69,8 @@ public final class ModelBuffers {
                 }
             }
             for (int layer = 0; layer < instances.length; layer++) {
-                StoredTensor weights = stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT));
+                StoredTensor weights = row.nf4(shape) ? nf4(row, shape)
+                        : stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT));
                 if (!trains) {
                     // frozen under LoRA: the weights alone, no gradient, master copy or moments
                     instances[layer] = new Parameter(row, layer, weights, null, null, null, null);
@@ -94,14 +104,6 @@ public final class ModelBuffers {
                         : new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), true));
             }
         }
-        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
-            if (row.instances(shape) > 0 && row.dataType() == DataType.INT32) {
-                workspaceInts.put(row, TensorAllocation.ints(row, shape));
-            } else if (row.instances(shape) > 0) {
-                StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
-                workspace.put(row, stored(row, shape, row.dataType(shape), copy));
-            }
-        }
         for (KeptActivation row : KeptActivation.values()) {
             WorkspaceBuffer buffer = WorkspaceBuffer.frozenInput(row);
             if (buffer != null && !row.readUnderLora(shape)) {
@@ -121,6 +123,13 @@ public final class ModelBuffers {
                     + " without a working copy");
         }
         return StoredTensor.bfloat16(copy, profile);
+    }
+
+    /** One instance of a QLoRA projection's weight in NF4, dequantized into the shared workspace row. */
+    private StoredTensor nf4(ParameterTensor row, Shape shape) {
+        long columns = row.dims().get(row.dims().size() - 1).size(shape);
+        return StoredTensor.nf4(Math.toIntExact(row.elements(shape) / columns), Math.toIntExact(columns),
+                workspace(WorkspaceBuffer.DEQUANTIZED_WEIGHT));
     }
 
     private StoredTensor.WorkingCopy workingCopy(TensorSpec row, Shape shape) {

@@ -57,7 +57,8 @@ public final class Parameter {
     private FMatrixRMaj float32(StoredTensor tensor, String what) {
         if (tensor.dataType() != flopcast.analytic.DataType.FLOAT32) {
             throw new IllegalStateException((row == null ? "this parameter" : row.tensorName()) + "'s " + what
-                    + " are stored as bfloat16; read them with weights() or gradient()");
+                    + " are stored as " + (tensor.isNf4() ? "NF4" : "bfloat16") + "; read them with weights() or"
+                    + " gradient()");
         }
         return tensor.load();
     }

@@ -14,7 +14,9 @@ import org.ejml.data.FMatrixRMaj;
  * copy, {@link #open} hands the copy over to be written, {@link #store} rounds the copy back into
  * the bits (to nearest even) and leaves the rounded values in it. Under float32 load and open
  * return the matrices themselves and store does nothing, so an op's code is the same under every
- * policy.
+ * policy. A frozen QLoRA weight is a third kind: NF4 codes ({@link Nf4Weight}) that {@link #load}
+ * dequantizes into the one bfloat16 buffer every NF4 weight shares (the dequantized-weight
+ * workspace row) and widens into that buffer's working copy; it is never written.
  */
 public final class StoredTensor {
     /** Float32 storage; null under bfloat16. */
@@ -24,12 +26,23 @@ public final class StoredTensor {
     private final WorkingCopy copy;
     /** Times the widening and rounding as {@link OpClass#BF16_CONVERSION}; null under float32 (nothing to time). */
     private final OpProfile profile;
+    /** The NF4 codes of a frozen QLoRA weight; null for any other tensor. */
+    private final Nf4Weight nf4;
+    /** An NF4 weight's view of the shared buffer's working copy, shaped as the weight; null for any other tensor. */
+    private final FMatrixRMaj dequantized;
 
     private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy, OpProfile profile) {
+        this(matrices, bits, copy, profile, null, null);
+    }
+
+    private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy, OpProfile profile, Nf4Weight nf4,
+            FMatrixRMaj dequantized) {
         this.matrices = matrices;
         this.bits = bits;
         this.copy = copy;
         this.profile = profile;
+        this.nf4 = nf4;
+        this.dequantized = dequantized;
     }
 
     /** A float32 tensor of {@code matrices}. */
@@ -52,12 +65,40 @@ public final class StoredTensor {
         return new StoredTensor(null, bits, copy, profile);
     }
 
+    /**
+     * A frozen {@code rows} x {@code columns} weight stored as NF4, all zero until
+     * {@link #setValues}; {@link #load} dequantizes it into {@code buffer}, a bfloat16 tensor of at
+     * least as many elements that every NF4 weight shares, timed as {@link OpClass#NF4_DEQUANTIZE}.
+     */
+    public static StoredTensor nf4(int rows, int columns, StoredTensor buffer) {
+        if (buffer.bits == null || buffer.bits.length != 1 || buffer.bits[0].length < (long) rows * columns) {
+            throw new IllegalArgumentException("an NF4 weight of " + rows + " x " + columns + " is dequantized into"
+                    + " one bfloat16 matrix at least as large");
+        }
+        FMatrixRMaj view = FMatrixRMaj.wrap(rows, columns, buffer.copy.matrices()[0].data);
+        return new StoredTensor(null, buffer.bits, buffer.copy, buffer.profile, new Nf4Weight(rows, columns), view);
+    }
+
+    /** The type an op reads: float32, or bfloat16 (an NF4 weight's too, which is dequantized into bfloat16). */
     public DataType dataType() {
         return bits == null ? DataType.FLOAT32 : DataType.BFLOAT16;
     }
 
+    /** True for a frozen weight stored as NF4. */
+    public boolean isNf4() {
+        return nf4 != null;
+    }
+
+    /** The bytes an NF4 weight's codes, maxima and constants hold ({@link Nf4Weight#bytes}); 0 for any other tensor. */
+    public long nf4Bytes() {
+        return nf4 == null ? 0 : nf4.bytes();
+    }
+
     /** Elements of all its matrices. */
     public long elements() {
+        if (nf4 != null) {
+            return nf4.elements();
+        }
         long count = 0;
         for (FMatrixRMaj matrix : shape()) {
             count += matrix.getNumElements();
@@ -79,6 +120,15 @@ public final class StoredTensor {
         if (bits == null) {
             return matrices;
         }
+        if (nf4 != null) {
+            // bitsandbytes' dequantize_4bit into the compute type, then widened as every bfloat16 operand is
+            long start = profile.start();
+            FMatrixRMaj work = copy.claim(this)[0];
+            nf4.dequantize(bits[0]);
+            BFloat16.widen(bits[0], work.data, Math.toIntExact(nf4.elements()));
+            profile.stop(OpClass.NF4_DEQUANTIZE, start);
+            return new FMatrixRMaj[] {dequantized};
+        }
         long start = profile.start();
         FMatrixRMaj[] work = copy.claim(this);
         for (int i = 0; i < bits.length; i++) {
@@ -95,11 +145,19 @@ public final class StoredTensor {
 
     /** All its matrices, to be written whole. */
     public FMatrixRMaj[] openAll() {
+        requireWritable();
         return bits == null ? matrices : copy.claim(this);
+    }
+
+    private void requireWritable() {
+        if (nf4 != null) {
+            throw new IllegalStateException("an NF4 weight is frozen: it is written by setValues alone");
+        }
     }
 
     /** Rounds what an op wrote into the working copy back into the bits; nothing under float32. */
     public void store() {
+        requireWritable();
         if (bits == null) {
             return;
         }
@@ -113,6 +171,7 @@ public final class StoredTensor {
 
     /** Sets every element to 0. */
     public void zero() {
+        requireWritable();
         if (bits == null) {
             for (FMatrixRMaj matrix : matrices) {
                 Arrays.fill(matrix.data, 0f);
@@ -126,6 +185,9 @@ public final class StoredTensor {
 
     /** Its values, widened, in a new array (matrix after matrix): for tests and reports. */
     public float[] values() {
+        if (nf4 != null) {
+            return nf4.values();
+        }
         float[] values = new float[Math.toIntExact(elements())];
         int offset = 0;
         for (int i = 0; i < shape().length; i++) {
@@ -138,8 +200,15 @@ public final class StoredTensor {
         return values;
     }
 
-    /** Sets its values from {@code values} (matrix after matrix), rounded to nearest even under bfloat16. */
+    /**
+     * Sets its values from {@code values} (matrix after matrix), rounded to nearest even under bfloat16,
+     * quantized for an NF4 weight.
+     */
     public void setValues(float[] values) {
+        if (nf4 != null) {
+            nf4.quantize(values);
+            return;
+        }
         if (values.length != elements()) {
             throw new IllegalArgumentException("expected " + elements() + " values, got " + values.length);
         }

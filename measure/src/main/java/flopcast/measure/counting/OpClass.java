@@ -36,6 +36,8 @@ public enum OpClass {
     ATTENTION_SPLIT(null, "the attention split's wall time beyond the calling thread's timed part: hand-off, waiting"),
     LORA_SCALE(null, "a LoRA adapter's hidden values times alpha / r, forward, and their gradient, backward"),
     BF16_CONVERSION(null, "bfloat16 storage widened into float32 working copies and rounded back"),
+    NF4_DEQUANTIZE(null, "QLoRA: an NF4 weight dequantized into bfloat16 for its matmul, forward and backward, and"
+            + " widened into float32"),
     GRADIENT_ZEROING(null, "every parameter gradient and the residual gradient set to 0"),
     ADAMW(null, "the AdamW update");
 

@@ -255,6 +255,15 @@ public final class TransformerModel {
         return buffers.workingCopyFloats();
     }
 
+    /** Bytes of its NF4 weights' codes, maxima and constants (QLoRA), as allocated; 0 without. */
+    public long nf4Bytes() {
+        long bytes = 0;
+        for (Parameter parameter : buffers.parameters()) {
+            bytes = Math.addExact(bytes, parameter.value.nf4Bytes());
+        }
+        return bytes;
+    }
+
     /** The parameters the step trains (AdamW's): every one, or LoRA's adapters. */
     public long trainableParameterCount() {
         long count = 0;

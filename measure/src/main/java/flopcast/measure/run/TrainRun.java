@@ -36,10 +36,11 @@ public final class TrainRun {
      * @param trainableParameters the parameters the step trains: all, or LoRA's adapters
      * @param activationFloats    kept activation elements (float32 or bfloat16; the int32 ids and targets excluded)
      * @param workingCopyFloats   float32 working copies of bfloat16 tensors ({@link WorkingCopies}; 0 under fp32)
+     * @param nf4Bytes            bytes of QLoRA's NF4 weights: codes, quantized maxima and constants (0 without)
      */
     public record Counts(BigInteger forwardMatmulFlops, BigInteger backwardMatmulFlops,
             BigInteger recomputeMatmulFlops, BigInteger elementwiseFlops, BigInteger optimizerFlops, long parameters,
-            long trainableParameters, long activationFloats, long workingCopyFloats) {
+            long trainableParameters, long activationFloats, long workingCopyFloats, long nf4Bytes) {
 
         /** Model FLOPs: forward plus backward matmuls (MFU). */
         public BigInteger modelFlops() {
@@ -61,7 +62,7 @@ public final class TrainRun {
      * @param predicted              what the complete accounting predicts
      * @param predictedHeapBytes     parameters, gradients, master weights, m, v, activations, workspace and the
      *                               working copies, predicted ({@link #predictedHeapBytes(Shape)})
-     * @param measuredLiveBytes      live float[], int[] and short[] bytes the model added to the heap
+     * @param measuredLiveBytes      live float[], int[], short[] and byte[] bytes the model added to the heap
      * @param allocatedBytesPerStep  median bytes allocated by the steps after the first, on every thread (the
      *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
@@ -144,11 +145,11 @@ public final class TrainRun {
                 BigInteger.valueOf(counter.backwardMatmulFlops()), BigInteger.valueOf(counter.recomputeMatmulFlops()),
                 BigInteger.valueOf(counter.elementwiseFlops()),
                 BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), model.trainableParameterCount(),
-                counter.keptFloatsRead(), model.workingCopyFloats());
+                counter.keptFloatsRead(), model.workingCopyFloats(), model.nf4Bytes());
         Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
                 prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(),
                 prediction.parameters(), ParameterTensor.trainable(shape), KeptActivation.totalFloats(shape),
-                WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes());
+                WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes(), ParameterTensor.totalNf4Bytes(shape));
         int warm = steps > 1 ? 1 : 0;
         Optional<StepProfile> stepProfile = profile
                 ? Optional.of(StepProfile.of(counter.profile(), sum(Arrays.copyOfRange(nanos, profileFrom, steps)),

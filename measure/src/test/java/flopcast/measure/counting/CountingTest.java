@@ -20,6 +20,7 @@ import flopcast.analytic.LoraTarget;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Recompute;
@@ -186,7 +187,25 @@ public class CountingTest {
                 freeze(experts(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)), 5, 2),
                         FrozenKind.MLP),
                 freeze(experts(selective(new Shape(31, 6, 3, 10, 5, 7, 3)).withPolicy(PrecisionPolicy.BF16_MIXED), 3,
-                        1), FrozenKind.EMBEDDINGS, FrozenKind.NORMS));
+                        1), FrozenKind.EMBEDDINGS, FrozenKind.NORMS),
+                // QLoRA: the blocks' projections in NF4, each dequantized for its matmul: every target under
+                // bf16-mixed; Q/K/V biases, GQA and heads of their own width under flash, full recomputation and
+                // bf16; GPT-2's layout; NF4 experts whose router (E = 16) is wider than every other projection
+                qlora(lora(new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED), 2,
+                        LoraTarget.values())),
+                qlora(lora(flash(new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.QKV, 5,
+                        false)), Recompute.FULL).withPolicy(PrecisionPolicy.BF16), 2, LoraTarget.QUERY,
+                        LoraTarget.VALUE)),
+                qlora(lora(new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.ALL, 0, false, 0,
+                        NormKind.LAYER, 8, MlpKind.GELU)).withPolicy(PrecisionPolicy.BF16_MIXED), 2, LoraTarget.QUERY,
+                        LoraTarget.W2)),
+                qlora(lora(experts(new Shape(13, 5, 2, 12, 3, 8, 2), 16, 2).withPolicy(PrecisionPolicy.BF16_MIXED), 2,
+                        LoraTarget.QUERY, LoraTarget.VALUE)));
+    }
+
+    /** {@code shape}'s LoRA on a base whose block projections are stored in NF4 (QLoRA). */
+    public static Shape qlora(Shape shape) {
+        return shape.withSettings(shape.settings().withLora(shape.settings().lora().withNf4Base(true)));
     }
 
     /** {@code shape} with a mixture of {@code count} experts a block, {@code topK} a token, in place of its MLP. */
@@ -231,6 +250,7 @@ public class CountingTest {
         assertEquals(predicted.parameters(), counted.model.parameterCount(), "parameters");
         assertEquals(KeptActivation.totalFloats(shape), counted.counter.keptFloatsRead(), "kept activation floats");
         assertEquals(WorkingCopies.bytes(shape) / 4, counted.model.workingCopyFloats(), "float32 working copies");
+        assertEquals(ParameterTensor.totalNf4Bytes(shape), counted.model.nf4Bytes(), "NF4 weight bytes");
     }
 
     /** The vector backend runs other matmul code; the facade counts the same FLOPs from the same calls. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Architecture;
 import flopcast.analytic.FrozenKind;
@@ -72,6 +73,69 @@ class LoraTest {
                 assertNull(parameter.grad, parameter.row().tensorName() + " is frozen: no gradient held");
             }
         }
+    }
+
+    /**
+     * QLoRA: the adapters' gradients on an NF4 base against central differences of the float32 loss of
+     * the same model whose frozen weights are the NF4 ones dequantized (the function the QLoRA step
+     * differentiates), within {@link FiniteDifference}'s tolerance plus {@link MixedPrecisionTest}'s
+     * bfloat16 allowance; every adapter checked, every target on Llama's layout and GPT-2's.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, bf16-mixed", "vector, 2, llama, flash, full, bf16",
+            "ejml, 2, gpt2, eager, selective, bf16-mixed"})
+    void qloraAdapterGradientsMatchFiniteDifferencesOnTheDequantizedBase(String backend, int threads, String layout,
+            String kernel, String mode, String policy) {
+        Shape reference = shape(layout, kernel, mode);
+        Shape shape = CountingTest.qlora(reference.withPolicy(PrecisionPolicy.byName(policy)));
+        TransformerModel model = new TransformerModel(shape, 3, new FlopCounter(), BackendChoice.of(backend, threads));
+        TransformerModel float32 = new TransformerModel(reference, 3, new FlopCounter(),
+                BackendChoice.of(backend, threads));
+        Random random = new Random(5);
+        int quantized = 0;
+        for (int t = 0; t < model.parameters().size(); t++) {
+            Parameter parameter = model.parameters().get(t);
+            float[] weights = new float[parameter.size()];
+            FiniteDifference.fillGaussian(weights, random, 0.5);
+            parameter.setWeights(weights);
+            float32.parameters().get(t).setWeights(parameter.weights());
+            quantized += parameter.value.isNf4() ? 1 : 0;
+        }
+        assertEquals(shape.layers() * LoraTarget.values().length - (layout.equals("gpt2") ? shape.layers() : 0),
+                quantized, "every block projection's weight in NF4 (GPT-2's MLP has no W3)");
+        int[][] batch = CountingTest.Counted.batch(shape, random);
+        model.forward(batch[0], batch[1]);
+        model.backward();
+        int checked = 0;
+        for (int t = 0; t < model.parameters().size(); t++) {
+            Parameter parameter = model.parameters().get(t);
+            if (!parameter.row().isAdapter()) {
+                assertNull(parameter.grad, parameter.row().tensorName() + " is frozen: no gradient held");
+                continue;
+            }
+            float[] gradient = parameter.gradient();
+            float largest = 0;
+            for (float value : gradient) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+            float[] weights = float32.parameters().get(t).value().data;
+            for (int s = 0; s < 4; s++) {
+                int i = random.nextInt(weights.length);
+                float original = weights[i];
+                weights[i] = original + FiniteDifference.STEP;
+                double plus = float32.forward(batch[0], batch[1]);
+                weights[i] = original - FiniteDifference.STEP;
+                double minus = float32.forward(batch[0], batch[1]);
+                weights[i] = original;
+                double numeric = (plus - minus) / (2 * FiniteDifference.STEP);
+                double allowed = FiniteDifference.ABSOLUTE + FiniteDifference.RELATIVE * Math.abs(numeric)
+                        + MixedPrecisionTest.GRADIENT_TOLERANCE * largest;
+                assertTrue(Math.abs(gradient[i] - numeric) <= allowed, parameter.row().tensorName() + "@"
+                        + parameter.layer() + "[" + i + "]: QLoRA " + gradient[i] + ", numeric " + numeric);
+                checked++;
+            }
+        }
+        assertEquals(4 * model.trainableParameters().size(), checked, "four values of every adapter matrix");
     }
 
     /**

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class HeapMeterTest {
     @Test
-    void parsesTheFloatIntAndShortArrayRowsOfAHistogram() {
+    void parsesTheFloatIntShortAndByteArrayRowsOfAHistogram() {
         String histogram = """
                  num     #instances         #bytes  class name (module)
                 -------------------------------------------------------
@@ -18,7 +18,7 @@ class HeapMeterTest {
                    5:             3           2096  [S (java.base@17.0.15)
                 Total          3021      134701120
                 """;
-        assertEquals(134_217_920L + 1_040L + 2_096L, HeapMeter.arrayBytes(histogram));
+        assertEquals(134_217_920L + 480_000L + 1_040L + 2_096L, HeapMeter.arrayBytes(histogram));
     }
 
     /** A 64 MiB float[] is counted to the byte plus its 16-byte header: no G1 region rounding. */

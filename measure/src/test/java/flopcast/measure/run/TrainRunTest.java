@@ -23,7 +23,8 @@ class TrainRunTest {
      * kept, one block of recomputation buffers, tiles), and each bf16 policy (bfloat16 bits in
      * short[], float32 master weights and moments where the policy keeps them, the working copies),
      * and LoRA on the frozen model (no gradient or moments but the adapters'), and a mixture of experts
-     * (every expert's state, the routed rows, the dispatch's int32 buffers), each 64 MB or more.
+     * (every expert's state, the routed rows, the dispatch's int32 buffers), and QLoRA (the NF4 codes,
+     * maxima and constants in byte[] and float[], one dequantized weight), each 64 MB or more.
      */
     @ParameterizedTest
     @ValueSource(strings = {"", "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied recompute=selective",
@@ -35,7 +36,9 @@ class TrainRunTest {
             "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 lora=16:query,value",
             "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 tied flash recompute=full lora=8:query,key,value,output,w1,w3,w2",
             "V=8192 T=16 L=2 d=512 h=8 d_ff=1024 B=2 h_kv=2 experts=4:2",
-            "V=8192 T=32 L=2 d=384 h=6 d_ff=768 B=2 tied bf16-mixed flash recompute=full experts=8:2"})
+            "V=8192 T=32 L=2 d=384 h=6 d_ff=768 B=2 tied bf16-mixed flash recompute=full experts=8:2",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 bf16-mixed lora=16:query,key,value,output,w1,w3,w2 nf4",
+            "V=8192 T=32 L=3 d=384 h=6 d_ff=768 B=3 experts=8:2 bf16 flash recompute=full lora=8:query,value nf4"})
     void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
         Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
         TrainRun.Report report = TrainRun.run(shape, 3, 1);
