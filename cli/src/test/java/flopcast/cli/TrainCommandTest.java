@@ -23,7 +23,8 @@ class TrainCommandTest {
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
         List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "recompute_matmul_flops",
                 "hardware_flops", "elementwise_flops",
-                "optimizer_flops", "parameters", "trainable_parameters", "activation_floats", "working_copy_floats");
+                "optimizer_flops", "parameters", "trainable_parameters", "activation_floats", "working_copy_floats",
+                "nf4_bytes");
         assertEquals(counts, PredictCommandTest.keys(json.get("counted")));
         assertEquals(counts, PredictCommandTest.keys(json.get("predicted")));
         assertEquals(json.get("predicted"), json.get("counted"));
@@ -212,6 +213,27 @@ class TrainCommandTest {
         assertEquals(2L * 2 * (2 * 24 + 2 * 16 + 3 * 32), json.get("counted").get("trainable_parameters").asLong());
         String table = CliRun.of(CliRun.concat(args, "--detail")).out();
         assertTrue(table.contains("trainable parameters (LoRA)"), table);
+    }
+
+    /**
+     * QLoRA: the same run on an NF4 base, on both backends: every count equal, the NF4 bytes worked out
+     * by hand (two codes a byte, a maximum per 64 weights, a float32 constant per 256 maxima), and the
+     * table's row for them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ejml", "vector"})
+    void qloraNf4BaseCountsAsPredicted(String backend) throws Exception {
+        String[] args = {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model", "12", "--heads",
+            "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2", "--precision-policy",
+            "bf16-mixed", "--attention", "flash", "--recompute", "full", "--lora-rank", "2", "--lora-targets", "all",
+            "--quantized-base", "nf4", "--backend", backend, "--threads", "2"};
+        JsonNode json = PredictCommandTest.json(CliRun.concat(args, "--format", "json"));
+        assertEquals(json.get("predicted"), json.get("counted"));
+        // per block Q and O 12 x 12 (72 code bytes, 3 maxima, one constant: 79), K and V 12 x 4 (24 + 1 + 4 = 29),
+        // W1, W3 and W2 12 x 20 (120 + 4 + 4 = 128)
+        assertEquals(2L * (2 * 79 + 2 * 29 + 3 * 128), json.get("counted").get("nf4_bytes").asLong());
+        String table = CliRun.of(CliRun.concat(args, "--detail")).out();
+        assertTrue(table.contains("NF4 weight bytes (QLoRA)"), table);
     }
 
     @Test

@@ -49,8 +49,8 @@ public final class ProfileCsv {
         }
         all.addAll(List.of(
                 new CsvColumn("op_class", "-", "the class of work (train --profile's): a model component's matmuls "
-                        + "and kernels by its name, or residual_add, bias, head_copy, attention_split, bf16_conversion, "
-                        + "gradient_zeroing, adamw"),
+                        + "and kernels by its name, or residual_add, bias, qk_norm, head_copy, routing, expert_copy, "
+                        + "attention_split, lora_scale, bf16_conversion, nf4_dequantize, gradient_zeroing, adamw"),
                 new CsvColumn("pass", "-", "forward, backward, recompute (forward work the backward pass runs "
                         + "again) or optimizer"),
                 new CsvColumn("calls_per_step", "calls", "timed calls a step (a split across threads is one call)"),
