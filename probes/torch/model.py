@@ -236,13 +236,15 @@ class Transformer(nn.Module):
         if lora is not None:
             self.requires_grad_(False)
             for block in self.layers:
-                projections = {"query": block.attention.query, "key": block.attention.key,
-                               "value": block.attention.value, "output": block.attention.output}
-                if isinstance(block.ffn, FeedForward):
-                    # under experts flopcast refuses an adapter on an expert's matrix, so none is asked for
-                    projections.update(w1=block.ffn.w1, w3=block.ffn.w3, w2=block.ffn.w2)
+                projections = {"query": [block.attention.query], "key": [block.attention.key],
+                               "value": [block.attention.value], "output": [block.attention.output]}
+                # under experts each expert's W1, W3 and W2 carries its own adapter, as PEFT wraps each
+                mlps = block.ffn.experts if isinstance(block.ffn, Experts) else [block.ffn]
+                for target in ("w1", "w3", "w2"):
+                    projections[target] = [getattr(mlp, target) for mlp in mlps]
                 for target in lora["targets"]:
-                    projections[target].adapt(lora["rank"], lora["alpha"])
+                    for projection in projections[target]:
+                        projection.adapt(lora["rank"], lora["alpha"])
 
     def forward(self, tokens, targets):
         x = self.token_embedding(tokens)

@@ -129,9 +129,11 @@ class OneProcess(unittest.TestCase):
         self.assertEqual(5, run.stdout.count(" equal"), run.stdout)
 
     def test_fine_tuning_a_mixture_of_experts(self):
-        # LoRA on the attention beside experts (the MLP builds no adapter) and a frozen MLP (every expert and the
-        # router): no pytorch profile predicts their saves, and the state is equal line by line
-        for fine_tuning in (("--lora-rank", "4", "--lora-targets", "query,value"), ("--freeze", "mlp")):
+        # LoRA on the attention beside experts, on every projection (each expert's w1, w3 and w2 an adapter of its
+        # own) and on W2 alone, and a frozen MLP (every expert and the router): no pytorch profile predicts their
+        # saves, and the state is equal line by line
+        for fine_tuning in (("--lora-rank", "4", "--lora-targets", "query,value"), ("--freeze", "mlp"),
+                            ("--lora-rank", "2", "--lora-targets", "all"), ("--lora-rank", "3", "--lora-targets", "w2")):
             out = tempfile.mkdtemp()
             path = saved_prediction(*SMALL, "--batch", "2", "--experts", "4", "--top-k", "2", *fine_tuning)
             run = probe("--prediction", path, *QUICK, "--out", out)

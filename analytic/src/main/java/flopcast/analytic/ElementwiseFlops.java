@@ -418,13 +418,17 @@ public final class ElementwiseFlops {
     }
 
     /**
-     * One block's LoRA scales: s times each adapter's N x r hidden values, forward (s * (x A)) and
-     * backward (s times their gradient) alike.
+     * One block's LoRA scales: s times each adapter's N x r hidden values (N*k x r on the experts'
+     * matrices: each routed row's expert's adapter), forward (s * (x A)) and backward (s times their
+     * gradient) alike.
      */
     private static BigInteger loraScale(Shape shape) {
         Lora lora = shape.settings().lora();
-        return big(LORA_SCALE_PER_ELEMENT).multiply(big(shape.tokens())).multiply(big(lora.rank()))
-                .multiply(big(lora.targets().size()));
+        long rows = 0;
+        for (LoraTarget target : lora.targets()) {
+            rows = Math.addExact(rows, target.rows(shape));
+        }
+        return big(LORA_SCALE_PER_ELEMENT).multiply(big(rows)).multiply(big(lora.rank()));
     }
 
     /**

@@ -143,10 +143,14 @@ public enum KeptActivation implements TensorSpec {
         return values()[QUERY_LORA_HIDDEN.ordinal() + target.ordinal()];
     }
 
-    /** A LoRA adapter's s * (x A), N x r a block, kept for B's gradient where {@code target} carries an adapter. */
+    /**
+     * A LoRA adapter's s * (x A), N x r a block, kept for B's gradient where {@code target} carries an
+     * adapter; on the MLP's matrices N*k x r under experts (each routed row's expert's adapter, in the
+     * experts' order).
+     */
     KeptActivation(String tensorName, LoraTarget target) {
-        row = new Row(tensorName, Component.LORA, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, Dim.R),
-                "LoRA backward: B's gradient");
+        row = new Row(tensorName, Component.LORA, Scope.PER_LAYER, DataType.FLOAT32,
+                target.mlp() ? List.of(B, T, Dim.K, Dim.R) : List.of(B, T, Dim.R), "LoRA backward: B's gradient");
         region = Region.LAYER;
         condition = Condition.LORA;
         this.target = target;

@@ -144,11 +144,9 @@ public record Lora(long rank, double alpha, Set<LoraTarget> targets, boolean nf4
         for (LoraTarget target : targets) {
             if (!target.heldBy(shape)) {
                 throw new InvalidInputException("LoRA target '" + target.cliName() + "' (" + target.moduleName()
-                        + ") is not a projection of this architecture (" + (shape.architecture().experts().active()
-                                ? "each of the " + shape.architecture().experts().count() + " experts has its own "
-                                        + target.cliName() + ", and adapters on experts are not modelled"
-                                : "a two-matrix " + shape.architecture().mlp().cliName() + " MLP has no "
-                                        + target.cliName()) + "; allowed: " + allowed(shape) + ")");
+                        + ") is not a projection of this architecture (a two-matrix "
+                        + shape.architecture().mlp().cliName() + " MLP has no " + target.cliName() + "; allowed: "
+                        + allowed(shape) + ")");
             }
             long width = Math.min(target.in().size(shape), target.out().size(shape));
             if (rank > width) {

@@ -79,16 +79,30 @@ public enum LoraTarget {
     }
 
     /**
-     * Whether {@code shape}'s architecture has the projection as one adapter a block can carry: no W3 in a
-     * two-matrix GELU MLP, and none of the MLP's under experts, whose per-expert adapters are not modelled.
+     * Whether {@code shape}'s architecture has the projection: no W3 in a two-matrix GELU MLP. Under
+     * experts each expert's W1, W3 and W2 carries an adapter of its own (PEFT wraps each expert's
+     * {@code nn.Linear}), E a block.
      */
     public boolean heldBy(Shape shape) {
-        return component.instances(shape) > 0 && !(mlp() && shape.architecture().experts().active());
+        return component.instances(shape) > 0;
     }
 
-    /** True for W1, W3 and W2: the MLP's projections. */
-    private boolean mlp() {
+    /** True for W1, W3 and W2: the MLP's projections, each expert's under experts. */
+    public boolean mlp() {
         return component == Component.FFN_W1 || component == Component.FFN_W3 || component == Component.FFN_W2;
+    }
+
+    /** The rows the adapter runs over a block: N, or N*k routed rows for the MLP's (k = 1 for a dense MLP). */
+    public long rows(Shape shape) {
+        return mlp() ? shape.routedTokens() : shape.tokens();
+    }
+
+    /**
+     * The adapters a block's pass can read: the MLP's of min(E, N*k) experts (no more receive a token;
+     * 1 for a dense MLP), one for the rest.
+     */
+    long adaptersRead(Shape shape) {
+        return mlp() ? Math.min(shape.architecture().experts().instancesPerBlock(), rows(shape)) : 1;
     }
 
     /** The target named {@code name}, flopcast's or PEFT's, or a one-line error listing both. */

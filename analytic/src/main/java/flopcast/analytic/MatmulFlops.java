@@ -46,8 +46,10 @@ public final class MatmulFlops {
             case LORA -> {
                 BigInteger sum = BigInteger.ZERO;
                 for (LoraTarget target : shape.settings().lora().targets()) {
+                    // an expert's matrix's adapter runs over its routed rows: N*k a block in all
                     sum = sum.add(product(shape, shape.settings().lora().rank(),
-                            Math.addExact(target.in().size(shape), target.out().size(shape))));
+                            Math.addExact(target.in().size(shape), target.out().size(shape)))
+                            .multiply(BigInteger.valueOf(target.rows(shape) / shape.tokens())));
                 }
                 yield sum;
             }
@@ -75,11 +77,29 @@ public final class MatmulFlops {
             case FFN_W1, FFN_W3, FFN_W2 -> shape.architecture().experts().active() ? "2*B*T*k*d*d_ff" : "2*B*T*d*d_ff";
             case ROUTER -> "2*B*T*d*E";
             case OUTPUT_EMBEDDING -> "2*B*T*d*V";
-            case LORA -> "2*B*T*r*(" + shape.settings().lora().targets().stream()
-                    .map(t -> t.in().symbol(shape) + " + " + t.out().symbol(shape))
-                    .collect(java.util.stream.Collectors.joining(" + ")) + ")";
+            case LORA -> loraFormula(shape);
             case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY -> "0";
         };
+    }
+
+    /**
+     * 2*B*T*r*(in + out + ...) over the adapters; under experts the MLP's adapters' term apart, over
+     * N*k rows: 2*B*T*r*(...) + 2*B*T*k*r*(...).
+     */
+    private static String loraFormula(Shape shape) {
+        java.util.Map<Boolean, java.util.List<LoraTarget>> byRows = shape.settings().lora().targets().stream()
+                .collect(java.util.stream.Collectors.partitioningBy(
+                        t -> shape.architecture().experts().active() && t.mlp()));
+        StringBuilder text = new StringBuilder();
+        for (boolean routed : new boolean[] {false, true}) {
+            java.util.List<LoraTarget> targets = byRows.get(routed);
+            if (!targets.isEmpty()) {
+                text.append(text.length() == 0 ? "" : " + ").append(routed ? "2*B*T*k*r*(" : "2*B*T*r*(")
+                        .append(targets.stream().map(t -> t.in().symbol(shape) + " + " + t.out().symbol(shape))
+                                .collect(java.util.stream.Collectors.joining(" + "))).append(')');
+            }
+        }
+        return text.toString();
     }
 
     /** Whether h*d_k is not d: the architecture gives a d_k other than d / h. */

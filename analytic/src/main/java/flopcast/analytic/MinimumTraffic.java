@@ -81,14 +81,16 @@ public final class MinimumTraffic {
      * r x out), forward or backward as {@link #forward} and {@link #backward} count a projection.
      */
     private static BigInteger lora(Shape shape, boolean forward) {
-        BigInteger n = BigInteger.valueOf(shape.tokens());
         BigInteger r = BigInteger.valueOf(shape.settings().lora().rank());
         BigInteger sum = BigInteger.ZERO;
         for (LoraTarget target : shape.settings().lora().targets()) {
+            // an expert's matrix's adapters: N*k routed rows, and the adapters of min(E, N*k) experts
+            BigInteger n = BigInteger.valueOf(target.rows(shape));
+            BigInteger copies = BigInteger.valueOf(target.adaptersRead(shape));
             for (BigInteger[] io : new BigInteger[][] {{BigInteger.valueOf(target.in().size(shape)), r},
                     {r, BigInteger.valueOf(target.out().size(shape))}}) {
                 BigInteger x = n.multiply(io[0]);
-                BigInteger w = io[0].multiply(io[1]);
+                BigInteger w = io[0].multiply(io[1]).multiply(copies);
                 BigInteger y = n.multiply(io[1]);
                 sum = sum.add(forward ? x.add(w).add(y) : y.add(x.multiply(BigInteger.TWO)).add(w.multiply(BigInteger.TWO)));
             }

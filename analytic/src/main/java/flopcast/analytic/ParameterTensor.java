@@ -99,7 +99,8 @@ public enum ParameterTensor implements TensorSpec {
 
     /**
      * A LoRA adapter's matrix: A (in x r, {@code down} true) or B (out x r, stored as PEFT's
-     * {@code lora_B.weight}), one per block where {@code target} carries an adapter.
+     * {@code lora_B.weight}), one per block where {@code target} carries an adapter (one per expert on an
+     * expert's matrix).
      */
     ParameterTensor(String tensorName, LoraTarget target, boolean down) {
         row = new Row(tensorName, Component.LORA, Scope.PER_LAYER, DataType.FLOAT32,
@@ -178,11 +179,14 @@ public enum ParameterTensor implements TensorSpec {
         return active ? experts.perToken() : experts.instancesPerBlock();
     }
 
-    /** True for an MLP matrix's row (W1, W3, W2, their biases): one per expert under experts. */
+    /**
+     * True for an MLP matrix's row (W1, W3, W2, their biases, the adapters on them): one per expert under
+     * experts.
+     */
     private boolean expertRow() {
         Component component = component();
-        return !isAdapter() && (component == Component.FFN_W1 || component == Component.FFN_W3
-                || component == Component.FFN_W2);
+        return isAdapter() ? target.mlp() : component == Component.FFN_W1 || component == Component.FFN_W3
+                || component == Component.FFN_W2;
     }
 
     /** {@code target}'s adapter's A (in x r). */

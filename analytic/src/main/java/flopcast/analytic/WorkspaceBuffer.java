@@ -30,7 +30,8 @@ import java.util.List;
  * Under QLoRA each matmul dequantizes its NF4 weight into one transient copy in the compute type,
  * d*max(h*d_k, d_ff, E) at most (bitsandbytes' {@code MatMul4Bit}, forward and backward); the block
  * maxima it expands to float32 first (n / 64 floats, about 3% of the copy) are left out.
- * Under LoRA an adapter's hidden gradient adds B*T*r, and each forward output no adapter keeps
+ * Under LoRA an adapter's hidden gradient adds B*T*r (under experts with adapters on the MLP's
+ * matrices, one expert's hidden rows B*T*r more), and each forward output no adapter keeps
  * ({@link KeptActivation#readUnderLora}) is written into one scratch row of its size, shared by the
  * blocks: B*T*d for the norms' outputs, B*T*h*d_k for the heads' output, B*T*d_ff for the MLP's
  * activation.
@@ -88,6 +89,9 @@ public enum WorkspaceBuffer implements TensorSpec {
     /** LoRA only: an adapter's gradient of its N x r hidden values. */
     LORA_HIDDEN_GRADIENT("grad.lora_hidden", List.of(B, T, Dim.R),
             "LoRA backward: d(x A), then A's and the input's gradients"),
+    /** Experts with an adapter on the MLP's matrices: one expert's adapter hidden rows (at most N: its tokens). */
+    EXPERT_LORA_HIDDEN("moe.lora_hidden", List.of(B, T, Dim.R),
+            "experts' adapters forward: s * (x A) of one expert's rows, then copied out; backward: those rows"),
     /** LoRA or --freeze: a norm's output no gradient reads, written for the frozen projections and then dropped. */
     FROZEN_NORM_OUTPUT("scratch.norm_output", List.of(B, T, D),
             "forward: a norm's output no gradient reads (frozen projections without an adapter read it)"),
@@ -133,6 +137,9 @@ public enum WorkspaceBuffer implements TensorSpec {
         switch (this) {
             case LORA_HIDDEN_GRADIENT:
                 return shape.settings().lora().active() ? 1 : 0;
+            case EXPERT_LORA_HIDDEN:
+                return shape.architecture().experts().active()
+                        && shape.settings().lora().targets().stream().anyMatch(LoraTarget::mlp) ? 1 : 0;
             case DEQUANTIZED_WEIGHT:
                 return shape.settings().lora().nf4Base() ? 1 : 0;
             case ROUTER_LOGITS, EXPERT_ROWS_IN, EXPERT_ROWS_OUT, EXPERT_INPUT_GRADIENT, GATE_GRADIENT, DISPATCH,

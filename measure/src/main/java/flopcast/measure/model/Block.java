@@ -207,7 +207,9 @@ final class Block {
                 silu, product, out);
 
         for (LoraTarget target : LoraTarget.values()) {
-            Parameter a = buffers.parameterIfHeld(ParameterTensor.loraA(target), layer);
+            // under experts the MLP's adapters are each expert's, held by the ExpertMlp
+            Parameter a = dense || !target.mlp() ? buffers.parameterIfHeld(ParameterTensor.loraA(target), layer)
+                    : null;
             if (a != null) {
                 adapters.put(target, new Adapter(a, buffers.parameter(ParameterTensor.loraB(target), layer),
                         buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer)));

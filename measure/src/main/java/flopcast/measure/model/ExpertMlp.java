@@ -11,6 +11,7 @@ import static flopcast.analytic.ElementwiseFlops.TOP_K_PER_LOGIT;
 import flopcast.analytic.Component;
 import flopcast.analytic.Experts;
 import flopcast.analytic.KeptActivation;
+import flopcast.analytic.LoraTarget;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
@@ -33,7 +34,9 @@ import org.ejml.data.FMatrixRMaj;
  * rows; each expert's matmuls run on its rows gathered into one input and one output scratch and
  * copied back (copies cost no FLOPs), the activation over every routed row at once. Every loop
  * computes through the backend's {@link Arithmetic} and records its FLOPs at the costs declared in
- * {@link flopcast.analytic.ElementwiseFlops}. Pinned by
+ * {@link flopcast.analytic.ElementwiseFlops}. Under LoRA on the MLP's matrices each expert's W1, W3
+ * and W2 carries its own adapter, y += (s * (x A_e)) B_e^T over the expert's rows, its hidden rows
+ * kept in the routed order. Pinned by
  * {@code ExpertMlpTest} and {@code CountingTest}'s expert shapes.
  */
 final class ExpertMlp {
@@ -51,6 +54,13 @@ final class ExpertMlp {
     /** Null entries under a two-matrix GELU MLP. */
     private final Parameter[] w3;
     private final Parameter[] w2;
+    /** Each expert's adapters on W1, W3 and W2; null where the target carries none. */
+    private final Adapters w1Adapters;
+    private final Adapters w3Adapters;
+    private final Adapters w2Adapters;
+    /** One expert's adapter hidden rows (the experts' LoRA scratch); null without adapters on the MLP. */
+    private final StoredTensor adapterHidden;
+    private final int rank;
 
     private final KeptTensor normOut;
     private final KeptTensor middle;
@@ -77,6 +87,13 @@ final class ExpertMlp {
     /** After {@link #dispatch()}, where each expert's rows end: expert e's are [ends[e-1], ends[e]). */
     private final int[] ends;
 
+    /**
+     * One MLP matrix's adapters, expert by expert: A (in x r) and B (out x r), and the kept s * (x A_e)
+     * of every routed row.
+     */
+    private record Adapters(Parameter[] a, Parameter[] b, KeptTensor hidden) {
+    }
+
     ExpertMlp(Shape shape, int layer, ModelBuffers buffers, CountingOps ops, Block.Ops shared, KeptTensor middle,
             KeptTensor normOut, KeptTensor w1Out, KeptTensor w3Out, KeptTensor activation, KeptTensor product,
             KeptTensor out) {
@@ -99,6 +116,12 @@ final class ExpertMlp {
             w3[e] = buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, instance);
             w2[e] = buffers.parameter(ParameterTensor.W2_WEIGHT, instance);
         }
+        w1Adapters = adapters(shape, layer, buffers, LoraTarget.W1);
+        w3Adapters = adapters(shape, layer, buffers, LoraTarget.W3);
+        w2Adapters = adapters(shape, layer, buffers, LoraTarget.W2);
+        adapterHidden = w1Adapters == null && w3Adapters == null && w2Adapters == null ? null
+                : buffers.workspace(WorkspaceBuffer.EXPERT_LORA_HIDDEN);
+        rank = Math.toIntExact(shape.settings().lora().rank());
         this.middle = middle;
         this.normOut = normOut;
         this.w1Out = w1Out;
@@ -122,6 +145,20 @@ final class ExpertMlp {
         ends = buffers.workspaceInts(WorkspaceBuffer.EXPERT_COUNTS);
     }
 
+    /** {@code target}'s adapter of each expert, where LoRA adapts it; null where not. */
+    private Adapters adapters(Shape shape, int layer, ModelBuffers buffers, LoraTarget target) {
+        if (!shape.settings().lora().adapts(target) || !target.heldBy(shape)) {
+            return null;
+        }
+        Parameter[] a = new Parameter[experts];
+        Parameter[] b = new Parameter[experts];
+        for (int e = 0; e < experts; e++) {
+            a[e] = buffers.parameter(ParameterTensor.loraA(target), layer * experts + e);
+            b[e] = buffers.parameter(ParameterTensor.loraB(target), layer * experts + e);
+        }
+        return new Adapters(a, b, buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer));
+    }
+
     /** x_out = x_mid + sum over each token's k experts of g * expert(h2), h2 the kept FFN norm output. */
     void forward() {
         FMatrixRMaj x = normOut.use();
@@ -137,8 +174,9 @@ final class ExpertMlp {
                 continue;
             }
             FMatrixRMaj in = gatherTokens(x, start, rows);
-            expertMatmul(Component.FFN_W1, in, w1[e], h1, start, rows, ffn);
+            expertMatmul(Component.FFN_W1, in, w1[e], w1Adapters, e, h1, start, rows, ffn);
         }
+        storeHidden(w1Adapters);
         w1Out.store();
         if (w3[0] != null) {
             FMatrixRMaj h3 = w3Out.matrix();
@@ -146,9 +184,11 @@ final class ExpertMlp {
                 int start = start(e);
                 int rows = ends[e] - start;
                 if (rows > 0) {
-                    expertMatmul(Component.FFN_W3, gatherTokens(x, start, rows), w3[e], h3, start, rows, ffn);
+                    expertMatmul(Component.FFN_W3, gatherTokens(x, start, rows), w3[e], w3Adapters, e, h3, start,
+                            rows, ffn);
                 }
             }
+            storeHidden(w3Adapters);
             w3Out.store();
             shared.gate().forward(w1Out.use(), w3Out.use(), activation.matrix(), product.matrix());
             activation.store();
@@ -162,9 +202,11 @@ final class ExpertMlp {
             int start = start(e);
             int rows = ends[e] - start;
             if (rows > 0) {
-                expertMatmul(Component.FFN_W2, copyRows(a, start, rows, ffn, rowsIn), w2[e], y, start, rows, width);
+                expertMatmul(Component.FFN_W2, copyRows(a, start, rows, ffn, rowsIn), w2[e], w2Adapters, e, y, start,
+                        rows, width);
             }
         }
+        storeHidden(w2Adapters);
         expertOut.store();
         combine();
         out.store();
@@ -185,8 +227,10 @@ final class ExpertMlp {
         gateGradients(dOut, y);
         logitGradients(g, gateGradient.load());
 
-        // W2's weight gradient alone reads the activation (frozen experts: --freeze mlp, or LoRA's frozen model)
-        FMatrixRMaj a = w2[0].grad == null ? null : product.read(counter);
+        // W2's weight gradient and its adapters read the activation (frozen experts: --freeze mlp, or LoRA's
+        // frozen model without them)
+        FMatrixRMaj a = w2[0].grad == null && w2Adapters == null ? null : product.read(counter);
+        FMatrixRMaj w2Hidden = w2Adapters == null ? null : w2Adapters.hidden().read(counter);
         FMatrixRMaj dProduct = productGradient.open();
         for (int e = 0; e < experts; e++) {
             int start = start(e);
@@ -199,8 +243,13 @@ final class ExpertMlp {
                 ops.multAddTransA(Component.FFN_W2, copyRows(a, start, rows, ffn, rowsOut), dY, w2[e].grad.load());
                 w2[e].grad.store();
             }
+            FMatrixRMaj dHidden = w2Adapters == null ? null
+                    : adapterBackward(w2Adapters, e, copyRows(a, start, rows, ffn, rowsOut), dY, w2Hidden, start, rows);
             FMatrixRMaj dA = view(rowsOut, rows, ffn);
             ops.multTransB(Component.FFN_W2, dY, w2[e].value.load(), dA);
+            if (dHidden != null) {
+                ops.multAddTransB(Component.LORA, dHidden, w2Adapters.a()[e].value.load(), dA);
+            }
             copyOut(dA, dProduct, start, rows, ffn);
         }
         productGradient.store();
@@ -213,8 +262,12 @@ final class ExpertMlp {
         }
         productGradient.store();
 
-        // W1's, W3's and the router's weight gradients alone read h2 (the MLP kind trains or freezes as one)
-        FMatrixRMaj x = routerWeight.grad == null ? null : normOut.read(counter);
+        // W1's, W3's and the router's weight gradients read h2 (the MLP kind trains or freezes as one), and
+        // the adapters on W1 and W3
+        FMatrixRMaj x = routerWeight.grad == null && w1Adapters == null && w3Adapters == null ? null
+                : normOut.read(counter);
+        FMatrixRMaj w1Hidden = w1Adapters == null ? null : w1Adapters.hidden().read(counter);
+        FMatrixRMaj w3Hidden = w3Adapters == null ? null : w3Adapters.hidden().read(counter);
         FMatrixRMaj dx = normGradient.open();
         ops.zero(OpClass.ROUTING, dx);
         for (int e = 0; e < experts; e++) {
@@ -225,9 +278,11 @@ final class ExpertMlp {
             }
             FMatrixRMaj in = x == null ? null : gatherTokens(x, start, rows);
             FMatrixRMaj dIn = view(inputGradient, rows, width);
-            expertBackward(Component.FFN_W1, in, productGradient.load(), w1[e], dIn, start, rows, false);
+            expertBackward(Component.FFN_W1, in, productGradient.load(), w1[e], w1Adapters, w1Hidden, e, dIn, start,
+                    rows, false);
             if (w3[e] != null) {
-                expertBackward(Component.FFN_W3, in, w3OutGradient.load(), w3[e], dIn, start, rows, true);
+                expertBackward(Component.FFN_W3, in, w3OutGradient.load(), w3[e], w3Adapters, w3Hidden, e, dIn,
+                        start, rows, true);
             }
             inputGradient.store();
             scatterAdd(inputGradient.load(), dx, start, rows);
@@ -429,20 +484,67 @@ final class ExpertMlp {
         ops.elementwise(Component.ROUTER, OpClass.ROUTING, ADD * rows * (long) width);
     }
 
-    /** y rows [start, start + rows) of {@code routed} = in W, through the output scratch. */
-    private void expertMatmul(Component component, FMatrixRMaj in, Parameter weight, FMatrixRMaj routed, int start,
-            int rows, int columns) {
+    /**
+     * y rows [start, start + rows) of {@code routed} = in W, through the output scratch; where expert
+     * {@code e}'s matrix carries an adapter, + (s * (in A_e)) B_e^T, its hidden rows (rounded as stored)
+     * copied into the kept hidden rows at the same place.
+     */
+    private void expertMatmul(Component component, FMatrixRMaj in, Parameter weight, Adapters adapters, int e,
+            FMatrixRMaj routed, int start, int rows, int columns) {
         FMatrixRMaj result = view(rowsOut, rows, columns);
         ops.mult(component, in, weight.value.load(), result);
+        if (adapters != null) {
+            shared.lora().forward(in, adapters.a()[e].value.load(), view(adapterHidden, rows, rank));
+            ops.scale(Component.LORA, view(adapterHidden, rows, rank), shared.loraScale());
+            adapterHidden.store();
+            FMatrixRMaj hidden = view(adapterHidden, rows, rank);
+            ops.multAddTransB(Component.LORA, hidden, adapters.b()[e].value.load(), result);
+            copyOut(hidden, adapters.hidden().matrix(), start, rows, rank);
+        }
         copyOut(result, routed, start, rows, columns);
+    }
+
+    /** Rounds an MLP matrix's kept adapter hidden rows into their storage, every expert's written. */
+    private static void storeHidden(Adapters adapters) {
+        if (adapters != null) {
+            adapters.hidden().store();
+        }
+    }
+
+    /**
+     * Expert {@code e}'s adapter backward over its rows, from dH (its output rows' gradient) and its
+     * input rows: d(hidden) = dH B_e, dB_e += dH^T hidden, then d(in A_e) = s * d(hidden) and
+     * dA_e += in^T d(in A_e). Returns d(in A_e), in the LoRA hidden gradient, for the caller's
+     * dIn += d(in A_e) A_e^T.
+     */
+    private FMatrixRMaj adapterBackward(Adapters adapters, int e, FMatrixRMaj in, FMatrixRMaj dH, FMatrixRMaj kept,
+            int start, int rows) {
+        StoredTensor dHiddenStored = shared.loraHiddenGradient();
+        Parameter a = adapters.a()[e];
+        Parameter b = adapters.b()[e];
+        ops.mult(Component.LORA, dH, b.value.load(), view(dHiddenStored, rows, rank));
+        dHiddenStored.store();
+        FMatrixRMaj hidden = view(adapterHidden, rows, rank);
+        long begin = ops.profile().start();
+        System.arraycopy(kept.data, start * rank, hidden.data, 0, rows * rank);
+        ops.profile().stop(OpClass.EXPERT_COPY, begin);
+        ops.multAddTransA(Component.LORA, dH, hidden, b.grad.load());
+        b.grad.store();
+        ops.scale(Component.LORA, view(dHiddenStored, rows, rank), shared.loraScale());
+        dHiddenStored.store();
+        FMatrixRMaj dHidden = view(dHiddenStored, rows, rank);
+        ops.multAddTransA(Component.LORA, in, dHidden, a.grad.load());
+        a.grad.store();
+        return dHidden;
     }
 
     /**
      * One expert's input and weight gradients from the routed rows' gradient {@code dRouted}: dW += in^T dH,
-     * dIn = dH W^T (or += where {@code accumulate}).
+     * dIn = dH W^T (or += where {@code accumulate}); where its matrix carries an adapter, the adapter's
+     * gradients ({@link #adapterBackward}, {@code kept} its hidden rows) and dIn += d(in A_e) A_e^T.
      */
     private void expertBackward(Component component, FMatrixRMaj in, FMatrixRMaj dRouted, Parameter weight,
-            FMatrixRMaj dIn, int start, int rows, boolean accumulate) {
+            Adapters adapters, FMatrixRMaj kept, int e, FMatrixRMaj dIn, int start, int rows, boolean accumulate) {
         FMatrixRMaj dH = copyRows(dRouted, start, rows, ffn, rowsOut);
         if (weight.grad != null) {
             ops.multAddTransA(component, in, dH, weight.grad.load());
@@ -452,6 +554,10 @@ final class ExpertMlp {
             ops.multAddTransB(component, dH, weight.value.load(), dIn);
         } else {
             ops.multTransB(component, dH, weight.value.load(), dIn);
+        }
+        if (adapters != null) {
+            FMatrixRMaj dHidden = adapterBackward(adapters, e, in, dH, kept, start, rows);
+            ops.multAddTransB(Component.LORA, dHidden, adapters.a()[e].value.load(), dIn);
         }
     }
 

@@ -188,6 +188,18 @@ public class CountingTest {
                         FrozenKind.MLP),
                 freeze(experts(selective(new Shape(31, 6, 3, 10, 5, 7, 3)).withPolicy(PrecisionPolicy.BF16_MIXED), 3,
                         1), FrozenKind.EMBEDDINGS, FrozenKind.NORMS),
+                // LoRA on each expert's W1, W3 and W2 and on the attention; W1 and W2 under flash, full
+                // recomputation and bf16-mixed; GELU's two matrices and the query; more experts than tokens (some
+                // experts' adapters get no row) on W3 in bfloat16; QLoRA over NF4 experts, every target
+                lora(experts(new Shape(13, 5, 2, 12, 3, 20, 2), 4, 2), 2, LoraTarget.values()),
+                lora(experts(flash(new Shape(16, 4, 2, 16, 4, 24, 2), Recompute.FULL)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED), 3, 2), 3, LoraTarget.W1, LoraTarget.W2),
+                lora(experts(new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.NONE, 0, false, 0,
+                        NormKind.RMS, 0, MlpKind.GELU)), 3, 1), 2, LoraTarget.QUERY, LoraTarget.W1, LoraTarget.W2),
+                lora(experts(new Shape(13, 2, 2, 12, 4, 20, 1).withPolicy(PrecisionPolicy.BF16), 6, 2), 2,
+                        LoraTarget.W3),
+                qlora(lora(experts(selective(new Shape(13, 5, 2, 12, 3, 20, 2)).withPolicy(PrecisionPolicy.BF16_MIXED),
+                        4, 2), 2, LoraTarget.values())),
                 // QLoRA: the blocks' projections in NF4, each dequantized for its matmul: every target under
                 // bf16-mixed; Q/K/V biases, GQA and heads of their own width under flash, full recomputation and
                 // bf16; GPT-2's layout; NF4 experts whose router (E = 16) is wider than every other projection

@@ -88,6 +88,34 @@ class ExpertMlpTest {
     }
 
     /**
+     * LoRA on each expert's W1, W3 and W2 (PEFT wraps every expert's linear layer): an adapter pair for
+     * each expert and block, every one's gradient against finite differences with the routed loss's
+     * care, on Llama's layout and GPT-2's (no W3), under flash and full and selective recomputation (full
+     * on one block, whose choices the shared buffer holds).
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, query+key+value+output+w1+w3+w2, 2",
+            "vector, 2, llama, flash, full, w1+w2, 1", "ejml, 2, gpt2, eager, selective, w2+query, 2",
+            "vector, 1, gpt2, flash, none, w1, 2"})
+    void adaptersOnEachExpertsMatricesMatchFiniteDifferences(String backend, int threads, String layout,
+            String kernel, String mode, String targets, long layers) {
+        Shape shaped = shape(layout, kernel, mode, 4, 2);
+        Shape experts = new Shape(shaped.vocabSize(), shaped.contextLength(), layers, shaped.dModel(), shaped.heads(),
+                shaped.dFf(), shaped.batchSize(), shaped.architecture(), shaped.settings());
+        Shape shape = CountingTest.lora(experts, 2, java.util.Arrays.stream(targets.split("\\+"))
+                .map(flopcast.analytic.LoraTarget::byName).toArray(flopcast.analytic.LoraTarget[]::new));
+        TransformerModel model = assertRoutedGradients(shape, backend, threads);
+        for (Parameter parameter : model.parameters()) {
+            assertEquals(parameter.row().isAdapter(), parameter.grad != null, parameter.row().tensorName());
+            if (parameter.row().isAdapter()) {
+                long perBlock = parameter.row().loraTarget().mlp() ? 4 : 1;
+                assertEquals(perBlock * shape.layers(), parameter.row().instances(shape),
+                        parameter.row().tensorName() + ": one a block, or one for each expert");
+            }
+        }
+    }
+
+    /**
      * Every expert a copy of the dense model's W1, W3 and W2, whatever the router: each token's gates sum
      * to 1, so the block adds what the dense MLP adds, and the loss is the dense model's to float
      * round-off (the gates' sum and the order of the k adds: a relative 1e-5 allows it); the router's
