@@ -22,11 +22,15 @@ public enum Dim {
     P("P", shape -> shape.architecture().positions()),
     V(ShapeKey.VOCAB_SIZE),
     /**
-     * The wider output or input of a block projection besides d: max(h*d_k, d_ff, E), E the router's
-     * (0 without experts); an NF4 weight dequantized.
+     * The wider output or input of a block projection besides d: max(h*d_k, d_ff, E, d_sh), E the
+     * router's and d_sh the shared expert's (0 without); an NF4 weight dequantized.
      */
-    PROJECTION_WIDTH("max(h*d_k, d_ff, E)", shape -> Math.max(Math.max(shape.queryWidth(), shape.dFf()),
-            shape.architecture().experts().count())),
+    PROJECTION_WIDTH("max(h*d_k, d_ff, E, d_sh)", shape -> Math.max(Math.max(shape.queryWidth(), shape.dFf()),
+            Math.max(shape.architecture().experts().count(), shape.architecture().experts().sharedFfn()))),
+    /** The shared expert's width ({@link Experts#sharedFfn}): its MLP's hidden rows. */
+    D_SH("d_sh", shape -> shape.architecture().experts().sharedFfn()),
+    /** One: the shared expert's gate, a d x 1 projection to one logit a token. */
+    UNIT("1", shape -> 1),
     /** The wider of a block's MLP widths, max(d, d_ff): one expert's rows, gathered in or out ({@link Experts}). */
     MLP_WIDTH("max(d, d_ff)", shape -> Math.max(shape.dModel(), shape.dFf())),
     /** Two: a nonzero pair (row, column), as {@code torch.where} over a 2-d mask returns each (the pytorch profile). */

@@ -141,8 +141,16 @@ public final class ElementwiseFlops {
     public static final long TOP_K_PER_LOGIT = 1;
     /** The gates' softmax over a token's k chosen logits, forward, per gate: max 1; subtract, exp, sum 3; normalize 1. */
     public static final long GATE_SOFTMAX_FORWARD_PER_GATE = 5;
-    /** The gates' softmax backward, per gate: dot(g, dg) 2; g*(dg - dot) 2. */
-    public static final long GATE_SOFTMAX_BACKWARD_PER_GATE = 4;
+    /** The gates' softmax backward, per gate: the dot(g, dg) part. */
+    public static final long GATE_DOT_PER_GATE = 2;
+    /** The gates' softmax backward, per logit it reaches: p*(dp - dot). */
+    public static final long GATE_LOGIT_GRADIENT_PER_LOGIT = 2;
+    /** The gates' softmax backward over the k chosen, per gate: dot(g, dg) 2; g*(dg - dot) 2. */
+    public static final long GATE_SOFTMAX_BACKWARD_PER_GATE = GATE_DOT_PER_GATE + GATE_LOGIT_GRADIENT_PER_LOGIT;
+    /** A shared expert's gate forward, per token: sigmoid(u) = 1 / (1 + exp(-u)): -u, exp, 1+, 1/(.). */
+    public static final long SIGMOID_FORWARD_PER_ELEMENT = 4;
+    /** A shared expert's gate backward, per token: du = ds * s * (1 - s). */
+    public static final long SIGMOID_BACKWARD_PER_ELEMENT = 3;
     /** The combine forward, per element of an expert's output: out += g*y. */
     public static final long COMBINE_FORWARD_PER_ELEMENT = 2;
     /** The combine backward, per element of an expert's output: dg += dOut*y 2; dy = g*dOut 1. */
@@ -389,8 +397,7 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> positions(shape);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
-            case FFN_SILU -> big(activationPerElement(shape, true))
-                    .multiply(big(Math.multiplyExact(shape.routedTokens(), shape.dFf())));
+            case FFN_SILU -> big(activationPerElement(shape, true)).multiply(activationElements(shape));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
             case LORA -> loraScale(shape);
             case ROUTER -> routerForward(shape);
@@ -408,8 +415,7 @@ public final class ElementwiseFlops {
             case LORA -> loraScale(shape);
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
-            case FFN_SILU -> big(activationPerElement(shape, false))
-                    .multiply(big(Math.multiplyExact(shape.routedTokens(), shape.dFf())));
+            case FFN_SILU -> big(activationPerElement(shape, false)).multiply(activationElements(shape));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
             case ROUTER -> routerBackward(shape);
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
@@ -442,20 +448,41 @@ public final class ElementwiseFlops {
             return BigInteger.ZERO;
         }
         long k = experts.topK();
-        long perToken = k * experts.count() * TOP_K_PER_LOGIT + k * GATE_SOFTMAX_FORWARD_PER_GATE + SOFTMAX_PER_ROW;
+        // unnormalized gates: the softmax over all E logits, the k chosen read off it
+        long softmaxed = experts.normalized() ? k : experts.count();
+        long perToken = k * experts.count() * TOP_K_PER_LOGIT + softmaxed * GATE_SOFTMAX_FORWARD_PER_GATE
+                + SOFTMAX_PER_ROW + (experts.shared() ? SIGMOID_FORWARD_PER_ELEMENT : 0);
         return big(shape.tokens()).multiply(big(perToken))
-                .add(big(COMBINE_FORWARD_PER_ELEMENT).multiply(big(shape.routedTokens())).multiply(big(shape.dModel())));
+                .add(big(COMBINE_FORWARD_PER_ELEMENT).multiply(big(combined(shape))).multiply(big(shape.dModel())));
     }
 
-    /** One block's router backward: the combine's, the gate softmax's, and the scatter-add of the experts' input gradients. */
+    /**
+     * One block's router backward: the combine's, the gate softmax's (over all E logits for
+     * unnormalized gates), and the scatter-add of the experts' input gradients; with a shared expert,
+     * its combine's and its sigmoid's.
+     */
     private static BigInteger routerBackward(Shape shape) {
-        if (!shape.architecture().experts().active()) {
+        Experts experts = shape.architecture().experts();
+        if (!experts.active()) {
             return BigInteger.ZERO;
         }
-        long k = shape.architecture().experts().topK();
-        return big(shape.tokens()).multiply(big(k * GATE_SOFTMAX_BACKWARD_PER_GATE))
-                .add(big(COMBINE_BACKWARD_PER_ELEMENT + ADD).multiply(big(shape.routedTokens()))
-                        .multiply(big(shape.dModel())));
+        long k = experts.topK();
+        long perToken = k * GATE_DOT_PER_GATE + (experts.normalized() ? k : experts.count())
+                * GATE_LOGIT_GRADIENT_PER_LOGIT + (experts.shared() ? SIGMOID_BACKWARD_PER_ELEMENT : 0);
+        return big(shape.tokens()).multiply(big(perToken))
+                .add(big(COMBINE_BACKWARD_PER_ELEMENT).multiply(big(combined(shape))).multiply(big(shape.dModel())))
+                .add(big(ADD).multiply(big(shape.routedTokens())).multiply(big(shape.dModel())));
+    }
+
+    /** The rows a block's combine weights: N*k routed, plus N of the shared expert's. */
+    private static long combined(Shape shape) {
+        return Math.addExact(shape.routedTokens(), shape.architecture().experts().shared() ? shape.tokens() : 0);
+    }
+
+    /** The MLP activation's elements a block: N*k*d_ff routed (N*d_ff dense), plus N*d_sh of a shared expert. */
+    private static BigInteger activationElements(Shape shape) {
+        return big(shape.routedTokens()).multiply(big(shape.dFf()))
+                .add(big(shape.tokens()).multiply(big(shape.architecture().experts().sharedFfn())));
     }
 
     /** B*h: one softmax per sequence and head. */

@@ -30,7 +30,9 @@ import java.util.List;
  * chosen experts (int32), its k gates and the k experts' outputs (B*T*k*d) for the gates' gradient:
  * the MLP's floats L*4*B*T*k*d_ff + L*(B*T*k + B*T*k*d), and L*B*T*k int32 more. The router's input is
  * the FFN norm's output, kept already; its logits are not kept (the gates' gradient reaches only the
- * k chosen logits, through the gates).
+ * k chosen logits, through the gates), but under unnormalized gates its softmax over all E is
+ * (L*B*T*E). A shared expert keeps the dense MLP's rows at its width (L*4*B*T*d_sh), its output
+ * before the gate (L*B*T*d) and its gate (L*B*T).
  * Under LoRA ({@link Lora}) the model is frozen: a row read only by a frozen weight's gradient is
  * not kept ({@link #readUnderLora}: the token ids, the final norm's output, a projection's input
  * without an adapter), and each adapter keeps its B*T*r hidden values, L*B*T*r a target.
@@ -120,7 +122,31 @@ public enum KeptActivation implements TensorSpec {
             "combine backward: dy = g * dOut; gate softmax backward", Region.LAYER, Condition.EXPERTS),
     /** Experts only: each chosen expert's output for each token, before its gate multiplies it. */
     EXPERT_OUTPUT("ffn.experts.output", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D),
-            "combine backward: the gates' gradient dg = dOut . y", Region.LAYER, Condition.EXPERTS);
+            "combine backward: the gates' gradient dg = dOut . y", Region.LAYER, Condition.EXPERTS),
+    /** Unnormalized gates only: each token's softmax over all E logits, whose backward reaches every logit. */
+    ROUTER_PROBABILITIES("ffn.router.probabilities", Component.ROUTER, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, Dim.E), "gate softmax backward over every logit: dz = p * (dp - p . dp)", Region.LAYER,
+            Condition.UNNORMALIZED_GATES),
+    /** A shared expert's rows ({@link Experts#sharedFfn}), as the dense MLP's: every token's, d_sh wide. */
+    SHARED_W1_OUTPUT("ffn.shared_expert.w1.output", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, Dim.D_SH), "the shared expert's activation backward", Region.LAYER,
+            Condition.SHARED_EXPERT),
+    SHARED_W3_OUTPUT("ffn.shared_expert.w3.output", Component.FFN_W3, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, Dim.D_SH), "the shared expert's product backward: d act = dG * W3x", Region.LAYER,
+            Condition.SHARED_GATED_MLP),
+    SHARED_SILU_OUTPUT("ffn.shared_expert.silu.output", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, Dim.D_SH), "the shared expert's product backward: d W3x = dG * act", Region.LAYER,
+            Condition.SHARED_GATED_MLP),
+    SHARED_PRODUCT("ffn.shared_expert.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, Dim.D_SH), "the shared expert's W2 weight gradient", Region.LAYER,
+            Condition.SHARED_EXPERT),
+    /** The shared expert's output before its gate scales it. */
+    SHARED_OUTPUT("ffn.shared_expert.output", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, D), "the shared gate's gradient: dOut . y_sh", Region.LAYER, Condition.SHARED_EXPERT),
+    /** The shared expert's gate, sigmoid(x w_g), one a token. */
+    SHARED_GATES("ffn.shared_expert.gates", Component.ROUTER, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),
+            "shared combine backward: dy_sh = sigmoid * dOut; the sigmoid's backward", Region.LAYER,
+            Condition.SHARED_EXPERT);
 
     private final Row row;
     private final Region region;
@@ -135,7 +161,10 @@ public enum KeptActivation implements TensorSpec {
         LAYER_NORM,
         GATED_MLP,
         LORA,
-        EXPERTS
+        EXPERTS,
+        UNNORMALIZED_GATES,
+        SHARED_EXPERT,
+        SHARED_GATED_MLP
     }
 
     /** The kept s * (x A) of {@code target}'s adapter. */
@@ -241,6 +270,10 @@ public enum KeptActivation implements TensorSpec {
             case GATED_MLP -> shape.architecture().mlp().gated();
             case LORA -> shape.settings().lora().adapts(target);
             case EXPERTS -> shape.architecture().experts().active();
+            case UNNORMALIZED_GATES -> shape.architecture().experts().active()
+                    && !shape.architecture().experts().normalized();
+            case SHARED_EXPERT -> shape.architecture().experts().shared();
+            case SHARED_GATED_MLP -> shape.architecture().experts().shared() && shape.architecture().mlp().gated();
         };
         return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture
                 && readUnderLora(shape);
@@ -264,6 +297,7 @@ public enum KeptActivation implements TensorSpec {
             case FINAL_NORM_OUTPUT -> FrozenKind.HEAD.trains(shape);
             case ATTENTION_NORM_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape);
             case FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads || FrozenKind.MLP.trains(shape);
+            case SHARED_PRODUCT -> FrozenKind.MLP.trains(shape);
             // flash's backward reads the heads' output itself: D = rowsum(dO * O)
             case ATTENTION_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape) || shape.attention().tiled();
             default -> true;

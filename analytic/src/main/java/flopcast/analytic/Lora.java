@@ -142,6 +142,12 @@ public record Lora(long rank, double alpha, Set<LoraTarget> targets, boolean nf4
                     + " bnb_4bit_compute_dtype, not under " + shape.policy().cliName() + " (allowed: a bf16 policy)");
         }
         for (LoraTarget target : targets) {
+            if (target.mlp() && shape.architecture().experts().shared()) {
+                throw new InvalidInputException("LoRA target '" + target.cliName() + "' (" + target.moduleName()
+                        + ") beside a shared expert: PEFT would adapt the shared expert's matrix too, which is not"
+                        + " modelled (allowed: " + String.join(", ", java.util.Arrays.stream(LoraTarget.values())
+                                .filter(t -> !t.mlp()).map(LoraTarget::cliName).toList()) + ")");
+            }
             if (!target.heldBy(shape)) {
                 throw new InvalidInputException("LoRA target '" + target.cliName() + "' (" + target.moduleName()
                         + ") is not a projection of this architecture (a two-matrix "

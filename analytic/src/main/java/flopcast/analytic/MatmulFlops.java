@@ -40,8 +40,12 @@ public final class MatmulFlops {
                     Math.addExact(shape.queryWidth(), Math.multiplyExact(2, shape.kvWidth())));
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> product(shape, shape.queryWidth(), shape.contextLength());
             case OUTPUT_PROJECTION -> product(shape, shape.queryWidth(), d);
-            case FFN_W1, FFN_W3, FFN_W2 -> routed(shape, d, shape.dFf());
-            case ROUTER -> product(shape, d, shape.architecture().experts().count());
+            // a shared expert's matrix runs over every token beside the routed experts'
+            case FFN_W1, FFN_W3, FFN_W2 -> routed(shape, d, shape.dFf())
+                    .add(product(shape, d, shape.architecture().experts().sharedFfn()));
+            // the shared expert's gate: one more logit a token
+            case ROUTER -> product(shape, d, Math.addExact(shape.architecture().experts().count(),
+                    shape.architecture().experts().shared() ? 1 : 0));
             case OUTPUT_EMBEDDING -> product(shape, d, shape.vocabSize());
             case LORA -> {
                 BigInteger sum = BigInteger.ZERO;
@@ -74,8 +78,9 @@ public final class MatmulFlops {
                     ? "2*B*T*d*3d" : "2*B*T*d*(" + Dim.D_Q.symbol(shape) + " + 2*h_kv*d_k)";
             case ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*T";
             case OUTPUT_PROJECTION -> "2*B*T*" + Dim.D_Q.symbol(shape) + "*d";
-            case FFN_W1, FFN_W3, FFN_W2 -> shape.architecture().experts().active() ? "2*B*T*k*d*d_ff" : "2*B*T*d*d_ff";
-            case ROUTER -> "2*B*T*d*E";
+            case FFN_W1, FFN_W3, FFN_W2 -> !shape.architecture().experts().active() ? "2*B*T*d*d_ff"
+                    : shape.architecture().experts().shared() ? "2*B*T*k*d*d_ff + 2*B*T*d*d_sh" : "2*B*T*k*d*d_ff";
+            case ROUTER -> shape.architecture().experts().shared() ? "2*B*T*d*(E + 1)" : "2*B*T*d*E";
             case OUTPUT_EMBEDDING -> "2*B*T*d*V";
             case LORA -> loraFormula(shape);
             case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY -> "0";

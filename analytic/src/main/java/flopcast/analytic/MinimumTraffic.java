@@ -68,7 +68,7 @@ public final class MinimumTraffic {
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
-            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.routed).multiply(t.dFf);
+            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.activation);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
             case LORA -> lora(shape, true);
@@ -112,7 +112,7 @@ public final class MinimumTraffic {
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.TWO)).add(t.n));
             case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
-            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.routed).multiply(t.dFf);
+            case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.activation);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
             case LORA -> lora(shape, false);
@@ -180,6 +180,12 @@ public final class MinimumTraffic {
         /** The router's E and k (0 for a dense MLP). */
         final BigInteger experts;
         final BigInteger topK;
+        /** The shared expert's d_sh (0 without one). */
+        final BigInteger dSh;
+        /** The gates are the softmax over all E, which backward reads. */
+        final boolean unnormalized;
+        /** The MLP activation's elements: N*k*d_ff, plus N*d_sh of a shared expert. */
+        final BigInteger activation;
 
         Terms(Shape shape) {
             n = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.contextLength()));
@@ -204,6 +210,9 @@ public final class MinimumTraffic {
             copies = BigInteger.valueOf(mixture.instancesPerBlock());
             experts = BigInteger.valueOf(mixture.count());
             topK = BigInteger.valueOf(mixture.topK());
+            dSh = BigInteger.valueOf(mixture.sharedFfn());
+            unnormalized = mixture.active() && !mixture.normalized();
+            activation = routed.multiply(dFf).add(n.multiply(dSh));
         }
 
         /** The rows a projection runs over: N*k for the MLP's (N for a dense MLP), N for the rest. */
@@ -227,9 +236,13 @@ public final class MinimumTraffic {
             }
             BigInteger ne = n.multiply(experts);
             BigInteger nk = n.multiply(topK);
+            // unnormalized gates write the softmax over all E; a shared expert's gate reads x and w_g and
+            // writes a logit, its sigmoid reads and writes one, its combine reads y_sh and the gate
+            BigInteger shared = dSh.signum() == 0 ? BigInteger.ZERO
+                    : nd.add(d).add(n).add(BigInteger.TWO.multiply(n)).add(nd).add(n);
             return FOUR.multiply(nd.add(d.multiply(experts)).add(ne)
                     .add(ne).add(BigInteger.TWO.multiply(nk))
-                    .add(nk.multiply(d)).add(nk).add(nd));
+                    .add(nk.multiply(d)).add(nk).add(nd).add(unnormalized ? ne : BigInteger.ZERO).add(shared));
         }
 
         /** The router's projection backward, the combine's and gates' backward and the scatter-add; 0 without experts. */
@@ -240,10 +253,16 @@ public final class MinimumTraffic {
             BigInteger ne = n.multiply(experts);
             BigInteger nk = n.multiply(topK);
             BigInteger nkd = nk.multiply(d);
+            // unnormalized gates read the kept softmax; a shared expert's combine backward reads dOut and y_sh
+            // and writes dy_sh and a gate gradient, its sigmoid's reads two and writes one, and its gate's
+            // projection backward reads and writes as any projection's
+            BigInteger shared = dSh.signum() == 0 ? BigInteger.ZERO
+                    : BigInteger.TWO.multiply(nd).add(n).add(nd).add(BigInteger.valueOf(3).multiply(n))
+                            .add(n.add(BigInteger.TWO.multiply(nd)).add(BigInteger.TWO.multiply(d)));
             return FOUR.multiply(ne.add(BigInteger.TWO.multiply(nd)).add(BigInteger.TWO.multiply(d.multiply(experts)))
                     .add(nd).add(nkd).add(nk)
                     .add(nkd).add(BigInteger.TWO.multiply(nk)).add(ne)
-                    .add(nkd).add(nd));
+                    .add(nkd).add(nd).add(unnormalized ? ne : BigInteger.ZERO).add(shared));
         }
 
         /** A projection's input and output widths, {in, out}: the one table both passes read. */
@@ -264,7 +283,22 @@ public final class MinimumTraffic {
             BigInteger out = widths(projection)[1];
             BigInteger rows = rows(projection);
             return FOUR.multiply(rows.multiply(in).add(weights(projection).multiply(in).multiply(out))
-                    .add(rows.multiply(out)));
+                    .add(rows.multiply(out))).add(sharedProjection(projection, true));
+        }
+
+        /** A shared expert's matrix of an MLP projection, over every token, as any projection's pass; else 0. */
+        private BigInteger sharedProjection(Component projection, boolean forward) {
+            if (dSh.signum() == 0 || projection != Component.FFN_W1 && projection != Component.FFN_W3
+                    && projection != Component.FFN_W2) {
+                return BigInteger.ZERO;
+            }
+            BigInteger in = projection == Component.FFN_W2 ? dSh : d;
+            BigInteger out = projection == Component.FFN_W2 ? d : dSh;
+            BigInteger x = n.multiply(in);
+            BigInteger y = n.multiply(out);
+            BigInteger w = in.multiply(out);
+            return FOUR.multiply(forward ? x.add(w).add(y)
+                    : y.add(BigInteger.TWO.multiply(x)).add(BigInteger.TWO.multiply(w)));
         }
 
         /** dY, X and W read, dX and dW written: 4 bytes each. */
@@ -273,7 +307,8 @@ public final class MinimumTraffic {
             BigInteger out = widths(projection)[1];
             BigInteger rows = rows(projection);
             return FOUR.multiply(rows.multiply(out).add(BigInteger.TWO.multiply(rows.multiply(in)))
-                    .add(BigInteger.TWO.multiply(weights(projection).multiply(in).multiply(out))));
+                    .add(BigInteger.TWO.multiply(weights(projection).multiply(in).multiply(out))))
+                    .add(sharedProjection(projection, false));
         }
 
         BigInteger crossEntropy() {

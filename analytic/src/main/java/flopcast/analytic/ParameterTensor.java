@@ -24,7 +24,8 @@ import java.util.List;
  * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, with learned
  * positions a P x d table once, and under a GELU MLP no W3: 2*d*d_ff for 3*d*d_ff (and no W3 bias). The seed lists none, and its model has none.
  * Under experts ({@link Experts}) W1, W3 and W2 are held E times a block, beside a d x E router:
- * P = ... + L*(E*3*d*d_ff + d*E) for the dense L*3*d*d_ff; the active parameters count k of the E.
+ * P = ... + L*(E*3*d*d_ff + d*E) for the dense L*3*d*d_ff; the active parameters count k of the E;
+ * a shared expert adds its MLP and gate, L*(3*d*d_sh + d), to both.
  * Under LoRA ({@link Lora}) each adapted projection adds A (in x r) and B (out x r) a block, the only
  * rows that train ({@link #trains}): P_t = L*r*(sum over targets of in + out).
  * Source: the seed's "Parameters" lines per component, plus the token embedding it omits.
@@ -72,7 +73,17 @@ public enum ParameterTensor implements TensorSpec {
     W2_LORA_A("ffn.w2.lora_a", LoraTarget.W2, true),
     W2_LORA_B("ffn.w2.lora_b", LoraTarget.W2, false),
     /** A mixture of experts' router ({@link Experts}): one d x E matrix a block, no bias. */
-    ROUTER_WEIGHT("ffn.router.weight", Component.ROUTER, Scope.PER_LAYER, Kind.EXPERTS, List.of(D, Dim.E));
+    ROUTER_WEIGHT("ffn.router.weight", Component.ROUTER, Scope.PER_LAYER, Kind.EXPERTS, List.of(D, Dim.E)),
+    /** A shared expert's matrices ({@link Experts#sharedFfn}): one MLP d_sh wide a block, beside the routed. */
+    SHARED_W1_WEIGHT("ffn.shared_expert.w1.weight", Component.FFN_W1, Scope.PER_LAYER, Kind.SHARED_EXPERT,
+            List.of(D, Dim.D_SH)),
+    SHARED_W3_WEIGHT("ffn.shared_expert.w3.weight", Component.FFN_W3, Scope.PER_LAYER, Kind.SHARED_EXPERT,
+            List.of(D, Dim.D_SH)),
+    SHARED_W2_WEIGHT("ffn.shared_expert.w2.weight", Component.FFN_W2, Scope.PER_LAYER, Kind.SHARED_EXPERT,
+            List.of(Dim.D_SH, D)),
+    /** The shared expert's gate: its output is scaled by sigmoid(x w_g), w_g a d x 1 projection. */
+    SHARED_GATE_WEIGHT("ffn.shared_expert.gate.weight", Component.ROUTER, Scope.PER_LAYER, Kind.SHARED_EXPERT,
+            List.of(D, Dim.UNIT));
 
     /** When a row is held: always, where its projections are biased, under QK-norm, LayerNorm, learned positions. */
     private enum Kind {
@@ -82,7 +93,8 @@ public enum ParameterTensor implements TensorSpec {
         LAYER_NORM,
         POSITIONS,
         LORA,
-        EXPERTS
+        EXPERTS,
+        SHARED_EXPERT
     }
 
     private final Row row;
@@ -123,6 +135,8 @@ public enum ParameterTensor implements TensorSpec {
             case QK_NORM -> "QK-norm, multiplying every head's normalized rows; AdamW updates it";
             case POSITIONS -> "added to each position's token embeddings; AdamW updates it";
             case EXPERTS -> "the router's logits x W_r; AdamW updates it";
+            case SHARED_EXPERT -> "the shared expert, every token's (its MLP, and its gate sigmoid(x w_g)); AdamW"
+                    + " updates it";
             default -> "added to the LayerNorm's output; AdamW updates it";
         });
         this.kind = kind;
@@ -161,6 +175,7 @@ public enum ParameterTensor implements TensorSpec {
             case POSITIONS -> shape.architecture().positions() != Architecture.NO_POSITIONS;
             case LORA -> shape.settings().lora().adapts(target) && target.heldBy(shape);
             case EXPERTS -> shape.architecture().experts().active();
+            case SHARED_EXPERT -> shape.architecture().experts().shared();
         };
         // no W3 (nor its bias) where the component has no instance: a two-matrix GELU MLP
         return held && component().instances(shape) > 0
@@ -185,8 +200,8 @@ public enum ParameterTensor implements TensorSpec {
      */
     private boolean expertRow() {
         Component component = component();
-        return isAdapter() ? target.mlp() : component == Component.FFN_W1 || component == Component.FFN_W3
-                || component == Component.FFN_W2;
+        return isAdapter() ? target.mlp() : kind != Kind.SHARED_EXPERT && (component == Component.FFN_W1
+                || component == Component.FFN_W3 || component == Component.FFN_W2);
     }
 
     /** {@code target}'s adapter's A (in x r). */
@@ -243,8 +258,9 @@ public enum ParameterTensor implements TensorSpec {
             return false;
         }
         // no switch over this enum here: its switch map would read values() while the constants are built
-        if (this == ROUTER_WEIGHT) {
-            // transformers' bitsandbytes integration replaces every nn.Linear but the LM head: the gate too
+        if (this == ROUTER_WEIGHT || kind == Kind.SHARED_EXPERT) {
+            // transformers' bitsandbytes integration replaces every nn.Linear but the LM head: the gates and
+            // the shared expert too
             return true;
         }
         for (LoraTarget target : LoraTarget.values()) {

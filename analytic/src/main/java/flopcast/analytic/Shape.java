@@ -228,6 +228,12 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         Experts experts = architecture.experts();
         if (experts.active()) {
             text.append(' ').append(Experts.KEY).append('=').append(experts.count()).append(':').append(experts.topK());
+            if (!experts.normalized()) {
+                text.append(' ').append(ShapeKey.GATES_KEY).append('=').append(Experts.UNNORMALIZED);
+            }
+            if (experts.shared()) {
+                text.append(' ').append(ShapeKey.SHARED_EXPERT_KEY).append('=').append(experts.sharedFfn());
+            }
         }
         if (policy() != Settings.DEFAULT.policy()) {
             text.append(' ').append(policy().cliName());

@@ -33,6 +33,11 @@ public enum ShapeKey {
         }
     }
 
+    /** The word of unnormalized expert gates in {@link Shape#describe()}: {@code gates=unnormalized}. */
+    static final String GATES_KEY = "gates";
+    /** The word of a shared expert's width in {@link Shape#describe()}: {@code shared_expert=D}. */
+    static final String SHARED_EXPERT_KEY = "shared_expert";
+
     /** {@link Shape#describe()}'s symbol for h_kv, written only where it is not h. */
     public static final String KV_HEADS_SYMBOL = "h_kv";
     /** {@link Shape#describe()}'s symbol for d_k, written only where it is not d / h. */
@@ -109,7 +114,7 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
      * {@code freeze=KIND,...}, {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
      */
@@ -125,6 +130,8 @@ public enum ShapeKey {
         Long positions = null;
         MlpKind mlp = MlpKind.SWIGLU;
         Experts experts = Experts.NONE;
+        boolean unnormalized = false;
+        Long sharedExpert = null;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -186,6 +193,14 @@ public enum ShapeKey {
                         integer("=" + value.substring(colon + 1), text));
                 continue;
             }
+            if (part.equals(GATES_KEY + "=" + Experts.UNNORMALIZED) && !unnormalized) {
+                unnormalized = true;
+                continue;
+            }
+            if (part.startsWith(SHARED_EXPERT_KEY + "=") && sharedExpert == null) {
+                sharedExpert = integer(part, text);
+                continue;
+            }
             if (part.startsWith(Shape.POSITIONS_KEY + "=") && positions == null) {
                 positions = integer(part, text);
                 continue;
@@ -227,6 +242,9 @@ public enum ShapeKey {
             if (!values.containsKey(key)) {
                 throw new InvalidInputException("shape '" + text + "' lacks " + key.symbol + " (" + key.key + ")");
             }
+        }
+        if (unnormalized || sharedExpert != null) {
+            experts = new Experts(experts.count(), experts.topK(), !unnormalized, sharedExpert == null ? 0 : sharedExpert);
         }
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,

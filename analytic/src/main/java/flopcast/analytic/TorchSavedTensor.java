@@ -376,12 +376,14 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
      * and d_k = d / h (the probe's model builds neither), and the base is not NF4 (bitsandbytes'
      * matmul saves otherwise, and the probe does not build it), and no mixture of experts is partly
-     * frozen (which operands its ops then save is not worked out).
+     * frozen, has a shared expert or unnormalized gates (Qwen2-MoE's block: what its ops then save is
+     * not worked out).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
                 && !(shape.architecture().experts().active() && shape.settings().freezes())
+                && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }

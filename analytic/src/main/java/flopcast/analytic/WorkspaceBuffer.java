@@ -122,7 +122,19 @@ public enum WorkspaceBuffer implements TensorSpec {
             "dispatch and combine: the token and choice (t*k + j) of each routed row, in the experts' order"),
     /** Experts only: the tokens each expert takes, where its rows start. */
     EXPERT_COUNTS("moe.expert_counts", DataType.INT32, List.of(Dim.E),
-            "dispatch: each expert's token count");
+            "dispatch: each expert's token count"),
+    /** A shared expert's activation gradient rows, then its W1 output's. */
+    SHARED_PRODUCT_GRADIENT("moe.grad_shared_product", List.of(B, T, Dim.D_SH),
+            "shared expert backward: d of its product, then of its W1 output"),
+    /** A shared expert's W3 output gradient (a gated MLP only). */
+    SHARED_W3_OUTPUT_GRADIENT("moe.grad_shared_w3_output", List.of(B, T, Dim.D_SH),
+            "shared expert backward: d of its W3 output"),
+    /** The shared expert's gate gradient: d of its logit, one a token. */
+    SHARED_GATE_GRADIENT("moe.grad_shared_gate", List.of(B, T),
+            "shared gate backward: dOut . y_sh, then the sigmoid's backward"),
+    /** LoRA or --freeze: the shared expert's activation where its frozen W2 needs no gradient. */
+    FROZEN_SHARED_PRODUCT("scratch.shared_product", List.of(B, T, Dim.D_SH),
+            "forward: the shared expert's activation, read by its frozen W2");
 
     private final Row row;
 
@@ -145,6 +157,13 @@ public enum WorkspaceBuffer implements TensorSpec {
             case ROUTER_LOGITS, EXPERT_ROWS_IN, EXPERT_ROWS_OUT, EXPERT_INPUT_GRADIENT, GATE_GRADIENT, DISPATCH,
                     EXPERT_COUNTS:
                 return shape.architecture().experts().active() ? 1 : 0;
+            case SHARED_PRODUCT_GRADIENT, SHARED_GATE_GRADIENT:
+                return shape.architecture().experts().shared() ? 1 : 0;
+            case SHARED_W3_OUTPUT_GRADIENT:
+                return shape.architecture().experts().shared() && shape.architecture().mlp().gated() ? 1 : 0;
+            case FROZEN_SHARED_PRODUCT:
+                return shape.architecture().experts().shared()
+                        && !KeptActivation.SHARED_PRODUCT.readUnderLora(shape) ? 1 : 0;
             case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT:
                 for (KeptActivation row : KeptActivation.values()) {
                     // every such row is written by each forward: kept, or full recomputation's buffer
@@ -188,6 +207,7 @@ public enum WorkspaceBuffer implements TensorSpec {
             case ATTENTION_NORM_OUTPUT, FFN_NORM_OUTPUT, FINAL_NORM_OUTPUT -> FROZEN_NORM_OUTPUT;
             case ATTENTION_OUTPUT -> FROZEN_ATTENTION_OUTPUT;
             case GATED_PRODUCT -> FROZEN_PRODUCT;
+            case SHARED_PRODUCT -> FROZEN_SHARED_PRODUCT;
             default -> null;
         };
     }

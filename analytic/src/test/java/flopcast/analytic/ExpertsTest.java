@@ -21,6 +21,15 @@ class ExpertsTest {
                 .withExperts(new Experts(8, 2)));
     }
 
+    /**
+     * Qwen/Qwen1.5-MoE-A2.7B: Q/K/V biases, 60 experts of 1408 a block, 4 a token, gates unnormalized,
+     * a shared expert of 5632 with its sigmoid gate, untied.
+     */
+    static Shape qwen15Moe() {
+        return new Shape(151_936, 4096, 24, 2048, 16, 1408, 1, new Architecture(16, false, LinearBias.QKV)
+                .withExperts(new Experts(60, 4, false, 5632)));
+    }
+
     /** Qwen/Qwen3-30B-A3B: QK-norm, d_k 128, 4 key and value heads, 128 experts of 768 a block, 8 a token. */
     static Shape qwen3Moe() {
         return new Shape(151_936, 4096, 48, 2048, 32, 768, 1, new Architecture(4, false, LinearBias.NONE, 128, true)
@@ -48,6 +57,38 @@ class ExpertsTest {
     }
 
     /** Matmul FLOPs: each token runs its k experts' three matrices; the router is d x E. */
+    /**
+     * Qwen1.5-MoE-A2.7B's model card: "14.3B parameters in total and 2.7B activated parameters". By hand, per
+     * block: attention 4 * 2048^2 and Q/K/V biases 3 * 2048, two norms, the router 2048 * 60, 60 experts of
+     * 3 * 2048 * 1408, the shared expert 3 * 2048 * 5632 and its gate 2048; the embedding and the head
+     * 151936 * 2048 each, the final norm 2048. Active: 4 experts of the 60.
+     */
+    @Test
+    void qwen15MoeHasItsPublishedTotalAndActiveParameters() {
+        Shape shape = qwen15Moe();
+        long expert = 3L * 2048 * 1408;
+        long block = 4L * 2048 * 2048 + 3 * 2048 + 2 * 2048 + 2048L * 60 + 3L * 2048 * 5632 + 2048;
+        long once = 2L * 151_936 * 2048 + 2048;
+        assertEquals(24 * (block + 60 * expert) + once, ParameterTensor.total(shape));
+        assertEquals(14_315_784_192L, ParameterTensor.total(shape));
+        assertEquals(24 * (block + 4 * expert) + once, ParameterTensor.active(shape));
+        assertEquals(2_689_173_504L, ParameterTensor.active(shape));
+        // every token runs its 4 experts and the shared one, and the shared gate's logit beside the router's
+        long n = 4096;
+        assertEquals(BigInteger.valueOf(2 * n * 4 * 2048 * 1408 + 2 * n * 2048 * 5632),
+                MatmulFlops.forward(Component.FFN_W1, shape));
+        assertEquals(BigInteger.valueOf(2 * n * 2048 * 61), MatmulFlops.forward(Component.ROUTER, shape));
+        // kept a block beyond Mixtral's rows: the softmax over the 60 logits, the shared expert's four rows of
+        // 5632, its output before the gate and the gate
+        Shape normalized = shape.withArchitecture(shape.architecture().withExperts(new Experts(60, 4)));
+        assertEquals(KeptActivation.totalFloats(normalized) + 24 * (n * 60 + 4 * n * 5632 + n * 2048 + n),
+                KeptActivation.totalFloats(shape));
+        assertEquals("V=151936 T=4096 L=24 d=2048 h=16 d_ff=1408 B=1 bias=qkv experts=60:4 gates=unnormalized"
+                + " shared_expert=5632", shape.describe());
+        assertEquals(shape, ShapeKey.parse(shape.describe()));
+        assertTrue(!TorchSavedTensor.covers(shape), "no pytorch profile of Qwen2-MoE's block");
+    }
+
     @Test
     void forwardFlopsCountTheExpertsEachTokenRuns() {
         long b = 2;
@@ -193,6 +234,13 @@ class ExpertsTest {
         assertThrows(InvalidInputException.class, () -> new Experts(-1, 0));
         assertThrows(InvalidInputException.class, () -> new Architecture(8, false, LinearBias.ALL)
                 .withExperts(new Experts(8, 2)), "biased experts");
+        assertThrows(InvalidInputException.class, () -> new Experts(0, 0, true, 64), "a shared expert alone");
+        assertThrows(InvalidInputException.class, () -> new Experts(0, 0, false, 0), "unnormalized gates alone");
+        Shape shared = qwen15Moe();
+        InvalidInputException lora = assertThrows(InvalidInputException.class, () -> shared.withSettings(
+                shared.settings().withLora(Lora.of(8, EnumSet.of(LoraTarget.QUERY, LoraTarget.W2)))));
+        assertTrue(lora.getMessage().startsWith("LoRA target 'w2' (down_proj) beside a shared expert"),
+                lora.getMessage());
     }
 
     /** The least bytes the experts move: E weights over N*k rows in all, and the router's own. */

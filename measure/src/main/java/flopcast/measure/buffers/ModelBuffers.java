@@ -106,7 +106,7 @@ public final class ModelBuffers {
         }
         for (KeptActivation row : KeptActivation.values()) {
             WorkspaceBuffer buffer = WorkspaceBuffer.frozenInput(row);
-            if (buffer != null && !row.readUnderLora(shape)) {
+            if (buffer != null && !row.readUnderLora(shape) && buffer.instances(shape) > 0) {
                 // never read by backward, so recorded as no kept read (a buffer, as full recomputation's)
                 scratch.put(row, new KeptTensor(row, workspace(buffer), true));
             }

@@ -3,8 +3,11 @@ package flopcast.measure.model;
 import static flopcast.analytic.ElementwiseFlops.ADD;
 import static flopcast.analytic.ElementwiseFlops.COMBINE_BACKWARD_PER_ELEMENT;
 import static flopcast.analytic.ElementwiseFlops.COMBINE_FORWARD_PER_ELEMENT;
-import static flopcast.analytic.ElementwiseFlops.GATE_SOFTMAX_BACKWARD_PER_GATE;
+import static flopcast.analytic.ElementwiseFlops.GATE_DOT_PER_GATE;
+import static flopcast.analytic.ElementwiseFlops.GATE_LOGIT_GRADIENT_PER_LOGIT;
 import static flopcast.analytic.ElementwiseFlops.GATE_SOFTMAX_FORWARD_PER_GATE;
+import static flopcast.analytic.ElementwiseFlops.SIGMOID_BACKWARD_PER_ELEMENT;
+import static flopcast.analytic.ElementwiseFlops.SIGMOID_FORWARD_PER_ELEMENT;
 import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
 import static flopcast.analytic.ElementwiseFlops.TOP_K_PER_LOGIT;
 
@@ -36,7 +39,9 @@ import org.ejml.data.FMatrixRMaj;
  * computes through the backend's {@link Arithmetic} and records its FLOPs at the costs declared in
  * {@link flopcast.analytic.ElementwiseFlops}. Under LoRA on the MLP's matrices each expert's W1, W3
  * and W2 carries its own adapter, y += (s * (x A_e)) B_e^T over the expert's rows, its hidden rows
- * kept in the routed order. Pinned by
+ * kept in the routed order. Unnormalized gates are the softmax over all E logits at the k chosen, kept
+ * over all E for its backward. A shared expert is one more MLP of the block's kind, d_sh wide, that
+ * every token runs, its output scaled by sigmoid(h2 w_g) and added beside the routed experts'. Pinned by
  * {@code ExpertMlpTest} and {@code CountingTest}'s expert shapes.
  */
 final class ExpertMlp {
@@ -46,6 +51,8 @@ final class ExpertMlp {
     private final Linear router;
     private final int experts;
     private final int topK;
+    /** The gates are the softmax over the k chosen logits (false: over all E). */
+    private final boolean normalized;
     private final int width;
     private final int ffn;
 
@@ -58,6 +65,10 @@ final class ExpertMlp {
     private final Adapters w1Adapters;
     private final Adapters w3Adapters;
     private final Adapters w2Adapters;
+    /** Unnormalized gates: each token's softmax over its E logits; null for normalized gates. */
+    private final KeptTensor probabilities;
+    /** The shared expert's matrices, rows and buffers; null without one. */
+    private final Shared sharedExpert;
     /** One expert's adapter hidden rows (the experts' LoRA scratch); null without adapters on the MLP. */
     private final StoredTensor adapterHidden;
     private final int rank;
@@ -94,6 +105,16 @@ final class ExpertMlp {
     private record Adapters(Parameter[] a, Parameter[] b, KeptTensor hidden) {
     }
 
+    /**
+     * The shared expert: W1, W3 (null under a two-matrix MLP) and W2, d_sh wide, and its gate w_g (d x 1);
+     * its kept rows (W1's and W3's outputs, the activation, the product, its output before the gate, the
+     * gate) and its gradients' workspace.
+     */
+    private record Shared(Parameter w1, Parameter w3, Parameter w2, Parameter gate, KeptTensor w1Out,
+            KeptTensor w3Out, KeptTensor activation, KeptTensor product, KeptTensor out, KeptTensor gates,
+            StoredTensor productGradient, StoredTensor w3OutGradient, StoredTensor gateGradient) {
+    }
+
     ExpertMlp(Shape shape, int layer, ModelBuffers buffers, CountingOps ops, Block.Ops shared, KeptTensor middle,
             KeptTensor normOut, KeptTensor w1Out, KeptTensor w3Out, KeptTensor activation, KeptTensor product,
             KeptTensor out) {
@@ -104,6 +125,7 @@ final class ExpertMlp {
         Experts mixture = shape.architecture().experts();
         experts = Math.toIntExact(mixture.count());
         topK = Math.toIntExact(mixture.topK());
+        normalized = mixture.normalized();
         width = Math.toIntExact(shape.dModel());
         ffn = Math.toIntExact(shape.dFf());
         routerWeight = buffers.parameter(ParameterTensor.ROUTER_WEIGHT, layer);
@@ -122,6 +144,21 @@ final class ExpertMlp {
         adapterHidden = w1Adapters == null && w3Adapters == null && w2Adapters == null ? null
                 : buffers.workspace(WorkspaceBuffer.EXPERT_LORA_HIDDEN);
         rank = Math.toIntExact(shape.settings().lora().rank());
+        probabilities = normalized ? null : buffers.keptOrRecomputed(KeptActivation.ROUTER_PROBABILITIES, layer);
+        boolean gated = shape.architecture().mlp().gated();
+        sharedExpert = !mixture.shared() ? null : new Shared(buffers.parameter(ParameterTensor.SHARED_W1_WEIGHT, layer),
+                buffers.parameterIfHeld(ParameterTensor.SHARED_W3_WEIGHT, layer),
+                buffers.parameter(ParameterTensor.SHARED_W2_WEIGHT, layer),
+                buffers.parameter(ParameterTensor.SHARED_GATE_WEIGHT, layer),
+                buffers.keptOrRecomputed(KeptActivation.SHARED_W1_OUTPUT, layer),
+                gated ? buffers.keptOrRecomputed(KeptActivation.SHARED_W3_OUTPUT, layer) : null,
+                gated ? buffers.keptOrRecomputed(KeptActivation.SHARED_SILU_OUTPUT, layer) : null,
+                buffers.keptOrRecomputed(KeptActivation.SHARED_PRODUCT, layer),
+                buffers.keptOrRecomputed(KeptActivation.SHARED_OUTPUT, layer),
+                buffers.keptOrRecomputed(KeptActivation.SHARED_GATES, layer),
+                buffers.workspace(WorkspaceBuffer.SHARED_PRODUCT_GRADIENT),
+                gated ? buffers.workspace(WorkspaceBuffer.SHARED_W3_OUTPUT_GRADIENT) : null,
+                buffers.workspace(WorkspaceBuffer.SHARED_GATE_GRADIENT));
         this.middle = middle;
         this.normOut = normOut;
         this.w1Out = w1Out;
@@ -209,9 +246,126 @@ final class ExpertMlp {
         storeHidden(w2Adapters);
         expertOut.store();
         combine();
+        if (sharedExpert != null) {
+            sharedForward(x);
+        }
         out.store();
         ops.addEquals(Component.FFN_W2, out.use(), middle.use());
         out.store();
+    }
+
+    /**
+     * out += sigmoid(h2 w_g) * shared(h2): the shared expert's MLP over every token and its gate, one a
+     * token, the combine timed and counted as the router's.
+     */
+    private void sharedForward(FMatrixRMaj x) {
+        Shared s = sharedExpert;
+        int tokens = x.numRows;
+        FMatrixRMaj g = column(s.gates().matrix(), tokens);
+        ops.mult(Component.ROUTER, x, s.gate().value.load(), g);
+        Arithmetic f = ops.kernels().arithmetic();
+        long start = ops.profile().start();
+        for (int t = 0; t < tokens; t++) {
+            g.data[t] = f.div(1f, f.add(1f, f.exp(f.neg(g.data[t]))));
+        }
+        ops.profile().stop(OpClass.ROUTING, start);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) tokens * SIGMOID_FORWARD_PER_ELEMENT);
+        s.gates().store();
+        ops.mult(Component.FFN_W1, x, s.w1().value.load(), s.w1Out().matrix());
+        s.w1Out().store();
+        if (s.w3() != null) {
+            ops.mult(Component.FFN_W3, x, s.w3().value.load(), s.w3Out().matrix());
+            s.w3Out().store();
+            shared.gate().forward(s.w1Out().use(), s.w3Out().use(), s.activation().matrix(), s.product().matrix());
+            s.activation().store();
+        } else {
+            shared.gelu().forward(s.w1Out().use(), s.product().matrix());
+        }
+        s.product().store();
+        ops.mult(Component.FFN_W2, s.product().use(), s.w2().value.load(), s.out().matrix());
+        s.out().store();
+        FMatrixRMaj o = out.matrix();
+        FMatrixRMaj y = s.out().use();
+        FMatrixRMaj gates = column(s.gates().use(), tokens);
+        start = ops.profile().start();
+        for (int t = 0; t < tokens; t++) {
+            float gate = gates.data[t];
+            for (int c = 0; c < width; c++) {
+                o.data[t * width + c] = f.add(o.data[t * width + c], f.mul(gate, y.data[t * width + c]));
+            }
+        }
+        ops.profile().stop(OpClass.ROUTING, start);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, COMBINE_FORWARD_PER_ELEMENT * tokens * (long) width);
+    }
+
+    /**
+     * Differentiates {@link #sharedForward} from d(out) into d(h2), accumulated: the gate's gradient
+     * ds = dOut . y_sh and dy_sh = s * dOut, the sigmoid's backward du = ds * s * (1 - s), the shared MLP's
+     * backward, and the gate's projection: dh2 += du w_g^T, dw_g += h2^T du.
+     */
+    private void sharedBackward(FMatrixRMaj dOut, FMatrixRMaj dx) {
+        Shared s = sharedExpert;
+        int tokens = dOut.numRows;
+        FMatrixRMaj y = s.out().read(counter);
+        FMatrixRMaj gates = column(s.gates().read(counter), tokens);
+        FMatrixRMaj du = column(s.gateGradient().open(), tokens);
+        FMatrixRMaj dY = view(rowsIn, tokens, width);
+        Arithmetic f = ops.kernels().arithmetic();
+        long start = ops.profile().start();
+        for (int t = 0; t < tokens; t++) {
+            float gate = gates.data[t];
+            float dot = 0;
+            for (int c = 0; c < width; c++) {
+                int at = t * width + c;
+                dot = f.add(dot, f.mul(dOut.data[at], y.data[at]));
+                dY.data[at] = f.mul(gate, dOut.data[at]);
+            }
+            du.data[t] = f.mul(f.mul(dot, gate), f.sub(1f, gate));
+        }
+        ops.profile().stop(OpClass.ROUTING, start);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, COMBINE_BACKWARD_PER_ELEMENT * tokens * (long) width
+                + (long) tokens * SIGMOID_BACKWARD_PER_ELEMENT);
+        s.gateGradient().store();
+        rowsIn.store();
+        dY = view(rowsIn, tokens, width);
+        if (s.w2().grad != null) {
+            ops.multAddTransA(Component.FFN_W2, s.product().read(counter), dY, s.w2().grad.load());
+            s.w2().grad.store();
+        }
+        ops.multTransB(Component.FFN_W2, dY, s.w2().value.load(), s.productGradient().open());
+        s.productGradient().store();
+        if (s.w3() != null) {
+            shared.gate().backward(s.productGradient().load(), s.w1Out().read(counter), s.w3Out().read(counter),
+                    s.activation().read(counter), s.w3OutGradient().open());
+            s.w3OutGradient().store();
+        } else {
+            shared.gelu().backward(s.productGradient().load(), s.w1Out().read(counter));
+        }
+        s.productGradient().store();
+        FMatrixRMaj x = s.w1().grad == null ? null : normOut.read(counter);
+        if (x != null) {
+            ops.multAddTransA(Component.FFN_W1, x, s.productGradient().load(), s.w1().grad.load());
+            s.w1().grad.store();
+        }
+        ops.multAddTransB(Component.FFN_W1, s.productGradient().load(), s.w1().value.load(), dx);
+        if (s.w3() != null) {
+            if (x != null) {
+                ops.multAddTransA(Component.FFN_W3, x, s.w3OutGradient().load(), s.w3().grad.load());
+                s.w3().grad.store();
+            }
+            ops.multAddTransB(Component.FFN_W3, s.w3OutGradient().load(), s.w3().value.load(), dx);
+        }
+        FMatrixRMaj gateGradient = column(s.gateGradient().load(), tokens);
+        if (x != null) {
+            ops.multAddTransA(Component.ROUTER, x, gateGradient, s.gate().grad.load());
+            s.gate().grad.store();
+        }
+        ops.multAddTransB(Component.ROUTER, gateGradient, s.gate().value.load(), dx);
+    }
+
+    /** A [B, T] row's values as one column of N rows, for the matmuls of a gate of one logit a token. */
+    private static FMatrixRMaj column(FMatrixRMaj values, int tokens) {
+        return FMatrixRMaj.wrap(tokens, 1, values.data);
     }
 
     /**
@@ -293,7 +447,12 @@ final class ExpertMlp {
             router.backwardWeight(x, dLogits, routerWeight.grad.load());
             routerWeight.grad.store();
         }
-        router.backwardInput(dLogits, routerWeight.value.load(), normGradient.load(), true);
+        // one load: the router's input gradient and the shared expert's accumulate into the same working copy
+        FMatrixRMaj dh2 = normGradient.load();
+        router.backwardInput(dLogits, routerWeight.value.load(), dh2, true);
+        if (sharedExpert != null) {
+            sharedBackward(residualGradient.load(), dh2);
+        }
         normGradient.store();
     }
 
@@ -305,6 +464,7 @@ final class ExpertMlp {
         int tokens = z.numRows;
         int[] chosen = choices.ints();
         FMatrixRMaj g = gates.matrix();
+        FMatrixRMaj p = normalized ? null : probabilities.matrix();
         Arithmetic f = ops.kernels().arithmetic();
         long start = ops.profile().start();
         for (int t = 0; t < tokens; t++) {
@@ -324,25 +484,52 @@ final class ExpertMlp {
                 }
                 chosen[slot + j] = best;
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < topK; j++) {
-                max = f.max(max, z.data[row + chosen[slot + j]]);
-            }
-            float sum = 0;
-            for (int j = 0; j < topK; j++) {
-                float e = f.exp(f.sub(z.data[row + chosen[slot + j]], max));
-                g.data[slot + j] = e;
-                sum = f.add(sum, e);
-            }
-            float inverse = f.div(1f, sum);
-            for (int j = 0; j < topK; j++) {
-                g.data[slot + j] = f.mul(g.data[slot + j], inverse);
+            if (normalized) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < topK; j++) {
+                    max = f.max(max, z.data[row + chosen[slot + j]]);
+                }
+                float sum = 0;
+                for (int j = 0; j < topK; j++) {
+                    float e = f.exp(f.sub(z.data[row + chosen[slot + j]], max));
+                    g.data[slot + j] = e;
+                    sum = f.add(sum, e);
+                }
+                float inverse = f.div(1f, sum);
+                for (int j = 0; j < topK; j++) {
+                    g.data[slot + j] = f.mul(g.data[slot + j], inverse);
+                }
+            } else {
+                // the softmax over all E logits, kept; each gate is its value at the chosen expert
+                float max = Float.NEGATIVE_INFINITY;
+                for (int e = 0; e < experts; e++) {
+                    max = f.max(max, z.data[row + e]);
+                }
+                float sum = 0;
+                for (int e = 0; e < experts; e++) {
+                    float exp = f.exp(f.sub(z.data[row + e], max));
+                    p.data[row + e] = exp;
+                    sum = f.add(sum, exp);
+                }
+                float inverse = f.div(1f, sum);
+                for (int e = 0; e < experts; e++) {
+                    p.data[row + e] = f.mul(p.data[row + e], inverse);
+                }
             }
         }
         ops.profile().stop(OpClass.ROUTING, start);
+        if (!normalized) {
+            probabilities.store();
+            FMatrixRMaj stored = probabilities.use();
+            for (int t = 0; t < tokens; t++) {
+                for (int j = 0; j < topK; j++) {
+                    g.data[t * topK + j] = stored.data[t * experts + chosen[t * topK + j]];
+                }
+            }
+        }
         gates.store();
         ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) tokens * ((long) topK * experts * TOP_K_PER_LOGIT
-                + topK * GATE_SOFTMAX_FORWARD_PER_GATE + SOFTMAX_PER_ROW));
+                + (long) (normalized ? topK : experts) * GATE_SOFTMAX_FORWARD_PER_GATE + SOFTMAX_PER_ROW));
     }
 
     /** Whether expert {@code e} is among the token's first {@code j} choices. */
@@ -431,12 +618,15 @@ final class ExpertMlp {
 
     /**
      * The gates' softmax backward: dz = g * (dg - sum g dg) at each token's k chosen logits, 0 at the
-     * rest, into the logits' buffer.
+     * rest, into the logits' buffer; under unnormalized gates dz = p * (dp - sum g dg) at every logit, dp
+     * the gates' gradient at the chosen and 0 elsewhere.
      */
     private void logitGradients(FMatrixRMaj g, FMatrixRMaj dg) {
         FMatrixRMaj dz = logits.open();
         int[] chosen = choices.ints();
         Arithmetic f = ops.kernels().arithmetic();
+        // read before the timed region: under bf16 the read widens, timed as a conversion of its own
+        FMatrixRMaj p = normalized ? null : probabilities.read(counter);
         long start = ops.profile().start();
         java.util.Arrays.fill(dz.data, 0, dz.getNumElements(), 0f);
         int tokens = dz.numRows;
@@ -446,13 +636,25 @@ final class ExpertMlp {
             for (int j = 0; j < topK; j++) {
                 dot = f.add(dot, f.mul(g.data[slot + j], dg.data[slot + j]));
             }
-            for (int j = 0; j < topK; j++) {
-                dz.data[t * experts + chosen[slot + j]] = f.mul(g.data[slot + j], f.sub(dg.data[slot + j], dot));
+            if (normalized) {
+                for (int j = 0; j < topK; j++) {
+                    dz.data[t * experts + chosen[slot + j]] = f.mul(g.data[slot + j], f.sub(dg.data[slot + j], dot));
+                }
+            } else {
+                // dz = p * (dp - p . dp) over all E, dp the gates' gradient at the chosen experts and 0 elsewhere
+                for (int j = 0; j < topK; j++) {
+                    dz.data[t * experts + chosen[slot + j]] = dg.data[slot + j];
+                }
+                for (int e = 0; e < experts; e++) {
+                    int at = t * experts + e;
+                    dz.data[at] = f.mul(p.data[at], f.sub(dz.data[at], dot));
+                }
             }
         }
         ops.profile().stop(OpClass.ROUTING, start);
         logits.store();
-        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) tokens * topK * GATE_SOFTMAX_BACKWARD_PER_GATE);
+        ops.elementwise(Component.ROUTER, OpClass.ROUTING, (long) tokens * (topK * GATE_DOT_PER_GATE
+                + (long) (normalized ? topK : experts) * GATE_LOGIT_GRADIENT_PER_LOGIT));
     }
 
     /** One expert's d(y) rows: g * dOut of each of its tokens, in the input scratch. */

@@ -200,6 +200,21 @@ public class CountingTest {
                         LoraTarget.W3),
                 qlora(lora(experts(selective(new Shape(13, 5, 2, 12, 3, 20, 2)).withPolicy(PrecisionPolicy.BF16_MIXED),
                         4, 2), 2, LoraTarget.values())),
+                // Qwen2-MoE's block: gates the softmax over all E; a shared expert with its sigmoid gate under
+                // flash, full recomputation and bf16-mixed; both over GELU's two matrices with selective
+                // recomputation; LoRA on the attention beside them (the shared product a scratch); the MLP frozen
+                // in bfloat16; QLoRA with the shared expert and its d x 1 gate in NF4
+                experts(new Shape(13, 5, 2, 12, 3, 20, 2), new Experts(6, 2, false, 0)),
+                experts(flash(new Shape(16, 4, 2, 16, 4, 24, 2), Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED),
+                        new Experts(4, 2, true, 16)),
+                experts(selective(new Shape(13, 5, 2, 12, 3, 20, 2, new Architecture(3, true, LinearBias.QKV, 0, false,
+                        0, NormKind.RMS, 0, MlpKind.GELU))), new Experts(5, 2, false, 12)),
+                lora(experts(new Shape(13, 5, 2, 12, 3, 20, 2), new Experts(4, 2, false, 24)), 2, LoraTarget.QUERY,
+                        LoraTarget.VALUE),
+                freeze(experts(new Shape(31, 6, 3, 10, 5, 7, 3).withPolicy(PrecisionPolicy.BF16), new Experts(3, 1,
+                        false, 14)), FrozenKind.MLP),
+                qlora(lora(experts(new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED),
+                        new Experts(4, 2, false, 40)), 2, LoraTarget.QUERY, LoraTarget.OUTPUT)),
                 // QLoRA: the blocks' projections in NF4, each dequantized for its matmul: every target under
                 // bf16-mixed; Q/K/V biases, GQA and heads of their own width under flash, full recomputation and
                 // bf16; GPT-2's layout; NF4 experts whose router (E = 16) is wider than every other projection
@@ -223,6 +238,11 @@ public class CountingTest {
     /** {@code shape} with a mixture of {@code count} experts a block, {@code topK} a token, in place of its MLP. */
     public static Shape experts(Shape shape, long count, long topK) {
         return shape.withArchitecture(shape.architecture().withExperts(new Experts(count, topK)));
+    }
+
+    /** {@code shape} with {@code experts} in place of its MLP. */
+    public static Shape experts(Shape shape, Experts experts) {
+        return shape.withArchitecture(shape.architecture().withExperts(experts));
     }
 
     /** {@code shape} with the kinds {@code kinds} frozen. */

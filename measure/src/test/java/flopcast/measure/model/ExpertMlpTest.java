@@ -88,6 +88,29 @@ class ExpertMlpTest {
     }
 
     /**
+     * Qwen2-MoE's block: gates the softmax over all E (every logit's gradient), a shared expert with its
+     * sigmoid gate, or both; every trained tensor's gradient against finite differences, the router's and
+     * the shared gate's included, on both backends and both layouts, under flash and full recomputation.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, false, 0, 2", "vector, 2, llama, flash, full, true, 10, 1",
+            "ejml, 2, gpt2, eager, selective, false, 16, 2", "vector, 1, gpt2, flash, none, false, 8, 2"})
+    void unnormalizedGatesAndASharedExpertMatchFiniteDifferences(String backend, int threads, String layout,
+            String kernel, String mode, boolean normalized, long sharedFfn, long layers) {
+        Shape shaped = shape(layout, kernel, mode, 4, 2);
+        Shape shape = CountingTest.experts(new Shape(shaped.vocabSize(), shaped.contextLength(), layers,
+                shaped.dModel(), shaped.heads(), shaped.dFf(), shaped.batchSize(), shaped.architecture(),
+                shaped.settings()), new flopcast.analytic.Experts(4, 2, normalized, sharedFfn));
+        TransformerModel model = assertRoutedGradients(shape, backend, threads);
+        java.util.Set<ParameterTensor> seen = java.util.EnumSet.noneOf(ParameterTensor.class);
+        model.trainableParameters().forEach(p -> seen.add(p.row()));
+        assertTrue(seen.contains(ParameterTensor.ROUTER_WEIGHT), "the router checked");
+        assertEquals(sharedFfn > 0, seen.contains(ParameterTensor.SHARED_GATE_WEIGHT), "the shared gate checked");
+        assertEquals(sharedFfn > 0, seen.contains(ParameterTensor.SHARED_W2_WEIGHT), "the shared expert checked");
+        assertEquals(ParameterTensor.total(shape), model.parameterCount());
+    }
+
+    /**
      * LoRA on each expert's W1, W3 and W2 (PEFT wraps every expert's linear layer): an adapter pair for
      * each expert and block, every one's gradient against finite differences with the routed loss's
      * care, on Llama's layout and GPT-2's (no W3), under flash and full and selective recomputation (full
