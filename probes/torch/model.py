@@ -161,28 +161,38 @@ class Experts(nn.Module):
     """A mixture of experts as transformers' MixtralSparseMoeBlock runs it: a d x E router, a softmax over
     the E logits in float32, the top k divided by their sum and cast back, and for each expert its tokens
     found by torch.where, gathered, run through its MLP, multiplied by their gates and index_add_-ed into
-    the output. Its parameters are registered expert by expert (W1, W3, W2), then the router: not the
-    order ZeroRedundancyOptimizer's partition would need, so options.refuse keeps experts off ZeRO.
+    the output. Where the gates are unnormalized (Qwen2MoeSparseMoeBlock's norm_topk_prob false) the top k
+    of the softmax are not divided by their sum; a shared expert (Qwen2-MoE's) is one more MLP every token
+    runs, scaled by the sigmoid of its own d x 1 gate and added. Its parameters are registered expert by
+    expert (W1, W3, W2), then the router, then the shared expert and its gate: not the order
+    ZeroRedundancyOptimizer's partition would need, so options.refuse keeps experts off ZeRO.
     """
 
-    def __init__(self, width, d_ff, kind, count, top_k):
+    def __init__(self, width, d_ff, kind, count, top_k, normalized=True, shared_d_ff=0):
         super().__init__()
         self.experts = nn.ModuleList(FeedForward(width, d_ff, kind, False) for _ in range(count))
         self.router = Weight(width, count)
         self.top_k = top_k
+        self.normalized = normalized
+        self.shared_expert = FeedForward(width, shared_d_ff, kind, False) if shared_d_ff else None
+        self.shared_gate = Weight(width, 1) if shared_d_ff else None
 
     def forward(self, x):
         shape = x.shape
         h = x.reshape(-1, shape[-1])
         probabilities = F.softmax(self.router(h), dim=-1, dtype=torch.float)
         gates, chosen = torch.topk(probabilities, self.top_k, dim=-1)
-        gates = (gates / gates.sum(dim=-1, keepdim=True)).to(h.dtype)
+        if self.normalized:
+            gates = gates / gates.sum(dim=-1, keepdim=True)
+        gates = gates.to(h.dtype)
         out = torch.zeros_like(h)
         mask = F.one_hot(chosen, num_classes=len(self.experts)).permute(2, 1, 0)
         for e, expert in enumerate(self.experts):
             choice, token = torch.where(mask[e])
             routed = expert(h[None, token].reshape(-1, shape[-1])) * gates[token, choice, None]
             out.index_add_(0, token, routed.to(h.dtype))
+        if self.shared_expert is not None:
+            out = out + torch.sigmoid(self.shared_gate(h)) * self.shared_expert(h)
         return out.reshape(shape)
 
 
@@ -195,7 +205,9 @@ class Block(nn.Module):
         self.ffn_norm = norm(settings.get("norm", "rmsnorm"), width)
         experts = settings.get("experts")
         if experts is not None:
-            self.ffn = Experts(width, d_ff, settings.get("mlp", "swiglu"), experts["count"], experts["top_k"])
+            self.ffn = Experts(width, d_ff, settings.get("mlp", "swiglu"), experts["count"], experts["top_k"],
+                               experts.get("gates", "normalized") == "normalized",
+                               experts.get("shared_expert_d_ff") or 0)
         else:
             self.ffn = FeedForward(width, d_ff, settings.get("mlp", "swiglu"), settings.get("bias", "none") == "all")
 

@@ -193,7 +193,11 @@ def report(prediction, result, ranks, args):
     profile = prediction.get("pytorch_saved")
     if profile is None:
         settings = prediction["settings"]
-        if settings.get("experts") is not None and (settings.get("freeze") or settings.get("lora")):
+        experts = settings.get("experts")
+        if experts is not None and (experts.get("gates", "normalized") != "normalized"
+                                    or experts.get("shared_expert_d_ff")):
+            why = "Qwen2-MoE's block (unnormalized gates or a shared expert)"
+        elif experts is not None and (settings.get("freeze") or settings.get("lora")):
             why = "a mixture of experts with frozen weights (LoRA's base included)"
         else:
             why = "%s attention under %s" % (args.attention, args.precision_policy)

@@ -128,12 +128,28 @@ class OneProcess(unittest.TestCase):
         self.assertEqual(0, run.returncode, run.stdout + run.stderr)
         self.assertEqual(5, run.stdout.count(" equal"), run.stdout)
 
+    def test_qwen2_moes_gates_and_shared_expert(self):
+        # unnormalized gates, a shared expert with its sigmoid gate, both with Q/K/V biases in bf16-mixed, and the
+        # MLP frozen beside them: no pytorch profile predicts Qwen2-MoE's block, and the state is equal line by line
+        for layout in (("--expert-gates", "unnormalized"), ("--shared-expert-ffn", "24"),
+                       ("--expert-gates", "unnormalized", "--shared-expert-ffn", "16", "--bias", "qkv",
+                        "--precision-policy", "bf16-mixed"),
+                       ("--shared-expert-ffn", "20", "--freeze", "mlp", "--mlp", "gelu")):
+            out = tempfile.mkdtemp()
+            path = saved_prediction(*SMALL, "--batch", "2", "--experts", "4", "--top-k", "2", *layout)
+            run = probe("--prediction", path, *QUICK, "--out", out)
+            self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+            self.assertNotIn("differs", run.stdout)
+            self.assertIn("no pytorch profile predicts Qwen2-MoE's block", run.stdout)
+            self.assertEqual(4, run.stdout.count(" equal"), run.stdout)
+
     def test_fine_tuning_a_mixture_of_experts(self):
         # LoRA on the attention beside experts, on every projection (each expert's w1, w3 and w2 an adapter of its
         # own) and on W2 alone, and a frozen MLP (every expert and the router): no pytorch profile predicts their
         # saves, and the state is equal line by line
         for fine_tuning in (("--lora-rank", "4", "--lora-targets", "query,value"), ("--freeze", "mlp"),
-                            ("--lora-rank", "2", "--lora-targets", "all"), ("--lora-rank", "3", "--lora-targets", "w2")):
+                            ("--lora-rank", "2", "--lora-targets", "all"),
+                            ("--lora-rank", "3", "--lora-targets", "w2")):
             out = tempfile.mkdtemp()
             path = saved_prediction(*SMALL, "--batch", "2", "--experts", "4", "--top-k", "2", *fine_tuning)
             run = probe("--prediction", path, *QUICK, "--out", out)

@@ -40,9 +40,9 @@ import java.util.Optional;
  * A Hugging Face {@code config.json} read into a {@link Shape}, by its {@code model_type}
  * ({@link HfModelType}): a type flopcast models (llama, mistral, phi3, qwen2, qwen3: the Llama layout,
  * Qwen2's with biases on Q, K and V, Qwen3's with QK-norm; gpt2: OpenAI's GPT-2 under its own key
- * names, {@link #gpt2}; gemma: the Llama layout with GeGLU; mixtral and qwen3_moe: Mistral's and
- * Qwen3's layouts with a mixture of experts) is read; a type it knows and does not model
- * yet (gemma2, olmo2, qwen2_moe's shared experts, DeepSeek's latent attention) is refused with what it would need; an encoder or an unknown type is refused by name.
+ * names, {@link #gpt2}; gemma: the Llama layout with GeGLU; mixtral, qwen2_moe and qwen3_moe: Mistral's,
+ * Qwen2's and Qwen3's layouts with a mixture of experts) is read; a type it knows and does not model
+ * yet (gemma2, olmo2, DeepSeek's latent attention) is refused with what it would need; an encoder or an unknown type is refused by name.
  * Within a modelled type every key is read, known to change nothing flopcast counts, or accepted
  * only at the value flopcast models; every other key, and every value not modelled, is named in one
  * line that points at the type's table in docs/hf-config.md. A feature flopcast does not model is
@@ -58,8 +58,9 @@ import java.util.Optional;
  * and {@code mlp_bias} (both false or absent: the type's own biases; both true: every projection of
  * the block), {@code sliding_window} and {@code use_sliding_window} (the window, which masks the
  * keys before it where it is shorter than the context); for a mixture of experts the experts a block and a
- * token ({@link HfModelType#expertKeys}) and, for qwen3_moe, {@code moe_intermediate_size} as each expert's
- * d_ff. GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
+ * token ({@link HfModelType#expertKeys}) and, for qwen2_moe and qwen3_moe, {@code moe_intermediate_size} as
+ * each expert's d_ff and {@code norm_topk_prob} (the gates renormalized or not), for qwen2_moe
+ * {@code shared_expert_intermediate_size}, the shared expert's width. GPT-2: {@code vocab_size}, {@code n_embd}, {@code n_layer},
  * {@code n_head}, {@code n_positions}, {@code n_inner}, {@code activation_function} and
  * {@code tie_word_embeddings} ({@link #gpt2}).
  * <p>Source: Hugging Face config classes; analytic/SOURCES.md.
@@ -79,8 +80,12 @@ final class HfConfig {
     private static final String MAX_WINDOW_LAYERS = "max_window_layers";
     /** MixtralConfig's experts a block and a token. */
     static final List<String> MIXTRAL_EXPERTS = List.of("num_local_experts", "num_experts_per_tok");
-    /** Qwen3MoeConfig's experts a block and a token. */
+    /** Qwen3MoeConfig's (and Qwen2MoeConfig's) experts a block and a token. */
     static final List<String> QWEN3_MOE_EXPERTS = List.of("num_experts", "num_experts_per_tok");
+    /** Whether the top k gates are renormalized (Qwen2-MoE's and Qwen3-MoE's). */
+    static final String NORM_TOP_K = "norm_topk_prob";
+    /** Qwen2-MoE's shared expert's width. */
+    static final String SHARED_EXPERT_WIDTH = "shared_expert_intermediate_size";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
     /** Gemma's hidden_act values: GemmaMLP runs either as GELU's tanh form unless hidden_activation says otherwise. */
     private static final List<String> GEGLU_ACTIVATIONS = List.of("gelu", "gelu_pytorch_tanh");
@@ -177,7 +182,11 @@ final class HfConfig {
                 throw new InvalidInputException(where + ": " + type.expertKeys().get(1) + " " + topK + " is more than "
                         + type.expertKeys().get(0) + " " + count + " (allowed: 1 to " + count + " experts a token)");
             }
-            experts = new Experts(count, topK);
+            // absent, norm_topk_prob takes Qwen2MoeConfig's default, false (Qwen3-MoE's is required)
+            boolean normalized = !type.readsNormTopK() || root.has(NORM_TOP_K) && !root.get(NORM_TOP_K).isNull()
+                    && bool(root, NORM_TOP_K, where);
+            experts = new Experts(count, topK, normalized,
+                    type.readsSharedExpert() ? positive(root, SHARED_EXPERT_WIDTH, where) : 0);
             type.expertWidthKey().ifPresent(key -> values[ShapeKey.D_FF.ordinal()] = positive(root, key, where));
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
@@ -445,9 +454,9 @@ final class HfConfig {
                 modelled = value.isNull() || value.isArray() && value.isEmpty();
                 allowed = "[]: experts on every layer; dense layers among them are not modelled";
             }
-            case "norm_topk_prob" -> {
+            case "qkv_bias" -> {
                 modelled = value.isBoolean() && value.asBoolean();
-                allowed = "true: the k gates renormalized to sum to 1, as flopcast's router does";
+                allowed = "true: biases on Q, K and V, which Qwen2-MoE's attention adds (before this key, always)";
             }
             case "hidden_activation" -> {
                 modelled = value.isNull() || value.asText().equals("gelu_pytorch_tanh");
@@ -487,7 +496,7 @@ final class HfConfig {
             default -> {
                 modelled = value.isNull() || (value.isIntegralNumber() && value.asLong() == 0);
                 allowed = type.expertKeys().isEmpty() ? "absent, null or 0: this model_type's MLP is dense"
-                        + " (flopcast reads experts under model_type mixtral or qwen3_moe)"
+                        + " (flopcast reads experts under model_type mixtral, qwen2_moe or qwen3_moe)"
                         : "absent, null or 0: model_type " + type.typeName() + " gives its experts as "
                         + type.expertKeys().get(0);
             }

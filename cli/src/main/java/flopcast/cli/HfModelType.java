@@ -16,14 +16,14 @@ import java.util.TreeSet;
  * layout: RMSNorm, a gated SiLU MLP, rotary positions; no biases but where the type always adds them,
  * as Qwen2 does to Q, K and V, or the config's attention_bias and mlp_bias ask; QK-norm where the type
  * always has it, as Qwen3; GeGLU and a tied head by default, as Gemma; OpenAI's GPT-2 under its own
- * key names; the mixtures of experts Mixtral and Qwen3-MoE), each with the keys it reads, the
+ * key names; the mixtures of experts Mixtral, Qwen2-MoE and Qwen3-MoE), each with the keys it reads, the
  * keys it knows change no count and the keys it accepts only at the value flopcast models; and the
  * ones it knows and refuses, each with what it would need. Every table is printed in
  * docs/hf-config.md, whose sections {@code HfModelTypeTest} holds to these.
  * <p>Sources (analytic/SOURCES.md, "Hugging Face configs"): the configuration classes of
  * transformers (LlamaConfig, MistralConfig, Phi3Config, Qwen2Config, Qwen3Config, GemmaConfig,
  * Gemma2Config, Olmo2Config, MixtralConfig, Qwen2MoeConfig, Qwen3MoeConfig, DeepseekV2Config, GPT2Config;
- * MixtralSparseMoeBlock, Qwen3MoeSparseMoeBlock) and the
+ * MixtralSparseMoeBlock, Qwen2MoeSparseMoeBlock, Qwen3MoeSparseMoeBlock) and the
  * model cards' config.json files.
  */
 enum HfModelType {
@@ -61,18 +61,28 @@ enum HfModelType {
      * renormalized); no auxiliary loss unless output_router_logits, no jitter unless router_jitter_noise.
      */
     MIXTRAL("mixtral", keys("router_aux_loss_coef"), keys("output_router_logits", "router_jitter_noise"),
-            false, HfConfig.MIXTRAL_EXPERTS, null),
-    QWEN2_MOE("qwen2_moe", "its shared expert, gated by a sigmoid beside the routed experts, and its"
-            + " unnormalized top-k gates are not modelled yet"),
+            false, LinearBias.NONE, HfConfig.MIXTRAL_EXPERTS, null, keys()),
+    /**
+     * Qwen2-MoE: Qwen2's attention (biases on Q, K and V) with num_experts experts a block,
+     * num_experts_per_tok a token, each moe_intermediate_size wide, and a shared expert
+     * shared_expert_intermediate_size wide under its sigmoid gate (Qwen2MoeSparseMoeBlock); the gates
+     * renormalized where norm_topk_prob is true, else (Qwen2MoeConfig's default) the softmax over every
+     * expert; every layer sparse, so intermediate_size changes no count.
+     */
+    QWEN2_MOE("qwen2_moe", keys("router_aux_loss_coef", "intermediate_size"), keys("max_window_layers",
+            "output_router_logits", "decoder_sparse_step", "mlp_only_layers", "qkv_bias"), false, LinearBias.QKV,
+            HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size", keys(HfConfig.NORM_TOP_K,
+                    HfConfig.SHARED_EXPERT_WIDTH)),
     /**
      * Qwen3-MoE: Qwen3's attention (QK-norm, its own head_dim) with num_experts experts a block,
      * num_experts_per_tok a token, each moe_intermediate_size wide (Qwen3MoeSparseMoeBlock); every layer
      * sparse (decoder_sparse_step 1, no mlp_only_layers), so intermediate_size, the dense layers' width,
-     * changes no count; the top k renormalized (norm_topk_prob true, which Qwen3MoeConfig's default is not).
+     * changes no count; the top k renormalized where norm_topk_prob is true, else the softmax over every
+     * expert (required: Qwen3MoeConfig's default false is not what its published models use).
      */
     QWEN3_MOE("qwen3_moe", keys("router_aux_loss_coef", "intermediate_size"), keys("max_window_layers",
-            "output_router_logits", "decoder_sparse_step", "mlp_only_layers", "norm_topk_prob"), true,
-            HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size"),
+            "output_router_logits", "decoder_sparse_step", "mlp_only_layers"), true, LinearBias.NONE,
+            HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size", keys(HfConfig.NORM_TOP_K)),
     DEEPSEEK_V2("deepseek_v2", "multi-head latent attention, shared experts and dense first layers are not"
             + " modelled yet"),
     DEEPSEEK_V3("deepseek_v3", "multi-head latent attention, shared experts and dense first layers are not"
@@ -135,21 +145,24 @@ enum HfModelType {
     private final List<String> expertKeys;
     /** The key that gives each expert's d_ff in place of intermediate_size; null where intermediate_size does. */
     private final String expertWidthKey;
+    /** A mixture of experts' further keys read: how the gates are normalized, a shared expert's width. */
+    private final Set<String> routerKeys;
 
-    /** A mixture of experts on the Llama layout, Qwen3's attention where {@code qwen3}. */
-    HfModelType(String name, Set<String> noCount, Set<String> atAValue, boolean qwen3, List<String> expertKeys,
-            String expertWidthKey) {
+    /** A mixture of experts on the Llama layout, Qwen3's attention where {@code qwen3}, the type's {@code bias}. */
+    HfModelType(String name, Set<String> noCount, Set<String> atAValue, boolean qwen3, LinearBias bias,
+            List<String> expertKeys, String expertWidthKey, Set<String> routerKeys) {
         this.name = name;
         this.refusal = null;
         this.layout = Layout.LLAMA;
         this.noCount = noCount;
         this.atAValue = atAValue;
-        this.bias = LinearBias.NONE;
+        this.bias = bias;
         this.qkNorm = qwen3;
         this.mlp = MlpKind.SWIGLU;
         this.tiedByDefault = false;
         this.expertKeys = expertKeys;
         this.expertWidthKey = expertWidthKey;
+        this.routerKeys = routerKeys;
     }
 
     HfModelType(String name, String refusal) {
@@ -187,6 +200,7 @@ enum HfModelType {
         this.tiedByDefault = tiedByDefault;
         this.expertKeys = List.of();
         this.expertWidthKey = null;
+        this.routerKeys = keys();
     }
 
     /**
@@ -201,7 +215,10 @@ enum HfModelType {
             case QWEN3, GEMMA -> keys(KV_HEADS, HEAD_DIM);
             // MixtralConfig's defaults are 8 experts and 2 a token; Qwen3MoeConfig's 128, 8 and 768 wide
             case MIXTRAL -> union(keys(KV_HEADS), keys(expertKeys.toArray(String[]::new)));
-            case QWEN3_MOE -> union(keys(KV_HEADS, HEAD_DIM, expertWidthKey, "norm_topk_prob"),
+            case QWEN3_MOE -> union(keys(KV_HEADS, HEAD_DIM, expertWidthKey, HfConfig.NORM_TOP_K),
+                    keys(expertKeys.toArray(String[]::new)));
+            // Qwen2MoeConfig's defaults: 16 key and value heads, 60 experts, 4 a token, 1408 and 5632 wide
+            case QWEN2_MOE -> union(keys(KV_HEADS, expertWidthKey, HfConfig.SHARED_EXPERT_WIDTH),
                     keys(expertKeys.toArray(String[]::new)));
             default -> keys();
         };
@@ -214,7 +231,17 @@ enum HfModelType {
 
     /** Whether its sliding window is off where use_sliding_window is absent: Qwen2Config's and Qwen3Config's default. */
     boolean windowOffByDefault() {
-        return this == QWEN2 || this == QWEN3 || this == QWEN3_MOE;
+        return this == QWEN2 || this == QWEN3 || this == QWEN2_MOE || this == QWEN3_MOE;
+    }
+
+    /** Whether it reads a shared expert's width ({@link HfConfig#SHARED_EXPERT_WIDTH}). */
+    boolean readsSharedExpert() {
+        return routerKeys.contains(HfConfig.SHARED_EXPERT_WIDTH);
+    }
+
+    /** Whether it reads norm_topk_prob ({@link HfConfig#NORM_TOP_K}); Mixtral's gates are always normalized. */
+    boolean readsNormTopK() {
+        return routerKeys.contains(HfConfig.NORM_TOP_K);
     }
 
     /** A mixture of experts' keys, E's then k's; empty for a dense type. */
@@ -264,6 +291,7 @@ enum HfModelType {
         if (expertWidthKey != null) {
             moe = union(moe, keys(expertWidthKey));
         }
+        moe = union(moe, routerKeys);
         table.put("read", without(union(layout.read, moe), noCount));
         table.put("changes no count", union(union(NO_COUNT, layout.noCount), noCount));
         table.put("accepted at the modelled value only", without(union(layout.atAValue, atAValue), moe));

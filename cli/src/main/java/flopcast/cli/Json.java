@@ -54,6 +54,12 @@ final class Json {
             ObjectNode mixture = node.putObject(Experts.KEY);
             mixture.put("count", experts.count());
             mixture.put("top_k", experts.topK());
+            mixture.put("gates", experts.gates());
+            if (experts.shared()) {
+                mixture.put("shared_expert_d_ff", experts.sharedFfn());
+            } else {
+                mixture.putNull("shared_expert_d_ff");
+            }
             // expert parallelism (E / ranks experts a rank) is not modelled: each rank holds and runs every expert
             mixture.put("expert_parallelism", false);
             mixture.put("experts_per_rank", experts.count());

@@ -49,7 +49,9 @@ final class PredictSummary {
         summary.line("model", model(shape) + ": " + grouped(prediction.parameters()) + " parameters");
         Experts experts = shape.architecture().experts();
         if (experts.active() && !seedAccounting) {
-            summary.line("experts", experts.count() + " a block, " + experts.topK() + " a token: "
+            summary.line("experts", experts.count() + " a block, " + experts.topK() + " a token"
+                    + (experts.normalized() ? "" : " (gates unnormalized)")
+                    + (experts.shared() ? ", and a shared expert " + experts.sharedFfn() + " wide" : "") + ": "
                     + grouped(ParameterTensor.active(shape)) + " active parameters (what one token's forward reads;"
                     + " FLOPs count them, memory holds all " + grouped(prediction.parameters()) + "); no expert"
                     + " parallelism: every rank runs every expert, sharded as any weight");
@@ -141,6 +143,12 @@ final class PredictSummary {
         Experts experts = shape.architecture().experts();
         if (experts.active()) {
             text.append(' ').append(Experts.KEY).append('=').append(experts.count()).append(':').append(experts.topK());
+            if (!experts.normalized()) {
+                text.append(" gates=").append(Experts.UNNORMALIZED);
+            }
+            if (experts.shared()) {
+                text.append(" shared_expert=").append(experts.sharedFfn());
+            }
         }
         return text.toString();
     }

@@ -7,6 +7,7 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.LoraTarget;
+import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
@@ -133,6 +134,18 @@ final class ShapeOptions {
     @Option(names = Experts.TOP_K_OPTION, paramLabel = "k", description = "The experts each token is routed to,"
             + " 1 to E (Mixtral's 2); needs " + Experts.COUNT_OPTION + " (default: the config's).")
     Long topK;
+
+    @Option(names = Experts.GATES_OPTION, paramLabel = "KIND", description = "How the --top-k gates weight the"
+            + " experts: normalized (a softmax over the k chosen logits, summing to 1: Mixtral's, Qwen's"
+            + " norm_topk_prob true) or unnormalized (the softmax over all E logits at the k chosen: Qwen2-MoE's"
+            + " norm_topk_prob false); needs " + Experts.COUNT_OPTION + " (default: normalized, or the config's).")
+    String expertGates;
+
+    @Option(names = Experts.SHARED_OPTION, paramLabel = "N", description = "A shared expert beside the routed"
+            + " ones, of the --mlp kind and N wide, that every token runs, scaled by a sigmoid gate of its own"
+            + " (Qwen2-MoE's shared_expert_intermediate_size); needs " + Experts.COUNT_OPTION
+            + " (default: none, or the config's).")
+    Long sharedExpertFfn;
 
     @Option(names = LORA_RANK, paramLabel = "R", description = "Train LoRA adapters of rank R on the frozen model:"
             + " only the adapters have gradients and optimizer state; a frozen projection's backward computes its"
@@ -326,6 +339,11 @@ final class ShapeOptions {
         String heldExperts = mixture.active() ? mixture.count() + " experts, top-" + mixture.topK() : "a dense MLP";
         requireAgrees(Experts.COUNT_OPTION, experts, experts != null && experts == mixture.count(), heldExperts, source);
         requireAgrees(Experts.TOP_K_OPTION, topK, topK != null && topK == mixture.topK(), heldExperts, source);
+        requireAgrees(Experts.GATES_OPTION, expertGates, expertGates != null && expertGates.equals(mixture.gates())
+                && mixture.active(), mixture.active() ? mixture.gates() + " gates" : "a dense MLP", source);
+        requireAgrees(Experts.SHARED_OPTION, sharedExpertFfn, Objects.equals(sharedExpertFfn, mixture.sharedFfn())
+                && mixture.shared(), mixture.shared() ? "a shared expert of " + mixture.sharedFfn() : "no shared expert",
+                source);
         requireAgrees(NORM, norm, norm != null && NormKind.byCliName(norm) == held.norm(), held.norm().cliName(),
                 source);
         requireAgrees(WINDOW, slidingWindow, slidingWindow != null && window() == held.slidingWindow(),
@@ -354,8 +372,16 @@ final class ShapeOptions {
         }
     }
 
-    /** --experts and --top-k as the architecture holds them; a dense MLP where neither is given. */
+    /**
+     * --experts, --top-k, --expert-gates and --shared-expert-ffn as the architecture holds them; a dense
+     * MLP where none is given.
+     */
     private Experts experts() {
+        if (experts == null && (expertGates != null || sharedExpertFfn != null)) {
+            throw new InvalidInputException((expertGates != null ? Experts.GATES_OPTION + " " + expertGates
+                    : Experts.SHARED_OPTION + " " + sharedExpertFfn) + " needs " + Experts.COUNT_OPTION
+                    + " (allowed: give the experts per block, or neither)");
+        }
         if (experts == null && topK == null) {
             return Experts.NONE;
         }
@@ -370,7 +396,16 @@ final class ShapeOptions {
             throw new InvalidInputException(Experts.COUNT_OPTION + " " + experts + " needs " + Experts.TOP_K_OPTION
                     + " (allowed: 1 to " + experts + " experts a token)");
         }
-        return new Experts(experts, topK);
+        if (expertGates != null && !expertGates.equals(Experts.NORMALIZED) && !expertGates.equals(Experts.UNNORMALIZED)) {
+            throw new InvalidInputException(Experts.GATES_OPTION + " '" + Excerpt.of(expertGates) + "' is not a kind of"
+                    + " gates (allowed: " + Experts.NORMALIZED + ", " + Experts.UNNORMALIZED + ")");
+        }
+        if (sharedExpertFfn != null && sharedExpertFfn < 1) {
+            throw new InvalidInputException(Experts.SHARED_OPTION + " " + sharedExpertFfn + " must be a positive"
+                    + " integer");
+        }
+        return new Experts(experts, topK, !Experts.UNNORMALIZED.equals(expertGates),
+                sharedExpertFfn == null ? 0 : sharedExpertFfn);
     }
 
     /** --positions as the architecture holds it, checked positive; none where not given. */

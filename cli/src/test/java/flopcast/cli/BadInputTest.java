@@ -245,6 +245,19 @@ class BadInputTest {
                         "2", "--batch", "2"),
                 bad("diff sets the seed beside full training, not --freeze norms", "diff", "--preset", "seed-gpt2",
                         "--freeze", "norms"),
+                // a mixture of experts' gates and shared expert: an unknown kind, either without experts, a width
+                // of 0, and an adapter on the MLP beside a shared expert
+                bad("--expert-gates 'softish' is not a kind of gates (allowed: normalized, unnormalized)", "predict",
+                        "--vocab", "100", "--context", "8", "--layers", "2", "--d-model", "16", "--heads", "4", "--d-ff",
+                        "32", "--experts", "4", "--top-k", "2", "--expert-gates", "softish"),
+                bad("--shared-expert-ffn 64 needs --experts", "predict", "--vocab", "100", "--context", "8",
+                        "--layers", "2", "--d-model", "16", "--heads", "4", "--d-ff", "32", "--shared-expert-ffn", "64"),
+                bad("--shared-expert-ffn 0 must be a positive integer", "predict", "--vocab", "100", "--context", "8",
+                        "--layers", "2", "--d-model", "16", "--heads", "4", "--d-ff", "32", "--experts", "4", "--top-k",
+                        "2", "--shared-expert-ffn", "0"),
+                bad("LoRA target 'w1' (gate_proj) beside a shared expert", "predict", "--vocab", "100", "--context",
+                        "8", "--layers", "2", "--d-model", "16", "--heads", "4", "--d-ff", "32", "--experts", "4",
+                        "--top-k", "2", "--shared-expert-ffn", "64", "--lora-rank", "2", "--lora-targets", "w1"),
                 // QLoRA: an unknown quantization, a 4-bit base without adapters or under fp32, in predict and train
                 bad("--quantized-base 'int4' is not a base quantization (allowed: none, nf4)", "predict", "--preset",
                         "llama2-7b", "--lora-rank", "8", "--quantized-base", "int4"),

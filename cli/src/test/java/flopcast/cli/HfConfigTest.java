@@ -155,6 +155,7 @@ class HfConfigTest {
         "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
         "Mixtral-8x7B-v0.1 | 46702792704",
         "Qwen3-30B-A3B | 30532122624",
+        "Qwen1.5-MoE-A2.7B | 14315784192",
         "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: multi-head latent attention, shared experts and"
                 + " dense first layers",
         "gpt2 | attn_pdrop 0.1, embd_pdrop 0.1, resid_pdrop 0.1 are not modelled (allowed: 0; dropout keeps a mask"
@@ -185,6 +186,48 @@ class HfConfigTest {
         assertEquals(2, json.get("settings").get("experts").get("top_k").asLong());
         assertFalse(json.get("settings").get("experts").get("expert_parallelism").asBoolean());
         assertEquals(8, json.get("settings").get("experts").get("experts_per_rank").asLong());
+        assertEquals("normalized", json.get("settings").get("experts").get("gates").asText());
+        assertTrue(json.get("settings").get("experts").get("shared_expert_d_ff").isNull());
+    }
+
+    /**
+     * Qwen2-MoE: Qwen1.5-MoE-A2.7B's 60 experts of moe_intermediate_size 1408, 4 a token, its gates the
+     * softmax over every expert (norm_topk_prob false), its shared expert 5632 wide and Qwen2's biases on
+     * Q, K and V: 14,315,784,192 parameters, 2,689,173,504 active (the card: 14.3B and 2.7B); with
+     * norm_topk_prob true the gates are renormalized, as a Qwen3-MoE's may now be too.
+     */
+    @Test
+    void qwen2MoeReadsItsSharedExpertAndItsGates() throws Exception {
+        Path card = EXAMPLES.resolve("Qwen1.5-MoE-A2.7B.config.json");
+        Shape qwen = HfConfig.read(card);
+        assertEquals(new Experts(60, 4, false, 5632), qwen.architecture().experts());
+        assertEquals(1408, qwen.dFf());
+        assertEquals(LinearBias.QKV, qwen.architecture().bias());
+        JsonNode json = PredictCommandTest.json("predict", "--hf-config", card.toString(), "--format", "json");
+        assertEquals(2_689_173_504L, json.get("active_parameters").asLong());
+        assertEquals("unnormalized", json.get("settings").get("experts").get("gates").asText());
+        assertEquals(5632, json.get("settings").get("experts").get("shared_expert_d_ff").asLong());
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(card.toFile());
+        root.put("norm_topk_prob", true);
+        assertEquals(new Experts(60, 4, true, 5632), HfConfig.read(written(root)).architecture().experts());
+        root.remove("norm_topk_prob");
+        assertEquals(new Experts(60, 4, false, 5632), HfConfig.read(written(root)).architecture().experts(),
+                "Qwen2MoeConfig's default: false");
+        root.remove("shared_expert_intermediate_size");
+        BadInputTest.assertRefused("lacks shared_expert_intermediate_size: for model_type qwen2_moe", "predict",
+                "--hf-config", written(root).toString());
+        root = (ObjectNode) new ObjectMapper().readTree(card.toFile());
+        root.put("qkv_bias", false);
+        BadInputTest.assertRefused("qkv_bias false is not modelled (allowed: true", "predict", "--hf-config",
+                written(root).toString());
+        ObjectNode qwen3 = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen3-30B-A3B.config.json")
+                .toFile());
+        qwen3.put("norm_topk_prob", false);
+        assertEquals(new Experts(128, 8, false, 0), HfConfig.read(written(qwen3)).architecture().experts());
+        BadInputTest.assertRefused("--shared-expert-ffn 64 contradicts --hf-config", "predict", "--hf-config",
+                card.toString(), "--shared-expert-ffn", "64");
+        BadInputTest.assertRefused("--expert-gates normalized contradicts --hf-config", "predict", "--hf-config",
+                card.toString(), "--expert-gates", "normalized");
     }
 
     /** What a mixture of experts flopcast does not model is named, all in one line. */
@@ -192,14 +235,13 @@ class HfConfigTest {
     void expertSettingsFlopcastDoesNotModelAreRefused() throws IOException {
         ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen3-30B-A3B.config.json")
                 .toFile());
-        root.put("norm_topk_prob", false);
         root.put("decoder_sparse_step", 2);
         root.set("mlp_only_layers", new ObjectMapper().readTree("[0]"));
         root.put("output_router_logits", true);
         Path config = written(root);
         for (String part : new String[] {"output_router_logits true is not modelled (allowed: false: true adds the"
                 + " auxiliary load-balancing loss", "decoder_sparse_step 2 is not modelled (allowed: 1",
-            "mlp_only_layers [0] is not modelled (allowed: []", "norm_topk_prob false is not modelled (allowed: true"}) {
+            "mlp_only_layers [0] is not modelled (allowed: []"}) {
             BadInputTest.assertRefused(part, "predict", "--hf-config", config.toString());
         }
         root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json").toFile());
@@ -250,9 +292,9 @@ class HfConfigTest {
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
         "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3,"
-                + " gpt2, gemma, mixtral, qwen3_moe; known and refused: gemma2, olmo2, qwen2_moe",
+                + " gpt2, gemma, mixtral, qwen2_moe, qwen3_moe; known and refused: gemma2, olmo2, deepseek_v2",
         "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, mixtral,"
-                + " qwen3_moe",
+                + " qwen2_moe, qwen3_moe",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -262,7 +304,7 @@ class HfConfigTest {
         root.remove("model_type");
         written(root);
         BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma,"
-                + " mixtral, qwen3_moe; docs/hf-config.md)",
+                + " mixtral, qwen2_moe, qwen3_moe; docs/hf-config.md)",
                 "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");
