@@ -24,7 +24,8 @@ class TrainRunTest {
      * short[], float32 master weights and moments where the policy keeps them, the working copies),
      * and LoRA on the frozen model (no gradient or moments but the adapters'), and a mixture of experts
      * (every expert's state, the routed rows, the dispatch's int32 buffers), and QLoRA (the NF4 codes,
-     * maxima and constants in byte[] and float[], one dequantized weight), each 64 MB or more.
+     * maxima and constants in byte[] and float[], one dequantized weight), and Qwen2-MoE's block (the softmax
+     * over all E kept, a shared expert's rows), each 64 MB or more.
      */
     @ParameterizedTest
     @ValueSource(strings = {"", "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied recompute=selective",
@@ -38,7 +39,8 @@ class TrainRunTest {
             "V=8192 T=16 L=2 d=512 h=8 d_ff=1024 B=2 h_kv=2 experts=4:2",
             "V=8192 T=32 L=2 d=384 h=6 d_ff=768 B=2 tied bf16-mixed flash recompute=full experts=8:2",
             "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 bf16-mixed lora=16:query,key,value,output,w1,w3,w2 nf4",
-            "V=8192 T=32 L=3 d=384 h=6 d_ff=768 B=3 experts=8:2 bf16 flash recompute=full lora=8:query,value nf4"})
+            "V=8192 T=32 L=3 d=384 h=6 d_ff=768 B=3 experts=8:2 bf16 flash recompute=full lora=8:query,value nf4",
+            "V=8192 T=32 L=2 d=384 h=6 d_ff=512 B=2 bias=qkv experts=8:2 gates=unnormalized shared_expert=1024"})
     void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
         Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
         TrainRun.Report report = TrainRun.run(shape, 3, 1);
