@@ -83,10 +83,10 @@ enum HfModelType {
     QWEN3_MOE("qwen3_moe", keys("router_aux_loss_coef", "intermediate_size"), keys("max_window_layers",
             "output_router_logits", "decoder_sparse_step", "mlp_only_layers"), true, LinearBias.NONE,
             HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size", keys(HfConfig.NORM_TOP_K)),
-    DEEPSEEK_V2("deepseek_v2", "multi-head latent attention, shared experts and dense first layers are not"
-            + " modelled yet"),
-    DEEPSEEK_V3("deepseek_v3", "multi-head latent attention, shared experts and dense first layers are not"
-            + " modelled yet");
+    DEEPSEEK_V2("deepseek_v2", "multi-head latent attention, n_shared_experts shared experts without a gate and"
+            + " dense first layers are not modelled yet (a shared expert under a sigmoid gate is, as qwen2_moe's)"),
+    DEEPSEEK_V3("deepseek_v3", "multi-head latent attention, n_shared_experts shared experts without a gate and"
+            + " dense first layers are not modelled yet (a shared expert under a sigmoid gate is, as qwen2_moe's)");
 
     /** Keys whose config-class default is a constant for some types (see {@link #required}). */
     static final String KV_HEADS = "num_key_value_heads";

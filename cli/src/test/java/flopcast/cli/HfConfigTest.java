@@ -156,8 +156,8 @@ class HfConfigTest {
         "Mixtral-8x7B-v0.1 | 46702792704",
         "Qwen3-30B-A3B | 30532122624",
         "Qwen1.5-MoE-A2.7B | 14315784192",
-        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: multi-head latent attention, shared experts and"
-                + " dense first layers",
+        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: multi-head latent attention, n_shared_experts"
+                + " shared experts without a gate and dense first layers",
         "gpt2 | attn_pdrop 0.1, embd_pdrop 0.1, resid_pdrop 0.1 are not modelled (allowed: 0; dropout keeps a mask"
                 + " flopcast does not count: set it to 0 to count a run without dropout); its keys: docs/hf-config.md,"
                 + " \"gpt2\"",
