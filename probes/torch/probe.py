@@ -197,8 +197,6 @@ def report(prediction, result, ranks, args):
         if experts is not None and (experts.get("gates", "normalized") != "normalized"
                                     or experts.get("shared_expert_d_ff")):
             why = "Qwen2-MoE's block (unnormalized gates or a shared expert)"
-        elif experts is not None and (settings.get("freeze") or settings.get("lora")):
-            why = "a mixture of experts with frozen weights (LoRA's base included)"
         else:
             why = "%s attention under %s" % (args.attention, args.precision_policy)
         print("  saved for backward: %s bytes counted; no pytorch profile predicts %s"

@@ -37,6 +37,11 @@ public enum Dim {
     PAIR("2", shape -> 2),
     /** A LoRA adapter's rank ({@link Lora}). */
     R("r", shape -> shape.settings().lora().rank()),
+    /**
+     * The MLPs a block holds: E under experts, 1 for a dense MLP, where the tables do not write it
+     * ({@link #shown}): an MLP matrix's adapter runs once each.
+     */
+    MLPS("E", shape -> shape.architecture().experts().instancesPerBlock()),
     /** The experts of a block ({@link Experts}). */
     E("E", shape -> shape.architecture().experts().count()),
     /**
@@ -71,7 +76,7 @@ public enum Dim {
 
     /** False for an axis the tables leave unwritten at {@code shape}: k under a dense MLP, where it is 1. */
     public boolean shown(Shape shape) {
-        return this != K || shape.architecture().experts().active();
+        return this != K && this != MLPS || shape.architecture().experts().active();
     }
 
     public long size(Shape shape) {

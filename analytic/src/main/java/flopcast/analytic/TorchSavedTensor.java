@@ -98,8 +98,19 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         QKV_READER,
         /** The heads' output: for the output projection's weight gradient, or its adapter. */
         OUTPUT_READER,
-        /** The FFN norm's output: for W1's and W3's weight gradients, or an adapter on one of them. */
+        /**
+         * The FFN norm's output: for W1's and W3's weight gradients, or an adapter on one of them; under
+         * experts, whose matmuls read the rows gathered from it, for the router's weight gradient alone.
+         */
         W1_W3_READER,
+        /** The rows gathered for the experts: for each expert's W1 and W3 weight gradients, or an adapter on one. */
+        EXPERT_INPUT,
+        /** The router's softmax, its top k and the experts' outputs: where the router's logits need a gradient. */
+        ROUTER_LOGITS,
+        /** The gates the experts' outputs are multiplied by: where those outputs need a gradient. */
+        EXPERT_OUTPUT,
+        /** The dispatch's indices and the index_add_ source: where the gates or the experts' outputs need one. */
+        DISPATCH,
         /** The MLP's activation: for W2's weight gradient, or its adapter. */
         W2_READER,
         /** The final norm's output: for the LM head's weight gradient. */
@@ -142,7 +153,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 case QKV_READER -> attention || lora.adapts(LoraTarget.QUERY) || lora.adapts(LoraTarget.KEY)
                         || lora.adapts(LoraTarget.VALUE);
                 case OUTPUT_READER -> attention || lora.adapts(LoraTarget.OUTPUT);
-                case W1_W3_READER -> mlp || lora.adapts(LoraTarget.W1) || lora.adapts(LoraTarget.W3);
+                case W1_W3_READER -> mlp || !shape.architecture().experts().active()
+                        && (lora.adapts(LoraTarget.W1) || lora.adapts(LoraTarget.W3));
+                case EXPERT_INPUT -> mlp || lora.adapts(LoraTarget.W1) || lora.adapts(LoraTarget.W3);
+                case ROUTER_LOGITS -> flow.logits();
+                case EXPERT_OUTPUT -> flow.expertOutput();
+                case DISPATCH -> flow.logits() || flow.expertOutput();
                 case W2_READER -> mlp || lora.adapts(LoraTarget.W2);
                 case HEAD_READER -> FrozenKind.HEAD.trains(shape);
                 case KEY_GRADIENT -> flow.k();
@@ -167,8 +183,11 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * @param w1     W1's output
      * @param w3     W3's output
      * @param out    the block's output
+     * @param logits the router's logits (experts)
+     * @param expertOutput the experts' W2 outputs (experts)
      */
-    private record Flow(boolean q, boolean k, boolean v, boolean middle, boolean w1, boolean w3, boolean out) {
+    private record Flow(boolean q, boolean k, boolean v, boolean middle, boolean w1, boolean w3, boolean out,
+            boolean logits, boolean expertOutput) {
 
         static Flow of(Shape shape, boolean x) {
             Lora lora = shape.settings().lora();
@@ -184,8 +203,10 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
             boolean w1 = h2 || mlp || lora.adapts(LoraTarget.W1);
             boolean w3 = h2 || mlp || lora.adapts(LoraTarget.W3);
             boolean product = w1 || shape.architecture().mlp().gated() && w3;
-            boolean out = middle || product || mlp || lora.adapts(LoraTarget.W2);
-            return new Flow(q, k, v, middle, w1, w3, out);
+            boolean expertOutput = product || mlp || lora.adapts(LoraTarget.W2);
+            boolean out = middle || expertOutput;
+            // the router's logits x W_r: from the norm's output or the router's own weight
+            return new Flow(q, k, v, middle, w1, w3, out, h2 || mlp, expertOutput);
         }
     }
 
@@ -272,18 +293,20 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 Saver.MIDDLE, Saver.MIDDLE_OR_NORMS, Saver.W1_W3_READER);
         // a mixture of experts as transformers' MixtralSparseMoeBlock runs it: the router, then each expert's tokens
         rows.add(experts("ffn.router.probabilities", Component.ROUTER, DataType.FLOAT32, List.of(B, T, Dim.E),
-                "softmax over the E logits in float32 (its result)"));
+                "softmax over the E logits in float32 (its result)", Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.router.top_indices", Component.ROUTER, DataType.INT64, List.of(B, T, Dim.K),
-                "topk of the probabilities (its indices)"));
+                "topk of the probabilities (its indices)", Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.router.top_probabilities", Component.ROUTER, DataType.FLOAT32, List.of(B, T, Dim.K),
-                "div of the top k by their sum (its dividend)"));
+                "div of the top k by their sum (its dividend)", Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.router.top_sum", Component.ROUTER, DataType.FLOAT32, List.of(B, T),
-                "div of the top k by their sum (its divisor, [B*T, 1])"));
+                "div of the top k by their sum (its divisor, [B*T, 1])", Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.experts.token_indices", Component.ROUTER, DataType.INT64,
                 List.of(B, T, Dim.K, Dim.PAIR), "torch.where over each expert's mask (nonzero's (token, choice)"
-                        + " pairs, one storage an expert), by the index of the tokens, of the gates and index_add_"));
+                        + " pairs, one storage an expert), by the index of the tokens, of the gates and index_add_",
+                Saver.DISPATCH));
         rows.add(experts("ffn.experts.input", Component.FFN_W1, DataType.FLOAT32, List.of(B, T, Dim.K, D),
-                "each expert's w1 and w3 matmuls (its tokens' rows, gathered by indexing)"));
+                "each expert's w1 and w3 matmuls (its tokens' rows, gathered by indexing), or their adapters'",
+                Saver.EXPERT_INPUT));
         rows.add(mlp("ffn.w1_output", "silu", Condition.SWIGLU, Saver.W1_GRADIENT));
         rows.add(mlp("ffn.silu_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W3_GRADIENT));
         rows.add(mlp("ffn.w3_output", "mul of silu(x W1) and x W3", Condition.SWIGLU, Saver.W1_GRADIENT));
@@ -294,20 +317,24 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         rows.add(core("ffn.product", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, Dim.K, D_FF), "the w2 matmul",
                 Region.LAYER, Saver.W2_READER));
         rows.add(experts("ffn.experts.output", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, Dim.K, D),
-                "mul of each expert's W2 output by its gates"));
+                "mul of each expert's W2 output by its gates", Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.experts.gate", Component.FFN_W2, DataType.FLOAT32, List.of(B, T, Dim.K),
-                "mul by the gates (each token's, indexed out of the gates cast to the model's type)"));
+                "mul by the gates (each token's, indexed out of the gates cast to the model's type)",
+                Saver.EXPERT_OUTPUT));
         rows.add(experts("ffn.experts.weighted_output", Component.FFN_W2, DataType.FLOAT32,
                 List.of(B, T, Dim.K, D), "index_add_ into the block's output (its source, which autograd"
-                        + " saves)"));
+                        + " saves)", Saver.DISPATCH));
         for (LoraTarget target : LoraTarget.values()) {
             String adapter = ParameterTensor.loraA(target).tensorName();
+            // under experts an MLP matrix's adapter runs once an expert (the block's loop calls every expert, its
+            // scale saved each time), over its routed rows
             rows.add(new TorchSavedTensor(new Row(adapter + ".scale", Component.LORA, Scope.PER_LAYER,
-                    DataType.FLOAT64, List.of(), "mul of x A by alpha / r (the Python float as a 0-dimensional"
-                            + " tensor)"), Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
+                    DataType.FLOAT64, target.mlp() ? List.of(Dim.MLPS) : List.of(), "mul of x A by alpha / r (the"
+                            + " Python float as a 0-dimensional tensor)"), Region.LAYER, false, Condition.ALWAYS,
+                    Saver.ADAPTER));
             rows.add(new TorchSavedTensor(new Row(adapter + ".output", Component.LORA, Scope.PER_LAYER,
-                    DataType.FLOAT32, List.of(B, T, Dim.R), "mm of the adapter's B (s * (x A))"),
-                    Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
+                    DataType.FLOAT32, target.mlp() ? List.of(B, T, Dim.K, Dim.R) : List.of(B, T, Dim.R),
+                    "mm of the adapter's B (s * (x A))"), Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
         }
         norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul",
                 Saver.FINAL_INPUT, Saver.FINAL_INPUT_OR_NORMS, Saver.HEAD_READER);
@@ -352,11 +379,11 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 List.of(B, T, Dim.K, D_FF), savedBy), Region.LAYER, false, condition, saver);
     }
 
-    /** A block's row saved only under experts (whose runs train every parameter). */
+    /** A block's row saved only under experts, where {@code saver} says its op saves it. */
     private static TorchSavedTensor experts(String name, Component component, DataType type, List<Dim> dims,
-            String savedBy) {
+            String savedBy, Saver saver) {
         return new TorchSavedTensor(new Row(name, component, Scope.PER_LAYER, type, dims, savedBy), Region.LAYER,
-                false, Condition.EXPERTS, Saver.ALWAYS);
+                false, Condition.EXPERTS, saver);
     }
 
     private static TorchSavedTensor once(String name, Component component, DataType type, List<Dim> dims,
@@ -375,14 +402,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
      * and d_k = d / h (the probe's model builds neither), and the base is not NF4 (bitsandbytes'
-     * matmul saves otherwise, and the probe does not build it), and no mixture of experts is partly
-     * frozen, has a shared expert or unnormalized gates (Qwen2-MoE's block: what its ops then save is
-     * not worked out).
+     * matmul saves otherwise, and the probe does not build it), and no mixture of experts has a shared
+     * expert or unnormalized gates (Qwen2-MoE's block: what its ops save is not worked out).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
-                && !(shape.architecture().experts().active() && shape.settings().freezes())
                 && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
                 && !shape.architecture().qkNorm()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;

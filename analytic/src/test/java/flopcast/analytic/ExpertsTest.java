@@ -165,6 +165,27 @@ class ExpertsTest {
     }
 
     /**
+     * Fine-tuned experts, as the probe measured them on PyTorch 1.13 (V=50 T=12 L=3 d=24 h=4 d_ff=40 B=2, 4
+     * experts, 2 a token): LoRA r4 on Q and V, where the gathered rows and the FFN norm's output go unsaved
+     * (the frozen experts' and router's weight gradients alone read them); LoRA r2 on every projection, each
+     * expert's adapter saving its routed hidden rows and its scale once an expert; a frozen MLP.
+     */
+    @Test
+    void thePytorchProfileOfFineTunedExpertsIsWhatTheProbeMeasured() {
+        Shape moe = new Shape(50, 12, 3, 24, 4, 40, 2).withArchitecture(new Architecture(4, false)
+                .withExperts(new Experts(4, 2)));
+        Shape qv = moe.withSettings(moe.settings().withLora(Lora.of(4, EnumSet.of(LoraTarget.QUERY,
+                LoraTarget.VALUE))));
+        assertTrue(TorchSavedTensor.covers(qv));
+        assertEquals(178_012L, TorchSavedTensor.savedBytes(qv));
+        Shape all = moe.withSettings(moe.settings().withLora(new Lora(2, Lora.DEFAULT_ALPHA,
+                EnumSet.allOf(LoraTarget.class))));
+        assertEquals(227_884L, TorchSavedTensor.savedBytes(all));
+        Shape frozen = moe.withSettings(moe.settings().withFrozen(EnumSet.of(FrozenKind.MLP)));
+        assertEquals(208_204L, TorchSavedTensor.savedBytes(frozen));
+    }
+
+    /**
      * QLoRA of Mixtral on its attention: the adapters alone train; every expert's matrices and the router
      * are NF4 (transformers' bitsandbytes integration replaces every linear layer but the LM head); the frozen
      * experts' and router's backward is their input gradient alone.

@@ -170,8 +170,8 @@ final class ShapeOptions {
 
     @Option(names = QUANTIZED_BASE, paramLabel = "KIND", description = "none, or nf4 (QLoRA): the blocks' projection"
             + " weights stored as bitsandbytes' 4-bit NF4 with double-quantized block maxima (about 0.516 bytes a"
-            + " weight), each dequantized into the compute type for its matmul; needs " + LORA_RANK + " and a bf16"
-            + " policy; predict only (default: none).")
+            + " weight), each dequantized into the compute type for its matmul, as train executes it; needs "
+            + LORA_RANK + " and a bf16 policy (default: none).")
     String quantizedBase;
 
     @Option(names = PAD_VOCAB, paramLabel = "M",
