@@ -9,8 +9,8 @@ import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * A mixture of experts: the published total and active counts of Mixtral 8x7B and Qwen3-30B-A3B,
- * FLOPs from the k experts a token runs, memory from all E, the rows it keeps, and the bad input it
+ * A mixture of experts: the published total and active counts of Mixtral 8x7B, Qwen3-30B-A3B and
+ * Qwen1.5-MoE-A2.7B, FLOPs from the k experts a token runs, memory from all E, the rows it keeps, and the bad input it
  * refuses. The formulas are written out here, not summed from the tables.
  */
 class ExpertsTest {

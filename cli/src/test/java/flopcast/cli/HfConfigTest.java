@@ -167,8 +167,8 @@ class HfConfigTest {
     }
 
     /**
-     * Mixtral and Qwen3-MoE read their experts a block and a token, Qwen3-MoE each expert's width from
-     * moe_intermediate_size; the JSON gives the active parameters beside the total.
+     * Mixtral and Qwen3-MoE read their experts a block and a token (Qwen2-MoE's: below), Qwen3-MoE each
+     * expert's width from moe_intermediate_size; the JSON gives the active parameters beside the total.
      */
     @Test
     void mixturesOfExpertsReadTheirExperts() throws Exception {
