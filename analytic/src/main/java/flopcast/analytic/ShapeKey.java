@@ -244,7 +244,8 @@ public enum ShapeKey {
             }
         }
         if (unnormalized || sharedExpert != null) {
-            experts = new Experts(experts.count(), experts.topK(), !unnormalized, sharedExpert == null ? 0 : sharedExpert);
+            experts = new Experts(experts.count(), experts.topK(), !unnormalized,
+                    sharedExpert == null ? 0 : sharedExpert);
         }
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,

@@ -396,9 +396,10 @@ final class ShapeOptions {
             throw new InvalidInputException(Experts.COUNT_OPTION + " " + experts + " needs " + Experts.TOP_K_OPTION
                     + " (allowed: 1 to " + experts + " experts a token)");
         }
-        if (expertGates != null && !expertGates.equals(Experts.NORMALIZED) && !expertGates.equals(Experts.UNNORMALIZED)) {
-            throw new InvalidInputException(Experts.GATES_OPTION + " '" + Excerpt.of(expertGates) + "' is not a kind of"
-                    + " gates (allowed: " + Experts.NORMALIZED + ", " + Experts.UNNORMALIZED + ")");
+        if (expertGates != null && !expertGates.equals(Experts.NORMALIZED)
+                && !expertGates.equals(Experts.UNNORMALIZED)) {
+            throw new InvalidInputException(Experts.GATES_OPTION + " '" + Excerpt.of(expertGates) + "' is not a kind"
+                    + " of gates (allowed: " + Experts.NORMALIZED + ", " + Experts.UNNORMALIZED + ")");
         }
         if (sharedExpertFfn != null && sharedExpertFfn < 1) {
             throw new InvalidInputException(Experts.SHARED_OPTION + " " + sharedExpertFfn + " must be a positive"
