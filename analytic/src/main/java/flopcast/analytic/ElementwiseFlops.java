@@ -145,8 +145,6 @@ public final class ElementwiseFlops {
     public static final long GATE_DOT_PER_GATE = 2;
     /** The gates' softmax backward, per logit it reaches: p*(dp - dot). */
     public static final long GATE_LOGIT_GRADIENT_PER_LOGIT = 2;
-    /** The gates' softmax backward over the k chosen, per gate: dot(g, dg) 2; g*(dg - dot) 2. */
-    public static final long GATE_SOFTMAX_BACKWARD_PER_GATE = GATE_DOT_PER_GATE + GATE_LOGIT_GRADIENT_PER_LOGIT;
     /** A shared expert's gate forward, per token: sigmoid(u) = 1 / (1 + exp(-u)): -u, exp, 1+, 1/(.). */
     public static final long SIGMOID_FORWARD_PER_ELEMENT = 4;
     /** A shared expert's gate backward, per token: du = ds * s * (1 - s). */

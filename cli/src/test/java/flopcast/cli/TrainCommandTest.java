@@ -195,6 +195,14 @@ class TrainCommandTest {
         assertEquals(4 * copies, json.get("heap_bytes").get("working_copies").asLong());
     }
 
+    /** Two steps of rank-2 LoRA on every target, bf16-mixed, flash, full recomputation, on 2 threads of a backend. */
+    private static String[] loraRun(String backend, String... more) {
+        return CliRun.concat(new String[] {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model",
+            "12", "--heads", "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2",
+            "--precision-policy", "bf16-mixed", "--attention", "flash", "--recompute", "full", "--lora-rank", "2",
+            "--lora-targets", "all", "--backend", backend, "--threads", "2"}, more);
+    }
+
     /**
      * LoRA on the frozen model, every target, bf16-mixed under flash and full recomputation, on both
      * backends: every count equal, the trainable ones the adapters', and the table's row for them.
@@ -202,10 +210,7 @@ class TrainCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"ejml", "vector"})
     void loraAdaptersCountAsPredicted(String backend) throws Exception {
-        String[] args = {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model", "12", "--heads",
-            "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2", "--precision-policy",
-            "bf16-mixed", "--attention", "flash", "--recompute", "full", "--lora-rank", "2", "--lora-targets", "all",
-            "--backend", backend, "--threads", "2"};
+        String[] args = loraRun(backend);
         JsonNode json = PredictCommandTest.json(CliRun.concat(args, "--format", "json"));
         assertEquals(json.get("predicted"), json.get("counted"));
         assertTrue(json.get("counted_equals_predicted").asBoolean());
@@ -223,10 +228,7 @@ class TrainCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"ejml", "vector"})
     void qloraNf4BaseCountsAsPredicted(String backend) throws Exception {
-        String[] args = {"train", "--vocab", "13", "--context", "5", "--layers", "2", "--d-model", "12", "--heads",
-            "6", "--kv-heads", "2", "--d-ff", "20", "--batch", "2", "--steps", "2", "--precision-policy",
-            "bf16-mixed", "--attention", "flash", "--recompute", "full", "--lora-rank", "2", "--lora-targets", "all",
-            "--quantized-base", "nf4", "--backend", backend, "--threads", "2"};
+        String[] args = loraRun(backend, "--quantized-base", "nf4");
         JsonNode json = PredictCommandTest.json(CliRun.concat(args, "--format", "json"));
         assertEquals(json.get("predicted"), json.get("counted"));
         // per block Q and O 12 x 12 (72 code bytes, 3 maxima, one constant: 79), K and V 12 x 4 (24 + 1 + 4 = 29),

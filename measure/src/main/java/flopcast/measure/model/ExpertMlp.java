@@ -726,10 +726,7 @@ final class ExpertMlp {
         Parameter b = adapters.b()[e];
         ops.mult(Component.LORA, dH, b.value.load(), view(dHiddenStored, rows, rank));
         dHiddenStored.store();
-        FMatrixRMaj hidden = view(adapterHidden, rows, rank);
-        long begin = ops.profile().start();
-        System.arraycopy(kept.data, start * rank, hidden.data, 0, rows * rank);
-        ops.profile().stop(OpClass.EXPERT_COPY, begin);
+        FMatrixRMaj hidden = copyRows(kept, start, rows, rank, adapterHidden);
         ops.multAddTransA(Component.LORA, dH, hidden, b.grad.load());
         b.grad.store();
         ops.scale(Component.LORA, view(dHiddenStored, rows, rank), shared.loraScale());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Architecture;
 import flopcast.analytic.FrozenKind;
@@ -113,27 +112,7 @@ class LoraTest {
                 assertNull(parameter.grad, parameter.row().tensorName() + " is frozen: no gradient held");
                 continue;
             }
-            float[] gradient = parameter.gradient();
-            float largest = 0;
-            for (float value : gradient) {
-                largest = Math.max(largest, Math.abs(value));
-            }
-            float[] weights = float32.parameters().get(t).value().data;
-            for (int s = 0; s < 4; s++) {
-                int i = random.nextInt(weights.length);
-                float original = weights[i];
-                weights[i] = original + FiniteDifference.STEP;
-                double plus = float32.forward(batch[0], batch[1]);
-                weights[i] = original - FiniteDifference.STEP;
-                double minus = float32.forward(batch[0], batch[1]);
-                weights[i] = original;
-                double numeric = (plus - minus) / (2 * FiniteDifference.STEP);
-                double allowed = FiniteDifference.ABSOLUTE + FiniteDifference.RELATIVE * Math.abs(numeric)
-                        + MixedPrecisionTest.GRADIENT_TOLERANCE * largest;
-                assertTrue(Math.abs(gradient[i] - numeric) <= allowed, parameter.row().tensorName() + "@"
-                        + parameter.layer() + "[" + i + "]: QLoRA " + gradient[i] + ", numeric " + numeric);
-                checked++;
-            }
+            checked += MixedPrecisionTest.assertMatchesFloat32Differences(parameter, float32, t, batch, random);
         }
         assertEquals(4 * model.trainableParameters().size(), checked, "four values of every adapter matrix");
     }

@@ -143,30 +143,40 @@ class MixedPrecisionTest {
         model.backward();
         int checked = 0;
         for (int t = 0; t < model.parameters().size(); t++) {
-            float[] gradient = model.parameters().get(t).gradient();
-            float largest = 0;
-            for (float value : gradient) {
-                largest = Math.max(largest, Math.abs(value));
-            }
-            float[] weights = reference.parameters().get(t).value().data;
-            for (int s = 0; s < 4; s++) {
-                int i = random.nextInt(weights.length);
-                float original = weights[i];
-                weights[i] = original + FiniteDifference.STEP;
-                double plus = reference.forward(batch[0], batch[1]);
-                weights[i] = original - FiniteDifference.STEP;
-                double minus = reference.forward(batch[0], batch[1]);
-                weights[i] = original;
-                double numeric = (plus - minus) / (2 * FiniteDifference.STEP);
-                double allowed = FiniteDifference.ABSOLUTE + FiniteDifference.RELATIVE * Math.abs(numeric)
-                        + GRADIENT_TOLERANCE * largest;
-                assertTrue(Math.abs(gradient[i] - numeric) <= allowed, model.parameters().get(t).row().tensorName()
-                        + "@" + model.parameters().get(t).layer() + "[" + i + "]: bf16 analytic " + gradient[i]
-                        + ", numeric " + numeric);
-                checked++;
-            }
+            checked += assertMatchesFloat32Differences(model.parameters().get(t), reference, t, batch, random);
         }
         assertEquals(4 * model.parameters().size(), checked);
+    }
+
+    /**
+     * The gradient {@code parameter} holds (of a bf16 model) against central differences of
+     * {@code reference}'s float32 loss at four random values of its tensor {@code t}: within
+     * {@link FiniteDifference}'s tolerance plus {@link #GRADIENT_TOLERANCE} of the gradient's largest
+     * element. Returns the values checked, 4.
+     */
+    static int assertMatchesFloat32Differences(Parameter parameter, TransformerModel reference, int t,
+            int[][] batch, Random random) {
+        float[] gradient = parameter.gradient();
+        float largest = 0;
+        for (float value : gradient) {
+            largest = Math.max(largest, Math.abs(value));
+        }
+        float[] weights = reference.parameters().get(t).value().data;
+        for (int s = 0; s < 4; s++) {
+            int i = random.nextInt(weights.length);
+            float original = weights[i];
+            weights[i] = original + FiniteDifference.STEP;
+            double plus = reference.forward(batch[0], batch[1]);
+            weights[i] = original - FiniteDifference.STEP;
+            double minus = reference.forward(batch[0], batch[1]);
+            weights[i] = original;
+            double numeric = (plus - minus) / (2 * FiniteDifference.STEP);
+            double allowed = FiniteDifference.ABSOLUTE + FiniteDifference.RELATIVE * Math.abs(numeric)
+                    + GRADIENT_TOLERANCE * largest;
+            assertTrue(Math.abs(gradient[i] - numeric) <= allowed, parameter.row().tensorName() + "@"
+                    + parameter.layer() + "[" + i + "]: analytic " + gradient[i] + ", numeric " + numeric);
+        }
+        return 4;
     }
 
     /**
