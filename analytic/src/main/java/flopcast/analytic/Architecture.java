@@ -17,10 +17,11 @@ package flopcast.analytic;
  * ({@link Dim#D_Q}), the query weight d x h*d_k and the output projection's h*d_k x d, and d need not
  * be a multiple of h. {@value #HEAD_DIM_FROM_WIDTH} means d / h, and {@link Shape} stores d / h given
  * explicitly as {@value #HEAD_DIM_FROM_WIDTH}, so that one model has one value;
- * <li>{@code qkNorm}: QK-norm (Qwen3, OLMo 2), an RMSNorm over each head's d_k query and key values
- * after their projections, one d_k gain for all query heads and one for all key heads
+ * <li>{@code qkNorm}: QK-norm ({@link QkNorm}), an RMSNorm over each head's d_k query and key values
+ * after their projections (Qwen3), one d_k gain for all query heads and one for all key heads, or over
+ * each whole projection (OLMo 2), an h*d_k and an h_kv*d_k gain
  * ({@link ParameterTensor#QUERY_NORM_GAIN}, {@link ParameterTensor#KEY_NORM_GAIN}); it keeps the
- * projections' outputs and a reciprocal RMS per head and row for its backward pass
+ * projections' outputs and a reciprocal RMS per normalized row for its backward pass
  * ({@link KeptActivation#QUERY_PRE_NORM} and the rows after it);
  * <li>{@code slidingWindow} w (Mistral 7B v0.1's 4096, Phi-3 mini's 2047; {@value #NO_WINDOW}: none):
  * each query attends to at most the w latest keys, itself included. Where the context is at most w,
@@ -28,6 +29,7 @@ package flopcast.analytic;
  * kernels mask the keys before the window in the T x T square they still compute (only the softmax's
  * elementwise FLOPs change, {@link Shape#attentionSpan()});
  * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
+ * <li>{@code placement}: the blocks' norms before each sublayer, after it, or both ({@link NormPlacement});
  * <li>{@code positions} P: learned position embeddings (GPT-2's 1024), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
  * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
@@ -39,8 +41,8 @@ package flopcast.analytic;
  * In JSON they sit in a prediction's {@code settings} object as {@value Shape#KV_HEADS_KEY},
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
  * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none),
- * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none), {@value MlpKind#KEY} and
- * {@value Experts#KEY} (null for a dense MLP).
+ * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none), {@value MlpKind#KEY},
+ * {@value Experts#KEY} (null for a dense MLP) and {@value NormPlacement#KEY}.
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -50,15 +52,16 @@ package flopcast.analytic;
  * @param tiedEmbeddings true when the LM head is the token embedding's transpose (one V x d parameter)
  * @param bias           which projections add a bias
  * @param headDim        d_k, or {@value #HEAD_DIM_FROM_WIDTH} for d / h
- * @param qkNorm         true where each head's queries and keys are RMS-normalized
+ * @param qkNorm         whether queries and keys are RMS-normalized, per head or per projection
  * @param slidingWindow  w, the most keys a query attends to, or {@value #NO_WINDOW} for none
  * @param norm           the blocks' and the final norm
  * @param positions      P, the rows of a learned position table, or {@value #NO_POSITIONS} for none
  * @param mlp            the blocks' MLP (each expert's, under experts)
  * @param experts        the blocks' experts, {@link Experts#NONE} for a dense MLP
+ * @param placement      the blocks' norms before or after each sublayer, or both
  */
-public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
-        long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts) {
+public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, QkNorm qkNorm,
+        long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -72,6 +75,14 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         java.util.Objects.requireNonNull(norm, "norm");
         java.util.Objects.requireNonNull(mlp, "mlp");
         java.util.Objects.requireNonNull(experts, "experts");
+        java.util.Objects.requireNonNull(qkNorm, "qkNorm");
+        java.util.Objects.requireNonNull(placement, "placement");
+        if (placement.after() && norm != NormKind.RMS) {
+            throw new InvalidInputException(NormPlacement.KEY + " " + placement.cliName() + " with " + NormKind.KEY
+                    + " " + norm.cliName() + ": a norm after a sublayer is modelled as an RMSNorm only (allowed: "
+                    + NormKind.KEY + " " + NormKind.RMS.cliName() + ", or " + NormPlacement.KEY + " "
+                    + NormPlacement.PRE.cliName() + ")");
+        }
         if (experts.active() && bias.biases(Component.FFN_W1)) {
             throw new InvalidInputException(LinearBias.KEY + " " + bias.cliName() + " with experts: biased experts"
                     + " are not modelled (allowed: " + LinearBias.KEY + " none or qkv)");
@@ -86,6 +97,13 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
             throw new InvalidInputException(Shape.SLIDING_WINDOW_KEY + " " + slidingWindow
                     + " must be a positive integer");
         }
+    }
+
+    /** Norms before each sublayer, QK-norm per head where {@code qkNorm}. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
+            long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm ? QkNorm.HEAD : QkNorm.NONE, slidingWindow, norm,
+                positions, mlp, experts, NormPlacement.PRE);
     }
 
     /** A dense MLP. */
@@ -135,13 +153,19 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions,
-                mlp, experts);
+                mlp, experts, placement);
     }
 
     /** The same architecture with {@code newExperts} in place of its MLP ({@link Experts#NONE}: dense). */
     public Architecture withExperts(Experts newExperts) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions,
-                mlp, newExperts);
+                mlp, newExperts, placement);
+    }
+
+    /** The same architecture with its norms at {@code newPlacement} and QK-norm {@code newQkNorm}. */
+    public Architecture withNorms(NormPlacement newPlacement, QkNorm newQkNorm) {
+        return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, newQkNorm, slidingWindow, norm, positions,
+                mlp, experts, newPlacement);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

@@ -48,10 +48,14 @@ public enum Component {
     }
 
     /**
-     * Instances at {@code shape}: its scope's, but none of W3 under a two-matrix GELU MLP, of LoRA without
+     * Instances at {@code shape}: its scope's, but four a block of the blocks' norms in a sandwich
+     * ({@link NormPlacement}), none of W3 under a two-matrix GELU MLP, of LoRA without
      * adapters, nor of the router without experts.
      */
     public long instances(Shape shape) {
+        if (this == RMSNORM) {
+            return Math.multiplyExact(shape.architecture().placement().normsPerBlock(), shape.layers());
+        }
         boolean absent = this == FFN_W3 && !shape.architecture().mlp().gated()
                 || this == LORA && !shape.settings().lora().active()
                 || this == ROUTER && !shape.architecture().experts().active();

@@ -143,7 +143,8 @@ public final class Diff {
             has.add("a tied head");
         }
         if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
-                && !architecture.qkNorm() && architecture.slidingWindow() == Architecture.NO_WINDOW
+                && !architecture.qkNorm().active() && architecture.placement() == NormPlacement.PRE
+                && architecture.slidingWindow() == Architecture.NO_WINDOW
                 && architecture.norm() == NormKind.RMS && architecture.positions() == Architecture.NO_POSITIONS
                 && architecture.mlp() == MlpKind.SWIGLU) {
             return "; the seed assumes h_kv = h and an untied head, this shape has " + String.join(" and ", has);
@@ -154,8 +155,14 @@ public final class Diff {
         if (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
             has.add("d_k = " + shape.headDim());
         }
-        if (architecture.qkNorm()) {
+        if (architecture.qkNorm() == QkNorm.HEAD) {
             has.add("QK-norm");
+        } else if (architecture.qkNorm() == QkNorm.PROJECTION) {
+            has.add("QK-norm over each whole projection");
+        }
+        if (architecture.placement() != NormPlacement.PRE) {
+            has.add(architecture.placement() == NormPlacement.POST ? "norms after each sublayer"
+                    : "norms before and after each sublayer");
         }
         if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
             has.add("a sliding window of " + architecture.slidingWindow() + (shape.attentionSpan() < shape.contextLength()
@@ -170,8 +177,8 @@ public final class Diff {
         if (architecture.mlp() != MlpKind.SWIGLU) {
             has.add(architecture.mlp() == MlpKind.GELU ? "a GELU MLP" : "a GeGLU MLP");
         }
-        return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm, no sliding"
-                + " window, RMSNorm, no position table and SwiGLU, this shape has " + String.join(", ", has);
+        return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm, norms before"
+                + " each sublayer, no sliding window, RMSNorm, no position table and SwiGLU, this shape has " + String.join(", ", has);
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */
@@ -192,14 +199,15 @@ public final class Diff {
     }
 
     private static String activationNote(Component component, Shape shape) {
-        boolean ownHeads = shape.queryWidth() != shape.dModel() || shape.architecture().qkNorm();
+        boolean ownHeads = shape.queryWidth() != shape.dModel() || shape.architecture().qkNorm().active();
         if (component == Component.QKV_PROJECTION && shape.architecture().kvHeads() != shape.heads() && !ownHeads) {
             return "Q is B*T*d, K and V are B*T*h_kv*d_k each (grouped-query); the seed counts one B*T*d";
         }
         if (component == Component.QKV_PROJECTION && ownHeads) {
             return "Q is B*T*" + Dim.D_Q.symbol(shape) + ", K and V are B*T*" + Dim.D_KV.symbol(shape) + " each"
-                    + (shape.architecture().qkNorm() ? ", and Q and K are kept before QK-norm too, with a reciprocal"
-                    + " RMS per head and row" : "") + "; the seed counts one B*T*d";
+                    + (shape.architecture().qkNorm().active() ? ", and Q and K are kept before QK-norm too, with a"
+                    + " reciprocal RMS per " + (shape.architecture().qkNorm() == QkNorm.HEAD ? "head and row" : "row")
+                    : "") + "; the seed counts one B*T*d";
         }
         if (!shape.settings().equals(Settings.DEFAULT) && component.inBlock()) {
             return "kept tensors differ; under " + shape.attention().cliName() + " attention and recompute "

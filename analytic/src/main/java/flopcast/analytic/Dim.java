@@ -15,6 +15,14 @@ public enum Dim {
     D_Q("h*d_k", Shape::queryWidth),
     /** The width of K and V: d under multi-head attention, fewer under grouped-query attention. */
     D_KV("h_kv*d_k", Shape::kvWidth),
+    /** QK-norm's query rows a token ({@link QkNorm}): h per head, where the tables write it; 1 over the projection. */
+    QUERY_NORM_ROWS("h", shape -> shape.architecture().qkNorm().queryGroups(shape)),
+    /** QK-norm's key rows a token: h_kv per head; 1 over the projection, where the tables do not write it. */
+    KEY_NORM_ROWS("h_kv", shape -> shape.architecture().qkNorm().keyGroups(shape)),
+    /** QK-norm's query row width, its gain's: d_k per head, h*d_k over the projection. */
+    QUERY_NORM_WIDTH("d_k", shape -> shape.architecture().qkNorm().queryWidth(shape)),
+    /** QK-norm's key row width: d_k per head, h_kv*d_k over the projection. */
+    KEY_NORM_WIDTH("d_k", shape -> shape.architecture().qkNorm().keyWidth(shape)),
     /** A flash attention tile's side: min(T, 64) query or key positions. */
     TILE("t_b", shape -> Math.min(shape.contextLength(), Dim.FLASH_TILE)),
     D_FF(ShapeKey.D_FF),
@@ -71,11 +79,20 @@ public enum Dim {
 
     /** The symbol as {@code shape}'s tables write it: Q's, K's and V's width is d where it equals d. */
     public String symbol(Shape shape) {
+        if (shape.architecture().qkNorm() == QkNorm.PROJECTION && (this == QUERY_NORM_WIDTH || this == KEY_NORM_WIDTH)) {
+            return (this == QUERY_NORM_WIDTH ? D_Q : D_KV).symbol(shape);
+        }
         return (this == D_KV || this == D_Q) && size(shape) == shape.dModel() ? D.symbol : symbol;
     }
 
-    /** False for an axis the tables leave unwritten at {@code shape}: k under a dense MLP, where it is 1. */
+    /**
+     * False for an axis the tables leave unwritten at {@code shape}: k under a dense MLP, where it is 1, and
+     * QK-norm's rows a token over each whole projection, 1.
+     */
     public boolean shown(Shape shape) {
+        if (this == QUERY_NORM_ROWS || this == KEY_NORM_ROWS) {
+            return shape.architecture().qkNorm() != QkNorm.PROJECTION;
+        }
         return this != K && this != MLPS || shape.architecture().experts().active();
     }
 

@@ -364,18 +364,21 @@ public final class ElementwiseFlops {
 
     /**
      * QK-norm's FLOPs, in the QKV projections' component: an RMSNorm over N*h query rows and N*h_kv key
-     * rows of d_k each, forward or backward; 0 without QK-norm and for every other component.
+     * rows of d_k each (N rows of h*d_k and N of h_kv*d_k over each whole projection), forward or
+     * backward; 0 without QK-norm and for every other component.
      */
     public static BigInteger qkNorm(Component component, Shape shape, boolean forward) {
-        if (component != Component.QKV_PROJECTION || !shape.architecture().qkNorm()) {
+        QkNorm qkNorm = shape.architecture().qkNorm();
+        if (component != Component.QKV_PROJECTION || !qkNorm.active()) {
             return BigInteger.ZERO;
         }
-        long d = shape.headDim();
-        long queryRows = Math.multiplyExact(shape.tokens(), shape.heads());
-        long keyRows = Math.multiplyExact(shape.tokens(), shape.architecture().kvHeads());
-        return forward ? rmsnormForward(queryRows, d).add(rmsnormForward(keyRows, d))
-                : rmsnormBackward(queryRows, d, FrozenKind.NORMS.trains(shape))
-                        .add(rmsnormBackward(keyRows, d, FrozenKind.NORMS.trains(shape)));
+        long queryWidth = qkNorm.queryWidth(shape);
+        long keyWidth = qkNorm.keyWidth(shape);
+        long queryRows = Math.multiplyExact(shape.tokens(), qkNorm.queryGroups(shape));
+        long keyRows = Math.multiplyExact(shape.tokens(), qkNorm.keyGroups(shape));
+        return forward ? rmsnormForward(queryRows, queryWidth).add(rmsnormForward(keyRows, keyWidth))
+                : rmsnormBackward(queryRows, queryWidth, FrozenKind.NORMS.trains(shape))
+                        .add(rmsnormBackward(keyRows, keyWidth, FrozenKind.NORMS.trains(shape)));
     }
 
     /** The MLP activation's cost per element of N x d_ff, forward or backward, by the shape's MLP kind. */

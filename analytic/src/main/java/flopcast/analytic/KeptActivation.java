@@ -6,7 +6,6 @@ import static flopcast.analytic.Dim.D_FF;
 import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.H;
-import static flopcast.analytic.Dim.H_KV;
 import static flopcast.analytic.Dim.K;
 import static flopcast.analytic.Dim.T;
 import static flopcast.analytic.Dim.V;
@@ -20,7 +19,10 @@ import java.util.List;
  *   L*(4*B*T*d + 2*B*T*h*d_k + 2*B*T*h_kv*d_k + 4*B*T*d_ff + B*h*T^2 + 2*B*T) + 2*B*T*d + B*T + B*T*V
  * </pre>
  * (8*B*T*d per block where h_kv = h and d_k = d / h), plus under QK-norm L*(B*T*h*d_k + B*T*h_kv*d_k
- * + B*T*h + B*T*h_kv): the projections' outputs before the norm and a reciprocal RMS per head and row;
+ * + B*T*h + B*T*h_kv): the projections' outputs before the norm and a reciprocal RMS per head and row
+ * (L*2*B*T reciprocals over each whole projection); with norms after each sublayer
+ * ({@link NormPlacement}) each keeps its input, the output projection's or W2's output, and a reciprocal
+ * RMS per row, L*(2*B*T*d + 2*B*T), and under {@code post} the norms before go: L*(2*B*T*d + 2*B*T) fewer;
  * under LayerNorm each norm keeps its rows' means beside their reciprocal standard deviations (the
  * _rms rows): L*2*B*T + B*T more; a two-matrix GELU MLP keeps W1's output and the activation's
  * (ffn.product) only: L*2*B*T*d_ff fewer.
@@ -49,9 +51,9 @@ public enum KeptActivation implements TensorSpec {
     EMBEDDING_OUTPUT("embedding.output", Component.TOKEN_EMBEDDING, Scope.ONCE, DataType.FLOAT32, List.of(B, T, D),
             "RMSNorm-1 backward of block 0"),
     ATTENTION_NORM_RMS("attention_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32,
-            List.of(B, T), "RMSNorm-1 backward"),
+            List.of(B, T), "RMSNorm-1 backward", Region.LAYER, Condition.PRE_NORM),
     ATTENTION_NORM_OUTPUT("attention_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32,
-            List.of(B, T, D), "Q, K, V weight gradients"),
+            List.of(B, T, D), "Q, K, V weight gradients", Region.LAYER, Condition.PRE_NORM),
     QUERY("attention.query", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_Q),
             "attention backward: dK = dS^T Q"),
     KEY("attention.key", Component.QKV_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D_KV),
@@ -63,11 +65,11 @@ public enum KeptActivation implements TensorSpec {
             "QK-norm backward of the queries"),
     /** QK-norm's reciprocal RMS, one per head and row (QK-norm only). */
     QUERY_NORM_RMS("attention.query_norm.reciprocal_rms", Component.QKV_PROJECTION, DataType.FLOAT32,
-            List.of(B, T, H), "QK-norm backward of the queries"),
+            List.of(B, T, Dim.QUERY_NORM_ROWS), "QK-norm backward of the queries"),
     KEY_PRE_NORM("attention.key_norm.input", Component.QKV_PROJECTION, DataType.FLOAT32, List.of(B, T, D_KV),
             "QK-norm backward of the keys"),
     KEY_NORM_RMS("attention.key_norm.reciprocal_rms", Component.QKV_PROJECTION, DataType.FLOAT32,
-            List.of(B, T, H_KV), "QK-norm backward of the keys"),
+            List.of(B, T, Dim.KEY_NORM_ROWS), "QK-norm backward of the keys"),
     ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
             DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO", Region.CORE),
     /** Flash attention's one float per row in place of the probabilities. */
@@ -75,12 +77,19 @@ public enum KeptActivation implements TensorSpec {
             List.of(B, H, T), "flash backward: P = exp(S / sqrt(d_k) - lse), tile by tile", Region.CORE),
     ATTENTION_OUTPUT("attention.output", Component.ATTENTION_WEIGHTED_SUM, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, T, D_Q), "output projection weight gradient"),
+    /** A norm after attention only: its input, the output projection's output before the norm. */
+    ATTENTION_POST_NORM_INPUT("attention_post_norm.input", Component.OUTPUT_PROJECTION, Scope.PER_LAYER,
+            DataType.FLOAT32, List.of(B, T, D), "the post-attention RMSNorm's backward", Region.LAYER,
+            Condition.POST_NORM),
+    ATTENTION_POST_NORM_RMS("attention_post_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER,
+            DataType.FLOAT32, List.of(B, T), "the post-attention RMSNorm's backward", Region.LAYER,
+            Condition.POST_NORM),
     ATTENTION_RESIDUAL("attention.residual", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32,
-            List.of(B, T, D), "RMSNorm-2 backward"),
+            List.of(B, T, D), "RMSNorm-2 backward (W1 and W3 weight gradients where no norm precedes the MLP)"),
     FFN_NORM_RMS("ffn_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),
-            "RMSNorm-2 backward"),
+            "RMSNorm-2 backward", Region.LAYER, Condition.PRE_NORM),
     FFN_NORM_OUTPUT("ffn_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
-            "W1 and W3 weight gradients"),
+            "W1 and W3 weight gradients", Region.LAYER, Condition.PRE_NORM),
     W1_OUTPUT("ffn.w1.output", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
             "SiLU backward"),
     W3_OUTPUT("ffn.w3.output", Component.FFN_W3, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
@@ -89,6 +98,11 @@ public enum KeptActivation implements TensorSpec {
             "product backward: d W3x = dG * SiLU", Region.LAYER, Condition.GATED_MLP),
     GATED_PRODUCT("ffn.product", Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, K, D_FF),
             "W2 weight gradient"),
+    /** A norm after the MLP only: its input, W2's output (the combined experts' under experts) before the norm. */
+    FFN_POST_NORM_INPUT("ffn_post_norm.input", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T, D), "the post-MLP RMSNorm's backward", Region.LAYER, Condition.POST_NORM),
+    FFN_POST_NORM_RMS("ffn_post_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, T), "the post-MLP RMSNorm's backward", Region.LAYER, Condition.POST_NORM),
     FFN_RESIDUAL("ffn.residual", Component.FFN_W2, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),
             "RMSNorm-1 backward of the next block, or the final RMSNorm backward", Region.BLOCK_OUTPUT),
     FINAL_NORM_RMS("final_norm.reciprocal_rms", Component.FINAL_RMSNORM, Scope.ONCE, DataType.FLOAT32,
@@ -157,6 +171,8 @@ public enum KeptActivation implements TensorSpec {
     /** What the architecture must have for the row to be held at all. */
     private enum Condition {
         ALWAYS,
+        PRE_NORM,
+        POST_NORM,
         QK_NORM,
         LAYER_NORM,
         GATED_MLP,
@@ -231,7 +247,12 @@ public enum KeptActivation implements TensorSpec {
      */
     @Override
     public long instances(Shape shape) {
-        return heldBy(shape) && !shape.recompute().dropped().contains(region) ? scope().instances(shape) : 0;
+        if (!heldBy(shape) || shape.recompute().dropped().contains(region)) {
+            return 0;
+        }
+        // with no norm before attention and no gradient reading a block's input, only the last block's output
+        // is read: by the final norm's backward
+        return this == FFN_RESIDUAL && !EMBEDDING_OUTPUT.readUnderLora(shape) ? 1 : scope().instances(shape);
     }
 
     /**
@@ -253,7 +274,8 @@ public enum KeptActivation implements TensorSpec {
     public boolean float32UnderEveryPolicy() {
         return switch (this) {
             case ATTENTION_LOGSUMEXP, ATTENTION_NORM_RMS, FFN_NORM_RMS, FINAL_NORM_RMS, QUERY_NORM_RMS, KEY_NORM_RMS,
-                    ATTENTION_NORM_MEAN, FFN_NORM_MEAN, FINAL_NORM_MEAN -> true;
+                    ATTENTION_NORM_MEAN, FFN_NORM_MEAN, FINAL_NORM_MEAN, ATTENTION_POST_NORM_RMS,
+                    FFN_POST_NORM_RMS -> true;
             default -> false;
         };
     }
@@ -265,7 +287,9 @@ public enum KeptActivation implements TensorSpec {
     private boolean heldBy(Shape shape) {
         boolean architecture = switch (condition) {
             case ALWAYS -> true;
-            case QK_NORM -> shape.architecture().qkNorm();
+            case PRE_NORM -> shape.architecture().placement().before();
+            case POST_NORM -> shape.architecture().placement().after();
+            case QK_NORM -> shape.architecture().qkNorm().active();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case GATED_MLP -> shape.architecture().mlp().gated();
             case LORA -> shape.settings().lora().adapts(target);
@@ -284,7 +308,10 @@ public enum KeptActivation implements TensorSpec {
      * model or {@code --freeze} a kind ({@link FrozenKind}): the token ids (the embedding's), the final norm's output (the LM head's), and a
      * projection's input unless an adapter on the projection reads it for A's gradient (the heads'
      * output stays under flash attention, whose backward reads it: D = rowsum(dO * O)). The forward
-     * pass still writes such a row, into {@link WorkspaceBuffer#frozenInput} scratch.
+     * pass still writes such a row, into {@link WorkspaceBuffer#frozenInput} scratch. With no norm before
+     * each sublayer ({@link NormPlacement#POST}) the same holds of the residual stream where a sublayer's
+     * input projections are frozen without an adapter: block 0's input, each x_mid, and each block's output
+     * but the last (the final norm's input, {@link #instances}).
      */
     public boolean readUnderLora(Shape shape) {
         if (!shape.settings().freezes()) {
@@ -298,10 +325,33 @@ public enum KeptActivation implements TensorSpec {
             case ATTENTION_NORM_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape);
             case FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads || FrozenKind.MLP.trains(shape);
             case SHARED_PRODUCT -> FrozenKind.MLP.trains(shape);
+            // no norm before a sublayer (NormPlacement.POST): the residual stream is the projections' input, read
+            // by their weights' and adapters' gradients only, and by the full recomputation that reruns a block
+            case EMBEDDING_OUTPUT -> streamRead(shape, FrozenKind.ATTENTION, lora, LoraTarget.QUERY, LoraTarget.KEY,
+                    LoraTarget.VALUE);
+            case ATTENTION_RESIDUAL -> streamRead(shape, FrozenKind.MLP, lora, LoraTarget.W1, LoraTarget.W3);
             // flash's backward reads the heads' output itself: D = rowsum(dO * O)
             case ATTENTION_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape) || shape.attention().tiled();
             default -> true;
         };
+    }
+
+    /**
+     * Whether a gradient reads the residual stream where it is a sublayer's input: always under a norm
+     * before the sublayer (its backward reads it) and under full recomputation (the block reruns from it);
+     * else where the sublayer's input projections train, {@code kind}, or carry an adapter.
+     */
+    private static boolean streamRead(Shape shape, FrozenKind kind, Lora lora, LoraTarget... readers) {
+        if (shape.architecture().placement().before() || shape.recompute().dropped().contains(Region.LAYER)
+                || kind.trains(shape)) {
+            return true;
+        }
+        for (LoraTarget target : readers) {
+            if (lora.adapts(target)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Kept float32 elements, all instances (the int32 token ids and targets excluded). */

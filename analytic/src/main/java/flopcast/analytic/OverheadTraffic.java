@@ -139,17 +139,20 @@ public final class OverheadTraffic {
 
     /** QK-norm's norms, per the table above; none without QK-norm. */
     private static void qkNorm(Shape shape, List<Traffic> rows, boolean full) {
-        if (!shape.architecture().qkNorm()) {
+        QkNorm qkNorm = shape.architecture().qkNorm();
+        if (!qkNorm.active()) {
             return;
         }
-        long d = shape.headDim();
         BigInteger forward = BigInteger.ZERO;
         BigInteger backward = BigInteger.ZERO;
         BigInteger backwardFootprint = BigInteger.ZERO;
         // a frozen gain (LoRA, frozen norms) skips the gain's column pass: dy, x, r read and d(g) read and written
         boolean gains = FrozenKind.NORMS.trains(shape);
-        for (long heads : new long[] {shape.heads(), shape.architecture().kvHeads()}) {
-            BigInteger r = big(shape.tokens()).multiply(big(heads));
+        long[][] norms = {{qkNorm.queryGroups(shape), qkNorm.queryWidth(shape)},
+            {qkNorm.keyGroups(shape), qkNorm.keyWidth(shape)}};
+        for (long[] norm : norms) {
+            long d = norm[1];
+            BigInteger r = big(shape.tokens()).multiply(big(norm[0]));
             BigInteger rd = r.multiply(big(d));
             forward = forward.add(rd.multiply(BigInteger.TWO).add(r).add(big(d)));
             backward = backward.add(gains ? rd.multiply(big(7)).add(r.multiply(BigInteger.TWO)).add(big(3 * d))

@@ -2,7 +2,6 @@ package flopcast.analytic;
 
 import static flopcast.analytic.Dim.D;
 import static flopcast.analytic.Dim.D_FF;
-import static flopcast.analytic.Dim.D_K;
 import static flopcast.analytic.Dim.D_KV;
 import static flopcast.analytic.Dim.D_Q;
 import static flopcast.analytic.Dim.V;
@@ -21,7 +20,8 @@ import java.util.List;
  * embedding's), plus the biases the architecture's {@link LinearBias} selects, one per biased
  * projection's output width: L*(d + 2*h_kv*d_k) under {@code qkv}, L*(3d + 2*h_kv*d_k + 2*d_ff)
  * under {@code all} (h*d_k for d in Q's bias where d_k is not d / h), and under QK-norm 2*d_k a block
- * (the query and key norms' gains), under LayerNorm its bias: 2*d a block and d once, with learned
+ * (the query and key norms' gains; L*(h*d_k + h_kv*d_k) over each whole projection), with norms after
+ * each sublayer 2*d a block (and none before under {@code post}: {@link NormPlacement}), under LayerNorm its bias: 2*d a block and d once, with learned
  * positions a P x d table once, and under a GELU MLP no W3: 2*d*d_ff for 3*d*d_ff (and no W3 bias). The seed lists none, and its model has none.
  * Under experts ({@link Experts}) W1, W3 and W2 are held E times a block, beside a d x E router:
  * P = ... + L*(E*3*d*d_ff + d*E) for the dense L*3*d*d_ff; the active parameters count k of the E;
@@ -33,12 +33,12 @@ import java.util.List;
  */
 public enum ParameterTensor implements TensorSpec {
     TOKEN_EMBEDDING_WEIGHT("token_embedding.weight", Component.TOKEN_EMBEDDING, Scope.ONCE, List.of(V, D)),
-    ATTENTION_NORM_GAIN("attention_norm.gain", Component.RMSNORM, Scope.PER_LAYER, List.of(D)),
+    ATTENTION_NORM_GAIN("attention_norm.gain", Component.RMSNORM, Scope.PER_LAYER, Kind.PRE_NORM, List.of(D)),
     QUERY_WEIGHT("attention.query.weight", Component.QKV_PROJECTION, Scope.PER_LAYER, List.of(D, D_Q)),
     KEY_WEIGHT("attention.key.weight", Component.QKV_PROJECTION, Scope.PER_LAYER, List.of(D, D_KV)),
     VALUE_WEIGHT("attention.value.weight", Component.QKV_PROJECTION, Scope.PER_LAYER, List.of(D, D_KV)),
     OUTPUT_WEIGHT("attention.output.weight", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, List.of(D_Q, D)),
-    FFN_NORM_GAIN("ffn_norm.gain", Component.RMSNORM, Scope.PER_LAYER, List.of(D)),
+    FFN_NORM_GAIN("ffn_norm.gain", Component.RMSNORM, Scope.PER_LAYER, Kind.PRE_NORM, List.of(D)),
     W1_WEIGHT("ffn.w1.weight", Component.FFN_W1, Scope.PER_LAYER, List.of(D, D_FF)),
     W3_WEIGHT("ffn.w3.weight", Component.FFN_W3, Scope.PER_LAYER, List.of(D, D_FF)),
     W2_WEIGHT("ffn.w2.weight", Component.FFN_W2, Scope.PER_LAYER, List.of(D_FF, D)),
@@ -51,8 +51,9 @@ public enum ParameterTensor implements TensorSpec {
     W1_BIAS("ffn.w1.bias", Component.FFN_W1, Kind.BIAS, List.of(D_FF)),
     W3_BIAS("ffn.w3.bias", Component.FFN_W3, Kind.BIAS, List.of(D_FF)),
     W2_BIAS("ffn.w2.bias", Component.FFN_W2, Kind.BIAS, List.of(D)),
-    QUERY_NORM_GAIN("attention.query_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K)),
-    KEY_NORM_GAIN("attention.key_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(D_K)),
+    QUERY_NORM_GAIN("attention.query_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM,
+            List.of(Dim.QUERY_NORM_WIDTH)),
+    KEY_NORM_GAIN("attention.key_norm.gain", Component.QKV_PROJECTION, Kind.QK_NORM, List.of(Dim.KEY_NORM_WIDTH)),
     ATTENTION_NORM_BIAS("attention_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
     FFN_NORM_BIAS("ffn_norm.bias", Component.RMSNORM, Scope.PER_LAYER, Kind.LAYER_NORM, List.of(D)),
     FINAL_NORM_BIAS("final_norm.bias", Component.FINAL_RMSNORM, Scope.ONCE, Kind.LAYER_NORM, List.of(D)),
@@ -83,11 +84,21 @@ public enum ParameterTensor implements TensorSpec {
             List.of(Dim.D_SH, D)),
     /** The shared expert's gate: its output is scaled by sigmoid(x w_g), w_g a d x 1 projection. */
     SHARED_GATE_WEIGHT("ffn.shared_expert.gate.weight", Component.ROUTER, Scope.PER_LAYER, Kind.SHARED_EXPERT,
-            List.of(D, Dim.UNIT));
+            List.of(D, Dim.UNIT)),
+    /** A norm after attention ({@link NormPlacement#after()}): its gain, on the output projection's output. */
+    ATTENTION_POST_NORM_GAIN("attention_post_norm.gain", Component.RMSNORM, Scope.PER_LAYER, Kind.POST_NORM,
+            List.of(D)),
+    /** A norm after the MLP: its gain, on W2's output (the combined experts' under experts). */
+    FFN_POST_NORM_GAIN("ffn_post_norm.gain", Component.RMSNORM, Scope.PER_LAYER, Kind.POST_NORM, List.of(D));
 
-    /** When a row is held: always, where its projections are biased, under QK-norm, LayerNorm, learned positions. */
+    /**
+     * When a row is held: always, where its projections are biased, under QK-norm, LayerNorm, learned
+     * positions, a norm before or after each sublayer ({@link NormPlacement}).
+     */
     private enum Kind {
         ALWAYS,
+        PRE_NORM,
+        POST_NORM,
         BIAS,
         QK_NORM,
         LAYER_NORM,
@@ -137,6 +148,8 @@ public enum ParameterTensor implements TensorSpec {
             case EXPERTS -> "the router's logits x W_r; AdamW updates it";
             case SHARED_EXPERT -> "the shared expert, every token's (its MLP, and its gate sigmoid(x w_g)); AdamW"
                     + " updates it";
+            case PRE_NORM -> "forward, and backward's input gradient; AdamW updates it";
+            case POST_NORM -> "the norm after the sublayer, multiplying its normalized output; AdamW updates it";
             default -> "added to the LayerNorm's output; AdamW updates it";
         });
         this.kind = kind;
@@ -169,8 +182,10 @@ public enum ParameterTensor implements TensorSpec {
     public long instances(Shape shape) {
         boolean held = switch (kind) {
             case ALWAYS -> true;
+            case PRE_NORM -> shape.architecture().placement().before();
+            case POST_NORM -> shape.architecture().placement().after();
             case BIAS -> shape.architecture().bias().biases(component());
-            case QK_NORM -> shape.architecture().qkNorm();
+            case QK_NORM -> shape.architecture().qkNorm().active();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case POSITIONS -> shape.architecture().positions() != Architecture.NO_POSITIONS;
             case LORA -> shape.settings().lora().adapts(target) && target.heldBy(shape);

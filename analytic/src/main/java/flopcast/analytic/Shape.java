@@ -183,9 +183,11 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     /**
      * One line, symbols as in the package documentation, in {@link ShapeKey}'s order, then
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
-     * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where queries and keys are
-     * normalized, {@code window=} where a sliding window is declared, {@code norm=layernorm} where the norms
-     * are LayerNorms, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
+     * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where each head's queries and
+     * keys are normalized ({@code qk_norm=projection} where each whole projection's are), {@code window=}
+     * where a sliding window is declared, {@code norm=layernorm} where the norms are LayerNorms,
+     * {@code norm_placement=post} or {@code =sandwich} where the blocks' norms are not before each
+     * sublayer, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
      * {@code experts=E:k} for a mixture of experts, and the settings
      * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
@@ -210,14 +212,19 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         if (architecture.headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
             text.append(' ').append(ShapeKey.HEAD_DIM_SYMBOL).append('=').append(architecture.headDim());
         }
-        if (architecture.qkNorm()) {
+        if (architecture.qkNorm() == QkNorm.HEAD) {
             text.append(' ').append(ShapeKey.QK_NORM_WORD);
+        } else if (architecture.qkNorm() == QkNorm.PROJECTION) {
+            text.append(' ').append(ShapeKey.QK_NORM_WORD).append('=').append(QkNorm.PROJECTION.cliName());
         }
         if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(architecture.slidingWindow());
         }
         if (architecture.norm() != NormKind.RMS) {
             text.append(' ').append(NormKind.KEY).append('=').append(architecture.norm().cliName());
+        }
+        if (architecture.placement() != NormPlacement.PRE) {
+            text.append(' ').append(NormPlacement.KEY).append('=').append(architecture.placement().cliName());
         }
         if (architecture.positions() != Architecture.NO_POSITIONS) {
             text.append(' ').append(POSITIONS_KEY).append('=').append(architecture.positions());

@@ -114,7 +114,8 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm}, {@code window=W}, {@code norm=layernorm}, {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm} or {@code qk_norm=projection}, {@code window=W}, {@code norm=layernorm},
+     * {@code norm_placement=post} or {@code =sandwich}, {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
      * {@code freeze=KIND,...}, {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
      */
@@ -124,7 +125,8 @@ public enum ShapeKey {
         boolean tied = false;
         LinearBias bias = LinearBias.NONE;
         Long headDim = null;
-        boolean qkNorm = false;
+        QkNorm qkNorm = QkNorm.NONE;
+        NormPlacement placement = NormPlacement.PRE;
         Long window = null;
         NormKind norm = NormKind.RMS;
         Long positions = null;
@@ -213,8 +215,16 @@ public enum ShapeKey {
                 window = integer(part, text);
                 continue;
             }
-            if (part.equals(QK_NORM_WORD) && !qkNorm) {
-                qkNorm = true;
+            if (part.equals(QK_NORM_WORD) && !qkNorm.active()) {
+                qkNorm = QkNorm.HEAD;
+                continue;
+            }
+            if (part.equals(QK_NORM_WORD + "=" + QkNorm.PROJECTION.cliName()) && !qkNorm.active()) {
+                qkNorm = QkNorm.PROJECTION;
+                continue;
+            }
+            if (part.startsWith(NormPlacement.KEY + "=") && placement == NormPlacement.PRE) {
+                placement = NormPlacement.byCliName(part.substring(equals + 1));
                 continue;
             }
             if (part.equals(TIED_WORD) && !tied) {
@@ -250,7 +260,7 @@ public enum ShapeKey {
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
                 window == null ? Architecture.NO_WINDOW : window, norm,
-                positions == null ? Architecture.NO_POSITIONS : positions, mlp, experts))
+                positions == null ? Architecture.NO_POSITIONS : positions, mlp, experts, placement))
                 .withSettings(new Settings(policy, attention, recompute,
                         lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4),
                         frozen));

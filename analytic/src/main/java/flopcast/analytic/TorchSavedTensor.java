@@ -400,8 +400,8 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     /**
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
-     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm
-     * and d_k = d / h (the probe's model builds neither), and the base is not NF4 (bitsandbytes'
+     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm,
+     * d_k = d / h and the norms are before each sublayer (the probe's model builds none of these), and the base is not NF4 (bitsandbytes'
      * matmul saves otherwise, and the probe does not build it), and no mixture of experts has a shared
      * expert or unnormalized gates (Qwen2-MoE's block: what its ops save is not worked out).
      */
@@ -409,7 +409,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
                 && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
-                && !shape.architecture().qkNorm()
+                && !shape.architecture().qkNorm().active() && shape.architecture().placement() == NormPlacement.PRE
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 

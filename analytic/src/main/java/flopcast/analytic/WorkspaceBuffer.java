@@ -20,6 +20,9 @@ import java.util.List;
  *                                                                         and d_k = d / h)
  * </pre>
  * Under QK-norm the queries' and keys' gradients before the norm add B*T*h*d_k + B*T*h_kv*d_k.
+ * With norms after each sublayer ({@link NormPlacement}) the gradient of such a norm's input adds B*T*d;
+ * under {@code post}, with no norm before, the projections' input gradients add into the residual
+ * gradient itself (the norm-output gradient is the final norm's alone).
  * Under grouped-query attention the head scratch holds one key and value head at a time and its
  * dK and dV accumulate over the h / h_kv query heads that share it.
  * Under flash attention the T x T rows give way to one tile's Q, K, V, dO and product (t_b x d_k,
@@ -34,7 +37,8 @@ import java.util.List;
  * matrices, one expert's hidden rows B*T*r more), and each forward output no adapter keeps
  * ({@link KeptActivation#readUnderLora}) is written into one scratch row of its size, shared by the
  * blocks: B*T*d for the norms' outputs, B*T*h*d_k for the heads' output, B*T*d_ff for the MLP's
- * activation.
+ * activation; with no norm before each sublayer ({@link NormPlacement#POST}) the residual stream no
+ * gradient reads is written into one B*T*d row between blocks and one for x_mid.
  * Under experts ({@link Experts}) the MLP's gradient rows hold every token's k routed rows
  * (B*T*k*d_ff each, in the experts' order, as a grouped matmul's permuted rows); each expert's
  * matmuls run over at most N rows (a token's k experts are distinct), gathered into one input and one
@@ -47,7 +51,11 @@ import java.util.List;
  */
 public enum WorkspaceBuffer implements TensorSpec {
     RESIDUAL_GRADIENT("grad.residual", List.of(B, T, D), "every backward step: the gradient along the residual stream"),
+    /** The gradient of a norm's output before a sublayer (summed over the projections reading it) or the LM head. */
     NORM_OUTPUT_GRADIENT("grad.norm_output", List.of(B, T, D), "RMSNorm backward: gradient of its output"),
+    /** A norm after each sublayer only: the gradient of its input, the output projection's or W2's output. */
+    POST_NORM_INPUT_GRADIENT("grad.post_norm_input", List.of(B, T, D),
+            "the post-sublayer RMSNorm backward, then the output projection's or W2's backward"),
     ATTENTION_OUTPUT_GRADIENT("grad.attention_output", List.of(B, T, D_Q),
             "attention backward: gradient of the output before the projection"),
     QUERY_GRADIENT("grad.query", List.of(B, T, D_Q), "Q projection backward"),
@@ -132,6 +140,15 @@ public enum WorkspaceBuffer implements TensorSpec {
     /** The shared expert's gate gradient: d of its logit, one a token. */
     SHARED_GATE_GRADIENT("moe.grad_shared_gate", List.of(B, T),
             "shared gate backward: dOut . y_sh, then the sigmoid's backward"),
+    /**
+     * Norms after each sublayer only, frozen attention without an adapter on Q, K or V: the residual stream
+     * between blocks (block 0's input, each block's output but the last), read by no gradient.
+     */
+    FROZEN_BLOCK_INPUT("scratch.block_input", List.of(B, T, D),
+            "forward: a block's input no gradient reads, the frozen Q, K and V projections' and the residual add's"),
+    /** Norms after each sublayer only, a frozen MLP without an adapter on W1 or W3: each x_mid, read by no gradient. */
+    FROZEN_ATTENTION_RESIDUAL("scratch.attention_residual", List.of(B, T, D),
+            "forward: x_mid where no gradient reads it, the frozen MLP's input and the residual add's"),
     /** LoRA or --freeze: the shared expert's activation where its frozen W2 needs no gradient. */
     FROZEN_SHARED_PRODUCT("scratch.shared_product", List.of(B, T, Dim.D_SH),
             "forward: the shared expert's activation, read by its frozen W2");
@@ -164,7 +181,8 @@ public enum WorkspaceBuffer implements TensorSpec {
             case FROZEN_SHARED_PRODUCT:
                 return shape.architecture().experts().shared()
                         && !KeptActivation.SHARED_PRODUCT.readUnderLora(shape) ? 1 : 0;
-            case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT:
+            case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT, FROZEN_BLOCK_INPUT,
+                    FROZEN_ATTENTION_RESIDUAL:
                 for (KeptActivation row : KeptActivation.values()) {
                     // every such row is written by each forward: kept, or full recomputation's buffer
                     if (frozenInput(row) == this && !row.readUnderLora(shape)) {
@@ -176,7 +194,10 @@ public enum WorkspaceBuffer implements TensorSpec {
                 break;
         }
         if (this == QUERY_PRE_NORM_GRADIENT || this == KEY_PRE_NORM_GRADIENT) {
-            return shape.architecture().qkNorm() ? 1 : 0;
+            return shape.architecture().qkNorm().active() ? 1 : 0;
+        }
+        if (this == POST_NORM_INPUT_GRADIENT) {
+            return shape.architecture().placement().after() ? 1 : 0;
         }
         if (this == W3_OUTPUT_GRADIENT) {
             return shape.architecture().mlp().gated() ? 1 : 0;
@@ -208,6 +229,8 @@ public enum WorkspaceBuffer implements TensorSpec {
             case ATTENTION_OUTPUT -> FROZEN_ATTENTION_OUTPUT;
             case GATED_PRODUCT -> FROZEN_PRODUCT;
             case SHARED_PRODUCT -> FROZEN_SHARED_PRODUCT;
+            case EMBEDDING_OUTPUT -> FROZEN_BLOCK_INPUT;
+            case ATTENTION_RESIDUAL -> FROZEN_ATTENTION_RESIDUAL;
             default -> null;
         };
     }

@@ -183,6 +183,26 @@ public final class ModelBuffers {
         return kept(row, 0);
     }
 
+    /**
+     * Block {@code layer}'s output of {@code layers}: its kept instance, or, where only the last block's is
+     * kept (no norm before attention and no gradient reading a block's input, {@link KeptActivation#instances}),
+     * the last block's for the last and the scratch between blocks (block 0's input's) for the others.
+     */
+    public KeptTensor blockOutput(int layer, int layers) {
+        KeptTensor[] instances = kept.get(KeptActivation.FFN_RESIDUAL);
+        if (instances.length == layers) {
+            return instances[layer];
+        }
+        if (layer == layers - 1) {
+            return instances[0];
+        }
+        KeptTensor between = scratch.get(KeptActivation.EMBEDDING_OUTPUT);
+        if (between == null) {
+            throw new IllegalStateException("block " + layer + "'s output is neither kept nor scratch");
+        }
+        return between;
+    }
+
     /** The buffer of {@code row}, in the type the policy gives it; an error where the shape's settings hold none. */
     public StoredTensor workspace(WorkspaceBuffer row) {
         StoredTensor buffer = workspace.get(row);

@@ -5,12 +5,15 @@ import static flopcast.analytic.KeptActivation.ATTENTION_NORM_MEAN;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_OUTPUT;
 import static flopcast.analytic.KeptActivation.ATTENTION_NORM_RMS;
 import static flopcast.analytic.KeptActivation.ATTENTION_OUTPUT;
+import static flopcast.analytic.KeptActivation.ATTENTION_POST_NORM_INPUT;
+import static flopcast.analytic.KeptActivation.ATTENTION_POST_NORM_RMS;
 import static flopcast.analytic.KeptActivation.ATTENTION_PROBABILITIES;
 import static flopcast.analytic.KeptActivation.ATTENTION_RESIDUAL;
 import static flopcast.analytic.KeptActivation.FFN_NORM_MEAN;
 import static flopcast.analytic.KeptActivation.FFN_NORM_OUTPUT;
 import static flopcast.analytic.KeptActivation.FFN_NORM_RMS;
-import static flopcast.analytic.KeptActivation.FFN_RESIDUAL;
+import static flopcast.analytic.KeptActivation.FFN_POST_NORM_INPUT;
+import static flopcast.analytic.KeptActivation.FFN_POST_NORM_RMS;
 import static flopcast.analytic.KeptActivation.GATED_PRODUCT;
 import static flopcast.analytic.KeptActivation.KEY;
 import static flopcast.analytic.KeptActivation.KEY_NORM_RMS;
@@ -42,15 +45,18 @@ import java.util.Map;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * One pre-norm block, x_mid = x + Attn(RMSNorm(x)), x_out = x_mid + FFN(RMSNorm(x_mid)), with its
- * parameters, kept tensors and the shared workspace bound once, for both passes; under experts the
- * FFN is an {@link ExpertMlp}. Pinned by {@code BlockTest}.
+ * One block, x_mid = x + Attn(RMSNorm(x)), x_out = x_mid + FFN(RMSNorm(x_mid)) with norms before each
+ * sublayer, x_mid = x + RMSNorm(Attn(x)) and x_out = x_mid + RMSNorm(FFN(x_mid)) with norms after, or
+ * both ({@link flopcast.analytic.NormPlacement}), with its parameters, kept tensors and the shared
+ * workspace bound once, for both passes; under experts the FFN is an {@link ExpertMlp}. Pinned by
+ * {@code BlockTest}.
  */
 final class Block {
     private final CountingOps ops;
     private final FlopCounter counter;
     private final Ops shared;
 
+    /** The norms before attention and the MLP; null where the norms are after them only. */
     private final Parameter attentionGain;
     private final Parameter query;
     private final Parameter key;
@@ -73,6 +79,17 @@ final class Block {
     private final Parameter ffnNormBias;
     private final KeptTensor attentionNormMean;
     private final KeptTensor ffnNormMean;
+    /**
+     * The norms after attention and the MLP, their inputs (the output projection's and W2's outputs) and
+     * reciprocal RMS, and the gradient of such an input; all null where the norms are before them only.
+     */
+    private final Parameter attentionPostGain;
+    private final Parameter ffnPostGain;
+    private final KeptTensor attentionPostIn;
+    private final KeptTensor attentionPostRms;
+    private final KeptTensor ffnPostIn;
+    private final KeptTensor ffnPostRms;
+    private final StoredTensor postNormGradient;
     /** QK-norm's gains, and what it keeps and writes; all null without QK-norm. */
     private final Parameter queryNormGain;
     private final Parameter keyNormGain;
@@ -154,12 +171,19 @@ final class Block {
         this.ops = ops;
         this.counter = ops.counter();
         this.shared = shared;
-        attentionGain = buffers.parameter(ParameterTensor.ATTENTION_NORM_GAIN, layer);
+        attentionGain = buffers.parameterIfHeld(ParameterTensor.ATTENTION_NORM_GAIN, layer);
         query = buffers.parameter(ParameterTensor.QUERY_WEIGHT, layer);
         key = buffers.parameter(ParameterTensor.KEY_WEIGHT, layer);
         value = buffers.parameter(ParameterTensor.VALUE_WEIGHT, layer);
         output = buffers.parameter(ParameterTensor.OUTPUT_WEIGHT, layer);
-        ffnGain = buffers.parameter(ParameterTensor.FFN_NORM_GAIN, layer);
+        ffnGain = buffers.parameterIfHeld(ParameterTensor.FFN_NORM_GAIN, layer);
+        attentionPostGain = buffers.parameterIfHeld(ParameterTensor.ATTENTION_POST_NORM_GAIN, layer);
+        ffnPostGain = buffers.parameterIfHeld(ParameterTensor.FFN_POST_NORM_GAIN, layer);
+        attentionPostIn = buffers.keptOrRecomputed(ATTENTION_POST_NORM_INPUT, layer);
+        attentionPostRms = buffers.keptOrRecomputed(ATTENTION_POST_NORM_RMS, layer);
+        ffnPostIn = buffers.keptOrRecomputed(FFN_POST_NORM_INPUT, layer);
+        ffnPostRms = buffers.keptOrRecomputed(FFN_POST_NORM_RMS, layer);
+        postNormGradient = attentionPostGain == null ? null : buffers.workspace(WorkspaceBuffer.POST_NORM_INPUT_GRADIENT);
         boolean dense = !shape.architecture().experts().active();
         // under experts the matrices are each expert's, held by the ExpertMlp
         w1 = dense ? buffers.parameter(ParameterTensor.W1_WEIGHT, layer) : null;
@@ -202,9 +226,14 @@ final class Block {
         w3Out = buffers.keptOrRecomputed(W3_OUTPUT, layer);
         silu = buffers.keptOrRecomputed(SILU_OUTPUT, layer);
         product = buffers.keptOrRecomputed(GATED_PRODUCT, layer);
-        out = buffers.kept(FFN_RESIDUAL, layer);
-        experts = dense ? null : new ExpertMlp(shape, layer, buffers, ops, shared, middle, ffnNormOut, w1Out, w3Out,
-                silu, product, out);
+        out = buffers.blockOutput(layer, Math.toIntExact(shape.layers()));
+        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
+        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
+        // with no norm before the MLP its input is x_mid itself, and d(x_mid) gathers its input gradient
+        experts = dense ? null : new ExpertMlp(shape, layer, buffers, ops, shared, ffnGain == null ? middle : ffnNormOut,
+                w1Out, w3Out, silu, product, ffnPostGain == null ? out : ffnPostIn,
+                ffnPostGain == null ? residualGradient : postNormGradient,
+                ffnGain == null ? residualGradient : normGradient, ffnGain == null);
 
         for (LoraTarget target : LoraTarget.values()) {
             // under experts the MLP's adapters are each expert's, held by the ExpertMlp
@@ -215,10 +244,7 @@ final class Block {
                         buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer)));
             }
         }
-        // the reciprocal RMS is kept by every setting but full recomputation (a norm's output is not, under LoRA)
-        recomputes = !buffers.keeps(ATTENTION_NORM_RMS);
-        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
-        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
+        recomputes = shape.recompute().dropped().contains(flopcast.analytic.Region.LAYER);
         attentionOutGradient = buffers.workspace(WorkspaceBuffer.ATTENTION_OUTPUT_GRADIENT);
         queryGradient = buffers.workspace(WorkspaceBuffer.QUERY_GRADIENT);
         keyGradient = buffers.workspace(WorkspaceBuffer.KEY_GRADIENT);
@@ -239,18 +265,22 @@ final class Block {
      * buffers themselves and cost nothing.
      */
     void forward() {
-        shared.norm().forward(input.use(), attentionGain, attentionNormBias, attentionNormOut, attentionRms,
-                attentionNormMean);
+        KeptTensor h1 = input;
+        if (attentionGain != null) {
+            shared.norm().forward(input.use(), attentionGain, attentionNormBias, attentionNormOut, attentionRms,
+                    attentionNormMean);
+            h1 = attentionNormOut;
+        }
         if (queryNormGain == null) {
-            project(shared.query(), attentionNormOut, query, queryBias, queries, LoraTarget.QUERY);
-            project(shared.key(), attentionNormOut, key, keyBias, keys, LoraTarget.KEY);
+            project(shared.query(), h1, query, queryBias, queries, LoraTarget.QUERY);
+            project(shared.key(), h1, key, keyBias, keys, LoraTarget.KEY);
         } else {
-            project(shared.query(), attentionNormOut, query, queryBias, queryPreNorm, LoraTarget.QUERY);
+            project(shared.query(), h1, query, queryBias, queryPreNorm, LoraTarget.QUERY);
             headNorm(queryPreNorm, queryNormGain, queries, queryNormRms);
-            project(shared.key(), attentionNormOut, key, keyBias, keyPreNorm, LoraTarget.KEY);
+            project(shared.key(), h1, key, keyBias, keyPreNorm, LoraTarget.KEY);
             headNorm(keyPreNorm, keyNormGain, keys, keyNormRms);
         }
-        project(shared.value(), attentionNormOut, value, valueBias, values, LoraTarget.VALUE);
+        project(shared.value(), h1, value, valueBias, values, LoraTarget.VALUE);
         shared.attention().forward(queries.use(), keys.use(), values.use(),
                 probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
                 attentionOut.matrix());
@@ -261,26 +291,39 @@ final class Block {
             logSumExp.store();
         }
         attentionOut.store();
-        project(shared.output(), attentionOut, output, outputBias, middle, LoraTarget.OUTPUT);
+        if (attentionPostGain == null) {
+            project(shared.output(), attentionOut, output, outputBias, middle, LoraTarget.OUTPUT);
+        } else {
+            project(shared.output(), attentionOut, output, outputBias, attentionPostIn, LoraTarget.OUTPUT);
+            shared.norm().forward(attentionPostIn.use(), attentionPostGain, null, middle, attentionPostRms, null);
+        }
         ops.addEquals(Component.OUTPUT_PROJECTION, middle.use(), input.use());
         middle.store();
 
-        shared.norm().forward(middle.use(), ffnGain, ffnNormBias, ffnNormOut, ffnRms, ffnNormMean);
+        KeptTensor h2 = middle;
+        if (ffnGain != null) {
+            shared.norm().forward(middle.use(), ffnGain, ffnNormBias, ffnNormOut, ffnRms, ffnNormMean);
+            h2 = ffnNormOut;
+        }
+        KeptTensor y = ffnPostGain == null ? out : ffnPostIn;
         if (experts != null) {
             experts.forward();
-            return;
-        }
-        project(shared.w1(), ffnNormOut, w1, w1Bias, w1Out, LoraTarget.W1);
-        if (w3 == null) {
-            // a two-matrix MLP: product = GELU(W1 h2)
-            shared.gelu().forward(w1Out.use(), product.matrix());
         } else {
-            project(shared.w3(), ffnNormOut, w3, w3Bias, w3Out, LoraTarget.W3);
-            shared.gate().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
-            silu.store();
+            project(shared.w1(), h2, w1, w1Bias, w1Out, LoraTarget.W1);
+            if (w3 == null) {
+                // a two-matrix MLP: product = GELU(W1 h2)
+                shared.gelu().forward(w1Out.use(), product.matrix());
+            } else {
+                project(shared.w3(), h2, w3, w3Bias, w3Out, LoraTarget.W3);
+                shared.gate().forward(w1Out.use(), w3Out.use(), silu.matrix(), product.matrix());
+                silu.store();
+            }
+            product.store();
+            project(shared.w2(), product, w2, w2Bias, y, LoraTarget.W2);
         }
-        product.store();
-        project(shared.w2(), product, w2, w2Bias, out, LoraTarget.W2);
+        if (ffnPostGain != null) {
+            shared.norm().forward(ffnPostIn.use(), ffnPostGain, null, out, ffnPostRms, null);
+        }
         ops.addEquals(Component.FFN_W2, out.use(), middle.use());
         out.store();
     }
@@ -354,21 +397,28 @@ final class Block {
      */
     void backward() {
         if (recomputes) {
+            // the rerun reads the kept input: with no norm before attention and frozen Q, K and V, nothing else does
+            input.read(counter);
             counter.pass(FlopCounter.Pass.RECOMPUTE);
             forward();
             counter.pass(FlopCounter.Pass.BACKWARD);
         }
-        // x_out = x_mid + W2(SiLU(W1 h2) * W3 h2), h2 = RMSNorm(x_mid)
+        // x_out = x_mid + FFN(h2) (+ a norm after it), h2 = RMSNorm(x_mid) (or x_mid with no norm before it)
+        StoredTensor dMlpOut = postNormBackward(ffnPostIn, ffnPostGain, ffnPostRms);
         if (experts != null) {
             experts.backward();
         } else {
-            mlpBackward();
+            mlpBackward(dMlpOut);
         }
-        shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
-                counter);
+        if (ffnGain != null) {
+            shared.norm().backward(normGradient, middle, ffnGain, ffnNormBias, ffnRms, ffnNormMean, residualGradient,
+                    counter);
+        }
 
-        // x_mid = x + Wo(Attention(Q, K, V)), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
-        projectionBackward(shared.output(), attentionOut, residualGradient, output, outputBias, attentionOutGradient,
+        // x_mid = x + Wo(Attention(Q, K, V)) (+ a norm after it), Q, K, V = h1 Wq, h1 Wk, h1 Wv, h1 = RMSNorm(x)
+        // (or x with no norm before attention)
+        StoredTensor dProjected = postNormBackward(attentionPostIn, attentionPostGain, attentionPostRms);
+        projectionBackward(shared.output(), attentionOut, dProjected, output, outputBias, attentionOutGradient,
                 false, LoraTarget.OUTPUT);
         shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
@@ -385,31 +435,54 @@ final class Block {
             dQuery = queryPreNormGradient;
             dKey = keyPreNormGradient;
         }
-        projectionBackward(shared.query(), attentionNormOut, dQuery, query, queryBias, normGradient, false,
-                LoraTarget.QUERY);
-        projectionBackward(shared.key(), attentionNormOut, dKey, key, keyBias, normGradient, true, LoraTarget.KEY);
-        projectionBackward(shared.value(), attentionNormOut, valueGradient, value, valueBias, normGradient, true,
-                LoraTarget.VALUE);
-        shared.norm().backward(normGradient, input, attentionGain, attentionNormBias, attentionRms,
-                attentionNormMean, residualGradient, counter);
+        // with no norm before attention, h1 is x: the projections' input gradients add into d(x) itself
+        boolean normed = attentionGain != null;
+        KeptTensor h1 = normed ? attentionNormOut : input;
+        StoredTensor dh1 = normed ? normGradient : residualGradient;
+        projectionBackward(shared.query(), h1, dQuery, query, queryBias, dh1, !normed, LoraTarget.QUERY);
+        projectionBackward(shared.key(), h1, dKey, key, keyBias, dh1, true, LoraTarget.KEY);
+        projectionBackward(shared.value(), h1, valueGradient, value, valueBias, dh1, true, LoraTarget.VALUE);
+        if (normed) {
+            shared.norm().backward(normGradient, input, attentionGain, attentionNormBias, attentionRms,
+                    attentionNormMean, residualGradient, counter);
+        }
     }
 
-    /** Differentiates the dense MLP: d(h2) into the norm-output gradient, from d(x_out) in the residual gradient. */
-    private void mlpBackward() {
-        projectionBackward(shared.w2(), product, residualGradient, w2, w2Bias, productGradient, false, LoraTarget.W2);
+    /**
+     * Differentiates a norm after a sublayer, y = RMSNorm(p) added into the residual stream: d(p) from
+     * the residual gradient into the post-norm gradient, which it returns; with no such norm ({@code gain}
+     * null) the residual gradient itself, the sublayer's output gradient.
+     */
+    private StoredTensor postNormBackward(KeptTensor p, Parameter gain, KeptTensor rms) {
+        if (gain == null) {
+            return residualGradient;
+        }
+        ops.zero(OpClass.RMSNORM, postNormGradient.open());
+        postNormGradient.store();
+        shared.norm().backward(residualGradient, p, gain, null, rms, null, postNormGradient, counter);
+        return postNormGradient;
+    }
+
+    /**
+     * Differentiates the dense MLP from d(out) in {@code dOut}: d(h2) into the norm-output gradient, or,
+     * with no norm before the MLP, added into the residual gradient.
+     */
+    private void mlpBackward(StoredTensor dOut) {
+        boolean normed = ffnGain != null;
+        KeptTensor h2 = normed ? ffnNormOut : middle;
+        StoredTensor dh2 = normed ? normGradient : residualGradient;
+        projectionBackward(shared.w2(), product, dOut, w2, w2Bias, productGradient, false, LoraTarget.W2);
         if (w3 == null) {
             shared.gelu().backward(productGradient.load(), w1Out.read(counter));
             productGradient.store();
-            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
-                    LoraTarget.W1);
+            projectionBackward(shared.w1(), h2, productGradient, w1, w1Bias, dh2, !normed, LoraTarget.W1);
         } else {
             shared.gate().backward(productGradient.load(), w1Out.read(counter), w3Out.read(counter),
                     silu.read(counter), w3OutGradient.open());
             productGradient.store();
             w3OutGradient.store();
-            projectionBackward(shared.w1(), ffnNormOut, productGradient, w1, w1Bias, normGradient, false,
-                    LoraTarget.W1);
-            projectionBackward(shared.w3(), ffnNormOut, w3OutGradient, w3, w3Bias, normGradient, true, LoraTarget.W3);
+            projectionBackward(shared.w1(), h2, productGradient, w1, w1Bias, dh2, !normed, LoraTarget.W1);
+            projectionBackward(shared.w3(), h2, w3OutGradient, w3, w3Bias, dh2, true, LoraTarget.W3);
         }
     }
 

@@ -74,7 +74,6 @@ final class ExpertMlp {
     private final int rank;
 
     private final KeptTensor normOut;
-    private final KeptTensor middle;
     private final KeptTensor w1Out;
     private final KeptTensor w3Out;
     private final KeptTensor activation;
@@ -91,8 +90,12 @@ final class ExpertMlp {
     private final StoredTensor gateGradient;
     private final StoredTensor productGradient;
     private final StoredTensor w3OutGradient;
-    private final StoredTensor normGradient;
-    private final StoredTensor residualGradient;
+    /** d(out) on entry to the backward pass: the residual gradient, or a norm after the MLP's input gradient. */
+    private final StoredTensor outGradient;
+    /** Where d(h2) goes: the norm-output gradient (written), or the residual gradient (added into). */
+    private final StoredTensor inputGradientTarget;
+    /** True where d(h2) adds into what its target holds: no norm before the MLP, h2 is the residual stream. */
+    private final boolean accumulatesInput;
     /** The token-and-choice index (t*k + j) of each routed row, in the experts' order. */
     private final int[] dispatch;
     /** After {@link #dispatch()}, where each expert's rows end: expert e's are [ends[e-1], ends[e]). */
@@ -115,9 +118,14 @@ final class ExpertMlp {
             StoredTensor productGradient, StoredTensor w3OutGradient, StoredTensor gateGradient) {
     }
 
-    ExpertMlp(Shape shape, int layer, ModelBuffers buffers, CountingOps ops, Block.Ops shared, KeptTensor middle,
-            KeptTensor normOut, KeptTensor w1Out, KeptTensor w3Out, KeptTensor activation, KeptTensor product,
-            KeptTensor out) {
+    /**
+     * The experts of block {@code layer}, reading h2 from {@code normOut} and writing their combined output
+     * into {@code out} (the block adds the residual); backward, d(out) is read from {@code outGradient} and
+     * d(h2) written into {@code inputGradientTarget}, or added into it where {@code accumulatesInput}.
+     */
+    ExpertMlp(Shape shape, int layer, ModelBuffers buffers, CountingOps ops, Block.Ops shared, KeptTensor normOut,
+            KeptTensor w1Out, KeptTensor w3Out, KeptTensor activation, KeptTensor product, KeptTensor out,
+            StoredTensor outGradient, StoredTensor inputGradientTarget, boolean accumulatesInput) {
         this.ops = ops;
         this.counter = ops.counter();
         this.shared = shared;
@@ -159,7 +167,6 @@ final class ExpertMlp {
                 buffers.workspace(WorkspaceBuffer.SHARED_PRODUCT_GRADIENT),
                 gated ? buffers.workspace(WorkspaceBuffer.SHARED_W3_OUTPUT_GRADIENT) : null,
                 buffers.workspace(WorkspaceBuffer.SHARED_GATE_GRADIENT));
-        this.middle = middle;
         this.normOut = normOut;
         this.w1Out = w1Out;
         this.w3Out = w3Out;
@@ -176,8 +183,9 @@ final class ExpertMlp {
         gateGradient = buffers.workspace(WorkspaceBuffer.GATE_GRADIENT);
         productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
         w3OutGradient = w3[0] == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
-        normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
-        residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
+        this.outGradient = outGradient;
+        this.inputGradientTarget = inputGradientTarget;
+        this.accumulatesInput = accumulatesInput;
         dispatch = buffers.workspaceInts(WorkspaceBuffer.DISPATCH);
         ends = buffers.workspaceInts(WorkspaceBuffer.EXPERT_COUNTS);
     }
@@ -196,7 +204,7 @@ final class ExpertMlp {
         return new Adapters(a, b, buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer));
     }
 
-    /** x_out = x_mid + sum over each token's k experts of g * expert(h2), h2 the kept FFN norm output. */
+    /** out = sum over each token's k experts of g * expert(h2) (plus the shared expert's), h2 the MLP's input. */
     void forward() {
         FMatrixRMaj x = normOut.use();
         router.forward(x, routerWeight.value.load(), logits.open());
@@ -249,8 +257,6 @@ final class ExpertMlp {
         if (sharedExpert != null) {
             sharedForward(x);
         }
-        out.store();
-        ops.addEquals(Component.FFN_W2, out.use(), middle.use());
         out.store();
     }
 
@@ -369,13 +375,13 @@ final class ExpertMlp {
     }
 
     /**
-     * Differentiates {@link #forward}: on entry the residual gradient holds d(x_out); on return the
-     * norm-output gradient holds d(h2), the routed experts' input gradients scatter-added and the
-     * router's added. The dispatch is rebuilt from the kept choices first (later blocks overwrote it).
+     * Differentiates {@link #forward}: on entry the out gradient holds d(out); on return the input
+     * gradient's target holds d(h2) (or has it added), the routed experts' input gradients scatter-added
+     * and the router's added. The dispatch is rebuilt from the kept choices first (later blocks overwrote it).
      */
     void backward() {
         rebuildDispatch();
-        FMatrixRMaj dOut = residualGradient.load();
+        FMatrixRMaj dOut = outGradient.load();
         FMatrixRMaj y = expertOut.read(counter);
         FMatrixRMaj g = gates.read(counter);
         gateGradients(dOut, y);
@@ -422,8 +428,10 @@ final class ExpertMlp {
                 : normOut.read(counter);
         FMatrixRMaj w1Hidden = w1Adapters == null ? null : w1Adapters.hidden().read(counter);
         FMatrixRMaj w3Hidden = w3Adapters == null ? null : w3Adapters.hidden().read(counter);
-        FMatrixRMaj dx = normGradient.open();
-        ops.zero(OpClass.ROUTING, dx);
+        FMatrixRMaj dx = accumulatesInput ? inputGradientTarget.load() : inputGradientTarget.open();
+        if (!accumulatesInput) {
+            ops.zero(OpClass.ROUTING, dx);
+        }
         for (int e = 0; e < experts; e++) {
             int start = start(e);
             int rows = ends[e] - start;
@@ -441,19 +449,19 @@ final class ExpertMlp {
             inputGradient.store();
             scatterAdd(inputGradient.load(), dx, start, rows);
         }
-        normGradient.store();
+        inputGradientTarget.store();
         FMatrixRMaj dLogits = logits.load();
         if (routerWeight.grad != null) {
             router.backwardWeight(x, dLogits, routerWeight.grad.load());
             routerWeight.grad.store();
         }
         // one load: the router's input gradient and the shared expert's accumulate into the same working copy
-        FMatrixRMaj dh2 = normGradient.load();
+        FMatrixRMaj dh2 = inputGradientTarget.load();
         router.backwardInput(dLogits, routerWeight.value.load(), dh2, true);
         if (sharedExpert != null) {
-            sharedBackward(residualGradient.load(), dh2);
+            sharedBackward(outGradient.load(), dh2);
         }
-        normGradient.store();
+        inputGradientTarget.store();
     }
 
     /**

@@ -97,7 +97,7 @@ public final class TransformerModel {
         // under LoRA the frozen embedding's backward reads no ids: the step's own array feeds its forward
         tokenIds = buffers.keeps(KeptActivation.TOKEN_IDS) ? buffers.kept(KeptActivation.TOKEN_IDS) : null;
         targets = buffers.kept(KeptActivation.TARGETS);
-        embeddingOut = buffers.kept(KeptActivation.EMBEDDING_OUTPUT);
+        embeddingOut = buffers.keptOrRecomputed(KeptActivation.EMBEDDING_OUTPUT, 0);
         finalRms = buffers.kept(KeptActivation.FINAL_NORM_RMS);
         finalOut = buffers.keptOrRecomputed(KeptActivation.FINAL_NORM_OUTPUT, 0);
         logitProbabilities = buffers.kept(KeptActivation.LOGIT_PROBABILITIES);

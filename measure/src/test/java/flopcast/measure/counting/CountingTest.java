@@ -20,9 +20,11 @@ import flopcast.analytic.LoraTarget;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.NormPlacement;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Prediction;
+import flopcast.analytic.QkNorm;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
@@ -227,7 +229,43 @@ public class CountingTest {
                         NormKind.LAYER, 8, MlpKind.GELU)).withPolicy(PrecisionPolicy.BF16_MIXED), 2, LoraTarget.QUERY,
                         LoraTarget.W2)),
                 qlora(lora(experts(new Shape(13, 5, 2, 12, 3, 8, 2), 16, 2).withPolicy(PrecisionPolicy.BF16_MIXED), 2,
-                        LoraTarget.QUERY, LoraTarget.VALUE)));
+                        LoraTarget.QUERY, LoraTarget.VALUE)),
+                // norms after each sublayer (OLMo 2's, with its QK-norm over each whole projection): eager; GQA and
+                // heads of their own width under flash, full recomputation and bf16-mixed; a sandwich (Gemma 2's
+                // four norms) with per-head QK-norm under selective recomputation and bfloat16; QK-norm over the
+                // projection before each sublayer; experts with a shared expert after them; a sandwich around
+                // experts under flash
+                norms(new Shape(13, 5, 2, 12, 3, 20, 2), NormPlacement.POST, QkNorm.PROJECTION),
+                norms(flash(new Shape(13, 5, 2, 12, 4, 20, 2, new Architecture(2, false, LinearBias.NONE, 5, false)),
+                        Recompute.FULL).withPolicy(PrecisionPolicy.BF16_MIXED), NormPlacement.POST, QkNorm.PROJECTION),
+                norms(selective(new Shape(16, 4, 2, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)))
+                        .withPolicy(PrecisionPolicy.BF16), NormPlacement.SANDWICH, QkNorm.HEAD),
+                norms(new Shape(31, 6, 3, 10, 5, 7, 3), NormPlacement.PRE, QkNorm.PROJECTION),
+                norms(experts(new Shape(13, 5, 2, 12, 3, 20, 2), new Experts(4, 2, false, 16)), NormPlacement.POST,
+                        QkNorm.NONE),
+                norms(experts(flash(new Shape(16, 4, 2, 16, 4, 24, 2), Recompute.NONE), 4, 2), NormPlacement.SANDWICH,
+                        QkNorm.NONE),
+                // fine-tuned with no norm before a sublayer: the residual stream unkept where only frozen
+                // projections read it: x_mid under LoRA on the attention; the blocks' inputs but the last block's
+                // output under LoRA on W2, three blocks; both under frozen attention and MLP with full recomputation
+                // (the rerun reads each block's input); experts under LoRA on the output projection; QLoRA in
+                // bf16-mixed; a sandwich with its norms frozen
+                lora(norms(new Shape(13, 5, 2, 12, 3, 20, 2), NormPlacement.POST, QkNorm.PROJECTION), 2,
+                        LoraTarget.QUERY, LoraTarget.VALUE),
+                lora(norms(new Shape(31, 6, 3, 10, 5, 7, 3), NormPlacement.POST, QkNorm.NONE), 1, LoraTarget.W2),
+                freeze(norms(recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL), NormPlacement.POST,
+                        QkNorm.PROJECTION), FrozenKind.ATTENTION, FrozenKind.MLP),
+                lora(norms(experts(new Shape(13, 5, 3, 12, 3, 20, 2), 4, 2), NormPlacement.POST, QkNorm.NONE), 2,
+                        LoraTarget.OUTPUT),
+                qlora(lora(norms(new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED),
+                        NormPlacement.POST, QkNorm.PROJECTION), 2, LoraTarget.values())),
+                freeze(norms(new Shape(13, 5, 2, 12, 3, 20, 2), NormPlacement.SANDWICH, QkNorm.HEAD),
+                        FrozenKind.NORMS, FrozenKind.EMBEDDINGS));
+    }
+
+    /** {@code shape} with its blocks' norms at {@code placement} and QK-norm {@code qkNorm}. */
+    public static Shape norms(Shape shape, NormPlacement placement, QkNorm qkNorm) {
+        return shape.withArchitecture(shape.architecture().withNorms(placement, qkNorm));
     }
 
     /** {@code shape}'s LoRA on a base whose block projections are stored in NF4 (QLoRA). */
@@ -266,7 +304,7 @@ public class CountingTest {
     }
 
     /** {@code shape} under eager attention and recomputation {@code mode}. */
-    static Shape recomputed(Shape shape, Recompute mode) {
+    public static Shape recomputed(Shape shape, Recompute mode) {
         return shape.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.EAGER, mode));
     }
 

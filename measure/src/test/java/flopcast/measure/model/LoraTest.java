@@ -13,7 +13,9 @@ import flopcast.analytic.Lora;
 import flopcast.analytic.LoraTarget;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.NormPlacement;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.QkNorm;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
@@ -40,18 +42,23 @@ class LoraTest {
     /**
      * Llama's layout under grouped-query attention, every target, or PEFT's default Q and V ({@code llama-qv}:
      * no adapter reads the heads' output, which flash's backward still does); GPT-2's (LayerNorm, biases,
-     * GELU, positions, tied), every target it has.
+     * GELU, positions, tied), every target it has; OLMo 2's (Llama's with norms after each sublayer and
+     * QK-norm over each whole projection), every target or Q and V ({@code olmo2-qv}: no adapter reads x_mid,
+     * which is then scratch).
      */
     private static Shape shape(String layout, String kernel, String mode) {
-        Shape base = layout.startsWith("llama")
+        Shape base = !layout.startsWith("gpt2")
                 ? new Shape(11, 6, 2, 8, 4, 12, 2).withArchitecture(new Architecture(2, false))
                 : new Shape(11, 6, 2, 8, 4, 12, 2, new Architecture(4, true, LinearBias.ALL, 0, false, 0,
                         NormKind.LAYER, 8, MlpKind.GELU));
+        if (layout.startsWith("olmo2")) {
+            base = base.withArchitecture(base.architecture().withNorms(NormPlacement.POST, QkNorm.PROJECTION));
+        }
         Shape run = base.withSettings(new Settings(PrecisionPolicy.FP32, AttentionKernel.byName(kernel),
                 Recompute.byName(mode)));
         List<LoraTarget> targets = new ArrayList<>();
         for (LoraTarget target : LoraTarget.values()) {
-            if (target.heldBy(run) && (!layout.equals("llama-qv") || Lora.DEFAULT_TARGETS.contains(target))) {
+            if (target.heldBy(run) && (!layout.endsWith("-qv") || Lora.DEFAULT_TARGETS.contains(target))) {
                 targets.add(target);
             }
         }
@@ -60,7 +67,8 @@ class LoraTest {
 
     @ParameterizedTest
     @CsvSource({"ejml, 1, llama, eager, none", "vector, 2, llama, flash, full", "ejml, 2, gpt2, eager, selective",
-            "vector, 1, gpt2, flash, none", "ejml, 1, llama-qv, flash, none", "vector, 2, llama-qv, flash, selective"})
+            "vector, 1, gpt2, flash, none", "ejml, 1, llama-qv, flash, none", "vector, 2, llama-qv, flash, selective",
+            "ejml, 2, olmo2-qv, eager, none", "vector, 1, olmo2, flash, full"})
     void adapterGradientsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
             String mode) {
         Shape shape = shape(layout, kernel, mode);
@@ -124,7 +132,8 @@ class LoraTest {
      */
     @ParameterizedTest
     @CsvSource({"ejml, 1, llama, eager, none, embeddings+head", "vector, 2, llama, flash, none, attention+norms",
-            "ejml, 2, gpt2, eager, none, embeddings+head", "vector, 1, gpt2, eager, selective, mlp"})
+            "ejml, 2, gpt2, eager, none, embeddings+head", "vector, 1, gpt2, eager, selective, mlp",
+            "ejml, 1, olmo2, eager, none, attention+mlp", "vector, 2, olmo2, flash, full, attention+norms"})
     void frozenKindsGradientsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
             String mode, String kinds) {
         Shape adapted = shape(layout, kernel, mode);

@@ -9,7 +9,9 @@ import flopcast.analytic.Architecture;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.NormPlacement;
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.QkNorm;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
@@ -101,6 +103,26 @@ class TransformerModelTest {
         Shape shape = new Shape(7, 3, 2, 10, 4, 6, 2, new Architecture(2, false, LinearBias.NONE, 3, qkNorm));
         assertGradientsMatchFiniteDifferences(kernel.equals("flash") ? CountingTest.flash(shape, Recompute.NONE)
                 : shape, backend, threads);
+    }
+
+    /**
+     * Norms after each sublayer (OLMo 2's) and before and after (Gemma 2's sandwich), with QK-norm over
+     * each head or each whole projection (OLMo 2's), under eager and flash attention and full
+     * recomputation, on both backends: every gradient, the post-norms' gains included, against finite
+     * differences.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, post, projection, eager, none", "vector, 2, post, projection, flash, full",
+            "ejml, 2, sandwich, head, flash, none", "vector, 1, sandwich, none, eager, full",
+            "vector, 1, pre, projection, eager, none", "ejml, 1, post, none, eager, full",
+            "ejml, 2, sandwich, none, flash, none"})
+    void normPlacementAndQkNormGradientsMatchFiniteDifferences(String backend, int threads, String placement,
+            String qkNorm, String kernel, String recompute) {
+        Shape shape = new Shape(7, 3, 2, 10, 4, 6, 2, new Architecture(2, false, LinearBias.NONE, 3, false)
+                .withNorms(NormPlacement.byCliName(placement), QkNorm.byCliName(qkNorm)));
+        Recompute mode = Recompute.byName(recompute);
+        assertGradientsMatchFiniteDifferences(kernel.equals("flash") ? CountingTest.flash(shape, mode)
+                : CountingTest.recomputed(shape, mode), backend, threads);
     }
 
     /**

@@ -40,7 +40,10 @@ class TrainRunTest {
             "V=8192 T=32 L=2 d=384 h=6 d_ff=768 B=2 tied bf16-mixed flash recompute=full experts=8:2",
             "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 bf16-mixed lora=16:query,key,value,output,w1,w3,w2 nf4",
             "V=8192 T=32 L=3 d=384 h=6 d_ff=768 B=3 experts=8:2 bf16 flash recompute=full lora=8:query,value nf4",
-            "V=8192 T=32 L=2 d=384 h=6 d_ff=512 B=2 bias=qkv experts=8:2 gates=unnormalized shared_expert=1024"})
+            "V=8192 T=32 L=2 d=384 h=6 d_ff=512 B=2 bias=qkv experts=8:2 gates=unnormalized shared_expert=1024",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 qk_norm=projection norm_placement=post",
+            "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 qk_norm norm_placement=sandwich bf16-mixed flash",
+            "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 qk_norm=projection norm_placement=post lora=16:w2"})
     void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
         Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
         TrainRun.Report report = TrainRun.run(shape, 3, 1);
