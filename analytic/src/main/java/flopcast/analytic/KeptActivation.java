@@ -85,7 +85,7 @@ public enum KeptActivation implements TensorSpec {
             DataType.FLOAT32, List.of(B, T), "the post-attention RMSNorm's backward", Region.LAYER,
             Condition.POST_NORM),
     ATTENTION_RESIDUAL("attention.residual", Component.OUTPUT_PROJECTION, Scope.PER_LAYER, DataType.FLOAT32,
-            List.of(B, T, D), "RMSNorm-2 backward (W1 and W3 weight gradients where no norm precedes the MLP)"),
+            List.of(B, T, D), "RMSNorm-2 backward"),
     FFN_NORM_RMS("ffn_norm.reciprocal_rms", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T),
             "RMSNorm-2 backward", Region.LAYER, Condition.PRE_NORM),
     FFN_NORM_OUTPUT("ffn_norm.output", Component.RMSNORM, Scope.PER_LAYER, DataType.FLOAT32, List.of(B, T, D),

@@ -55,6 +55,25 @@ class QkNormTest {
         assertEquals(12, backward.calls(), "zeroing, rows and gain columns, for Q and K, in each of 2 blocks");
     }
 
+    /**
+     * Over each whole projection (OLMo 2's): gains of h*d_k = 8 and h_kv*d_k = 4 a block, one reciprocal
+     * RMS per row (6 each); RMSNorm over 6 rows of 8 and 6 of 4: forward 6*(4*8 + 4) + 6*(4*4 + 4) = 336,
+     * backward 6*(11*8 + 4) + 6*(11*4 + 4) = 840.
+     */
+    @Test
+    void overEachWholeProjection() {
+        Shape projection = PLAIN.withArchitecture(PLAIN.architecture().withNorms(NormPlacement.PRE, QkNorm.PROJECTION));
+        assertEquals(824 + 2 * (8 + 4), ParameterTensor.total(projection));
+        assertEquals(8, ParameterTensor.QUERY_NORM_GAIN.elements(projection));
+        assertEquals(6, KeptActivation.QUERY_NORM_RMS.elements(projection), "one per row");
+        assertEquals(6, KeptActivation.KEY_NORM_RMS.elements(projection));
+        assertEquals(KeptActivation.totalFloats(PLAIN) + 2 * (48 + 24 + 6 + 6), KeptActivation.totalFloats(projection));
+        assertEquals(BigInteger.valueOf(336), ElementwiseFlops.forward(Component.QKV_PROJECTION, projection));
+        assertEquals(BigInteger.valueOf(840), ElementwiseFlops.backward(Component.QKV_PROJECTION, projection));
+        assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 h_kv=2 qk_norm=projection", projection.describe());
+        assertEquals(projection, ShapeKey.parse(projection.describe()));
+    }
+
     /** The PyTorch profile has no rows for QK-norm's saved tensors: it does not claim to cover such a run. */
     @Test
     void thePytorchProfileDoesNotCoverIt() {

@@ -380,7 +380,7 @@ class SettingTablesTest {
     @Test
     void everyArchitectureValueReachesTheTables() {
         assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm",
-                "positions", "mlp", "experts"),
+                "positions", "mlp", "experts", "placement"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -475,6 +475,35 @@ class SettingTablesTest {
                                     ParameterTensor.total(gelu), name);
                             assertEquals(KeptActivation.totalFloats(shape) - layers * 2 * b * t * dFf,
                                     KeptActivation.totalFloats(gelu), name);
+                            // QK-norm over each whole projection: h*d_k and h_kv*d_k gains a block, the projections'
+                            // outputs and one reciprocal RMS per row kept (QkNormTest)
+                            Shape projection = new Shape(v, t, layers, d, h, dFf, b,
+                                    architecture.withNorms(NormPlacement.PRE, QkNorm.PROJECTION));
+                            assertEquals(parameters - (qkNorm ? layers * 2 * dk : 0) + layers * (h * dk + kvHeads * dk),
+                                    ParameterTensor.total(projection), name);
+                            assertEquals(KeptActivation.totalFloats(shape)
+                                    - (qkNorm ? layers * b * t * (h * dk + kvHeads * dk + h + kvHeads) : 0)
+                                    + layers * b * t * (h * dk + kvHeads * dk + 2), KeptActivation.totalFloats(projection),
+                                    name);
+                            assertEquals(ShapeKey.parse(projection.describe()), projection, name);
+                            // norms after each sublayer: their 2d gains a block in place of those before (post) or
+                            // beside them (sandwich), each keeping its input and a reciprocal RMS in place of its
+                            // output and one (NormPlacementTest)
+                            for (NormPlacement placement : NormPlacement.values()) {
+                                Shape placed = new Shape(v, t, layers, d, h, dFf, b,
+                                        architecture.withNorms(placement, architecture.qkNorm()));
+                                long added = placement.normsPerBlock() - 2;
+                                assertEquals(parameters + layers * added * d, ParameterTensor.total(placed), name);
+                                assertEquals(KeptActivation.totalFloats(shape) + layers * added * (b * t * d + b * t),
+                                        KeptActivation.totalFloats(placed), name);
+                                assertEquals(layers * placement.normsPerBlock(), Component.RMSNORM.instances(placed),
+                                        name);
+                                assertEquals(placement.after() ? 1 : 0,
+                                        WorkspaceBuffer.POST_NORM_INPUT_GRADIENT.instances(placed), name);
+                                assertEquals(ShapeKey.parse(placed.describe()), placed, name);
+                                assertEquals(placement == NormPlacement.PRE && shape.seedArchitecture(),
+                                        placed.seedArchitecture(), name);
+                            }
                             // experts: E = 4 copies of the MLP and a d x E router a block, k = 2 a token (ExpertsTest)
                             long experts = 4;
                             long k = 2;

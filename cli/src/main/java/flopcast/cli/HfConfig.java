@@ -190,7 +190,8 @@ final class HfConfig {
             type.expertWidthKey().ifPresent(key -> values[ShapeKey.D_FF.ordinal()] = positive(root, key, where));
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
-                type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp(), experts));
+                type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp(), experts,
+                type.placement()));
     }
 
     /**

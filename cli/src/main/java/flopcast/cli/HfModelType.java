@@ -2,6 +2,8 @@ package flopcast.cli;
 
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MlpKind;
+import flopcast.analytic.NormPlacement;
+import flopcast.analytic.QkNorm;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,8 +55,13 @@ enum HfModelType {
             true),
     GEMMA2("gemma2", "its sliding-window layers (a window shorter than the context on every other layer), logit"
             + " soft-capping and norms after attention and MLP are not modelled yet"),
-    OLMO2("olmo2", "its QK-norm over each whole projection (flopcast's is per head, as Qwen3's) and its norms after"
-            + " attention and MLP (not before) are not modelled yet"),
+    /**
+     * OLMo 2: the Llama layout with its norms after attention and the MLP, not before
+     * (Olmo2DecoderLayer's post_attention_layernorm and post_feedforward_layernorm), and QK-norm over
+     * each whole projection (Olmo2Attention's q_norm over h*d_k values, k_norm over h_kv*d_k), which no
+     * key says; Olmo2Config's num_key_value_heads defaults to the heads.
+     */
+    OLMO2("olmo2", null, keys(), keys()),
     /**
      * Mixtral: the Mistral layout with num_local_experts experts a block, num_experts_per_tok a token,
      * each intermediate_size wide (MixtralSparseMoeBlock: softmax over the experts, the top k
@@ -264,9 +271,14 @@ enum HfModelType {
         return layout;
     }
 
-    /** Whether the type always normalizes each head's queries and keys: Qwen3's QK-norm. */
-    boolean qkNorm() {
-        return qkNorm;
+    /** The QK-norm the type always has, which no key says: Qwen3's over each head, OLMo 2's over each projection. */
+    QkNorm qkNorm() {
+        return this == OLMO2 ? QkNorm.PROJECTION : qkNorm ? QkNorm.HEAD : QkNorm.NONE;
+    }
+
+    /** Where the type's blocks have their norms, which no key says: after each sublayer for OLMo 2. */
+    NormPlacement placement() {
+        return this == OLMO2 ? NormPlacement.POST : NormPlacement.PRE;
     }
 
     /** The biases the type always adds, whatever its keys say: Qwen2's on Q, K and V. */

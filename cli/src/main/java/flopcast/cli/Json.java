@@ -12,6 +12,7 @@ import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.NormPlacement;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
 import java.io.UncheckedIOException;
@@ -37,7 +38,7 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm, MLP, experts, learned
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm and its placement, MLP, experts, learned
      * positions and sliding window (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
@@ -46,8 +47,9 @@ final class Json {
         node.put(Shape.TIE_EMBEDDINGS_KEY, shape.architecture().tiedEmbeddings());
         node.put(LinearBias.KEY, shape.architecture().bias().cliName());
         node.put(Shape.HEAD_DIM_KEY, shape.headDim());
-        node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm());
+        node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm().cliName());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
+        node.put(NormPlacement.KEY, shape.architecture().placement().cliName());
         node.put(MlpKind.KEY, shape.architecture().mlp().cliName());
         Experts experts = shape.architecture().experts();
         if (experts.active()) {

@@ -17,6 +17,8 @@ import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.NormPlacement;
+import flopcast.analytic.QkNorm;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
@@ -104,7 +106,7 @@ final class PredictSummary {
         return sum;
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, mlp, positions, window where they
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, norm_placement, mlp, positions, window where they
      * apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
@@ -125,11 +127,16 @@ final class PredictSummary {
         if (shape.architecture().headDim() != Architecture.HEAD_DIM_FROM_WIDTH) {
             text.append(' ').append(ShapeKey.HEAD_DIM_SYMBOL).append('=').append(shape.headDim());
         }
-        if (shape.architecture().qkNorm()) {
+        if (shape.architecture().qkNorm() == QkNorm.HEAD) {
             text.append(' ').append(ShapeKey.QK_NORM_WORD);
+        } else if (shape.architecture().qkNorm() == QkNorm.PROJECTION) {
+            text.append(' ').append(ShapeKey.QK_NORM_WORD).append('=').append(QkNorm.PROJECTION.cliName());
         }
         if (shape.architecture().norm() != NormKind.RMS) {
             text.append(' ').append(NormKind.KEY).append('=').append(shape.architecture().norm().cliName());
+        }
+        if (shape.architecture().placement() != NormPlacement.PRE) {
+            text.append(' ').append(NormPlacement.KEY).append('=').append(shape.architecture().placement().cliName());
         }
         if (shape.architecture().mlp() != MlpKind.SWIGLU) {
             text.append(' ').append(MlpKind.KEY).append('=').append(shape.architecture().mlp().cliName());

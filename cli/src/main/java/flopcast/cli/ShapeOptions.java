@@ -11,8 +11,10 @@ import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
+import flopcast.analytic.NormPlacement;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Preset;
+import flopcast.analytic.QkNorm;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
@@ -44,6 +46,7 @@ final class ShapeOptions {
     static final String BIAS = "--bias";
     static final String HEAD_DIM = "--head-dim";
     static final String QK_NORM = "--qk-norm";
+    static final String NORM_PLACEMENT = "--norm-placement";
     static final String WINDOW = "--sliding-window";
     static final String NORM = "--norm";
     static final String POSITIONS = "--positions";
@@ -102,9 +105,16 @@ final class ShapeOptions {
                     + " (default: d / h, or the config's head_dim).")
     Long headDim;
 
-    @Option(names = QK_NORM, description = "QK-norm (Qwen3's, OLMo 2's): an RMSNorm over each head's queries and keys"
-            + " after their projections, one d_k gain each (default: off, or the preset's or config's).")
-    boolean qkNorm;
+    @Option(names = QK_NORM, paramLabel = "SCOPE", arity = "0..1", fallbackValue = "head", description = "QK-norm:"
+            + " an RMSNorm over the queries and keys after their projections, over each head's d_k values with one"
+            + " d_k gain each (head, Qwen3's; the option alone) or over each whole projection with an h*d_k and an"
+            + " h_kv*d_k gain (projection, OLMo 2's) (default: none, or the preset's or config's).")
+    String qkNorm;
+
+    @Option(names = NORM_PLACEMENT, paramLabel = "WHERE", description = "Where each block's norms sit: pre (before"
+            + " attention and the MLP, Llama's), post (after each, before the residual add, OLMo 2's) or sandwich"
+            + " (both, four a block, Gemma 2's) (default: pre, or the config's).")
+    String normPlacement;
 
     @Option(names = WINDOW, paramLabel = "W", description = "A sliding window of W keys (Mistral 7B v0.1's 4096):"
             + " each query attends to itself and the W - 1 keys before it; at a context longer than W attention masks"
@@ -314,8 +324,10 @@ final class ShapeOptions {
             }
             return ShapeKey.shape(given::get, new Architecture(kv, tie, bias == null ? LinearBias.NONE
                     : LinearBias.byCliName(bias), headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim,
-                    qkNorm, window(), norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions(),
-                    mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp), experts()));
+                    qkNorm == null ? QkNorm.NONE : QkNorm.byCliName(qkNorm), window(),
+                    norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions(),
+                    mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp), experts(),
+                    normPlacement == null ? NormPlacement.PRE : NormPlacement.byCliName(normPlacement)));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -348,10 +360,10 @@ final class ShapeOptions {
                 source);
         requireAgrees(WINDOW, slidingWindow, slidingWindow != null && window() == held.slidingWindow(),
                 held.slidingWindow() == Architecture.NO_WINDOW ? "none" : held.slidingWindow(), source);
-        if (qkNorm && !named.architecture().qkNorm()) {
-            throw new InvalidInputException(QK_NORM + " contradicts " + source + ", which has no QK-norm; drop one"
-                    + " of them");
-        }
+        requireAgrees(QK_NORM, qkNorm, qkNorm != null && QkNorm.byCliName(qkNorm) == held.qkNorm(),
+                held.qkNorm().active() ? "QK-norm over each " + held.qkNorm().cliName() : "no QK-norm", source);
+        requireAgrees(NORM_PLACEMENT, normPlacement, normPlacement != null
+                && NormPlacement.byCliName(normPlacement) == held.placement(), held.placement().cliName(), source);
         if (tie && !named.architecture().tiedEmbeddings()) {
             throw new InvalidInputException(TIE + " contradicts " + source
                     + ", whose LM head is untied; drop one of them");

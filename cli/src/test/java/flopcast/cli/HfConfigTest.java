@@ -13,7 +13,10 @@ import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
+import flopcast.analytic.NormPlacement;
+import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Preset;
+import flopcast.analytic.QkNorm;
 import flopcast.analytic.Shape;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -152,7 +155,7 @@ class HfConfigTest {
         "gemma-2-9b | model_type \"gemma2\" is refused: its sliding-window layers (a window shorter than the context",
         "gemma-7b | 8537680896",
         "gemma-2b | 2506172416",
-        "OLMo-2-1124-7B | model_type \"olmo2\" is refused: its QK-norm over each whole projection",
+        "OLMo-2-1124-7B | 7298617344",
         "Mixtral-8x7B-v0.1 | 46702792704",
         "Qwen3-30B-A3B | 30532122624",
         "Qwen1.5-MoE-A2.7B | 14315784192",
@@ -167,6 +170,25 @@ class HfConfigTest {
     }
 
     /**
+     * OLMo 2: norms after attention and the MLP and QK-norm over each whole projection, which no key
+     * says: 7,298,617,344 parameters (the model card's 7.3B): 2 x 100352 x 4096 untied embedding and head,
+     * 32 blocks of 4 x 4096^2 + 3 x 4096 x 11008 + 4 x 4096 (two post-norm gains, the 4096-wide query
+     * and key gains), and the final norm's 4096.
+     */
+    @Test
+    void olmo2ReadsItsNormsAfterEachSublayerAndItsWholeProjectionQkNorm() throws Exception {
+        Shape olmo = HfConfig.read(EXAMPLES.resolve("OLMo-2-1124-7B.config.json"));
+        assertEquals(NormPlacement.POST, olmo.architecture().placement());
+        assertEquals(QkNorm.PROJECTION, olmo.architecture().qkNorm());
+        assertEquals(2L * 100_352 * 4096 + 32L * (4L * 4096 * 4096 + 3L * 4096 * 11_008 + 4 * 4096) + 4096,
+                ParameterTensor.total(olmo));
+        JsonNode json = PredictCommandTest.json("predict", "--hf-config",
+                EXAMPLES.resolve("OLMo-2-1124-7B.config.json").toString(), "--format", "json");
+        assertEquals("post", json.get("settings").get("norm_placement").asText());
+        assertEquals("projection", json.get("settings").get("qk_norm").asText());
+    }
+
+    /**
      * Mixtral and Qwen3-MoE read their experts a block and a token (Qwen2-MoE's: below), Qwen3-MoE each
      * expert's width from moe_intermediate_size; the JSON gives the active parameters beside the total.
      */
@@ -178,7 +200,7 @@ class HfConfigTest {
         Shape qwen = HfConfig.read(EXAMPLES.resolve("Qwen3-30B-A3B.config.json"));
         assertEquals(new Experts(128, 8), qwen.architecture().experts());
         assertEquals(768, qwen.dFf(), "moe_intermediate_size, not intermediate_size");
-        assertTrue(qwen.architecture().qkNorm());
+        assertEquals(QkNorm.HEAD, qwen.architecture().qkNorm());
         JsonNode json = PredictCommandTest.json("predict", "--hf-config",
                 EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json").toString(), "--format", "json");
         assertEquals(12_879_925_248L, json.get("active_parameters").asLong());
@@ -292,9 +314,9 @@ class HfConfigTest {
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
         "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3,"
-                + " gpt2, gemma, mixtral, qwen2_moe, qwen3_moe; known and refused: gemma2, olmo2, deepseek_v2",
-        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, mixtral,"
-                + " qwen2_moe, qwen3_moe",
+                + " gpt2, gemma, olmo2, mixtral, qwen2_moe, qwen3_moe; known and refused: gemma2, deepseek_v2",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, olmo2,"
+                + " mixtral, qwen2_moe, qwen3_moe",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -304,7 +326,7 @@ class HfConfigTest {
         root.remove("model_type");
         written(root);
         BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma,"
-                + " mixtral, qwen2_moe, qwen3_moe; docs/hf-config.md)",
+                + " olmo2, mixtral, qwen2_moe, qwen3_moe; docs/hf-config.md)",
                 "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");

@@ -99,22 +99,28 @@ class TrainCommandTest {
      * + 3*d*d_ff + 2d) + d = 260 + 2*(240 + 120 + 600 + 20) + 10, and QK-norm's two gains of 3 a block.
      */
     @ParameterizedTest
-    @CsvSource({"ejml, eager, false", "vector, flash, true", "ejml, flash, true"})
-    void anOwnHeadWidthAndQkNormCountAsPredicted(String backend, String attention, boolean qkNorm) throws Exception {
+    @CsvSource({"ejml, eager, none", "vector, flash, head", "ejml, flash, head", "vector, eager, projection"})
+    void anOwnHeadWidthAndQkNormCountAsPredicted(String backend, String attention, String qkNorm) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--vocab", "13", "--context", "5", "--layers",
                 "2", "--d-model", "10", "--heads", "4", "--kv-heads", "2", "--head-dim", "3", "--d-ff", "20",
                 "--batch", "2", "--steps", "2", "--attention", attention, "--backend", backend, "--threads", "2",
                 "--format", "json"));
-        if (qkNorm) {
+        if (qkNorm.equals("head")) {
             args.add("--qk-norm");
+        } else if (qkNorm.equals("projection")) {
+            args.addAll(List.of("--qk-norm", "projection"));
         }
         JsonNode json = PredictCommandTest.json(args.toArray(String[]::new));
         assertEquals(3, json.get("settings").get("head_dim").asInt());
-        assertEquals(qkNorm, json.get("settings").get("qk_norm").asBoolean());
+        assertEquals(qkNorm, json.get("settings").get("qk_norm").asText());
         assertEquals(json.get("predicted"), json.get("counted"));
         assertTrue(json.get("counted_equals_predicted").asBoolean());
-        assertEquals(260 + 2 * (240 + 120 + 600 + 20) + 10 + (qkNorm ? 2 * 6 : 0),
-                json.get("counted").get("parameters").asLong());
+        // QK-norm's gains: d_k = 3 each per head, or h*d_k = 12 and h_kv*d_k = 6 over the projections
+        assertEquals(260 + 2 * (240 + 120 + 600 + 20) + 10 + switch (qkNorm) {
+            case "head" -> 2 * 6;
+            case "projection" -> 2 * 18;
+            default -> 0;
+        }, json.get("counted").get("parameters").asLong());
     }
 
     /**
