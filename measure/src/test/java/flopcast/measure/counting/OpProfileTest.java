@@ -120,7 +120,7 @@ class OpProfileTest {
         assertEquals(projections, residual + bias + qkNorm, "the elementwise FLOPs counted under the projections are"
                 + " the residual adds (output projection and W2), the biases and QK-norm");
         assertEquals(shape.architecture().bias() != LinearBias.NONE, bias > 0, "a bias timed where there is one");
-        assertEquals(shape.architecture().qkNorm(), qkNorm > 0, "QK-norm timed where there is one");
+        assertEquals(shape.architecture().qkNorm().active(), qkNorm > 0, "QK-norm timed where there is one");
         assertTrue(profile.calls(OpClass.ADAMW, FlopCounter.Pass.OPTIMIZER) > 0, "AdamW timed in the optimizer pass");
         assertTrue(checked >= 20, "checked " + checked + " classes and passes");
     }
