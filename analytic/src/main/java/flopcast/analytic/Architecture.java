@@ -30,6 +30,7 @@ package flopcast.analytic;
  * elementwise FLOPs change, {@link Shape#attentionSpan()});
  * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
  * <li>{@code placement}: the blocks' norms before each sublayer, after it, or both ({@link NormPlacement});
+ * <li>{@code softCap}: c * tanh(x / c) on the attention scores and on the logits ({@link SoftCap});
  * <li>{@code positions} P: learned position embeddings (GPT-2's 1024), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
  * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
@@ -42,7 +43,8 @@ package flopcast.analytic;
  * {@value Shape#TIE_EMBEDDINGS_KEY}, {@value LinearBias#KEY}, {@value Shape#HEAD_DIM_KEY} (d_k,
  * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none),
  * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none), {@value MlpKind#KEY},
- * {@value Experts#KEY} (null for a dense MLP) and {@value NormPlacement#KEY}.
+ * {@value Experts#KEY} (null for a dense MLP), {@value NormPlacement#KEY}, {@value SoftCap#ATTENTION_KEY} and
+ * {@value SoftCap#LOGITS_KEY} (null for none).
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -59,9 +61,11 @@ package flopcast.analytic;
  * @param mlp            the blocks' MLP (each expert's, under experts)
  * @param experts        the blocks' experts, {@link Experts#NONE} for a dense MLP
  * @param placement      the blocks' norms before or after each sublayer, or both
+ * @param softCap        the attention scores' and the logits' soft-caps, {@link SoftCap#OFF} for none
  */
 public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, QkNorm qkNorm,
-        long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement) {
+        long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement,
+        SoftCap softCap) {
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -77,6 +81,7 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         java.util.Objects.requireNonNull(experts, "experts");
         java.util.Objects.requireNonNull(qkNorm, "qkNorm");
         java.util.Objects.requireNonNull(placement, "placement");
+        java.util.Objects.requireNonNull(softCap, "softCap");
         if (placement.after() && norm != NormKind.RMS) {
             throw new InvalidInputException(NormPlacement.KEY + " " + placement.cliName() + " with " + NormKind.KEY
                     + " " + norm.cliName() + ": a norm after a sublayer is modelled as an RMSNorm only (allowed: "
@@ -99,11 +104,18 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         }
     }
 
+    /** No soft-caps. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, QkNorm qkNorm,
+            long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions, mlp, experts, placement,
+                SoftCap.OFF);
+    }
+
     /** Norms before each sublayer, QK-norm per head where {@code qkNorm}. */
     public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
             long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts) {
         this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm ? QkNorm.HEAD : QkNorm.NONE, slidingWindow, norm,
-                positions, mlp, experts, NormPlacement.PRE);
+                positions, mlp, experts, NormPlacement.PRE, SoftCap.OFF);
     }
 
     /** A dense MLP. */
@@ -153,19 +165,25 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions,
-                mlp, experts, placement);
+                mlp, experts, placement, softCap);
     }
 
     /** The same architecture with {@code newExperts} in place of its MLP ({@link Experts#NONE}: dense). */
     public Architecture withExperts(Experts newExperts) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions,
-                mlp, newExperts, placement);
+                mlp, newExperts, placement, softCap);
     }
 
     /** The same architecture with its norms at {@code newPlacement} and QK-norm {@code newQkNorm}. */
     public Architecture withNorms(NormPlacement newPlacement, QkNorm newQkNorm) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, newQkNorm, slidingWindow, norm, positions,
-                mlp, experts, newPlacement);
+                mlp, experts, newPlacement, softCap);
+    }
+
+    /** The same architecture with the soft-caps {@code newSoftCap} ({@link SoftCap#OFF}: none). */
+    public Architecture withSoftCap(SoftCap newSoftCap) {
+        return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions,
+                mlp, experts, placement, newSoftCap);
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

@@ -21,6 +21,10 @@ import java.util.Set;
  *   flash                   5*T*(T+1)/2 + T*n_t*(4 + 2*d_k)       2*T*d_k + 6*T*(T+1)/2 + 3*T*n_t*d_k
  *                           + T*(3 + d_k)
  *
+ *   soft-capped scores (SoftCap): a kernel keeping the probabilities keeps tanh(s / c) beside them,
+ *   B*h*T*T (head.softcap_tanh T*T where selective rebuilds them); a tiled one recomputes it into a
+ *   t_b*t_b tile (flash.tile_softcap); each adds the cap's FLOPs per attended entry
+ *
  *   selective recomputation rebuilds, one head at a time, in the backward pass:
  *   eager   the probabilities, into head.probabilities (T*T): the softmax forward again
  *   flash   the log-sum-exp, into flash.head_logsumexp (T): 5*T*(T+1)/2 + 4*T*n_t + 2*T
@@ -36,10 +40,13 @@ public enum AttentionKernel {
             EnumSet.of(KeptActivation.ATTENTION_PROBABILITIES),
             EnumSet.of(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT),
             EnumSet.noneOf(Component.class),
-            shape -> ElementwiseFlops.causalSoftmaxForward(shape.contextLength(), shape.attentionSpan()),
-            shape -> ElementwiseFlops.causalSoftmaxBackward(shape.contextLength(), shape.attentionSpan()),
+            shape -> ElementwiseFlops.causalSoftmaxForward(shape.contextLength(), shape.attentionSpan(),
+                    capped(shape)),
+            shape -> ElementwiseFlops.causalSoftmaxBackward(shape.contextLength(), shape.attentionSpan(),
+                    capped(shape)),
             EnumSet.of(WorkspaceBuffer.HEAD_PROBABILITIES),
-            shape -> ElementwiseFlops.causalSoftmaxForward(shape.contextLength(), shape.attentionSpan()),
+            shape -> ElementwiseFlops.causalSoftmaxForward(shape.contextLength(), shape.attentionSpan(),
+                    capped(shape)),
             ""),
     FLASH("flash", true,
             EnumSet.of(KeptActivation.ATTENTION_LOGSUMEXP),
@@ -49,13 +56,18 @@ public enum AttentionKernel {
                     WorkspaceBuffer.ROW_SUM),
             EnumSet.of(Component.ATTENTION_SCORES),
             shape -> ElementwiseFlops.flashForward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape),
-                    shape.attentionSpan()),
+                    shape.attentionSpan(), capped(shape)),
             shape -> ElementwiseFlops.flashBackward(shape.contextLength(), shape.headDim(), Dim.TILE.size(shape),
-                    shape.attentionSpan()),
+                    shape.attentionSpan(), capped(shape)),
             EnumSet.of(WorkspaceBuffer.HEAD_LOGSUMEXP),
             shape -> ElementwiseFlops.flashLogSumExp(shape.contextLength(), Dim.TILE.size(shape),
-                    shape.attentionSpan()),
+                    shape.attentionSpan(), capped(shape)),
             "flash's backward Q K^T");
+
+    /** Whether {@code shape}'s attention scores are soft-capped ({@link SoftCap}). */
+    private static boolean capped(Shape shape) {
+        return shape.architecture().softCap().capsAttention();
+    }
 
     /** The component whose elementwise FLOPs (softmax, or flash's whole core) the kernel's columns give. */
     public static final Component ELEMENTWISE_COMPONENT = Component.ATTENTION_SOFTMAX;

@@ -144,6 +144,7 @@ public final class Diff {
         }
         if (architecture.bias() == LinearBias.NONE && architecture.headDim() == Architecture.HEAD_DIM_FROM_WIDTH
                 && !architecture.qkNorm().active() && architecture.placement() == NormPlacement.PRE
+                && architecture.softCap().equals(SoftCap.OFF)
                 && architecture.slidingWindow() == Architecture.NO_WINDOW
                 && architecture.norm() == NormKind.RMS && architecture.positions() == Architecture.NO_POSITIONS
                 && architecture.mlp() == MlpKind.SWIGLU) {
@@ -164,6 +165,10 @@ public final class Diff {
             has.add(architecture.placement() == NormPlacement.POST ? "norms after each sublayer"
                     : "norms before and after each sublayer");
         }
+        if (architecture.softCap().capsAttention() || architecture.softCap().capsLogits()) {
+            has.add("soft-capped " + (architecture.softCap().capsAttention() ? architecture.softCap().capsLogits()
+                    ? "scores and logits" : "scores" : "logits"));
+        }
         if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
             has.add("a sliding window of " + architecture.slidingWindow() + (shape.attentionSpan() < shape.contextLength()
                     ? " (of a context of " + shape.contextLength() + ")" : " (the whole context)"));
@@ -178,7 +183,8 @@ public final class Diff {
             has.add(architecture.mlp() == MlpKind.GELU ? "a GELU MLP" : "a GeGLU MLP");
         }
         return "; the seed assumes h_kv = h, an untied head, no biases, d_k = d / h, no QK-norm, norms before"
-                + " each sublayer, no sliding window, RMSNorm, no position table and SwiGLU, this shape has " + String.join(", ", has);
+                + " each sublayer, no soft-caps, no sliding window, RMSNorm, no position table and SwiGLU, this shape"
+                + " has " + String.join(", ", has);
     }
 
     /** Where the policy is not fp32: its bytes per parameter against the seed's float32; else empty. */

@@ -32,6 +32,10 @@ import java.math.BigInteger;
  *   cross-entropy forward    N*(5V + 5) + 1   max, subtract, exp, sum, normalize: 5V; 1/sum 1;
  *                                             loss = log(sum) + max - z_t: 3; summed 1; mean 1
  *   cross-entropy backward   N*(V + 1) + 1    1/N once; p_t - 1; times 1/N over V
+ *   soft-cap forward         7 per capped value   x / c; tanh(u) = 1 - 2/(exp(2u) + 1): 5; times c (attention's
+ *                                             scores before the softmax, each attended entry; the logits)
+ *   soft-cap backward        3 per capped value   the gradient times 1 - t^2 (flash recomputes the cap
+ *                                             forward in its backward too)
  *   embedding backward       N*d              scatter-add of the residual gradient
  *   positions fwd, bwd       N*d each         a learned position row added to each token; its gradient
  *                                             summed into the table's row
@@ -155,6 +159,10 @@ public final class ElementwiseFlops {
     public static final long COMBINE_BACKWARD_PER_ELEMENT = 3;
     /** Flash backward, per element of a head's output: D = rowsum(dO * O). */
     public static final long FLASH_BACKWARD_D_PER_ELEMENT = 2;
+    /** A soft-cap c * tanh(x / c), forward, per capped value: x / c 1; tanh(u) = 1 - 2/(exp(2u) + 1) 5; times c 1. */
+    public static final long SOFTCAP_FORWARD_PER_VALUE = 7;
+    /** A soft-cap's backward, per capped value: the gradient times 1 - t^2: t*t, 1 -, times. */
+    public static final long SOFTCAP_BACKWARD_PER_VALUE = 3;
 
     private ElementwiseFlops() {
     }
@@ -206,8 +214,18 @@ public final class ElementwiseFlops {
 
     /** As above, each query attending to at most {@code span} keys (a sliding window): row i has min(i + 1, span). */
     public static BigInteger causalSoftmaxForward(long context, long span) {
-        return big(SOFTMAX_FORWARD_PER_ENTRY).multiply(attendedEntries(context, span))
+        return causalSoftmaxForward(context, span, false);
+    }
+
+    /** As above, each attended score soft-capped first where {@code capped} ({@link SoftCap}). */
+    public static BigInteger causalSoftmaxForward(long context, long span, boolean capped) {
+        return big(SOFTMAX_FORWARD_PER_ENTRY + capForward(capped)).multiply(attendedEntries(context, span))
                 .add(big(SOFTMAX_PER_ROW).multiply(big(context)));
+    }
+
+    /** {@link #SOFTCAP_FORWARD_PER_VALUE} where {@code capped}, else 0. */
+    private static long capForward(boolean capped) {
+        return capped ? SOFTCAP_FORWARD_PER_VALUE : 0;
     }
 
     /**
@@ -223,8 +241,13 @@ public final class ElementwiseFlops {
 
     /** As above, each query attending to at most {@code span} keys (a sliding window): fewer unmasked entries. */
     public static BigInteger flashForward(long context, long headDim, long tile, long span) {
+        return flashForward(context, headDim, tile, span, false);
+    }
+
+    /** As above, each attended score soft-capped first where {@code capped}. */
+    public static BigInteger flashForward(long context, long headDim, long tile, long span, boolean capped) {
         BigInteger rowTiles = big(context).multiply(big(tiles(context, tile)));
-        return big(FLASH_FORWARD_PER_ENTRY).multiply(attendedEntries(context, span))
+        return big(FLASH_FORWARD_PER_ENTRY + capForward(capped)).multiply(attendedEntries(context, span))
                 .add(rowTiles.multiply(big(FLASH_FORWARD_PER_ROW_TILE + 2 * headDim * ADD)))
                 .add(big(context).multiply(big(FLASH_FORWARD_PER_ROW + headDim)));
     }
@@ -240,9 +263,18 @@ public final class ElementwiseFlops {
 
     /** As above, each query attending to at most {@code span} keys. */
     public static BigInteger flashBackward(long context, long headDim, long tile, long span) {
+        return flashBackward(context, headDim, tile, span, false);
+    }
+
+    /**
+     * As above, where {@code capped} each attended score's cap recomputed ({@link #SOFTCAP_FORWARD_PER_VALUE})
+     * and its gradient taken through it ({@link #SOFTCAP_BACKWARD_PER_VALUE}).
+     */
+    public static BigInteger flashBackward(long context, long headDim, long tile, long span, boolean capped) {
         BigInteger rowTiles = big(context).multiply(big(tiles(context, tile)));
+        long perEntry = FLASH_BACKWARD_PER_ENTRY + (capped ? SOFTCAP_FORWARD_PER_VALUE + SOFTCAP_BACKWARD_PER_VALUE : 0);
         return big(FLASH_BACKWARD_D_PER_ELEMENT).multiply(big(context)).multiply(big(headDim))
-                .add(big(FLASH_BACKWARD_PER_ENTRY).multiply(attendedEntries(context, span)))
+                .add(big(perEntry).multiply(attendedEntries(context, span)))
                 .add(rowTiles.multiply(big(3 * headDim * ADD)));
     }
 
@@ -256,7 +288,12 @@ public final class ElementwiseFlops {
 
     /** As above, each query attending to at most {@code span} keys. */
     public static BigInteger flashLogSumExp(long context, long tile, long span) {
-        return big(FLASH_FORWARD_PER_ENTRY).multiply(attendedEntries(context, span))
+        return flashLogSumExp(context, tile, span, false);
+    }
+
+    /** As above, each attended score soft-capped first where {@code capped}. */
+    public static BigInteger flashLogSumExp(long context, long tile, long span, boolean capped) {
+        return big(FLASH_FORWARD_PER_ENTRY + capForward(capped)).multiply(attendedEntries(context, span))
                 .add(big(context).multiply(big(tiles(context, tile))).multiply(big(FLASH_FORWARD_PER_ROW_TILE)))
                 .add(big(context).multiply(big(FLASH_LOGSUMEXP_PER_ROW)));
     }
@@ -273,7 +310,13 @@ public final class ElementwiseFlops {
 
     /** As above, each query attending to at most {@code span} keys. */
     public static BigInteger causalSoftmaxBackward(long context, long span) {
-        return big(SOFTMAX_BACKWARD_PER_ENTRY).multiply(attendedEntries(context, span));
+        return causalSoftmaxBackward(context, span, false);
+    }
+
+    /** As above, the gradient taken through each score's cap where {@code capped}. */
+    public static BigInteger causalSoftmaxBackward(long context, long span, boolean capped) {
+        return big(SOFTMAX_BACKWARD_PER_ENTRY + (capped ? SOFTCAP_BACKWARD_PER_VALUE : 0))
+                .multiply(attendedEntries(context, span));
     }
 
     public static BigInteger swigluForward(long elements) {
@@ -289,13 +332,23 @@ public final class ElementwiseFlops {
     }
 
     public static BigInteger crossEntropyForward(long rows, long vocab) {
-        return perRow(rows, vocab, CROSS_ENTROPY_FORWARD_PER_LOGIT, SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS + ADD)
-                .add(big(CROSS_ENTROPY_PER_STEP));
+        return crossEntropyForward(rows, vocab, false);
+    }
+
+    /** As above, each logit soft-capped first where {@code capped} ({@link SoftCap}). */
+    public static BigInteger crossEntropyForward(long rows, long vocab, boolean capped) {
+        return perRow(rows, vocab, CROSS_ENTROPY_FORWARD_PER_LOGIT + capForward(capped),
+                SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS + ADD).add(big(CROSS_ENTROPY_PER_STEP));
     }
 
     public static BigInteger crossEntropyBackward(long rows, long vocab) {
-        return perRow(rows, vocab, CROSS_ENTROPY_BACKWARD_PER_LOGIT, CROSS_ENTROPY_TARGET_PER_ROW)
-                .add(big(CROSS_ENTROPY_PER_STEP));
+        return crossEntropyBackward(rows, vocab, false);
+    }
+
+    /** As above, the gradient taken through each logit's cap where {@code capped}. */
+    public static BigInteger crossEntropyBackward(long rows, long vocab, boolean capped) {
+        return perRow(rows, vocab, CROSS_ENTROPY_BACKWARD_PER_LOGIT + (capped ? SOFTCAP_BACKWARD_PER_VALUE : 0),
+                CROSS_ENTROPY_TARGET_PER_ROW).add(big(CROSS_ENTROPY_PER_STEP));
     }
 
     public static BigInteger embeddingBackward(long elements) {
@@ -399,7 +452,8 @@ public final class ElementwiseFlops {
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> big(activationPerElement(shape, true)).multiply(activationElements(shape));
-            case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize());
+            case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize(),
+                    shape.architecture().softCap().capsLogits());
             case LORA -> loraScale(shape);
             case ROUTER -> routerForward(shape);
             case QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
@@ -417,7 +471,8 @@ public final class ElementwiseFlops {
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
             case FFN_SILU -> big(activationPerElement(shape, false)).multiply(activationElements(shape));
-            case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize());
+            case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize(),
+                    shape.architecture().softCap().capsLogits());
             case ROUTER -> routerBackward(shape);
             case OUTPUT_PROJECTION, FFN_W2, QKV_PROJECTION, ATTENTION_SCORES, ATTENTION_WEIGHTED_SUM, FFN_W1, FFN_W3,
                     OUTPUT_EMBEDDING -> BigInteger.ZERO;

@@ -72,6 +72,10 @@ public enum KeptActivation implements TensorSpec {
             List.of(B, T, Dim.KEY_NORM_ROWS), "QK-norm backward of the keys"),
     ATTENTION_PROBABILITIES("attention.probabilities", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER,
             DataType.FLOAT32, List.of(B, H, T, T), "softmax backward and dV = P^T dO", Region.CORE),
+    /** Eager attention with soft-capped scores ({@link SoftCap}): tanh(s / c) of each score, for the cap's backward. */
+    ATTENTION_SOFTCAP("attention.softcap_tanh", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER, DataType.FLOAT32,
+            List.of(B, H, T, T), "softmax backward through the cap: dS = dS' * (1 - t^2)", Region.CORE,
+            Condition.ATTENTION_SOFTCAP),
     /** Flash attention's one float per row in place of the probabilities. */
     ATTENTION_LOGSUMEXP("attention.logsumexp", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER, DataType.FLOAT32,
             List.of(B, H, T), "flash backward: P = exp(S / sqrt(d_k) - lse), tile by tile", Region.CORE),
@@ -118,6 +122,9 @@ public enum KeptActivation implements TensorSpec {
             List.of(B, T, D), "LM head weight gradient"),
     LOGIT_PROBABILITIES("lm_head.probabilities", Component.OUTPUT_EMBEDDING, Scope.ONCE, DataType.FLOAT32,
             List.of(B, T, V), "cross-entropy backward (the logits, softmaxed in place)"),
+    /** Soft-capped logits ({@link SoftCap}): tanh(z / c) of each logit, for the cap's backward. */
+    LOGIT_SOFTCAP("lm_head.softcap_tanh", Component.CROSS_ENTROPY, Scope.ONCE, DataType.FLOAT32, List.of(B, T, V),
+            "cross-entropy backward through the cap: dz = dz' * (1 - t^2)", Region.ONCE, Condition.LOGIT_SOFTCAP),
     TARGETS("targets", Component.CROSS_ENTROPY, Scope.ONCE, DataType.INT32, List.of(B, T),
             "cross-entropy backward"),
     QUERY_LORA_HIDDEN("attention.query.lora_a.output", LoraTarget.QUERY),
@@ -173,6 +180,8 @@ public enum KeptActivation implements TensorSpec {
         ALWAYS,
         PRE_NORM,
         POST_NORM,
+        ATTENTION_SOFTCAP,
+        LOGIT_SOFTCAP,
         QK_NORM,
         LAYER_NORM,
         GATED_MLP,
@@ -289,6 +298,8 @@ public enum KeptActivation implements TensorSpec {
             case ALWAYS -> true;
             case PRE_NORM -> shape.architecture().placement().before();
             case POST_NORM -> shape.architecture().placement().after();
+            case ATTENTION_SOFTCAP -> shape.architecture().softCap().capsAttention();
+            case LOGIT_SOFTCAP -> shape.architecture().softCap().capsLogits();
             case QK_NORM -> shape.architecture().qkNorm().active();
             case LAYER_NORM -> shape.architecture().norm() == NormKind.LAYER;
             case GATED_MLP -> shape.architecture().mlp().gated();
@@ -299,7 +310,9 @@ public enum KeptActivation implements TensorSpec {
             case SHARED_EXPERT -> shape.architecture().experts().shared();
             case SHARED_GATED_MLP -> shape.architecture().experts().shared() && shape.architecture().mlp().gated();
         };
-        return (region != Region.CORE || shape.attention().keeps().contains(this)) && architecture
+        // a capped score's tanh is kept beside its probability, by the kernel that keeps those
+        KeptActivation core = this == ATTENTION_SOFTCAP ? ATTENTION_PROBABILITIES : this;
+        return (region != Region.CORE || shape.attention().keeps().contains(core)) && architecture
                 && readUnderLora(shape);
     }
 

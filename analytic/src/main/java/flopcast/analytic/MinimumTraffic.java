@@ -23,6 +23,8 @@ import java.math.BigInteger;
  *   GELU fwd, bwd         8*N*d_ff, 12*N*d_ff                    W1x in, GELU out; dG, W1x in, dW1x out
  *   cross-entropy fwd     4*(2*N*V + N)                          logits, targets in; probabilities out
  *   cross-entropy bwd     4*(2*N*V + N)                          probabilities, targets in; dlogits out
+ *   soft-caps             + 4*B*h*T^2 to the softmax forward and backward, + 4*N*V to the cross-entropy's:
+ *                                                                 tanh(x / c) written, then read
  *   AdamW                 28*P                                   p, g, m, v in; p, m, v out
  *   LoRA adapter          two projections each: x A (in, r) and (.) B^T (r, out)
  *   learned positions     + 4*T*d forward and backward           the table's T rows read, their gradient
@@ -67,7 +69,7 @@ public final class MinimumTraffic {
                     ? FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d.multiply(BigInteger.TWO))
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
-            case ATTENTION_SOFTMAX -> BigInteger.valueOf(8).multiply(t.bhtt);
+            case ATTENTION_SOFTMAX -> BigInteger.valueOf(t.cappedScores ? 12 : 8).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.activation);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
@@ -111,7 +113,7 @@ public final class MinimumTraffic {
                     ? FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.valueOf(3)))
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.TWO)).add(t.n));
-            case ATTENTION_SOFTMAX -> BigInteger.valueOf(12).multiply(t.bhtt);
+            case ATTENTION_SOFTMAX -> BigInteger.valueOf(t.cappedScores ? 16 : 12).multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.activation);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
@@ -169,6 +171,9 @@ public final class MinimumTraffic {
         final BigInteger bhtt;
         /** The norms are LayerNorms: a bias and a mean beside RMSNorm's gain and reciprocal. */
         final boolean layerNorm;
+        /** Soft-capped scores (eager: flash keeps its tiles on chip) and logits: tanh(x / c) written, then read. */
+        final boolean cappedScores;
+        final boolean cappedLogits;
         /** The MLP is GELU's two matrices: its activation reads one tensor and writes one (GeGLU's moves SwiGLU's bytes). */
         final boolean gelu;
         /** T*d: the learned position rows a step reads (and their gradient's), 0 without a table. */
@@ -202,6 +207,8 @@ public final class MinimumTraffic {
             bhtt = BigInteger.valueOf(shape.batchSize()).multiply(BigInteger.valueOf(shape.heads())).multiply(t)
                     .multiply(t);
             layerNorm = shape.architecture().norm() == NormKind.LAYER;
+            cappedScores = shape.architecture().softCap().capsAttention() && !shape.attention().tiled();
+            cappedLogits = shape.architecture().softCap().capsLogits();
             gelu = !shape.architecture().mlp().gated();
             positionRows = shape.architecture().positions() == Architecture.NO_POSITIONS ? BigInteger.ZERO
                     : t.multiply(d);
@@ -312,7 +319,7 @@ public final class MinimumTraffic {
         }
 
         BigInteger crossEntropy() {
-            return FOUR.multiply(BigInteger.TWO.multiply(n.multiply(v)).add(n));
+            return FOUR.multiply(BigInteger.valueOf(cappedLogits ? 3 : 2).multiply(n.multiply(v)).add(n));
         }
     }
 }

@@ -187,7 +187,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * keys are normalized ({@code qk_norm=projection} where each whole projection's are), {@code window=}
      * where a sliding window is declared, {@code norm=layernorm} where the norms are LayerNorms,
      * {@code norm_placement=post} or {@code =sandwich} where the blocks' norms are not before each
-     * sublayer, {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
+     * sublayer, {@code attention_softcap=C} and {@code logit_softcap=C} where scores or logits are soft-capped,
+     * {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
      * {@code experts=E:k} for a mixture of experts, and the settings
      * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
@@ -195,6 +196,12 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * QLoRA base);
      * {@link ShapeKey#parse} reads it.
      */
+    /** A value as describe writes it: an integral one without ".0". */
+    static String number(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
+                : Double.toString(value);
+    }
+
     public String describe() {
         StringBuilder text = new StringBuilder();
         for (ShapeKey key : ShapeKey.values()) {
@@ -225,6 +232,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.placement() != NormPlacement.PRE) {
             text.append(' ').append(NormPlacement.KEY).append('=').append(architecture.placement().cliName());
+        }
+        SoftCap caps = architecture.softCap();
+        if (caps.capsAttention()) {
+            text.append(' ').append(SoftCap.ATTENTION_KEY).append('=').append(number(caps.attention()));
+        }
+        if (caps.capsLogits()) {
+            text.append(' ').append(SoftCap.LOGITS_KEY).append('=').append(number(caps.logits()));
         }
         if (architecture.positions() != Architecture.NO_POSITIONS) {
             text.append(' ').append(POSITIONS_KEY).append('=').append(architecture.positions());

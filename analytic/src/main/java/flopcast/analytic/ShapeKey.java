@@ -115,7 +115,8 @@ public enum ShapeKey {
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
      * or {@code bias=all}, {@code d_k=N}, {@code qk_norm} or {@code qk_norm=projection}, {@code window=W}, {@code norm=layernorm},
-     * {@code norm_placement=post} or {@code =sandwich}, {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
+     * {@code norm_placement=post} or {@code =sandwich}, {@code attention_softcap=C}, {@code logit_softcap=C},
+     * {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
      * {@code freeze=KIND,...}, {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
      */
@@ -127,6 +128,8 @@ public enum ShapeKey {
         Long headDim = null;
         QkNorm qkNorm = QkNorm.NONE;
         NormPlacement placement = NormPlacement.PRE;
+        Double attentionCap = null;
+        Double logitCap = null;
         Long window = null;
         NormKind norm = NormKind.RMS;
         Long positions = null;
@@ -158,11 +161,7 @@ public enum ShapeKey {
                 continue;
             }
             if (part.startsWith(LORA_ALPHA_SYMBOL + "=") && loraAlpha == null) {
-                try {
-                    loraAlpha = Double.parseDouble(part.substring(equals + 1));
-                } catch (NumberFormatException e) {
-                    throw new InvalidInputException("'" + part + "' in shape '" + text + "' has no number value");
-                }
+                loraAlpha = decimal(part, text);
                 continue;
             }
             if (equals < 0 && isPolicy(part) && policy == Settings.DEFAULT.policy()) {
@@ -223,6 +222,14 @@ public enum ShapeKey {
                 qkNorm = QkNorm.PROJECTION;
                 continue;
             }
+            if (part.startsWith(SoftCap.ATTENTION_KEY + "=") && attentionCap == null) {
+                attentionCap = decimal(part, text);
+                continue;
+            }
+            if (part.startsWith(SoftCap.LOGITS_KEY + "=") && logitCap == null) {
+                logitCap = decimal(part, text);
+                continue;
+            }
             if (part.startsWith(NormPlacement.KEY + "=") && placement == NormPlacement.PRE) {
                 placement = NormPlacement.byCliName(part.substring(equals + 1));
                 continue;
@@ -260,10 +267,21 @@ public enum ShapeKey {
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,
                 window == null ? Architecture.NO_WINDOW : window, norm,
-                positions == null ? Architecture.NO_POSITIONS : positions, mlp, experts, placement))
+                positions == null ? Architecture.NO_POSITIONS : positions, mlp, experts, placement,
+                new SoftCap(attentionCap == null ? SoftCap.NONE : attentionCap, logitCap == null ? SoftCap.NONE
+                        : logitCap)))
                 .withSettings(new Settings(policy, attention, recompute,
                         lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4),
                         frozen));
+    }
+
+    /** The number after {@code part}'s '=', or a one-line error naming it. */
+    private static double decimal(String part, String text) {
+        try {
+            return Double.parseDouble(part.substring(part.indexOf('=') + 1));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("'" + part + "' in shape '" + text + "' has no number value");
+        }
     }
 
     /** {@code lora=R:TARGET,TARGET} as {@link Shape#describe()} writes it; null for none. */

@@ -410,6 +410,7 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 && !shape.settings().lora().nf4Base()
                 && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
                 && !shape.architecture().qkNorm().active() && shape.architecture().placement() == NormPlacement.PRE
+                && shape.architecture().softCap().equals(SoftCap.OFF)
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 

@@ -79,6 +79,9 @@ public enum WorkspaceBuffer implements TensorSpec {
             "attention backward: one head's dP, then dS in place"),
     HEAD_PROBABILITIES("head.probabilities", List.of(T, T),
             "selective recomputation, eager: one head's recomputed probabilities"),
+    /** Soft-capped scores only ({@link SoftCap}): one head's recomputed tanh(s / c) (selective, eager). */
+    HEAD_SOFTCAP("head.softcap_tanh", List.of(T, T),
+            "selective recomputation, eager: one head's recomputed tanh of its capped scores"),
     TILE_QUERY("flash.tile_query", List.of(TILE, D_K), "flash forward and backward: one query tile of a head's Q"),
     TILE_KEY("flash.tile_key", List.of(TILE, D_K), "flash forward and backward: one key tile of a head's K"),
     TILE_VALUE("flash.tile_value", List.of(TILE, D_K), "flash forward and backward: one key tile of a head's V"),
@@ -88,6 +91,9 @@ public enum WorkspaceBuffer implements TensorSpec {
     TILE_SCORES("flash.tile_scores", List.of(TILE, TILE),
             "flash forward and backward: one tile's scores, then probabilities"),
     TILE_GRADIENT("flash.tile_grad", List.of(TILE, TILE), "flash backward: one tile's dP, then dS"),
+    /** Soft-capped scores only ({@link SoftCap}): one tile's tanh(s / c), recomputed in flash's backward. */
+    TILE_SOFTCAP("flash.tile_softcap", List.of(TILE, TILE),
+            "flash backward: one tile's tanh of its capped scores, for dS through the cap"),
     ROW_MAX("flash.row_max", List.of(T), "flash forward: one head's running row maximum"),
     ROW_SCALE("flash.row_scale", List.of(TILE), "flash forward: one tile's row rescale factors exp(m - m')"),
     HEAD_LOGSUMEXP("flash.head_logsumexp", List.of(T),
@@ -198,6 +204,15 @@ public enum WorkspaceBuffer implements TensorSpec {
         }
         if (this == POST_NORM_INPUT_GRADIENT) {
             return shape.architecture().placement().after() ? 1 : 0;
+        }
+        boolean capped = shape.architecture().softCap().capsAttention();
+        if (this == HEAD_SOFTCAP) {
+            // beside the probabilities a mode rebuilds one head at a time
+            return capped && shape.recompute().rebuildsKernelCore()
+                    && shape.attention().rebuildWorkspace().contains(HEAD_PROBABILITIES) ? 1 : 0;
+        }
+        if (this == TILE_SOFTCAP) {
+            return capped && shape.attention().tiled() ? 1 : 0;
         }
         if (this == W3_OUTPUT_GRADIENT) {
             return shape.architecture().mlp().gated() ? 1 : 0;

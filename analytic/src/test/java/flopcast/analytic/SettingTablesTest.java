@@ -380,7 +380,7 @@ class SettingTablesTest {
     @Test
     void everyArchitectureValueReachesTheTables() {
         assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm",
-                "positions", "mlp", "experts", "placement"),
+                "positions", "mlp", "experts", "placement", "softCap"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -504,6 +504,15 @@ class SettingTablesTest {
                                 assertEquals(placement == NormPlacement.PRE && shape.seedArchitecture(),
                                         placed.seedArchitecture(), name);
                             }
+                            // soft-caps: no parameter; eager keeps tanh of every score, B*h*T*T a block, and of every
+                            // logit, B*T*V (SoftCapTest)
+                            Shape capped = new Shape(v, t, layers, d, h, dFf, b,
+                                    architecture.withSoftCap(new SoftCap(50, 30)));
+                            assertEquals(parameters, ParameterTensor.total(capped), name);
+                            assertEquals(KeptActivation.totalFloats(shape) + layers * b * h * t * t + b * t * v,
+                                    KeptActivation.totalFloats(capped), name);
+                            assertEquals(ShapeKey.parse(capped.describe()), capped, name);
+                            assertFalse(capped.seedArchitecture(), name);
                             // experts: E = 4 copies of the MLP and a d x E router a block, k = 2 a token (ExpertsTest)
                             long experts = 4;
                             long k = 2;

@@ -107,6 +107,8 @@ final class Block {
     private final KeptTensor keys;
     private final KeptTensor values;
     private final KeptTensor probabilities;
+    /** Eager attention's kept tanh of its soft-capped scores; null without a cap, or where not kept. */
+    private final KeptTensor capped;
     /** Flash attention's kept log-sum-exp; null under eager. */
     private final KeptTensor logSumExp;
     private final KeptTensor attentionOut;
@@ -217,6 +219,7 @@ final class Block {
         keys = buffers.keptOrRecomputed(KEY, layer);
         values = buffers.keptOrRecomputed(VALUE, layer);
         probabilities = buffers.keptOrRecomputed(ATTENTION_PROBABILITIES, layer);
+        capped = buffers.keptOrRecomputed(KeptActivation.ATTENTION_SOFTCAP, layer);
         logSumExp = buffers.keptOrRecomputed(ATTENTION_LOGSUMEXP, layer);
         attentionOut = buffers.keptOrRecomputed(ATTENTION_OUTPUT, layer);
         middle = buffers.keptOrRecomputed(ATTENTION_RESIDUAL, layer);
@@ -282,10 +285,13 @@ final class Block {
         }
         project(shared.value(), h1, value, valueBias, values, LoraTarget.VALUE);
         shared.attention().forward(queries.use(), keys.use(), values.use(),
-                probabilities == null ? null : probabilities.matrices(), logSumExp == null ? null : logSumExp.matrix(),
-                attentionOut.matrix());
+                probabilities == null ? null : probabilities.matrices(), capped == null ? null : capped.matrices(),
+                logSumExp == null ? null : logSumExp.matrix(), attentionOut.matrix());
         if (probabilities != null) {
             probabilities.store();
+        }
+        if (capped != null) {
+            capped.store();
         }
         if (logSumExp != null) {
             logSumExp.store();
@@ -422,8 +428,8 @@ final class Block {
                 false, LoraTarget.OUTPUT);
         shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
-                logSumExp == null ? null : logSumExp.read(counter), attentionOut.read(counter), queryGradient.open(),
-                keyGradient.open(), valueGradient.open());
+                capped == null ? null : capped.readAll(counter), logSumExp == null ? null : logSumExp.read(counter),
+                attentionOut.read(counter), queryGradient.open(), keyGradient.open(), valueGradient.open());
         queryGradient.store();
         keyGradient.store();
         valueGradient.store();

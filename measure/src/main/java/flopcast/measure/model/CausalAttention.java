@@ -59,6 +59,8 @@ final class CausalAttention {
         final FMatrixRMaj probabilityGradient;
         /** One head's probabilities where they are not kept (selective recomputation); else null. */
         final FMatrixRMaj probabilities;
+        /** One head's tanh of its capped scores where they are not kept (capped, selective); else null. */
+        final FMatrixRMaj capped;
         /** The part's counter, switched to the recompute pass while the core reruns. */
         final FlopCounter counter;
         /** The part's profile, which times its head copies and roundings. */
@@ -72,7 +74,8 @@ final class CausalAttention {
                 java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
             boolean flashing = shape.attention().tiled();
             this.scores = new AttentionScores(ops);
-            this.softmax = new CausalSoftmax(ops, span, headDim);
+            float cap = (float) shape.architecture().softCap().attention();
+            this.softmax = new CausalSoftmax(ops, span, headDim, cap);
             this.weightedSum = new AttentionWeightedSum(ops);
             this.query = buffer.apply(WorkspaceBuffer.HEAD_QUERY);
             this.key = buffer.apply(WorkspaceBuffer.HEAD_KEY);
@@ -83,6 +86,7 @@ final class CausalAttention {
             this.valueGradient = buffer.apply(WorkspaceBuffer.HEAD_VALUE_GRADIENT);
             this.probabilityGradient = flashing ? null : buffer.apply(WorkspaceBuffer.HEAD_PROBABILITY_GRADIENT);
             this.probabilities = recomputes && !flashing ? buffer.apply(WorkspaceBuffer.HEAD_PROBABILITIES) : null;
+            this.capped = recomputes && !flashing && cap > 0 ? buffer.apply(WorkspaceBuffer.HEAD_SOFTCAP) : null;
             this.counter = ops.counter();
             this.profile = counter.profile();
             this.flash = flashing ? new FlashHead(ops, shape, buffer) : null;
@@ -108,12 +112,12 @@ final class CausalAttention {
 
     /**
      * out = softmax(masked Q K^T / sqrt(d_k)) V per head. Eager: probabilities[b*h + head] keeps the
-     * probabilities, or, where it is null (selective recomputation), each head's go to the head
-     * scratch and are not kept. Flash: {@code logSumExp} keeps one float per row, or, where it is
+     * probabilities (and {@code capped} tanh of the soft-capped scores, null without a cap), or, where it
+     * is null (selective recomputation), each head's go to the head scratch and are not kept. Flash: {@code logSumExp} keeps one float per row, or, where it is
      * null (selective recomputation), each head's goes to the head scratch.
      */
     void forward(FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value, FMatrixRMaj[] probabilities,
-            FMatrixRMaj logSumExp, FMatrixRMaj out) {
+            FMatrixRMaj[] capped, FMatrixRMaj logSumExp, FMatrixRMaj out) {
         eachGroup((s, b, g) -> {
             gather(s, key, b, g, s.key);
             gather(s, value, b, g, s.value);
@@ -124,7 +128,7 @@ final class CausalAttention {
                     s.flash.forward(s.query, s.key, s.value, s.output, lse, logSumExp == null ? 0 : row(b, h));
                 } else {
                     FMatrixRMaj p = probabilities == null ? s.probabilities : probabilities[b * heads + h];
-                    probabilities(s, p);
+                    probabilities(s, p, probabilities == null || capped == null ? s.capped : capped[b * heads + h]);
                     s.weightedSum.forward(p, s.value, s.output);
                 }
                 scatter(s, s.output, b, h, out);
@@ -139,8 +143,8 @@ final class CausalAttention {
      * gradients are bit for bit those of keeping it. Flash reads its kept output {@code attentionOut}.
      */
     void backward(FMatrixRMaj dOut, FMatrixRMaj query, FMatrixRMaj key, FMatrixRMaj value,
-            FMatrixRMaj[] probabilities, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut, FMatrixRMaj dQuery,
-            FMatrixRMaj dKey, FMatrixRMaj dValue) {
+            FMatrixRMaj[] probabilities, FMatrixRMaj[] capped, FMatrixRMaj logSumExp, FMatrixRMaj attentionOut,
+            FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue) {
         eachGroup((s, b, g) -> {
             gather(s, key, b, g, s.key);
             gather(s, value, b, g, s.value);
@@ -151,7 +155,7 @@ final class CausalAttention {
                 if (s.flash != null) {
                     flashBackward(s, b, h, logSumExp, attentionOut, accumulate);
                 } else {
-                    eagerBackward(s, b, h, probabilities, accumulate);
+                    eagerBackward(s, b, h, probabilities, capped, accumulate);
                 }
                 scatter(s, s.queryGradient, b, h, dQuery);
             }
@@ -161,29 +165,39 @@ final class CausalAttention {
     }
 
     /** One head's eager backward, its Q, K, V and dO gathered; the probabilities recomputed where not kept. */
-    private void eagerBackward(HeadScratch s, int b, int h, FMatrixRMaj[] probabilities, boolean accumulate) {
+    private void eagerBackward(HeadScratch s, int b, int h, FMatrixRMaj[] probabilities, FMatrixRMaj[] capped,
+            boolean accumulate) {
         FMatrixRMaj p;
+        FMatrixRMaj t;
         if (probabilities == null) {
             // selective recomputation: the attention core again, its matmul counted as recompute
             p = s.probabilities;
+            t = s.capped;
             s.counter.pass(FlopCounter.Pass.RECOMPUTE);
-            probabilities(s, p);
+            probabilities(s, p, t);
             s.counter.pass(FlopCounter.Pass.BACKWARD);
         } else {
             p = probabilities[b * heads + h];
+            t = capped == null ? null : capped[b * heads + h];
         }
         s.weightedSum.backward(s.output, p, s.value, s.probabilityGradient, s.valueGradient, accumulate);
-        s.softmax.backward(p, s.probabilityGradient);
+        s.softmax.backward(p, s.probabilityGradient, t);
         s.scores.backward(s.probabilityGradient, s.query, s.key, s.queryGradient, s.keyGradient, accumulate);
     }
 
-    /** p = softmax(masked Q K^T / sqrt(d_k)) of the gathered head, rounded to bfloat16 under a bf16 policy. */
-    private void probabilities(HeadScratch s, FMatrixRMaj p) {
+    /**
+     * p = softmax(masked Q K^T / sqrt(d_k)) of the gathered head (its scores capped, tanh(s / c) into
+     * {@code t}, where t is not null), rounded to bfloat16 under a bf16 policy, as the kept tensors are.
+     */
+    private void probabilities(HeadScratch s, FMatrixRMaj p, FMatrixRMaj t) {
         s.scores.forward(s.query, s.key, p);
-        s.softmax.forward(p);
+        s.softmax.forward(p, t);
         if (bfloat16Probabilities) {
             long start = s.profile.start();
             BFloat16.roundInPlace(p.data);
+            if (t != null) {
+                BFloat16.roundInPlace(t.data);
+            }
             s.profile.stop(OpClass.BF16_CONVERSION, start);
         }
     }

@@ -6,6 +6,8 @@ import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_FORWARD_PER_LOGIT
 import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_PER_STEP;
 import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_ROW_LOSS;
 import static flopcast.analytic.ElementwiseFlops.CROSS_ENTROPY_TARGET_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.SOFTCAP_BACKWARD_PER_VALUE;
+import static flopcast.analytic.ElementwiseFlops.SOFTCAP_FORWARD_PER_VALUE;
 import static flopcast.analytic.ElementwiseFlops.SOFTMAX_PER_ROW;
 
 import flopcast.analytic.Component;
@@ -18,13 +20,17 @@ import org.ejml.data.FMatrixRMaj;
 /**
  * Mean cross-entropy of the logits against the next tokens. The logits are softmaxed in place,
  * and the backward pass writes their gradient over the probabilities. Each loop records its
- * element count times its cost declared in {@link flopcast.analytic.ElementwiseFlops}.
+ * element count times its cost declared in {@link flopcast.analytic.ElementwiseFlops}. Under a logit
+ * soft-cap ({@link flopcast.analytic.SoftCap}) each logit z becomes c * tanh(z / c) first, tanh(z / c)
+ * kept for the backward pass, which multiplies the gradient by 1 - tanh^2.
  */
 public final class CrossEntropy {
     /** Rows below which a part is not worth a thread. */
     private static final int GRAIN = 4;
     private final CountingOps ops;
     private final FMatrixRMaj rowLosses;
+    /** The logits' soft-cap c, or 0 for none. */
+    private final float cap;
 
     /**
      * @param rowLosses scratch of at least one float per row, free during the forward pass: the
@@ -32,12 +38,23 @@ public final class CrossEntropy {
      *                  model lends the first N floats of its norm-output gradient)
      */
     public CrossEntropy(CountingOps ops, FMatrixRMaj rowLosses) {
+        this(ops, rowLosses, 0f);
+    }
+
+    /** As above, each logit capped to c * tanh(z / c) first where {@code cap} is positive. */
+    public CrossEntropy(CountingOps ops, FMatrixRMaj rowLosses, float cap) {
         this.ops = ops;
         this.rowLosses = rowLosses;
+        this.cap = cap;
     }
 
     /** Softmaxes each row of {@code logits} in place and returns the mean loss. */
     public float forward(FMatrixRMaj logits, int[] targets) {
+        return forward(logits, targets, null);
+    }
+
+    /** As above; under a cap each logit is capped first, tanh(z / c) written into {@code tanh}. */
+    public float forward(FMatrixRMaj logits, int[] targets, FMatrixRMaj tanh) {
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         int rows = logits.numRows;
@@ -50,13 +67,17 @@ public final class CrossEntropy {
         ops.split(Component.CROSS_ENTROPY, rows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {
                 int base = row * vocab;
+                if (cap > 0) {
+                    SoftCapping.forward(f, z, tanh.data, base, base + vocab, cap);
+                }
                 float target = z[base + targets[row]];
                 float max = kernels.max(z, base, base + vocab);
                 float sum = kernels.expSum(z, base, base + vocab, max);
                 kernels.scale(z, base, base + vocab, f.div(1f, sum));
                 losses[row] = (float) f.sub(f.add(f.log(sum), max), target);
             }
-            return (CROSS_ENTROPY_FORWARD_PER_LOGIT * vocab + SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS) * (to - from);
+            return ((CROSS_ENTROPY_FORWARD_PER_LOGIT + (cap > 0 ? SOFTCAP_FORWARD_PER_VALUE : 0)) * vocab
+                    + SOFTMAX_PER_ROW + CROSS_ENTROPY_ROW_LOSS) * (to - from);
         });
         long start = ops.profile().start();
         double total = 0;
@@ -71,6 +92,11 @@ public final class CrossEntropy {
 
     /** Differentiates the mean loss: (p - onehot(target)) / N, written over the probabilities. */
     public void backward(FMatrixRMaj probabilities, int[] targets) {
+        backward(probabilities, targets, null);
+    }
+
+    /** As above; under a cap the gradient is taken through it, times 1 - t^2, t the kept tanh(z / c). */
+    public void backward(FMatrixRMaj probabilities, int[] targets, FMatrixRMaj tanh) {
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         int rows = probabilities.numRows;
@@ -83,8 +109,12 @@ public final class CrossEntropy {
                 int base = row * vocab;
                 p[base + targets[row]] = f.sub(p[base + targets[row]], 1f);
                 kernels.scale(p, base, base + vocab, scale);
+                if (cap > 0) {
+                    SoftCapping.backward(f, p, tanh.data, base, base + vocab);
+                }
             }
-            return (CROSS_ENTROPY_BACKWARD_PER_LOGIT * vocab + CROSS_ENTROPY_TARGET_PER_ROW) * (to - from);
+            return ((CROSS_ENTROPY_BACKWARD_PER_LOGIT + (cap > 0 ? SOFTCAP_BACKWARD_PER_VALUE : 0)) * vocab
+                    + CROSS_ENTROPY_TARGET_PER_ROW) * (to - from);
         });
     }
 }

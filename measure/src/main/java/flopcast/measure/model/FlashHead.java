@@ -7,6 +7,8 @@ import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ENTRY;
 import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ROW;
 import static flopcast.analytic.ElementwiseFlops.FLASH_FORWARD_PER_ROW_TILE;
 import static flopcast.analytic.ElementwiseFlops.FLASH_LOGSUMEXP_PER_ROW;
+import static flopcast.analytic.ElementwiseFlops.SOFTCAP_BACKWARD_PER_VALUE;
+import static flopcast.analytic.ElementwiseFlops.SOFTCAP_FORWARD_PER_VALUE;
 
 import flopcast.analytic.Component;
 import flopcast.analytic.Dim;
@@ -32,7 +34,9 @@ import org.ejml.data.FMatrixRMaj;
  * elementwise costs are {@link flopcast.analytic.ElementwiseFlops}' FLASH constants, every scalar
  * step through the kernels' {@link Arithmetic}. Its own loops (the online softmax, the rescaling and
  * the tile accumulations, whose FLOPs are the softmax's) are timed as the softmax, its tile copies as
- * head copies, between the facade's matmuls. Pinned by {@code FlashHeadTest}.
+ * head copies, between the facade's matmuls. Soft-capped scores ({@link flopcast.analytic.SoftCap}) are
+ * capped after their scale in each pass that computes them, the backward's tanh(s / c) into one tile
+ * for dS through the cap. Pinned by {@code FlashHeadTest}.
  */
 final class FlashHead {
     private final CountingOps ops;
@@ -44,6 +48,10 @@ final class FlashHead {
     private final int headDim;
     private final int tile;
     private final float scale;
+    /** The scores' soft-cap c, or 0 for none. */
+    private final float cap;
+    /** One tile's tanh(s / c) under a cap; null without. */
+    private final float[] capped;
     private final FMatrixRMaj query;
     private final FMatrixRMaj key;
     private final FMatrixRMaj value;
@@ -65,6 +73,8 @@ final class FlashHead {
         this.headDim = Math.toIntExact(shape.headDim());
         this.tile = Math.toIntExact(Dim.TILE.size(shape));
         this.scale = (float) (1.0 / Math.sqrt(headDim));
+        this.cap = (float) shape.architecture().softCap().attention();
+        this.capped = cap > 0 ? buffer.apply(WorkspaceBuffer.TILE_SOFTCAP).data : null;
         this.query = buffer.apply(WorkspaceBuffer.TILE_QUERY);
         this.key = buffer.apply(WorkspaceBuffer.TILE_KEY);
         this.value = buffer.apply(WorkspaceBuffer.TILE_VALUE);
@@ -173,7 +183,11 @@ final class FlashHead {
                     int first = firstSeen(row, j0, tj);
                     int seen = lastSeen(row, j0, tj, first);
                     for (int c = first; c < seen; c++) {
-                        s[r * tj + c] = f.exp(f.sub(f.mul(s[r * tj + c], scale), lse[from + row]));
+                        float scaled = f.mul(s[r * tj + c], scale);
+                        if (cap > 0) {
+                            scaled = SoftCapping.cap(f, scaled, cap, capped, r * tj + c);
+                        }
+                        s[r * tj + c] = f.exp(f.sub(scaled, lse[from + row]));
                     }
                     mask(s, r * tj, first, seen, tj);
                 }
@@ -192,10 +206,15 @@ final class FlashHead {
                     int first = firstSeen(row, j0, tj);
                     int seen = lastSeen(row, j0, tj, first);
                     for (int c = first; c < seen; c++) {
-                        g[r * tj + c] = f.mul(f.mul(s[r * tj + c], f.sub(g[r * tj + c], delta[row])), scale);
+                        float dCapped = f.mul(s[r * tj + c], f.sub(g[r * tj + c], delta[row]));
+                        if (cap > 0) {
+                            dCapped = SoftCapping.through(f, dCapped, capped[r * tj + c]);
+                        }
+                        g[r * tj + c] = f.mul(dCapped, scale);
                     }
                     mask(g, r * tj, first, seen, tj);
-                    flops += FLASH_BACKWARD_PER_ENTRY * (seen - first);
+                    flops += (FLASH_BACKWARD_PER_ENTRY
+                            + (cap > 0 ? SOFTCAP_FORWARD_PER_VALUE + SOFTCAP_BACKWARD_PER_VALUE : 0)) * (seen - first);
                 }
                 profile.stop(OpClass.ATTENTION_SOFTMAX, start);
                 product.reshape(ti, headDim);
@@ -263,6 +282,9 @@ final class FlashHead {
             float max = rowMax[row];
             for (int c = first; c < seen; c++) {
                 s[r * tj + c] = f.mul(s[r * tj + c], scale);
+                if (cap > 0) {
+                    s[r * tj + c] = SoftCapping.cap(f, s[r * tj + c], cap, capped, r * tj + c);
+                }
                 max = f.max(max, s[r * tj + c]);
             }
             // a row whose keys so far all lie before its window has max -infinity still: nothing to rescale
@@ -277,7 +299,8 @@ final class FlashHead {
             mask(s, r * tj, first, seen, tj);
             rowSum[row] = f.add(f.mul(rowSum[row], alpha[r]), sum);
             rowMax[row] = max;
-            flops += FLASH_FORWARD_PER_ENTRY * (seen - first) + FLASH_FORWARD_PER_ROW_TILE;
+            flops += (FLASH_FORWARD_PER_ENTRY + (cap > 0 ? SOFTCAP_FORWARD_PER_VALUE : 0)) * (seen - first)
+                    + FLASH_FORWARD_PER_ROW_TILE;
         }
         return flops;
     }

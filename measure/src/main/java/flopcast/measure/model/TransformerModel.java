@@ -56,6 +56,8 @@ public final class TransformerModel {
     private final KeptTensor finalRms;
     private final KeptTensor finalOut;
     private final KeptTensor logitProbabilities;
+    /** The soft-capped logits' tanh(z / c); null without a logit cap. */
+    private final KeptTensor logitTanh;
     private final StoredTensor residualGradient;
     private final StoredTensor normGradient;
 
@@ -84,7 +86,8 @@ public final class TransformerModel {
         this.finalNorm = new BlockNorm(ops, Component.FINAL_RMSNORM);
         this.lmHead = new Linear(ops, Component.OUTPUT_EMBEDDING);
         // the row losses go to the norm-output gradient's float32 matrix (its working copy under bf16)
-        this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT).open());
+        this.crossEntropy = new CrossEntropy(ops, buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT).open(),
+                (float) shape.architecture().softCap().logits());
         this.optimizer = new AdamW(ops, hyperparameters);
         Block.Ops shared = Block.Ops.of(ops, shape, attentionSpan, buffers);
 
@@ -101,6 +104,7 @@ public final class TransformerModel {
         finalRms = buffers.kept(KeptActivation.FINAL_NORM_RMS);
         finalOut = buffers.keptOrRecomputed(KeptActivation.FINAL_NORM_OUTPUT, 0);
         logitProbabilities = buffers.kept(KeptActivation.LOGIT_PROBABILITIES);
+        logitTanh = buffers.keeps(KeptActivation.LOGIT_SOFTCAP) ? buffers.kept(KeptActivation.LOGIT_SOFTCAP) : null;
         residualGradient = buffers.workspace(WorkspaceBuffer.RESIDUAL_GRADIENT);
         normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
 
@@ -180,8 +184,11 @@ public final class TransformerModel {
         } else {
             lmHead.forward(finalOut.use(), lmHeadWeight.value.load(), logits);
         }
-        float loss = crossEntropy.forward(logits, targets.ints());
+        float loss = crossEntropy.forward(logits, targets.ints(), logitTanh == null ? null : logitTanh.matrix());
         logitProbabilities.store();
+        if (logitTanh != null) {
+            logitTanh.store();
+        }
         return loss;
     }
 
@@ -193,7 +200,8 @@ public final class TransformerModel {
             parameter.grad.zero();
         }
         counter.profile().stop(OpClass.GRADIENT_ZEROING, start);
-        crossEntropy.backward(logitProbabilities.read(counter), targets.ints());
+        crossEntropy.backward(logitProbabilities.read(counter), targets.ints(),
+                logitTanh == null ? null : logitTanh.read(counter));
         logitProbabilities.store();
         if (lmHeadWeight == null) {
             // tied: the head's gradient goes into the embedding's, where the scatter-add joins it

@@ -28,6 +28,7 @@ import flopcast.analytic.QkNorm;
 import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
+import flopcast.analytic.SoftCap;
 import flopcast.analytic.WorkingCopies;
 import flopcast.measure.kernels.ArithmeticCountTest;
 import flopcast.measure.kernels.MatmulBackend;
@@ -260,7 +261,27 @@ public class CountingTest {
                 qlora(lora(norms(new Shape(13, 5, 2, 12, 3, 20, 2).withPolicy(PrecisionPolicy.BF16_MIXED),
                         NormPlacement.POST, QkNorm.PROJECTION), 2, LoraTarget.values())),
                 freeze(norms(new Shape(13, 5, 2, 12, 3, 20, 2), NormPlacement.SANDWICH, QkNorm.HEAD),
-                        FrozenKind.NORMS, FrozenKind.EMBEDDINGS));
+                        FrozenKind.NORMS, FrozenKind.EMBEDDINGS),
+                // soft-capped scores and logits (Gemma 2's): eager; flash over two tiles with GQA; selective
+                // recomputation under eager (the tanh rebuilt with the probabilities) and flash in bf16-mixed;
+                // full recomputation in bfloat16; the scores alone capped under a sliding window; the logits alone
+                // under LoRA in a sandwich
+                capped(new Shape(13, 5, 2, 12, 3, 20, 2), 50, 30),
+                capped(flash(new Shape(13, 67, 2, 8, 2, 12, 2, new Architecture(1, true)), Recompute.NONE), 5, 3),
+                capped(selective(new Shape(16, 4, 2, 16, 4, 24, 2)), 2, 0),
+                capped(flash(new Shape(16, 4, 2, 16, 4, 24, 2), Recompute.SELECTIVE)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED), 3, 4),
+                capped(recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL).withPolicy(PrecisionPolicy.BF16),
+                        1, 1),
+                capped(new Shape(13, 6, 2, 12, 3, 20, 2, new Architecture(3, false, LinearBias.NONE, 0, false, 3)),
+                        2, 0),
+                lora(capped(norms(new Shape(13, 5, 2, 12, 3, 20, 2), NormPlacement.SANDWICH, QkNorm.NONE), 0, 2), 2,
+                        LoraTarget.QUERY, LoraTarget.VALUE));
+    }
+
+    /** {@code shape} with its attention scores capped at {@code attention} and its logits at {@code logits} (0: none). */
+    public static Shape capped(Shape shape, double attention, double logits) {
+        return shape.withArchitecture(shape.architecture().withSoftCap(new SoftCap(attention, logits)));
     }
 
     /** {@code shape} with its blocks' norms at {@code placement} and QK-norm {@code qkNorm}. */

@@ -132,6 +132,42 @@ public class ArithmeticCountTest {
         }
     }
 
+    /** Soft-capped scores, over a window of 3: the cap's 7 operations a score forward and 3 backward. */
+    @Test
+    void cappedCausalSoftmaxForwardAndBackward() {
+        for (int context : new int[] {1, 4, 9}) {
+            CausalSoftmax softmax = new CausalSoftmax(ops, 3, 4, 2f);
+            FMatrixRMaj scores = random(context, context);
+            FMatrixRMaj tanh = new FMatrixRMaj(context, context);
+            softmax.forward(scores, tanh);
+            assertExecutedRecordedPredicted(Component.ATTENTION_SOFTMAX,
+                    ElementwiseFlops.causalSoftmaxForward(context, 3, true));
+            softmax.backward(scores, random(context, context), tanh);
+            assertExecutedRecordedPredicted(Component.ATTENTION_SOFTMAX,
+                    ElementwiseFlops.causalSoftmaxBackward(context, 3, true));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("rowsAndWidths")
+    void cappedCrossEntropyForwardAndBackward(int[] size) {
+        int rows = size[0];
+        int vocab = size[1];
+        CrossEntropy loss = new CrossEntropy(ops, new FMatrixRMaj(rows, 1), 3f);
+        FMatrixRMaj logits = random(rows, vocab);
+        FMatrixRMaj tanh = new FMatrixRMaj(rows, vocab);
+        int[] targets = new int[rows];
+        for (int row = 0; row < rows; row++) {
+            targets[row] = random.nextInt(vocab);
+        }
+        loss.forward(logits, targets, tanh);
+        assertExecutedRecordedPredicted(Component.CROSS_ENTROPY,
+                ElementwiseFlops.crossEntropyForward(rows, vocab, true));
+        loss.backward(logits, targets, tanh);
+        assertExecutedRecordedPredicted(Component.CROSS_ENTROPY,
+                ElementwiseFlops.crossEntropyBackward(rows, vocab, true));
+    }
+
     @ParameterizedTest
     @MethodSource("rowsAndWidths")
     void swigluForwardAndBackward(int[] size) {

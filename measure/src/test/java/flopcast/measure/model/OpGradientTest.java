@@ -213,9 +213,9 @@ class OpGradientTest {
         FMatrixRMaj dq = new FMatrixRMaj(8, 6);
         FMatrixRMaj dk = new FMatrixRMaj(8, 6);
         FMatrixRMaj dv = new FMatrixRMaj(8, 6);
-        attention.forward(q, k, v, probabilities, null, out);
-        attention.backward(weights, q, k, v, probabilities, null, null, dq, dk, dv);
-        Runnable forward = () -> attention.forward(q, k, v, probabilities, null, out);
+        attention.forward(q, k, v, probabilities, null, null, out);
+        attention.backward(weights, q, k, v, probabilities, null, null, null, dq, dk, dv);
+        Runnable forward = () -> attention.forward(q, k, v, probabilities, null, null, out);
         int checked = checkedEntries(forward, weights, out, 100,
                 new Gradient("attention dq", q, dq), new Gradient("attention dk", k, dk),
                 new Gradient("attention dv", v, dv));
@@ -244,10 +244,10 @@ class OpGradientTest {
         FMatrixRMaj dq = new FMatrixRMaj(67, 4);
         FMatrixRMaj dk = new FMatrixRMaj(67, 2);
         FMatrixRMaj dv = new FMatrixRMaj(67, 2);
-        attention.forward(q, k, v, null, lse, out);
-        attention.backward(weights, q, k, v, null, lse, out, dq, dk, dv);
+        attention.forward(q, k, v, null, null, lse, out);
+        attention.backward(weights, q, k, v, null, null, lse, out, dq, dk, dv);
         float[][] flashResults = {out.data.clone(), dq.data.clone(), dk.data.clone(), dv.data.clone()};
-        Runnable forward = () -> attention.forward(q, k, v, null, lse, out);
+        Runnable forward = () -> attention.forward(q, k, v, null, null, lse, out);
         int checked = checkedEntries(forward, weights, out, 60,
                 new Gradient("flash dq", q, dq), new Gradient("flash dk", k, dk), new Gradient("flash dv", v, dv));
         assertEquals(180, checked);
@@ -256,11 +256,11 @@ class OpGradientTest {
         CausalAttention reference = new CausalAttention(ops, eager, 67, eagerBuffers);
         FMatrixRMaj[] probabilities = eagerBuffers.kept(KeptActivation.ATTENTION_PROBABILITIES, 0).matrices();
         FMatrixRMaj eagerOut = new FMatrixRMaj(67, 4);
-        reference.forward(q, k, v, probabilities, null, eagerOut);
+        reference.forward(q, k, v, probabilities, null, null, eagerOut);
         FMatrixRMaj edq = new FMatrixRMaj(67, 4);
         FMatrixRMaj edk = new FMatrixRMaj(67, 2);
         FMatrixRMaj edv = new FMatrixRMaj(67, 2);
-        reference.backward(weights, q, k, v, probabilities, null, null, edq, edk, edv);
+        reference.backward(weights, q, k, v, probabilities, null, null, null, edq, edk, edv);
         float[][] eagerResults = {eagerOut.data, edq.data, edk.data, edv.data};
         for (int t = 0; t < 4; t++) {
             float largest = 0;
@@ -285,13 +285,13 @@ class OpGradientTest {
         FMatrixRMaj v = gaussian(4, 4, 1);
         FMatrixRMaj[] probabilities = buffers.kept(KeptActivation.ATTENTION_PROBABILITIES, 0).matrices();
         FMatrixRMaj before = new FMatrixRMaj(4, 4);
-        attention.forward(q, k, v, probabilities, null, before);
+        attention.forward(q, k, v, probabilities, null, null, before);
         for (int j = 0; j < 4; j++) {
             k.set(3, j, 100f);
             v.set(3, j, -100f);
         }
         FMatrixRMaj after = new FMatrixRMaj(4, 4);
-        attention.forward(q, k, v, probabilities, null, after);
+        attention.forward(q, k, v, probabilities, null, null, after);
         for (int i = 0; i < 12; i++) {
             assertEquals(before.data[i], after.data[i], 0f, "rows 0..2 cannot see position 3");
         }

@@ -126,6 +126,23 @@ class TransformerModelTest {
     }
 
     /**
+     * Soft-capped scores and logits (Gemma 2's, at caps small enough that tanh bends: 1 and 2), under
+     * eager and flash attention, with selective and full recomputation, on both backends: every gradient
+     * against finite differences.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, eager, none, 1, 2", "vector, 2, flash, none, 1, 2", "ejml, 2, eager, selective, 2, 0",
+            "vector, 1, flash, selective, 1, 1", "vector, 2, eager, full, 0, 1"})
+    void softCappedGradientsMatchFiniteDifferences(String backend, int threads, String kernel, String recompute,
+            double attention, double logits) {
+        Shape shape = CountingTest.capped(new Shape(7, 5, 2, 8, 4, 6, 2, new Architecture(2, false)), attention,
+                logits);
+        Recompute mode = Recompute.byName(recompute);
+        assertGradientsMatchFiniteDifferences(kernel.equals("flash") ? CountingTest.flash(shape, mode)
+                : CountingTest.recomputed(shape, mode), backend, threads);
+    }
+
+    /**
      * Biases start at 0 and draw nothing from the seed, so a biased model's first loss is the unbiased
      * model's to the bit; after one AdamW step the biases have moved and the losses part.
      */

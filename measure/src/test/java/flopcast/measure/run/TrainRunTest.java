@@ -43,7 +43,9 @@ class TrainRunTest {
             "V=8192 T=32 L=2 d=384 h=6 d_ff=512 B=2 bias=qkv experts=8:2 gates=unnormalized shared_expert=1024",
             "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 qk_norm=projection norm_placement=post",
             "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 qk_norm norm_placement=sandwich bf16-mixed flash",
-            "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 qk_norm=projection norm_placement=post lora=16:w2"})
+            "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 qk_norm=projection norm_placement=post lora=16:w2",
+            "V=8192 T=32 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=4 norm_placement=sandwich attention_softcap=50"
+                    + " logit_softcap=30 mlp=geglu tied"})
     void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
         Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
         TrainRun.Report report = TrainRun.run(shape, 3, 1);
