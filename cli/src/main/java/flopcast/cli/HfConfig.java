@@ -19,6 +19,7 @@ import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
+import flopcast.analytic.SoftCap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -76,6 +77,12 @@ final class HfConfig {
     private static final String ATTENTION_BIAS = "attention_bias";
     private static final String WINDOW = Shape.SLIDING_WINDOW_KEY;
     private static final String USE_WINDOW = "use_sliding_window";
+    /** Gemma 2's soft-caps of the attention scores and of the logits. */
+    static final String ATTENTION_CAP = "attn_logit_softcapping";
+    static final String LOGIT_CAP = "final_logit_softcapping";
+    /** Gemma2Config's defaults for them. */
+    private static final double GEMMA2_ATTENTION_CAP = 50;
+    private static final double GEMMA2_LOGIT_CAP = 30;
     private static final String MLP_BIAS = "mlp_bias";
     private static final String MAX_WINDOW_LAYERS = "max_window_layers";
     /** MixtralConfig's experts a block and a token. */
@@ -170,10 +177,13 @@ final class HfConfig {
         long headDim = headDimValue == null || headDimValue.isNull() ? Architecture.HEAD_DIM_FROM_WIDTH
                 : positive(root, HEAD_DIM, where);
         LinearBias bias = flag(root, ATTENTION_BIAS) && flag(root, MLP_BIAS) ? LinearBias.ALL : type.bias();
-        long window = window(root, where, type);
         if (context != null) {
             values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
         }
+        long window = type == HfModelType.GEMMA2 ? alternateWindow(root, where, values[ShapeKey.CONTEXT_LENGTH.ordinal()])
+                : window(root, where, type);
+        SoftCap caps = type == HfModelType.GEMMA2 ? new SoftCap(cap(root, ATTENTION_CAP, where, GEMMA2_ATTENTION_CAP),
+                cap(root, LOGIT_CAP, where, GEMMA2_LOGIT_CAP)) : SoftCap.OFF;
         Experts experts = Experts.NONE;
         if (!type.expertKeys().isEmpty()) {
             long count = positive(root, type.expertKeys().get(0), where);
@@ -191,7 +201,7 @@ final class HfConfig {
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
                 type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp(), experts,
-                type.placement()));
+                type.placement(), caps));
     }
 
     /**
@@ -233,6 +243,40 @@ final class HfConfig {
         JsonNode from = root.get(MAX_WINDOW_LAYERS);
         return from != null && from.isIntegralNumber() && from.asLong() >= positive(root, "num_hidden_layers", where)
                 ? Architecture.NO_WINDOW : window;
+    }
+
+    /**
+     * Gemma 2's window on every other layer: none where the context is at most sliding_window (every key
+     * is then in reach on every layer), or where use_sliding_window is false; refused beyond, where half
+     * the layers would mask and half not.
+     */
+    private static long alternateWindow(JsonNode root, String where, long context) {
+        if (root.has(USE_WINDOW) && !bool(root, USE_WINDOW, where)) {
+            return Architecture.NO_WINDOW;
+        }
+        long window = positive(root, WINDOW, where);
+        if (context > window) {
+            throw new InvalidInputException(where + ": sliding_window " + window + " on every other layer (Gemma 2's)"
+                    + " is modelled only at a context of at most " + window + ", where it masks no key; the context is "
+                    + context + " (allowed: --context " + window + " or less)");
+        }
+        return Architecture.NO_WINDOW;
+    }
+
+    /** A soft-cap: {@code whenAbsent} where the key is absent (its config class's default), none where null. */
+    private static double cap(JsonNode root, String name, String where, double whenAbsent) {
+        JsonNode value = root.get(name);
+        if (value == null) {
+            return whenAbsent;
+        }
+        if (value.isNull()) {
+            return SoftCap.NONE;
+        }
+        if (!value.isNumber() || !(value.asDouble() > 0) || Double.isInfinite(value.asDouble())) {
+            throw new InvalidInputException(where + ": " + name + " must be a positive number or null, got "
+                    + shown(value) + " (allowed: the cap c of c * tanh(x / c), or null for none)");
+        }
+        return value.asDouble();
     }
 
     /**

@@ -4,6 +4,7 @@ import flopcast.analytic.LinearBias;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormPlacement;
 import flopcast.analytic.QkNorm;
+import flopcast.analytic.Shape;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,8 +54,17 @@ enum HfModelType {
      */
     GEMMA("gemma", null, Layout.LLAMA, keys(), keys("hidden_activation"), LinearBias.NONE, false, MlpKind.GEGLU,
             true),
-    GEMMA2("gemma2", "its sliding-window layers (a window shorter than the context on every other layer), logit"
-            + " soft-capping and norms after attention and MLP are not modelled yet"),
+    /**
+     * Gemma 2: Gemma's layout (GeGLU, heads of head_dim, a head tied unless tie_word_embeddings is false)
+     * with four norms a block (Gemma2DecoderLayer: before and after attention and the MLP), the scores
+     * soft-capped at attn_logit_softcapping and the logits at final_logit_softcapping (absent: Gemma2Config's
+     * 50.0 and 30.0; null: none), and sliding_window on every other layer (layer_idx % 2 == 0), read only
+     * where the context is at most the window, which then masks no key; query_pre_attn_scalar sets the
+     * scores' scale, sliding_window_size repeats the window (the modelling code reads sliding_window), and
+     * cache_implementation is inference's.
+     */
+    GEMMA2("gemma2", keys("query_pre_attn_scalar", "cache_implementation", "sliding_window_size"),
+            keys("hidden_activation"), keys(HfConfig.ATTENTION_CAP, HfConfig.LOGIT_CAP), MlpKind.GEGLU),
     /**
      * OLMo 2: the Llama layout with its norms after attention and the MLP, not before
      * (Olmo2DecoderLayer's post_attention_layernorm and post_feedforward_layernorm), and QK-norm over
@@ -152,7 +162,10 @@ enum HfModelType {
     private final List<String> expertKeys;
     /** The key that gives each expert's d_ff in place of intermediate_size; null where intermediate_size does. */
     private final String expertWidthKey;
-    /** A mixture of experts' further keys read: how the gates are normalized, a shared expert's width. */
+    /**
+     * Further keys of its own read: a mixture of experts' (how the gates are normalized, a shared expert's
+     * width), Gemma 2's soft-caps.
+     */
     private final Set<String> routerKeys;
 
     /** A mixture of experts on the Llama layout, Qwen3's attention where {@code qwen3}, the type's {@code bias}. */
@@ -170,6 +183,22 @@ enum HfModelType {
         this.expertKeys = expertKeys;
         this.expertWidthKey = expertWidthKey;
         this.routerKeys = routerKeys;
+    }
+
+    /** The Llama layout with {@code mlp}, tied by default, reading {@code ownKeys} besides: Gemma 2's. */
+    HfModelType(String name, Set<String> noCount, Set<String> atAValue, Set<String> ownKeys, MlpKind mlp) {
+        this.name = name;
+        this.refusal = null;
+        this.layout = Layout.LLAMA;
+        this.noCount = noCount;
+        this.atAValue = atAValue;
+        this.bias = LinearBias.NONE;
+        this.qkNorm = false;
+        this.mlp = mlp;
+        this.tiedByDefault = true;
+        this.expertKeys = List.of();
+        this.expertWidthKey = null;
+        this.routerKeys = ownKeys;
     }
 
     HfModelType(String name, String refusal) {
@@ -220,6 +249,8 @@ enum HfModelType {
         return switch (this) {
             case MISTRAL, QWEN2 -> keys(KV_HEADS);
             case QWEN3, GEMMA -> keys(KV_HEADS, HEAD_DIM);
+            // Gemma2Config's defaults: 16 key and value heads, head_dim 256, a window of 4096
+            case GEMMA2 -> keys(KV_HEADS, HEAD_DIM, Shape.SLIDING_WINDOW_KEY);
             // MixtralConfig's defaults are 8 experts and 2 a token; Qwen3MoeConfig's 128, 8 and 768 wide
             case MIXTRAL -> union(keys(KV_HEADS), keys(expertKeys.toArray(String[]::new)));
             case QWEN3_MOE -> union(keys(KV_HEADS, HEAD_DIM, expertWidthKey, HfConfig.NORM_TOP_K),
@@ -276,9 +307,13 @@ enum HfModelType {
         return this == OLMO2 ? QkNorm.PROJECTION : qkNorm ? QkNorm.HEAD : QkNorm.NONE;
     }
 
-    /** Where the type's blocks have their norms, which no key says: after each sublayer for OLMo 2. */
+    /** Where the type's blocks have their norms, which no key says: after each sublayer for OLMo 2, both for Gemma 2. */
     NormPlacement placement() {
-        return this == OLMO2 ? NormPlacement.POST : NormPlacement.PRE;
+        return switch (this) {
+            case OLMO2 -> NormPlacement.POST;
+            case GEMMA2 -> NormPlacement.SANDWICH;
+            default -> NormPlacement.PRE;
+        };
     }
 
     /** The biases the type always adds, whatever its keys say: Qwen2's on Q, K and V. */

@@ -14,6 +14,7 @@ import flopcast.analytic.MlpKind;
 import flopcast.analytic.NormKind;
 import flopcast.analytic.NormPlacement;
 import flopcast.analytic.Shape;
+import flopcast.analytic.SoftCap;
 import flopcast.analytic.ShapeKey;
 import java.io.UncheckedIOException;
 
@@ -38,7 +39,7 @@ final class Json {
 
     /**
      * The {@code settings} object: every training setting the numbers are for, echoed (the
-     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm and its placement, MLP, experts, learned
+     * architecture's grouped-query heads, head tying, biases, head width d_k, QK-norm, norm and its placement, soft-caps (null for none), MLP, experts, learned
      * positions and sliding window (null for none), the precision policy, attention kernel and recomputation mode).
      */
     static ObjectNode settings(Shape shape) {
@@ -50,6 +51,17 @@ final class Json {
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm().cliName());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
         node.put(NormPlacement.KEY, shape.architecture().placement().cliName());
+        SoftCap caps = shape.architecture().softCap();
+        if (caps.capsAttention()) {
+            node.put(SoftCap.ATTENTION_KEY, caps.attention());
+        } else {
+            node.putNull(SoftCap.ATTENTION_KEY);
+        }
+        if (caps.capsLogits()) {
+            node.put(SoftCap.LOGITS_KEY, caps.logits());
+        } else {
+            node.putNull(SoftCap.LOGITS_KEY);
+        }
         node.put(MlpKind.KEY, shape.architecture().mlp().cliName());
         Experts experts = shape.architecture().experts();
         if (experts.active()) {

@@ -23,6 +23,7 @@ import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
+import flopcast.analytic.SoftCap;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TrainingPlan;
 import flopcast.analytic.TrainingTime;
@@ -106,7 +107,7 @@ final class PredictSummary {
         return sum;
     }
 
-    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, norm_placement, mlp, positions, window where they
+    /** V, T, L, d, h, d_ff (no B: the batch is an assumption) and h_kv, tied, bias, d_k, qk_norm, norm, norm_placement, soft-caps, mlp, positions, window where they
      * apply. */
     private static String model(Shape shape) {
         StringBuilder text = new StringBuilder();
@@ -137,6 +138,13 @@ final class PredictSummary {
         }
         if (shape.architecture().placement() != NormPlacement.PRE) {
             text.append(' ').append(NormPlacement.KEY).append('=').append(shape.architecture().placement().cliName());
+        }
+        SoftCap caps = shape.architecture().softCap();
+        if (caps.capsAttention()) {
+            text.append(' ').append(SoftCap.ATTENTION_KEY).append('=').append(NumberText.plain(caps.attention()));
+        }
+        if (caps.capsLogits()) {
+            text.append(' ').append(SoftCap.LOGITS_KEY).append('=').append(NumberText.plain(caps.logits()));
         }
         if (shape.architecture().mlp() != MlpKind.SWIGLU) {
             text.append(' ').append(MlpKind.KEY).append('=').append(shape.architecture().mlp().cliName());

@@ -19,6 +19,7 @@ import flopcast.analytic.Recompute;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.analytic.ShapeKey;
+import flopcast.analytic.SoftCap;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -47,6 +48,8 @@ final class ShapeOptions {
     static final String HEAD_DIM = "--head-dim";
     static final String QK_NORM = "--qk-norm";
     static final String NORM_PLACEMENT = "--norm-placement";
+    static final String ATTENTION_CAP = "--attention-softcap";
+    static final String LOGIT_CAP = "--logit-softcap";
     static final String WINDOW = "--sliding-window";
     static final String NORM = "--norm";
     static final String POSITIONS = "--positions";
@@ -115,6 +118,16 @@ final class ShapeOptions {
             + " attention and the MLP, Llama's), post (after each, before the residual add, OLMo 2's) or sandwich"
             + " (both, four a block, Gemma 2's) (default: pre, or the config's).")
     String normPlacement;
+
+    @Option(names = ATTENTION_CAP, paramLabel = "C", description = "Soft-cap the attention scores to c * tanh(s / c)"
+            + " before the softmax (Gemma 2's 50): eager keeps tanh of every score beside its probability, flash"
+            + " recomputes it (default: none, or the config's).")
+    Double attentionCap;
+
+    @Option(names = LOGIT_CAP, paramLabel = "C", description = "Soft-cap the LM head's logits to c * tanh(z / c)"
+            + " before the cross-entropy (Gemma 2's 30): tanh of every logit kept, B*T*V (default: none, or the"
+            + " config's).")
+    Double logitCap;
 
     @Option(names = WINDOW, paramLabel = "W", description = "A sliding window of W keys (Mistral 7B v0.1's 4096):"
             + " each query attends to itself and the W - 1 keys before it; at a context longer than W attention masks"
@@ -327,7 +340,7 @@ final class ShapeOptions {
                     qkNorm == null ? QkNorm.NONE : QkNorm.byCliName(qkNorm), window(),
                     norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions(),
                     mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp), experts(),
-                    normPlacement == null ? NormPlacement.PRE : NormPlacement.byCliName(normPlacement)));
+                    normPlacement == null ? NormPlacement.PRE : NormPlacement.byCliName(normPlacement), softCap()));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -362,6 +375,11 @@ final class ShapeOptions {
                 held.slidingWindow() == Architecture.NO_WINDOW ? "none" : held.slidingWindow(), source);
         requireAgrees(QK_NORM, qkNorm, qkNorm != null && QkNorm.byCliName(qkNorm) == held.qkNorm(),
                 held.qkNorm().active() ? "QK-norm over each " + held.qkNorm().cliName() : "no QK-norm", source);
+        SoftCap caps = held.softCap();
+        requireAgrees(ATTENTION_CAP, attentionCap, attentionCap != null && attentionCap == caps.attention(),
+                caps.capsAttention() ? NumberText.plain(caps.attention()) : "none", source);
+        requireAgrees(LOGIT_CAP, logitCap, logitCap != null && logitCap == caps.logits(),
+                caps.capsLogits() ? NumberText.plain(caps.logits()) : "none", source);
         requireAgrees(NORM_PLACEMENT, normPlacement, normPlacement != null
                 && NormPlacement.byCliName(normPlacement) == held.placement(), held.placement().cliName(), source);
         if (tie && !named.architecture().tiedEmbeddings()) {
@@ -419,6 +437,19 @@ final class ShapeOptions {
         }
         return new Experts(experts, topK, !Experts.UNNORMALIZED.equals(expertGates),
                 sharedExpertFfn == null ? 0 : sharedExpertFfn);
+    }
+
+    /** --attention-softcap and --logit-softcap as the architecture holds them; none where not given. */
+    private SoftCap softCap() {
+        for (Double cap : new Double[] {attentionCap, logitCap}) {
+            if (cap != null && (!(cap > 0) || cap.isInfinite())) {
+                throw new InvalidInputException((cap == attentionCap ? ATTENTION_CAP : LOGIT_CAP) + " "
+                        + (cap.isNaN() || cap.isInfinite() ? cap.toString() : NumberText.plain(cap))
+                        + " must be a positive number (the cap c of c * tanh(x / c))");
+            }
+        }
+        return new SoftCap(attentionCap == null ? SoftCap.NONE : attentionCap, logitCap == null ? SoftCap.NONE
+                : logitCap);
     }
 
     /** --positions as the architecture holds it, checked positive; none where not given. */

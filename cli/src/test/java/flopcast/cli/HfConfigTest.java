@@ -18,6 +18,7 @@ import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Preset;
 import flopcast.analytic.QkNorm;
 import flopcast.analytic.Shape;
+import flopcast.analytic.SoftCap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,7 +153,8 @@ class HfConfigTest {
         "Mistral-Nemo-Base-2407 | 12247782400",
         "Qwen3-0.6B | 596049920",
         "Qwen3-8B | 8190735360",
-        "gemma-2-9b | model_type \"gemma2\" is refused: its sliding-window layers (a window shorter than the context",
+        "gemma-2-9b | sliding_window 4096 on every other layer (Gemma 2's) is modelled only at a context of at most"
+                + " 4096, where it masks no key; the context is 8192 (allowed: --context 4096 or less)",
         "gemma-7b | 8537680896",
         "gemma-2b | 2506172416",
         "OLMo-2-1124-7B | 7298617344",
@@ -186,6 +188,31 @@ class HfConfigTest {
                 EXAMPLES.resolve("OLMo-2-1124-7B.config.json").toString(), "--format", "json");
         assertEquals("post", json.get("settings").get("norm_placement").asText());
         assertEquals("projection", json.get("settings").get("qk_norm").asText());
+    }
+
+    /**
+     * Gemma 2 at a context of at most its window: four norms a block, its scores capped at 50 and its
+     * logits at 30, the window masking no key: 9,241,705,984 parameters (the model card's 9.24B): a tied
+     * 256000 x 3584 embedding, 42 blocks of 3584 x (4096 + 2 x 2048) + 4096 x 3584 + 3 x 3584 x 14336 + 4 x 3584,
+     * and the final norm's 3584; null caps are none.
+     */
+    @Test
+    void gemma2ReadsItsSandwichAndSoftCapsAtAContextWithinItsWindow() throws Exception {
+        Path config = EXAMPLES.resolve("gemma-2-9b.config.json");
+        Shape gemma = HfConfig.read(config, 4096L);
+        assertEquals(NormPlacement.SANDWICH, gemma.architecture().placement());
+        assertEquals(new SoftCap(50, 30), gemma.architecture().softCap());
+        assertEquals(Architecture.NO_WINDOW, gemma.architecture().slidingWindow());
+        assertEquals(256_000L * 3584 + 42L * (3584L * (4096 + 2 * 2048) + 4096L * 3584 + 3L * 3584 * 14_336
+                + 4 * 3584) + 3584, ParameterTensor.total(gemma));
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(config.toFile());
+        root.putNull("final_logit_softcapping");
+        root.put("attn_logit_softcapping", -1);
+        BadInputTest.assertRefused("attn_logit_softcapping must be a positive number or null, got -1", "predict",
+                "--hf-config", written(root).toString(), "--context", "4096");
+        root.remove("attn_logit_softcapping");
+        assertEquals(new SoftCap(50, SoftCap.NONE), HfConfig.read(written(root), 4096L).architecture().softCap(),
+                "absent: Gemma2Config's 50; null: none");
     }
 
     /**
@@ -314,9 +341,9 @@ class HfConfigTest {
     @ParameterizedTest(name = "model_type {0}")
     @CsvSource(delimiter = '|', value = {
         "\"falcon\" | model_type \"falcon\" is not one flopcast knows (allowed: llama, mistral, phi3, qwen2, qwen3,"
-                + " gpt2, gemma, olmo2, mixtral, qwen2_moe, qwen3_moe; known and refused: gemma2, deepseek_v2",
-        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, olmo2,"
-                + " mixtral, qwen2_moe, qwen3_moe",
+                + " gpt2, gemma, gemma2, olmo2, mixtral, qwen2_moe, qwen3_moe; known and refused: deepseek_v2",
+        "7 | model_type 7 is not a string (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma, gemma2,"
+                + " olmo2, mixtral, qwen2_moe, qwen3_moe",
         "\"roberta\" | model_type \"roberta\" is an encoder"})
     void aTypeFlopcastDoesNotModelIsRefusedByName(String type, String expected) throws IOException {
         ObjectNode root = example();
@@ -326,7 +353,7 @@ class HfConfigTest {
         root.remove("model_type");
         written(root);
         BadInputTest.assertRefused("lacks model_type (allowed: llama, mistral, phi3, qwen2, qwen3, gpt2, gemma,"
-                + " olmo2, mixtral, qwen2_moe, qwen3_moe; docs/hf-config.md)",
+                + " gemma2, olmo2, mixtral, qwen2_moe, qwen3_moe; docs/hf-config.md)",
                 "predict",
                 "--hf-config", config.toString());
         root.put("model_type", "llama");

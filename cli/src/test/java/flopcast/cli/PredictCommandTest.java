@@ -27,8 +27,9 @@ class PredictCommandTest {
                 "model_flops_per_step", "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
-        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement", "mlp",
-                "experts", "positions", "sliding_window", "precision_policy", "attention", "recompute", "freeze", "lora"),
+        assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement",
+                "attention_softcap", "logit_softcap", "mlp", "experts", "positions", "sliding_window", "precision_policy",
+                "attention", "recompute", "freeze", "lora"),
                 keys(json.get("settings")));
         assertTrue(json.get("settings").get("lora").isNull(), "every parameter trains");
         assertEquals(0, json.get("settings").get("freeze").size(), "nothing frozen");
