@@ -92,9 +92,15 @@ class Embedding(nn.Module):
         return F.embedding(tokens, self.weight)
 
 
-def causal_attention(q, k, v, flash, window=None):
+def soft_cap(x, cap):
+    """cap * tanh(x / cap) where cap is given (Gemma 2's soft-capping, as transformers runs it); x where not."""
+    return x if cap is None else torch.tanh(x / cap) * cap
+
+
+def causal_attention(q, k, v, flash, window=None, cap=None):
     """softmax(masked Q K^T / sqrt(d_k)) V per head; q is [B, h, T, d_k], k and v [B, h_kv, T, d_k]; a window
-    shorter than T masks the keys more than window - 1 positions back too (Mistral's i - j < w)."""
+    shorter than T masks the keys more than window - 1 positions back too (Mistral's i - j < w); a cap bounds
+    the scaled scores to cap * tanh(s / cap) first (eager only: PyTorch 1.13 has no fused form)."""
     groups = q.shape[1] // k.shape[1]
     if groups > 1:
         k = k.repeat_interleave(groups, dim=1)
@@ -108,15 +114,16 @@ def causal_attention(q, k, v, flash, window=None):
         mask = mask | torch.ones(t, t, dtype=torch.bool, device=q.device).tril(-window)
     if flash:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=~mask)
-    scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    scores = soft_cap((q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1]), cap)
     probabilities = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
     return probabilities @ v
 
 
 class Attention(nn.Module):
-    def __init__(self, width, heads, kv_heads, flash, selective, bias, window=None):
+    def __init__(self, width, heads, kv_heads, flash, selective, bias, window=None, cap=None):
         super().__init__()
         self.window = window
+        self.cap = cap
         self.heads = heads
         self.kv_heads = kv_heads
         self.flash = flash
@@ -134,9 +141,9 @@ class Attention(nn.Module):
         k = self.key(x).view(b, t, self.kv_heads, head_dim).transpose(1, 2)
         v = self.value(x).view(b, t, self.kv_heads, head_dim).transpose(1, 2)
         if self.selective:
-            core = checkpoint(causal_attention, q, k, v, self.flash, self.window, use_reentrant=False)
+            core = checkpoint(causal_attention, q, k, v, self.flash, self.window, self.cap, use_reentrant=False)
         else:
-            core = causal_attention(q, k, v, self.flash, self.window)
+            core = causal_attention(q, k, v, self.flash, self.window, self.cap)
         return self.output(core.transpose(1, 2).reshape(b, t, width))
 
 
@@ -201,7 +208,7 @@ class Block(nn.Module):
         super().__init__()
         self.attention_norm = norm(settings.get("norm", "rmsnorm"), width)
         self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"),
-                                   settings.get("sliding_window"))
+                                   settings.get("sliding_window"), settings.get("attention_softcap"))
         self.ffn_norm = norm(settings.get("norm", "rmsnorm"), width)
         experts = settings.get("experts")
         if experts is not None:
@@ -233,6 +240,7 @@ class Transformer(nn.Module):
             for _ in range(shape["num_layers"]))
         self.final_norm = norm(settings.get("norm", "rmsnorm"), width)
         self.tied = settings["tie_embeddings"]
+        self.logit_cap = settings.get("logit_softcap")
         if not self.tied:
             self.lm_head = Weight(width, shape["vocab_size"])
         # --freeze: each kind's parameters keep their weights and take no gradient
@@ -269,5 +277,5 @@ class Transformer(nn.Module):
             else:
                 x = block(x)
         h = self.final_norm(x)
-        logits = h @ self.token_embedding.weight.t() if self.tied else self.lm_head(h)
+        logits = soft_cap(h @ self.token_embedding.weight.t() if self.tied else self.lm_head(h), self.logit_cap)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1))

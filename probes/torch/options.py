@@ -119,8 +119,8 @@ def parse(argv, description=None):
 
 
 def require_buildable(prediction, source, sharding):
-    """Refuses, in one line, a prediction for a model the probe does not build: QK-norm, norms after a sublayer,
-    soft-caps, a head width other than d / h or an NF4 base; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
+    """Refuses, in one line, a prediction for a model the probe does not build: QK-norm, norms after a sublayer, a
+    head width other than d / h or an NF4 base; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
     DataParallel.tensors' order (the partition's)."""
     shape, settings = prediction["shape"], prediction["settings"]
     unbuilt = []
@@ -129,9 +129,6 @@ def require_buildable(prediction, source, sharding):
         unbuilt.append("qk_norm " + str(qk_norm))
     if settings.get("norm_placement", "pre") != "pre":
         unbuilt.append("norm_placement " + str(settings["norm_placement"]))
-    for cap in ("attention_softcap", "logit_softcap"):
-        if settings.get(cap) is not None:
-            unbuilt.append(cap + " " + str(settings[cap]))
     lora = settings.get("lora")
     if lora is not None and lora.get("base") == "nf4":
         unbuilt.append("an nf4 base")
@@ -140,8 +137,8 @@ def require_buildable(prediction, source, sharding):
         unbuilt.append("head_dim " + str(head_dim))
     if unbuilt:
         raise BadInput(source + " is for a model with " + ", ".join(unbuilt) + ": the probe does not build it"
-                       " (allowed: a prediction with qk_norm none, norm_placement pre, no soft-caps, no nf4 base and"
-                       " head_dim d_model / num_heads)")
+                       " (allowed: a prediction with qk_norm none, norm_placement pre, no nf4 base and head_dim"
+                       " d_model / num_heads)")
     layout = []
     if settings.get("bias", "none") != "none":
         layout.append("bias " + str(settings["bias"]))

@@ -95,12 +95,10 @@ class Parse(unittest.TestCase):
                      ["--prediction", prediction_file(settings=settings)])
         settings["qk_norm"] = "projection"
         settings["norm_placement"] = "post"
-        settings["logit_softcap"] = 30.0
-        self.refused("model with qk_norm projection, norm_placement post, logit_softcap 30.0, head_dim 8: the probe"
-                     " does not build it", ["--prediction", prediction_file(settings=settings)])
+        self.refused("model with qk_norm projection, norm_placement post, head_dim 8: the probe does not build it",
+                     ["--prediction", prediction_file(settings=settings)])
         settings["qk_norm"] = "none"
         settings["norm_placement"] = "pre"
-        settings["logit_softcap"] = None
         settings["lora"] = {"rank": 8, "alpha": 8.0, "targets": ["query", "value"], "base": "nf4"}
         self.refused("model with an nf4 base, head_dim 8: the probe does not build it",
                      ["--prediction", prediction_file(settings=settings)])

@@ -165,6 +165,16 @@ class OneProcess(unittest.TestCase):
                             "--positions", "16", "--mlp", "gelu")
         self.run_prediction("--freeze", "embeddings,norms,mlp", "--mlp", "geglu", "--precision-policy", "bf16")
 
+    def test_soft_capped_scores_and_logits(self):
+        # Gemma 2's caps: tanh's result and the cap twice as a float64 scalar (div, mul) saved for the scores of
+        # each layer and for the logits; under selective recomputation the scores' go with the core; LoRA and
+        # frozen kinds save them where the scores need a gradient
+        self.run_prediction("--attention-softcap", "2", "--logit-softcap", "3")
+        self.run_prediction("--attention-softcap", "2", "--recompute", "selective", "--precision-policy", "bf16-mixed",
+                            "--kv-heads", "2")
+        self.run_prediction("--logit-softcap", "3", "--lora-rank", "2", "--tie-embeddings")
+        self.run_prediction("--attention-softcap", "1", "--freeze", "embeddings,attention")
+
     def test_gemmas_mlp_and_qwen2s_biases(self):
         self.run_prediction("--mlp", "geglu", "--kv-heads", "1", "--tie-embeddings", "--recompute", "full")
         self.run_prediction("--bias", "qkv", "--kv-heads", "2", "--precision-policy", "bf16")

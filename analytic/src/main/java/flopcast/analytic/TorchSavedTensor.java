@@ -28,6 +28,8 @@ import java.util.List;
  *                      a float64 scalar; 2 int64 indices of h where h_kv &lt; h (repeat_interleave)
  *   per layer          + B*T*h*d_k (the heads' output, copied for the output projection) + 4 of B*T*d_ff
  *                      (W1's output, the gate's two factors, the product; GELU's two matrices: 2 of them)
+ *   soft-caps          per layer B*h*T*T (tanh of the scaled scores) and 2 float64 scalars; once B*T*V (tanh
+ *                      of the logits) and 2 float64 scalars
  *   once               B*T int64 token ids, B*T int64 targets, B*T*V float32 log-probabilities, a float32 scalar;
  *                      T int64 position indices where the model has a learned position table
  *   experts, per layer B*T*E float32 (the router's softmax), B*T*k int64 (topk's indices), B*T*k + B*T float32
@@ -223,7 +225,11 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         GEGLU,
         POSITIONS,
         /** A mixture of experts ({@link Experts}). */
-        EXPERTS;
+        EXPERTS,
+        /** Soft-capped attention scores ({@link SoftCap}). */
+        ATTENTION_SOFTCAP,
+        /** Soft-capped logits. */
+        LOGIT_SOFTCAP;
 
         boolean holds(Architecture architecture) {
             return switch (this) {
@@ -235,6 +241,8 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 case GEGLU -> architecture.mlp() == MlpKind.GEGLU;
                 case POSITIONS -> architecture.positions() != Architecture.NO_POSITIONS;
                 case EXPERTS -> architecture.experts().active();
+                case ATTENTION_SOFTCAP -> architecture.softCap().capsAttention();
+                case LOGIT_SOFTCAP -> architecture.softCap().capsLogits();
             };
         }
     }
@@ -273,6 +281,8 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 "bmm of Q K^T (matmul's copy of K^T, or a view of the repeated K)", Region.CORE, Saver.QUERY_GRADIENT));
         rows.add(core("attention.scale", Component.ATTENTION_SCORES, DataType.FLOAT64, List.of(),
                 "div by sqrt(d_k) (the Python float as a 0-dimensional tensor)", Region.CORE, Saver.SCORES_GRADIENT));
+        softCap(rows, "attention", Component.ATTENTION_SOFTMAX, Scope.PER_LAYER, Region.CORE, List.of(B, H, T, T),
+                Condition.ATTENTION_SOFTCAP, Saver.SCORES_GRADIENT);
         rows.add(core("attention.causal_mask", Component.ATTENTION_SOFTMAX, DataType.BOOL, List.of(T, T),
                 "masked_fill", Region.CORE, Saver.SCORES_GRADIENT));
         rows.add(core("attention.probabilities", Component.ATTENTION_SOFTMAX, DataType.FLOAT32, List.of(B, H, T, T),
@@ -338,6 +348,8 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         }
         norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul",
                 Saver.FINAL_INPUT, Saver.FINAL_INPUT_OR_NORMS, Saver.HEAD_READER);
+        softCap(rows, "lm_head", Component.CROSS_ENTROPY, Scope.ONCE, Region.ONCE, List.of(B, T, Dim.V),
+                Condition.LOGIT_SOFTCAP, Saver.ALWAYS);
         rows.add(new TorchSavedTensor(new Row("loss.log_probabilities", Component.CROSS_ENTROPY, Scope.ONCE,
                 DataType.FLOAT32, List.of(B, T, Dim.V), "log_softmax (its result) and nll_loss, on the logits cast"
                         + " to float32"), Region.ONCE, Saver.ALWAYS));
@@ -373,6 +385,21 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 nextMatmuls), region, output));
     }
 
+    /**
+     * A soft-cap's rows, cap * tanh(x / cap): the divisor and the multiplier (each the Python float as a
+     * 0-dimensional float64 tensor, saved by div and mul for their input's gradient) and tanh's result.
+     */
+    private static void softCap(List<TorchSavedTensor> rows, String name, Component component, Scope scope,
+            Region region, List<Dim> dims, Condition condition, Saver saver) {
+        rows.add(new TorchSavedTensor(new Row(name + ".softcap_divisor", component, scope, DataType.FLOAT64, List.of(),
+                "div by the cap (the Python float as a 0-dimensional tensor)"), region, false, condition, saver));
+        rows.add(new TorchSavedTensor(new Row(name + ".softcap_tanh", component, scope, DataType.FLOAT32, dims,
+                "tanh (its result)"), region, false, condition, saver));
+        rows.add(new TorchSavedTensor(new Row(name + ".softcap_multiplier", component, scope, DataType.FLOAT64,
+                List.of(), "mul by the cap (the Python float as a 0-dimensional tensor)"), region, false, condition,
+                saver));
+    }
+
     /** A B*T*d_ff row of the MLP's activation (B*T*k*d_ff under experts), saved where {@code condition} holds. */
     private static TorchSavedTensor mlp(String name, String savedBy, Condition condition, Saver saver) {
         return new TorchSavedTensor(new Row(name, Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
@@ -401,8 +428,9 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm,
-     * d_k = d / h and the norms are before each sublayer (the probe's model builds none of these), and the base is not NF4 (bitsandbytes'
-     * matmul saves otherwise, and the probe does not build it), and no mixture of experts has a shared
+     * d_k = d / h and the norms are before each sublayer (the probe's model builds none of these), and
+     * the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe does not build it), and no
+     * mixture of experts has a shared
      * expert or unnormalized gates (Qwen2-MoE's block: what its ops save is not worked out).
      */
     public static boolean covers(Shape shape) {
@@ -410,7 +438,6 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 && !shape.settings().lora().nf4Base()
                 && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
                 && !shape.architecture().qkNorm().active() && shape.architecture().placement() == NormPlacement.PRE
-                && shape.architecture().softCap().equals(SoftCap.OFF)
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 

@@ -1,8 +1,8 @@
 package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
@@ -56,13 +56,24 @@ class SoftCapTest {
     }
 
     @Test
-    void describedParsedRefusedAndNotProfiled() {
+    void describedParsedAndRefused() {
         assertEquals("V=7 T=3 L=2 d=8 h=4 d_ff=6 B=2 attention_softcap=50 logit_softcap=30", CAPPED.describe());
         assertEquals(CAPPED, ShapeKey.parse(CAPPED.describe()));
         Shape fractional = PLAIN.withArchitecture(PLAIN.architecture().withSoftCap(new SoftCap(0, 2.5)));
         assertEquals(fractional, ShapeKey.parse(fractional.describe()));
         InvalidInputException refused = assertThrows(InvalidInputException.class, () -> new SoftCap(-1, 0));
         assertEquals("attention_softcap -1.0 must be a positive finite number (or none)", refused.getMessage());
-        assertFalse(TorchSavedTensor.covers(CAPPED));
+    }
+
+    /**
+     * The pytorch profile (checked by the probe): tanh's result, B*h*T*T floats a layer and B*T*V once, and
+     * the cap as a float64 scalar for div and again for mul, each time.
+     */
+    @Test
+    void thePytorchProfileSavesTanhAndTheCapTwice() {
+        assertTrue(TorchSavedTensor.covers(CAPPED));
+        long plain = TorchSavedTensor.ROWS.stream().mapToLong(row -> row.totalBytes(PLAIN)).sum();
+        long capped = TorchSavedTensor.ROWS.stream().mapToLong(row -> row.totalBytes(CAPPED)).sum();
+        assertEquals(plain + 2 * (72 * 4 + 2 * 8) + 42 * 4 + 2 * 8, capped);
     }
 }
