@@ -120,10 +120,15 @@ def causal_attention(q, k, v, flash, window=None, cap=None):
 
 
 class Attention(nn.Module):
-    def __init__(self, width, heads, kv_heads, flash, selective, bias, window=None, cap=None):
+    def __init__(self, width, heads, kv_heads, flash, selective, bias, window=None, cap=None, qk_norm="none"):
         super().__init__()
         self.window = window
         self.cap = cap
+        # QK-norm: an RMSNorm over each head's queries and keys (Qwen3's) or over each whole projection (OLMo 2's)
+        self.qk_norm = qk_norm
+        norm_width = {"head": (width // heads, width // heads), "projection": (width, kv_heads * (width // heads))}
+        self.query_norm = RmsNorm(norm_width[qk_norm][0]) if qk_norm != "none" else None
+        self.key_norm = RmsNorm(norm_width[qk_norm][1]) if qk_norm != "none" else None
         self.heads = heads
         self.kv_heads = kv_heads
         self.flash = flash
@@ -137,8 +142,15 @@ class Attention(nn.Module):
     def forward(self, x):
         b, t, width = x.shape
         head_dim = width // self.heads
-        q = self.query(x).view(b, t, self.heads, head_dim).transpose(1, 2)
-        k = self.key(x).view(b, t, self.kv_heads, head_dim).transpose(1, 2)
+        q = self.query(x)
+        k = self.key(x)
+        if self.qk_norm == "projection":
+            q, k = self.query_norm(q), self.key_norm(k)
+        q = q.view(b, t, self.heads, head_dim)
+        k = k.view(b, t, self.kv_heads, head_dim)
+        if self.qk_norm == "head":
+            q, k = self.query_norm(q), self.key_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.value(x).view(b, t, self.kv_heads, head_dim).transpose(1, 2)
         if self.selective:
             core = checkpoint(causal_attention, q, k, v, self.flash, self.window, self.cap, use_reentrant=False)
@@ -206,10 +218,16 @@ class Experts(nn.Module):
 class Block(nn.Module):
     def __init__(self, width, heads, kv_heads, d_ff, flash, selective, settings):
         super().__init__()
-        self.attention_norm = norm(settings.get("norm", "rmsnorm"), width)
+        # the norms before each sublayer (Llama's), after it (OLMo 2's), or both (Gemma 2's sandwich)
+        placement = settings.get("norm_placement", "pre")
+        kind = settings.get("norm", "rmsnorm")
+        self.attention_norm = norm(kind, width) if placement != "post" else None
         self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"),
-                                   settings.get("sliding_window"), settings.get("attention_softcap"))
-        self.ffn_norm = norm(settings.get("norm", "rmsnorm"), width)
+                                   settings.get("sliding_window"), settings.get("attention_softcap"),
+                                   settings.get("qk_norm", "none"))
+        self.attention_post_norm = RmsNorm(width) if placement != "pre" else None
+        self.ffn_norm = norm(kind, width) if placement != "post" else None
+        self.ffn_post_norm = RmsNorm(width) if placement != "pre" else None
         experts = settings.get("experts")
         if experts is not None:
             self.ffn = Experts(width, d_ff, settings.get("mlp", "swiglu"), experts["count"], experts["top_k"],
@@ -218,9 +236,16 @@ class Block(nn.Module):
         else:
             self.ffn = FeedForward(width, d_ff, settings.get("mlp", "swiglu"), settings.get("bias", "none") == "all")
 
+    def norms(self):
+        """Every norm of the block, the query and key norms' included."""
+        return [n for n in (self.attention_norm, self.attention.query_norm, self.attention.key_norm,
+                            self.attention_post_norm, self.ffn_norm, self.ffn_post_norm) if n is not None]
+
     def forward(self, x):
-        x = x + self.attention(self.attention_norm(x))
-        return x + self.ffn(self.ffn_norm(x))
+        h = self.attention(x if self.attention_norm is None else self.attention_norm(x))
+        x = x + (h if self.attention_post_norm is None else self.attention_post_norm(h))
+        h = self.ffn(x if self.ffn_norm is None else self.ffn_norm(x))
+        return x + (h if self.ffn_post_norm is None else self.ffn_post_norm(h))
 
 
 class Transformer(nn.Module):
@@ -245,8 +270,9 @@ class Transformer(nn.Module):
             self.lm_head = Weight(width, shape["vocab_size"])
         # --freeze: each kind's parameters keep their weights and take no gradient
         kinds = {"embeddings": [self.token_embedding, self.position_embedding],
-                 "norms": [self.final_norm] + [n for b in self.layers for n in (b.attention_norm, b.ffn_norm)],
-                 "attention": [b.attention for b in self.layers], "mlp": [b.ffn for b in self.layers],
+                 "norms": [self.final_norm] + [n for b in self.layers for n in b.norms()],
+                 "attention": [w for b in self.layers for w in (b.attention.query, b.attention.key, b.attention.value,
+                                                                b.attention.output)], "mlp": [b.ffn for b in self.layers],
                  "head": [] if self.tied else [self.lm_head]}
         for kind in settings.get("freeze") or []:
             for module in kinds[kind]:

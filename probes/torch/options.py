@@ -119,16 +119,11 @@ def parse(argv, description=None):
 
 
 def require_buildable(prediction, source, sharding):
-    """Refuses, in one line, a prediction for a model the probe does not build: QK-norm, norms after a sublayer, a
-    head width other than d / h or an NF4 base; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
+    """Refuses, in one line, a prediction for a model the probe does not build: a head width other than d / h or an
+    NF4 base; and under ZeRO any layout but the Llama one, the only one whose parameters model.py registers in
     DataParallel.tensors' order (the partition's)."""
     shape, settings = prediction["shape"], prediction["settings"]
     unbuilt = []
-    qk_norm = settings.get("qk_norm", "none")
-    if qk_norm not in ("none", False):
-        unbuilt.append("qk_norm " + str(qk_norm))
-    if settings.get("norm_placement", "pre") != "pre":
-        unbuilt.append("norm_placement " + str(settings["norm_placement"]))
     lora = settings.get("lora")
     if lora is not None and lora.get("base") == "nf4":
         unbuilt.append("an nf4 base")
@@ -137,12 +132,11 @@ def require_buildable(prediction, source, sharding):
         unbuilt.append("head_dim " + str(head_dim))
     if unbuilt:
         raise BadInput(source + " is for a model with " + ", ".join(unbuilt) + ": the probe does not build it"
-                       " (allowed: a prediction with qk_norm none, norm_placement pre, no nf4 base and head_dim"
-                       " d_model / num_heads)")
+                       " (allowed: a prediction with no nf4 base and head_dim d_model / num_heads)")
     layout = []
     if settings.get("bias", "none") != "none":
         layout.append("bias " + str(settings["bias"]))
-    for key, llama in (("norm", "rmsnorm"), ("mlp", "swiglu")):
+    for key, llama in (("norm", "rmsnorm"), ("mlp", "swiglu"), ("qk_norm", "none"), ("norm_placement", "pre")):
         if settings.get(key, llama) != llama:
             layout.append(key + " " + str(settings[key]))
     if settings.get("positions") is not None:
@@ -153,7 +147,7 @@ def require_buildable(prediction, source, sharding):
         raise BadInput(source + " is for a model with " + ", ".join(layout) + ": under --sharding " + sharding
                        + " the probe builds the Llama layout only, whose parameter order is the partition's"
                        " (allowed: --sharding none, which is DDP under torchrun, or a prediction with bias none,"
-                       " norm rmsnorm, mlp swiglu, no positions and no experts)")
+                       " norm rmsnorm, mlp swiglu, qk_norm none, norm_placement pre, no positions and no experts)")
 
 
 def settle_from_prediction(args):

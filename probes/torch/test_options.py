@@ -91,14 +91,9 @@ class Parse(unittest.TestCase):
     def test_a_prediction_for_a_layout_it_does_not_build(self):
         settings = {"kv_heads": 2, "tie_embeddings": True, "precision_policy": "bf16", "attention": "eager",
                     "recompute": "selective", "qk_norm": "head", "head_dim": 8}
-        self.refused("model with qk_norm head, head_dim 8: the probe does not build it",
-                     ["--prediction", prediction_file(settings=settings)])
-        settings["qk_norm"] = "projection"
-        settings["norm_placement"] = "post"
-        self.refused("model with qk_norm projection, norm_placement post, head_dim 8: the probe does not build it",
+        self.refused("model with head_dim 8: the probe does not build it",
                      ["--prediction", prediction_file(settings=settings)])
         settings["qk_norm"] = "none"
-        settings["norm_placement"] = "pre"
         settings["lora"] = {"rank": 8, "alpha": 8.0, "targets": ["query", "value"], "base": "nf4"}
         self.refused("model with an nf4 base, head_dim 8: the probe does not build it",
                      ["--prediction", prediction_file(settings=settings)])

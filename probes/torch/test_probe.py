@@ -175,6 +175,18 @@ class OneProcess(unittest.TestCase):
         self.run_prediction("--logit-softcap", "3", "--lora-rank", "2", "--tie-embeddings")
         self.run_prediction("--attention-softcap", "1", "--freeze", "embeddings,attention")
 
+    def test_norms_after_each_sublayer_and_qk_norm(self):
+        # OLMo 2's norms after each sublayer and QK-norm over each projection; Gemma 2's sandwich with QK-norm
+        # per head and soft-caps; each norm's input, square, rsqrt and normalized rows, the residual stream saved
+        # by the matmuls where no norm precedes them, and none of it where nothing upstream needs a gradient
+        self.run_prediction("--norm-placement", "post", "--qk-norm", "projection")
+        self.run_prediction("--norm-placement", "sandwich", "--qk-norm", "--kv-heads", "2", "--mlp", "geglu",
+                            "--tie-embeddings", "--attention-softcap", "2", "--logit-softcap", "3")
+        self.run_prediction("--norm-placement", "post", "--recompute", "selective", "--precision-policy", "bf16-mixed")
+        self.run_prediction("--norm-placement", "post", "--lora-rank", "2", "--lora-targets", "output,w2")
+        self.run_prediction("--norm-placement", "sandwich", "--qk-norm", "projection", "--freeze", "embeddings,norms")
+        self.run_prediction("--norm-placement", "post", "--experts", "4", "--top-k", "2", "--recompute", "full")
+
     def test_gemmas_mlp_and_qwen2s_biases(self):
         self.run_prediction("--mlp", "geglu", "--kv-heads", "1", "--tie-embeddings", "--recompute", "full")
         self.run_prediction("--bias", "qkv", "--kv-heads", "2", "--precision-policy", "bf16")

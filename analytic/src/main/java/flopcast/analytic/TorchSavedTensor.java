@@ -24,6 +24,10 @@ import java.util.List;
  * <pre>
  *   per RMSNorm        3 of B*T*d + B*T (input, square, normalized; rsqrt) + B*T*d (output, saved by the next matmuls)
  *   per LayerNorm      B*T*d + 2 of B*T (input; mean, 1 / std) + B*T*d (output)
+ *   norms after        per RMSNorm after a sublayer its 3 of B*T*d + B*T, no output (an add reads it); with no
+ *                      norm before a sublayer its matmuls save the residual stream instead, B*T*d
+ *   QK-norm            an RMSNorm's 3 rows of B*T*h*d_k (B*T*h_kv*d_k for K) and its rsqrt, B*T*h (B*T*h_kv)
+ *                      per head or B*T over each projection
  *   attention core     3 of B*h*T*d_k (batched copies of Q, K^T, V), B*h*T*T (softmax), T*T bool mask,
  *                      a float64 scalar; 2 int64 indices of h where h_kv &lt; h (repeat_interleave)
  *   per layer          + B*T*h*d_k (the heads' output, copied for the output projection) + 4 of B*T*d_ff
@@ -86,6 +90,14 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         GAIN_GRADIENT,
         /** The block's input x: the attention RMSNorm's own rows. */
         BLOCK_INPUT,
+        /** The query projection's output (QK-norm's input): the query norm's own rows. */
+        QUERY_NORM,
+        /** The key projection's output: the key norm's own rows. */
+        KEY_NORM,
+        /** The output projection's output: the norm after attention's own rows. */
+        POST_ATTENTION,
+        /** W2's output (the experts' combined): the norm after the MLP's own rows. */
+        POST_FFN,
         /** The block's input x or the norms' gains: the attention LayerNorm's own rows. */
         BLOCK_INPUT_OR_NORMS,
         /** x_mid: the FFN RMSNorm's own rows. */
@@ -149,6 +161,10 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 case TABLE_GRADIENT -> first;
                 case GAIN_GRADIENT -> norms;
                 case BLOCK_INPUT, FINAL_INPUT -> input;
+                case QUERY_NORM -> flow.queryPreNorm();
+                case KEY_NORM -> flow.keyPreNorm();
+                case POST_ATTENTION -> flow.attentionOutput();
+                case POST_FFN -> flow.expertOutput();
                 case BLOCK_INPUT_OR_NORMS, FINAL_INPUT_OR_NORMS -> input || norms;
                 case MIDDLE -> flow.middle();
                 case MIDDLE_OR_NORMS -> flow.middle() || norms;
@@ -176,39 +192,52 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     }
 
     /**
-     * Which of a block's tensors need a gradient, from whether its input x does ({@link Saver}).
+     * Which of a block's tensors need a gradient, from whether its input x does ({@link Saver}), wherever
+     * its norms are ({@link NormPlacement}): h1 is x's norm (x itself with no norm before attention), the
+     * queries and keys their projections' outputs or, under QK-norm, those normalized, p the output
+     * projection's output and x_mid = x + p (or x + RMSNorm(p) with a norm after attention); the MLP's the
+     * same from x_mid.
      *
-     * @param q      the queries
-     * @param k      the keys
-     * @param v      the values
-     * @param middle x_mid, after attention's residual add
-     * @param w1     W1's output
-     * @param w3     W3's output
-     * @param out    the block's output
-     * @param logits the router's logits (experts)
-     * @param expertOutput the experts' W2 outputs (experts)
+     * @param queryPreNorm    the query projection's output (QK-norm's input)
+     * @param keyPreNorm      the key projection's output
+     * @param q               the queries
+     * @param k               the keys
+     * @param v               the values
+     * @param attentionOutput p, the output projection's output
+     * @param middle          x_mid, after attention's residual add
+     * @param w1              W1's output
+     * @param w3              W3's output
+     * @param out             the block's output
+     * @param logits          the router's logits (experts)
+     * @param expertOutput    W2's output (the experts' W2 outputs under experts)
      */
-    private record Flow(boolean q, boolean k, boolean v, boolean middle, boolean w1, boolean w3, boolean out,
-            boolean logits, boolean expertOutput) {
+    private record Flow(boolean queryPreNorm, boolean keyPreNorm, boolean q, boolean k, boolean v,
+            boolean attentionOutput, boolean middle, boolean w1, boolean w3, boolean out, boolean logits,
+            boolean expertOutput) {
 
         static Flow of(Shape shape, boolean x) {
             Lora lora = shape.settings().lora();
             boolean norms = FrozenKind.NORMS.trains(shape);
             boolean attention = FrozenKind.ATTENTION.trains(shape);
             boolean mlp = FrozenKind.MLP.trains(shape);
-            boolean h1 = x || norms;
-            boolean q = h1 || attention || lora.adapts(LoraTarget.QUERY);
-            boolean k = h1 || attention || lora.adapts(LoraTarget.KEY);
+            NormPlacement placement = shape.architecture().placement();
+            boolean qkNorm = shape.architecture().qkNorm().active();
+            boolean h1 = x || placement.before() && norms;
+            boolean queryPreNorm = h1 || attention || lora.adapts(LoraTarget.QUERY);
+            boolean keyPreNorm = h1 || attention || lora.adapts(LoraTarget.KEY);
+            boolean q = queryPreNorm || qkNorm && norms;
+            boolean k = keyPreNorm || qkNorm && norms;
             boolean v = h1 || attention || lora.adapts(LoraTarget.VALUE);
-            boolean middle = x || q || k || v || attention || lora.adapts(LoraTarget.OUTPUT);
-            boolean h2 = middle || norms;
+            boolean p = q || k || v || attention || lora.adapts(LoraTarget.OUTPUT);
+            boolean middle = x || p || placement.after() && norms;
+            boolean h2 = middle || placement.before() && norms;
             boolean w1 = h2 || mlp || lora.adapts(LoraTarget.W1);
             boolean w3 = h2 || mlp || lora.adapts(LoraTarget.W3);
             boolean product = w1 || shape.architecture().mlp().gated() && w3;
             boolean expertOutput = product || mlp || lora.adapts(LoraTarget.W2);
-            boolean out = middle || expertOutput;
+            boolean out = middle || expertOutput || placement.after() && norms;
             // the router's logits x W_r: from the norm's output or the router's own weight
-            return new Flow(q, k, v, middle, w1, w3, out, h2 || mlp, expertOutput);
+            return new Flow(queryPreNorm, keyPreNorm, q, k, v, p, middle, w1, w3, out, h2 || mlp, expertOutput);
         }
     }
 
@@ -217,6 +246,18 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         ALWAYS,
         RMS_NORM,
         LAYER_NORM,
+        /** A norm before each sublayer ({@link NormPlacement#before()}): its output, saved by the matmuls after it. */
+        PRE_NORM,
+        /** An RMSNorm before each sublayer. */
+        PRE_RMS_NORM,
+        /** A LayerNorm before each sublayer. */
+        PRE_LAYER_NORM,
+        /** No norm before each sublayer: the residual stream saved by the matmuls reading it. */
+        NO_PRE_NORM,
+        /** A norm after each sublayer ({@link NormPlacement#after()}). */
+        POST_NORM,
+        /** QK-norm, per head or over each projection ({@link QkNorm}). */
+        QK_NORM,
         /** SwiGLU: silu saves W1's output, the gate's product both its factors. */
         SWIGLU,
         /** GELU's two matrices or GeGLU: gelu saves W1's output. */
@@ -236,6 +277,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 case ALWAYS -> true;
                 case RMS_NORM -> architecture.norm() == NormKind.RMS;
                 case LAYER_NORM -> architecture.norm() == NormKind.LAYER;
+                case PRE_NORM -> architecture.placement().before();
+                case PRE_RMS_NORM -> architecture.placement().before() && architecture.norm() == NormKind.RMS;
+                case PRE_LAYER_NORM -> architecture.placement().before() && architecture.norm() == NormKind.LAYER;
+                case NO_PRE_NORM -> !architecture.placement().before();
+                case POST_NORM -> architecture.placement().after();
+                case QK_NORM -> architecture.qkNorm().active();
                 case SWIGLU -> architecture.mlp() == MlpKind.SWIGLU;
                 case GELU_ACTIVATION -> architecture.mlp() != MlpKind.SWIGLU;
                 case GEGLU -> architecture.mlp() == MlpKind.GEGLU;
@@ -274,7 +321,14 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 DataType.INT64, List.of(T), "embedding of the positions 0 to T - 1 (arange's int64 indices)"),
                 Region.ONCE, Condition.POSITIONS, Saver.TABLE_GRADIENT));
         norm(rows, "attention_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER,
-                "the Q, K and V matmuls", Saver.BLOCK_INPUT, Saver.BLOCK_INPUT_OR_NORMS, Saver.QKV_READER);
+                "the Q, K and V matmuls", Saver.BLOCK_INPUT, Saver.BLOCK_INPUT_OR_NORMS, Saver.QKV_READER, true);
+        rows.add(new TorchSavedTensor(new Row("attention.input", Component.QKV_PROJECTION, Scope.PER_LAYER,
+                DataType.FLOAT32, List.of(B, T, D), "the Q, K and V matmuls (the block's input, no norm before"
+                        + " them)"), Region.LAYER, Condition.NO_PRE_NORM, Saver.QKV_READER));
+        rmsNorm(rows, "attention.query_norm", Component.QKV_PROJECTION, Scope.PER_LAYER, Region.LAYER,
+                List.of(D_Q), List.of(Dim.QUERY_NORM_ROWS), Condition.QK_NORM, Saver.QUERY_NORM);
+        rmsNorm(rows, "attention.key_norm", Component.QKV_PROJECTION, Scope.PER_LAYER, Region.LAYER,
+                List.of(Dim.D_KV), List.of(Dim.KEY_NORM_ROWS), Condition.QK_NORM, Saver.KEY_NORM);
         rows.add(core("attention.query_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, T, D_K),
                 "bmm of Q K^T (matmul's copy of the heads' Q)", Region.CORE, Saver.KEY_GRADIENT));
         rows.add(core("attention.key_batched", Component.ATTENTION_SCORES, DataType.FLOAT32, List.of(B, H, D_K, T),
@@ -299,8 +353,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         rows.add(core("attention.heads_output", Component.OUTPUT_PROJECTION, DataType.FLOAT32, List.of(B, T, D_Q),
                 "the output projection's mm (the heads' output, reshaped into a copy)", Region.LAYER,
                 Saver.OUTPUT_READER));
+        rmsNorm(rows, "attention_post_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, List.of(D), List.of(),
+                Condition.POST_NORM, Saver.POST_ATTENTION);
         norm(rows, "ffn_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, "the w1 and w3 matmuls",
-                Saver.MIDDLE, Saver.MIDDLE_OR_NORMS, Saver.W1_W3_READER);
+                Saver.MIDDLE, Saver.MIDDLE_OR_NORMS, Saver.W1_W3_READER, true);
+        rows.add(new TorchSavedTensor(new Row("ffn.input", Component.FFN_W1, Scope.PER_LAYER, DataType.FLOAT32,
+                List.of(B, T, D), "the w1 and w3 matmuls, or the router's (x_mid, no norm before them)"),
+                Region.LAYER, Condition.NO_PRE_NORM, Saver.W1_W3_READER));
         // a mixture of experts as transformers' MixtralSparseMoeBlock runs it: the router, then each expert's tokens
         rows.add(experts("ffn.router.probabilities", Component.ROUTER, DataType.FLOAT32, List.of(B, T, Dim.E),
                 "softmax over the E logits in float32 (its result)", Saver.ROUTER_LOGITS));
@@ -346,8 +405,10 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                     DataType.FLOAT32, target.mlp() ? List.of(B, T, Dim.K, Dim.R) : List.of(B, T, Dim.R),
                     "mm of the adapter's B (s * (x A))"), Region.LAYER, false, Condition.ALWAYS, Saver.ADAPTER));
         }
+        rmsNorm(rows, "ffn_post_norm", Component.RMSNORM, Scope.PER_LAYER, Region.LAYER, List.of(D), List.of(),
+                Condition.POST_NORM, Saver.POST_FFN);
         norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul",
-                Saver.FINAL_INPUT, Saver.FINAL_INPUT_OR_NORMS, Saver.HEAD_READER);
+                Saver.FINAL_INPUT, Saver.FINAL_INPUT_OR_NORMS, Saver.HEAD_READER, false);
         softCap(rows, "lm_head", Component.CROSS_ENTROPY, Scope.ONCE, Region.ONCE, List.of(B, T, Dim.V),
                 Condition.LOGIT_SOFTCAP, Saver.ALWAYS);
         rows.add(new TorchSavedTensor(new Row("loss.log_probabilities", Component.CROSS_ENTROPY, Scope.ONCE,
@@ -366,23 +427,38 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * and the output either way.
      */
     private static void norm(List<TorchSavedTensor> rows, String name, Component component, Scope scope,
-            Region region, String nextMatmuls, Saver own, Saver layerNormOwn, Saver output) {
-        rows.add(new TorchSavedTensor(new Row(name + ".input", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                "pow (x^2) and mul (x * rsqrt)"), region, Condition.RMS_NORM, own));
-        rows.add(new TorchSavedTensor(new Row(name + ".square", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                "mean over d (PyTorch 1.13 saves its input)"), region, Condition.RMS_NORM, own));
-        rows.add(new TorchSavedTensor(new Row(name + ".rsqrt", component, scope, DataType.FLOAT32, List.of(B, T),
-                "rsqrt (its result, [B, T, 1]) and mul (x * rsqrt)"), region, Condition.RMS_NORM, own));
-        rows.add(new TorchSavedTensor(new Row(name + ".normalized", component, scope, DataType.FLOAT32,
-                List.of(B, T, D), "mul by the gain"), region, Condition.RMS_NORM, Saver.GAIN_GRADIENT));
+            Region region, String nextMatmuls, Saver own, Saver layerNormOwn, Saver output, boolean block) {
+        rmsNorm(rows, name, component, scope, region, List.of(D), List.of(), block ? Condition.PRE_RMS_NORM
+                : Condition.RMS_NORM, own);
+        Condition layer = block ? Condition.PRE_LAYER_NORM : Condition.LAYER_NORM;
         rows.add(new TorchSavedTensor(new Row(name + ".layer_norm_input", component, scope, DataType.FLOAT32,
-                List.of(B, T, D), "layer_norm (its input)"), region, Condition.LAYER_NORM, layerNormOwn));
+                List.of(B, T, D), "layer_norm (its input)"), region, layer, layerNormOwn));
         rows.add(new TorchSavedTensor(new Row(name + ".mean", component, scope, DataType.FLOAT32, List.of(B, T),
-                "layer_norm (the rows' mean, [B, T, 1])"), region, Condition.LAYER_NORM, layerNormOwn));
+                "layer_norm (the rows' mean, [B, T, 1])"), region, layer, layerNormOwn));
         rows.add(new TorchSavedTensor(new Row(name + ".rstd", component, scope, DataType.FLOAT32, List.of(B, T),
-                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, Condition.LAYER_NORM, layerNormOwn));
+                "layer_norm (the rows' 1 / std, [B, T, 1])"), region, layer, layerNormOwn));
         rows.add(new TorchSavedTensor(new Row(name + ".output", component, scope, DataType.FLOAT32, List.of(B, T, D),
-                nextMatmuls), region, output));
+                nextMatmuls), region, block ? Condition.PRE_NORM : Condition.ALWAYS, output));
+    }
+
+    /**
+     * An RMSNorm's own rows over rows of {@code width} ({@code groups} of them a token, empty for one): its
+     * input, square, reciprocal RMS and normalized rows (for the gain's gradient).
+     */
+    private static void rmsNorm(List<TorchSavedTensor> rows, String name, Component component, Scope scope,
+            Region region, List<Dim> width, List<Dim> groups, Condition condition, Saver own) {
+        List<Dim> values = new ArrayList<>(List.of(B, T));
+        values.addAll(width);
+        List<Dim> perRow = new ArrayList<>(List.of(B, T));
+        perRow.addAll(groups);
+        rows.add(new TorchSavedTensor(new Row(name + ".input", component, scope, DataType.FLOAT32, values,
+                "pow (x^2) and mul (x * rsqrt)"), region, condition, own));
+        rows.add(new TorchSavedTensor(new Row(name + ".square", component, scope, DataType.FLOAT32, values,
+                "mean over the row (PyTorch 1.13 saves its input)"), region, condition, own));
+        rows.add(new TorchSavedTensor(new Row(name + ".rsqrt", component, scope, DataType.FLOAT32, perRow,
+                "rsqrt (its result, one a row) and mul (x * rsqrt)"), region, condition, own));
+        rows.add(new TorchSavedTensor(new Row(name + ".normalized", component, scope, DataType.FLOAT32, values,
+                "mul by the gain"), region, condition, Saver.GAIN_GRADIENT));
     }
 
     /**
@@ -427,9 +503,8 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     /**
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
-     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and there is no QK-norm,
-     * d_k = d / h and the norms are before each sublayer (the probe's model builds none of these), and
-     * the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe does not build it), and no
+     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and d_k = d / h (the
+     * probe's model builds no other), and the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe does not build it), and no
      * mixture of experts has a shared
      * expert or unnormalized gates (Qwen2-MoE's block: what its ops save is not worked out).
      */
@@ -437,7 +512,6 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
                 && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
-                && !shape.architecture().qkNorm().active() && shape.architecture().placement() == NormPlacement.PRE
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 

@@ -1,7 +1,6 @@
 package flopcast.analytic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,17 +85,27 @@ class NormPlacementTest {
         assertEquals(0, WorkspaceBuffer.FROZEN_BLOCK_INPUT.instances(sandwich));
     }
 
-    /** A LayerNorm after a sublayer is refused; the pytorch profile does not cover norms after a sublayer. */
+    /**
+     * The pytorch profile (checked by the probe): a norm before a sublayer saves its input, square,
+     * rsqrt, normalized rows and its output (for the matmuls after it), 48 + 48 + 6 + 48 + 48 floats; one
+     * after saves the first four and the matmuls save the residual stream itself, 48: the same bytes, and a
+     * sandwich the four more of each norm after, 2 x 150 floats a block.
+     */
     @Test
-    void refusalsAndCoverage() {
+    void thePytorchProfileSavesEachNormsRows() {
+        assertTrue(TorchSavedTensor.covers(POST));
+        assertEquals(TorchSavedTensor.savedBytes(PRE), TorchSavedTensor.savedBytes(POST));
+        assertEquals(TorchSavedTensor.savedBytes(PRE) + 2 * 4 * 2 * (48 + 48 + 6 + 48), TorchSavedTensor.savedBytes(SANDWICH));
+    }
+
+    /** A LayerNorm after a sublayer is refused. */
+    @Test
+    void refusals() {
         InvalidInputException refused = assertThrows(InvalidInputException.class, () -> new Architecture(2, false,
                 LinearBias.NONE, 0, QkNorm.NONE, 0, NormKind.LAYER, 0, MlpKind.SWIGLU, Experts.NONE,
                 NormPlacement.POST));
         assertEquals("norm_placement post with norm layernorm: a norm after a sublayer is modelled as an RMSNorm only"
                 + " (allowed: norm rmsnorm, or norm_placement pre)", refused.getMessage());
-        assertTrue(TorchSavedTensor.covers(PRE));
-        assertFalse(TorchSavedTensor.covers(POST));
-        assertFalse(TorchSavedTensor.covers(SANDWICH));
         assertEquals(NormPlacement.SANDWICH, NormPlacement.byCliName("sandwich"));
     }
 }

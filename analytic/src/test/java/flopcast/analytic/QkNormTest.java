@@ -74,11 +74,18 @@ class QkNormTest {
         assertEquals(projection, ShapeKey.parse(projection.describe()));
     }
 
-    /** The PyTorch profile has no rows for QK-norm's saved tensors: it does not claim to cover such a run. */
+    /**
+     * The pytorch profile (checked by the probe): each QK-norm is an RMSNorm, its input, square and
+     * normalized rows saved with one rsqrt a normalized row: per block the queries' 48 + 48 + 24 + 48 and
+     * the keys' 24 + 24 + 12 + 24 floats per head, or 48 + 48 + 6 + 48 and 24 + 24 + 6 + 24 over each
+     * projection; 4 bytes each, two blocks.
+     */
     @Test
-    void thePytorchProfileDoesNotCoverIt() {
-        assertTrue(TorchSavedTensor.covers(PLAIN));
-        assertTrue(!TorchSavedTensor.covers(NORMED));
+    void thePytorchProfileSavesEachNormsRows() {
+        assertTrue(TorchSavedTensor.covers(NORMED));
+        Shape projection = PLAIN.withArchitecture(PLAIN.architecture().withNorms(NormPlacement.PRE, QkNorm.PROJECTION));
+        assertEquals(TorchSavedTensor.savedBytes(PLAIN) + 2 * 4 * (48 + 48 + 24 + 48 + 24 + 24 + 12 + 24), TorchSavedTensor.savedBytes(NORMED));
+        assertEquals(TorchSavedTensor.savedBytes(PLAIN) + 2 * 4 * (48 + 48 + 6 + 48 + 24 + 24 + 6 + 24), TorchSavedTensor.savedBytes(projection));
     }
 
     @Test

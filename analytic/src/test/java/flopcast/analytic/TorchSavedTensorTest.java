@@ -87,8 +87,8 @@ class TorchSavedTensorTest {
         assertTrue(TorchSavedTensor.covers(shape.withPolicy(PrecisionPolicy.BF16_MIXED_FP32_GRADS)));
         assertFalse(TorchSavedTensor.covers(shape.withSettings(new Settings(PrecisionPolicy.FP32,
                 AttentionKernel.FLASH, Recompute.NONE))));
-        // the probe's model builds neither QK-norm nor a head width of its own
-        assertFalse(TorchSavedTensor.covers(shape.withArchitecture(new Architecture(3, false, LinearBias.NONE, 0,
+        // the probe's model builds QK-norm (QkNormTest) but no head width of its own
+        assertTrue(TorchSavedTensor.covers(shape.withArchitecture(new Architecture(3, false, LinearBias.NONE, 0,
                 true))));
         assertFalse(TorchSavedTensor.covers(shape.withArchitecture(new Architecture(3, false, LinearBias.NONE, 4))));
     }
