@@ -272,7 +272,8 @@ class Transformer(nn.Module):
         kinds = {"embeddings": [self.token_embedding, self.position_embedding],
                  "norms": [self.final_norm] + [n for b in self.layers for n in b.norms()],
                  "attention": [w for b in self.layers for w in (b.attention.query, b.attention.key, b.attention.value,
-                                                                b.attention.output)], "mlp": [b.ffn for b in self.layers],
+                                                                b.attention.output)],
+                 "mlp": [b.ffn for b in self.layers],
                  "head": [] if self.tied else [self.lm_head]}
         for kind in settings.get("freeze") or []:
             for module in kinds[kind]:

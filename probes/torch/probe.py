@@ -192,13 +192,7 @@ def report(prediction, result, ranks, args):
              statistics.median(result["seconds"]), len(result["seconds"]), result["losses"][-1]))
     profile = prediction.get("pytorch_saved")
     if profile is None:
-        settings = prediction["settings"]
-        experts = settings.get("experts")
-        if experts is not None and (experts.get("gates", "normalized") != "normalized"
-                                    or experts.get("shared_expert_d_ff")):
-            why = "Qwen2-MoE's block (unnormalized gates or a shared expert)"
-        else:
-            why = "%s attention under %s" % (args.attention, args.precision_policy)
+        why = "%s attention under %s" % (args.attention, args.precision_policy)
         print("  saved for backward: %s bytes counted; no pytorch profile predicts %s"
               % (format(result["saved_bytes"], ","), why))
     else:

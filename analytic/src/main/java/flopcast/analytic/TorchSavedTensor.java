@@ -267,6 +267,16 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         POSITIONS,
         /** A mixture of experts ({@link Experts}). */
         EXPERTS,
+        /** Experts whose top k are divided by their sum (Mixtral's; Qwen2-MoE's where norm_topk_prob). */
+        NORMALIZED_GATES,
+        /** A shared expert ({@link Experts#sharedFfn}). */
+        SHARED_EXPERT,
+        /** A shared expert of SwiGLU's kind. */
+        SHARED_SWIGLU,
+        /** A shared expert whose activation is GELU's (two matrices, or GeGLU). */
+        SHARED_GELU_ACTIVATION,
+        /** A shared expert of GeGLU's kind. */
+        SHARED_GEGLU,
         /** Soft-capped attention scores ({@link SoftCap}). */
         ATTENTION_SOFTCAP,
         /** Soft-capped logits. */
@@ -288,6 +298,11 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 case GEGLU -> architecture.mlp() == MlpKind.GEGLU;
                 case POSITIONS -> architecture.positions() != Architecture.NO_POSITIONS;
                 case EXPERTS -> architecture.experts().active();
+                case NORMALIZED_GATES -> architecture.experts().active() && architecture.experts().normalized();
+                case SHARED_EXPERT -> architecture.experts().shared();
+                case SHARED_SWIGLU -> architecture.experts().shared() && architecture.mlp() == MlpKind.SWIGLU;
+                case SHARED_GELU_ACTIVATION -> architecture.experts().shared() && architecture.mlp() != MlpKind.SWIGLU;
+                case SHARED_GEGLU -> architecture.experts().shared() && architecture.mlp() == MlpKind.GEGLU;
                 case ATTENTION_SOFTCAP -> architecture.softCap().capsAttention();
                 case LOGIT_SOFTCAP -> architecture.softCap().capsLogits();
             };
@@ -365,10 +380,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 "softmax over the E logits in float32 (its result)", Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.router.top_indices", Component.ROUTER, DataType.INT64, List.of(B, T, Dim.K),
                 "topk of the probabilities (its indices)", Saver.ROUTER_LOGITS));
-        rows.add(experts("ffn.router.top_probabilities", Component.ROUTER, DataType.FLOAT32, List.of(B, T, Dim.K),
-                "div of the top k by their sum (its dividend)", Saver.ROUTER_LOGITS));
-        rows.add(experts("ffn.router.top_sum", Component.ROUTER, DataType.FLOAT32, List.of(B, T),
-                "div of the top k by their sum (its divisor, [B*T, 1])", Saver.ROUTER_LOGITS));
+        rows.add(new TorchSavedTensor(new Row("ffn.router.top_probabilities", Component.ROUTER, Scope.PER_LAYER,
+                DataType.FLOAT32, List.of(B, T, Dim.K), "div of the top k by their sum (its dividend)"), Region.LAYER,
+                false, Condition.NORMALIZED_GATES, Saver.ROUTER_LOGITS));
+        rows.add(new TorchSavedTensor(new Row("ffn.router.top_sum", Component.ROUTER, Scope.PER_LAYER,
+                DataType.FLOAT32, List.of(B, T), "div of the top k by their sum (its divisor, [B*T, 1])"),
+                Region.LAYER, false, Condition.NORMALIZED_GATES, Saver.ROUTER_LOGITS));
         rows.add(experts("ffn.experts.token_indices", Component.ROUTER, DataType.INT64,
                 List.of(B, T, Dim.K, Dim.PAIR), "torch.where over each expert's mask (nonzero's (token, choice)"
                         + " pairs, one storage an expert), by the index of the tokens, of the gates and index_add_",
@@ -393,6 +410,26 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         rows.add(experts("ffn.experts.weighted_output", Component.FFN_W2, DataType.FLOAT32,
                 List.of(B, T, Dim.K, D), "index_add_ into the block's output (its source, which autograd"
                         + " saves)", Saver.DISPATCH));
+        // Qwen2-MoE's shared expert: sigmoid(h w_g) * shared(h), every token's, added to the routed output
+        rows.add(shared("ffn.shared_expert.w1_output", "silu", Condition.SHARED_SWIGLU, Saver.W1_GRADIENT));
+        rows.add(shared("ffn.shared_expert.silu_output", "mul of silu(x W1) and x W3", Condition.SHARED_SWIGLU,
+                Saver.W3_GRADIENT));
+        rows.add(shared("ffn.shared_expert.w3_output", "mul of silu(x W1) and x W3", Condition.SHARED_SWIGLU,
+                Saver.W1_GRADIENT));
+        rows.add(shared("ffn.shared_expert.gelu_input", "gelu in its tanh form (W1's output)",
+                Condition.SHARED_GELU_ACTIVATION, Saver.W1_GRADIENT));
+        rows.add(shared("ffn.shared_expert.gelu_output", "mul of gelu(x W1) and x W3", Condition.SHARED_GEGLU,
+                Saver.W3_GRADIENT));
+        rows.add(shared("ffn.shared_expert.gelu_gated_w3_output", "mul of gelu(x W1) and x W3",
+                Condition.SHARED_GEGLU, Saver.W1_GRADIENT));
+        rows.add(shared("ffn.shared_expert.product", "its w2 matmul", Condition.SHARED_EXPERT, Saver.W2_READER));
+        // in the model's type (the router's rows are float32: its softmax runs in float32)
+        rows.add(new TorchSavedTensor(new Row("ffn.shared_expert.gate", Component.FFN_W2, Scope.PER_LAYER,
+                DataType.FLOAT32, List.of(B, T), "sigmoid of h w_g (its result) and the mul by the shared expert's"
+                        + " output"), Region.LAYER, false, Condition.SHARED_EXPERT, Saver.ROUTER_LOGITS));
+        rows.add(new TorchSavedTensor(new Row("ffn.shared_expert.output", Component.FFN_W2, Scope.PER_LAYER,
+                DataType.FLOAT32, List.of(B, T, D), "the mul by the gate's sigmoid (for the gate's gradient)"),
+                Region.LAYER, false, Condition.SHARED_EXPERT, Saver.ROUTER_LOGITS));
         for (LoraTarget target : LoraTarget.values()) {
             String adapter = ParameterTensor.loraA(target).tensorName();
             // under experts an MLP matrix's adapter runs once an expert (the block's loop calls every expert, its
@@ -409,7 +446,8 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 Condition.POST_NORM, Saver.POST_FFN);
         norm(rows, "final_norm", Component.FINAL_RMSNORM, Scope.ONCE, Region.ONCE, "the LM head's matmul",
                 Saver.FINAL_INPUT, Saver.FINAL_INPUT_OR_NORMS, Saver.HEAD_READER, false);
-        softCap(rows, "lm_head", Component.CROSS_ENTROPY, Scope.ONCE, Region.ONCE, List.of(B, T, Dim.V),
+        // in the model's type: the logits are capped before the loss casts them to float32
+        softCap(rows, "lm_head", Component.OUTPUT_EMBEDDING, Scope.ONCE, Region.ONCE, List.of(B, T, Dim.V),
                 Condition.LOGIT_SOFTCAP, Saver.ALWAYS);
         rows.add(new TorchSavedTensor(new Row("loss.log_probabilities", Component.CROSS_ENTROPY, Scope.ONCE,
                 DataType.FLOAT32, List.of(B, T, Dim.V), "log_softmax (its result) and nll_loss, on the logits cast"
@@ -482,6 +520,12 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
                 List.of(B, T, Dim.K, D_FF), savedBy), Region.LAYER, false, condition, saver);
     }
 
+    /** A B*T*d_sh row of a shared expert's MLP, saved where {@code condition} holds. */
+    private static TorchSavedTensor shared(String name, String savedBy, Condition condition, Saver saver) {
+        return new TorchSavedTensor(new Row(name, Component.FFN_SILU, Scope.PER_LAYER, DataType.FLOAT32,
+                List.of(B, T, Dim.D_SH), savedBy), Region.LAYER, false, condition, saver);
+    }
+
     /** A block's row saved only under experts, where {@code saver} says its op saves it. */
     private static TorchSavedTensor experts(String name, Component component, DataType type, List<Dim> dims,
             String savedBy, Saver saver) {
@@ -503,15 +547,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
     /**
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
-     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), and d_k = d / h (the
-     * probe's model builds no other), and the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe does not build it), and no
-     * mixture of experts has a shared
-     * expert or unnormalized gates (Qwen2-MoE's block: what its ops save is not worked out).
+     * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), d_k = d / h (the probe's
+     * model builds no other) and the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe
+     * does not build it).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
-                && !shape.architecture().experts().shared() && shape.architecture().experts().normalized()
                 && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 
