@@ -14,7 +14,8 @@ package flopcast.analytic;
  * 360M and 1.7B, and
  * Qwen2.5 0.5B and 7B (the same layout with biases on Q, K and V; their sliding window is off), and
  * Qwen3 0.6B and 8B (no biases, QK-norm, heads of 128: 2048 wide at d = 1024 for the 0.6B), and
- * Gemma 2B and 7B (a GeGLU MLP, heads of 256, tied; 2B with one key and value head).
+ * Gemma 2B and 7B (a GeGLU MLP, heads of 256, tied; 2B with one key and value head), and OLMo 2 7B (norms
+ * after attention and the MLP, QK-norm over each whole projection).
  * Each preset's context is the one published; {@code --context} trains at another.
  *
  * <p>Llama's rotary position embedding has no parameters and no matmul; flopcast's executed model
@@ -59,7 +60,8 @@ public enum Preset {
     MISTRAL_NEMO_12B("mistral-nemo-12b", Family.MISTRAL_NEMO, 40, 5120, 32, 8, 14336, false, 128000),
     PHI3_MINI("phi3-mini", Family.PHI3, 32, 3072, 32, 32, 8192, false, 4096),
     GEMMA_2B("gemma-2b", Family.GEMMA, 18, 2048, 8, 1, 16384, true, 8192),
-    GEMMA_7B("gemma-7b", Family.GEMMA, 28, 3072, 16, 16, 24576, true, 8192);
+    GEMMA_7B("gemma-7b", Family.GEMMA, 28, 3072, 16, 16, 24576, true, 8192),
+    OLMO2_7B("olmo2-7b", Family.OLMO2, 32, 4096, 32, 32, 11008, false, 4096);
 
     /** What the members of a family share. */
     private enum Family {
@@ -93,7 +95,9 @@ public enum Preset {
          * scaled by sqrt(d) and its norms' (1 + w) gains are executed by flopcast as a plain embedding and
          * a gain g = 1 + w: the same parameters and kept tensors, without those elementwise FLOPs.
          */
-        GEMMA(256000, LinearBias.NONE, 256, false, NormKind.RMS, MlpKind.GEGLU, false);
+        GEMMA(256000, LinearBias.NONE, 256, false, NormKind.RMS, MlpKind.GEGLU, false),
+        /** OLMo 2: the Llama layout with its norms after attention and the MLP and QK-norm over each projection. */
+        OLMO2(100352, NormPlacement.POST, QkNorm.PROJECTION);
 
         private final long vocabSize;
         private final LinearBias bias;
@@ -104,6 +108,15 @@ public enum Preset {
         /** A learned position table of the preset's context's rows; rotary positions (none) where false. */
         private final boolean learnedPositions;
         private final long slidingWindow;
+        private final NormPlacement placement;
+        /** QK-norm where it is not the {@code qkNorm} flag's per-head one. */
+        private final QkNorm qkNormScope;
+
+        /** The Llama layout with its norms at {@code placement} and QK-norm {@code qkNormScope}. */
+        Family(long vocabSize, NormPlacement placement, QkNorm qkNormScope) {
+            this(vocabSize, LinearBias.NONE, Architecture.HEAD_DIM_FROM_WIDTH, qkNormScope.active(), NormKind.RMS,
+                    MlpKind.SWIGLU, false, Architecture.NO_WINDOW, placement, qkNormScope);
+        }
 
         Family(long vocabSize) {
             this(vocabSize, LinearBias.NONE);
@@ -134,7 +147,15 @@ public enum Preset {
 
         Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm, NormKind norm, MlpKind mlp,
                 boolean learnedPositions, long slidingWindow) {
+            this(vocabSize, bias, headDim, qkNorm, norm, mlp, learnedPositions, slidingWindow, NormPlacement.PRE,
+                    qkNorm ? QkNorm.HEAD : QkNorm.NONE);
+        }
+
+        Family(long vocabSize, LinearBias bias, long headDim, boolean qkNorm, NormKind norm, MlpKind mlp,
+                boolean learnedPositions, long slidingWindow, NormPlacement placement, QkNorm qkNormScope) {
             this.slidingWindow = slidingWindow;
+            this.placement = placement;
+            this.qkNormScope = qkNormScope;
             this.vocabSize = vocabSize;
             this.bias = bias;
             this.headDim = headDim;
@@ -177,7 +198,8 @@ public enum Preset {
         return new Shape(family.vocabSize, contextLength, layers, dModel, heads, dFf, batchSize,
                 new Architecture(kvHeads, tiedEmbeddings, family.bias, family.headDim, family.qkNorm,
                         family.slidingWindow, family.norm, family.learnedPositions ? contextLength
-                                : Architecture.NO_POSITIONS, family.mlp));
+                                : Architecture.NO_POSITIONS, family.mlp).withNorms(family.placement,
+                                        family.qkNormScope));
     }
 
     /** The preset called {@code name} on the command line, or a one-line error listing the names. */

@@ -491,10 +491,14 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         perRow.addAll(groups);
         rows.add(new TorchSavedTensor(new Row(name + ".input", component, scope, DataType.FLOAT32, values,
                 "pow (x^2) and mul (x * rsqrt)"), region, condition, own));
+        // a block's norm over d, or QK-norm's over a head's or a projection's values
+        boolean model = groups.isEmpty() && width.equals(List.of(D));
         rows.add(new TorchSavedTensor(new Row(name + ".square", component, scope, DataType.FLOAT32, values,
-                "mean over the row (PyTorch 1.13 saves its input)"), region, condition, own));
+                model ? "mean over d (PyTorch 1.13 saves its input)" : "mean over the row (PyTorch 1.13 saves its"
+                        + " input)"), region, condition, own));
         rows.add(new TorchSavedTensor(new Row(name + ".rsqrt", component, scope, DataType.FLOAT32, perRow,
-                "rsqrt (its result, one a row) and mul (x * rsqrt)"), region, condition, own));
+                model ? "rsqrt (its result, [B, T, 1]) and mul (x * rsqrt)" : "rsqrt (its result, one a row) and"
+                        + " mul (x * rsqrt)"), region, condition, own));
         rows.add(new TorchSavedTensor(new Row(name + ".normalized", component, scope, DataType.FLOAT32, values,
                 "mul by the gain"), region, condition, Saver.GAIN_GRADIENT));
     }

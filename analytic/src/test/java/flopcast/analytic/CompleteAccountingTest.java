@@ -139,7 +139,7 @@ class CompleteAccountingTest {
             "qwen2.5-0.5b, 494032768", "qwen2.5-7b, 7615616512", "qwen3-0.6b, 596049920", "qwen3-8b, 8190735360",
             "mistral-7b, 7248023552", "smollm2-360m, 361821120", "smollm2-1.7b, 1711376384",
             "gemma-2b, 2506172416", "gemma-7b, 8537680896", "mistral-7b-v0.1, 7241732096",
-            "mistral-nemo-12b, 12247782400", "phi3-mini, 3821079552"})
+            "mistral-nemo-12b, 12247782400", "phi3-mini, 3821079552", "olmo2-7b, 7298617344"})
     void publishedPresetsHaveTheirPublishedParameterCounts(String preset, long expected) {
         assertEquals(expected, CompleteAccounting.predict(Preset.byName(preset).shape(1)).parameters());
     }

@@ -55,7 +55,7 @@ class HfConfigTest {
             "mistral-7b, Mistral-7B-v0.3", "smollm2-1.7b, SmolLM2-1.7B", "qwen2.5-7b, Qwen2.5-7B",
             "qwen2.5-0.5b, Qwen2.5-0.5B", "qwen3-0.6b, Qwen3-0.6B", "qwen3-8b, Qwen3-8B", "gemma-2b, gemma-2b",
             "gemma-7b, gemma-7b", "mistral-7b-v0.1, Mistral-7B-v0.1", "mistral-nemo-12b, Mistral-Nemo-Base-2407",
-            "phi3-mini, Phi-3-mini-4k-instruct"})
+            "phi3-mini, Phi-3-mini-4k-instruct", "olmo2-7b, OLMo-2-1124-7B"})
     void presetsAreTheirShippedConfigs(String preset, String config) {
         assertEquals(Preset.byName(preset).shape(1), HfConfig.read(EXAMPLES.resolve(config + ".config.json")));
     }
