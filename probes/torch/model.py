@@ -216,15 +216,17 @@ class Experts(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, width, heads, kv_heads, d_ff, flash, selective, settings):
+    def __init__(self, width, heads, kv_heads, d_ff, flash, selective, settings, layer=0):
         super().__init__()
         # the norms before each sublayer (Llama's), after it (OLMo 2's), or both (Gemma 2's sandwich)
         placement = settings.get("norm_placement", "pre")
         kind = settings.get("norm", "rmsnorm")
         self.attention_norm = norm(kind, width) if placement != "post" else None
-        self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"),
-                                   settings.get("sliding_window"), settings.get("attention_softcap"),
-                                   settings.get("qk_norm", "none"))
+        # a window pattern k leaves every k-th layer global (Gemma 2's 2: its odd layers)
+        pattern = settings.get("window_pattern")
+        window = None if pattern is not None and (layer + 1) % pattern == 0 else settings.get("sliding_window")
+        self.attention = Attention(width, heads, kv_heads, flash, selective, settings.get("bias", "none"), window,
+                                   settings.get("attention_softcap"), settings.get("qk_norm", "none"))
         self.attention_post_norm = RmsNorm(width) if placement != "pre" else None
         self.ffn_norm = norm(kind, width) if placement != "post" else None
         self.ffn_post_norm = RmsNorm(width) if placement != "pre" else None
@@ -261,8 +263,8 @@ class Transformer(nn.Module):
         self.position_embedding = Embedding(positions, width) if positions is not None else None
         self.layers = nn.ModuleList(
             Block(width, shape["num_heads"], settings["kv_heads"], shape["d_ff"], flash,
-                  self.recompute == "selective", settings)
-            for _ in range(shape["num_layers"]))
+                  self.recompute == "selective", settings, layer)
+            for layer in range(shape["num_layers"]))
         self.final_norm = norm(settings.get("norm", "rmsnorm"), width)
         self.tied = settings["tie_embeddings"]
         self.logit_cap = settings.get("logit_softcap")

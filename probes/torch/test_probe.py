@@ -96,6 +96,8 @@ class OneProcess(unittest.TestCase):
         # eager attention masks the keys more than w - 1 back: the same T x T mask saved, the state equal
         self.run_prediction("--sliding-window", "5", "--kv-heads", "2")
         self.run_prediction("--sliding-window", "3", "--recompute", "selective", "--precision-policy", "bf16-mixed")
+        # on the local layers only, every second layer global (Gemma 2's pattern)
+        self.run_prediction("--sliding-window", "4", "--window-pattern", "2", "--attention-softcap", "2")
 
     def test_lora_on_the_frozen_model(self):
         # a frozen matmul saves no input and a frozen gain no normalized rows; block 0 (its input the frozen

@@ -31,6 +31,9 @@ package flopcast.analytic;
  * <li>{@code norm}: RMSNorm or LayerNorm with a bias ({@link NormKind}), the blocks' and the final one;
  * <li>{@code placement}: the blocks' norms before each sublayer, after it, or both ({@link NormPlacement});
  * <li>{@code softCap}: c * tanh(x / c) on the attention scores and on the logits ({@link SoftCap});
+ * <li>{@code windowPattern} k: the sliding window on the local layers only, every k-th layer global, with
+ * full attention (layer i global where (i + 1) % k == 0: Gemma 2's k = 2, its odd layers; Gemma 3's 6);
+ * {@value #WINDOW_EVERY_LAYER}: the window, if any, on every layer;
  * <li>{@code positions} P: learned position embeddings (GPT-2's 1024), a P x d table whose
  * row t is added to every token at position t ({@link ParameterTensor#POSITION_EMBEDDING_WEIGHT});
  * {@value #NO_POSITIONS}: none (rotary positions, which have no parameters). {@link Shape} refuses a
@@ -44,7 +47,7 @@ package flopcast.analytic;
  * d / h included), {@value Shape#QK_NORM_KEY}, {@value Shape#SLIDING_WINDOW_KEY} (null for none),
  * {@value NormKind#KEY}, {@value Shape#POSITIONS_KEY} (null for none), {@value MlpKind#KEY},
  * {@value Experts#KEY} (null for a dense MLP), {@value NormPlacement#KEY}, {@value SoftCap#ATTENTION_KEY} and
- * {@value SoftCap#LOGITS_KEY} (null for none).
+ * {@value SoftCap#LOGITS_KEY} (null for none), {@value #WINDOW_PATTERN_KEY} (null for none).
  * <p>Source: Llama 3 (grouped-query attention, 8 key and value heads); Hugging Face config
  * ({@code num_key_value_heads}, {@code tie_word_embeddings}).
  * Pinned by {@code SettingTablesTest} (each value through the accounting) and {@code ShapeTest}.
@@ -62,10 +65,16 @@ package flopcast.analytic;
  * @param experts        the blocks' experts, {@link Experts#NONE} for a dense MLP
  * @param placement      the blocks' norms before or after each sublayer, or both
  * @param softCap        the attention scores' and the logits' soft-caps, {@link SoftCap#OFF} for none
+ * @param windowPattern  k, every k-th layer global beside the windowed ones, or {@value #WINDOW_EVERY_LAYER}
  */
 public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, QkNorm qkNorm,
         long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement,
-        SoftCap softCap) {
+        SoftCap softCap, long windowPattern) {
+
+    /** The {@code windowPattern} that means the window, if any, on every layer. */
+    public static final long WINDOW_EVERY_LAYER = 0;
+    /** The JSON key and describe token of {@code windowPattern}. */
+    public static final String WINDOW_PATTERN_KEY = "window_pattern";
 
     /** The {@code headDim} that means d / h. */
     public static final long HEAD_DIM_FROM_WIDTH = 0;
@@ -82,6 +91,11 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
         java.util.Objects.requireNonNull(qkNorm, "qkNorm");
         java.util.Objects.requireNonNull(placement, "placement");
         java.util.Objects.requireNonNull(softCap, "softCap");
+        if (windowPattern != WINDOW_EVERY_LAYER && (windowPattern < 2 || slidingWindow == NO_WINDOW)) {
+            throw new InvalidInputException(WINDOW_PATTERN_KEY + " " + windowPattern + (windowPattern < 2
+                    ? " must be at least 2 (every k-th layer global; none for the window on every layer)"
+                    : " needs a sliding window (allowed: give " + Shape.SLIDING_WINDOW_KEY + ", or no pattern)"));
+        }
         if (placement.after() && norm != NormKind.RMS) {
             throw new InvalidInputException(NormPlacement.KEY + " " + placement.cliName() + " with " + NormKind.KEY
                     + " " + norm.cliName() + ": a norm after a sublayer is modelled as an RMSNorm only (allowed: "
@@ -108,14 +122,22 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, QkNorm qkNorm,
             long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement) {
         this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions, mlp, experts, placement,
-                SoftCap.OFF);
+                SoftCap.OFF, WINDOW_EVERY_LAYER);
+    }
+
+    /** The window, if any, on every layer. */
+    public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, QkNorm qkNorm,
+            long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts, NormPlacement placement,
+            SoftCap softCap) {
+        this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions, mlp, experts, placement,
+                softCap, WINDOW_EVERY_LAYER);
     }
 
     /** Norms before each sublayer, QK-norm per head where {@code qkNorm}. */
     public Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias, long headDim, boolean qkNorm,
             long slidingWindow, NormKind norm, long positions, MlpKind mlp, Experts experts) {
         this(kvHeads, tiedEmbeddings, bias, headDim, qkNorm ? QkNorm.HEAD : QkNorm.NONE, slidingWindow, norm,
-                positions, mlp, experts, NormPlacement.PRE, SoftCap.OFF);
+                positions, mlp, experts, NormPlacement.PRE, SoftCap.OFF, WINDOW_EVERY_LAYER);
     }
 
     /** A dense MLP. */
@@ -165,25 +187,45 @@ public record Architecture(long kvHeads, boolean tiedEmbeddings, LinearBias bias
     /** The same architecture with d_k = {@code newHeadDim} ({@value #HEAD_DIM_FROM_WIDTH}: d / h). */
     public Architecture withHeadDim(long newHeadDim) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, newHeadDim, qkNorm, slidingWindow, norm, positions,
-                mlp, experts, placement, softCap);
+                mlp, experts, placement, softCap, windowPattern);
     }
 
     /** The same architecture with {@code newExperts} in place of its MLP ({@link Experts#NONE}: dense). */
     public Architecture withExperts(Experts newExperts) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions,
-                mlp, newExperts, placement, softCap);
+                mlp, newExperts, placement, softCap, windowPattern);
     }
 
     /** The same architecture with its norms at {@code newPlacement} and QK-norm {@code newQkNorm}. */
     public Architecture withNorms(NormPlacement newPlacement, QkNorm newQkNorm) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, newQkNorm, slidingWindow, norm, positions,
-                mlp, experts, newPlacement, softCap);
+                mlp, experts, newPlacement, softCap, windowPattern);
     }
 
     /** The same architecture with the soft-caps {@code newSoftCap} ({@link SoftCap#OFF}: none). */
     public Architecture withSoftCap(SoftCap newSoftCap) {
         return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, slidingWindow, norm, positions,
-                mlp, experts, placement, newSoftCap);
+                mlp, experts, placement, newSoftCap, windowPattern);
+    }
+
+    /**
+     * The same architecture with a window of {@code window} keys on the local layers, every
+     * {@code pattern}-th layer global ({@value #WINDOW_EVERY_LAYER}: the window on every layer;
+     * {@value #NO_WINDOW} window: none).
+     */
+    public Architecture withWindow(long window, long pattern) {
+        return new Architecture(kvHeads, tiedEmbeddings, bias, headDim, qkNorm, window, norm, positions, mlp,
+                experts, placement, softCap, pattern);
+    }
+
+    /** The layers whose attention is global (full) beside windowed ones: every k-th of {@code layers}; 0 without a pattern. */
+    public long globalLayers(long layers) {
+        return windowPattern == WINDOW_EVERY_LAYER ? 0 : layers / windowPattern;
+    }
+
+    /** Whether layer {@code layer} (from 0) attends globally under the pattern: (layer + 1) % k == 0. */
+    public boolean globalLayer(long layer) {
+        return windowPattern != WINDOW_EVERY_LAYER && (layer + 1) % windowPattern == 0;
     }
 
     /** The seed's: multi-head attention over {@code heads} heads (h_kv = h), the LM head its own parameter. */

@@ -86,8 +86,11 @@ public final class CompleteAccounting {
         List<ComponentRow> rows = new ArrayList<>();
         for (Component component : Component.values()) {
             long count = component.instances(shape);
-            if ((component == Component.LORA || component == Component.ROUTER) && count == 0) {
-                continue;   // no row for adapters a full training run, or a router a dense model, does not have
+            if ((component == Component.LORA || component == Component.ROUTER
+                    || component == Component.ATTENTION_SOFTMAX_GLOBAL) && count == 0) {
+                // no row for adapters a full training run, a router a dense model, or global layers a model with
+                // no window pattern does not have
+                continue;
             }
             // a component the architecture has none of (W3 under a GELU MLP) is a row of zeros
             long per = Math.max(1, count);

@@ -10,6 +10,11 @@ public enum Component {
     QKV_PROJECTION("qkv_projection", "QKV projections", Scope.PER_LAYER),
     ATTENTION_SCORES("attention_scores", "Q K^T matmul", Scope.PER_LAYER),
     ATTENTION_SOFTMAX("attention_softmax", "Softmax", Scope.PER_LAYER),
+    /**
+     * The softmax (or flash's core) of the global layers beside windowed ones
+     * ({@link Architecture#windowPattern()}): over every earlier key; none without a pattern.
+     */
+    ATTENTION_SOFTMAX_GLOBAL("attention_softmax_global", "Softmax (global layers)", Scope.PER_LAYER),
     ATTENTION_WEIGHTED_SUM("attention_weighted_sum", "Weighted sum of V", Scope.PER_LAYER),
     OUTPUT_PROJECTION("output_projection", "Output projection", Scope.PER_LAYER),
     /** A mixture of experts' router, top-k choice and combine ({@link Experts}); none for a dense MLP. */
@@ -49,12 +54,17 @@ public enum Component {
 
     /**
      * Instances at {@code shape}: its scope's, but four a block of the blocks' norms in a sandwich
-     * ({@link NormPlacement}), none of W3 under a two-matrix GELU MLP, of LoRA without
+     * ({@link NormPlacement}), the softmax's split between the windowed and the global layers under a
+     * window pattern ({@link Architecture#windowPattern()}), none of W3 under a two-matrix GELU MLP, of LoRA without
      * adapters, nor of the router without experts.
      */
     public long instances(Shape shape) {
         if (this == RMSNORM) {
             return Math.multiplyExact(shape.architecture().placement().normsPerBlock(), shape.layers());
+        }
+        long global = shape.architecture().globalLayers(shape.layers());
+        if (this == ATTENTION_SOFTMAX || this == ATTENTION_SOFTMAX_GLOBAL) {
+            return this == ATTENTION_SOFTMAX ? shape.layers() - global : global;
         }
         boolean absent = this == FFN_W3 && !shape.architecture().mlp().gated()
                 || this == LORA && !shape.settings().lora().active()

@@ -171,7 +171,9 @@ public final class Diff {
         }
         if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
             has.add("a sliding window of " + architecture.slidingWindow() + (shape.attentionSpan() < shape.contextLength()
-                    ? " (of a context of " + shape.contextLength() + ")" : " (the whole context)"));
+                    ? " (of a context of " + shape.contextLength() + ")" : " (the whole context)")
+                    + (architecture.windowPattern() == Architecture.WINDOW_EVERY_LAYER ? ""
+                    : " on all but every " + architecture.windowPattern() + "th layer"));
         }
         if (architecture.norm() == NormKind.LAYER) {
             has.add("LayerNorm");

@@ -396,6 +396,9 @@ public final class ElementwiseFlops {
         if (mode.rebuildsKernelCore() && component == AttentionKernel.ELEMENTWISE_COMPONENT) {
             again = again.add(heads(shape).multiply(shape.attention().rebuildElementwise().of(shape)));
         }
+        if (mode.rebuildsKernelCore() && component == Component.ATTENTION_SOFTMAX_GLOBAL && patterned(shape)) {
+            again = again.add(heads(shape).multiply(shape.attention().rebuildElementwise().of(shape.unwindowed())));
+        }
         return again;
     }
 
@@ -450,6 +453,8 @@ public final class ElementwiseFlops {
             case RMSNORM, FINAL_RMSNORM -> normForward(shape, rows, d);
             case TOKEN_EMBEDDING -> positions(shape);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().forwardElementwise().of(shape));
+            case ATTENTION_SOFTMAX_GLOBAL -> !patterned(shape) ? BigInteger.ZERO
+                    : heads(shape).multiply(shape.attention().forwardElementwise().of(shape.unwindowed()));
             case OUTPUT_PROJECTION, FFN_W2 -> residualAdd(Math.multiplyExact(rows, d));
             case FFN_SILU -> big(activationPerElement(shape, true)).multiply(activationElements(shape));
             case CROSS_ENTROPY -> crossEntropyForward(rows, shape.vocabSize(),
@@ -470,6 +475,8 @@ public final class ElementwiseFlops {
             case LORA -> loraScale(shape);
             case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
+            case ATTENTION_SOFTMAX_GLOBAL -> !patterned(shape) ? BigInteger.ZERO
+                    : heads(shape).multiply(shape.attention().backwardElementwise().of(shape.unwindowed()));
             case FFN_SILU -> big(activationPerElement(shape, false)).multiply(activationElements(shape));
             case CROSS_ENTROPY -> crossEntropyBackward(rows, shape.vocabSize(),
                     shape.architecture().softCap().capsLogits());
@@ -539,6 +546,11 @@ public final class ElementwiseFlops {
     private static BigInteger activationElements(Shape shape) {
         return big(shape.routedTokens()).multiply(big(shape.dFf()))
                 .add(big(shape.tokens()).multiply(big(shape.architecture().experts().sharedFfn())));
+    }
+
+    /** Whether the shape has global layers beside windowed ones (a window pattern): 0 FLOPs for their component else. */
+    private static boolean patterned(Shape shape) {
+        return shape.architecture().windowPattern() != Architecture.WINDOW_EVERY_LAYER;
     }
 
     /** B*h: one softmax per sequence and head. */

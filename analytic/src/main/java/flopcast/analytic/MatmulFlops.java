@@ -57,7 +57,8 @@ public final class MatmulFlops {
                 }
                 yield sum;
             }
-            case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY ->
+            case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GLOBAL, FFN_SILU, FINAL_RMSNORM,
+                    CROSS_ENTROPY ->
                     BigInteger.ZERO;
         };
     }
@@ -83,7 +84,8 @@ public final class MatmulFlops {
             case ROUTER -> shape.architecture().experts().shared() ? "2*B*T*d*(E + 1)" : "2*B*T*d*E";
             case OUTPUT_EMBEDDING -> "2*B*T*d*V";
             case LORA -> loraFormula(shape);
-            case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, FFN_SILU, FINAL_RMSNORM, CROSS_ENTROPY -> "0";
+            case TOKEN_EMBEDDING, RMSNORM, ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GLOBAL, FFN_SILU, FINAL_RMSNORM,
+                    CROSS_ENTROPY -> "0";
         };
     }
 

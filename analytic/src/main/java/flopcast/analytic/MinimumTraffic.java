@@ -69,7 +69,8 @@ public final class MinimumTraffic {
                     ? FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d.multiply(BigInteger.TWO))
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.TWO).add(t.d).add(t.n));
-            case ATTENTION_SOFTMAX -> BigInteger.valueOf(t.cappedScores ? 12 : 8).multiply(t.bhtt);
+            case ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GLOBAL -> BigInteger.valueOf(t.cappedScores ? 12 : 8)
+                    .multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(t.gelu ? 8 : 16).multiply(t.activation);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
@@ -113,7 +114,8 @@ public final class MinimumTraffic {
                     ? FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.valueOf(3)))
                             .add(t.n.multiply(BigInteger.TWO)))
                     : FOUR.multiply(t.nd.multiply(BigInteger.valueOf(3)).add(t.d.multiply(BigInteger.TWO)).add(t.n));
-            case ATTENTION_SOFTMAX -> BigInteger.valueOf(t.cappedScores ? 16 : 12).multiply(t.bhtt);
+            case ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GLOBAL -> BigInteger.valueOf(t.cappedScores ? 16 : 12)
+                    .multiply(t.bhtt);
             case FFN_SILU -> BigInteger.valueOf(t.gelu ? 12 : 24).multiply(t.activation);
             case CROSS_ENTROPY -> t.crossEntropy();
             case TOKEN_EMBEDDING -> FOUR.multiply(t.n.add(t.nd.multiply(BigInteger.TWO)).add(t.positionRows));
@@ -137,7 +139,7 @@ public final class MinimumTraffic {
     public static BigInteger footprint(Component component, boolean forward, Shape shape) {
         Terms t = new Terms(shape);
         return switch (component) {
-            case ATTENTION_SOFTMAX -> BigInteger.valueOf(forward ? 4 : 8).multiply(t.bhtt);
+            case ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GLOBAL -> BigInteger.valueOf(forward ? 4 : 8).multiply(t.bhtt);
             case CROSS_ENTROPY -> FOUR.multiply(t.n.multiply(t.v).add(t.n));
             case FFN_SILU -> forward ? forward(component, shape)
                     : BigInteger.valueOf(t.gelu ? 8 : 20).multiply(t.routed).multiply(t.dFf);

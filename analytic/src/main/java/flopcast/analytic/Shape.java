@@ -90,6 +90,11 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         return window == Architecture.NO_WINDOW ? contextLength : Math.min(window, contextLength);
     }
 
+    /** The same shape with no sliding window: its global layers' attention under a window pattern. */
+    public Shape unwindowed() {
+        return withArchitecture(architecture.withWindow(Architecture.NO_WINDOW, Architecture.WINDOW_EVERY_LAYER));
+    }
+
     /** Multi-head attention (h_kv = h), the LM head its own parameter: the seed's model. */
     public Shape(long vocabSize, long contextLength, long layers, long dModel, long heads, long dFf, long batchSize) {
         this(vocabSize, contextLength, layers, dModel, heads, dFf, batchSize, Architecture.seed(heads));
@@ -185,7 +190,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * {@code h_kv=} where it is not h, {@code tied} where the head is tied, {@code bias=} where a
      * projection has one, {@code d_k=} where it is not d / h, {@code qk_norm} where each head's queries and
      * keys are normalized ({@code qk_norm=projection} where each whole projection's are), {@code window=}
-     * where a sliding window is declared, {@code norm=layernorm} where the norms are LayerNorms,
+     * where a sliding window is declared ({@code window_pattern=k} where every k-th layer is global), {@code norm=layernorm} where the norms are LayerNorms,
      * {@code norm_placement=post} or {@code =sandwich} where the blocks' norms are not before each
      * sublayer, {@code attention_softcap=C} and {@code logit_softcap=C} where scores or logits are soft-capped,
      * {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
@@ -226,6 +231,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (architecture.slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(architecture.slidingWindow());
+        }
+        if (architecture.windowPattern() != Architecture.WINDOW_EVERY_LAYER) {
+            text.append(' ').append(Architecture.WINDOW_PATTERN_KEY).append('=').append(architecture.windowPattern());
         }
         if (architecture.norm() != NormKind.RMS) {
             text.append(' ').append(NormKind.KEY).append('=').append(architecture.norm().cliName());

@@ -114,7 +114,8 @@ public enum ShapeKey {
     /**
      * Parses {@link Shape#describe()}'s form, {@code "V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2"}:
      * every symbol once, in any order, then optionally {@code h_kv=N}, {@code tied}, {@code bias=qkv}
-     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm} or {@code qk_norm=projection}, {@code window=W}, {@code norm=layernorm},
+     * or {@code bias=all}, {@code d_k=N}, {@code qk_norm} or {@code qk_norm=projection}, {@code window=W} with {@code window_pattern=k},
+     * {@code norm=layernorm},
      * {@code norm_placement=post} or {@code =sandwich}, {@code attention_softcap=C}, {@code logit_softcap=C},
      * {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
@@ -129,6 +130,7 @@ public enum ShapeKey {
         QkNorm qkNorm = QkNorm.NONE;
         NormPlacement placement = NormPlacement.PRE;
         Double attentionCap = null;
+        Long windowPattern = null;
         Double logitCap = null;
         Long window = null;
         NormKind norm = NormKind.RMS;
@@ -222,6 +224,10 @@ public enum ShapeKey {
                 qkNorm = QkNorm.PROJECTION;
                 continue;
             }
+            if (part.startsWith(Architecture.WINDOW_PATTERN_KEY + "=") && windowPattern == null) {
+                windowPattern = integer(part, text);
+                continue;
+            }
             if (part.startsWith(SoftCap.ATTENTION_KEY + "=") && attentionCap == null) {
                 attentionCap = decimal(part, text);
                 continue;
@@ -269,7 +275,7 @@ public enum ShapeKey {
                 window == null ? Architecture.NO_WINDOW : window, norm,
                 positions == null ? Architecture.NO_POSITIONS : positions, mlp, experts, placement,
                 new SoftCap(attentionCap == null ? SoftCap.NONE : attentionCap, logitCap == null ? SoftCap.NONE
-                        : logitCap)))
+                        : logitCap), windowPattern == null ? Architecture.WINDOW_EVERY_LAYER : windowPattern))
                 .withSettings(new Settings(policy, attention, recompute,
                         lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4),
                         frozen));

@@ -380,7 +380,7 @@ class SettingTablesTest {
     @Test
     void everyArchitectureValueReachesTheTables() {
         assertEquals(List.of("kvHeads", "tiedEmbeddings", "bias", "headDim", "qkNorm", "slidingWindow", "norm",
-                "positions", "mlp", "experts", "placement", "softCap"),
+                "positions", "mlp", "experts", "placement", "softCap", "windowPattern"),
                 List.of(Architecture.class.getRecordComponents()).stream().map(c -> c.getName()).toList(),
                 "every field of Architecture has its values walked below");
         long v = 37;
@@ -513,6 +513,13 @@ class SettingTablesTest {
                                     KeptActivation.totalFloats(capped), name);
                             assertEquals(ShapeKey.parse(capped.describe()), capped, name);
                             assertFalse(capped.seedArchitecture(), name);
+                            // a window pattern: the window on the local layers, every second layer global, the same
+                            // squares kept (SlidingWindowTest)
+                            Shape patterned = new Shape(v, t, layers, d, h, dFf, b, architecture.withWindow(t / 2, 2));
+                            assertEquals(layers - layers / 2, Component.ATTENTION_SOFTMAX.instances(patterned), name);
+                            assertEquals(layers / 2, Component.ATTENTION_SOFTMAX_GLOBAL.instances(patterned), name);
+                            assertEquals(prediction.memory(), CompleteAccounting.predict(patterned).memory(), name);
+                            assertEquals(ShapeKey.parse(patterned.describe()), patterned, name);
                             // experts: E = 4 copies of the MLP and a d x E router a block, k = 2 a token (ExpertsTest)
                             long experts = 4;
                             long k = 2;

@@ -72,4 +72,37 @@ class SlidingWindowTest {
                         shape.withSettings(flash)));
         assertThrows(InvalidInputException.class, () -> windowed(-1, 6));
     }
+    /**
+     * A window on the local layers only (Gemma 2's pattern of 2, three layers: layer 1 global): the
+     * softmax of the two local layers over min(i + 1, 2) keys, 6*(3 + 4*2) + 6 = 72 FLOPs a head forward,
+     * the global layer's over every earlier key, 6*21 + 6 = 132; B*h = 8 heads a layer. The same square is
+     * kept, so memory is the windowless model's.
+     */
+    @Test
+    void aWindowPatternLeavesEveryKthLayerGlobal() {
+        Shape plain = new Shape(7, 6, 3, 8, 4, 6, 2, new Architecture(4, false));
+        Shape patterned = plain.withArchitecture(plain.architecture().withWindow(2, 2));
+        assertEquals(2, Component.ATTENTION_SOFTMAX.instances(patterned));
+        assertEquals(1, Component.ATTENTION_SOFTMAX_GLOBAL.instances(patterned));
+        assertEquals(0, Component.ATTENTION_SOFTMAX_GLOBAL.instances(plain));
+        assertEquals(java.math.BigInteger.valueOf(8 * 72), ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX,
+                patterned));
+        assertEquals(java.math.BigInteger.valueOf(8 * 132), ElementwiseFlops.forward(
+                Component.ATTENTION_SOFTMAX_GLOBAL, patterned));
+        assertEquals(ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX, plain),
+                ElementwiseFlops.forward(Component.ATTENTION_SOFTMAX_GLOBAL, patterned));
+        assertEquals(CompleteAccounting.predict(plain).memory(), CompleteAccounting.predict(patterned).memory());
+        assertEquals(CompleteAccounting.predict(plain).flops().forward(),
+                CompleteAccounting.predict(patterned).flops().forward(), "the same squares' matmuls");
+        assertTrue(patterned.architecture().globalLayer(1));
+        assertTrue(!patterned.architecture().globalLayer(0) && !patterned.architecture().globalLayer(2));
+        assertEquals("V=7 T=6 L=3 d=8 h=4 d_ff=6 B=2 window=2 window_pattern=2", patterned.describe());
+        assertEquals(patterned, ShapeKey.parse(patterned.describe()));
+        assertEquals("window_pattern 1 must be at least 2 (every k-th layer global; none for the window on every"
+                + " layer)", assertThrows(InvalidInputException.class,
+                        () -> plain.architecture().withWindow(2, 1)).getMessage());
+        assertEquals("window_pattern 2 needs a sliding window (allowed: give sliding_window, or no pattern)",
+                assertThrows(InvalidInputException.class,
+                        () -> plain.architecture().withWindow(Architecture.NO_WINDOW, 2)).getMessage());
+    }
 }

@@ -101,6 +101,8 @@ public final class ComponentKernel {
             case TOKEN_EMBEDDING -> embedding(counter, ops, shape, buffers);
             case LORA -> throw new IllegalArgumentException("no component benchmark times the LoRA adapters alone");
             case ROUTER -> throw new IllegalArgumentException("no component benchmark times a mixture of experts' router");
+            case ATTENTION_SOFTMAX_GLOBAL -> throw new IllegalArgumentException("the global layers' softmax is the"
+                    + " softmax's kernel over every earlier key: benchmark attention_softmax without a window");
         };
     }
 

@@ -80,6 +80,8 @@ final class HfConfig {
     /** Gemma 2's soft-caps of the attention scores and of the logits. */
     static final String ATTENTION_CAP = "attn_logit_softcapping";
     static final String LOGIT_CAP = "final_logit_softcapping";
+    /** Gemma 2's global layers: every second (Gemma2Attention windows layer_idx % 2 == 0, the even layers). */
+    private static final long GEMMA2_WINDOW_PATTERN = 2;
     /** Gemma2Config's defaults for them. */
     private static final double GEMMA2_ATTENTION_CAP = 50;
     private static final double GEMMA2_LOGIT_CAP = 30;
@@ -180,8 +182,7 @@ final class HfConfig {
         if (context != null) {
             values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
         }
-        long window = type == HfModelType.GEMMA2 ? alternateWindow(root, where, values[ShapeKey.CONTEXT_LENGTH.ordinal()])
-                : window(root, where, type);
+        long window = type == HfModelType.GEMMA2 ? alternateWindow(root, where) : window(root, where, type);
         SoftCap caps = type == HfModelType.GEMMA2 ? new SoftCap(cap(root, ATTENTION_CAP, where, GEMMA2_ATTENTION_CAP),
                 cap(root, LOGIT_CAP, where, GEMMA2_LOGIT_CAP)) : SoftCap.OFF;
         Experts experts = Experts.NONE;
@@ -201,7 +202,8 @@ final class HfConfig {
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
                 type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp(), experts,
-                type.placement(), caps));
+                type.placement(), caps, type == HfModelType.GEMMA2 && window != Architecture.NO_WINDOW
+                        ? GEMMA2_WINDOW_PATTERN : Architecture.WINDOW_EVERY_LAYER));
     }
 
     /**
@@ -245,22 +247,12 @@ final class HfConfig {
                 ? Architecture.NO_WINDOW : window;
     }
 
-    /**
-     * Gemma 2's window on every other layer: none where the context is at most sliding_window (every key
-     * is then in reach on every layer), or where use_sliding_window is false; refused beyond, where half
-     * the layers would mask and half not.
-     */
-    private static long alternateWindow(JsonNode root, String where, long context) {
+    /** Gemma 2's window, on every other layer ({@link #GEMMA2_WINDOW_PATTERN}); none where use_sliding_window is false. */
+    private static long alternateWindow(JsonNode root, String where) {
         if (root.has(USE_WINDOW) && !bool(root, USE_WINDOW, where)) {
             return Architecture.NO_WINDOW;
         }
-        long window = positive(root, WINDOW, where);
-        if (context > window) {
-            throw new InvalidInputException(where + ": sliding_window " + window + " on every other layer (Gemma 2's)"
-                    + " is modelled only at a context of at most " + window + ", where it masks no key; the context is "
-                    + context + " (allowed: --context " + window + " or less)");
-        }
-        return Architecture.NO_WINDOW;
+        return positive(root, WINDOW, where);
     }
 
     /** A soft-cap: {@code whenAbsent} where the key is absent (its config class's default), none where null. */

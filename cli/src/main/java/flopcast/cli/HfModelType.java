@@ -58,9 +58,8 @@ enum HfModelType {
      * Gemma 2: Gemma's layout (GeGLU, heads of head_dim, a head tied unless tie_word_embeddings is false)
      * with four norms a block (Gemma2DecoderLayer: before and after attention and the MLP), the scores
      * soft-capped at attn_logit_softcapping and the logits at final_logit_softcapping (absent: Gemma2Config's
-     * 50.0 and 30.0; null: none), and sliding_window on every other layer (layer_idx % 2 == 0), read only
-     * where the context is at most the window, which then masks no key; query_pre_attn_scalar sets the
-     * scores' scale, sliding_window_size repeats the window (the modelling code reads sliding_window), and
+     * 50.0 and 30.0; null: none), and sliding_window on every other layer (layer_idx % 2 == 0: a window
+     * pattern of 2, the odd layers global); query_pre_attn_scalar sets the scores' scale, sliding_window_size repeats the window (the modelling code reads sliding_window), and
      * cache_implementation is inference's.
      */
     GEMMA2("gemma2", keys("query_pre_attn_scalar", "cache_implementation", "sliding_window_size"),

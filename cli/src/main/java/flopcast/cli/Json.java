@@ -51,6 +51,11 @@ final class Json {
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm().cliName());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
         node.put(NormPlacement.KEY, shape.architecture().placement().cliName());
+        if (shape.architecture().windowPattern() != Architecture.WINDOW_EVERY_LAYER) {
+            node.put(Architecture.WINDOW_PATTERN_KEY, shape.architecture().windowPattern());
+        } else {
+            node.putNull(Architecture.WINDOW_PATTERN_KEY);
+        }
         SoftCap caps = shape.architecture().softCap();
         if (caps.capsAttention()) {
             node.put(SoftCap.ATTENTION_KEY, caps.attention());

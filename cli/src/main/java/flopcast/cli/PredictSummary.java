@@ -155,6 +155,10 @@ final class PredictSummary {
         if (shape.architecture().slidingWindow() != Architecture.NO_WINDOW) {
             text.append(' ').append(ShapeKey.WINDOW_SYMBOL).append('=').append(shape.architecture().slidingWindow());
         }
+        if (shape.architecture().windowPattern() != Architecture.WINDOW_EVERY_LAYER) {
+            text.append(' ').append(Architecture.WINDOW_PATTERN_KEY).append('=')
+                    .append(shape.architecture().windowPattern());
+        }
         Experts experts = shape.architecture().experts();
         if (experts.active()) {
             text.append(' ').append(Experts.KEY).append('=').append(experts.count()).append(':').append(experts.topK());

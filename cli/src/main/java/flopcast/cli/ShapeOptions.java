@@ -49,6 +49,7 @@ final class ShapeOptions {
     static final String QK_NORM = "--qk-norm";
     static final String NORM_PLACEMENT = "--norm-placement";
     static final String ATTENTION_CAP = "--attention-softcap";
+    static final String WINDOW_PATTERN = "--window-pattern";
     static final String LOGIT_CAP = "--logit-softcap";
     static final String WINDOW = "--sliding-window";
     static final String NORM = "--norm";
@@ -118,6 +119,11 @@ final class ShapeOptions {
             + " attention and the MLP, Llama's), post (after each, before the residual add, OLMo 2's) or sandwich"
             + " (both, four a block, Gemma 2's) (default: pre, or the config's).")
     String normPlacement;
+
+    @Option(names = WINDOW_PATTERN, paramLabel = "K", description = "The sliding window on the local layers only:"
+            + " every K-th layer (layer i where (i + 1) % K == 0) attends to every earlier key (Gemma 2's 2, Gemma 3's"
+            + " 6); needs " + WINDOW + " (default: the window on every layer, or the config's).")
+    Long windowPattern;
 
     @Option(names = ATTENTION_CAP, paramLabel = "C", description = "Soft-cap the attention scores to c * tanh(s / c)"
             + " before the softmax (Gemma 2's 50): eager keeps tanh of every score beside its probability, flash"
@@ -340,7 +346,8 @@ final class ShapeOptions {
                     qkNorm == null ? QkNorm.NONE : QkNorm.byCliName(qkNorm), window(),
                     norm == null ? NormKind.RMS : NormKind.byCliName(norm), positions(),
                     mlp == null ? MlpKind.SWIGLU : MlpKind.byCliName(mlp), experts(),
-                    normPlacement == null ? NormPlacement.PRE : NormPlacement.byCliName(normPlacement), softCap()));
+                    normPlacement == null ? NormPlacement.PRE : NormPlacement.byCliName(normPlacement), softCap(),
+                    windowPattern == null ? Architecture.WINDOW_EVERY_LAYER : windowPattern));
         }
         String source = preset != null ? "--preset " + preset : HF_CONFIG + " " + hfConfig;
         Shape named = preset != null ? Preset.byName(preset).shape(1)
@@ -375,6 +382,8 @@ final class ShapeOptions {
                 held.slidingWindow() == Architecture.NO_WINDOW ? "none" : held.slidingWindow(), source);
         requireAgrees(QK_NORM, qkNorm, qkNorm != null && QkNorm.byCliName(qkNorm) == held.qkNorm(),
                 held.qkNorm().active() ? "QK-norm over each " + held.qkNorm().cliName() : "no QK-norm", source);
+        requireAgrees(WINDOW_PATTERN, windowPattern, Objects.equals(windowPattern, held.windowPattern()),
+                held.windowPattern() == Architecture.WINDOW_EVERY_LAYER ? "none" : held.windowPattern(), source);
         SoftCap caps = held.softCap();
         requireAgrees(ATTENTION_CAP, attentionCap, attentionCap != null && attentionCap == caps.attention(),
                 caps.capsAttention() ? NumberText.plain(caps.attention()) : "none", source);

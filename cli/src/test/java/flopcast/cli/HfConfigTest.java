@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
+import flopcast.analytic.Component;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.InvalidInputException;
@@ -153,8 +154,7 @@ class HfConfigTest {
         "Mistral-Nemo-Base-2407 | 12247782400",
         "Qwen3-0.6B | 596049920",
         "Qwen3-8B | 8190735360",
-        "gemma-2-9b | sliding_window 4096 on every other layer (Gemma 2's) is modelled only at a context of at most"
-                + " 4096, where it masks no key; the context is 8192 (allowed: --context 4096 or less)",
+        "gemma-2-9b | 9241705984",
         "gemma-7b | 8537680896",
         "gemma-2b | 2506172416",
         "OLMo-2-1124-7B | 7298617344",
@@ -191,18 +191,21 @@ class HfConfigTest {
     }
 
     /**
-     * Gemma 2 at a context of at most its window: four norms a block, its scores capped at 50 and its
-     * logits at 30, the window masking no key: 9,241,705,984 parameters (the model card's 9.24B): a tied
+     * Gemma 2: four norms a block, its scores capped at 50 and its logits at 30, its 4096-key window on the
+     * even layers (every second layer global): 9,241,705,984 parameters (the model card's 9.24B): a tied
      * 256000 x 3584 embedding, 42 blocks of 3584 x (4096 + 2 x 2048) + 4096 x 3584 + 3 x 3584 x 14336 + 4 x 3584,
      * and the final norm's 3584; null caps are none.
      */
     @Test
-    void gemma2ReadsItsSandwichAndSoftCapsAtAContextWithinItsWindow() throws Exception {
+    void gemma2ReadsItsSandwichSoftCapsAndWindowPattern() throws Exception {
         Path config = EXAMPLES.resolve("gemma-2-9b.config.json");
-        Shape gemma = HfConfig.read(config, 4096L);
+        Shape gemma = HfConfig.read(config);
+        assertEquals(8192, gemma.contextLength());
         assertEquals(NormPlacement.SANDWICH, gemma.architecture().placement());
         assertEquals(new SoftCap(50, 30), gemma.architecture().softCap());
-        assertEquals(Architecture.NO_WINDOW, gemma.architecture().slidingWindow());
+        assertEquals(4096, gemma.architecture().slidingWindow());
+        assertEquals(2, gemma.architecture().windowPattern());
+        assertEquals(21, Component.ATTENTION_SOFTMAX_GLOBAL.instances(gemma));
         assertEquals(256_000L * 3584 + 42L * (3584L * (4096 + 2 * 2048) + 4096L * 3584 + 3L * 3584 * 14_336
                 + 4 * 3584) + 3584, ParameterTensor.total(gemma));
         ObjectNode root = (ObjectNode) new ObjectMapper().readTree(config.toFile());

@@ -28,7 +28,7 @@ class PredictCommandTest {
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement",
-                "attention_softcap", "logit_softcap", "mlp", "experts", "positions", "sliding_window", "precision_policy",
+                "window_pattern", "attention_softcap", "logit_softcap", "mlp", "experts", "positions", "sliding_window", "precision_policy",
                 "attention", "recompute", "freeze", "lora"),
                 keys(json.get("settings")));
         assertTrue(json.get("settings").get("lora").isNull(), "every parameter trains");

@@ -70,7 +70,8 @@ public final class SyntheticMeasurements {
             for (Component component : Component.values()) {
                 for (boolean forward : new boolean[] {true, false}) {
                     Optional<OpClass> op = OpClass.of(component, forward);
-                    if (op.isEmpty()) {
+                    // no row for a component the shape has none of (the global layers' softmax without a pattern)
+                    if (op.isEmpty() || component.instances(shape) == 0) {
                         continue;
                     }
                     long flops = MatmulFlops.forward(component, shape).multiply(BigInteger.valueOf(forward ? 1 : 2))
@@ -79,7 +80,7 @@ public final class SyntheticMeasurements {
                             : MinimumTraffic.backward(component, shape)).longValueExact();
                     double seconds = op.get().computeBound() ? flops / (peak * speed * efficiency(op.get()))
                             : bytes / (bandwidth * speed * MEMORY);
-                    stepSeconds += component.scope().instances(shape) * seconds;
+                    stepSeconds += component.instances(shape) * seconds;
                     if (component != Component.FINAL_RMSNORM) {
                         rows.add(row(host, component.jsonName(), forward ? "forward" : "backward", backend, shape,
                                 null, threads, flops, bytes, seconds * factor, 1));

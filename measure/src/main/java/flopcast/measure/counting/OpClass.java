@@ -49,6 +49,8 @@ public enum OpClass {
                 BY_COMPONENT[op.component.ordinal()] = op;
             }
         }
+        // the global layers' softmax under a window pattern is the same kernel, over every earlier key
+        BY_COMPONENT[Component.ATTENTION_SOFTMAX_GLOBAL.ordinal()] = ATTENTION_SOFTMAX;
     }
 
     private final Component component;

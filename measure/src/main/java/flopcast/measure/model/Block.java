@@ -26,6 +26,7 @@ import static flopcast.analytic.KeptActivation.VALUE;
 import static flopcast.analytic.KeptActivation.W1_OUTPUT;
 import static flopcast.analytic.KeptActivation.W3_OUTPUT;
 
+import flopcast.analytic.Architecture;
 import flopcast.analytic.Component;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.LoraTarget;
@@ -121,6 +122,9 @@ final class Block {
     private final KeptTensor product;
     private final KeptTensor out;
 
+    /** Its attention: the windowed one, or the global one on a global layer under a window pattern. */
+    private final CausalAttention attention;
+
     /** The block's mixture of experts in place of its MLP; null for a dense MLP. */
     private final ExpertMlp experts;
 
@@ -142,7 +146,7 @@ final class Block {
      */
     record Ops(BlockNorm norm, Linear query, Linear key, Linear value, Linear output, CausalAttention attention,
             Linear w1, Linear w3, Gate gate, Linear w2, RmsNorm qkNorm, Gelu gelu, Linear lora, float loraScale,
-            StoredTensor loraHiddenGradient) {
+            StoredTensor loraHiddenGradient, CausalAttention globalAttention) {
 
         /** The ops of {@code shape}'s blocks, attention over at most {@code span} keys. */
         static Ops of(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
@@ -155,7 +159,11 @@ final class Block {
                     shape.architecture().mlp() == MlpKind.GEGLU ? gelu : new SwiGlu(ops),
                     new Linear(ops, Component.FFN_W2), new RmsNorm(ops, Component.QKV_PROJECTION, OpClass.QK_NORM),
                     gelu, new Linear(ops, Component.LORA), lora ? (float) shape.settings().lora().scaling() : 0f,
-                    lora ? buffers.workspace(WorkspaceBuffer.LORA_HIDDEN_GRADIENT) : null);
+                    lora ? buffers.workspace(WorkspaceBuffer.LORA_HIDDEN_GRADIENT) : null,
+                    // the global layers' attention under a window pattern: every earlier key
+                    shape.architecture().windowPattern() == Architecture.WINDOW_EVERY_LAYER ? null
+                            : new CausalAttention(ops, shape, Math.toIntExact(shape.contextLength()), buffers,
+                                    Component.ATTENTION_SOFTMAX_GLOBAL));
         }
     }
 
@@ -173,6 +181,7 @@ final class Block {
         this.ops = ops;
         this.counter = ops.counter();
         this.shared = shared;
+        attention = shape.architecture().globalLayer(layer) ? shared.globalAttention() : shared.attention();
         attentionGain = buffers.parameterIfHeld(ParameterTensor.ATTENTION_NORM_GAIN, layer);
         query = buffers.parameter(ParameterTensor.QUERY_WEIGHT, layer);
         key = buffers.parameter(ParameterTensor.KEY_WEIGHT, layer);
@@ -284,7 +293,7 @@ final class Block {
             headNorm(keyPreNorm, keyNormGain, keys, keyNormRms);
         }
         project(shared.value(), h1, value, valueBias, values, LoraTarget.VALUE);
-        shared.attention().forward(queries.use(), keys.use(), values.use(),
+        attention.forward(queries.use(), keys.use(), values.use(),
                 probabilities == null ? null : probabilities.matrices(), capped == null ? null : capped.matrices(),
                 logSumExp == null ? null : logSumExp.matrix(), attentionOut.matrix());
         if (probabilities != null) {
@@ -426,7 +435,7 @@ final class Block {
         StoredTensor dProjected = postNormBackward(attentionPostIn, attentionPostGain, attentionPostRms);
         projectionBackward(shared.output(), attentionOut, dProjected, output, outputBias, attentionOutGradient,
                 false, LoraTarget.OUTPUT);
-        shared.attention().backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
+        attention.backward(attentionOutGradient.load(), queries.read(counter), keys.read(counter),
                 values.read(counter), probabilities == null ? null : probabilities.readAll(counter),
                 capped == null ? null : capped.readAll(counter), logSumExp == null ? null : logSumExp.read(counter),
                 attentionOut.read(counter), queryGradient.open(), keyGradient.open(), valueGradient.open());

@@ -1,5 +1,6 @@
 package flopcast.measure.model;
 
+import flopcast.analytic.Component;
 import flopcast.analytic.DataType;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
@@ -70,12 +71,12 @@ final class CausalAttention {
         /** One head's log-sum-exp where it is not kept (flash with selective recomputation); else null. */
         final FMatrixRMaj logSumExp;
 
-        HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes,
+        HeadScratch(CountingOps ops, Shape shape, int span, int headDim, boolean recomputes, Component component,
                 java.util.function.Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
             boolean flashing = shape.attention().tiled();
             this.scores = new AttentionScores(ops);
             float cap = (float) shape.architecture().softCap().attention();
-            this.softmax = new CausalSoftmax(ops, span, headDim, cap);
+            this.softmax = new CausalSoftmax(ops, span, headDim, cap, component);
             this.weightedSum = new AttentionWeightedSum(ops);
             this.query = buffer.apply(WorkspaceBuffer.HEAD_QUERY);
             this.key = buffer.apply(WorkspaceBuffer.HEAD_KEY);
@@ -89,12 +90,23 @@ final class CausalAttention {
             this.capped = recomputes && !flashing && cap > 0 ? buffer.apply(WorkspaceBuffer.HEAD_SOFTCAP) : null;
             this.counter = ops.counter();
             this.profile = counter.profile();
-            this.flash = flashing ? new FlashHead(ops, shape, buffer) : null;
+            // the global layers' attend to every earlier key; the others' to the shape's span
+            this.flash = !flashing ? null : new FlashHead(ops, shape, component == Component.ATTENTION_SOFTMAX_GLOBAL
+                    ? Math.toIntExact(shape.contextLength()) : Math.toIntExact(shape.attentionSpan()), component,
+                    buffer);
             this.logSumExp = flashing && recomputes ? buffer.apply(WorkspaceBuffer.HEAD_LOGSUMEXP) : null;
         }
     }
 
     CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers) {
+        this(ops, shape, span, buffers, Component.ATTENTION_SOFTMAX);
+    }
+
+    /**
+     * As above, its softmax's (or flash core's) FLOPs recorded as {@code component}'s: the global layers'
+     * under a window pattern attend over every earlier key.
+     */
+    CausalAttention(CountingOps ops, Shape shape, int span, ModelBuffers buffers, Component component) {
         this.context = Math.toIntExact(shape.contextLength());
         this.heads = Math.toIntExact(shape.heads());
         this.kvHeads = Math.toIntExact(shape.architecture().kvHeads());
@@ -105,7 +117,7 @@ final class CausalAttention {
         this.scratch = new HeadScratch[parts.parts()];
         for (int part = 0; part < scratch.length; part++) {
             scratch[part] = new HeadScratch(parts.ops(part), shape, span, headDim,
-                    shape.recompute().rebuildsKernelCore(),
+                    shape.recompute().rebuildsKernelCore(), component,
                     part == 0 ? buffers::scratch : row -> TensorAllocation.matrix(row, shape));
         }
     }

@@ -31,17 +31,23 @@ public final class CausalSoftmax {
     private final float scale;
     /** The scores' soft-cap c, or 0 for none. */
     private final float cap;
+    /** Whose FLOPs it executes: the softmax's, or the global layers' beside windowed ones. */
+    private final Component component;
 
     public CausalSoftmax(CountingOps ops, int span, long headDim) {
-        this(ops, span, headDim, 0f);
+        this(ops, span, headDim, 0f, Component.ATTENTION_SOFTMAX);
     }
 
-    /** As above, each scaled score capped to c * tanh(s / c) where {@code cap} is positive. */
-    public CausalSoftmax(CountingOps ops, int span, long headDim, float cap) {
+    /**
+     * As above, each scaled score capped to c * tanh(s / c) where {@code cap} is positive, its FLOPs
+     * recorded as {@code component}'s.
+     */
+    public CausalSoftmax(CountingOps ops, int span, long headDim, float cap, Component component) {
         this.ops = ops;
         this.span = span;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.cap = cap;
+        this.component = component;
     }
 
     /** Scores in, probabilities out, in place; masked entries 0. */
@@ -75,7 +81,7 @@ public final class CausalSoftmax {
                     + SOFTMAX_PER_ROW;
         }
         ops.profile().stop(OpClass.ATTENTION_SOFTMAX, start);
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+        ops.elementwise(component, flops);
     }
 
     /** Each of p[from, to) scaled and capped, tanh written beside; returns their max. */
@@ -118,7 +124,7 @@ public final class CausalSoftmax {
             flops += (SOFTMAX_BACKWARD_PER_ENTRY + (cap > 0 ? SOFTCAP_BACKWARD_PER_VALUE : 0)) * (i - first + 1);
         }
         ops.profile().stop(OpClass.ATTENTION_SOFTMAX, start);
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+        ops.elementwise(component, flops);
     }
 
     private static void mask(float[] values, int row, int context, int first, int last) {

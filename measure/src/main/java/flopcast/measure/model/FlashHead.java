@@ -45,6 +45,8 @@ final class FlashHead {
     private final int context;
     /** Keys a query attends to, itself included: the context, or a sliding window shorter than it. */
     private final int span;
+    /** Whose elementwise FLOPs it executes: the softmax's, or the global layers' beside windowed ones. */
+    private final Component component;
     private final int headDim;
     private final int tile;
     private final float scale;
@@ -65,11 +67,18 @@ final class FlashHead {
     private final float[] alpha;
 
     FlashHead(CountingOps ops, Shape shape, Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
+        this(ops, shape, Math.toIntExact(shape.attentionSpan()), Component.ATTENTION_SOFTMAX, buffer);
+    }
+
+    /** As above, over at most {@code span} keys a query, its elementwise FLOPs recorded as {@code component}'s. */
+    FlashHead(CountingOps ops, Shape shape, int span, Component component,
+            Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
         this.ops = ops;
         this.counter = ops.counter();
         this.profile = counter.profile();
         this.context = Math.toIntExact(shape.contextLength());
-        this.span = Math.toIntExact(shape.attentionSpan());
+        this.span = span;
+        this.component = component;
         this.headDim = Math.toIntExact(shape.headDim());
         this.tile = Math.toIntExact(Dim.TILE.size(shape));
         this.scale = (float) (1.0 / Math.sqrt(headDim));
@@ -132,7 +141,7 @@ final class FlashHead {
             flops += FLASH_FORWARD_PER_ROW + headDim;
         }
         profile.stop(OpClass.ATTENTION_SOFTMAX, start);
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+        ops.elementwise(component, flops);
     }
 
     /**
@@ -230,7 +239,7 @@ final class FlashHead {
                 flops += ADD * (long) (ti + 2 * tj) * headDim;
             }
         }
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+        ops.elementwise(component, flops);
     }
 
     /**
@@ -263,7 +272,7 @@ final class FlashHead {
         }
         profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         counter.pass(pass);
-        ops.elementwise(Component.ATTENTION_SOFTMAX, flops);
+        ops.elementwise(component, flops);
     }
 
     /**

@@ -276,7 +276,23 @@ public class CountingTest {
                 capped(new Shape(13, 6, 2, 12, 3, 20, 2, new Architecture(3, false, LinearBias.NONE, 0, false, 3)),
                         2, 0),
                 lora(capped(norms(new Shape(13, 5, 2, 12, 3, 20, 2), NormPlacement.SANDWICH, QkNorm.NONE), 0, 2), 2,
-                        LoraTarget.QUERY, LoraTarget.VALUE));
+                        LoraTarget.QUERY, LoraTarget.VALUE),
+                // a window on the local layers only, every k-th layer global (Gemma 2's 2, Gemma 3's 6): eager over
+                // three layers; flash over two tiles; selective recomputation under eager and, Gemma 2's layout
+                // (a sandwich, soft-caps, GeGLU, tied), under flash in bf16-mixed; full recomputation with every
+                // third of four layers global
+                patterned(new Shape(13, 6, 3, 12, 3, 20, 2), 2, 2),
+                patterned(flash(new Shape(13, 67, 2, 8, 2, 12, 2, new Architecture(1, true)), Recompute.NONE), 20, 2),
+                patterned(selective(new Shape(16, 7, 2, 16, 4, 24, 2)), 3, 2),
+                capped(norms(patterned(flash(new Shape(16, 7, 2, 16, 4, 24, 2, new Architecture(2, true, LinearBias.NONE,
+                        0, false, 0, NormKind.RMS, 0, MlpKind.GEGLU)), Recompute.SELECTIVE)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED), 4, 2), NormPlacement.SANDWICH, QkNorm.NONE), 5, 3),
+                patterned(recomputed(new Shape(31, 6, 4, 10, 5, 7, 3), Recompute.FULL), 2, 3));
+    }
+
+    /** {@code shape} with a window of {@code window} keys on its local layers, every {@code pattern}-th layer global. */
+    public static Shape patterned(Shape shape, long window, long pattern) {
+        return shape.withArchitecture(shape.architecture().withWindow(window, pattern));
     }
 
     /** {@code shape} with its attention scores capped at {@code attention} and its logits at {@code logits} (0: none). */

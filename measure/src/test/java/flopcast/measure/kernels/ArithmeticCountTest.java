@@ -136,7 +136,7 @@ public class ArithmeticCountTest {
     @Test
     void cappedCausalSoftmaxForwardAndBackward() {
         for (int context : new int[] {1, 4, 9}) {
-            CausalSoftmax softmax = new CausalSoftmax(ops, 3, 4, 2f);
+            CausalSoftmax softmax = new CausalSoftmax(ops, 3, 4, 2f, Component.ATTENTION_SOFTMAX);
             FMatrixRMaj scores = random(context, context);
             FMatrixRMaj tanh = new FMatrixRMaj(context, context);
             softmax.forward(scores, tanh);

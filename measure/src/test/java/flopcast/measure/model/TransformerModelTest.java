@@ -126,6 +126,20 @@ class TransformerModelTest {
     }
 
     /**
+     * A window on the local layers only, every second layer global (Gemma 2's pattern), under eager and
+     * flash attention and selective recomputation, on both backends: every gradient against finite
+     * differences.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, eager, none", "vector, 2, flash, none", "ejml, 2, eager, selective", "vector, 1, flash, full"})
+    void aWindowPatternsGradientsMatchFiniteDifferences(String backend, int threads, String kernel, String recompute) {
+        Shape shape = CountingTest.patterned(new Shape(7, 5, 2, 8, 4, 6, 2, new Architecture(2, false)), 2, 2);
+        Recompute mode = Recompute.byName(recompute);
+        assertGradientsMatchFiniteDifferences(kernel.equals("flash") ? CountingTest.flash(shape, mode)
+                : CountingTest.recomputed(shape, mode), backend, threads);
+    }
+
+    /**
      * Soft-capped scores and logits (Gemma 2's, at caps small enough that tanh bends: 1 and 2), under
      * eager and flash attention, with selective and full recomputation, on both backends: every gradient
      * against finite differences.
