@@ -416,8 +416,10 @@ public class CountingTest {
             checked++;
         }
         assertEquals(Component.values().length - (shape.settings().lora().active() ? 0 : 1)
-                - (shape.architecture().experts().active() ? 0 : 1), checked,
-                "every component, LoRA's where adapters train, the router's where experts route");
+                - (shape.architecture().experts().active() ? 0 : 1)
+                - (shape.architecture().windowPattern() == Architecture.WINDOW_EVERY_LAYER ? 1 : 0), checked,
+                "every component, LoRA's where adapters train, the router's where experts route, the global layers'"
+                        + " softmax under a window pattern");
     }
 
     @Test
