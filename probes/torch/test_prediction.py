@@ -49,7 +49,8 @@ class CommandLine(unittest.TestCase):
         args = options.parse(["--preset", "qwen3-0.6b", "--context", "16", "--batch", "1"])
         with self.assertRaises(BadInput) as caught:
             prediction.predictions(args, 1, None)
-        self.assertIn("--preset qwen3-0.6b is for a model with qk_norm head, head_dim 128", str(caught.exception))
+        self.assertIn("--preset qwen3-0.6b is for a model with head_dim 128: the probe does not build it",
+                      str(caught.exception))
 
     def test_predicts_refusal_becomes_ours(self):
         with self.assertRaises(BadInput) as caught:
