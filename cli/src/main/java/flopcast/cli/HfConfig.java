@@ -182,7 +182,7 @@ final class HfConfig {
         if (context != null) {
             values[ShapeKey.CONTEXT_LENGTH.ordinal()] = context;
         }
-        long window = type == HfModelType.GEMMA2 ? alternateWindow(root, where) : window(root, where, type);
+        long window = window(root, where, type);
         SoftCap caps = type == HfModelType.GEMMA2 ? new SoftCap(cap(root, ATTENTION_CAP, where, GEMMA2_ATTENTION_CAP),
                 cap(root, LOGIT_CAP, where, GEMMA2_LOGIT_CAP)) : SoftCap.OFF;
         Experts experts = Experts.NONE;
@@ -245,14 +245,6 @@ final class HfConfig {
         JsonNode from = root.get(MAX_WINDOW_LAYERS);
         return from != null && from.isIntegralNumber() && from.asLong() >= positive(root, "num_hidden_layers", where)
                 ? Architecture.NO_WINDOW : window;
-    }
-
-    /** Gemma 2's window, on every other layer ({@link #GEMMA2_WINDOW_PATTERN}); none where use_sliding_window is false. */
-    private static long alternateWindow(JsonNode root, String where) {
-        if (root.has(USE_WINDOW) && !bool(root, USE_WINDOW, where)) {
-            return Architecture.NO_WINDOW;
-        }
-        return positive(root, WINDOW, where);
     }
 
     /** A soft-cap: {@code whenAbsent} where the key is absent (its config class's default), none where null. */

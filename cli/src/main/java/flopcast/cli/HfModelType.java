@@ -170,34 +170,14 @@ enum HfModelType {
     /** A mixture of experts on the Llama layout, Qwen3's attention where {@code qwen3}, the type's {@code bias}. */
     HfModelType(String name, Set<String> noCount, Set<String> atAValue, boolean qwen3, LinearBias bias,
             List<String> expertKeys, String expertWidthKey, Set<String> routerKeys) {
-        this.name = name;
-        this.refusal = null;
-        this.layout = Layout.LLAMA;
-        this.noCount = noCount;
-        this.atAValue = atAValue;
-        this.bias = bias;
-        this.qkNorm = qwen3;
-        this.mlp = MlpKind.SWIGLU;
-        this.tiedByDefault = false;
-        this.expertKeys = expertKeys;
-        this.expertWidthKey = expertWidthKey;
-        this.routerKeys = routerKeys;
+        this(name, null, Layout.LLAMA, noCount, atAValue, bias, qwen3, MlpKind.SWIGLU, false, expertKeys,
+                expertWidthKey, routerKeys);
     }
 
     /** The Llama layout with {@code mlp}, tied by default, reading {@code ownKeys} besides: Gemma 2's. */
     HfModelType(String name, Set<String> noCount, Set<String> atAValue, Set<String> ownKeys, MlpKind mlp) {
-        this.name = name;
-        this.refusal = null;
-        this.layout = Layout.LLAMA;
-        this.noCount = noCount;
-        this.atAValue = atAValue;
-        this.bias = LinearBias.NONE;
-        this.qkNorm = false;
-        this.mlp = mlp;
-        this.tiedByDefault = true;
-        this.expertKeys = List.of();
-        this.expertWidthKey = null;
-        this.routerKeys = ownKeys;
+        this(name, null, Layout.LLAMA, noCount, atAValue, LinearBias.NONE, false, mlp, true, List.of(), null,
+                ownKeys);
     }
 
     HfModelType(String name, String refusal) {
@@ -224,6 +204,13 @@ enum HfModelType {
 
     HfModelType(String name, String refusal, Layout layout, Set<String> noCount, Set<String> atAValue,
             LinearBias bias, boolean qkNorm, MlpKind mlp, boolean tiedByDefault) {
+        this(name, refusal, layout, noCount, atAValue, bias, qkNorm, mlp, tiedByDefault, List.of(), null, keys());
+    }
+
+    /** Every field. */
+    HfModelType(String name, String refusal, Layout layout, Set<String> noCount, Set<String> atAValue,
+            LinearBias bias, boolean qkNorm, MlpKind mlp, boolean tiedByDefault, List<String> expertKeys,
+            String expertWidthKey, Set<String> routerKeys) {
         this.name = name;
         this.refusal = refusal;
         this.layout = layout;
@@ -233,9 +220,9 @@ enum HfModelType {
         this.qkNorm = qkNorm;
         this.mlp = mlp;
         this.tiedByDefault = tiedByDefault;
-        this.expertKeys = List.of();
-        this.expertWidthKey = null;
-        this.routerKeys = keys();
+        this.expertKeys = expertKeys;
+        this.expertWidthKey = expertWidthKey;
+        this.routerKeys = routerKeys;
     }
 
     /**

@@ -51,22 +51,12 @@ final class Json {
         node.put(Shape.QK_NORM_KEY, shape.architecture().qkNorm().cliName());
         node.put(NormKind.KEY, shape.architecture().norm().cliName());
         node.put(NormPlacement.KEY, shape.architecture().placement().cliName());
-        if (shape.architecture().windowPattern() != Architecture.WINDOW_EVERY_LAYER) {
-            node.put(Architecture.WINDOW_PATTERN_KEY, shape.architecture().windowPattern());
-        } else {
-            node.putNull(Architecture.WINDOW_PATTERN_KEY);
-        }
+        // null where there is none (Jackson writes a null boxed value as null)
+        long pattern = shape.architecture().windowPattern();
+        node.put(Architecture.WINDOW_PATTERN_KEY, pattern == Architecture.WINDOW_EVERY_LAYER ? null : pattern);
         SoftCap caps = shape.architecture().softCap();
-        if (caps.capsAttention()) {
-            node.put(SoftCap.ATTENTION_KEY, caps.attention());
-        } else {
-            node.putNull(SoftCap.ATTENTION_KEY);
-        }
-        if (caps.capsLogits()) {
-            node.put(SoftCap.LOGITS_KEY, caps.logits());
-        } else {
-            node.putNull(SoftCap.LOGITS_KEY);
-        }
+        node.put(SoftCap.ATTENTION_KEY, caps.capsAttention() ? caps.attention() : null);
+        node.put(SoftCap.LOGITS_KEY, caps.capsLogits() ? caps.logits() : null);
         node.put(MlpKind.KEY, shape.architecture().mlp().cliName());
         Experts experts = shape.architecture().experts();
         if (experts.active()) {

@@ -32,6 +32,7 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.LoraTarget;
 import flopcast.analytic.MlpKind;
 import flopcast.analytic.ParameterTensor;
+import flopcast.analytic.Region;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import flopcast.measure.buffers.KeptTensor;
@@ -256,7 +257,7 @@ final class Block {
                         buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer)));
             }
         }
-        recomputes = shape.recompute().dropped().contains(flopcast.analytic.Region.LAYER);
+        recomputes = shape.recompute().dropped().contains(Region.LAYER);
         attentionOutGradient = buffers.workspace(WorkspaceBuffer.ATTENTION_OUTPUT_GRADIENT);
         queryGradient = buffers.workspace(WorkspaceBuffer.QUERY_GRADIENT);
         keyGradient = buffers.workspace(WorkspaceBuffer.KEY_GRADIENT);
