@@ -59,16 +59,39 @@ public final class CompleteAccounting {
         for (ComponentRow row : rows) {
             BigInteger count = BigInteger.valueOf(row.count());
             forward = forward.add(row.forwardFlops().multiply(count));
-            backward = backward.add(row.count() == 0 ? BigInteger.ZERO
-                    : MatmulFlops.backward(row.component(), shape).multiply(count));
-            elementwise = elementwise.add(row.elementwiseFlops().multiply(count));
+            backward = backward.add(row.count() == 0 ? BigInteger.ZERO : backward(row.component(), shape));
+            elementwise = elementwise.add(row.count() == 0 ? BigInteger.ZERO : elementwise(row.component(), shape));
         }
         FlopTotals flops = new FlopTotals(forward, backward, elementwise, AdamWFlops.step(trainable),
                 recomputeFlops(shape));
         return new Prediction(Accounting.COMPLETE, shape, parameters, memory, flops, rows);
     }
 
-    /** One row per component, in {@link Component} order, from the tensor tables. */
+    /**
+     * Backward matmul FLOPs of every instance of {@code component}: a block component's by block under a
+     * {@code --freeze-layers} range, whose frozen blocks compute their inputs' gradients alone.
+     */
+    public static BigInteger backward(Component component, Shape shape) {
+        return everyInstance(component, shape, MatmulFlops::backward);
+    }
+
+    /** Elementwise FLOPs of every instance of {@code component}, by block under a {@code --freeze-layers} range. */
+    public static BigInteger elementwise(Component component, Shape shape) {
+        return everyInstance(component, shape, ElementwiseFlops::perInstance);
+    }
+
+    private static BigInteger everyInstance(Component component, Shape shape,
+            java.util.function.BiFunction<Component, Shape, BigInteger> perInstance) {
+        java.util.function.Function<Shape, BigInteger> all = view -> perInstance.apply(component, view)
+                .multiply(BigInteger.valueOf(component.instances(view)));
+        return component.inBlock() ? shape.perBlockFlops(all) : all.apply(shape);
+    }
+
+    /**
+     * One row per component, in {@link Component} order, from the tensor tables. Under a
+     * {@code --freeze-layers} range a block component's elementwise FLOPs per instance are a training block's
+     * (the frozen blocks' differ; {@link #elementwise} sums both).
+     */
     static List<ComponentRow> components(Shape shape) {
         Map<Component, Long> parameters = new EnumMap<>(Component.class);
         for (ParameterTensor tensor : ParameterTensor.values()) {
@@ -83,6 +106,7 @@ public final class CompleteAccounting {
                         .merge(tensor.productText(shape), tensor.instances(shape), Math::addExact);
             }
         }
+        Shape trainingBlock = shape.settings().frozenLayers().coversAll(shape.layers()) ? shape : shape.trainedBlocks();
         List<ComponentRow> rows = new ArrayList<>();
         for (Component component : Component.values()) {
             long count = component.instances(shape);
@@ -97,7 +121,8 @@ public final class CompleteAccounting {
             rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / per,
                     activationFloats.getOrDefault(component, 0L) / per,
                     count == 0 ? BigInteger.ZERO : MatmulFlops.forward(component, shape),
-                    count == 0 ? BigInteger.ZERO : ElementwiseFlops.perInstance(component, shape),
+                    count == 0 ? BigInteger.ZERO
+                            : ElementwiseFlops.perInstance(component, component.inBlock() ? trainingBlock : shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
                     count == 0 ? "0" : MatmulFlops.formula(component, shape)));
         }

@@ -79,8 +79,8 @@ public enum Component {
      */
     public boolean frozenWeights(Shape shape) {
         return switch (this) {
-            case QKV_PROJECTION, OUTPUT_PROJECTION -> !FrozenKind.ATTENTION.trains(shape);
-            case ROUTER, FFN_W1, FFN_W3, FFN_W2 -> !FrozenKind.MLP.trains(shape);
+            case QKV_PROJECTION, OUTPUT_PROJECTION -> !FrozenKind.ATTENTION.trainsInBlocks(shape);
+            case ROUTER, FFN_W1, FFN_W3, FFN_W2 -> !FrozenKind.MLP.trainsInBlocks(shape);
             case OUTPUT_EMBEDDING -> !FrozenKind.HEAD.trains(shape);
             default -> false;
         };

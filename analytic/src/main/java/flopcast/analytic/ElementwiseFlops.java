@@ -201,8 +201,9 @@ public final class ElementwiseFlops {
                 : rmsnormForward(rows, width);
     }
 
-    private static BigInteger normBackward(Shape shape, long rows, long width) {
-        boolean gains = FrozenKind.NORMS.trains(shape);
+    /** The blocks' norms' backward, or the final norm's ({@code finalNorm}), their gains' gradients where those train. */
+    private static BigInteger normBackward(Shape shape, long rows, long width, boolean finalNorm) {
+        boolean gains = finalNorm ? FrozenKind.NORMS.trains(shape) : FrozenKind.NORMS.trainsInBlocks(shape);
         return shape.architecture().norm() == NormKind.LAYER ? layerNormBackward(rows, width, gains)
                 : rmsnormBackward(rows, width, gains);
     }
@@ -413,7 +414,7 @@ public final class ElementwiseFlops {
      */
     public static BigInteger backward(Component component, Shape shape) {
         boolean biases = component == Component.QKV_PROJECTION || component == Component.OUTPUT_PROJECTION
-                ? FrozenKind.ATTENTION.trains(shape) : FrozenKind.MLP.trains(shape);
+                ? FrozenKind.ATTENTION.trainsInBlocks(shape) : FrozenKind.MLP.trainsInBlocks(shape);
         return kernelBackward(component, shape).add(biases ? bias(component, shape) : BigInteger.ZERO)
                 .add(qkNorm(component, shape, false));
     }
@@ -433,8 +434,8 @@ public final class ElementwiseFlops {
         long queryRows = Math.multiplyExact(shape.tokens(), qkNorm.queryGroups(shape));
         long keyRows = Math.multiplyExact(shape.tokens(), qkNorm.keyGroups(shape));
         return forward ? rmsnormForward(queryRows, queryWidth).add(rmsnormForward(keyRows, keyWidth))
-                : rmsnormBackward(queryRows, queryWidth, FrozenKind.NORMS.trains(shape))
-                        .add(rmsnormBackward(keyRows, keyWidth, FrozenKind.NORMS.trains(shape)));
+                : rmsnormBackward(queryRows, queryWidth, FrozenKind.NORMS.trainsInBlocks(shape))
+                        .add(rmsnormBackward(keyRows, keyWidth, FrozenKind.NORMS.trainsInBlocks(shape)));
     }
 
     /** The MLP activation's cost per element of N x d_ff, forward or backward, by the shape's MLP kind. */
@@ -473,7 +474,7 @@ public final class ElementwiseFlops {
             case TOKEN_EMBEDDING -> FrozenKind.EMBEDDINGS.trains(shape)
                     ? embeddingBackward(Math.multiplyExact(rows, d)).add(positions(shape)) : BigInteger.ZERO;
             case LORA -> loraScale(shape);
-            case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d);
+            case RMSNORM, FINAL_RMSNORM -> normBackward(shape, rows, d, component == Component.FINAL_RMSNORM);
             case ATTENTION_SOFTMAX -> heads(shape).multiply(shape.attention().backwardElementwise().of(shape));
             case ATTENTION_SOFTMAX_GLOBAL -> !patterned(shape) ? BigInteger.ZERO
                     : heads(shape).multiply(shape.attention().backwardElementwise().of(shape.unwindowed()));

@@ -62,9 +62,21 @@ public enum FrozenKind {
         };
     }
 
-    /** Whether {@code shape}'s run trains the parameters of this kind: not under LoRA, nor where frozen. */
+    /**
+     * Whether {@code shape}'s run trains the parameters of this kind: not under LoRA, nor where frozen. A
+     * {@code --freeze-layers} range ({@link FrozenLayers}) is not read: its blocks are {@link #trainsInBlocks}'.
+     */
     public boolean trains(Shape shape) {
         Set<FrozenKind> frozen = shape.settings().frozen();
         return !shape.settings().lora().active() && !frozen.contains(this);
+    }
+
+    /**
+     * Whether the blocks of {@code shape} train the parameters of this kind they hold: as {@link #trains}, and
+     * not where a {@code --freeze-layers} range covers every block. Exact at a view of one kind of block
+     * ({@link Shape#block}); at a shape whose range covers some blocks it says whether the others train.
+     */
+    public boolean trainsInBlocks(Shape shape) {
+        return trains(shape) && !shape.settings().frozenLayers().coversAll(shape.layers());
     }
 }

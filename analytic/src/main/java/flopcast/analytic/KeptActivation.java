@@ -256,6 +256,15 @@ public enum KeptActivation implements TensorSpec {
      */
     @Override
     public long instances(Shape shape) {
+        if (scope() != Scope.ONCE && shape.partlyFrozen()) {
+            // a --freeze-layers range: the training blocks' and the frozen blocks' apart
+            return shape.perBlock(this::blockInstances);
+        }
+        return blockInstances(shape);
+    }
+
+    /** {@link #instances} at a shape whose blocks all train alike. */
+    private long blockInstances(Shape shape) {
         if (!heldBy(shape) || shape.recompute().dropped().contains(region)) {
             return 0;
         }
@@ -270,6 +279,10 @@ public enum KeptActivation implements TensorSpec {
      * ({@link Recompute#blockBuffers()}).
      */
     public long recomputeInstances(Shape shape) {
+        if (scope() != Scope.ONCE && shape.partlyFrozen()) {
+            // one block's buffers serve every block that reads the row: a training block's or a frozen one's
+            return Math.max(recomputeInstances(shape.trainedBlocks()), recomputeInstances(shape.frozenBlocks()));
+        }
         return heldBy(shape) && shape.recompute().blockBuffers().contains(region) ? 1 : 0;
     }
 
@@ -335,16 +348,17 @@ public enum KeptActivation implements TensorSpec {
         return switch (this) {
             case TOKEN_IDS -> FrozenKind.EMBEDDINGS.trains(shape);
             case FINAL_NORM_OUTPUT -> FrozenKind.HEAD.trains(shape);
-            case ATTENTION_NORM_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape);
-            case FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads || FrozenKind.MLP.trains(shape);
-            case SHARED_PRODUCT -> FrozenKind.MLP.trains(shape);
+            case ATTENTION_NORM_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trainsInBlocks(shape);
+            case FFN_NORM_OUTPUT, GATED_PRODUCT -> adapterReads || FrozenKind.MLP.trainsInBlocks(shape);
+            case SHARED_PRODUCT -> FrozenKind.MLP.trainsInBlocks(shape);
             // no norm before a sublayer (NormPlacement.POST): the residual stream is the projections' input, read
             // by their weights' and adapters' gradients only, and by the full recomputation that reruns a block
             case EMBEDDING_OUTPUT -> streamRead(shape, FrozenKind.ATTENTION, lora, LoraTarget.QUERY, LoraTarget.KEY,
                     LoraTarget.VALUE);
             case ATTENTION_RESIDUAL -> streamRead(shape, FrozenKind.MLP, lora, LoraTarget.W1, LoraTarget.W3);
             // flash's backward reads the heads' output itself: D = rowsum(dO * O)
-            case ATTENTION_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trains(shape) || shape.attention().tiled();
+            case ATTENTION_OUTPUT -> adapterReads || FrozenKind.ATTENTION.trainsInBlocks(shape)
+                    || shape.attention().tiled();
             default -> true;
         };
     }
@@ -356,7 +370,7 @@ public enum KeptActivation implements TensorSpec {
      */
     private static boolean streamRead(Shape shape, FrozenKind kind, Lora lora, LoraTarget... readers) {
         if (shape.architecture().placement().before() || shape.recompute().dropped().contains(Region.LAYER)
-                || kind.trains(shape)) {
+                || kind.trainsInBlocks(shape)) {
             return true;
         }
         for (LoraTarget target : readers) {

@@ -114,10 +114,11 @@ public final class OverheadTraffic {
                 calls += row.instances(shape);
                 forward = forward.add(instances.multiply(nOut.multiply(BigInteger.TWO).add(out)));
                 footprint = footprint.add(instances.multiply(nOut.add(out)));
-                if (row.trains(shape)) {
-                    trainedCalls += row.instances(shape);
-                    trainedBackward = trainedBackward.add(instances.multiply(nOut.add(out.multiply(BigInteger.TWO))));
-                    trainedFootprint = trainedFootprint.add(instances.multiply(nOut.add(out)));
+                long trained = row.trainedInstances(shape);
+                if (trained > 0) {
+                    trainedCalls += trained;
+                    trainedBackward = trainedBackward.add(big(trained).multiply(nOut.add(out.multiply(BigInteger.TWO))));
+                    trainedFootprint = trainedFootprint.add(big(trained).multiply(nOut.add(out)));
                 }
             }
         }
@@ -144,10 +145,8 @@ public final class OverheadTraffic {
             return;
         }
         BigInteger forward = BigInteger.ZERO;
-        BigInteger backward = BigInteger.ZERO;
-        BigInteger backwardFootprint = BigInteger.ZERO;
-        // a frozen gain (LoRA, frozen norms) skips the gain's column pass: dy, x, r read and d(g) read and written
-        boolean gains = FrozenKind.NORMS.trains(shape);
+        BigInteger[] backward = {BigInteger.ZERO, BigInteger.ZERO};
+        BigInteger[] backwardFootprint = {BigInteger.ZERO, BigInteger.ZERO};
         long[][] norms = {{qkNorm.queryGroups(shape), qkNorm.queryWidth(shape)},
             {qkNorm.keyGroups(shape), qkNorm.keyWidth(shape)}};
         for (long[] norm : norms) {
@@ -155,19 +154,27 @@ public final class OverheadTraffic {
             BigInteger r = big(shape.tokens()).multiply(big(norm[0]));
             BigInteger rd = r.multiply(big(d));
             forward = forward.add(rd.multiply(BigInteger.TWO).add(r).add(big(d)));
-            backward = backward.add(gains ? rd.multiply(big(7)).add(r.multiply(BigInteger.TWO)).add(big(3 * d))
-                    : rd.multiply(big(4)).add(r).add(big(d)));
-            backwardFootprint = backwardFootprint.add(rd.multiply(big(3)).add(r).add(big(gains ? 2 * d : d)));
+            // [0]: a frozen gain (LoRA, frozen norms) skips the gain's column pass: dy, x, r read and d(g) read
+            // and written; [1]: a gain that trains
+            backward[0] = backward[0].add(rd.multiply(big(4)).add(r).add(big(d)));
+            backward[1] = backward[1].add(rd.multiply(big(7)).add(r.multiply(BigInteger.TWO)).add(big(3 * d)));
+            backwardFootprint[0] = backwardFootprint[0].add(rd.multiply(big(3)).add(r).add(big(d)));
+            backwardFootprint[1] = backwardFootprint[1].add(rd.multiply(big(3)).add(r).add(big(2 * d)));
         }
         long layers = shape.layers();
-        BigInteger perStep = big(FLOAT * layers);
-        BigInteger forwardBytes = forward.multiply(perStep);
+        // the blocks whose gains train: every one, none, or those outside a --freeze-layers range
+        long trained = shape.perBlock(view -> FrozenKind.NORMS.trainsInBlocks(view) ? view.layers() : 0);
+        long frozen = layers - trained;
+        BigInteger floatBytes = big(FLOAT);
+        BigInteger forwardBytes = forward.multiply(big(FLOAT * layers));
         rows.add(new Traffic(QK_NORM, "forward", 2 * layers, forwardBytes));
         if (full) {
             rows.add(new Traffic(QK_NORM, "recompute", 2 * layers, forwardBytes));
         }
-        rows.add(new Traffic(QK_NORM, "backward", (gains ? 6 : 4) * layers, backward.multiply(perStep),
-                backwardFootprint.multiply(perStep)));
+        rows.add(new Traffic(QK_NORM, "backward", 6 * trained + 4 * frozen,
+                backward[1].multiply(big(trained)).add(backward[0].multiply(big(frozen))).multiply(floatBytes),
+                backwardFootprint[1].multiply(big(trained)).add(backwardFootprint[0].multiply(big(frozen)))
+                        .multiply(floatBytes)));
     }
 
     /** Head and tile copies, per the table above. */

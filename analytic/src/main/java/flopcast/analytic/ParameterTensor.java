@@ -241,10 +241,23 @@ public enum ParameterTensor implements TensorSpec {
 
     /**
      * Whether the step trains the row: every row but a frozen kind's ({@link FrozenKind}); under LoRA
-     * ({@link Lora}) the adapters only.
+     * ({@link Lora}) the adapters only. A block's row at a shape whose {@code --freeze-layers} range covers
+     * some blocks says whether the others train ({@link #trainedInstances} counts by block).
      */
     public boolean trains(Shape shape) {
-        return isAdapter() || FrozenKind.of(this).trains(shape);
+        if (isAdapter()) {
+            return true;
+        }
+        FrozenKind frozenKind = FrozenKind.of(this);
+        return scope() == Scope.PER_LAYER ? frozenKind.trainsInBlocks(shape) : frozenKind.trains(shape);
+    }
+
+    /** Instances the step trains: {@link #instances} where the row {@link #trains}, by block under a frozen range. */
+    public long trainedInstances(Shape shape) {
+        if (scope() != Scope.PER_LAYER) {
+            return trains(shape) ? instances(shape) : 0;
+        }
+        return shape.perBlock(view -> trains(view) ? instances(view) : 0);
     }
 
     /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */
@@ -317,9 +330,7 @@ public enum ParameterTensor implements TensorSpec {
     public static long trainable(Shape shape) {
         long sum = 0;
         for (ParameterTensor tensor : values()) {
-            if (tensor.trains(shape)) {
-                sum = Math.addExact(sum, tensor.totalElements(shape));
-            }
+            sum = Math.addExact(sum, Math.multiplyExact(tensor.trainedInstances(shape), tensor.elements(shape)));
         }
         return sum;
     }

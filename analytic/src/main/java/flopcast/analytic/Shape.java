@@ -78,6 +78,79 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + ": a tied LM head is the token embedding, one matrix (allowed: freeze both embeddings and"
                     + " head, or neither)");
         }
+        FrozenLayers range = settings.frozenLayers();
+        range.requireWithin(layers);
+        if (range.active() && this.architecture.placement() == NormPlacement.POST) {
+            throw new InvalidInputException(FrozenLayers.OPTION + " " + range.text() + " under "
+                    + NormPlacement.KEY + "=" + NormPlacement.POST.cliName() + ": with no norm before a sublayer what"
+                    + " a block keeps of the residual stream depends on its neighbours' training, which flopcast"
+                    + " does not model by block (allowed: pre or sandwich norms, or --freeze by kind)");
+        }
+        if (range.coversAll(layers) && settings.frozen().containsAll(
+                java.util.EnumSet.of(FrozenKind.EMBEDDINGS, FrozenKind.HEAD, FrozenKind.NORMS))) {
+            throw new InvalidInputException(FrozenLayers.OPTION + " " + range.text() + " with --freeze "
+                    + Settings.frozenNames(settings.frozen()) + " leaves nothing to train (allowed: a range that"
+                    + " leaves a block training, or fewer frozen kinds)");
+        }
+    }
+
+    /**
+     * The blocks outside a {@code --freeze-layers} range, as a model of L such blocks: these settings with no
+     * block frozen by range ({@link FrozenLayers}). Per-block quantities of this view are L times a training
+     * block's ({@link #perBlock}).
+     */
+    public Shape trainedBlocks() {
+        return withSettings(settings.withFrozenLayers(FrozenLayers.NONE));
+    }
+
+    /**
+     * The blocks inside a {@code --freeze-layers} range, as a model of L such blocks: every block frozen by
+     * range, and no kind frozen, which only the rows outside the blocks would read ({@link #perBlock}).
+     */
+    public Shape frozenBlocks() {
+        return withSettings(settings.withFrozen(java.util.EnumSet.noneOf(FrozenKind.class))
+                .withFrozenLayers(FrozenLayers.all(layers)));
+    }
+
+    /**
+     * A per-block total: {@code total} of this shape, or under a {@code --freeze-layers} range that leaves
+     * some block training, the training blocks' share of it at {@link #trainedBlocks()} plus the frozen
+     * blocks' at {@link #frozenBlocks()}. {@code total} must be L times one block's at either view (a sum
+     * over per-layer rows), so the division is exact.
+     */
+    public long perBlock(java.util.function.ToLongFunction<Shape> total) {
+        FrozenLayers range = settings.frozenLayers();
+        if (!partlyFrozen()) {
+            return total.applyAsLong(this);
+        }
+        long trained = Math.multiplyExact(total.applyAsLong(trainedBlocks()), layers - range.count());
+        long frozen = Math.multiplyExact(total.applyAsLong(frozenBlocks()), range.count());
+        return Math.addExact(trained, frozen) / layers;
+    }
+
+    /** {@link #perBlock(java.util.function.ToLongFunction)} for a FLOP count. */
+    public java.math.BigInteger perBlockFlops(java.util.function.Function<Shape, java.math.BigInteger> total) {
+        FrozenLayers range = settings.frozenLayers();
+        if (!partlyFrozen()) {
+            return total.apply(this);
+        }
+        return total.apply(trainedBlocks()).multiply(java.math.BigInteger.valueOf(layers - range.count()))
+                .add(total.apply(frozenBlocks()).multiply(java.math.BigInteger.valueOf(range.count())))
+                .divide(java.math.BigInteger.valueOf(layers));
+    }
+
+    /** The view block {@code block} is evaluated at: {@link #frozenBlocks()} inside the range, else this shape's training blocks. */
+    public Shape block(long block) {
+        if (!partlyFrozen()) {
+            return this;
+        }
+        return settings.frozenLayers().covers(block) ? frozenBlocks() : trainedBlocks();
+    }
+
+    /** True where a {@code --freeze-layers} range freezes some blocks and leaves others training: blocks differ. */
+    public boolean partlyFrozen() {
+        FrozenLayers range = settings.frozenLayers();
+        return range.active() && !range.coversAll(layers);
     }
 
     /**
@@ -197,7 +270,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * {@code experts=E:k} for a mixture of experts, and the settings
      * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
-     * {@code freeze=KINDS}, {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a
+     * {@code freeze=KINDS}, {@code freeze_layers=FIRST-LAST}, {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a
      * QLoRA base);
      * {@link ShapeKey#parse} reads it.
      */
@@ -275,6 +348,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         if (!settings.frozen().isEmpty()) {
             text.append(' ').append(FrozenKind.KEY).append('=').append(Settings.frozenNames(settings.frozen()));
+        }
+        if (settings.frozenLayers().active()) {
+            text.append(' ').append(FrozenLayers.KEY).append('=').append(settings.frozenLayers().text());
         }
         Lora lora = settings.lora();
         if (lora.active()) {

@@ -119,7 +119,8 @@ public enum ShapeKey {
      * {@code norm_placement=post} or {@code =sandwich}, {@code attention_softcap=C}, {@code logit_softcap=C},
      * {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
-     * {@code freeze=KIND,...}, {@code lora=R:TARGET,...} with {@code lora_alpha=A} and {@code nf4}; nothing else.
+     * {@code freeze=KIND,...}, {@code freeze_layers=FIRST-LAST}, {@code lora=R:TARGET,...} with {@code lora_alpha=A}
+     * and {@code nf4}; nothing else.
      */
     public static Shape parse(String text) {
         Map<ShapeKey, Long> values = new HashMap<>();
@@ -146,8 +147,13 @@ public enum ShapeKey {
         Double loraAlpha = null;
         boolean nf4 = false;
         java.util.Set<FrozenKind> frozen = java.util.EnumSet.noneOf(FrozenKind.class);
+        FrozenLayers frozenLayers = FrozenLayers.NONE;
         for (String part : text.trim().split("\\s+")) {
             int equals = part.indexOf('=');
+            if (part.startsWith(FrozenLayers.KEY + "=") && !frozenLayers.active()) {
+                frozenLayers = FrozenLayers.parse(part.substring(equals + 1));
+                continue;
+            }
             if (part.startsWith(FrozenKind.KEY + "=") && frozen.isEmpty()) {
                 for (String name : part.substring(equals + 1).split(",")) {
                     frozen.add(FrozenKind.byName(name));
@@ -278,7 +284,7 @@ public enum ShapeKey {
                         : logitCap), windowPattern == null ? Architecture.WINDOW_EVERY_LAYER : windowPattern))
                 .withSettings(new Settings(policy, attention, recompute,
                         lora(lora, loraAlpha == null ? Lora.DEFAULT_ALPHA : loraAlpha, text).withNf4Base(nf4),
-                        frozen));
+                        frozen, frozenLayers));
     }
 
     /** The number after {@code part}'s '=', or a one-line error naming it. */

@@ -146,16 +146,20 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         /** An adapter's hidden values and scale, saved by its B and its mul: where its projection carries one. */
         ADAPTER;
 
-        /** Whether the row is saved in block {@code block} (L for a row outside the blocks) of a run that freezes. */
-        boolean saves(Shape shape, long block, LoraTarget target) {
+        /**
+         * Whether the row is saved in block {@code block} (L for a row outside the blocks) of a run that
+         * freezes, whose input needs a gradient where {@code input} ({@link #inputs}).
+         */
+        boolean saves(Shape shape, long block, boolean input, LoraTarget target) {
             Lora lora = shape.settings().lora();
-            boolean norms = FrozenKind.NORMS.trains(shape);
-            boolean attention = FrozenKind.ATTENTION.trains(shape);
-            boolean mlp = FrozenKind.MLP.trains(shape);
+            boolean inBlock = block < shape.layers();
+            Shape view = inBlock ? shape.block(block) : shape;
+            // the final norm's gain is a norm of no block: the kind alone decides it
+            boolean norms = inBlock ? FrozenKind.NORMS.trainsInBlocks(view) : FrozenKind.NORMS.trains(shape);
+            boolean attention = FrozenKind.ATTENTION.trainsInBlocks(view);
+            boolean mlp = FrozenKind.MLP.trainsInBlocks(view);
             boolean first = FrozenKind.EMBEDDINGS.trains(shape);
-            // from block 1 on the input needs a gradient wherever block 0's output does
-            boolean input = block == 0 ? first : first || Flow.of(shape, first).out();
-            Flow flow = Flow.of(shape, input);
+            Flow flow = Flow.of(view, input);
             return switch (this) {
                 case ALWAYS -> true;
                 case TABLE_GRADIENT -> first;
@@ -217,9 +221,9 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
 
         static Flow of(Shape shape, boolean x) {
             Lora lora = shape.settings().lora();
-            boolean norms = FrozenKind.NORMS.trains(shape);
-            boolean attention = FrozenKind.ATTENTION.trains(shape);
-            boolean mlp = FrozenKind.MLP.trains(shape);
+            boolean norms = FrozenKind.NORMS.trainsInBlocks(shape);
+            boolean attention = FrozenKind.ATTENTION.trainsInBlocks(shape);
+            boolean mlp = FrozenKind.MLP.trainsInBlocks(shape);
             NormPlacement placement = shape.architecture().placement();
             boolean qkNorm = shape.architecture().qkNorm().active();
             boolean h1 = x || placement.before() && norms;
@@ -580,16 +584,31 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
             return 0;
         }
         long scope = row.scope().instances(shape);
+        boolean[] inputs = inputs(shape);
         if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-            return scope > 0 && saver.saves(shape, shape.layers(), target) ? scope : 0;
+            return scope > 0 && saver.saves(shape, shape.layers(), inputs[inputs.length - 1], target) ? scope : 0;
         }
         long blocks = 0;
-        for (long block = 0; block < shape.layers(); block++) {
-            if (saver.saves(shape, block, target)) {
+        for (int block = 0; block < shape.layers(); block++) {
+            if (saver.saves(shape, block, inputs[block], target)) {
                 blocks++;
             }
         }
         return blocks;
+    }
+
+    /**
+     * Whether each block's input needs a gradient, the final norm's last: block 0's where the embeddings train,
+     * each next one's where the block before it passes one on ({@link Flow}): autograd builds no graph below the
+     * first block whose parameters train, so those blocks save nothing.
+     */
+    private static boolean[] inputs(Shape shape) {
+        boolean[] inputs = new boolean[Math.toIntExact(shape.layers()) + 1];
+        inputs[0] = FrozenKind.EMBEDDINGS.trains(shape);
+        for (int block = 0; block < shape.layers(); block++) {
+            inputs[block + 1] = Flow.of(shape.block(block), inputs[block]).out();
+        }
+        return inputs;
     }
 
     /** The projection whose adapter saves the row (its hidden values); null for every other row. */

@@ -184,18 +184,13 @@ public enum WorkspaceBuffer implements TensorSpec {
                 return shape.architecture().experts().shared() ? 1 : 0;
             case SHARED_W3_OUTPUT_GRADIENT:
                 return shape.architecture().experts().shared() && shape.architecture().mlp().gated() ? 1 : 0;
-            case FROZEN_SHARED_PRODUCT:
-                return shape.architecture().experts().shared()
-                        && !KeptActivation.SHARED_PRODUCT.readUnderLora(shape) ? 1 : 0;
-            case FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT, FROZEN_BLOCK_INPUT,
-                    FROZEN_ATTENTION_RESIDUAL:
-                for (KeptActivation row : KeptActivation.values()) {
-                    // every such row is written by each forward: kept, or full recomputation's buffer
-                    if (frozenInput(row) == this && !row.readUnderLora(shape)) {
-                        return 1;
-                    }
+            case FROZEN_SHARED_PRODUCT, FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT,
+                    FROZEN_BLOCK_INPUT, FROZEN_ATTENTION_RESIDUAL:
+                if (shape.partlyFrozen()) {
+                    // a --freeze-layers range: held where a training block or a frozen one writes into it
+                    return Math.max(frozenScratch(shape.trainedBlocks()), frozenScratch(shape.frozenBlocks()));
                 }
-                return 0;
+                return frozenScratch(shape);
             default:
                 break;
         }
@@ -221,6 +216,21 @@ public enum WorkspaceBuffer implements TensorSpec {
         boolean held = !AttentionKernel.claims(this) || kernel.workspace().contains(this)
                 || shape.recompute().rebuildsKernelCore() && kernel.rebuildWorkspace().contains(this);
         return held ? 1 : 0;
+    }
+
+    /** 1 where a forward output this row scratches is read by no gradient at {@code shape}, whose blocks train alike. */
+    private long frozenScratch(Shape shape) {
+        if (this == FROZEN_SHARED_PRODUCT) {
+            return shape.architecture().experts().shared()
+                    && !KeptActivation.SHARED_PRODUCT.readUnderLora(shape) ? 1 : 0;
+        }
+        for (KeptActivation row : KeptActivation.values()) {
+            // every such row is written by each forward: kept, or full recomputation's buffer
+            if (frozenInput(row) == this && !row.readUnderLora(shape)) {
+                return 1;
+            }
+        }
+        return 0;
     }
 
     /**
