@@ -13,7 +13,8 @@ register their biases beside their weights, and the probe refuses them under ZeR
 Under ``experts`` (settings ``{"count", "top_k"}``) each block's MLP is a mixture of experts as transformers'
 MixtralSparseMoeBlock runs it (``Experts``).
 
-Under ``freeze`` (a list of embeddings, norms, attention, mlp, head) those parameters take no gradient. Under
+Under ``freeze`` (a list of embeddings, norms, attention, mlp, head) those parameters take no gradient, and under
+``freeze_layers`` (``FIRST-LAST``) every parameter of those blocks. Under
 ``lora`` (settings ``{"rank", "alpha", "targets"}``) every parameter of the model is frozen and each
 target projection carries a LoRA adapter beside its frozen x W: + ((x A) * alpha / r) B^T, A of
 d_in x r, B stored d_out x r (PEFT's lora_B.weight) and starting at 0, the only parameters that train.
@@ -281,6 +282,12 @@ class Transformer(nn.Module):
             for module in kinds[kind]:
                 if module is not None:
                     module.requires_grad_(False)
+        # --freeze-layers FIRST-LAST: every parameter of those blocks keeps its weight and takes no gradient
+        frozen_layers = settings.get("freeze_layers")
+        if frozen_layers is not None:
+            first, _, last = frozen_layers.partition("-")
+            for block in self.layers[int(first):int(last or first) + 1]:
+                block.requires_grad_(False)
         lora = settings.get("lora")
         if lora is not None:
             self.requires_grad_(False)

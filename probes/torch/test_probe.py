@@ -156,6 +156,15 @@ class OneProcess(unittest.TestCase):
         self.run_prediction("--experts", "4", "--top-k", "2", "--freeze", "mlp")
         self.run_prediction("--experts", "3", "--top-k", "1", "--freeze", "embeddings,attention,norms,mlp")
 
+    def test_frozen_blocks(self):
+        # a range of blocks that train nothing: below the first block that trains, with the embeddings frozen,
+        # autograd builds no graph and saves nothing; a frozen block above a training one saves its inputs'
+        # gradients' operands; with the attention frozen by kind too, in bf16-mixed; the state equal
+        self.run_prediction("--freeze-layers", "0", "--freeze", "embeddings")
+        self.run_prediction("--freeze-layers", "1", "--recompute", "selective")
+        self.run_prediction("--freeze-layers", "0-1", "--freeze", "embeddings,attention",
+                            "--precision-policy", "bf16-mixed")
+
     def test_frozen_kinds(self):
         # block 0's input needs no gradient where the embeddings are frozen; LayerNorm saves where its gain trains
         self.run_prediction("--freeze", "embeddings")

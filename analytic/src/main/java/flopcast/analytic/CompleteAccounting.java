@@ -124,7 +124,8 @@ public final class CompleteAccounting {
                     count == 0 ? BigInteger.ZERO
                             : ElementwiseFlops.perInstance(component, component.inBlock() ? trainingBlock : shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
-                    count == 0 ? "0" : MatmulFlops.formula(component, shape)));
+                    count == 0 ? "0" : MatmulFlops.formula(component, shape),
+                    activationFloats.getOrDefault(component, 0L)));
         }
         return rows;
     }

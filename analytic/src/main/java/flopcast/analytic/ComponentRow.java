@@ -15,16 +15,24 @@ import java.math.BigInteger;
  *                                    null under an accounting that counts none (seed)
  * @param activationFormula           {@code activationFloats} as a formula
  * @param forwardFlopsFormula         {@code forwardFlops} as a formula
+ * @param totalActivationFloats       kept float32 activations of every instance: {@code count} times
+ *                                    {@code activationFloats} where every instance keeps alike, else their sum
+ *                                    (a row kept by some instances only, {@code activationFloats} its share)
  */
 public record ComponentRow(Component component, long count, long parameters, long activationFloats,
-        BigInteger forwardFlops, BigInteger elementwiseFlops, String activationFormula, String forwardFlopsFormula) {
+        BigInteger forwardFlops, BigInteger elementwiseFlops, String activationFormula, String forwardFlopsFormula,
+        long totalActivationFloats) {
+
+    /** Every instance keeping {@code activationFloats}. */
+    public ComponentRow(Component component, long count, long parameters, long activationFloats,
+            BigInteger forwardFlops, BigInteger elementwiseFlops, String activationFormula,
+            String forwardFlopsFormula) {
+        this(component, count, parameters, activationFloats, forwardFlops, elementwiseFlops, activationFormula,
+                forwardFlopsFormula, Math.multiplyExact(count, activationFloats));
+    }
 
     public long totalParameters() {
         return Math.multiplyExact(count, parameters);
-    }
-
-    public long totalActivationFloats() {
-        return Math.multiplyExact(count, activationFloats);
     }
 
     public BigInteger totalForwardFlops() {

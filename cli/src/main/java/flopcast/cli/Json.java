@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.Experts;
 import flopcast.analytic.FrozenKind;
+import flopcast.analytic.FrozenLayers;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.MlpKind;
@@ -92,6 +93,12 @@ final class Json {
         node.put(Shape.RECOMPUTE_KEY, shape.recompute().cliName());
         ArrayNode frozen = node.putArray(FrozenKind.KEY);
         shape.settings().frozen().forEach(kind -> frozen.add(kind.cliName()));
+        FrozenLayers range = shape.settings().frozenLayers();
+        if (range.active()) {
+            node.put(FrozenLayers.KEY, range.text());
+        } else {
+            node.putNull(FrozenLayers.KEY);
+        }
         Lora lora = shape.settings().lora();
         if (lora.active()) {
             ObjectNode adapters = node.putObject(Lora.KEY);

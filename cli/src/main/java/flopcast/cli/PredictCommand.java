@@ -111,8 +111,8 @@ final class PredictCommand extends FormattedCommand {
             if (shape.settings().lora().active()) {
                 given.add(ShapeOptions.LORA_RANK + " " + shape.settings().lora().rank());
             }
-            if (!shape.settings().frozen().isEmpty()) {
-                given.add(ShapeOptions.FREEZE + " " + Settings.frozenNames(shape.settings().frozen()));
+            if (!shape.settings().frozen().isEmpty() || shape.settings().frozenLayers().active()) {
+                given.add(ShapeOptions.freezing(shape));
             }
             throw new InvalidInputException("--accounting seed counts the seed's float32, eager attention and no"
                     + " recomputation, not " + String.join(", ", given) + " (allowed: --accounting complete, or diff to"

@@ -11,6 +11,7 @@ import flopcast.analytic.DataParallel;
 import flopcast.analytic.Device;
 import flopcast.analytic.Experts;
 import flopcast.analytic.FlopTotals;
+import flopcast.analytic.FrozenLayers;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.MemoryPolynomial;
@@ -28,6 +29,8 @@ import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TrainingPlan;
 import flopcast.analytic.TrainingTime;
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -59,9 +62,18 @@ final class PredictSummary {
                     + " FLOPs count them, memory holds all " + grouped(prediction.parameters()) + "); no expert"
                     + " parallelism: every rank runs every expert, sharded as any weight");
         }
-        if (!shape.settings().frozen().isEmpty()) {
+        FrozenLayers range = shape.settings().frozenLayers();
+        if (!shape.settings().frozen().isEmpty() || range.active()) {
+            List<String> frozen = new ArrayList<>();
+            if (!shape.settings().frozen().isEmpty()) {
+                frozen.add(Settings.frozenNames(shape.settings().frozen()));
+            }
+            if (range.active()) {
+                frozen.add((range.count() == 1 ? "block " : "blocks ") + range.text() + " of " + shape.layers());
+            }
             summary.line("trains", grouped(ParameterTensor.trainable(shape)) + " parameters with gradients"
-                    + (shape.policy().masterWeightBytes() > 0 ? ", master copies" : "") + " and AdamW state; frozen: " + Settings.frozenNames(shape.settings().frozen()) + " (their weights alone)");
+                    + (shape.policy().masterWeightBytes() > 0 ? ", master copies" : "") + " and AdamW state; frozen: "
+                    + String.join("; ", frozen) + " (their weights alone)");
         }
         Lora lora = shape.settings().lora();
         if (lora.active()) {

@@ -3,6 +3,7 @@ package flopcast.cli;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.FrozenKind;
+import flopcast.analytic.FrozenLayers;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
@@ -22,6 +23,7 @@ import flopcast.analytic.ShapeKey;
 import flopcast.analytic.SoftCap;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -197,6 +199,12 @@ final class ShapeOptions {
             + LORA_RANK + ", which freezes every parameter (default: none).")
     List<String> freeze;
 
+    @Option(names = FrozenLayers.OPTION, paramLabel = "FIRST-LAST", description = "Blocks that train nothing,"
+            + " 0-based and inclusive (0-15, or one block: 3): their norms, attention and MLP keep their weights"
+            + " alone, and their backward computes input gradients only; the other blocks train as the other options"
+            + " say; not with " + LORA_RANK + ", nor with norms after each sublayer (default: none).")
+    String freezeLayers;
+
     @Option(names = QUANTIZED_BASE, paramLabel = "KIND", description = "none, or nf4 (QLoRA): the blocks' projection"
             + " weights stored as bitsandbytes' 4-bit NF4 with double-quantized block maxima (about 0.516 bytes a"
             + " weight), each dequantized into the compute type for its matmul, as train executes it; needs "
@@ -255,7 +263,8 @@ final class ShapeOptions {
             }
         }
         return model.withSettings(new Settings(PrecisionPolicy.byName(policy), AttentionKernel.byName(attention),
-                Recompute.byName(recompute), lora(model), frozen));
+                Recompute.byName(recompute), lora(model), frozen,
+                freezeLayers == null ? FrozenLayers.NONE : FrozenLayers.parse(freezeLayers)));
     }
 
     /**
@@ -301,10 +310,22 @@ final class ShapeOptions {
         return new Lora(loraRank, alpha, targets, nf4);
     }
 
-    /** The option that leaves part of {@code shape}'s model frozen, as given: {@code --lora-rank 8} or {@code --freeze mlp}. */
+    /**
+     * The options that leave part of {@code shape}'s model frozen, as given: {@code --lora-rank 8}, or
+     * {@code --freeze mlp} and {@code --freeze-layers 0-3}.
+     */
     static String freezing(Shape shape) {
-        return shape.settings().lora().active() ? LORA_RANK + " " + shape.settings().lora().rank()
-                : FREEZE + " " + Settings.frozenNames(shape.settings().frozen());
+        if (shape.settings().lora().active()) {
+            return LORA_RANK + " " + shape.settings().lora().rank();
+        }
+        List<String> given = new ArrayList<>();
+        if (!shape.settings().frozen().isEmpty()) {
+            given.add(FREEZE + " " + Settings.frozenNames(shape.settings().frozen()));
+        }
+        if (shape.settings().frozenLayers().active()) {
+            given.add(FrozenLayers.OPTION + " " + shape.settings().frozenLayers().text());
+        }
+        return String.join(" ", given);
     }
 
     /** {@code shape} with its vocabulary rounded up to a multiple of {@code --pad-vocab}, where given. */

@@ -29,8 +29,9 @@ class PredictCommandTest {
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement",
                 "window_pattern", "attention_softcap", "logit_softcap", "mlp", "experts", "positions", "sliding_window", "precision_policy",
-                "attention", "recompute", "freeze", "lora"),
+                "attention", "recompute", "freeze", "freeze_layers", "lora"),
                 keys(json.get("settings")));
+        assertTrue(json.get("settings").get("freeze_layers").isNull(), "no block frozen by range");
         assertTrue(json.get("settings").get("lora").isNull(), "every parameter trains");
         assertEquals(0, json.get("settings").get("freeze").size(), "nothing frozen");
         assertEquals(json.get("parameters").asLong(), json.get("trainable_parameters").asLong());

@@ -4,6 +4,7 @@ import flopcast.analytic.DataType;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Scope;
 import flopcast.analytic.Shape;
 import flopcast.analytic.TensorSpec;
 import flopcast.analytic.WorkingCopies;
@@ -39,6 +40,9 @@ public final class ModelBuffers {
     /** Float32 elements of the working copies allocated: {@link WorkingCopies}' rows. */
     private long workingCopyFloats;
     private final OpProfile profile;
+    private final Shape shape;
+    /** True under a --freeze-layers range that leaves some blocks training: a block row's slots are by block. */
+    private final boolean blockShapes;
 
     /** Every buffer at {@code shape}; the bfloat16 conversions untimed. */
     public ModelBuffers(Shape shape) {
@@ -48,6 +52,8 @@ public final class ModelBuffers {
     /** Every buffer at {@code shape}, its bfloat16 conversions timed into {@code profile} where that is on. */
     public ModelBuffers(Shape shape, OpProfile profile) {
         this.profile = profile;
+        this.shape = shape;
+        this.blockShapes = shape.partlyFrozen();
         PrecisionPolicy policy = shape.policy();
         // the workspace first: QLoRA's NF4 weights are dequantized into one of its rows
         for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
@@ -60,7 +66,6 @@ public final class ModelBuffers {
         }
         for (ParameterTensor row : ParameterTensor.values()) {
             List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(row, shape);
-            boolean trains = row.trains(shape);
             Parameter[] instances = new Parameter[Math.toIntExact(row.instances(shape))];
             Map<WorkingCopies.Role, StoredTensor.WorkingCopy> copies = new EnumMap<>(WorkingCopies.Role.class);
             if (instances.length > 0) {
@@ -71,8 +76,11 @@ public final class ModelBuffers {
             for (int layer = 0; layer < instances.length; layer++) {
                 StoredTensor weights = row.nf4(shape) ? nf4(row, shape)
                         : stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT));
+                // a block's row trains by its block under a --freeze-layers range (an expert's matrices: E a block)
+                boolean trains = row.trains(row.scope() == Scope.PER_LAYER
+                        ? shape.block(layer / (instances.length / shape.layers())) : shape);
                 if (!trains) {
-                    // frozen under LoRA: the weights alone, no gradient, master copy or moments
+                    // frozen under LoRA, by kind or by block: the weights alone, no gradient, master copy or moments
                     instances[layer] = new Parameter(row, layer, weights, null, null, null, null);
                     allParameters.add(instances[layer]);
                     continue;
@@ -89,9 +97,14 @@ public final class ModelBuffers {
             parameters.put(row, instances);
         }
         for (KeptActivation row : KeptActivation.values()) {
-            KeptTensor[] instances = new KeptTensor[Math.toIntExact(row.instances(shape))];
+            // under a --freeze-layers range one slot a block, empty where the block keeps none
+            boolean byBlock = shape.partlyFrozen() && row.scope() != Scope.ONCE;
+            KeptTensor[] instances = new KeptTensor[Math.toIntExact(byBlock ? shape.layers() : row.instances(shape))];
             StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
             for (int layer = 0; layer < instances.length; layer++) {
+                if (byBlock && row.instances(shape.block(layer)) == 0) {
+                    continue;
+                }
                 instances[layer] = row.dataType() == DataType.INT32
                         ? new KeptTensor(row, TensorAllocation.ints(row, shape))
                         : new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), false);
@@ -106,11 +119,19 @@ public final class ModelBuffers {
         }
         for (KeptActivation row : KeptActivation.values()) {
             WorkspaceBuffer buffer = WorkspaceBuffer.frozenInput(row);
-            if (buffer != null && !row.readUnderLora(shape) && buffer.instances(shape) > 0) {
+            if (buffer != null && unreadSomewhere(row, shape) && buffer.instances(shape) > 0) {
                 // never read by backward, so recorded as no kept read (a buffer, as full recomputation's)
                 scratch.put(row, new KeptTensor(row, workspace(buffer), true));
             }
         }
+    }
+
+    /** Whether some block writes {@code row} where no gradient reads it: at either view under a --freeze-layers range. */
+    private static boolean unreadSomewhere(KeptActivation row, Shape shape) {
+        if (shape.partlyFrozen() && row.scope() != Scope.ONCE) {
+            return !row.readUnderLora(shape.trainedBlocks()) || !row.readUnderLora(shape.frozenBlocks());
+        }
+        return !row.readUnderLora(shape);
     }
 
     /** One instance of {@code row} stored as {@code type}: float32 matrices, or bfloat16 bits through {@code copy}. */
@@ -161,9 +182,17 @@ public final class ModelBuffers {
         return kept.get(row)[layer];
     }
 
-    /** True where the shape's settings keep {@code row} (eager's probabilities are dropped under selective recomputation). */
+    /**
+     * True where the shape's settings keep {@code row} (eager's probabilities are dropped under selective
+     * recomputation), in some block under a {@code --freeze-layers} range.
+     */
     public boolean keeps(KeptActivation row) {
-        return kept.get(row).length > 0;
+        for (KeptTensor instance : kept.get(row)) {
+            if (instance != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -172,11 +201,21 @@ public final class ModelBuffers {
      * keeps is written into; null where the settings hold none.
      */
     public KeptTensor keptOrRecomputed(KeptActivation row, int layer) {
-        if (keeps(row)) {
-            return kept(row, layer);
+        if (!blockShapes) {
+            if (keeps(row)) {
+                return kept(row, layer);
+            }
+            KeptTensor buffer = recomputed.get(row);
+            return buffer != null ? buffer : scratch.get(row);
         }
-        KeptTensor buffer = recomputed.get(row);
-        return buffer != null ? buffer : scratch.get(row);
+        // a --freeze-layers range: the block's own kind of block decides
+        KeptTensor[] instances = kept.get(row);
+        int slot = row.scope() == Scope.ONCE ? 0 : layer;
+        if (slot < instances.length && instances[slot] != null) {
+            return instances[slot];
+        }
+        Shape view = row.scope() == Scope.ONCE ? shape : shape.block(layer);
+        return row.recomputeInstances(view) > 0 ? recomputed.get(row) : scratch.get(row);
     }
 
     public KeptTensor kept(KeptActivation row) {

@@ -13,6 +13,7 @@ import flopcast.analytic.DataType;
 import flopcast.analytic.Experts;
 import flopcast.analytic.KeptActivation;
 import flopcast.analytic.FrozenKind;
+import flopcast.analytic.FrozenLayers;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.MatmulFlops;
 import flopcast.analytic.Lora;
@@ -287,7 +288,27 @@ public class CountingTest {
                 capped(norms(patterned(flash(new Shape(16, 7, 2, 16, 4, 24, 2, new Architecture(2, true, LinearBias.NONE,
                         0, false, 0, NormKind.RMS, 0, MlpKind.GEGLU)), Recompute.SELECTIVE)
                         .withPolicy(PrecisionPolicy.BF16_MIXED), 4, 2), NormPlacement.SANDWICH, QkNorm.NONE), 5, 3),
-                patterned(recomputed(new Shape(31, 6, 4, 10, 5, 7, 3), Recompute.FULL), 2, 3));
+                patterned(recomputed(new Shape(31, 6, 4, 10, 5, 7, 3), Recompute.FULL), 2, 3),
+                // a range of blocks frozen: the middle two of four; the first two of three under frozen embeddings,
+                // flash, selective recomputation and bf16-mixed, GQA and a tied head; the last under full
+                // recomputation with the MLP frozen by kind everywhere; GPT-2's layout (LayerNorm, biases,
+                // positions, GELU) in bfloat16; QK-norm in a sandwich; experts with a shared expert; every block
+                frozenLayers(new Shape(13, 5, 4, 12, 3, 20, 2), 1, 2),
+                frozenLayers(freeze(flash(new Shape(16, 4, 3, 16, 4, 24, 2).withArchitecture(new Architecture(2, true)),
+                        Recompute.SELECTIVE).withPolicy(PrecisionPolicy.BF16_MIXED), FrozenKind.EMBEDDINGS,
+                        FrozenKind.HEAD), 0, 1),
+                frozenLayers(freeze(recomputed(new Shape(31, 6, 3, 10, 5, 7, 3), Recompute.FULL), FrozenKind.MLP), 2, 2),
+                frozenLayers(new Shape(13, 5, 3, 12, 3, 20, 2, new Architecture(3, true, LinearBias.ALL, 0, false, 0,
+                        NormKind.LAYER, 8, MlpKind.GELU)).withPolicy(PrecisionPolicy.BF16), 0, 0),
+                frozenLayers(norms(new Shape(13, 5, 3, 12, 3, 20, 2), NormPlacement.SANDWICH, QkNorm.HEAD), 1, 1),
+                frozenLayers(experts(flash(new Shape(16, 4, 3, 16, 4, 24, 2), Recompute.FULL)
+                        .withPolicy(PrecisionPolicy.BF16_MIXED), new Experts(4, 2, true, 16)), 0, 1),
+                frozenLayers(new Shape(13, 5, 2, 12, 3, 20, 2), 0, 1));
+    }
+
+    /** {@code shape} with blocks {@code first} to {@code last} frozen ({@code --freeze-layers}). */
+    public static Shape frozenLayers(Shape shape, long first, long last) {
+        return shape.withSettings(shape.settings().withFrozenLayers(new FrozenLayers(first, last)));
     }
 
     /** {@code shape} with a window of {@code window} keys on its local layers, every {@code pattern}-th layer global. */
@@ -392,9 +413,8 @@ public class CountingTest {
         assertEquals(predicted.flops().optimizer(), big(counter.optimizerFlops()), "optimizer");
         assertEquals(KeptActivation.totalFloats(shape), counter.keptFloatsRead(), "kept activation floats");
         for (ComponentRow row : predicted.components()) {
-            BigInteger count = BigInteger.valueOf(row.count());
-            assertEquals(row.elementwiseFlops().multiply(count), big(counter.elementwiseFlops(row.component())),
-                    row.component() + " elementwise");
+            assertEquals(CompleteAccounting.elementwise(row.component(), shape),
+                    big(counter.elementwiseFlops(row.component())), row.component() + " elementwise");
         }
     }
 
@@ -408,10 +428,10 @@ public class CountingTest {
             BigInteger count = BigInteger.valueOf(row.count());
             assertEquals(row.forwardFlops().multiply(count), big(counted.counter.forwardMatmulFlops(component)),
                     component + " forward");
-            assertEquals(MatmulFlops.backward(component, shape).multiply(count),
+            assertEquals(CompleteAccounting.backward(component, shape),
                     big(counted.counter.backwardMatmulFlops(component)), component + " backward");
-            assertEquals(row.elementwiseFlops().multiply(count), big(counted.counter.elementwiseFlops(component)),
-                    component + " elementwise");
+            assertEquals(CompleteAccounting.elementwise(component, shape),
+                    big(counted.counter.elementwiseFlops(component)), component + " elementwise");
             assertEquals(row.totalActivationFloats(), counted.counter.keptFloatsRead(component), component + " kept");
             checked++;
         }

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.Architecture;
 import flopcast.analytic.FrozenKind;
+import flopcast.analytic.FrozenLayers;
+import flopcast.analytic.Scope;
 import flopcast.analytic.AttentionKernel;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
@@ -146,6 +149,38 @@ class LoraTest {
         for (Parameter parameter : model.parameters()) {
             assertEquals(parameter.row().trains(shape), parameter.grad != null, parameter.row().tensorName());
         }
+    }
+
+    /**
+     * Blocks frozen by range: every gradient that trains against finite differences (the frozen blocks' input
+     * gradients carry the lower blocks' and the embedding's), no frozen block's parameter holding one; block 0
+     * under frozen embeddings; block 1 of GPT-2's layout under flash and selective recomputation; block 1 with the
+     * MLP frozen everywhere under full recomputation.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, 0, embeddings", "vector, 2, gpt2, flash, selective, 1, ''",
+            "ejml, 2, llama, eager, full, 1, mlp"})
+    void frozenBlocksGradientsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
+            String mode, String blocks, String kinds) {
+        Shape adapted = shape(layout, kernel, mode);
+        Set<FrozenKind> frozen = EnumSet.noneOf(FrozenKind.class);
+        for (String kind : kinds.isEmpty() ? new String[0] : kinds.split("\\+")) {
+            frozen.add(FrozenKind.byName(kind));
+        }
+        Shape shape = adapted.withSettings(adapted.settings().withLora(Lora.NONE).withFrozen(frozen)
+                .withFrozenLayers(FrozenLayers.parse(blocks)));
+        TransformerModel model = TransformerModelTest.assertGradientsMatchFiniteDifferences(shape, backend, threads);
+        int frozenBlockRows = 0;
+        for (Parameter parameter : model.parameters()) {
+            boolean perLayer = parameter.row().scope() == Scope.PER_LAYER;
+            Shape view = perLayer ? shape.block(parameter.layer()) : shape;
+            assertEquals(parameter.row().trains(view), parameter.grad != null, parameter.row().tensorName());
+            if (perLayer && shape.settings().frozenLayers().covers(parameter.layer())) {
+                assertNull(parameter.grad, parameter.row().tensorName() + " of a frozen block");
+                frozenBlockRows++;
+            }
+        }
+        assertTrue(frozenBlockRows > 0, "some parameter lies in the frozen block");
     }
 
     /**
