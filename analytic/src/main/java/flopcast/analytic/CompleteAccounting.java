@@ -58,7 +58,7 @@ public final class CompleteAccounting {
         BigInteger elementwise = BigInteger.ZERO;
         for (ComponentRow row : rows) {
             BigInteger count = BigInteger.valueOf(row.count());
-            forward = forward.add(row.forwardFlops().multiply(count));
+            forward = forward.add(row.count() == 0 ? BigInteger.ZERO : forward(row.component(), shape));
             backward = backward.add(row.count() == 0 ? BigInteger.ZERO : backward(row.component(), shape));
             elementwise = elementwise.add(row.count() == 0 ? BigInteger.ZERO : elementwise(row.component(), shape));
         }
@@ -75,6 +75,11 @@ public final class CompleteAccounting {
         return everyInstance(component, shape, MatmulFlops::backward);
     }
 
+    /** Forward matmul FLOPs of every instance of {@code component}, by block where blocks differ (dense layers). */
+    public static BigInteger forward(Component component, Shape shape) {
+        return everyInstance(component, shape, MatmulFlops::forward);
+    }
+
     /** Elementwise FLOPs of every instance of {@code component}, by block under a {@code --freeze-layers} range. */
     public static BigInteger elementwise(Component component, Shape shape) {
         return everyInstance(component, shape, ElementwiseFlops::perInstance);
@@ -88,14 +93,18 @@ public final class CompleteAccounting {
     }
 
     /**
-     * One row per component, in {@link Component} order, from the tensor tables. Under a
-     * {@code --freeze-layers} range a block component's elementwise FLOPs per instance are a training block's
-     * (the frozen blocks' differ; {@link #elementwise} sums both).
+     * One row per component, in {@link Component} order, from the tensor tables. Where blocks differ (a
+     * {@code --freeze-layers} range, dense layers among experts) a block component's FLOPs per instance are
+     * a training sparse block's ({@link Shape#trainingBlock()}; the totals, {@link #forward},
+     * {@link #backward} and {@link #elementwise}, sum every kind).
      */
     static List<ComponentRow> components(Shape shape) {
+        Shape trainingBlock = shape.trainingBlock();
         Map<Component, Long> parameters = new EnumMap<>(Component.class);
         for (ParameterTensor tensor : ParameterTensor.values()) {
-            parameters.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
+            // where blocks differ, a block component's parameters per instance are the training block's
+            boolean block = tensor.component().inBlock() && shape.mixedBlocks();
+            parameters.merge(tensor.component(), tensor.totalElements(block ? trainingBlock : shape), Math::addExact);
         }
         Map<Component, Long> activationFloats = new EnumMap<>(Component.class);
         Map<Component, Map<String, Long>> activationTerms = new EnumMap<>(Component.class);
@@ -106,7 +115,6 @@ public final class CompleteAccounting {
                         .merge(tensor.productText(shape), tensor.instances(shape), Math::addExact);
             }
         }
-        Shape trainingBlock = shape.settings().frozenLayers().coversAll(shape.layers()) ? shape : shape.trainedBlocks();
         List<ComponentRow> rows = new ArrayList<>();
         for (Component component : Component.values()) {
             long count = component.instances(shape);
@@ -118,13 +126,16 @@ public final class CompleteAccounting {
             }
             // a component the architecture has none of (W3 under a GELU MLP) is a row of zeros
             long per = Math.max(1, count);
-            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / per,
+            long parameterInstances = component.inBlock() && shape.mixedBlocks()
+                    ? Math.max(1, component.instances(trainingBlock)) : per;
+            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / parameterInstances,
                     activationFloats.getOrDefault(component, 0L) / per,
-                    count == 0 ? BigInteger.ZERO : MatmulFlops.forward(component, shape),
+                    count == 0 ? BigInteger.ZERO
+                            : MatmulFlops.forward(component, component.inBlock() ? trainingBlock : shape),
                     count == 0 ? BigInteger.ZERO
                             : ElementwiseFlops.perInstance(component, component.inBlock() ? trainingBlock : shape),
                     activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
-                    count == 0 ? "0" : MatmulFlops.formula(component, shape),
+                    count == 0 ? "0" : MatmulFlops.formula(component, component.inBlock() ? trainingBlock : shape),
                     activationFloats.getOrDefault(component, 0L)));
         }
         return rows;
@@ -170,6 +181,10 @@ public final class CompleteAccounting {
 
     /** Bytes of {@code tensor}'s recomputation buffers (full recomputation's one block). */
     public static long recomputeBytes(KeptActivation tensor, Shape shape) {
+        if (tensor.scope() != Scope.ONCE && shape.mixedBlocks()) {
+            // one block's buffers, sized for the kind of block that needs most
+            return shape.maxOverBlocks(view -> tensor.bytes(view, tensor.recomputeInstances(view)));
+        }
         return tensor.bytes(shape, tensor.recomputeInstances(shape));
     }
 
@@ -196,8 +211,7 @@ public final class CompleteAccounting {
     private static BigInteger forwardMatmuls(Set<Component> components, Shape shape) {
         BigInteger sum = BigInteger.ZERO;
         for (Component component : components) {
-            sum = sum.add(MatmulFlops.forward(component, shape)
-                    .multiply(BigInteger.valueOf(component.instances(shape))));
+            sum = sum.add(forward(component, shape));
         }
         return sum;
     }

@@ -59,6 +59,15 @@ public enum Component {
      * adapters, nor of the router without experts.
      */
     public long instances(Shape shape) {
+        if (inBlock() && shape.mixedBlocks()) {
+            // the router of the sparse layers only, among dense ones
+            return shape.perBlock(this::blockInstances);
+        }
+        return blockInstances(shape);
+    }
+
+    /** {@link #instances} at a shape whose blocks are alike. */
+    private long blockInstances(Shape shape) {
         if (this == RMSNORM) {
             return Math.multiplyExact(shape.architecture().placement().normsPerBlock(), shape.layers());
         }

@@ -87,13 +87,15 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             }
             if (tensor == ParameterTensor.FINAL_NORM_GAIN) {
                 for (long layer = 0; layer < shape.layers(); layer++) {
+                    // a dense layer among experts holds one MLP at its own width
+                    Shape block = shape.block(layer);
                     for (ParameterTensor row : ParameterTensor.values()) {
-                        long copies = row.scope() == Scope.PER_LAYER ? row.instances(shape) / shape.layers() : 0;
+                        long copies = row.scope() == Scope.PER_LAYER ? row.instances(block) / shape.layers() : 0;
                         for (long copy = 0; copy < copies; copy++) {
                             // an expert's matrix under experts: one per expert, named as its expert's
                             String name = copies == 1 ? row.tensorName()
                                     : row.tensorName().replaceFirst("^ffn\\.", "ffn.experts." + copy + ".");
-                            tensors.add(new Tensor("layers." + layer + "." + name, row.elements(shape),
+                            tensors.add(new Tensor("layers." + layer + "." + name, row.elements(block),
                                     Math.toIntExact(layer + 1)));
                         }
                     }

@@ -13,7 +13,8 @@ package flopcast.analytic;
  * to less than 1, and every logit gets a gradient). The block's MLP output is sum over the k of
  * gate * expert(x), plus, with a shared expert ({@code sharedFfn} d_sh > 0, Qwen2-MoE's), sigmoid(x w_g)
  * * shared(x): one more MLP of the same kind, d_sh wide, that every token runs, scaled by a gate of
- * its own (w_g a d-vector), added to the residual as the dense MLP's is. Every layer is sparse; no
+ * its own (w_g a d-vector), added to the residual as the dense MLP's is. Every layer is sparse but the
+ * {@code dense} ones ({@link DenseLayers}: DeepSeek's first layers, Qwen's {@code mlp_only_layers}); no
  * auxiliary load-balancing loss is computed (Hugging Face adds it only where
  * {@code output_router_logits} is true); no token is dropped (no capacity factor: an expert takes
  * every token routed to it, at most N, since a token's k experts are distinct).
@@ -37,8 +38,9 @@ package flopcast.analytic;
  * @param normalized true where the k gates are a softmax over the k chosen logits (they sum to 1);
  *                   false where each is the softmax over all E at its expert
  * @param sharedFfn  d_sh, the width of the one shared expert every token runs, or 0 for none
+ * @param dense      the layers whose MLP stays dense, and its width ({@link DenseLayers#NONE}: none)
  */
-public record Experts(long count, long topK, boolean normalized, long sharedFfn) {
+public record Experts(long count, long topK, boolean normalized, long sharedFfn, DenseLayers dense) {
 
     /** A dense MLP: no router, one MLP a block. */
     public static final Experts NONE = new Experts(0, 0);
@@ -58,6 +60,7 @@ public record Experts(long count, long topK, boolean normalized, long sharedFfn)
     public static final String TOP_K_OPTION = "--top-k";
 
     public Experts {
+        java.util.Objects.requireNonNull(dense, "dense");
         if (count < 0) {
             throw new InvalidInputException(COUNT_OPTION + " " + count + " must be a positive integer");
         }
@@ -72,10 +75,21 @@ public record Experts(long count, long topK, boolean normalized, long sharedFfn)
         if (sharedFfn < 0) {
             throw new InvalidInputException(SHARED_OPTION + " " + sharedFfn + " must be a positive integer");
         }
-        if (count == 0 && (sharedFfn > 0 || !normalized)) {
+        if (count == 0 && (sharedFfn > 0 || !normalized || dense.active())) {
             throw new InvalidInputException((sharedFfn > 0 ? SHARED_OPTION + " " + sharedFfn
+                    : dense.active() ? DenseLayers.OPTION + " " + dense.text()
                     : GATES_OPTION + " " + UNNORMALIZED) + " without experts (allowed: with " + COUNT_OPTION + " E)");
         }
+    }
+
+    /** Every layer sparse. */
+    public Experts(long count, long topK, boolean normalized, long sharedFfn) {
+        this(count, topK, normalized, sharedFfn, DenseLayers.NONE);
+    }
+
+    /** The same experts with {@code newDense} the layers that stay dense ({@link DenseLayers#NONE}: none). */
+    public Experts withDense(DenseLayers newDense) {
+        return new Experts(count, topK, normalized, sharedFfn, newDense);
     }
 
     /** E experts, k a token, the gates normalized over the k, no shared expert (Mixtral's). */

@@ -256,8 +256,8 @@ public enum KeptActivation implements TensorSpec {
      */
     @Override
     public long instances(Shape shape) {
-        if (scope() != Scope.ONCE && shape.partlyFrozen()) {
-            // a --freeze-layers range: the training blocks' and the frozen blocks' apart
+        if (scope() != Scope.ONCE && shape.mixedBlocks()) {
+            // a --freeze-layers range or dense layers among experts: each kind of block apart
             return shape.perBlock(this::blockInstances);
         }
         return blockInstances(shape);
@@ -279,9 +279,9 @@ public enum KeptActivation implements TensorSpec {
      * ({@link Recompute#blockBuffers()}).
      */
     public long recomputeInstances(Shape shape) {
-        if (scope() != Scope.ONCE && shape.partlyFrozen()) {
-            // one block's buffers serve every block that reads the row: a training block's or a frozen one's
-            return Math.max(recomputeInstances(shape.trainedBlocks()), recomputeInstances(shape.frozenBlocks()));
+        if (scope() != Scope.ONCE && shape.mixedBlocks()) {
+            // one block's buffers serve every block that reads the row, whichever kind it is
+            return shape.maxOverBlocks(this::recomputeInstances);
         }
         return heldBy(shape) && shape.recompute().blockBuffers().contains(region) ? 1 : 0;
     }

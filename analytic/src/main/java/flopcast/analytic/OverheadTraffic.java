@@ -108,6 +108,7 @@ public final class OverheadTraffic {
         BigInteger trainedFootprint = BigInteger.ZERO;
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.isBias() && row.instances(shape) > 0) {
+                // a bias's width is every block's (dense layers among experts are refused biases on the MLP)
                 BigInteger out = big(row.elements(shape));
                 BigInteger nOut = big(shape.tokens()).multiply(out);
                 BigInteger instances = big(row.instances(shape));

@@ -180,6 +180,15 @@ public enum ParameterTensor implements TensorSpec {
      */
     @Override
     public long instances(Shape shape) {
+        if (scope() == Scope.PER_LAYER && shape.mixedBlocks()) {
+            // dense layers among experts hold one MLP where the sparse hold E
+            return shape.perBlock(this::blockInstances);
+        }
+        return blockInstances(shape);
+    }
+
+    /** {@link #instances} at a shape whose blocks are alike. */
+    private long blockInstances(Shape shape) {
         boolean held = switch (kind) {
             case ALWAYS -> true;
             case PRE_NORM -> shape.architecture().placement().before();
@@ -260,6 +269,14 @@ public enum ParameterTensor implements TensorSpec {
         return shape.perBlock(view -> trains(view) ? instances(view) : 0);
     }
 
+    /** Elements the step trains, every instance: by block where blocks differ (a frozen range, dense layers). */
+    public long trainedElements(Shape shape) {
+        if (scope() != Scope.PER_LAYER) {
+            return trains(shape) ? totalElements(shape) : 0;
+        }
+        return shape.perBlock(view -> trains(view) ? Math.multiplyExact(instances(view), elements(view)) : 0);
+    }
+
     /** The bias rows of {@code component}'s projections, in the table's order (Q, K, V for QKV). */
     public static List<ParameterTensor> biasesOf(Component component) {
         return java.util.Arrays.stream(values()).filter(t -> t.isBias() && t.component() == component).toList();
@@ -301,6 +318,9 @@ public enum ParameterTensor implements TensorSpec {
 
     /** Bytes of every instance's weights: NF4's ({@link Lora#nf4Bytes}) where {@link #nf4}, else the policy's type. */
     public long weightBytes(Shape shape) {
+        if (scope() == Scope.PER_LAYER && shape.mixedBlocks()) {
+            return shape.perBlock(this::weightBytes);
+        }
         long instances = instances(shape);
         return nf4(shape) ? Math.multiplyExact(instances, Lora.nf4Bytes(elements(shape)))
                 : Math.multiplyExact(totalElements(shape), shape.policy().weightBytes());
@@ -330,7 +350,7 @@ public enum ParameterTensor implements TensorSpec {
     public static long trainable(Shape shape) {
         long sum = 0;
         for (ParameterTensor tensor : values()) {
-            sum = Math.addExact(sum, Math.multiplyExact(tensor.trainedInstances(shape), tensor.elements(shape)));
+            sum = Math.addExact(sum, tensor.trainedElements(shape));
         }
         return sum;
     }
@@ -342,14 +362,22 @@ public enum ParameterTensor implements TensorSpec {
     public static long active(Shape shape) {
         long sum = 0;
         for (ParameterTensor tensor : values()) {
-            long instances = tensor.instances(shape);
-            if (instances > 0) {
-                long perBlock = tensor.perBlock(shape, false);
-                sum = Math.addExact(sum, Math.multiplyExact(tensor.elements(shape),
-                        instances / perBlock * tensor.perBlock(shape, true)));
+            if (tensor.scope() == Scope.PER_LAYER && shape.mixedBlocks()) {
+                sum = Math.addExact(sum, shape.perBlock(tensor::activeElements));
+            } else {
+                sum = Math.addExact(sum, tensor.activeElements(shape));
             }
         }
         return sum;
+    }
+
+    /** Elements of the row one token's forward reads, every instance: k of an expert's E copies. */
+    private long activeElements(Shape shape) {
+        long instances = instances(shape);
+        if (instances == 0) {
+            return 0;
+        }
+        return Math.multiplyExact(elements(shape), instances / perBlock(shape, false) * perBlock(shape, true));
     }
 
     /** P: every parameter of the model. */

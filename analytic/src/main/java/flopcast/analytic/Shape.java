@@ -78,6 +78,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + ": a tied LM head is the token embedding, one matrix (allowed: freeze both embeddings and"
                     + " head, or neither)");
         }
+        this.architecture.experts().dense().requireWithin(layers);
         FrozenLayers range = settings.frozenLayers();
         range.requireWithin(layers);
         if (range.active() && this.architecture.placement() == NormPlacement.POST) {
@@ -113,44 +114,128 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     }
 
     /**
-     * A per-block total: {@code total} of this shape, or under a {@code --freeze-layers} range that leaves
-     * some block training, the training blocks' share of it at {@link #trainedBlocks()} plus the frozen
-     * blocks' at {@link #frozenBlocks()}. {@code total} must be L times one block's at either view (a sum
-     * over per-layer rows), so the division is exact.
+     * True where the blocks differ: a {@code --freeze-layers} range that leaves some blocks training, or
+     * layers that stay dense among experts ({@link DenseLayers}). Per-block figures are then summed over the
+     * kinds of block ({@link #perBlock}).
+     */
+    public boolean mixedBlocks() {
+        return partlyFrozen() || architecture.experts().dense().active();
+    }
+
+    /** True where a {@code --freeze-layers} range freezes some blocks and leaves others training. */
+    public boolean partlyFrozen() {
+        FrozenLayers range = settings.frozenLayers();
+        return range.active() && !range.coversAll(layers);
+    }
+
+    /**
+     * The shape block {@code block} is evaluated at, as a model of L blocks like it: this shape where every
+     * block is alike; else the dense model at the dense layers' width for a dense layer, the experts with no
+     * dense layers for a sparse one, each training as the blocks outside a frozen range do
+     * ({@link #trainedBlocks()}) or as those inside it ({@link #frozenBlocks()}).
+     */
+    public Shape block(long block) {
+        if (!mixedBlocks()) {
+            return this;
+        }
+        return view(architecture.experts().dense().contains(block), settings.frozenLayers().covers(block));
+    }
+
+    private Shape view(boolean dense, boolean frozen) {
+        Shape view = this;
+        Experts experts = architecture.experts();
+        if (experts.dense().active()) {
+            view = dense ? new Shape(vocabSize, contextLength, layers, dModel, heads, experts.dense().ffn(), batchSize,
+                    architecture.withExperts(Experts.NONE), settings)
+                    : withArchitecture(architecture.withExperts(experts.withDense(DenseLayers.NONE)));
+        }
+        if (partlyFrozen()) {
+            view = frozen ? view.frozenBlocks() : view.trainedBlocks();
+        }
+        return view;
+    }
+
+    /**
+     * Each kind of block the model holds, with how many: {@code [dense, frozen]} to its count, the dense
+     * layers' and the frozen range's blocks counted together where they overlap.
+     */
+    private long[][] blockCounts() {
+        long[][] counts = new long[2][2];
+        for (long block = 0; block < layers; block++) {
+            counts[architecture.experts().dense().contains(block) ? 1 : 0][
+                    partlyFrozen() && settings.frozenLayers().covers(block) ? 1 : 0]++;
+        }
+        return counts;
+    }
+
+    /**
+     * A per-block total: {@code total} of this shape where every block is alike, else each kind of block's
+     * share of {@code total} at its view ({@link #block}). {@code total} must be L times one block's at any
+     * view (a sum over per-layer rows), so the division is exact.
      */
     public long perBlock(java.util.function.ToLongFunction<Shape> total) {
-        FrozenLayers range = settings.frozenLayers();
-        if (!partlyFrozen()) {
+        if (!mixedBlocks()) {
             return total.applyAsLong(this);
         }
-        long trained = Math.multiplyExact(total.applyAsLong(trainedBlocks()), layers - range.count());
-        long frozen = Math.multiplyExact(total.applyAsLong(frozenBlocks()), range.count());
-        return Math.addExact(trained, frozen) / layers;
+        long[][] counts = blockCounts();
+        long sum = 0;
+        for (int dense = 0; dense < 2; dense++) {
+            for (int frozen = 0; frozen < 2; frozen++) {
+                if (counts[dense][frozen] > 0) {
+                    sum = Math.addExact(sum, Math.multiplyExact(total.applyAsLong(view(dense == 1, frozen == 1)),
+                            counts[dense][frozen]));
+                }
+            }
+        }
+        return sum / layers;
     }
 
     /** {@link #perBlock(java.util.function.ToLongFunction)} for a FLOP count. */
     public java.math.BigInteger perBlockFlops(java.util.function.Function<Shape, java.math.BigInteger> total) {
-        FrozenLayers range = settings.frozenLayers();
-        if (!partlyFrozen()) {
+        if (!mixedBlocks()) {
             return total.apply(this);
         }
-        return total.apply(trainedBlocks()).multiply(java.math.BigInteger.valueOf(layers - range.count()))
-                .add(total.apply(frozenBlocks()).multiply(java.math.BigInteger.valueOf(range.count())))
-                .divide(java.math.BigInteger.valueOf(layers));
-    }
-
-    /** The view block {@code block} is evaluated at: {@link #frozenBlocks()} inside the range, else this shape's training blocks. */
-    public Shape block(long block) {
-        if (!partlyFrozen()) {
-            return this;
+        long[][] counts = blockCounts();
+        java.math.BigInteger sum = java.math.BigInteger.ZERO;
+        for (int dense = 0; dense < 2; dense++) {
+            for (int frozen = 0; frozen < 2; frozen++) {
+                if (counts[dense][frozen] > 0) {
+                    sum = sum.add(total.apply(view(dense == 1, frozen == 1))
+                            .multiply(java.math.BigInteger.valueOf(counts[dense][frozen])));
+                }
+            }
         }
-        return settings.frozenLayers().covers(block) ? frozenBlocks() : trainedBlocks();
+        return sum.divide(java.math.BigInteger.valueOf(layers));
     }
 
-    /** True where a {@code --freeze-layers} range freezes some blocks and leaves others training: blocks differ. */
-    public boolean partlyFrozen() {
-        FrozenLayers range = settings.frozenLayers();
-        return range.active() && !range.coversAll(layers);
+    /**
+     * The largest of {@code value} over the kinds of block the model holds: one buffer every block shares
+     * (a workspace row, full recomputation's block of buffers) is sized for the block that needs most.
+     */
+    public long maxOverBlocks(java.util.function.ToLongFunction<Shape> value) {
+        if (!mixedBlocks()) {
+            return value.applyAsLong(this);
+        }
+        long[][] counts = blockCounts();
+        long max = 0;
+        for (int dense = 0; dense < 2; dense++) {
+            for (int frozen = 0; frozen < 2; frozen++) {
+                if (counts[dense][frozen] > 0) {
+                    max = Math.max(max, value.applyAsLong(view(dense == 1, frozen == 1)));
+                }
+            }
+        }
+        return max;
+    }
+
+    /** A block that trains, or, where every block is frozen, this shape: the component table's per-instance figures. */
+    public Shape trainingBlock() {
+        for (long block = 0; block < layers; block++) {
+            if (!settings.frozenLayers().covers(block) && !architecture.experts().dense().contains(block)) {
+                return block(block);
+            }
+        }
+        return mixedBlocks() ? block(layers - 1) : this;
     }
 
     /**
@@ -267,7 +352,8 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * {@code norm_placement=post} or {@code =sandwich} where the blocks' norms are not before each
      * sublayer, {@code attention_softcap=C} and {@code logit_softcap=C} where scores or logits are soft-capped,
      * {@code positions=P} where positions are learned, {@code mlp=gelu} for a two-matrix MLP,
-     * {@code experts=E:k} for a mixture of experts, and the settings
+     * {@code experts=E:k} for a mixture of experts ({@code dense_layers=LIST dense_ffn=N} where some layers stay
+     * dense), and the settings
      * that are
      * not the default (a policy's name, a kernel's name such as {@code flash}, {@code recompute=MODE},
      * {@code freeze=KINDS}, {@code freeze_layers=FIRST-LAST}, {@code lora=R:TARGETS}, {@code lora_alpha=A} where it is not 8 and {@code nf4} for a
@@ -335,6 +421,10 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
             }
             if (experts.shared()) {
                 text.append(' ').append(ShapeKey.SHARED_EXPERT_KEY).append('=').append(experts.sharedFfn());
+            }
+            if (experts.dense().active()) {
+                text.append(' ').append(DenseLayers.KEY).append('=').append(experts.dense().text()).append(' ')
+                        .append(DenseLayers.FFN_KEY).append('=').append(experts.dense().ffn());
             }
         }
         if (policy() != Settings.DEFAULT.policy()) {

@@ -117,7 +117,8 @@ public enum ShapeKey {
      * or {@code bias=all}, {@code d_k=N}, {@code qk_norm} or {@code qk_norm=projection}, {@code window=W} with {@code window_pattern=k},
      * {@code norm=layernorm},
      * {@code norm_placement=post} or {@code =sandwich}, {@code attention_softcap=C}, {@code logit_softcap=C},
-     * {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized} and {@code shared_expert=D}, a precision
+     * {@code positions=P}, {@code mlp=gelu}, {@code experts=E:k} with {@code gates=unnormalized}, {@code shared_expert=D} and
+     * {@code dense_layers=LIST dense_ffn=N}, a precision
      * policy's name, an attention kernel's name ({@code flash}), {@code recompute=MODE} and
      * {@code freeze=KIND,...}, {@code freeze_layers=FIRST-LAST}, {@code lora=R:TARGET,...} with {@code lora_alpha=A}
      * and {@code nf4}; nothing else.
@@ -140,6 +141,8 @@ public enum ShapeKey {
         Experts experts = Experts.NONE;
         boolean unnormalized = false;
         Long sharedExpert = null;
+        java.util.List<Long> denseLayers = null;
+        Long denseFfn = null;
         PrecisionPolicy policy = Settings.DEFAULT.policy();
         AttentionKernel attention = Settings.DEFAULT.attention();
         Recompute recompute = Settings.DEFAULT.recompute();
@@ -204,6 +207,14 @@ public enum ShapeKey {
             }
             if (part.equals(GATES_KEY + "=" + Experts.UNNORMALIZED) && !unnormalized) {
                 unnormalized = true;
+                continue;
+            }
+            if (part.startsWith(DenseLayers.KEY + "=") && denseLayers == null) {
+                denseLayers = DenseLayers.parse(part.substring(equals + 1));
+                continue;
+            }
+            if (part.startsWith(DenseLayers.FFN_KEY + "=") && denseFfn == null) {
+                denseFfn = integer(part, text);
                 continue;
             }
             if (part.startsWith(SHARED_EXPERT_KEY + "=") && sharedExpert == null) {
@@ -272,9 +283,10 @@ public enum ShapeKey {
                 throw new InvalidInputException("shape '" + text + "' lacks " + key.symbol + " (" + key.key + ")");
             }
         }
-        if (unnormalized || sharedExpert != null) {
+        if (unnormalized || sharedExpert != null || denseLayers != null || denseFfn != null) {
             experts = new Experts(experts.count(), experts.topK(), !unnormalized,
-                    sharedExpert == null ? 0 : sharedExpert);
+                    sharedExpert == null ? 0 : sharedExpert, new DenseLayers(denseLayers == null ? java.util.List.of()
+                            : denseLayers, denseFfn == null ? 0 : denseFfn));
         }
         return shape(values::get, new Architecture(kvHeads == null ? values.get(NUM_HEADS) : kvHeads, tied, bias,
                 headDim == null ? Architecture.HEAD_DIM_FROM_WIDTH : headDim, qkNorm,

@@ -67,8 +67,14 @@ public interface TensorSpec {
         return scope().instances(shape);
     }
 
-    /** Elements of all instances at this shape. */
+    /**
+     * Elements of all instances at this shape: a block's row summed over the kinds of block where they
+     * differ ({@link Shape#perBlock}: a frozen range, dense layers among experts).
+     */
     default long totalElements(Shape shape) {
+        if (scope() != Scope.ONCE && scope() != Scope.ONCE_UNLESS_TIED && shape.mixedBlocks()) {
+            return shape.perBlock(view -> Math.multiplyExact(elements(view), instances(view)));
+        }
         return Math.multiplyExact(elements(shape), instances(shape));
     }
 
@@ -93,6 +99,9 @@ public interface TensorSpec {
     }
 
     default long totalBytes(Shape shape) {
+        if (scope() != Scope.ONCE && scope() != Scope.ONCE_UNLESS_TIED && shape.mixedBlocks()) {
+            return shape.perBlock(view -> bytes(view, instances(view)));
+        }
         return bytes(shape, instances(shape));
     }
 

@@ -556,13 +556,14 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), d_k = d / h (the probe's
-     * model builds no other) and the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe
-     * does not build it).
+     * model builds no other), the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe
+     * does not build it), and no layer stays dense among experts (its rows are one kind of block's).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
-                && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
+                && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH
+                && !shape.architecture().experts().dense().active();
     }
 
     /**
@@ -609,6 +610,17 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
             inputs[block + 1] = Flow.of(shape.block(block), inputs[block]).out();
         }
         return inputs;
+    }
+
+    /** Elements of every saved instance: {@link #instances} walks the blocks itself, whose rows are alike ({@link #covers}). */
+    @Override
+    public long totalElements(Shape shape) {
+        return Math.multiplyExact(elements(shape), instances(shape));
+    }
+
+    @Override
+    public long totalBytes(Shape shape) {
+        return bytes(shape, instances(shape));
     }
 
     /** The projection whose adapter saves the row (its hidden values); null for every other row. */

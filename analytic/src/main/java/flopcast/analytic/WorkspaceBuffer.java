@@ -169,6 +169,28 @@ public enum WorkspaceBuffer implements TensorSpec {
      */
     @Override
     public long instances(Shape shape) {
+        if (shape.mixedBlocks()) {
+            // one buffer serves every block: held where some kind of block needs it (a --freeze-layers range,
+            // dense layers among experts)
+            return shape.maxOverBlocks(this::blockInstances);
+        }
+        return blockInstances(shape);
+    }
+
+    /** Bytes of the one buffer: the largest any kind of block needs. */
+    @Override
+    public long totalBytes(Shape shape) {
+        return shape.maxOverBlocks(view -> bytes(view, blockInstances(view)));
+    }
+
+    /** Elements of the one buffer: the largest any kind of block needs. */
+    @Override
+    public long totalElements(Shape shape) {
+        return shape.maxOverBlocks(view -> Math.multiplyExact(elements(view), blockInstances(view)));
+    }
+
+    /** {@link #instances} at a shape whose blocks are alike. */
+    private long blockInstances(Shape shape) {
         switch (this) {
             case LORA_HIDDEN_GRADIENT:
                 return shape.settings().lora().active() ? 1 : 0;
@@ -186,10 +208,6 @@ public enum WorkspaceBuffer implements TensorSpec {
                 return shape.architecture().experts().shared() && shape.architecture().mlp().gated() ? 1 : 0;
             case FROZEN_SHARED_PRODUCT, FROZEN_NORM_OUTPUT, FROZEN_ATTENTION_OUTPUT, FROZEN_PRODUCT,
                     FROZEN_BLOCK_INPUT, FROZEN_ATTENTION_RESIDUAL:
-                if (shape.partlyFrozen()) {
-                    // a --freeze-layers range: held where a training block or a frozen one writes into it
-                    return Math.max(frozenScratch(shape.trainedBlocks()), frozenScratch(shape.frozenBlocks()));
-                }
                 return frozenScratch(shape);
             default:
                 break;
