@@ -10,7 +10,8 @@ import java.util.TreeSet;
  * DeepSeek's first {@code first_k_dense_replace} layers, and Qwen2-MoE's and Qwen3-MoE's
  * {@code mlp_only_layers} and the layers {@code decoder_sparse_step} skips. A dense layer is counted as
  * a block of the dense model at that width ({@link Shape#block}): its parameters, kept tensors and
- * FLOPs; the model's totals sum the dense and the sparse blocks. Pinned by {@code DenseLayersTest}.
+ * FLOPs; the model's totals sum the dense and the sparse blocks.
+ * Source: analytic/SOURCES.md, "Dense layers among experts". Pinned by {@code DenseLayersTest}.
  *
  * @param layers the dense layers, 0-based, increasing, no repeats; empty for none
  * @param ffn    the dense MLP's width (the config's {@code intermediate_size}); 0 for none

@@ -7,7 +7,8 @@ package flopcast.analytic;
  * of {@link FrozenKind} would be in those blocks alone. The blocks outside the range train what the
  * settings train. flopcast's model still runs every block's backward for its input's gradient, as it
  * does under a frozen kind; a framework's autograd skips the blocks below the first that needs one
- * (the pytorch profile, {@link TorchSavedTensor}). Pinned by {@code FrozenLayersTest}.
+ * (the pytorch profile, {@link TorchSavedTensor}). Source: analytic/SOURCES.md, "Frozen blocks". Pinned by
+ * {@code FrozenLayersTest}.
  *
  * @param first the first frozen block, -1 for none
  * @param last  the last frozen block, -1 for none

@@ -96,21 +96,36 @@ public final class WorkingCopies {
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.instances(shape) > 0) {
                 for (Role role : parameterRoles(row, shape)) {
-                    entries.add(new Entry(row.tensorName(), role, row.elements(shape)));
+                    entries.add(new Entry(row.tensorName(), role, largest(row, shape)));
                 }
             }
         }
         for (KeptActivation row : KeptActivation.values()) {
             if (copies(row, shape)) {
-                entries.add(new Entry(row.tensorName(), Role.ACTIVATION, row.elements(shape)));
+                entries.add(new Entry(row.tensorName(), Role.ACTIVATION, largest(row, shape)));
             }
         }
         for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
             if (copies(row, shape)) {
-                entries.add(new Entry(row.tensorName(), Role.WORKSPACE, row.elements(shape)));
+                entries.add(new Entry(row.tensorName(), Role.WORKSPACE, largest(row, shape)));
             }
         }
         return entries;
+    }
+
+    /**
+     * Elements of one instance of {@code row}, the largest among the kinds of block that hold it where blocks
+     * differ (a dense layer's MLP among experts): the one copy every instance shares is that large.
+     */
+    private static long largest(TensorSpec row, Shape shape) {
+        // a workspace row is one buffer every block shares, whatever its scope
+        boolean blocks = row instanceof WorkspaceBuffer || row.scope() != Scope.ONCE
+                && row.scope() != Scope.ONCE_UNLESS_TIED;
+        if (!blocks || !shape.mixedBlocks()) {
+            return row.elements(shape);
+        }
+        return shape.maxOverBlocks(view -> row.instances(view) > 0 || row instanceof KeptActivation kept
+                && kept.recomputeInstances(view) > 0 ? row.elements(view) : 0);
     }
 
     /** Float32 bytes of every working copy: 4 per element. */

@@ -1,5 +1,6 @@
 package flopcast.cli;
 
+import flopcast.analytic.DenseLayers;
 import flopcast.analytic.Diff;
 import flopcast.analytic.DiffTerm;
 import flopcast.analytic.InvalidInputException;
@@ -33,6 +34,12 @@ final class DiffCommand extends FormattedCommand {
             String given = ShapeOptions.freezing(shape);
             throw new InvalidInputException("diff sets the seed beside full training, not " + given + " (allowed:"
                     + " predict " + given + " for its counts, or diff without it)");
+        }
+        if (shape.architecture().experts().dense().active()) {
+            // the seed's one kind of block has no dense layers among experts to set beside
+            throw new InvalidInputException("diff sets the seed beside one kind of block, not "
+                    + DenseLayers.OPTION + " " + shape.architecture().experts().dense().text() + " (allowed: predict"
+                    + " for its counts)");
         }
         TargetOptions.Target target = targetOptions.resolve(shape);
         List<DiffTerm> terms = Diff.between(shape, target.capacity(), target.plan());

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flopcast.analytic.Architecture;
+import flopcast.analytic.DenseLayers;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.InvalidInputException;
@@ -95,6 +96,10 @@ final class HfConfig {
     static final String NORM_TOP_K = "norm_topk_prob";
     /** Qwen2-MoE's shared expert's width. */
     static final String SHARED_EXPERT_WIDTH = "shared_expert_intermediate_size";
+    /** Qwen's MoE configs: a layer is sparse where (layer + 1) % decoder_sparse_step == 0. */
+    static final String SPARSE_STEP = "decoder_sparse_step";
+    /** Qwen's MoE configs: the layers whose MLP stays dense whatever the step. */
+    static final String MLP_ONLY_LAYERS = "mlp_only_layers";
     private static final List<String> GATED_ACTIVATIONS = List.of("silu", "swiglu");
     /** Gemma's hidden_act values: GemmaMLP runs either as GELU's tanh form unless hidden_activation says otherwise. */
     private static final List<String> GEGLU_ACTIVATIONS = List.of("gelu", "gelu_pytorch_tanh");
@@ -197,13 +202,47 @@ final class HfConfig {
             boolean normalized = !type.readsNormTopK() || root.has(NORM_TOP_K) && !root.get(NORM_TOP_K).isNull()
                     && bool(root, NORM_TOP_K, where);
             experts = new Experts(count, topK, normalized,
-                    type.readsSharedExpert() ? positive(root, SHARED_EXPERT_WIDTH, where) : 0);
+                    type.readsSharedExpert() ? positive(root, SHARED_EXPERT_WIDTH, where) : 0,
+                    type.readsDenseLayers() ? denseLayers(root, where, values[ShapeKey.NUM_LAYERS.ordinal()])
+                            : DenseLayers.NONE);
             type.expertWidthKey().ifPresent(key -> values[ShapeKey.D_FF.ordinal()] = positive(root, key, where));
         }
         return ShapeKey.shape(key -> values[key.ordinal()], new Architecture(kvHeads, tied, bias, headDim,
                 type.qkNorm(), window, NormKind.RMS, Architecture.NO_POSITIONS, type.mlp(), experts,
                 type.placement(), caps, type == HfModelType.GEMMA2 && window != Architecture.NO_WINDOW
                         ? GEMMA2_WINDOW_PATTERN : Architecture.WINDOW_EVERY_LAYER));
+    }
+
+    /**
+     * The layers of a Qwen MoE config whose MLP stays dense, intermediate_size wide: those in mlp_only_layers
+     * (absent or null: none) and those decoder_sparse_step skips, (layer + 1) % step != 0 (absent or null: 1,
+     * every layer sparse), as Qwen2MoeDecoderLayer and Qwen3MoeDecoderLayer choose.
+     */
+    private static DenseLayers denseLayers(JsonNode root, String where, long layers) {
+        JsonNode stepValue = root.get(SPARSE_STEP);
+        long step = stepValue == null || stepValue.isNull() ? 1 : positive(root, SPARSE_STEP, where);
+        java.util.TreeSet<Long> dense = new java.util.TreeSet<>();
+        JsonNode only = root.get(MLP_ONLY_LAYERS);
+        if (only != null && !only.isNull()) {
+            if (!only.isArray()) {
+                throw new InvalidInputException(where + ": " + MLP_ONLY_LAYERS + " " + Excerpt.of(only.toString())
+                        + " is not a list of layers (allowed: [] or layer numbers 0 to " + (layers - 1) + ")");
+            }
+            for (JsonNode layer : only) {
+                if (!layer.isIntegralNumber() || layer.asLong() < 0 || layer.asLong() >= layers) {
+                    throw new InvalidInputException(where + ": " + MLP_ONLY_LAYERS + " holds "
+                            + Excerpt.of(layer.toString()) + " (allowed: layer numbers 0 to " + (layers - 1) + ")");
+                }
+                dense.add(layer.asLong());
+            }
+        }
+        for (long layer = 0; layer < layers; layer++) {
+            if ((layer + 1) % step != 0) {
+                dense.add(layer);
+            }
+        }
+        return dense.isEmpty() ? DenseLayers.NONE
+                : new DenseLayers(List.copyOf(dense), positive(root, "intermediate_size", where));
     }
 
     /**
@@ -473,15 +512,6 @@ final class HfConfig {
             case "router_jitter_noise" -> {
                 modelled = value.isNumber() && value.asDouble() == 0;
                 allowed = "0: jitter multiplies the router's input by noise, which flopcast does not count";
-            }
-            case "decoder_sparse_step" -> {
-                modelled = value.isIntegralNumber() && value.asLong() == 1;
-                allowed = "1: experts on every layer; dense layers between them are not modelled";
-            }
-            case "mlp_only_layers" -> {
-                // Qwen3MoeConfig takes None as []
-                modelled = value.isNull() || value.isArray() && value.isEmpty();
-                allowed = "[]: experts on every layer; dense layers among them are not modelled";
             }
             case "qkv_bias" -> {
                 modelled = value.isBoolean() && value.asBoolean();

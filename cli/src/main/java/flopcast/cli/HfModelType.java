@@ -83,26 +83,30 @@ enum HfModelType {
      * num_experts_per_tok a token, each moe_intermediate_size wide, and a shared expert
      * shared_expert_intermediate_size wide under its sigmoid gate (Qwen2MoeSparseMoeBlock); the gates
      * renormalized where norm_topk_prob is true, else (Qwen2MoeConfig's default) the softmax over every
-     * expert; every layer sparse, so intermediate_size changes no count.
+     * expert; a layer in mlp_only_layers, or one that decoder_sparse_step skips ((layer + 1) % step != 0),
+     * is dense, an MLP intermediate_size wide (Qwen2MoeDecoderLayer).
      */
-    QWEN2_MOE("qwen2_moe", keys("router_aux_loss_coef", "intermediate_size"), keys("max_window_layers",
-            "output_router_logits", "decoder_sparse_step", "mlp_only_layers", "qkv_bias"), false, LinearBias.QKV,
+    QWEN2_MOE("qwen2_moe", keys("router_aux_loss_coef"), keys("max_window_layers",
+            "output_router_logits", "qkv_bias"), false, LinearBias.QKV,
             HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size", keys(HfConfig.NORM_TOP_K,
-                    HfConfig.SHARED_EXPERT_WIDTH)),
+                    HfConfig.SHARED_EXPERT_WIDTH, HfConfig.SPARSE_STEP, HfConfig.MLP_ONLY_LAYERS)),
     /**
      * Qwen3-MoE: Qwen3's attention (QK-norm, its own head_dim) with num_experts experts a block,
-     * num_experts_per_tok a token, each moe_intermediate_size wide (Qwen3MoeSparseMoeBlock); every layer
-     * sparse (decoder_sparse_step 1, no mlp_only_layers), so intermediate_size, the dense layers' width,
-     * changes no count; the top k renormalized where norm_topk_prob is true, else the softmax over every
+     * num_experts_per_tok a token, each moe_intermediate_size wide (Qwen3MoeSparseMoeBlock); a layer in
+     * mlp_only_layers, or one that decoder_sparse_step skips, dense and intermediate_size wide
+     * (Qwen3MoeDecoderLayer); the top k renormalized where norm_topk_prob is true, else the softmax over every
      * expert (required: Qwen3MoeConfig's default false is not what its published models use).
      */
-    QWEN3_MOE("qwen3_moe", keys("router_aux_loss_coef", "intermediate_size"), keys("max_window_layers",
-            "output_router_logits", "decoder_sparse_step", "mlp_only_layers"), true, LinearBias.NONE,
-            HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size", keys(HfConfig.NORM_TOP_K)),
-    DEEPSEEK_V2("deepseek_v2", "multi-head latent attention, n_shared_experts shared experts without a gate and"
-            + " dense first layers are not modelled yet (a shared expert under a sigmoid gate is, as qwen2_moe's)"),
-    DEEPSEEK_V3("deepseek_v3", "multi-head latent attention, n_shared_experts shared experts without a gate and"
-            + " dense first layers are not modelled yet (a shared expert under a sigmoid gate is, as qwen2_moe's)");
+    QWEN3_MOE("qwen3_moe", keys("router_aux_loss_coef"), keys("max_window_layers",
+            "output_router_logits"), true, LinearBias.NONE,
+            HfConfig.QWEN3_MOE_EXPERTS, "moe_intermediate_size", keys(HfConfig.NORM_TOP_K, HfConfig.SPARSE_STEP,
+                    HfConfig.MLP_ONLY_LAYERS)),
+    DEEPSEEK_V2("deepseek_v2", "multi-head latent attention and n_shared_experts shared experts without a gate"
+            + " are not modelled yet (a shared expert under a sigmoid gate is, as qwen2_moe's, and dense first layers"
+            + " are, as --dense-layers)"),
+    DEEPSEEK_V3("deepseek_v3", "multi-head latent attention and n_shared_experts shared experts without a gate"
+            + " are not modelled yet (a shared expert under a sigmoid gate is, as qwen2_moe's, and dense first layers"
+            + " are, as --dense-layers)");
 
     /** Keys whose config-class default is a constant for some types (see {@link #required}). */
     static final String KV_HEADS = "num_key_value_heads";
@@ -261,6 +265,11 @@ enum HfModelType {
     /** Whether it reads a shared expert's width ({@link HfConfig#SHARED_EXPERT_WIDTH}). */
     boolean readsSharedExpert() {
         return routerKeys.contains(HfConfig.SHARED_EXPERT_WIDTH);
+    }
+
+    /** Whether it reads which layers stay dense ({@link HfConfig#SPARSE_STEP}, {@link HfConfig#MLP_ONLY_LAYERS}). */
+    boolean readsDenseLayers() {
+        return routerKeys.contains(HfConfig.SPARSE_STEP);
     }
 
     /** Whether it reads norm_topk_prob ({@link HfConfig#NORM_TOP_K}); Mixtral's gates are always normalized. */

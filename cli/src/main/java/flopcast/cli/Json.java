@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
+import flopcast.analytic.DenseLayers;
 import flopcast.analytic.Experts;
 import flopcast.analytic.FrozenKind;
 import flopcast.analytic.FrozenLayers;
@@ -69,6 +70,14 @@ final class Json {
                 mixture.put("shared_expert_d_ff", experts.sharedFfn());
             } else {
                 mixture.putNull("shared_expert_d_ff");
+            }
+            // the layers whose MLP stays dense, and its width (null: every layer sparse)
+            ArrayNode dense = mixture.putArray(DenseLayers.KEY);
+            experts.dense().layers().forEach(dense::add);
+            if (experts.dense().active()) {
+                mixture.put("dense_d_ff", experts.dense().ffn());
+            } else {
+                mixture.putNull("dense_d_ff");
             }
             // expert parallelism (E / ranks experts a rank) is not modelled: each rank holds and runs every expert
             mixture.put("expert_parallelism", false);

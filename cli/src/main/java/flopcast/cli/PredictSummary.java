@@ -8,6 +8,7 @@ import flopcast.analytic.Accounting;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.Capacity;
 import flopcast.analytic.DataParallel;
+import flopcast.analytic.DenseLayers;
 import flopcast.analytic.Device;
 import flopcast.analytic.Experts;
 import flopcast.analytic.FlopTotals;
@@ -57,7 +58,10 @@ final class PredictSummary {
         if (experts.active() && !seedAccounting) {
             summary.line("experts", experts.count() + " a block, " + experts.topK() + " a token"
                     + (experts.normalized() ? "" : " (gates unnormalized)")
-                    + (experts.shared() ? ", and a shared expert " + experts.sharedFfn() + " wide" : "") + ": "
+                    + (experts.shared() ? ", and a shared expert " + experts.sharedFfn() + " wide" : "")
+                    + (experts.dense().active() ? (experts.dense().layers().size() == 1 ? "; layer " : "; layers ")
+                            + experts.dense().text() + " dense, "
+                            + experts.dense().ffn() + " wide" : "") + ": "
                     + grouped(ParameterTensor.active(shape)) + " active parameters (what one token's forward reads;"
                     + " FLOPs count them, memory holds all " + grouped(prediction.parameters()) + "); no expert"
                     + " parallelism: every rank runs every expert, sharded as any weight");
@@ -179,6 +183,10 @@ final class PredictSummary {
             }
             if (experts.shared()) {
                 text.append(" shared_expert=").append(experts.sharedFfn());
+            }
+            if (experts.dense().active()) {
+                text.append(' ').append(DenseLayers.KEY).append('=').append(experts.dense().text()).append(' ')
+                        .append(DenseLayers.FFN_KEY).append('=').append(experts.dense().ffn());
             }
         }
         return text.toString();

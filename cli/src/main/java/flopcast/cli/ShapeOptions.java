@@ -8,6 +8,7 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.Lora;
 import flopcast.analytic.LoraTarget;
+import flopcast.analytic.DenseLayers;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.MlpKind;
@@ -177,6 +178,17 @@ final class ShapeOptions {
             + " (Qwen2-MoE's shared_expert_intermediate_size); needs " + Experts.COUNT_OPTION
             + " (default: none, or the config's).")
     Long sharedExpertFfn;
+
+    @Option(names = DenseLayers.OPTION, paramLabel = "LIST", description = "Layers whose MLP stays dense among"
+            + " the experts, 0-based, comma-separated, with FIRST-LAST ranges (DeepSeek's first_k_dense_replace"
+            + " first layers, Qwen's mlp_only_layers): one MLP of the --mlp kind, " + DenseLayers.FFN_OPTION
+            + " wide, in place of the router and experts; needs " + Experts.COUNT_OPTION + " (default: none, or the"
+            + " config's).")
+    String denseLayers;
+
+    @Option(names = DenseLayers.FFN_OPTION, paramLabel = "N", description = "The width of the dense layers' MLP"
+            + " (a config's intermediate_size); needs " + DenseLayers.OPTION + ".")
+    Long denseFfn;
 
     @Option(names = LORA_RANK, paramLabel = "R", description = "Train LoRA adapters of rank R on the frozen model:"
             + " only the adapters have gradients and optimizer state; a frozen projection's backward computes its"
@@ -397,6 +409,12 @@ final class ShapeOptions {
         requireAgrees(Experts.SHARED_OPTION, sharedExpertFfn, Objects.equals(sharedExpertFfn, mixture.sharedFfn())
                 && mixture.shared(), mixture.shared() ? "a shared expert of " + mixture.sharedFfn() : "no shared expert",
                 source);
+        DenseLayers dense = mixture.dense();
+        requireAgrees(DenseLayers.OPTION, denseLayers, denseLayers != null
+                && DenseLayers.parse(denseLayers).equals(dense.layers()),
+                dense.active() ? "dense layers " + dense.text() : "no dense layer", source);
+        requireAgrees(DenseLayers.FFN_OPTION, denseFfn, Objects.equals(denseFfn, dense.ffn()) && dense.active(),
+                dense.active() ? "dense layers " + dense.ffn() + " wide" : "no dense layer", source);
         requireAgrees(NORM, norm, norm != null && NormKind.byCliName(norm) == held.norm(), held.norm().cliName(),
                 source);
         requireAgrees(WINDOW, slidingWindow, slidingWindow != null && window() == held.slidingWindow(),
@@ -437,10 +455,15 @@ final class ShapeOptions {
      * MLP where none is given.
      */
     private Experts experts() {
-        if (experts == null && (expertGates != null || sharedExpertFfn != null)) {
+        if (experts == null && (expertGates != null || sharedExpertFfn != null || denseLayers != null)) {
             throw new InvalidInputException((expertGates != null ? Experts.GATES_OPTION + " " + expertGates
-                    : Experts.SHARED_OPTION + " " + sharedExpertFfn) + " needs " + Experts.COUNT_OPTION
+                    : sharedExpertFfn != null ? Experts.SHARED_OPTION + " " + sharedExpertFfn
+                    : DenseLayers.OPTION + " " + denseLayers) + " needs " + Experts.COUNT_OPTION
                     + " (allowed: give the experts per block, or neither)");
+        }
+        if (denseFfn != null && denseLayers == null) {
+            throw new InvalidInputException(DenseLayers.FFN_OPTION + " " + denseFfn + " needs " + DenseLayers.OPTION
+                    + " (allowed: give the dense layers and their width, or neither)");
         }
         if (experts == null && topK == null) {
             return Experts.NONE;
@@ -465,8 +488,12 @@ final class ShapeOptions {
             throw new InvalidInputException(Experts.SHARED_OPTION + " " + sharedExpertFfn + " must be a positive"
                     + " integer");
         }
+        if (denseFfn != null && denseFfn < 1) {
+            throw new InvalidInputException(DenseLayers.FFN_OPTION + " " + denseFfn + " must be a positive integer");
+        }
         return new Experts(experts, topK, !Experts.UNNORMALIZED.equals(expertGates),
-                sharedExpertFfn == null ? 0 : sharedExpertFfn);
+                sharedExpertFfn == null ? 0 : sharedExpertFfn, denseLayers == null ? DenseLayers.NONE
+                        : new DenseLayers(DenseLayers.parse(denseLayers), denseFfn == null ? 0 : denseFfn));
     }
 
     /** --attention-softcap and --logit-softcap as the architecture holds them; none where not given. */

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Architecture;
 import flopcast.analytic.Component;
+import flopcast.analytic.DenseLayers;
 import flopcast.analytic.Excerpt;
 import flopcast.analytic.Experts;
 import flopcast.analytic.InvalidInputException;
@@ -161,8 +162,8 @@ class HfConfigTest {
         "Mixtral-8x7B-v0.1 | 46702792704",
         "Qwen3-30B-A3B | 30532122624",
         "Qwen1.5-MoE-A2.7B | 14315784192",
-        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: multi-head latent attention, n_shared_experts"
-                + " shared experts without a gate and dense first layers",
+        "DeepSeek-V2-Lite | model_type \"deepseek_v2\" is refused: multi-head latent attention and n_shared_experts"
+                + " shared experts without a gate are not modelled yet",
         "gpt2 | attn_pdrop 0.1, embd_pdrop 0.1, resid_pdrop 0.1 are not modelled (allowed: 0; dropout keeps a mask"
                 + " flopcast does not count: set it to 0 to count a run without dropout); its keys: docs/hf-config.md,"
                 + " \"gpt2\"",
@@ -282,20 +283,45 @@ class HfConfigTest {
                 card.toString(), "--expert-gates", "normalized");
     }
 
+    /**
+     * Qwen3-30B-A3B with every second layer dense (decoder_sparse_step 2: layers 1, 3, ... sparse) and layer 0
+     * listed in mlp_only_layers too: 24 dense layers, each an MLP intermediate_size = 6144 wide (3*2048*6144
+     * parameters) in place of 128 experts of 768 and a 2048 x 128 router.
+     */
+    @Test
+    void qwenMoeDenseLayersAreRead() throws IOException {
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen3-30B-A3B.config.json")
+                .toFile());
+        root.put("decoder_sparse_step", 2);
+        root.set("mlp_only_layers", new ObjectMapper().readTree("[0]"));
+        Shape shape = HfConfig.read(written(root));
+        DenseLayers dense = shape.architecture().experts().dense();
+        assertEquals(24, dense.layers().size());
+        assertEquals("0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44,46", dense.text());
+        assertEquals(6144, dense.ffn());
+        long sparse = 128L * 3 * 2048 * 768 + 2048L * 128;
+        assertEquals(30_532_122_624L - 24 * (sparse - 3L * 2048 * 6144), ParameterTensor.total(shape));
+        // absent or null, every layer is sparse
+        root.remove("decoder_sparse_step");
+        root.putNull("mlp_only_layers");
+        assertEquals(DenseLayers.NONE, HfConfig.read(written(root)).architecture().experts().dense());
+    }
+
     /** What a mixture of experts flopcast does not model is named, all in one line. */
     @Test
     void expertSettingsFlopcastDoesNotModelAreRefused() throws IOException {
         ObjectNode root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Qwen3-30B-A3B.config.json")
                 .toFile());
-        root.put("decoder_sparse_step", 2);
-        root.set("mlp_only_layers", new ObjectMapper().readTree("[0]"));
         root.put("output_router_logits", true);
-        Path config = written(root);
-        for (String part : new String[] {"output_router_logits true is not modelled (allowed: false: true adds the"
-                + " auxiliary load-balancing loss", "decoder_sparse_step 2 is not modelled (allowed: 1",
-            "mlp_only_layers [0] is not modelled (allowed: []"}) {
-            BadInputTest.assertRefused(part, "predict", "--hf-config", config.toString());
-        }
+        BadInputTest.assertRefused("output_router_logits true is not modelled (allowed: false: true adds the"
+                + " auxiliary load-balancing loss", "predict", "--hf-config", written(root).toString());
+        root.remove("output_router_logits");
+        root.set("mlp_only_layers", new ObjectMapper().readTree("[0, 48]"));
+        BadInputTest.assertRefused("mlp_only_layers holds 48 (allowed: layer numbers 0 to 47)", "predict",
+                "--hf-config", written(root).toString());
+        root.put("decoder_sparse_step", 48 + 1);
+        root.set("mlp_only_layers", new ObjectMapper().readTree("[]"));
+        BadInputTest.assertRefused("makes every layer dense", "predict", "--hf-config", written(root).toString());
         root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json").toFile());
         root.remove("num_local_experts");
         BadInputTest.assertRefused("lacks num_local_experts: for model_type mixtral transformers takes a constant"

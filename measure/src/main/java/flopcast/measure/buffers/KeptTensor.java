@@ -40,6 +40,16 @@ public final class KeptTensor {
         return row;
     }
 
+    /** Its float storage (null for an int32 tensor): for a buffer that blocks of different kinds see shaped each their way. */
+    StoredTensor stored() {
+        return stored;
+    }
+
+    /** True for full recomputation's buffer or a scratch row: written, but no kept read recorded. */
+    boolean recomputeBuffer() {
+        return recomputeBuffer;
+    }
+
     /** For the writer: the tensor's one matrix, to be written whole, then {@link #store()}. */
     public FMatrixRMaj matrix() {
         return stored.open();

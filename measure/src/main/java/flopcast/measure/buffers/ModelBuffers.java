@@ -41,8 +41,15 @@ public final class ModelBuffers {
     private long workingCopyFloats;
     private final OpProfile profile;
     private final Shape shape;
-    /** True under a --freeze-layers range that leaves some blocks training: a block row's slots are by block. */
+    /**
+     * True where blocks differ (a --freeze-layers range that leaves some training, dense layers among experts):
+     * a block row's kept slots are by block, and a buffer blocks share is shaped for each block's kind.
+     */
     private final boolean blockShapes;
+    /** Each block's view of the shape ({@link Shape#block}): the shape itself where blocks are alike. */
+    private final Shape[] blocks;
+    /** Where each block's instances of a per-layer parameter row start: E a block for an expert's matrix. */
+    private final Map<ParameterTensor, int[]> offsets = new EnumMap<>(ParameterTensor.class);
 
     /** Every buffer at {@code shape}; the bfloat16 conversions untimed. */
     public ModelBuffers(Shape shape) {
@@ -53,68 +60,92 @@ public final class ModelBuffers {
     public ModelBuffers(Shape shape, OpProfile profile) {
         this.profile = profile;
         this.shape = shape;
-        this.blockShapes = shape.partlyFrozen();
+        this.blockShapes = shape.mixedBlocks();
+        blocks = new Shape[Math.toIntExact(shape.layers())];
+        for (int layer = 0; layer < blocks.length; layer++) {
+            blocks[layer] = shape.block(layer);
+        }
         PrecisionPolicy policy = shape.policy();
         // the workspace first: QLoRA's NF4 weights are dequantized into one of its rows
         for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+            // one buffer every block shares, shaped for the kind of block that needs most
+            Shape largest = largest(row);
             if (row.instances(shape) > 0 && row.dataType() == DataType.INT32) {
-                workspaceInts.put(row, TensorAllocation.ints(row, shape));
+                workspaceInts.put(row, TensorAllocation.ints(row, largest));
             } else if (row.instances(shape) > 0) {
-                StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
-                workspace.put(row, stored(row, shape, row.dataType(shape), copy));
+                StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, largest) : null;
+                workspace.put(row, stored(row, largest, row.dataType(shape), copy));
             }
         }
         for (ParameterTensor row : ParameterTensor.values()) {
             List<WorkingCopies.Role> roles = WorkingCopies.parameterRoles(row, shape);
-            Parameter[] instances = new Parameter[Math.toIntExact(row.instances(shape))];
+            boolean perLayer = row.scope() == Scope.PER_LAYER;
+            int[] starts = new int[blocks.length + 1];
+            for (int layer = 0; perLayer && layer < blocks.length; layer++) {
+                starts[layer + 1] = starts[layer] + Math.toIntExact(row.instances(blocks[layer]) / shape.layers());
+            }
+            offsets.put(row, starts);
+            Parameter[] instances = new Parameter[Math.toIntExact(perLayer ? starts[blocks.length]
+                    : row.instances(shape))];
             Map<WorkingCopies.Role, StoredTensor.WorkingCopy> copies = new EnumMap<>(WorkingCopies.Role.class);
             if (instances.length > 0) {
+                Shape largest = perLayer ? largest(row) : shape;
                 for (WorkingCopies.Role role : roles) {
-                    copies.put(role, workingCopy(row, shape));
+                    copies.put(role, workingCopy(row, largest));
                 }
             }
-            for (int layer = 0; layer < instances.length; layer++) {
-                StoredTensor weights = row.nf4(shape) ? nf4(row, shape)
-                        : stored(row, shape, policy.weightType(), copies.get(WorkingCopies.Role.WEIGHT));
-                // a block's row trains by its block under a --freeze-layers range (an expert's matrices: E a block)
-                boolean trains = row.trains(row.scope() == Scope.PER_LAYER
-                        ? shape.block(layer / (instances.length / shape.layers())) : shape);
-                if (!trains) {
+            int layer = 0;
+            for (int index = 0; index < instances.length; index++) {
+                while (perLayer && index >= starts[layer + 1]) {
+                    layer++;
+                }
+                // a block's row trains, and is shaped, by its block: a frozen range, a dense layer among experts
+                Shape at = perLayer ? blocks[layer] : shape;
+                StoredTensor weights = row.nf4(at) ? nf4(row, at)
+                        : stored(row, at, policy.weightType(), reshaped(copies.get(WorkingCopies.Role.WEIGHT), row, at));
+                if (!row.trains(at)) {
                     // frozen under LoRA, by kind or by block: the weights alone, no gradient, master copy or moments
-                    instances[layer] = new Parameter(row, layer, weights, null, null, null, null);
-                    allParameters.add(instances[layer]);
+                    instances[index] = new Parameter(row, index, weights, null, null, null, null);
+                    allParameters.add(instances[index]);
                     continue;
                 }
                 StoredTensor master = policy.masterWeightType() == null ? null
-                        : stored(row, shape, policy.masterWeightType(), null);
-                instances[layer] = new Parameter(row, layer, weights,
-                        stored(row, shape, policy.gradientType(), copies.get(WorkingCopies.Role.GRADIENT)), master,
-                        stored(row, shape, policy.firstMomentType(), copies.get(WorkingCopies.Role.FIRST_MOMENT)),
-                        stored(row, shape, policy.secondMomentType(), copies.get(WorkingCopies.Role.SECOND_MOMENT)));
-                allParameters.add(instances[layer]);
-                trainable.add(instances[layer]);
+                        : stored(row, at, policy.masterWeightType(), null);
+                instances[index] = new Parameter(row, index, weights,
+                        stored(row, at, policy.gradientType(), reshaped(copies.get(WorkingCopies.Role.GRADIENT), row, at)),
+                        master,
+                        stored(row, at, policy.firstMomentType(),
+                                reshaped(copies.get(WorkingCopies.Role.FIRST_MOMENT), row, at)),
+                        stored(row, at, policy.secondMomentType(),
+                                reshaped(copies.get(WorkingCopies.Role.SECOND_MOMENT), row, at)));
+                allParameters.add(instances[index]);
+                trainable.add(instances[index]);
             }
             parameters.put(row, instances);
         }
         for (KeptActivation row : KeptActivation.values()) {
-            // under a --freeze-layers range one slot a block, empty where the block keeps none
-            boolean byBlock = shape.partlyFrozen() && row.scope() != Scope.ONCE;
+            // where blocks differ, one slot a block, empty where the block keeps none
+            boolean byBlock = blockShapes && row.scope() != Scope.ONCE;
             KeptTensor[] instances = new KeptTensor[Math.toIntExact(byBlock ? shape.layers() : row.instances(shape))];
-            StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, shape) : null;
+            Shape largest = byBlock ? largest(row) : shape;
+            StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, largest) : null;
             for (int layer = 0; layer < instances.length; layer++) {
-                if (byBlock && row.instances(shape.block(layer)) == 0) {
+                Shape at = byBlock ? blocks[layer] : shape;
+                if (byBlock && row.instances(at) == 0) {
                     continue;
                 }
                 instances[layer] = row.dataType() == DataType.INT32
-                        ? new KeptTensor(row, TensorAllocation.ints(row, shape))
-                        : new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), false);
+                        ? new KeptTensor(row, TensorAllocation.ints(row, at))
+                        : new KeptTensor(row, stored(row, at, row.dataType(shape), reshaped(copy, row, at)), false);
                 allKept.add(instances[layer]);
             }
             kept.put(row, instances);
             if (row.recomputeInstances(shape) > 0) {
+                // full recomputation's one block of buffers, shaped for the block that needs most
+                Shape buffer = byBlock ? largest(row) : shape;
                 recomputed.put(row, row.dataType() == DataType.INT32
-                        ? new KeptTensor(row, TensorAllocation.ints(row, shape))
-                        : new KeptTensor(row, stored(row, shape, row.dataType(shape), copy), true));
+                        ? new KeptTensor(row, TensorAllocation.ints(row, buffer))
+                        : new KeptTensor(row, stored(row, buffer, row.dataType(shape), copy), true));
             }
         }
         for (KeptActivation row : KeptActivation.values()) {
@@ -126,10 +157,56 @@ public final class ModelBuffers {
         }
     }
 
-    /** Whether some block writes {@code row} where no gradient reads it: at either view under a --freeze-layers range. */
-    private static boolean unreadSomewhere(KeptActivation row, Shape shape) {
-        if (shape.partlyFrozen() && row.scope() != Scope.ONCE) {
-            return !row.readUnderLora(shape.trainedBlocks()) || !row.readUnderLora(shape.frozenBlocks());
+    /**
+     * The view of the shape at which {@code row} has the most elements among the kinds of block that hold it:
+     * a buffer every block shares is allocated there. The shape itself where blocks are alike.
+     */
+    private Shape largest(TensorSpec row) {
+        Shape largest = shape;
+        long most = -1;
+        for (Shape block : blockShapes ? blocks : new Shape[] {shape}) {
+            long elements = row.instances(block) > 0 || row instanceof KeptActivation kept
+                    && kept.recomputeInstances(block) > 0 ? row.elements(block) : 0;
+            if (elements > most) {
+                most = elements;
+                largest = block;
+            }
+        }
+        return largest;
+    }
+
+    /** {@code copy} shaped as {@code row} is at {@code at}: itself where the shapes agree; null for none. */
+    private static StoredTensor.WorkingCopy reshaped(StoredTensor.WorkingCopy copy, TensorSpec row, Shape at) {
+        if (copy == null) {
+            return null;
+        }
+        FMatrixRMaj own = copy.matrices()[0];
+        long columns = row.dims().get(row.dims().size() - 1).size(at);
+        long rows = columns == 0 ? 0 : row.elements(at) / columns;
+        return copy.matrices().length == 1 && (own.getNumRows() != rows || own.getNumCols() != columns)
+                ? copy.reshaped(Math.toIntExact(rows), Math.toIntExact(columns)) : copy;
+    }
+
+    /** {@code stored} shaped as {@code row} is at block {@code layer}'s view: itself where the shapes agree. */
+    private StoredTensor atBlock(StoredTensor stored, TensorSpec row, int layer) {
+        if (!blockShapes || stored.isNf4()) {
+            return stored;
+        }
+        Shape at = blocks[layer];
+        long columns = row.dims().get(row.dims().size() - 1).size(at);
+        long rows = columns == 0 ? 0 : row.elements(at) / columns;
+        return TensorAllocation.perHead(row) ? stored : stored.reshaped(Math.toIntExact(rows), Math.toIntExact(columns));
+    }
+
+    /** Whether some block writes {@code row} where no gradient reads it: at any kind of block where blocks differ. */
+    private boolean unreadSomewhere(KeptActivation row, Shape shape) {
+        if (blockShapes && row.scope() != Scope.ONCE) {
+            for (Shape block : blocks) {
+                if (!row.readUnderLora(block)) {
+                    return true;
+                }
+            }
+            return false;
         }
         return !row.readUnderLora(shape);
     }
@@ -164,8 +241,18 @@ public final class ModelBuffers {
         return workingCopyFloats;
     }
 
+    /** Block {@code layer}'s instance of {@code row} (its first expert's under experts); 0 for a row outside the blocks. */
     public Parameter parameter(ParameterTensor row, int layer) {
-        return parameters.get(row)[layer];
+        return parameter(row, layer, 0);
+    }
+
+    /** Block {@code layer}'s copy {@code copy} of {@code row}: expert {@code copy}'s matrix under experts. */
+    public Parameter parameter(ParameterTensor row, int layer, int copy) {
+        Parameter held = parameterIfHeld(row, layer, copy);
+        if (held == null) {
+            throw new IllegalStateException("block " + layer + " holds no " + row.tensorName());
+        }
+        return held;
     }
 
     public Parameter parameter(ParameterTensor row) {
@@ -174,8 +261,17 @@ public final class ModelBuffers {
 
     /** Block {@code layer}'s instance of {@code row}, or null where the architecture holds none (an unused bias). */
     public Parameter parameterIfHeld(ParameterTensor row, int layer) {
+        return parameterIfHeld(row, layer, 0);
+    }
+
+    /** Block {@code layer}'s copy {@code copy} of {@code row}, or null where its block holds none. */
+    public Parameter parameterIfHeld(ParameterTensor row, int layer, int copy) {
         Parameter[] instances = parameters.get(row);
-        return instances.length == 0 ? null : instances[layer];
+        if (row.scope() != Scope.PER_LAYER) {
+            return instances.length == 0 ? null : instances[layer + copy];
+        }
+        int[] starts = offsets.get(row);
+        return starts[layer] + copy < starts[layer + 1] ? instances[starts[layer] + copy] : null;
     }
 
     public KeptTensor kept(KeptActivation row, int layer) {
@@ -208,14 +304,21 @@ public final class ModelBuffers {
             KeptTensor buffer = recomputed.get(row);
             return buffer != null ? buffer : scratch.get(row);
         }
-        // a --freeze-layers range: the block's own kind of block decides
+        // where blocks differ, the block's own kind of block decides, and a shared buffer takes the block's shape
         KeptTensor[] instances = kept.get(row);
         int slot = row.scope() == Scope.ONCE ? 0 : layer;
         if (slot < instances.length && instances[slot] != null) {
             return instances[slot];
         }
-        Shape view = row.scope() == Scope.ONCE ? shape : shape.block(layer);
-        return row.recomputeInstances(view) > 0 ? recomputed.get(row) : scratch.get(row);
+        if (row.scope() == Scope.ONCE) {
+            KeptTensor buffer = recomputed.get(row);
+            return buffer != null ? buffer : scratch.get(row);
+        }
+        KeptTensor buffer = row.recomputeInstances(blocks[layer]) > 0 ? recomputed.get(row) : scratch.get(row);
+        if (buffer == null || buffer.stored() == null) {
+            return buffer;
+        }
+        return new KeptTensor(row, atBlock(buffer.stored(), row, layer), buffer.recomputeBuffer());
     }
 
     public KeptTensor kept(KeptActivation row) {
@@ -240,6 +343,14 @@ public final class ModelBuffers {
             throw new IllegalStateException("block " + layer + "'s output is neither kept nor scratch");
         }
         return between;
+    }
+
+    /**
+     * The buffer of {@code row} as block {@code layer} sees it: shaped for that block's kind where blocks differ
+     * (a dense layer's narrower MLP among experts), the one buffer itself where they agree.
+     */
+    public StoredTensor workspace(WorkspaceBuffer row, int layer) {
+        return atBlock(workspace(row), row, layer);
     }
 
     /** The buffer of {@code row}, in the type the policy gives it; an error where the shape's settings hold none. */

@@ -79,6 +79,30 @@ public final class StoredTensor {
         return new StoredTensor(null, buffer.bits, buffer.copy, buffer.profile, new Nf4Weight(rows, columns), view);
     }
 
+    /**
+     * This one-matrix tensor's storage as a {@code rows} x {@code columns} matrix of at most as many elements:
+     * one buffer that blocks of different kinds share, each seeing its own shape (a workspace row sized for the
+     * largest, read by a dense layer's smaller MLP among experts). Under bfloat16 the bits are the same arrays,
+     * converted whole, through the working copy's storage shaped alike.
+     */
+    public StoredTensor reshaped(int rows, int columns) {
+        requireWritable();
+        FMatrixRMaj[] own = shape();
+        if (own.length != 1 || (long) rows * columns > own[0].getNumElements()) {
+            throw new IllegalArgumentException("a " + rows + " x " + columns + " view needs one matrix of at least"
+                    + " as many elements");
+        }
+        if (own[0].getNumRows() == rows && own[0].getNumCols() == columns) {
+            return this;
+        }
+        return bits == null ? new StoredTensor(new FMatrixRMaj[] {wrap(matrices, rows, columns)}, null, null, null)
+                : new StoredTensor(null, bits, copy.reshaped(rows, columns), profile);
+    }
+
+    private static FMatrixRMaj wrap(FMatrixRMaj[] matrices, int rows, int columns) {
+        return FMatrixRMaj.wrap(rows, columns, matrices[0].data);
+    }
+
     /** The type an op reads: float32, or bfloat16 (an NF4 weight's too, which is dequantized into bfloat16). */
     public DataType dataType() {
         return bits == null ? DataType.FLOAT32 : DataType.BFLOAT16;
@@ -234,10 +258,27 @@ public final class StoredTensor {
      */
     public static final class WorkingCopy {
         private final FMatrixRMaj[] matrices;
+        /** The copy whose storage this one shapes otherwise ({@link #reshaped}); itself for a copy of its own. */
+        private final WorkingCopy root;
         private StoredTensor holder;
 
         WorkingCopy(FMatrixRMaj[] matrices) {
             this.matrices = matrices;
+            this.root = this;
+        }
+
+        private WorkingCopy(FMatrixRMaj[] matrices, WorkingCopy root) {
+            this.matrices = matrices;
+            this.root = root;
+        }
+
+        /**
+         * This one-matrix copy's storage as a {@code rows} x {@code columns} matrix, at most as many elements: the
+         * copy a smaller kind of block's instances of the row share (a dense layer's among experts). Who holds
+         * it is this copy's holder, so a store from an instance another shape has since claimed is still caught.
+         */
+        WorkingCopy reshaped(int rows, int columns) {
+            return new WorkingCopy(new FMatrixRMaj[] {wrap(matrices, rows, columns)}, root);
         }
 
         FMatrixRMaj[] matrices() {
@@ -253,12 +294,12 @@ public final class StoredTensor {
         }
 
         FMatrixRMaj[] claim(StoredTensor tensor) {
-            holder = tensor;
+            root.holder = tensor;
             return matrices;
         }
 
         FMatrixRMaj[] heldBy(StoredTensor tensor) {
-            if (holder != tensor) {
+            if (root.holder != tensor) {
                 throw new IllegalStateException("a working copy is stored from a tensor that no longer holds it");
             }
             return matrices;

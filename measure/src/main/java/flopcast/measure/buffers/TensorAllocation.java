@@ -46,7 +46,7 @@ public final class TensorAllocation {
     }
 
     /** True for a 4-axis tensor of matrices, one per sequence and head; not a routed MLP row's slots. */
-    private static boolean perHead(TensorSpec spec) {
+    static boolean perHead(TensorSpec spec) {
         return spec.dims().size() == 4 && !spec.dims().contains(Dim.K);
     }
 

@@ -262,8 +262,9 @@ final class Block {
         queryGradient = buffers.workspace(WorkspaceBuffer.QUERY_GRADIENT);
         keyGradient = buffers.workspace(WorkspaceBuffer.KEY_GRADIENT);
         valueGradient = buffers.workspace(WorkspaceBuffer.VALUE_GRADIENT);
-        productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
-        w3OutGradient = !dense || w3 == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
+        // shaped for this block: a dense layer's MLP among experts is wider or narrower than the experts' rows
+        productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT, layer);
+        w3OutGradient = !dense || w3 == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT, layer);
     }
 
     /** This block's output, the next block's input. */

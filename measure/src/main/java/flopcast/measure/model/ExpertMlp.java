@@ -141,10 +141,9 @@ final class ExpertMlp {
         w3 = new Parameter[experts];
         w2 = new Parameter[experts];
         for (int e = 0; e < experts; e++) {
-            int instance = layer * experts + e;
-            w1[e] = buffers.parameter(ParameterTensor.W1_WEIGHT, instance);
-            w3[e] = buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, instance);
-            w2[e] = buffers.parameter(ParameterTensor.W2_WEIGHT, instance);
+            w1[e] = buffers.parameter(ParameterTensor.W1_WEIGHT, layer, e);
+            w3[e] = buffers.parameterIfHeld(ParameterTensor.W3_WEIGHT, layer, e);
+            w2[e] = buffers.parameter(ParameterTensor.W2_WEIGHT, layer, e);
         }
         w1Adapters = adapters(shape, layer, buffers, LoraTarget.W1);
         w3Adapters = adapters(shape, layer, buffers, LoraTarget.W3);
@@ -181,8 +180,9 @@ final class ExpertMlp {
         rowsOut = buffers.workspace(WorkspaceBuffer.EXPERT_ROWS_OUT);
         inputGradient = buffers.workspace(WorkspaceBuffer.EXPERT_INPUT_GRADIENT);
         gateGradient = buffers.workspace(WorkspaceBuffer.GATE_GRADIENT);
-        productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT);
-        w3OutGradient = w3[0] == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT);
+        // shaped for this block where a dense layer's MLP among the experts needs them otherwise
+        productGradient = buffers.workspace(WorkspaceBuffer.PRODUCT_GRADIENT, layer);
+        w3OutGradient = w3[0] == null ? null : buffers.workspace(WorkspaceBuffer.W3_OUTPUT_GRADIENT, layer);
         this.outGradient = outGradient;
         this.inputGradientTarget = inputGradientTarget;
         this.accumulatesInput = accumulatesInput;
@@ -198,8 +198,8 @@ final class ExpertMlp {
         Parameter[] a = new Parameter[experts];
         Parameter[] b = new Parameter[experts];
         for (int e = 0; e < experts; e++) {
-            a[e] = buffers.parameter(ParameterTensor.loraA(target), layer * experts + e);
-            b[e] = buffers.parameter(ParameterTensor.loraB(target), layer * experts + e);
+            a[e] = buffers.parameter(ParameterTensor.loraA(target), layer, e);
+            b[e] = buffers.parameter(ParameterTensor.loraB(target), layer, e);
         }
         return new Adapters(a, b, buffers.keptOrRecomputed(KeptActivation.loraHidden(target), layer));
     }

@@ -111,7 +111,8 @@ public final class TransformerModel {
         blocks = new Block[Math.toIntExact(shape.layers())];
         KeptTensor input = embeddingOut;
         for (int layer = 0; layer < blocks.length; layer++) {
-            blocks[layer] = new Block(shape, layer, input, buffers, ops, shared);
+            // each block at its own kind's view: a dense layer among experts runs the dense MLP at its width
+            blocks[layer] = new Block(shape.block(layer), layer, input, buffers, ops, shared);
             input = blocks[layer].output();
         }
         initialize(seed);
@@ -283,8 +284,9 @@ public final class TransformerModel {
 
     /**
      * Each block's experts a token is routed to, as the last forward pass chose them, blocks in order
-     * (the shared buffer's under full recomputation: the last block's); empty for a dense MLP. Tests
-     * hold finite differences to perturbations that leave it unchanged, where the loss is smooth.
+     * (the shared buffer's under full recomputation: the last block's); empty for a dense MLP, and nothing for
+     * a dense layer among experts. Tests hold finite differences to perturbations that leave it unchanged, where
+     * the loss is smooth.
      */
     int[] routing() {
         if (!shape.architecture().experts().active()) {
@@ -292,7 +294,9 @@ public final class TransformerModel {
         }
         java.util.List<int[]> layers = new java.util.ArrayList<>();
         for (int layer = 0; layer < blocks.length; layer++) {
-            layers.add(buffers.keptOrRecomputed(KeptActivation.EXPERT_CHOICES, layer).ints().clone());
+            if (!shape.architecture().experts().dense().contains(layer)) {
+                layers.add(buffers.keptOrRecomputed(KeptActivation.EXPERT_CHOICES, layer).ints().clone());
+            }
         }
         return layers.stream().flatMapToInt(java.util.Arrays::stream).toArray();
     }

@@ -68,6 +68,24 @@ class ExpertMlpTest {
     }
 
     /**
+     * Dense layers among experts: every gradient, the dense MLP's and the router's of the sparse layers, against
+     * central differences; one W1 a dense layer, E a sparse one, the dense layer's at its own width.
+     */
+    @ParameterizedTest
+    @CsvSource({"ejml, 1, llama, eager, none, 0, 20", "vector, 2, gpt2, flash, full, 1, 6"})
+    void denseLayersAmongExpertsMatchFiniteDifferences(String backend, int threads, String layout, String kernel,
+            String mode, long dense, long ffn) {
+        Shape sparse = shape(layout, kernel, mode, 4, 2);
+        Shape shape = CountingTest.dense(sparse, ffn, dense);
+        TransformerModel model = assertRoutedGradients(shape, backend, threads);
+        assertEquals(4 + 1, model.parameters().stream().filter(p -> p.row() == ParameterTensor.W1_WEIGHT).count(),
+                "E W1s in the sparse block, one in the dense");
+        assertEquals(1, model.parameters().stream().filter(p -> p.row() == ParameterTensor.W1_WEIGHT
+                && p.size() == 8 * ffn).count(), "the dense layer's W1 is d x its own width");
+        assertEquals(ParameterTensor.total(shape), model.parameterCount());
+    }
+
+    /**
      * Fine-tuning over experts: LoRA adapters on the attention with every expert and the router frozen,
      * or the experts frozen beside everything else training; every gradient that trains against finite
      * differences, and nothing frozen holding one.

@@ -25,7 +25,8 @@ class TrainRunTest {
      * and LoRA on the frozen model (no gradient or moments but the adapters'), and a mixture of experts
      * (every expert's state, the routed rows, the dispatch's int32 buffers), and QLoRA (the NF4 codes,
      * maxima and constants in byte[] and float[], one dequantized weight), and Qwen2-MoE's block (the softmax
-     * over all E kept, a shared expert's rows), and blocks frozen by range (their weights alone), each 64 MB or more.
+     * over all E kept, a shared expert's rows), and blocks frozen by range (their weights alone), and dense layers among experts (each buffer
+     * blocks share sized for the larger kind), each 64 MB or more.
      */
     @ParameterizedTest
     @ValueSource(strings = {"", "V=8192 T=16 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied recompute=selective",
@@ -47,7 +48,10 @@ class TrainRunTest {
             "V=8192 T=32 L=2 d=512 h=8 d_ff=2048 B=2 h_kv=4 norm_placement=sandwich attention_softcap=50"
                     + " logit_softcap=30 mlp=geglu tied",
             "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 freeze=embeddings,head freeze_layers=0-1",
-            "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied bf16-mixed flash recompute=full freeze_layers=1"})
+            "V=8192 T=16 L=3 d=512 h=8 d_ff=2048 B=2 h_kv=2 tied bf16-mixed flash recompute=full freeze_layers=1",
+            "V=8192 T=32 L=3 d=384 h=6 d_ff=512 B=2 experts=8:2 dense_layers=0 dense_ffn=1536",
+            "V=8192 T=32 L=3 d=384 h=6 d_ff=768 B=2 tied bf16-mixed flash recompute=full experts=8:2 dense_layers=1"
+                    + " dense_ffn=256"})
     void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
         Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
         TrainRun.Report report = TrainRun.run(shape, 3, 1);
