@@ -11,7 +11,7 @@ positions) parameters are registered in the order analytic's DataParallel.tensor
 register their biases beside their weights, and the probe refuses them under ZeRO.
 
 Under ``experts`` (settings ``{"count", "top_k"}``) each block's MLP is a mixture of experts as transformers'
-MixtralSparseMoeBlock runs it (``Experts``).
+MixtralSparseMoeBlock runs it (``Experts``), but the ``dense_layers``' MLP, ``dense_d_ff`` wide.
 
 Under ``freeze`` (a list of embeddings, norms, attention, mlp, head) those parameters take no gradient, and under
 ``freeze_layers`` (``FIRST-LAST``) every parameter of those blocks. Under
@@ -232,7 +232,10 @@ class Block(nn.Module):
         self.ffn_norm = norm(kind, width) if placement != "post" else None
         self.ffn_post_norm = RmsNorm(width) if placement != "pre" else None
         experts = settings.get("experts")
-        if experts is not None:
+        if experts is not None and layer in (experts.get("dense_layers") or []):
+            # a layer that stays dense among the experts (DeepSeek's first layers, Qwen's mlp_only_layers)
+            self.ffn = FeedForward(width, experts["dense_d_ff"], settings.get("mlp", "swiglu"), False)
+        elif experts is not None:
             self.ffn = Experts(width, d_ff, settings.get("mlp", "swiglu"), experts["count"], experts["top_k"],
                                experts.get("gates", "normalized") == "normalized",
                                experts.get("shared_expert_d_ff") or 0)

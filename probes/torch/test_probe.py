@@ -144,6 +144,16 @@ class OneProcess(unittest.TestCase):
                         "--precision-policy", "bf16-mixed")):
             self.run_prediction("--experts", "4", *layout)
 
+    def test_dense_layers_among_experts(self):
+        # a dense MLP of its own width in some layers, the experts in the rest: each block saves its own kind's
+        # rows (the router's and the experts' in the sparse ones), with a frozen range over both kinds, and in
+        # bf16-mixed beside a shared expert; the saved bytes and the state equal
+        self.run_prediction("--experts", "4", "--top-k", "2", "--dense-layers", "0", "--dense-ffn", "64")
+        self.run_prediction("--experts", "4", "--top-k", "2", "--dense-layers", "1", "--dense-ffn", "16",
+                            "--freeze-layers", "0-1", "--freeze", "embeddings")
+        self.run_prediction("--experts", "4", "--top-k", "2", "--dense-layers", "0,2", "--dense-ffn", "32",
+                            "--shared-expert-ffn", "24", "--precision-policy", "bf16-mixed")
+
     def test_fine_tuning_a_mixture_of_experts(self):
         # LoRA on the attention beside experts (the gathered rows and the FFN norm's output no longer saved: only
         # the frozen experts' and router's weight gradients read them), on every projection (each expert's w1, w3

@@ -556,14 +556,13 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * True where the profile describes {@code shape}'s run, under any policy: where the attention
      * kernel keeps the probabilities, as autograd's softmax does (the profile's core is eager
      * attention's; PyTorch 2's scaled_dot_product_attention saves otherwise), d_k = d / h (the probe's
-     * model builds no other), the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe
-     * does not build it), and no layer stays dense among experts (its rows are one kind of block's).
+     * model builds no other) and the base is not NF4 (bitsandbytes' matmul saves otherwise, and the probe
+     * does not build it).
      */
     public static boolean covers(Shape shape) {
         return shape.attention().keeps().contains(KeptActivation.ATTENTION_PROBABILITIES)
                 && !shape.settings().lora().nf4Base()
-                && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH
-                && !shape.architecture().experts().dense().active();
+                && shape.architecture().headDim() == Architecture.HEAD_DIM_FROM_WIDTH;
     }
 
     /**
@@ -572,30 +571,52 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      */
     @Override
     public long instances(Shape shape) {
-        boolean kept = !shape.recompute().dropped().contains(region) && condition.holds(shape.architecture())
-                && (!groupedOnly || shape.architecture().kvHeads() < shape.heads());
-        if (!kept) {
-            return 0;
-        }
-        if (!shape.settings().freezes()) {
-            return saver == Saver.ADAPTER ? 0 : row.scope().instances(shape);
-        }
-        LoraTarget target = adapted();
-        if (target != null && !target.heldBy(shape)) {
-            return 0;
-        }
-        long scope = row.scope().instances(shape);
-        boolean[] inputs = inputs(shape);
-        if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-            return scope > 0 && saver.saves(shape, shape.layers(), inputs[inputs.length - 1], target) ? scope : 0;
-        }
-        long blocks = 0;
-        for (int block = 0; block < shape.layers(); block++) {
-            if (saver.saves(shape, block, inputs[block], target)) {
-                blocks++;
+        return sum(shape, view -> 1);
+    }
+
+    /**
+     * {@code each} of every saved instance, summed: at the shape for a row outside the blocks, at each block's
+     * view for a block's row where blocks differ or the run freezes (a dense layer's MLP among experts holds
+     * its own rows at its own width; a block below the first that trains saves nothing).
+     */
+    private long sum(Shape shape, java.util.function.ToLongFunction<Shape> each) {
+        boolean outside = row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED;
+        if (outside || !shape.mixedBlocks()) {
+            if (!kept(shape)) {
+                return 0;
+            }
+            if (!shape.settings().freezes()) {
+                return saver == Saver.ADAPTER ? 0 : Math.multiplyExact(row.scope().instances(shape), each.applyAsLong(shape));
             }
         }
-        return blocks;
+        LoraTarget target = adapted();
+        boolean[] inputs = inputs(shape);
+        if (outside) {
+            long scope = row.scope().instances(shape);
+            return scope > 0 && (target == null || target.heldBy(shape))
+                    && saver.saves(shape, shape.layers(), inputs[inputs.length - 1], target)
+                    ? Math.multiplyExact(scope, each.applyAsLong(shape)) : 0;
+        }
+        long sum = 0;
+        for (int block = 0; block < shape.layers(); block++) {
+            Shape view = shape.block(block);
+            boolean saved = kept(view) && (target == null || target.heldBy(view))
+                    && (shape.settings().freezes() ? saver.saves(shape, block, inputs[block], target)
+                            : saver != Saver.ADAPTER);
+            if (saved) {
+                sum = Math.addExact(sum, each.applyAsLong(view));
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Whether the run keeps the row at all: not where the recomputation mode drops its region
+     * ({@link Recompute#dropped()}), where the architecture lacks it, or, for a grouped-only row, where h_kv = h.
+     */
+    private boolean kept(Shape shape) {
+        return !shape.recompute().dropped().contains(region) && condition.holds(shape.architecture())
+                && (!groupedOnly || shape.architecture().kvHeads() < shape.heads());
     }
 
     /**
@@ -612,15 +633,15 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         return inputs;
     }
 
-    /** Elements of every saved instance: {@link #instances} walks the blocks itself, whose rows are alike ({@link #covers}). */
+    /** Elements of every saved instance, each at its block's width (a dense layer's among experts at its own). */
     @Override
     public long totalElements(Shape shape) {
-        return Math.multiplyExact(elements(shape), instances(shape));
+        return sum(shape, this::elements);
     }
 
     @Override
     public long totalBytes(Shape shape) {
-        return bytes(shape, instances(shape));
+        return sum(shape, view -> bytes(view, 1));
     }
 
     /** The projection whose adapter saves the row (its hidden values); null for every other row. */
