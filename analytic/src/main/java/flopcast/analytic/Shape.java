@@ -1,5 +1,7 @@
 package flopcast.analytic;
 
+import java.util.List;
+
 /**
  * The model and batch a prediction is for. Symbols as in the package documentation.
  *
@@ -87,6 +89,13 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
                     + " a block keeps of the residual stream depends on its neighbours' training, which flopcast"
                     + " does not model by block (allowed: pre or sandwich norms, or --freeze by kind)");
         }
+        if (this.architecture.experts().dense().active() && this.architecture.placement() == NormPlacement.POST
+                && settings.freezes()) {
+            throw new InvalidInputException(DenseLayers.OPTION + " " + this.architecture.experts().dense().text()
+                    + " under " + NormPlacement.KEY + "=" + NormPlacement.POST.cliName() + " with a frozen model: what a"
+                    + " block keeps of the residual stream there depends on its neighbours, which flopcast does not"
+                    + " model by block (allowed: pre or sandwich norms, or train every parameter)");
+        }
         if (range.coversAll(layers) && settings.frozen().containsAll(
                 java.util.EnumSet.of(FrozenKind.EMBEDDINGS, FrozenKind.HEAD, FrozenKind.NORMS))) {
             throw new InvalidInputException(FrozenLayers.OPTION + " " + range.text() + " with --freeze "
@@ -155,17 +164,33 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         return view;
     }
 
+    /** One kind of block the model holds: its view ({@link #block}) and how many blocks are of it. */
+    private record BlockKind(Shape view, long count) {
+    }
+
     /**
-     * Each kind of block the model holds, with how many: {@code [dense, frozen]} to its count, the dense
-     * layers' and the frozen range's blocks counted together where they overlap.
+     * Each kind of block the model holds, with how many (the dense layers' and the frozen range's blocks
+     * counted together where they overlap); this shape alone, L of it, where every block is alike (whose
+     * totals the callers take as they are, never multiplied by L and divided again).
      */
-    private long[][] blockCounts() {
+    private List<BlockKind> blockKinds() {
+        if (!mixedBlocks()) {
+            return List.of(new BlockKind(this, layers));
+        }
         long[][] counts = new long[2][2];
         for (long block = 0; block < layers; block++) {
             counts[architecture.experts().dense().contains(block) ? 1 : 0][
                     partlyFrozen() && settings.frozenLayers().covers(block) ? 1 : 0]++;
         }
-        return counts;
+        List<BlockKind> kinds = new java.util.ArrayList<>();
+        for (int dense = 0; dense < 2; dense++) {
+            for (int frozen = 0; frozen < 2; frozen++) {
+                if (counts[dense][frozen] > 0) {
+                    kinds.add(new BlockKind(view(dense == 1, frozen == 1), counts[dense][frozen]));
+                }
+            }
+        }
+        return kinds;
     }
 
     /**
@@ -177,15 +202,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         if (!mixedBlocks()) {
             return total.applyAsLong(this);
         }
-        long[][] counts = blockCounts();
         long sum = 0;
-        for (int dense = 0; dense < 2; dense++) {
-            for (int frozen = 0; frozen < 2; frozen++) {
-                if (counts[dense][frozen] > 0) {
-                    sum = Math.addExact(sum, Math.multiplyExact(total.applyAsLong(view(dense == 1, frozen == 1)),
-                            counts[dense][frozen]));
-                }
-            }
+        for (BlockKind kind : blockKinds()) {
+            sum = Math.addExact(sum, Math.multiplyExact(total.applyAsLong(kind.view()), kind.count()));
         }
         return sum / layers;
     }
@@ -195,15 +214,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         if (!mixedBlocks()) {
             return total.apply(this);
         }
-        long[][] counts = blockCounts();
         java.math.BigInteger sum = java.math.BigInteger.ZERO;
-        for (int dense = 0; dense < 2; dense++) {
-            for (int frozen = 0; frozen < 2; frozen++) {
-                if (counts[dense][frozen] > 0) {
-                    sum = sum.add(total.apply(view(dense == 1, frozen == 1))
-                            .multiply(java.math.BigInteger.valueOf(counts[dense][frozen])));
-                }
-            }
+        for (BlockKind kind : blockKinds()) {
+            sum = sum.add(total.apply(kind.view()).multiply(java.math.BigInteger.valueOf(kind.count())));
         }
         return sum.divide(java.math.BigInteger.valueOf(layers));
     }
@@ -213,17 +226,9 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * (a workspace row, full recomputation's block of buffers) is sized for the block that needs most.
      */
     public long maxOverBlocks(java.util.function.ToLongFunction<Shape> value) {
-        if (!mixedBlocks()) {
-            return value.applyAsLong(this);
-        }
-        long[][] counts = blockCounts();
-        long max = 0;
-        for (int dense = 0; dense < 2; dense++) {
-            for (int frozen = 0; frozen < 2; frozen++) {
-                if (counts[dense][frozen] > 0) {
-                    max = Math.max(max, value.applyAsLong(view(dense == 1, frozen == 1)));
-                }
-            }
+        long max = Long.MIN_VALUE;
+        for (BlockKind kind : blockKinds()) {
+            max = Math.max(max, value.applyAsLong(kind.view()));
         }
         return max;
     }

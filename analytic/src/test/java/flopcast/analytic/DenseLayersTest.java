@@ -121,6 +121,10 @@ class DenseLayersTest {
         assertTrue(width.getMessage().contains("needs --dense-ffn"), width.getMessage());
         assertThrows(InvalidInputException.class, () -> DenseLayers.parse("1-x"));
         assertThrows(InvalidInputException.class, () -> DenseLayers.parse("3-1"));
+        Shape post = dense(MOE.withArchitecture(MOE.architecture().withNorms(NormPlacement.POST, QkNorm.NONE)), 32, 0L);
+        InvalidInputException frozenPost = assertThrows(InvalidInputException.class, () -> post.withSettings(
+                post.settings().withFrozen(java.util.EnumSet.of(FrozenKind.EMBEDDINGS))));
+        assertTrue(frozenPost.getMessage().contains("norm_placement=post with a frozen model"), frozenPost.getMessage());
         InvalidInputException dense = assertThrows(InvalidInputException.class,
                 () -> new Experts(0, 0, true, 0, new DenseLayers(List.of(0L), 32)));
         assertTrue(dense.getMessage().startsWith("--dense-layers 0 without experts"), dense.getMessage());

@@ -22,7 +22,10 @@ import org.ejml.data.FMatrixRMaj;
  * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance the
  * shape's settings hold, one buffer per workspace row they hold, each in the type the precision
  * policy gives it (a QLoRA projection's weight in NF4, {@link StoredTensor#nf4}), and under a bf16
- * policy one float32 working copy per bfloat16 row ({@link WorkingCopies}). Adding a row to a table adds its buffer here.
+ * policy one float32 working copy per bfloat16 row ({@link WorkingCopies}). Where blocks differ (a
+ * {@code --freeze-layers} range, dense layers among experts) each block's rows are allocated at its own
+ * view ({@link Shape#block}), and a buffer the blocks share at the largest, each block seeing it in its own
+ * shape ({@link StoredTensor#reshaped}). Adding a row to a table adds its buffer here.
  */
 public final class ModelBuffers {
     private final Map<ParameterTensor, Parameter[]> parameters = new EnumMap<>(ParameterTensor.class);
