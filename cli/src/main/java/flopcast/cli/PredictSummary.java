@@ -270,7 +270,12 @@ final class PredictSummary {
         DataParallelReport ranks = answer.ranks();
         if (ranks == null) {
             TrainingTime time = plan.timeFor(answer.prediction().flops().step());
-            return total + " = " + grouped(plan.steps()) + " steps x " + (plan.microBatches() == 1 ? ""
+            Shape shape = answer.prediction().shape();
+            // a step trains the batch's tokens: its micro-batch's times the accumulated passes
+            long tokens = Math.multiplyExact(Math.multiplyExact(shape.batchSize(), plan.microBatches()),
+                    shape.contextLength());
+            return total + " = " + grouped(plan.steps()) + " steps of " + grouped(tokens) + " tokens x "
+                    + (plan.microBatches() == 1 ? ""
                     : plan.microBatches() + " passes x ") + seed(answer.prediction().flops().step()) + " = "
                     + seed(time.totalFlops()) + " FLOPs at " + peak;
         }

@@ -80,8 +80,11 @@ final class TargetOptions {
         Long steps = steps(tokensPerStep);
         if (steps != null) {
             if (catalogDevice == null && peakTflops == null) {
-                throw new InvalidInputException((tokens != null ? "--tokens " + tokens : "--steps " + steps)
-                        + " needs a peak to divide by: give --device or --peak-tflops");
+                // the steps --tokens comes to are answered even so: the time is what needs the peak
+                throw new InvalidInputException((tokens != null ? String.format(java.util.Locale.ROOT,
+                        "--tokens %d is %,d step%s of %,d tokens; timing them", tokens, steps, steps == 1 ? "" : "s",
+                        tokensPerStep)
+                        : "--steps " + steps) + " needs a peak to divide by: give --device or --peak-tflops");
             }
             double peak = peakTflops != null ? peakTflops * TERA : catalogDevice.peakFlopsPerSecond(resolvedPrecision);
             plan = new TrainingPlan(steps, catalogDevice, resolvedPrecision, peak, mfu);

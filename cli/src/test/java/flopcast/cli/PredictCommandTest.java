@@ -367,8 +367,11 @@ class PredictCommandTest {
         BadInputTest.assertRefused("give --steps or --tokens, not both (--steps 10, --tokens 100)",
                 concat(shape, "--steps", "10", "--tokens", "100"));
         BadInputTest.assertRefused("--tokens must be at least 1, got 0", concat(shape, "--tokens", "0"));
-        BadInputTest.assertRefused("--tokens 1000 needs a peak to divide by: give --device or --peak-tflops",
-                "predict", "--preset", "llama3-8b", "--tokens", "1000");
+        // without a peak the steps are still answered, in the line that asks for one
+        BadInputTest.assertRefused("--tokens 1000 is 1 step of 8,192 tokens; timing them needs a peak to divide"
+                + " by: give --device or --peak-tflops", "predict", "--preset", "llama3-8b", "--tokens", "1000");
+        BadInputTest.assertRefused("--tokens 100000 is 13 steps of 8,192 tokens;", "predict", "--preset",
+                "llama3-8b", "--tokens", "100000");
         // over 8 data-parallel ranks the step still trains the global batch's tokens, not one rank's 64 sequences
         String[] ranks = concat(shape, "--data-parallel", "8");
         assertEquals(json(concat(ranks, "--steps", "3576279")), json(concat(ranks, "--tokens", "15000000000000")));
