@@ -107,12 +107,19 @@ public final class CompleteAccounting {
             parameters.merge(tensor.component(), tensor.totalElements(block ? trainingBlock : shape), Math::addExact);
         }
         Map<Component, Long> activationFloats = new EnumMap<>(Component.class);
+        // where blocks differ, a block component's kept floats per instance, and their formula, are the training
+        // block's (the total, every kind's)
+        Map<Component, Long> blockFloats = new EnumMap<>(Component.class);
         Map<Component, Map<String, Long>> activationTerms = new EnumMap<>(Component.class);
         for (KeptActivation tensor : KeptActivation.values()) {
             if (tensor.dataType() == DataType.FLOAT32 && tensor.instances(shape) > 0) {
                 activationFloats.merge(tensor.component(), tensor.totalElements(shape), Math::addExact);
+            }
+            Shape at = tensor.component().inBlock() && shape.mixedBlocks() ? trainingBlock : shape;
+            if (tensor.dataType() == DataType.FLOAT32 && tensor.instances(at) > 0) {
+                blockFloats.merge(tensor.component(), tensor.totalElements(at), Math::addExact);
                 activationTerms.computeIfAbsent(tensor.component(), c -> new LinkedHashMap<>())
-                        .merge(tensor.productText(shape), tensor.instances(shape), Math::addExact);
+                        .merge(tensor.productText(at), tensor.instances(at), Math::addExact);
             }
         }
         List<ComponentRow> rows = new ArrayList<>();
@@ -126,15 +133,17 @@ public final class CompleteAccounting {
             }
             // a component the architecture has none of (W3 under a GELU MLP) is a row of zeros
             long per = Math.max(1, count);
-            long parameterInstances = component.inBlock() && shape.mixedBlocks()
+            // the instances the per-instance figures divide by: the training block's where blocks differ
+            long shown = component.inBlock() && shape.mixedBlocks()
                     ? Math.max(1, component.instances(trainingBlock)) : per;
-            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / parameterInstances,
-                    activationFloats.getOrDefault(component, 0L) / per,
+            rows.add(new ComponentRow(component, count, parameters.getOrDefault(component, 0L) / shown,
+                    blockFloats.getOrDefault(component, 0L) / shown,
                     count == 0 ? BigInteger.ZERO
                             : MatmulFlops.forward(component, component.inBlock() ? trainingBlock : shape),
                     count == 0 ? BigInteger.ZERO
                             : ElementwiseFlops.perInstance(component, component.inBlock() ? trainingBlock : shape),
-                    activationFormula(activationTerms.getOrDefault(component, Map.of()), count),
+                    activationFormula(activationTerms.getOrDefault(component, Map.of()),
+                            component.inBlock() && shape.mixedBlocks() ? component.instances(trainingBlock) : count),
                     count == 0 ? "0" : MatmulFlops.formula(component, component.inBlock() ? trainingBlock : shape),
                     activationFloats.getOrDefault(component, 0L)));
         }

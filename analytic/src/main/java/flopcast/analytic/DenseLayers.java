@@ -85,8 +85,9 @@ public record DenseLayers(List<Long> layers, long ffn) {
                     + count + " layers (allowed: layers 0 to " + (count - 1) + ")");
         }
         if (layers.size() == count) {
-            throw new InvalidInputException(OPTION + " " + text() + " makes every layer dense (allowed: leave some"
-                    + " layer sparse, or drop " + Experts.COUNT_OPTION + " for a dense model)");
+            throw new InvalidInputException("dense layers " + text() + " (" + OPTION + ", or a config's"
+                    + " mlp_only_layers and decoder_sparse_step) make every layer dense (allowed: leave some layer"
+                    + " sparse, or a dense model without experts)");
         }
     }
 

@@ -177,11 +177,15 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         if (!mixedBlocks()) {
             return List.of(new BlockKind(this, layers));
         }
+        // counted from the dense layers and the range, not block by block: L may be large
+        FrozenLayers range = partlyFrozen() ? settings.frozenLayers() : FrozenLayers.NONE;
+        List<Long> denseLayers = architecture.experts().dense().layers();
+        long denseFrozen = denseLayers.stream().filter(range::covers).count();
         long[][] counts = new long[2][2];
-        for (long block = 0; block < layers; block++) {
-            counts[architecture.experts().dense().contains(block) ? 1 : 0][
-                    partlyFrozen() && settings.frozenLayers().covers(block) ? 1 : 0]++;
-        }
+        counts[1][1] = denseFrozen;
+        counts[1][0] = denseLayers.size() - denseFrozen;
+        counts[0][1] = range.count() - denseFrozen;
+        counts[0][0] = layers - denseLayers.size() - counts[0][1];
         List<BlockKind> kinds = new java.util.ArrayList<>();
         for (int dense = 0; dense < 2; dense++) {
             for (int frozen = 0; frozen < 2; frozen++) {
@@ -204,9 +208,10 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         long sum = 0;
         for (BlockKind kind : blockKinds()) {
-            sum = Math.addExact(sum, Math.multiplyExact(total.applyAsLong(kind.view()), kind.count()));
+            // a view's total is L of its blocks: one block's, exactly, times the kind's count
+            sum = Math.addExact(sum, Math.multiplyExact(total.applyAsLong(kind.view()) / layers, kind.count()));
         }
-        return sum / layers;
+        return sum;
     }
 
     /** {@link #perBlock(java.util.function.ToLongFunction)} for a FLOP count. */
@@ -216,9 +221,10 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
         }
         java.math.BigInteger sum = java.math.BigInteger.ZERO;
         for (BlockKind kind : blockKinds()) {
-            sum = sum.add(total.apply(kind.view()).multiply(java.math.BigInteger.valueOf(kind.count())));
+            sum = sum.add(total.apply(kind.view()).divide(java.math.BigInteger.valueOf(layers))
+                    .multiply(java.math.BigInteger.valueOf(kind.count())));
         }
-        return sum.divide(java.math.BigInteger.valueOf(layers));
+        return sum;
     }
 
     /**
@@ -235,12 +241,33 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
 
     /** A block that trains, or, where every block is frozen, this shape: the component table's per-instance figures. */
     public Shape trainingBlock() {
-        for (long block = 0; block < layers; block++) {
-            if (!settings.frozenLayers().covers(block) && !architecture.experts().dense().contains(block)) {
-                return block(block);
+        return mixedBlocks() ? block(trainingBlockIndex()) : this;
+    }
+
+    /**
+     * The block {@link #trainingBlock()} views: the first sparse block that trains, else the first sparse one,
+     * else the first that trains, else block 0.
+     */
+    public long trainingBlockIndex() {
+        // the first of: a sparse block that trains, a sparse one, a block that trains, any
+        boolean partly = partlyFrozen();
+        FrozenLayers range = settings.frozenLayers();
+        DenseLayers dense = architecture.experts().dense();
+        long sparseTraining = -1;
+        long sparse = -1;
+        long training = -1;
+        for (long block = 0; block < layers && sparseTraining < 0; block++) {
+            boolean trains = !partly || !range.covers(block);
+            boolean isSparse = !dense.contains(block);
+            if (trains && isSparse) {
+                sparseTraining = block;
+            } else if (isSparse && sparse < 0) {
+                sparse = block;
+            } else if (trains && training < 0) {
+                training = block;
             }
         }
-        return mixedBlocks() ? block(layers - 1) : this;
+        return sparseTraining >= 0 ? sparseTraining : sparse >= 0 ? sparse : training >= 0 ? training : 0;
     }
 
     /**

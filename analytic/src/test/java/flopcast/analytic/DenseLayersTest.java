@@ -116,7 +116,7 @@ class DenseLayersTest {
         assertEquals("--dense-layers 4 names layer 4 of a model with 4 layers (allowed: layers 0 to 3)",
                 past.getMessage());
         InvalidInputException every = assertThrows(InvalidInputException.class, () -> dense(MOE, 32, 0L, 1L, 2L, 3L));
-        assertTrue(every.getMessage().contains("makes every layer dense"), every.getMessage());
+        assertTrue(every.getMessage().contains("make every layer dense"), every.getMessage());
         InvalidInputException width = assertThrows(InvalidInputException.class, () -> dense(MOE, 0, 1L));
         assertTrue(width.getMessage().contains("needs --dense-ffn"), width.getMessage());
         assertThrows(InvalidInputException.class, () -> DenseLayers.parse("1-x"));

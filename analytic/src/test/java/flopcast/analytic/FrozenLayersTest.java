@@ -127,6 +127,19 @@ class FrozenLayersTest {
         assertTrue(TorchSavedTensor.savedBytes(range(SMALL, 0, 1)) > TorchSavedTensor.savedBytes(prefix));
     }
 
+    /**
+     * A range at a size where only the totals are large: each kind of block's share is taken per block, never
+     * L times the total, so a model whose counts fit is not refused as too large (Llama 3 70B's 80 layers at
+     * T = 8192 and a batch of 100,000: its memory alone is 1.8e17 bytes).
+     */
+    @Test
+    void aRangeOnAVeryLargeRunStillCounts() {
+        Shape large = Preset.LLAMA3_70B.shape(100_000);
+        Shape frozen = range(large, 0, 39);
+        long kept = CompleteAccounting.predict(frozen).memory().activationsBytes();
+        assertTrue(kept > 0 && kept < CompleteAccounting.predict(large).memory().activationsBytes());
+    }
+
     @Test
     void describeCarriesTheRange() {
         Shape frozen = range(SMALL, 1, 2);

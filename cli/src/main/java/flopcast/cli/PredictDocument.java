@@ -5,6 +5,7 @@ import flopcast.calibration.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;
+import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.ComponentRow;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.FlopTotals;
@@ -119,15 +120,18 @@ final class PredictDocument {
         if (prediction.accounting() == Accounting.COMPLETE) {
             ArrayNode tensors = root.putArray("tensors");
             Shape shape = prediction.shape();
+            // bytes are every instance's, each at its own kind of block's width where blocks differ (the elements
+            // are one instance's at the shape's own widths)
             for (KeptActivation tensor : KeptActivation.values()) {
-                tensor(tensors, "activation", tensor.component().jsonName(), tensor, shape, tensor.instances(shape));
+                tensor(tensors, "activation", tensor.component().jsonName(), tensor, shape, tensor.instances(shape),
+                        tensor.totalBytes(shape));
             }
             for (WorkspaceBuffer tensor : WorkspaceBuffer.values()) {
-                tensor(tensors, "workspace", null, tensor, shape, tensor.instances(shape));
+                tensor(tensors, "workspace", null, tensor, shape, tensor.instances(shape), tensor.totalBytes(shape));
             }
             for (KeptActivation tensor : KeptActivation.values()) {
                 tensor(tensors, "recompute", tensor.component().jsonName(), tensor, shape,
-                        tensor.recomputeInstances(shape));
+                        tensor.recomputeInstances(shape), CompleteAccounting.recomputeBytes(tensor, shape));
             }
             if (TorchSavedTensor.covers(shape)) {
                 ObjectNode profile = root.putObject("pytorch_saved");
@@ -136,7 +140,7 @@ final class PredictDocument {
                 ArrayNode saved = profile.putArray("tensors");
                 for (TorchSavedTensor tensor : TorchSavedTensor.ROWS) {
                     tensor(saved, TorchSavedTensor.PROFILE, tensor.row().component().jsonName(), tensor, shape,
-                            tensor.instances(shape));
+                            tensor.instances(shape), tensor.totalBytes(shape));
                 }
             }
         }
@@ -170,7 +174,7 @@ final class PredictDocument {
 
     /** One tensor row where the settings hold {@code count} instances of it; none where they hold none. */
     private static void tensor(ArrayNode tensors, String kind, String component, TensorSpec tensor, Shape shape,
-            long count) {
+            long count, long bytes) {
         if (count == 0) {
             return;
         }
@@ -182,7 +186,7 @@ final class PredictDocument {
         item.put("shape", tensor.shapeText(shape));
         item.put("count", count);
         item.put("elements", tensor.elements(shape));
-        item.put("bytes", tensor.bytes(shape, count));
+        item.put("bytes", bytes);
         item.put("read_by", tensor.reader());
     }
 

@@ -6,6 +6,7 @@ import static flopcast.cli.NumberText.seed;
 
 import flopcast.analytic.Accounting;
 import flopcast.analytic.AdamWFlops;
+import flopcast.analytic.CompleteAccounting;
 import flopcast.analytic.Component;
 import flopcast.analytic.DataParallel;
 import flopcast.analytic.DataType;
@@ -110,9 +111,12 @@ final class PredictTable {
         long blockActivations = 0;
         BigInteger blockFlops = BigInteger.ZERO;
         BigInteger blockElementwise = prediction.flops().elementwise() == null ? null : BigInteger.ZERO;
+        // where blocks differ, the per-instance figures and so the block's total are one block's: the first sparse
+        // block that trains where there is one (Shape.trainingBlock)
+        Shape block = shape.trainingBlock();
         for (ComponentRow row : prediction.components()) {
             if (row.component().inBlock()) {
-                long perBlock = row.count() / shape.layers();
+                long perBlock = row.component().instances(block) / shape.layers();
                 blockParameters = Math.addExact(blockParameters, Math.multiplyExact(perBlock, row.parameters()));
                 blockActivations = Math.addExact(blockActivations,
                         Math.multiplyExact(perBlock, row.activationFloats()));
@@ -125,7 +129,9 @@ final class PredictTable {
         }
         for (ComponentRow row : prediction.components()) {
             if (row.component() == Component.FINAL_RMSNORM) {
-                table.row("block total (per block)", grouped(shape.layers()), grouped(blockParameters),
+                table.row(shape.mixedBlocks() ? "block total (block " + shape.trainingBlockIndex() + ")"
+                        : "block total (per block)",
+                        grouped(shape.mixedBlocks() ? 1 : shape.layers()), grouped(blockParameters),
                         grouped(blockActivations), grouped(blockFlops), groupedOrDash(blockElementwise), "", "");
             }
             table.row(row.component().jsonName(), grouped(row.count()), grouped(row.parameters()),
@@ -136,8 +142,10 @@ final class PredictTable {
         table.row("total", "", grouped(prediction.parameters()), grouped(totalActivationFloats(prediction)),
                 grouped(flops.forward()), groupedOrDash(flops.elementwise()), "",
                 seedAccounting ? "2*B*T*d*(4d + 2T + 3*d_ff): one block, no L factor, no LM head"
-                        : "L*(block) + LM head");
-        return "per instance; 'count' instances in the model\n" + table.render();
+                        : shape.mixedBlocks() ? "each kind of block's own + LM head" : "L*(block) + LM head");
+        return (shape.mixedBlocks() ? "per instance of block " + shape.trainingBlockIndex() + " (blocks differ; the"
+                + " total row sums every block); 'count' instances in the model\n"
+                : "per instance; 'count' instances in the model\n") + table.render();
     }
 
     private static long totalActivationFloats(Prediction prediction) {
@@ -207,25 +215,28 @@ final class PredictTable {
                 ">elements", ">bytes (all)", "read by");
         for (KeptActivation tensor : KeptActivation.values()) {
             if (tensor.instances(shape) > 0) {
-                tensorRow(table, tensor, tensor.component().jsonName(), shape, tensor.instances(shape));
+                tensorRow(table, tensor, tensor.component().jsonName(), shape, tensor.instances(shape),
+                        tensor.totalBytes(shape));
             }
         }
         for (WorkspaceBuffer tensor : WorkspaceBuffer.values()) {
             if (tensor.instances(shape) > 0) {
-                tensorRow(table, tensor, "(workspace)", shape, tensor.instances(shape));
+                tensorRow(table, tensor, "(workspace)", shape, tensor.instances(shape), tensor.totalBytes(shape));
             }
         }
         for (KeptActivation tensor : KeptActivation.values()) {
             if (tensor.recomputeInstances(shape) > 0) {
-                tensorRow(table, tensor, "(recompute)", shape, tensor.recomputeInstances(shape));
+                tensorRow(table, tensor, "(recompute)", shape, tensor.recomputeInstances(shape),
+                        CompleteAccounting.recomputeBytes(tensor, shape));
             }
         }
         return table.render();
     }
 
-    private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape, long count) {
+    /** One row: {@code bytes} every instance's, each at its kind of block's widths where blocks differ. */
+    private static void tensorRow(TextTable table, TensorSpec tensor, String component, Shape shape, long count,
+            long bytes) {
         table.row(tensor.tensorName(), component, tensor.dataType(shape).label(), tensor.shapeText(shape),
-                grouped(count), grouped(tensor.elements(shape)),
-                grouped(tensor.bytes(shape, count)), tensor.reader());
+                grouped(count), grouped(tensor.elements(shape)), grouped(bytes), tensor.reader());
     }
 }

@@ -321,7 +321,7 @@ class HfConfigTest {
                 "--hf-config", written(root).toString());
         root.put("decoder_sparse_step", 48 + 1);
         root.set("mlp_only_layers", new ObjectMapper().readTree("[]"));
-        BadInputTest.assertRefused("makes every layer dense", "predict", "--hf-config", written(root).toString());
+        BadInputTest.assertRefused("make every layer dense", "predict", "--hf-config", written(root).toString());
         root = (ObjectNode) new ObjectMapper().readTree(EXAMPLES.resolve("Mixtral-8x7B-v0.1.config.json").toFile());
         root.remove("num_local_experts");
         BadInputTest.assertRefused("lacks num_local_experts: for model_type mixtral transformers takes a constant"

@@ -15,6 +15,33 @@ class PredictCommandTest {
     /** Seconds and days are one double division away from exact integers: 1e-12 relative is ample. */
     private static final double RELATIVE = 1e-12;
 
+    /**
+     * Where blocks differ (a dense layer among experts, a frozen range), the tensor listings' bytes are every
+     * instance's at its own kind of block's widths, so each listing sums to its total.
+     */
+    @Test
+    void tensorListingsSumToTheirTotalsWhereBlocksDiffer() throws Exception {
+        JsonNode json = json("predict", "--vocab", "64", "--context", "8", "--layers", "4", "--d-model", "16",
+                "--heads", "4", "--d-ff", "8", "--experts", "4", "--top-k", "2", "--dense-layers", "0",
+                "--dense-ffn", "24", "--freeze-layers", "1", "--recompute", "full", "--batch", "4", "--format", "json");
+        long activations = 0;
+        long workspace = 0;
+        for (JsonNode tensor : json.get("tensors")) {
+            if (tensor.get("kind").asText().equals("activation")) {
+                activations += tensor.get("bytes").asLong();
+            } else {
+                workspace += tensor.get("bytes").asLong();
+            }
+        }
+        assertEquals(json.get("memory_bytes").get("activations").asLong(), activations);
+        assertEquals(json.get("memory_bytes").get("workspace").asLong(), workspace);
+        long saved = 0;
+        for (JsonNode tensor : json.get("pytorch_saved").get("tensors")) {
+            saved += tensor.get("bytes").asLong();
+        }
+        assertEquals(json.get("pytorch_saved").get("bytes").asLong(), saved);
+    }
+
     @Test
     void jsonKeysAreDesignMdsInItsOrder() throws Exception {
         JsonNode json = json("predict", "--preset", "seed-gpt2", "--device", "a100-40gb", "--steps", "10",
