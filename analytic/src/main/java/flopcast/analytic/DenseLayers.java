@@ -1,6 +1,5 @@
 package flopcast.analytic;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -43,9 +42,12 @@ public record DenseLayers(List<Long> layers, long ffn) {
         }
     }
 
-    /** The layers {@code text} lists: comma-separated layers and FIRST-LAST ranges, 0-based; a one-line error otherwise. */
+    /**
+     * The layers {@code text} lists (comma-separated layers and FIRST-LAST ranges, 0-based), in increasing
+     * order without repeats, as {@link #layers()} holds them; a one-line error otherwise.
+     */
     public static List<Long> parse(String text) {
-        List<Long> layers = new ArrayList<>();
+        TreeSet<Long> layers = new TreeSet<>();
         try {
             for (String part : text.split(",")) {
                 String trimmed = part.trim();
@@ -63,7 +65,7 @@ public record DenseLayers(List<Long> layers, long ffn) {
             throw new InvalidInputException(OPTION + " '" + text + "' is not a list of layers (allowed: 0-based"
                     + " layers and FIRST-LAST ranges, comma-separated, such as 0 or 0-2,5)");
         }
-        return layers;
+        return List.copyOf(layers);
     }
 
     public boolean active() {

@@ -29,7 +29,7 @@ public record FrozenLayers(long first, long last) {
         }
     }
 
-    /** Every one of {@code layers} blocks: a view of the frozen blocks alone ({@link Shape#frozenBlocks()}). */
+    /** Every one of {@code layers} blocks: the range of the view {@link Shape#block} gives a frozen block. */
     static FrozenLayers all(long layers) {
         return new FrozenLayers(0, layers - 1);
     }

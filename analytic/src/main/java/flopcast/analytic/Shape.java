@@ -109,7 +109,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * block frozen by range ({@link FrozenLayers}). Per-block quantities of this view are L times a training
      * block's ({@link #perBlock}).
      */
-    public Shape trainedBlocks() {
+    private Shape trainedBlocks() {
         return withSettings(settings.withFrozenLayers(FrozenLayers.NONE));
     }
 
@@ -117,7 +117,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
      * The blocks inside a {@code --freeze-layers} range, as a model of L such blocks: every block frozen by
      * range, and no kind frozen, which only the rows outside the blocks would read ({@link #perBlock}).
      */
-    public Shape frozenBlocks() {
+    private Shape frozenBlocks() {
         return withSettings(settings.withFrozen(java.util.EnumSet.noneOf(FrozenKind.class))
                 .withFrozenLayers(FrozenLayers.all(layers)));
     }
@@ -132,7 +132,7 @@ public record Shape(long vocabSize, long contextLength, long layers, long dModel
     }
 
     /** True where a {@code --freeze-layers} range freezes some blocks and leaves others training. */
-    public boolean partlyFrozen() {
+    private boolean partlyFrozen() {
         FrozenLayers range = settings.frozenLayers();
         return range.active() && !range.coversAll(layers);
     }

@@ -411,7 +411,7 @@ final class ShapeOptions {
                 source);
         DenseLayers dense = mixture.dense();
         requireAgrees(DenseLayers.OPTION, denseLayers, denseLayers != null
-                && List.copyOf(new java.util.TreeSet<>(DenseLayers.parse(denseLayers))).equals(dense.layers()),
+                && DenseLayers.parse(denseLayers).equals(dense.layers()),
                 dense.active() ? "dense layers " + dense.text() : "no dense layer", source);
         requireAgrees(DenseLayers.FFN_OPTION, denseFfn, Objects.equals(denseFfn, dense.ffn()) && dense.active(),
                 dense.active() ? "dense layers " + dense.ffn() + " wide" : "no dense layer", source);
