@@ -2,6 +2,7 @@ package flopcast.benchmarks;
 
 import flopcast.analytic.AdamWFlops;
 import flopcast.analytic.MinimumTraffic;
+import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -55,13 +56,29 @@ public class AdamWBenchmark extends BenchmarkSettings {
         Identity identity = Identity.of(params);
         identity.expect("adamw", "optimizer");
         kernel = ComponentKernel.adamW(parameters, 1, identity.matmulBackend());
-        perOp = new Work.PerOp(0, 0, AdamWFlops.step(parameters).longValueExact(),
-                MinimumTraffic.adamW(parameters).longValueExact(), identity.threads(),
-                PARAMETER_AND_STATE_BYTES * parameters);
+        perOp = perOp(identity, parameters);
         SteadyState.warm(() -> {
             kernel.forward();
             return kernel;
         });
+    }
+
+    /** The row of {@code benchmark} with parameters {@code params} as a turn of {@link InterleavedBenchmark}. */
+    static Turn turn(String benchmark, Map<String, String> params) {
+        Identity identity = Identity.of(benchmark, params);
+        identity.expect("adamw", "optimizer");
+        int parameters = Integer.parseInt(params.get("parameters"));
+        ComponentKernel kernel = ComponentKernel.adamW(parameters, 1, identity.matmulBackend());
+        return new Turn(() -> {
+            kernel.forward();
+            return kernel;
+        }, () -> { }, perOp(identity, parameters), false);
+    }
+
+    private static Work.PerOp perOp(Identity identity, int parameters) {
+        return new Work.PerOp(0, 0, AdamWFlops.step(parameters).longValueExact(),
+                MinimumTraffic.adamW(parameters).longValueExact(), identity.threads(),
+                PARAMETER_AND_STATE_BYTES * parameters);
     }
 
     @Benchmark

@@ -23,7 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The step after JMH in {@code mvn jmh:run}: reads the run's raw JSON, writes
+ * The step after JMH in {@code mvn jmh:run}: reads the run's raw JSON (each
+ * {@link InterleavedBenchmark} trial split into its rows), writes
  * {@code measurements.csv} (whole or not at all), reads it back and prints the summary, then
  * profiles every measured step in place and writes {@code profile.csv} ({@link StepProfiles}).
  * Arguments: {@code --raw FILE --out DIR --run-id ID --started ISO-UTC --repository DIR}.
@@ -50,7 +51,7 @@ public final class Derive {
     static void run(Map<String, String> options) {
         Path raw = Path.of(require(options, "--raw"));
         Path out = Path.of(require(options, "--out"));
-        List<RawResult> results = RawResult.read(raw);
+        List<RawResult> results = InterleavedBenchmark.expand(RawResult.read(raw));
         Derivation.Provenance provenance = new Derivation.Provenance(require(options, "--run-id"), HostProbe.probe(),
                 GitCommit.of(Path.of(require(options, "--repository"))).orElse(null), require(options, "--started"));
         List<Map<String, Object>> rows = Derivation.rows(results, provenance, new LiveHeap());

@@ -25,8 +25,14 @@ record Identity(String component, String pass, String shapeName, String backend,
         for (String key : params.getParamsKeys()) {
             values.put(key, params.getParam(key));
         }
-        return new Identity(require(params, "component"), require(params, "pass"), params.getParam("shape"),
-                require(params, "backend"), threads(require(params, "threads")), Derivation.settings(values));
+        return of(params.getBenchmark(), values);
+    }
+
+    /** The identity of {@code benchmark}'s trial with parameters {@code values}: a turn of {@link InterleavedBenchmark}. */
+    static Identity of(String benchmark, Map<String, String> values) {
+        return new Identity(require(benchmark, values, "component"), require(benchmark, values, "pass"),
+                values.get("shape"), require(benchmark, values, "backend"),
+                threads(require(benchmark, values, "threads")), Derivation.settings(values));
     }
 
     /**
@@ -61,10 +67,10 @@ record Identity(String component, String pass, String shapeName, String backend,
         }
     }
 
-    private static String require(BenchmarkParams params, String name) {
-        String value = params.getParam(name);
+    private static String require(String benchmark, Map<String, String> values, String name) {
+        String value = values.get(name);
         if (value == null) {
-            throw new IllegalStateException(params.getBenchmark() + " has no @Param " + name
+            throw new IllegalStateException(benchmark + " has no @Param " + name
                     + ": every flopcast benchmark names its component, pass, backend and threads");
         }
         return value;

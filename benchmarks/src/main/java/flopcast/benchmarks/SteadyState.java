@@ -132,6 +132,50 @@ public final class SteadyState {
         }
     }
 
+    /**
+     * Rounds of a rotation in a row that must be quiet before {@link InterleavedBenchmark} times it:
+     * each such round runs every op of the trial, many seconds of them at the default run's size.
+     */
+    static final int ROTATION_QUIET_ROUNDS = 2;
+
+    /**
+     * Runs {@code rotation} (every op of a trial that takes turns, once each) in rounds of at least
+     * {@link #ROUND_NANOS} until {@link #ROTATION_QUIET_ROUNDS} rounds in a row are quiet as above, or
+     * for at most {@code maxNanos}; true where they were. No agreement between rounds is asked: a
+     * round is many ops, whose times the host moves. Why: ops that share one JVM share its compiled
+     * code, and each op's warm-up alone leaves the others' call sites to be recompiled once every op
+     * has run (seen: a second of C2 compilation, in bursts of 270 to 350 ms, while the tiny shape's
+     * rows took turns on two threads after each had settled alone; a compiler thread on one of two
+     * vCPUs stalls every split kernel).
+     */
+    static boolean quiet(Op rotation, long maxNanos) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean canSeeJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long deadline = System.nanoTime() + maxNanos;
+        int quiet = 0;
+        Object sink = null;
+        while (quiet < ROTATION_QUIET_ROUNDS) {
+            if (System.nanoTime() > deadline) {
+                blackhole(sink);
+                return false;
+            }
+            long compiledBefore = canSeeJit ? jit.getTotalCompilationTime() : 0;
+            long hiddenBefore = hiddenCpuNanos();
+            long start = System.nanoTime();
+            long elapsed;
+            do {
+                sink = rotation.run();
+                elapsed = System.nanoTime() - start;
+            } while (elapsed < ROUND_NANOS);
+            long compiledMillis = canSeeJit ? jit.getTotalCompilationTime() - compiledBefore : 0;
+            boolean jitIdle = compiledMillis * 1e6 < COMPILING * elapsed
+                    && hiddenCpuNanos() - hiddenBefore < HIDDEN_CPU * elapsed;
+            quiet = jitIdle ? quiet + 1 : 0;
+        }
+        blackhole(sink);
+        return true;
+    }
+
     private static boolean agree(double[] times) {
         double low = Double.POSITIVE_INFINITY;
         double high = 0;

@@ -38,6 +38,11 @@ final class StepFixture {
         return loss;
     }
 
+    /** What one step does. */
+    Work.PerOp perOp() {
+        return perOp;
+    }
+
     /** One training step, not recorded (warm-up). */
     float step() {
         return model.step(tokens, targets);

@@ -1,5 +1,6 @@
 package flopcast.benchmarks;
 
+import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -44,6 +45,18 @@ public abstract class WholeStepBenchmark extends BenchmarkSettings {
     /** Brings the step to the state JMH times: until {@link SteadyState} has seen the step settle. */
     void warm(Identity identity, StepFixture fixture) {
         SteadyState.warm(fixture::step, SteadyState.STEP_MIN_SECONDS);
+    }
+
+    /**
+     * The row of {@code benchmark} with parameters {@code params} as a turn of
+     * {@link InterleavedBenchmark}: the model and batch this class's trial would build, its heap
+     * predicted for the derivation to measure.
+     */
+    static Turn turn(String benchmark, Map<String, String> params) {
+        Identity identity = Identity.of(benchmark, params);
+        identity.expect("step", "step");
+        StepFixture fixture = new StepFixture(identity, true);
+        return new Turn(fixture::step, () -> { }, fixture.perOp(), true);
     }
 
     @Benchmark

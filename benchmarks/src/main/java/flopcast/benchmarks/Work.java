@@ -31,6 +31,11 @@ public class Work {
     public long kernelThreads;
     /** The heap the analytic module predicts for what the op runs, where the derivation measures it; else 0. */
     public long predictedHeapBytes;
+    /**
+     * Which of {@link InterleavedBenchmark}'s turns ran, plus 1, per op (0 in any other benchmark): the
+     * derivation reads each iteration's turn from it and gives every turn its own row.
+     */
+    public long turn;
 
     @Setup(Level.Iteration)
     public void reset() {
@@ -42,18 +47,25 @@ public class Work {
         unsettled = 0;
         kernelThreads = 0;
         predictedHeapBytes = 0;
+        turn = 0;
     }
 
-    /** Records one op. */
+    /** Records one op, unsettled where any warm-up in this JVM was. */
     public void add(PerOp perOp) {
+        add(perOp, -1, SteadyState.settled());
+    }
+
+    /** Records one op of {@link InterleavedBenchmark}'s turn {@code index} (-1 in any other benchmark), whose warm-up {@code settled} or not. */
+    void add(PerOp perOp, int index, boolean settled) {
         ops++;
+        turn += index + 1;
         matmulFlops += perOp.matmulFlops();
         elementwiseFlops += perOp.elementwiseFlops();
         optimizerFlops += perOp.optimizerFlops();
         bytes += perOp.bytes();
         kernelThreads += perOp.kernelThreads();
         predictedHeapBytes += perOp.predictedHeapBytes();
-        if (!SteadyState.settled()) {
+        if (!settled) {
             unsettled++;
         }
     }

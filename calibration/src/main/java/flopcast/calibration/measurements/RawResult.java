@@ -23,9 +23,12 @@ import java.util.Map;
  * @param secondary  secondary metrics by name (auxiliary counters, profilers)
  * @param jvm        JVM name and version
  * @param samples    the primary metric's per-iteration scores, every fork's in order ({@code rawData})
+ * @param secondarySamples each secondary metric's per-iteration values, in the same order as {@code samples}
+ *                   (empty where JMH wrote none)
  */
 public record RawResult(String benchmark, int threads, Map<String, String> params, double score, double scoreError,
-        String scoreUnit, Map<String, Double> secondary, String jvm, List<Double> samples) {
+        String scoreUnit, Map<String, Double> secondary, String jvm, List<Double> samples,
+        Map<String, List<Double>> secondarySamples) {
 
     /** Reads a JMH JSON file; anything else is refused with one line. */
     public static List<RawResult> read(Path file) {
@@ -50,23 +53,36 @@ public record RawResult(String benchmark, int threads, Map<String, String> param
                 node.get("params").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
             }
             Map<String, Double> secondary = new LinkedHashMap<>();
+            Map<String, List<Double>> secondarySamples = new LinkedHashMap<>();
             if (node.has("secondaryMetrics")) {
-                node.get("secondaryMetrics").properties()
-                        .forEach(e -> secondary.put(e.getKey(), e.getValue().get("score").asDouble()));
+                node.get("secondaryMetrics").properties().forEach(e -> {
+                    secondary.put(e.getKey(), e.getValue().get("score").asDouble());
+                    List<Double> values = iterations(e.getValue());
+                    if (!values.isEmpty()) {
+                        secondarySamples.put(e.getKey(), values);
+                    }
+                });
             }
-            List<Double> samples = new ArrayList<>();
-            for (JsonNode fork : primary.path("rawData")) {
-                fork.forEach(iteration -> samples.add(iteration.asDouble()));
-            }
+            List<Double> samples = iterations(primary);
             if (samples.isEmpty()) {
                 samples.add(primary.get("score").asDouble());
             }
             results.add(new RawResult(node.get("benchmark").asText(), node.path("threads").asInt(1), params,
                     primary.get("score").asDouble(), primary.path("scoreError").asDouble(Double.NaN),
                     primary.path("scoreUnit").asText(), secondary,
-                    node.path("vmName").asText() + " " + node.path("jdkVersion").asText(), List.copyOf(samples)));
+                    node.path("vmName").asText() + " " + node.path("jdkVersion").asText(), List.copyOf(samples),
+                    Map.copyOf(secondarySamples)));
         }
         return results;
+    }
+
+    /** A metric's per-iteration values, every fork's in order ({@code rawData}); empty where there are none. */
+    private static List<Double> iterations(JsonNode metric) {
+        List<Double> values = new ArrayList<>();
+        for (JsonNode fork : metric.path("rawData")) {
+            fork.forEach(iteration -> values.add(iteration.asDouble()));
+        }
+        return values;
     }
 
     /** Class.method without the package. */

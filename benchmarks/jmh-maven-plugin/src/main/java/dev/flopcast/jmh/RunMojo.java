@@ -39,8 +39,8 @@ public class RunMojo extends AbstractMojo {
     private List<MavenProject> reactorProjects;
 
     /**
-     * Two to three minutes on 2 vCPUs: the tiny shape, one short warm-up, five short iterations (the
-     * fewest that tell a spread); writes results/quick/.
+     * About two minutes on 2 vCPUs: the tiny shape, one warm-up iteration, {@link #quickIterations}
+     * iterations of 10 ms; writes results/quick/.
      */
     @Parameter(property = "flopcast.quick", defaultValue = "false")
     boolean quick;
@@ -58,6 +58,13 @@ public class RunMojo extends AbstractMojo {
 
     @Parameter
     String quickParams;
+
+    /**
+     * The quick run's JMH -i, set in the root pom beside its parameters: enough that every row of a
+     * trial whose rows take turns (one iteration each, in turn) gets five, the fewest that tell a spread.
+     */
+    @Parameter
+    String quickIterations;
 
     /**
      * The JMH -e regex of what the default run leaves out (run it by naming it: {@code -Djmh.include}
@@ -174,9 +181,9 @@ public class RunMojo extends AbstractMojo {
         }
         option(args, "-f", forks, quick ? "1" : null);
         option(args, "-wi", warmupIterations, quick ? "1" : null);
-        option(args, "-i", iterations, quick ? "5" : null);
-        option(args, "-w", warmupTime, quick ? "100ms" : null);
-        option(args, "-r", time, quick ? "40ms" : null);
+        option(args, "-i", iterations, quick ? quickIterations : null);
+        option(args, "-w", warmupTime, quick ? "10ms" : null);
+        option(args, "-r", time, quick ? "10ms" : null);
         String parameters = params != null && !params.isBlank() ? params : quick ? quickParams : null;
         if (parameters != null && !parameters.isBlank()) {
             for (String parameter : parameters.split(";")) {

@@ -15,6 +15,7 @@ class RunMojoTest {
         mojo.prof = "gc";
         mojo.quickExclude = "Slow|Other";
         mojo.quickParams = "shape=tiny;parameters=65536";
+        mojo.quickIterations = "160";
         mojo.defaultExclude = "Minute";
         return mojo;
     }
@@ -37,7 +38,7 @@ class RunMojoTest {
         RunMojo mojo = mojo();
         mojo.quick = true;
         assertEquals(List.of("-rf", "json", "-rff", RAW.toString(), "-e", "Slow|Other", "-prof", "gc", "-f", "1",
-                "-wi", "1", "-i", "5", "-w", "100ms", "-r", "40ms", "-p", "shape=tiny", "-p", "parameters=65536"),
+                "-wi", "1", "-i", "160", "-w", "10ms", "-r", "10ms", "-p", "shape=tiny", "-p", "parameters=65536"),
                 mojo.jmhArguments(RAW));
     }
 

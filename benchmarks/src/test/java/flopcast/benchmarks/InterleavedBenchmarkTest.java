@@ -1,0 +1,132 @@
+package flopcast.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.calibration.measurements.RawResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which rows take turns (read from the rotated classes' own parameters), and how a trial's
+ * iterations are given back to them: each row its own samples and counters, as its own class's
+ * trial would have written them.
+ */
+class InterleavedBenchmarkTest {
+
+    private static Map<String, String> trial(String threads, String shape, String parameters, String setting) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("backend", "vector");
+        params.put("component", "interleaved");
+        params.put("pass", "interleaved");
+        params.put("threads", threads);
+        params.put("shape", shape);
+        params.put("parameters", parameters);
+        params.put("setting", setting);
+        return params;
+    }
+
+    private static long count(List<InterleavedBenchmark.Entry> entries, String benchmarkClass) {
+        return entries.stream().filter(e -> e.benchmark().endsWith("." + benchmarkClass + "." + "run")
+                || e.benchmark().endsWith("." + benchmarkClass + ".step")).count();
+    }
+
+    @Test
+    void theDefaultRunsRowsTakeTurnsAtEachThreadCount() {
+        List<InterleavedBenchmark.Entry> all = InterleavedBenchmark.entries(trial("all", "*", "*", "*"));
+        // 8 matmuls x 2 shapes x 2 passes, 4 kernels x 2 x 2, AdamW at 2 sizes, 10 steps, 4 settings x 2 shapes
+        assertEquals(32, count(all, "VectorMatmulBenchmark"));
+        assertEquals(16, count(all, "VectorElementwiseBenchmark"));
+        assertEquals(2, count(all, "AdamWBenchmark"));
+        assertEquals(10, count(all, "VectorStepBenchmark"));
+        assertEquals(8, count(all, "SettingsStepBenchmark"));
+        assertEquals(68, all.size());
+        // the settings steps run on every processor only
+        List<InterleavedBenchmark.Entry> one = InterleavedBenchmark.entries(trial("1", "*", "*", "*"));
+        assertEquals(60, one.size());
+        assertEquals(0, count(one, "SettingsStepBenchmark"));
+        assertTrue(one.stream().allMatch(e -> e.params().get("threads").equals("1")
+                && e.params().get("backend").equals("vector")));
+        // nothing on a backend no rotated class runs
+        assertEquals(0, InterleavedBenchmark.entries(Map.of("threads", "1", "backend", "ejml")).size());
+    }
+
+    @Test
+    void aRowCarriesItsOwnClassesParameters() {
+        Map<String, String> flash = InterleavedBenchmark.entries(trial("all", "*", "*", "*")).stream()
+                .filter(e -> "attention=flash".equals(e.params().get("setting")) && "long".equals(e.params().get("shape")))
+                .findFirst().orElseThrow().params();
+        assertEquals(Map.of("backend", "vector", "component", "step", "pass", "step", "setting", "attention=flash",
+                "shape", "long", "threads", "all"), flash);
+    }
+
+    @Test
+    void givenShapesSizesAndSettingsReplaceEveryClassesOwn() {
+        List<InterleavedBenchmark.Entry> quick = InterleavedBenchmark.entries(trial("all", "tiny",
+                "65536 1048576", "*"));
+        assertTrue(quick.stream().filter(e -> e.params().containsKey("shape"))
+                .allMatch(e -> e.params().get("shape").equals("tiny")));
+        assertEquals(List.of("65536", "1048576"), quick.stream().filter(e -> e.params().containsKey("parameters"))
+                .map(e -> e.params().get("parameters")).toList());
+        // 8 x 2 + 4 x 2 + 2 + 1 + 4
+        assertEquals(31, quick.size());
+        List<InterleavedBenchmark.Entry> full = InterleavedBenchmark.entries(trial("all", "small", "*",
+                "recompute=full"));
+        assertEquals(1, count(full, "SettingsStepBenchmark"));
+    }
+
+    /** A trial of two turns, three iterations: turn 2, 1, 2, with per-iteration counters as JMH writes them. */
+    private static RawResult trialResult(List<Double> turn, List<Double> ops) {
+        Map<String, String> params = trial("1", "tiny", "65536 1048576", "*");
+        Map<String, List<Double>> perIteration = new LinkedHashMap<>();
+        perIteration.put("turn", turn);
+        perIteration.put("ops", ops);
+        perIteration.put("matmulFlops", List.of(300.0, 100.0, 600.0));
+        perIteration.put("gc.alloc.rate.norm", List.of(10.0, 4.0, 30.0));
+        return new RawResult(InterleavedBenchmark.class.getName() + ".run", 1, params, 0.5, 0.1, "s/op",
+                Map.of(), "OpenJDK 17", List.of(0.3, 0.1, 0.2), perIteration);
+    }
+
+    @Test
+    void eachTurnGetsItsIterationsSamplesAndCounters() {
+        // turn 2 ran 3 then 6 ops (turn counter 2 per op), turn 1 one op
+        RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0));
+        RawResult other = new RawResult("flopcast.benchmarks.PeakFlopsProbe.oneThread", 1, Map.of(), 1, 0, "s/op",
+                Map.of(), "OpenJDK 17", List.of(1.0), Map.of());
+        List<RawResult> rows = InterleavedBenchmark.expand(List.of(other, result));
+        assertEquals(3, rows.size());
+        assertEquals(other, rows.get(0));
+        List<InterleavedBenchmark.Entry> entries = InterleavedBenchmark.entries(result.params());
+        RawResult first = rows.get(1);
+        assertEquals(entries.get(0).benchmark(), first.benchmark());
+        assertEquals(entries.get(0).params(), first.params());
+        assertEquals(List.of(0.1), first.samples());
+        assertEquals(100L, first.perOp("matmulFlops"));
+        RawResult second = rows.get(2);
+        assertEquals(entries.get(1).params(), second.params());
+        assertEquals(List.of(0.3, 0.2), second.samples());
+        // 900 FLOPs over 9 ops; the GC profiler's per-op figure is the mean of its iterations
+        assertEquals(100L, second.perOp("matmulFlops"));
+        assertEquals(20.0, second.secondary().get("gc.alloc.rate.norm"), 1e-12);
+        assertEquals("VectorMatmulBenchmark.run", second.shortName());
+    }
+
+    @Test
+    void aTrialWithoutPerIterationTurnsIsRefused() {
+        RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0));
+        RawResult bare = new RawResult(result.benchmark(), 1, result.params(), 0.5, 0.1, "s/op", Map.of(),
+                "OpenJDK 17", result.samples(), Map.of());
+        assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(bare)))
+                .getMessage().contains("per-iteration turn"));
+        RawResult beyond = trialResult(List.of(6.0, 1.0, 12_000.0), List.of(3.0, 1.0, 6.0));
+        assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(beyond)))
+                .getMessage().contains("names turn 2000"));
+        List<RawResult> none = new ArrayList<>(InterleavedBenchmark.expand(List.of()));
+        assertTrue(none.isEmpty());
+    }
+}
