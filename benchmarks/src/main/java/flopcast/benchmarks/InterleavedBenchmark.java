@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Param;
@@ -44,9 +45,17 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code backend} values do not include this trial's takes no turn in it.
  */
 @State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx" + InterleavedBenchmark.HEAP})
 @Warmup(iterations = 1, time = 25, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = InterleavedBenchmark.ITERATIONS, time = 25, timeUnit = TimeUnit.MILLISECONDS)
 public class InterleavedBenchmark extends BenchmarkSettings {
+    /**
+     * The fork's heap: every row's model or kernel lives in it at once (the ten held-out steps' and
+     * eight settings steps' models predict 3.1 GB together; the JVM's default, a quarter of a 24 GB
+     * host, ran out).
+     */
+    static final String HEAP = "12g";
+
     /** Twelve turns of each of the 68 rows at every processor (60 on one thread: thirteen or fourteen each). */
     static final int ITERATIONS = 816;
 

@@ -34,7 +34,8 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
         List<ProfileCheck> profiles) {
 
     /**
-     * Reads, selects the host, fits, checks. Refused with one line: a file without step rows, one
+     * Reads, selects the host, fits, checks. Refused with one line: a file without step rows (a noisy step
+     * counts: it is shown, undecided), one
      * whose peak probe failed, one with several hosts and no host named.
      */
     public static CalibrationResult of(Path results, String host, TargetSpec target) {
@@ -52,9 +53,10 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
                     + m.status() + "); every MFU and efficiency divides by it, so nothing is calibrated: rerun"
                     + " mvn jmh:run on a quieter machine");
         });
-        if (measurements.stream().noneMatch(m -> m.pass().equals("step") && m.valid())) {
-            throw new RefusedMeasurements(results + " has no valid step rows: the held-out check needs StepBenchmark"
-                    + " or VectorStepBenchmark (mvn jmh:run without a -Djmh.include that leaves them out)");
+        if (measurements.stream().noneMatch(m -> m.pass().equals("step") && (m.valid() || Calibration.noisyOnly(m)))) {
+            throw new RefusedMeasurements(results + " has no step rows that were timed right (valid, or marked noisy"
+                    + " alone): the held-out check needs the steps InterleavedBenchmark or VectorStepBenchmark times (mvn"
+                    + " jmh:run without a -Djmh.include that leaves them out)");
         }
         List<Calibration> calibrations = new ArrayList<>();
         List<String> unfitted = new ArrayList<>();

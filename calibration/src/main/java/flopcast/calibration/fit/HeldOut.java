@@ -12,10 +12,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The calibrated model checked on what it was not fitted on: every valid measured step of a
- * backend and thread count that has a calibration, predicted from all of that calibration's
- * component rows, and again from the component rows of the other shapes only (held out). A step
- * whose shape has no component rows is held out either way.
+ * The calibrated model checked on what it was not fitted on: every measured step of a backend and
+ * thread count that has a calibration, valid or marked noisy alone, predicted from all of that
+ * calibration's component rows, and again from the component rows of the other shapes only (held
+ * out). A step whose shape has no component rows is held out either way. A noisy step is shown
+ * beside the others and judged by no target: its samples disagree by more than the targets resolve.
  */
 public final class HeldOut {
 
@@ -31,16 +32,18 @@ public final class HeldOut {
      * @param noiseFloor       the error the measurements alone can make: the step's spread and the median
      *                         spread of its fit's component rows (and the largest spread of a class fitted
      *                         from noisy rows), added in quadrature; NaN where a spread is unknown
+     * @param noisy            whether the step row is marked noisy (its spread above the step limit)
      */
     public record StepCheck(String backend, int threads, Shape shape, double measuredSeconds, double predictedSeconds,
-            double leaveOutSeconds, long modelFlops, double hostMfu, double noiseFloor) {
+            double leaveOutSeconds, long modelFlops, double hostMfu, double noiseFloor, boolean noisy) {
 
         /**
-         * Whether the check can say met or not met: its noise floor is known and within the worst
-         * target at its thread count. An undecided shape's error is shown but judged by no target.
+         * Whether the check can say met or not met: the step row is not noisy and its noise floor is
+         * known and within the worst target at its thread count. An undecided shape's error is shown
+         * but judged by no target.
          */
         public boolean decided() {
-            return noiseFloor <= worstTarget(threads);
+            return !noisy && noiseFloor <= worstTarget(threads);
         }
 
         public double error() {
@@ -74,11 +77,11 @@ public final class HeldOut {
         return threads == 1 ? ONE_THREAD_WORST_TARGET : THREADS_WORST_TARGET;
     }
 
-    /** Every valid step that one of {@code calibrations} describes, checked against it. */
+    /** Every step, valid or marked noisy alone, that one of {@code calibrations} describes, checked against it. */
     public static List<StepCheck> check(List<Measurement> rows, List<Calibration> calibrations) {
         List<StepCheck> checks = new ArrayList<>();
         for (Measurement step : rows) {
-            if (!step.pass().equals("step") || !step.valid()) {
+            if (!step.pass().equals("step") || !(step.valid() || Calibration.noisyOnly(step))) {
                 continue;
             }
             Optional<Calibration> fitted = calibrations.stream().filter(c -> c.describes(step)).findFirst();
@@ -90,7 +93,8 @@ public final class HeldOut {
             checks.add(new StepCheck(step.backend(), step.threads(), shape, step.secondsPerOp(),
                     all.predictStep(shape).seconds(), leaveShapeOut(rows, all, shape), step.matmulFlops(),
                     FlopsUtilization.mfu(step.matmulFlops(), step.secondsPerOp(), all.peakFlopsPerSecond()),
-                    Math.hypot(Math.hypot(step.spread(), componentSpread(rows, all)), all.noisySpread())));
+                    Math.hypot(Math.hypot(step.spread(), componentSpread(rows, all)), all.noisySpread()),
+                    !step.valid()));
         }
         return checks;
     }

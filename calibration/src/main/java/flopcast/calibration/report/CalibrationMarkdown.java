@@ -177,8 +177,8 @@ public final class CalibrationMarkdown {
         md.append("Noise floor: the step's spread ((lower quartile - fastest) / lower quartile of its samples) and"
                 + " the median spread of its fit's component rows (and, where a class had only noisy rows, the largest"
                 + " spread it was fitted from), in quadrature: an error below it is the host's, not the model's. A"
-                + " step whose floor is above the worst target at its thread count (or unknown) is undecided: shown,"
-                + " and judged by no target.\n\n");
+                + " step whose floor is above the worst target at its thread count (or unknown), or whose own row is"
+                + " marked noisy, is undecided: shown, and judged by no target.\n\n");
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
             if (Double.isNaN(summary.worst().number())) {
                 md.append(String.format(Locale.ROOT, "- %s: %s, %s undecided; no step decided, so no target is"

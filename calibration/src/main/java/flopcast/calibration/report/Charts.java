@@ -120,7 +120,19 @@ public final class Charts {
         return chart;
     }
 
+    /**
+     * Writes {@code chart}; one with no series (a run whose every step row is marked: no MFU to chart)
+     * is not drawn, and an earlier run's file of that name is removed.
+     */
     private static void save(Chart<?, ?> chart, Path directory, String name, Map<String, String> written) {
+        if (chart.getSeriesMap().isEmpty()) {
+            try {
+                java.nio.file.Files.deleteIfExists(directory.resolve(name));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return;
+        }
         WholeFile.write(directory.resolve(name), temporary -> BitmapEncoder.saveBitmap(chart, temporary.toString(),
                 BitmapEncoder.BitmapFormat.PNG));
         written.put(name, chart.getTitle());

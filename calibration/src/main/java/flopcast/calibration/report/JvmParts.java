@@ -160,6 +160,7 @@ public final class JvmParts {
         public Entry noiseFloor() {
             return new Entry(item(), Quantity.NOISE_FLOOR, check.noiseFloor(), check.decided()
                     ? "step spread and median component spread in quadrature"
+                    : check.noisy() ? "undecided: the step row is noisy (its spread above the step limit)"
                     : "undecided: above the " + Unit.ONE.text(HeldOut.worstTarget(check.threads())) + " target, or unknown");
         }
 

@@ -52,10 +52,11 @@ class CalibrationTest {
     /**
      * A component row timed during a burst (ten times slow, spread 40%) and marked noisy by the
      * derivation is in no fit: the efficiencies and every step's prediction are those without it.
-     * A noisy step is in no held-out check, and a step whose floor exceeds its target is undecided.
+     * A noisy step is shown and judged by no target, as is a step whose floor exceeds its target; a
+     * step marked for anything beside its spread is in no held-out check.
      */
     @Test
-    void noisyRowsAreLeftOutAndAWideFloorIsUndecided(@TempDir Path directory) {
+    void noisyRowsAreLeftOutAndAWideFloorIsUndecided(@TempDir Path directory) throws java.io.IOException {
         List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
         Map<String, Object> burst = rows.stream().filter(r -> "ffn_w1".equals(r.get("component"))
                 && "forward".equals(r.get("pass"))).findFirst().orElseThrow();
@@ -67,21 +68,30 @@ class CalibrationTest {
                 .orElseThrow();
         noisyStep.put("spread", 0.2);
         noisyStep.put("valid", false);
-        Map<String, Object> wideStep = rows.stream().filter(r -> "step".equals(r.get("pass"))).skip(1).findFirst()
-                .orElseThrow();
+        noisyStep.put("status", "noisy (spread 20.0% over 3%: 13 samples)");
+        List<Map<String, Object>> steps = rows.stream().filter(r -> "step".equals(r.get("pass"))).toList();
+        Map<String, Object> wideStep = steps.get(1);
         wideStep.put("spread", 0.06);
         List<Measurement> measured = measurements(rows, directory);
         Calibration calibration = Calibration.fit(measured, r -> true);
         assertEquals(0.5, calibration.fits().get(OpClass.MATMUL_FORWARD).efficiency(10), EXACT);
         List<HeldOut.StepCheck> checks = HeldOut.check(measured, List.of(calibration));
-        assertEquals(1, checks.size(), "the noisy step is checked against nothing");
-        HeldOut.StepCheck wide = checks.get(0);
+        assertEquals(2, checks.size());
+        HeldOut.StepCheck noisy = checks.get(0);
+        assertTrue(noisy.noisy());
+        assertFalse(noisy.decided(), "a noisy step is shown, judged by no target");
+        HeldOut.StepCheck wide = checks.get(1);
+        assertFalse(wide.noisy());
         assertEquals(0, wide.error(), EXACT);
         // 6% and the components' 1% in quadrature: above the 5% worst target on one thread
         assertEquals(Math.hypot(0.06, SyntheticMeasurements.SPREAD), wide.noiseFloor(), EXACT);
         assertFalse(wide.decided());
-        assertEquals(1, HeldOut.undecided(checks));
+        assertEquals(2, HeldOut.undecided(checks));
         assertTrue(Double.isNaN(HeldOut.worst(checks)), "no decided step: no worst error to judge");
+        noisyStep.put("status", "noisy (spread 20.0% over 3%: 13 samples); unsettled_warmup (JIT still compiling)");
+        List<Measurement> unsettled = measurements(rows, java.nio.file.Files.createDirectories(directory.resolve("u")));
+        assertEquals(1, HeldOut.check(unsettled, List.of(Calibration.fit(unsettled, r -> true))).size(),
+                "a step marked for anything beside its spread is checked against nothing");
     }
 
     /**

@@ -98,7 +98,7 @@ class ExtrapolationTest {
         List<Measurement> rows = CalibrationTest.measurements(SyntheticMeasurements.rows("host", null, 1), directory);
         Calibration calibration = Calibration.fit(rows, r -> true);
         HeldOut.StepCheck alone = new HeldOut.StepCheck(calibration.backend(), calibration.threads(), XL, 1.0, 1.01,
-                Double.NaN, 1, 0.5, 0.01);
+                Double.NaN, 1, 0.5, 0.01, false);
         List<Extrapolation.Row> extrapolated = new Extrapolation(XL, Device.A100_80GB, Precision.FP32, 400_000,
                 List.of(calibration), List.of(alone)).rows();
         String source = extrapolated.get(extrapolated.size() - 2).source();

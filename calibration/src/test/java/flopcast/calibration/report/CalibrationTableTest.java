@@ -240,7 +240,7 @@ class CalibrationTableTest {
         // two backends' heap rows share one item (the item names no backend): one row, where the first was, with the last's numbers
         CalibrationTable table = new CalibrationTable("Test CPU", extrapolation, List.of(), List.of(
                 new HeldOutStep(new HeldOut.StepCheck("ejml", 1, shape, 0.1, 0.11, Double.NaN, 1_000_000L, 0.01,
-                        0.02)),
+                        0.02, false)),
                 new HostStep(new HeldOut.BackendStep("ejml", 1, shape, 0.1, 1_000_000L, 0.02)),
                 new HostStep(new HeldOut.BackendStep("vector", 2, shape, 0.05, 1_000_000L, Double.NaN)),
                 new HeapCheck(heap(shape, "ejml", 1000L)),
