@@ -186,16 +186,19 @@ public class InterleavedBenchmark extends BenchmarkSettings {
             turns.add(entry.rotated().factory().build(entry.benchmark(), entry.params()));
         }
         // whole steps first: they compile every kernel the components call, and the first of them warms longest
+        // each within the bound its own class's trial has (a step's: 4 s and 8 more), so that three quiet rounds
+        // of a 3 s step still fit after a later step's shorter first second
+        double stepBound = SteadyState.STEP_MIN_SECONDS + SteadyState.MAX_SECONDS;
         boolean stepSettled = false;
         for (Turn turn : turns) {
             if (turn.step()) {
-                turn.warm(stepSettled ? LATER_STEP_MIN_SECONDS : SteadyState.STEP_MIN_SECONDS);
+                turn.warm(stepSettled ? LATER_STEP_MIN_SECONDS : SteadyState.STEP_MIN_SECONDS, stepBound);
                 stepSettled = true;
             }
         }
         for (Turn turn : turns) {
             if (!turn.step()) {
-                turn.warm(0);
+                turn.warm(0, SteadyState.MAX_SECONDS);
             }
         }
         // then every turn in turn until the JIT is quiet over whole rotations: one op's warm-up leaves call

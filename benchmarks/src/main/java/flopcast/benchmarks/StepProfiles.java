@@ -3,6 +3,7 @@ package flopcast.benchmarks;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
+import flopcast.calibration.measurements.RowMark;
 import flopcast.calibration.profile.ProfileCsv;
 import flopcast.measure.run.BackendChoice;
 import flopcast.measure.run.StepProfile;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The in-situ profile of every measured step of a run, after JMH: each valid step row's model at its
+ * The in-situ profile of every measured step of a run, after JMH: each step row's model (valid, or
+ * marked noisy alone) at its
  * shape, settings, backend and threads, trained again with the profile on ({@code train --profile}'s
  * {@link TrainRun}), so that calibration can set where each step's time went beside what the
  * step-time model predicts for each class. A step of more than {@link #MAX_STEP_SECONDS} (EJML's
@@ -30,12 +32,20 @@ final class StepProfiles {
     private StepProfiles() {
     }
 
-    /** One profile per valid step row of {@code rows} (measurements.csv as read back). */
+    /**
+     * Whether a row was timed right: valid, or marked noisy alone (the held-out table shows it,
+     * undecided, and its profile says where its time went all the same).
+     */
+    static boolean timedRight(Map<String, String> row) {
+        return row.get("valid").equals("true") || RowMark.noisyAlone(row.get("status"));
+    }
+
+    /** One profile per step row of {@code rows} (measurements.csv as read back) that was timed right. */
     static List<ProfileCsv.Row> of(List<Map<String, String>> rows) {
         List<ProfileCsv.Row> profiled = new ArrayList<>();
         boolean warmed = false;
         for (Map<String, String> row : rows) {
-            if (!row.get("pass").equals("step") || !row.get("valid").equals("true")) {
+            if (!row.get("pass").equals("step") || !timedRight(row)) {
                 continue;
             }
             double seconds = Double.parseDouble(row.get("lower_quartile_seconds_per_op"));

@@ -32,9 +32,12 @@ final class Turn {
         return step;
     }
 
-    /** Warms the op ({@link SteadyState}), no round counting before {@code minSeconds}; remembers whether it settled. */
-    void warm(double minSeconds) {
-        settled = SteadyState.settle(this::runOnce, (long) (minSeconds * 1e9), (long) ((minSeconds + SteadyState.MAX_SECONDS) * 1e9)).settled();
+    /**
+     * Warms the op ({@link SteadyState}), no round counting before {@code minSeconds}, for at most
+     * {@code maxSeconds}; remembers whether it settled.
+     */
+    void warm(double minSeconds, double maxSeconds) {
+        settled = SteadyState.settle(this::runOnce, (long) (minSeconds * 1e9), (long) (maxSeconds * 1e9)).settled();
     }
 
     /** Marks the op unsettled: the JIT went on compiling after its warm-up. */

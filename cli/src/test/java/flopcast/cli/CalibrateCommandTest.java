@@ -79,7 +79,7 @@ class CalibrateCommandTest {
             {"no measurements file", "--results", directory.resolve("absent.csv").toString()},
             {"is empty", "--results", empty.toString()},
             {"is not a flopcast measurements.csv", "--results", foreign.toString()},
-            {"has no valid step rows", "--results", stepless.toString()},
+            {"has no step rows that were timed right", "--results", stepless.toString()},
             {"the 2-thread peak probe failed", "--results", failedProbe.toString()},
             {"row 5 is malformed", "--results", malformed.toString()},
             {"--host 'nowhere' is not in", "--results", stepless.toString(), "--host",

@@ -133,8 +133,7 @@ public final class Calibration implements StepTimeModel.Efficiency {
 
     /** A row whose only invalidating mark is its spread: timed right, but the host moved under it. */
     static boolean noisyOnly(Measurement row) {
-        return !row.valid() && RowMark.of(row.status()).stream().filter(RowMark::invalidates).toList()
-                .equals(List.of(RowMark.NOISY));
+        return !row.valid() && RowMark.noisyAlone(row.status());
     }
 
     /** The classes fitted from noisy rows (none had a valid row), each with the largest spread it was fitted from. */

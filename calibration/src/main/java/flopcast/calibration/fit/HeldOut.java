@@ -140,7 +140,7 @@ public final class HeldOut {
     public static List<BackendStep> byBackend(List<Measurement> rows) {
         List<BackendStep> steps = new ArrayList<>();
         for (Measurement row : rows) {
-            if (!row.pass().equals("step") || !row.valid()) {
+            if (!row.pass().equals("step") || !(row.valid() || Calibration.noisyOnly(row))) {
                 continue;
             }
             double peak = rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == row.threads())

@@ -51,7 +51,8 @@ public final class MeasurementsSchema {
             new CsvColumn("score_seconds_per_op", "s/op", "JMH score: average time per op, per thread"),
             new CsvColumn("score_error_seconds", "s/op", "JMH's 99.9% confidence half-width of the score"),
             new CsvColumn("samples", "iterations", "timed samples: JMH's measured iterations over "
-                    + "every fork, each an average over its ops"),
+                    + "every fork, each an average over its ops; for a row that took turns in InterleavedBenchmark,"
+                    + " the iterations that ran it"),
             new CsvColumn("lower_quartile_seconds_per_op", "s/op", "the lower quartile of the samples, the uncontended host as a quarter of them saw it; the time calibration uses "
                     + "(empty on rows written before it existed: the score is used)"),
             new CsvColumn("spread", "1", "(lower quartile - fastest sample) / lower quartile: how closely the fastest quarter agree; empty under "

@@ -84,6 +84,15 @@ public enum RowMark {
         return described.isEmpty() ? OK : String.join("; ", described);
     }
 
+    /**
+     * Whether the only mark of {@code status} that invalidates a row is {@link #NOISY}: the row was
+     * timed right, but the host moved under it (a fit falls back on such rows where a class has no
+     * other; a step is shown in the held-out table, undecided, and profiled).
+     */
+    public static boolean noisyAlone(String status) {
+        return of(status).stream().filter(RowMark::invalidates).toList().equals(List.of(NOISY));
+    }
+
     /** The marks a status column's text names, in order. */
     public static List<RowMark> of(String status) {
         List<RowMark> marks = new ArrayList<>();
