@@ -16,8 +16,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * more than a few long ones of the same total (three of 150 ms gave a mean and a spread no one could
  * trust; eight of 50 ms left 100 of 201 rows of one run noisy). The
  * JIT's warm-up is not JMH's: every benchmark's trial setup runs its op until compilation has settled
- * ({@link SteadyState}), so JMH's warm-up iteration only lets JMH's own loop compile around it. Short
- * iterations keep the default run, some two hundred trials, near ten minutes on 2 cores.
+ * ({@link SteadyState}), so JMH's warm-up iteration only lets JMH's own loop compile around it. The
+ * default run's vector rows take turns in {@link InterleavedBenchmark}, an iteration each; the probes
+ * and any class named alone use these.
  * {@code mvn jmh:run -Dflopcast.quick} and JMH's own properties override them.
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -68,10 +68,12 @@ public class InterleavedBenchmark extends BenchmarkSettings {
     /** Seconds before a step's warm-up rounds may count as quiet once a step has settled in this JVM. */
     static final double LATER_STEP_MIN_SECONDS = 1;
 
-    @Param({"interleaved"})
+    /** {@code *}: every rotated class's components; else only the rows of the components given. */
+    @Param({"*"})
     public String component;
 
-    @Param({"interleaved"})
+    /** {@code *}: every pass; else only the rows of the passes given (forward, backward, optimizer, step). */
+    @Param({"*"})
     public String pass;
 
     @Param({"vector"})
@@ -114,6 +116,9 @@ public class InterleavedBenchmark extends BenchmarkSettings {
     /** The parameters this benchmark reads as replacements for the rotated classes' own. */
     private static final List<String> REPLACED = List.of("shape", "parameters", "setting");
 
+    /** The parameters this benchmark reads as filters: only a class's rows with one of the values given take turns. */
+    private static final List<String> FILTERED = List.of("component", "pass");
+
     /** A row that takes turns: its class's benchmark (Class.method, package included) and parameters. */
     record Entry(String benchmark, Map<String, String> params, Rotated rotated) {
     }
@@ -150,6 +155,14 @@ public class InterleavedBenchmark extends BenchmarkSettings {
                     values.put(name, Arrays.asList(given.strip().split("\\s+")));
                 }
             }
+            for (String name : FILTERED) {
+                String given = params.getOrDefault(name, "*");
+                if (values.containsKey(name) && !given.equals("*")) {
+                    List<String> kept = new ArrayList<>(values.get(name));
+                    kept.retainAll(Arrays.asList(given.strip().split("\\s+")));
+                    values.put(name, kept);
+                }
+            }
             List<Map<String, String>> product = new ArrayList<>();
             product.add(new TreeMap<>());
             for (Map.Entry<String, List<String>> value : values.entrySet()) {
@@ -178,8 +191,8 @@ public class InterleavedBenchmark extends BenchmarkSettings {
         }
         List<Entry> entries = entries(values);
         if (entries.isEmpty()) {
-            throw new IllegalArgumentException("no benchmark class runs at threads " + threads + " and backend "
-                    + backend + ": nothing takes turns");
+            throw new IllegalArgumentException("no rotated class has rows at threads " + threads + ", backend "
+                    + backend + ", component " + component + " and pass " + pass + ": nothing takes turns");
         }
         turns = new ArrayList<>();
         for (Entry entry : entries) {
@@ -226,7 +239,7 @@ public class InterleavedBenchmark extends BenchmarkSettings {
 
     @Benchmark
     public Object run(Work work) {
-        return turns.get(current).run(work, current);
+        return turns.get(current).run(work, current, turns.size());
     }
 
     /**
@@ -251,6 +264,12 @@ public class InterleavedBenchmark extends BenchmarkSettings {
                 throw new InvalidInputException("an InterleavedBenchmark result has no per-iteration turn and ops"
                         + " counts beside its samples: it cannot be split into its rows");
             }
+            long rotation = result.perOp("rotation");
+            if (rotation != entries.size()) {
+                throw new InvalidInputException("an InterleavedBenchmark result ran " + rotation + " rows in turn where"
+                        + " its parameters list " + entries.size() + " today: it was run by other benchmark classes"
+                        + " than these, and its turns cannot be told apart");
+            }
             List<List<Integer>> iterations = new ArrayList<>();
             for (int i = 0; i < entries.size(); i++) {
                 iterations.add(new ArrayList<>());
@@ -272,21 +291,33 @@ public class InterleavedBenchmark extends BenchmarkSettings {
         return expanded;
     }
 
-    /** The counters {@link Work} carries: summed over a turn's iterations, as JMH sums them over a trial's. */
-    private static final List<String> COUNTERS = Arrays.stream(Work.class.getFields()).map(Field::getName).toList();
+    /**
+     * The metrics summed over a turn's iterations, as JMH sums them over a trial's: the counters
+     * {@link Work} carries and the GC profiler's counts and times; any other (the GC profiler's
+     * rates, its allocation per op) is averaged.
+     */
+    private static final List<String> SUMMED = java.util.stream.Stream.concat(
+            Arrays.stream(Work.class.getFields()).map(Field::getName), java.util.stream.Stream.of("gc.count", "gc.time"))
+            .toList();
 
     private static RawResult row(RawResult result, Entry entry, List<Integer> iterations) {
         List<Double> samples = iterations.stream().map(result.samples()::get).toList();
         Map<String, Double> secondary = new LinkedHashMap<>();
         Map<String, List<Double>> secondarySamples = new LinkedHashMap<>();
         for (Map.Entry<String, List<Double>> metric : result.secondarySamples().entrySet()) {
+            if (metric.getValue().size() != result.samples().size()) {
+                // JMH writes some of the GC profiler's metrics only for the iterations where a collection ran:
+                // not one value an iteration, so not a turn's
+                continue;
+            }
             List<Double> values = iterations.stream().map(metric.getValue()::get).toList();
             double sum = values.stream().mapToDouble(Double::doubleValue).sum();
-            secondary.put(metric.getKey(), COUNTERS.contains(metric.getKey()) ? sum : sum / values.size());
+            secondary.put(metric.getKey(), SUMMED.contains(metric.getKey()) ? sum : sum / values.size());
             secondarySamples.put(metric.getKey(), values);
         }
         double mean = samples.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-        return new RawResult(entry.benchmark(), 1, entry.params(), mean, Double.NaN, result.scoreUnit(), secondary,
-                result.jvm(), samples, secondarySamples);
+        // JMH's interval is the trial's, over every turn: none is a row's
+        return new RawResult(entry.benchmark(), result.threads(), entry.params(), mean, Double.NaN, result.scoreUnit(),
+                secondary, result.jvm(), samples, secondarySamples);
     }
 }

@@ -50,10 +50,10 @@ final class Turn {
         beforeCall.run();
     }
 
-    /** One call of the op, recorded as turn {@code index}. */
-    Object run(Work work, int index) {
+    /** One call of the op, recorded as turn {@code index} of {@code rotation}. */
+    Object run(Work work, int index, int rotation) {
         Object result = call();
-        work.add(perOp, index, settled);
+        work.add(perOp, index, rotation, settled);
         return result;
     }
 

@@ -36,6 +36,8 @@ public class Work {
      * derivation reads each iteration's turn from it and gives every turn its own row.
      */
     public long turn;
+    /** How many rows take turns in {@link InterleavedBenchmark}'s trial, per op (0 in any other benchmark). */
+    public long rotation;
 
     @Setup(Level.Iteration)
     public void reset() {
@@ -48,17 +50,22 @@ public class Work {
         kernelThreads = 0;
         predictedHeapBytes = 0;
         turn = 0;
+        rotation = 0;
     }
 
     /** Records one op, unsettled where any warm-up in this JVM was. */
     public void add(PerOp perOp) {
-        add(perOp, -1, SteadyState.settled());
+        add(perOp, -1, 0, SteadyState.settled());
     }
 
-    /** Records one op of {@link InterleavedBenchmark}'s turn {@code index} (-1 in any other benchmark), whose warm-up {@code settled} or not. */
-    void add(PerOp perOp, int index, boolean settled) {
+    /**
+     * Records one op of {@link InterleavedBenchmark}'s turn {@code index} of {@code rows} (-1 of 0 in
+     * any other benchmark), whose warm-up {@code settled} or not.
+     */
+    void add(PerOp perOp, int index, int rows, boolean settled) {
         ops++;
         turn += index + 1;
+        rotation += rows;
         matmulFlops += perOp.matmulFlops();
         elementwiseFlops += perOp.elementwiseFlops();
         optimizerFlops += perOp.optimizerFlops();

@@ -22,8 +22,8 @@ class InterleavedBenchmarkTest {
     private static Map<String, String> trial(String threads, String shape, String parameters, String setting) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("backend", "vector");
-        params.put("component", "interleaved");
-        params.put("pass", "interleaved");
+        params.put("component", "*");
+        params.put("pass", "*");
         params.put("threads", threads);
         params.put("shape", shape);
         params.put("parameters", parameters);
@@ -80,22 +80,44 @@ class InterleavedBenchmarkTest {
         assertEquals(1, count(full, "SettingsStepBenchmark"));
     }
 
-    /** A trial of two turns, three iterations: turn 2, 1, 2, with per-iteration counters as JMH writes them. */
-    private static RawResult trialResult(List<Double> turn, List<Double> ops) {
+    @Test
+    void givenComponentsAndPassesKeepTheirRowsAlone() {
+        Map<String, String> params = trial("1", "*", "*", "*");
+        params.put("pass", "forward");
+        List<InterleavedBenchmark.Entry> forward = InterleavedBenchmark.entries(params);
+        // 8 matmuls and 4 kernels at 2 shapes; no AdamW (optimizer) and no step
+        assertEquals(24, forward.size());
+        assertTrue(forward.stream().allMatch(e -> e.params().get("pass").equals("forward")));
+        params.put("pass", "*");
+        params.put("component", "step adamw");
+        assertEquals(12, InterleavedBenchmark.entries(params).size());
+    }
+
+    /** The rows of the quick trial's parameters on one thread. */
+    private static final int QUICK_ONE_THREAD = 27;
+
+    /**
+     * A trial of three iterations, turns 2, 1, 2, with per-iteration counters as JMH writes them, and a
+     * GC metric written for one iteration only (JMH writes gc.time only where a collection ran).
+     */
+    private static RawResult trialResult(List<Double> turn, List<Double> ops, long rotation) {
         Map<String, String> params = trial("1", "tiny", "65536 1048576", "*");
         Map<String, List<Double>> perIteration = new LinkedHashMap<>();
         perIteration.put("turn", turn);
         perIteration.put("ops", ops);
         perIteration.put("matmulFlops", List.of(300.0, 100.0, 600.0));
         perIteration.put("gc.alloc.rate.norm", List.of(10.0, 4.0, 30.0));
+        perIteration.put("gc.time", List.of(5.0));
+        double total = ops.stream().mapToDouble(Double::doubleValue).sum();
         return new RawResult(InterleavedBenchmark.class.getName() + ".run", 1, params, 0.5, 0.1, "s/op",
-                Map.of(), "OpenJDK 17", List.of(0.3, 0.1, 0.2), perIteration);
+                Map.of("ops", total, "rotation", rotation * total), "OpenJDK 17", List.of(0.3, 0.1, 0.2), perIteration);
     }
 
     @Test
     void eachTurnGetsItsIterationsSamplesAndCounters() {
         // turn 2 ran 3 then 6 ops (turn counter 2 per op), turn 1 one op
-        RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0));
+        RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD);
+        assertEquals(QUICK_ONE_THREAD, InterleavedBenchmark.entries(result.params()).size());
         RawResult other = new RawResult("flopcast.benchmarks.PeakFlopsProbe.oneThread", 1, Map.of(), 1, 0, "s/op",
                 Map.of(), "OpenJDK 17", List.of(1.0), Map.of());
         List<RawResult> rows = InterleavedBenchmark.expand(List.of(other, result));
@@ -113,17 +135,21 @@ class InterleavedBenchmarkTest {
         // 900 FLOPs over 9 ops; the GC profiler's per-op figure is the mean of its iterations
         assertEquals(100L, second.perOp("matmulFlops"));
         assertEquals(20.0, second.secondary().get("gc.alloc.rate.norm"), 1e-12);
+        assertTrue(!second.secondary().containsKey("gc.time"), "a metric not written every iteration is no turn's");
         assertEquals("VectorMatmulBenchmark.run", second.shortName());
     }
 
     @Test
     void aTrialWithoutPerIterationTurnsIsRefused() {
-        RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0));
+        RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD);
         RawResult bare = new RawResult(result.benchmark(), 1, result.params(), 0.5, 0.1, "s/op", Map.of(),
                 "OpenJDK 17", result.samples(), Map.of());
         assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(bare)))
                 .getMessage().contains("per-iteration turn"));
-        RawResult beyond = trialResult(List.of(6.0, 1.0, 12_000.0), List.of(3.0, 1.0, 6.0));
+        RawResult other = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD + 1);
+        assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(other)))
+                .getMessage().contains("ran 28 rows in turn where its parameters list 27"));
+        RawResult beyond = trialResult(List.of(6.0, 1.0, 12_000.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD);
         assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(beyond)))
                 .getMessage().contains("names turn 2000"));
         List<RawResult> none = new ArrayList<>(InterleavedBenchmark.expand(List.of()));

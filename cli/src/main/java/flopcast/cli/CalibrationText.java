@@ -95,8 +95,8 @@ final class CalibrationText {
         StringBuilder text = new StringBuilder(steps.render());
         for (HeldOutSummary summary : table.all(HeldOutSummary.class)) {
             if (Double.isNaN(summary.worst().number())) {
-                text.append(String.format(Locale.ROOT, "%s: no step decided (%s steps, %s undecided: their noise floors"
-                        + " are above the %s worst target)%n", summary.item(), summary.steps().text(),
+                text.append(String.format(Locale.ROOT, "%s: no step decided (%s steps, %s undecided: their rows noisy,"
+                        + " or their noise floors above the %s worst target)%n", summary.item(), summary.steps().text(),
                         summary.undecided().text(), Unit.ONE.text(summary.worstTarget())));
                 continue;
             }

@@ -53,7 +53,7 @@ public record CalibrationResult(String hostCpu, List<Measurement> measurements, 
                     + m.status() + "); every MFU and efficiency divides by it, so nothing is calibrated: rerun"
                     + " mvn jmh:run on a quieter machine");
         });
-        if (measurements.stream().noneMatch(m -> m.pass().equals("step") && (m.valid() || Calibration.noisyOnly(m)))) {
+        if (measurements.stream().noneMatch(m -> m.pass().equals("step") && m.timedRight())) {
             throw new RefusedMeasurements(results + " has no step rows that were timed right (valid, or marked noisy"
                     + " alone): the held-out check needs the steps InterleavedBenchmark or VectorStepBenchmark times (mvn"
                     + " jmh:run without a -Djmh.include that leaves them out)");

@@ -105,7 +105,7 @@ public final class Extrapolation {
         List<HeldOut.StepCheck> own = HeldOut.of(checks, calibration.backend(), calibration.threads());
         String held = own.isEmpty() ? "no step held out on this host"
                 : HeldOut.undecided(own) == own.size() ? String.format(Locale.ROOT, "no step decided on this host (%d"
-                        + " undecided: their noise floors are above the target)", own.size())
+                        + " undecided: their rows noisy, or their noise floors above the target)", own.size())
                 : Double.isNaN(HeldOut.worst(own)) ? String.format(Locale.ROOT, "no step held out on this host (%d"
                         + " steps: leaving a step's shape out left no component rows to fit it)", own.size())
                 : String.format(Locale.ROOT, "held out on this host: worst %.1f%%, median %.1f%% over %d decided"

@@ -81,7 +81,7 @@ public final class HeldOut {
     public static List<StepCheck> check(List<Measurement> rows, List<Calibration> calibrations) {
         List<StepCheck> checks = new ArrayList<>();
         for (Measurement step : rows) {
-            if (!step.pass().equals("step") || !(step.valid() || Calibration.noisyOnly(step))) {
+            if (!step.pass().equals("step") || !step.timedRight()) {
                 continue;
             }
             Optional<Calibration> fitted = calibrations.stream().filter(c -> c.describes(step)).findFirst();
@@ -140,7 +140,7 @@ public final class HeldOut {
     public static List<BackendStep> byBackend(List<Measurement> rows) {
         List<BackendStep> steps = new ArrayList<>();
         for (Measurement row : rows) {
-            if (!row.pass().equals("step") || !(row.valid() || Calibration.noisyOnly(row))) {
+            if (!row.pass().equals("step") || !row.timedRight()) {
                 continue;
             }
             double peak = rows.stream().filter(r -> r.component().equals("peak_flops") && r.threads() == row.threads())
@@ -157,7 +157,7 @@ public final class HeldOut {
                 .mapToDouble(c -> Math.abs(c.leaveOutError())).sorted().toArray();
     }
 
-    /** How many checks are undecided: their noise floor unknown or above the worst target. */
+    /** How many checks are undecided: their step row noisy, or their noise floor unknown or above the worst target. */
     public static long undecided(List<StepCheck> checks) {
         return checks.stream().filter(c -> !c.decided()).count();
     }

@@ -105,4 +105,12 @@ public record Measurement(String component, String pass, String backend, Shape s
     private static NumberFormatException notA(String what, Map<String, String> row, String column) {
         return new NumberFormatException(column + " '" + Excerpt.of(row.get(column)) + "' is not " + what);
     }
+
+    /**
+     * Whether the row was timed right: valid, or marked noisy alone ({@link RowMark#noisyAlone}): a
+     * step the held-out table shows (undecided where noisy) and the in-situ profile profiles.
+     */
+    public boolean timedRight() {
+        return valid || RowMark.noisyAlone(status);
+    }
 }

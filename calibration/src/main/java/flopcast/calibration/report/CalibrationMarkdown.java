@@ -119,8 +119,9 @@ public final class CalibrationMarkdown {
         String primary = fits.stream().filter(HostFit::primary).findFirst().orElseThrow().label();
         StringBuilder md = new StringBuilder();
         md.append("# flopcast calibration report\n\n");
-        md.append(String.format(Locale.ROOT, "Host: **%s**. %s measurement rows, %s of them marked invalid (left out;"
-                + " see `valid` and `status` in measurements.csv).%n%n", table.hostCpu(), rows.rows().text(),
+        md.append(String.format(Locale.ROOT, "Host: **%s**. %s measurement rows, %s of them marked invalid (left out of"
+                + " the fits, but a step marked noisy alone is shown, undecided; see `valid` and `status` in"
+                + " measurements.csv).%n%n", table.hostCpu(), rows.rows().text(),
                 rows.markedInvalid().text()));
         md.append("For the person deciding how long to book an A100: the table under *Extrapolation* gives the run's"
                 + " length under each assumption, one per row, with its source. The extrapolation's fit is **"
@@ -208,7 +209,7 @@ public final class CalibrationMarkdown {
         profiles(md, table.all(ProfiledStep.class));
         md.append("\nHost MFU = model FLOPs (forward and backward matmuls) / (measured step time x measured peak at"
                 + " the step's thread count).\n\n");
-        md.append("## MFU of every measured step, by backend\n\nEvery valid measured step, each against the measured"
+        md.append("## MFU of every measured step, by backend\n\nEvery measured step timed right (valid, or marked noisy alone), each against the measured"
                 + " peak at its own thread count (n/a: no probe at that thread count).\n\n");
         markdownTable(md, List.of("step", "seconds", "model FLOP/s", "MFU"), table.grid(Quantity.HOST_SECONDS,
                 List.of(Quantity.HOST_SECONDS, Quantity.HOST_FLOPS_PER_SECOND, Quantity.HOST_MFU)));

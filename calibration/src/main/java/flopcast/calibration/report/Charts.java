@@ -121,8 +121,8 @@ public final class Charts {
     }
 
     /**
-     * Writes {@code chart}; one with no series (a run whose every step row is marked: no MFU to chart)
-     * is not drawn, and an earlier run's file of that name is removed.
+     * Writes {@code chart}; one with no series (a run with no step timed right: no MFU to chart) is not
+     * drawn, and an earlier run's file of that name is removed.
      */
     private static void save(Chart<?, ?> chart, Path directory, String name, Map<String, String> written) {
         if (chart.getSeriesMap().isEmpty()) {

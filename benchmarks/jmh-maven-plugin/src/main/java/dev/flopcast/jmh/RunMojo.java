@@ -50,8 +50,10 @@ public class RunMojo extends AbstractMojo {
     String include;
 
     /**
-     * The JMH -e regex of what the quick run leaves out, and its -p parameters separated by ';': set
-     * where the benchmarks are configured (the root pom), not here, so the mojo names no benchmark.
+     * The JMH -e regex of what the quick run leaves out (where not set, what the default run leaves
+     * out), and its -p parameters separated by ';': set where the benchmarks are configured (the root
+     * pom), not here, so the mojo names no benchmark. A benchmark named by {@code -Djmh.include} runs
+     * in either run.
      */
     @Parameter
     String quickExclude;
@@ -171,8 +173,10 @@ public class RunMojo extends AbstractMojo {
         }
         args.addAll(List.of("-rf", "json", "-rff", raw.toString()));
         boolean named = include != null && !include.isBlank();
-        String excluded = exclude != null && !exclude.isBlank() ? exclude : quick ? quickExclude
-                : named ? null : defaultExclude;
+        // a benchmark named runs even where a run leaves it out; the quick run leaves out what the default run does
+        // unless it is configured to leave out something else
+        String excluded = exclude != null && !exclude.isBlank() ? exclude : named ? null
+                : quick && quickExclude != null && !quickExclude.isBlank() ? quickExclude : defaultExclude;
         if (excluded != null && !excluded.isBlank()) {
             args.addAll(List.of("-e", excluded));
         }

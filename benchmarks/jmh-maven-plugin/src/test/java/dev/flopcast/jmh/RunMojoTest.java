@@ -43,6 +43,19 @@ class RunMojoTest {
     }
 
     @Test
+    void aNamedBenchmarkRunsInTheQuickRunToo() {
+        RunMojo mojo = mojo();
+        mojo.quick = true;
+        mojo.include = "Slow";
+        assertFalse(mojo.jmhArguments(RAW).contains("-e"), "the quick exclusion would leave out what was named");
+        mojo.include = null;
+        mojo.quickExclude = null;
+        mojo.defaultExclude = "Default";
+        List<String> args = mojo.jmhArguments(RAW);
+        assertEquals("Default", args.get(args.indexOf("-e") + 1), "without its own, the quick run leaves out the default's");
+    }
+
+    @Test
     void jmhPropertiesOverrideQuickDefaults() {
         RunMojo mojo = mojo();
         mojo.quick = true;
