@@ -3,7 +3,6 @@ package flopcast.benchmarks;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
-import flopcast.calibration.measurements.RowMark;
 import flopcast.calibration.profile.ProfileCsv;
 import flopcast.measure.run.BackendChoice;
 import flopcast.measure.run.StepProfile;
@@ -33,19 +32,16 @@ final class StepProfiles {
     }
 
     /**
-     * Whether a row was timed right: valid, or marked noisy alone (the held-out table shows it,
-     * undecided, and its profile says where its time went all the same).
+     * One profile per step row of {@code rows} (measurements.csv as read back) that was timed right
+     * ({@link Measurement#timedRight}: the held-out table shows a noisy one, undecided, and its profile
+     * says where its time went all the same).
      */
-    static boolean timedRight(Map<String, String> row) {
-        return row.get("valid").equals("true") || RowMark.noisyAlone(row.get("status"));
-    }
-
-    /** One profile per step row of {@code rows} (measurements.csv as read back) that was timed right. */
     static List<ProfileCsv.Row> of(List<Map<String, String>> rows) {
         List<ProfileCsv.Row> profiled = new ArrayList<>();
         boolean warmed = false;
-        for (Map<String, String> row : rows) {
-            if (!row.get("pass").equals("step") || !timedRight(row)) {
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, String> row = rows.get(i);
+            if (!row.get("pass").equals("step") || !Measurement.of(row, i + 2).timedRight()) {
                 continue;
             }
             double seconds = Double.parseDouble(row.get("lower_quartile_seconds_per_op"));
