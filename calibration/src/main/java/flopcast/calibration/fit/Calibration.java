@@ -201,11 +201,11 @@ public final class Calibration implements StepTimeModel.Efficiency {
 
     /** The step-time model's terms on this host, one per component pass and AdamW. */
     public List<StepTimeModel.Term> terms(Shape shape) {
-        return StepTimeModel.terms(shape, this, peakFlopsPerSecond, bandwidth);
+        return StepTimeModel.terms(shape, this, peakFlopsPerSecond, bandwidth, true);
     }
 
     /** Predicted step time on this host. */
     public StepTimeModel.StepTime predictStep(Shape shape) {
-        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidth);
+        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidth, true);
     }
 }

@@ -195,12 +195,13 @@ public final class Extrapolation {
         long rest = target.batchSize() - full * micro;
         double peak = device.peakFlopsPerSecond(precision);
         Bandwidth bandwidth = Bandwidth.constant(device.bandwidthBytesPerSecond());
+        // a device converts bfloat16 in registers: no host conversions
         StepTimeModel.StepTime microStep = StepTimeModel.predict(target.withBatchSize(micro), efficiency, peak,
-                bandwidth);
+                bandwidth, false);
         double stepSeconds = full * (microStep.seconds() - microStep.optimizerSeconds()) + microStep.optimizerSeconds();
         if (rest > 0) {
             StepTimeModel.StepTime last = StepTimeModel.predict(target.withBatchSize(rest), efficiency, peak,
-                    bandwidth);
+                    bandwidth, false);
             stepSeconds += last.seconds() - last.optimizerSeconds();
         }
         double seconds = stepSeconds * steps;

@@ -62,7 +62,7 @@ public record ProfileCheck(String backend, int threads, Shape shape, double step
         return classes.stream().filter(ClassTime::modelled).mapToDouble(ClassTime::predicted).sum();
     }
 
-    /** Seconds measured in classes the model has no term for (the attention split's hand-off, bf16 conversions). */
+    /** Seconds measured in classes the model has no term for (the attention split's hand-off; conversions the table does not cover). */
     public double unmodelledSeconds() {
         return classes.stream().filter(c -> !c.modelled()).mapToDouble(ClassTime::measured).sum();
     }

@@ -1,5 +1,6 @@
 package flopcast.calibration.fit;
 
+import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.ElementwiseFlops;
 import flopcast.analytic.InvalidInputException;
@@ -42,14 +43,16 @@ import java.util.Set;
  *     the measured default kernel's time scaled by the ratio of elementwise FLOPs, settings over
  *     default ({@code ElementwiseFlops}), i.e. at the measured kernel's time per elementwise FLOP.</li>
  * </ul>
- * A precision policy changes none of these: the model computes in float32 under every policy, and
- * the rounding to and widening from bfloat16 that a bf16 policy adds has no term, so its cost shows
- * as the settings step's error in the report. The work outside the components' kernels has no
- * component row; it is streaming copies, adds and fills, and is timed at the bandwidth probe's rate at
- * its bytes per call with no fitted efficiency: the token embedding's gather and scatter-add
- * ({@link MinimumTraffic}), the residual adds, the head and tile copies and the gradient zeroing
- * ({@link OverheadTraffic}). What is left unmodelled is the attention split's hand-off between
- * threads, and the bf16 conversions.
+ * A precision policy changes none of these: the model computes in float32 under every policy. What a
+ * bf16 policy adds on this host is the widening of bfloat16 storage into float32 working copies and the
+ * rounding back ({@link Bf16Conversions}), a term of the host's step alone ({@code host}): a GPU
+ * converts in registers, so a device's step has none. The work outside the components' kernels has no
+ * component row; it is streaming copies, adds, fills and conversions, and is timed at the bandwidth
+ * probe's rate at its bytes per call with no fitted efficiency: the token embedding's gather and
+ * scatter-add ({@link MinimumTraffic}), the residual adds, the head and tile copies and the gradient
+ * zeroing ({@link OverheadTraffic}), the bf16 conversions. What is left unmodelled is the attention
+ * split's hand-off between threads, and the conversions of a model the conversion table does not cover
+ * ({@link Bf16Conversions#uncovered}: biases, QK-norm, experts and the like under a bf16 policy).
  */
 public final class StepTimeModel {
 
@@ -84,7 +87,7 @@ public final class StepTimeModel {
      * profile names its classes and passes, so that each can be set beside what the step spent there.
      *
      * @param opClass the profile's name of its class: a component's JSON name, residual_add, head_copy,
-     *                gradient_zeroing or adamw
+     *                gradient_zeroing, bf16_conversion or adamw
      * @param pass    forward, backward, recompute (what the settings run again) or optimizer
      * @param kind    what it times
      * @param seconds its time in the step
@@ -92,10 +95,17 @@ public final class StepTimeModel {
     public record Term(String opClass, String pass, Kind kind, double seconds) {
     }
 
-    public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth) {
+    /**
+     * The step's time: {@link #terms} summed by kind, what the settings run again apart.
+     *
+     * @param host true for a step the host's executed model runs (its bf16 conversions timed), false for
+     *             a device's
+     */
+    public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth,
+            boolean host) {
         double[] seconds = new double[Kind.values().length];
         double again = 0;
-        for (Term term : terms(shape, efficiency, peakFlopsPerSecond, bandwidth)) {
+        for (Term term : terms(shape, efficiency, peakFlopsPerSecond, bandwidth, host)) {
             if (term.pass().equals("recompute")) {
                 again += term.seconds();
             } else {
@@ -106,9 +116,12 @@ public final class StepTimeModel {
                 seconds[Kind.OVERHEAD.ordinal()], seconds[Kind.OPTIMIZER.ordinal()], again);
     }
 
-    /** Every term of the step's time, in component order, then the work outside the components, AdamW last. */
+    /**
+     * Every term of the step's time, in component order, then the work outside the components (on the host,
+     * the bf16 conversions last of them), AdamW last.
+     */
     public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
-            Bandwidth bandwidth) {
+            Bandwidth bandwidth, boolean host) {
         requireMeasured(shape, "this shape", "--norm rmsnorm and --mlp swiglu");
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
@@ -153,6 +166,12 @@ public final class StepTimeModel {
         for (OverheadTraffic.Traffic traffic : OverheadTraffic.of(shape)) {
             terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), traffic.footprint(),
                     bandwidth));
+        }
+        if (host && Bf16Conversions.uncovered(shape).isEmpty()) {
+            for (OverheadTraffic.Traffic traffic : Bf16Conversions.traffic(shape)) {
+                terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(),
+                        traffic.footprint(), bandwidth));
+            }
         }
         long parameters = ParameterTensor.total(shape);
         double adamBytes = MinimumTraffic.adamW(parameters).doubleValue();

@@ -90,7 +90,7 @@ public final class SyntheticMeasurements {
             long adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).longValueExact();
             stepSeconds += adamBytes / (bandwidth * speed * MEMORY);
             // the work outside the components runs at the probes' bandwidth, with no efficiency of its own
-            stepSeconds += StepTimeModel.terms(shape, (op, size) -> 1, peak, Bandwidth.constant(bandwidth)).stream()
+            stepSeconds += StepTimeModel.terms(shape, (op, size) -> 1, peak, Bandwidth.constant(bandwidth), true).stream()
                     .filter(term -> term.kind() == StepTimeModel.Kind.OVERHEAD).mapToDouble(StepTimeModel.Term::seconds)
                     .sum();
             Map<String, Object> step = row(host, "step", "step", backend, shape, null, threads, 1_000_000L, 0,
@@ -115,7 +115,7 @@ public final class SyntheticMeasurements {
     public static List<Map<String, Object>> withSettingsStep(List<Map<String, Object>> rows, String host,
             Settings settings) {
         Shape at = SMALL.withSettings(settings);
-        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, Bandwidth.constant(BANDWIDTH)).seconds();
+        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, Bandwidth.constant(BANDWIDTH), true).seconds();
         Map<String, Object> step = row(host, "step", "step", "ejml", at, null, 1, 1_000_000L, 0, seconds, 1);
         List<Map<String, Object>> all = new ArrayList<>(rows);
         all.add(step);

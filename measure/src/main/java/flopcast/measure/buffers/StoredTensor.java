@@ -1,5 +1,6 @@
 package flopcast.measure.buffers;
 
+import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.DataType;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.counting.OpClass;
@@ -155,10 +156,12 @@ public final class StoredTensor {
         }
         long start = profile.start();
         FMatrixRMaj[] work = copy.claim(this);
+        long elements = 0;
         for (int i = 0; i < bits.length; i++) {
             BFloat16.widen(bits[i], work[i].data, bits[i].length);
+            elements += bits[i].length;
         }
-        profile.stop(OpClass.BF16_CONVERSION, start);
+        profile.stopMoving(OpClass.BF16_CONVERSION, start, elements * Bf16Conversions.WIDEN_BYTES);
         return work;
     }
 
@@ -187,10 +190,12 @@ public final class StoredTensor {
         }
         long start = profile.start();
         FMatrixRMaj[] work = copy.heldBy(this);
+        long elements = 0;
         for (int i = 0; i < bits.length; i++) {
             BFloat16.narrow(work[i].data, bits[i], bits[i].length);
+            elements += bits[i].length;
         }
-        profile.stop(OpClass.BF16_CONVERSION, start);
+        profile.stopMoving(OpClass.BF16_CONVERSION, start, elements * Bf16Conversions.ROUND_BYTES);
     }
 
     /** Sets every element to 0. */

@@ -29,6 +29,8 @@ public final class OpProfile {
     private final long[] calls = new long[SLOTS];
     private final long[] nanos = new long[SLOTS];
     private final long[] flops = new long[SLOTS];
+    /** Bytes moved, where a class counts them (the bfloat16 conversions). */
+    private final long[] bytes = new long[SLOTS];
 
     OpProfile(FlopCounter counter) {
         this.counter = counter;
@@ -72,6 +74,15 @@ public final class OpProfile {
         flops[slot(op, counter.pass())] += executed;
     }
 
+    /** {@link #stop}, and {@code moved} bytes of {@code op}: a class whose work is bytes, not FLOPs. */
+    public void stopMoving(OpClass op, long start, long moved) {
+        if (!enabled) {
+            return;
+        }
+        stop(op, start);
+        bytes[slot(op, counter.pass())] += moved;
+    }
+
     /** FLOPs of {@code op} in the counter's pass, executed in regions timed apart. */
     public void flops(OpClass op, long executed) {
         if (enabled) {
@@ -107,6 +118,7 @@ public final class OpProfile {
         for (int slot = 0; slot < SLOTS; slot++) {
             flops[slot] = Math.addExact(flops[slot], part.flops[slot]);
             if (callingThread) {
+                bytes[slot] = Math.addExact(bytes[slot], part.bytes[slot]);
                 calls[slot] = Math.addExact(calls[slot], part.calls[slot]);
                 nanos[slot] = Math.addExact(nanos[slot], part.nanos[slot]);
             }
@@ -127,6 +139,7 @@ public final class OpProfile {
         Arrays.fill(calls, 0);
         Arrays.fill(nanos, 0);
         Arrays.fill(flops, 0);
+        Arrays.fill(bytes, 0);
         open = false;
     }
 
@@ -140,6 +153,11 @@ public final class OpProfile {
 
     public long flops(OpClass op, FlopCounter.Pass pass) {
         return flops[slot(op, pass)];
+    }
+
+    /** Bytes {@code op} moved in {@code pass}, where it counts them ({@link #stopMoving}); 0 elsewhere. */
+    public long bytes(OpClass op, FlopCounter.Pass pass) {
+        return bytes[slot(op, pass)];
     }
 
     private static int slot(OpClass op, FlopCounter.Pass pass) {

@@ -1,6 +1,7 @@
 package flopcast.measure.model;
 
 import flopcast.analytic.AdamWFlops;
+import flopcast.analytic.Bf16Conversions;
 import flopcast.measure.buffers.Parameter;
 import flopcast.measure.buffers.StoredTensor;
 import flopcast.measure.counting.CountingOps;
@@ -86,7 +87,7 @@ public final class AdamW {
             if (parameter.master != null) {
                 start = profile.start();
                 parameter.value.setValues(p);
-                profile.stop(OpClass.BF16_CONVERSION, start);
+                profile.stopMoving(OpClass.BF16_CONVERSION, start, parameter.size() * Bf16Conversions.MASTER_ROUND_BYTES);
             }
         }
         ops.optimizer(flops);

@@ -1,5 +1,6 @@
 package flopcast.measure.model;
 
+import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.DataType;
 import flopcast.analytic.Shape;
@@ -207,10 +208,12 @@ final class CausalAttention {
         if (bfloat16Probabilities) {
             long start = s.profile.start();
             BFloat16.roundInPlace(p.data);
+            long elements = p.data.length;
             if (t != null) {
                 BFloat16.roundInPlace(t.data);
+                elements += t.data.length;
             }
-            s.profile.stop(OpClass.BF16_CONVERSION, start);
+            s.profile.stopMoving(OpClass.BF16_CONVERSION, start, elements * Bf16Conversions.ROUND_IN_PLACE_BYTES);
         }
     }
 

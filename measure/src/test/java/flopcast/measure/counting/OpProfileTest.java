@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flopcast.analytic.Architecture;
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.NamedShape;
 import flopcast.analytic.OverheadTraffic;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
 import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.model.TransformerModel;
@@ -196,6 +201,57 @@ class OpProfileTest {
                 assertEquals(predicted.getOrDefault(key, 0L), profile.calls(op, pass), key + " calls at " + shape);
             }
         }
+    }
+
+    /**
+     * Shapes the bf16 conversion table covers: the sweep's bfloat16 shapes that it covers, and each
+     * policy at one, two and three blocks under every attention kernel and recomputation mode, with
+     * grouped-query attention, a tied head and a head width other than d / h.
+     */
+    static Stream<Shape> convertedShapes() {
+        Stream<Shape> sweep = CountingTest.sweep().filter(s -> s.policy() != PrecisionPolicy.FP32
+                && Bf16Conversions.uncovered(s).isEmpty());
+        java.util.List<Shape> more = new java.util.ArrayList<>();
+        Shape[] bases = {new Shape(13, 5, 1, 12, 3, 20, 2), new Shape(16, 4, 2, 16, 4, 24, 2)
+                .withArchitecture(new Architecture(2, true)), new Shape(11, 9, 3, 12, 3, 16, 1)
+                .withArchitecture(new Architecture(1, false, LinearBias.NONE, 6, false))};
+        for (Shape base : bases) {
+            for (PrecisionPolicy policy : new PrecisionPolicy[] {PrecisionPolicy.BF16_MIXED,
+                PrecisionPolicy.BF16_MIXED_FP32_GRADS, PrecisionPolicy.BF16}) {
+                for (AttentionKernel kernel : AttentionKernel.values()) {
+                    for (Recompute mode : Recompute.values()) {
+                        more.add(base.withSettings(new Settings(policy, kernel, mode)));
+                    }
+                }
+            }
+        }
+        return Stream.concat(sweep, more.stream());
+    }
+
+    /**
+     * The bf16 conversion table ({@link Bf16Conversions}) calls the class in each pass exactly as often
+     * as the executed step does and moves exactly the bytes it moves; under float32 it has no row.
+     */
+    @ParameterizedTest
+    @MethodSource("convertedShapes")
+    void theConversionTableConvertsAsTheStepDoes(Shape shape) {
+        OpProfile profile = profiledStep(shape, BackendChoice.of("ejml", 1)).profile();
+        java.util.Map<String, Bf16Conversions.Pass> table = new java.util.HashMap<>();
+        for (Bf16Conversions.Pass pass : Bf16Conversions.of(shape)) {
+            table.put(pass.pass(), pass);
+        }
+        List<String> predicted = new java.util.ArrayList<>();
+        List<String> executed = new java.util.ArrayList<>();
+        for (FlopCounter.Pass pass : FlopCounter.Pass.values()) {
+            Bf16Conversions.Pass row = table.get(pass.name().toLowerCase(java.util.Locale.ROOT));
+            predicted.add(pass + " " + (row == null ? 0 : row.calls()) + " calls "
+                    + (row == null ? 0 : row.bytes()) + " bytes");
+            executed.add(pass + " " + profile.calls(OpClass.BF16_CONVERSION, pass) + " calls "
+                    + profile.bytes(OpClass.BF16_CONVERSION, pass) + " bytes");
+        }
+        assertEquals(predicted, executed, "conversions at " + shape);
+        assertTrue(table.containsKey("forward") && table.containsKey("optimizer"), "conversions forward and after");
+        assertTrue(Bf16Conversions.of(shape.withPolicy(PrecisionPolicy.FP32)).isEmpty(), "float32 converts nothing");
     }
 
     @ParameterizedTest

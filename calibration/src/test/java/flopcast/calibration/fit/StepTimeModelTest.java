@@ -1,0 +1,58 @@
+package flopcast.calibration.fit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.Architecture;
+import flopcast.analytic.Bf16Conversions;
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.LinearBias;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Shape;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The step-time model's bf16 conversion terms: the host's step has them, a device's has none. */
+class StepTimeModelTest {
+    private static final double PEAK = 1e11;
+    private static final double BANDWIDTH = 1e10;
+    /** Sums of a few doubles: rounding alone. */
+    private static final double EXACT = 1e-12;
+
+    private static List<StepTimeModel.Term> conversions(Shape shape, boolean host) {
+        return StepTimeModel.terms(shape, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), host).stream()
+                .filter(t -> t.opClass().equals(Bf16Conversions.OP_CLASS)).toList();
+    }
+
+    @Test
+    void theHostsStepConvertsAtTheProbesBandwidthAndADevicesDoesNot() {
+        Shape bf16 = SyntheticMeasurements.SMALL.withPolicy(PrecisionPolicy.BF16_MIXED);
+        List<StepTimeModel.Term> terms = conversions(bf16, true);
+        assertEquals(List.of("forward", "backward", "optimizer"), terms.stream().map(StepTimeModel.Term::pass).toList());
+        for (StepTimeModel.Term term : terms) {
+            Bf16Conversions.Pass pass = Bf16Conversions.of(bf16).stream().filter(p -> p.pass().equals(term.pass()))
+                    .findFirst().orElseThrow();
+            double seconds = pass.bytes().doubleValue() / BANDWIDTH;
+            assertEquals(seconds, term.seconds(), seconds * EXACT, term.pass());
+            assertEquals(StepTimeModel.Kind.OVERHEAD, term.kind());
+        }
+        double host = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), true)
+                .seconds();
+        double device = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), false)
+                .seconds();
+        double converted = terms.stream().mapToDouble(StepTimeModel.Term::seconds).sum();
+        assertEquals(converted, host - device, host * EXACT, "the conversions are the host's difference");
+        assertTrue(conversions(bf16, false).isEmpty(), "a device converts in registers");
+        assertTrue(conversions(SyntheticMeasurements.SMALL, true).isEmpty(), "float32 converts nothing");
+    }
+
+    @Test
+    void aModelTheTableDoesNotCoverHasNoConversionTerm() {
+        Shape biased = SyntheticMeasurements.SMALL.withArchitecture(new Architecture(
+                SyntheticMeasurements.SMALL.heads(), false, LinearBias.ALL)).withPolicy(PrecisionPolicy.BF16_MIXED);
+        assertEquals("linear biases", Bf16Conversions.uncovered(biased).orElseThrow());
+        assertTrue(conversions(biased, true).isEmpty(), "no term where the table does not count");
+        assertThrows(InvalidInputException.class, () -> Bf16Conversions.of(biased), "the table itself refuses it");
+    }
+}
