@@ -200,12 +200,6 @@ public final class Bf16Conversions {
         return counts.passes();
     }
 
-    /** The step's conversions as the step-time model times them: one row a pass, at the bytes above. */
-    public static List<OverheadTraffic.Traffic> traffic(Shape shape) {
-        return of(shape).stream().map(p -> new OverheadTraffic.Traffic(OP_CLASS, p.pass(), p.calls(), p.bytes(),
-                p.footprint())).toList();
-    }
-
     /** Calls and elements by pass, in the order the passes are first met. */
     private static final class Counts {
         private final Shape shape;

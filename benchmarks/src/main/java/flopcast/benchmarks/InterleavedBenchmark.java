@@ -56,8 +56,8 @@ public class InterleavedBenchmark extends BenchmarkSettings {
      */
     static final String HEAP = "12g";
 
-    /** Twelve turns of each of the 68 rows at every processor (60 on one thread: thirteen or fourteen each). */
-    static final int ITERATIONS = 816;
+    /** Twelve turns of each of the 72 rows at every processor (64 on one thread: thirteen or fourteen each). */
+    static final int ITERATIONS = 864;
 
     /**
      * The bound on the rotations that follow the turns' own warm-ups ({@link SteadyState#quiet}): a
@@ -110,6 +110,7 @@ public class InterleavedBenchmark extends BenchmarkSettings {
             new Rotated(VectorMatmulBenchmark.class, "run", (b, p) -> ComponentBenchmark.turn(b, p, false)),
             new Rotated(VectorElementwiseBenchmark.class, "run", (b, p) -> ComponentBenchmark.turn(b, p, true)),
             new Rotated(AdamWBenchmark.class, "step", AdamWBenchmark::turn),
+            new Rotated(ConversionBenchmark.class, "convert", ConversionBenchmark::turn),
             new Rotated(VectorStepBenchmark.class, "step", WholeStepBenchmark::turn),
             new Rotated(SettingsStepBenchmark.class, "step", WholeStepBenchmark::turn));
 

@@ -1,5 +1,6 @@
 package flopcast.calibration.fit;
 
+import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MinimumTraffic;
@@ -72,8 +73,10 @@ public final class Calibration implements StepTimeModel.Efficiency {
                 measured = noisy.get(op);
                 fromNoisyRows.put(op, measured.stream().mapToDouble(Measurement::spread).max().orElseThrow());
             }
-            if (measured == null) {
+            if (measured == null && !op.optional()) {
                 missing.add(op.label());
+            } else if (measured == null) {
+                continue;
             } else {
                 fits.put(op, EfficiencyFit.of(op, measured.stream().map(row -> point(op, row, peak, bandwidth))
                         .toList()));
@@ -112,6 +115,10 @@ public final class Calibration implements StepTimeModel.Efficiency {
                         + " footprint, 16 bytes a parameter, needs them; write the file again with mvn jmh:run");
             }
             return MinimumTraffic.adamWFootprint(row.parameters()).doubleValue();
+        }
+        if (op == OpClass.BF16_ROUND) {
+            // 10 bytes moved an element over 6 held: the bits and the copy, the copy written twice
+            return row.bytes() * Bf16Conversions.WIDEN_BYTES / (double) Bf16Conversions.ROUND_BYTES;
         }
         if (op.computeBound() || row.shape() == null) {
             return row.bytes();
@@ -179,6 +186,11 @@ public final class Calibration implements StepTimeModel.Efficiency {
     @Override
     public double of(OpClass opClass, double size) {
         return fits.get(opClass).efficiency(size);
+    }
+
+    @Override
+    public boolean fitted(OpClass opClass) {
+        return fits.containsKey(opClass);
     }
 
     public Map<OpClass, EfficiencyFit> fits() {

@@ -28,6 +28,7 @@ import java.util.Set;
  *        + sum over memory-bound passes of bytes / (bandwidth(bytes) x efficiency) x kernel work
  *        + AdamW bytes / (bandwidth(bytes) x efficiency)
  *        + the work outside the components: bytes / bandwidth(footprint per call)
+ *        + on the host, under a bf16 policy: the conversions' bytes / (bandwidth(footprint per call) x efficiency)
  *        + what the settings run again
  * </pre>
  * every component instance, forward and backward (backward matmuls: 2 x forward's FLOPs), each
@@ -46,19 +47,27 @@ import java.util.Set;
  * A precision policy changes none of these: the model computes in float32 under every policy. What a
  * bf16 policy adds on this host is the widening of bfloat16 storage into float32 working copies and the
  * rounding back ({@link Bf16Conversions}), a term of the host's step alone ({@code host}): a GPU
- * converts in registers, so a device's step has none. The work outside the components' kernels has no
- * component row; it is streaming copies, adds, fills and conversions, and is timed at the bandwidth
- * probe's rate at its bytes per call with no fitted efficiency: the token embedding's gather and
- * scatter-add ({@link MinimumTraffic}), the residual adds, the head and tile copies and the gradient
- * zeroing ({@link OverheadTraffic}), the bf16 conversions. What is left unmodelled is the attention
- * split's hand-off between threads, and the conversions of a model the conversion table does not cover
- * ({@link Bf16Conversions#uncovered}: biases, QK-norm, experts and the like under a bf16 policy).
+ * converts in registers, so a device's step has none. Those are scalar loops on the calling thread,
+ * well under the probe's bandwidth, so they are timed at the efficiencies their own rows fit
+ * ({@code ConversionBenchmark}: the widening's, and the rounding's for every rounding). The work outside
+ * the components' kernels has no component row; it is streaming copies, adds and fills, and is timed
+ * at the bandwidth probe's rate at its bytes per call with no fitted efficiency: the token embedding's
+ * gather and scatter-add ({@link MinimumTraffic}), the residual adds, the head and tile copies and the
+ * gradient zeroing ({@link OverheadTraffic}). What is left unmodelled is the attention split's hand-off
+ * between threads, and the conversions where they have no term: a model the conversion table does not
+ * cover ({@link Bf16Conversions#uncovered}: biases, QK-norm, experts and the like under a bf16 policy),
+ * or a calibration without conversion rows.
  */
 public final class StepTimeModel {
 
     /** Efficiency of an op class at a size. */
     public interface Efficiency {
         double of(OpClass opClass, double size);
+
+        /** Whether {@code opClass} has an efficiency: an {@linkplain OpClass#optional optional} class may have none. */
+        default boolean fitted(OpClass opClass) {
+            return true;
+        }
     }
 
     /**
@@ -167,10 +176,11 @@ public final class StepTimeModel {
             terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), traffic.footprint(),
                     bandwidth));
         }
-        if (host && Bf16Conversions.uncovered(shape).isEmpty()) {
-            for (OverheadTraffic.Traffic traffic : Bf16Conversions.traffic(shape)) {
-                terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(),
-                        traffic.footprint(), bandwidth));
+        if (host && Bf16Conversions.uncovered(shape).isEmpty() && efficiency.fitted(OpClass.BF16_WIDEN)
+                && efficiency.fitted(OpClass.BF16_ROUND)) {
+            for (Bf16Conversions.Pass pass : Bf16Conversions.of(shape)) {
+                terms.add(new Term(Bf16Conversions.OP_CLASS, pass.pass(), Kind.OVERHEAD,
+                        conversionSeconds(pass, efficiency, bandwidth)));
             }
         }
         long parameters = ParameterTensor.total(shape);
@@ -210,6 +220,20 @@ public final class StepTimeModel {
     private static Term overhead(String opClass, String pass, long calls, BigInteger bytes, BigInteger footprint,
             Bandwidth bandwidth) {
         return new Term(opClass, pass, Kind.OVERHEAD, bytes.doubleValue() / bandwidth.at(footprint.doubleValue() / calls));
+    }
+
+    /**
+     * A pass's conversions: the widened bytes at the widening's efficiency, the rest (rounded into storage,
+     * in place, the master copy into the weights: the same rounding loop) at the rounding's, each against
+     * the probe at the pass's footprint per call, at its bytes per call.
+     */
+    private static double conversionSeconds(Bf16Conversions.Pass pass, Efficiency efficiency, Bandwidth bandwidth) {
+        double level = bandwidth.at(pass.footprint().doubleValue() / pass.calls());
+        double widened = (double) pass.widened() * Bf16Conversions.WIDEN_BYTES;
+        double rounded = pass.bytes().doubleValue() - widened;
+        double perCall = pass.bytes().doubleValue() / pass.calls();
+        return widened / (level * efficiency.of(OpClass.BF16_WIDEN, perCall))
+                + rounded / (level * efficiency.of(OpClass.BF16_ROUND, perCall));
     }
 
     /** One instance's pass at the default settings, as its component rows measured it. */

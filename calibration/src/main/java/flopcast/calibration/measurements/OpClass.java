@@ -1,5 +1,6 @@
 package flopcast.calibration.measurements;
 
+import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import java.util.Optional;
 
@@ -10,7 +11,8 @@ import java.util.Optional;
  * other kernels. Norms, softmax, SiLU with the product, cross-entropy and AdamW are memory-bound:
  * efficiency is achieved bytes/s over the bandwidth probe at the op's footprint ({@code Bandwidth}:
  * the cache level its data fits, or memory), and size is bytes per op (what
- * decides whether an op runs from cache). Size enters the fit as its logarithm.
+ * decides whether an op runs from cache). The bf16 conversions' two loops are memory-bound classes of
+ * their own ({@code ConversionBenchmark}'s rows). Size enters the fit as its logarithm.
  */
 public enum OpClass {
     MATMUL_FORWARD("matmul forward", true),
@@ -23,14 +25,31 @@ public enum OpClass {
     SILU_BACKWARD("SiLU and product backward", false),
     CROSS_ENTROPY_FORWARD("cross-entropy forward", false),
     CROSS_ENTROPY_BACKWARD("cross-entropy backward", false),
-    ADAMW("AdamW", false);
+    ADAMW("AdamW", false),
+    BF16_WIDEN("bf16 widening", false, true),
+    BF16_ROUND("bf16 rounding", false, true);
 
     private final String label;
     private final boolean computeBound;
+    private final boolean optional;
 
     OpClass(String label, boolean computeBound) {
+        this(label, computeBound, false);
+    }
+
+    OpClass(String label, boolean computeBound, boolean optional) {
         this.label = label;
         this.computeBound = computeBound;
+        this.optional = optional;
+    }
+
+    /**
+     * True for a class a calibration may lack: the bf16 conversions, the host's executed model's alone (a
+     * device converts in registers, and a file written before their rows has none). Without its fit the
+     * step-time model has no term for the class.
+     */
+    public boolean optional() {
+        return optional;
     }
 
     public String label() {
@@ -63,6 +82,13 @@ public enum OpClass {
     public static Optional<OpClass> of(Measurement row) {
         if (row.pass().equals("optimizer")) {
             return Optional.of(ADAMW);
+        }
+        if (row.component().equals(Bf16Conversions.OP_CLASS)) {
+            return switch (row.pass()) {
+                case "widen" -> Optional.of(BF16_WIDEN);
+                case "round" -> Optional.of(BF16_ROUND);
+                default -> Optional.empty();
+            };
         }
         if (!row.pass().equals("forward") && !row.pass().equals("backward")) {
             return Optional.empty();

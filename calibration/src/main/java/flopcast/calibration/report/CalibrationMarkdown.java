@@ -64,8 +64,10 @@ public final class CalibrationMarkdown {
                 + " every op timed inside the step (`train --profile`: the second half of its steps, per step). The"
                 + " classes the step-time model has a term for, measured and as the model predicts them (the token"
                 + " embedding, residual adds, head copies and gradient zeroing at the bandwidth probe's rate at"
-                + " their bytes per call, no efficiency fitted); the classes it has no term for (the attention split's thread"
-                + " hand-off, bf16 conversions); and the remainder no class timed.\n\n");
+                + " their bytes per call, no efficiency fitted; the bf16 conversions at their own rows' fitted"
+                + " efficiencies); the classes it has no term for (the attention split's thread hand-off, and bf16"
+                + " conversions without conversion rows or outside the conversion table); and the remainder no class"
+                + " timed.\n\n");
         md.append("| step | profiled step | modelled classes | model predicts | no term | remainder |\n"
                 + "|---|---|---|---|---|---|\n");
         for (ProfiledStep step : steps) {
@@ -199,7 +201,7 @@ public final class CalibrationMarkdown {
             md.append("\n### What each setting costs in time\n\nEach step at a setting beside the same step at the"
                     + " defaults (fp32, eager attention, no recomputation): how much slower, measured, and as the"
                     + " held-out model predicts it from the default-settings component rows (what the setting runs"
-                    + " again, and its kernels' elementwise work; no term for a bf16 policy's rounding).\n\n");
+                    + " again, its kernels' elementwise work, and a bf16 policy's conversions at their rows' efficiencies).\n\n");
             md.append("| step | setting | measured | predicted |\n|---|---|---|---|\n");
             for (SettingStep step : settings) {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", step.item(), step.cost().describe(),

@@ -10,10 +10,14 @@ import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.LinearBias;
 import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
+import flopcast.calibration.measurements.OpClass;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The step-time model's bf16 conversion terms: the host's step has them, a device's has none. */
+/**
+ * The step-time model's bf16 conversion terms: the host's step has them, at the conversion rows' fitted
+ * efficiencies; a device's has none, nor a calibration without those rows.
+ */
 class StepTimeModelTest {
     private static final double PEAK = 1e11;
     private static final double BANDWIDTH = 1e10;
@@ -33,7 +37,8 @@ class StepTimeModelTest {
         for (StepTimeModel.Term term : terms) {
             Bf16Conversions.Pass pass = Bf16Conversions.of(bf16).stream().filter(p -> p.pass().equals(term.pass()))
                     .findFirst().orElseThrow();
-            double seconds = pass.bytes().doubleValue() / BANDWIDTH;
+            // every conversion at the one efficiency given, 0.5 of the probe
+            double seconds = pass.bytes().doubleValue() / (BANDWIDTH * 0.5);
             assertEquals(seconds, term.seconds(), seconds * EXACT, term.pass());
             assertEquals(StepTimeModel.Kind.OVERHEAD, term.kind());
         }
@@ -45,6 +50,19 @@ class StepTimeModelTest {
         assertEquals(converted, host - device, host * EXACT, "the conversions are the host's difference");
         assertTrue(conversions(bf16, false).isEmpty(), "a device converts in registers");
         assertTrue(conversions(SyntheticMeasurements.SMALL, true).isEmpty(), "float32 converts nothing");
+        StepTimeModel.Efficiency unmeasured = new StepTimeModel.Efficiency() {
+            @Override
+            public double of(OpClass opClass, double size) {
+                return 0.5;
+            }
+
+            @Override
+            public boolean fitted(OpClass opClass) {
+                return !opClass.optional();
+            }
+        };
+        assertTrue(StepTimeModel.terms(bf16, unmeasured, PEAK, Bandwidth.constant(BANDWIDTH), true).stream()
+                .noneMatch(t -> t.opClass().equals(Bf16Conversions.OP_CLASS)), "no conversion rows, no term");
     }
 
     @Test
