@@ -70,12 +70,14 @@ public final class Bf16Conversions {
      *
      * @param pass      forward, backward, recompute or optimizer
      * @param calls     timed conversion calls (one per tensor instance widened or rounded)
+     * @param widenCalls those of them that widen
      * @param widened   elements widened
      * @param rounded   elements rounded into a working copy's tensor
      * @param mastered  elements of the master copy rounded into the weights (the optimizer's)
      * @param inPlace   elements rounded in place (eager attention's probabilities)
      */
-    public record Pass(String pass, long calls, long widened, long rounded, long mastered, long inPlace) {
+    public record Pass(String pass, long calls, long widenCalls, long widened, long rounded, long mastered,
+            long inPlace) {
 
         /** Bytes the pass's conversions move. */
         public BigInteger bytes() {
@@ -208,7 +210,7 @@ public final class Bf16Conversions {
         Counts(Shape shape) {
             this.shape = shape;
             for (String pass : new String[] {"forward", "backward", "recompute", "optimizer"}) {
-                byPass.put(pass, new long[5]);
+                byPass.put(pass, new long[6]);
             }
         }
 
@@ -216,6 +218,7 @@ public final class Bf16Conversions {
         private void add(String pass, long instances, long elements, long widen, long round) {
             long[] c = byPass.get(pass);
             c[0] += instances * (widen + round);
+            c[5] += instances * widen;
             c[1] += instances * widen * elements;
             c[2] += instances * round * elements;
         }
@@ -299,7 +302,7 @@ public final class Bf16Conversions {
             List<Pass> passes = new ArrayList<>();
             byPass.forEach((pass, c) -> {
                 if (c[0] > 0) {
-                    passes.add(new Pass(pass, c[0], c[1], c[2], c[3], c[4]));
+                    passes.add(new Pass(pass, c[0], c[5], c[1], c[2], c[3], c[4]));
                 }
             });
             return passes;

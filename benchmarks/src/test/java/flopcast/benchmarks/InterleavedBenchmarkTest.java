@@ -76,7 +76,7 @@ class InterleavedBenchmarkTest {
                 .allMatch(e -> e.params().get("shape").equals("tiny")));
         assertEquals(List.of("65536", "1048576"), quick.stream().filter(e -> e.params().containsKey("parameters"))
                 .map(e -> e.params().get("parameters")).toList());
-        // 8 x 2 + 4 x 2 + 2 + 1 + 4
+        // 8 x 2 + 4 x 2 + 2 + 1 + 4, and the bf16 conversions' 2 loops x 2 sizes
         assertEquals(35, quick.size());
         List<InterleavedBenchmark.Entry> full = InterleavedBenchmark.entries(trial("all", "small", "*",
                 "recompute=full"));

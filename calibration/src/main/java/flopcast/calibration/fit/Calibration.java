@@ -4,6 +4,7 @@ import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MinimumTraffic;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
@@ -148,9 +149,19 @@ public final class Calibration implements StepTimeModel.Efficiency {
         return fromNoisyRows;
     }
 
-    /** The largest spread of the noisy rows a class was fitted from; 0 where every class had valid rows. */
-    public double noisySpread() {
-        return fromNoisyRows.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    /**
+     * The largest spread of the noisy rows a class that {@code shape}'s step is predicted with was fitted
+     * from; 0 where every such class had valid rows. The bf16 conversions' classes count for a step that
+     * converts ({@link #converts}) alone.
+     */
+    public double noisySpread(Shape shape) {
+        return fromNoisyRows.entrySet().stream().filter(e -> !e.getKey().optional() || converts(shape))
+                .mapToDouble(Map.Entry::getValue).max().orElse(0);
+    }
+
+    /** Whether a step at {@code shape} converts bfloat16 storage (any policy but fp32): only then do the conversions' classes time it. */
+    public static boolean converts(Shape shape) {
+        return shape.policy() != PrecisionPolicy.FP32;
     }
 
     /** "vector, 2 threads". */
@@ -213,11 +224,11 @@ public final class Calibration implements StepTimeModel.Efficiency {
 
     /** The step-time model's terms on this host, one per component pass and AdamW. */
     public List<StepTimeModel.Term> terms(Shape shape) {
-        return StepTimeModel.terms(shape, this, peakFlopsPerSecond, bandwidth, true);
+        return StepTimeModel.terms(shape, this, peakFlopsPerSecond, bandwidth, threads);
     }
 
     /** Predicted step time on this host. */
     public StepTimeModel.StepTime predictStep(Shape shape) {
-        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidth, true);
+        return StepTimeModel.predict(shape, this, peakFlopsPerSecond, bandwidth, threads);
     }
 }

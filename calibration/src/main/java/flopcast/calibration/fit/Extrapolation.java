@@ -197,11 +197,11 @@ public final class Extrapolation {
         Bandwidth bandwidth = Bandwidth.constant(device.bandwidthBytesPerSecond());
         // a device converts bfloat16 in registers: no host conversions
         StepTimeModel.StepTime microStep = StepTimeModel.predict(target.withBatchSize(micro), efficiency, peak,
-                bandwidth, false);
+                bandwidth, 0);
         double stepSeconds = full * (microStep.seconds() - microStep.optimizerSeconds()) + microStep.optimizerSeconds();
         if (rest > 0) {
             StepTimeModel.StepTime last = StepTimeModel.predict(target.withBatchSize(rest), efficiency, peak,
-                    bandwidth, false);
+                    bandwidth, 0);
             stepSeconds += last.seconds() - last.optimizerSeconds();
         }
         double seconds = stepSeconds * steps;

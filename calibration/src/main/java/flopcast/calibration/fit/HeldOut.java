@@ -93,15 +93,19 @@ public final class HeldOut {
             checks.add(new StepCheck(step.backend(), step.threads(), shape, step.secondsPerOp(),
                     all.predictStep(shape).seconds(), leaveShapeOut(rows, all, shape), step.matmulFlops(),
                     FlopsUtilization.mfu(step.matmulFlops(), step.secondsPerOp(), all.peakFlopsPerSecond()),
-                    Math.hypot(Math.hypot(step.spread(), componentSpread(rows, all)), all.noisySpread()),
+                    Math.hypot(Math.hypot(step.spread(), componentSpread(rows, all, shape)), all.noisySpread(shape)),
                     !step.valid()));
         }
         return checks;
     }
 
-    /** The median spread of the valid component and AdamW rows {@code fitted} describes; NaN where none has one. */
-    static double componentSpread(List<Measurement> rows, Calibration fitted) {
-        double[] spreads = rows.stream().filter(r -> r.valid() && fitted.describes(r) && OpClass.of(r).isPresent())
+    /**
+     * The median spread of the valid component and AdamW rows {@code fitted} describes that time a step at
+     * {@code shape} (the bf16 conversion rows only where it converts); NaN where none has one.
+     */
+    static double componentSpread(List<Measurement> rows, Calibration fitted, Shape shape) {
+        double[] spreads = rows.stream().filter(r -> r.valid() && fitted.describes(r) && OpClass.of(r)
+                .filter(op -> !op.optional() || Calibration.converts(shape)).isPresent())
                 .mapToDouble(Measurement::spread).toArray();
         if (Arrays.stream(spreads).anyMatch(Double::isNaN)) {
             return Double.NaN;

@@ -46,10 +46,11 @@ import java.util.Set;
  * </ul>
  * A precision policy changes none of these: the model computes in float32 under every policy. What a
  * bf16 policy adds on this host is the widening of bfloat16 storage into float32 working copies and the
- * rounding back ({@link Bf16Conversions}), a term of the host's step alone ({@code host}): a GPU
- * converts in registers, so a device's step has none. Those are scalar loops on the calling thread,
- * well under the probe's bandwidth, so they are timed at the efficiencies their own rows fit
- * ({@code ConversionBenchmark}: the widening's, and the rounding's for every rounding). The work outside
+ * rounding back ({@link Bf16Conversions}), a term of the host's step alone ({@code hostThreads}): a GPU
+ * converts in registers, so a device's step has none. Those are scalar loops (on the calling thread
+ * but for eager attention's probabilities, rounded inside the attention split), well under the probe's
+ * bandwidth, so they are timed from their own rows ({@code ConversionBenchmark}: the widening's
+ * efficiency, and the rounding's time per element for every rounding). The work outside
  * the components' kernels has no component row; it is streaming copies, adds and fills, and is timed
  * at the bandwidth probe's rate at its bytes per call with no fitted efficiency: the token embedding's
  * gather and scatter-add ({@link MinimumTraffic}), the residual adds, the head and tile copies and the
@@ -107,14 +108,14 @@ public final class StepTimeModel {
     /**
      * The step's time: {@link #terms} summed by kind, what the settings run again apart.
      *
-     * @param host true for a step the host's executed model runs (its bf16 conversions timed), false for
-     *             a device's
+     * @param hostThreads the kernel threads of a step the host's executed model runs (its bf16 conversions
+     *                    timed); 0 for a device's step
      */
     public static StepTime predict(Shape shape, Efficiency efficiency, double peakFlopsPerSecond, Bandwidth bandwidth,
-            boolean host) {
+            int hostThreads) {
         double[] seconds = new double[Kind.values().length];
         double again = 0;
-        for (Term term : terms(shape, efficiency, peakFlopsPerSecond, bandwidth, host)) {
+        for (Term term : terms(shape, efficiency, peakFlopsPerSecond, bandwidth, hostThreads)) {
             if (term.pass().equals("recompute")) {
                 again += term.seconds();
             } else {
@@ -130,7 +131,7 @@ public final class StepTimeModel {
      * the bf16 conversions last of them), AdamW last.
      */
     public static List<Term> terms(Shape shape, Efficiency efficiency, double peakFlopsPerSecond,
-            Bandwidth bandwidth, boolean host) {
+            Bandwidth bandwidth, int hostThreads) {
         requireMeasured(shape, "this shape", "--norm rmsnorm and --mlp swiglu");
         Shape measured = shape.withSettings(Settings.DEFAULT);
         Set<Component> matmulsAgain = EnumSet.noneOf(Component.class);
@@ -176,11 +177,11 @@ public final class StepTimeModel {
             terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), traffic.footprint(),
                     bandwidth));
         }
-        if (host && Bf16Conversions.uncovered(shape).isEmpty() && efficiency.fitted(OpClass.BF16_WIDEN)
+        if (hostThreads > 0 && Bf16Conversions.uncovered(shape).isEmpty() && efficiency.fitted(OpClass.BF16_WIDEN)
                 && efficiency.fitted(OpClass.BF16_ROUND)) {
             for (Bf16Conversions.Pass pass : Bf16Conversions.of(shape)) {
                 terms.add(new Term(Bf16Conversions.OP_CLASS, pass.pass(), Kind.OVERHEAD,
-                        conversionSeconds(pass, efficiency, bandwidth)));
+                        conversionSeconds(shape, pass, efficiency, bandwidth, hostThreads)));
             }
         }
         long parameters = ParameterTensor.total(shape);
@@ -223,17 +224,34 @@ public final class StepTimeModel {
     }
 
     /**
-     * A pass's conversions: the widened bytes at the widening's efficiency, the rest (rounded into storage,
-     * in place, the master copy into the weights: the same rounding loop) at the rounding's, each against
-     * the probe at the pass's footprint per call, at its bytes per call.
+     * A pass's conversions on {@code threads} threads: the widened bytes at the widening's efficiency at
+     * the widening's bytes per call; every rounding (into storage, in place, the master copy into the
+     * weights) at the rounding row's time per element, as 10 bytes an element at the rounding's efficiency
+     * at its bytes per call: each rounds to nearest even element by element, a loop bound by its
+     * arithmetic, not its bytes, so elements carry over where bytes would not. Each against the probe at
+     * the footprint of one call of its kind. The in-place rounding of eager attention's probabilities runs
+     * inside the attention split, one part a thread (at most B x h_kv parts); the rest on the calling thread.
      */
-    private static double conversionSeconds(Bf16Conversions.Pass pass, Efficiency efficiency, Bandwidth bandwidth) {
-        double level = bandwidth.at(pass.footprint().doubleValue() / pass.calls());
-        double widened = (double) pass.widened() * Bf16Conversions.WIDEN_BYTES;
-        double rounded = pass.bytes().doubleValue() - widened;
-        double perCall = pass.bytes().doubleValue() / pass.calls();
-        return widened / (level * efficiency.of(OpClass.BF16_WIDEN, perCall))
-                + rounded / (level * efficiency.of(OpClass.BF16_ROUND, perCall));
+    private static double conversionSeconds(Shape shape, Bf16Conversions.Pass pass, Efficiency efficiency,
+            Bandwidth bandwidth, int threads) {
+        double seconds = 0;
+        if (pass.widenCalls() > 0) {
+            double widened = (double) pass.widened() * Bf16Conversions.WIDEN_BYTES;
+            double perCall = widened / pass.widenCalls();
+            seconds += widened / (bandwidth.at(perCall) * efficiency.of(OpClass.BF16_WIDEN, perCall));
+        }
+        long roundCalls = pass.calls() - pass.widenCalls();
+        if (roundCalls > 0) {
+            long elements = pass.rounded() + pass.mastered() + pass.inPlace();
+            double perCall = (double) elements * Bf16Conversions.ROUND_BYTES / roundCalls;
+            // the bits and the copy, 6 bytes an element, of one call
+            double footprint = (double) elements * Bf16Conversions.WIDEN_BYTES / roundCalls;
+            double perElement = Bf16Conversions.ROUND_BYTES
+                    / (bandwidth.at(footprint) * efficiency.of(OpClass.BF16_ROUND, perCall));
+            long parts = Math.min(threads, Math.multiplyExact(shape.batchSize(), shape.architecture().kvHeads()));
+            seconds += perElement * (pass.rounded() + pass.mastered() + (double) pass.inPlace() / parts);
+        }
+        return seconds;
     }
 
     /** One instance's pass at the default settings, as its component rows measured it. */

@@ -159,7 +159,8 @@ public final class CalibrationMarkdown {
                 md.append("Fitted from noisy rows, no row of theirs being valid: ").append(String.join(", ",
                         fit.calibration().fromNoisyRows().entrySet().stream().map(e -> String.format(Locale.ROOT,
                                 "%s (spread up to %.1f%%)", e.getKey().label(), 100 * e.getValue())).toList()))
-                        .append(". The largest of those spreads joins every step's noise floor under this fit.\n\n");
+                        .append(". The largest of those spreads joins the noise floor of every step under this fit that those"
+                                + " classes time (the bf16 conversions' only a bf16 step's).\n\n");
             }
         }
         for (String reason : table.unfitted()) {

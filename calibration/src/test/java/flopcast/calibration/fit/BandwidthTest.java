@@ -113,7 +113,7 @@ class BandwidthTest {
                 new flopcast.analytic.Architecture(4, false, flopcast.analytic.LinearBias.NONE, 0, false, 0,
                         flopcast.analytic.NormKind.LAYER, 0, flopcast.analytic.MlpKind.GELU));
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> StepTimeModel.terms(gelu, (op, size) -> 1, 1e9, Bandwidth.constant(1e9), true));
+                () -> StepTimeModel.terms(gelu, (op, size) -> 1, 1e9, Bandwidth.constant(1e9), 1));
         assertEquals("this shape has layernorm and a gelu MLP, which no component row measures: the step-time model's"
                 + " efficiencies are fitted on RMSNorm and SwiGLU only (allowed: --norm rmsnorm and --mlp swiglu)",
                 e.getMessage());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.PrecisionPolicy;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.MeasurementsCsv;
 import flopcast.calibration.measurements.OpClass;
@@ -101,6 +102,36 @@ class CalibrationTest {
      * all, valid or noisy, still refuses the fit; a row marked for anything beside its spread is never
      * used.
      */
+    /**
+     * The bf16 conversions' classes are optional: fitted where their rows are (each at the efficiency its
+     * rows ran at), no refusal where they are not; fitted from noisy rows, their spread joins no float32
+     * step's noise floor.
+     */
+    @Test
+    void theConversionClassesAreFittedWhereMeasuredAndWidenOnlyTheFloorsOfStepsThatConvert(@TempDir Path directory) {
+        List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);
+        Calibration without = Calibration.fit(measurements(rows, directory), r -> true);
+        assertFalse(without.fitted(OpClass.BF16_WIDEN) || without.fitted(OpClass.BF16_ROUND));
+        rows.addAll(SyntheticMeasurements.conversions("host", 0.2));
+        Calibration with = Calibration.fit(measurements(rows, directory), r -> true);
+        for (OpClass op : new OpClass[] {OpClass.BF16_WIDEN, OpClass.BF16_ROUND}) {
+            assertEquals(0.2, with.of(op, 1e6), EXACT, op.label());
+        }
+        rows.stream().filter(r -> "bf16_conversion".equals(r.get("component"))).forEach(r -> {
+            r.put("spread", 0.3);
+            r.put("valid", false);
+            r.put("status", "noisy (spread 30.0% over 20%: 16 samples)");
+        });
+        List<Measurement> measured = measurements(rows, directory);
+        Calibration noisy = Calibration.fit(measured, r -> true);
+        assertEquals(Map.of(OpClass.BF16_WIDEN, 0.3, OpClass.BF16_ROUND, 0.3), noisy.fromNoisyRows());
+        for (HeldOut.StepCheck check : HeldOut.check(measured, List.of(noisy))) {
+            assertEquals(Math.hypot(SyntheticMeasurements.SPREAD, SyntheticMeasurements.SPREAD), check.noiseFloor(),
+                    EXACT, "a float32 step converts nothing");
+        }
+        assertEquals(0.3, noisy.noisySpread(SyntheticMeasurements.SMALL.withPolicy(PrecisionPolicy.BF16_MIXED)), EXACT);
+    }
+
     @Test
     void aClassWithOnlyNoisyRowsIsFittedFromThemAndWidensEveryFloor(@TempDir Path directory) {
         List<Map<String, Object>> rows = SyntheticMeasurements.rows("host", null, 1);

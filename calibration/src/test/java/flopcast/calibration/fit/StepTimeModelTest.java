@@ -24,32 +24,40 @@ class StepTimeModelTest {
     /** Sums of a few doubles: rounding alone. */
     private static final double EXACT = 1e-12;
 
-    private static List<StepTimeModel.Term> conversions(Shape shape, boolean host) {
-        return StepTimeModel.terms(shape, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), host).stream()
+    private static List<StepTimeModel.Term> conversions(Shape shape, int hostThreads) {
+        return StepTimeModel.terms(shape, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), hostThreads).stream()
                 .filter(t -> t.opClass().equals(Bf16Conversions.OP_CLASS)).toList();
     }
 
     @Test
     void theHostsStepConvertsAtTheProbesBandwidthAndADevicesDoesNot() {
         Shape bf16 = SyntheticMeasurements.SMALL.withPolicy(PrecisionPolicy.BF16_MIXED);
-        List<StepTimeModel.Term> terms = conversions(bf16, true);
+        List<StepTimeModel.Term> terms = conversions(bf16, 1);
+        List<StepTimeModel.Term> twoThreads = conversions(bf16, 2);
         assertEquals(List.of("forward", "backward", "optimizer"), terms.stream().map(StepTimeModel.Term::pass).toList());
-        for (StepTimeModel.Term term : terms) {
+        for (int i = 0; i < terms.size(); i++) {
+            StepTimeModel.Term term = terms.get(i);
             Bf16Conversions.Pass pass = Bf16Conversions.of(bf16).stream().filter(p -> p.pass().equals(term.pass()))
                     .findFirst().orElseThrow();
-            // every conversion at the one efficiency given, 0.5 of the probe
-            double seconds = pass.bytes().doubleValue() / (BANDWIDTH * 0.5);
+            // at the one efficiency given, 0.5 of the probe: the widened bytes, and every rounded element as
+            // 10 bytes (the rounding row's time per element)
+            double rounded = pass.rounded() + pass.mastered() + pass.inPlace();
+            double seconds = (pass.widened() * 6.0 + rounded * 10) / (BANDWIDTH * 0.5);
             assertEquals(seconds, term.seconds(), seconds * EXACT, term.pass());
             assertEquals(StepTimeModel.Kind.OVERHEAD, term.kind());
+            // on two threads the attention split rounds its heads' probabilities in two parts (B x h_kv = 4)
+            double split = seconds - pass.inPlace() / 2.0 * 10 / (BANDWIDTH * 0.5);
+            assertEquals(split, twoThreads.get(i).seconds(), seconds * EXACT, term.pass() + " on two threads");
         }
-        double host = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), true)
+        assertTrue(terms.get(0).seconds() > twoThreads.get(0).seconds(), "the forward pass rounds probabilities");
+        double host = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), 1)
                 .seconds();
-        double device = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), false)
+        double device = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), 0)
                 .seconds();
         double converted = terms.stream().mapToDouble(StepTimeModel.Term::seconds).sum();
         assertEquals(converted, host - device, host * EXACT, "the conversions are the host's difference");
-        assertTrue(conversions(bf16, false).isEmpty(), "a device converts in registers");
-        assertTrue(conversions(SyntheticMeasurements.SMALL, true).isEmpty(), "float32 converts nothing");
+        assertTrue(conversions(bf16, 0).isEmpty(), "a device converts in registers");
+        assertTrue(conversions(SyntheticMeasurements.SMALL, 1).isEmpty(), "float32 converts nothing");
         StepTimeModel.Efficiency unmeasured = new StepTimeModel.Efficiency() {
             @Override
             public double of(OpClass opClass, double size) {
@@ -61,7 +69,7 @@ class StepTimeModelTest {
                 return !opClass.optional();
             }
         };
-        assertTrue(StepTimeModel.terms(bf16, unmeasured, PEAK, Bandwidth.constant(BANDWIDTH), true).stream()
+        assertTrue(StepTimeModel.terms(bf16, unmeasured, PEAK, Bandwidth.constant(BANDWIDTH), 1).stream()
                 .noneMatch(t -> t.opClass().equals(Bf16Conversions.OP_CLASS)), "no conversion rows, no term");
     }
 
@@ -70,7 +78,7 @@ class StepTimeModelTest {
         Shape biased = SyntheticMeasurements.SMALL.withArchitecture(new Architecture(
                 SyntheticMeasurements.SMALL.heads(), false, LinearBias.ALL)).withPolicy(PrecisionPolicy.BF16_MIXED);
         assertEquals("linear biases", Bf16Conversions.uncovered(biased).orElseThrow());
-        assertTrue(conversions(biased, true).isEmpty(), "no term where the table does not count");
+        assertTrue(conversions(biased, 1).isEmpty(), "no term where the table does not count");
         assertThrows(InvalidInputException.class, () -> Bf16Conversions.of(biased), "the table itself refuses it");
     }
 }

@@ -90,7 +90,7 @@ public final class SyntheticMeasurements {
             long adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).longValueExact();
             stepSeconds += adamBytes / (bandwidth * speed * MEMORY);
             // the work outside the components runs at the probes' bandwidth, with no efficiency of its own
-            stepSeconds += StepTimeModel.terms(shape, (op, size) -> 1, peak, Bandwidth.constant(bandwidth), true).stream()
+            stepSeconds += StepTimeModel.terms(shape, (op, size) -> 1, peak, Bandwidth.constant(bandwidth), threads).stream()
                     .filter(term -> term.kind() == StepTimeModel.Kind.OVERHEAD).mapToDouble(StepTimeModel.Term::seconds)
                     .sum();
             Map<String, Object> step = row(host, "step", "step", backend, shape, null, threads, 1_000_000L, 0,
@@ -115,7 +115,7 @@ public final class SyntheticMeasurements {
     public static List<Map<String, Object>> withSettingsStep(List<Map<String, Object>> rows, String host,
             Settings settings) {
         Shape at = SMALL.withSettings(settings);
-        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, Bandwidth.constant(BANDWIDTH), true).seconds();
+        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, Bandwidth.constant(BANDWIDTH), 1).seconds();
         Map<String, Object> step = row(host, "step", "step", "ejml", at, null, 1, 1_000_000L, 0, seconds, 1);
         List<Map<String, Object>> all = new ArrayList<>(rows);
         all.add(step);
@@ -142,6 +142,19 @@ public final class SyntheticMeasurements {
             row.put("mfu", String.valueOf(flops / seconds / peak));
         }
         return row;
+    }
+
+    /** The bf16 conversions' rows on EJML, one thread: widening and rounding at 32K and 1M elements, at {@code efficiency}. */
+    static List<Map<String, Object>> conversions(String host, double efficiency) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long elements : new long[] {32_768, 1_048_576}) {
+            for (String pass : List.of("widen", "round")) {
+                long bytes = elements * (pass.equals("widen") ? 6 : 10);
+                rows.add(row(host, "bf16_conversion", pass, "ejml", null, null, 1, 0, bytes,
+                        bytes / (BANDWIDTH * efficiency), 1));
+            }
+        }
+        return rows;
     }
 
     private static Map<String, Object> row(String host, String component, String pass, String backend, Shape shape,
