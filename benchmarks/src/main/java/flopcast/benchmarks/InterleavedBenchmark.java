@@ -56,7 +56,7 @@ public class InterleavedBenchmark extends BenchmarkSettings {
      */
     static final String HEAP = "12g";
 
-    /** Twelve turns of each of the 72 rows at every processor (64 on one thread: thirteen or fourteen each). */
+    /** Eleven turns of each of the 78 rows at every processor (70 on one thread: twelve or thirteen each). */
     static final int ITERATIONS = 864;
 
     /**
@@ -111,6 +111,7 @@ public class InterleavedBenchmark extends BenchmarkSettings {
             new Rotated(VectorElementwiseBenchmark.class, "run", (b, p) -> ComponentBenchmark.turn(b, p, true)),
             new Rotated(AdamWBenchmark.class, "step", AdamWBenchmark::turn),
             new Rotated(ConversionBenchmark.class, "convert", ConversionBenchmark::turn),
+            new Rotated(OverheadBenchmark.class, "run", OverheadBenchmark::turn),
             new Rotated(VectorStepBenchmark.class, "step", WholeStepBenchmark::turn),
             new Rotated(SettingsStepBenchmark.class, "step", WholeStepBenchmark::turn));
 

@@ -41,17 +41,18 @@ class InterleavedBenchmarkTest {
     void theDefaultRunsRowsTakeTurnsAtEachThreadCount() {
         List<InterleavedBenchmark.Entry> all = InterleavedBenchmark.entries(trial("all", "*", "*", "*"));
         // 8 matmuls x 2 shapes x 2 passes, 4 kernels x 2 x 2, AdamW at 2 sizes, the bf16 conversions' 2 loops x 2
-        // sizes, 10 steps, 4 settings x 2 shapes
+        // sizes, the 3 overhead loops x 2 shapes, 10 steps, 4 settings x 2 shapes
         assertEquals(32, count(all, "VectorMatmulBenchmark"));
         assertEquals(16, count(all, "VectorElementwiseBenchmark"));
         assertEquals(2, count(all, "AdamWBenchmark"));
         assertEquals(4, count(all, "ConversionBenchmark"));
+        assertEquals(6, count(all, "OverheadBenchmark"));
         assertEquals(10, count(all, "VectorStepBenchmark"));
         assertEquals(8, count(all, "SettingsStepBenchmark"));
-        assertEquals(72, all.size());
+        assertEquals(78, all.size());
         // the settings steps run on every processor only
         List<InterleavedBenchmark.Entry> one = InterleavedBenchmark.entries(trial("1", "*", "*", "*"));
-        assertEquals(64, one.size());
+        assertEquals(70, one.size());
         assertEquals(0, count(one, "SettingsStepBenchmark"));
         assertTrue(one.stream().allMatch(e -> e.params().get("threads").equals("1")
                 && e.params().get("backend").equals("vector")));
@@ -76,8 +77,8 @@ class InterleavedBenchmarkTest {
                 .allMatch(e -> e.params().get("shape").equals("tiny")));
         assertEquals(List.of("65536", "1048576"), quick.stream().filter(e -> e.params().containsKey("parameters"))
                 .map(e -> e.params().get("parameters")).toList());
-        // 8 x 2 + 4 x 2 + 2 + 1 + 4, and the bf16 conversions' 2 loops x 2 sizes
-        assertEquals(35, quick.size());
+        // 8 x 2 + 4 x 2 + 2 + 1 + 4, the bf16 conversions' 2 loops x 2 sizes and the 3 overhead loops
+        assertEquals(38, quick.size());
         List<InterleavedBenchmark.Entry> full = InterleavedBenchmark.entries(trial("all", "small", "*",
                 "recompute=full"));
         assertEquals(1, count(full, "SettingsStepBenchmark"));
@@ -97,7 +98,7 @@ class InterleavedBenchmarkTest {
     }
 
     /** The rows of the quick trial's parameters on one thread. */
-    private static final int QUICK_ONE_THREAD = 31;
+    private static final int QUICK_ONE_THREAD = 34;
 
     /**
      * A trial of three iterations, turns 2, 1, 2, with per-iteration counters as JMH writes them, and a
@@ -151,7 +152,7 @@ class InterleavedBenchmarkTest {
                 .getMessage().contains("per-iteration turn"));
         RawResult other = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD + 1);
         assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(other)))
-                .getMessage().contains("ran 32 rows in turn where its parameters list 31"));
+                .getMessage().contains("ran 35 rows in turn where its parameters list 34"));
         RawResult beyond = trialResult(List.of(6.0, 1.0, 12_000.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD);
         assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(beyond)))
                 .getMessage().contains("names turn 2000"));

@@ -117,11 +117,16 @@ public final class Calibration implements StepTimeModel.Efficiency {
             }
             return MinimumTraffic.adamWFootprint(row.parameters()).doubleValue();
         }
+        if (op == OpClass.RESIDUAL_ADD) {
+            // x read and written, f read: 12 bytes moved an element over 8 held
+            return row.bytes() * 8 / 12.0;
+        }
         if (op == OpClass.BF16_ROUND) {
             // 10 bytes moved an element over 6 held: the bits and the copy, the copy written twice
             return row.bytes() * Bf16Conversions.WIDEN_BYTES / (double) Bf16Conversions.ROUND_BYTES;
         }
-        if (op.computeBound() || row.shape() == null) {
+        if (op.computeBound() || row.shape() == null || op == OpClass.HEAD_COPY || op == OpClass.GRADIENT_ZEROING) {
+            // a copy and a fill: every byte moved is an array's own
             return row.bytes();
         }
         Component component = Component.byJsonName(row.component());

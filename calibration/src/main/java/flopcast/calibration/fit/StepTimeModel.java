@@ -27,7 +27,8 @@ import java.util.Set;
  *   time = sum over matmul passes of FLOPs / (peak x efficiency)
  *        + sum over memory-bound passes of bytes / (bandwidth(bytes) x efficiency) x kernel work
  *        + AdamW bytes / (bandwidth(bytes) x efficiency)
- *        + the work outside the components: bytes / bandwidth(footprint per call)
+ *        + the work outside the components: bytes / bandwidth(footprint per call) (x efficiency, on the host,
+ *          for the classes with rows of their own)
  *        + on the host, under a bf16 policy: the conversions' bytes / (bandwidth(footprint per call) x efficiency)
  *        + what the settings run again
  * </pre>
@@ -51,10 +52,13 @@ import java.util.Set;
  * but for eager attention's probabilities, rounded inside the attention split), well under the probe's
  * bandwidth, so they are timed from their own rows ({@code ConversionBenchmark}: the widening's
  * efficiency, and the rounding's time per element for every rounding). The work outside
- * the components' kernels has no component row; it is streaming copies, adds and fills, and is timed
- * at the bandwidth probe's rate at its bytes per call with no fitted efficiency: the token embedding's
- * gather and scatter-add ({@link MinimumTraffic}), the residual adds, the head and tile copies and the
- * gradient zeroing ({@link OverheadTraffic}). What is left unmodelled is the attention split's hand-off
+ * the components' kernels is copies, adds and fills, timed at the bandwidth probe's rate at its bytes
+ * per call: the token embedding's gather and scatter-add ({@link MinimumTraffic}), the residual adds,
+ * biases, QK-norm, the head and tile copies and the gradient zeroing ({@link OverheadTraffic}); on the
+ * host the residual adds, head copies and gradient zeroing at their own rows' efficiencies too
+ * ({@code OverheadBenchmark}, whose loops read arrays that have left the cache, as the step's do: at
+ * the probe's rate at one call's footprint the profile ran them 4 to 15 times slower than this term),
+ * where the calibration has them. What is left unmodelled is the attention split's hand-off
  * between threads, and the conversions where they have no term: a model the conversion table does not
  * cover ({@link Bf16Conversions#uncovered}: biases, QK-norm, experts and the like under a bf16 policy),
  * or a calibration without conversion rows.
@@ -170,12 +174,11 @@ public final class StepTimeModel {
         for (boolean forward : new boolean[] {true, false}) {
             BigInteger bytes = forward ? MinimumTraffic.forward(Component.TOKEN_EMBEDDING, shape)
                     : MinimumTraffic.backward(Component.TOKEN_EMBEDDING, shape);
-            terms.add(overhead(Component.TOKEN_EMBEDDING.jsonName(), forward ? "forward" : "backward", 1, bytes, bytes,
-                    bandwidth));
+            terms.add(overhead(shape, new OverheadTraffic.Traffic(Component.TOKEN_EMBEDDING.jsonName(),
+                    forward ? "forward" : "backward", 1, bytes, bytes), bandwidth, efficiency, hostThreads));
         }
         for (OverheadTraffic.Traffic traffic : OverheadTraffic.of(shape)) {
-            terms.add(overhead(traffic.opClass(), traffic.pass(), traffic.calls(), traffic.bytes(), traffic.footprint(),
-                    bandwidth));
+            terms.add(overhead(shape, traffic, bandwidth, efficiency, hostThreads));
         }
         if (hostThreads > 0 && Bf16Conversions.uncovered(shape).isEmpty() && efficiency.fitted(OpClass.BF16_WIDEN)
                 && efficiency.fitted(OpClass.BF16_ROUND)) {
@@ -217,10 +220,29 @@ public final class StepTimeModel {
         }
     }
 
-    /** Work outside the components: its bytes at the probe's bandwidth at one call's footprint, no efficiency fitted. */
-    private static Term overhead(String opClass, String pass, long calls, BigInteger bytes, BigInteger footprint,
-            Bandwidth bandwidth) {
-        return new Term(opClass, pass, Kind.OVERHEAD, bytes.doubleValue() / bandwidth.at(footprint.doubleValue() / calls));
+    /**
+     * Work outside the components: its bytes at the probe's bandwidth at one call's footprint; on the host,
+     * for a class with rows of its own ({@link OpClass#overhead}: residual adds, head copies, gradient
+     * zeroing), at their fitted efficiency at its bytes per call too, the head copies over the attention
+     * split's parts (one a thread, at most B x h_kv), where the rows time one thread's loop.
+     */
+    private static Term overhead(Shape shape, OverheadTraffic.Traffic traffic, Bandwidth bandwidth,
+            Efficiency efficiency, int hostThreads) {
+        double perCall = traffic.bytes().doubleValue() / traffic.calls();
+        double seconds = traffic.bytes().doubleValue() / bandwidth.at(traffic.footprint().doubleValue() / traffic.calls());
+        Optional<OpClass> own = OpClass.overhead(traffic.opClass());
+        if (hostThreads > 0 && own.isPresent() && efficiency.fitted(own.get())) {
+            seconds /= efficiency.of(own.get(), perCall);
+            if (own.get() == OpClass.HEAD_COPY) {
+                seconds /= parts(shape, hostThreads);
+            }
+        }
+        return new Term(traffic.opClass(), traffic.pass(), Kind.OVERHEAD, seconds);
+    }
+
+    /** The attention split's parts on {@code threads} threads: one a thread, at most one a (sequence, K/V head). */
+    private static long parts(Shape shape, int threads) {
+        return Math.min(threads, Math.multiplyExact(shape.batchSize(), shape.architecture().kvHeads()));
     }
 
     /**
@@ -248,8 +270,7 @@ public final class StepTimeModel {
             double footprint = (double) elements * Bf16Conversions.WIDEN_BYTES / roundCalls;
             double perElement = Bf16Conversions.ROUND_BYTES
                     / (bandwidth.at(footprint) * efficiency.of(OpClass.BF16_ROUND, perCall));
-            long parts = Math.min(threads, Math.multiplyExact(shape.batchSize(), shape.architecture().kvHeads()));
-            seconds += perElement * (pass.rounded() + pass.mastered() + (double) pass.inPlace() / parts);
+            seconds += perElement * (pass.rounded() + pass.mastered() + (double) pass.inPlace() / parts(shape, threads));
         }
         return seconds;
     }

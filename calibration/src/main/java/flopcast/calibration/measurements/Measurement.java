@@ -11,7 +11,7 @@ import java.util.function.Function;
  * One row of {@code measurements.csv} as calibration uses it. Absent values are null.
  *
  * @param component   model component, step, adamw or a probe name
- * @param pass        forward, backward, step, optimizer, probe, or widen and round (the bf16 conversions' two loops)
+ * @param pass        forward, backward, step, optimizer, probe, widen and round (the bf16 conversions' two loops), or overhead (a loop outside the components' kernels)
  * @param backend     ejml or probe
  * @param shape       the model shape; null for AdamW and probes
  * @param parameters  AdamW rows: parameters per op; null otherwise

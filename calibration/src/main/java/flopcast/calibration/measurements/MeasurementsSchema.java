@@ -32,9 +32,9 @@ public final class MeasurementsSchema {
     public static final List<CsvColumn> COLUMNS = columns(List.of(
             new CsvColumn("run_id", "-", "the run that wrote the row; its raw JMH output is raw/<run_id>.json"),
             new CsvColumn("benchmark", "-", "JMH benchmark, Class.method"),
-            new CsvColumn("component", "-", "model component (predict's names), step, adamw, bf16_conversion, peak_flops, "
+            new CsvColumn("component", "-", "model component (predict's names), step, adamw, bf16_conversion, residual_add, head_copy, gradient_zeroing, peak_flops, "
                     + "bandwidth_update (the JVM's) or bandwidth_triad (the GPU probe's)"),
-            new CsvColumn("pass", "-", "forward, backward, step, optimizer, probe, or widen and round (the bf16 conversions' two loops)"),
+            new CsvColumn("pass", "-", "forward, backward, step, optimizer, probe, widen and round (the bf16 conversions' two loops), or overhead (a loop outside the components' kernels)"),
             new CsvColumn("backend", "-", "ejml: the model's own code, its matmuls on EJML (its concurrent ops "
                     + "above one thread) and its own loops in plain Java; vector: the Vector API GEMM and Vector API "
                     + "loops; above one thread both split the model's loops and attention heads across the threads; "

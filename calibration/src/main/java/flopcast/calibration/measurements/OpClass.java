@@ -2,6 +2,7 @@ package flopcast.calibration.measurements;
 
 import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
+import flopcast.analytic.OverheadTraffic;
 import java.util.Optional;
 
 /**
@@ -12,7 +13,8 @@ import java.util.Optional;
  * efficiency is achieved bytes/s over the bandwidth probe at the op's footprint ({@code Bandwidth}:
  * the cache level its data fits, or memory), and size is bytes per op (what
  * decides whether an op runs from cache). The bf16 conversions' two loops are memory-bound classes of
- * their own ({@code ConversionBenchmark}'s rows). Size enters the fit as its logarithm.
+ * their own ({@code ConversionBenchmark}'s rows), and so are the residual add, the head copy and the
+ * gradient zeroing ({@code OverheadBenchmark}'s). Size enters the fit as its logarithm.
  */
 public enum OpClass {
     MATMUL_FORWARD("matmul forward", true),
@@ -27,7 +29,10 @@ public enum OpClass {
     CROSS_ENTROPY_BACKWARD("cross-entropy backward", false),
     ADAMW("AdamW", false),
     BF16_WIDEN("bf16 widening", false, true),
-    BF16_ROUND("bf16 rounding", false, true);
+    BF16_ROUND("bf16 rounding", false, true),
+    RESIDUAL_ADD("residual add", false, true),
+    HEAD_COPY("head copy", false, true),
+    GRADIENT_ZEROING("gradient zeroing", false, true);
 
     private final String label;
     private final boolean computeBound;
@@ -44,9 +49,11 @@ public enum OpClass {
     }
 
     /**
-     * True for a class a calibration may lack: the bf16 conversions, the host's executed model's alone (a
-     * device converts in registers, and a file written before their rows has none). Without its fit the
-     * step-time model has no term for the class.
+     * True for a class a calibration may lack: the bf16 conversions and the work outside the components'
+     * kernels (residual adds, head copies, gradient zeroing), the host's executed model's loops (a device
+     * converts in registers and runs its own kernels, and a file written before their rows has none).
+     * Without its fit the step-time model has no conversion term, and times the work outside the kernels
+     * at the bandwidth probe's rate.
      */
     public boolean optional() {
         return optional;
@@ -83,6 +90,9 @@ public enum OpClass {
         if (row.pass().equals("optimizer")) {
             return Optional.of(ADAMW);
         }
+        if (row.pass().equals("overhead")) {
+            return overhead(row.component());
+        }
         if (row.component().equals(Bf16Conversions.OP_CLASS)) {
             return switch (row.pass()) {
                 case "widen" -> Optional.of(BF16_WIDEN);
@@ -98,6 +108,16 @@ public enum OpClass {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /** The class of a piece of work outside the components' kernels, by the profile's name; empty for one with none. */
+    public static Optional<OpClass> overhead(String profileName) {
+        return Optional.ofNullable(switch (profileName) {
+            case OverheadTraffic.RESIDUAL_ADD -> RESIDUAL_ADD;
+            case OverheadTraffic.HEAD_COPY -> HEAD_COPY;
+            case OverheadTraffic.GRADIENT_ZEROING -> GRADIENT_ZEROING;
+            default -> null;
+        });
     }
 
     /** The size the fit uses for a quantity of FLOPs and bytes. */

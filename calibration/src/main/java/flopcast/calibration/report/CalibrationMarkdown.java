@@ -64,8 +64,8 @@ public final class CalibrationMarkdown {
                 + " every op timed inside the step (`train --profile`: the second half of its steps, per step). The"
                 + " classes the step-time model has a term for, measured and as the model predicts them (the token"
                 + " embedding, residual adds, head copies and gradient zeroing at the bandwidth probe's rate at"
-                + " their bytes per call, no efficiency fitted; the bf16 conversions at their own rows' fitted"
-                + " efficiencies); the classes it has no term for (the attention split's thread hand-off, and bf16"
+                + " their bytes per call, the residual adds, head copies and gradient zeroing at their own rows'"
+                + " fitted efficiencies too, as the bf16 conversions); the classes it has no term for (the attention split's thread hand-off, and bf16"
                 + " conversions without conversion rows or outside the conversion table); and the remainder no class"
                 + " timed.\n\n");
         md.append("| step | profiled step | modelled classes | model predicts | no term | remainder |\n"

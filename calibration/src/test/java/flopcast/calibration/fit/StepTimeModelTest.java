@@ -50,15 +50,7 @@ class StepTimeModelTest {
             assertEquals(split, twoThreads.get(i).seconds(), seconds * EXACT, term.pass() + " on two threads");
         }
         assertTrue(terms.get(0).seconds() > twoThreads.get(0).seconds(), "the forward pass rounds probabilities");
-        double host = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), 1)
-                .seconds();
-        double device = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), 0)
-                .seconds();
-        double converted = terms.stream().mapToDouble(StepTimeModel.Term::seconds).sum();
-        assertEquals(converted, host - device, host * EXACT, "the conversions are the host's difference");
-        assertTrue(conversions(bf16, 0).isEmpty(), "a device converts in registers");
-        assertTrue(conversions(SyntheticMeasurements.SMALL, 1).isEmpty(), "float32 converts nothing");
-        StepTimeModel.Efficiency unmeasured = new StepTimeModel.Efficiency() {
+        StepTimeModel.Efficiency noConversionRows = new StepTimeModel.Efficiency() {
             @Override
             public double of(OpClass opClass, double size) {
                 return 0.5;
@@ -66,11 +58,56 @@ class StepTimeModelTest {
 
             @Override
             public boolean fitted(OpClass opClass) {
-                return !opClass.optional();
+                return opClass != OpClass.BF16_WIDEN && opClass != OpClass.BF16_ROUND;
             }
         };
+        double host = StepTimeModel.predict(bf16, (op, size) -> 0.5, PEAK, Bandwidth.constant(BANDWIDTH), 1)
+                .seconds();
+        double without = StepTimeModel.predict(bf16, noConversionRows, PEAK, Bandwidth.constant(BANDWIDTH), 1)
+                .seconds();
+        double converted = terms.stream().mapToDouble(StepTimeModel.Term::seconds).sum();
+        assertEquals(converted, host - without, host * EXACT, "the conversions are the difference");
+        assertTrue(conversions(bf16, 0).isEmpty(), "a device converts in registers");
+        assertTrue(conversions(SyntheticMeasurements.SMALL, 1).isEmpty(), "float32 converts nothing");
+        StepTimeModel.Efficiency unmeasured = SyntheticMeasurements.withoutRowsOf(op -> 0.5);
         assertTrue(StepTimeModel.terms(bf16, unmeasured, PEAK, Bandwidth.constant(BANDWIDTH), 1).stream()
                 .noneMatch(t -> t.opClass().equals(Bf16Conversions.OP_CLASS)), "no conversion rows, no term");
+    }
+
+    /**
+     * The residual adds, head copies and gradient zeroing at their rows' efficiency on the host, the head
+     * copies over the attention split's parts; at the probe's rate alone on a device or without rows.
+     */
+    @Test
+    void theWorkOutsideTheKernelsIsTimedAtItsRowsEfficiencyOnTheHost() {
+        Shape shape = SyntheticMeasurements.SMALL;
+        StepTimeModel.Efficiency quarter = (op, size) -> 0.25;
+        StepTimeModel.Efficiency unmeasured = SyntheticMeasurements.withoutRowsOf(op -> 0.25);
+        for (int threads : new int[] {1, 2}) {
+            List<StepTimeModel.Term> host = StepTimeModel.terms(shape, quarter, PEAK, Bandwidth.constant(BANDWIDTH),
+                    threads);
+            List<StepTimeModel.Term> probe = StepTimeModel.terms(shape, unmeasured, PEAK,
+                    Bandwidth.constant(BANDWIDTH), threads);
+            List<StepTimeModel.Term> device = StepTimeModel.terms(shape, quarter, PEAK, Bandwidth.constant(BANDWIDTH),
+                    0);
+            assertEquals(host.size(), device.size());
+            for (int i = 0; i < host.size(); i++) {
+                StepTimeModel.Term term = host.get(i);
+                assertEquals(device.get(i).seconds(), probe.get(i).seconds(), EXACT, term.opClass());
+                if (term.kind() != StepTimeModel.Kind.OVERHEAD) {
+                    assertEquals(device.get(i).seconds(), term.seconds(), EXACT, term.opClass());
+                    continue;
+                }
+                // SMALL: B x h_kv = 4 pairs, so the head copies split over every thread
+                double factor = switch (term.opClass()) {
+                    case "residual_add", "gradient_zeroing" -> 4;
+                    case "head_copy" -> 4.0 / threads;
+                    default -> 1;
+                };
+                assertEquals(device.get(i).seconds() * factor, term.seconds(), term.seconds() * EXACT,
+                        term.opClass() + " " + term.pass() + " on " + threads);
+            }
+        }
     }
 
     @Test

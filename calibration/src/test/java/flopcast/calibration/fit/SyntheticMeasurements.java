@@ -90,7 +90,8 @@ public final class SyntheticMeasurements {
             long adamBytes = MinimumTraffic.adamW(ParameterTensor.total(shape)).longValueExact();
             stepSeconds += adamBytes / (bandwidth * speed * MEMORY);
             // the work outside the components runs at the probes' bandwidth, with no efficiency of its own
-            stepSeconds += StepTimeModel.terms(shape, (op, size) -> 1, peak, Bandwidth.constant(bandwidth), threads).stream()
+            stepSeconds += StepTimeModel.terms(shape, withoutRowsOf(op -> 1), peak, Bandwidth.constant(bandwidth), threads)
+                    .stream()
                     .filter(term -> term.kind() == StepTimeModel.Kind.OVERHEAD).mapToDouble(StepTimeModel.Term::seconds)
                     .sum();
             Map<String, Object> step = row(host, "step", "step", backend, shape, null, threads, 1_000_000L, 0,
@@ -115,7 +116,8 @@ public final class SyntheticMeasurements {
     public static List<Map<String, Object>> withSettingsStep(List<Map<String, Object>> rows, String host,
             Settings settings) {
         Shape at = SMALL.withSettings(settings);
-        double seconds = StepTimeModel.predict(at, (op, size) -> efficiency(op), PEAK, Bandwidth.constant(BANDWIDTH), 1).seconds();
+        double seconds = StepTimeModel.predict(at, withoutRowsOf(SyntheticMeasurements::efficiency), PEAK,
+                Bandwidth.constant(BANDWIDTH), 1).seconds();
         Map<String, Object> step = row(host, "step", "step", "ejml", at, null, 1, 1_000_000L, 0, seconds, 1);
         List<Map<String, Object>> all = new ArrayList<>(rows);
         all.add(step);
@@ -142,6 +144,24 @@ public final class SyntheticMeasurements {
             row.put("mfu", String.valueOf(flops / seconds / peak));
         }
         return row;
+    }
+
+    /**
+     * {@code efficiency} for every class but the optional ones, which have no rows here (no conversion rows,
+     * none for the work outside the kernels): as the calibration of these rows sees them.
+     */
+    static StepTimeModel.Efficiency withoutRowsOf(java.util.function.ToDoubleFunction<OpClass> efficiency) {
+        return new StepTimeModel.Efficiency() {
+            @Override
+            public double of(OpClass opClass, double size) {
+                return efficiency.applyAsDouble(opClass);
+            }
+
+            @Override
+            public boolean fitted(OpClass opClass) {
+                return !opClass.optional();
+            }
+        };
     }
 
     /** The bf16 conversions' rows on EJML, one thread: widening and rounding at 32K and 1M elements, at {@code efficiency}. */

@@ -246,20 +246,14 @@ final class CausalAttention {
     /** Copies sequence b, head h of a (B*T) x (heads*d_k) matrix into a T x d_k one, timed as a head copy. */
     private void gather(HeadScratch s, FMatrixRMaj source, int b, int h, FMatrixRMaj head) {
         long start = s.profile.start();
-        int width = source.numCols;
-        for (int t = 0; t < context; t++) {
-            System.arraycopy(source.data, (b * context + t) * width + h * headDim, head.data, t * headDim, headDim);
-        }
+        HeadRows.gather(source.data, source.numCols, context, headDim, b, h, head.data);
         s.profile.stop(OpClass.HEAD_COPY, start);
     }
 
     /** Copies a T x d_k matrix into sequence b, head h of a (B*T) x (heads*d_k) one, timed as a head copy. */
     private void scatter(HeadScratch s, FMatrixRMaj head, int b, int h, FMatrixRMaj target) {
         long start = s.profile.start();
-        int width = target.numCols;
-        for (int t = 0; t < context; t++) {
-            System.arraycopy(head.data, t * headDim, target.data, (b * context + t) * width + h * headDim, headDim);
-        }
+        HeadRows.scatter(head.data, target.numCols, context, headDim, b, h, target.data);
         s.profile.stop(OpClass.HEAD_COPY, start);
     }
 }
