@@ -64,6 +64,8 @@ public final class Bf16Conversions {
     public static final long ROUND_IN_PLACE_BYTES = 8;
     /** Bytes the master copy's rounding into the weights moves an element: 4 read, 2 written. */
     public static final long MASTER_ROUND_BYTES = 6;
+    /** Bytes a converted element occupies, each array once: its 16 bits and its float32 copy. */
+    public static final long HELD_BYTES = 6;
 
     /**
      * One pass's conversions.
@@ -85,15 +87,6 @@ public final class Bf16Conversions {
                     .add(BigInteger.valueOf(rounded).multiply(BigInteger.valueOf(ROUND_BYTES)))
                     .add(BigInteger.valueOf(mastered).multiply(BigInteger.valueOf(MASTER_ROUND_BYTES)))
                     .add(BigInteger.valueOf(inPlace).multiply(BigInteger.valueOf(ROUND_IN_PLACE_BYTES)));
-        }
-
-        /**
-         * Bytes the arrays occupy, each once a call: 6 an element converted (the bits and the float32 copy), 4 an
-         * element rounded in place.
-         */
-        public BigInteger footprint() {
-            return BigInteger.valueOf(widened + rounded + mastered).multiply(BigInteger.valueOf(WIDEN_BYTES))
-                    .add(BigInteger.valueOf(inPlace).multiply(BigInteger.valueOf(4)));
         }
     }
 

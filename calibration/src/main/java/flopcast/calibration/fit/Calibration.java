@@ -1,6 +1,5 @@
 package flopcast.calibration.fit;
 
-import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MinimumTraffic;
@@ -107,7 +106,8 @@ public final class Calibration implements StepTimeModel.Efficiency {
     /**
      * The bytes a memory-bound row's arrays occupy, which decide its cache level: AdamW's 16 per
      * parameter; a component pass's bytes scaled by its kernel's {@link MinimumTraffic#footprint} over
-     * its bytes (1 but where it writes over an input); an AdamW row without its parameters is one line.
+     * its bytes (1 but where it writes over an input); an optional class's by its own ratio
+     * ({@link OpClass#heldPerMoved}); an AdamW row without its parameters is one line.
      */
     private static double footprint(OpClass op, Measurement row) {
         if (op == OpClass.ADAMW) {
@@ -117,16 +117,10 @@ public final class Calibration implements StepTimeModel.Efficiency {
             }
             return MinimumTraffic.adamWFootprint(row.parameters()).doubleValue();
         }
-        if (op == OpClass.RESIDUAL_ADD) {
-            // x read and written, f read: 12 bytes moved an element over 8 held
-            return row.bytes() * 8 / 12.0;
+        if (op.optional()) {
+            return row.bytes() * op.heldPerMoved();
         }
-        if (op == OpClass.BF16_ROUND) {
-            // 10 bytes moved an element over 6 held: the bits and the copy, the copy written twice
-            return row.bytes() * Bf16Conversions.WIDEN_BYTES / (double) Bf16Conversions.ROUND_BYTES;
-        }
-        if (op.computeBound() || row.shape() == null || op == OpClass.HEAD_COPY || op == OpClass.GRADIENT_ZEROING) {
-            // a copy and a fill: every byte moved is an array's own
+        if (op.computeBound() || row.shape() == null) {
             return row.bytes();
         }
         Component component = Component.byJsonName(row.component());

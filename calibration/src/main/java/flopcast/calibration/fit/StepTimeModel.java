@@ -266,8 +266,7 @@ public final class StepTimeModel {
         if (roundCalls > 0) {
             long elements = pass.rounded() + pass.mastered() + pass.inPlace();
             double perCall = (double) elements * Bf16Conversions.ROUND_BYTES / roundCalls;
-            // the bits and the copy, 6 bytes an element, of one call
-            double footprint = (double) elements * Bf16Conversions.WIDEN_BYTES / roundCalls;
+            double footprint = (double) elements * Bf16Conversions.HELD_BYTES / roundCalls;
             double perElement = Bf16Conversions.ROUND_BYTES
                     / (bandwidth.at(footprint) * efficiency.of(OpClass.BF16_ROUND, perCall));
             seconds += perElement * (pass.rounded() + pass.mastered() + (double) pass.inPlace() / parts(shape, threads));

@@ -28,24 +28,33 @@ public enum OpClass {
     CROSS_ENTROPY_FORWARD("cross-entropy forward", false),
     CROSS_ENTROPY_BACKWARD("cross-entropy backward", false),
     ADAMW("AdamW", false),
-    BF16_WIDEN("bf16 widening", false, true),
-    BF16_ROUND("bf16 rounding", false, true),
-    RESIDUAL_ADD("residual add", false, true),
-    HEAD_COPY("head copy", false, true),
-    GRADIENT_ZEROING("gradient zeroing", false, true);
+    BF16_WIDEN("bf16 widening", 1),
+    // 10 bytes moved an element over 6 held: the bits and the copy, the copy written twice
+    BF16_ROUND("bf16 rounding", (double) Bf16Conversions.HELD_BYTES / Bf16Conversions.ROUND_BYTES),
+    // x read and written, f read: 12 bytes moved an element over 8 held
+    RESIDUAL_ADD("residual add", 8 / 12.0),
+    HEAD_COPY("head copy", 1),
+    GRADIENT_ZEROING("gradient zeroing", 1);
 
     private final String label;
     private final boolean computeBound;
     private final boolean optional;
+    /** An optional class's bytes held over bytes moved, the same at every size; NaN for the rest. */
+    private final double heldPerMoved;
 
     OpClass(String label, boolean computeBound) {
-        this(label, computeBound, false);
-    }
-
-    OpClass(String label, boolean computeBound, boolean optional) {
         this.label = label;
         this.computeBound = computeBound;
-        this.optional = optional;
+        this.optional = false;
+        this.heldPerMoved = Double.NaN;
+    }
+
+    /** An optional memory-bound class whose arrays hold {@code heldPerMoved} of the bytes it moves. */
+    OpClass(String label, double heldPerMoved) {
+        this.label = label;
+        this.computeBound = false;
+        this.optional = true;
+        this.heldPerMoved = heldPerMoved;
     }
 
     /**
@@ -57,6 +66,14 @@ public enum OpClass {
      */
     public boolean optional() {
         return optional;
+    }
+
+    /** The bytes an optional class's arrays occupy per byte it moves: what decides its cache level. */
+    public double heldPerMoved() {
+        if (!optional) {
+            throw new IllegalStateException(label + " takes its footprint from its component's traffic");
+        }
+        return heldPerMoved;
     }
 
     public String label() {
