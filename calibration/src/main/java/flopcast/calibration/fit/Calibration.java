@@ -3,7 +3,6 @@ package flopcast.calibration.fit;
 import flopcast.analytic.Component;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MinimumTraffic;
-import flopcast.analytic.PrecisionPolicy;
 import flopcast.analytic.Shape;
 import flopcast.calibration.measurements.Measurement;
 import flopcast.calibration.measurements.OpClass;
@@ -150,17 +149,12 @@ public final class Calibration implements StepTimeModel.Efficiency {
 
     /**
      * The largest spread of the noisy rows a class that {@code shape}'s step is predicted with was fitted
-     * from; 0 where every such class had valid rows. The bf16 conversions' classes count for a step that
-     * converts ({@link #converts}) alone.
+     * from ({@link OpClass#times}: the bf16 conversions' only a bf16 step's); 0 where every such class had
+     * valid rows.
      */
     public double noisySpread(Shape shape) {
-        return fromNoisyRows.entrySet().stream().filter(e -> !e.getKey().optional() || converts(shape))
+        return fromNoisyRows.entrySet().stream().filter(e -> e.getKey().times(shape))
                 .mapToDouble(Map.Entry::getValue).max().orElse(0);
-    }
-
-    /** Whether a step at {@code shape} converts bfloat16 storage (any policy but fp32): only then do the conversions' classes time it. */
-    public static boolean converts(Shape shape) {
-        return shape.policy() != PrecisionPolicy.FP32;
     }
 
     /** "vector, 2 threads". */

@@ -105,7 +105,7 @@ public final class HeldOut {
      */
     static double componentSpread(List<Measurement> rows, Calibration fitted, Shape shape) {
         double[] spreads = rows.stream().filter(r -> r.valid() && fitted.describes(r) && OpClass.of(r)
-                .filter(op -> !op.optional() || Calibration.converts(shape)).isPresent())
+                .filter(op -> op.times(shape)).isPresent())
                 .mapToDouble(Measurement::spread).toArray();
         if (Arrays.stream(spreads).anyMatch(Double::isNaN)) {
             return Double.NaN;

@@ -3,6 +3,8 @@ package flopcast.calibration.measurements;
 import flopcast.analytic.Bf16Conversions;
 import flopcast.analytic.Component;
 import flopcast.analytic.OverheadTraffic;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Shape;
 import java.util.Optional;
 
 /**
@@ -66,6 +68,11 @@ public enum OpClass {
      */
     public boolean optional() {
         return optional;
+    }
+
+    /** Whether a step at {@code shape} runs this class's work: the bf16 conversions only under a bf16 policy. */
+    public boolean times(Shape shape) {
+        return this != BF16_WIDEN && this != BF16_ROUND || shape.policy() != PrecisionPolicy.FP32;
     }
 
     /** The bytes an optional class's arrays occupy per byte it moves: what decides its cache level. */

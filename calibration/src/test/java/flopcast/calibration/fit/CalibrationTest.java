@@ -130,6 +130,14 @@ class CalibrationTest {
                     EXACT, "a float32 step converts nothing");
         }
         assertEquals(0.3, noisy.noisySpread(SyntheticMeasurements.SMALL.withPolicy(PrecisionPolicy.BF16_MIXED)), EXACT);
+        // the work outside the kernels is every step's: a noisy head-copy row widens a float32 step's floor
+        Map<String, Object> copy = SyntheticMeasurements.headCopy("host", 0.2);
+        copy.put("spread", 0.4);
+        copy.put("valid", false);
+        copy.put("status", "noisy (spread 40.0% over 20%: 16 samples)");
+        rows.add(copy);
+        Calibration withCopy = Calibration.fit(measurements(rows, directory), r -> true);
+        assertEquals(0.4, withCopy.noisySpread(SyntheticMeasurements.SMALL), EXACT);
     }
 
     @Test

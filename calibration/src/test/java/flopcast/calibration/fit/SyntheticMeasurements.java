@@ -177,6 +177,12 @@ public final class SyntheticMeasurements {
         return rows;
     }
 
+    /** A head-copy row on EJML, one thread, at {@link #SMALL}: one head's 8 bytes an element at {@code efficiency}. */
+    static Map<String, Object> headCopy(String host, double efficiency) {
+        long bytes = 8 * SMALL.contextLength() * SMALL.headDim();
+        return row(host, "head_copy", "overhead", "ejml", SMALL, null, 1, 0, bytes, bytes / (BANDWIDTH * efficiency), 1);
+    }
+
     private static Map<String, Object> row(String host, String component, String pass, String backend, Shape shape,
             Integer parameters, int threads, long flops, long bytes, double seconds, int jmhThreads) {
         Map<String, Object> row = new LinkedHashMap<>();
