@@ -1,10 +1,8 @@
 package flopcast.benchmarks;
 
-import org.openjdk.jmh.annotations.Benchmark;
+import flopcast.measure.kernels.Workers;
+import java.util.Map;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Threads;
 
 /**
  * What bandwidth can this JVM reach at each level of the memory hierarchy? A streaming update in
@@ -14,6 +12,14 @@ import org.openjdk.jmh.annotations.Threads;
  * than any cache: memory). A memory-bound op is measured against this probe at its own footprint,
  * interpolated between these, so an op whose data stays in cache is held to the cache's bandwidth,
  * not memory's. It moves 28 bytes per element over 16 of footprint.
+ *
+ * <p>On all threads the elements are cut into one part per thread, as the model's memory-bound
+ * kernels cut theirs, so the footprint is the whole op's, as an op's is; each part has arrays of its
+ * own, as no two threads may write one cache line (cut inside shared arrays, the parts' boundary
+ * lines moved between the cores on every sweep: at 32 KiB two threads ran at half one thread's
+ * rate). An op is one sweep over the elements; a call runs {@link #sweeps} of them in each part
+ * before the parts meet again, so that a sweep in the first cache level (under a microsecond) is
+ * timed and not the hand-off around it.
  *
  * <p>Why not STREAM's triad (a = b + s*c): a store to a line the core has not read first reads it
  * from memory (write-allocate), traffic STREAM does not count, so the triad moves 16 bytes per
@@ -36,53 +42,80 @@ public class BandwidthProbe extends ProbeBenchmark {
     @Param({"2048", "32768", "524288", "8388608"})
     public int floats;
 
-    private Work.PerOp perOp;
+    /** Elements a call updates at least, over its sweeps: about 0.1 ms on one thread of this host from the first cache level. */
+    static final int ELEMENTS_PER_CALL = 1 << 18;
 
-    private float[] a;
-    private float[] b;
-    private float[] c;
-    private float[] d;
-    private float scalar = 1e-6f;
+    @Override
+    Probe probe(String benchmark, Map<String, String> params) {
+        return of(benchmark, params);
+    }
 
-    @Setup(Level.Trial)
-    public void allocate() {
-        if (!component.equals("bandwidth_update")) {
-            throw new IllegalArgumentException("component must be bandwidth_update, got " + component);
+    /** The row of {@code benchmark} with parameters {@code params} as a turn of {@link InterleavedBenchmark}. */
+    static Turn turn(String benchmark, Map<String, String> params) {
+        return of(benchmark, params).turn();
+    }
+
+    /** Sweeps a call runs over arrays of {@code floats}: enough for {@link #ELEMENTS_PER_CALL}, at least one. */
+    static int sweeps(int floats) {
+        return Math.max(1, ELEMENTS_PER_CALL / floats);
+    }
+
+    private static Probe of(String benchmark, Map<String, String> params) {
+        Identity identity = Identity.of(benchmark, params);
+        identity.expect("bandwidth_update", "probe");
+        int floats;
+        try {
+            floats = Integer.parseInt(params.getOrDefault("floats", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("floats must be a whole number of floats per array, got "
+                    + params.get("floats"));
         }
-        perOp = new Work.PerOp(0, 0, 0, 7L * Float.BYTES * floats);
-        a = new float[floats];
-        b = new float[floats];
-        c = new float[floats];
-        d = new float[floats];
-        for (int i = 0; i < floats; i++) {
-            b[i] = floats - i;
+        if (floats < 1) {
+            throw new IllegalArgumentException("floats must be at least 1, got " + floats);
         }
-        SteadyState.warm(() -> {
-            updateOnce();
+        int threads = identity.threads();
+        if (floats < threads) {
+            throw new IllegalArgumentException("floats must be at least the " + threads + " threads, got " + floats);
+        }
+        Workers workers = new Workers(threads);
+        // part p holds elements [p * floats / threads, (p + 1) * floats / threads), in arrays of its own
+        float[][] a = new float[threads][];
+        float[][] b = new float[threads][];
+        float[][] c = new float[threads][];
+        float[][] d = new float[threads][];
+        for (int part = 0; part < threads; part++) {
+            int first = (int) ((long) part * floats / threads);
+            int length = (int) ((long) (part + 1) * floats / threads) - first;
+            a[part] = new float[length];
+            b[part] = new float[length];
+            c[part] = new float[length];
+            d[part] = new float[length];
+            for (int i = 0; i < length; i++) {
+                b[part][i] = floats - first - i;
+            }
+        }
+        int sweeps = sweeps(floats);
+        SteadyState.Op call = () -> {
+            workers.split(threads, 1, 1, (index, from, to) -> {
+                for (int part = from; part < to; part++) {
+                    for (int sweep = 0; sweep < sweeps; sweep++) {
+                        update(a[part], b[part], c[part], d[part]);
+                    }
+                }
+                return 0;
+            });
             return a;
-        });
+        };
+        return new Probe(call, new Work.PerOp(0, 0, 0, 7L * Float.BYTES * floats, threads, 0), sweeps);
     }
 
-    @Benchmark
-    @Threads(1)
-    public float[] oneThread(Work work) {
-        updateOnce();
-        work.add(perOp);
-        return a;
-    }
-
-    @Benchmark
-    @Threads(Threads.MAX)
-    public float[] allThreads(Work work) {
-        updateOnce();
-        work.add(perOp);
-        return a;
-    }
-
-    /** a, c, d += s*b: each grows by at most 9 per call, nowhere near overflow in any run. */
-    private void updateOnce() {
-        float s = scalar;
-        for (int i = 0; i < floats; i++) {
+    /**
+     * a, c, d += s*b: each grows by at most 1e-6 x floats (under 9) per sweep, far from overflow in
+     * any run.
+     */
+    private static void update(float[] a, float[] b, float[] c, float[] d) {
+        float s = 1e-6f;
+        for (int i = 0; i < a.length; i++) {
             float x = s * b[i];
             a[i] += x;
             c[i] += x;

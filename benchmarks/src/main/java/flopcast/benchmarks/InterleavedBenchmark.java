@@ -25,8 +25,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * Every row the default run fits and holds out, at one thread count, in one fork, taking turns: the
  * component rows ({@link VectorMatmulBenchmark}, {@link VectorElementwiseBenchmark}), AdamW
- * ({@link AdamWBenchmark}), the held-out steps ({@link VectorStepBenchmark}) and the settings steps
- * ({@link SettingsStepBenchmark}), each as its own class would build it, with that class's
+ * ({@link AdamWBenchmark}), the bf16 conversions ({@link ConversionBenchmark}), the work outside the
+ * kernels ({@link OverheadBenchmark}), the held-out steps ({@link VectorStepBenchmark}), the settings
+ * steps ({@link SettingsStepBenchmark}) and the probes every rate is divided by
+ * ({@link PeakFlopsProbe}, {@link BandwidthProbe}), each as its own class would build it, with that class's
  * parameters (read from its {@code @Param}s). Each JMH iteration runs the next turn: a row's samples
  * are spread over the whole trial, between every other row's, instead of lying together in a second
  * of their own. Why: this host's speed drifts between levels 25% to 100% apart that last seconds
@@ -39,10 +41,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * the {@link Work#turn} counter each iteration carries: nothing downstream knows the rows took turns,
  * except {@code samples}, which counts each row's own.
  *
- * <p>{@code shape}, {@code parameters} and {@code setting} given (space-separated, as JMH's
- * {@code -p} splits at commas) replace every rotated class's own values: the quick run's
+ * <p>{@code shape}, {@code parameters}, {@code setting} and {@code floats} given (space-separated, as
+ * JMH's {@code -p} splits at commas) replace every rotated class's own values: the quick run's
  * {@code shape=tiny} keeps the tiny shape's rows alone. A class whose {@code threads} or
- * {@code backend} values do not include this trial's takes no turn in it.
+ * {@code backend} values do not include this trial's takes no turn in it; the probes take turns
+ * under every backend.
  */
 @State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx" + InterleavedBenchmark.HEAP})
@@ -56,8 +59,8 @@ public class InterleavedBenchmark extends BenchmarkSettings {
      */
     static final String HEAP = "12g";
 
-    /** Eleven turns of each of the 78 rows at every processor (70 on one thread: twelve or thirteen each). */
-    static final int ITERATIONS = 864;
+    /** Eleven turns of each of the 83 rows at every processor (75 on one thread: twelve or thirteen each). */
+    static final int ITERATIONS = 913;
 
     /**
      * The bound on the rotations that follow the turns' own warm-ups ({@link SteadyState#quiet}): a
@@ -94,8 +97,19 @@ public class InterleavedBenchmark extends BenchmarkSettings {
     @Param({"*"})
     public String setting;
 
-    /** A class that takes turns, the method that names its rows, and how a turn of it is built. */
-    private record Rotated(Class<?> type, String method, Factory factory) {
+    /** {@code *}: the bandwidth probe's own array sizes; else the sizes it runs. */
+    @Param({"*"})
+    public String floats;
+
+    /**
+     * A class that takes turns, the method that names its rows, and how a turn of it is built; a
+     * probe's rows take turns whatever the trial's backend (their own is {@code probe}: no model runs).
+     */
+    private record Rotated(Class<?> type, String method, Factory factory, boolean probe) {
+        Rotated(Class<?> type, String method, Factory factory) {
+            this(type, method, factory, false);
+        }
+
         String benchmark() {
             return type.getName() + "." + method;
         }
@@ -113,10 +127,12 @@ public class InterleavedBenchmark extends BenchmarkSettings {
             new Rotated(ConversionBenchmark.class, "convert", ConversionBenchmark::turn),
             new Rotated(OverheadBenchmark.class, "run", OverheadBenchmark::turn),
             new Rotated(VectorStepBenchmark.class, "step", WholeStepBenchmark::turn),
-            new Rotated(SettingsStepBenchmark.class, "step", WholeStepBenchmark::turn));
+            new Rotated(SettingsStepBenchmark.class, "step", WholeStepBenchmark::turn),
+            new Rotated(PeakFlopsProbe.class, "run", PeakFlopsProbe::turn, true),
+            new Rotated(BandwidthProbe.class, "run", BandwidthProbe::turn, true));
 
     /** The parameters this benchmark reads as replacements for the rotated classes' own. */
-    private static final List<String> REPLACED = List.of("shape", "parameters", "setting");
+    private static final List<String> REPLACED = List.of("shape", "parameters", "setting", "floats");
 
     /** The parameters this benchmark reads as filters: only a class's rows with one of the values given take turns. */
     private static final List<String> FILTERED = List.of("component", "pass");
@@ -146,11 +162,13 @@ public class InterleavedBenchmark extends BenchmarkSettings {
                 }
             }
             if (!values.getOrDefault("threads", List.of()).contains(params.get("threads"))
-                    || !values.getOrDefault("backend", List.of()).contains(params.get("backend"))) {
+                    || !rotated.probe && !values.getOrDefault("backend", List.of()).contains(params.get("backend"))) {
                 continue;
             }
             values.put("threads", List.of(params.get("threads")));
-            values.put("backend", List.of(params.get("backend")));
+            if (!rotated.probe) {
+                values.put("backend", List.of(params.get("backend")));
+            }
             for (String name : REPLACED) {
                 String given = params.getOrDefault(name, "*");
                 if (values.containsKey(name) && !given.equals("*")) {

@@ -1,19 +1,18 @@
 package flopcast.benchmarks;
 
+import flopcast.measure.kernels.Workers;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.Threads;
 
 /**
  * What float32 FLOP/s can this JVM reach at all? Ten independent fused multiply-add chains on
  * the widest vectors the Vector API offers, so that neither latency nor memory limits them: the
- * peak that MFU is measured against, on one thread and on all. Scalar loops reach a small fraction
- * of this; only vector FMAs approach the hardware's peak.
+ * peak that MFU is measured against, on one thread and on all (every thread its own chains, handed
+ * out as the model's kernels are). Scalar loops reach a small fraction of this; only vector FMAs
+ * approach the hardware's peak.
  *
  * <p>A broken result looks like one thread as fast as all of them on a multi-core host, or a
  * figure far below cores x frequency x FLOPs per cycle. Run alone:
@@ -33,38 +32,43 @@ public class PeakFlopsProbe extends ProbeBenchmark {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int CHAINS = 10;
+    /** Rounds of the chains a thread runs per call: about 0.2 ms, hundreds of times a hand-off to a worker. */
     private static final int ROUNDS = 1 << 16;
     /** 2 FLOPs per lane per FMA. */
-    private static final Work.PerOp PER_OP = new Work.PerOp(2L * SPECIES.length() * CHAINS * ROUNDS, 0, 0, 0);
+    private static final long FLOPS_PER_THREAD = 2L * SPECIES.length() * CHAINS * ROUNDS;
 
-    private float multiplier = 0.999_999f;
-    private float addend = 1e-7f;
-
-    /** Until C2 has compiled the chains: before that they run as the Vector API's Java fallback. */
-    @Setup(Level.Trial)
-    public void warm() {
-        SteadyState.warm(this::chains);
+    @Override
+    Probe probe(String benchmark, Map<String, String> params) {
+        return of(benchmark, params);
     }
 
-    @Benchmark
-    @Threads(1)
-    public float oneThread(Work work) {
-        float result = chains();
-        work.add(PER_OP);
-        return result;
+    /** The row of {@code benchmark} with parameters {@code params} as a turn of {@link InterleavedBenchmark}. */
+    static Turn turn(String benchmark, Map<String, String> params) {
+        return of(benchmark, params).turn();
     }
 
-    @Benchmark
-    @Threads(Threads.MAX)
-    public float allThreads(Work work) {
-        float result = chains();
-        work.add(PER_OP);
-        return result;
+    private static Probe of(String benchmark, Map<String, String> params) {
+        Identity identity = Identity.of(benchmark, params);
+        identity.expect("peak_flops", "probe");
+        int threads = identity.threads();
+        Workers workers = new Workers(threads);
+        float[] sums = new float[threads];
+        SteadyState.Op call = () -> {
+            workers.split(threads, 1, 1, (part, from, to) -> {
+                for (int chain = from; chain < to; chain++) {
+                    sums[chain] = chains(chain);
+                }
+                return 0;
+            });
+            return sums;
+        };
+        return new Probe(call, new Work.PerOp(threads * FLOPS_PER_THREAD, 0, 0, 0, threads, 0), 1);
     }
 
-    private float chains() {
-        FloatVector b = FloatVector.broadcast(SPECIES, multiplier);
-        FloatVector c = FloatVector.broadcast(SPECIES, addend);
+    /** The chains, started from values that differ by thread. */
+    private static float chains(int thread) {
+        FloatVector b = FloatVector.broadcast(SPECIES, 0.999_999f);
+        FloatVector c = FloatVector.broadcast(SPECIES, 1e-7f * (thread + 1));
         FloatVector a0 = FloatVector.broadcast(SPECIES, 1f);
         FloatVector a1 = FloatVector.broadcast(SPECIES, 2f);
         FloatVector a2 = FloatVector.broadcast(SPECIES, 3f);

@@ -11,6 +11,7 @@ final class Turn {
     private final Runnable beforeCall;
     private final Work.PerOp perOp;
     private final boolean step;
+    private final int opsPerCall;
     private boolean settled = true;
 
     /**
@@ -22,10 +23,22 @@ final class Turn {
      *                   {@link SteadyState#STEP_MIN_SECONDS} in a JVM that has not yet warmed a step
      */
     Turn(SteadyState.Op op, Runnable beforeCall, Work.PerOp perOp, boolean step) {
+        this(op, beforeCall, perOp, step, 1);
+    }
+
+    /**
+     * As {@link #Turn(SteadyState.Op, Runnable, Work.PerOp, boolean)}, for an op of which one call
+     * runs {@code opsPerCall} ({@link Work#ops}): {@code perOp} is one of them.
+     */
+    Turn(SteadyState.Op op, Runnable beforeCall, Work.PerOp perOp, boolean step, int opsPerCall) {
+        if (opsPerCall < 1) {
+            throw new IllegalArgumentException("a call runs at least one op, got " + opsPerCall);
+        }
         this.op = op;
         this.beforeCall = beforeCall;
         this.perOp = perOp;
         this.step = step;
+        this.opsPerCall = opsPerCall;
     }
 
     boolean step() {
@@ -53,7 +66,7 @@ final class Turn {
     /** One call of the op, recorded as turn {@code index} of {@code rotation}. */
     Object run(Work work, int index, int rotation) {
         Object result = call();
-        work.add(perOp, index, rotation, settled);
+        work.add(perOp, index, rotation, settled, opsPerCall);
         return result;
     }
 

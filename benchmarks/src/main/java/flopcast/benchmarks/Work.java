@@ -15,8 +15,13 @@ import org.openjdk.jmh.annotations.State;
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.EVENTS)
 public class Work {
-    /** Invocations. */
+    /**
+     * Ops: one per invocation, or the several one invocation runs where its op is too short to time
+     * alone (a bandwidth probe's sweeps over arrays in the first cache level).
+     */
     public long ops;
+    /** Invocations: the derivation times an op as an invocation's time times calls over ops. */
+    public long calls;
     /** Matmul FLOPs (model FLOPs on step rows; FMA FLOPs in the peak probe). */
     public long matmulFlops;
     /** Elementwise FLOPs. */
@@ -42,6 +47,7 @@ public class Work {
     @Setup(Level.Iteration)
     public void reset() {
         ops = 0;
+        calls = 0;
         matmulFlops = 0;
         elementwiseFlops = 0;
         optimizerFlops = 0;
@@ -53,27 +59,33 @@ public class Work {
         rotation = 0;
     }
 
-    /** Records one op, unsettled where any warm-up in this JVM was. */
+    /** Records one invocation of one op, unsettled where any warm-up in this JVM was. */
     public void add(PerOp perOp) {
-        add(perOp, -1, 0, SteadyState.settled());
+        add(perOp, 1);
+    }
+
+    /** Records one invocation that ran {@code count} ops, unsettled where any warm-up in this JVM was. */
+    public void add(PerOp perOp, int count) {
+        add(perOp, -1, 0, SteadyState.settled(), count);
     }
 
     /**
-     * Records one op of {@link InterleavedBenchmark}'s turn {@code index} of {@code rows} (-1 of 0 in
-     * any other benchmark), whose warm-up {@code settled} or not.
+     * Records one invocation, {@code count} ops, of {@link InterleavedBenchmark}'s turn {@code index}
+     * of {@code rows} (-1 of 0 in any other benchmark), whose warm-up {@code settled} or not.
      */
-    void add(PerOp perOp, int index, int rows, boolean settled) {
-        ops++;
-        turn += index + 1;
-        rotation += rows;
-        matmulFlops += perOp.matmulFlops();
-        elementwiseFlops += perOp.elementwiseFlops();
-        optimizerFlops += perOp.optimizerFlops();
-        bytes += perOp.bytes();
-        kernelThreads += perOp.kernelThreads();
-        predictedHeapBytes += perOp.predictedHeapBytes();
+    void add(PerOp perOp, int index, int rows, boolean settled, int count) {
+        calls++;
+        ops += count;
+        turn += (long) count * (index + 1);
+        rotation += (long) count * rows;
+        matmulFlops += count * perOp.matmulFlops();
+        elementwiseFlops += count * perOp.elementwiseFlops();
+        optimizerFlops += count * perOp.optimizerFlops();
+        bytes += count * perOp.bytes();
+        kernelThreads += (long) count * perOp.kernelThreads();
+        predictedHeapBytes += count * perOp.predictedHeapBytes();
         if (!settled) {
-            unsettled++;
+            unsettled += count;
         }
     }
 

@@ -20,6 +20,11 @@ import org.junit.jupiter.api.Test;
 class InterleavedBenchmarkTest {
 
     private static Map<String, String> trial(String threads, String shape, String parameters, String setting) {
+        return trial(threads, shape, parameters, setting, "*");
+    }
+
+    private static Map<String, String> trial(String threads, String shape, String parameters, String setting,
+            String floats) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("backend", "vector");
         params.put("component", "*");
@@ -28,6 +33,7 @@ class InterleavedBenchmarkTest {
         params.put("shape", shape);
         params.put("parameters", parameters);
         params.put("setting", setting);
+        params.put("floats", floats);
         return params;
     }
 
@@ -41,7 +47,8 @@ class InterleavedBenchmarkTest {
     void theDefaultRunsRowsTakeTurnsAtEachThreadCount() {
         List<InterleavedBenchmark.Entry> all = InterleavedBenchmark.entries(trial("all", "*", "*", "*"));
         // 8 matmuls x 2 shapes x 2 passes, 4 kernels x 2 x 2, AdamW at 2 sizes, the bf16 conversions' 2 loops x 2
-        // sizes, the 3 overhead loops x 2 shapes, 10 steps, 4 settings x 2 shapes
+        // sizes, the 3 overhead loops x 2 shapes, 10 steps, 4 settings x 2 shapes, the peak probe and the bandwidth
+        // probe at 4 footprints
         assertEquals(32, count(all, "VectorMatmulBenchmark"));
         assertEquals(16, count(all, "VectorElementwiseBenchmark"));
         assertEquals(2, count(all, "AdamWBenchmark"));
@@ -49,15 +56,19 @@ class InterleavedBenchmarkTest {
         assertEquals(6, count(all, "OverheadBenchmark"));
         assertEquals(10, count(all, "VectorStepBenchmark"));
         assertEquals(8, count(all, "SettingsStepBenchmark"));
-        assertEquals(78, all.size());
+        assertEquals(1, count(all, "PeakFlopsProbe"));
+        assertEquals(4, count(all, "BandwidthProbe"));
+        assertEquals(83, all.size());
         // the settings steps run on every processor only
         List<InterleavedBenchmark.Entry> one = InterleavedBenchmark.entries(trial("1", "*", "*", "*"));
-        assertEquals(70, one.size());
+        assertEquals(75, one.size());
         assertEquals(0, count(one, "SettingsStepBenchmark"));
-        assertTrue(one.stream().allMatch(e -> e.params().get("threads").equals("1")
-                && e.params().get("backend").equals("vector")));
-        // nothing on a backend no rotated class runs
-        assertEquals(0, InterleavedBenchmark.entries(Map.of("threads", "1", "backend", "ejml")).size());
+        assertTrue(one.stream().allMatch(e -> e.params().get("threads").equals("1")));
+        // the model's rows on the trial's backend; the probes on their own, which is no model's
+        assertTrue(one.stream().allMatch(e -> e.params().get("backend").equals(e.params().get("pass").equals("probe")
+                ? "probe" : "vector")));
+        // on a backend no model row runs, the probes alone
+        assertEquals(5, InterleavedBenchmark.entries(Map.of("threads", "1", "backend", "ejml")).size());
     }
 
     @Test
@@ -72,13 +83,16 @@ class InterleavedBenchmarkTest {
     @Test
     void givenShapesSizesAndSettingsReplaceEveryClassesOwn() {
         List<InterleavedBenchmark.Entry> quick = InterleavedBenchmark.entries(trial("all", "tiny",
-                "65536 1048576", "*"));
+                "65536 1048576", "*", "2048 8388608"));
         assertTrue(quick.stream().filter(e -> e.params().containsKey("shape"))
                 .allMatch(e -> e.params().get("shape").equals("tiny")));
         assertEquals(List.of("65536", "1048576"), quick.stream().filter(e -> e.params().containsKey("parameters"))
                 .map(e -> e.params().get("parameters")).toList());
-        // 8 x 2 + 4 x 2 + 2 + 1 + 4, the bf16 conversions' 2 loops x 2 sizes and the 3 overhead loops
-        assertEquals(38, quick.size());
+        assertEquals(List.of("2048", "8388608"), quick.stream().filter(e -> e.params().containsKey("floats"))
+                .map(e -> e.params().get("floats")).toList());
+        // 8 x 2 + 4 x 2 + 2 + 1 + 4, the bf16 conversions' 2 loops x 2 sizes, the 3 overhead loops, the peak
+        // probe and the bandwidth probe at 2 footprints
+        assertEquals(41, quick.size());
         List<InterleavedBenchmark.Entry> full = InterleavedBenchmark.entries(trial("all", "small", "*",
                 "recompute=full"));
         assertEquals(1, count(full, "SettingsStepBenchmark"));
@@ -98,14 +112,14 @@ class InterleavedBenchmarkTest {
     }
 
     /** The rows of the quick trial's parameters on one thread. */
-    private static final int QUICK_ONE_THREAD = 34;
+    private static final int QUICK_ONE_THREAD = 37;
 
     /**
      * A trial of three iterations, turns 2, 1, 2, with per-iteration counters as JMH writes them, and a
      * GC metric written for one iteration only (JMH writes gc.time only where a collection ran).
      */
     private static RawResult trialResult(List<Double> turn, List<Double> ops, long rotation) {
-        Map<String, String> params = trial("1", "tiny", "65536 1048576", "*");
+        Map<String, String> params = trial("1", "tiny", "65536 1048576", "*", "2048 8388608");
         Map<String, List<Double>> perIteration = new LinkedHashMap<>();
         perIteration.put("turn", turn);
         perIteration.put("ops", ops);
@@ -122,7 +136,7 @@ class InterleavedBenchmarkTest {
         // turn 2 ran 3 then 6 ops (turn counter 2 per op), turn 1 one op
         RawResult result = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD);
         assertEquals(QUICK_ONE_THREAD, InterleavedBenchmark.entries(result.params()).size());
-        RawResult other = new RawResult("flopcast.benchmarks.PeakFlopsProbe.oneThread", 1, Map.of(), 1, 0, "s/op",
+        RawResult other = new RawResult("flopcast.benchmarks.MatmulBenchmark.run", 1, Map.of(), 1, 0, "s/op",
                 Map.of(), "OpenJDK 17", List.of(1.0), Map.of());
         List<RawResult> rows = InterleavedBenchmark.expand(List.of(other, result));
         assertEquals(3, rows.size());
@@ -152,7 +166,7 @@ class InterleavedBenchmarkTest {
                 .getMessage().contains("per-iteration turn"));
         RawResult other = trialResult(List.of(6.0, 1.0, 12.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD + 1);
         assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(other)))
-                .getMessage().contains("ran 35 rows in turn where its parameters list 34"));
+                .getMessage().contains("ran 38 rows in turn where its parameters list 37"));
         RawResult beyond = trialResult(List.of(6.0, 1.0, 12_000.0), List.of(3.0, 1.0, 6.0), QUICK_ONE_THREAD);
         assertTrue(assertThrows(InvalidInputException.class, () -> InterleavedBenchmark.expand(List.of(beyond)))
                 .getMessage().contains("names turn 2000"));

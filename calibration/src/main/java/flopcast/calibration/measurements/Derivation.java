@@ -81,9 +81,11 @@ public final class Derivation {
             row.put("elementwise_flops", elementwise);
             row.put("optimizer_flops", optimizer);
             row.put("predicted_bytes", bytes);
-            row.put("score_seconds_per_op", result.score());
-            row.put("score_error_seconds", Double.isNaN(result.scoreError()) ? null : result.scoreError());
-            Samples samples = new Samples(result.samples());
+            // JMH's figures are an invocation's; a row's are an op's
+            row.put("score_seconds_per_op", result.score() * result.callsPerOp());
+            row.put("score_error_seconds", Double.isNaN(result.scoreError()) ? null
+                    : result.scoreError() * result.callsPerOp());
+            Samples samples = new Samples(result.secondsPerOpSamples());
             row.put("samples", samples.count());
             row.put("lower_quartile_seconds_per_op", samples.lowerQuartile());
             row.put("spread", Double.isNaN(samples.spread()) ? null : samples.spread());
@@ -276,6 +278,6 @@ public final class Derivation {
 
     /** threads x quantity per op / the lower quartile of the seconds per op. */
     private static double rate(RawResult result, long perOp) {
-        return result.threads() * (double) perOp / new Samples(result.samples()).lowerQuartile();
+        return result.threads() * (double) perOp / new Samples(result.secondsPerOpSamples()).lowerQuartile();
     }
 }

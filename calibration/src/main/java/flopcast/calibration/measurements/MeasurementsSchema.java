@@ -48,7 +48,8 @@ public final class MeasurementsSchema {
             new CsvColumn("optimizer_flops", "FLOP/op", "AdamW FLOPs per op"),
             new CsvColumn("predicted_bytes", "B/op", "what the op must at least read and write: each input once, "
                     + "each output once"),
-            new CsvColumn("score_seconds_per_op", "s/op", "JMH score: average time per op, per thread"),
+            new CsvColumn("score_seconds_per_op", "s/op", "JMH score: average time per op, per thread (an invocation's time over the ops it ran, where one ran"
+                    + " several: a bandwidth probe's sweeps)"),
             new CsvColumn("score_error_seconds", "s/op", "JMH's 99.9% confidence half-width of the score; empty for a"
                     + " row that took turns (JMH's interval is the whole trial's, over every row)"),
             new CsvColumn("samples", "iterations", "timed samples: JMH's measured iterations over "

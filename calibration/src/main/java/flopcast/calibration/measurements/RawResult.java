@@ -91,6 +91,23 @@ public record RawResult(String benchmark, int threads, Map<String, String> param
         return parts.length >= 2 ? parts[parts.length - 2] + "." + parts[parts.length - 1] : benchmark;
     }
 
+    /**
+     * Invocations per op: the {@code calls} counter over {@code ops}, where a benchmark's invocation
+     * runs several ops (a probe's sweeps too short to time one by one); 1 where it has no {@code calls}
+     * counter (one op an invocation, as every result written before the counter was).
+     */
+    public double callsPerOp() {
+        Double ops = secondary.get("ops");
+        Double calls = secondary.get("calls");
+        return ops == null || calls == null || ops == 0 || calls == 0 ? 1 : calls / ops;
+    }
+
+    /** The primary metric's per-iteration scores as seconds per op: each times {@link #callsPerOp}. */
+    public List<Double> secondsPerOpSamples() {
+        double scale = callsPerOp();
+        return samples.stream().map(sample -> sample * scale).toList();
+    }
+
     /** An auxiliary counter per op: counter / ops, exact for integer counters. */
     public long perOp(String counter) {
         Double ops = secondary.get("ops");

@@ -116,6 +116,28 @@ class DerivationTest {
     }
 
     @Test
+    void anInvocationOfSeveralOpsIsTimedPerOp(@TempDir Path directory) throws Exception {
+        // 4 invocations of 128 sweeps each (512 ops), 57,344 bytes a sweep; JMH's 2 ms an invocation, samples 1 to 3 ms
+        String sweeps = result("BandwidthProbe.run", 1, "\"component\": \"bandwidth_update\", \"pass\": \"probe\","
+                + " \"backend\": \"probe\", \"threads\": \"all\"", 0.002, 0.0004, 512, 0, 0, 0, 512 * 57_344L,
+                2 * 512, 0, ", \"calls\": {\"score\": 4}").replace("\"scoreUnit\": \"s/op\"",
+                "\"scoreUnit\": \"s/op\", \"rawData\": [[0.001, 0.002, 0.002, 0.003]]");
+        Path file = directory.resolve("sweeps.json");
+        Files.writeString(file, "[" + sweeps + "]");
+        Map<String, Object> row = row(Derivation.rows(RawResult.read(file),
+                new Derivation.Provenance("run-1", host(), "abc123", "2026-11-29T00:00:00Z"), HEAP),
+                "BandwidthProbe.run", "bandwidth_update");
+        assertEquals(57_344L, row.get("predicted_bytes"), "a sweep's bytes");
+        assertEquals(2, row.get("threads"));
+        assertEquals(0.002 / 128, (double) row.get("score_seconds_per_op"), RELATIVE);
+        assertEquals(0.0004 / 128, (double) row.get("score_error_seconds"), RELATIVE);
+        // the lower quartile of the samples 1, 2, 2, 3 ms is 1.75 ms (linear interpolation), an op's 1/128 of it
+        double quartile = (double) row.get("lower_quartile_seconds_per_op");
+        assertEquals(0.00175 / 128, quartile, 1e-9 * quartile);
+        assertEquals(57_344 / quartile, (double) row.get("achieved_bytes_per_second"), 57_344 / quartile * RELATIVE);
+    }
+
+    @Test
     void matmulRowCarriesPerOpCountsAchievedRateAndMfu(@TempDir Path directory) throws Exception {
         Map<String, Object> row = row(derive(directory), "MatmulBenchmark.run", "ffn_w1");
         assertEquals("forward", row.get("pass"));
