@@ -8,6 +8,7 @@ import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.MicroBatchPlan;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
+import flopcast.analytic.StepTimeline;
 import flopcast.analytic.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,9 @@ final class PredictCommand extends FormattedCommand {
 
     @Mixin
     private DetailOption detail;
+
+    @Mixin
+    private TimelineOptions timelineOptions;
 
     @Override
     String render(OutputFormat output) {
@@ -81,12 +85,14 @@ final class PredictCommand extends FormattedCommand {
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
                 prediction, target.capacity(), target.device(), target.plan());
         PredictAnswer answer = PredictAnswer.of(prediction, fit, target.plan(), report, passes);
+        StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel != null, passes);
         return switch (output) {
-            case TABLE -> PredictSummary.render(answer, detail.detail) + (!detail.detail ? ""
+            case TABLE -> PredictSummary.render(answer, timeline, detail.detail) + (!detail.detail ? ""
                     : "\n" + PredictTable.render(prediction, fit, target.plan(), dataParallel)
-                            + (report == null ? "" : report.table()));
-            case JSON -> Json.write(json(prediction, fit, target, report, answer));
-            case CSV -> PredictDocument.csv(json(prediction, fit, target, report, answer));
+                            + (report == null ? "" : report.table()))
+                    + (timelineOptions.table ? "\n" + TimelineReport.table(timeline) : "");
+            case JSON -> Json.write(json(prediction, fit, target, report, answer, timeline));
+            case CSV -> PredictDocument.csv(json(prediction, fit, target, report, answer, timeline));
         };
     }
 
@@ -127,12 +133,15 @@ final class PredictCommand extends FormattedCommand {
     }
 
     private static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TargetOptions.Target target,
-            DataParallelReport report, PredictAnswer answer) {
+            DataParallelReport report, PredictAnswer answer, StepTimeline timeline) {
         ObjectNode json = PredictDocument.json(prediction, fit, target.plan(), answer);
         if (report != null) {
             json.set("data_parallel", report.json());
         }
         PredictDocument.probeKeys(json, prediction, report == null ? null : report.plan(), target.plan());
+        if (timeline != null) {
+            json.set("timeline", TimelineReport.json(timeline));
+        }
         return json;
     }
 }

@@ -25,6 +25,7 @@ import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
 import flopcast.analytic.Shape;
+import flopcast.analytic.StepTimeline;
 import flopcast.analytic.SoftCap;
 import flopcast.analytic.ShapeKey;
 import flopcast.analytic.TrainingPlan;
@@ -45,8 +46,11 @@ final class PredictSummary {
     private PredictSummary() {
     }
 
-    /** The summary; {@code detailFollows} drops the line that points to {@code --detail}. */
-    static String render(PredictAnswer answer, boolean detailFollows) {
+    /**
+     * The summary, with the peak over the step's {@code timeline} where there is one (null: the seed's
+     * accounting, or ranks); {@code detailFollows} drops the line that points to {@code --detail}.
+     */
+    static String render(PredictAnswer answer, StepTimeline timeline, boolean detailFollows) {
         Prediction prediction = answer.prediction();
         Shape shape = prediction.shape();
         boolean seedAccounting = prediction.accounting() == Accounting.SEED;
@@ -103,11 +107,15 @@ final class PredictSummary {
         }
         summary.line("fits", fits(answer));
         summary.line("memory", memory(answer));
+        if (timeline != null) {
+            summary.line("peak", TimelineReport.peak(timeline));
+        }
         summary.line("FLOPs", flops(answer));
         summary.line("time", time(answer));
         if (!detailFollows) {
             summary.line("detail", "--detail adds components, memory, FLOPs"
-                    + (seedAccounting ? "" : ", kept tensors") + (ranks == null ? "" : ", each rank's state and traffic"));
+                    + (seedAccounting ? "" : ", kept tensors") + (ranks == null ? "" : ", each rank's state and traffic")
+                    + (timeline == null ? "" : "; --timeline every phase"));
         }
         return summary.render();
     }

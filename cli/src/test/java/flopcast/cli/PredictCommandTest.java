@@ -48,12 +48,15 @@ class PredictCommandTest {
                 "--format", "json");
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters", "active_parameters",
                 "memory_bytes", "flops",
-                "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
+                "max_batch", "training", "components", "tensors", "pytorch_saved", "rank_peak", "timeline"), keys(json));
         assertEquals(List.of("devices", "global_batch_size", "batch_size_per_device", "memory_bytes_per_device", "fits",
                 "max_batch_size_per_device", "max_global_batch_size", "max_batch_from", "accumulation_steps",
                 "model_flops_per_step", "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
+        assertEquals(List.of("gradients", "micro_batches", "sum_bytes", "peak", "phases"), keys(json.get("timeline")));
+        assertEquals(List.of("phase", "micro_batch", "weights", "optimizer_state", "gradients", "activations",
+                "workspace", "total"), keys(json.get("timeline").get("peak")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement",
                 "window_pattern", "attention_softcap", "logit_softcap", "mlp", "experts", "positions", "sliding_window", "precision_policy",
                 "attention", "recompute", "freeze", "freeze_layers", "lora"),
@@ -189,7 +192,7 @@ class PredictCommandTest {
         JsonNode json = json("predict", "--preset", "seed-gpt2", "--format", "json");
         assertEquals(List.of("accounting", "answer", "shape", "settings", "parameters", "trainable_parameters", "active_parameters",
                 "memory_bytes", "flops",
-                "components", "tensors", "pytorch_saved", "rank_peak"), keys(json));
+                "components", "tensors", "pytorch_saved", "rank_peak", "timeline"), keys(json));
         assertTrue(json.at("/answer/fits").isNull(), "no capacity: fit not checked");
         assertTrue(json.at("/answer/max_batch_from").isNull());
         assertEquals("no --steps (give --steps N with --device or --peak-tflops)",

@@ -1,0 +1,289 @@
+package flopcast.analytic;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Memory as it happens over one optimizer step of the complete accounting, on one device: the live
+ * bytes by kind at each phase, in order, and the peak over them, where {@link MemoryBreakdown} adds
+ * everything up as if it were all alive at once (the sum). What a person reads off a GPU is a peak
+ * over time ({@code torch.cuda.max_memory_allocated}); this is that peak for the tensors the complete
+ * accounting holds.
+ *
+ * <p>What lives when. The weights, the master copy and AdamW's m and v persist between steps. The
+ * workspace ({@link WorkspaceBuffer}: the gradients along the residual stream, a head's copies, the
+ * kernels' tiles) is taken at the first forward phase and given back after the last backward phase,
+ * as one pool. Each kept activation ({@link KeptActivation}) lives from the forward phase that writes
+ * it to the backward phase that reads it last: the token embedding's rows from the first forward
+ * phase to the last backward phase; a block's from its forward to its backward; the head's (final
+ * norm, logits, loss) from the head's forward to its backward. Full recomputation's one block of
+ * buffers ({@link KeptActivation#recomputeInstances}) lives through the blocks' backward phases. A
+ * phase's figure is the most it holds: what it allocates counted, what it frees after its last read
+ * still counted, so a backward phase shows its block's activations beside its block's new gradients.
+ *
+ * <p>Gradients ({@link Gradients}): zeroed in place, they persist as the weights do (flopcast's
+ * executed model zeroes them, the {@code gradient_zeroing} op class); set to none (PyTorch's
+ * {@code Optimizer.zero_grad} default since 2.0), a row's gradient appears in the backward phase of
+ * the component that writes it (the head's, and under a tied head the embedding's, at the head; a
+ * block's at its block; the untied embedding's last) and is gone from the step's end to the next
+ * step's backward. Under gradient accumulation the gradients of the first micro-batch stay alive
+ * through every later one: the second micro-batch's forward runs beside all of them, which moves the
+ * peak there. Micro-batches after the second repeat the second's phases, so the timeline lists two.
+ *
+ * <p>Consequences pinned by {@code StepTimelineTest}: under zeroed gradients without full
+ * recomputation the peak (reached at the head's forward phase, held through its backward) is the sum,
+ * exactly; the peak never exceeds
+ * the sum; each kind's total over its phases' owners equals the accounting's row for it.
+ *
+ * <p>Not here yet: a step's transients beyond the workspace table (the optimizer's temporaries, a
+ * framework's float32 logits), the frameworks' other kept sets, data-parallel ranks, and the
+ * executed model allocating along this timeline (it allocates every buffer once, its live bytes the
+ * sum throughout).
+ * <p>Source: Gradient lifetime (PyTorch's {@code zero_grad}); DESIGN.md "complete" (the rows it orders).
+ */
+public final class StepTimeline {
+
+    /** What happens to the gradients between steps. */
+    public enum Gradients {
+        /** Zeroed in place: allocated once, alive throughout. */
+        ZEROED("zeroed"),
+        /** Freed at the step's end and allocated again by the next backward pass. */
+        SET_TO_NONE("set-to-none");
+
+        private final String cliName;
+
+        Gradients(String cliName) {
+            this.cliName = cliName;
+        }
+
+        public String cliName() {
+            return cliName;
+        }
+
+        /** The mode named {@code name}; one clear line naming the allowed ones otherwise. */
+        public static Gradients byName(String name) {
+            for (Gradients gradients : values()) {
+                if (gradients.cliName.equals(name)) {
+                    return gradients;
+                }
+            }
+            throw new InvalidInputException("'" + Excerpt.of(name) + "' is not a gradient lifetime (allowed: zeroed,"
+                    + " set-to-none)");
+        }
+    }
+
+    /**
+     * Bytes alive at one moment, by kind.
+     *
+     * @param weights        every weight, in its stored type
+     * @param optimizerState the master copy and AdamW's m and v of the parameters that train
+     * @param gradients      the gradients alive
+     * @param activations    the kept activations alive, and full recomputation's block buffers where they are
+     * @param workspace      the workspace table's buffers, where they are taken
+     */
+    public record Live(long weights, long optimizerState, long gradients, long activations, long workspace) {
+        public long total() {
+            return Math.addExact(Math.addExact(Math.addExact(weights, optimizerState), Math.addExact(gradients,
+                    activations)), workspace);
+        }
+    }
+
+    /**
+     * One phase of the step and the most it holds.
+     *
+     * @param microBatch the micro-batch it belongs to (1, or 2 for the second and every later one); 0 for
+     *                   the optimizer phase, which follows them all
+     * @param name       what runs: "forward: block 3", "backward: head", "optimizer"
+     */
+    public record Phase(int microBatch, String name, Live live) {
+        /** "micro-batch 2: backward: head" where there is accumulation, the name alone otherwise. */
+        public String describe(long microBatches) {
+            if (microBatch == 0 || microBatches == 1) {
+                return name;
+            }
+            return (microBatch == 1 ? "micro-batch 1" : microBatches == 2 ? "micro-batch 2"
+                    : "micro-batches 2 to " + microBatches) + ": " + name;
+        }
+    }
+
+    private final Shape shape;
+    private final Gradients gradients;
+    private final long microBatches;
+    private final List<Phase> phases;
+    private final long sum;
+
+    private StepTimeline(Shape shape, Gradients gradients, long microBatches, List<Phase> phases, long sum) {
+        this.shape = shape;
+        this.gradients = gradients;
+        this.microBatches = microBatches;
+        this.phases = List.copyOf(phases);
+        this.sum = sum;
+    }
+
+    /**
+     * The timeline of one step of {@code microBatches} micro-batches at {@code shape} (whose batch is
+     * one micro-batch's), under {@code gradients}.
+     */
+    public static StepTimeline of(Shape shape, Gradients gradients, long microBatches) {
+        if (microBatches < 1) {
+            throw new InvalidInputException("micro-batches must be at least 1, got " + microBatches);
+        }
+        Owners owners = Owners.of(shape);
+        PrecisionPolicy policy = shape.policy();
+        long weights = ParameterTensor.totalWeightBytes(shape);
+        long trainable = ParameterTensor.trainable(shape);
+        long state = Math.multiplyExact(trainable, (long) policy.masterWeightBytes() + policy.optimizerStateBytes());
+        long allGradients = Math.multiplyExact(trainable, policy.gradientBytes());
+        List<Phase> phases = new ArrayList<>();
+        int layers = Math.toIntExact(shape.layers());
+        for (int micro = 1; micro <= Math.min(2, microBatches); micro++) {
+            // the gradients alive before this micro-batch's backward writes any
+            long grads = gradients == Gradients.ZEROED || micro > 1 ? allGradients : 0;
+            boolean appear = grads == 0;
+            long kept = owners.embeddingKept;
+            Timeline line = new Timeline(phases, micro, weights, state, owners.workspace);
+            line.add("forward: embedding", grads, kept);
+            for (int block = 0; block < layers; block++) {
+                kept = Math.addExact(kept, owners.blockKept[block]);
+                line.add("forward: block " + block, grads, kept);
+            }
+            kept = Math.addExact(kept, owners.headKept);
+            line.add("forward: head", grads, kept);
+            if (appear) {
+                grads = Math.addExact(grads, owners.headGradients);
+            }
+            line.add("backward: head", grads, kept);
+            kept = Math.subtractExact(kept, owners.headKept);
+            for (int block = layers - 1; block >= 0; block--) {
+                if (appear) {
+                    grads = Math.addExact(grads, owners.blockGradients[block]);
+                }
+                line.add("backward: block " + block, grads, Math.addExact(kept, owners.recomputeBuffers));
+                kept = Math.subtractExact(kept, owners.blockKept[block]);
+            }
+            if (appear) {
+                grads = Math.addExact(grads, owners.embeddingGradients);
+            }
+            line.add("backward: embedding", grads, kept);
+        }
+        phases.add(new Phase(0, "optimizer", new Live(weights, state, allGradients, 0, 0)));
+        long sum = CompleteAccounting.predict(shape).memory().totalBytes();
+        return new StepTimeline(shape, gradients, microBatches, phases, sum);
+    }
+
+    /** Appends a micro-batch's phases: the persistent state and workspace beside the gradients and activations given. */
+    private record Timeline(List<Phase> phases, int microBatch, long weights, long state, long workspace) {
+        void add(String name, long gradients, long activations) {
+            phases.add(new Phase(microBatch, name, new Live(weights, state, gradients, activations, workspace)));
+        }
+    }
+
+    /**
+     * Which phase owns what: the bytes of the kept rows and gradients each part of the model writes,
+     * block by block at each block's own view ({@link Shape#block}), and the workspace and
+     * recomputation buffers.
+     */
+    private record Owners(long embeddingKept, long[] blockKept, long headKept, long embeddingGradients,
+            long[] blockGradients, long headGradients, long workspace, long recomputeBuffers) {
+
+        static Owners of(Shape shape) {
+            int layers = Math.toIntExact(shape.layers());
+            long[] blockKept = new long[layers];
+            long embeddingKept = 0;
+            long headKept = 0;
+            long recompute = 0;
+            for (KeptActivation row : KeptActivation.values()) {
+                recompute = Math.addExact(recompute, CompleteAccounting.recomputeBytes(row, shape));
+                if (once(row.scope())) {
+                    long bytes = row.totalBytes(shape);
+                    if (row.component() == Component.TOKEN_EMBEDDING) {
+                        embeddingKept = Math.addExact(embeddingKept, bytes);
+                    } else {
+                        headKept = Math.addExact(headKept, bytes);
+                    }
+                    continue;
+                }
+                for (int block = 0; block < layers; block++) {
+                    Shape view = shape.block(block);
+                    blockKept[block] = Math.addExact(blockKept[block],
+                            row.bytes(view, blockShare(row.instances(view), block, layers)));
+                }
+            }
+            long gradientBytes = shape.policy().gradientBytes();
+            long[] blockGradients = new long[layers];
+            long embeddingGradients = 0;
+            long headGradients = 0;
+            for (ParameterTensor row : ParameterTensor.values()) {
+                if (once(row.scope())) {
+                    long bytes = Math.multiplyExact(row.trainedElements(shape), gradientBytes);
+                    // a tied head's gradient is first written by the LM head's backward
+                    boolean embedding = row.component() == Component.TOKEN_EMBEDDING
+                            && !(row == ParameterTensor.TOKEN_EMBEDDING_WEIGHT && shape.architecture().tiedEmbeddings());
+                    if (embedding) {
+                        embeddingGradients = Math.addExact(embeddingGradients, bytes);
+                    } else {
+                        headGradients = Math.addExact(headGradients, bytes);
+                    }
+                    continue;
+                }
+                for (int block = 0; block < layers; block++) {
+                    Shape view = shape.block(block);
+                    long instances = row.trains(view) ? row.instances(view) : 0;
+                    blockGradients[block] = Math.addExact(blockGradients[block], Math.multiplyExact(Math.multiplyExact(
+                            row.elements(view), blockShare(instances, block, layers)), gradientBytes));
+                }
+            }
+            long workspace = 0;
+            for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+                workspace = Math.addExact(workspace, row.totalBytes(shape));
+            }
+            return new Owners(embeddingKept, blockKept, headKept, embeddingGradients, blockGradients, headGradients,
+                    workspace, recompute);
+        }
+
+        private static boolean once(Scope scope) {
+            return scope == Scope.ONCE || scope == Scope.ONCE_UNLESS_TIED;
+        }
+
+        /**
+         * Block {@code block}'s share of {@code instances} over {@code layers} blocks: an equal share,
+         * and what does not divide to the last block (the one row kept for the last block only).
+         */
+        private static long blockShare(long instances, int block, int layers) {
+            return instances / layers + (block == layers - 1 ? instances % layers : 0);
+        }
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public Gradients gradients() {
+        return gradients;
+    }
+
+    public long microBatches() {
+        return microBatches;
+    }
+
+    /** Every phase, in the order the step runs them. */
+    public List<Phase> phases() {
+        return phases;
+    }
+
+    /** The phase that holds most: the first of them where several hold as much. */
+    public Phase peak() {
+        Phase peak = phases.get(0);
+        for (Phase phase : phases) {
+            if (phase.live().total() > peak.live().total()) {
+                peak = phase;
+            }
+        }
+        return peak;
+    }
+
+    /** The complete accounting's sum: everything held at once ({@link MemoryBreakdown#totalBytes}). */
+    public long sum() {
+        return sum;
+    }
+}

@@ -1,0 +1,148 @@
+package flopcast.analytic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.StepTimeline.Gradients;
+import flopcast.analytic.StepTimeline.Phase;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The step's timeline against the sum it refines, over every setting and architecture the accounting
+ * has, and by hand at the tiny shape.
+ */
+class StepTimelineTest {
+
+    /** V = 64, T = 8, L = 4, d = 16, h = 4, expert d_ff = 8, B = 2; 4 experts, 2 a token, layer 0 dense. */
+    private static Shape moe() {
+        Shape moe = new Shape(64, 8, 4, 16, 4, 8, 2)
+                .withArchitecture(new Architecture(4, false).withExperts(new Experts(4, 2)));
+        return moe.withArchitecture(moe.architecture().withExperts(moe.architecture().experts()
+                .withDense(new DenseLayers(List.of(0L), 32))));
+    }
+
+    /** Every policy x kernel x recompute mode at a GQA shape, and architectures, fine-tuning and mixed blocks. */
+    static List<Shape> shapes() {
+        List<Shape> shapes = new ArrayList<>();
+        Shape gqa = new Shape(37, 67, 3, 24, 6, 40, 2, new Architecture(3, false));
+        for (PrecisionPolicy policy : PrecisionPolicy.values()) {
+            for (AttentionKernel kernel : AttentionKernel.values()) {
+                for (Recompute mode : Recompute.values()) {
+                    shapes.add(gqa.withSettings(new Settings(policy, kernel, mode)));
+                }
+            }
+        }
+        shapes.add(NamedShape.TINY.shape());
+        shapes.add(Preset.GPT2.shape(2));
+        shapes.add(Preset.QWEN3_0_6B.shape(1));
+        shapes.add(Preset.GEMMA_2B.shape(1));
+        Shape lora = Preset.LLAMA2_7B.shape(1);
+        shapes.add(lora.withSettings(lora.settings().withLora(Lora.of(8, EnumSet.of(LoraTarget.QUERY,
+                LoraTarget.VALUE)))));
+        Shape moe = moe();
+        shapes.add(moe);
+        shapes.add(moe.withSettings(moe.settings().withFrozenLayers(new FrozenLayers(0, 1))));
+        shapes.add(moe.withSettings(moe.settings().withFrozen(EnumSet.of(FrozenKind.EMBEDDINGS))));
+        return shapes;
+    }
+
+    private static Phase named(StepTimeline timeline, int microBatch, String name) {
+        return timeline.phases().stream().filter(p -> p.microBatch() == microBatch && p.name().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " in " + timeline.phases()));
+    }
+
+    @Test
+    void zeroedGradientsPeakAtTheSumWhereNothingIsRecomputedIntoBlockBuffers() {
+        for (Shape shape : shapes()) {
+            MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
+            StepTimeline timeline = StepTimeline.of(shape, Gradients.ZEROED, 1);
+            Phase head = named(timeline, 1, "backward: head");
+            if (shape.recompute() != Recompute.FULL) {
+                // every kind at its accounting's row: the phases own all of each, no more
+                assertEquals(memory.totalBytes(), timeline.peak().live().total(), shape.describe());
+                assertEquals(memory.activationsBytes(), head.live().activations(), shape.describe());
+                assertEquals(memory.workspaceBytes(), head.live().workspace(), shape.describe());
+                assertEquals(memory.gradientsBytes(), head.live().gradients(), shape.describe());
+                assertEquals(memory.parametersBytes(), head.live().weights(), shape.describe());
+                assertEquals(memory.masterWeightsBytes() + memory.optimizerStateBytes(), head.live().optimizerState());
+                // reached when the head's forward has kept its rows, held through its backward
+                assertEquals("forward: head", timeline.peak().name(), shape.describe());
+                assertEquals(timeline.peak().live(), head.live());
+            }
+            for (Gradients gradients : Gradients.values()) {
+                for (long micro : new long[] {1, 2, 5}) {
+                    StepTimeline line = StepTimeline.of(shape, gradients, micro);
+                    assertTrue(line.peak().live().total() <= memory.totalBytes(), shape.describe());
+                    assertEquals(memory.totalBytes(), line.sum());
+                    // every gradient written by the last backward phase, every activation given back
+                    Phase last = named(line, (int) Math.min(2, micro), "backward: embedding");
+                    assertEquals(memory.gradientsBytes(), last.live().gradients(), shape.describe());
+                    Phase optimizer = line.phases().get(line.phases().size() - 1);
+                    assertEquals("optimizer", optimizer.name());
+                    assertEquals(0, optimizer.live().activations() + optimizer.live().workspace());
+                }
+            }
+        }
+    }
+
+    /**
+     * The tiny shape (V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2, float32) by hand. A block's parameters:
+     * 2d + 4d^2 + 3 d d_ff = 262,400, 1,049,600 bytes of gradient; the head's d + d V = 65,664
+     * (262,656 bytes); the embedding's V d = 65,536 (262,144 bytes). A block keeps 4BTd + 2BThd_k +
+     * 2BTh_kv d_k + 4BTd_ff + BhT^2 + 2BT = 426,240 floats (1,704,960 bytes); the head its final norm's
+     * output and reciprocal RMS, the B T V probabilities and the int32 targets (328,704 bytes); the
+     * embedding its int32 token ids and its output (66,048 bytes).
+     */
+    @Test
+    void theTinyStepByHand() {
+        Shape tiny = NamedShape.TINY.shape();
+        long blockGradients = 1_049_600;
+        long headGradients = 262_656;
+        long blockKept = 1_704_960;
+        long headKept = 328_704;
+        long embeddingKept = 66_048;
+        long allKept = 2 * blockKept + headKept + embeddingKept;
+        assertEquals(CompleteAccounting.predict(tiny).memory().activationsBytes(), allKept);
+        StepTimeline none = StepTimeline.of(tiny, Gradients.SET_TO_NONE, 1);
+        assertEquals(List.of("forward: embedding", "forward: block 0", "forward: block 1", "forward: head",
+                "backward: head", "backward: block 1", "backward: block 0", "backward: embedding", "optimizer"),
+                none.phases().stream().map(Phase::name).toList());
+        assertEquals(0, named(none, 1, "forward: head").live().gradients());
+        assertEquals(allKept, named(none, 1, "forward: head").live().activations());
+        assertEquals(embeddingKept + blockKept, named(none, 1, "forward: block 0").live().activations());
+        assertEquals(headGradients, named(none, 1, "backward: head").live().gradients());
+        // block 1's backward: its gradients beside its activations, the head's given back
+        Phase peak = none.peak();
+        assertEquals("backward: block 1", peak.name());
+        assertEquals(headGradients + blockGradients, peak.live().gradients());
+        assertEquals(allKept - headKept, peak.live().activations());
+        assertEquals(embeddingKept, named(none, 1, "backward: embedding").live().activations());
+        assertEquals(headGradients + 2 * blockGradients + 262_144, named(none, 1, "backward: embedding").live()
+                .gradients());
+        // set to none, the peak is 1,312,256 bytes of gradients and 328,704 of activations under the sum
+        assertEquals(none.sum() - (262_144 + blockGradients) - headKept, peak.live().total());
+    }
+
+    @Test
+    void accumulationMovesThePeakToTheSecondMicroBatch() {
+        Shape tiny = NamedShape.TINY.shape();
+        StepTimeline twice = StepTimeline.of(tiny, Gradients.SET_TO_NONE, 4);
+        assertEquals(2, twice.peak().microBatch());
+        assertEquals("forward: head", twice.peak().name());
+        assertEquals("micro-batches 2 to 4: forward: head", twice.peak().describe(4));
+        assertEquals(twice.sum(), twice.peak().live().total(), "every gradient beside every activation");
+        assertEquals(2 * 8 + 1, twice.phases().size(), "two micro-batches listed, then the optimizer");
+        assertTrue(named(twice, 2, "forward: embedding").live().gradients() > 0);
+    }
+
+    @Test
+    void badInputIsRefused() {
+        assertTrue(assertThrows(InvalidInputException.class, () -> Gradients.byName("lazy")).getMessage()
+                .contains("allowed: zeroed, set-to-none"));
+        assertThrows(InvalidInputException.class, () -> StepTimeline.of(NamedShape.TINY.shape(), Gradients.ZEROED, 0));
+    }
+}

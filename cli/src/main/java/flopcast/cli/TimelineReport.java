@@ -1,0 +1,76 @@
+package flopcast.cli;
+
+import static flopcast.cli.NumberText.grouped;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flopcast.analytic.Capacity;
+import flopcast.analytic.StepTimeline;
+
+/** A step's timeline ({@link StepTimeline}) as {@code predict} shows it: a summary line, a table, JSON. */
+final class TimelineReport {
+
+    private TimelineReport() {
+    }
+
+    /** The summary's line: the peak, its phase and what is alive there, beside the sum. */
+    static String peak(StepTimeline timeline) {
+        StepTimeline.Phase peak = timeline.peak();
+        StepTimeline.Live live = peak.live();
+        return grouped(live.total()) + " bytes (" + Capacity.humanBytes(live.total()) + ") at "
+                + peak.describe(timeline.microBatches()) + " (gradients " + timeline.gradients().cliName() + "): weights "
+                + share(live.weights(), live) + ", optimizer " + share(live.optimizerState(), live) + ", gradients "
+                + share(live.gradients(), live) + ", activations " + share(live.activations(), live) + ", workspace "
+                + share(live.workspace(), live);
+    }
+
+    /** {@code bytes} as a share of what {@code live} holds: "12.3%". */
+    private static String share(long bytes, StepTimeline.Live live) {
+        return String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * bytes / live.total());
+    }
+
+    /** Every phase's live bytes by kind, the peak marked. */
+    static String table(StepTimeline timeline) {
+        TextTable table = new TextTable("phase", ">weights", ">optimizer state", ">gradients", ">activations",
+                ">workspace", ">total", "");
+        StepTimeline.Phase peak = timeline.peak();
+        for (StepTimeline.Phase phase : timeline.phases()) {
+            StepTimeline.Live live = phase.live();
+            table.row(phase.describe(timeline.microBatches()), grouped(live.weights()), grouped(live.optimizerState()),
+                    grouped(live.gradients()), grouped(live.activations()), grouped(live.workspace()),
+                    grouped(live.total()), phase == peak ? "peak" : "");
+        }
+        return "step timeline, gradients " + timeline.gradients().cliName() + " (bytes alive at each phase's most;"
+                + " the sum " + grouped(timeline.sum()) + ")\n" + table.render();
+    }
+
+    static ObjectNode json(StepTimeline timeline) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("gradients", timeline.gradients().cliName());
+        node.put("micro_batches", timeline.microBatches());
+        node.put("sum_bytes", timeline.sum());
+        StepTimeline.Phase peak = timeline.peak();
+        ObjectNode peakNode = phase(timeline, peak);
+        node.set("peak", peakNode);
+        ArrayNode phases = node.putArray("phases");
+        for (StepTimeline.Phase phase : timeline.phases()) {
+            phases.add(phase(timeline, phase));
+        }
+        return node;
+    }
+
+    private static ObjectNode phase(StepTimeline timeline, StepTimeline.Phase phase) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        StepTimeline.Live live = phase.live();
+        node.put("phase", phase.describe(timeline.microBatches()));
+        node.put("micro_batch", phase.microBatch());
+        node.put("weights", live.weights());
+        node.put("optimizer_state", live.optimizerState());
+        node.put("gradients", live.gradients());
+        node.put("activations", live.activations());
+        node.put("workspace", live.workspace());
+        node.put("total", live.total());
+        return node;
+    }
+}
