@@ -128,129 +128,203 @@ public final class StepTimeline {
         if (microBatches < 1) {
             throw new InvalidInputException("micro-batches must be at least 1, got " + microBatches);
         }
-        Owners owners = Owners.of(shape);
+        int layers = Math.toIntExact(shape.layers());
+        Phases order = new Phases(layers);
+        List<Span> kept = keptSpans(shape, order);
+        Gradient owners = Gradient.of(shape);
         PrecisionPolicy policy = shape.policy();
         long weights = ParameterTensor.totalWeightBytes(shape);
         long trainable = ParameterTensor.trainable(shape);
         long state = Math.multiplyExact(trainable, (long) policy.masterWeightBytes() + policy.optimizerStateBytes());
         long allGradients = Math.multiplyExact(trainable, policy.gradientBytes());
+        long workspace = 0;
+        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
+            workspace = Math.addExact(workspace, row.totalBytes(shape));
+        }
+        long recompute = 0;
+        for (KeptActivation row : KeptActivation.values()) {
+            recompute = Math.addExact(recompute, CompleteAccounting.recomputeBytes(row, shape));
+        }
         List<Phase> phases = new ArrayList<>();
-        int layers = Math.toIntExact(shape.layers());
         for (int micro = 1; micro <= Math.min(2, microBatches); micro++) {
-            // the gradients alive before this micro-batch's backward writes any
-            long grads = gradients == Gradients.ZEROED || micro > 1 ? allGradients : 0;
-            boolean appear = grads == 0;
-            long kept = owners.embeddingKept;
-            Timeline line = new Timeline(phases, micro, weights, state, owners.workspace);
-            line.add("forward: embedding", grads, kept);
-            for (int block = 0; block < layers; block++) {
-                kept = Math.addExact(kept, owners.blockKept[block]);
-                line.add("forward: block " + block, grads, kept);
-            }
-            kept = Math.addExact(kept, owners.headKept);
-            line.add("forward: head", grads, kept);
-            if (appear) {
-                grads = Math.addExact(grads, owners.headGradients);
-            }
-            line.add("backward: head", grads, kept);
-            kept = Math.subtractExact(kept, owners.headKept);
-            for (int block = layers - 1; block >= 0; block--) {
+            // before this micro-batch's backward writes any: none set to none in the first, all in a later one
+            boolean appear = gradients == Gradients.SET_TO_NONE && micro == 1;
+            long grads = appear ? 0 : allGradients;
+            for (int index = 0; index < order.count(); index++) {
                 if (appear) {
-                    grads = Math.addExact(grads, owners.blockGradients[block]);
+                    grads = Math.addExact(grads, owners.writtenAt(index, order));
                 }
-                line.add("backward: block " + block, grads, Math.addExact(kept, owners.recomputeBuffers));
-                kept = Math.subtractExact(kept, owners.blockKept[block]);
+                long activations = 0;
+                for (Span span : kept) {
+                    if (span.first() <= index && index <= span.last()) {
+                        activations = Math.addExact(activations, span.bytes());
+                    }
+                }
+                if (order.forwardBlock(0) <= index && index <= order.backwardBlock(0)) {
+                    // full recomputation's one block of buffers: every block's forward writes its rows there too
+                    activations = Math.addExact(activations, recompute);
+                }
+                phases.add(new Phase(micro, order.name(index), new Live(weights, state, grads, activations, workspace)));
             }
-            if (appear) {
-                grads = Math.addExact(grads, owners.embeddingGradients);
-            }
-            line.add("backward: embedding", grads, kept);
         }
         phases.add(new Phase(0, "optimizer", new Live(weights, state, allGradients, 0, 0)));
         long sum = CompleteAccounting.predict(shape).memory().totalBytes();
         return new StepTimeline(shape, gradients, microBatches, phases, sum);
     }
 
-    /** Appends a micro-batch's phases: the persistent state and workspace beside the gradients and activations given. */
-    private record Timeline(List<Phase> phases, int microBatch, long weights, long state, long workspace) {
-        void add(String name, long gradients, long activations) {
-            phases.add(new Phase(microBatch, name, new Live(weights, state, gradients, activations, workspace)));
+    /**
+     * A micro-batch's phases in the order they run, by index: the embedding's forward (0), block l's
+     * forward (1 + l), the head's forward (L + 1) and backward (L + 2), block l's backward
+     * (2L + 2 - l), the embedding's backward (2L + 3).
+     */
+    private record Phases(int layers) {
+        int count() {
+            return 2 * layers + 4;
+        }
+
+        int forwardEmbedding() {
+            return 0;
+        }
+
+        int forwardBlock(int block) {
+            return 1 + block;
+        }
+
+        int forwardHead() {
+            return layers + 1;
+        }
+
+        int backwardHead() {
+            return layers + 2;
+        }
+
+        int backwardBlock(int block) {
+            return 2 * layers + 2 - block;
+        }
+
+        int backwardEmbedding() {
+            return 2 * layers + 3;
+        }
+
+        String name(int index) {
+            if (index == forwardEmbedding()) {
+                return "forward: embedding";
+            }
+            if (index <= layers) {
+                return "forward: block " + (index - 1);
+            }
+            if (index == forwardHead()) {
+                return "forward: head";
+            }
+            if (index == backwardHead()) {
+                return "backward: head";
+            }
+            if (index < backwardEmbedding()) {
+                return "backward: block " + (2 * layers + 2 - index);
+            }
+            return "backward: embedding";
         }
     }
 
-    /**
-     * Which phase owns what: the bytes of the kept rows and gradients each part of the model writes,
-     * block by block at each block's own view ({@link Shape#block}), and the workspace and
-     * recomputation buffers.
-     */
-    private record Owners(long embeddingKept, long[] blockKept, long headKept, long embeddingGradients,
-            long[] blockGradients, long headGradients, long workspace, long recomputeBuffers) {
+    /** Bytes of kept rows alive from phase {@code first} to phase {@code last}, both included. */
+    private record Span(long bytes, int first, int last) {
+    }
 
-        static Owners of(Shape shape) {
-            int layers = Math.toIntExact(shape.layers());
-            long[] blockKept = new long[layers];
-            long embeddingKept = 0;
-            long headKept = 0;
-            long recompute = 0;
-            for (KeptActivation row : KeptActivation.values()) {
-                recompute = Math.addExact(recompute, CompleteAccounting.recomputeBytes(row, shape));
-                if (once(row.scope())) {
-                    long bytes = row.totalBytes(shape);
-                    if (row.component() == Component.TOKEN_EMBEDDING) {
-                        embeddingKept = Math.addExact(embeddingKept, bytes);
-                    } else {
-                        headKept = Math.addExact(headKept, bytes);
-                    }
-                    continue;
-                }
-                for (int block = 0; block < layers; block++) {
-                    Shape view = shape.block(block);
-                    blockKept[block] = Math.addExact(blockKept[block],
-                            row.bytes(view, blockShare(row.instances(view), block, layers)));
-                }
+    /**
+     * Every kept row's instances with the phases they live through, from the phase that writes them to
+     * the one that reads them last, as the executed model uses them ({@code MemoryLogTest} in measure
+     * watches it): a block's rows its block's forward to its backward, but its output (the next block's
+     * input) to the next block's backward, or the head's for the last block, whose final norm reads it
+     * (to its own block's backward under full recomputation, which runs the block's forward again there);
+     * the token ids from the embedding's forward to its backward, the embedding's output to block 0's
+     * backward, the targets (copied in with the tokens) to the head's backward; the head's rows (final
+     * norm, probabilities, soft-capped logits) its forward to its backward.
+     */
+    private static List<Span> keptSpans(Shape shape, Phases order) {
+        int layers = order.layers();
+        List<Span> spans = new ArrayList<>();
+        for (KeptActivation row : KeptActivation.values()) {
+            if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
+                long bytes = row.totalBytes(shape);
+                Span span = switch (row) {
+                    case TOKEN_IDS -> new Span(bytes, order.forwardEmbedding(), order.backwardEmbedding());
+                    case EMBEDDING_OUTPUT -> new Span(bytes, order.forwardEmbedding(), order.backwardBlock(0));
+                    case TARGETS -> new Span(bytes, order.forwardEmbedding(), order.backwardHead());
+                    default -> new Span(bytes, order.forwardHead(), order.backwardHead());
+                };
+                spans.add(span);
+                continue;
             }
+            for (int block = 0; block < layers; block++) {
+                Shape view = shape.block(block);
+                long bytes = row.bytes(view, blockShare(row.instances(view), block, layers));
+                // a block's output is read last by the next block's backward (the final norm's for the last
+                // block), unless full recomputation runs the block's forward again in its own backward
+                boolean rerun = view.recompute().blockBuffers().contains(Region.LAYER);
+                int last = row != KeptActivation.FFN_RESIDUAL || rerun ? order.backwardBlock(block)
+                        : block == layers - 1 ? order.backwardHead() : order.backwardBlock(block + 1);
+                spans.add(new Span(bytes, order.forwardBlock(block), last));
+            }
+        }
+        return spans;
+    }
+
+    /**
+     * Block {@code block}'s share of {@code instances} over {@code layers} blocks: an equal share,
+     * and what does not divide to the last block (the one row kept for the last block only).
+     */
+    private static long blockShare(long instances, int block, int layers) {
+        return instances / layers + (block == layers - 1 ? instances % layers : 0);
+    }
+
+    /**
+     * The gradient bytes each part of the model writes first: the head's (and a tied embedding's, which
+     * the LM head's backward writes first), each block's, and the untied embedding's and positions'.
+     */
+    private record Gradient(long embedding, long[] blocks, long head) {
+
+        static Gradient of(Shape shape) {
+            int layers = Math.toIntExact(shape.layers());
             long gradientBytes = shape.policy().gradientBytes();
-            long[] blockGradients = new long[layers];
-            long embeddingGradients = 0;
-            long headGradients = 0;
+            long[] blocks = new long[layers];
+            long embedding = 0;
+            long head = 0;
             for (ParameterTensor row : ParameterTensor.values()) {
-                if (once(row.scope())) {
+                if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
                     long bytes = Math.multiplyExact(row.trainedElements(shape), gradientBytes);
-                    // a tied head's gradient is first written by the LM head's backward
-                    boolean embedding = row.component() == Component.TOKEN_EMBEDDING
-                            && !(row == ParameterTensor.TOKEN_EMBEDDING_WEIGHT && shape.architecture().tiedEmbeddings());
-                    if (embedding) {
-                        embeddingGradients = Math.addExact(embeddingGradients, bytes);
+                    boolean tiedTable = row == ParameterTensor.TOKEN_EMBEDDING_WEIGHT
+                            && shape.architecture().tiedEmbeddings();
+                    if (row.component() == Component.TOKEN_EMBEDDING && !tiedTable) {
+                        embedding = Math.addExact(embedding, bytes);
                     } else {
-                        headGradients = Math.addExact(headGradients, bytes);
+                        head = Math.addExact(head, bytes);
                     }
                     continue;
                 }
                 for (int block = 0; block < layers; block++) {
                     Shape view = shape.block(block);
                     long instances = row.trains(view) ? row.instances(view) : 0;
-                    blockGradients[block] = Math.addExact(blockGradients[block], Math.multiplyExact(Math.multiplyExact(
+                    blocks[block] = Math.addExact(blocks[block], Math.multiplyExact(Math.multiplyExact(
                             row.elements(view), blockShare(instances, block, layers)), gradientBytes));
                 }
             }
-            long workspace = 0;
-            for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
-                workspace = Math.addExact(workspace, row.totalBytes(shape));
+            return new Gradient(embedding, blocks, head);
+        }
+
+        /** The bytes first written at phase {@code index}. */
+        long writtenAt(int index, Phases order) {
+            if (index == order.backwardHead()) {
+                return head;
             }
-            return new Owners(embeddingKept, blockKept, headKept, embeddingGradients, blockGradients, headGradients,
-                    workspace, recompute);
-        }
-
-        private static boolean once(Scope scope) {
-            return scope == Scope.ONCE || scope == Scope.ONCE_UNLESS_TIED;
-        }
-
-        /**
-         * Block {@code block}'s share of {@code instances} over {@code layers} blocks: an equal share,
-         * and what does not divide to the last block (the one row kept for the last block only).
-         */
-        private static long blockShare(long instances, int block, int layers) {
-            return instances / layers + (block == layers - 1 ? instances % layers : 0);
+            if (index == order.backwardEmbedding()) {
+                return embedding;
+            }
+            for (int block = 0; block < blocks.length; block++) {
+                if (index == order.backwardBlock(block)) {
+                    return blocks[block];
+                }
+            }
+            return 0;
         }
     }
 

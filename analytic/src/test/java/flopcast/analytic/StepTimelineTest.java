@@ -56,23 +56,21 @@ class StepTimelineTest {
     }
 
     @Test
-    void zeroedGradientsPeakAtTheSumWhereNothingIsRecomputedIntoBlockBuffers() {
+    void zeroedGradientsPeakAtTheSum() {
         for (Shape shape : shapes()) {
             MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
             StepTimeline timeline = StepTimeline.of(shape, Gradients.ZEROED, 1);
             Phase head = named(timeline, 1, "backward: head");
-            if (shape.recompute() != Recompute.FULL) {
-                // every kind at its accounting's row: the phases own all of each, no more
-                assertEquals(memory.totalBytes(), timeline.peak().live().total(), shape.describe());
-                assertEquals(memory.activationsBytes(), head.live().activations(), shape.describe());
-                assertEquals(memory.workspaceBytes(), head.live().workspace(), shape.describe());
-                assertEquals(memory.gradientsBytes(), head.live().gradients(), shape.describe());
-                assertEquals(memory.parametersBytes(), head.live().weights(), shape.describe());
-                assertEquals(memory.masterWeightsBytes() + memory.optimizerStateBytes(), head.live().optimizerState());
-                // reached when the head's forward has kept its rows, held through its backward
-                assertEquals("forward: head", timeline.peak().name(), shape.describe());
-                assertEquals(timeline.peak().live(), head.live());
-            }
+            // every kind at its accounting's row: the phases own all of each, no more; reached when the head's
+            // forward has kept its rows, held through its backward
+            assertEquals(memory.totalBytes(), timeline.peak().live().total(), shape.describe());
+            assertEquals("forward: head", timeline.peak().name(), shape.describe());
+            assertEquals(timeline.peak().live(), head.live());
+            assertEquals(memory.activationsBytes() + memory.workspaceBytes(),
+                    head.live().activations() + head.live().workspace(), shape.describe());
+            assertEquals(memory.gradientsBytes(), head.live().gradients(), shape.describe());
+            assertEquals(memory.parametersBytes(), head.live().weights(), shape.describe());
+            assertEquals(memory.masterWeightsBytes() + memory.optimizerStateBytes(), head.live().optimizerState());
             for (Gradients gradients : Gradients.values()) {
                 for (long micro : new long[] {1, 2, 5}) {
                     StepTimeline line = StepTimeline.of(shape, gradients, micro);
@@ -93,9 +91,10 @@ class StepTimelineTest {
      * The tiny shape (V=512 T=64 L=2 d=128 h=4 d_ff=512 B=2, float32) by hand. A block's parameters:
      * 2d + 4d^2 + 3 d d_ff = 262,400, 1,049,600 bytes of gradient; the head's d + d V = 65,664
      * (262,656 bytes); the embedding's V d = 65,536 (262,144 bytes). A block keeps 4BTd + 2BThd_k +
-     * 2BTh_kv d_k + 4BTd_ff + BhT^2 + 2BT = 426,240 floats (1,704,960 bytes); the head its final norm's
-     * output and reciprocal RMS, the B T V probabilities and the int32 targets (328,704 bytes); the
-     * embedding its int32 token ids and its output (66,048 bytes).
+     * 2BTh_kv d_k + 4BTd_ff + BhT^2 + 2BT = 426,240 floats (1,704,960 bytes), of which its output, the
+     * next block's input, is B T d (65,536 bytes); the head keeps its final norm's output and reciprocal
+     * RMS and the B T V probabilities (328,192 bytes); the embedding's forward writes the int32 token
+     * ids and targets (512 bytes each) and its output (65,536 bytes).
      */
     @Test
     void theTinyStepByHand() {
@@ -103,8 +102,10 @@ class StepTimelineTest {
         long blockGradients = 1_049_600;
         long headGradients = 262_656;
         long blockKept = 1_704_960;
-        long headKept = 328_704;
-        long embeddingKept = 66_048;
+        long blockOutput = 65_536;
+        long headKept = 328_192;
+        long ids = 512;
+        long embeddingKept = ids + ids + 65_536;
         long allKept = 2 * blockKept + headKept + embeddingKept;
         assertEquals(CompleteAccounting.predict(tiny).memory().activationsBytes(), allKept);
         StepTimeline none = StepTimeline.of(tiny, Gradients.SET_TO_NONE, 1);
@@ -115,16 +116,19 @@ class StepTimelineTest {
         assertEquals(allKept, named(none, 1, "forward: head").live().activations());
         assertEquals(embeddingKept + blockKept, named(none, 1, "forward: block 0").live().activations());
         assertEquals(headGradients, named(none, 1, "backward: head").live().gradients());
-        // block 1's backward: its gradients beside its activations, the head's given back
+        // block 1's backward: its gradients beside its activations; the head's rows, the targets and block 1's
+        // output (read by the final norm's backward) given back
         Phase peak = none.peak();
         assertEquals("backward: block 1", peak.name());
         assertEquals(headGradients + blockGradients, peak.live().gradients());
-        assertEquals(allKept - headKept, peak.live().activations());
-        assertEquals(embeddingKept, named(none, 1, "backward: embedding").live().activations());
+        assertEquals(allKept - headKept - ids - blockOutput, peak.live().activations());
+        // block 0's output went with block 1's backward, the embedding's output with block 0's
+        // block 0's output went with block 1's backward; block 0's other rows, the embedding's output and the ids stay
+        assertEquals(blockKept - blockOutput + 65_536 + ids, named(none, 1, "backward: block 0").live().activations());
+        assertEquals(ids, named(none, 1, "backward: embedding").live().activations());
         assertEquals(headGradients + 2 * blockGradients + 262_144, named(none, 1, "backward: embedding").live()
                 .gradients());
-        // set to none, the peak is 1,312,256 bytes of gradients and 328,704 of activations under the sum
-        assertEquals(none.sum() - (262_144 + blockGradients) - headKept, peak.live().total());
+        assertEquals(none.sum() - (262_144 + blockGradients) - (headKept + ids + blockOutput), peak.live().total());
     }
 
     @Test

@@ -124,7 +124,7 @@ final class ShapeOptions {
     String normPlacement;
 
     @Option(names = WINDOW_PATTERN, paramLabel = "K", description = "The sliding window on the local layers only:"
-            + " every K-th layer (layer i where (i + 1) % K == 0) attends to every earlier key (Gemma 2's 2, Gemma 3's"
+            + " every K-th layer (layer i where (i + 1) %% K == 0) attends to every earlier key (Gemma 2's 2, Gemma 3's"
             + " 6); needs " + WINDOW + " (default: the window on every layer, or the config's).")
     Long windowPattern;
 

@@ -62,15 +62,22 @@ final class TimelineReport {
 
     private static ObjectNode phase(StepTimeline timeline, StepTimeline.Phase phase) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
-        StepTimeline.Live live = phase.live();
         node.put("phase", phase.describe(timeline.microBatches()));
         node.put("micro_batch", phase.microBatch());
-        node.put("weights", live.weights());
-        node.put("optimizer_state", live.optimizerState());
-        node.put("gradients", live.gradients());
-        node.put("activations", live.activations());
-        node.put("workspace", live.workspace());
-        node.put("total", live.total());
+        StepTimeline.Live live = phase.live();
+        kinds(node, live.weights(), live.optimizerState(), live.gradients(), live.activations(), live.workspace());
         return node;
+    }
+
+    /** Puts the bytes alive by kind, and their total, into {@code node} (a predicted or a counted phase's). */
+    static void kinds(ObjectNode node, long weights, long optimizerState, long gradients, long activations,
+            long workspace) {
+        node.put("weights", weights);
+        node.put("optimizer_state", optimizerState);
+        node.put("gradients", gradients);
+        node.put("activations", activations);
+        node.put("workspace", workspace);
+        node.put("total", Math.addExact(Math.addExact(Math.addExact(weights, optimizerState),
+                Math.addExact(gradients, activations)), workspace));
     }
 }

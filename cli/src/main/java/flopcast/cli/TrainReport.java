@@ -4,7 +4,9 @@ import static flopcast.cli.NumberText.grouped;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.StepTimeline;
 import flopcast.analytic.WorkingCopies;
+import flopcast.measure.buffers.MemoryLog;
 import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.run.TrainRun;
 import java.math.BigInteger;
@@ -40,7 +42,78 @@ final class TrainReport {
         root.put("allocated_bytes_per_step", report.allocatedBytesPerStep());
         root.put("seconds_per_step", report.secondsPerStep());
         report.profile().ifPresent(profile -> root.set("profile", ProfileTable.json(profile)));
+        root.set("timeline", timelineJson(report));
         return root;
+    }
+
+    /** The predicted timeline of the step {@code train} ran: gradients zeroed in place, one micro-batch, as it runs. */
+    private static StepTimeline predictedTimeline(TrainRun.Report report) {
+        return StepTimeline.of(report.shape(), StepTimeline.Gradients.ZEROED, 1);
+    }
+
+    /**
+     * Whether every phase's weights, optimizer state, gradients and activations counted equal the
+     * predicted (the workspace is compared as at most the predicted pool: the log does not see the
+     * attention kernels' scratch).
+     */
+    static boolean timelineMatches(TrainRun.Report report) {
+        List<StepTimeline.Phase> predicted = predictedTimeline(report).phases();
+        List<MemoryLog.Phase> counted = report.timeline();
+        if (predicted.size() != counted.size()) {
+            return false;
+        }
+        for (int i = 0; i < counted.size(); i++) {
+            MemoryLog.Phase c = counted.get(i);
+            StepTimeline.Live p = predicted.get(i).live();
+            if (!c.name().equals(predicted.get(i).name()) || c.weights() != p.weights()
+                    || c.optimizerState() != p.optimizerState() || c.gradients() != p.gradients()
+                    || c.activations() != p.activations() || c.workspace() > p.workspace()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long total(MemoryLog.Phase phase) {
+        return Math.addExact(Math.addExact(Math.addExact(phase.weights(), phase.optimizerState()),
+                Math.addExact(phase.gradients(), phase.activations())), phase.workspace());
+    }
+
+    /** The summary's line: whether the counted timeline holds what the predicted one does, and both peaks. */
+    private static String timelineLine(TrainRun.Report report) {
+        StepTimeline predicted = predictedTimeline(report);
+        MemoryLog.Phase peak = report.timeline().get(0);
+        for (MemoryLog.Phase phase : report.timeline()) {
+            if (total(phase) > total(peak)) {
+                peak = phase;
+            }
+        }
+        return (timelineMatches(report) ? "counted = predicted at all " + report.timeline().size() + " phases"
+                : "DIFFERENT from the predicted phases (--format json has both)")
+                + " (weights, optimizer, gradients, activations; the workspace as its ops touched it); peak "
+                + grouped(predicted.peak().live().total()) + " predicted at " + predicted.peak().name() + ", "
+                + grouped(total(peak)) + " counted at " + peak.name();
+    }
+
+    private static ObjectNode timelineJson(TrainRun.Report report) {
+        ObjectNode node = Json.object();
+        node.put("gradients", StepTimeline.Gradients.ZEROED.cliName());
+        node.put("counted_matches_predicted", timelineMatches(report));
+        List<StepTimeline.Phase> predicted = predictedTimeline(report).phases();
+        com.fasterxml.jackson.databind.node.ArrayNode phases = node.putArray("phases");
+        for (int i = 0; i < report.timeline().size(); i++) {
+            MemoryLog.Phase c = report.timeline().get(i);
+            ObjectNode phase = phases.addObject();
+            phase.put("phase", c.name());
+            TimelineReport.kinds(phase.putObject("counted"), c.weights(), c.optimizerState(), c.gradients(),
+                    c.activations(), c.workspace());
+            if (i < predicted.size()) {
+                StepTimeline.Live p = predicted.get(i).live();
+                TimelineReport.kinds(phase.putObject("predicted"), p.weights(), p.optimizerState(), p.gradients(),
+                        p.activations(), p.workspace());
+            }
+        }
+        return node;
     }
 
     private static ObjectNode counts(TrainRun.Counts counts) {
@@ -124,6 +197,7 @@ final class TrainReport {
                 : "DIFFERENT in " + different.size() + " of " + counts.size() + ": " + String.join("; ", different));
         summary.line("heap", String.format(Locale.ROOT, "ratio %.4f: %s bytes live vs %s predicted",
                 report.heapRatio(), grouped(report.measuredLiveBytes()), grouped(report.predictedHeapBytes())));
+        summary.line("timeline", timelineLine(report));
         summary.line("step", String.format(Locale.ROOT, "%.4f s (median%s); loss %.4f first, %.4f last (ln V = %.4f)",
                 report.secondsPerStep(), which(report), report.firstLoss(), report.lastLoss(),
                 Math.log(report.shape().vocabSize())));

@@ -18,7 +18,7 @@ class TrainCommandTest {
     void jsonKeysAreDesignMdsAndCountsEqualThePrediction() throws Exception {
         JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--format", "json"));
         assertEquals(List.of("shape", "settings", "steps", "seed", "backend", "threads", "loss", "counted", "predicted",
-                "counted_equals_predicted", "heap_bytes", "allocated_bytes_per_step", "seconds_per_step"),
+                "counted_equals_predicted", "heap_bytes", "allocated_bytes_per_step", "seconds_per_step", "timeline"),
                 PredictCommandTest.keys(json));
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
         List<String> counts = List.of("forward_matmul_flops", "backward_matmul_flops", "recompute_matmul_flops",
@@ -32,6 +32,17 @@ class TrainCommandTest {
         assertEquals(List.of("predicted", "working_copies", "measured_live", "ratio"),
                 PredictCommandTest.keys(json.get("heap_bytes")));
         assertEquals(3, json.get("steps").asInt());
+        // the executed step's buffers alive phase by phase beside the predicted timeline: embedding, 2 blocks and the
+        // head forward and backward, and the optimizer
+        JsonNode timeline = json.get("timeline");
+        assertTrue(timeline.get("counted_matches_predicted").asBoolean(), timeline.toString());
+        assertEquals(9, timeline.get("phases").size());
+        for (JsonNode phase : timeline.get("phases")) {
+            for (String kind : List.of("weights", "optimizer_state", "gradients", "activations")) {
+                assertEquals(phase.get("predicted").get(kind), phase.get("counted").get(kind), phase.toString());
+            }
+        }
+        assertTrue(CliRun.of(TINY).out().contains("\ntimeline  counted = predicted at all 9 phases"));
     }
 
     @Test

@@ -19,6 +19,8 @@ public final class KeptTensor {
     private final int[] ints;
     private final boolean recomputeBuffer;
     private boolean readThisStep;
+    /** An int32 tensor's uses in the step's {@link MemoryLog}; null for a float tensor (its storage tracks) or untracked. */
+    private MemoryLog.Tracker intTracker;
 
     /** A float tensor. */
     public KeptTensor(KeptActivation row, StoredTensor stored, boolean recomputeBuffer) {
@@ -38,6 +40,15 @@ public final class KeptTensor {
 
     public KeptActivation row() {
         return row;
+    }
+
+    /** Tracks its storage's uses in {@code log} as {@code kind}: an int32 tensor's 4 bytes an element. */
+    void track(MemoryLog log, MemoryLog.Kind kind) {
+        if (stored != null) {
+            stored.track(log, kind);
+        } else {
+            intTracker = log.track(Math.multiplyExact((long) ints.length, Integer.BYTES), kind);
+        }
     }
 
     /** Its float storage (null for an int32 tensor): for a buffer that blocks of different kinds see shaped each their way. */
@@ -72,6 +83,9 @@ public final class KeptTensor {
 
     /** For the writer: an int32 tensor's values. */
     public int[] ints() {
+        if (intTracker != null) {
+            intTracker.touch();
+        }
         return ints;
     }
 

@@ -43,6 +43,8 @@ public final class ModelBuffers {
     /** Float32 elements of the working copies allocated: {@link WorkingCopies}' rows. */
     private long workingCopyFloats;
     private final OpProfile profile;
+    /** When the step uses each buffer: every buffer here is tracked in it. */
+    private final MemoryLog memoryLog = new MemoryLog();
     private final Shape shape;
     /**
      * True where blocks differ (a --freeze-layers range that leaves some training, dense layers among experts):
@@ -77,7 +79,9 @@ public final class ModelBuffers {
                 workspaceInts.put(row, TensorAllocation.ints(row, largest));
             } else if (row.instances(shape) > 0) {
                 StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, largest) : null;
-                workspace.put(row, stored(row, largest, row.dataType(shape), copy));
+                StoredTensor buffer = stored(row, largest, row.dataType(shape), copy);
+                buffer.track(memoryLog, MemoryLog.Kind.WORKSPACE);
+                workspace.put(row, buffer);
             }
         }
         for (ParameterTensor row : ParameterTensor.values()) {
@@ -106,6 +110,7 @@ public final class ModelBuffers {
                 Shape at = perLayer ? blocks[layer] : shape;
                 StoredTensor weights = row.nf4(at) ? nf4(row, at)
                         : stored(row, at, policy.weightType(), reshaped(copies.get(WorkingCopies.Role.WEIGHT), row, at));
+                weights.track(memoryLog, MemoryLog.Kind.WEIGHTS);
                 if (!row.trains(at)) {
                     // frozen under LoRA, by kind or by block: the weights alone, no gradient, master copy or moments
                     instances[index] = new Parameter(row, index, weights, null, null, null, null);
@@ -121,6 +126,12 @@ public final class ModelBuffers {
                                 reshaped(copies.get(WorkingCopies.Role.FIRST_MOMENT), row, at)),
                         stored(row, at, policy.secondMomentType(),
                                 reshaped(copies.get(WorkingCopies.Role.SECOND_MOMENT), row, at)));
+                instances[index].grad.track(memoryLog, MemoryLog.Kind.GRADIENTS);
+                for (StoredTensor state : new StoredTensor[] {master, instances[index].m, instances[index].v}) {
+                    if (state != null) {
+                        state.track(memoryLog, MemoryLog.Kind.OPTIMIZER_STATE);
+                    }
+                }
                 allParameters.add(instances[index]);
                 trainable.add(instances[index]);
             }
@@ -140,15 +151,18 @@ public final class ModelBuffers {
                 instances[layer] = row.dataType() == DataType.INT32
                         ? new KeptTensor(row, TensorAllocation.ints(row, at))
                         : new KeptTensor(row, stored(row, at, row.dataType(shape), reshaped(copy, row, at)), false);
+                instances[layer].track(memoryLog, MemoryLog.Kind.ACTIVATIONS);
                 allKept.add(instances[layer]);
             }
             kept.put(row, instances);
             if (row.recomputeInstances(shape) > 0) {
                 // full recomputation's one block of buffers, shaped for the block that needs most
                 Shape buffer = byBlock ? largest(row) : shape;
-                recomputed.put(row, row.dataType() == DataType.INT32
+                KeptTensor blockBuffer = row.dataType() == DataType.INT32
                         ? new KeptTensor(row, TensorAllocation.ints(row, buffer))
-                        : new KeptTensor(row, stored(row, buffer, row.dataType(shape), copy), true));
+                        : new KeptTensor(row, stored(row, buffer, row.dataType(shape), copy), true);
+                blockBuffer.track(memoryLog, MemoryLog.Kind.ACTIVATIONS);
+                recomputed.put(row, blockBuffer);
             }
         }
         for (KeptActivation row : KeptActivation.values()) {
@@ -401,5 +415,10 @@ public final class ModelBuffers {
         for (int i = 0; i < allKept.size(); i++) {
             allKept.get(i).startStep();
         }
+    }
+
+    /** When the step uses each buffer ({@link MemoryLog}). */
+    public MemoryLog memoryLog() {
+        return memoryLog;
     }
 }

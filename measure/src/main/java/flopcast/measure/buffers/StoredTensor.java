@@ -31,6 +31,10 @@ public final class StoredTensor {
     private final Nf4Weight nf4;
     /** An NF4 weight's view of the shared buffer's working copy, shaped as the weight; null for any other tensor. */
     private final FMatrixRMaj dequantized;
+    /** Marks each use of the storage in the step's {@link MemoryLog}; shared by every view of it; null: untracked. */
+    private MemoryLog.Tracker tracker;
+    /** An NF4 weight's: the shared buffer it is dequantized into, marked used where the weight is loaded. */
+    private MemoryLog.Tracker dequantizedTracker;
 
     private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy, OpProfile profile) {
         this(matrices, bits, copy, profile, null, null);
@@ -77,7 +81,25 @@ public final class StoredTensor {
                     + " one bfloat16 matrix at least as large");
         }
         FMatrixRMaj view = FMatrixRMaj.wrap(rows, columns, buffer.copy.matrices()[0].data);
-        return new StoredTensor(null, buffer.bits, buffer.copy, buffer.profile, new Nf4Weight(rows, columns), view);
+        StoredTensor weight = new StoredTensor(null, buffer.bits, buffer.copy, buffer.profile,
+                new Nf4Weight(rows, columns), view);
+        weight.dequantizedTracker = buffer.tracker;
+        return weight;
+    }
+
+    /**
+     * Tracks this storage's uses in {@code log} as {@code kind}: its bytes, float32's 4 an element,
+     * bfloat16's 2, an NF4 weight's codes, maxima and constants.
+     */
+    void track(MemoryLog log, MemoryLog.Kind kind) {
+        long bytes = nf4 != null ? nf4Bytes() : Math.multiplyExact(elements(), (long) dataType().bytes());
+        tracker = log.track(bytes, kind);
+    }
+
+    private void touch() {
+        if (tracker != null) {
+            tracker.touch();
+        }
     }
 
     /**
@@ -96,8 +118,11 @@ public final class StoredTensor {
         if (own[0].getNumRows() == rows && own[0].getNumCols() == columns) {
             return this;
         }
-        return bits == null ? new StoredTensor(new FMatrixRMaj[] {wrap(matrices, rows, columns)}, null, null, null)
+        StoredTensor view = bits == null
+                ? new StoredTensor(new FMatrixRMaj[] {wrap(matrices, rows, columns)}, null, null, null)
                 : new StoredTensor(null, bits, copy.reshaped(rows, columns), profile);
+        view.tracker = tracker;
+        return view;
     }
 
     private static FMatrixRMaj wrap(FMatrixRMaj[] matrices, int rows, int columns) {
@@ -142,11 +167,15 @@ public final class StoredTensor {
 
     /** All its matrices as float32 values. */
     public FMatrixRMaj[] loadAll() {
+        touch();
         if (bits == null) {
             return matrices;
         }
         if (nf4 != null) {
             // bitsandbytes' dequantize_4bit into the compute type, then widened as every bfloat16 operand is
+            if (dequantizedTracker != null) {
+                dequantizedTracker.touch();
+            }
             long start = profile.start();
             FMatrixRMaj work = copy.claim(this)[0];
             nf4.dequantize(bits[0]);
@@ -173,6 +202,7 @@ public final class StoredTensor {
     /** All its matrices, to be written whole. */
     public FMatrixRMaj[] openAll() {
         requireWritable();
+        touch();
         return bits == null ? matrices : copy.claim(this);
     }
 
@@ -185,6 +215,7 @@ public final class StoredTensor {
     /** Rounds what an op wrote into the working copy back into the bits; nothing under float32. */
     public void store() {
         requireWritable();
+        touch();
         if (bits == null) {
             return;
         }
@@ -201,6 +232,7 @@ public final class StoredTensor {
     /** Sets every element to 0. */
     public void zero() {
         requireWritable();
+        touch();
         if (bits == null) {
             for (FMatrixRMaj matrix : matrices) {
                 Arrays.fill(matrix.data, 0f);

@@ -7,6 +7,7 @@ import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkspaceBuffer;
 import flopcast.measure.buffers.KeptTensor;
+import flopcast.measure.buffers.MemoryLog;
 import flopcast.measure.buffers.ModelBuffers;
 import flopcast.measure.buffers.Parameter;
 import flopcast.measure.buffers.StoredTensor;
@@ -162,6 +163,9 @@ public final class TransformerModel {
         }
         counter.pass(FlopCounter.Pass.FORWARD);
         buffers.startStep();
+        MemoryLog log = buffers.memoryLog();
+        log.startStep();
+        log.phase("forward: embedding");
         int[] ids = tokens;
         if (tokenIds != null) {
             System.arraycopy(tokens, 0, tokenIds.ints(), 0, n);
@@ -173,9 +177,11 @@ public final class TransformerModel {
             embedding.addPositions(positionTable.value.load(), embeddingOut.matrix(), context());
         }
         embeddingOut.store();
-        for (Block block : blocks) {
-            block.forward();
+        for (int layer = 0; layer < blocks.length; layer++) {
+            log.phase("forward: block " + layer);
+            blocks[layer].forward();
         }
+        log.phase("forward: head");
         KeptTensor last = blocks[blocks.length - 1].output();
         finalNorm.forward(last.use(), finalGain, finalBias, finalOut, finalRms, finalMean);
         // the logits are softmaxed where the head wrote them, and stored (rounded) as probabilities
@@ -196,6 +202,8 @@ public final class TransformerModel {
     /** Backward pass: every parameter's gradient of the last forward's loss. */
     public void backward() {
         counter.pass(FlopCounter.Pass.BACKWARD);
+        MemoryLog log = buffers.memoryLog();
+        log.phase("backward: head");
         long start = counter.profile().start();
         for (Parameter parameter : buffers.trainableParameters()) {
             parameter.grad.zero();
@@ -230,8 +238,10 @@ public final class TransformerModel {
         KeptTensor last = blocks[blocks.length - 1].output();
         finalNorm.backward(normGradient, last, finalGain, finalBias, finalRms, finalMean, residualGradient, counter);
         for (int layer = blocks.length - 1; layer >= 0; layer--) {
+            log.phase("backward: block " + layer);
             blocks[layer].backward();
         }
+        log.phase("backward: embedding");
         if (embeddingTable.grad == null) {
             return;   // frozen under LoRA: no table gradient, and no position gradient
         }
@@ -246,12 +256,18 @@ public final class TransformerModel {
     /** AdamW over every parameter the step trains (LoRA's adapters alone under LoRA), in the optimizer pass. */
     public void optimizerStep() {
         counter.pass(FlopCounter.Pass.OPTIMIZER);
+        buffers.memoryLog().phase("optimizer");
         optimizer.step(buffers.trainableParameters());
     }
 
     /** The parameter instances the step trains: every one, or LoRA's adapters. */
     public List<Parameter> trainableParameters() {
         return buffers.trainableParameters();
+    }
+
+    /** When the last step used each of the model's buffers, phase by phase ({@link MemoryLog}). */
+    public MemoryLog memoryLog() {
+        return buffers.memoryLog();
     }
 
     /** Every parameter instance, in table order. */

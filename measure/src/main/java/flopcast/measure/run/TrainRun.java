@@ -7,6 +7,7 @@ import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.WorkingCopies;
+import flopcast.measure.buffers.MemoryLog;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.model.AdamW;
@@ -14,6 +15,7 @@ import flopcast.measure.model.TransformerModel;
 import java.lang.ref.Reference;
 import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -67,10 +69,12 @@ public final class TrainRun {
      *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
      * @param profile                where the profiled steps (the second half) spent their time, where asked for
+     * @param timeline               the last step's buffers alive at each phase, from each one's first use to its
+     *                               last ({@link MemoryLog})
      */
     public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
             long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep,
-            Optional<StepProfile> profile) {
+            Optional<StepProfile> profile, List<MemoryLog.Phase> timeline) {
 
         public double heapRatio() {
             return (double) measuredLiveBytes / predictedHeapBytes;
@@ -159,7 +163,8 @@ public final class TrainRun {
         // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
         long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
         return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
-                measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile);
+                measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile,
+                model.memoryLog().timeline());
     }
 
     private static long sum(long[] values) {

@@ -1,0 +1,114 @@
+package flopcast.measure.buffers;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * When the executed step uses each of its buffers: every buffer {@link ModelBuffers} allocates is
+ * tracked by its storage (a view of it shares its tracker), and each load, open, store or zero of it
+ * marks the phase the step is in ({@link #phase}, named by the model as {@code StepTimeline} names
+ * its phases). After a step, {@link #timeline} gives the bytes alive at each phase by kind: the
+ * weights, the master copy and the moments, and the gradients (zeroed in place, as this model does)
+ * throughout; a kept activation or a workspace buffer from the first phase that used it to the last,
+ * as a pool that takes a buffer at its first use and gives it back after its last would hold them.
+ * {@code StepTimelineTest} in measure holds the prediction to it.
+ *
+ * <p>Not tracked: the float32 working copies of a bf16 policy (outside the tensor tables) and a
+ * mixture of experts' int32 dispatch buffers, which its kernels keep references to across phases.
+ */
+public final class MemoryLog {
+
+    /** What a buffer holds, as {@code StepTimeline.Live} splits the bytes. */
+    public enum Kind {
+        WEIGHTS, OPTIMIZER_STATE, GRADIENTS, ACTIVATIONS, WORKSPACE;
+
+        /** Alive throughout the step, whatever touches it. */
+        boolean persistent() {
+            return this == WEIGHTS || this == OPTIMIZER_STATE || this == GRADIENTS;
+        }
+    }
+
+    /** One buffer's storage: its bytes and kind, and the first and last phase of this step that used it. */
+    static final class Tracker {
+        private final MemoryLog log;
+        private final long bytes;
+        private final Kind kind;
+        private int first = -1;
+        private int last = -1;
+
+        private Tracker(MemoryLog log, long bytes, Kind kind) {
+            this.log = log;
+            this.bytes = bytes;
+            this.kind = kind;
+        }
+
+        void touch() {
+            log.touch(this);
+        }
+    }
+
+    /**
+     * The bytes alive at one phase of the step, by kind.
+     *
+     * @param name the phase, as the model named it
+     */
+    public record Phase(String name, long weights, long optimizerState, long gradients, long activations,
+            long workspace) {
+    }
+
+    private final List<Tracker> trackers = new ArrayList<>();
+    private final List<String> phases = new ArrayList<>();
+    private boolean recording;
+
+    /** A new buffer's tracker. */
+    Tracker track(long bytes, Kind kind) {
+        Tracker tracker = new Tracker(this, bytes, kind);
+        trackers.add(tracker);
+        return tracker;
+    }
+
+    /** Forgets the last step's phases and uses: the next {@link #phase} is this step's first. */
+    public void startStep() {
+        phases.clear();
+        for (Tracker tracker : trackers) {
+            tracker.first = -1;
+            tracker.last = -1;
+        }
+        recording = true;
+    }
+
+    /** The step enters phase {@code name}: the uses that follow are this phase's. */
+    public void phase(String name) {
+        if (recording) {
+            phases.add(name);
+        }
+    }
+
+    private void touch(Tracker tracker) {
+        if (!recording || phases.isEmpty()) {
+            return;
+        }
+        int phase = phases.size() - 1;
+        if (tracker.first < 0) {
+            tracker.first = phase;
+        }
+        tracker.last = phase;
+    }
+
+    /** The last step's phases in order, each with the bytes alive there by kind. */
+    public List<Phase> timeline() {
+        List<Phase> timeline = new ArrayList<>();
+        for (int phase = 0; phase < phases.size(); phase++) {
+            long[] bytes = new long[Kind.values().length];
+            for (Tracker tracker : trackers) {
+                if (tracker.kind.persistent() || tracker.first >= 0 && tracker.first <= phase && phase <= tracker.last) {
+                    bytes[tracker.kind.ordinal()] = Math.addExact(bytes[tracker.kind.ordinal()], tracker.bytes);
+                }
+            }
+            timeline.add(new Phase(phases.get(phase), bytes[Kind.WEIGHTS.ordinal()],
+                    bytes[Kind.OPTIMIZER_STATE.ordinal()], bytes[Kind.GRADIENTS.ordinal()],
+                    bytes[Kind.ACTIVATIONS.ordinal()], bytes[Kind.WORKSPACE.ordinal()]));
+        }
+        return timeline;
+    }
+}

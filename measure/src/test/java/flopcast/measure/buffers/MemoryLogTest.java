@@ -1,0 +1,83 @@
+package flopcast.measure.buffers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flopcast.analytic.AttentionKernel;
+import flopcast.analytic.FrozenLayers;
+import flopcast.analytic.Lora;
+import flopcast.analytic.LoraTarget;
+import flopcast.analytic.PrecisionPolicy;
+import flopcast.analytic.Recompute;
+import flopcast.analytic.Settings;
+import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
+import flopcast.analytic.StepTimeline;
+import flopcast.measure.counting.CountingTest;
+import flopcast.measure.counting.FlopCounter;
+import flopcast.measure.model.TransformerModel;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executed step's buffers, each alive from the phase that first used it to the last
+ * ({@link MemoryLog}), against the predicted timeline ({@link StepTimeline}, gradients zeroed in
+ * place as the executed model zeroes them): the weights, optimizer state, gradients and kept
+ * activations equal in bytes at every phase, under every policy, kernel and recompute mode and
+ * the architectures and fine-tuning the model executes. The workspace is predicted as one pool for
+ * both passes; the log sees only the rows the ops reach through their storage (the attention kernels
+ * keep their per-head scratch matrices), so the counted workspace is at most the predicted.
+ */
+class MemoryLogTest {
+
+    static List<Shape> shapes() {
+        List<Shape> shapes = new ArrayList<>();
+        Shape gqa = ShapeKey.parse("V=37 T=67 L=3 d=24 h=6 d_ff=40 B=2 h_kv=3");
+        for (PrecisionPolicy policy : PrecisionPolicy.values()) {
+            for (AttentionKernel kernel : AttentionKernel.values()) {
+                for (Recompute mode : Recompute.values()) {
+                    shapes.add(gqa.withSettings(new Settings(policy, kernel, mode)));
+                }
+            }
+        }
+        for (String layout : List.of("tied bias=all norm=layernorm positions=16 mlp=gelu", "h_kv=1 tied mlp=geglu",
+                "h_kv=2 tied d_k=16 qk_norm", "qk_norm=projection norm_placement=post", "h_kv=2 window=8",
+                "h_kv=2 tied bias=qkv", "h_kv=2 tied norm_placement=sandwich attention_softcap=50 logit_softcap=30",
+                "experts=4:2 shared_expert=16", "experts=4:2 gates=unnormalized dense_layers=0 dense_ffn=64",
+                "h_kv=2 bf16-mixed flash lora=4:query,value nf4", "freeze=embeddings,norms")) {
+            shapes.add(ShapeKey.parse("V=64 T=16 L=2 d=32 h=4 d_ff=48 B=2 " + layout));
+        }
+        Shape small = ShapeKey.parse("V=64 T=16 L=3 d=32 h=4 d_ff=48 B=2");
+        shapes.add(small.withSettings(small.settings().withLora(Lora.of(4, EnumSet.of(LoraTarget.QUERY,
+                LoraTarget.VALUE)))));
+        shapes.add(small.withSettings(small.settings().withFrozenLayers(new FrozenLayers(0, 0))));
+        return shapes;
+    }
+
+    @Test
+    void theExecutedStepKeepsWhatThePredictedTimelineHoldsAtEveryPhase() {
+        for (Shape shape : shapes()) {
+            TransformerModel model = new TransformerModel(shape, 3, new FlopCounter());
+            int[][] batch = CountingTest.Counted.batch(shape, new Random(5));
+            model.step(batch[0], batch[1]);
+            List<MemoryLog.Phase> counted = model.memoryLog().timeline();
+            List<StepTimeline.Phase> predicted = StepTimeline.of(shape, StepTimeline.Gradients.ZEROED, 1).phases();
+            assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
+                    counted.stream().map(MemoryLog.Phase::name).toList(), shape.describe());
+            for (int i = 0; i < counted.size(); i++) {
+                MemoryLog.Phase c = counted.get(i);
+                StepTimeline.Live p = predicted.get(i).live();
+                String where = shape.describe() + ", " + c.name();
+                assertEquals(p.weights(), c.weights(), where + ": weights");
+                assertEquals(p.optimizerState(), c.optimizerState(), where + ": optimizer state");
+                assertEquals(p.gradients(), c.gradients(), where + ": gradients");
+                assertEquals(p.activations(), c.activations(), where + ": activations");
+                assertTrue(c.workspace() <= p.workspace(), where + ": workspace " + c.workspace() + " over "
+                        + p.workspace());
+            }
+        }
+    }
+}
