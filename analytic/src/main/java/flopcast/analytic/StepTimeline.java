@@ -13,32 +13,37 @@ import java.util.List;
  * <p>What lives when. The weights, the master copy and AdamW's m and v persist between steps. The
  * workspace ({@link WorkspaceBuffer}: the gradients along the residual stream, a head's copies, the
  * kernels' tiles) is taken at the first forward phase and given back after the last backward phase,
- * as one pool. Each kept activation ({@link KeptActivation}) lives from the forward phase that writes
- * it to the backward phase that reads it last: the token embedding's rows from the first forward
- * phase to the last backward phase; a block's from its forward to its backward; the head's (final
- * norm, logits, loss) from the head's forward to its backward. Full recomputation's one block of
- * buffers ({@link KeptActivation#recomputeInstances}) lives through the blocks' backward phases. A
- * phase's figure is the most it holds: what it allocates counted, what it frees after its last read
- * still counted, so a backward phase shows its block's activations beside its block's new gradients.
+ * as one pool. Each kept activation ({@link KeptActivation}) lives from the phase that writes it to
+ * the phase that reads it last, as the executed model uses it ({@link #keptSpans}). Full
+ * recomputation's one block of buffers ({@link KeptActivation#recomputeInstances}) lives from the
+ * first block's forward, which writes its rows there as every block's does, to the first block's
+ * backward. A phase's figure is the most it holds: what it allocates counted, what it frees after its
+ * last read still counted, so a backward phase shows its block's activations beside its block's new
+ * gradients.
  *
  * <p>Gradients ({@link Gradients}): zeroed in place, they persist as the weights do (flopcast's
  * executed model zeroes them, the {@code gradient_zeroing} op class); set to none (PyTorch's
  * {@code Optimizer.zero_grad} default since 2.0), a row's gradient appears in the backward phase of
- * the component that writes it (the head's, and under a tied head the embedding's, at the head; a
- * block's at its block; the untied embedding's last) and is gone from the step's end to the next
- * step's backward. Under gradient accumulation the gradients of the first micro-batch stay alive
+ * the op that first accumulates into it (the head's, and under a tied head the embedding's, at the
+ * head; a block's at its block; the untied embedding's last) and is gone from the step's end to the
+ * next step's backward. Under gradient accumulation the gradients of the first micro-batch stay alive
  * through every later one: the second micro-batch's forward runs beside all of them, which moves the
  * peak there. Micro-batches after the second repeat the second's phases, so the timeline lists two.
  *
- * <p>Consequences pinned by {@code StepTimelineTest}: under zeroed gradients without full
- * recomputation the peak (reached at the head's forward phase, held through its backward) is the sum,
- * exactly; the peak never exceeds
- * the sum; each kind's total over its phases' owners equals the accounting's row for it.
+ * <p>Checked two ways. {@code StepTimelineTest}: under zeroed gradients the peak (reached at the
+ * head's forward phase, held through its backward) is the sum, exactly, every kind at its
+ * accounting's row; the peak never exceeds the sum. {@code MemoryLogTest} in measure: the executed
+ * step's buffers, each alive from the phase that first used it to the last (a gradient set to none from
+ * the backward op that first accumulates into it), hold these weights, optimizer state, gradients and
+ * activations to the byte at every phase, under both gradient lifetimes, every policy, kernel and
+ * recompute mode and every architecture and fine-tuning the model executes; its workspace is at most
+ * this one pool (the attention kernels keep their per-head scratch across phases, unobserved).
  *
  * <p>Not here yet: a step's transients beyond the workspace table (the optimizer's temporaries, a
- * framework's float32 logits), the frameworks' other kept sets, data-parallel ranks, and the
- * executed model allocating along this timeline (it allocates every buffer once, its live bytes the
- * sum throughout).
+ * framework's float32 logits), the workspace row by row, the frameworks' other kept sets,
+ * data-parallel ranks, accumulation in the executed model (it runs one micro-batch a step), and the
+ * executed model allocating along this timeline (it allocates every buffer once, so the JVM's heap
+ * holds the sum throughout).
  * <p>Source: Gradient lifetime (PyTorch's {@code zero_grad}); DESIGN.md "complete" (the rows it orders).
  */
 public final class StepTimeline {

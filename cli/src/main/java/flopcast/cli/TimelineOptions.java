@@ -23,18 +23,22 @@ final class TimelineOptions {
             + " kind (table format; JSON and CSV always carry the timeline).")
     boolean table;
 
+    /** The gradient lifetime {@code --gradients} names; one line naming the option and the allowed values otherwise. */
+    static StepTimeline.Gradients gradients(String name) {
+        try {
+            return StepTimeline.Gradients.byName(name);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(GRADIENTS + " " + e.getMessage());
+        }
+    }
+
     /**
      * The timeline of {@code prediction}'s step of {@code microBatches} passes on one device; null under
      * the seed's accounting (a sum by its own definition) or over ranks (not modelled yet). The option's
      * value is checked either way.
      */
     StepTimeline timeline(Prediction prediction, boolean ranks, long microBatches) {
-        StepTimeline.Gradients lifetime;
-        try {
-            lifetime = StepTimeline.Gradients.byName(gradients);
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException(GRADIENTS + " " + e.getMessage());
-        }
+        StepTimeline.Gradients lifetime = gradients(gradients);
         if (prediction.accounting() != Accounting.COMPLETE || ranks) {
             if (table) {
                 throw new InvalidInputException(TIMELINE + " with " + (ranks ? "--data-parallel: a rank's timeline is not"

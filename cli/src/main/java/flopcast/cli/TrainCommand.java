@@ -6,6 +6,7 @@ import flopcast.calibration.csv.CsvText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.Shape;
+import flopcast.analytic.StepTimeline;
 import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.run.TrainRun;
 import java.util.List;
@@ -33,6 +34,12 @@ final class TrainCommand extends FormattedCommand {
 
     @Mixin
     private DetailOption detail;
+
+    @Option(names = TimelineOptions.GRADIENTS, paramLabel = "LIFETIME", defaultValue = "zeroed",
+            description = "The gradients the timeline line counts: zeroed (in place, alive throughout, as the model"
+                    + " runs) or set-to-none (each alive from the backward op that first accumulates into it). The"
+                    + " step runs the same either way. Default: ${DEFAULT-VALUE}.")
+    private String gradients;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10",
             description = "Training steps to execute (default: ${DEFAULT-VALUE}).")
@@ -79,6 +86,7 @@ final class TrainCommand extends FormattedCommand {
                     + " (predicted) but this JVM may use %,d: give it more, for example java -Xmx%dg -jar"
                     + " cli/target/flopcast.jar train ...", needed, available, needed / 1_000_000_000L * 5 / 4 + 1));
         }
+        StepTimeline.Gradients lifetime = TimelineOptions.gradients(gradients);
         TrainRun.Report report;
         try {
             report = TrainRun.run(shape, (int) steps, seed, matmuls, profile);
@@ -87,12 +95,12 @@ final class TrainCommand extends FormattedCommand {
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));
         }
         return switch (output) {
-            case TABLE -> TrainReport.summary(report, seed, matmuls, detail.detail)
+            case TABLE -> TrainReport.summary(report, seed, matmuls, lifetime, detail.detail)
                     + (detail.detail ? "\n" + TrainReport.table(report) : "")
                     + report.profile().map(p -> "\n" + ProfileTable.render(p, matmuls)).orElse("");
-            case JSON -> Json.write(TrainReport.json(report, seed, matmuls));
+            case JSON -> Json.write(TrainReport.json(report, seed, matmuls, lifetime));
             case CSV -> {
-                ObjectNode json = TrainReport.json(report, seed, matmuls);
+                ObjectNode json = TrainReport.json(report, seed, matmuls, lifetime);
                 yield CsvText.write(CSV_SCHEMA, JsonRows.flatten(json));
             }
         };

@@ -20,7 +20,7 @@ final class TrainReport {
     private TrainReport() {
     }
 
-    static ObjectNode json(TrainRun.Report report, long seed, MatmulBackend backend) {
+    static ObjectNode json(TrainRun.Report report, long seed, MatmulBackend backend, StepTimeline.Gradients gradients) {
         ObjectNode root = Json.object();
         root.set("shape", Json.shape(report.shape()));
         root.set("settings", Json.settings(report.shape()));
@@ -42,13 +42,13 @@ final class TrainReport {
         root.put("allocated_bytes_per_step", report.allocatedBytesPerStep());
         root.put("seconds_per_step", report.secondsPerStep());
         report.profile().ifPresent(profile -> root.set("profile", ProfileTable.json(profile)));
-        root.set("timeline", timelineJson(report));
+        root.set("timeline", timelineJson(report, gradients));
         return root;
     }
 
-    /** The predicted timeline of the step {@code train} ran: gradients zeroed in place, one micro-batch, as it runs. */
-    private static StepTimeline predictedTimeline(TrainRun.Report report) {
-        return StepTimeline.of(report.shape(), StepTimeline.Gradients.ZEROED, 1);
+    /** The predicted timeline of the step {@code train} ran (one micro-batch), the gradients as {@code gradients}. */
+    private static StepTimeline predictedTimeline(TrainRun.Report report, StepTimeline.Gradients gradients) {
+        return StepTimeline.of(report.shape(), gradients, 1);
     }
 
     /**
@@ -56,9 +56,9 @@ final class TrainReport {
      * predicted (the workspace is compared as at most the predicted pool: the log does not see the
      * attention kernels' scratch).
      */
-    static boolean timelineMatches(TrainRun.Report report) {
-        List<StepTimeline.Phase> predicted = predictedTimeline(report).phases();
-        List<MemoryLog.Phase> counted = report.timeline();
+    static boolean timelineMatches(TrainRun.Report report, StepTimeline.Gradients gradients) {
+        List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).phases();
+        List<MemoryLog.Phase> counted = report.timelines().get(gradients);
         if (predicted.size() != counted.size()) {
             return false;
         }
@@ -80,29 +80,32 @@ final class TrainReport {
     }
 
     /** The summary's line: whether the counted timeline holds what the predicted one does, and both peaks. */
-    private static String timelineLine(TrainRun.Report report) {
-        StepTimeline predicted = predictedTimeline(report);
-        MemoryLog.Phase peak = report.timeline().get(0);
-        for (MemoryLog.Phase phase : report.timeline()) {
+    private static String timelineLine(TrainRun.Report report, StepTimeline.Gradients gradients) {
+        StepTimeline predicted = predictedTimeline(report, gradients);
+        List<MemoryLog.Phase> counted = report.timelines().get(gradients);
+        MemoryLog.Phase peak = counted.get(0);
+        for (MemoryLog.Phase phase : counted) {
             if (total(phase) > total(peak)) {
                 peak = phase;
             }
         }
-        return (timelineMatches(report) ? "counted = predicted at all " + report.timeline().size() + " phases"
-                : "DIFFERENT from the predicted phases (--format json has both)")
-                + " (weights, optimizer, gradients, activations; the workspace as its ops touched it); peak "
+        return (timelineMatches(report, gradients) ? "counted = predicted at all " + counted.size() + " phases"
+                : "DIFFERENT from the predicted phases (--format json has both)") + ", gradients "
+                + gradients.cliName() + " (weights, optimizer, gradients, activations; the workspace as its ops"
+                + " touched it); peak "
                 + grouped(predicted.peak().live().total()) + " predicted at " + predicted.peak().name() + ", "
                 + grouped(total(peak)) + " counted at " + peak.name();
     }
 
-    private static ObjectNode timelineJson(TrainRun.Report report) {
+    private static ObjectNode timelineJson(TrainRun.Report report, StepTimeline.Gradients gradients) {
         ObjectNode node = Json.object();
-        node.put("gradients", StepTimeline.Gradients.ZEROED.cliName());
-        node.put("counted_matches_predicted", timelineMatches(report));
-        List<StepTimeline.Phase> predicted = predictedTimeline(report).phases();
+        node.put("gradients", gradients.cliName());
+        node.put("counted_matches_predicted", timelineMatches(report, gradients));
+        List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).phases();
+        List<MemoryLog.Phase> counted = report.timelines().get(gradients);
         com.fasterxml.jackson.databind.node.ArrayNode phases = node.putArray("phases");
-        for (int i = 0; i < report.timeline().size(); i++) {
-            MemoryLog.Phase c = report.timeline().get(i);
+        for (int i = 0; i < counted.size(); i++) {
+            MemoryLog.Phase c = counted.get(i);
             ObjectNode phase = phases.addObject();
             phase.put("phase", c.name());
             TimelineReport.kinds(phase.putObject("counted"), c.weights(), c.optimizerState(), c.gradients(),
@@ -181,7 +184,8 @@ final class TrainReport {
      * live heap compares with the predicted bytes, then the step's time and the loss; {@code
      * detailFollows} drops the line that points to {@code --detail}. Checked by {@code TrainCommandTest}.
      */
-    static String summary(TrainRun.Report report, long seed, MatmulBackend backend, boolean detailFollows) {
+    static String summary(TrainRun.Report report, long seed, MatmulBackend backend, StepTimeline.Gradients gradients,
+            boolean detailFollows) {
         Summary summary = new Summary(title(report, seed, backend));
         summary.line("shape", report.shape().describe());
         List<Count> counts = counts(report);
@@ -197,7 +201,7 @@ final class TrainReport {
                 : "DIFFERENT in " + different.size() + " of " + counts.size() + ": " + String.join("; ", different));
         summary.line("heap", String.format(Locale.ROOT, "ratio %.4f: %s bytes live vs %s predicted",
                 report.heapRatio(), grouped(report.measuredLiveBytes()), grouped(report.predictedHeapBytes())));
-        summary.line("timeline", timelineLine(report));
+        summary.line("timeline", timelineLine(report, gradients));
         summary.line("step", String.format(Locale.ROOT, "%.4f s (median%s); loss %.4f first, %.4f last (ln V = %.4f)",
                 report.secondsPerStep(), which(report), report.firstLoss(), report.lastLoss(),
                 Math.log(report.shape().vocabSize())));

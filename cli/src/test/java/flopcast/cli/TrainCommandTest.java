@@ -42,7 +42,18 @@ class TrainCommandTest {
                 assertEquals(phase.get("predicted").get(kind), phase.get("counted").get(kind), phase.toString());
             }
         }
-        assertTrue(CliRun.of(TINY).out().contains("\ntimeline  counted = predicted at all 9 phases"));
+        assertTrue(CliRun.of(TINY).out().contains("\ntimeline  counted = predicted at all 9 phases, gradients zeroed"));
+        // set to none, each gradient from the backward op that first accumulates into it: none before the head's
+        JsonNode none = PredictCommandTest.json(CliRun.concat(TINY, "--gradients", "set-to-none", "--format", "json"))
+                .get("timeline");
+        assertEquals("set-to-none", none.get("gradients").asText());
+        assertTrue(none.get("counted_matches_predicted").asBoolean(), none.toString());
+        assertEquals(0, none.get("phases").get(3).get("counted").get("gradients").asLong(), "forward: head");
+        assertTrue(none.get("phases").get(4).get("counted").get("gradients").asLong() > 0, "backward: head");
+        CliRun bad = CliRun.of(CliRun.concat(TINY, "--gradients", "never"));
+        assertEquals(2, bad.exitCode());
+        assertEquals("flopcast: --gradients 'never' is not a gradient lifetime (allowed: zeroed, set-to-none)",
+                bad.err().strip());
     }
 
     @Test

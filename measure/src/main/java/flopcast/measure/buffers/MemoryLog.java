@@ -11,7 +11,8 @@ import java.util.List;
  * weights, the master copy and the moments, and the gradients (zeroed in place, as this model does)
  * throughout; a kept activation or a workspace buffer from the first phase that used it to the last,
  * as a pool that takes a buffer at its first use and gives it back after its last would hold them.
- * {@code StepTimelineTest} in measure holds the prediction to it.
+ * Set to none ({@link #timeline(boolean)}), a gradient lives from the phase whose backward op first
+ * accumulates into it. {@code MemoryLogTest} holds the prediction to both.
  *
  * <p>Not tracked: the float32 working copies of a bf16 policy (outside the tensor tables) and a
  * mixture of experts' int32 dispatch buffers, which its kernels keep references to across phases.
@@ -44,6 +45,18 @@ public final class MemoryLog {
 
         void touch() {
             log.touch(this);
+        }
+
+        /**
+         * The storage set to 0 in place: a use of a workspace buffer, but not a gradient's first write.
+         * The executed model zeroes every gradient as its backward pass begins; set to none, a gradient
+         * would be allocated by the first backward op that accumulates into it, and that is the phase
+         * the log keeps.
+         */
+        void touchZeroed() {
+            if (kind != Kind.GRADIENTS) {
+                log.touch(this);
+            }
         }
     }
 
@@ -95,13 +108,25 @@ public final class MemoryLog {
         tracker.last = phase;
     }
 
-    /** The last step's phases in order, each with the bytes alive there by kind. */
+    /** The last step's phases in order, each with the bytes alive there by kind, the gradients zeroed in place. */
     public List<Phase> timeline() {
+        return timeline(false);
+    }
+
+    /**
+     * The last step's phases in order, each with the bytes alive there by kind; where
+     * {@code gradientsSetToNone}, each gradient alive from the phase that first accumulated into it to the
+     * step's end (its optimizer phase), as PyTorch's {@code zero_grad(set_to_none=True)} leaves them.
+     */
+    public List<Phase> timeline(boolean gradientsSetToNone) {
         List<Phase> timeline = new ArrayList<>();
         for (int phase = 0; phase < phases.size(); phase++) {
             long[] bytes = new long[Kind.values().length];
             for (Tracker tracker : trackers) {
-                if (tracker.kind.persistent() || tracker.first >= 0 && tracker.first <= phase && phase <= tracker.last) {
+                boolean appearing = gradientsSetToNone && tracker.kind == Kind.GRADIENTS;
+                boolean alive = appearing ? tracker.first >= 0 && tracker.first <= phase
+                        : tracker.kind.persistent() || tracker.first >= 0 && tracker.first <= phase && phase <= tracker.last;
+                if (alive) {
                     bytes[tracker.kind.ordinal()] = Math.addExact(bytes[tracker.kind.ordinal()], tracker.bytes);
                 }
             }

@@ -232,7 +232,9 @@ public final class StoredTensor {
     /** Sets every element to 0. */
     public void zero() {
         requireWritable();
-        touch();
+        if (tracker != null) {
+            tracker.touchZeroed();
+        }
         if (bits == null) {
             for (FMatrixRMaj matrix : matrices) {
                 Arrays.fill(matrix.data, 0f);

@@ -6,6 +6,7 @@ import flopcast.analytic.KeptActivation;
 import flopcast.analytic.ParameterTensor;
 import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
+import flopcast.analytic.StepTimeline;
 import flopcast.analytic.WorkingCopies;
 import flopcast.measure.buffers.MemoryLog;
 import flopcast.measure.counting.FlopCounter;
@@ -16,6 +17,7 @@ import java.lang.ref.Reference;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -69,12 +71,12 @@ public final class TrainRun {
      *                               first if only one)
      * @param secondsPerStep         median wall time of the steps after the first (the first if only one)
      * @param profile                where the profiled steps (the second half) spent their time, where asked for
-     * @param timeline               the last step's buffers alive at each phase, from each one's first use to its
-     *                               last ({@link MemoryLog})
+     * @param timelines              the last step's buffers alive at each phase, from each one's first use to its
+     *                               last ({@link MemoryLog}), with the gradients zeroed in place and set to none
      */
     public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
             long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep,
-            Optional<StepProfile> profile, List<MemoryLog.Phase> timeline) {
+            Optional<StepProfile> profile, Map<StepTimeline.Gradients, List<MemoryLog.Phase>> timelines) {
 
         public double heapRatio() {
             return (double) measuredLiveBytes / predictedHeapBytes;
@@ -164,7 +166,8 @@ public final class TrainRun {
         long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
         return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
                 measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile,
-                model.memoryLog().timeline());
+                Map.of(StepTimeline.Gradients.ZEROED, model.memoryLog().timeline(false),
+                        StepTimeline.Gradients.SET_TO_NONE, model.memoryLog().timeline(true)));
     }
 
     private static long sum(long[] values) {

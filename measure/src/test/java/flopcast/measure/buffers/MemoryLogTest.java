@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The executed step's buffers, each alive from the phase that first used it to the last
- * ({@link MemoryLog}), against the predicted timeline ({@link StepTimeline}, gradients zeroed in
- * place as the executed model zeroes them): the weights, optimizer state, gradients and kept
+ * ({@link MemoryLog}), against the predicted timeline ({@link StepTimeline}) with the gradients
+ * zeroed in place, as the executed model zeroes them, and set to none, each alive from the backward
+ * op that first accumulates into it: the weights, optimizer state, gradients and kept
  * activations equal in bytes at every phase, under every policy, kernel and recompute mode and
  * the architectures and fine-tuning the model executes. The workspace is predicted as one pool for
  * both passes; the log sees only the rows the ops reach through their storage (the attention kernels
@@ -63,21 +64,28 @@ class MemoryLogTest {
             TransformerModel model = new TransformerModel(shape, 3, new FlopCounter());
             int[][] batch = CountingTest.Counted.batch(shape, new Random(5));
             model.step(batch[0], batch[1]);
-            List<MemoryLog.Phase> counted = model.memoryLog().timeline();
-            List<StepTimeline.Phase> predicted = StepTimeline.of(shape, StepTimeline.Gradients.ZEROED, 1).phases();
-            assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
-                    counted.stream().map(MemoryLog.Phase::name).toList(), shape.describe());
-            for (int i = 0; i < counted.size(); i++) {
-                MemoryLog.Phase c = counted.get(i);
-                StepTimeline.Live p = predicted.get(i).live();
-                String where = shape.describe() + ", " + c.name();
-                assertEquals(p.weights(), c.weights(), where + ": weights");
-                assertEquals(p.optimizerState(), c.optimizerState(), where + ": optimizer state");
-                assertEquals(p.gradients(), c.gradients(), where + ": gradients");
-                assertEquals(p.activations(), c.activations(), where + ": activations");
-                assertTrue(c.workspace() <= p.workspace(), where + ": workspace " + c.workspace() + " over "
-                        + p.workspace());
+            for (StepTimeline.Gradients gradients : StepTimeline.Gradients.values()) {
+                List<MemoryLog.Phase> counted = model.memoryLog().timeline(
+                        gradients == StepTimeline.Gradients.SET_TO_NONE);
+                compare(shape, gradients, counted, StepTimeline.of(shape, gradients, 1).phases());
             }
+        }
+    }
+
+    private static void compare(Shape shape, StepTimeline.Gradients gradients, List<MemoryLog.Phase> counted,
+            List<StepTimeline.Phase> predicted) {
+        assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
+                counted.stream().map(MemoryLog.Phase::name).toList(), shape.describe());
+        for (int i = 0; i < counted.size(); i++) {
+            MemoryLog.Phase c = counted.get(i);
+            StepTimeline.Live p = predicted.get(i).live();
+            String where = shape.describe() + ", gradients " + gradients.cliName() + ", " + c.name();
+            assertEquals(p.weights(), c.weights(), where + ": weights");
+            assertEquals(p.optimizerState(), c.optimizerState(), where + ": optimizer state");
+            assertEquals(p.gradients(), c.gradients(), where + ": gradients");
+            assertEquals(p.activations(), c.activations(), where + ": activations");
+            assertTrue(c.workspace() <= p.workspace(), where + ": workspace " + c.workspace() + " over "
+                    + p.workspace());
         }
     }
 }
