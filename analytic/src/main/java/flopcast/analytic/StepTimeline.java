@@ -350,6 +350,20 @@ public final class StepTimeline {
         return phases;
     }
 
+    /**
+     * Every phase the step runs, in order: each micro-batch's (those after the second as the second's,
+     * which {@link #phases} lists once for them all), then the optimizer.
+     */
+    public List<Phase> runOrder() {
+        List<Phase> order = new ArrayList<>();
+        for (long micro = 1; micro <= microBatches; micro++) {
+            int listed = (int) Math.min(micro, 2);
+            phases.stream().filter(phase -> phase.microBatch() == listed).forEach(order::add);
+        }
+        phases.stream().filter(phase -> phase.microBatch() == 0).forEach(order::add);
+        return order;
+    }
+
     /** The phase that holds most: the first of them where several hold as much. */
     public Phase peak() {
         Phase peak = phases.get(0);

@@ -29,6 +29,9 @@ final class TrainCommand extends FormattedCommand {
             new CsvColumn("quantity", "-", "the JSON path of the value"),
             new CsvColumn("value", "as the quantity", "the value"));
 
+    /** The most micro-batches a step of {@code train} accumulates: each runs the whole model, so a step takes as many times longer. */
+    static final long MAX_PASSES = 64;
+
     @Mixin
     private ShapeOptions shapeOptions;
 
@@ -40,6 +43,12 @@ final class TrainCommand extends FormattedCommand {
                     + " runs) or set-to-none (each alive from the backward op that first accumulates into it). The"
                     + " step runs the same either way. Default: ${DEFAULT-VALUE}.")
     private String gradients;
+
+    @Option(names = AccumulationOptions.GRAD_ACCUM, paramLabel = "g", defaultValue = "1",
+            description = "Micro-batches a step accumulates, each of --batch sequences, before AdamW: the gradients"
+                    + " summed over all, the counts a pass's times g (AdamW's once). Not with --profile."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private long gradAccum;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10",
             description = "Training steps to execute (default: ${DEFAULT-VALUE}).")
@@ -87,9 +96,17 @@ final class TrainCommand extends FormattedCommand {
                     + " cli/target/flopcast.jar train ...", needed, available, needed / 1_000_000_000L * 5 / 4 + 1));
         }
         StepTimeline.Gradients lifetime = TimelineOptions.gradients(gradients);
+        if (gradAccum < 1 || gradAccum > MAX_PASSES) {
+            throw new InvalidInputException(AccumulationOptions.GRAD_ACCUM + " must be a whole number from 1 to "
+                    + MAX_PASSES + ", got " + gradAccum);
+        }
+        if (gradAccum > 1 && profile) {
+            throw new InvalidInputException(AccumulationOptions.GRAD_ACCUM + " " + gradAccum + " with --profile: the"
+                    + " profile times one pass a step (allowed: one of them)");
+        }
         TrainRun.Report report;
         try {
-            report = TrainRun.run(shape, (int) steps, seed, matmuls, profile);
+            report = TrainRun.run(shape, (int) steps, seed, matmuls, profile, (int) gradAccum);
         } catch (OutOfMemoryError e) {
             throw new InvalidInputException(String.format(Locale.ROOT, "ran out of heap: the buffers need %,d bytes"
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));

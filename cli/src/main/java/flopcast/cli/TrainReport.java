@@ -25,6 +25,7 @@ final class TrainReport {
         root.set("shape", Json.shape(report.shape()));
         root.set("settings", Json.settings(report.shape()));
         root.put("steps", report.steps());
+        root.put("accumulation_steps", report.passes());
         root.put("seed", seed);
         root.put("backend", backend.name());
         root.put("threads", backend.threads());
@@ -46,9 +47,9 @@ final class TrainReport {
         return root;
     }
 
-    /** The predicted timeline of the step {@code train} ran (one micro-batch), the gradients as {@code gradients}. */
+    /** The predicted timeline of the step {@code train} ran (its micro-batches), the gradients as {@code gradients}. */
     private static StepTimeline predictedTimeline(TrainRun.Report report, StepTimeline.Gradients gradients) {
-        return StepTimeline.of(report.shape(), gradients, 1);
+        return StepTimeline.of(report.shape(), gradients, report.passes());
     }
 
     /**
@@ -57,7 +58,7 @@ final class TrainReport {
      * attention kernels' scratch).
      */
     static boolean timelineMatches(TrainRun.Report report, StepTimeline.Gradients gradients) {
-        List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).phases();
+        List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).runOrder();
         List<MemoryLog.Phase> counted = report.timelines().get(gradients);
         if (predicted.size() != counted.size()) {
             return false;
@@ -65,7 +66,8 @@ final class TrainReport {
         for (int i = 0; i < counted.size(); i++) {
             MemoryLog.Phase c = counted.get(i);
             StepTimeline.Live p = predicted.get(i).live();
-            if (!c.name().equals(predicted.get(i).name()) || c.weights() != p.weights()
+            if (!c.name().equals(predicted.get(i).name()) || c.microBatch() != predicted.get(i).microBatch()
+                    && !(c.microBatch() > 2 && predicted.get(i).microBatch() == 2) || c.weights() != p.weights()
                     || c.optimizerState() != p.optimizerState() || c.gradients() != p.gradients()
                     || c.activations() != p.activations() || c.workspace() > p.workspace()) {
                 return false;
@@ -90,23 +92,26 @@ final class TrainReport {
             }
         }
         return (timelineMatches(report, gradients) ? "counted = predicted at all " + counted.size() + " phases"
+                + (report.passes() == 1 ? "" : " of " + report.passes() + " micro-batches")
                 : "DIFFERENT from the predicted phases (--format json has both)") + ", gradients "
                 + gradients.cliName() + " (weights, optimizer, gradients, activations; the workspace as its ops"
                 + " touched it); peak "
-                + grouped(predicted.peak().live().total()) + " predicted at " + predicted.peak().name() + ", "
-                + grouped(total(peak)) + " counted at " + peak.name();
+                + grouped(predicted.peak().live().total()) + " predicted at "
+                + predicted.peak().describe(report.passes()) + ", " + grouped(total(peak)) + " counted at "
+                + (report.passes() == 1 ? "" : "micro-batch " + peak.microBatch() + ": ") + peak.name();
     }
 
     private static ObjectNode timelineJson(TrainRun.Report report, StepTimeline.Gradients gradients) {
         ObjectNode node = Json.object();
         node.put("gradients", gradients.cliName());
         node.put("counted_matches_predicted", timelineMatches(report, gradients));
-        List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).phases();
+        List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).runOrder();
         List<MemoryLog.Phase> counted = report.timelines().get(gradients);
         com.fasterxml.jackson.databind.node.ArrayNode phases = node.putArray("phases");
         for (int i = 0; i < counted.size(); i++) {
             MemoryLog.Phase c = counted.get(i);
             ObjectNode phase = phases.addObject();
+            phase.put("micro_batch", c.microBatch());
             phase.put("phase", c.name());
             TimelineReport.kinds(phase.putObject("counted"), c.weights(), c.optimizerState(), c.gradients(),
                     c.activations(), c.workspace());
@@ -174,7 +179,9 @@ final class TrainReport {
     }
 
     private static String title(TrainRun.Report report, long seed, MatmulBackend backend) {
-        return "flopcast train: " + report.steps() + " steps of the complete model, " + precision(report)
+        return "flopcast train: " + report.steps() + " steps of the complete model"
+                + (report.passes() == 1 ? "" : " (" + report.passes() + " accumulated micro-batches each)") + ", "
+                + precision(report)
                 + ", matmuls on " + backend.name() + ", " + backend.threads()
                 + (backend.threads() == 1 ? " thread" : " threads") + ", seed " + seed;
     }

@@ -17,7 +17,8 @@ class TrainCommandTest {
     @Test
     void jsonKeysAreDesignMdsAndCountsEqualThePrediction() throws Exception {
         JsonNode json = PredictCommandTest.json(CliRun.concat(TINY, "--format", "json"));
-        assertEquals(List.of("shape", "settings", "steps", "seed", "backend", "threads", "loss", "counted", "predicted",
+        assertEquals(List.of("shape", "settings", "steps", "accumulation_steps", "seed", "backend", "threads", "loss",
+                "counted", "predicted",
                 "counted_equals_predicted", "heap_bytes", "allocated_bytes_per_step", "seconds_per_step", "timeline"),
                 PredictCommandTest.keys(json));
         assertEquals(List.of("first", "last"), PredictCommandTest.keys(json.get("loss")));
@@ -50,6 +51,21 @@ class TrainCommandTest {
         assertTrue(none.get("counted_matches_predicted").asBoolean(), none.toString());
         assertEquals(0, none.get("phases").get(3).get("counted").get("gradients").asLong(), "forward: head");
         assertTrue(none.get("phases").get(4).get("counted").get("gradients").asLong() > 0, "backward: head");
+        // three micro-batches a step: every count a pass's times three (AdamW's once), the timeline 3 x 8 phases and
+        // the optimizer, the gradients alive through the second and third
+        JsonNode accumulated = PredictCommandTest.json(CliRun.concat(TINY, "--grad-accum", "3", "--gradients",
+                "set-to-none", "--format", "json"));
+        assertEquals(3, accumulated.get("accumulation_steps").asInt());
+        assertTrue(accumulated.get("counted_equals_predicted").asBoolean(), accumulated.toString());
+        assertEquals(3 * json.get("predicted").get("forward_matmul_flops").asLong(),
+                accumulated.get("counted").get("forward_matmul_flops").asLong());
+        assertEquals(json.get("predicted").get("optimizer_flops"), accumulated.get("counted").get("optimizer_flops"));
+        JsonNode phases = accumulated.get("timeline").get("phases");
+        assertTrue(accumulated.get("timeline").get("counted_matches_predicted").asBoolean(), phases.toString());
+        assertEquals(25, phases.size());
+        assertEquals(2, phases.get(8).get("micro_batch").asInt());
+        assertEquals(phases.get(23).get("counted").get("gradients"), phases.get(8).get("counted").get("gradients"),
+                "every gradient alive from the second micro-batch's first phase");
         CliRun bad = CliRun.of(CliRun.concat(TINY, "--gradients", "never"));
         assertEquals(2, bad.exitCode());
         assertEquals("flopcast: --gradients 'never' is not a gradient lifetime (allowed: zeroed, set-to-none)",

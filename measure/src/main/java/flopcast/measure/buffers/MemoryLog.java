@@ -34,8 +34,13 @@ public final class MemoryLog {
         private final MemoryLog log;
         private final long bytes;
         private final Kind kind;
+        /** The current micro-batch's first and last phase using it; -1 where none has. */
         private int first = -1;
         private int last = -1;
+        /** Earlier micro-batches' spans of this step, {first, last} each. */
+        private final List<int[]> earlier = new ArrayList<>();
+        /** The step's first phase using it (a gradient set to none lives from there to the step's end). */
+        private int stepFirst = -1;
 
         private Tracker(MemoryLog log, long bytes, Kind kind) {
             this.log = log;
@@ -58,19 +63,35 @@ public final class MemoryLog {
                 log.touch(this);
             }
         }
+
+        /** Whether a use of this micro-batch or an earlier one's spans phase {@code phase}. */
+        private boolean used(int phase) {
+            if (first >= 0 && first <= phase && phase <= last) {
+                return true;
+            }
+            for (int[] span : earlier) {
+                if (span[0] <= phase && phase <= span[1]) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**
      * The bytes alive at one phase of the step, by kind.
      *
-     * @param name the phase, as the model named it
+     * @param microBatch the micro-batch it belongs to, from 1; 0 for the optimizer, after them all
+     * @param name       the phase, as the model named it
      */
-    public record Phase(String name, long weights, long optimizerState, long gradients, long activations,
-            long workspace) {
+    public record Phase(int microBatch, String name, long weights, long optimizerState, long gradients,
+            long activations, long workspace) {
     }
 
     private final List<Tracker> trackers = new ArrayList<>();
     private final List<String> phases = new ArrayList<>();
+    private final List<Integer> microBatches = new ArrayList<>();
+    private int microBatch;
     private boolean recording;
 
     /** A new buffer's tracker. */
@@ -83,17 +104,36 @@ public final class MemoryLog {
     /** Forgets the last step's phases and uses: the next {@link #phase} is this step's first. */
     public void startStep() {
         phases.clear();
+        microBatches.clear();
         for (Tracker tracker : trackers) {
             tracker.first = -1;
             tracker.last = -1;
+            tracker.earlier.clear();
+            tracker.stepFirst = -1;
         }
         recording = true;
+    }
+
+    /**
+     * The step starts micro-batch {@code number} (from 1; 0: the optimizer, after them all): a buffer
+     * used again from here lives again from its next first use, as a pool would take it anew.
+     */
+    public void startMicroBatch(int number) {
+        microBatch = number;
+        for (Tracker tracker : trackers) {
+            if (tracker.first >= 0) {
+                tracker.earlier.add(new int[] {tracker.first, tracker.last});
+            }
+            tracker.first = -1;
+            tracker.last = -1;
+        }
     }
 
     /** The step enters phase {@code name}: the uses that follow are this phase's. */
     public void phase(String name) {
         if (recording) {
             phases.add(name);
+            microBatches.add(microBatch);
         }
     }
 
@@ -106,6 +146,9 @@ public final class MemoryLog {
             tracker.first = phase;
         }
         tracker.last = phase;
+        if (tracker.stepFirst < 0) {
+            tracker.stepFirst = phase;
+        }
     }
 
     /** The last step's phases in order, each with the bytes alive there by kind, the gradients zeroed in place. */
@@ -124,13 +167,13 @@ public final class MemoryLog {
             long[] bytes = new long[Kind.values().length];
             for (Tracker tracker : trackers) {
                 boolean appearing = gradientsSetToNone && tracker.kind == Kind.GRADIENTS;
-                boolean alive = appearing ? tracker.first >= 0 && tracker.first <= phase
-                        : tracker.kind.persistent() || tracker.first >= 0 && tracker.first <= phase && phase <= tracker.last;
+                boolean alive = appearing ? tracker.stepFirst >= 0 && tracker.stepFirst <= phase
+                        : tracker.kind.persistent() || tracker.used(phase);
                 if (alive) {
                     bytes[tracker.kind.ordinal()] = Math.addExact(bytes[tracker.kind.ordinal()], tracker.bytes);
                 }
             }
-            timeline.add(new Phase(phases.get(phase), bytes[Kind.WEIGHTS.ordinal()],
+            timeline.add(new Phase(microBatches.get(phase), phases.get(phase), bytes[Kind.WEIGHTS.ordinal()],
                     bytes[Kind.OPTIMIZER_STATE.ordinal()], bytes[Kind.GRADIENTS.ordinal()],
                     bytes[Kind.ACTIVATIONS.ordinal()], bytes[Kind.WORKSPACE.ordinal()]));
         }

@@ -97,12 +97,21 @@ public final class CrossEntropy {
 
     /** As above; under a cap the gradient is taken through it, times 1 - t^2, t the kept tanh(z / c). */
     public void backward(FMatrixRMaj probabilities, int[] targets, FMatrixRMaj tanh) {
+        backward(probabilities, targets, tanh, 1);
+    }
+
+    /**
+     * As above, for one of {@code passes} micro-batches whose gradients a step accumulates: the mean
+     * over every pass's N rows, (p - onehot(target)) / (passes x N), so that the passes' gradients sum
+     * to the whole batch's.
+     */
+    public void backward(FMatrixRMaj probabilities, int[] targets, FMatrixRMaj tanh, int passes) {
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         int rows = probabilities.numRows;
         int vocab = probabilities.numCols;
         float[] p = probabilities.data;
-        float scale = f.div(1f, rows);
+        float scale = f.div(1f, Math.multiplyExact(rows, passes));
         ops.elementwise(Component.CROSS_ENTROPY, CROSS_ENTROPY_PER_STEP);
         ops.split(Component.CROSS_ENTROPY, rows, GRAIN, (part, from, to) -> {
             for (int row = from; row < to; row++) {

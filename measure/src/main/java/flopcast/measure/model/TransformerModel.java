@@ -154,8 +154,34 @@ public final class TransformerModel {
         return loss;
     }
 
+    /**
+     * One training step of {@code tokens.length} micro-batches of the shape's batch each (gradient
+     * accumulation): each pass's forward and backward, the gradients zeroed before the first and summed
+     * over all, each pass's loss gradient over every pass's rows so that the sum is the whole batch's,
+     * then AdamW once. Returns the mean loss over the passes, before the update.
+     */
+    public float step(int[][] tokens, int[][] nextTokens) {
+        int passes = tokens.length;
+        if (passes < 1 || nextTokens.length != passes) {
+            throw new IllegalArgumentException("expected one or more micro-batches of tokens and as many of targets, got "
+                    + passes + " and " + nextTokens.length);
+        }
+        float loss = 0;
+        for (int pass = 0; pass < passes; pass++) {
+            loss += forward(tokens[pass], nextTokens[pass], pass + 1) / passes;
+            backward(pass == 0, passes);
+        }
+        optimizerStep();
+        return loss;
+    }
+
     /** Forward pass over B*T tokens (row b*T + t is token t of sequence b); returns the mean loss. */
     public float forward(int[] tokens, int[] nextTokens) {
+        return forward(tokens, nextTokens, 1);
+    }
+
+    /** As above, as micro-batch {@code microBatch} (from 1) of a step: the first starts the step's memory log. */
+    private float forward(int[] tokens, int[] nextTokens, int microBatch) {
         int n = Math.toIntExact(shape.tokens());
         if (tokens.length != n || nextTokens.length != n) {
             throw new IllegalArgumentException("expected " + n + " tokens and targets, got " + tokens.length + " and "
@@ -164,7 +190,10 @@ public final class TransformerModel {
         counter.pass(FlopCounter.Pass.FORWARD);
         buffers.startStep();
         MemoryLog log = buffers.memoryLog();
-        log.startStep();
+        if (microBatch == 1) {
+            log.startStep();
+        }
+        log.startMicroBatch(microBatch);
         log.phase("forward: embedding");
         int[] ids = tokens;
         if (tokenIds != null) {
@@ -201,16 +230,27 @@ public final class TransformerModel {
 
     /** Backward pass: every parameter's gradient of the last forward's loss. */
     public void backward() {
+        backward(true, 1);
+    }
+
+    /**
+     * Backward pass of one of {@code passes} micro-batches: the last forward's loss gradient over all
+     * passes' rows added to every parameter's gradient, zeroed first where {@code zeroGradients} (the
+     * step's first pass).
+     */
+    private void backward(boolean zeroGradients, int passes) {
         counter.pass(FlopCounter.Pass.BACKWARD);
         MemoryLog log = buffers.memoryLog();
         log.phase("backward: head");
         long start = counter.profile().start();
-        for (Parameter parameter : buffers.trainableParameters()) {
-            parameter.grad.zero();
+        if (zeroGradients) {
+            for (Parameter parameter : buffers.trainableParameters()) {
+                parameter.grad.zero();
+            }
         }
         counter.profile().stop(OpClass.GRADIENT_ZEROING, start);
         crossEntropy.backward(logitProbabilities.read(counter), targets.ints(),
-                logitTanh == null ? null : logitTanh.read(counter));
+                logitTanh == null ? null : logitTanh.read(counter), passes);
         logitProbabilities.store();
         if (lmHeadWeight == null) {
             // tied: the head's gradient goes into the embedding's, where the scatter-add joins it
@@ -256,6 +296,7 @@ public final class TransformerModel {
     /** AdamW over every parameter the step trains (LoRA's adapters alone under LoRA), in the optimizer pass. */
     public void optimizerStep() {
         counter.pass(FlopCounter.Pass.OPTIMIZER);
+        buffers.memoryLog().startMicroBatch(0);
         buffers.memoryLog().phase("optimizer");
         optimizer.step(buffers.trainableParameters());
     }

@@ -73,8 +73,10 @@ public final class TrainRun {
      * @param profile                where the profiled steps (the second half) spent their time, where asked for
      * @param timelines              the last step's buffers alive at each phase, from each one's first use to its
      *                               last ({@link MemoryLog}), with the gradients zeroed in place and set to none
+     * @param passes                 micro-batches a step accumulates, each of the shape's batch
      */
-    public record Report(Shape shape, int steps, float firstLoss, float lastLoss, Counts counted, Counts predicted,
+    public record Report(Shape shape, int steps, int passes, float firstLoss, float lastLoss, Counts counted,
+            Counts predicted,
             long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep,
             Optional<StepProfile> profile, Map<StepTimeline.Gradients, List<MemoryLog.Phase>> timelines) {
 
@@ -109,6 +111,21 @@ public final class TrainRun {
      * needs two steps or more.
      */
     public static Report run(Shape shape, int steps, long seed, MatmulBackend backend, boolean profile) {
+        return run(shape, steps, seed, backend, profile, 1);
+    }
+
+    /**
+     * As above, each step {@code passes} micro-batches of the shape's batch accumulated before AdamW
+     * ({@link TransformerModel#step(int[][], int[][])}): the counts predicted for a step are a pass's
+     * times the passes, AdamW's once. A profile is of one pass a step.
+     */
+    public static Report run(Shape shape, int steps, long seed, MatmulBackend backend, boolean profile, int passes) {
+        if (passes < 1) {
+            throw new IllegalArgumentException("passes must be at least 1, got " + passes);
+        }
+        if (profile && passes > 1) {
+            throw new IllegalArgumentException("the profile times one pass a step, not " + passes);
+        }
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps);
         }
@@ -122,8 +139,8 @@ public final class TrainRun {
         TransformerModel model = new TransformerModel(shape, seed, counter, backend);
         SubsetSequences data = new SubsetSequences(shape, SubsetSequences.defaultSubsetSize(shape), seed);
         int n = Math.toIntExact(shape.tokens());
-        int[] tokens = new int[n];
-        int[] targets = new int[n];
+        int[][] tokens = new int[passes][n];
+        int[][] targets = new int[passes][n];
         long[] nanos = new long[steps];
         long[] allocated = new long[steps];
         float firstLoss = 0;
@@ -133,12 +150,14 @@ public final class TrainRun {
         // first steps run the Vector API's Java fallbacks until C2 has compiled its kernels)
         int profileFrom = Math.max(1, steps / 2);
         for (int step = 0; step < steps; step++) {
-            data.fill(tokens, targets);
+            for (int pass = 0; pass < passes; pass++) {
+                data.fill(tokens[pass], targets[pass]);
+            }
             counter.reset();
             counter.profile().enabled(profile && step >= profileFrom);
             long allocatedBefore = AllocationMeter.allocatedBytes();
             long start = System.nanoTime();
-            lastLoss = model.step(tokens, targets);
+            lastLoss = passes == 1 ? model.step(tokens[0], targets[0]) : model.step(tokens, targets);
             nanos[step] = System.nanoTime() - start;
             allocated[step] = AllocationMeter.allocatedBytes() - allocatedBefore;
             if (step == 0) {
@@ -152,9 +171,12 @@ public final class TrainRun {
                 BigInteger.valueOf(counter.elementwiseFlops()),
                 BigInteger.valueOf(counter.optimizerFlops()), model.parameterCount(), model.trainableParameterCount(),
                 counter.keptFloatsRead(), model.workingCopyFloats(), model.nf4Bytes());
-        Counts predicted = new Counts(prediction.flops().forward(), prediction.flops().backward(),
-                prediction.flops().recompute(), prediction.flops().elementwise(), prediction.flops().optimizer(),
-                prediction.parameters(), ParameterTensor.trainable(shape), KeptActivation.totalFloats(shape),
+        BigInteger times = BigInteger.valueOf(passes);
+        Counts predicted = new Counts(prediction.flops().forward().multiply(times),
+                prediction.flops().backward().multiply(times), prediction.flops().recompute().multiply(times),
+                prediction.flops().elementwise().multiply(times), prediction.flops().optimizer(),
+                prediction.parameters(), ParameterTensor.trainable(shape),
+                Math.multiplyExact(KeptActivation.totalFloats(shape), passes),
                 WorkingCopies.bytes(shape) / DataType.FLOAT32.bytes(), ParameterTensor.totalNf4Bytes(shape));
         int warm = steps > 1 ? 1 : 0;
         Optional<StepProfile> stepProfile = profile
@@ -164,7 +186,7 @@ public final class TrainRun {
         // medians, like the seconds: the vector backend's first steps run the Vector API's Java fallbacks,
         // which allocate, until C2 has compiled its kernels; a mean would report that warm-up
         long allocatedPerStep = Math.round(median(Arrays.copyOfRange(allocated, warm, steps)));
-        return new Report(shape, steps, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
+        return new Report(shape, steps, passes, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
                 measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile,
                 Map.of(StepTimeline.Gradients.ZEROED, model.memoryLog().timeline(false),
                         StepTimeline.Gradients.SET_TO_NONE, model.memoryLog().timeline(true)));

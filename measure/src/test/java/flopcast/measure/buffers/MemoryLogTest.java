@@ -72,6 +72,73 @@ class MemoryLogTest {
         }
     }
 
+    /**
+     * Three micro-batches a step: the first's phases as the prediction's first micro-batch, the second's
+     * and the third's each as its second (the gradients alive throughout both, zeroed or set to none),
+     * then the optimizer.
+     */
+    @Test
+    void accumulationKeepsTheGradientsThroughTheLaterMicroBatches() {
+        Shape gqa = ShapeKey.parse("V=37 T=67 L=3 d=24 h=6 d_ff=40 B=2 h_kv=3");
+        int passes = 3;
+        for (Shape shape : List.of(gqa, gqa.withSettings(new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.FLASH,
+                Recompute.FULL)), ShapeKey.parse("V=64 T=16 L=2 d=32 h=4 d_ff=48 B=2 h_kv=2 tied lora=4:query,value"))) {
+            TransformerModel model = new TransformerModel(shape, 3, new FlopCounter());
+            int[][] tokens = new int[passes][];
+            int[][] targets = new int[passes][];
+            Random random = new Random(5);
+            for (int pass = 0; pass < passes; pass++) {
+                int[][] batch = CountingTest.Counted.batch(shape, random);
+                tokens[pass] = batch[0];
+                targets[pass] = batch[1];
+            }
+            model.step(tokens, targets);
+            for (StepTimeline.Gradients gradients : StepTimeline.Gradients.values()) {
+                List<StepTimeline.Phase> expected = StepTimeline.of(shape, gradients, passes).runOrder();
+                List<MemoryLog.Phase> counted = model.memoryLog().timeline(
+                        gradients == StepTimeline.Gradients.SET_TO_NONE);
+                compare(shape, gradients, counted, expected);
+                assertEquals(List.of(1, 2, 3, 0), counted.stream().map(MemoryLog.Phase::microBatch).distinct().toList());
+            }
+        }
+    }
+
+    /**
+     * Two micro-batches of two sequences accumulate the gradients of the four at once: each pass's loss
+     * gradient over both passes' rows, the sum the whole batch's mean (float32; within 1e-5 of each
+     * tensor's largest, the passes' sums in another order).
+     */
+    @Test
+    void accumulatedGradientsAreTheWholeBatchs() {
+        Shape whole = ShapeKey.parse("V=37 T=16 L=2 d=24 h=6 d_ff=40 B=4 h_kv=3");
+        Shape half = whole.withBatchSize(2);
+        int[][] batch = CountingTest.Counted.batch(whole, new Random(7));
+        int n = Math.toIntExact(half.tokens());
+        TransformerModel once = new TransformerModel(whole, 3, new FlopCounter());
+        TransformerModel twice = new TransformerModel(half, 3, new FlopCounter());
+        float loss = once.step(batch[0], batch[1]);
+        float accumulated = twice.step(
+                new int[][] {java.util.Arrays.copyOfRange(batch[0], 0, n), java.util.Arrays.copyOfRange(batch[0], n, 2 * n)},
+                new int[][] {java.util.Arrays.copyOfRange(batch[1], 0, n), java.util.Arrays.copyOfRange(batch[1], n, 2 * n)});
+        assertEquals(loss, accumulated, 1e-5f, "the mean loss over the passes");
+        List<Parameter> wholeParameters = once.trainableParameters();
+        List<Parameter> halfParameters = twice.trainableParameters();
+        assertEquals(wholeParameters.size(), halfParameters.size());
+        for (int i = 0; i < wholeParameters.size(); i++) {
+            float[] expected = wholeParameters.get(i).gradient();
+            float[] actual = halfParameters.get(i).gradient();
+            float largest = 0;
+            for (float value : expected) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+            assertTrue(largest > 0, wholeParameters.get(i).row().tensorName() + " has a gradient");
+            for (int j = 0; j < expected.length; j++) {
+                assertEquals(expected[j], actual[j], 1e-5f * largest, wholeParameters.get(i).row().tensorName() + "[" + j
+                        + "]");
+            }
+        }
+    }
+
     private static void compare(Shape shape, StepTimeline.Gradients gradients, List<MemoryLog.Phase> counted,
             List<StepTimeline.Phase> predicted) {
         assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
