@@ -41,9 +41,9 @@ import java.util.List;
  *
  * <p>Not here yet: a step's transients beyond the workspace table (the optimizer's temporaries, a
  * framework's float32 logits), the workspace row by row, the frameworks' other kept sets,
- * data-parallel ranks, accumulation in the executed model (it runs one micro-batch a step), and the
- * executed model allocating along this timeline (it allocates every buffer once, so the JVM's heap
- * holds the sum throughout).
+ * data-parallel ranks, and the executed model allocating along this timeline (it allocates every
+ * buffer once, so the JVM's heap holds the sum throughout).
+ *
  * <p>Source: Gradient lifetime (PyTorch's {@code zero_grad}); DESIGN.md "complete" (the rows it orders).
  */
 public final class StepTimeline {

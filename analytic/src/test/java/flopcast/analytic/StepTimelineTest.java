@@ -122,7 +122,6 @@ class StepTimelineTest {
         assertEquals("backward: block 1", peak.name());
         assertEquals(headGradients + blockGradients, peak.live().gradients());
         assertEquals(allKept - headKept - ids - blockOutput, peak.live().activations());
-        // block 0's output went with block 1's backward, the embedding's output with block 0's
         // block 0's output went with block 1's backward; block 0's other rows, the embedding's output and the ids stay
         assertEquals(blockKept - blockOutput + 65_536 + ids, named(none, 1, "backward: block 0").live().activations());
         assertEquals(ids, named(none, 1, "backward: embedding").live().activations());

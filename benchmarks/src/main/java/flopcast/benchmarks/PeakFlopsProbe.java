@@ -55,8 +55,8 @@ public class PeakFlopsProbe extends ProbeBenchmark {
         float[] sums = new float[threads];
         SteadyState.Op call = () -> {
             workers.split(threads, 1, 1, (part, from, to) -> {
-                for (int chain = from; chain < to; chain++) {
-                    sums[chain] = chains(chain);
+                for (int thread = from; thread < to; thread++) {
+                    sums[thread] = chains(thread);
                 }
                 return 0;
             });

@@ -38,11 +38,8 @@ final class TrainCommand extends FormattedCommand {
     @Mixin
     private DetailOption detail;
 
-    @Option(names = TimelineOptions.GRADIENTS, paramLabel = "LIFETIME", defaultValue = "zeroed",
-            description = "The gradients the timeline line counts: zeroed (in place, alive throughout, as the model"
-                    + " runs) or set-to-none (each alive from the backward op that first accumulates into it). The"
-                    + " step runs the same either way. Default: ${DEFAULT-VALUE}.")
-    private String gradients;
+    @Mixin
+    private GradientsOption gradients;
 
     @Option(names = AccumulationOptions.GRAD_ACCUM, paramLabel = "g", defaultValue = "1",
             description = "Micro-batches a step accumulates, each of --batch sequences, before AdamW: the gradients"
@@ -95,14 +92,14 @@ final class TrainCommand extends FormattedCommand {
                     + " (predicted) but this JVM may use %,d: give it more, for example java -Xmx%dg -jar"
                     + " cli/target/flopcast.jar train ...", needed, available, needed / 1_000_000_000L * 5 / 4 + 1));
         }
-        StepTimeline.Gradients lifetime = TimelineOptions.gradients(gradients);
+        StepTimeline.Gradients lifetime = gradients.resolve();
         if (gradAccum < 1 || gradAccum > MAX_PASSES) {
             throw new InvalidInputException(AccumulationOptions.GRAD_ACCUM + " must be a whole number from 1 to "
                     + MAX_PASSES + ", got " + gradAccum);
         }
         if (gradAccum > 1 && profile) {
             throw new InvalidInputException(AccumulationOptions.GRAD_ACCUM + " " + gradAccum + " with --profile: the"
-                    + " profile times one pass a step (allowed: one of them)");
+                    + " profile times one pass a step (allowed: --grad-accum 1 with --profile, or no --profile)");
         }
         TrainRun.Report report;
         try {

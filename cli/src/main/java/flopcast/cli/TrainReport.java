@@ -76,18 +76,13 @@ final class TrainReport {
         return true;
     }
 
-    private static long total(MemoryLog.Phase phase) {
-        return Math.addExact(Math.addExact(Math.addExact(phase.weights(), phase.optimizerState()),
-                Math.addExact(phase.gradients(), phase.activations())), phase.workspace());
-    }
-
     /** The summary's line: whether the counted timeline holds what the predicted one does, and both peaks. */
     private static String timelineLine(TrainRun.Report report, StepTimeline.Gradients gradients) {
         StepTimeline predicted = predictedTimeline(report, gradients);
         List<MemoryLog.Phase> counted = report.timelines().get(gradients);
         MemoryLog.Phase peak = counted.get(0);
         for (MemoryLog.Phase phase : counted) {
-            if (total(phase) > total(peak)) {
+            if (phase.total() > peak.total()) {
                 peak = phase;
             }
         }
@@ -97,7 +92,7 @@ final class TrainReport {
                 + gradients.cliName() + " (weights, optimizer, gradients, activations; the workspace as its ops"
                 + " touched it); peak "
                 + grouped(predicted.peak().live().total()) + " predicted at "
-                + predicted.peak().describe(report.passes()) + ", " + grouped(total(peak)) + " counted at "
+                + predicted.peak().describe(report.passes()) + ", " + grouped(peak.total()) + " counted at "
                 + (report.passes() == 1 ? "" : "micro-batch " + peak.microBatch() + ": ") + peak.name();
     }
 

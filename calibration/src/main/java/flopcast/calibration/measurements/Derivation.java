@@ -124,8 +124,9 @@ public final class Derivation {
                 mark(row, RowMark.UNSETTLED_WARMUP, "no settled time within the warm-up bound: JIT still compiling or"
                         + " times still moving");
             }
+            // the GC profiler's figure is an invocation's, as JMH's score is
             Double allocated = result.secondary().get("gc.alloc.rate.norm");
-            row.put("allocated_bytes_per_op", allocated);
+            row.put("allocated_bytes_per_op", allocated == null ? null : allocated * result.callsPerOp());
             HostInfo host = provenance.host();
             row.put("host_cpu", host.cpuName().orElse(null));
             row.put("host_cores", host.physicalCores().isPresent() ? host.physicalCores().getAsInt() : null);

@@ -14,6 +14,9 @@ import java.util.List;
  * Set to none ({@link #timeline(boolean)}), a gradient lives from the phase whose backward op first
  * accumulates into it. {@code MemoryLogTest} holds the prediction to both.
  *
+ * <p>Confined to the thread that runs the model: the ops load, open, store and zero their buffers on
+ * it (the attention heads' worker threads get matrices already loaded), so the marks need no lock.
+ *
  * <p>Not tracked: the float32 working copies of a bf16 policy (outside the tensor tables) and a
  * mixture of experts' int32 dispatch buffers, which its kernels keep references to across phases.
  */
@@ -86,6 +89,11 @@ public final class MemoryLog {
      */
     public record Phase(int microBatch, String name, long weights, long optimizerState, long gradients,
             long activations, long workspace) {
+        /** Every kind's bytes together. */
+        public long total() {
+            return Math.addExact(Math.addExact(Math.addExact(weights, optimizerState), Math.addExact(gradients,
+                    activations)), workspace);
+        }
     }
 
     private final List<Tracker> trackers = new ArrayList<>();

@@ -61,6 +61,9 @@ public final class TransformerModel {
     private final KeptTensor logitTanh;
     private final StoredTensor residualGradient;
     private final StoredTensor normGradient;
+    /** Each block's forward and backward phase in the memory log, named once (the timed steps build no strings). */
+    private final String[] forwardPhases;
+    private final String[] backwardPhases;
 
     /** The model at {@code shape} on EJML, one thread, initialized from {@code seed}. */
     public TransformerModel(Shape shape, long seed, FlopCounter counter) {
@@ -110,6 +113,12 @@ public final class TransformerModel {
         normGradient = buffers.workspace(WorkspaceBuffer.NORM_OUTPUT_GRADIENT);
 
         blocks = new Block[Math.toIntExact(shape.layers())];
+        forwardPhases = new String[blocks.length];
+        backwardPhases = new String[blocks.length];
+        for (int layer = 0; layer < blocks.length; layer++) {
+            forwardPhases[layer] = "forward: block " + layer;
+            backwardPhases[layer] = "backward: block " + layer;
+        }
         KeptTensor input = embeddingOut;
         for (int layer = 0; layer < blocks.length; layer++) {
             // each block at its own kind's view: a dense layer among experts runs the dense MLP at its width
@@ -207,7 +216,7 @@ public final class TransformerModel {
         }
         embeddingOut.store();
         for (int layer = 0; layer < blocks.length; layer++) {
-            log.phase("forward: block " + layer);
+            log.phase(forwardPhases[layer]);
             blocks[layer].forward();
         }
         log.phase("forward: head");
@@ -278,7 +287,7 @@ public final class TransformerModel {
         KeptTensor last = blocks[blocks.length - 1].output();
         finalNorm.backward(normGradient, last, finalGain, finalBias, finalRms, finalMean, residualGradient, counter);
         for (int layer = blocks.length - 1; layer >= 0; layer--) {
-            log.phase("backward: block " + layer);
+            log.phase(backwardPhases[layer]);
             blocks[layer].backward();
         }
         log.phase("backward: embedding");

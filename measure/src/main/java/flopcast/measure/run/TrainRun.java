@@ -60,6 +60,7 @@ public final class TrainRun {
     /**
      * @param shape                  what ran
      * @param steps                  steps executed
+     * @param passes                 micro-batches a step accumulates, each of the shape's batch
      * @param firstLoss              loss of the first step
      * @param lastLoss               loss of the last step
      * @param counted                what the last step executed, counted at each call
@@ -73,7 +74,6 @@ public final class TrainRun {
      * @param profile                where the profiled steps (the second half) spent their time, where asked for
      * @param timelines              the last step's buffers alive at each phase, from each one's first use to its
      *                               last ({@link MemoryLog}), with the gradients zeroed in place and set to none
-     * @param passes                 micro-batches a step accumulates, each of the shape's batch
      */
     public record Report(Shape shape, int steps, int passes, float firstLoss, float lastLoss, Counts counted,
             Counts predicted,
@@ -124,7 +124,8 @@ public final class TrainRun {
             throw new IllegalArgumentException("passes must be at least 1, got " + passes);
         }
         if (profile && passes > 1) {
-            throw new IllegalArgumentException("the profile times one pass a step, not " + passes);
+            throw new IllegalArgumentException("passes must be 1 where the steps are profiled (the profile times one"
+                    + " pass a step), got " + passes);
         }
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps);

@@ -103,42 +103,6 @@ class MemoryLogTest {
         }
     }
 
-    /**
-     * Two micro-batches of two sequences accumulate the gradients of the four at once: each pass's loss
-     * gradient over both passes' rows, the sum the whole batch's mean (float32; within 1e-5 of each
-     * tensor's largest, the passes' sums in another order).
-     */
-    @Test
-    void accumulatedGradientsAreTheWholeBatchs() {
-        Shape whole = ShapeKey.parse("V=37 T=16 L=2 d=24 h=6 d_ff=40 B=4 h_kv=3");
-        Shape half = whole.withBatchSize(2);
-        int[][] batch = CountingTest.Counted.batch(whole, new Random(7));
-        int n = Math.toIntExact(half.tokens());
-        TransformerModel once = new TransformerModel(whole, 3, new FlopCounter());
-        TransformerModel twice = new TransformerModel(half, 3, new FlopCounter());
-        float loss = once.step(batch[0], batch[1]);
-        float accumulated = twice.step(
-                new int[][] {java.util.Arrays.copyOfRange(batch[0], 0, n), java.util.Arrays.copyOfRange(batch[0], n, 2 * n)},
-                new int[][] {java.util.Arrays.copyOfRange(batch[1], 0, n), java.util.Arrays.copyOfRange(batch[1], n, 2 * n)});
-        assertEquals(loss, accumulated, 1e-5f, "the mean loss over the passes");
-        List<Parameter> wholeParameters = once.trainableParameters();
-        List<Parameter> halfParameters = twice.trainableParameters();
-        assertEquals(wholeParameters.size(), halfParameters.size());
-        for (int i = 0; i < wholeParameters.size(); i++) {
-            float[] expected = wholeParameters.get(i).gradient();
-            float[] actual = halfParameters.get(i).gradient();
-            float largest = 0;
-            for (float value : expected) {
-                largest = Math.max(largest, Math.abs(value));
-            }
-            assertTrue(largest > 0, wholeParameters.get(i).row().tensorName() + " has a gradient");
-            for (int j = 0; j < expected.length; j++) {
-                assertEquals(expected[j], actual[j], 1e-5f * largest, wholeParameters.get(i).row().tensorName() + "[" + j
-                        + "]");
-            }
-        }
-    }
-
     private static void compare(Shape shape, StepTimeline.Gradients gradients, List<MemoryLog.Phase> counted,
             List<StepTimeline.Phase> predicted) {
         assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
@@ -153,6 +117,10 @@ class MemoryLogTest {
             assertEquals(p.activations(), c.activations(), where + ": activations");
             assertTrue(c.workspace() <= p.workspace(), where + ": workspace " + c.workspace() + " over "
                     + p.workspace());
+            // the head's and every block's backward write the gradient along the residual stream, a workspace row
+            // the log sees (a frozen embedding's backward runs nothing)
+            boolean writesResidual = c.name().startsWith("backward") && !c.name().equals("backward: embedding");
+            assertTrue(!writesResidual || c.workspace() > 0, where + ": no workspace seen");
         }
     }
 }

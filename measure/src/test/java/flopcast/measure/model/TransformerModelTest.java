@@ -21,7 +21,9 @@ import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.kernels.MatmulBackend;
 import flopcast.measure.run.BackendChoice;
 import flopcast.measure.run.SubsetSequences;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -368,5 +370,44 @@ class TransformerModelTest {
             }
         }
         return late;
+    }
+
+    /**
+     * Two micro-batches of two sequences accumulate the gradients of the four at once
+     * ({@link TransformerModel#step(int[][], int[][])}): each pass's loss gradient over both passes' rows,
+     * the sum the whole batch's mean, within 1e-5 of each tensor's largest (the rows' sums in another
+     * order), under float32 gradients, at unlike layouts.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"h_kv=3", "tied bias=all norm=layernorm positions=16 mlp=gelu", "experts=4:2 shared_expert=16",
+        "h_kv=3 lora=4:query,value", "h_kv=3 bf16-mixed-fp32-grads flash recompute=full"})
+    void accumulatedGradientsAreTheWholeBatchs(String layout) {
+        Shape whole = ShapeKey.parse("V=37 T=16 L=2 d=24 h=6 d_ff=40 B=4 " + layout);
+        Shape half = whole.withBatchSize(2);
+        int[][] batch = CountingTest.Counted.batch(whole, new Random(7));
+        int n = Math.toIntExact(half.tokens());
+        TransformerModel once = new TransformerModel(whole, 3, new FlopCounter());
+        TransformerModel twice = new TransformerModel(half, 3, new FlopCounter());
+        float loss = once.step(batch[0], batch[1]);
+        float accumulated = twice.step(
+                new int[][] {Arrays.copyOfRange(batch[0], 0, n), Arrays.copyOfRange(batch[0], n, 2 * n)},
+                new int[][] {Arrays.copyOfRange(batch[1], 0, n), Arrays.copyOfRange(batch[1], n, 2 * n)});
+        assertEquals(loss, accumulated, 1e-5f, "the mean loss over the passes");
+        List<Parameter> wholeParameters = once.trainableParameters();
+        List<Parameter> halfParameters = twice.trainableParameters();
+        assertEquals(wholeParameters.size(), halfParameters.size());
+        for (int i = 0; i < wholeParameters.size(); i++) {
+            String name = wholeParameters.get(i).row().tensorName();
+            float[] expected = wholeParameters.get(i).gradient();
+            float[] actual = halfParameters.get(i).gradient();
+            float largest = 0;
+            for (float value : expected) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+            assertTrue(largest > 0 || name.contains("lora_b") || name.contains("lora_a"), name + " has a gradient");
+            for (int j = 0; j < expected.length; j++) {
+                assertEquals(expected[j], actual[j], 1e-5f * largest, layout + ": " + name + "[" + j + "]");
+            }
+        }
     }
 }

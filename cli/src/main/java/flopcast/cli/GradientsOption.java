@@ -1,0 +1,30 @@
+package flopcast.cli;
+
+import flopcast.analytic.InvalidInputException;
+import flopcast.analytic.StepTimeline;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --gradients}: what a step's timeline assumes of the gradients between steps
+ * ({@link StepTimeline.Gradients}), for {@code predict}'s peak and {@code train}'s counted timeline.
+ */
+final class GradientsOption {
+
+    static final String GRADIENTS = "--gradients";
+
+    @Option(names = GRADIENTS, paramLabel = "LIFETIME", defaultValue = "zeroed",
+            description = "The gradients between steps, for the memory over the step: zeroed (in place, alive"
+                    + " throughout: flopcast's executed model) or set-to-none (PyTorch's zero_grad default: each"
+                    + " written first by the backward op that accumulates into it, freed at the step's end); the"
+                    + " step computes the same either way. Default: ${DEFAULT-VALUE}.")
+    String gradients;
+
+    /** The lifetime given; one line naming the option and the allowed values otherwise. */
+    StepTimeline.Gradients resolve() {
+        try {
+            return StepTimeline.Gradients.byName(gradients);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(GRADIENTS + " " + e.getMessage());
+        }
+    }
+}
