@@ -21,10 +21,15 @@ public record Prediction(Accounting accounting, Shape shape, long parameters, Me
 
     /** The largest batch that fits {@code capacity} (an error when the fixed part does not). */
     public MemoryPolynomial.BatchFit fit(Capacity capacity) {
+        return memory.polynomial().fit(capacity, fixedPartDescription());
+    }
+
+    /** What the fixed part holds, as a refusal names it: the model state, master weights where the policy keeps them. */
+    public String fixedPartDescription() {
         String description = accounting.fixedPartDescription();
         if (memory.masterWeightsBytes() != 0) {
             description = description.replace("gradients,", "gradients, master weights,");
         }
-        return memory.polynomial().fit(capacity, description);
+        return description;
     }
 }

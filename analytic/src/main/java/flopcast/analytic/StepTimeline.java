@@ -364,6 +364,34 @@ public final class StepTimeline {
         return order;
     }
 
+    /**
+     * The largest batch whose peak over the step fits {@code capacity}: every phase holds a + b x B
+     * bytes (the state and the batch-free workspace, and what grows with the batch), so the batch is
+     * the least over the phases of (capacity - a) / b, rounded down; the fixed part does not fit where
+     * some phase's a alone is over the capacity. Under zeroed gradients it is the sum's
+     * ({@link MemoryPolynomial#fit}); set to none and one micro-batch a step, it can be larger.
+     */
+    public MemoryPolynomial.BatchFit fit(Capacity capacity, String fixedPartName) {
+        List<Phase> one = of(shape.withBatchSize(1), gradients, microBatches).phases();
+        List<Phase> two = of(shape.withBatchSize(2), gradients, microBatches).phases();
+        MemoryPolynomial.BatchFit least = null;
+        for (int i = 0; i < one.size(); i++) {
+            long perSequence = Math.subtractExact(two.get(i).live().total(), one.get(i).live().total());
+            long fixed = Math.subtractExact(one.get(i).live().total(), perSequence);
+            if (perSequence == 0 && fixed <= capacity.bytes()) {
+                continue;   // the optimizer's phase: no batch in it, and it fits
+            }
+            MemoryPolynomial.BatchFit phase = perSequence == 0
+                    ? new MemoryPolynomial.BatchFit(capacity, 0, 0.0, capacity.bytes() - fixed, fixedPartName)
+                    : new MemoryPolynomial(fixed, perSequence).fit(capacity, fixedPartName);
+            if (least == null || !phase.fixedPartFits() && (least.fixedPartFits() || phase.spareBytes() < least.spareBytes())
+                    || phase.fixedPartFits() && least.fixedPartFits() && phase.fractional() < least.fractional()) {
+                least = phase;
+            }
+        }
+        return least;
+    }
+
     /** The phase that holds most: the first of them where several hold as much. */
     public Phase peak() {
         Phase peak = phases.get(0);

@@ -142,6 +142,34 @@ class StepTimelineTest {
         assertTrue(named(twice, 2, "forward: embedding").live().gradients() > 0);
     }
 
+    /**
+     * The largest batch by the peak: set to none, the seed's GPT-2 XL on 80 GB, the largest B whose
+     * step's peak fits and B + 1's does not, above the sum's 3; zeroed, the sum's own answer; and a
+     * capacity under the model state alone refused at any batch.
+     */
+    @Test
+    void theLargestBatchIsTheLargestWhosePeakFits() {
+        Shape xl = Preset.SEED_GPT2_XL.shape(1);
+        Capacity eighty = Capacity.of(80, Capacity.Unit.GB, "80 GB");
+        StepTimeline none = StepTimeline.of(xl, Gradients.SET_TO_NONE, 1);
+        MemoryPolynomial.BatchFit fit = none.fit(eighty, "the model state");
+        long batch = fit.batchSize();
+        assertTrue(StepTimeline.of(xl.withBatchSize(batch), Gradients.SET_TO_NONE, 1).peak().live().total()
+                <= eighty.bytes());
+        assertTrue(StepTimeline.of(xl.withBatchSize(batch + 1), Gradients.SET_TO_NONE, 1).peak().live().total()
+                > eighty.bytes());
+        MemoryPolynomial.BatchFit sum = CompleteAccounting.predict(xl).fit(eighty);
+        assertEquals(3, sum.batchSize());
+        assertTrue(batch > sum.batchSize(), batch + " by the peak, " + sum.batchSize() + " by the sum");
+        MemoryPolynomial.BatchFit zeroed = StepTimeline.of(xl, Gradients.ZEROED, 1).fit(eighty, "the model state");
+        assertEquals(sum.batchSize(), zeroed.batchSize());
+        assertEquals(sum.fractional(), zeroed.fractional(), 1e-9);
+        // accumulating, every gradient is alive beside the second micro-batch's activations: the sum's answer
+        assertEquals(sum.batchSize(), StepTimeline.of(xl, Gradients.SET_TO_NONE, 4).fit(eighty, "x").batchSize());
+        MemoryPolynomial.BatchFit small = none.fit(Capacity.of(8, Capacity.Unit.GB, "8 GB"), "the model state");
+        assertTrue(!small.fixedPartFits() && small.batchSize() == 0, small.toString());
+    }
+
     @Test
     void badInputIsRefused() {
         assertTrue(assertThrows(InvalidInputException.class, () -> Gradients.byName("lazy")).getMessage()

@@ -51,6 +51,16 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
     /** As above, {@code accumulation} passes of the prediction's batch a step (the plan's micro-batches, where one is given). */
     static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit, TrainingPlan plan,
             DataParallelReport ranks, long accumulation) {
+        return of(prediction, deviceFit, deviceFit, plan, ranks, accumulation);
+    }
+
+    /**
+     * As above, where the batch that fits a step of one pass ({@code deviceFit}: by the peak over the
+     * step, gradients set to none) is not what fits a pass among several ({@code accumulatingFit}: every
+     * gradient alive beside it, the sum's), which the micro-batch plan reads.
+     */
+    static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit,
+            MemoryPolynomial.BatchFit accumulatingFit, TrainingPlan plan, DataParallelReport ranks, long accumulation) {
         MemoryPolynomial polynomial = ranks == null ? prediction.memory().polynomial() : ranks.perRankPolynomial();
         MemoryPolynomial.BatchFit fit = ranks == null ? deviceFit : ranks.fit();
         long batch = prediction.shape().batchSize();
@@ -74,8 +84,9 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         }
         // no plan under FSDP's sharding, whose communication every micro-batch flopcast does not count
         boolean accumulates = ranks == null || !ranks.plan().sharding().shardsGradients();
-        MicroBatchPlan planned = fit == null || !accumulates ? null
-                : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), fit);
+        MemoryPolynomial.BatchFit planFit = ranks == null ? accumulatingFit : fit;
+        MicroBatchPlan planned = planFit == null || !accumulates ? null
+                : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), planFit);
         return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason, accumulation,
                 planned);
     }

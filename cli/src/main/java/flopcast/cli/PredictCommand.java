@@ -81,11 +81,15 @@ final class PredictCommand extends FormattedCommand {
         shape = shape.withBatchSize(accumulation == null ? perRank : accumulation.microBatch());
         TargetOptions.Target target = targetOptions.resolve(shape, globalTokens).accumulating(passes);
         Prediction prediction = chosen.predict(shape);
-        MemoryPolynomial.BatchFit fit = target.capacity() == null ? null : prediction.fit(target.capacity());
+        MemoryPolynomial.BatchFit sumFit = target.capacity() == null ? null : prediction.fit(target.capacity());
+        StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel != null, passes);
+        // set to none, one pass a step fits by its peak; a pass among several holds every gradient: the sum's fit
+        MemoryPolynomial.BatchFit fit = sumFit == null || timeline == null
+                || timeline.gradients() != StepTimeline.Gradients.SET_TO_NONE ? sumFit
+                : timeline.fit(target.capacity(), prediction.fixedPartDescription());
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
                 prediction, target.capacity(), target.device(), target.plan());
-        PredictAnswer answer = PredictAnswer.of(prediction, fit, target.plan(), report, passes);
-        StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel != null, passes);
+        PredictAnswer answer = PredictAnswer.of(prediction, fit, sumFit, target.plan(), report, passes);
         return switch (output) {
             case TABLE -> PredictSummary.render(answer, timeline, detail.detail) + (!detail.detail ? ""
                     : "\n" + PredictTable.render(prediction, fit, target.plan(), dataParallel)

@@ -105,7 +105,7 @@ final class PredictSummary {
                     + sequences(answer.batchPerDevice()) + (answer.accumulationSteps() == 1 ? "" : " a pass")
                     + " each; memory and FLOPs are per rank");
         }
-        summary.line("fits", fits(answer));
+        summary.line("fits", fits(answer, timeline));
         summary.line("memory", memory(answer));
         if (timeline != null) {
             summary.line("peak", TimelineReport.peak(timeline));
@@ -200,8 +200,13 @@ final class PredictSummary {
         return text.toString();
     }
 
-    private static String fits(PredictAnswer answer) {
+    /**
+     * Whether the batch fits and the most that does: by the sum, or set to none by the peak over the
+     * step ({@code timeline}'s, whose fit the answer holds then).
+     */
+    private static String fits(PredictAnswer answer, StepTimeline timeline) {
         MemoryPolynomial.BatchFit fit = answer.fit();
+        boolean byPeak = timeline != null && timeline.gradients() == StepTimeline.Gradients.SET_TO_NONE;
         if (fit == null) {
             return "not checked: give --device, --memory-gb or --memory-gib";
         }
@@ -211,12 +216,14 @@ final class PredictSummary {
         boolean perRank = answer.ranks() != null;
         String asked = perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice();
         String most = grouped(fit.batchSize()) + " (" + NumberText.fractionalBatch(fit.fractional()) + ")";
+        String peak = byPeak ? " by the peak (gradients set to none)" : "";
         if (answer.fits()) {
-            return "yes, " + asked + " fits " + fit.capacity().describe() + ": at most " + most
+            return "yes, " + asked + " fits " + fit.capacity().describe() + peak + ": at most " + most
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
         }
         MicroBatchPlan planned = answer.microBatchPlan();
-        return "no, " + asked + " needs " + Capacity.gigabytes(answer.memoryBytesPerDevice()) + "; "
+        long needs = byPeak ? timeline.peak().live().total() : answer.memoryBytesPerDevice();
+        return "no, " + asked + " needs " + Capacity.gigabytes(needs) + peak + "; "
                 + fit.capacity().describe() + " holds " + most + (planned == null ? "" : "; "
                         + AccumulationOptions.MICRO_BATCH + " " + planned.microBatch() + " (" + AccumulationOptions.GRAD_ACCUM
                         + " " + planned.passes() + ") fits");

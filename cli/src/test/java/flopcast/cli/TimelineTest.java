@@ -56,6 +56,32 @@ class TimelineTest {
                 .contains("\npeak"));
     }
 
+    /**
+     * Set to none, one pass a step fits by its peak: the seed's GPT-2 XL holds 4 sequences on 80 GB where
+     * the sum holds 3; accumulating, every gradient is alive beside a pass, so the plan keeps the sum's.
+     */
+    @Test
+    void setToNoneAPassFitsByItsPeak() throws Exception {
+        String[] four = {"predict", "--preset", "seed-gpt2-xl", "--batch", "4", "--device", "a100-80gb", "--format",
+            "json"};
+        JsonNode zeroed = PredictCommandTest.json(four);
+        assertFalse(zeroed.get("answer").get("fits").asBoolean());
+        assertEquals(3, zeroed.get("max_batch").get("batch_size").asLong());
+        JsonNode none = PredictCommandTest.json(CliRun.concat(four, "--gradients", "set-to-none"));
+        assertTrue(none.get("answer").get("fits").asBoolean());
+        assertEquals(4, none.get("max_batch").get("batch_size").asLong());
+        assertTrue(none.get("timeline").get("peak").get("total").asLong() <= 80_000_000_000L);
+        assertTrue(none.get("memory_bytes").get("total").asLong() > 80_000_000_000L, "the sum does not fit");
+        String[] big = {"predict", "--preset", "seed-gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
+            "--gradients", "set-to-none", "--format", "json"};
+        JsonNode plan = PredictCommandTest.json(big).get("answer").get("micro_batch_plan");
+        assertEquals(2, plan.get("micro_batch_size").asLong());
+        assertEquals(512, plan.get("accumulation_steps").asLong());
+        assertTrue(CliRun.of("predict", "--preset", "seed-gpt2-xl", "--batch", "4", "--device", "a100-80gb",
+                "--gradients", "set-to-none").out()
+                .contains("fits      yes, batch 4 fits 80 GB (80,000,000,000 bytes) by the peak (gradients set to none)"));
+    }
+
     @Test
     void anUnknownLifetimeIsOneLineAndExitTwo() {
         CliRun run = CliRun.of("predict", "--preset", "seed-gpt2-xl", "--batch", "2", "--gradients", "lazy");
