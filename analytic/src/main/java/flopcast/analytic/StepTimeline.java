@@ -14,7 +14,7 @@ import java.util.List;
  * workspace ({@link WorkspaceBuffer}: the gradients along the residual stream, a head's copies, the
  * kernels' tiles) is taken at the first forward phase and given back after the last backward phase,
  * as one pool. Each kept activation ({@link KeptActivation}) lives from the phase that writes it to
- * the phase that reads it last, as the executed model uses it ({@link #keptSpans}). Full
+ * the phase that reads it last, as the executed model uses it ({@link StepPhases#keptSpans}). Full
  * recomputation's one block of buffers ({@link KeptActivation#recomputeInstances}) lives from the
  * first block's forward, which writes its rows there as every block's does, to the first block's
  * backward. A phase's figure is the most it holds: what it allocates counted, what it frees after its
@@ -134,9 +134,9 @@ public final class StepTimeline {
             throw new InvalidInputException("micro-batches must be at least 1, got " + microBatches);
         }
         int layers = Math.toIntExact(shape.layers());
-        Phases order = new Phases(layers);
-        List<Span> kept = keptSpans(shape, order);
-        Gradient owners = Gradient.of(shape);
+        StepPhases.Phases order = new StepPhases.Phases(layers);
+        List<StepPhases.Span> kept = StepPhases.keptSpans(shape, order);
+        StepPhases.Gradient owners = StepPhases.Gradient.of(shape);
         PrecisionPolicy policy = shape.policy();
         long weights = ParameterTensor.totalWeightBytes(shape);
         long trainable = ParameterTensor.trainable(shape);
@@ -160,7 +160,7 @@ public final class StepTimeline {
                     grads = Math.addExact(grads, owners.writtenAt(index, order));
                 }
                 long activations = 0;
-                for (Span span : kept) {
+                for (StepPhases.Span span : kept) {
                     if (span.first() <= index && index <= span.last()) {
                         activations = Math.addExact(activations, span.bytes());
                     }
@@ -175,162 +175,6 @@ public final class StepTimeline {
         phases.add(new Phase(0, "optimizer", new Live(weights, state, allGradients, 0, 0)));
         long sum = CompleteAccounting.predict(shape).memory().totalBytes();
         return new StepTimeline(shape, gradients, microBatches, phases, sum);
-    }
-
-    /**
-     * A micro-batch's phases in the order they run, by index: the embedding's forward (0), block l's
-     * forward (1 + l), the head's forward (L + 1) and backward (L + 2), block l's backward
-     * (2L + 2 - l), the embedding's backward (2L + 3).
-     */
-    private record Phases(int layers) {
-        int count() {
-            return 2 * layers + 4;
-        }
-
-        int forwardEmbedding() {
-            return 0;
-        }
-
-        int forwardBlock(int block) {
-            return 1 + block;
-        }
-
-        int forwardHead() {
-            return layers + 1;
-        }
-
-        int backwardHead() {
-            return layers + 2;
-        }
-
-        int backwardBlock(int block) {
-            return 2 * layers + 2 - block;
-        }
-
-        int backwardEmbedding() {
-            return 2 * layers + 3;
-        }
-
-        String name(int index) {
-            if (index == forwardEmbedding()) {
-                return "forward: embedding";
-            }
-            if (index <= layers) {
-                return "forward: block " + (index - 1);
-            }
-            if (index == forwardHead()) {
-                return "forward: head";
-            }
-            if (index == backwardHead()) {
-                return "backward: head";
-            }
-            if (index < backwardEmbedding()) {
-                return "backward: block " + (2 * layers + 2 - index);
-            }
-            return "backward: embedding";
-        }
-    }
-
-    /** Bytes of kept rows alive from phase {@code first} to phase {@code last}, both included. */
-    private record Span(long bytes, int first, int last) {
-    }
-
-    /**
-     * Every kept row's instances with the phases they live through, from the phase that writes them to
-     * the one that reads them last, as the executed model uses them ({@code MemoryLogTest} in measure
-     * watches it): a block's rows its block's forward to its backward, but its output (the next block's
-     * input) to the next block's backward, or the head's for the last block, whose final norm reads it
-     * (to its own block's backward under full recomputation, which runs the block's forward again there);
-     * the token ids from the embedding's forward to its backward, the embedding's output to block 0's
-     * backward, the targets (copied in with the tokens) to the head's backward; the head's rows (final
-     * norm, probabilities, soft-capped logits) its forward to its backward.
-     */
-    private static List<Span> keptSpans(Shape shape, Phases order) {
-        int layers = order.layers();
-        List<Span> spans = new ArrayList<>();
-        for (KeptActivation row : KeptActivation.values()) {
-            if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-                long bytes = row.totalBytes(shape);
-                Span span = switch (row) {
-                    case TOKEN_IDS -> new Span(bytes, order.forwardEmbedding(), order.backwardEmbedding());
-                    case EMBEDDING_OUTPUT -> new Span(bytes, order.forwardEmbedding(), order.backwardBlock(0));
-                    case TARGETS -> new Span(bytes, order.forwardEmbedding(), order.backwardHead());
-                    default -> new Span(bytes, order.forwardHead(), order.backwardHead());
-                };
-                spans.add(span);
-                continue;
-            }
-            for (int block = 0; block < layers; block++) {
-                Shape view = shape.block(block);
-                long bytes = row.bytes(view, blockShare(row.instances(view), block, layers));
-                // a block's output is read last by the next block's backward (the final norm's for the last
-                // block), unless full recomputation runs the block's forward again in its own backward
-                boolean rerun = view.recompute().blockBuffers().contains(Region.LAYER);
-                int last = row != KeptActivation.FFN_RESIDUAL || rerun ? order.backwardBlock(block)
-                        : block == layers - 1 ? order.backwardHead() : order.backwardBlock(block + 1);
-                spans.add(new Span(bytes, order.forwardBlock(block), last));
-            }
-        }
-        return spans;
-    }
-
-    /**
-     * Block {@code block}'s share of {@code instances} over {@code layers} blocks: an equal share,
-     * and what does not divide to the last block (the one row kept for the last block only).
-     */
-    private static long blockShare(long instances, int block, int layers) {
-        return instances / layers + (block == layers - 1 ? instances % layers : 0);
-    }
-
-    /**
-     * The gradient bytes each part of the model writes first: the head's (and a tied embedding's, which
-     * the LM head's backward writes first), each block's, and the untied embedding's and positions'.
-     */
-    private record Gradient(long embedding, long[] blocks, long head) {
-
-        static Gradient of(Shape shape) {
-            int layers = Math.toIntExact(shape.layers());
-            long gradientBytes = shape.policy().gradientBytes();
-            long[] blocks = new long[layers];
-            long embedding = 0;
-            long head = 0;
-            for (ParameterTensor row : ParameterTensor.values()) {
-                if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-                    long bytes = Math.multiplyExact(row.trainedElements(shape), gradientBytes);
-                    boolean tiedTable = row == ParameterTensor.TOKEN_EMBEDDING_WEIGHT
-                            && shape.architecture().tiedEmbeddings();
-                    if (row.component() == Component.TOKEN_EMBEDDING && !tiedTable) {
-                        embedding = Math.addExact(embedding, bytes);
-                    } else {
-                        head = Math.addExact(head, bytes);
-                    }
-                    continue;
-                }
-                for (int block = 0; block < layers; block++) {
-                    Shape view = shape.block(block);
-                    long instances = row.trains(view) ? row.instances(view) : 0;
-                    blocks[block] = Math.addExact(blocks[block], Math.multiplyExact(Math.multiplyExact(
-                            row.elements(view), blockShare(instances, block, layers)), gradientBytes));
-                }
-            }
-            return new Gradient(embedding, blocks, head);
-        }
-
-        /** The bytes first written at phase {@code index}. */
-        long writtenAt(int index, Phases order) {
-            if (index == order.backwardHead()) {
-                return head;
-            }
-            if (index == order.backwardEmbedding()) {
-                return embedding;
-            }
-            for (int block = 0; block < blocks.length; block++) {
-                if (index == order.backwardBlock(block)) {
-                    return blocks[block];
-                }
-            }
-            return 0;
-        }
     }
 
     public Shape shape() {
