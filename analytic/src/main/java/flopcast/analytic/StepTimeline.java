@@ -189,7 +189,10 @@ public final class StepTimeline {
         return microBatches;
     }
 
-    /** Every phase, in the order the step runs them. */
+    /**
+     * The phases in the order the step runs them: the first micro-batch's, the second's (standing for
+     * every later one's, where there are more), the optimizer's; {@link #runOrder} lists every one.
+     */
     public List<Phase> phases() {
         return phases;
     }
