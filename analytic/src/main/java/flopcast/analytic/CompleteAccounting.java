@@ -197,7 +197,8 @@ public final class CompleteAccounting {
         return tensor.bytes(shape, tensor.recomputeInstances(shape));
     }
 
-    private static long recomputeBytes(Shape shape) {
+    /** Bytes of every row's recomputation buffers: full recomputation's one block. */
+    static long recomputeBytes(Shape shape) {
         long sum = 0;
         for (KeptActivation tensor : KeptActivation.values()) {
             sum = Math.addExact(sum, recomputeBytes(tensor, shape));

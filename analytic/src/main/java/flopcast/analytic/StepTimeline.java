@@ -137,19 +137,13 @@ public final class StepTimeline {
         StepPhases.Phases order = new StepPhases.Phases(layers);
         List<StepPhases.Span> kept = StepPhases.keptSpans(shape, order);
         StepPhases.Gradient owners = StepPhases.Gradient.of(shape);
-        PrecisionPolicy policy = shape.policy();
-        long weights = ParameterTensor.totalWeightBytes(shape);
-        long trainable = ParameterTensor.trainable(shape);
-        long state = Math.multiplyExact(trainable, (long) policy.masterWeightBytes() + policy.optimizerStateBytes());
-        long allGradients = Math.multiplyExact(trainable, policy.gradientBytes());
-        long workspace = 0;
-        for (WorkspaceBuffer row : WorkspaceBuffer.values()) {
-            workspace = Math.addExact(workspace, row.totalBytes(shape));
-        }
-        long recompute = 0;
-        for (KeptActivation row : KeptActivation.values()) {
-            recompute = Math.addExact(recompute, CompleteAccounting.recomputeBytes(row, shape));
-        }
+        // the sum's rows, each phase holding its part of them
+        MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
+        long weights = memory.parametersBytes();
+        long state = Math.addExact(memory.masterWeightsBytes(), memory.optimizerStateBytes());
+        long allGradients = memory.gradientsBytes();
+        long recompute = CompleteAccounting.recomputeBytes(shape);
+        long workspace = Math.subtractExact(memory.workspaceBytes(), recompute);
         List<Phase> phases = new ArrayList<>();
         for (int micro = 1; micro <= Math.min(2, microBatches); micro++) {
             // before this micro-batch's backward writes any: none set to none in the first, all in a later one
@@ -173,8 +167,7 @@ public final class StepTimeline {
             }
         }
         phases.add(new Phase(0, "optimizer", new Live(weights, state, allGradients, 0, 0)));
-        long sum = CompleteAccounting.predict(shape).memory().totalBytes();
-        return new StepTimeline(shape, gradients, microBatches, phases, sum);
+        return new StepTimeline(shape, gradients, microBatches, phases, memory.totalBytes());
     }
 
     public Shape shape() {

@@ -21,11 +21,16 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 record Identity(String component, String pass, String shapeName, String backend, int threads, Settings settings) {
 
     static Identity of(BenchmarkParams params) {
+        return of(params.getBenchmark(), values(params));
+    }
+
+    /** A trial's {@code @Param} values by name. */
+    static Map<String, String> values(BenchmarkParams params) {
         Map<String, String> values = new HashMap<>();
         for (String key : params.getParamsKeys()) {
             values.put(key, params.getParam(key));
         }
-        return of(params.getBenchmark(), values);
+        return values;
     }
 
     /** The identity of {@code benchmark}'s trial with parameters {@code values}: a turn of {@link InterleavedBenchmark}. */

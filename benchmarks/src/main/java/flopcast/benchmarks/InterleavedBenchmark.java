@@ -205,11 +205,7 @@ public class InterleavedBenchmark extends BenchmarkSettings {
 
     @Setup(Level.Trial)
     public void buildTurns(BenchmarkParams params) {
-        Map<String, String> values = new TreeMap<>();
-        for (String key : params.getParamsKeys()) {
-            values.put(key, params.getParam(key));
-        }
-        List<Entry> entries = entries(values);
+        List<Entry> entries = entries(Identity.values(params));
         if (entries.isEmpty()) {
             throw new IllegalArgumentException("no rotated class has rows at threads " + threads + ", backend "
                     + backend + ", component " + component + " and pass " + pass + ": nothing takes turns");

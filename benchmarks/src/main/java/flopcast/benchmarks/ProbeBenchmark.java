@@ -1,6 +1,5 @@
 package flopcast.benchmarks;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -46,11 +45,7 @@ public abstract class ProbeBenchmark extends BenchmarkSettings {
 
     @Setup(Level.Trial)
     public void buildProbe(BenchmarkParams params) {
-        Map<String, String> values = new HashMap<>();
-        for (String key : params.getParamsKeys()) {
-            values.put(key, params.getParam(key));
-        }
-        probe = probe(params.getBenchmark(), values);
+        probe = probe(params.getBenchmark(), Identity.values(params));
         SteadyState.warm(probe.call());
     }
 
