@@ -7,6 +7,7 @@ import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.run.SubsetSequences;
+import flopcast.measure.run.TrainRun;
 import flopcast.measure.model.TransformerModel;
 import java.math.BigInteger;
 
@@ -28,7 +29,8 @@ final class StepFixture {
         perOp = new Work.PerOp(prediction.flops().step().longValueExact(),
                 prediction.flops().elementwise().longValueExact(), prediction.flops().optimizer().longValueExact(),
                 stepBytes(prediction).longValueExact(), identity.threads(),
-                measuresHeap ? prediction.memory().totalBytes() : 0);
+                // the JVM's heap: a bf16 policy's model also holds the float32 working copies it widens into
+                measuresHeap ? TrainRun.predictedHeapBytes(shape) : 0);
     }
 
     /** One training step, recorded. */

@@ -79,7 +79,8 @@ public final class MeasurementsSchema {
             new CsvColumn("status", "-", "ok, or the row's marks separated by '; ', each 'key (detail)': "
                     + "mfu_out_of_range, peak_probe_failed, unsettled_warmup, noisy (each invalidates the row), "
                     + "cache_resident (valid: a memory-bound op above the measured bandwidth, its data in cache)"),
-            new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes; adamw "
+            new CsvColumn("predicted_heap_bytes", "B", "step rows: the complete accounting's training bytes and, under a"
+                    + " bf16 policy, the float32 working copies the JVM's model widens into (train's predicted heap); adamw "
                     + "rows: 16 bytes per parameter; on a PyTorch probe row, the rank's state, the bytes the pytorch "
                     + "profile says autograd saves and the complete accounting's workspace"),
             new CsvColumn("measured_heap_bytes", "B", "the live float[], int[], short[] and byte[] bytes the same model "
