@@ -251,6 +251,18 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         return most;
     }
 
+    /**
+     * Each FSDP unit's shard on one rank, ceil(E_u / N) elements: unit 0 the root (token embedding, final
+     * norm, an untied head), unit l + 1 block l. Times N, a unit gathered whole with its padding.
+     */
+    public long[] unitShards(Shape shape) {
+        long[] units = unitElements(tensors(shape));
+        for (int unit = 0; unit < units.length; unit++) {
+            units[unit] = ceilDiv(units[unit], ranks);
+        }
+        return units;
+    }
+
     /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
     public long paddingElements(Shape shape) {
         return sharding.partition() == Sharding.Partition.FLAT ? new Split(shape).padding : 0;

@@ -113,6 +113,98 @@ final class StepPhases {
     }
 
     /**
+     * The {@code pytorch} kept set's rows ({@link TorchSavedTensor}) with the phases they live through:
+     * a block's from its forward to its backward (the next block's norm saves its input, so no row
+     * outlives its block), the token and position indices from the embedding's forward to its backward,
+     * every other row outside the blocks (the final norm's, the log-probabilities, the targets) from the
+     * head's forward to its backward. The log-probabilities are {@code logitBytes} a logit (the loss's
+     * type) where the table's float32 does not apply.
+     */
+    static List<Span> torchSpans(Shape shape, Phases order, int logitBytes) {
+        List<Span> spans = new ArrayList<>();
+        for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
+            String name = row.row().tensorName();
+            if (row.row().scope() == Scope.ONCE || row.row().scope() == Scope.ONCE_UNLESS_TIED) {
+                long bytes = name.equals(LOG_PROBABILITIES) ? Math.multiplyExact(row.totalElements(shape), logitBytes)
+                        : row.totalBytes(shape);
+                boolean indices = row.row().component() == Component.TOKEN_EMBEDDING;
+                spans.add(new Span(bytes, indices ? order.forwardEmbedding() : order.forwardHead(),
+                        indices ? order.backwardEmbedding() : order.backwardHead()));
+                continue;
+            }
+            for (int block = 0; block < order.layers(); block++) {
+                spans.add(new Span(row.blockBytes(shape, block), order.forwardBlock(block), order.backwardBlock(block)));
+            }
+        }
+        return spans;
+    }
+
+    /** The {@link TorchSavedTensor} row of the loss's kept log-probabilities. */
+    static final String LOG_PROBABILITIES = "loss.log_probabilities";
+
+    /**
+     * Which FSDP units a rank holds gathered at each phase, in elements (each unit padded to N shards), by
+     * its sharding's gather ({@link Sharding.WeightGather}) and FSDP's defaults: the root unit (token
+     * embedding, final norm, an untied head) gathered at the first forward and held to the end of backward
+     * (the root does not reshard after forward: backward starts with it); a block's unit, under zero2,
+     * from its forward through its backward; under zero3 at its forward, at its backward, and prefetched
+     * during the backward before it (the block after it, or the head's for the last block:
+     * {@code BackwardPrefetch.BACKWARD_PRE}). None where the weights are not sharded, and none at the
+     * optimizer's phase.
+     */
+    static long gatheredAt(int index, Phases order, Sharding sharding, long[] padded) {
+        if (!sharding.shardsParameters()) {
+            return 0;
+        }
+        long gathered = padded[0];
+        for (int block = 0; block < order.layers(); block++) {
+            boolean held = switch (sharding.weightGather()) {
+                case NONE -> false;
+                case FORWARD_HELD_THROUGH_BACKWARD -> order.forwardBlock(block) <= index
+                        && index <= order.backwardBlock(block);
+                case FORWARD_AND_BACKWARD -> index == order.forwardBlock(block) || index == order.backwardBlock(block)
+                        || index == (block == order.layers() - 1 ? order.backwardHead() : order.backwardBlock(block + 1));
+            };
+            if (held) {
+                gathered = Math.addExact(gathered, padded[block + 1]);
+            }
+        }
+        return gathered;
+    }
+
+    /**
+     * A rank's unsharded gradients at each phase under sharded gradients, in elements (each unit padded to
+     * N shards): a unit's from the backward phase that first writes any of it to its reduce-scatter, at the
+     * unit's last backward phase, after which the rank keeps its shard: a block's at its own backward, the
+     * root's from the head's backward (its head and final norm) to the embedding's.
+     */
+    static long unshardedGradientsAt(int index, Phases order, long[] padded) {
+        long unsharded = order.backwardHead() <= index && index <= order.backwardEmbedding() ? padded[0] : 0;
+        for (int block = 0; block < order.layers(); block++) {
+            if (index == order.backwardBlock(block)) {
+                unsharded = Math.addExact(unsharded, padded[block + 1]);
+            }
+        }
+        return unsharded;
+    }
+
+    /**
+     * The shard of the gradients a rank's reduce-scatter writes first at each phase, in elements: a block's
+     * unit's shard at its backward, the root's at the embedding's backward.
+     */
+    static long shardWrittenAt(int index, Phases order, long[] shards) {
+        if (index == order.backwardEmbedding()) {
+            return shards[0];
+        }
+        for (int block = 0; block < order.layers(); block++) {
+            if (index == order.backwardBlock(block)) {
+                return shards[block + 1];
+            }
+        }
+        return 0;
+    }
+
+    /**
      * Block {@code block}'s share of {@code instances} over {@code layers} blocks: an equal share,
      * and what does not divide to the last block (the one row kept for the last block only).
      */

@@ -30,21 +30,40 @@ import java.util.List;
  * through every later one: the second micro-batch's forward runs beside all of them, which moves the
  * peak there. Micro-batches after the second repeat the second's phases, so the timeline lists two.
  *
- * <p>Checked two ways. {@code StepTimelineTest}: under zeroed gradients the peak (reached at the
- * head's forward phase, held through its backward) is the sum, exactly, every kind at its
- * accounting's row; the peak never exceeds the sum. {@code MemoryLogTest} in measure: the executed
- * step's buffers, each alive from the phase that first used it to the last (a gradient set to none from
- * the backward op that first accumulates into it), hold these weights, optimizer state, gradients and
- * activations to the byte at every phase, under both gradient lifetimes, every policy, kernel and
- * recompute mode and every architecture and fine-tuning the model executes; its workspace is at most
- * this one pool (the attention kernels keep their per-head scratch across phases, unobserved).
+ * <p>Over data-parallel ranks ({@link DataParallel}) the timeline is the largest rank's, at its own
+ * micro-batch: its shard of the weights, gradients and optimizer state where its sharding splits them
+ * ({@link Sharding}); the FSDP units it holds gathered at each phase ({@code StepPhases.gatheredAt}:
+ * the root unit through the whole micro-batch, a block's through its forward and backward under zero2,
+ * at its forward, its backward and the backward before it, prefetched, under zero3); each unit's
+ * unsharded gradients from the first backward phase that writes them to their reduce-scatter; and
+ * under DDP, where the framework keeps one, the buckets' second copy of every gradient. The sum over
+ * ranks is the complete accounting's with the rank's state and its gathers as
+ * {@link DataParallel.RankState#peakBytes} counts them (one unit gathered, no root held, no prefetch):
+ * a zero3 rank's peak can exceed it.
  *
- * <p>Not here yet: a step's transients beyond the workspace table (the optimizer's temporaries, a
- * framework's float32 logits), the workspace row by row, the frameworks' other kept sets,
- * data-parallel ranks, and the executed model allocating along this timeline (it allocates every
- * buffer once, so the JVM's heap holds the sum throughout).
+ * <p>What the framework does ({@link Options}): its kept set (the {@code pytorch} table's rows, each
+ * from its block's forward to its backward, where it covers the settings), the loss's type and kernel
+ * (the eager loss's copies of the logits are temporaries of the head's forward and backward phases,
+ * its kept log-probabilities an activation), and the optimizer's temporaries at the optimizer's phase
+ * ({@link OptimizerStep}).
  *
- * <p>Source: Gradient lifetime (PyTorch's {@code zero_grad}); DESIGN.md "complete" (the rows it orders).
+ * <p>Checked two ways, for flopcast's framework on one device. {@code StepTimelineTest}: under zeroed
+ * gradients the peak (reached at the head's forward phase, held through its backward) is the sum,
+ * exactly, every kind at its accounting's row; the peak never exceeds the sum. {@code MemoryLogTest}
+ * in measure: the executed step's buffers, each alive from the phase that first used it to the last (a
+ * gradient set to none from the backward op that first accumulates into it), hold these weights,
+ * optimizer state, gradients and activations to the byte at every phase, under both gradient
+ * lifetimes, every policy, kernel and recompute mode and every architecture and fine-tuning the model
+ * executes; its workspace is at most this one pool (the attention kernels keep their per-head scratch
+ * across phases, unobserved). The ranks, the pytorch framework's rows, the loss's and the optimizer's
+ * temporaries are checked by hand in {@code StepTimelineTest}; no run has measured them.
+ *
+ * <p>Not here yet: the workspace row by row, Megatron-Core's and torchtitan's kept sets, and the
+ * executed model allocating along this timeline (it allocates every buffer once, so the JVM's heap
+ * holds the sum throughout).
+ *
+ * <p>Source: Gradient lifetime (PyTorch's {@code zero_grad}); DESIGN.md "complete" (the rows it orders);
+ * PyTorch distributed (FSDP's gathers and reduce-scatters); FSDP unit lifetimes.
  */
 public final class StepTimeline {
 
@@ -78,18 +97,58 @@ public final class StepTimeline {
     }
 
     /**
+     * What changes the timeline beside the shape and the ranks: the framework whose kept set, loss
+     * kernel and gradient buckets apply ({@link Framework}), and the three choices it defaults.
+     *
+     * @param framework the kept set, the loss kernel and DDP's buckets
+     * @param gradients the gradients' lifetime
+     * @param optimizer the AdamW implementation, by its temporaries
+     * @param loss      the cross-entropy's type
+     */
+    public record Options(Framework framework, Gradients gradients, OptimizerStep optimizer, LossPrecision loss) {
+
+        public Options {
+            java.util.Objects.requireNonNull(framework, "framework");
+            java.util.Objects.requireNonNull(gradients, "gradients");
+            java.util.Objects.requireNonNull(optimizer, "optimizer");
+            java.util.Objects.requireNonNull(loss, "loss");
+        }
+
+        /** {@code framework}'s defaults. */
+        public static Options of(Framework framework) {
+            return new Options(framework, framework.gradients(), framework.optimizer(), framework.loss());
+        }
+
+        public Options withGradients(Gradients lifetime) {
+            return new Options(framework, lifetime, optimizer, loss);
+        }
+
+        public Options withOptimizer(OptimizerStep step) {
+            return new Options(framework, gradients, step, loss);
+        }
+
+        public Options withLoss(LossPrecision precision) {
+            return new Options(framework, gradients, optimizer, precision);
+        }
+    }
+
+    /**
      * Bytes alive at one moment, by kind.
      *
-     * @param weights        every weight, in its stored type
-     * @param optimizerState the master copy and AdamW's m and v of the parameters that train
-     * @param gradients      the gradients alive
+     * @param weights        every weight, in its stored type: a rank's shard and the units it holds gathered
+     * @param optimizerState the master copy and AdamW's m and v of the parameters that train (a rank's share)
+     * @param gradients      the gradients alive: a rank's shard and the units' unsharded gradients before their
+     *                       reduce-scatter, and DDP's bucket copy where the framework keeps one
      * @param activations    the kept activations alive, and full recomputation's block buffers where they are
      * @param workspace      the workspace table's buffers, where they are taken
+     * @param temporaries    what a phase allocates and frees within itself beyond the workspace table: the
+     *                       optimizer's temporaries, the eager loss's copies of the logits
      */
-    public record Live(long weights, long optimizerState, long gradients, long activations, long workspace) {
+    public record Live(long weights, long optimizerState, long gradients, long activations, long workspace,
+            long temporaries) {
         public long total() {
             return Math.addExact(Math.addExact(Math.addExact(weights, optimizerState), Math.addExact(gradients,
-                    activations)), workspace);
+                    activations)), Math.addExact(workspace, temporaries));
         }
     }
 
@@ -112,14 +171,17 @@ public final class StepTimeline {
     }
 
     private final Shape shape;
-    private final Gradients gradients;
+    private final DataParallel plan;
+    private final Options options;
     private final long microBatches;
     private final List<Phase> phases;
     private final long sum;
 
-    private StepTimeline(Shape shape, Gradients gradients, long microBatches, List<Phase> phases, long sum) {
+    private StepTimeline(Shape shape, DataParallel plan, Options options, long microBatches, List<Phase> phases,
+            long sum) {
         this.shape = shape;
-        this.gradients = gradients;
+        this.plan = plan;
+        this.options = options;
         this.microBatches = microBatches;
         this.phases = List.copyOf(phases);
         this.sum = sum;
@@ -127,31 +189,55 @@ public final class StepTimeline {
 
     /**
      * The timeline of one step of {@code microBatches} micro-batches at {@code shape} (whose batch is
-     * one micro-batch's), under {@code gradients}.
+     * one micro-batch's) on one device, as flopcast's executed model runs it, the gradients as
+     * {@code gradients}.
      */
     public static StepTimeline of(Shape shape, Gradients gradients, long microBatches) {
+        return of(shape, DataParallel.SINGLE, microBatches, Options.of(Framework.FLOPCAST).withGradients(gradients));
+    }
+
+    /**
+     * The timeline of one step of {@code microBatches} micro-batches on the rank of {@code plan} that holds
+     * most ({@link DataParallel#largest}), {@code shape}'s batch being that rank's micro-batch.
+     */
+    public static StepTimeline of(Shape shape, DataParallel plan, long microBatches, Options options) {
         if (microBatches < 1) {
             throw new InvalidInputException("micro-batches must be at least 1, got " + microBatches);
         }
+        if (plan.ranks() > 1 && shape.settings().freezes()) {
+            throw new InvalidInputException("data-parallel LoRA or freezing is not modelled: one device only");
+        }
         int layers = Math.toIntExact(shape.layers());
         StepPhases.Phases order = new StepPhases.Phases(layers);
-        List<StepPhases.Span> kept = StepPhases.keptSpans(shape, order);
-        StepPhases.Gradient owners = StepPhases.Gradient.of(shape);
-        // the sum's rows, each phase holding its part of them
+        Framework framework = options.framework();
+        PrecisionPolicy policy = shape.policy();
         MemoryBreakdown memory = CompleteAccounting.predict(shape).memory();
-        long weights = memory.parametersBytes();
-        long state = Math.addExact(memory.masterWeightsBytes(), memory.optimizerStateBytes());
-        long allGradients = memory.gradientsBytes();
-        long recompute = CompleteAccounting.recomputeBytes(shape);
-        long workspace = Math.subtractExact(memory.workspaceBytes(), recompute);
+        // the logits' rows: the loss's type against the compute type the complete accounting keeps them in
+        long logits = KeptActivation.LOGIT_PROBABILITIES.totalElements(shape);
+        int lossBytes = options.loss().bytes(policy);
+        int computeBytes = policy.activationType().bytes();
+        boolean torchRows = framework.keepsTorchRows(shape);
+        List<StepPhases.Span> kept = new ArrayList<>(torchRows ? StepPhases.torchSpans(shape, order, lossBytes)
+                : StepPhases.keptSpans(shape, order));
+        if (!torchRows) {
+            kept.add(new StepPhases.Span(Math.multiplyExact(logits, lossBytes - computeBytes), order.forwardHead(),
+                    order.backwardHead()));
+        }
+        boolean eager = framework.lossKernel() == Framework.LossKernel.EAGER;
+        long lossForward = eager ? Math.multiplyExact(logits, computeBytes + (lossBytes == computeBytes ? 0 : lossBytes))
+                : 0;
+        long lossBackward = eager ? Math.multiplyExact(logits, 2L * lossBytes) : 0;
+        long recompute = torchRows ? 0 : CompleteAccounting.recomputeBytes(shape);
+        long workspace = Math.subtractExact(memory.workspaceBytes(), CompleteAccounting.recomputeBytes(shape));
+        Rank rank = Rank.of(shape, plan, memory, framework, options.optimizer());
         List<Phase> phases = new ArrayList<>();
         for (int micro = 1; micro <= Math.min(2, microBatches); micro++) {
             // before this micro-batch's backward writes any: none set to none in the first, all in a later one
-            boolean appear = gradients == Gradients.SET_TO_NONE && micro == 1;
-            long grads = appear ? 0 : allGradients;
+            boolean appear = options.gradients() == Gradients.SET_TO_NONE && micro == 1;
+            long grads = appear ? 0 : rank.gradients;
             for (int index = 0; index < order.count(); index++) {
                 if (appear) {
-                    grads = Math.addExact(grads, owners.writtenAt(index, order));
+                    grads = Math.addExact(grads, rank.writtenAt(index, order));
                 }
                 long activations = 0;
                 for (StepPhases.Span span : kept) {
@@ -163,11 +249,92 @@ public final class StepTimeline {
                     // full recomputation's one block of buffers: every block's forward writes its rows there too
                     activations = Math.addExact(activations, recompute);
                 }
-                phases.add(new Phase(micro, order.name(index), new Live(weights, state, grads, activations, workspace)));
+                long temporaries = index == order.forwardHead() ? lossForward
+                        : index == order.backwardHead() ? lossBackward : 0;
+                phases.add(new Phase(micro, order.name(index), new Live(rank.weightsAt(index, order), rank.state,
+                        Math.addExact(Math.addExact(grads, rank.unshardedAt(index, order)), rank.buckets),
+                        activations, workspace, temporaries)));
             }
         }
-        phases.add(new Phase(0, "optimizer", new Live(weights, state, allGradients, 0, 0)));
-        return new StepTimeline(shape, gradients, microBatches, phases, memory.totalBytes());
+        phases.add(new Phase(0, "optimizer", new Live(rank.weights, rank.state, Math.addExact(rank.gradients,
+                rank.buckets), 0, 0, rank.optimizerTemporaries)));
+        long sum = Math.addExact(Math.subtractExact(memory.totalBytes(), MemoryBreakdown.modelStateBytes(shape)),
+                rank.sumState);
+        return new StepTimeline(shape, plan, options, microBatches, phases, sum);
+    }
+
+    /**
+     * What the largest rank (or the one device) holds of the model state, in bytes, and when its gathers
+     * and gradients appear.
+     */
+    private record Rank(Sharding sharding, long weights, long state, long gradients, long buckets,
+            long optimizerTemporaries, long sumState, long weightBytes, long gradientBytes, long[] padded,
+            long[] shards, StepPhases.Gradient owners) {
+
+        static Rank of(Shape shape, DataParallel plan, MemoryBreakdown memory, Framework framework,
+                OptimizerStep optimizer) {
+            PrecisionPolicy policy = shape.policy();
+            StepPhases.Gradient owners = StepPhases.Gradient.of(shape);
+            long largestTensor = largestTrainedTensor(shape);
+            if (plan.ranks() == 1) {
+                return new Rank(Sharding.NONE, memory.parametersBytes(), Math.addExact(memory.masterWeightsBytes(),
+                        memory.optimizerStateBytes()), memory.gradientsBytes(), 0,
+                        optimizer.temporaryBytes(ParameterTensor.trainable(shape), largestTensor, policy),
+                        MemoryBreakdown.modelStateBytes(shape), policy.weightBytes(), policy.gradientBytes(),
+                        null, null, owners);
+            }
+            DataParallel.RankState rank = plan.largest(shape);
+            Sharding sharding = plan.sharding();
+            long[] shards = plan.unitShards(shape);
+            long[] padded = new long[shards.length];
+            long largestShard = 0;
+            for (int unit = 0; unit < shards.length; unit++) {
+                padded[unit] = Math.multiplyExact(shards[unit], (long) plan.ranks());
+                largestShard = Math.max(largestShard, shards[unit]);
+            }
+            long largest = sharding.partition() == Sharding.Partition.FLAT ? largestShard : largestTensor;
+            long buckets = framework.bucketCopy() && !sharding.shardsGradients() ? rank.gradientsBytes(policy) : 0;
+            return new Rank(sharding, rank.parametersBytes(policy), Math.addExact(rank.masterWeightsBytes(policy),
+                    rank.optimizerStateBytes(policy)), rank.gradientsBytes(policy), buckets,
+                    optimizer.temporaryBytes(rank.optimizer(), largest, policy), rank.peakBytes(policy),
+                    policy.weightBytes(), policy.gradientBytes(), padded, shards, owners);
+        }
+
+        /** The weights at phase {@code index}: the rank's own and the units it holds gathered then. */
+        long weightsAt(int index, StepPhases.Phases order) {
+            return padded == null ? weights : Math.addExact(weights, Math.multiplyExact(
+                    StepPhases.gatheredAt(index, order, sharding, padded), weightBytes));
+        }
+
+        /** The unsharded gradients before their reduce-scatter at phase {@code index}. */
+        long unshardedAt(int index, StepPhases.Phases order) {
+            return padded == null || !sharding.shardsGradients() ? 0 : Math.multiplyExact(
+                    StepPhases.unshardedGradientsAt(index, order, padded), gradientBytes);
+        }
+
+        /** The kept gradients first written at phase {@code index}: the rank's shard, or every gradient. */
+        long writtenAt(int index, StepPhases.Phases order) {
+            return padded == null || !sharding.shardsGradients() ? owners.writtenAt(index, order)
+                    : Math.multiplyExact(StepPhases.shardWrittenAt(index, order, shards), gradientBytes);
+        }
+    }
+
+    /** The elements of the largest tensor that trains: the for-loop optimizer's temporaries are two of it. */
+    private static long largestTrainedTensor(Shape shape) {
+        long largest = 0;
+        for (ParameterTensor row : ParameterTensor.values()) {
+            if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
+                largest = Math.max(largest, row.trainedElements(shape) / Math.max(1, row.instances(shape)));
+                continue;
+            }
+            for (int block = 0; block < shape.layers(); block++) {
+                Shape view = shape.block(block);
+                if (row.instances(view) > 0 && row.trains(view)) {
+                    largest = Math.max(largest, row.elements(view));
+                }
+            }
+        }
+        return largest;
     }
 
     public Shape shape() {
@@ -175,7 +342,16 @@ public final class StepTimeline {
     }
 
     public Gradients gradients() {
-        return gradients;
+        return options.gradients();
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The ranks whose largest this is; {@link DataParallel#SINGLE} for one device. */
+    public DataParallel plan() {
+        return plan;
     }
 
     public long microBatches() {
@@ -212,8 +388,8 @@ public final class StepTimeline {
      * ({@link MemoryPolynomial#fit}); set to none and one micro-batch a step, it can be larger.
      */
     public MemoryPolynomial.BatchFit fit(Capacity capacity, String fixedPartName) {
-        List<Phase> one = of(shape.withBatchSize(1), gradients, microBatches).phases();
-        List<Phase> two = of(shape.withBatchSize(2), gradients, microBatches).phases();
+        List<Phase> one = of(shape.withBatchSize(1), plan, microBatches, options).phases();
+        List<Phase> two = of(shape.withBatchSize(2), plan, microBatches, options).phases();
         MemoryPolynomial.BatchFit least = null;
         for (int i = 0; i < one.size(); i++) {
             long perSequence = Math.subtractExact(two.get(i).live().total(), one.get(i).live().total());

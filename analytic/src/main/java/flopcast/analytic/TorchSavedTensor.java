@@ -599,15 +599,29 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
         }
         long sum = 0;
         for (int block = 0; block < shape.layers(); block++) {
-            Shape view = shape.block(block);
-            boolean saved = kept(view) && (target == null || target.heldBy(view))
-                    && (shape.settings().freezes() ? saver.saves(shape, block, inputs[block], target)
-                            : saver != Saver.ADAPTER);
-            if (saved) {
-                sum = Math.addExact(sum, each.applyAsLong(view));
+            if (savedIn(shape, block, inputs, target)) {
+                sum = Math.addExact(sum, each.applyAsLong(shape.block(block)));
             }
         }
         return sum;
+    }
+
+    /** Whether block {@code block} saves this row, its input needing a gradient as {@code inputs} says. */
+    private boolean savedIn(Shape shape, int block, boolean[] inputs, LoraTarget target) {
+        Shape view = shape.block(block);
+        return kept(view) && (target == null || target.heldBy(view))
+                && (shape.settings().freezes() ? saver.saves(shape, block, inputs[block], target) : saver != Saver.ADAPTER);
+    }
+
+    /**
+     * Bytes block {@code block} saves of this row (none for a row outside the blocks): what
+     * {@link #totalBytes} adds up over the blocks, one block at a time, for a step's timeline.
+     */
+    public long blockBytes(Shape shape, int block) {
+        if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
+            return 0;
+        }
+        return savedIn(shape, block, inputs(shape), adapted()) ? bytes(shape.block(block), 1) : 0;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.StepTimeline.Gradients;
+import flopcast.analytic.StepTimeline.Options;
 import flopcast.analytic.StepTimeline.Phase;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -170,10 +171,119 @@ class StepTimelineTest {
         assertTrue(!small.fixedPartFits() && small.batchSize() == 0, small.toString());
     }
 
+    /** tiny over 2 ranks: root unit 131,200 elements, each block 262,400, a rank's flat shard 328,000. */
+    private static StepTimeline tinyOverTwo(Sharding sharding, Options options) {
+        return StepTimeline.of(NamedShape.TINY.shape(), new DataParallel(2, sharding, false), 1, options);
+    }
+
+    /**
+     * FSDP's units at the moments they live, by hand: zero3 holds the root throughout, a block at its
+     * forward and backward and the block before it prefetched during its backward; zero2 holds each block
+     * from its forward through its backward. Unsharded gradients live until their unit's reduce-scatter.
+     */
+    @Test
+    void aRankGathersItsUnitsWhenTheyRun() {
+        Options none = Options.of(Framework.FLOPCAST).withGradients(Gradients.SET_TO_NONE);
+        long shard = 328_000 * 4;
+        long root = 131_200 * 4;
+        long block = 262_400 * 4;
+        StepTimeline zero3 = tinyOverTwo(Sharding.ZERO3, none);
+        assertEquals(shard + root, named(zero3, 1, "forward: embedding").live().weights());
+        assertEquals(shard + root + block, named(zero3, 1, "forward: block 0").live().weights());
+        assertEquals(shard + root, named(zero3, 1, "forward: head").live().weights());
+        assertEquals(shard + root + block, named(zero3, 1, "backward: head").live().weights(), "block 1 prefetched");
+        assertEquals(shard + root + 2 * block, named(zero3, 1, "backward: block 1").live().weights(),
+                "block 0 prefetched");
+        assertEquals(shard + root + block, named(zero3, 1, "backward: block 0").live().weights());
+        assertEquals(shard, named(zero3, 0, "optimizer").live().weights());
+        assertEquals(2 * shard, named(zero3, 1, "forward: head").live().optimizerState(), "m and v of the shard");
+        assertEquals(0, named(zero3, 1, "forward: head").live().gradients());
+        assertEquals(root, named(zero3, 1, "backward: head").live().gradients(), "the root's, unsharded");
+        assertEquals(block / 2 + root + block, named(zero3, 1, "backward: block 1").live().gradients());
+        assertEquals(2 * (block / 2) + root + block, named(zero3, 1, "backward: block 0").live().gradients());
+        assertEquals(shard + root, named(zero3, 1, "backward: embedding").live().gradients());
+        assertEquals(shard, named(zero3, 0, "optimizer").live().gradients());
+        StepTimeline zero2 = tinyOverTwo(Sharding.ZERO2, none);
+        assertEquals(shard + root + 2 * block, named(zero2, 1, "forward: head").live().weights());
+        assertEquals(shard + root + block, named(zero2, 1, "backward: block 0").live().weights());
+        // zeroed, the shard is alive throughout
+        StepTimeline zeroed = tinyOverTwo(Sharding.ZERO3, Options.of(Framework.FLOPCAST));
+        assertEquals(shard, named(zeroed, 1, "forward: head").live().gradients());
+        // the sum's one gathered unit is a block's: zero3's peak, holding the root and two blocks, is over it
+        assertTrue(zero3.peak().live().total() > zero3.sum() - 2 * block, zero3.peak() + " against " + zero3.sum());
+    }
+
+    /**
+     * The optimizer's temporaries (tiny: 656,000 parameters, the largest tensor 65,536, a zero3 rank's
+     * largest shard 131,200), the eager loss's copies of the 65,536 logits, pytorch's kept set at the head
+     * (every row of the table alive at once) and DDP's second copy of the gradients.
+     */
+    @Test
+    void whatAFrameworkAddsByHand() {
+        Shape tiny = NamedShape.TINY.shape();
+        Options flopcast = Options.of(Framework.FLOPCAST);
+        assertEquals(0, named(StepTimeline.of(tiny, DataParallel.SINGLE, 1, flopcast), 0, "optimizer").live()
+                .temporaries());
+        assertEquals(656_000 * 4, named(StepTimeline.of(tiny, DataParallel.SINGLE, 1,
+                flopcast.withOptimizer(OptimizerStep.FOREACH)), 0, "optimizer").live().temporaries());
+        assertEquals(2 * 65_536 * 4, named(StepTimeline.of(tiny, DataParallel.SINGLE, 1,
+                flopcast.withOptimizer(OptimizerStep.FOR_LOOP)), 0, "optimizer").live().temporaries());
+        assertEquals(328_000 * 4, named(tinyOverTwo(Sharding.ZERO3, flopcast.withOptimizer(OptimizerStep.FOREACH)), 0,
+                "optimizer").live().temporaries());
+        assertEquals(2 * 131_200 * 4, named(tinyOverTwo(Sharding.ZERO3, flopcast.withOptimizer(OptimizerStep.FOR_LOOP)),
+                0, "optimizer").live().temporaries());
+
+        long logits = 2 * 64 * 512;
+        StepTimeline torch = StepTimeline.of(tiny, DataParallel.SINGLE, 1, Options.of(Framework.PYTORCH));
+        assertEquals(logits * 4, named(torch, 1, "forward: head").live().temporaries(), "float32 logits, no copy");
+        assertEquals(2 * logits * 4, named(torch, 1, "backward: head").live().temporaries());
+        assertEquals(TorchSavedTensor.savedBytes(tiny), named(torch, 1, "forward: head").live().activations());
+        Shape mixed = tiny.withSettings(tiny.settings().withPolicy(PrecisionPolicy.BF16_MIXED));
+        StepTimeline eager = StepTimeline.of(mixed, DataParallel.SINGLE, 1, Options.of(Framework.PYTORCH));
+        assertEquals(logits * (2 + 4), named(eager, 1, "forward: head").live().temporaries());
+        StepTimeline own = StepTimeline.of(mixed, DataParallel.SINGLE, 1, flopcast);
+        StepTimeline ownFp32 = StepTimeline.of(mixed, DataParallel.SINGLE, 1, flopcast.withLoss(LossPrecision.FP32));
+        assertEquals(logits * (4 - 2), named(ownFp32, 1, "forward: head").live().activations()
+                - named(own, 1, "forward: head").live().activations(), "the logits kept in float32");
+        assertEquals(0, named(ownFp32, 1, "forward: head").live().temporaries(), "in place: no copy");
+        assertEquals(TorchSavedTensor.savedBytes(mixed) - logits * 2, named(StepTimeline.of(mixed, DataParallel.SINGLE,
+                1, Options.of(Framework.PYTORCH).withLoss(LossPrecision.COMPUTE)), 1, "forward: head").live()
+                .activations(), "the log-probabilities in bf16");
+
+        StepTimeline ddp = tinyOverTwo(Sharding.NONE, Options.of(Framework.PYTORCH));
+        assertEquals(656_000 * 4, named(ddp, 1, "forward: embedding").live().gradients(), "the buckets' copy alone");
+        assertEquals(2 * 656_000 * 4, named(ddp, 0, "optimizer").live().gradients());
+        assertEquals(0, named(tinyOverTwo(Sharding.NONE, flopcast), 1, "forward: embedding").live().gradients() - 656_000
+                * 4, "zeroed, no buckets");
+    }
+
+    /** Every block's share of each pytorch row adds up to the row. */
+    @Test
+    void theTorchRowsSplitIntoTheirBlocks() {
+        for (Shape shape : shapes()) {
+            for (TorchSavedTensor row : TorchSavedTensor.ROWS) {
+                if (row.row().scope() == Scope.ONCE || row.row().scope() == Scope.ONCE_UNLESS_TIED) {
+                    continue;
+                }
+                long blocks = 0;
+                for (int block = 0; block < shape.layers(); block++) {
+                    blocks += row.blockBytes(shape, block);
+                }
+                assertEquals(row.totalBytes(shape), blocks, shape.describe() + ": " + row.row().tensorName());
+            }
+        }
+    }
+
     @Test
     void badInputIsRefused() {
         assertTrue(assertThrows(InvalidInputException.class, () -> Gradients.byName("lazy")).getMessage()
                 .contains("allowed: zeroed, set-to-none"));
         assertThrows(InvalidInputException.class, () -> StepTimeline.of(NamedShape.TINY.shape(), Gradients.ZEROED, 0));
+        assertTrue(assertThrows(InvalidInputException.class, () -> OptimizerStep.byName("lion")).getMessage()
+                .contains("allowed are fused, foreach, for-loop"));
+        assertTrue(assertThrows(InvalidInputException.class, () -> LossPrecision.byName("fp16")).getMessage()
+                .contains("allowed are fp32, compute"));
+        assertTrue(assertThrows(InvalidInputException.class, () -> Framework.byName("jax")).getMessage()
+                .contains("allowed are flopcast, pytorch"));
     }
 }
