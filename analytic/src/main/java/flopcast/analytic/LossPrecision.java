@@ -3,7 +3,7 @@ package flopcast.analytic;
 /**
  * The type the cross-entropy runs in, and so the bytes of the logits' rows it keeps and writes:
  * {@code fp32} (float32 whatever the compute type: Hugging Face's causal LMs and torchtitan cast the
- * logits with {@code .float()} before the loss, Megatron-Core unless {@code fp16_lm_cross_entropy})
+ * logits with {@code .float()} before the loss; Megatron-Core's cross-entropy casts them itself)
  * or {@code compute} (the compute type, as flopcast's executed model does). Under an fp32 policy
  * the two are one. What the loss keeps and writes in that type is its {@link Framework}'s loss kernel.
  * <p>Source: Loss precision. Pinned by {@code StepTimelineTest}.

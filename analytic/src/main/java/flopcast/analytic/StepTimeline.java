@@ -275,11 +275,11 @@ public final class StepTimeline {
                 OptimizerStep optimizer) {
             PrecisionPolicy policy = shape.policy();
             StepPhases.Gradient owners = StepPhases.Gradient.of(shape);
-            long largestTensor = largestTrainedTensor(shape);
+            long[] walked = trainedTensors(shape);
             if (plan.ranks() == 1) {
                 return new Rank(Sharding.NONE, memory.parametersBytes(), Math.addExact(memory.masterWeightsBytes(),
                         memory.optimizerStateBytes()), memory.gradientsBytes(), 0,
-                        optimizer.temporaryBytes(ParameterTensor.trainable(shape), largestTensor, policy),
+                        optimizer.temporaryBytes(ParameterTensor.trainable(shape), walked, policy),
                         MemoryBreakdown.modelStateBytes(shape), policy.weightBytes(), policy.gradientBytes(),
                         null, null, owners);
             }
@@ -287,16 +287,14 @@ public final class StepTimeline {
             Sharding sharding = plan.sharding();
             long[] shards = plan.unitShards(shape);
             long[] padded = new long[shards.length];
-            long largestShard = 0;
             for (int unit = 0; unit < shards.length; unit++) {
                 padded[unit] = Math.multiplyExact(shards[unit], (long) plan.ranks());
-                largestShard = Math.max(largestShard, shards[unit]);
             }
-            long largest = sharding.partition() == Sharding.Partition.FLAT ? largestShard : largestTensor;
+            long[] order = sharding.partition() == Sharding.Partition.FLAT ? shards : walked;
             long buckets = framework.bucketCopy() && !sharding.shardsGradients() ? rank.gradientsBytes(policy) : 0;
             return new Rank(sharding, rank.parametersBytes(policy), Math.addExact(rank.masterWeightsBytes(policy),
                     rank.optimizerStateBytes(policy)), rank.gradientsBytes(policy), buckets,
-                    optimizer.temporaryBytes(rank.optimizer(), largest, policy), rank.peakBytes(policy),
+                    optimizer.temporaryBytes(rank.optimizer(), order, policy), rank.peakBytes(policy),
                     policy.weightBytes(), policy.gradientBytes(), padded, shards, owners);
         }
 
@@ -319,22 +317,31 @@ public final class StepTimeline {
         }
     }
 
-    /** The elements of the largest tensor that trains: the for-loop optimizer's temporaries are two of it. */
-    private static long largestTrainedTensor(Shape shape) {
-        long largest = 0;
+    /**
+     * The elements of each tensor that trains, in the order the optimizer walks them: the model's
+     * ({@link DataParallel#tensors}) under full training; under LoRA or freezing the rows that train, row by
+     * row and block by block.
+     */
+    private static long[] trainedTensors(Shape shape) {
+        if (!shape.settings().freezes()) {
+            return DataParallel.tensors(shape).stream().mapToLong(DataParallel.Tensor::elements).toArray();
+        }
+        List<Long> trained = new ArrayList<>();
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-                largest = Math.max(largest, row.trainedElements(shape) / Math.max(1, row.instances(shape)));
+                if (row.trainedElements(shape) > 0) {
+                    trained.add(row.trainedElements(shape));
+                }
                 continue;
             }
             for (int block = 0; block < shape.layers(); block++) {
                 Shape view = shape.block(block);
-                if (row.instances(view) > 0 && row.trains(view)) {
-                    largest = Math.max(largest, row.elements(view));
+                for (long copy = 0; copy < row.instances(view) / shape.layers() && row.trains(view); copy++) {
+                    trained.add(row.elements(view));
                 }
             }
         }
-        return largest;
+        return trained.stream().mapToLong(Long::longValue).toArray();
     }
 
     public Shape shape() {

@@ -12,17 +12,22 @@ final class GradientsOption {
 
     static final String GRADIENTS = "--gradients";
 
-    @Option(names = GRADIENTS, paramLabel = "LIFETIME", defaultValue = "zeroed",
+    @Option(names = GRADIENTS, paramLabel = "LIFETIME",
             description = "The gradients between steps, for the memory over the step: zeroed (in place, alive"
                     + " throughout: flopcast's executed model) or set-to-none (PyTorch's zero_grad default: each"
                     + " written first by the backward op that accumulates into it, freed at the step's end); the"
-                    + " step computes the same either way. Default: ${DEFAULT-VALUE}.")
+                    + " step computes the same either way. Default: zeroed (predict: the --framework's).")
     String gradients;
+
+    /** True where {@code --gradients} was given. */
+    boolean given() {
+        return gradients != null;
+    }
 
     /** The lifetime given; one line naming the option and the allowed values otherwise. */
     StepTimeline.Gradients resolve() {
         try {
-            return StepTimeline.Gradients.byName(gradients);
+            return gradients == null ? StepTimeline.Gradients.ZEROED : StepTimeline.Gradients.byName(gradients);
         } catch (InvalidInputException e) {
             throw new InvalidInputException(GRADIENTS + " " + e.getMessage());
         }

@@ -28,14 +28,17 @@ import flopcast.analytic.TrainingPlan;
  * @param microBatchPlan  where a capacity is given: the largest micro-batch that fits one device and
  *                        divides its share of the batch, with the accumulation steps that make it up;
  *                        null without a capacity, where not one sequence fits, or under zero2 and zero3
+ * @param byPeak          true where {@code fit} is by the peak over the step ({@code StepTimeline}), not the sum
  */
 record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPolynomial polynomial,
         MemoryPolynomial.BatchFit fit, TrainingPlan plan, Double seconds, Double days, String noTimeReason,
-        long accumulationSteps, MicroBatchPlan microBatchPlan) {
+        long accumulationSteps, MicroBatchPlan microBatchPlan, boolean byPeak) {
 
     /** The JSON paths the answer points to. */
     static final String MAX_BATCH = "max_batch";
     static final String MAX_BATCH_PER_RANK = "data_parallel.max_batch_per_rank";
+    /** Where the answer is by the peak over the step: on one device or the largest rank. */
+    static final String TIMELINE_MAX_BATCH = "timeline.max_batch";
     static final String TRAINING = "training";
     static final String DATA_PARALLEL_TRAINING = "data_parallel.training";
 
@@ -61,8 +64,23 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
      */
     static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit,
             MemoryPolynomial.BatchFit accumulatingFit, TrainingPlan plan, DataParallelReport ranks, long accumulation) {
+        return of(prediction, ranks == null ? deviceFit : ranks.fit(), ranks == null ? accumulatingFit : ranks.fit(),
+                plan, ranks, accumulation, false);
+    }
+
+    /**
+     * As above, the batch fitted by the peak over the step ({@code StepTimeline}): {@code stepFit} a step of
+     * the passes asked, {@code accumulatingFit} a pass among several, on one device or the largest rank.
+     */
+    static PredictAnswer byPeak(Prediction prediction, MemoryPolynomial.BatchFit stepFit,
+            MemoryPolynomial.BatchFit accumulatingFit, TrainingPlan plan, DataParallelReport ranks, long accumulation) {
+        return of(prediction, stepFit, accumulatingFit, plan, ranks, accumulation, true);
+    }
+
+    private static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit fit,
+            MemoryPolynomial.BatchFit planFit, TrainingPlan plan, DataParallelReport ranks, long accumulation,
+            boolean byPeak) {
         MemoryPolynomial polynomial = ranks == null ? prediction.memory().polynomial() : ranks.perRankPolynomial();
-        MemoryPolynomial.BatchFit fit = ranks == null ? deviceFit : ranks.fit();
         long batch = prediction.shape().batchSize();
         String reason = null;
         Double seconds = null;
@@ -84,11 +102,10 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         }
         // no plan under FSDP's sharding, whose communication every micro-batch flopcast does not count
         boolean accumulates = ranks == null || !ranks.plan().sharding().shardsGradients();
-        MemoryPolynomial.BatchFit planFit = ranks == null ? accumulatingFit : fit;
         MicroBatchPlan planned = planFit == null || !accumulates ? null
                 : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), planFit);
         return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason, accumulation,
-                planned);
+                planned, byPeak);
     }
 
     /** N with ranks, else 1. */
@@ -123,7 +140,7 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
 
     /** The JSON object that holds the authoritative largest batch, or null without a capacity. */
     String maxBatchFrom() {
-        return fit == null ? null : ranks == null ? MAX_BATCH : MAX_BATCH_PER_RANK;
+        return fit == null ? null : byPeak ? TIMELINE_MAX_BATCH : ranks == null ? MAX_BATCH : MAX_BATCH_PER_RANK;
     }
 
     /** The JSON object that holds the authoritative training time, or null where none is given. */

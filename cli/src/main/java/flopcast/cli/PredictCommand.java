@@ -3,6 +3,7 @@ package flopcast.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Accounting;
 import flopcast.analytic.DataParallel;
+import flopcast.analytic.Framework;
 import flopcast.analytic.InvalidInputException;
 import flopcast.analytic.MemoryPolynomial;
 import flopcast.analytic.MicroBatchPlan;
@@ -82,21 +83,30 @@ final class PredictCommand extends FormattedCommand {
         TargetOptions.Target target = targetOptions.resolve(shape, globalTokens).accumulating(passes);
         Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit sumFit = target.capacity() == null ? null : prediction.fit(target.capacity());
-        StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel != null, passes);
-        // set to none, one pass a step fits by its peak; a pass among several holds every gradient: the sum's fit
-        MemoryPolynomial.BatchFit fit = sumFit == null || timeline == null
-                || timeline.gradients() != StepTimeline.Gradients.SET_TO_NONE ? sumFit
-                : timeline.fit(target.capacity(), prediction.fixedPartDescription());
+        StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel == null ? DataParallel.SINGLE
+                : dataParallel, passes);
+        // by the peak over the step wherever it differs from the sum's convention: a rank's gathers at their
+        // moments, gradients set to none, a framework's temporaries; a pass among several by a step of two
+        boolean byPeak = target.capacity() != null && timeline != null && (dataParallel != null
+                || !timeline.options().equals(StepTimeline.Options.of(Framework.FLOPCAST)));
+        MemoryPolynomial.BatchFit peakFit = byPeak ? timeline.fit(target.capacity(), prediction.fixedPartDescription())
+                : null;
+        MemoryPolynomial.BatchFit accumulatingFit = !byPeak ? null : passes > 1 ? peakFit
+                : StepTimeline.of(shape, timeline.plan(), 2, timeline.options()).fit(target.capacity(),
+                        prediction.fixedPartDescription());
+        // max_batch: one device holding the whole model (the step's peak where the answer is by it)
+        MemoryPolynomial.BatchFit deviceFit = byPeak && dataParallel == null ? peakFit : sumFit;
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
                 prediction, target.capacity(), target.device(), target.plan());
-        PredictAnswer answer = PredictAnswer.of(prediction, fit, sumFit, target.plan(), report, passes);
+        PredictAnswer answer = byPeak ? PredictAnswer.byPeak(prediction, peakFit, accumulatingFit, target.plan(), report,
+                passes) : PredictAnswer.of(prediction, sumFit, target.plan(), report, passes);
         return switch (output) {
             case TABLE -> PredictSummary.render(answer, timeline, detail.detail) + (!detail.detail ? ""
-                    : "\n" + PredictTable.render(prediction, fit, target.plan(), dataParallel)
+                    : "\n" + PredictTable.render(prediction, deviceFit, target.plan(), dataParallel)
                             + (report == null ? "" : report.table()))
                     + (timelineOptions.table ? "\n" + TimelineReport.table(timeline) : "");
-            case JSON -> Json.write(json(prediction, fit, target, report, answer, timeline));
-            case CSV -> PredictDocument.csv(json(prediction, fit, target, report, answer, timeline));
+            case JSON -> Json.write(json(prediction, deviceFit, target, report, answer, timeline));
+            case CSV -> PredictDocument.csv(json(prediction, deviceFit, target, report, answer, timeline));
         };
     }
 
@@ -144,7 +154,11 @@ final class PredictCommand extends FormattedCommand {
         }
         PredictDocument.probeKeys(json, prediction, report == null ? null : report.plan(), target.plan());
         if (timeline != null) {
-            json.set("timeline", TimelineReport.json(timeline));
+            ObjectNode node = TimelineReport.json(timeline);
+            if (answer.byPeak()) {
+                node.set("max_batch", answer.fit() == null ? null : PredictDocument.fitJson(answer.fit()));
+            }
+            json.set("timeline", node);
         }
         return json;
     }

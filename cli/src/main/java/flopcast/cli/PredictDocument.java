@@ -38,6 +38,18 @@ final class PredictDocument {
     private PredictDocument() {
     }
 
+    /** A batch fit as {@code max_batch} writes it: the capacity, the largest batch, its fraction and what is spare. */
+    static ObjectNode fitJson(MemoryPolynomial.BatchFit fit) {
+        ObjectNode batch = Json.object();
+        batch.put("capacity_bytes", fit.capacity().bytes());
+        batch.put("capacity", fit.capacity().amount());
+        batch.put("capacity_unit", fit.capacity().unit().symbol());
+        batch.put(ShapeKey.BATCH_SIZE.key(), fit.batchSize());
+        batch.put("fractional", fit.fractional());
+        batch.put("spare_bytes", fit.spareBytes());
+        return batch;
+    }
+
     static ObjectNode json(Prediction prediction, MemoryPolynomial.BatchFit fit, TrainingPlan plan) {
         return json(prediction, fit, plan, null);
     }
@@ -85,13 +97,7 @@ final class PredictDocument {
         flopNode.put("hardware", flops.hardware());
 
         if (fit != null) {
-            ObjectNode batch = root.putObject("max_batch");
-            batch.put("capacity_bytes", fit.capacity().bytes());
-            batch.put("capacity", fit.capacity().amount());
-            batch.put("capacity_unit", fit.capacity().unit().symbol());
-            batch.put(ShapeKey.BATCH_SIZE.key(), fit.batchSize());
-            batch.put("fractional", fit.fractional());
-            batch.put("spare_bytes", fit.spareBytes());
+            root.set("max_batch", fitJson(fit));
         }
         if (plan != null) {
             TrainingTime time = plan.timeFor(flops.step());

@@ -201,12 +201,12 @@ final class PredictSummary {
     }
 
     /**
-     * Whether the batch fits and the most that does: by the sum, or set to none by the peak over the
-     * step ({@code timeline}'s, whose fit the answer holds then).
+     * Whether the batch fits and the most that does: by the sum, or by the peak over the step
+     * ({@code timeline}'s, whose fit the answer holds then: {@link PredictAnswer#byPeak}).
      */
     private static String fits(PredictAnswer answer, StepTimeline timeline) {
         MemoryPolynomial.BatchFit fit = answer.fit();
-        boolean byPeak = timeline != null && timeline.gradients() == StepTimeline.Gradients.SET_TO_NONE;
+        boolean byPeak = answer.byPeak();
         if (fit == null) {
             return "not checked: give --device, --memory-gb or --memory-gib";
         }
@@ -216,15 +216,17 @@ final class PredictSummary {
         boolean perRank = answer.ranks() != null;
         String asked = perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice();
         String most = grouped(fit.batchSize()) + " (" + NumberText.fractionalBatch(fit.fractional()) + ")";
-        String peak = byPeak ? " by the peak (gradients set to none)" : "";
+        String peak = byPeak ? " at its peak" : "";
+        // by the peak, the capacity without its bytes: the peak line that follows gives them
+        String capacity = byPeak ? amount(fit.capacity()) : fit.capacity().describe();
         if (answer.fits()) {
-            return "yes, " + asked + " fits " + fit.capacity().describe() + peak + ": at most " + most
+            return "yes, " + asked + " fits " + capacity + peak + ": at most " + most
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
         }
         MicroBatchPlan planned = answer.microBatchPlan();
         long needs = byPeak ? timeline.peak().live().total() : answer.memoryBytesPerDevice();
         return "no, " + asked + " needs " + Capacity.gigabytes(needs) + peak + "; "
-                + fit.capacity().describe() + " holds " + most + (planned == null ? "" : "; "
+                + capacity + " holds " + most + (planned == null ? "" : "; "
                         + AccumulationOptions.MICRO_BATCH + " " + planned.microBatch() + " (" + AccumulationOptions.GRAD_ACCUM
                         + " " + planned.passes() + ") fits");
     }
@@ -239,6 +241,12 @@ final class PredictSummary {
         MemoryPolynomial polynomial = answer.polynomial();
         boolean perRank = answer.ranks() != null;
         boolean workspace = answer.prediction().memory().workspaceBytes() != null;
+        if (answer.byPeak()) {
+            // the answer is the peak's, on the next line; the sum in one line, its polynomial under --detail
+            return grouped(bytes) + " bytes (" + Capacity.gigabytes(bytes) + ") at "
+                    + (perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice())
+                    + ", all alive at once (the sum)";
+        }
         return grouped(bytes) + " bytes (" + Capacity.humanBytes(bytes) + ") at "
                 + (perRank ? sequences(answer.batchPerDevice()) + " per rank" : "batch " + answer.batchPerDevice())
                 + "\n= " + seed(BigInteger.valueOf(polynomial.fixedBytes())) + " + "

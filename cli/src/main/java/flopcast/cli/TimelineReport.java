@@ -18,11 +18,29 @@ final class TimelineReport {
     static String peak(StepTimeline timeline) {
         StepTimeline.Phase peak = timeline.peak();
         StepTimeline.Live live = peak.live();
-        return grouped(live.total()) + " bytes (" + Capacity.humanBytes(live.total()) + ") at "
-                + peak.describe(timeline.microBatches()) + " (gradients " + timeline.gradients().cliName() + "): weights "
+        return grouped(live.total()) + " bytes (" + Capacity.gigabytes(live.total()) + ") at "
+                + peak.describe(timeline.microBatches()) + " (" + choices(timeline, false) + "): weights "
                 + share(live.weights(), live) + ", optimizer " + share(live.optimizerState(), live) + ", gradients "
                 + share(live.gradients(), live) + ", activations " + share(live.activations(), live) + ", workspace "
-                + share(live.workspace(), live);
+                + share(live.workspace(), live) + (live.temporaries() == 0 ? "" : ", temporaries "
+                        + share(live.temporaries(), live));
+    }
+
+    /**
+     * "gradients zeroed", or with another framework or choice "pytorch: gradients set-to-none, AdamW foreach,
+     * loss fp32", and with {@code rank} the rank it is where there are several.
+     */
+    static String choices(StepTimeline timeline, boolean rank) {
+        StepTimeline.Options options = timeline.options();
+        String gradients = "gradients " + options.gradients().cliName();
+        String ranks = !rank || timeline.plan().ranks() == 1 ? "" : ", the largest of " + timeline.plan().ranks() + " "
+                + timeline.plan().sharding().cliName() + " ranks";
+        if (options.equals(StepTimeline.Options.of(flopcast.analytic.Framework.FLOPCAST).withGradients(
+                options.gradients()))) {
+            return gradients + ranks;
+        }
+        return options.framework().cliName() + ": " + gradients + ", AdamW " + options.optimizer().cliName()
+                + ", loss " + options.loss().cliName() + ranks;
     }
 
     /** {@code bytes} as a share of what {@code live} holds: "12.3%". */
@@ -33,21 +51,27 @@ final class TimelineReport {
     /** Every phase's live bytes by kind, the peak marked. */
     static String table(StepTimeline timeline) {
         TextTable table = new TextTable("phase", ">weights", ">optimizer state", ">gradients", ">activations",
-                ">workspace", ">total", "");
+                ">workspace", ">temporaries", ">total", "");
         StepTimeline.Phase peak = timeline.peak();
         for (StepTimeline.Phase phase : timeline.phases()) {
             StepTimeline.Live live = phase.live();
             table.row(phase.describe(timeline.microBatches()), grouped(live.weights()), grouped(live.optimizerState()),
                     grouped(live.gradients()), grouped(live.activations()), grouped(live.workspace()),
-                    grouped(live.total()), phase == peak ? "peak" : "");
+                    grouped(live.temporaries()), grouped(live.total()), phase == peak ? "peak" : "");
         }
-        return "step timeline, gradients " + timeline.gradients().cliName() + " (bytes alive at each phase's most;"
-                + " the sum " + grouped(timeline.sum()) + ")\n" + table.render();
+        return "step timeline, " + choices(timeline, true) + " (bytes alive at each phase's most; the sum "
+                + grouped(timeline.sum()) + ")\n" + table.render();
     }
 
     static ObjectNode json(StepTimeline timeline) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
-        node.put("gradients", timeline.gradients().cliName());
+        StepTimeline.Options options = timeline.options();
+        node.put("framework", options.framework().cliName());
+        node.put("gradients", options.gradients().cliName());
+        node.put("optimizer", options.optimizer().cliName());
+        node.put("loss_precision", options.loss().cliName());
+        node.put("ranks", timeline.plan().ranks());
+        node.put("sharding", timeline.plan().sharding().cliName());
         node.put("micro_batches", timeline.microBatches());
         node.put("sum_bytes", timeline.sum());
         StepTimeline.Phase peak = timeline.peak();
@@ -65,7 +89,13 @@ final class TimelineReport {
         node.put("phase", phase.describe(timeline.microBatches()));
         node.put("micro_batch", phase.microBatch());
         StepTimeline.Live live = phase.live();
-        kinds(node, live.weights(), live.optimizerState(), live.gradients(), live.activations(), live.workspace());
+        node.put("weights", live.weights());
+        node.put("optimizer_state", live.optimizerState());
+        node.put("gradients", live.gradients());
+        node.put("activations", live.activations());
+        node.put("workspace", live.workspace());
+        node.put("temporaries", live.temporaries());
+        node.put("total", live.total());
         return node;
     }
 

@@ -54,9 +54,10 @@ class PredictCommandTest {
                 "model_flops_per_step", "micro_batch_plan", "training_seconds", "training_days", "training_from", "no_training_reason", "note"),
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
-        assertEquals(List.of("gradients", "micro_batches", "sum_bytes", "peak", "phases"), keys(json.get("timeline")));
+        assertEquals(List.of("framework", "gradients", "optimizer", "loss_precision", "ranks", "sharding", "micro_batches",
+                "sum_bytes", "peak", "phases"), keys(json.get("timeline")));
         assertEquals(List.of("phase", "micro_batch", "weights", "optimizer_state", "gradients", "activations",
-                "workspace", "total"), keys(json.get("timeline").get("peak")));
+                "workspace", "temporaries", "total"), keys(json.get("timeline").get("peak")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement",
                 "window_pattern", "attention_softcap", "logit_softcap", "mlp", "experts", "positions", "sliding_window", "precision_policy",
                 "attention", "recompute", "freeze", "freeze_layers", "lora"),

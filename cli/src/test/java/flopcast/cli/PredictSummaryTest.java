@@ -74,11 +74,12 @@ class PredictSummaryTest {
         String out = CliRun.of(LLAMA_8B_ON_8).out();
         assertContains(out,
                 "\nranks     8 data-parallel ranks, zero3 sharding, 1 sequence each",
-                "\nfits      yes, 1 sequence per rank fits 80 GB (80,000,000,000 bytes): at most 1"
-                        + " (1.269), global 8\n");
+                "\nfits      yes, 1 sequence per rank fits 80 GB at its peak: at most 1 (1.259), global 8\n",
+                "\npeak      67,795,558,656 bytes (67.796 GB) at backward: head (gradients zeroed):");
         assertFalse(out.contains("does not fit"), out);
         assertFalse(out.contains("128.514"), out);
-        assertTrue(out.contains("67,359,334,656 bytes (67.359 GB, 62.733 GiB) at 1 sequence per rank"), out);
+        assertTrue(out.contains("67,359,334,656 bytes (67.359 GB) at 1 sequence per rank, all alive at once (the sum)"),
+                out);
         assertEquals(1, out.split(" days", -1).length - 1, out);
         assertTrue(out.contains("\ntime      0.23 days (19,728.87 s) = 15,259 data-parallel steps of 1.2929 s (the"
                 + " answer):\n"), out);
@@ -87,9 +88,11 @@ class PredictSummaryTest {
         JsonNode json = PredictCommandTest.json(CliRun.concat(LLAMA_8B_ON_8, "--format", "json"));
         JsonNode answer = json.get("answer");
         assertTrue(answer.get("fits").asBoolean());
-        assertEquals("data_parallel.max_batch_per_rank", answer.get("max_batch_from").asText());
-        assertEquals(json.at("/data_parallel/max_batch_per_rank/batch_size").asLong(),
-                answer.get("max_batch_size_per_device").asLong());
+        assertEquals("timeline.max_batch", answer.get("max_batch_from").asText());
+        assertEquals(json.at("/timeline/max_batch/batch_size").asLong(), answer.get("max_batch_size_per_device").asLong());
+        assertEquals(1.259, json.at("/timeline/max_batch/fractional").asDouble(), 0.001);
+        assertEquals(1.269, json.at("/data_parallel/max_batch_per_rank/fractional").asDouble(), 0.001,
+                "the sum's, under the peak's: zero3 holds the root unit and a prefetched block beside it");
         assertEquals(8, answer.get("max_global_batch_size").asLong());
         assertEquals("data_parallel.training", answer.get("training_from").asText());
         assertEquals(json.at("/data_parallel/training/days").asDouble(), answer.get("training_days").asDouble(), 0.0);
@@ -101,8 +104,7 @@ class PredictSummaryTest {
     void llama3_70bOn64RanksFitsNothingAndGivesNoTime() throws Exception {
         String out = CliRun.of(LLAMA_70B_ON_64).out();
         assertContains(out,
-                "\nfits      no, 1 sequence per rank needs 247.559 GB; 80 GB (80,000,000,000 bytes)"
-                        + " holds 0 (0.243)\n",
+                "\nfits      no, 1 sequence per rank needs 250.323 GB at its peak; 80 GB holds 0 (0.223)\n",
                 "\ntime      none: 1 sequence per rank does not fit 80 GB, so there is no run to"
                         + " time\n");
         assertFalse(out.contains(" days"), out);

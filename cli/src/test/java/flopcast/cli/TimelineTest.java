@@ -70,6 +70,8 @@ class TimelineTest {
         JsonNode none = PredictCommandTest.json(CliRun.concat(four, "--gradients", "set-to-none"));
         assertTrue(none.get("answer").get("fits").asBoolean());
         assertEquals(4, none.get("max_batch").get("batch_size").asLong());
+        assertEquals(4, none.get("timeline").get("max_batch").get("batch_size").asLong());
+        assertEquals("timeline.max_batch", none.get("answer").get("max_batch_from").asText());
         assertTrue(none.get("timeline").get("peak").get("total").asLong() <= 80_000_000_000L);
         assertTrue(none.get("memory_bytes").get("total").asLong() > 80_000_000_000L, "the sum does not fit");
         String[] big = {"predict", "--preset", "seed-gpt2-xl", "--batch", "1024", "--device", "a100-80gb",
@@ -79,7 +81,48 @@ class TimelineTest {
         assertEquals(512, plan.get("accumulation_steps").asLong());
         assertTrue(CliRun.of("predict", "--preset", "seed-gpt2-xl", "--batch", "4", "--device", "a100-80gb",
                 "--gradients", "set-to-none").out()
-                .contains("fits      yes, batch 4 fits 80 GB (80,000,000,000 bytes) by the peak (gradients set to none)"));
+                .contains("fits      yes, batch 4 fits 80 GB at its peak: at most 4"));
+    }
+
+    /** Each framework choice refused in one line naming the option and what is allowed, nothing printed. */
+    @Test
+    void anUnknownFrameworkOptimizerOrLossIsOneLineAndExitTwo() {
+        String[][] cases = {{"--framework", "jax", "--framework unknown framework 'jax': allowed are flopcast, pytorch"},
+            {"--optimizer", "lion", "--optimizer unknown optimizer implementation 'lion': allowed are fused, foreach,"
+                + " for-loop"},
+            {"--loss-precision", "fp8", "--loss-precision unknown loss precision 'fp8': allowed are fp32, compute"}};
+        for (String[] given : cases) {
+            CliRun run = CliRun.of("predict", "--preset", "seed-gpt2", "--batch", "2", given[0], given[1]);
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals("flopcast: " + given[2], run.err().strip());
+            assertEquals("", run.out());
+        }
+    }
+
+    /**
+     * The pytorch framework's peak at GPT-2 small over 2 DDP ranks: above flopcast's by the bucket copy and
+     * the loss's float32 rows, and the answer's batch by that peak.
+     */
+    @Test
+    void aFrameworkMovesThePeakAndTheAnswer() throws Exception {
+        String[] dp = {"predict", "--preset", "seed-gpt2", "--batch", "16", "--data-parallel", "2", "--device",
+            "a100-40gb", "--format", "json"};
+        JsonNode flopcast = PredictCommandTest.json(dp);
+        JsonNode torch = PredictCommandTest.json(CliRun.concat(dp, "--framework", "pytorch"));
+        assertEquals("pytorch", torch.at("/timeline/framework").asText());
+        assertEquals("set-to-none", torch.at("/timeline/gradients").asText());
+        assertEquals("foreach", torch.at("/timeline/optimizer").asText());
+        long parameters = flopcast.get("parameters").asLong();
+        // the optimizer's phase: every gradient twice (the buckets' copy) and foreach's sqrt(v) of every parameter
+        JsonNode optimizer = torch.at("/timeline/phases").get(torch.at("/timeline/phases").size() - 1);
+        assertEquals(2 * 4 * parameters, optimizer.get("gradients").asLong());
+        assertEquals(4 * parameters, optimizer.get("temporaries").asLong());
+        assertTrue(torch.at("/timeline/peak/total").asLong() > flopcast.at("/timeline/peak/total").asLong());
+        assertEquals("timeline.max_batch", torch.at("/answer/max_batch_from").asText());
+        assertEquals(torch.at("/timeline/max_batch/batch_size").asLong(),
+                torch.at("/answer/max_batch_size_per_device").asLong());
+        assertTrue(torch.at("/timeline/max_batch/fractional").asDouble()
+                < flopcast.at("/timeline/max_batch/fractional").asDouble());
     }
 
     @Test
