@@ -70,16 +70,21 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
     public record Tensor(String name, long elements, int unit) {
     }
 
+    /** {@code shape}'s layers listed one by one, or one line saying they are too many ({@link #MAX_LAYERS}). */
+    public static void requireSplittable(Shape shape) {
+        if (shape.layers() > MAX_LAYERS) {
+            throw new InvalidInputException("--layers " + shape.layers() + " is too many to split over data-parallel"
+                    + " ranks, which lists every layer's tensors (allowed: 1 to " + MAX_LAYERS + ")");
+        }
+    }
+
     /**
      * The trained tensors in model order: the token embedding, each layer's rows as
      * {@link ParameterTensor} lists them (each expert's matrices one by one under experts), the final norm, the LM head where it is not tied. Unit 0 is
      * the root FSDP unit, unit l + 1 layer l.
      */
     public static List<Tensor> tensors(Shape shape) {
-        if (shape.layers() > MAX_LAYERS) {
-            throw new InvalidInputException("--layers " + shape.layers() + " is too many to split over data-parallel"
-                    + " ranks, which lists every layer's tensors (allowed: 1 to " + MAX_LAYERS + ")");
-        }
+        requireSplittable(shape);
         List<Tensor> tensors = new ArrayList<>();
         for (ParameterTensor tensor : ParameterTensor.values()) {
             if (tensor.scope() == Scope.PER_LAYER) {

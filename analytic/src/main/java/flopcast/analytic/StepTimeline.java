@@ -207,6 +207,9 @@ public final class StepTimeline {
         if (plan.ranks() > 1 && shape.settings().freezes()) {
             throw new InvalidInputException("data-parallel LoRA or freezing is not modelled: one device only");
         }
+        if (plan.ranks() > 1) {
+            DataParallel.requireSplittable(shape);
+        }
         int layers = Math.toIntExact(shape.layers());
         StepPhases.Phases order = new StepPhases.Phases(layers);
         Framework framework = options.framework();

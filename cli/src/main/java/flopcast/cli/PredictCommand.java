@@ -83,6 +83,8 @@ final class PredictCommand extends FormattedCommand {
         TargetOptions.Target target = targetOptions.resolve(shape, globalTokens).accumulating(passes);
         Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit sumFit = target.capacity() == null ? null : prediction.fit(target.capacity());
+        DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
+                prediction, target.capacity(), target.device(), target.plan());
         StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel == null ? DataParallel.SINGLE
                 : dataParallel, passes);
         // by the peak over the step wherever it differs from the sum's convention: a rank's gathers at their
@@ -96,8 +98,6 @@ final class PredictCommand extends FormattedCommand {
                         prediction.fixedPartDescription());
         // max_batch: one device holding the whole model (the step's peak where the answer is by it)
         MemoryPolynomial.BatchFit deviceFit = byPeak && dataParallel == null ? peakFit : sumFit;
-        DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
-                prediction, target.capacity(), target.device(), target.plan());
         PredictAnswer answer = byPeak ? PredictAnswer.byPeak(prediction, peakFit, accumulatingFit, target.plan(), report,
                 passes) : PredictAnswer.of(prediction, sumFit, target.plan(), report, passes);
         return switch (output) {
