@@ -268,6 +268,25 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         return units;
     }
 
+    /**
+     * As {@link #unitShards}, the root split as FSDP2 under torchtitan wraps it: unit 0 the token (and
+     * position) embedding, units 1 to L the blocks, unit L + 1 the final norm and an untied head.
+     */
+    public long[] unitShardsEmbeddingApart(Shape shape) {
+        List<Tensor> tensors = tensors(shape);
+        long[] units = new long[Math.toIntExact(shape.layers()) + 2];
+        for (Tensor tensor : tensors) {
+            boolean embedding = tensor.name().equals(ParameterTensor.TOKEN_EMBEDDING_WEIGHT.tensorName())
+                    || tensor.name().equals(ParameterTensor.POSITION_EMBEDDING_WEIGHT.tensorName());
+            int unit = tensor.unit() > 0 ? tensor.unit() : embedding ? 0 : units.length - 1;
+            units[unit] = Math.addExact(units[unit], tensor.elements());
+        }
+        for (int unit = 0; unit < units.length; unit++) {
+            units[unit] = ceilDiv(units[unit], ranks);
+        }
+        return units;
+    }
+
     /** Elements of padding FSDP adds so that each unit splits into N equal shards. */
     public long paddingElements(Shape shape) {
         return sharding.partition() == Sharding.Partition.FLAT ? new Split(shape).padding : 0;

@@ -4,10 +4,12 @@ package flopcast.analytic;
  * What a training framework does with memory over a step that the model alone does not say, as a
  * table: the defaults a person gets who changes nothing.
  * <pre>
- *   framework  gradients     optimizer  loss       loss kernel  kept set                  DDP buckets
- *   flopcast   zeroed        fused      compute    in place     complete                  -
- *   pytorch    set-to-none   foreach    fp32       eager        pytorch where it covers,  a second copy
- *                                                               else complete
+ *   framework   gradients     optimizer  loss     loss kernel      kept set                  DDP buckets  FSDP units
+ *   flopcast    zeroed        fused      compute  in place         complete                  -            FSDP1's
+ *   pytorch     set-to-none   foreach    fp32     eager            pytorch where it covers,  a second     FSDP1's
+ *                                                                  else complete             copy
+ *   megatron    zeroed        fused      fp32     softmax in copy  megatron where it covers  -            -
+ *   torchtitan  set-to-none   fused      fp32     eager            torchtitan where it covers -           FSDP2's
  * </pre>
  * <ul>
  * <li>flopcast is its own executed model: gradients zeroed in place, AdamW in one pass per element,
@@ -19,17 +21,31 @@ package flopcast.analytic;
  * {@link LossKernel#EAGER}), autograd saves the {@link TorchSavedTensor} rows where that table
  * covers the settings, and DDP (with {@code gradient_as_bucket_view} false, its default) keeps every
  * gradient a second time in its communication buckets, from construction on.
+ * <li>megatron is Megatron-Core with Transformer Engine: the gradients accumulate into one contiguous
+ * buffer zeroed each step (its {@code main_grad}, the DDP wrapper's own buckets), Adam is TE's or Apex's
+ * fused kernel, the cross-entropy casts the logits to float32 and turns that copy into the softmax it
+ * keeps, writing the gradient over it ({@link LossKernel#SOFTMAX_IN_COPY}), and each layer keeps the
+ * {@link FrameworkKept} rows. Its distributed optimizer shards the master weights, m and v over the
+ * data-parallel ranks and keeps the gradient buffer whole on each: flopcast's {@code zero1}.
+ * <li>torchtitan (v0.2.2) sets the gradients to none, runs AdamW fused, casts the logits to float32
+ * for {@code F.cross_entropy}, keeps its {@link FrameworkKept} rows and shards with FSDP2: the token
+ * embedding a unit of its own, resharded after forward like a block, the final norm and the output
+ * layer one unit held from the head's forward through its backward.
  * </ul>
  * {@code --gradients}, {@code --optimizer} and {@code --loss-precision} override a framework's
- * default. Megatron-Core and torchtitan keep other sets and are not tabled yet.
+ * default.
  * <p>Source: Gradient lifetime; PyTorch AdamW implementations; Loss precision; DDP gradient buckets;
- * PyTorch autograd. Pinned by {@code StepTimelineTest}.
+ * PyTorch autograd; Megatron-Core kept set; torchtitan kept set. Pinned by {@code StepTimelineTest}.
  */
 public enum Framework {
     FLOPCAST("flopcast", StepTimeline.Gradients.ZEROED, OptimizerStep.FUSED, LossPrecision.COMPUTE,
-            LossKernel.IN_PLACE, false),
+            LossKernel.IN_PLACE, false, false),
     PYTORCH("pytorch", StepTimeline.Gradients.SET_TO_NONE, OptimizerStep.FOREACH, LossPrecision.FP32,
-            LossKernel.EAGER, true);
+            LossKernel.EAGER, true, false),
+    MEGATRON("megatron", StepTimeline.Gradients.ZEROED, OptimizerStep.FUSED, LossPrecision.FP32,
+            LossKernel.SOFTMAX_IN_COPY, false, false),
+    TORCHTITAN("torchtitan", StepTimeline.Gradients.SET_TO_NONE, OptimizerStep.FUSED, LossPrecision.FP32,
+            LossKernel.EAGER, false, true);
 
     /** How the loss writes and keeps the B x T x V rows after the LM head's matmul. */
     public enum LossKernel {
@@ -45,7 +61,14 @@ public enum Framework {
          * two rows in the loss's type, beside the kept one, then casts to the compute type (fewer bytes
          * than those two).
          */
-        EAGER
+        EAGER,
+        /**
+         * Megatron-Core's vocab-parallel cross-entropy: the matmul's logits in the compute type until the
+         * loss casts them, a copy in the loss's type turned in place into the softmax it keeps; backward
+         * writes the gradient over that copy and casts it to the compute type. Where the two types are one,
+         * the logits themselves are softmaxed in place.
+         */
+        SOFTMAX_IN_COPY
     }
 
     private final String cliName;
@@ -54,15 +77,27 @@ public enum Framework {
     private final LossPrecision loss;
     private final LossKernel lossKernel;
     private final boolean bucketCopy;
+    private final boolean embeddingUnit;
 
     Framework(String cliName, StepTimeline.Gradients gradients, OptimizerStep optimizer, LossPrecision loss,
-            LossKernel lossKernel, boolean bucketCopy) {
+            LossKernel lossKernel, boolean bucketCopy, boolean embeddingUnit) {
         this.cliName = cliName;
         this.gradients = gradients;
         this.optimizer = optimizer;
         this.loss = loss;
         this.lossKernel = lossKernel;
         this.bucketCopy = bucketCopy;
+        this.embeddingUnit = embeddingUnit;
+    }
+
+    /**
+     * True where FSDP wraps the token embedding as a unit of its own, gathered for its forward and again for
+     * its backward, and the final norm with the output layer as another, held from the head's forward
+     * through its backward (torchtitan's FSDP2); false where they are the root unit, held through the
+     * micro-batch (FSDP1's root).
+     */
+    public boolean embeddingUnit() {
+        return embeddingUnit;
     }
 
     public String cliName() {
@@ -96,12 +131,24 @@ public enum Framework {
         return bucketCopy;
     }
 
-    /**
-     * True where this framework's kept set is the {@link TorchSavedTensor} table at {@code shape} (it covers
-     * the settings, without recomputation); false where it is the complete accounting's.
-     */
-    public boolean keepsTorchRows(Shape shape) {
-        return this == PYTORCH && TorchSavedTensor.covers(shape) && shape.recompute() == Recompute.NONE;
+    /** Whose rows a framework keeps at a shape. */
+    public enum KeptSet {
+        /** The complete accounting's ({@link KeptActivation}): flopcast's, and any framework's where its own table does not cover the shape. */
+        COMPLETE,
+        /** PyTorch 1.13's autograd ({@link TorchSavedTensor}). */
+        PYTORCH,
+        /** Megatron-Core's or torchtitan's ({@link FrameworkKept}). */
+        FRAMEWORK
+    }
+
+    /** The rows this framework keeps at {@code shape}: its own table where it covers the settings, else the complete accounting's. */
+    public KeptSet keptSet(Shape shape) {
+        return switch (this) {
+            case FLOPCAST -> KeptSet.COMPLETE;
+            case PYTORCH -> TorchSavedTensor.covers(shape) && shape.recompute() == Recompute.NONE ? KeptSet.PYTORCH
+                    : KeptSet.COMPLETE;
+            case MEGATRON, TORCHTITAN -> FrameworkKept.covers(this, shape) ? KeptSet.FRAMEWORK : KeptSet.COMPLETE;
+        };
     }
 
     public static Framework byName(String name) {

@@ -144,29 +144,44 @@ final class StepPhases {
 
     /**
      * Which FSDP units a rank holds gathered at each phase, in elements (each unit padded to N shards), by
-     * its sharding's gather ({@link Sharding.WeightGather}) and FSDP's defaults: the root unit (token
-     * embedding, final norm, an untied head) gathered at the first forward and held to the end of backward
-     * (the root does not reshard after forward: backward starts with it); a block's unit, under zero2,
-     * from its forward through its backward; under zero3 at its forward, at its backward, and prefetched
-     * during the backward before it (the block after it, or the head's for the last block:
-     * {@code BackwardPrefetch.BACKWARD_PRE}). None where the weights are not sharded, and none at the
-     * optimizer's phase.
+     * its sharding's gather ({@link Sharding.WeightGather}) and FSDP's defaults. {@code units} lists the
+     * root first and the blocks after it (FSDP1), or, with {@code embeddingApart}, the embedding's unit,
+     * the blocks and the unit of the final norm and the head (torchtitan's FSDP2).
+     * <ul>
+     * <li>FSDP1's root unit (token embedding, final norm, an untied head) is gathered at the first forward
+     * and held to the end of backward: the root does not reshard after forward, backward starts with it.
+     * <li>FSDP2's head unit is held from the head's forward through its backward; its embedding unit is
+     * gathered and resharded as a block's is.
+     * <li>A block's unit (and FSDP2's embedding unit), under zero2, from its forward through its backward;
+     * under zero3 at its forward, at its backward, and prefetched during the backward before it (the
+     * block after it, or the head's for the last block: {@code BackwardPrefetch.BACKWARD_PRE}, FSDP2's
+     * one group ahead).
+     * </ul>
+     * None where the weights are not sharded, and none at the optimizer's phase.
      */
-    static long gatheredAt(int index, Phases order, Sharding sharding, long[] padded) {
+    static long gatheredAt(int index, Phases order, Sharding sharding, long[] units, boolean embeddingApart) {
         if (!sharding.shardsParameters()) {
             return 0;
         }
-        long gathered = padded[0];
-        for (int block = 0; block < order.layers(); block++) {
+        int layers = order.layers();
+        long gathered = 0;
+        if (!embeddingApart) {
+            gathered = units[0];
+        } else if (order.forwardHead() <= index && index <= order.backwardHead()) {
+            gathered = units[layers + 1];
+        }
+        // the embedding's unit runs as a block before block 0 (its forward first, its backward last)
+        for (int block = embeddingApart ? -1 : 0; block < layers; block++) {
+            int forward = block < 0 ? order.forwardEmbedding() : order.forwardBlock(block);
+            int backward = block < 0 ? order.backwardEmbedding() : order.backwardBlock(block);
+            int before = block == layers - 1 ? order.backwardHead() : order.backwardBlock(block + 1);
             boolean held = switch (sharding.weightGather()) {
                 case NONE -> false;
-                case FORWARD_HELD_THROUGH_BACKWARD -> order.forwardBlock(block) <= index
-                        && index <= order.backwardBlock(block);
-                case FORWARD_AND_BACKWARD -> index == order.forwardBlock(block) || index == order.backwardBlock(block)
-                        || index == (block == order.layers() - 1 ? order.backwardHead() : order.backwardBlock(block + 1));
+                case FORWARD_HELD_THROUGH_BACKWARD -> forward <= index && index <= backward;
+                case FORWARD_AND_BACKWARD -> index == forward || index == backward || index == before;
             };
             if (held) {
-                gathered = Math.addExact(gathered, padded[block + 1]);
+                gathered = Math.addExact(gathered, units[block + 1]);
             }
         }
         return gathered;
@@ -175,14 +190,23 @@ final class StepPhases {
     /**
      * A rank's unsharded gradients at each phase under sharded gradients, in elements (each unit padded to
      * N shards): a unit's from the backward phase that first writes any of it to its reduce-scatter, at the
-     * unit's last backward phase, after which the rank keeps its shard: a block's at its own backward, the
-     * root's from the head's backward (its head and final norm) to the embedding's.
+     * unit's last backward phase, after which the rank keeps its shard: a block's at its own backward;
+     * FSDP1's root's from the head's backward (its head and final norm) to the embedding's; FSDP2's head
+     * unit's at the head's backward, its embedding unit's at the embedding's.
      */
-    static long unshardedGradientsAt(int index, Phases order, long[] padded) {
-        long unsharded = order.backwardHead() <= index && index <= order.backwardEmbedding() ? padded[0] : 0;
-        for (int block = 0; block < order.layers(); block++) {
+    static long unshardedGradientsAt(int index, Phases order, long[] units, boolean embeddingApart) {
+        int layers = order.layers();
+        long unsharded = 0;
+        if (!embeddingApart) {
+            unsharded = order.backwardHead() <= index && index <= order.backwardEmbedding() ? units[0] : 0;
+        } else if (index == order.backwardHead()) {
+            unsharded = units[layers + 1];
+        } else if (index == order.backwardEmbedding()) {
+            unsharded = units[0];
+        }
+        for (int block = 0; block < layers; block++) {
             if (index == order.backwardBlock(block)) {
-                unsharded = Math.addExact(unsharded, padded[block + 1]);
+                unsharded = Math.addExact(unsharded, units[block + 1]);
             }
         }
         return unsharded;
@@ -190,18 +214,68 @@ final class StepPhases {
 
     /**
      * The shard of the gradients a rank's reduce-scatter writes first at each phase, in elements: a block's
-     * unit's shard at its backward, the root's at the embedding's backward.
+     * unit's shard at its backward, FSDP1's root's at the embedding's backward; FSDP2's head unit's at the
+     * head's backward and its embedding unit's at the embedding's.
      */
-    static long shardWrittenAt(int index, Phases order, long[] shards) {
+    static long shardWrittenAt(int index, Phases order, long[] shards, boolean embeddingApart) {
+        int layers = order.layers();
         if (index == order.backwardEmbedding()) {
             return shards[0];
         }
-        for (int block = 0; block < order.layers(); block++) {
+        if (embeddingApart && index == order.backwardHead()) {
+            return shards[layers + 1];
+        }
+        for (int block = 0; block < layers; block++) {
             if (index == order.backwardBlock(block)) {
                 return shards[block + 1];
             }
         }
         return 0;
+    }
+
+    /**
+     * Megatron-Core's or torchtitan's kept rows ({@link FrameworkKept}) with the phases they live through,
+     * under {@code shape}'s recomputation: a block's input from the phase before its forward (the block
+     * before it, or the embedding's) to its backward, a block's other rows its forward to its backward; a
+     * recomputed block's rows its mode does not keep, rebuilt while its backward runs; the token ids the
+     * embedding's forward to its backward; the last block's output (Megatron's final norm's input) from that
+     * block's forward, the other
+     * rows outside the blocks (the loss's B*T*V row in {@code logitBytes} a logit) the head's forward to its
+     * backward.
+     */
+    static List<Span> frameworkSpans(Shape shape, Phases order, Framework framework, int logitBytes) {
+        Recompute mode = shape.recompute();
+        int layers = order.layers();
+        List<Span> spans = new ArrayList<>();
+        long rebuilt = 0;
+        for (FrameworkKept row : FrameworkKept.values()) {
+            if (row.framework() != framework) {
+                continue;
+            }
+            if (!row.inBlock()) {
+                long bytes = row.lossRow() ? Math.multiplyExact(row.elements(shape), logitBytes) : row.bytes(shape, 1);
+                int first = row.tokenIds() ? order.forwardEmbedding()
+                        : row.blockOutput() ? order.forwardBlock(layers - 1) : order.forwardHead();
+                spans.add(new Span(bytes, first, row.tokenIds() ? order.backwardEmbedding() : order.backwardHead()));
+                continue;
+            }
+            long bytes = row.bytes(shape, 1);
+            if (row.keptUnder(Recompute.NONE) && !row.keptUnder(mode)) {
+                rebuilt = Math.addExact(rebuilt, bytes);
+            }
+            if (!row.keptUnder(mode)) {
+                continue;
+            }
+            for (int block = 0; block < layers; block++) {
+                int first = !row.blockInput() ? order.forwardBlock(block)
+                        : block == 0 ? order.forwardEmbedding() : order.forwardBlock(block - 1);
+                spans.add(new Span(bytes, first, order.backwardBlock(block)));
+            }
+        }
+        for (int block = 0; block < layers && rebuilt > 0; block++) {
+            spans.add(new Span(rebuilt, order.backwardBlock(block), order.backwardBlock(block)));
+        }
+        return spans;
     }
 
     /**

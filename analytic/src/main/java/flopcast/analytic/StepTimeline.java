@@ -219,18 +219,28 @@ public final class StepTimeline {
         long logits = KeptActivation.LOGIT_PROBABILITIES.totalElements(shape);
         int lossBytes = options.loss().bytes(policy);
         int computeBytes = policy.activationType().bytes();
-        boolean torchRows = framework.keepsTorchRows(shape);
-        List<StepPhases.Span> kept = new ArrayList<>(torchRows ? StepPhases.torchSpans(shape, order, lossBytes)
-                : StepPhases.keptSpans(shape, order));
-        if (!torchRows) {
+        Framework.KeptSet keptSet = framework.keptSet(shape);
+        List<StepPhases.Span> kept = new ArrayList<>(switch (keptSet) {
+            case COMPLETE -> StepPhases.keptSpans(shape, order);
+            case PYTORCH -> StepPhases.torchSpans(shape, order, lossBytes);
+            case FRAMEWORK -> StepPhases.frameworkSpans(shape, order, framework, lossBytes);
+        });
+        if (keptSet == Framework.KeptSet.COMPLETE) {
             kept.add(new StepPhases.Span(Math.multiplyExact(logits, lossBytes - computeBytes), order.forwardHead(),
                     order.backwardHead()));
         }
-        boolean eager = framework.lossKernel() == Framework.LossKernel.EAGER;
-        long lossForward = eager ? Math.multiplyExact(logits, computeBytes + (lossBytes == computeBytes ? 0 : lossBytes))
-                : 0;
-        long lossBackward = eager ? Math.multiplyExact(logits, 2L * lossBytes) : 0;
-        long recompute = torchRows ? 0 : CompleteAccounting.recomputeBytes(shape);
+        boolean cast = lossBytes != computeBytes;
+        long lossForward = switch (framework.lossKernel()) {
+            case IN_PLACE -> 0;
+            case EAGER -> Math.multiplyExact(logits, computeBytes + (cast ? lossBytes : 0));
+            case SOFTMAX_IN_COPY -> cast ? Math.multiplyExact(logits, computeBytes) : 0;
+        };
+        long lossBackward = switch (framework.lossKernel()) {
+            case IN_PLACE -> 0;
+            case EAGER -> Math.multiplyExact(logits, 2L * lossBytes);
+            case SOFTMAX_IN_COPY -> cast ? Math.multiplyExact(logits, computeBytes) : 0;
+        };
+        long recompute = keptSet == Framework.KeptSet.COMPLETE ? CompleteAccounting.recomputeBytes(shape) : 0;
         long workspace = Math.subtractExact(memory.workspaceBytes(), CompleteAccounting.recomputeBytes(shape));
         Rank rank = Rank.of(shape, plan, memory, framework, options.optimizer());
         List<Phase> phases = new ArrayList<>();
@@ -272,7 +282,7 @@ public final class StepTimeline {
      */
     private record Rank(Sharding sharding, long weights, long state, long gradients, long buckets,
             long optimizerTemporaries, long sumState, long weightBytes, long gradientBytes, long[] padded,
-            long[] shards, StepPhases.Gradient owners) {
+            long[] shards, StepPhases.Gradient owners, boolean embeddingApart) {
 
         static Rank of(Shape shape, DataParallel plan, MemoryBreakdown memory, Framework framework,
                 OptimizerStep optimizer) {
@@ -284,11 +294,12 @@ public final class StepTimeline {
                         memory.optimizerStateBytes()), memory.gradientsBytes(), 0,
                         optimizer.temporaryBytes(ParameterTensor.trainable(shape), walked, policy),
                         MemoryBreakdown.modelStateBytes(shape), policy.weightBytes(), policy.gradientBytes(),
-                        null, null, owners);
+                        null, null, owners, false);
             }
             DataParallel.RankState rank = plan.largest(shape);
             Sharding sharding = plan.sharding();
-            long[] shards = plan.unitShards(shape);
+            boolean apart = framework.embeddingUnit();
+            long[] shards = apart ? plan.unitShardsEmbeddingApart(shape) : plan.unitShards(shape);
             long[] padded = new long[shards.length];
             for (int unit = 0; unit < shards.length; unit++) {
                 padded[unit] = Math.multiplyExact(shards[unit], (long) plan.ranks());
@@ -298,25 +309,25 @@ public final class StepTimeline {
             return new Rank(sharding, rank.parametersBytes(policy), Math.addExact(rank.masterWeightsBytes(policy),
                     rank.optimizerStateBytes(policy)), rank.gradientsBytes(policy), buckets,
                     optimizer.temporaryBytes(rank.optimizer(), order, policy), rank.peakBytes(policy),
-                    policy.weightBytes(), policy.gradientBytes(), padded, shards, owners);
+                    policy.weightBytes(), policy.gradientBytes(), padded, shards, owners, apart);
         }
 
         /** The weights at phase {@code index}: the rank's own and the units it holds gathered then. */
         long weightsAt(int index, StepPhases.Phases order) {
             return padded == null ? weights : Math.addExact(weights, Math.multiplyExact(
-                    StepPhases.gatheredAt(index, order, sharding, padded), weightBytes));
+                    StepPhases.gatheredAt(index, order, sharding, padded, embeddingApart), weightBytes));
         }
 
         /** The unsharded gradients before their reduce-scatter at phase {@code index}. */
         long unshardedAt(int index, StepPhases.Phases order) {
             return padded == null || !sharding.shardsGradients() ? 0 : Math.multiplyExact(
-                    StepPhases.unshardedGradientsAt(index, order, padded), gradientBytes);
+                    StepPhases.unshardedGradientsAt(index, order, padded, embeddingApart), gradientBytes);
         }
 
         /** The kept gradients first written at phase {@code index}: the rank's shard, or every gradient. */
         long writtenAt(int index, StepPhases.Phases order) {
             return padded == null || !sharding.shardsGradients() ? owners.writtenAt(index, order)
-                    : Math.multiplyExact(StepPhases.shardWrittenAt(index, order, shards), gradientBytes);
+                    : Math.multiplyExact(StepPhases.shardWrittenAt(index, order, shards, embeddingApart), gradientBytes);
         }
     }
 

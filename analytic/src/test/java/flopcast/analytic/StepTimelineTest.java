@@ -258,6 +258,67 @@ class StepTimelineTest {
                 * 4, "zeroed, no buckets");
     }
 
+    /** Llama 3 8B at context {@code context}, one sequence, under {@code settings}. */
+    private static Shape llama3(long context, Settings settings) {
+        Shape llama = Preset.LLAMA3_8B.shape(1);
+        return new Shape(llama.vocabSize(), context, llama.layers(), llama.dModel(), llama.heads(), llama.dFf(), 1,
+                llama.architecture(), settings);
+    }
+
+    /** Bytes a token a layer that {@code framework} keeps under {@code mode} at Llama 3 8B, in bf16. */
+    private static long perTokenPerLayer(Framework framework, Recompute mode) {
+        Shape one = llama3(1, new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.FLASH, mode));
+        long bytes = 0;
+        for (FrameworkKept row : FrameworkKept.values()) {
+            if (row.framework() == framework && row.inBlock() && row.keptUnder(mode)) {
+                bytes += row.bytes(one, 1);
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * The frameworks' tables at Llama 3 8B against what was read off their code: torchtitan's 63,616 bytes a
+     * token a layer under its op-level policy and 225,416 without recomputation; Megatron's 2 (4d + 2 h d_k +
+     * 2 h_kv d_k + 3 d_ff) + 4h + 8 = 139,400 (Korthikanti's 34 s b h with SwiGLU, grouped K and V, flash's
+     * float32 log-sum-exp and RMSNorm's rsigma in place of GELU, the s*s terms and the dropout masks); the
+     * block input alone under full recomputation.
+     */
+    @Test
+    void theFrameworksKeepWhatTheirCodeSaves() {
+        assertEquals(63_616, perTokenPerLayer(Framework.TORCHTITAN, Recompute.SELECTIVE));
+        assertEquals(225_416, perTokenPerLayer(Framework.TORCHTITAN, Recompute.NONE));
+        assertEquals(2 * 4096, perTokenPerLayer(Framework.TORCHTITAN, Recompute.FULL));
+        assertEquals(139_400, perTokenPerLayer(Framework.MEGATRON, Recompute.NONE));
+        assertEquals(139_400 - 2 * 1024 - 4 * 32 + 2 * (4096 + 2 * 1024), perTokenPerLayer(Framework.MEGATRON,
+                Recompute.SELECTIVE), "core_attn: the QKV output kept whole through v's view, no v copy, no LSE");
+        assertEquals(2 * 4096, perTokenPerLayer(Framework.MEGATRON, Recompute.FULL));
+
+        // in the timeline: at the head's forward every block's rows are alive; torchtitan under full recomputation
+        // holds each block's input, and rebuilds a block's no-recompute set in its backward
+        Shape llama = llama3(64, new Settings(PrecisionPolicy.BF16_MIXED, AttentionKernel.FLASH, Recompute.FULL));
+        Options titan = Options.of(Framework.TORCHTITAN);
+        StepTimeline full = StepTimeline.of(llama, DataParallel.SINGLE, 1, titan);
+        long input = 64L * 4096 * 2;
+        long once = 64L * 8 + 64L * (4096 * 4 * 2 + 4) + input + 64L * 128_256 * 4 + 64L * 8;
+        assertEquals(32 * input + once, named(full, 1, "forward: head").live().activations());
+        assertEquals(input + 64L * 8 + 64L * 225_416, named(full, 1, "backward: block 0").live().activations(),
+                "block 0's input and its rebuilt rows, the token ids");
+        assertEquals(Framework.KeptSet.COMPLETE, Framework.TORCHTITAN.keptSet(llama3(64, new Settings(
+                PrecisionPolicy.BF16_MIXED, AttentionKernel.EAGER, Recompute.FULL))), "eager attention: not tabled");
+
+        // FSDP2: the embedding a unit of its own, the head's unit held through the head
+        StepTimeline zero3 = StepTimeline.of(llama, new DataParallel(8, Sharding.ZERO3, false), 1, titan);
+        long[] units = new DataParallel(8, Sharding.ZERO3, false).unitShardsEmbeddingApart(llama);
+        long shard = java.util.Arrays.stream(units).sum() * 2;
+        assertEquals(shard + units[0] * 8 * 2, named(zero3, 1, "forward: embedding").live().weights());
+        assertEquals(shard + units[6] * 8 * 2, named(zero3, 1, "forward: block 5").live().weights());
+        assertEquals(shard + units[33] * 8 * 2, named(zero3, 1, "forward: head").live().weights());
+        assertEquals(shard + (units[33] + units[32]) * 8 * 2, named(zero3, 1, "backward: head").live().weights());
+        assertEquals(shard + (units[1] + units[0]) * 8 * 2, named(zero3, 1, "backward: block 0").live().weights(),
+                "the embedding's unit prefetched");
+    }
+
     /** Every block's share of each pytorch row adds up to the row. */
     @Test
     void theTorchRowsSplitIntoTheirBlocks() {
@@ -285,6 +346,6 @@ class StepTimelineTest {
         assertTrue(assertThrows(InvalidInputException.class, () -> LossPrecision.byName("fp16")).getMessage()
                 .contains("allowed are fp32, compute"));
         assertTrue(assertThrows(InvalidInputException.class, () -> Framework.byName("jax")).getMessage()
-                .contains("allowed are flopcast, pytorch"));
+                .contains("allowed are flopcast, pytorch, megatron, torchtitan"));
     }
 }

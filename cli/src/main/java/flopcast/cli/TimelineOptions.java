@@ -33,8 +33,11 @@ final class TimelineOptions {
 
     @Option(names = FRAMEWORK, paramLabel = "NAME", defaultValue = "flopcast", description = "Whose step the timeline"
             + " follows: flopcast (its executed model: gradients zeroed, AdamW fused, the loss in place in the"
-            + " compute type) or pytorch (PyTorch 2 eager: gradients set to none, AdamW foreach, the loss on float32"
-            + " logits, autograd's saved tensors, DDP's bucket copy of the gradients) (default: ${DEFAULT-VALUE}).")
+            + " compute type), pytorch (PyTorch 2 eager: gradients set to none, AdamW foreach, the loss on float32"
+            + " logits, autograd's saved tensors, DDP's bucket copy of the gradients), megatron (Megatron-Core with"
+            + " Transformer Engine: its per-layer saved set, the float32 softmax it keeps, a zeroed gradient"
+            + " buffer) or torchtitan (v0.2.2: its saved set and op-level selective recomputation, FSDP2's units)"
+            + " (default: ${DEFAULT-VALUE}).")
     String framework;
 
     @Option(names = OPTIMIZER, paramLabel = "IMPL", description = "The AdamW implementation, by its temporaries:"

@@ -87,7 +87,8 @@ class TimelineTest {
     /** Each framework choice refused in one line naming the option and what is allowed, nothing printed. */
     @Test
     void anUnknownFrameworkOptimizerOrLossIsOneLineAndExitTwo() {
-        String[][] cases = {{"--framework", "jax", "--framework unknown framework 'jax': allowed are flopcast, pytorch"},
+        String[][] cases = {{"--framework", "jax", "--framework unknown framework 'jax': allowed are flopcast, pytorch, megatron,"
+                + " torchtitan"},
             {"--optimizer", "lion", "--optimizer unknown optimizer implementation 'lion': allowed are fused, foreach,"
                 + " for-loop"},
             {"--loss-precision", "fp8", "--loss-precision unknown loss precision 'fp8': allowed are fp32, compute"}};
