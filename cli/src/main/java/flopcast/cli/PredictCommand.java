@@ -101,10 +101,10 @@ final class PredictCommand extends FormattedCommand {
         PredictAnswer answer = byPeak ? PredictAnswer.byPeak(prediction, peakFit, accumulatingFit, target.plan(), report,
                 passes) : PredictAnswer.of(prediction, sumFit, target.plan(), report, passes);
         return switch (output) {
-            case TABLE -> PredictSummary.render(answer, timeline, detail.detail) + (!detail.detail ? ""
+            case TABLE -> PredictSummary.render(answer, timeline, target.device(), detail.detail) + (!detail.detail ? ""
                     : "\n" + PredictTable.render(prediction, deviceFit, target.plan(), dataParallel)
                             + (report == null ? "" : report.table()))
-                    + (timelineOptions.table ? "\n" + TimelineReport.table(timeline) : "");
+                    + (timelineOptions.table ? "\n" + TimelineReport.table(timeline, target.device()) : "");
             case JSON -> Json.write(json(prediction, deviceFit, target, report, answer, timeline));
             case CSV -> PredictDocument.csv(json(prediction, deviceFit, target, report, answer, timeline));
         };
@@ -154,7 +154,7 @@ final class PredictCommand extends FormattedCommand {
         }
         PredictDocument.probeKeys(json, prediction, report == null ? null : report.plan(), target.plan());
         if (timeline != null) {
-            ObjectNode node = TimelineReport.json(timeline);
+            ObjectNode node = TimelineReport.json(timeline, target.device());
             if (answer.byPeak()) {
                 node.set("max_batch", answer.fit() == null ? null : PredictDocument.fitJson(answer.fit()));
             }

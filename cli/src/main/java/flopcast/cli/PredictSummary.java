@@ -50,7 +50,7 @@ final class PredictSummary {
      * The summary, with the peak over the step's {@code timeline} where there is one (null: the seed's
      * accounting, or ranks); {@code detailFollows} drops the line that points to {@code --detail}.
      */
-    static String render(PredictAnswer answer, StepTimeline timeline, boolean detailFollows) {
+    static String render(PredictAnswer answer, StepTimeline timeline, Device device, boolean detailFollows) {
         Prediction prediction = answer.prediction();
         Shape shape = prediction.shape();
         boolean seedAccounting = prediction.accounting() == Accounting.SEED;
@@ -108,7 +108,7 @@ final class PredictSummary {
         summary.line("fits", fits(answer, timeline));
         summary.line("memory", memory(answer));
         if (timeline != null) {
-            summary.line("peak", TimelineReport.peak(timeline));
+            summary.line("peak", TimelineReport.peak(timeline, device));
         }
         summary.line("FLOPs", flops(answer));
         summary.line("time", time(answer));

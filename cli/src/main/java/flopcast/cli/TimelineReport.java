@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flopcast.analytic.Capacity;
+import flopcast.analytic.Device;
+import flopcast.analytic.DeviceOverhead;
 import flopcast.analytic.StepTimeline;
+import java.util.List;
 
 /** A step's timeline ({@link StepTimeline}) as {@code predict} shows it: a summary line, a table, JSON. */
 final class TimelineReport {
@@ -14,16 +17,26 @@ final class TimelineReport {
     private TimelineReport() {
     }
 
-    /** The summary's line: the peak, its phase and what is alive there, beside the sum. */
-    static String peak(StepTimeline timeline) {
+    /**
+     * The summary's line: the peak, its phase and what is alive there, and on a catalog GPU the least its
+     * usage shows ({@link DeviceOverhead}).
+     */
+    static String peak(StepTimeline timeline, Device device) {
         StepTimeline.Phase peak = timeline.peak();
         StepTimeline.Live live = peak.live();
-        return grouped(live.total()) + " bytes (" + Capacity.gigabytes(live.total()) + ") at "
+        return Capacity.gigabytes(live.total()) + " at "
                 + peak.describe(timeline.microBatches()) + " (" + choices(timeline, false) + "): weights "
                 + share(live.weights(), live) + ", optimizer " + share(live.optimizerState(), live) + ", gradients "
                 + share(live.gradients(), live) + ", activations " + share(live.activations(), live) + ", workspace "
                 + share(live.workspace(), live) + (live.temporaries() == 0 ? "" : ", temporaries "
-                        + share(live.temporaries(), live));
+                        + share(live.temporaries(), live)) + (device == null ? "" : "; " + device.cliName()
+                        + " shows at least " + Capacity.gigabytes(DeviceOverhead.deviceUsage(live.total(),
+                                rows(timeline, device))));
+    }
+
+    /** The rows beyond the tensors on {@code device} for this timeline's rank. */
+    private static List<DeviceOverhead.Row> rows(StepTimeline timeline, Device device) {
+        return DeviceOverhead.rows(device, timeline.plan().ranks());
     }
 
     /**
@@ -49,7 +62,7 @@ final class TimelineReport {
     }
 
     /** Every phase's live bytes by kind, the peak marked. */
-    static String table(StepTimeline timeline) {
+    static String table(StepTimeline timeline, Device device) {
         TextTable table = new TextTable("phase", ">weights", ">optimizer state", ">gradients", ">activations",
                 ">workspace", ">temporaries", ">total", "");
         StepTimeline.Phase peak = timeline.peak();
@@ -59,11 +72,24 @@ final class TimelineReport {
                     grouped(live.gradients()), grouped(live.activations()), grouped(live.workspace()),
                     grouped(live.temporaries()), grouped(live.total()), phase == peak ? "peak" : "");
         }
-        return "step timeline, " + choices(timeline, true) + " (bytes alive at each phase's most; the sum "
+        String text = "step timeline, " + choices(timeline, true) + " (bytes alive at each phase's most; the sum "
                 + grouped(timeline.sum()) + ")\n" + table.render();
+        if (device == null) {
+            return text;
+        }
+        long tensors = peak.live().total();
+        List<DeviceOverhead.Row> rows = rows(timeline, device);
+        TextTable beyond = new TextTable("beyond the tensors on " + device.cliName() + " (unchecked)", ">bytes",
+                "counted in");
+        for (DeviceOverhead.Row row : rows) {
+            beyond.row(row.name(), grouped(row.bytes()), row.allocated() ? "allocated and usage" : "usage only");
+        }
+        return text + "\n" + beyond.render() + "peak allocated " + grouped(DeviceOverhead.allocatedPeak(tensors, rows))
+                + " (max_memory_allocated), device usage at least " + grouped(DeviceOverhead.deviceUsage(tensors, rows))
+                + " (nvidia-smi; the caching allocator's reserve not counted)\n";
     }
 
-    static ObjectNode json(StepTimeline timeline) {
+    static ObjectNode json(StepTimeline timeline, Device device) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         StepTimeline.Options options = timeline.options();
         node.put("framework", options.framework().cliName());
@@ -80,6 +106,21 @@ final class TimelineReport {
         ArrayNode phases = node.putArray("phases");
         for (StepTimeline.Phase phase : timeline.phases()) {
             phases.add(phase(timeline, phase));
+        }
+        if (device != null) {
+            List<DeviceOverhead.Row> rows = rows(timeline, device);
+            ObjectNode beyond = node.putObject("beyond_tensors");
+            beyond.put("device", device.cliName());
+            beyond.put("checked", false);
+            ArrayNode list = beyond.putArray("rows");
+            for (DeviceOverhead.Row row : rows) {
+                ObjectNode item = list.addObject();
+                item.put("name", row.name());
+                item.put("bytes", row.bytes());
+                item.put("allocated", row.allocated());
+            }
+            beyond.put("peak_allocated_bytes", DeviceOverhead.allocatedPeak(peak.live().total(), rows));
+            beyond.put("device_usage_at_least_bytes", DeviceOverhead.deviceUsage(peak.live().total(), rows));
         }
         return node;
     }

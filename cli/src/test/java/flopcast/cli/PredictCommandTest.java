@@ -55,7 +55,9 @@ class PredictCommandTest {
                 keys(json.get("answer")));
         assertEquals(List.of("profile", "bytes", "tensors", "torch_version"), keys(json.get("pytorch_saved")));
         assertEquals(List.of("framework", "gradients", "optimizer", "loss_precision", "ranks", "sharding", "micro_batches",
-                "sum_bytes", "peak", "phases"), keys(json.get("timeline")));
+                "sum_bytes", "peak", "phases", "beyond_tensors"), keys(json.get("timeline")));
+        assertEquals(List.of("device", "checked", "rows", "peak_allocated_bytes", "device_usage_at_least_bytes"),
+                keys(json.get("timeline").get("beyond_tensors")));
         assertEquals(List.of("phase", "micro_batch", "weights", "optimizer_state", "gradients", "activations",
                 "workspace", "temporaries", "total"), keys(json.get("timeline").get("peak")));
         assertEquals(List.of("kv_heads", "tie_embeddings", "bias", "head_dim", "qk_norm", "norm", "norm_placement",

@@ -124,6 +124,13 @@ class TimelineTest {
                 torch.at("/answer/max_batch_size_per_device").asLong());
         assertTrue(torch.at("/timeline/max_batch/fractional").asDouble()
                 < flopcast.at("/timeline/max_batch/fractional").asDouble());
+        // beyond the tensors on an A100 among 2 ranks: the context, two of each workspace, NCCL's ring, no NVLS
+        long peak = torch.at("/timeline/peak/total").asLong();
+        assertEquals(peak + 2 * 8_519_680 + 2 * 1_048_576, torch.at("/timeline/beyond_tensors/peak_allocated_bytes")
+                .asLong());
+        assertEquals(peak + 287_047_680 + 2 * 8_519_680 + 2 * 1_048_576 + 16 * 12_582_912,
+                torch.at("/timeline/beyond_tensors/device_usage_at_least_bytes").asLong());
+        assertFalse(torch.at("/timeline/beyond_tensors/checked").asBoolean());
     }
 
     @Test
