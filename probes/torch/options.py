@@ -96,6 +96,10 @@ def parser(description):
                    help="a predict --format json file to use where no Java is installed (default: none: run --jar)")
     p.add_argument("--jar", default=JAR, help="the flopcast jar that predicts")
     p.add_argument("--seed", type=int, default=1, metavar="N", help="seeds the weights and, with the rank, the tokens")
+    p.add_argument("--timeline", action="store_true",
+                   help="also run one step with its phases marked and print PyTorch's allocations at each phase's most"
+                        " beside flopcast's pytorch timeline (torch.profiler's memory events on a CPU,"
+                        " memory_allocated on CUDA); one process, no recomputation, fp32 or bf16")
     return p
 
 
@@ -210,6 +214,11 @@ def fsdp_importable():
 
 def refuse(args, torch, ranks):
     """What this PyTorch, these ranks and these options cannot run together."""
+    if args.timeline:
+        import timeline
+        reason = timeline.refusal(args, ranks)
+        if reason is not None:
+            raise BadInput("--timeline: " + reason)
     if ranks == 1 and args.sharding != "none":
         raise BadInput("--sharding " + args.sharding + " shards across ranks: run it under torchrun --nproc_per_node N"
                        " (WORLD_SIZE is 1 here)")

@@ -10,6 +10,7 @@ no hardware number: every prediction it compares with, and every fact it divides
   training.peak_flops_per_second    the catalog peak at the policy's precision (with --device)
   training.step_seconds_at_peak     the step at MFU 1: MFU = it / the measured step; a faster step is invalid
   devices[].cuda_name_pattern       the regular expression CUDA's name for a catalog device matches
+  timeline                          the bytes alive at each phase's most, for the pytorch framework (--timeline)
 """
 
 import json
@@ -32,6 +33,8 @@ def predict_args(args, batch, ranks, catalog):
         command.append("--tie-embeddings")
     command += ["--precision-policy", args.precision_policy, "--attention", args.attention,
                 "--recompute", args.recompute]
+    # the step this probe runs: PyTorch's (its AdamW's default is foreach on CUDA, the for-loop on a CPU)
+    command += ["--framework", "pytorch", "--optimizer", "foreach" if args.device == "cuda" else "for-loop"]
     if ranks > 1 or args.sharding != "none":
         command += ["--data-parallel", str(ranks), "--sharding", args.sharding]
     if catalog is not None:

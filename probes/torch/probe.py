@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import adamw  # noqa: E402
 import options  # noqa: E402
+import timeline  # noqa: E402
 import parallel  # noqa: E402
 import prediction as flopcast  # noqa: E402
 from options import ROOT, BadInput  # noqa: E402
@@ -82,6 +83,8 @@ def main(argv):
     ok = True
     for p, result in zip(predictions, results):
         ok &= report(p, result, ranks, args)
+        if args.timeline:
+            timeline.report(p, timeline.measure(torch, args, p, device, lambda: build(args, torch, p, device)), None)
     write(args, run_id, predictions, results, (gpu or host_cpu(), catalog), torch, kept)
     return 0 if ok else 1
 
@@ -178,6 +181,21 @@ class SavedTensors:
 
     def bytes(self):
         return sum(self.storages.values())
+
+
+def build(args, torch, prediction, device):
+    """A fresh model, its AdamW and a batch, as run_batch makes them on one process: what --timeline measures."""
+    from model import Transformer
+    shape = prediction["shape"]
+    torch.manual_seed(args.seed)
+    model = Transformer(shape, prediction["settings"]).to(device=device,
+                                                          dtype=adamw.weight_dtype(torch, args.precision_policy))
+    optimizer = adamw.for_policy(torch, args.precision_policy, [p for p in model.parameters() if p.requires_grad])
+    generator = torch.Generator().manual_seed(args.seed * 1000)
+    size = (shape["batch_size"], shape["context_length"])
+    tokens = torch.randint(0, shape["vocab_size"], size, generator=generator).to(device)
+    targets = torch.randint(0, shape["vocab_size"], size, generator=generator).to(device)
+    return model, optimizer, tokens, targets
 
 
 def report(prediction, result, ranks, args):

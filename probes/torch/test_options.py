@@ -125,7 +125,7 @@ class Parse(unittest.TestCase):
             self.assertTrue(action.help, action.option_strings)
             self.assertIn("(default", parser._get_formatter()._expand_help(action), action.option_strings)
             shown += 1
-        self.assertEqual(23, shown)
+        self.assertEqual(24, shown)
 
 
 class Refuse(unittest.TestCase):

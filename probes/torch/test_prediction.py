@@ -26,7 +26,8 @@ class CommandLine(unittest.TestCase):
     def test_options_become_flopcasts_own(self):
         args = options.parse(SMALL + ["--kv-heads", "2", "--tie-embeddings", "--recompute", "full"])
         self.assertEqual(["predict", "--format", "json", "--batch", "4", *SMALL, "--kv-heads", "2", "--tie-embeddings",
-                          "--precision-policy", "fp32", "--attention", "eager", "--recompute", "full"],
+                          "--precision-policy", "fp32", "--attention", "eager", "--recompute", "full", "--framework",
+                          "pytorch", "--optimizer", "for-loop"],
                          prediction.predict_args(args, 4, 1, None))
 
     def test_ranks_and_a_catalog_device_ask_for_their_keys(self):

@@ -115,9 +115,10 @@ final class StepPhases {
     /**
      * The {@code pytorch} kept set's rows ({@link TorchSavedTensor}) with the phases they live through:
      * a block's from its forward to its backward (the next block's norm saves its input, so no row
-     * outlives its block), the token and position indices from the embedding's forward to its backward,
-     * every other row outside the blocks (the final norm's, the log-probabilities, the targets) from the
-     * head's forward to its backward. The log-probabilities are {@code logitBytes} a logit (the loss's
+     * outlives its block), but its input (its first norm's, or its projections') from the phase before,
+     * whose output it is; the token and position indices from the embedding's forward to its backward,
+     * the final norm's input from the last block's forward, every other row outside the blocks (the
+     * final norm's, the log-probabilities, the targets) from the head's forward to its backward. The log-probabilities are {@code logitBytes} a logit (the loss's
      * type) where the table's float32 does not apply.
      */
     static List<Span> torchSpans(Shape shape, Phases order, int logitBytes) {
@@ -128,12 +129,18 @@ final class StepPhases {
                 long bytes = name.equals(LOG_PROBABILITIES) ? Math.multiplyExact(row.totalElements(shape), logitBytes)
                         : row.totalBytes(shape);
                 boolean indices = row.row().component() == Component.TOKEN_EMBEDDING;
-                spans.add(new Span(bytes, indices ? order.forwardEmbedding() : order.forwardHead(),
-                        indices ? order.backwardEmbedding() : order.backwardHead()));
+                // the final norm's input is the last block's output
+                int first = indices ? order.forwardEmbedding() : name.equals("final_norm.input")
+                        ? order.forwardBlock(order.layers() - 1) : order.forwardHead();
+                spans.add(new Span(bytes, first, indices ? order.backwardEmbedding() : order.backwardHead()));
                 continue;
             }
+            // a block's input, which its first norm (or, with none, its projections) saves, is the phase before's output
+            boolean input = name.equals("attention_norm.input") || name.equals("attention.input");
             for (int block = 0; block < order.layers(); block++) {
-                spans.add(new Span(row.blockBytes(shape, block), order.forwardBlock(block), order.backwardBlock(block)));
+                int first = !input ? order.forwardBlock(block)
+                        : block == 0 ? order.forwardEmbedding() : order.forwardBlock(block - 1);
+                spans.add(new Span(row.blockBytes(shape, block), first, order.backwardBlock(block)));
             }
         }
         return spans;

@@ -262,11 +262,25 @@ public final class StepTimeline {
                     // full recomputation's one block of buffers: every block's forward writes its rows there too
                     activations = Math.addExact(activations, recompute);
                 }
-                long temporaries = index == order.forwardHead() ? lossForward
-                        : index == order.backwardHead() ? lossBackward : 0;
+                long temporaries = index == order.forwardHead() ? lossForward : 0;
+                long gradients = Math.addExact(Math.addExact(grads, rank.unshardedAt(index, order)), rank.buckets);
+                // a framework's backward allocates the gradients of activations as it runs; flopcast's executed
+                // model takes its workspace at the first forward
+                boolean pool = framework == Framework.FLOPCAST;
+                long taken = !pool && index < order.backwardHead() ? 0 : workspace;
+                if (index == order.backwardHead()) {
+                    // the loss's backward runs before the head's matmul writes its gradients (and, in a
+                    // framework, before any gradient of an activation): the phase's most is the larger moment
+                    long written = Math.addExact(appear ? rank.writtenAt(index, order) : 0,
+                            rank.unshardedAt(index, order));
+                    if (lossBackward > Math.addExact(written, pool ? 0 : workspace)) {
+                        gradients = Math.subtractExact(gradients, written);
+                        temporaries = lossBackward;
+                        taken = pool ? workspace : 0;
+                    }
+                }
                 phases.add(new Phase(micro, order.name(index), new Live(rank.weightsAt(index, order), rank.state,
-                        Math.addExact(Math.addExact(grads, rank.unshardedAt(index, order)), rank.buckets),
-                        activations, workspace, temporaries)));
+                        gradients, activations, taken, temporaries)));
             }
         }
         phases.add(new Phase(0, "optimizer", new Live(rank.weights, rank.state, Math.addExact(rank.gradients,

@@ -237,7 +237,20 @@ class StepTimelineTest {
         long logits = 2 * 64 * 512;
         StepTimeline torch = StepTimeline.of(tiny, DataParallel.SINGLE, 1, Options.of(Framework.PYTORCH));
         assertEquals(logits * 4, named(torch, 1, "forward: head").live().temporaries(), "float32 logits, no copy");
-        assertEquals(2 * logits * 4, named(torch, 1, "backward: head").live().temporaries());
+        // the head's backward: the loss's two float32 gradients (524,288) come before the head's gradients
+        // (262,656) and the gradients of activations (the 991,232-byte workspace table), which hold more
+        Phase head = named(torch, 1, "backward: head");
+        assertEquals(0, head.live().temporaries());
+        assertEquals(262_656, head.live().gradients());
+        assertEquals(991_232, head.live().workspace());
+        assertEquals(0, named(torch, 1, "forward: block 1").live().workspace(), "no workspace before backward");
+        // at 8 times the vocabulary the loss's moment holds more: no head gradient, no workspace beside it
+        Shape wide = new Shape(4096, 64, 2, 128, 4, 512, 2);
+        Phase loss = named(StepTimeline.of(wide, DataParallel.SINGLE, 1, Options.of(Framework.PYTORCH)), 1,
+                "backward: head");
+        assertEquals(2 * 2 * 64 * 4096 * 4, loss.live().temporaries());
+        assertEquals(0, loss.live().gradients());
+        assertEquals(0, loss.live().workspace());
         assertEquals(TorchSavedTensor.savedBytes(tiny), named(torch, 1, "forward: head").live().activations());
         Shape mixed = tiny.withSettings(tiny.settings().withPolicy(PrecisionPolicy.BF16_MIXED));
         StepTimeline eager = StepTimeline.of(mixed, DataParallel.SINGLE, 1, Options.of(Framework.PYTORCH));
