@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code --micro-batch} and {@code --grad-accum}: the global batch B (sequences an optimizer step
  * trains, {@code --batch}) as b sequences a forward and backward pass on each of N ranks, g passes
- * a step: B = b x g x N. Either one given determines the other; both given must multiply to B.
+ * a step: B = b x g x N. Either one given determines the other; both given must multiply to B, or
+ * determine it where {@code --batch} is not given.
  */
 final class AccumulationOptions {
 
@@ -26,6 +27,23 @@ final class AccumulationOptions {
             description = "Gradient accumulation: forward and backward passes an optimizer step sums before it"
                     + " updates (--batch = micro-batch x g x ranks); a step's FLOPs and time count every pass.")
     Long gradAccum;
+
+    /**
+     * The global batch b x g x N where both options are given and {@code --batch} is not (the third
+     * follows from the two); null otherwise. A value below 1 is refused as {@link #resolve} refuses it.
+     */
+    Long impliedBatch(int ranks) {
+        if (microBatch == null || gradAccum == null || microBatch < 1 || gradAccum < 1) {
+            return null;
+        }
+        try {
+            return Math.multiplyExact(Math.multiplyExact(microBatch, gradAccum), (long) ranks);
+        } catch (ArithmeticException e) {
+            throw new InvalidInputException(MICRO_BATCH + " " + microBatch + " x " + GRAD_ACCUM + " " + gradAccum + " x "
+                    + ranks + " ranks is more sequences than a step can count (allowed: a product up to "
+                    + Long.MAX_VALUE + ")");
+        }
+    }
 
     /** The options as given, naming what follows from them: "--micro-batch 16 (2 passes a step)". */
     String given(MicroBatchPlan accumulation) {

@@ -11,11 +11,14 @@ import flopcast.analytic.Prediction;
 import flopcast.analytic.Settings;
 import flopcast.analytic.StepTimeline;
 import flopcast.analytic.Shape;
+import flopcast.analytic.ShapeKey;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code predict}: one accounting at one shape. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -47,6 +50,9 @@ final class PredictCommand extends FormattedCommand {
     @Mixin
     private TimelineOptions timelineOptions;
 
+    @Spec
+    private CommandSpec spec;
+
     @Override
     String render(OutputFormat output) {
         Accounting chosen = Accounting.byName(accounting);
@@ -65,6 +71,13 @@ final class PredictCommand extends FormattedCommand {
             throw new InvalidInputException(DataParallelOptions.DATA_PARALLEL + " " + dataParallel.ranks() + " with "
                     + given + ": data-parallel training of part of the model is not modelled (allowed: one device,"
                     + " or full training over ranks)");
+        }
+        if (!spec.commandLine().getParseResult().hasMatchedOption(ShapeKey.Cli.BATCH)) {
+            // --micro-batch b and --grad-accum g without --batch: the global batch is b x g x N
+            Long implied = accumulationOptions.impliedBatch(dataParallel == null ? 1 : dataParallel.ranks());
+            if (implied != null) {
+                shape = shape.withBatchSize(implied);
+            }
         }
         long globalBatch = shape.batchSize();
         long globalTokens = shape.tokens();

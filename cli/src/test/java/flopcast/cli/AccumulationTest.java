@@ -94,4 +94,19 @@ class AccumulationTest {
         BadInputTest.assertRefused("--micro-batch 9223372036854775807 x --grad-accum 2 is not --batch 64",
                 CliRun.concat(batch, "--micro-batch", "9223372036854775807", "--grad-accum", "2"));
     }
+
+    /** Any two of the three: --micro-batch 2 and --grad-accum 512 without --batch are the seed's batch 1024; over 8 ranks, 8,192. */
+    @Test
+    void theMicroBatchAndTheStepsGiveTheBatch() throws Exception {
+        String[] noBatch = {"predict", "--preset", "seed-gpt2-xl", "--device", "a100-80gb", "--steps", "400000",
+            "--format", "json", "--micro-batch", "2", "--grad-accum", "512"};
+        assertEquals(PredictCommandTest.json(CliRun.concat(XL, "--micro-batch", "2")), PredictCommandTest.json(noBatch));
+        JsonNode ranks = PredictCommandTest.json(CliRun.concat(noBatch, "--data-parallel", "8"));
+        assertEquals(8192, ranks.get("answer").get("global_batch_size").asLong());
+        assertEquals(2, ranks.get("answer").get("batch_size_per_device").asLong());
+        CliRun huge = CliRun.of("predict", "--preset", "seed-gpt2", "--micro-batch", "4611686018427387904",
+                "--grad-accum", "4");
+        assertEquals(2, huge.exitCode());
+        assertTrue(huge.err().contains("more sequences than a step can count"), huge.err());
+    }
 }
