@@ -6,7 +6,8 @@ the optimizer. Here the same step runs, each phase's start marked, and PyTorch s
 
   CPU    torch.profiler with profile_memory=True records every allocation and free with the allocator's
          running total; a phase's figure is the most that total reaches between its mark and the next
-  CUDA   torch.cuda.memory_allocated at each mark and max_memory_allocated since the mark before
+  CUDA   torch.cuda.memory_allocated at each mark and max_memory_allocated since the mark before, and the
+         caching allocator's reserve (memory_reserved, max_memory_reserved) beside it; no GPU has run this yet
 
 Phases are marked by hooks, not by the model: a forward pre-hook on the token embedding, each block and the
 final norm; the head's backward begins with ``loss.backward()``; a block's backward when the gradient of its
@@ -53,7 +54,9 @@ class Marks:
         if self.cuda:
             self.torch.cuda.synchronize(self.device)
             self.cuda_rows.append((name, self.torch.cuda.memory_allocated(self.device),
-                                   self.torch.cuda.max_memory_allocated(self.device)))
+                                   self.torch.cuda.max_memory_allocated(self.device),
+                                   self.torch.cuda.memory_reserved(self.device),
+                                   self.torch.cuda.max_memory_reserved(self.device)))
             self.torch.cuda.reset_peak_memory_stats(self.device)
         else:
             with self.torch.profiler.record_function(MARK + name):
@@ -108,9 +111,15 @@ def run(torch, marks, model, optimizer, tokens, targets):
         del loss
     if not marks.cuda:
         return None
-    rows = marks.cuda_rows
-    # the peak since a mark is read at the next one; the phase's most is at least what it started with
-    return [(rows[i][0], max(rows[i][1], rows[i + 1][2])) for i in range(len(rows) - 1)]
+    return cuda_phases(marks.cuda_rows)
+
+
+def cuda_phases(rows):
+    """Each phase's most from the marks' rows (name, allocated, peak allocated since the mark before, reserved,
+    peak reserved since it): the peak since a mark is read at the next one, and a phase holds at least what it
+    started with; the caching allocator's reserve beside it."""
+    return [(rows[i][0], max(rows[i][1], rows[i + 1][2]), max(rows[i][3], rows[i + 1][4]))
+            for i in range(len(rows) - 1)]
 
 
 def phases_from(tree, names):
@@ -138,7 +147,7 @@ def phases_from(tree, names):
     found = [name for name, _ in phases]
     if found != names:
         raise RuntimeError("the profiler's marks %s are not the marks made %s" % (found, names))
-    return [(name, most) for name, most in phases[:-1]]  # "end" closes the optimizer's phase
+    return [(name, most, None) for name, most in phases[:-1]]  # "end" closes the optimizer's phase
 
 
 def report(prediction, measured, why_not):
@@ -152,14 +161,15 @@ def report(prediction, measured, why_not):
         return
     phases = predicted["phases"]
     names = [phase["phase"] for phase in phases]
-    if names != [name for name, _ in measured]:
-        print("  timeline: the phases differ: predicted %s, measured %s" % (names, [n for n, _ in measured]))
+    if names != [row[0] for row in measured]:
+        print("  timeline: the phases differ: predicted %s, measured %s" % (names, [row[0] for row in measured]))
         return
     print("  timeline, pytorch framework (%s, AdamW %s): bytes at each phase's most"
           % (predicted["gradients"], predicted["optimizer"]))
-    for phase, (name, most) in zip(phases, measured):
-        print("    %-24s predicted %14s measured %14s  ratio %.4f"
-              % (name, format(phase["total"], ","), format(most, ","), most / phase["total"]))
+    for phase, (name, most, reserved) in zip(phases, measured):
+        print("    %-24s predicted %14s measured %14s  ratio %.4f%s"
+              % (name, format(phase["total"], ","), format(most, ","), most / phase["total"],
+                 "" if reserved is None else "  reserved %s" % format(reserved, ",")))
     peak = max(measured, key=lambda row: row[1])
     print("    %-24s predicted %14s at %s, measured %14s at %s"
           % ("peak", format(predicted["peak"]["total"], ","), predicted["peak"]["phase"], format(peak[1], ","),
