@@ -151,6 +151,27 @@ public enum Framework {
         };
     }
 
+    /**
+     * Refuses a sharding this framework does not run, in one line: Megatron-Core's distributed optimizer
+     * shards the optimizer state alone ({@code zero1}); torchtitan replicates (DDP) or shards with FSDP2
+     * ({@code zero2}, {@code zero3}), never the optimizer state alone.
+     */
+    public void requireSharding(DataParallel plan) {
+        if (plan.ranks() == 1) {
+            return;
+        }
+        Sharding sharding = plan.sharding();
+        if (this == MEGATRON && (sharding == Sharding.ZERO2 || sharding == Sharding.ZERO3)) {
+            throw new InvalidInputException("--framework megatron with --sharding " + sharding.cliName()
+                    + ": Megatron-Core's distributed optimizer shards the optimizer state and keeps the weights and"
+                    + " gradients whole (allowed: --sharding none or zero1)");
+        }
+        if (this == TORCHTITAN && sharding == Sharding.ZERO1) {
+            throw new InvalidInputException("--framework torchtitan with --sharding zero1: torchtitan replicates"
+                    + " or shards with FSDP2 (allowed: --sharding none, zero2 or zero3)");
+        }
+    }
+
     public static Framework byName(String name) {
         return Names.byName(values(), Framework::cliName, "framework", name);
     }

@@ -210,6 +210,7 @@ public final class StepTimeline {
         if (plan.ranks() > 1) {
             DataParallel.requireSplittable(shape);
         }
+        options.framework().requireSharding(plan);
         int layers = Math.toIntExact(shape.layers());
         StepPhases.Phases order = new StepPhases.Phases(layers);
         Framework framework = options.framework();

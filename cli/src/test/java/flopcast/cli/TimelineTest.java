@@ -98,6 +98,17 @@ class TimelineTest {
             assertEquals("flopcast: " + given[2], run.err().strip());
             assertEquals("", run.out());
         }
+        String[][] shardings = {{"megatron", "zero3", "--framework megatron with --sharding zero3: Megatron-Core's"
+            + " distributed optimizer shards the optimizer state and keeps the weights and gradients whole (allowed:"
+            + " --sharding none or zero1)"}, {"torchtitan", "zero1", "--framework torchtitan with --sharding zero1:"
+            + " torchtitan replicates or shards with FSDP2 (allowed: --sharding none, zero2 or zero3)"}};
+        for (String[] given : shardings) {
+            CliRun run = CliRun.of("predict", "--preset", "seed-gpt2", "--batch", "2", "--data-parallel", "2",
+                    "--sharding", given[1], "--framework", given[0]);
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals("flopcast: " + given[2], run.err().strip());
+            assertEquals("", run.out());
+        }
     }
 
     /**
