@@ -41,7 +41,8 @@ final class TimelineOptions {
     String framework;
 
     @Option(names = OPTIMIZER, paramLabel = "IMPL", description = "The AdamW implementation, by its temporaries:"
-            + " fused (none), foreach (sqrt(v) of every tensor at once) or for-loop (two of the largest tensor)"
+            + " fused (none), foreach (sqrt(v) of every tensor at once) or for-loop (a tensor's sqrt(v) twice"
+            + " beside the tensor before's denominator)"
             + " (default: the framework's).")
     String optimizer;
 
