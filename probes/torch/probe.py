@@ -66,6 +66,8 @@ def main(argv):
     catalog = flopcast.catalog_device(args, gpu)
     predictions = flopcast.predictions(args, ranks, catalog)
     options.refuse_memory(args.batch, [flopcast.rank_peak_bytes(p) for p in predictions], capacity, sharing, where)
+    if args.timeline and timeline.refusal_for(predictions[0]) is not None:
+        raise BadInput("--timeline: " + timeline.refusal_for(predictions[0]))
     kept = kept_rows(args) if rank == 0 else []
     if ranks > 1:
         dist.init_process_group("nccl" if args.device == "cuda" else "gloo")

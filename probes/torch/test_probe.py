@@ -286,6 +286,11 @@ class BadInput(unittest.TestCase):
         self.assertIn(expected, run.stderr)
         self.assertFalse(os.path.exists(out), "nothing written")
 
+    def test_a_timeline_of_lora(self):
+        path = saved_prediction(*SMALL, "--batch", "2", "--lora-rank", "4")
+        self.refused("--timeline: LoRA or frozen parameters leave the embedding's backward unmarked", "--prediction",
+                     path, "--timeline")
+
     def test_a_timeline_under_recomputation(self):
         self.refused("--timeline: a checkpoint runs its blocks' forward again in backward", *SMALL, "--recompute",
                      "full", "--timeline")

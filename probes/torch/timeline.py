@@ -19,10 +19,20 @@ its blocks' forward again inside backward, which would mark them twice), float32
 MixedAdamW is the probe's own, not PyTorch's).
 """
 
+import gc
 import os
 import sys
 
 MARK = "flopcast phase: "
+
+
+def refusal_for(prediction):
+    """Why a prediction's model cannot be marked phase by phase: under LoRA or freezing the embedding's output
+    takes no gradient, so its backward is never marked; None where it can."""
+    settings = prediction["settings"]
+    if settings.get("lora") or settings.get("freeze") or settings.get("freeze_layers"):
+        return "LoRA or frozen parameters leave the embedding's backward unmarked; train the whole model"
+    return None
 
 
 def refusal(args, ranks):
@@ -89,6 +99,7 @@ def measure(torch, args, prediction, device, build):
         marks.install(model)
         return run(torch, marks, model, optimizer, tokens, targets)
     from torch.profiler import ProfilerActivity, profile
+    gc.collect()  # nothing of an earlier batch freed while this one is profiled
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         model, optimizer, tokens, targets = build()
         marks.install(model)
@@ -131,17 +142,21 @@ def phases_from(tree, names):
         stack.extend(node.children)
         fields = node.extra_fields
         if hasattr(fields, "total_allocated") and fields.device.type == "cpu":
-            events.append((node.start_time_ns, 1, fields.total_allocated))
+            events.append((node.start_time_ns, 1, (fields.total_allocated, fields.alloc_size)))
         elif node.name.startswith(MARK):
             events.append((node.start_time_ns, 0, node.name[len(MARK):]))
     events.sort(key=lambda event: (event[0], event[1]))
+    # the allocator's total carries over from an earlier profiler session (frees made between sessions are not
+    # taken off): what this session holds is the total less what it read before its first allocation
+    allocations = [value for _, kind, value in events if kind == 1]
+    baseline = allocations[0][0] - allocations[0][1] if allocations else 0
     live = 0
     phases = []
     for _, kind, value in events:
         if kind == 0:
             phases.append([value, live])
         else:
-            live = value
+            live = value[0] - baseline
             if phases:
                 phases[-1][1] = max(phases[-1][1], live)
     found = [name for name, _ in phases]

@@ -137,10 +137,11 @@ final class StepPhases {
             }
             // a block's input, which its first norm (or, with none, its projections) saves, is the phase before's output
             boolean input = name.equals("attention_norm.input") || name.equals("attention.input");
+            long[] blocks = row.blockBytes(shape);
             for (int block = 0; block < order.layers(); block++) {
                 int first = !input ? order.forwardBlock(block)
                         : block == 0 ? order.forwardEmbedding() : order.forwardBlock(block - 1);
-                spans.add(new Span(row.blockBytes(shape, block), first, order.backwardBlock(block)));
+                spans.add(new Span(blocks[block], first, order.backwardBlock(block)));
             }
         }
         return spans;

@@ -55,10 +55,14 @@ import java.util.List;
  * optimizer state, gradients and activations to the byte at every phase, under both gradient
  * lifetimes, every policy, kernel and recompute mode and every architecture and fine-tuning the model
  * executes; its workspace is at most this one pool (the attention kernels keep their per-head scratch
- * across phases, unobserved). The ranks, the pytorch framework's rows, the loss's and the optimizer's
- * temporaries are checked by hand in {@code StepTimelineTest}; no run has measured them.
+ * across phases, unobserved). The ranks, the frameworks' rows, the loss's and the optimizer's
+ * temporaries are checked by hand in {@code StepTimelineTest}; the pytorch framework's timeline on one
+ * process is measured by the probe on a CPU ({@code probes/torch/probe.py --timeline}: its forward phases
+ * and its loss's moment to the profiler's own bytes, its backward phases as upper bounds); no GPU has
+ * measured any of them.
  *
- * <p>Not here yet: the workspace row by row, Megatron-Core's and torchtitan's kept sets, and the
+ * <p>Not here yet: the workspace row by row (a framework's backward is an upper bound: its block's rows,
+ * its new gradients and the workspace table counted together), FSDP2's per-parameter padding, and the
  * executed model allocating along this timeline (it allocates every buffer once, so the JVM's heap
  * holds the sum throughout).
  *
@@ -175,15 +179,18 @@ public final class StepTimeline {
     private final Options options;
     private final long microBatches;
     private final List<Phase> phases;
+    /** Every moment a phase takes the larger of, in order: each phase's one, the head's backward's two. */
+    private final List<Live> moments;
     private final long sum;
 
     private StepTimeline(Shape shape, DataParallel plan, Options options, long microBatches, List<Phase> phases,
-            long sum) {
+            List<Live> moments, long sum) {
         this.shape = shape;
         this.plan = plan;
         this.options = options;
         this.microBatches = microBatches;
         this.phases = List.copyOf(phases);
+        this.moments = List.copyOf(moments);
         this.sum = sum;
     }
 
@@ -244,7 +251,17 @@ public final class StepTimeline {
         long recompute = keptSet == Framework.KeptSet.COMPLETE ? CompleteAccounting.recomputeBytes(shape) : 0;
         long workspace = Math.subtractExact(memory.workspaceBytes(), CompleteAccounting.recomputeBytes(shape));
         Rank rank = Rank.of(shape, plan, memory, framework, options.optimizer());
+        // each phase's kept bytes: every span added where it starts and taken off after it ends, then summed
+        long[] alive = new long[order.count() + 1];
+        for (StepPhases.Span span : kept) {
+            alive[span.first()] = Math.addExact(alive[span.first()], span.bytes());
+            alive[span.last() + 1] = Math.subtractExact(alive[span.last() + 1], span.bytes());
+        }
+        for (int index = 1; index < alive.length; index++) {
+            alive[index] = Math.addExact(alive[index], alive[index - 1]);
+        }
         List<Phase> phases = new ArrayList<>();
+        List<Live> moments = new ArrayList<>();
         for (int micro = 1; micro <= Math.min(2, microBatches); micro++) {
             // before this micro-batch's backward writes any: none set to none in the first, all in a later one
             boolean appear = options.gradients() == Gradients.SET_TO_NONE && micro == 1;
@@ -253,12 +270,7 @@ public final class StepTimeline {
                 if (appear) {
                     grads = Math.addExact(grads, rank.writtenAt(index, order));
                 }
-                long activations = 0;
-                for (StepPhases.Span span : kept) {
-                    if (span.first() <= index && index <= span.last()) {
-                        activations = Math.addExact(activations, span.bytes());
-                    }
-                }
+                long activations = alive[index];
                 if (order.forwardBlock(0) <= index && index <= order.backwardBlock(0)) {
                     // full recomputation's one block of buffers: every block's forward writes its rows there too
                     activations = Math.addExact(activations, recompute);
@@ -269,26 +281,31 @@ public final class StepTimeline {
                 // model takes its workspace at the first forward
                 boolean pool = framework == Framework.FLOPCAST;
                 long taken = !pool && index < order.backwardHead() ? 0 : workspace;
+                Live live = new Live(rank.weightsAt(index, order), rank.state, gradients, activations, taken,
+                        temporaries);
                 if (index == order.backwardHead()) {
                     // the loss's backward runs before the head's matmul writes its gradients (and, in a
-                    // framework, before any gradient of an activation): the phase's most is the larger moment
+                    // framework, before any gradient of an activation): two moments, the phase the larger
                     long written = Math.addExact(appear ? rank.writtenAt(index, order) : 0,
                             rank.unshardedAt(index, order));
-                    if (lossBackward > Math.addExact(written, pool ? 0 : workspace)) {
-                        gradients = Math.subtractExact(gradients, written);
-                        temporaries = lossBackward;
-                        taken = pool ? workspace : 0;
-                    }
+                    Live loss = new Live(live.weights(), live.optimizerState(), Math.subtractExact(gradients, written),
+                            activations, pool ? workspace : 0, lossBackward);
+                    moments.add(loss);
+                    moments.add(live);
+                    live = loss.total() > live.total() ? loss : live;
+                } else {
+                    moments.add(live);
                 }
-                phases.add(new Phase(micro, order.name(index), new Live(rank.weightsAt(index, order), rank.state,
-                        gradients, activations, taken, temporaries)));
+                phases.add(new Phase(micro, order.name(index), live));
             }
         }
-        phases.add(new Phase(0, "optimizer", new Live(rank.weights, rank.state, Math.addExact(rank.gradients,
-                rank.buckets), 0, 0, rank.optimizerTemporaries)));
+        Live optimizer = new Live(rank.weights, rank.state, Math.addExact(rank.gradients, rank.buckets), 0, 0,
+                rank.optimizerTemporaries);
+        moments.add(optimizer);
+        phases.add(new Phase(0, "optimizer", optimizer));
         long sum = Math.addExact(Math.subtractExact(memory.totalBytes(), MemoryBreakdown.modelStateBytes(shape)),
                 rank.sumState);
-        return new StepTimeline(shape, plan, options, microBatches, phases, sum);
+        return new StepTimeline(shape, plan, options, microBatches, phases, moments, sum);
     }
 
     /**
@@ -296,24 +313,26 @@ public final class StepTimeline {
      * and gradients appear.
      */
     private record Rank(Sharding sharding, long weights, long state, long gradients, long buckets,
-            long optimizerTemporaries, long sumState, long weightBytes, long gradientBytes, long[] padded,
-            long[] shards, StepPhases.Gradient owners, boolean embeddingApart) {
+            long optimizerTemporaries, long sumState, long weightBytes, long gradientBytes, long unshardedBytes,
+            long[] padded, long[] shards, StepPhases.Gradient owners, boolean embeddingApart) {
 
         static Rank of(Shape shape, DataParallel plan, MemoryBreakdown memory, Framework framework,
                 OptimizerStep optimizer) {
             PrecisionPolicy policy = shape.policy();
             StepPhases.Gradient owners = StepPhases.Gradient.of(shape);
-            long[] walked = trainedTensors(shape);
+            // the tensors in the order the for-loop walks them, for its temporaries alone
+            long[] walked = optimizer == OptimizerStep.FOR_LOOP ? trainedTensors(shape) : new long[0];
             if (plan.ranks() == 1) {
                 return new Rank(Sharding.NONE, memory.parametersBytes(), Math.addExact(memory.masterWeightsBytes(),
                         memory.optimizerStateBytes()), memory.gradientsBytes(), 0,
                         optimizer.temporaryBytes(ParameterTensor.trainable(shape), walked, policy),
                         MemoryBreakdown.modelStateBytes(shape), policy.weightBytes(), policy.gradientBytes(),
-                        null, null, owners, false);
+                        policy.gradientBytes(), null, null, owners, false);
             }
             DataParallel.RankState rank = plan.largest(shape);
             Sharding sharding = plan.sharding();
-            boolean apart = framework.embeddingUnit();
+            // FSDP2 under torchtitan wraps a tied table with the final norm and the head: a root held throughout
+            boolean apart = framework.embeddingUnit() && !shape.architecture().tiedEmbeddings();
             long[] shards = apart ? plan.unitShardsEmbeddingApart(shape) : plan.unitShards(shape);
             long[] padded = new long[shards.length];
             for (int unit = 0; unit < shards.length; unit++) {
@@ -321,10 +340,16 @@ public final class StepTimeline {
             }
             long[] order = sharding.partition() == Sharding.Partition.FLAT ? shards : walked;
             long buckets = framework.bucketCopy() && !sharding.shardsGradients() ? rank.gradientsBytes(policy) : 0;
-            return new Rank(sharding, rank.parametersBytes(policy), Math.addExact(rank.masterWeightsBytes(policy),
-                    rank.optimizerStateBytes(policy)), rank.gradientsBytes(policy), buckets,
-                    optimizer.temporaryBytes(rank.optimizer(), order, policy), rank.peakBytes(policy),
-                    policy.weightBytes(), policy.gradientBytes(), padded, shards, owners, apart);
+            // Megatron's distributed optimizer splits one flat buffer evenly, not whole tensors
+            long optimized = framework == Framework.MEGATRON && sharding.shardsOptimizerState()
+                    ? (ParameterTensor.total(shape) + plan.ranks() - 1) / plan.ranks() : rank.optimizer();
+            long state = Math.multiplyExact(optimized, (long) (policy.masterWeightBytes() + policy.optimizerStateBytes()));
+            // FSDP2 reduce-scatters a float32 copy of a unit's 16-bit gradients (torchtitan's reduce_dtype)
+            long unsharded = framework == Framework.TORCHTITAN && policy.gradientBytes() < DataType.FLOAT32.bytes()
+                    ? policy.gradientBytes() + DataType.FLOAT32.bytes() : policy.gradientBytes();
+            return new Rank(sharding, rank.parametersBytes(policy), state, rank.gradientsBytes(policy), buckets,
+                    optimizer.temporaryBytes(optimized, order, policy), rank.peakBytes(policy),
+                    policy.weightBytes(), policy.gradientBytes(), unsharded, padded, shards, owners, apart);
         }
 
         /** The weights at phase {@code index}: the rank's own and the units it holds gathered then. */
@@ -336,7 +361,7 @@ public final class StepTimeline {
         /** The unsharded gradients before their reduce-scatter at phase {@code index}. */
         long unshardedAt(int index, StepPhases.Phases order) {
             return padded == null || !sharding.shardsGradients() ? 0 : Math.multiplyExact(
-                    StepPhases.unshardedGradientsAt(index, order, padded, embeddingApart), gradientBytes);
+                    StepPhases.unshardedGradientsAt(index, order, padded, embeddingApart), unshardedBytes);
         }
 
         /** The kept gradients first written at phase {@code index}: the rank's shard, or every gradient. */
@@ -348,11 +373,11 @@ public final class StepTimeline {
 
     /**
      * The elements of each tensor that trains, in the order the optimizer walks them: the model's
-     * ({@link DataParallel#tensors}) under full training; under LoRA or freezing the rows that train, row by
-     * row and block by block.
+     * ({@link DataParallel#tensors}) under full training; under LoRA or freezing (or more layers than the
+     * split lists) the rows that train, row by row and block by block.
      */
     private static long[] trainedTensors(Shape shape) {
-        if (!shape.settings().freezes()) {
+        if (!shape.settings().freezes() && shape.layers() <= DataParallel.MAX_LAYERS) {
             return DataParallel.tensors(shape).stream().mapToLong(DataParallel.Tensor::elements).toArray();
         }
         List<Long> trained = new ArrayList<>();
@@ -417,19 +442,21 @@ public final class StepTimeline {
     }
 
     /**
-     * The largest batch whose peak over the step fits {@code capacity}: every phase holds a + b x B
-     * bytes (the state and the batch-free workspace, and what grows with the batch), so the batch is
-     * the least over the phases of (capacity - a) / b, rounded down; the fixed part does not fit where
+     * The largest batch whose peak over the step fits {@code capacity}: every moment holds a + b x B
+     * bytes (the state and the batch-free workspace, and what grows with the batch; a phase is one
+     * moment, the head's backward the larger of two: the loss's backward and the head's matmul's), so
+     * the batch is the least over the moments of (capacity - a) / b, rounded down; the fixed part does not fit where
      * some phase's a alone is over the capacity. Under zeroed gradients it is the sum's
      * ({@link MemoryPolynomial#fit}); set to none and one micro-batch a step, it can be larger.
      */
     public MemoryPolynomial.BatchFit fit(Capacity capacity, String fixedPartName) {
-        List<Phase> one = of(shape.withBatchSize(1), plan, microBatches, options).phases();
-        List<Phase> two = of(shape.withBatchSize(2), plan, microBatches, options).phases();
+        // by moment, each a + b x B: the head's backward is the larger of two, which can cross between batches
+        List<Live> one = of(shape.withBatchSize(1), plan, microBatches, options).moments;
+        List<Live> two = of(shape.withBatchSize(2), plan, microBatches, options).moments;
         MemoryPolynomial.BatchFit least = null;
         for (int i = 0; i < one.size(); i++) {
-            long perSequence = Math.subtractExact(two.get(i).live().total(), one.get(i).live().total());
-            long fixed = Math.subtractExact(one.get(i).live().total(), perSequence);
+            long perSequence = Math.subtractExact(two.get(i).total(), one.get(i).total());
+            long fixed = Math.subtractExact(one.get(i).total(), perSequence);
             if (perSequence == 0 && fixed <= capacity.bytes()) {
                 continue;   // the optimizer's phase: no batch in it, and it fits
             }

@@ -618,10 +618,21 @@ public record TorchSavedTensor(Row row, Region region, boolean groupedOnly, Cond
      * {@link #totalBytes} adds up over the blocks, one block at a time, for a step's timeline.
      */
     public long blockBytes(Shape shape, int block) {
+        return blockBytes(shape)[block];
+    }
+
+    /** {@link #blockBytes(Shape, int)} of every block at once (which inputs need a gradient worked out once). */
+    public long[] blockBytes(Shape shape) {
+        long[] bytes = new long[Math.toIntExact(shape.layers())];
         if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-            return 0;
+            return bytes;
         }
-        return savedIn(shape, block, inputs(shape), adapted()) ? bytes(shape.block(block), 1) : 0;
+        boolean[] inputs = inputs(shape);
+        LoraTarget target = adapted();
+        for (int block = 0; block < bytes.length; block++) {
+            bytes[block] = savedIn(shape, block, inputs, target) ? bytes(shape.block(block), 1) : 0;
+        }
+        return bytes;
     }
 
     /**

@@ -28,11 +28,12 @@ import flopcast.analytic.TrainingPlan;
  * @param microBatchPlan  where a capacity is given: the largest micro-batch that fits one device and
  *                        divides its share of the batch, with the accumulation steps that make it up;
  *                        null without a capacity, where not one sequence fits, or under zero2 and zero3
- * @param byPeak          true where {@code fit} is by the peak over the step ({@code StepTimeline}), not the sum
+ * @param peakBytes       the peak over the step where {@code fit} is by it ({@code StepTimeline}); null where
+ *                        the answer is by the sum
  */
 record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPolynomial polynomial,
         MemoryPolynomial.BatchFit fit, TrainingPlan plan, Double seconds, Double days, String noTimeReason,
-        long accumulationSteps, MicroBatchPlan microBatchPlan, boolean byPeak) {
+        long accumulationSteps, MicroBatchPlan microBatchPlan, Long peakBytes) {
 
     /** The JSON paths the answer points to. */
     static final String MAX_BATCH = "max_batch";
@@ -58,28 +59,28 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
     }
 
     /**
-     * As above, where the batch that fits a step of one pass ({@code deviceFit}: by the peak over the
-     * step, gradients set to none) is not what fits a pass among several ({@code accumulatingFit}: every
-     * gradient alive beside it, the sum's), which the micro-batch plan reads.
+     * As above, where the batch that fits a step ({@code deviceFit}) is not what fits a pass among several
+     * ({@code accumulatingFit}), which the micro-batch plan reads.
      */
     static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit,
             MemoryPolynomial.BatchFit accumulatingFit, TrainingPlan plan, DataParallelReport ranks, long accumulation) {
         return of(prediction, ranks == null ? deviceFit : ranks.fit(), ranks == null ? accumulatingFit : ranks.fit(),
-                plan, ranks, accumulation, false);
+                plan, ranks, accumulation, null);
     }
 
     /**
-     * As above, the batch fitted by the peak over the step ({@code StepTimeline}): {@code stepFit} a step of
-     * the passes asked, {@code accumulatingFit} a pass among several, on one device or the largest rank.
+     * As above, the batch fitted by the peak over the step ({@code StepTimeline}), {@code peakBytes} at the
+     * batch asked: {@code stepFit} a step of the passes asked, {@code accumulatingFit} a pass among several,
+     * on one device or the largest rank.
      */
-    static PredictAnswer byPeak(Prediction prediction, MemoryPolynomial.BatchFit stepFit,
+    static PredictAnswer byPeak(Prediction prediction, long peakBytes, MemoryPolynomial.BatchFit stepFit,
             MemoryPolynomial.BatchFit accumulatingFit, TrainingPlan plan, DataParallelReport ranks, long accumulation) {
-        return of(prediction, stepFit, accumulatingFit, plan, ranks, accumulation, true);
+        return of(prediction, stepFit, accumulatingFit, plan, ranks, accumulation, peakBytes);
     }
 
     private static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit fit,
             MemoryPolynomial.BatchFit planFit, TrainingPlan plan, DataParallelReport ranks, long accumulation,
-            boolean byPeak) {
+            Long peakBytes) {
         MemoryPolynomial polynomial = ranks == null ? prediction.memory().polynomial() : ranks.perRankPolynomial();
         long batch = prediction.shape().batchSize();
         String reason = null;
@@ -105,7 +106,7 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         MicroBatchPlan planned = planFit == null || !accumulates ? null
                 : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), planFit);
         return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason, accumulation,
-                planned, byPeak);
+                planned, peakBytes);
     }
 
     /** N with ranks, else 1. */
@@ -122,8 +123,18 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
         return ranks == null ? Math.multiplyExact(batchPerDevice(), accumulationSteps) : ranks.globalBatch();
     }
 
-    /** What one device holds at its batch (one rank's sharded state with ranks). */
+    /** True where the answer's fit is by the peak over the step. */
+    boolean byPeak() {
+        return peakBytes != null;
+    }
+
+    /** What one device holds at its batch (one rank's sharded state with ranks): the peak where the answer is by it. */
     long memoryBytesPerDevice() {
+        return peakBytes != null ? peakBytes : sumBytesPerDevice();
+    }
+
+    /** Everything one device holds at its batch alive at once: the sum, by the polynomial. */
+    long sumBytesPerDevice() {
         return polynomial.bytesAt(batchPerDevice());
     }
 
@@ -140,7 +151,7 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
 
     /** The JSON object that holds the authoritative largest batch, or null without a capacity. */
     String maxBatchFrom() {
-        return fit == null ? null : byPeak ? TIMELINE_MAX_BATCH : ranks == null ? MAX_BATCH : MAX_BATCH_PER_RANK;
+        return fit == null ? null : byPeak() ? TIMELINE_MAX_BATCH : ranks == null ? MAX_BATCH : MAX_BATCH_PER_RANK;
     }
 
     /** The JSON object that holds the authoritative training time, or null where none is given. */

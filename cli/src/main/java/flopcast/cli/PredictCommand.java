@@ -111,8 +111,9 @@ final class PredictCommand extends FormattedCommand {
                         prediction.fixedPartDescription());
         // max_batch: one device holding the whole model (the step's peak where the answer is by it)
         MemoryPolynomial.BatchFit deviceFit = byPeak && dataParallel == null ? peakFit : sumFit;
-        PredictAnswer answer = byPeak ? PredictAnswer.byPeak(prediction, peakFit, accumulatingFit, target.plan(), report,
-                passes) : PredictAnswer.of(prediction, sumFit, target.plan(), report, passes);
+        PredictAnswer answer = byPeak ? PredictAnswer.byPeak(prediction, timeline.peak().live().total(), peakFit,
+                accumulatingFit, target.plan(), report, passes) : PredictAnswer.of(prediction, sumFit, target.plan(),
+                report, passes);
         return switch (output) {
             case TABLE -> PredictSummary.render(answer, timeline, target.device(), detail.detail) + (!detail.detail ? ""
                     : "\n" + PredictTable.render(prediction, deviceFit, target.plan(), dataParallel)

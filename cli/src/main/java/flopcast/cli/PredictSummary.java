@@ -224,7 +224,7 @@ final class PredictSummary {
                     + (perRank ? ", global " + grouped(answer.maxGlobalBatch()) : "");
         }
         MicroBatchPlan planned = answer.microBatchPlan();
-        long needs = byPeak ? timeline.peak().live().total() : answer.memoryBytesPerDevice();
+        long needs = answer.memoryBytesPerDevice();
         return "no, " + asked + " needs " + Capacity.gigabytes(needs) + peak + "; "
                 + capacity + " holds " + most + (planned == null ? "" : "; "
                         + AccumulationOptions.MICRO_BATCH + " " + planned.microBatch() + " (" + AccumulationOptions.GRAD_ACCUM
@@ -237,7 +237,7 @@ final class PredictSummary {
     }
 
     private static String memory(PredictAnswer answer) {
-        long bytes = answer.memoryBytesPerDevice();
+        long bytes = answer.sumBytesPerDevice();
         MemoryPolynomial polynomial = answer.polynomial();
         boolean perRank = answer.ranks() != null;
         boolean workspace = answer.prediction().memory().workspaceBytes() != null;
