@@ -82,8 +82,25 @@ final class TimelineOptions {
     StepTimeline timeline(Prediction prediction, DataParallel plan, long microBatches) {
         StepTimeline.Options options = options();
         if (prediction.accounting() != Accounting.COMPLETE) {
+            java.util.List<String> named = new java.util.ArrayList<>();
             if (table) {
-                throw new InvalidInputException(TIMELINE + " with --accounting seed: the seed counts one sum, not a"
+                named.add(TIMELINE);
+            }
+            if (!framework.equals("flopcast")) {
+                named.add(FRAMEWORK + " " + framework);
+            }
+            if (gradients.given()) {
+                named.add(GradientsOption.GRADIENTS + " " + options.gradients().cliName());
+            }
+            if (optimizer != null) {
+                named.add(OPTIMIZER + " " + optimizer);
+            }
+            if (lossPrecision != null) {
+                named.add(LOSS_PRECISION + " " + lossPrecision);
+            }
+            String given = named.isEmpty() ? null : String.join(", ", named);
+            if (given != null) {
+                throw new InvalidInputException(given + " with --accounting seed: the seed counts one sum, not a"
                         + " step over time (allowed: --accounting complete)");
             }
             return null;

@@ -84,6 +84,17 @@ class TimelineTest {
                 .contains("fits      yes, batch 4 fits 80 GB at its peak: at most 4"));
     }
 
+    /** Under the seed's accounting, a sum by definition, every timeline choice given is named and refused. */
+    @Test
+    void theSeedTakesNoTimelineChoice() {
+        CliRun run = CliRun.of("predict", "--preset", "seed-gpt2", "--accounting", "seed", "--batch", "2", "--gradients",
+                "set-to-none", "--framework", "pytorch");
+        assertEquals(2, run.exitCode());
+        assertEquals("flopcast: --framework pytorch, --gradients set-to-none with --accounting seed: the seed counts one"
+                + " sum, not a step over time (allowed: --accounting complete)", run.err().strip());
+        assertEquals("", run.out());
+    }
+
     /** Each framework choice refused in one line naming the option and what is allowed, nothing printed. */
     @Test
     void anUnknownFrameworkOptimizerOrLossIsOneLineAndExitTwo() {
