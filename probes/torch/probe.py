@@ -86,7 +86,9 @@ def main(argv):
     for p, result in zip(predictions, results):
         ok &= report(p, result, ranks, args)
         if args.timeline:
-            timeline.report(p, timeline.measure(torch, args, p, device, lambda: build(args, torch, p, device)), None)
+            measured = timeline.measure(torch, args, p, device, lambda: build(args, torch, p, device))
+            timeline.report(p, measured, None)
+            result["timeline"] = timeline.document(p, measured)
     write(args, run_id, predictions, results, (gpu or host_cpu(), catalog), torch, kept)
     return 0 if ok else 1
 

@@ -6,6 +6,7 @@ pytorch profile, each rank's weights, gradients and AdamW state, and each collec
 """
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -92,6 +93,13 @@ class OneProcess(unittest.TestCase):
         for name in ("backward: block 1", "backward: block 0", "backward: embedding"):
             predicted, measured = rows[name]
             self.assertLessEqual(measured, predicted, name + "\n" + run.stdout)
+        raw = [name for name in os.listdir(out) if name.startswith("probe-")]
+        with open(os.path.join(out, raw[0])) as file:
+            recorded = json.load(file)["batches"][0]["timeline"]
+        self.assertEqual("pytorch", recorded["framework"])
+        self.assertEqual(phases, [phase["phase"] for phase in recorded["phases"]])
+        self.assertEqual(rows["backward: head"], (recorded["phases"][4]["predicted_bytes"],
+                                                  recorded["phases"][4]["measured_bytes"]))
         self.assertIn("at backward: head, measured", run.stdout)
         self.assertTrue(run.stdout.split("at backward: head, measured")[1].split("\n")[0].endswith("backward: head"),
                         run.stdout)

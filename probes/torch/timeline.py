@@ -165,6 +165,15 @@ def phases_from(tree, names):
     return [(name, most, None) for name, most in phases[:-1]]  # "end" closes the optimizer's phase
 
 
+def document(prediction, measured):
+    """The raw JSON's record of the timeline: each phase measured (allocated at its most, and reserved on CUDA)
+    beside the prediction's total where the prediction has the pytorch framework's timeline."""
+    predicted = {phase["phase"]: phase["total"] for phase in (prediction.get("timeline") or {}).get("phases", [])}
+    return {"framework": (prediction.get("timeline") or {}).get("framework"),
+            "phases": [{"phase": name, "measured_bytes": most, "measured_reserved_bytes": reserved,
+                        "predicted_bytes": predicted.get(name)} for name, most, reserved in measured]}
+
+
 def report(prediction, measured, why_not):
     """Predicted beside measured per phase: flopcast's pytorch timeline and PyTorch's allocations."""
     predicted = prediction.get("timeline")
