@@ -4,11 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Memory as it happens over one optimizer step of the complete accounting, on one device: the live
- * bytes by kind at each phase, in order, and the peak over them, where {@link MemoryBreakdown} adds
- * everything up as if it were all alive at once (the sum). What a person reads off a GPU is a peak
- * over time ({@code torch.cuda.max_memory_allocated}); this is that peak for the tensors the complete
- * accounting holds.
+ * Memory as it happens over one optimizer step, on one device or the largest data-parallel rank, as
+ * flopcast's executed model or another framework runs it: the live bytes by kind at each phase, in
+ * order, and the peak over them, where {@link MemoryBreakdown} adds everything up as if it were all
+ * alive at once (the sum). What a person reads off a GPU is a peak over time
+ * ({@code torch.cuda.max_memory_allocated}); this is that peak for the tensors ({@link DeviceOverhead}
+ * adds what lies beyond them).
  *
  * <p>What lives when. The weights, the master copy and AdamW's m and v persist between steps. The
  * workspace ({@link WorkspaceBuffer}: the gradients along the residual stream, a head's copies, the
@@ -41,11 +42,16 @@ import java.util.List;
  * {@link DataParallel.RankState#peakBytes} counts them (one unit gathered, no root held, no prefetch):
  * a zero3 rank's peak can exceed it.
  *
- * <p>What the framework does ({@link Options}): its kept set (the {@code pytorch} table's rows, each
- * from its block's forward to its backward, where it covers the settings), the loss's type and kernel
- * (the eager loss's copies of the logits are temporaries of the head's forward and backward phases,
- * its kept log-probabilities an activation), and the optimizer's temporaries at the optimizer's phase
- * ({@link OptimizerStep}).
+ * <p>What the framework does ({@link Options}, {@link Framework}): its kept set where its table
+ * covers the settings (the {@code pytorch} table's rows, Megatron-Core's or torchtitan's
+ * {@link FrameworkKept} rows, a block's input from the phase that writes it, a recomputed block's
+ * no-recompute set again in its backward), the loss's type and kernel (the loss's copies of the logits
+ * are temporaries of the head's forward and backward phases, its kept row an activation), the
+ * optimizer's temporaries at the optimizer's phase ({@link OptimizerStep}), and the workspace from the
+ * head's backward on (a framework allocates the gradients of activations as its backward runs). The
+ * head's backward is the larger of two moments: the loss's backward (its temporaries, before the
+ * head's gradients and, in a framework, before any gradient of an activation) and the head's matmul's
+ * (the head's gradients, the workspace); the largest batch is fitted moment by moment.
  *
  * <p>Checked two ways, for flopcast's framework on one device. {@code StepTimelineTest}: under zeroed
  * gradients the peak (reached at the head's forward phase, held through its backward) is the sum,
