@@ -233,25 +233,61 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
                 polynomial.perBatchElementBytes());
     }
 
-    /** What rank {@code rank} hands over and sends in one step. */
+    /** What rank {@code rank} hands over and sends in one step of one pass. */
     public List<Transfer> transfers(Shape shape, int rank) {
+        return transfers(shape, rank, 1);
+    }
+
+    /**
+     * What rank {@code rank} hands over and sends in one step of {@code passes} accumulated passes: the
+     * gradient all-reduce (DDP's {@code no_sync} until the last pass) and the parameter broadcast once a
+     * step; FSDP's all-gathers and reduce-scatter every pass (each pass gathers its weights and reduces its
+     * gradients into the shard: torchtitan's and FSDP's default without {@code no_sync}).
+     */
+    public List<Transfer> transfers(Shape shape, int rank, long passes) {
         if (rank < 0 || rank >= ranks) {
             throw new IllegalArgumentException("rank " + rank + " outside 0.." + (ranks - 1));
         }
-        return new Split(shape).transfers(rank);
+        return everyPass(new Split(shape).transfers(rank), passes);
+    }
+
+    private static List<Transfer> everyPass(List<Transfer> transfers, long passes) {
+        if (passes == 1) {
+            return transfers;
+        }
+        List<Transfer> step = new ArrayList<>();
+        for (Transfer transfer : transfers) {
+            boolean perPass = transfer.collective() == Collective.PARAMETER_ALL_GATHER
+                    || transfer.collective() == Collective.GRADIENT_REDUCE_SCATTER;
+            step.add(!perPass ? transfer : new Transfer(transfer.collective(),
+                    Math.toIntExact(Math.multiplyExact((long) transfer.times(), passes)),
+                    Math.multiplyExact(transfer.payloadBytes(), passes), Math.multiplyExact(transfer.sentBytes(),
+                    passes)));
+        }
+        return step;
     }
 
     /** The bytes rank {@code rank} sends in one step, every collective together. */
     public long sentBytes(Shape shape, int rank) {
-        return sent(transfers(shape, rank));
+        return sentBytes(shape, rank, 1);
+    }
+
+    /** As above, a step of {@code passes} accumulated passes. */
+    public long sentBytes(Shape shape, int rank, long passes) {
+        return sent(transfers(shape, rank, passes));
     }
 
     /** The most bytes any rank sends in one step. */
     public long maxSentBytes(Shape shape) {
+        return maxSentBytes(shape, 1);
+    }
+
+    /** As above, a step of {@code passes} accumulated passes. */
+    public long maxSentBytes(Shape shape, long passes) {
         Split split = new Split(shape);
         long most = 0;
         for (int rank = 0; rank < ranks; rank++) {
-            most = Math.max(most, sent(split.transfers(rank)));
+            most = Math.max(most, sent(everyPass(split.transfers(rank), passes)));
         }
         return most;
     }

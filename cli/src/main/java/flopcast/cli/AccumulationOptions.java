@@ -45,15 +45,6 @@ final class AccumulationOptions {
         }
     }
 
-    /** The options as given, naming what follows from them: "--micro-batch 16 (2 passes a step)". */
-    String given(MicroBatchPlan accumulation) {
-        if (microBatch != null && gradAccum == null) {
-            return MICRO_BATCH + " " + microBatch + " (" + accumulation.passes() + " passes a step)";
-        }
-        return GRAD_ACCUM + " " + accumulation.passes() + (microBatch == null ? "" : " and " + MICRO_BATCH + " "
-                + microBatch);
-    }
-
     /**
      * The micro-batch and accumulation steps of {@code perRankBatch} (B / N), or null where neither
      * option was given; a one-line error for a value below 1 or one that does not divide.

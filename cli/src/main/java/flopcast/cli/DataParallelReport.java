@@ -26,18 +26,25 @@ import java.util.Locale;
  * @param fit         the largest batch per rank on the capacity, or null without one
  * @param device      the catalog device whose link the time uses, or null
  * @param training    the training plan, or null without {@code --steps}
+ * @param passes      accumulated passes a step: FSDP gathers and reduces every one
  */
 record DataParallelReport(DataParallel plan, long globalBatch, Prediction prediction, MemoryPolynomial.BatchFit fit,
-        Device device, TrainingPlan training) {
+        Device device, TrainingPlan training, long passes) {
 
     /** Ranks listed one by one up to this many; above it the JSON and the table give the largest rank only. */
     static final int LISTED_RANKS = 16;
 
     static DataParallelReport of(DataParallel plan, long globalBatch, Prediction prediction, Capacity capacity,
             Device device, TrainingPlan training) {
+        return of(plan, globalBatch, prediction, capacity, device, training, 1);
+    }
+
+    /** As above, {@code passes} accumulated passes a step. */
+    static DataParallelReport of(DataParallel plan, long globalBatch, Prediction prediction, Capacity capacity,
+            Device device, TrainingPlan training, long passes) {
         MemoryPolynomial.BatchFit fit = capacity == null ? null
                 : plan.perRankPolynomial(prediction).fit(capacity, "the largest rank's model state and gathers");
-        return new DataParallelReport(plan, globalBatch, prediction, fit, device, training);
+        return new DataParallelReport(plan, globalBatch, prediction, fit, device, training, passes);
     }
 
     /** One rank's memory as a polynomial in its batch B / N ({@link DataParallel#perRankPolynomial}). */
@@ -51,8 +58,10 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             return null;
         }
         double compute = training.computeSecondsPerStep(prediction.flops().step());
-        // gradients are reduced once a step, under the last micro-batch: only its compute can hide them
-        return plan.stepTime(compute, compute / training.microBatches(), plan.maxSentBytes(prediction.shape()),
+        // DDP reduces the gradients once a step, under the last micro-batch: only its compute can hide them;
+        // FSDP gathers and reduces every pass, each under its own pass's compute
+        double overlappable = plan.sharding().shardsGradients() ? compute : compute / training.microBatches();
+        return plan.stepTime(compute, overlappable, plan.maxSentBytes(prediction.shape(), passes),
                 device.linkBytesPerSecond(plan.ranks()));
     }
 
@@ -84,13 +93,13 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             item.put("state_bytes", state.stateBytes(policy));
             item.put("gathered_bytes", state.gatheredBytes(policy));
             ObjectNode transfers = item.putObject("communication");
-            for (DataParallel.Transfer transfer : plan.transfers(shape, state.rank())) {
+            for (DataParallel.Transfer transfer : plan.transfers(shape, state.rank(), passes)) {
                 ObjectNode t = transfers.putObject(transfer.collective().jsonName());
                 t.put("times", transfer.times());
                 t.put("payload_bytes", transfer.payloadBytes());
                 t.put("sent_bytes", transfer.sentBytes());
             }
-            item.put("sent_bytes", plan.sentBytes(shape, state.rank()));
+            item.put("sent_bytes", plan.sentBytes(shape, state.rank(), passes));
         }
         if (fit != null) {
             ObjectNode batch = node.putObject("max_batch_per_rank");
@@ -99,7 +108,7 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             batch.put("fractional", fit.fractional());
             batch.put("spare_bytes", fit.spareBytes());
         }
-        node.put("max_sent_bytes", plan.maxSentBytes(shape));
+        node.put("max_sent_bytes", plan.maxSentBytes(shape, passes));
         if (device != null) {
             node.put("link", Device.linkName(plan.ranks()));
             node.put("link_bytes_per_second", device.linkBytesPerSecond(plan.ranks()));
@@ -136,7 +145,7 @@ record DataParallelReport(DataParallel plan, long globalBatch, Prediction predic
             table.row(String.valueOf(state.rank()), grouped(state.parametersBytes(policy)),
                     grouped(state.gradientsBytes(policy)), grouped(state.masterWeightsBytes(policy)),
                     grouped(state.optimizerStateBytes(policy)), grouped(state.stateBytes(policy)),
-                    grouped(state.gatheredBytes(policy)), grouped(plan.sentBytes(shape, state.rank())));
+                    grouped(state.gatheredBytes(policy)), grouped(plan.sentBytes(shape, state.rank(), passes)));
         }
         text.append(table.render());
         text.append("(bytes; ").append(plan.ranks() <= LISTED_RANKS ? "every rank" : "the largest rank only")

@@ -27,7 +27,7 @@ import flopcast.analytic.TrainingPlan;
  * @param accumulationSteps forward and backward passes a step accumulates ({@code --grad-accum}; 1 without)
  * @param microBatchPlan  where a capacity is given: the largest micro-batch that fits one device and
  *                        divides its share of the batch, with the accumulation steps that make it up;
- *                        null without a capacity, where not one sequence fits, or under zero2 and zero3
+ *                        null without a capacity or where not one sequence fits
  * @param peakBytes       the peak over the step where {@code fit} is by it ({@code StepTimeline}); null where
  *                        the answer is by the sum
  */
@@ -101,9 +101,7 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
             seconds = plan.timeFor(prediction.flops().step()).seconds();
             days = plan.timeFor(prediction.flops().step()).days();
         }
-        // no plan under FSDP's sharding, whose communication every micro-batch flopcast does not count
-        boolean accumulates = ranks == null || !ranks.plan().sharding().shardsGradients();
-        MicroBatchPlan planned = planFit == null || !accumulates ? null
+        MicroBatchPlan planned = planFit == null ? null
                 : AccumulationOptions.largestFitting(Math.multiplyExact(batch, accumulation), planFit);
         return new PredictAnswer(prediction, ranks, polynomial, fit, plan, seconds, days, reason, accumulation,
                 planned, peakBytes);

@@ -85,19 +85,12 @@ final class PredictCommand extends FormattedCommand {
         MicroBatchPlan accumulation = accumulationOptions.resolve(perRank, dataParallel == null
                 ? "--batch" : "the per-rank batch (--batch " + globalBatch + " over " + dataParallel.ranks() + " ranks)");
         long passes = accumulation == null ? 1 : accumulation.passes();
-        if (passes > 1 && dataParallel != null && dataParallel.sharding().shardsGradients()) {
-            // DDP's no_sync and ZeroRedundancyOptimizer over it reduce once a step; FSDP reduce-scatters every
-            // micro-batch (or, under no_sync, holds unsharded gradients), and zero3 gathers the weights each pass
-            throw new InvalidInputException(accumulationOptions.given(accumulation) + " with --sharding "
-                    + dataParallel.sharding().cliName() + ": FSDP communicates every micro-batch, which flopcast does"
-                    + " not count (allowed: --sharding none or zero1, or one pass a step)");
-        }
         shape = shape.withBatchSize(accumulation == null ? perRank : accumulation.microBatch());
         TargetOptions.Target target = targetOptions.resolve(shape, globalTokens).accumulating(passes);
         Prediction prediction = chosen.predict(shape);
         MemoryPolynomial.BatchFit sumFit = target.capacity() == null ? null : prediction.fit(target.capacity());
         DataParallelReport report = dataParallel == null ? null : DataParallelReport.of(dataParallel, globalBatch,
-                prediction, target.capacity(), target.device(), target.plan());
+                prediction, target.capacity(), target.device(), target.plan(), passes);
         StepTimeline timeline = timelineOptions.timeline(prediction, dataParallel == null ? DataParallel.SINGLE
                 : dataParallel, passes);
         // by the peak over the step wherever it differs from the sum's convention: a rank's gathers at their
