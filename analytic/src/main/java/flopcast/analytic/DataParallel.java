@@ -297,11 +297,7 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
      * norm, an untied head), unit l + 1 block l. Times N, a unit gathered whole with its padding.
      */
     public long[] unitShards(Shape shape) {
-        long[] units = unitElements(tensors(shape));
-        for (int unit = 0; unit < units.length; unit++) {
-            units[unit] = ceilDiv(units[unit], ranks);
-        }
-        return units;
+        return shards(unitElements(tensors(shape)));
     }
 
     /**
@@ -317,6 +313,11 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
             int unit = tensor.unit() > 0 ? tensor.unit() : embedding ? 0 : units.length - 1;
             units[unit] = Math.addExact(units[unit], tensor.elements());
         }
+        return shards(units);
+    }
+
+    /** Each unit's elements as one rank's shard, ceil(E_u / N), in place. */
+    private long[] shards(long[] units) {
         for (int unit = 0; unit < units.length; unit++) {
             units[unit] = ceilDiv(units[unit], ranks);
         }

@@ -68,7 +68,28 @@ public enum Framework {
          * writes the gradient over that copy and casts it to the compute type. Where the two types are one,
          * the logits themselves are softmaxed in place.
          */
-        SOFTMAX_IN_COPY
+        SOFTMAX_IN_COPY;
+
+        /**
+         * What the loss allocates and frees in the head's forward beyond what it keeps, over {@code logits}
+         * logits of {@code compute} bytes in the matmul's type and {@code loss} bytes in the loss's.
+         */
+        public long forwardBytes(long logits, int compute, int loss) {
+            return switch (this) {
+                case IN_PLACE -> 0;
+                case EAGER -> Math.multiplyExact(logits, compute + (loss != compute ? loss : 0));
+                case SOFTMAX_IN_COPY -> loss != compute ? Math.multiplyExact(logits, compute) : 0;
+            };
+        }
+
+        /** As {@link #forwardBytes}, the loss's backward: its gradients before the head's matmul reads them. */
+        public long backwardBytes(long logits, int compute, int loss) {
+            return switch (this) {
+                case IN_PLACE -> 0;
+                case EAGER -> Math.multiplyExact(logits, 2L * loss);
+                case SOFTMAX_IN_COPY -> loss != compute ? Math.multiplyExact(logits, compute) : 0;
+            };
+        }
     }
 
     private final String cliName;
@@ -88,6 +109,31 @@ public enum Framework {
         this.lossKernel = lossKernel;
         this.bucketCopy = bucketCopy;
         this.embeddingUnit = embeddingUnit;
+    }
+
+    /**
+     * True where the workspace is one pool taken at the first forward (flopcast's executed model); false
+     * where the framework allocates the gradients of activations as its backward runs.
+     */
+    public boolean workspacePool() {
+        return this == FLOPCAST;
+    }
+
+    /**
+     * True where sharded optimizer state is one flat buffer split evenly, ceil(P / N) elements a rank
+     * (Megatron-Core's distributed optimizer); false where whole tensors are dealt out (ZeroRedundancyOptimizer)
+     * or FSDP's flat shards say it.
+     */
+    public boolean splitsOptimizerEvenly() {
+        return this == MEGATRON;
+    }
+
+    /**
+     * True where FSDP reduce-scatters a float32 copy of a unit's 16-bit unsharded gradients (torchtitan's
+     * {@code reduce_dtype}), so they take 2 + 4 bytes an element while they live.
+     */
+    public boolean reducesInFloat32() {
+        return this == TORCHTITAN;
     }
 
     /**

@@ -243,17 +243,8 @@ public final class StepTimeline {
             kept.add(new StepPhases.Span(Math.multiplyExact(logits, lossBytes - computeBytes), order.forwardHead(),
                     order.backwardHead()));
         }
-        boolean cast = lossBytes != computeBytes;
-        long lossForward = switch (framework.lossKernel()) {
-            case IN_PLACE -> 0;
-            case EAGER -> Math.multiplyExact(logits, computeBytes + (cast ? lossBytes : 0));
-            case SOFTMAX_IN_COPY -> cast ? Math.multiplyExact(logits, computeBytes) : 0;
-        };
-        long lossBackward = switch (framework.lossKernel()) {
-            case IN_PLACE -> 0;
-            case EAGER -> Math.multiplyExact(logits, 2L * lossBytes);
-            case SOFTMAX_IN_COPY -> cast ? Math.multiplyExact(logits, computeBytes) : 0;
-        };
+        long lossForward = framework.lossKernel().forwardBytes(logits, computeBytes, lossBytes);
+        long lossBackward = framework.lossKernel().backwardBytes(logits, computeBytes, lossBytes);
         long recompute = keptSet == Framework.KeptSet.COMPLETE ? CompleteAccounting.recomputeBytes(shape) : 0;
         long workspace = Math.subtractExact(memory.workspaceBytes(), CompleteAccounting.recomputeBytes(shape));
         Rank rank = Rank.of(shape, plan, memory, framework, options.optimizer());
@@ -266,6 +257,9 @@ public final class StepTimeline {
         for (int index = 1; index < alive.length; index++) {
             alive[index] = Math.addExact(alive[index], alive[index - 1]);
         }
+        // a framework's backward allocates the gradients of activations as it runs; flopcast's executed model
+        // takes its workspace at the first forward
+        boolean pool = framework.workspacePool();
         List<Phase> phases = new ArrayList<>();
         List<Live> moments = new ArrayList<>();
         for (int micro = 1; micro <= Math.min(2, microBatches); micro++) {
@@ -283,9 +277,6 @@ public final class StepTimeline {
                 }
                 long temporaries = index == order.forwardHead() ? lossForward : 0;
                 long gradients = Math.addExact(Math.addExact(grads, rank.unshardedAt(index, order)), rank.buckets);
-                // a framework's backward allocates the gradients of activations as it runs; flopcast's executed
-                // model takes its workspace at the first forward
-                boolean pool = framework == Framework.FLOPCAST;
                 long taken = !pool && index < order.backwardHead() ? 0 : workspace;
                 Live live = new Live(rank.weightsAt(index, order), rank.state, gradients, activations, taken,
                         temporaries);
@@ -346,12 +337,10 @@ public final class StepTimeline {
             }
             long[] order = sharding.partition() == Sharding.Partition.FLAT ? shards : walked;
             long buckets = framework.bucketCopy() && !sharding.shardsGradients() ? rank.gradientsBytes(policy) : 0;
-            // Megatron's distributed optimizer splits one flat buffer evenly, not whole tensors
-            long optimized = framework == Framework.MEGATRON && sharding.shardsOptimizerState()
+            long optimized = framework.splitsOptimizerEvenly() && sharding.shardsOptimizerState()
                     ? (ParameterTensor.total(shape) + plan.ranks() - 1) / plan.ranks() : rank.optimizer();
             long state = Math.multiplyExact(optimized, (long) (policy.masterWeightBytes() + policy.optimizerStateBytes()));
-            // FSDP2 reduce-scatters a float32 copy of a unit's 16-bit gradients (torchtitan's reduce_dtype)
-            long unsharded = framework == Framework.TORCHTITAN && policy.gradientBytes() < DataType.FLOAT32.bytes()
+            long unsharded = framework.reducesInFloat32() && policy.gradientBytes() < DataType.FLOAT32.bytes()
                     ? policy.gradientBytes() + DataType.FLOAT32.bytes() : policy.gradientBytes();
             return new Rank(sharding, rank.parametersBytes(policy), state, rank.gradientsBytes(policy), buckets,
                     optimizer.temporaryBytes(optimized, order, policy), rank.peakBytes(policy),

@@ -130,25 +130,29 @@ final class TimelineReport {
         node.put("phase", phase.describe(timeline.microBatches()));
         node.put("micro_batch", phase.microBatch());
         StepTimeline.Live live = phase.live();
-        node.put("weights", live.weights());
-        node.put("optimizer_state", live.optimizerState());
-        node.put("gradients", live.gradients());
-        node.put("activations", live.activations());
-        node.put("workspace", live.workspace());
-        node.put("temporaries", live.temporaries());
-        node.put("total", live.total());
+        kinds(node, live.weights(), live.optimizerState(), live.gradients(), live.activations(), live.workspace(),
+                live.temporaries());
         return node;
     }
 
     /** Puts the bytes alive by kind, and their total, into {@code node} (a predicted or a counted phase's). */
     static void kinds(ObjectNode node, long weights, long optimizerState, long gradients, long activations,
             long workspace) {
+        kinds(node, weights, optimizerState, gradients, activations, workspace, null);
+    }
+
+    /** As above, with the phase's temporaries where it has a figure for them (a predicted timeline's). */
+    private static void kinds(ObjectNode node, long weights, long optimizerState, long gradients, long activations,
+            long workspace, Long temporaries) {
         node.put("weights", weights);
         node.put("optimizer_state", optimizerState);
         node.put("gradients", gradients);
         node.put("activations", activations);
         node.put("workspace", workspace);
+        if (temporaries != null) {
+            node.put("temporaries", temporaries);
+        }
         node.put("total", Math.addExact(Math.addExact(Math.addExact(weights, optimizerState),
-                Math.addExact(gradients, activations)), workspace));
+                Math.addExact(gradients, activations)), Math.addExact(workspace, temporaries == null ? 0 : temporaries)));
     }
 }
