@@ -16,7 +16,8 @@ import org.ejml.data.FMatrixRMaj;
 public final class KeptTensor {
     private final KeptActivation row;
     private final StoredTensor stored;
-    private final int[] ints;
+    /** An int32 tensor's values: null for a float tensor, and while the pool has released it. */
+    private int[] ints;
     private final boolean recomputeBuffer;
     private boolean readThisStep;
     /** An int32 tensor's uses in the step's {@link MemoryLog}; null for a float tensor (its storage tracks) or untracked. */
@@ -47,7 +48,18 @@ public final class KeptTensor {
         if (stored != null) {
             stored.track(log, kind);
         } else {
-            intTracker = log.track(Math.multiplyExact((long) ints.length, Integer.BYTES), kind);
+            int length = ints.length;
+            intTracker = log.track(Math.multiplyExact((long) length, Integer.BYTES), kind, new MemoryLog.Storage() {
+                @Override
+                public void release() {
+                    ints = null;
+                }
+
+                @Override
+                public void allocate() {
+                    ints = new int[length];
+                }
+            });
         }
     }
 

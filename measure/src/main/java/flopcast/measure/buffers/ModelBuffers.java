@@ -76,7 +76,21 @@ public final class ModelBuffers {
             // one buffer every block shares, shaped for the kind of block that needs most
             Shape largest = largest(row);
             if (row.instances(shape) > 0 && row.dataType() == DataType.INT32) {
-                workspaceInts.put(row, TensorAllocation.ints(row, largest));
+                int[] values = TensorAllocation.ints(row, largest);
+                int length = values.length;
+                memoryLog.track(Math.multiplyExact((long) length, Integer.BYTES), MemoryLog.Kind.WORKSPACE,
+                        new MemoryLog.Storage() {
+                            @Override
+                            public void release() {
+                                workspaceInts.put(row, null);
+                            }
+
+                            @Override
+                            public void allocate() {
+                                workspaceInts.put(row, new int[length]);
+                            }
+                        });
+                workspaceInts.put(row, values);
             } else if (row.instances(shape) > 0) {
                 StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, largest) : null;
                 StoredTensor buffer = stored(row, largest, row.dataType(shape), copy);
@@ -382,6 +396,10 @@ public final class ModelBuffers {
     /** The values of an int32 workspace row; an error where the settings hold none. */
     public int[] workspaceInts(WorkspaceBuffer row) {
         int[] values = workspaceInts.get(row);
+        if (values == null && workspaceInts.containsKey(row)) {
+            throw new IllegalStateException("int32 workspace row " + row.tensorName() + " is used while the pool has"
+                    + " given it back");
+        }
         if (values == null) {
             throw new IllegalStateException("int32 workspace row " + row.tensorName() + " is not held under these"
                     + " settings");

@@ -5,7 +5,9 @@ import flopcast.analytic.DataType;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.counting.OpClass;
 import flopcast.measure.counting.OpProfile;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -35,6 +37,10 @@ public final class StoredTensor {
     private MemoryLog.Tracker tracker;
     /** An NF4 weight's: the shared buffer it is dequantized into, marked used where the weight is loaded. */
     private MemoryLog.Tracker dequantizedTracker;
+    /** A float32 storage's views of another shape over its first matrix's floats ({@link #reshaped}), kept in step. */
+    private final List<FMatrixRMaj> views = new ArrayList<>();
+    /** The storage whose floats this one views ({@link #reshaped}); itself for storage of its own. */
+    private StoredTensor root = this;
 
     private StoredTensor(FMatrixRMaj[] matrices, short[][] bits, WorkingCopy copy, OpProfile profile) {
         this(matrices, bits, copy, profile, null, null);
@@ -93,7 +99,52 @@ public final class StoredTensor {
      */
     void track(MemoryLog log, MemoryLog.Kind kind) {
         long bytes = nf4 != null ? nf4Bytes() : Math.multiplyExact(elements(), (long) dataType().bytes());
-        tracker = log.track(bytes, kind);
+        // an NF4 weight's codes persist (its bits are the dequantized workspace row's, which the pool renews)
+        tracker = log.track(bytes, kind, nf4 != null ? null : new PooledArrays());
+    }
+
+    /**
+     * Its arrays as the pool releases and allocates them: dropped (a matrix's {@code data} set to null, so a
+     * use the pool did not expect fails at once) and allocated anew, zeroed, for it and every view of it.
+     */
+    private final class PooledArrays implements MemoryLog.Storage {
+        private final int[] lengths;
+
+        PooledArrays() {
+            FMatrixRMaj[] own = bits == null ? matrices : null;
+            lengths = new int[bits == null ? own.length : bits.length];
+            for (int i = 0; i < lengths.length; i++) {
+                lengths[i] = bits == null ? own[i].data.length : bits[i].length;
+            }
+        }
+
+        @Override
+        public void release() {
+            for (int i = 0; i < lengths.length; i++) {
+                if (bits == null) {
+                    matrices[i].data = null;
+                } else {
+                    bits[i] = null;
+                }
+            }
+            for (FMatrixRMaj view : views) {
+                view.data = null;
+            }
+        }
+
+        @Override
+        public void allocate() {
+            for (int i = 0; i < lengths.length; i++) {
+                if (bits == null) {
+                    matrices[i].data = new float[lengths[i]];
+                } else {
+                    bits[i] = new short[lengths[i]];
+                }
+            }
+            for (FMatrixRMaj view : views) {
+                view.data = matrices[0].data;
+            }
+        }
     }
 
     private void touch() {
@@ -118,9 +169,17 @@ public final class StoredTensor {
         if (own[0].getNumRows() == rows && own[0].getNumCols() == columns) {
             return this;
         }
-        StoredTensor view = bits == null
-                ? new StoredTensor(new FMatrixRMaj[] {wrap(matrices, rows, columns)}, null, null, null)
-                : new StoredTensor(null, bits, copy.reshaped(rows, columns), profile);
+        StoredTensor view;
+        if (bits == null) {
+            FMatrixRMaj matrix = wrap(matrices, rows, columns);
+            // the pool allocates this storage anew after releasing it: the view follows
+            root.views.add(matrix);
+            view = new StoredTensor(new FMatrixRMaj[] {matrix}, null, null, null);
+            view.root = root;
+        } else {
+            // the bits are the same arrays: the pool replaces their elements, which the view shares
+            view = new StoredTensor(null, bits, copy.reshaped(rows, columns), profile);
+        }
         view.tracker = tracker;
         return view;
     }
@@ -234,6 +293,9 @@ public final class StoredTensor {
         requireWritable();
         if (tracker != null) {
             tracker.touchZeroed();
+            if (!tracker.held()) {
+                return;   // a gradient set to none: allocated, zeroed, by its first accumulation
+            }
         }
         if (bits == null) {
             for (FMatrixRMaj matrix : matrices) {

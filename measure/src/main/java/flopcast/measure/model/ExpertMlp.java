@@ -96,10 +96,12 @@ final class ExpertMlp {
     private final StoredTensor inputGradientTarget;
     /** True where d(h2) adds into what its target holds: no norm before the MLP, h2 is the residual stream. */
     private final boolean accumulatesInput;
+    /** Where the dispatch's int32 workspace rows are read from as each dispatch starts (the pool may renew them). */
+    private final ModelBuffers buffers;
     /** The token-and-choice index (t*k + j) of each routed row, in the experts' order. */
-    private final int[] dispatch;
+    private int[] dispatch;
     /** After {@link #dispatch()}, where each expert's rows end: expert e's are [ends[e-1], ends[e]). */
-    private final int[] ends;
+    private int[] ends;
 
     /**
      * One MLP matrix's adapters, expert by expert: A (in x r) and B (out x r), and the kept s * (x A_e)
@@ -186,8 +188,7 @@ final class ExpertMlp {
         this.outGradient = outGradient;
         this.inputGradientTarget = inputGradientTarget;
         this.accumulatesInput = accumulatesInput;
-        dispatch = buffers.workspaceInts(WorkspaceBuffer.DISPATCH);
-        ends = buffers.workspaceInts(WorkspaceBuffer.EXPERT_COUNTS);
+        this.buffers = buffers;
     }
 
     /** {@code target}'s adapter of each expert, where LoRA adapts it; null where not. */
@@ -552,6 +553,8 @@ final class ExpertMlp {
 
     /** The routed rows in the experts' order, stable by token: a counting sort of the kept choices. */
     private void dispatch() {
+        dispatch = buffers.workspaceInts(WorkspaceBuffer.DISPATCH);
+        ends = buffers.workspaceInts(WorkspaceBuffer.EXPERT_COUNTS);
         int[] chosen = choices.ints();
         java.util.Arrays.fill(ends, 0);
         int slots = dispatch.length;

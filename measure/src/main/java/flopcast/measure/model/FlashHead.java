@@ -53,7 +53,15 @@ final class FlashHead {
     /** The scores' soft-cap c, or 0 for none. */
     private final float cap;
     /** One tile's tanh(s / c) under a cap; null without. */
-    private final float[] capped;
+    private float[] capped;
+    /**
+     * The workspace rows the statistics live in, held as matrices and their floats read as each pass starts
+     * ({@link #arrays}): the pool may have given the workspace back and allocated it anew between steps.
+     */
+    private final FMatrixRMaj cappedBuffer;
+    private final FMatrixRMaj rowMaxBuffer;
+    private final FMatrixRMaj rowSumBuffer;
+    private final FMatrixRMaj alphaBuffer;
     private final FMatrixRMaj query;
     private final FMatrixRMaj key;
     private final FMatrixRMaj value;
@@ -61,10 +69,10 @@ final class FlashHead {
     private final FMatrixRMaj product;
     private final FMatrixRMaj scores;
     private final FMatrixRMaj gradient;
-    private final float[] rowMax;
-    private final float[] rowSum;
+    private float[] rowMax;
+    private float[] rowSum;
     /** Each tile row's rescale factor exp(m - m'). */
-    private final float[] alpha;
+    private float[] alpha;
 
     FlashHead(CountingOps ops, Shape shape, Function<WorkspaceBuffer, FMatrixRMaj> buffer) {
         this(ops, shape, Math.toIntExact(shape.attentionSpan()), Component.ATTENTION_SOFTMAX, buffer);
@@ -83,7 +91,7 @@ final class FlashHead {
         this.tile = Math.toIntExact(Dim.TILE.size(shape));
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.cap = (float) shape.architecture().softCap().attention();
-        this.capped = cap > 0 ? buffer.apply(WorkspaceBuffer.TILE_SOFTCAP).data : null;
+        this.cappedBuffer = cap > 0 ? buffer.apply(WorkspaceBuffer.TILE_SOFTCAP) : null;
         this.query = buffer.apply(WorkspaceBuffer.TILE_QUERY);
         this.key = buffer.apply(WorkspaceBuffer.TILE_KEY);
         this.value = buffer.apply(WorkspaceBuffer.TILE_VALUE);
@@ -91,13 +99,22 @@ final class FlashHead {
         this.product = buffer.apply(WorkspaceBuffer.TILE_PRODUCT);
         this.scores = buffer.apply(WorkspaceBuffer.TILE_SCORES);
         this.gradient = buffer.apply(WorkspaceBuffer.TILE_GRADIENT);
-        this.rowMax = buffer.apply(WorkspaceBuffer.ROW_MAX).data;
-        this.rowSum = buffer.apply(WorkspaceBuffer.ROW_SUM).data;
-        this.alpha = buffer.apply(WorkspaceBuffer.ROW_SCALE).data;
+        this.rowMaxBuffer = buffer.apply(WorkspaceBuffer.ROW_MAX);
+        this.rowSumBuffer = buffer.apply(WorkspaceBuffer.ROW_SUM);
+        this.alphaBuffer = buffer.apply(WorkspaceBuffer.ROW_SCALE);
+    }
+
+    /** The statistics' floats, read from their workspace rows as a pass starts. */
+    private void arrays() {
+        capped = cappedBuffer == null ? null : cappedBuffer.data;
+        rowMax = rowMaxBuffer.data;
+        rowSum = rowSumBuffer.data;
+        alpha = alphaBuffer.data;
     }
 
     /** out = softmax(masked q k^T / sqrt(d_k)) v, T x d_k each; lse[from + t] = the row's log-sum-exp. */
     void forward(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj out, float[] lse, int from) {
+        arrays();
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         float[] o = out.data;
@@ -153,6 +170,7 @@ final class FlashHead {
     void backward(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj out, int outRow, int outColumn,
             FMatrixRMaj dOut, float[] lse, int from, FMatrixRMaj dQuery, FMatrixRMaj dKey, FMatrixRMaj dValue,
             boolean accumulateKeyValue) {
+        arrays();
         ElementwiseKernels kernels = ops.kernels();
         Arithmetic f = kernels.arithmetic();
         float[] delta = rowSum;
@@ -247,6 +265,7 @@ final class FlashHead {
      * the online softmax statistics over the key tiles, each tile's Q K^T in the recompute pass.
      */
     void logSumExp(FMatrixRMaj q, FMatrixRMaj k, float[] lse, int from) {
+        arrays();
         Arithmetic f = ops.kernels().arithmetic();
         FlopCounter.Pass pass = counter.pass();
         counter.pass(FlopCounter.Pass.RECOMPUTE);

@@ -308,6 +308,7 @@ public final class TransformerModel {
         buffers.memoryLog().startMicroBatch(0);
         buffers.memoryLog().phase("optimizer");
         optimizer.step(buffers.trainableParameters());
+        buffers.memoryLog().endStep();
     }
 
     /** The parameter instances the step trains: every one, or LoRA's adapters. */

@@ -74,11 +74,14 @@ public final class TrainRun {
      * @param profile                where the profiled steps (the second half) spent their time, where asked for
      * @param timelines              the last step's buffers alive at each phase, from each one's first use to its
      *                               last ({@link MemoryLog}), with the gradients zeroed in place and set to none
+     * @param pooled                 the steps after the first allocating and releasing their buffers as the
+     *                               timeline says, where they ran ({@link Pooled})
      */
     public record Report(Shape shape, int steps, int passes, float firstLoss, float lastLoss, Counts counted,
             Counts predicted,
             long predictedHeapBytes, long measuredLiveBytes, long allocatedBytesPerStep, double secondsPerStep,
-            Optional<StepProfile> profile, Map<StepTimeline.Gradients, List<MemoryLog.Phase>> timelines) {
+            Optional<StepProfile> profile, Map<StepTimeline.Gradients, List<MemoryLog.Phase>> timelines,
+            Optional<Pooled> pooled) {
 
         public double heapRatio() {
             return (double) measuredLiveBytes / predictedHeapBytes;
@@ -86,6 +89,27 @@ public final class TrainRun {
 
         public boolean countsEqual() {
             return counted.equals(predicted);
+        }
+    }
+
+    /**
+     * The steps after the first, their buffers allocated and released as the first step used them
+     * ({@link MemoryLog#pool}): the pool's live bytes at every phase of the last step, and the JVM's live heap at
+     * the predicted peak's phase of the second step beside the predicted peak.
+     *
+     * @param gradients            the gradients' lifetime the pooled steps ran
+     * @param timeline             the pool's live bytes at the end of each phase of the last step, by kind
+     * @param events               the pool's acquires and releases in the last step
+     * @param allocatedBytes       bytes of the arrays the pool allocated in the last step
+     * @param peakIndex            the predicted peak's phase, its index in the step's phases
+     * @param predictedPeakBytes   the predicted peak ({@link StepTimeline#peak}) plus the float32 working copies
+     * @param measuredPeakBytes    live float[], int[], short[] and byte[] bytes the model added to the heap, taken
+     *                             as that phase ended, before its releases
+     */
+    public record Pooled(StepTimeline.Gradients gradients, List<MemoryLog.Phase> timeline, long events,
+            long allocatedBytes, int peakIndex, long predictedPeakBytes, long measuredPeakBytes) {
+        public double heapRatio() {
+            return (double) measuredPeakBytes / predictedPeakBytes;
         }
     }
 
@@ -120,6 +144,16 @@ public final class TrainRun {
      * times the passes, AdamW's once. A profile is of one pass a step.
      */
     public static Report run(Shape shape, int steps, long seed, MatmulBackend backend, boolean profile, int passes) {
+        return run(shape, steps, seed, backend, profile, passes, StepTimeline.Gradients.ZEROED);
+    }
+
+    /**
+     * As above, the steps after the first pooled ({@link Pooled}) with the gradients {@code gradients}, unless
+     * profiled: a profile times the ops on buffers held throughout, as the benchmarks' steps run, so an
+     * allocation inside an op does not land in its class's time.
+     */
+    public static Report run(Shape shape, int steps, long seed, MatmulBackend backend, boolean profile, int passes,
+            StepTimeline.Gradients gradients) {
         if (passes < 1) {
             throw new IllegalArgumentException("passes must be at least 1, got " + passes);
         }
@@ -150,7 +184,27 @@ public final class TrainRun {
         // the profile's warm-up: the first half of the steps, at least the first (the vector backend's
         // first steps run the Vector API's Java fallbacks until C2 has compiled its kernels)
         int profileFrom = Math.max(1, steps / 2);
+        boolean pool = !profile && steps > 1;
+        StepTimeline timeline = StepTimeline.of(shape, gradients, passes);
+        int peakIndex = timeline.runOrder().indexOf(timeline.peak());
+        // the heap at the peak, taken in the second step; its seconds and allocations are not the step's
+        long[] heapAtPeak = {-1};
+        long[] hookNanos = {0};
+        long[] hookAllocated = {0};
         for (int step = 0; step < steps; step++) {
+            if (step == 1 && pool) {
+                model.memoryLog().pool(gradients == StepTimeline.Gradients.SET_TO_NONE);
+                model.memoryLog().atPhaseEnds(phase -> {
+                    if (phase != peakIndex) {
+                        return;
+                    }
+                    long hookStart = System.nanoTime();
+                    long hookAllocatedBefore = AllocationMeter.allocatedBytes();
+                    heapAtPeak[0] = HeapMeter.liveArrayBytes() - before;
+                    hookAllocated[0] = AllocationMeter.allocatedBytes() - hookAllocatedBefore;
+                    hookNanos[0] = System.nanoTime() - hookStart;
+                });
+            }
             for (int pass = 0; pass < passes; pass++) {
                 data.fill(tokens[pass], targets[pass]);
             }
@@ -159,8 +213,10 @@ public final class TrainRun {
             long allocatedBefore = AllocationMeter.allocatedBytes();
             long start = System.nanoTime();
             lastLoss = passes == 1 ? model.step(tokens[0], targets[0]) : model.step(tokens, targets);
-            nanos[step] = System.nanoTime() - start;
-            allocated[step] = AllocationMeter.allocatedBytes() - allocatedBefore;
+            nanos[step] = System.nanoTime() - start - hookNanos[0];
+            allocated[step] = AllocationMeter.allocatedBytes() - allocatedBefore - hookAllocated[0];
+            hookNanos[0] = 0;
+            hookAllocated[0] = 0;
             if (step == 0) {
                 firstLoss = lastLoss;
                 measuredLive = HeapMeter.liveArrayBytes() - before;
@@ -190,7 +246,11 @@ public final class TrainRun {
         return new Report(shape, steps, passes, firstLoss, lastLoss, counted, predicted, predictedHeapBytes(shape),
                 measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile,
                 Map.of(StepTimeline.Gradients.ZEROED, model.memoryLog().timeline(false),
-                        StepTimeline.Gradients.SET_TO_NONE, model.memoryLog().timeline(true)));
+                        StepTimeline.Gradients.SET_TO_NONE, model.memoryLog().timeline(true)),
+                pool ? Optional.of(new Pooled(gradients, model.memoryLog().pooledTimeline(),
+                        model.memoryLog().poolEvents(), model.memoryLog().poolAllocatedBytes(), peakIndex,
+                        Math.addExact(timeline.peak().live().total(), WorkingCopies.bytes(shape)), heapAtPeak[0]))
+                        : Optional.empty());
     }
 
     private static long sum(long[] values) {

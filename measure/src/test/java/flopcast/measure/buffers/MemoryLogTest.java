@@ -1,5 +1,6 @@
 package flopcast.measure.buffers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +102,71 @@ class MemoryLogTest {
                 assertEquals(List.of(1, 2, 3, 0), counted.stream().map(MemoryLog.Phase::microBatch).distinct().toList());
             }
         }
+    }
+
+    /**
+     * Pooled from the second step on, the model allocates and releases its buffers as the timeline says: the pool's
+     * live bytes at every phase equal the predicted timeline's in every kind, the workspace included, and the
+     * steps compute exactly what the same steps compute with every buffer held throughout (losses, weights and
+     * gradients equal to the bit), with the gradients zeroed in place and set to none, over one micro-batch a
+     * step and three.
+     */
+    @Test
+    void aPooledStepHoldsExactlyThePredictedBytesAndComputesWhatAnUnpooledStepDoes() {
+        List<Shape> shapes = shapes();
+        for (int i = 0; i < shapes.size(); i++) {
+            for (StepTimeline.Gradients gradients : StepTimeline.Gradients.values()) {
+                // three micro-batches at every fourth shape: policies, kernels and modes among them
+                for (int passes : i % 4 == 0 ? new int[] {1, 3} : new int[] {1}) {
+                    pooledAgainstUnpooled(shapes.get(i), gradients, passes);
+                }
+            }
+        }
+    }
+
+    private static void pooledAgainstUnpooled(Shape shape, StepTimeline.Gradients gradients, int passes) {
+        String where = shape.describe() + ", gradients " + gradients.cliName() + ", " + passes + " micro-batches";
+        TransformerModel held = new TransformerModel(shape, 3, new FlopCounter());
+        TransformerModel pooled = new TransformerModel(shape, 3, new FlopCounter());
+        Random random = new Random(5);
+        for (int step = 0; step < 3; step++) {
+            int[][] tokens = new int[passes][];
+            int[][] targets = new int[passes][];
+            for (int pass = 0; pass < passes; pass++) {
+                int[][] batch = CountingTest.Counted.batch(shape, random);
+                tokens[pass] = batch[0];
+                targets[pass] = batch[1];
+            }
+            float expected = held.step(tokens, targets);
+            float loss = pooled.step(tokens, targets);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(loss), where + ": step " + step + " loss");
+            if (step == 0) {
+                pooled.memoryLog().pool(gradients == StepTimeline.Gradients.SET_TO_NONE);
+            }
+        }
+        for (int i = 0; i < held.parameters().size(); i++) {
+            Parameter expected = held.parameters().get(i);
+            Parameter actual = pooled.parameters().get(i);
+            assertArrayEquals(expected.value.values(), actual.value.values(), where + ": " + expected.row() + " value");
+            if (expected.grad != null) {
+                assertArrayEquals(expected.grad.values(), actual.grad.values(), where + ": " + expected.row() + " grad");
+            }
+        }
+        List<MemoryLog.Phase> counted = pooled.memoryLog().pooledTimeline();
+        List<StepTimeline.Phase> predicted = StepTimeline.of(shape, gradients, passes).runOrder();
+        assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
+                counted.stream().map(MemoryLog.Phase::name).toList(), where);
+        for (int i = 0; i < counted.size(); i++) {
+            MemoryLog.Phase c = counted.get(i);
+            StepTimeline.Live p = predicted.get(i).live();
+            String at = where + ", " + c.name() + " (" + i + ")";
+            assertEquals(p.weights(), c.weights(), at + ": weights");
+            assertEquals(p.optimizerState(), c.optimizerState(), at + ": optimizer state");
+            assertEquals(p.gradients(), c.gradients(), at + ": gradients");
+            assertEquals(p.activations(), c.activations(), at + ": activations");
+            assertEquals(p.workspace(), c.workspace(), at + ": workspace");
+        }
+        assertTrue(pooled.memoryLog().poolEvents() > 0, where + ": the pool released nothing");
     }
 
     private static void compare(Shape shape, StepTimeline.Gradients gradients, List<MemoryLog.Phase> counted,
