@@ -103,7 +103,7 @@ final class TrainCommand extends FormattedCommand {
         }
         TrainRun.Report report;
         try {
-            report = TrainRun.run(shape, (int) steps, seed, matmuls, profile, (int) gradAccum);
+            report = TrainRun.run(shape, (int) steps, seed, matmuls, profile, (int) gradAccum, lifetime);
         } catch (OutOfMemoryError e) {
             throw new InvalidInputException(String.format(Locale.ROOT, "ran out of heap: the buffers need %,d bytes"
                     + " and the JVM may use %,d; give it more with java -Xmx...", needed, available));

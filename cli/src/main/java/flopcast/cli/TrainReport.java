@@ -13,6 +13,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** {@code train}'s summary, its detail table and its JSON (keys as DESIGN.md names them). */
 final class TrainReport {
@@ -53,13 +54,29 @@ final class TrainReport {
     }
 
     /**
-     * Whether every phase's weights, optimizer state, gradients and activations counted equal the
-     * predicted (the workspace is compared as at most the predicted pool: the log does not see the
-     * attention kernels' scratch).
+     * The counted timeline: the pool's live bytes at each phase of the last pooled step, where the steps after the
+     * first ran pooled with {@code gradients}; otherwise (one step, or a profile) each buffer alive from its first
+     * use to its last in the last step.
+     */
+    private static List<MemoryLog.Phase> counted(TrainRun.Report report, StepTimeline.Gradients gradients) {
+        return pooled(report, gradients).map(TrainRun.Pooled::timeline).orElse(report.timelines().get(gradients));
+    }
+
+    /** The pooled steps, where they ran with {@code gradients}. */
+    private static Optional<TrainRun.Pooled> pooled(TrainRun.Report report,
+            StepTimeline.Gradients gradients) {
+        return report.pooled().filter(pooled -> pooled.gradients() == gradients);
+    }
+
+    /**
+     * Whether every phase's weights, optimizer state, gradients, activations and workspace counted equal the
+     * predicted. Counted from the uses alone (no pooled step), the workspace is compared as at most the
+     * predicted pool: an op reaches some rows through matrices it was handed once, unseen by the log.
      */
     static boolean timelineMatches(TrainRun.Report report, StepTimeline.Gradients gradients) {
         List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).runOrder();
-        List<MemoryLog.Phase> counted = report.timelines().get(gradients);
+        List<MemoryLog.Phase> counted = counted(report, gradients);
+        boolean pooled = pooled(report, gradients).isPresent();
         if (predicted.size() != counted.size()) {
             return false;
         }
@@ -69,7 +86,8 @@ final class TrainReport {
             if (!c.name().equals(predicted.get(i).name()) || c.microBatch() != predicted.get(i).microBatch()
                     && !(c.microBatch() > 2 && predicted.get(i).microBatch() == 2) || c.weights() != p.weights()
                     || c.optimizerState() != p.optimizerState() || c.gradients() != p.gradients()
-                    || c.activations() != p.activations() || c.workspace() > p.workspace()) {
+                    || c.activations() != p.activations()
+                    || (pooled ? c.workspace() != p.workspace() : c.workspace() > p.workspace())) {
                 return false;
             }
         }
@@ -79,29 +97,57 @@ final class TrainReport {
     /** The summary's line: whether the counted timeline holds what the predicted one does, and both peaks. */
     private static String timelineLine(TrainRun.Report report, StepTimeline.Gradients gradients) {
         StepTimeline predicted = predictedTimeline(report, gradients);
-        List<MemoryLog.Phase> counted = report.timelines().get(gradients);
+        List<MemoryLog.Phase> counted = counted(report, gradients);
         MemoryLog.Phase peak = counted.get(0);
         for (MemoryLog.Phase phase : counted) {
             if (phase.total() > peak.total()) {
                 peak = phase;
             }
         }
+        boolean pooled = pooled(report, gradients).isPresent();
         return (timelineMatches(report, gradients) ? "counted = predicted at all " + counted.size() + " phases"
                 + (report.passes() == 1 ? "" : " of " + report.passes() + " micro-batches")
                 : "DIFFERENT from the predicted phases (--format json has both)") + ", gradients "
-                + gradients.cliName() + " (weights, optimizer, gradients, activations; the workspace as its ops"
-                + " touched it); peak "
+                + gradients.cliName() + (pooled ? " (the pool's live bytes as the step allocated and released them)"
+                : " (each buffer from its first use to its last; the workspace as its ops touched it)") + "; peak "
                 + grouped(predicted.peak().live().total()) + " predicted at "
                 + predicted.peak().describe(report.passes()) + ", " + grouped(peak.total()) + " counted at "
                 + (report.passes() == 1 ? "" : "micro-batch " + peak.microBatch() + ": ") + peak.name();
+    }
+
+    /** The summary's line on the JVM's heap at the predicted peak's phase of a pooled step; null where none ran. */
+    private static String peakHeapLine(TrainRun.Report report, StepTimeline.Gradients gradients) {
+        return pooled(report, gradients).map(pooled -> String.format(Locale.ROOT, "ratio %.4f: %s bytes live as %s"
+                + " ended (step 2, its buffers pooled) vs %s predicted (the peak%s)", pooled.heapRatio(),
+                grouped(pooled.measuredPeakBytes()), phaseName(report, pooled.timeline().get(pooled.peakIndex())),
+                grouped(pooled.predictedPeakBytes()), report.predicted().workingCopyFloats() > 0
+                        ? " and the float32 working copies" : "")).orElse(null);
+    }
+
+    private static String phaseName(TrainRun.Report report, MemoryLog.Phase phase) {
+        return (report.passes() == 1 || phase.microBatch() == 0 ? "" : "micro-batch " + phase.microBatch() + ": ")
+                + phase.name();
     }
 
     private static ObjectNode timelineJson(TrainRun.Report report, StepTimeline.Gradients gradients) {
         ObjectNode node = Json.object();
         node.put("gradients", gradients.cliName());
         node.put("counted_matches_predicted", timelineMatches(report, gradients));
+        Optional<TrainRun.Pooled> pooled = pooled(report, gradients);
+        node.put("counted_from", pooled.isPresent() ? "pool" : "uses");
+        pooled.ifPresent(run -> {
+            node.put("pool_events", run.events());
+            node.put("pool_allocated_bytes", run.allocatedBytes());
+            ObjectNode heap = node.putObject("heap_at_peak");
+            MemoryLog.Phase at = run.timeline().get(run.peakIndex());
+            heap.put("micro_batch", at.microBatch());
+            heap.put("phase", at.name());
+            heap.put("predicted", run.predictedPeakBytes());
+            heap.put("measured_live", run.measuredPeakBytes());
+            heap.put("ratio", run.heapRatio());
+        });
         List<StepTimeline.Phase> predicted = predictedTimeline(report, gradients).runOrder();
-        List<MemoryLog.Phase> counted = report.timelines().get(gradients);
+        List<MemoryLog.Phase> counted = counted(report, gradients);
         com.fasterxml.jackson.databind.node.ArrayNode phases = node.putArray("phases");
         for (int i = 0; i < counted.size(); i++) {
             MemoryLog.Phase c = counted.get(i);
@@ -204,6 +250,10 @@ final class TrainReport {
         summary.line("heap", String.format(Locale.ROOT, "ratio %.4f: %s bytes live vs %s predicted",
                 report.heapRatio(), grouped(report.measuredLiveBytes()), grouped(report.predictedHeapBytes())));
         summary.line("timeline", timelineLine(report, gradients));
+        String peakHeap = peakHeapLine(report, gradients);
+        if (peakHeap != null) {
+            summary.line("peak heap", peakHeap);
+        }
         summary.line("step", String.format(Locale.ROOT, "%.4f s (median%s); loss %.4f first, %.4f last (ln V = %.4f)",
                 report.secondsPerStep(), which(report), report.firstLoss(), report.lastLoss(),
                 Math.log(report.shape().vocabSize())));
@@ -239,9 +289,10 @@ final class TrainReport {
         }
         String which = which(report);
         text.append(String.format(Locale.ROOT,
-                "allocated per step %s bytes, every thread (%.4f%% of predicted; median%s)%n",
+                "allocated per step %s bytes, every thread (%.4f%% of predicted%s; median%s)%n",
                 grouped(report.allocatedBytesPerStep()),
-                100.0 * report.allocatedBytesPerStep() / report.predictedHeapBytes(), which));
+                100.0 * report.allocatedBytesPerStep() / report.predictedHeapBytes(), report.pooled()
+                        .map(pooled -> ": the pool's arrays " + grouped(pooled.allocatedBytes())).orElse(""), which));
         text.append(String.format(Locale.ROOT, "seconds per step   %.4f (median%s)%n", report.secondsPerStep(), which));
         text.append(String.format(Locale.ROOT, "loss               %.4f first, %.4f last (ln V = %.4f)%n",
                 report.firstLoss(), report.lastLoss(), Math.log(report.shape().vocabSize())));

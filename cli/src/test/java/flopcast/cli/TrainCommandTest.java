@@ -1,9 +1,11 @@
 package flopcast.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,12 +40,28 @@ class TrainCommandTest {
         JsonNode timeline = json.get("timeline");
         assertTrue(timeline.get("counted_matches_predicted").asBoolean(), timeline.toString());
         assertEquals(9, timeline.get("phases").size());
+        // steps 2 and 3 allocate and release their buffers as the timeline says: the pool's bytes, every kind
+        assertEquals("pool", timeline.get("counted_from").asText());
+        assertTrue(timeline.get("pool_events").asLong() > 0, timeline.toString());
         for (JsonNode phase : timeline.get("phases")) {
-            for (String kind : List.of("weights", "optimizer_state", "gradients", "activations")) {
+            for (String kind : List.of("weights", "optimizer_state", "gradients", "activations", "workspace")) {
                 assertEquals(phase.get("predicted").get(kind), phase.get("counted").get(kind), phase.toString());
             }
         }
-        assertTrue(CliRun.of(TINY).out().contains("\ntimeline  counted = predicted at all 9 phases, gradients zeroed"));
+        assertEquals(List.of("micro_batch", "phase", "predicted", "measured_live", "ratio"),
+                PredictCommandTest.keys(timeline.get("heap_at_peak")));
+        assertEquals("forward: head", timeline.get("heap_at_peak").get("phase").asText());
+        String summary = CliRun.of(TINY).out();
+        assertTrue(summary.contains("\ntimeline  counted = predicted at all 9 phases, gradients zeroed (the pool's"),
+                summary);
+        assertTrue(summary.contains("\npeak heap ratio "), summary);
+        // one step has no pooled step: its timeline is each buffer's uses, and no heap at the peak is taken
+        JsonNode single = PredictCommandTest.json(CliRun.concat(
+                Arrays.copyOf(TINY, TINY.length - 2), "--steps", "1", "--format", "json"))
+                .get("timeline");
+        assertEquals("uses", single.get("counted_from").asText());
+        assertTrue(single.get("counted_matches_predicted").asBoolean(), single.toString());
+        assertFalse(single.has("heap_at_peak"));
         // set to none, each gradient from the backward op that first accumulates into it: none before the head's
         JsonNode none = PredictCommandTest.json(CliRun.concat(TINY, "--gradients", "set-to-none", "--format", "json"))
                 .get("timeline");
