@@ -60,17 +60,17 @@ import java.util.List;
  * gradient set to none from the backward op that first accumulates into it), hold these weights,
  * optimizer state, gradients and activations to the byte at every phase, under both gradient
  * lifetimes, every policy, kernel and recompute mode and every architecture and fine-tuning the model
- * executes; its workspace is at most this one pool (the attention kernels keep their per-head scratch
- * across phases, unobserved). The ranks, the frameworks' rows, the loss's and the optimizer's
+ * executes; from its second step the model allocates and releases its buffers along this timeline, from a
+ * pool whose live bytes equal it in every kind, the workspace included, and {@code TrainRunTest} holds the
+ * JVM's heap at the peak (and at every phase of one shape) within 5% of it. The ranks, the frameworks' rows,
+ * the loss's and the optimizer's
  * temporaries are checked by hand in {@code StepTimelineTest}; the pytorch framework's timeline on one
  * process is measured by the probe on a CPU ({@code probes/torch/probe.py --timeline}: its forward phases
  * and its loss's moment to the profiler's own bytes, its backward phases as upper bounds); no GPU has
  * measured any of them.
  *
  * <p>Not here yet: the workspace row by row (a framework's backward is an upper bound: its block's rows,
- * its new gradients and the workspace table counted together), FSDP2's per-parameter padding, and the
- * executed model allocating along this timeline (it allocates every buffer once, so the JVM's heap
- * holds the sum throughout).
+ * its new gradients and the workspace table counted together) and FSDP2's per-parameter padding.
  *
  * <p>Source: Gradient lifetime (PyTorch's {@code zero_grad}); DESIGN.md "complete" (the rows it orders);
  * PyTorch distributed (FSDP's gathers and reduce-scatters); FSDP unit lifetimes.

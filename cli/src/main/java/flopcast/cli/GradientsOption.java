@@ -14,9 +14,9 @@ final class GradientsOption {
 
     @Option(names = GRADIENTS, paramLabel = "LIFETIME",
             description = "The gradients between steps, for the memory over the step: zeroed (in place, alive"
-                    + " throughout: flopcast's executed model) or set-to-none (PyTorch's zero_grad default: each"
-                    + " written first by the backward op that accumulates into it, freed at the step's end); the"
-                    + " step computes the same either way. Default: zeroed (predict: the --framework's).")
+                    + " throughout) or set-to-none (PyTorch's zero_grad default: each written first by the backward"
+                    + " op that accumulates into it, freed as the next step starts); train's pooled steps run it,"
+                    + " and compute the same either way. Default: zeroed (predict: the --framework's).")
     String gradients;
 
     /** True where {@code --gradients} was given. */

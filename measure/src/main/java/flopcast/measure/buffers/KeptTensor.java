@@ -16,8 +16,8 @@ import org.ejml.data.FMatrixRMaj;
 public final class KeptTensor {
     private final KeptActivation row;
     private final StoredTensor stored;
-    /** An int32 tensor's values: null for a float tensor, and while the pool has released it. */
-    private int[] ints;
+    /** An int32 tensor's values; null for a float tensor. */
+    private final PooledInts ints;
     private final boolean recomputeBuffer;
     private boolean readThisStep;
     /** An int32 tensor's uses in the step's {@link MemoryLog}; null for a float tensor (its storage tracks) or untracked. */
@@ -35,7 +35,7 @@ public final class KeptTensor {
     public KeptTensor(KeptActivation row, int[] ints) {
         this.row = row;
         this.stored = null;
-        this.ints = ints;
+        this.ints = new PooledInts(ints);
         this.recomputeBuffer = false;
     }
 
@@ -48,18 +48,7 @@ public final class KeptTensor {
         if (stored != null) {
             stored.track(log, kind);
         } else {
-            int length = ints.length;
-            intTracker = log.track(Math.multiplyExact((long) length, Integer.BYTES), kind, new MemoryLog.Storage() {
-                @Override
-                public void release() {
-                    ints = null;
-                }
-
-                @Override
-                public void allocate() {
-                    ints = new int[length];
-                }
-            });
+            intTracker = log.track(ints.bytes(), kind, ints);
         }
     }
 
@@ -98,7 +87,7 @@ public final class KeptTensor {
         if (intTracker != null) {
             intTracker.touch();
         }
-        return ints;
+        return ints == null ? null : ints.values();
     }
 
     /** For the backward pass: the one matrix's stored values, recorded as read. */

@@ -18,7 +18,8 @@ import java.util.Map;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * Every buffer the model holds, allocated once from the analytic tables: one {@link Parameter}
+ * Every buffer the model holds, allocated from the analytic tables (all of them as the model is built; a
+ * {@link BufferPool} may release and allocate them anew as a step's timeline says): one {@link Parameter}
  * per parameter row and instance, one {@link KeptTensor} per kept-activation row and instance the
  * shape's settings hold, one buffer per workspace row they hold, each in the type the precision
  * policy gives it (a QLoRA projection's weight in NF4, {@link StoredTensor#nf4}), and under a bf16
@@ -32,7 +33,7 @@ public final class ModelBuffers {
     private final Map<KeptActivation, KeptTensor[]> kept = new EnumMap<>(KeptActivation.class);
     private final Map<WorkspaceBuffer, StoredTensor> workspace = new EnumMap<>(WorkspaceBuffer.class);
     /** The int32 workspace rows: a mixture of experts' dispatch order and expert counts. */
-    private final Map<WorkspaceBuffer, int[]> workspaceInts = new EnumMap<>(WorkspaceBuffer.class);
+    private final Map<WorkspaceBuffer, PooledInts> workspaceInts = new EnumMap<>(WorkspaceBuffer.class);
     /** Full recomputation's one block of buffers, shared by every block. */
     private final Map<KeptActivation, KeptTensor> recomputed = new EnumMap<>(KeptActivation.class);
     /** LoRA's scratch for a forward output no adapter keeps ({@link WorkspaceBuffer#frozenInput}), by row. */
@@ -76,20 +77,8 @@ public final class ModelBuffers {
             // one buffer every block shares, shaped for the kind of block that needs most
             Shape largest = largest(row);
             if (row.instances(shape) > 0 && row.dataType() == DataType.INT32) {
-                int[] values = TensorAllocation.ints(row, largest);
-                int length = values.length;
-                memoryLog.track(Math.multiplyExact((long) length, Integer.BYTES), MemoryLog.Kind.WORKSPACE,
-                        new MemoryLog.Storage() {
-                            @Override
-                            public void release() {
-                                workspaceInts.put(row, null);
-                            }
-
-                            @Override
-                            public void allocate() {
-                                workspaceInts.put(row, new int[length]);
-                            }
-                        });
+                PooledInts values = new PooledInts(TensorAllocation.ints(row, largest));
+                memoryLog.track(values.bytes(), MemoryLog.Kind.WORKSPACE, values);
                 workspaceInts.put(row, values);
             } else if (row.instances(shape) > 0) {
                 StoredTensor.WorkingCopy copy = WorkingCopies.copies(row, shape) ? workingCopy(row, largest) : null;
@@ -395,8 +384,9 @@ public final class ModelBuffers {
 
     /** The values of an int32 workspace row; an error where the settings hold none. */
     public int[] workspaceInts(WorkspaceBuffer row) {
-        int[] values = workspaceInts.get(row);
-        if (values == null && workspaceInts.containsKey(row)) {
+        PooledInts held = workspaceInts.get(row);
+        int[] values = held == null ? null : held.values();
+        if (held != null && values == null) {
             throw new IllegalStateException("int32 workspace row " + row.tensorName() + " is used while the pool has"
                     + " given it back");
         }

@@ -259,6 +259,7 @@ final class ExpertMlp {
             sharedForward(x);
         }
         out.store();
+        forgetDispatch();
     }
 
     /**
@@ -463,6 +464,13 @@ final class ExpertMlp {
             sharedBackward(outGradient.load(), dh2);
         }
         inputGradientTarget.store();
+        forgetDispatch();
+    }
+
+    /** Lets go of the dispatch rows as a pass ends, so that none outlives the workspace row it came from. */
+    private void forgetDispatch() {
+        dispatch = null;
+        ends = null;
     }
 
     /**

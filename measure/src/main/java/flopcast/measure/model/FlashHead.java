@@ -112,6 +112,14 @@ final class FlashHead {
         alpha = alphaBuffer.data;
     }
 
+    /** Lets go of the statistics' floats as a pass ends, so that none outlives the workspace row it came from. */
+    private void forgetArrays() {
+        capped = null;
+        rowMax = null;
+        rowSum = null;
+        alpha = null;
+    }
+
     /** out = softmax(masked q k^T / sqrt(d_k)) v, T x d_k each; lse[from + t] = the row's log-sum-exp. */
     void forward(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj out, float[] lse, int from) {
         arrays();
@@ -159,6 +167,7 @@ final class FlashHead {
         }
         profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         ops.elementwise(component, flops);
+        forgetArrays();
     }
 
     /**
@@ -258,6 +267,7 @@ final class FlashHead {
             }
         }
         ops.elementwise(component, flops);
+        forgetArrays();
     }
 
     /**
@@ -292,6 +302,7 @@ final class FlashHead {
         profile.stop(OpClass.ATTENTION_SOFTMAX, start);
         counter.pass(pass);
         ops.elementwise(component, flops);
+        forgetArrays();
     }
 
     /**

@@ -8,6 +8,7 @@ import flopcast.analytic.Prediction;
 import flopcast.analytic.Shape;
 import flopcast.analytic.StepTimeline;
 import flopcast.analytic.WorkingCopies;
+import flopcast.measure.buffers.BufferPool;
 import flopcast.measure.buffers.MemoryLog;
 import flopcast.measure.counting.FlopCounter;
 import flopcast.measure.kernels.MatmulBackend;
@@ -94,7 +95,7 @@ public final class TrainRun {
 
     /**
      * The steps after the first, their buffers allocated and released as the first step used them
-     * ({@link MemoryLog#pool}): the pool's live bytes at every phase of the last step, and the JVM's live heap at
+     * ({@link BufferPool}): the pool's live bytes at every phase of the last step, and the JVM's live heap at
      * the predicted peak's phase of the second step beside the predicted peak.
      *
      * @param gradients            the gradients' lifetime the pooled steps ran
@@ -108,6 +109,13 @@ public final class TrainRun {
      */
     public record Pooled(StepTimeline.Gradients gradients, List<MemoryLog.Phase> timeline, long events,
             long allocatedBytes, int peakIndex, long predictedPeakBytes, long measuredPeakBytes) {
+        public Pooled {
+            if (measuredPeakBytes < 0) {
+                throw new IllegalStateException("the pooled step never reached phase " + peakIndex + ", the peak's");
+            }
+        }
+
+        /** The heap at the peak's phase over the predicted peak. */
         public double heapRatio() {
             return (double) measuredPeakBytes / predictedPeakBytes;
         }
@@ -184,17 +192,18 @@ public final class TrainRun {
         // the profile's warm-up: the first half of the steps, at least the first (the vector backend's
         // first steps run the Vector API's Java fallbacks until C2 has compiled its kernels)
         int profileFrom = Math.max(1, steps / 2);
-        boolean pool = !profile && steps > 1;
+        boolean pooling = !profile && steps > 1;
         StepTimeline timeline = StepTimeline.of(shape, gradients, passes);
         int peakIndex = timeline.runOrder().indexOf(timeline.peak());
-        // the heap at the peak, taken in the second step; its seconds and allocations are not the step's
+        // the heap at the peak, taken in the second step: the histogram's seconds and allocations are not the step's
         long[] heapAtPeak = {-1};
         long[] hookNanos = {0};
         long[] hookAllocated = {0};
+        BufferPool pool = null;
         for (int step = 0; step < steps; step++) {
-            if (step == 1 && pool) {
-                model.memoryLog().pool(gradients == StepTimeline.Gradients.SET_TO_NONE);
-                model.memoryLog().atPhaseEnds(phase -> {
+            if (step == 1 && pooling) {
+                pool = model.memoryLog().pool(gradients == StepTimeline.Gradients.SET_TO_NONE);
+                pool.atPhaseEnds(phase -> {
                     if (phase != peakIndex) {
                         return;
                     }
@@ -247,10 +256,9 @@ public final class TrainRun {
                 measuredLive, allocatedPerStep, median(Arrays.copyOfRange(nanos, warm, steps)) / 1e9, stepProfile,
                 Map.of(StepTimeline.Gradients.ZEROED, model.memoryLog().timeline(false),
                         StepTimeline.Gradients.SET_TO_NONE, model.memoryLog().timeline(true)),
-                pool ? Optional.of(new Pooled(gradients, model.memoryLog().pooledTimeline(),
-                        model.memoryLog().poolEvents(), model.memoryLog().poolAllocatedBytes(), peakIndex,
-                        Math.addExact(timeline.peak().live().total(), WorkingCopies.bytes(shape)), heapAtPeak[0]))
-                        : Optional.empty());
+                pool == null ? Optional.empty() : Optional.of(new Pooled(gradients, pool.timeline(), pool.events(),
+                        pool.allocatedBytes(), peakIndex,
+                        Math.addExact(timeline.peak().live().total(), WorkingCopies.bytes(shape)), heapAtPeak[0])));
     }
 
     private static long sum(long[] values) {

@@ -2,6 +2,8 @@ package flopcast.measure.buffers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flopcast.analytic.AttentionKernel;
@@ -21,6 +23,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
+import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,6 +133,7 @@ class MemoryLogTest {
         TransformerModel held = new TransformerModel(shape, 3, new FlopCounter());
         TransformerModel pooled = new TransformerModel(shape, 3, new FlopCounter());
         Random random = new Random(5);
+        BufferPool pool = null;
         for (int step = 0; step < 3; step++) {
             int[][] tokens = new int[passes][];
             int[][] targets = new int[passes][];
@@ -141,7 +146,7 @@ class MemoryLogTest {
             float loss = pooled.step(tokens, targets);
             assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(loss), where + ": step " + step + " loss");
             if (step == 0) {
-                pooled.memoryLog().pool(gradients == StepTimeline.Gradients.SET_TO_NONE);
+                pool = pooled.memoryLog().pool(gradients == StepTimeline.Gradients.SET_TO_NONE);
             }
         }
         for (int i = 0; i < held.parameters().size(); i++) {
@@ -152,7 +157,7 @@ class MemoryLogTest {
                 assertArrayEquals(expected.grad.values(), actual.grad.values(), where + ": " + expected.row() + " grad");
             }
         }
-        List<MemoryLog.Phase> counted = pooled.memoryLog().pooledTimeline();
+        List<MemoryLog.Phase> counted = pool.timeline();
         List<StepTimeline.Phase> predicted = StepTimeline.of(shape, gradients, passes).runOrder();
         assertEquals(predicted.stream().map(StepTimeline.Phase::name).toList(),
                 counted.stream().map(MemoryLog.Phase::name).toList(), where);
@@ -166,7 +171,79 @@ class MemoryLogTest {
             assertEquals(p.activations(), c.activations(), at + ": activations");
             assertEquals(p.workspace(), c.workspace(), at + ": workspace");
         }
-        assertTrue(pooled.memoryLog().poolEvents() > 0, where + ": the pool released nothing");
+        assertTrue(pool.events() > 0 && pool.allocatedBytes() > 0, where + ": the pool released nothing");
+    }
+
+    /**
+     * A pool over one kept activation and one weight, by hand: the activation's array dropped after its last use
+     * (its matrix's floats gone, not kept) and allocated anew, zeroed, at its next step's first; the pool's bytes
+     * at each phase; a read after the release, within the step or between steps, refused.
+     */
+    @Test
+    void thePoolDropsAReleasedArrayAndRefusesAUseAfterIt() {
+        MemoryLog log = new MemoryLog();
+        FMatrixRMaj keptMatrix = new FMatrixRMaj(2, 3);
+        StoredTensor kept = StoredTensor.float32(keptMatrix);
+        kept.track(log, MemoryLog.Kind.ACTIVATIONS);
+        StoredTensor weight = StoredTensor.float32(new FMatrixRMaj(1, 4));
+        weight.track(log, MemoryLog.Kind.WEIGHTS);
+        Runnable step = () -> {
+            log.startStep();
+            log.startMicroBatch(1);
+            log.phase("write");
+            kept.open().set(0, 0, 7f);
+            log.phase("read");
+            assertEquals(7f, kept.load().get(0, 0));
+            log.phase("weights");
+            weight.load();
+            log.startMicroBatch(0);
+            log.phase("optimizer");
+            log.endStep();
+        };
+        step.run();
+        BufferPool pool = log.pool(false);
+        assertNull(keptMatrix.data, "released as the pool starts: a step starts without it");
+        assertThrows(IllegalStateException.class, kept::load, "between steps");
+        step.run();
+        assertNull(keptMatrix.data, "released after its last use");
+        assertEquals(List.of(16L + 24, 16L + 24, 16L, 16L), pool.timeline().stream().map(MemoryLog.Phase::total)
+                .toList());
+        assertEquals(2, pool.events(), "one acquire and one release");
+        log.startStep();
+        log.startMicroBatch(1);
+        log.phase("write");
+        assertEquals(0f, kept.open().get(0, 0), "allocated anew, zeroed");
+        log.phase("read");
+        kept.load();
+        log.phase("weights");
+        IllegalStateException after = assertThrows(IllegalStateException.class, kept::load);
+        assertEquals("a buffer of 24 bytes (activations) is used at phase weights after the pool released it: the"
+                + " step differs from the recorded one", after.getMessage());
+    }
+
+    /**
+     * On the model: the pool's phase hook sees the next step's phases, in order, then is dropped; a second pool
+     * and a step whose phases differ from the recorded one's (two micro-batches after one) are refused.
+     */
+    @Test
+    void thePoolFollowsOneStepsPhases() {
+        Shape shape = ShapeKey.parse("V=37 T=16 L=2 d=24 h=6 d_ff=40 B=2 h_kv=3");
+        TransformerModel model = new TransformerModel(shape, 3, new FlopCounter());
+        int[][] batch = CountingTest.Counted.batch(shape, new Random(5));
+        model.step(batch[0], batch[1]);
+        BufferPool pool = model.memoryLog().pool(false);
+        List<Integer> seen = new ArrayList<>();
+        pool.atPhaseEnds(seen::add);
+        model.step(batch[0], batch[1]);
+        int phases = StepTimeline.of(shape, StepTimeline.Gradients.ZEROED, 1).runOrder().size();
+        assertEquals(IntStream.range(0, phases).boxed().toList(), seen);
+        model.step(batch[0], batch[1]);
+        assertEquals(phases, seen.size(), "the hook is the next step's alone");
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> model.memoryLog().pool(true));
+        assertEquals("the buffers are pooled already", twice.getMessage());
+        IllegalStateException other = assertThrows(IllegalStateException.class,
+                () -> model.step(new int[][] {batch[0], batch[0]}, new int[][] {batch[1], batch[1]}));
+        assertTrue(other.getMessage().contains("but the recorded step's was optimizer"), other.getMessage());
     }
 
     private static void compare(Shape shape, StepTimeline.Gradients gradients, List<MemoryLog.Phase> counted,

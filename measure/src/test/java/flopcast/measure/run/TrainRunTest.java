@@ -22,7 +22,7 @@ class TrainRunTest {
     private static final Shape LARGE = new Shape(8192, 16, 1, 512, 8, 2048, 2);
     /** The bound: measured live bytes within 5% of predicted when the prediction is 64 MB or more. */
     private static final double HEAP_TOLERANCE = 0.05;
-    /** After warm-up, a step allocates the arrays its pool allocates and less than 1% of the predicted bytes more. */
+    /** After warm-up, a step allocates at most the arrays its pool allocates and 1% of the predicted bytes more. */
     private static final double ALLOCATION_BOUND = 0.01;
 
     /**
@@ -60,7 +60,7 @@ class TrainRunTest {
             "V=8192 T=32 L=3 d=384 h=6 d_ff=512 B=2 experts=8:2 dense_layers=0 dense_ffn=1536",
             "V=8192 T=32 L=3 d=384 h=6 d_ff=768 B=2 tied bf16-mixed flash recompute=full experts=8:2 dense_layers=1"
                     + " dense_ffn=256"})
-    void heapWithinFivePercentCountsEqualAndStepsAllocateAlmostNothing(String described) {
+    void heapWithinFivePercentCountsEqualAndPooledStepsAllocateTheirPool(String described) {
         Shape shape = described.isEmpty() ? LARGE : ShapeKey.parse(described);
         TrainRun.Report report = TrainRun.run(shape, 3, 1);
         assertTrue(report.predictedHeapBytes() >= 64_000_000L, "shape too small: " + report.predictedHeapBytes());
@@ -68,10 +68,11 @@ class TrainRunTest {
         assertEquals(1.0, report.heapRatio(), HEAP_TOLERANCE,
                 "measured " + report.measuredLiveBytes() + " vs predicted " + report.predictedHeapBytes());
         TrainRun.Pooled pooled = report.pooled().orElseThrow();
-        assertTrue(report.allocatedBytesPerStep() >= pooled.allocatedBytes()
-                && report.allocatedBytesPerStep() < pooled.allocatedBytes()
+        // an upper bound alone: the meter sums the threads alive as it reads, and a pool's thread may end mid-step
+        assertTrue(report.allocatedBytesPerStep() < pooled.allocatedBytes()
                         + ALLOCATION_BOUND * report.predictedHeapBytes(),
                 "a step allocated " + report.allocatedBytesPerStep() + ", its pool " + pooled.allocatedBytes());
+        assertTrue(pooled.allocatedBytes() > 0, "the pool allocated nothing");
         assertEquals(1.0, pooled.heapRatio(), HEAP_TOLERANCE, "at the peak " + pooled.measuredPeakBytes() + " vs "
                 + pooled.predictedPeakBytes());
         assertTrue(report.secondsPerStep() > 0);
@@ -100,7 +101,7 @@ class TrainRunTest {
 
     /**
      * The JVM's live heap at the end of every phase of a pooled step, gradients set to none, against the
-     * predicted timeline (plus nothing: float32 has no working copies): within 5% at each of the 11 phases,
+     * predicted timeline (plus nothing: float32 has no working copies): within 5% at each of the 13 phases,
      * which range from the weights and moments alone to twice as much, so a heap that held the sum throughout
      * would miss most of them.
      */
@@ -112,9 +113,8 @@ class TrainRunTest {
         TransformerModel model = new TransformerModel(shape, 1, new FlopCounter());
         int[][] batch = CountingTest.Counted.batch(shape, new Random(2));
         model.step(batch[0], batch[1]);
-        model.memoryLog().pool(true);
         long[] heap = new long[predicted.size()];
-        model.memoryLog().atPhaseEnds(phase -> heap[phase] = HeapMeter.liveArrayBytes() - before);
+        model.memoryLog().pool(true).atPhaseEnds(phase -> heap[phase] = HeapMeter.liveArrayBytes() - before);
         model.step(batch[0], batch[1]);
         Reference.reachabilityFence(model);
         long least = Long.MAX_VALUE;
