@@ -288,6 +288,14 @@ public final class StoredTensor {
         profile.stopMoving(OpClass.BF16_CONVERSION, start, elements * Bf16Conversions.ROUND_BYTES);
     }
 
+    /**
+     * Marks the storage written at this phase with nothing to add: a gradient of zeros (an expert no token
+     * reached), which a pool allocates, zeroed, where the gradient was set to none.
+     */
+    public void written() {
+        touch();
+    }
+
     /** Sets every element to 0. */
     public void zero() {
         requireWritable();

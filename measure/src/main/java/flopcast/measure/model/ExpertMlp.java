@@ -398,6 +398,7 @@ final class ExpertMlp {
             int start = start(e);
             int rows = ends[e] - start;
             if (rows == 0) {
+                unreached(e);
                 continue;
             }
             FMatrixRMaj dY = outputGradient(dOut, g, start, rows);
@@ -465,6 +466,25 @@ final class ExpertMlp {
         }
         inputGradientTarget.store();
         forgetDispatch();
+    }
+
+    /**
+     * Expert {@code e} has no row this pass: autograd still writes its matrices' (and adapters') gradients, zeros
+     * over empty rows, as the probe's model runs every expert; set to none, they are allocated here, as the
+     * timeline predicts. Nothing to compute.
+     */
+    private void unreached(int e) {
+        for (Parameter matrix : new Parameter[] {w1[e], w3[e], w2[e]}) {
+            if (matrix != null && matrix.grad != null) {
+                matrix.grad.written();
+            }
+        }
+        for (Adapters adapters : new Adapters[] {w1Adapters, w3Adapters, w2Adapters}) {
+            if (adapters != null) {
+                adapters.a()[e].grad.written();
+                adapters.b()[e].grad.written();
+            }
+        }
     }
 
     /** Lets go of the dispatch rows as a pass ends, so that none outlives the workspace row it came from. */

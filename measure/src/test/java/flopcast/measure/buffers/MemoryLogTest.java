@@ -117,7 +117,11 @@ class MemoryLogTest {
      */
     @Test
     void aPooledStepHoldsExactlyThePredictedBytesAndComputesWhatAnUnpooledStepDoes() {
-        List<Shape> shapes = shapes();
+        List<Shape> shapes = new ArrayList<>(shapes());
+        // two tokens' four choices among eight experts: at least four experts reach no token, and still write
+        // their gradients (zeros), allocated where set to none
+        shapes.add(ShapeKey.parse("V=64 T=2 L=2 d=32 h=4 d_ff=48 B=1 experts=8:2 lora=4:w1,w2"));
+        shapes.add(ShapeKey.parse("V=64 T=2 L=2 d=32 h=4 d_ff=48 B=1 experts=8:2"));
         for (int i = 0; i < shapes.size(); i++) {
             for (StepTimeline.Gradients gradients : StepTimeline.Gradients.values()) {
                 // three micro-batches at every fourth shape: policies, kernels and modes among them
