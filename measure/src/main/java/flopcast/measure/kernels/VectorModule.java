@@ -1,6 +1,7 @@
 package flopcast.measure.kernels;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +24,14 @@ public final class VectorModule {
         return ModuleLayer.boot().findModule(NAME).isPresent();
     }
 
-    /** Runs {@code main} with {@code args} in a JVM with the module; returns its exit code. */
+    /**
+     * Runs {@code main} with {@code args} in a JVM with the module and this JVM's own options ({@code -Xmx} and
+     * the rest the user gave it); returns its exit code.
+     */
     public static int restart(Class<?> main, String[] args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--add-modules", NAME));
-        String temporary = System.getProperty("java.io.tmpdir");
-        if (temporary != null) {
-            command.add("-Djava.io.tmpdir=" + temporary);
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(List.of(args));
+        List<String> command = command(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                ManagementFactory.getRuntimeMXBean().getInputArguments(), System.getProperty("java.io.tmpdir"),
+                System.getProperty("java.class.path"), main.getName(), args);
         try {
             return new ProcessBuilder(command).inheritIO().start().waitFor();
         } catch (IOException e) {
@@ -42,5 +41,26 @@ public final class VectorModule {
             Thread.currentThread().interrupt();
             return CANNOT_RESTART;
         }
+    }
+
+    /**
+     * The command that starts {@code main} again: {@code java} with the module, the options this JVM was
+     * started with (a heap size given as {@code java -Xmx8g -jar flopcast.jar ...} holds in the JVM that runs),
+     * but a debugger's agent, whose port this JVM holds, and its temporary directory, then the class path.
+     */
+    static List<String> command(String java, List<String> jvmOptions, String temporary, String classPath,
+            String main, String[] args) {
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", NAME));
+        for (String option : jvmOptions) {
+            if (!option.startsWith("-agentlib:jdwp") && !option.startsWith("-Xrunjdwp")) {
+                command.add(option);
+            }
+        }
+        if (temporary != null) {
+            command.add("-Djava.io.tmpdir=" + temporary);
+        }
+        command.addAll(List.of("-cp", classPath, main));
+        command.addAll(List.of(args));
+        return command;
     }
 }
