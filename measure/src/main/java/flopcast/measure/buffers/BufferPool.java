@@ -63,11 +63,6 @@ public final class BufferPool {
         events = 0;
     }
 
-    /** Whether the gradients are released as each step starts (set to none) rather than zeroed in place. */
-    public boolean gradientsSetToNone() {
-        return gradientsSetToNone;
-    }
-
     /**
      * Gives {@code hook} the index of each phase of the next step as it ends, before the phase's releases
      * (where the pool holds that phase's most: a heap measurement belongs there), then drops it.

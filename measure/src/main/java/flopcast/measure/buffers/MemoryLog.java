@@ -65,11 +65,6 @@ public final class MemoryLog {
             this.storage = storage;
         }
 
-        /** Whether its arrays are allocated now: false only for a buffer the pool has released. */
-        boolean held() {
-            return held;
-        }
-
         void touch() {
             log.touch(this);
         }

@@ -111,10 +111,9 @@ public final class StoredTensor {
         private final int[] lengths;
 
         PooledArrays() {
-            FMatrixRMaj[] own = bits == null ? matrices : null;
-            lengths = new int[bits == null ? own.length : bits.length];
+            lengths = new int[bits == null ? matrices.length : bits.length];
             for (int i = 0; i < lengths.length; i++) {
-                lengths[i] = bits == null ? own[i].data.length : bits[i].length;
+                lengths[i] = bits == null ? matrices[i].data.length : bits[i].length;
             }
         }
 
@@ -301,7 +300,7 @@ public final class StoredTensor {
         requireWritable();
         if (tracker != null) {
             tracker.touchZeroed();
-            if (!tracker.held()) {
+            if (!tracker.held) {
                 return;   // a gradient set to none: allocated, zeroed, by its first accumulation
             }
         }
