@@ -501,7 +501,8 @@ public record DataParallel(int ranks, Sharding sharding, boolean overlap) {
         return elements;
     }
 
-    private static long ceilDiv(long value, long divisor) {
+    /** {@code value / divisor}, rounded up (both positive). */
+    static long ceilDiv(long value, long divisor) {
         return (value + divisor - 1) / divisor;
     }
 }

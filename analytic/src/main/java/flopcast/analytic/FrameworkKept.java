@@ -111,19 +111,18 @@ public enum FrameworkKept implements TensorSpec {
     TITAN_LOG_PROBABILITIES(Framework.TORCHTITAN, "loss.probabilities", DataType.FLOAT32, List.of(B, T, V), true),
     TITAN_TARGETS(Framework.TORCHTITAN, "loss.labels", DataType.INT64, List.of(B, T));
 
-    /** The name of each framework's B*T*V row of the loss, in the loss's type. */
-    public static final String LOSS_ROW = "loss.probabilities";
-
     private final Framework framework;
     private final Row row;
     /** Where a block's row is kept between its forward and backward; null for a row outside the blocks. */
     private final Set<Recompute> modes;
     private final boolean float32;
 
+    /** A block's row kept under {@code modes}, or, where {@code modes} is null, a row outside the blocks. */
     FrameworkKept(Framework framework, String name, DataType type, List<Dim> dims, Set<Recompute> modes,
             boolean float32) {
         this.framework = framework;
-        this.row = new Row(name, null, Scope.PER_LAYER, type, dims, framework.cliName() + " backward");
+        this.row = new Row(name, null, modes == null ? Scope.ONCE : Scope.PER_LAYER, type, dims,
+                framework.cliName() + " backward");
         this.modes = modes;
         this.float32 = float32;
     }
@@ -134,10 +133,7 @@ public enum FrameworkKept implements TensorSpec {
 
     /** A row outside the blocks, kept under every mode. */
     FrameworkKept(Framework framework, String name, DataType type, List<Dim> dims, boolean float32) {
-        this.framework = framework;
-        this.row = new Row(name, null, Scope.ONCE, type, dims, framework.cliName() + " backward");
-        this.modes = null;
-        this.float32 = float32;
+        this(framework, name, type, dims, null, float32);
     }
 
     FrameworkKept(Framework framework, String name, DataType type, List<Dim> dims) {
@@ -185,22 +181,22 @@ public enum FrameworkKept implements TensorSpec {
 
     /** True for a block's input, written by the phase before the block's forward. */
     public boolean blockInput() {
-        return row.tensorName().equals("layer.input");
+        return this == MEGATRON_INPUT || this == TITAN_INPUT;
     }
 
     /** True for the last block's output, which the final norm keeps (Megatron's; torchtitan's norm keeps a float32 copy). */
     public boolean blockOutput() {
-        return row.tensorName().equals("final_layernorm.input");
+        return this == MEGATRON_FINAL_INPUT;
     }
 
-    /** True for the row the loss keeps over the logits. */
+    /** True for the row the loss keeps over the logits, B*T*V in the loss's type. */
     public boolean lossRow() {
-        return row.tensorName().equals(LOSS_ROW);
+        return this == MEGATRON_SOFTMAX || this == TITAN_LOG_PROBABILITIES;
     }
 
     /** True for the token ids, kept from the embedding's forward to its backward. */
     public boolean tokenIds() {
-        return row.dataType() == DataType.INT64 && row.tensorName().contains("input_ids");
+        return this == MEGATRON_TOKEN_IDS || this == TITAN_TOKEN_IDS;
     }
 
     @Override

@@ -49,6 +49,21 @@ final class StepPhases {
             return 2 * layers + 3;
         }
 
+        /** The phase before block {@code block}'s forward, whose output is its input: the embedding's for block 0. */
+        int forwardBefore(int block) {
+            return forwardBlock(block) - 1;
+        }
+
+        /** The phase before block {@code block}'s backward: the next block's, or the head's for the last block. */
+        int backwardBefore(int block) {
+            return backwardBlock(block) - 1;
+        }
+
+        /** The block whose backward phase {@code index} is; -1 for any other phase. */
+        int backwardBlockAt(int index) {
+            return backwardHead() < index && index < backwardEmbedding() ? 2 * layers + 2 - index : -1;
+        }
+
         String name(int index) {
             if (index == forwardEmbedding()) {
                 return "forward: embedding";
@@ -63,7 +78,7 @@ final class StepPhases {
                 return "backward: head";
             }
             if (index < backwardEmbedding()) {
-                return "backward: block " + (2 * layers + 2 - index);
+                return "backward: block " + backwardBlockAt(index);
             }
             return "backward: embedding";
         }
@@ -105,7 +120,7 @@ final class StepPhases {
                 // block), unless full recomputation runs the block's forward again in its own backward
                 boolean rerun = view.recompute().blockBuffers().contains(Region.LAYER);
                 int last = row != KeptActivation.FFN_RESIDUAL || rerun ? order.backwardBlock(block)
-                        : block == layers - 1 ? order.backwardHead() : order.backwardBlock(block + 1);
+                        : order.backwardBefore(block);
                 spans.add(new Span(bytes, order.forwardBlock(block), last));
             }
         }
@@ -139,8 +154,7 @@ final class StepPhases {
             boolean input = name.equals("attention_norm.input") || name.equals("attention.input");
             long[] blocks = row.blockBytes(shape);
             for (int block = 0; block < order.layers(); block++) {
-                int first = !input ? order.forwardBlock(block)
-                        : block == 0 ? order.forwardEmbedding() : order.forwardBlock(block - 1);
+                int first = input ? order.forwardBefore(block) : order.forwardBlock(block);
                 spans.add(new Span(blocks[block], first, order.backwardBlock(block)));
             }
         }
@@ -182,7 +196,7 @@ final class StepPhases {
         for (int block = embeddingApart ? -1 : 0; block < layers; block++) {
             int forward = block < 0 ? order.forwardEmbedding() : order.forwardBlock(block);
             int backward = block < 0 ? order.backwardEmbedding() : order.backwardBlock(block);
-            int before = block == layers - 1 ? order.backwardHead() : order.backwardBlock(block + 1);
+            int before = backward - 1;
             boolean held = switch (sharding.weightGather()) {
                 case NONE -> false;
                 case FORWARD_HELD_THROUGH_BACKWARD -> forward <= index && index <= backward;
@@ -212,12 +226,8 @@ final class StepPhases {
         } else if (index == order.backwardEmbedding()) {
             unsharded = units[0];
         }
-        for (int block = 0; block < layers; block++) {
-            if (index == order.backwardBlock(block)) {
-                unsharded = Math.addExact(unsharded, units[block + 1]);
-            }
-        }
-        return unsharded;
+        int block = order.backwardBlockAt(index);
+        return block < 0 ? unsharded : Math.addExact(unsharded, units[block + 1]);
     }
 
     /**
@@ -233,12 +243,8 @@ final class StepPhases {
         if (embeddingApart && index == order.backwardHead()) {
             return shards[layers + 1];
         }
-        for (int block = 0; block < layers; block++) {
-            if (index == order.backwardBlock(block)) {
-                return shards[block + 1];
-            }
-        }
-        return 0;
+        int block = order.backwardBlockAt(index);
+        return block < 0 ? 0 : shards[block + 1];
     }
 
     /**
@@ -275,8 +281,7 @@ final class StepPhases {
                 continue;
             }
             for (int block = 0; block < layers; block++) {
-                int first = !row.blockInput() ? order.forwardBlock(block)
-                        : block == 0 ? order.forwardEmbedding() : order.forwardBlock(block - 1);
+                int first = row.blockInput() ? order.forwardBefore(block) : order.forwardBlock(block);
                 spans.add(new Span(bytes, first, order.backwardBlock(block)));
             }
         }
@@ -336,12 +341,8 @@ final class StepPhases {
             if (index == order.backwardEmbedding()) {
                 return embedding;
             }
-            for (int block = 0; block < blocks.length; block++) {
-                if (index == order.backwardBlock(block)) {
-                    return blocks[block];
-                }
-            }
-            return 0;
+            int block = order.backwardBlockAt(index);
+            return block < 0 ? 0 : blocks[block];
         }
     }
 }

@@ -129,6 +129,11 @@ public final class StepTimeline {
             return new Options(framework, framework.gradients(), framework.optimizer(), framework.loss());
         }
 
+        /** Whether these are flopcast's own choices, the gradients' lifetime aside: its sum's convention. */
+        public boolean flopcastButGradients() {
+            return equals(of(Framework.FLOPCAST).withGradients(gradients));
+        }
+
         public Options withGradients(Gradients lifetime) {
             return new Options(framework, lifetime, optimizer, loss);
         }
@@ -245,8 +250,9 @@ public final class StepTimeline {
         }
         long lossForward = framework.lossKernel().forwardBytes(logits, computeBytes, lossBytes);
         long lossBackward = framework.lossKernel().backwardBytes(logits, computeBytes, lossBytes);
-        long recompute = keptSet == Framework.KeptSet.COMPLETE ? CompleteAccounting.recomputeBytes(shape) : 0;
-        long workspace = Math.subtractExact(memory.workspaceBytes(), CompleteAccounting.recomputeBytes(shape));
+        long recomputeBuffers = CompleteAccounting.recomputeBytes(shape);
+        long recompute = keptSet == Framework.KeptSet.COMPLETE ? recomputeBuffers : 0;
+        long workspace = Math.subtractExact(memory.workspaceBytes(), recomputeBuffers);
         Rank rank = Rank.of(shape, plan, memory, framework, options.optimizer());
         // each phase's kept bytes: every span added where it starts and taken off after it ends, then summed
         long[] alive = new long[order.count() + 1];
@@ -338,7 +344,7 @@ public final class StepTimeline {
             long[] order = sharding.partition() == Sharding.Partition.FLAT ? shards : walked;
             long buckets = framework.bucketCopy() && !sharding.shardsGradients() ? rank.gradientsBytes(policy) : 0;
             long optimized = framework.splitsOptimizerEvenly() && sharding.shardsOptimizerState()
-                    ? (ParameterTensor.total(shape) + plan.ranks() - 1) / plan.ranks() : rank.optimizer();
+                    ? DataParallel.ceilDiv(ParameterTensor.total(shape), plan.ranks()) : rank.optimizer();
             long state = Math.multiplyExact(optimized, (long) (policy.masterWeightBytes() + policy.optimizerStateBytes()));
             long unsharded = framework.reducesInFloat32() && policy.gradientBytes() < DataType.FLOAT32.bytes()
                     ? policy.gradientBytes() + DataType.FLOAT32.bytes() : policy.gradientBytes();
@@ -378,8 +384,9 @@ public final class StepTimeline {
         List<Long> trained = new ArrayList<>();
         for (ParameterTensor row : ParameterTensor.values()) {
             if (row.scope() == Scope.ONCE || row.scope() == Scope.ONCE_UNLESS_TIED) {
-                if (row.trainedElements(shape) > 0) {
-                    trained.add(row.trainedElements(shape));
+                long elements = row.trainedElements(shape);
+                if (elements > 0) {
+                    trained.add(elements);
                 }
                 continue;
             }
@@ -434,6 +441,14 @@ public final class StepTimeline {
         }
         phases.stream().filter(phase -> phase.microBatch() == 0).forEach(order::add);
         return order;
+    }
+
+    /**
+     * The batch that fits one pass among several micro-batches: this timeline's {@link #fit} where it has two or
+     * more, else that of the same step in two (the gradients alive through the second).
+     */
+    public MemoryPolynomial.BatchFit accumulatingFit(Capacity capacity, String fixedPartName) {
+        return (microBatches > 1 ? this : of(shape, plan, 2, options)).fit(capacity, fixedPartName);
     }
 
     /**

@@ -55,17 +55,8 @@ record PredictAnswer(Prediction prediction, DataParallelReport ranks, MemoryPoly
     /** As above, {@code accumulation} passes of the prediction's batch a step (the plan's micro-batches, where one is given). */
     static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit, TrainingPlan plan,
             DataParallelReport ranks, long accumulation) {
-        return of(prediction, deviceFit, deviceFit, plan, ranks, accumulation);
-    }
-
-    /**
-     * As above, where the batch that fits a step ({@code deviceFit}) is not what fits a pass among several
-     * ({@code accumulatingFit}), which the micro-batch plan reads.
-     */
-    static PredictAnswer of(Prediction prediction, MemoryPolynomial.BatchFit deviceFit,
-            MemoryPolynomial.BatchFit accumulatingFit, TrainingPlan plan, DataParallelReport ranks, long accumulation) {
-        return of(prediction, ranks == null ? deviceFit : ranks.fit(), ranks == null ? accumulatingFit : ranks.fit(),
-                plan, ranks, accumulation, null);
+        MemoryPolynomial.BatchFit fit = ranks == null ? deviceFit : ranks.fit();
+        return of(prediction, fit, fit, plan, ranks, accumulation, null);
     }
 
     /**

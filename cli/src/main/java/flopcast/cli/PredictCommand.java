@@ -100,8 +100,7 @@ final class PredictCommand extends FormattedCommand {
         MemoryPolynomial.BatchFit peakFit = byPeak ? timeline.fit(target.capacity(), prediction.fixedPartDescription())
                 : null;
         MemoryPolynomial.BatchFit accumulatingFit = !byPeak ? null : passes > 1 ? peakFit
-                : StepTimeline.of(shape, timeline.plan(), 2, timeline.options()).fit(target.capacity(),
-                        prediction.fixedPartDescription());
+                : timeline.accumulatingFit(target.capacity(), prediction.fixedPartDescription());
         // max_batch: one device holding the whole model (the step's peak where the answer is by it)
         MemoryPolynomial.BatchFit deviceFit = byPeak && dataParallel == null ? peakFit : sumFit;
         PredictAnswer answer = byPeak ? PredictAnswer.byPeak(prediction, timeline.peak().live().total(), peakFit,

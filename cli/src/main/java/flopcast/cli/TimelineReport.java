@@ -48,8 +48,7 @@ final class TimelineReport {
         String gradients = "gradients " + options.gradients().cliName();
         String ranks = !rank || timeline.plan().ranks() == 1 ? "" : ", the largest of " + timeline.plan().ranks() + " "
                 + timeline.plan().sharding().cliName() + " ranks";
-        if (options.equals(StepTimeline.Options.of(flopcast.analytic.Framework.FLOPCAST).withGradients(
-                options.gradients()))) {
+        if (options.flopcastButGradients()) {
             return gradients + ranks;
         }
         return options.framework().cliName() + ": " + gradients + ", AdamW " + options.optimizer().cliName()
